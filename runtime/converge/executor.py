@@ -1,0 +1,90 @@
+"""Runs converge steps inside a transaction window, under the execution budget.
+
+A step computes its field from the latest working state, so a chain sees the writes of earlier steps. A step that
+raises, or running past the budget, stops the run: the caller rolls every derived write of the transaction back.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..draft import WorkingState
+from ..state_access import same_value
+from .ir import StaticIr, Step
+
+__all__ = ["ExecResult", "AsyncDerive", "run_steps"]
+
+_PLAIN = frozenset({int, float, str, bool, type(None), list, dict, tuple, set, frozenset})
+BUDGET_CHECK_EVERY = 32
+
+
+class AsyncDerive(Exception):
+    """A derivation returned an awaitable (the transaction is aborted as an async escape)."""
+
+    def __init__(self, step: Step) -> None:
+        self.step = step
+        super().__init__(step.name)
+
+
+@dataclass(slots=True)
+class ExecResult:
+    executed: int = 0
+    changed: int = 0
+    degrade_reason: str | None = None
+    """budget_exceeded | runtime_error."""
+    error: BaseException | None = None
+    failed_step: Step | None = None
+    duration_ms: float = 0.0
+    timings: list[tuple[int, float, bool]] = field(default_factory=list)
+    """(step_id, ms, changed) per executed step, when asked for."""
+
+
+def run_steps(
+    ir: StaticIr,
+    order: Sequence[int],
+    ws: WorkingState,
+    on_step: Callable[[Step | None], None],
+    budget_ms: float,
+    timed: bool,
+) -> ExecResult:
+    """Execute `order` (step ids in topological order); `on_step` names the step whose writes follow."""
+    res = ExecResult()
+    steps = ir.steps
+    t0 = time.perf_counter()
+    deadline = t0 + budget_ms / 1000.0
+    perf = time.perf_counter
+    executed = changed = 0
+    for sid in order:
+        step = steps[sid]
+        root = ws.root
+        ts = perf() if timed else 0.0
+        try:
+            value = step.compute(root)
+        except Exception as exc:  # a failing derivation degrades the transaction, it does not abort it
+            res.degrade_reason, res.error, res.failed_step = "runtime_error", exc, step
+            break
+        if value.__class__ not in _PLAIN and inspect.isawaitable(value):
+            if inspect.iscoroutine(value):
+                value.close()
+            raise AsyncDerive(step)
+        old = step.read_out(root)
+        eq = step.equals
+        is_same = (old is value or (type(old) is type(value) and old == value)) if eq is same_value else eq(old, value)
+        if not is_same:
+            on_step(step)
+            ws.set(step.out_path, value, True)
+            changed += 1
+        executed += 1
+        if timed:
+            res.timings.append((sid, (perf() - ts) * 1000.0, not is_same))
+        if executed % BUDGET_CHECK_EVERY == 0 and perf() > deadline and executed < len(order):
+            res.degrade_reason = "budget_exceeded"
+            break
+    on_step(None)
+    res.executed, res.changed = executed, changed
+    res.duration_ms = (perf() - t0) * 1000.0
+    return res

@@ -1,0 +1,268 @@
+"""The converge planner: chooses full or dirty for each transaction and says why.
+
+The auto rules, in order (the reference's, `impl.ts:888-1090`):
+
+1. the first transaction of an instance -> full (`cold_start`);
+2. no dirty path at all -> dirty with zero steps (a Noop);
+3. two steps or fewer -> full (`near_full`);
+4. dirty-all -> full (`dirty_all`, `unknown_write`); no roots -> full (`unknown_write`);
+5. roots / steps at or above 0.9 (0.75 from 512 steps, 0.70 from 1024, 0.65 from 1536) -> full (`near_full`);
+6. diagnostics off: a two-slot inline cache with two-hit admission (first sighting full,
+   `low_hit_rate_protection`; second computes the plan, `inline_dirty` + `cache_miss`; then `cache_hit`);
+   without a usable key, full (`fast_full`) while full converges are cheap or still warming up, else dirty;
+7. diagnostics on: the LRU plan cache (`cache_hit` / `cache_miss`), a decision budget checked from 32 steps up
+   (`budget_cutoff` -> full, cached for that key), and plans covering 90 % of the steps run full (`near_full`).
+
+A requested `full` or `dirty` is obeyed with reason `module_override`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from ..paths import DirtySet
+from .ir import StaticIr
+from .plan_cache import DEFAULT_CAPACITY, PlanCache
+
+__all__ = ["Decision", "Planner", "near_full_threshold"]
+
+INLINE_KEY_LIMIT = 64
+INLINE_SKIP_LIMIT = 32
+FAST_FULL_MS = 0.6
+DECISION_CHECK_FROM_STEPS = 32
+CACHEABLE_MAX_ROOTS = 128
+CACHEABLE_MAX_RATIO = 0.5
+PLAN_NEAR_FULL_RATIO = 0.9
+GENERATION_THRASH_BUMPS = 3
+
+
+def near_full_threshold(steps: int) -> float:
+    if steps >= 1536:
+        return 0.65
+    if steps >= 1024:
+        return 0.70
+    if steps >= 512:
+        return 0.75
+    return 0.9
+
+
+@dataclass(slots=True)
+class Decision:
+    """What the planner chose for one transaction."""
+
+    requested_mode: str
+    executed_mode: str
+    plan: tuple[int, ...] | None
+    """Step ids to run in topological order; None runs every step (full)."""
+    reasons: tuple[str, ...]
+    decision_ms: float
+    cache_hit: bool = False
+    miss_reason: str | None = None
+    key_size: int = 0
+    used_cache: bool = False
+
+
+class _InlineSlot:
+    __slots__ = ("key", "plan", "computed")
+
+    def __init__(self, key: tuple[int, ...]) -> None:
+        self.key = key
+        self.plan: tuple[int, ...] | None = None
+        self.computed = False
+
+
+class _BudgetCut(Exception):
+    pass
+
+
+class Planner:
+    """Per-instance planner state: generation, plan caches, and the cost history auto relies on."""
+
+    def __init__(self, ir: StaticIr, capacity: int = DEFAULT_CAPACITY) -> None:
+        self.ir = ir
+        self.generation = 0
+        self.bump_count = 0
+        self.last_bump_reason: str | None = None
+        self._bumps_since_txn = 0
+        self.cache = PlanCache(capacity)
+        self._slots: list[_InlineSlot] = []
+        self._inline_skips = 0
+        self._inline_computes = 0
+        self._inline_disabled = False
+        self._full_samples = 0
+        self._full_ewma_ms = 0.0
+
+    # -- generation -------------------------------------------------------------------------------------------------
+
+    def bump_generation(self, ir: StaticIr, reason: str) -> None:
+        """A new IR (writers or deps changed): every cached plan is dropped."""
+        self.ir = ir
+        self.generation += 1
+        self.bump_count += 1
+        self.last_bump_reason = reason
+        self._bumps_since_txn += 1
+        self.cache.invalidate("generation_bumped")
+        self._slots.clear()
+        if self._bumps_since_txn >= GENERATION_THRASH_BUMPS and not self.cache.disabled:
+            self.cache.disable("generation_thrash")
+
+    def generation_evidence(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"generation": self.generation, "generationBumpCount": self.bump_count}
+        if self.last_bump_reason:
+            out["lastBumpReason"] = self.last_bump_reason
+        return out
+
+    def note_full_duration(self, ms: float) -> None:
+        """Feed the cost of a full converge to the fast-path estimate (EWMA)."""
+        self._full_samples += 1
+        self._full_ewma_ms = ms if self._full_samples == 1 else self._full_ewma_ms * 0.8 + ms * 0.2
+
+    # -- decision ---------------------------------------------------------------------------------------------------
+
+    def decide(
+        self,
+        *,
+        txn_seq: int,
+        dirty: DirtySet,
+        requested: str,
+        diagnostics_on: bool,
+        decision_budget_ms: float,
+    ) -> Decision:
+        t0 = time.perf_counter()
+        self._bumps_since_txn = 0
+        mode, plan, reasons, extra = self._choose(txn_seq, dirty, requested, diagnostics_on, decision_budget_ms, t0)
+        decision = Decision(requested, mode, plan, reasons, (time.perf_counter() - t0) * 1000.0, key_size=len(dirty.root_ids))
+        if extra:
+            decision.used_cache = True
+            decision.cache_hit, decision.miss_reason = extra
+        return decision
+
+    def _choose(
+        self,
+        txn_seq: int,
+        dirty: DirtySet,
+        requested: str,
+        diagnostics_on: bool,
+        budget_ms: float,
+        t0: float,
+    ) -> tuple[str, tuple[int, ...] | None, tuple[str, ...], tuple[bool, str | None] | None]:
+        n_steps = len(self.ir.steps)
+        roots = dirty.root_ids
+        if requested == "full":
+            return "full", None, ("module_override",), None
+        if requested == "dirty":
+            plan = None if dirty.dirty_all else self._plan(roots, None, 0.0)
+            return "dirty", plan, ("module_override",), None
+        if txn_seq == 1:
+            return "full", None, ("cold_start",), None
+        if dirty.empty:
+            return "dirty", (), ("inline_dirty",), None
+        if n_steps <= 2:
+            return "full", None, ("near_full",), None
+        if dirty.dirty_all:
+            return "full", None, ("dirty_all", "unknown_write"), None
+        if not roots:
+            return "full", None, ("unknown_write",), None
+        threshold = near_full_threshold(n_steps)
+        if len(roots) / n_steps >= threshold:
+            return "full", None, ("near_full",), None
+        if not diagnostics_on:
+            return self._choose_inline(roots, n_steps)
+        return self._choose_cached(roots, n_steps, threshold, budget_ms, t0)
+
+    def _choose_inline(
+        self, roots: tuple[int, ...], n_steps: int
+    ) -> tuple[str, tuple[int, ...] | None, tuple[str, ...], None]:
+        if len(roots) <= INLINE_KEY_LIMIT and not self._inline_disabled:
+            for slot in self._slots:
+                if slot.key == roots:
+                    if slot.computed:
+                        return self._run_plan(slot.plan, n_steps, ("inline_dirty", "cache_hit"))
+                    slot.plan = self._plan(roots, None, 0.0)
+                    slot.computed = True
+                    self._inline_computes += 1
+                    return self._run_plan(slot.plan, n_steps, ("inline_dirty", "cache_miss"))
+            self._slots.insert(0, _InlineSlot(roots))
+            del self._slots[2:]
+            self._inline_skips += 1
+            if self._inline_skips >= INLINE_SKIP_LIMIT and self._inline_computes <= 2:
+                self._inline_disabled = True
+            return "full", None, ("low_hit_rate_protection",), None
+        warming = self._full_samples < 2 and n_steps <= 1024
+        if warming or self._full_ewma_ms <= FAST_FULL_MS:
+            return "full", None, ("fast_full",), None
+        return self._run_plan(self._plan(roots, None, 0.0), n_steps, ("inline_dirty",))
+
+    def _choose_cached(
+        self, roots: tuple[int, ...], n_steps: int, threshold: float, budget_ms: float, t0: float
+    ) -> tuple[str, tuple[int, ...] | None, tuple[str, ...], tuple[bool, str | None] | None]:
+        cache = self.cache
+        if cache.disabled:
+            if n_steps >= 512 and len(roots) >= threshold / 1.05 * n_steps:
+                return "full", None, ("near_full",), (False, None)
+            plan = self._plan_with_budget(roots, n_steps, budget_ms, t0)
+            if plan is None:
+                return "full", None, ("budget_cutoff",), (False, None)
+            return self._run_plan(plan, n_steps, ("cache_miss",), (False, None))
+        found = cache.lookup(roots)
+        if found is not PlanCache.NOT_FOUND:
+            if found is None:
+                return "full", None, ("cache_hit", "near_full"), (True, None)
+            return self._run_plan(found, n_steps, ("cache_hit",), (True, None))
+        miss_reason = cache.take_miss_reason()
+        cacheable = len(roots) <= CACHEABLE_MAX_ROOTS and len(roots) / n_steps <= CACHEABLE_MAX_RATIO
+        plan = self._plan_with_budget(roots, n_steps, budget_ms, t0)
+        if plan is None:
+            if cacheable:
+                cache.store(roots, None)
+            return "full", None, ("cache_miss", "budget_cutoff"), (False, miss_reason)
+        if cacheable:
+            cache.store(roots, None if len(plan) >= PLAN_NEAR_FULL_RATIO * n_steps else plan)
+        return self._run_plan(plan, n_steps, ("cache_miss",), (False, miss_reason))
+
+    @staticmethod
+    def _run_plan(
+        plan: tuple[int, ...] | None, n_steps: int, reasons: tuple[str, ...], extra: Any = None
+    ) -> tuple[str, tuple[int, ...] | None, tuple[str, ...], Any]:
+        if plan is None or len(plan) >= PLAN_NEAR_FULL_RATIO * n_steps:
+            return "full", None, (*reasons, "near_full"), extra
+        return "dirty", plan, reasons, extra
+
+    def _plan_with_budget(
+        self, roots: tuple[int, ...], n_steps: int, budget_ms: float, t0: float
+    ) -> tuple[int, ...] | None:
+        if n_steps < DECISION_CHECK_FROM_STEPS:
+            return self._plan(roots, None, 0.0)
+        try:
+            return self._plan(roots, t0, budget_ms)
+        except _BudgetCut:
+            return None
+
+    def _plan(self, roots: tuple[int, ...], t0: float | None, budget_ms: float) -> tuple[int, ...]:
+        """Steps reachable from the dirty roots, in topological order."""
+        ir = self.ir
+        triggers = ir.triggers
+        downstream = ir.downstream
+        seen: set[int] = set()
+        stack: list[int] = []
+        for r in roots:
+            for s in triggers[r]:
+                if s not in seen:
+                    seen.add(s)
+                    stack.append(s)
+        checked = 0
+        while stack:
+            s = stack.pop()
+            for t in downstream[s]:
+                if t not in seen:
+                    seen.add(t)
+                    stack.append(t)
+            if t0 is not None:
+                checked += 1
+                if checked & 63 == 0 and (time.perf_counter() - t0) * 1000.0 > budget_ms:
+                    raise _BudgetCut
+        if len(seen) > 1:
+            return tuple(sorted(seen, key=ir.topo_pos.__getitem__))
+        return tuple(seen)

@@ -1,0 +1,7 @@
+"""The debug sink, hub and JSON projection: what the runtime exports about itself."""
+
+from .hub import DebugHub
+from .projection import Budget, project
+from .sink import LEVELS, Clock, DebugSink, error_summary
+
+__all__ = ["LEVELS", "Budget", "Clock", "DebugHub", "DebugSink", "error_summary", "project"]

@@ -1,0 +1,155 @@
+"""The debug sink: turns runtime happenings into RuntimeDebugEventRef objects and hands them to the hub.
+
+Levels: `off` records nothing (callers test `sink.on` before building anything), `light` slim metas, `sampled` light
+plus per-step timings on every 32nd transaction, `full` everything (patches, snapshots, timings).
+
+Event ids are deterministic: `eventSeq` counts per instance from 1 and `eventId = instanceId::e<eventSeq>`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from .hub import DebugHub
+from .projection import Budget, DEFAULT_BUDGET, project
+
+__all__ = ["DebugSink", "LEVELS", "Clock", "error_summary"]
+
+LEVELS = ("off", "light", "sampled", "full")
+log = logging.getLogger("tickscope")
+
+
+class Clock:
+    """Epoch milliseconds that never go backwards within one runtime (wall time at start + monotonic offset)."""
+
+    __slots__ = ("_epoch_ms", "_perf0")
+
+    def __init__(self) -> None:
+        self._epoch_ms = time.time() * 1000.0
+        self._perf0 = time.perf_counter()
+
+    def now_ms(self) -> float:
+        return self._epoch_ms + (time.perf_counter() - self._perf0) * 1000.0
+
+    def mono_ms(self) -> float:
+        """Milliseconds since the runtime started (for durations and monotonic stamps)."""
+        return (time.perf_counter() - self._perf0) * 1000.0
+
+
+def error_summary(exc: BaseException, code: str | None = None, hint: str | None = None) -> dict[str, Any]:
+    """SerializableErrorSummary (schema 016) of an exception."""
+    message = str(exc) or type(exc).__name__
+    out: dict[str, Any] = {"name": type(exc).__name__, "message": message[:1024]}
+    if code:
+        out["code"] = code
+    if hint:
+        out["hint"] = hint
+    return out
+
+
+class DebugSink:
+    """Builds and records the exported events of one runtime."""
+
+    def __init__(self, hub: DebugHub, level: str = "off", runtime_label: str = "runtime", clock: Clock | None = None):
+        self.hub = hub
+        self.runtime_label = runtime_label
+        self.clock = clock or Clock()
+        self._seq: dict[str, int] = {}
+        self.level = "off"
+        self.on = False
+        self.full = False
+        self.set_level(level)
+
+    def set_level(self, level: str) -> None:
+        if level not in LEVELS:
+            raise ValueError(f"diagnostics level {level!r} is not one of {', '.join(LEVELS)}")
+        self.level = level
+        self.on = level != "off"
+        self.full = level == "full"
+
+    def emit(
+        self,
+        *,
+        module_id: str,
+        instance_id: str,
+        kind: str,
+        label: str,
+        meta: Any = None,
+        txn_seq: int = 0,
+        txn_id: str | None = None,
+        link_id: str | None = None,
+        error: dict[str, Any] | None = None,
+        timestamp: float | None = None,
+        budget: Budget | None = DEFAULT_BUDGET,
+    ) -> dict[str, Any] | None:
+        """Record one event; `meta` is projected within `budget` unless budget is None (already bounded)."""
+        if not self.on:
+            return None
+        seq = self._seq.get(instance_id, 0) + 1
+        self._seq[instance_id] = seq
+        event: dict[str, Any] = {
+            "eventId": f"{instance_id}::e{seq}",
+            "eventSeq": seq,
+            "moduleId": module_id,
+            "instanceId": instance_id,
+            "runtimeLabel": self.runtime_label,
+            "txnSeq": txn_seq,
+            "timestamp": self.clock.now_ms() if timestamp is None else timestamp,
+            "kind": kind,
+            "label": label,
+        }
+        if txn_id:
+            event["txnId"] = txn_id
+        if link_id:
+            event["linkId"] = link_id
+        if meta is not None:
+            if budget is None:
+                event["meta"] = meta
+            else:
+                projected = project(meta, budget)
+                event["meta"] = projected.value
+                if projected.downgrade:
+                    event["downgrade"] = {"reason": projected.downgrade}
+        if error is not None:
+            event["errorSummary"] = error
+        self.hub.record(event)
+        return event
+
+    def diagnostic(
+        self,
+        *,
+        module_id: str,
+        instance_id: str,
+        code: str,
+        severity: str,
+        message: str,
+        hint: str | None = None,
+        txn_seq: int = 0,
+        txn_id: str | None = None,
+        link_id: str | None = None,
+        error: BaseException | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        """A diagnostic: always logged (warnings and errors), exported as kind `diagnostic` when the level is on."""
+        if severity in ("warning", "error"):
+            log.log(logging.ERROR if severity == "error" else logging.WARNING, "%s [%s] %s", code, instance_id, message)
+        if not self.on:
+            return
+        meta: dict[str, Any] = {"code": code, "severity": severity, "message": message}
+        if hint:
+            meta["hint"] = hint
+        if extra:
+            meta.update(extra)
+        self.emit(
+            module_id=module_id,
+            instance_id=instance_id,
+            kind="diagnostic",
+            label=code,
+            meta=meta,
+            txn_seq=txn_seq,
+            txn_id=txn_id,
+            link_id=link_id,
+            error=error_summary(error, code, hint) if error is not None else None,
+        )

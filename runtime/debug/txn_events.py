@@ -1,0 +1,121 @@
+"""The exported metas of a committed transaction: `state:update` (065) and `trait:converge` (013), per level."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..records import ConvergeRecord, PatchRecord, TxnRecord
+from ..state_access import MISSING
+from .projection import Budget, project
+
+__all__ = ["state_update_meta", "converge_meta", "DIRTY_ROOT_EXPORT_LIMIT"]
+
+DIRTY_ROOT_EXPORT_LIMIT = 256
+"""rootIds exported per state:update; beyond it `rootIdsTruncated` (rootCount stays exact)."""
+CONVERGE_ROOT_SAMPLE = 16
+STATE_BUDGET = Budget()
+PATCH_VALUE_BUDGET = Budget(max_depth=4, max_keys=16, max_items=16, max_string=128, max_bytes=1024)
+
+# The 065 patch schema names derived writes by their spec-era names; other writers export as `unknown` and keep
+# their identity in traitNodeId.
+_PATCH_REASON = {
+    "reducer": "reducer",
+    "trait-computed": "trait-computed",
+    "trait-link": "trait-link",
+    "trait-check": "trait-computed",
+    "source-refresh": "source-refresh",
+    "devtools": "devtools",
+    "perf": "perf",
+}
+
+
+def _patch_json(p: PatchRecord, downgrades: set[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {"opSeq": p.op_seq, "reason": _PATCH_REASON.get(p.reason, "unknown")}
+    if p.path_id is not None:
+        out["pathId"] = p.path_id
+    if p.step_id is not None:
+        out["stepId"] = p.step_id
+    node = p.node or (p.reason if p.reason not in _PATCH_REASON else None)
+    if node:
+        out["traitNodeId"] = node
+    for key, value in (("from", p.before), ("to", p.after)):
+        if value is not MISSING:
+            pr = project(value, PATCH_VALUE_BUDGET)
+            out[key] = pr.value
+            if pr.downgrade:
+                downgrades.add(pr.downgrade)
+    return out
+
+
+def state_update_meta(record: TxnRecord, state: Any, level: str) -> tuple[dict[str, Any], str | None]:
+    """The meta of a state:update event and the downgrade reason of what was cut (None when nothing was)."""
+    downgrades: set[str] = set()
+    projected = project(state, STATE_BUDGET)
+    if projected.downgrade:
+        downgrades.add(projected.downgrade)
+    meta: dict[str, Any] = {
+        "state": projected.value,
+        "dirtySet": record.dirty.to_json(DIRTY_ROOT_EXPORT_LIMIT),
+        "patchCount": record.patch_count,
+        "patchesTruncated": record.patches_truncated,
+        "staticIrDigest": record.static_ir_digest,
+        "commitMode": record.commit_mode,
+        "priority": record.priority,
+        "originKind": record.origin.kind,
+    }
+    if record.patches_truncated:
+        meta["patchesTruncatedReason"] = "max_patches"
+    if record.origin.name:
+        meta["originName"] = record.origin.name
+    if level == "full":
+        meta["patches"] = [_patch_json(p, downgrades) for p in record.patches]
+        if record.converge is not None:
+            meta["fieldSummary"] = {"converge": converge_meta(record.converge, record, level)}
+    reason = "non_serializable" if "non_serializable" in downgrades else ("oversized" if downgrades else None)
+    return meta, reason
+
+
+def converge_meta(c: ConvergeRecord, record: TxnRecord, level: str) -> dict[str, Any]:
+    """FieldConvergeDecisionSummary at `level` (light and sampled keep the dirty summary slim)."""
+    meta: dict[str, Any] = {
+        "requestedMode": c.requested_mode,
+        "executedMode": c.executed_mode,
+        "outcome": c.outcome,
+        "configScope": c.config_scope,
+        "staticIrDigest": c.static_ir_digest,
+        "executionBudgetMs": c.execution_budget_ms,
+        "executionDurationMs": round(c.execution_ms, 4),
+        "decisionBudgetMs": c.decision_budget_ms,
+        "decisionDurationMs": round(c.decision_ms, 4),
+        "reasons": list(c.reasons),
+        "stepStats": {
+            "totalSteps": c.total_steps,
+            "executedSteps": c.executed_steps,
+            "skippedSteps": c.total_steps - c.executed_steps,
+            "changedSteps": c.changed_steps,
+            "affectedSteps": c.affected_steps,
+        },
+        "cache": c.cache or {"capacity": 0, "size": 0, "hits": 0, "misses": 0, "evicts": 0, "hit": False},
+        "generation": c.generation,
+        "staticIr": {"fieldPathCount": c.field_path_count, "stepCount": c.total_steps,
+                     "buildDurationMs": round(c.ir_build_ms, 4)},
+        "thresholds": {"floorRatio": 1.05},
+    }
+    dirty = record.base_dirty
+    slim: dict[str, Any] = {"dirtyAll": dirty.dirty_all}
+    if dirty.dirty_all and dirty.reason:
+        slim["reason"] = dirty.reason
+    if level == "full":
+        slim["rootCount"] = len(dirty.root_ids)
+        slim["rootIds"] = list(dirty.root_ids[:CONVERGE_ROOT_SAMPLE])
+        slim["rootIdsTruncated"] = len(dirty.root_ids) > CONVERGE_ROOT_SAMPLE
+    meta["dirty"] = slim
+    if level == "sampled":
+        meta["diagnosticsSampling"] = {"strategy": "txnSeq_interval", "sampleEveryN": 32, "topK": 3,
+                                       "sampled": c.sampled}
+    if level in ("full", "sampled") and c.top3:
+        meta["top3"] = [
+            {"kind": kind, "stepId": sid, "outFieldPathId": out_id, "durationMs": round(ms, 4), "changed": changed}
+            for sid, out_id, ms, changed, kind in c.top3
+        ]
+    return meta

@@ -1,0 +1,140 @@
+"""Declarations of derived fields: what a module author writes.
+
+A declaration names one target field (its single writer) and, for the kinds that converge computes (computed, link,
+check), the paths it reads. Other layers add writer kinds that take no part in converge (source, external_store):
+they own their target all the same, so two writers of one field are refused whatever their kinds.
+
+    computed("total", deps=["items.price"], derive=lambda prices: sum(prices))
+    link("shipping.city", from_="billing.city")
+    check("email", {"required": lambda v: None if v else "required"})
+
+A dependency path that crosses a list maps over its items: `items.price` reads the list of every item's price.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..errors import DefinitionError
+from ..paths import FieldPath, normalize_path, parse_path
+
+__all__ = [
+    "FieldDecl",
+    "Rule",
+    "computed",
+    "link",
+    "check",
+    "as_field_path",
+    "ERRORS_ROOT",
+]
+
+ERRORS_ROOT = "errors"
+
+PathLike = str | Sequence[str]
+
+
+def as_field_path(path: PathLike, what: str) -> FieldPath:
+    """A declared path: index-free, at least one segment, no dots inside segments."""
+    try:
+        raw = parse_path(path)
+        norm = normalize_path(raw)
+    except ValueError as exc:
+        raise DefinitionError(f"{what}: {exc}") from None
+    if not norm or len(norm) != len(raw):
+        raise DefinitionError(f"{what}: {path!r} must name a field by its keys (no list indices)")
+    return norm
+
+
+@dataclass(frozen=True, slots=True)
+class FieldDecl:
+    """One derived field: its kind, target, dependencies and the function that computes it."""
+
+    kind: str
+    """computed | link | check (converge steps), or a writer kind of another layer (source, externalStore)."""
+    target: FieldPath
+    """The field it writes; it is that field's only writer."""
+    deps: tuple[FieldPath, ...] = ()
+    """The paths it reads (the single source of truth for its dependencies)."""
+    derive: Callable[..., Any] | None = None
+    """Called with the values of `deps`, in order; returns the new value of `target`."""
+    equals: Callable[[Any, Any], bool] | None = None
+    """Decides whether a new value equals the old one (no write); default: same type and ==."""
+    label: str = ""
+    """Display name, e.g. `check:email`."""
+    converges: bool = True
+    """False for writer kinds whose writes arrive as their own transactions (source, externalStore)."""
+    options: Mapping[str, Any] = field(default_factory=dict)
+    """Kind-specific settings other layers read (e.g. an external store and its priority)."""
+
+    @property
+    def name(self) -> str:
+        return self.label or f"{self.kind}:{'.'.join(self.target)}"
+
+
+def computed(
+    target: PathLike,
+    deps: Sequence[PathLike],
+    derive: Callable[..., Any],
+    *,
+    equals: Callable[[Any, Any], bool] | None = None,
+) -> FieldDecl:
+    """A field computed from others inside the same transaction window."""
+    tgt = as_field_path(target, "computed target")
+    if not callable(derive):
+        raise DefinitionError(f"computed {'.'.join(tgt)}: derive must be callable")
+    dep_paths = tuple(as_field_path(d, f"computed {'.'.join(tgt)} dependency") for d in deps)
+    if not dep_paths:
+        raise DefinitionError(f"computed {'.'.join(tgt)}: declare at least one dependency")
+    return FieldDecl("computed", tgt, dep_paths, derive, equals)
+
+
+def _identity(value: Any) -> Any:
+    return value
+
+
+def link(target: PathLike, from_: PathLike) -> FieldDecl:
+    """A field that copies another path of the same module."""
+    tgt = as_field_path(target, "link target")
+    src = as_field_path(from_, f"link {'.'.join(tgt)} source")
+    return FieldDecl("link", tgt, (src,), _identity)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """One validation rule: reads `deps` (default: the checked field) and returns an error message or None."""
+
+    validate: Callable[..., str | None]
+    deps: tuple[PathLike, ...] = ()
+
+
+def check(field_path: PathLike, rules: Mapping[str, Rule | Callable[..., str | None]]) -> FieldDecl:
+    """Validation of one field: the first failing rule's message is written to `errors.<field>` (None when valid).
+
+    Rules run whenever one of their dependencies changes, in the order given.
+    """
+    checked = as_field_path(field_path, "check field")
+    if not rules:
+        raise DefinitionError(f"check {'.'.join(checked)}: give at least one rule")
+    compiled: list[tuple[str, Callable[..., str | None], tuple[int, ...]]] = []
+    all_deps: list[FieldPath] = []
+    for rule_name, rule in rules.items():
+        r = rule if isinstance(rule, Rule) else Rule(rule)
+        rule_deps = tuple(as_field_path(d, f"check {'.'.join(checked)} rule {rule_name}") for d in r.deps) or (checked,)
+        slots = []
+        for d in rule_deps:
+            if d not in all_deps:
+                all_deps.append(d)
+            slots.append(all_deps.index(d))
+        compiled.append((rule_name, r.validate, tuple(slots)))
+
+    def run_rules(*values: Any) -> str | None:
+        for _name, validate, slots in compiled:
+            message = validate(*(values[i] for i in slots))
+            if message:
+                return str(message)
+        return None
+
+    target = (ERRORS_ROOT, *checked)
+    return FieldDecl("check", target, tuple(all_deps), run_rules, label=f"check:{'.'.join(checked)}")

@@ -1,0 +1,299 @@
+"""A mounted module: its committed state, its entry points, its transaction history and its subscribers.
+
+Every entry point (`dispatch`, `dispatch_batch`, `set_state`, `transact`) opens one transaction window and commits
+at most once. After a commit, in this order: the history ring takes the record, the debug events are exported, the
+instance's subscribers are called, then the runtime's commit listeners (the tick layer among them).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections import deque
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .converge.config import ConvergeConfig, ResolvedConvergeConfig, resolve_converge_config
+from .converge.executor import ExecResult
+from .converge.planner import Planner
+from .debug.txn_events import converge_meta, state_update_meta
+from .errors import DefinitionError, TransactionError, UnknownActionError
+from .fields.declarations import FieldDecl
+from .module import Module, ModuleShape
+from .records import TxnOrigin, TxnRecord
+from .transaction import Body, Transaction
+
+if TYPE_CHECKING:
+    from .runtime import Runtime
+
+__all__ = ["ModuleInstance", "CommitListener", "TimeTravelUnavailable"]
+
+CommitListener = Callable[[TxnRecord, Any], None]
+"""Called as (record, committed_state) after every commit of an instance."""
+
+
+class TimeTravelUnavailable(LookupError):
+    """The transaction is not in the history, or its snapshots were not kept (they are at full diagnostics)."""
+
+
+class ModuleInstance:
+    """One instance of a module inside a runtime."""
+
+    def __init__(self, runtime: Runtime, module: Module, instance_id: str, label: str | None, shape: ModuleShape):
+        self.runtime = runtime
+        self.module = module
+        self.module_id = module.id
+        self.instance_id = instance_id
+        self.label = label or instance_id
+        self.shape = shape
+        self.planner = Planner(shape.ir)
+        self.state: dict[str, Any] = copy.deepcopy(module.initial)
+        self.history: deque[TxnRecord] = deque(maxlen=runtime.history_size)
+        self.disposed = False
+        self._installed: list[FieldDecl] = []
+        self._txn_seq = 0
+        self._listeners: list[CommitListener] = []
+        self._config: ResolvedConvergeConfig | None = None
+        self._config_version = -1
+        self._ir_export: dict[str, Any] | None = None
+
+    def __repr__(self) -> str:
+        return f"<ModuleInstance {self.instance_id} of {self.module_id}>"
+
+    # -- reading ----------------------------------------------------------------------------------------------------
+
+    def get_state(self) -> dict[str, Any]:
+        """The committed state. It is shared with the runtime's history: read it, never mutate it."""
+        return self.state
+
+    @property
+    def txn_seq(self) -> int:
+        """The sequence number of the latest transaction opened on this instance."""
+        return self._txn_seq
+
+    def subscribe(self, listener: CommitListener) -> Callable[[], None]:
+        """Call `listener(record, state)` after every commit; returns the unsubscribe function."""
+        self._listeners.append(listener)
+        return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    # -- entry points -----------------------------------------------------------------------------------------------
+
+    def dispatch(self, action_type: str, payload: Any = None, *, link_id: str | None = None) -> TxnRecord | None:
+        """Run the reducer of `action_type` in one transaction; returns its record, or None when nothing changed."""
+        reducer = self._reducer(action_type)
+        self._announce_action(action_type, payload, link_id)
+        return self.transact(
+            lambda draft: reducer(draft, payload), origin_kind="action", origin_name=action_type, link_id=link_id
+        )
+
+    def dispatch_batch(
+        self, actions: Iterable[tuple[str, Any] | str], *, link_id: str | None = None
+    ) -> TxnRecord | None:
+        """Run several reducers in one transaction (one commit, commitMode `batch`)."""
+        steps = [(a, None) if isinstance(a, str) else (a[0], a[1]) for a in actions]
+        reducers = [(self._reducer(t), p) for t, p in steps]
+        for t, p in steps:
+            self._announce_action(t, p, link_id)
+
+        def body(draft: Any) -> None:
+            for reducer, payload in reducers:
+                result = reducer(draft, payload)
+                if result is not None:
+                    raise TypeError("reducers in a batch write through the draft; return None")
+
+        names = ",".join(t for t, _ in steps)
+        return self.transact(body, origin_kind="batch", origin_name=names, commit_mode="batch", link_id=link_id)
+
+    def set_state(self, state: dict[str, Any], *, origin_kind: str = "setState", origin_name: str | None = None,
+                  reason: str = "reducer", details: Any = None) -> TxnRecord | None:
+        """Replace the whole state in one transaction; the dirty paths are inferred one level deep."""
+        return self.transact(
+            lambda draft: state, origin_kind=origin_kind, origin_name=origin_name, reason=reason, details=details
+        )
+
+    def transact(
+        self,
+        body: Body,
+        *,
+        origin_kind: str,
+        origin_name: str | None = None,
+        details: Any = None,
+        commit_mode: str = "normal",
+        priority: str = "normal",
+        reason: str = "reducer",
+        link_id: str | None = None,
+        converge_all: bool = False,
+    ) -> TxnRecord | None:
+        """The general entry point other layers build on: run `body` on a draft in one transaction window.
+
+        Called while another transaction window of this runtime is open, the entry is queued and runs right after
+        that one commits (it then returns None here).
+        """
+        if self.disposed:
+            raise TransactionError(
+                f"{self.instance_id} is disposed", txn_id="", module_id=self.module_id, instance_id=self.instance_id
+            )
+        origin = TxnOrigin(origin_kind, origin_name, details)
+
+        def run() -> TxnRecord | None:
+            return self._run(body, origin, commit_mode, priority, reason, link_id, converge_all)
+
+        return self.runtime._enter(self, run, origin)
+
+    # -- the window -------------------------------------------------------------------------------------------------
+
+    def _run(self, body: Body, origin: TxnOrigin, commit_mode: str, priority: str, reason: str,
+             link_id: str | None, converge_all: bool) -> TxnRecord | None:
+        self._txn_seq += 1
+        txn = Transaction(self, self._txn_seq, origin, commit_mode=commit_mode, priority=priority, reason=reason,
+                          link_id=link_id)
+        try:
+            txn.run_body(body)
+            out = txn.finish(converge_all=converge_all)
+        except TransactionError as err:
+            self.runtime.sink.diagnostic(
+                module_id=self.module_id,
+                instance_id=self.instance_id,
+                code=err.code,
+                severity="error",
+                message=str(err),
+                txn_seq=txn.txn_seq,
+                txn_id=txn.txn_id,
+                link_id=link_id,
+                error=err.__cause__ or err,
+            )
+            raise
+        if out is None:
+            return None
+        record, state = out
+        self._commit(record, state)
+        return record
+
+    def _commit(self, record: TxnRecord, state: Any) -> None:
+        self.state = state
+        sink = self.runtime.sink
+        if sink.on:
+            self.history.append(record)
+            self._export(record, state)
+        for listener in tuple(self._listeners):
+            self.runtime._notify(self, record, listener, record, state)
+        self.runtime._after_commit(self, record, state)
+
+    def _export(self, record: TxnRecord, state: Any) -> None:
+        sink = self.runtime.sink
+        if record.dirty.dirty_all:
+            sink.diagnostic(
+                module_id=self.module_id, instance_id=self.instance_id, code="state_transaction::dirty_all_fallback",
+                severity="info", message=f"{record.txn_id} dirtied everything ({record.dirty.reason})",
+                txn_seq=record.txn_seq, txn_id=record.txn_id, link_id=record.link_id,
+            )
+        self.runtime.hub.announce_static_ir(self.static_ir_export())
+        common = dict(module_id=self.module_id, instance_id=self.instance_id, txn_seq=record.txn_seq,
+                      txn_id=record.txn_id, link_id=record.link_id)
+        if record.converge is not None:
+            sink.emit(kind="trait:converge", label="trace:trait:converge",
+                      meta=converge_meta(record.converge, record, sink.level), budget=None, **common)
+        meta, downgrade = state_update_meta(record, state, sink.level)
+        event = sink.emit(kind="state", label="state:update", meta=meta, budget=None, **common)
+        if event is not None and downgrade:
+            event["downgrade"] = {"reason": downgrade}
+
+    # -- support for the window -------------------------------------------------------------------------------------
+
+    def _reducer(self, action_type: str) -> Callable[[Any, Any], Any]:
+        try:
+            return self.module.reducers[action_type]
+        except KeyError:
+            known = ", ".join(sorted(self.module.reducers)) or "none"
+            raise UnknownActionError(
+                f"module {self.module_id!r} has no reducer for action {action_type!r} (known: {known})"
+            ) from None
+
+    def _announce_action(self, action_type: str, payload: Any, link_id: str | None) -> None:
+        sink = self.runtime.sink
+        if sink.on:
+            meta: dict[str, Any] = {"actionTag": action_type}
+            if sink.full:
+                meta["action"] = {"type": action_type, "payload": payload}
+            sink.emit(module_id=self.module_id, instance_id=self.instance_id, kind="action", label=action_type,
+                      meta=meta, txn_seq=self._txn_seq + 1, txn_id=f"{self.instance_id}::t{self._txn_seq + 1}",
+                      link_id=link_id)
+
+    def converge_config(self) -> ResolvedConvergeConfig:
+        rt = self.runtime
+        if self._config is None or self._config_version != rt._config_version:
+            self._config = resolve_converge_config(
+                rt._converge_overrides.get(self.module_id),
+                rt._converge_by_module.get(self.module_id),
+                rt._converge_default,
+            )
+            self._config_version = rt._config_version
+        return self._config
+
+    def report_degrade(self, txn: Transaction, res: ExecResult) -> None:
+        step = res.failed_step
+        if res.degrade_reason == "runtime_error" and step is not None:
+            code = "field::runtime_error"
+            message = (f"{step.name} raised {type(res.error).__name__}: {res.error} in {txn.txn_id}; "
+                       "the derived writes of this transaction were rolled back")
+        else:
+            code = "field::budget_exceeded"
+            message = (f"converge of {txn.txn_id} ran past its budget after {res.executed} steps "
+                       f"({res.duration_ms:.1f} ms); the derived writes were rolled back")
+        self.runtime.sink.diagnostic(
+            module_id=self.module_id, instance_id=self.instance_id, code=code, severity="warning", message=message,
+            txn_seq=txn.txn_seq, txn_id=txn.txn_id, link_id=txn.link_id, error=res.error,
+            hint="raise the execution budget or make the derivation cheaper" if code.endswith("exceeded") else None,
+        )
+
+    def static_ir_export(self) -> dict[str, Any]:
+        """ConvergeStaticIrExport of the current generation (cached until the next bump)."""
+        if self._ir_export is None:
+            self._ir_export = self.shape.ir.export(self.instance_id, self.planner.generation)
+        return self._ir_export
+
+    # -- changing the shape at run time -----------------------------------------------------------------------------
+
+    def install_fields(self, decls: Sequence[FieldDecl], reason: str = "logic_installed") -> None:
+        """Add derived fields; the IR is rebuilt (a generation bump) and applies from the next transaction.
+
+        A declaration error raises FieldConfigError and changes nothing.
+        """
+        self._reshape([*self._installed, *decls], reason)
+
+    def uninstall_fields(self, targets: Iterable[str], reason: str = "logic_uninstalled") -> None:
+        """Remove fields added by install_fields (by target path)."""
+        drop = {tuple(t.split(".")) for t in targets}
+        unknown = drop - {d.target for d in self._installed}
+        if unknown:
+            raise DefinitionError(f"{self.instance_id}: no installed field at {sorted('.'.join(u) for u in unknown)}")
+        self._reshape([d for d in self._installed if d.target not in drop], reason)
+
+    def _reshape(self, installed: list[FieldDecl], reason: str) -> None:
+        shape = self.module.build_shape([*self.module.fields, *installed])
+        self._installed = installed
+        self.shape = shape
+        self.planner.bump_generation(shape.ir, reason)
+        self._ir_export = None
+
+    # -- time travel ------------------------------------------------------------------------------------------------
+
+    def find_transaction(self, txn_id: str) -> TxnRecord:
+        for record in reversed(self.history):
+            if record.txn_id == txn_id:
+                return record
+        raise TimeTravelUnavailable(f"{txn_id} is not in the history of {self.instance_id}")
+
+    def apply_transaction_snapshot(self, txn_id: str, which: str) -> TxnRecord | None:
+        """Bring back the state before or after a past transaction, as a new devtools transaction."""
+        if which not in ("before", "after"):
+            raise ValueError(f"which must be 'before' or 'after', not {which!r}")
+        record = self.find_transaction(txn_id)
+        state = record.before if which == "before" else record.after
+        if state is None:
+            raise TimeTravelUnavailable(f"{txn_id} kept no snapshots (they are kept at diagnostics level full)")
+        return self.set_state(state, origin_kind="devtools", origin_name="time-travel", reason="devtools",
+                              details={"baseTxnId": txn_id, "mode": which})
+
+    def dispose(self) -> None:
+        self.disposed = True
+        self._listeners.clear()

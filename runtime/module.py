@@ -1,0 +1,130 @@
+"""Module definitions: initial state, reducers, derived fields.
+
+    counter = Module("counter", initial={"count": 0, "doubled": 0})
+
+    @counter.reducer("add")
+    def add(draft, amount):
+        draft["count"] += amount
+
+    counter.fields.append(computed("doubled", deps=["count"], derive=lambda c: c * 2))
+
+A reducer receives the draft and the action's payload and writes through the draft (or returns a whole new state).
+The module's shape (FieldPathId table and converge IR) is built when the first instance mounts, and refused there
+with a FieldConfigError when its derived fields form a cycle or two of them write one field.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .converge.ir import StaticIr, build_static_ir
+from .dirty import PathClassifier
+from .errors import DefinitionError
+from .fields.declarations import FieldDecl, as_field_path
+from .paths import FieldPath, FieldPathRegistry, normalize_path
+
+__all__ = ["Module", "Reducer", "ModuleShape"]
+
+Reducer = Callable[[Any, Any], Any]
+_MAX_SHAPE_NODES = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class ModuleShape:
+    """What is fixed for one set of declarations: the path table, the converge IR and the path classifier."""
+
+    registry: FieldPathRegistry
+    ir: StaticIr
+    classifier: PathClassifier
+
+
+class Module:
+    """A module definition. Mount it in a Runtime to get instances."""
+
+    def __init__(
+        self,
+        module_id: str,
+        initial: Mapping[str, Any],
+        *,
+        reducers: Mapping[str, Reducer] | None = None,
+        fields: Iterable[FieldDecl] = (),
+        paths: Iterable[str | Sequence[str]] = (),
+    ) -> None:
+        if not isinstance(module_id, str) or not module_id or "::" in module_id:
+            raise DefinitionError(f"module id {module_id!r} must be a non-empty string without '::'")
+        if not isinstance(initial, Mapping):
+            raise DefinitionError(f"module {module_id!r}: the initial state must be a dict, not {type(initial).__name__}")
+        self.id = module_id
+        self.initial: dict[str, Any] = copy.deepcopy(dict(initial))
+        self.reducers: dict[str, Reducer] = dict(reducers or {})
+        self.fields: list[FieldDecl] = list(fields)
+        self.extra_paths: list[FieldPath] = [as_field_path(p, f"module {module_id!r} path") for p in paths]
+
+    def reducer(self, action_type: str | None = None) -> Callable[[Reducer], Reducer]:
+        """Register a reducer for `action_type` (default: the function's name)."""
+
+        def register(fn: Reducer) -> Reducer:
+            self.reducers[action_type or fn.__name__] = fn
+            return fn
+
+        return register
+
+    def build_shape(self, fields: Sequence[FieldDecl] | None = None) -> ModuleShape:
+        """Build (and validate) the shape for the given declarations (default: the module's own)."""
+        decls = list(self.fields if fields is None else fields)
+        for d in decls:
+            if not isinstance(d, FieldDecl):
+                raise DefinitionError(f"module {self.id!r}: {d!r} is not a field declaration")
+        paths = set(_state_paths(self.initial))
+        paths.update(self.extra_paths)
+        for d in decls:
+            paths.add(d.target)
+            paths.update(d.deps)
+            _check_target_reachable(self.id, self.initial, d)
+        registry = FieldPathRegistry.build(paths)
+        ir = build_static_ir(self.id, registry, decls)
+        return ModuleShape(registry, ir, PathClassifier(registry))
+
+
+def _state_paths(initial: dict[str, Any]) -> list[FieldPath]:
+    """Every index-free path of the initial state (list items contribute their keys to the list's path)."""
+    out: list[FieldPath] = []
+    stack: list[tuple[FieldPath, Any]] = [((), initial)]
+    seen = 0
+    while stack:
+        path, node = stack.pop()
+        seen += 1
+        if seen > _MAX_SHAPE_NODES:
+            break
+        if isinstance(node, dict):
+            for key, value in node.items():
+                try:
+                    child = path + normalize_path((key,)) if isinstance(key, (str, int)) else None
+                except ValueError:
+                    child = None
+                if child is None:
+                    continue  # keys that cannot be field names are left to dirty-all rules at write time
+                if child != path:
+                    out.append(child)
+                stack.append((child, value))
+        elif isinstance(node, list):
+            for item in node:
+                stack.append((path, item))
+    return out
+
+
+def _check_target_reachable(module_id: str, initial: dict[str, Any], decl: FieldDecl) -> None:
+    node: Any = initial
+    for i, seg in enumerate(decl.target[:-1]):
+        if not isinstance(node, dict):
+            break
+        node = node.get(seg)
+        if isinstance(node, list):
+            where = ".".join(decl.target[: i + 1])
+            raise DefinitionError(
+                f"module {module_id!r}: {decl.name} writes through the list {where!r}; "
+                "derived fields are written at dict paths (derive a value from the list instead)"
+            )

@@ -1,0 +1,191 @@
+"""Field paths, their integer ids, and the FNV-1a hashes used to key dirty sets.
+
+A FieldPath is a tuple of string segments with list indices removed: writing `items[3].name` and `items[7].name`
+dirties the same path `("items", "name")`. The registry sorts every known path segment by segment (a prefix sorts
+before its extensions), and a FieldPathId is the index of a path in that table; the table is exported with the
+static IR so ids can be mapped back to paths wherever the digest matches.
+
+>>> reg = FieldPathRegistry.build([("items", "name"), ("count",)])
+>>> reg.paths
+(('count',), ('items',), ('items', 'name'))
+>>> reg.roots({reg.id_of[("items",)], reg.id_of[("items", "name")]})
+[1]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+__all__ = [
+    "FieldPath",
+    "FieldPathRegistry",
+    "NotTrackable",
+    "Ambiguous",
+    "DirtySet",
+    "fnv1a32_ids",
+    "fnv1a32_text",
+    "normalize_path",
+    "parse_path",
+    "path_text",
+    "stable_stringify",
+]
+
+FieldPath = tuple[str, ...]
+
+FNV_OFFSET = 2166136261
+FNV_PRIME = 16777619
+_MASK32 = 0xFFFFFFFF
+
+
+def fnv1a32_ids(ids: Iterable[int]) -> int:
+    """FNV-1a over integer ids, each taken as one unsigned 32-bit word (the reference's dirty-set key hash)."""
+    h = FNV_OFFSET
+    for i in ids:
+        h = ((h ^ (i & _MASK32)) * FNV_PRIME) & _MASK32
+    return h
+
+
+def fnv1a32_text(text: str) -> int:
+    """FNV-1a over the UTF-8 bytes of a string (used for digests)."""
+    h = FNV_OFFSET
+    for b in text.encode("utf-8"):
+        h = ((h ^ b) * FNV_PRIME) & _MASK32
+    return h
+
+
+def stable_stringify(value: Any) -> str:
+    """JSON with sorted keys, identical for equal values across runs."""
+    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
+
+
+class NotTrackable(ValueError):
+    """A path segment is neither a string nor an integer: the write cannot be mapped to a field path."""
+
+
+class Ambiguous(ValueError):
+    """A path segment contains a dot: the same text would name two different paths."""
+
+
+def parse_path(path: str | Sequence[Any]) -> tuple[Any, ...]:
+    """Turn `"a.b.0.c"` or `("a", "b", 0, "c")` into raw segments (indices kept)."""
+    if isinstance(path, str):
+        return tuple(path.split(".")) if path else ()
+    return tuple(path)
+
+
+def _is_index(seg: Any) -> bool:
+    if isinstance(seg, bool):
+        return False
+    if isinstance(seg, int):
+        return True
+    return isinstance(seg, str) and (seg.isdigit() or seg == "*" or "[" in seg or "]" in seg)
+
+
+def normalize_path(raw: Sequence[Any]) -> FieldPath:
+    """Drop list indices (integers, numeric strings, `*`, bracketed segments) from a raw path.
+
+    Raises NotTrackable for a segment of another type and Ambiguous for a segment containing a dot.
+    """
+    out: list[str] = []
+    for seg in raw:
+        if _is_index(seg):
+            continue
+        if not isinstance(seg, str) or not seg:
+            raise NotTrackable(f"path segment {seg!r} is not a field name")
+        if "." in seg:
+            raise Ambiguous(f"path segment {seg!r} contains a dot")
+        out.append(seg)
+    return tuple(out)
+
+
+def path_text(path: Sequence[Any]) -> str:
+    """Display form of a path: segments joined by dots."""
+    return ".".join(str(s) for s in path)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldPathRegistry:
+    """The FieldPathId table of one module shape."""
+
+    paths: tuple[FieldPath, ...]
+    """Every known path, sorted segment by segment; a path's id is its index here."""
+    id_of: dict[FieldPath, int]
+    """Path -> FieldPathId."""
+    prefix_ids: tuple[tuple[int, ...], ...]
+    """For each id, the ids of its proper prefixes (shortest first)."""
+    key: str
+    """fnv1a32 of the stable JSON of the table: changes whenever the table does."""
+
+    @classmethod
+    def build(cls, paths: Iterable[FieldPath]) -> FieldPathRegistry:
+        """Register the given paths and all their prefixes."""
+        full: set[FieldPath] = set()
+        for p in paths:
+            for n in range(1, len(p) + 1):
+                full.add(p[:n])
+        table = tuple(sorted(full))
+        id_of = {p: i for i, p in enumerate(table)}
+        prefix_ids = tuple(tuple(id_of[p[:n]] for n in range(1, len(p))) for p in table)
+        key = f"{fnv1a32_text(stable_stringify([list(p) for p in table])):08x}"
+        return cls(table, id_of, prefix_ids, key)
+
+    def roots(self, ids: Iterable[int]) -> list[int]:
+        """Prefix-free, deduplicated, sorted root ids: an id is dropped when one of its prefixes is also dirty."""
+        dirty = ids if isinstance(ids, (set, frozenset)) else set(ids)
+        prefix_ids = self.prefix_ids
+        out = [i for i in dirty if not any(p in dirty for p in prefix_ids[i])]
+        out.sort()
+        return out
+
+    def text(self, path_id: int) -> str:
+        """Display form of one id."""
+        return path_text(self.paths[path_id])
+
+
+DIRTY_ALL_REASONS = ("unknownWrite", "customMutation", "nonTrackablePatch", "fallbackPolicy")
+
+
+@dataclass(frozen=True, slots=True)
+class DirtySet:
+    """The id-first dirty set of one transaction (TxnDirtyRootIds of seed 065)."""
+
+    dirty_all: bool
+    """True when some write could not be mapped to a registered path."""
+    reason: str | None
+    """One of DIRTY_ALL_REASONS when dirty_all."""
+    root_ids: tuple[int, ...]
+    """Prefix-free, deduplicated, sorted FieldPathIds (empty when dirty_all)."""
+    key_hash: int
+    """FNV-1a over root_ids; 0 when dirty_all."""
+
+    @classmethod
+    def from_roots(cls, roots: Sequence[int]) -> DirtySet:
+        return cls(False, None, tuple(roots), fnv1a32_ids(roots))
+
+    @classmethod
+    def everything(cls, reason: str) -> DirtySet:
+        return cls(True, reason, (), 0)
+
+    @property
+    def empty(self) -> bool:
+        return not self.dirty_all and not self.root_ids
+
+    def to_json(self, max_ids: int | None = None) -> dict[str, Any]:
+        """The exported TxnDirtyRootIds object; `max_ids` bounds rootIds and marks the cut."""
+        ids = self.root_ids
+        out: dict[str, Any] = {"dirtyAll": self.dirty_all}
+        if self.dirty_all and self.reason:
+            out["reason"] = self.reason
+        if max_ids is not None and len(ids) > max_ids:
+            out["rootIds"] = list(ids[:max_ids])
+            out["rootIdsTruncated"] = True
+        else:
+            out["rootIds"] = list(ids)
+        out["rootCount"] = len(ids)
+        out["keySize"] = len(ids)
+        out["keyHash"] = self.key_hash
+        return out

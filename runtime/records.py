@@ -1,0 +1,105 @@
+"""The records a committed transaction leaves behind (immutable; what subscribers, the hub and devtools read)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .paths import DirtySet
+
+__all__ = ["TxnOrigin", "PatchRecord", "ConvergeRecord", "TxnRecord", "MAX_PATCHES"]
+
+MAX_PATCHES = 256
+"""Patch records kept per transaction; past it the record says `patchesTruncated` (reason `max_patches`)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TxnOrigin:
+    """Why a transaction ran."""
+
+    kind: str
+    """action | setState | batch | field-external-store | source-refresh | devtools | lifecycle | ..."""
+    name: str | None = None
+    """The action type, field path or other name within the kind."""
+    details: Any = None
+
+
+@dataclass(frozen=True, slots=True)
+class PatchRecord:
+    """One effective write (kept at full diagnostics, at most MAX_PATCHES per transaction)."""
+
+    op_seq: int
+    path: tuple[Any, ...]
+    """The raw path written, list indices included (`()` for a whole-state replace)."""
+    path_id: int | None
+    """FieldPathId of the normalised path; None when the path is not in the table."""
+    reason: str
+    """reducer | trait-computed | trait-link | trait-check | field-external-store | source-refresh | devtools | ..."""
+    step_id: int | None
+    node: str | None
+    """The derived field that wrote it, e.g. `computed:total`."""
+    before: Any
+    after: Any
+
+
+@dataclass(frozen=True, slots=True)
+class ConvergeRecord:
+    """What converge decided and did in one transaction."""
+
+    requested_mode: str
+    executed_mode: str
+    outcome: str
+    """Converged | Noop | Degraded."""
+    reasons: tuple[str, ...]
+    config_scope: str
+    static_ir_digest: str
+    execution_budget_ms: float
+    execution_ms: float
+    decision_budget_ms: float
+    decision_ms: float
+    total_steps: int
+    executed_steps: int
+    changed_steps: int
+    affected_steps: int
+    degrade_reason: str | None = None
+    """budget_exceeded | runtime_error when Degraded."""
+    cache: dict[str, Any] | None = None
+    generation: dict[str, Any] = field(default_factory=dict)
+    field_path_count: int = 0
+    ir_build_ms: float = 0.0
+    top3: tuple[tuple[int, int, float, bool, str], ...] = ()
+    """(stepId, outFieldPathId, durationMs, changed, kind) of the slowest steps, when timings were taken."""
+    sampled: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TxnRecord:
+    """One committed transaction."""
+
+    module_id: str
+    instance_id: str
+    txn_seq: int
+    txn_id: str
+    origin: TxnOrigin
+    commit_mode: str
+    """normal | batch | lowPriority."""
+    priority: str
+    """normal | low."""
+    started_at: float
+    """Epoch milliseconds (monotonic within a runtime)."""
+    duration_ms: float
+    dirty: DirtySet
+    """Every path written in the transaction, base and derived."""
+    base_dirty: DirtySet
+    """The paths the entry point wrote itself (what converge planned from)."""
+    patch_count: int
+    patches: tuple[PatchRecord, ...]
+    patches_truncated: bool
+    static_ir_digest: str
+    link_id: str | None = None
+    """The action run this transaction belongs to, if any."""
+    converge: ConvergeRecord | None = None
+    before: Any = None
+    """State before the transaction (full diagnostics only)."""
+    after: Any = None
+    """State after the transaction (full diagnostics only)."""

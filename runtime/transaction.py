@@ -1,0 +1,275 @@
+"""One synchronous transaction window: the entry point writes, converge derives, and the result commits at most once.
+
+    base writes (reducer, setState, writeback)  ->  converge (derived fields, same window)  ->  record
+        |                                               |
+        a raise aborts: the state stays as it was       a failing step or the budget degrades: derived writes are
+        an awaitable escapes: aborted too               rolled back, base writes still commit
+
+No effective write means no commit: `finish` returns None and nothing is published.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .converge.executor import AsyncDerive, run_steps
+from .converge.ir import Step
+from .dirty import DirtyTracker, infer_replace
+from .draft import DraftDict, WorkingState
+from .errors import AsyncEscapeError, ReducerError
+from .paths import DirtySet
+from .records import MAX_PATCHES, ConvergeRecord, PatchRecord, TxnOrigin, TxnRecord
+
+if TYPE_CHECKING:
+    from .instance import ModuleInstance
+
+__all__ = ["Transaction", "Body"]
+
+Body = Callable[[DraftDict], Any]
+"""Writes through the draft; may return a whole new state (a replace) instead of writing."""
+
+_STEP_REASON = {"computed": "trait-computed", "link": "trait-link", "check": "trait-check"}
+
+
+class Transaction:
+    """The window of one entry point on one instance. Created, run and finished by ModuleInstance."""
+
+    def __init__(
+        self,
+        inst: ModuleInstance,
+        txn_seq: int,
+        origin: TxnOrigin,
+        *,
+        commit_mode: str = "normal",
+        priority: str = "normal",
+        reason: str = "reducer",
+        link_id: str | None = None,
+    ) -> None:
+        self.inst = inst
+        self.txn_seq = txn_seq
+        self.txn_id = f"{inst.instance_id}::t{txn_seq}"
+        self.origin = origin
+        self.commit_mode = commit_mode
+        self.priority = priority
+        self.link_id = link_id
+        self.started_at = inst.runtime.sink.clock.now_ms()
+        self._t0 = time.perf_counter()
+        self._full = inst.runtime.sink.full
+        self._classify = inst.shape.classifier.classify
+        self.base = inst.state
+        self.ws = WorkingState(self.base, self._on_write)
+        self._reason = reason
+        self._step: Step | None = None
+        self._base_dirty = DirtyTracker()
+        self._derived_dirty = DirtyTracker()
+        self._tracker = self._base_dirty
+        self._replaced = False
+        self.patch_count = 0
+        self._patches: list[PatchRecord] = []
+        self._truncated = False
+
+    # -- writes -----------------------------------------------------------------------------------------------------
+
+    def _on_write(self, raw: tuple[Any, ...], old: Any, new: Any) -> None:
+        self.patch_count += 1
+        classified = self._classify(raw)
+        self._tracker.add(classified)
+        if self._full:
+            if len(self._patches) < MAX_PATCHES:
+                step = self._step
+                self._patches.append(
+                    PatchRecord(
+                        op_seq=self.patch_count,
+                        path=raw,
+                        path_id=classified if classified.__class__ is int else None,  # type: ignore[arg-type]
+                        reason=_STEP_REASON[step.kind] if step else self._reason,
+                        step_id=step.step_id if step else None,
+                        node=step.name if step else None,
+                        before=old,
+                        after=new,
+                    )
+                )
+            else:
+                self._truncated = True
+
+    def _set_step(self, step: Step | None) -> None:
+        self._step = step
+
+    def run_body(self, body: Body) -> None:
+        """Run one entry point's writes; raises ReducerError or AsyncEscapeError (nothing is kept then)."""
+        draft = DraftDict(self.ws)
+        try:
+            result = body(draft)
+        except (ReducerError, AsyncEscapeError):
+            raise
+        except Exception as exc:
+            raise ReducerError(
+                f"{self._what()} raised {type(exc).__name__}: {exc}",
+                txn_id=self.txn_id,
+                module_id=self.inst.module_id,
+                instance_id=self.inst.instance_id,
+            ) from exc
+        if result is None or isinstance(result, (DraftDict,)):
+            return
+        if inspect.isawaitable(result):
+            if inspect.iscoroutine(result):
+                result.close()
+            raise AsyncEscapeError(
+                f"{self._what()} returned an awaitable: async work cannot run inside a transaction window; "
+                "write a pending transaction, do the I/O, then write the result in another transaction",
+                txn_id=self.txn_id,
+                module_id=self.inst.module_id,
+                instance_id=self.inst.instance_id,
+            )
+        self.replace_root(result)
+
+    def replace_root(self, new_root: Any) -> None:
+        """Replace the whole state (setState, a reducer returning a state); its dirty paths are inferred later."""
+        if not isinstance(new_root, dict):
+            raise ReducerError(
+                f"{self._what()} produced a state of type {type(new_root).__name__}; a module state is a dict",
+                txn_id=self.txn_id,
+                module_id=self.inst.module_id,
+                instance_id=self.inst.instance_id,
+            )
+        if new_root is self.ws.root:
+            return
+        old = self.ws.root
+        self.ws.root = new_root
+        self.ws.freeze()  # the caller's object is not ours to mutate: later writes copy it
+        self._replaced = True
+        self._on_write((), old, new_root)
+
+    def _what(self) -> str:
+        name = f" {self.origin.name!r}" if self.origin.name else ""
+        return f"{self.origin.kind}{name} on {self.inst.instance_id} ({self.txn_id})"
+
+    # -- finish -----------------------------------------------------------------------------------------------------
+
+    def _base_dirty_set(self) -> DirtySet:
+        shape = self.inst.shape
+        if self._replaced:
+            # The replace itself was recorded as a write of the root path, which is no field: infer what it changed.
+            tracker = DirtyTracker()
+            inferred = infer_replace(self.base, self.ws.root)
+            if inferred is None:
+                tracker.add("unknownWrite")
+            else:
+                for raw in inferred:
+                    tracker.add(self._classify(raw))
+            self._base_dirty = tracker
+        return self._base_dirty.snapshot(shape.registry)
+
+    def finish(self, converge_all: bool = False) -> tuple[TxnRecord, Any] | None:
+        """Converge and build the record; None when nothing changed (no commit).
+
+        `converge_all` converges even without base writes (an instance's first converge at mount).
+        """
+        base_dirty = self._base_dirty_set()
+        if base_dirty.empty and not converge_all:
+            return None
+        converge = self._converge(base_dirty) if self.inst.shape.ir.steps else None
+        if base_dirty.empty and not self._derived_dirty.touched:
+            return None
+        dirty = self._base_dirty.snapshot(self.inst.shape.registry, (self._derived_dirty,))
+        state = self.ws.root
+        record = TxnRecord(
+            module_id=self.inst.module_id,
+            instance_id=self.inst.instance_id,
+            txn_seq=self.txn_seq,
+            txn_id=self.txn_id,
+            origin=self.origin,
+            commit_mode=self.commit_mode,
+            priority=self.priority,
+            started_at=self.started_at,
+            duration_ms=(time.perf_counter() - self._t0) * 1000.0,
+            dirty=dirty,
+            base_dirty=base_dirty,
+            patch_count=self.patch_count,
+            patches=tuple(self._patches),
+            patches_truncated=self._truncated,
+            static_ir_digest=self.inst.shape.ir.digest,
+            link_id=self.link_id,
+            converge=converge,
+            before=self.base if self._full else None,
+            after=state if self._full else None,
+        )
+        return record, state
+
+    def _converge(self, base_dirty: DirtySet) -> ConvergeRecord:
+        inst = self.inst
+        ir = inst.shape.ir
+        planner = inst.planner
+        cfg = inst.converge_config()
+        sink = inst.runtime.sink
+        decision = planner.decide(
+            txn_seq=self.txn_seq,
+            dirty=base_dirty,
+            requested=cfg.mode,
+            diagnostics_on=sink.on,
+            decision_budget_ms=cfg.decision_budget_ms,
+        )
+        order = ir.topo_order if decision.plan is None else decision.plan
+        sampled = sink.level == "sampled" and (self.txn_seq - 1) % 32 == 0
+        timed = sink.full or sampled
+        snapshot_root = self.ws.freeze()
+        patch_mark, patches_mark, truncated_mark = self.patch_count, len(self._patches), self._truncated
+        self._tracker = self._derived_dirty
+        try:
+            res = run_steps(ir, order, self.ws, self._set_step, cfg.budget_ms, timed)
+        except AsyncDerive as escape:
+            raise AsyncEscapeError(
+                f"{escape.step.name} returned an awaitable during {self._what()}: derivations must be synchronous",
+                txn_id=self.txn_id,
+                module_id=inst.module_id,
+                instance_id=inst.instance_id,
+            ) from None
+        finally:
+            self._tracker = self._base_dirty
+            self._step = None
+        if res.degrade_reason:
+            self.ws.root = snapshot_root
+            self.ws.freeze()
+            self._derived_dirty = DirtyTracker()
+            self.patch_count = patch_mark
+            del self._patches[patches_mark:]
+            self._truncated = truncated_mark
+            inst.report_degrade(self, res)
+            outcome = "Degraded"
+        else:
+            outcome = "Converged" if res.changed else "Noop"
+            if decision.executed_mode == "full":
+                planner.note_full_duration(res.duration_ms)
+        top3: tuple[tuple[int, int, float, bool, str], ...] = ()
+        if res.timings:
+            slowest = sorted(res.timings, key=lambda t: t[1], reverse=True)[:3]
+            top3 = tuple((sid, ir.steps[sid].out_id, ms, ch, ir.steps[sid].kind) for sid, ms, ch in slowest)
+        cache = None
+        if sink.on:
+            cache = planner.cache.evidence(decision.cache_hit, decision.key_size, decision.miss_reason)
+        return ConvergeRecord(
+            requested_mode=decision.requested_mode,
+            executed_mode=decision.executed_mode,
+            outcome=outcome,
+            reasons=decision.reasons,
+            config_scope=cfg.scope,
+            static_ir_digest=ir.digest,
+            execution_budget_ms=cfg.budget_ms,
+            execution_ms=res.duration_ms,
+            decision_budget_ms=cfg.decision_budget_ms,
+            decision_ms=decision.decision_ms,
+            total_steps=len(ir.steps),
+            executed_steps=res.executed,
+            changed_steps=res.changed,
+            affected_steps=len(order),
+            degrade_reason=res.degrade_reason,
+            cache=cache,
+            generation=planner.generation_evidence() if sink.on else {},
+            field_path_count=len(ir.registry.paths),
+            ir_build_ms=ir.build_duration_ms,
+            top3=top3,
+            sampled=sampled,
+        )
