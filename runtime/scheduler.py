@@ -7,7 +7,8 @@ coalesces into it. A tick:
    and again, for at most `max_drain_rounds` (8) rounds; work still appearing after that is `cycle_detected`;
 2. accepts: every urgent (priority normal) instance up to `urgent_step_cap` (512) and non-urgent ones up to
    `max_steps` (64); the rest is requeued before the commit and the tick reports `stable=false` (`budget_steps`, or
-   `cycle_detected` past the urgent cap);
+   `cycle_detected` past the urgent cap). After a cycle the committed states are still published; the links left
+   to apply are the deferred work of the next tick;
 3. commits: `tick_seq + 1`, the accepted states are published, topic versions bumped, then the listeners of the
    changed topics are called (low-priority topics `low_priority_delay_ms` later, never skipped).
 
@@ -297,13 +298,10 @@ class TickScheduler:
         deferred: list[PendingModule] = []
         degrade: str | None = None
         if cycle:
+            # What committed is published (holding it back could starve one side of a cycle for good); the links
+            # still to apply to the last commits are the deferred work, picked up by the next tick.
             degrade = "cycle_detected"
-            held = self.queue.fresh  # instances whose links are still to be applied wait with them
-            entries = []
-            for entry in pending.values():
-                (deferred if entry.key in held else entries).append(entry)
-        else:
-            entries = list(pending.values())
+        entries = list(pending.values())
         urgent = [e for e in entries if e.urgent]
         lazy = [e for e in entries if not e.urgent]
         if len(urgent) > cfg.urgent_step_cap:
@@ -396,7 +394,7 @@ class TickScheduler:
         sink = self.rt.sink
         pending_windows = sum(1 for b in self.bindings() if b.window_pending)
         backlog: dict[str, Any] = {"pendingExternalInputs": len(self._inputs) + pending_windows,
-                                   "pendingDeferredWork": len(deferred)}
+                                   "pendingDeferredWork": len(deferred) + len(self.queue.fresh)}
         if deferred:
             backlog["deferredPrimary"] = _deferred_primary(deferred)
         meta: dict[str, Any] = {
