@@ -129,9 +129,13 @@ class Planner:
         requested: str,
         diagnostics_on: bool,
         decision_budget_ms: float,
+        initial: bool = False,
     ) -> Decision:
+        """`initial` marks an instance's first converge (at mount): it runs full whatever mode is requested."""
         t0 = time.perf_counter()
         self._bumps_since_txn = 0
+        if initial:
+            return Decision(requested, "full", None, ("cold_start",), (time.perf_counter() - t0) * 1000.0)
         mode, plan, reasons, extra = self._choose(txn_seq, dirty, requested, diagnostics_on, decision_budget_ms, t0)
         decision = Decision(requested, mode, plan, reasons, (time.perf_counter() - t0) * 1000.0, key_size=len(dirty.root_ids))
         if extra:
