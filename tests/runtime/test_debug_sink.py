@@ -118,3 +118,16 @@ def test_traces_validate_against_the_reference_schemas(tmp_path, check_trace, le
     assert first_ir < first_event or orjson.loads(lines[1 + first_event])["payload"]["kind"] == "lifecycle"
     code, out = check_trace(path, "state/state:update", "trait:converge", "diagnostic")
     assert code == 0, out
+
+
+def test_root_ids_map_back_to_paths_only_through_the_matching_digest():
+    from runtime.debug import root_paths
+
+    rt = Runtime(diagnostics="light")
+    inst = rt.mount(demo_module())
+    inst.dispatch("add", 3)
+    event = [e for e in rt.hub.events() if e["label"] == "state:update"][-1]
+    irs = rt.hub.static_irs_by_digest()
+    paths = root_paths(event["meta"]["dirtySet"]["rootIds"], event["meta"]["staticIrDigest"], irs)
+    assert paths == ["items", "total"]
+    assert root_paths([0], "converge_ir_v2:00000000", irs) is None
