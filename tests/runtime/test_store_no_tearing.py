@@ -68,7 +68,7 @@ async def _run(sequence) -> None:
     await asyncio.sleep(0.03)  # past the low-priority delay
     check()
 
-    for f, inst in zip(facades, insts):
+    for f, inst in zip(facades[:3], insts, strict=True):
         assert f.get_snapshot() == inst.get_state()
     assert facades[3].get_snapshot() == insts[2].get_state()["label"]
     for f in facades:

@@ -77,7 +77,7 @@ def test_a_trace_across_every_diagnostics_level_passes_the_reference_checker(tmp
     for level in ("off", "light", "sampled", "full"):
         rt.set_diagnostics(level)
         before = len(ticks(rt))
-        for i in range(3):
+        for _ in range(3):
             a.dispatch("add", 1)
         with rt.batch():
             a.dispatch("setLabel", level)
