@@ -6,7 +6,8 @@ Rules (operation-contract.md §3.3):
 - exactly one terminal transition; later facts are kept as `late`; after `timed_out` a late ready/failed/cancelled
   sets `late_resolution` once (event `resolved_late`) without changing the verdict;
 - a fact applied at or after the deadline loses: the operation times out first;
-- facts from an older attempt of an observer are fenced; unknown wire stages are recorded and ignored.
+- facts from an older attempt of an observer are fenced; unknown wire stages are recorded and ignored;
+- an `observed` fact below the committed version (a lagging replica) is recorded and ignored.
 """
 
 from __future__ import annotations
@@ -122,6 +123,8 @@ def step(state: OperationState, fact: StageFact, now: float) -> tuple[OperationS
     if stage is Stage.UNKNOWN or stage is Stage.SUBMITTED:
         return _only_record(state, fact, now, "unknown" if stage is Stage.UNKNOWN else "duplicate"), events
     if stage is Stage.TIMED_OUT:
+        if not timer:
+            return _only_record(state, fact, now, "ignored"), events  # timed_out is our verdict, not the wire's
         if fact.source == "timer" and now < state.deadline_at:
             return _only_record(state, fact, now, "ignored"), events  # a stale timer: the deadline moved on
         unknown = state.stage is Stage.SUBMITTED
@@ -132,6 +135,9 @@ def step(state: OperationState, fact: StageFact, now: float) -> tuple[OperationS
         return _terminal(state, fact, now, events, "rejected"), events
     if stage is Stage.FAILED:
         return _terminal(state, fact, now, events, "failed"), events
+    if stage is Stage.OBSERVED and fact.version is not None and state.version is not None \
+            and fact.version < state.version:
+        return _only_record(state, fact, now, "ignored"), events  # a lagging replica: below the committed token
     if stage is Stage.CANCELLED:
         return _terminal(state, fact, now, events, "cancelled"), events
 
@@ -172,6 +178,8 @@ def step(state: OperationState, fact: StageFact, now: float) -> tuple[OperationS
 
 def _terminal(state: OperationState, fact: StageFact, now: float, events: list[OperationEvent],
               type_: str) -> OperationState:
+    if fact.error is None and fact.stage in (Stage.FAILED, Stage.REJECTED):
+        fact = replace(fact, error=OperationError(f"{fact.stage}_without_detail", f"{fact.source} gave no reason"))
     facts, dropped = _record(state, [FactEntry(fact, now, "applied")])
     new = replace(state, stage=fact.stage, terminal_at=now, error=fact.error or state.error, facts=facts,
                   dropped_facts=dropped, stage_at=state.stage_at + ((fact.stage, now),))

@@ -86,7 +86,8 @@ class Watch:
 
     @property
     def done(self) -> bool:
-        return self._op.state.terminal
+        """True once the operation no longer needs observing (terminal, and past any late-fact grace)."""
+        return not self._op.observing
 
     @property
     def version(self) -> int | None:
@@ -100,7 +101,7 @@ class Watch:
 
 class _Op:
     __slots__ = ("state", "receipt", "timer", "tasks", "waiters", "changed", "instance", "listener", "payload",
-                 "send_attempts")
+                 "send_attempts", "observing")
 
     def __init__(self, state: OperationState, instance: ModuleInstance | None, listener: OperationListener | None,
                  payload: Any) -> None:
@@ -114,6 +115,7 @@ class _Op:
         self.listener = listener
         self.payload = payload
         self.send_attempts = 0
+        self.observing = True
 
 
 class OperationTracker:
@@ -130,6 +132,7 @@ class OperationTracker:
         kinds: dict[str, KindPolicy] | None = None,
         label: str = "operations",
         max_finished: int = 2048,
+        late_grace_s: float = 5.0,
     ) -> None:
         unknown = [o for o in observers if o not in _OBSERVER_FACTORIES]
         if unknown:
@@ -142,6 +145,7 @@ class OperationTracker:
         self.kinds = dict(kinds or {})
         self.label = label
         self.max_finished = max_finished
+        self.late_grace_s = late_grace_s
         self.disposed = False
         self.fact_count = 0
         self._ops: dict[str, _Op] = {}
@@ -274,6 +278,8 @@ class OperationTracker:
         op.state = new
         if new.terminal and not old.terminal:
             self._end(op)
+        elif new.late_resolution is not None and old.late_resolution is None:
+            self._stop_observing(op)
         elif new.deadline_at != old.deadline_at:
             self._arm(op)
         recorded_only = not events and len(new.facts) + new.dropped_facts > len(old.facts) + old.dropped_facts
@@ -310,6 +316,17 @@ class OperationTracker:
                                                                    error=OperationError("deadline", "stage budget spent"))))
 
     def _end(self, op: _Op) -> None:
+        if op.timer is not None:
+            op.timer.cancel()
+            op.timer = None
+        if op.state.stage is Stage.TIMED_OUT and not self.disposed and op.tasks and self.late_grace_s > 0:
+            # Our verdict is final, but the backend may still resolve it: keep listening a while to record that.
+            op.timer = self.clock.call_at(self.clock.now() + self.late_grace_s, lambda: self._stop_observing(op))
+            return
+        self._stop_observing(op)
+
+    def _stop_observing(self, op: _Op) -> None:
+        op.observing = False
         if op.timer is not None:
             op.timer.cancel()
             op.timer = None
@@ -436,6 +453,7 @@ class OperationTracker:
             for _stage, fut in op.waiters:
                 if not fut.done():
                     fut.set_result(op.state)
+            self._stop_observing(op)
         for task in list(self._tasks):
             task.cancel()
 

@@ -100,6 +100,12 @@ def build_app(server: BackendServer) -> web.Application:
         faults = server.faults.for_command(cid, cmd.kind)
         resp = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
         await resp.prepare(request)
+        try:
+            return await _stream_facts(resp, cid, last, faults)
+        except ConnectionResetError:  # the client hung up: nothing to finish
+            return resp
+
+    async def _stream_facts(resp: web.StreamResponse, cid: str, last: int, faults: Any) -> web.StreamResponse:
         sent = 0
         held: dict[str, Any] | None = None  # sse_reorder keeps `committed` until `observed` went out
         while True:

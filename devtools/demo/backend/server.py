@@ -44,9 +44,10 @@ class BackendServer:
         self.store = BackendStore(self.db_path)
         self._changed = asyncio.Event()
         self._start_workers()
-        self._runner = web.AppRunner(build_app(self), access_log=None)
+        # handler_cancellation: a client that hangs up ends its long-poll or SSE handler at once.
+        self._runner = web.AppRunner(build_app(self), access_log=None, shutdown_timeout=0.2, handler_cancellation=True)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port, shutdown_timeout=0.2)
+        site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
         server = getattr(site, "_server", None)
         sockets = getattr(server, "sockets", None) or []
