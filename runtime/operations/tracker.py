@@ -151,6 +151,7 @@ class OperationTracker:
         self._ops: dict[str, _Op] = {}
         self._listeners: list[OperationListener] = []
         self._tasks: set[asyncio.Task[None]] = set()
+        runtime.on_dispose(self.dispose)
 
     # -- reading ----------------------------------------------------------------------------------------------------
 
@@ -216,13 +217,19 @@ class OperationTracker:
                      wait_for: Stage = Stage.ACCEPTED, budget: Budget | None = None,
                      correlation_id: str | None = None, link_id: str | None = None,
                      instance: ModuleInstance | None = None,
-                     listener: OperationListener | None = None) -> OperationReceipt:
-        """Send a write; return its receipt once it reached `wait_for` (accepted by default)."""
+                     listener: OperationListener | None = None,
+                     on_begin: Callable[[str], None] | None = None) -> OperationReceipt:
+        """Send a write; return its receipt once it reached `wait_for` (accepted by default).
+
+        `on_begin(command_id)` is called as soon as the id is minted, before anything is sent.
+        """
         if self.transport is None:
             raise TrackerDisposed(f"tracker {self.label!r} has no transport to send {kind} with")
         cid = self.begin(kind, target, wait_for=wait_for, budget=budget, correlation_id=correlation_id,
                          link_id=link_id, instance=instance, listener=listener, payload=payload)
         op = self._ops[cid]
+        if on_begin is not None:
+            on_begin(cid)
         self._spawn(op, self._send(op), f"send:{cid}")
         try:
             await self.wait(cid, wait_for)

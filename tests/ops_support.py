@@ -1,4 +1,7 @@
-"""Helpers shared by the operation tests: the shipped event schema check, task accounting, polling waits."""
+"""Shared by the operation, action and source tests: the real loopback backend fixture, a runtime with a tracker,
+the shipped operation event schema check, task accounting and polling waits.
+
+Test modules outside tests/operations import the fixtures they use from here (`from ops_support import backend`)."""
 
 from __future__ import annotations
 
@@ -7,10 +10,14 @@ import json
 from pathlib import Path
 
 import jsonschema
-from runtime import Runtime
-from runtime.operations import Budget
+import pytest_asyncio
 
-ROOT = Path(__file__).resolve().parents[2]
+from devtools.demo.backend import BackendServer
+from runtime import Runtime
+from runtime.operations import Budget, OperationTracker
+from runtime.operations.http import HttpTransport
+
+ROOT = Path(__file__).resolve().parents[1]
 OPERATION_SCHEMA = json.loads((ROOT / "resources" / "schemas" / "operation-event-meta.schema.json").read_text())
 _VALIDATOR = jsonschema.Draft202012Validator(OPERATION_SCHEMA)
 
@@ -46,3 +53,30 @@ async def wait_until(predicate, timeout_s: float = 5.0, what: str = "condition")
         await asyncio.sleep(0.01)
 
 
+
+
+@pytest_asyncio.fixture
+async def backend():
+    server = BackendServer()
+    await server.start()
+    try:
+        yield server
+    finally:
+        await server.stop()
+        left = await settle_tasks()
+        assert not left, f"tasks left running after the backend stopped: {left}"
+
+
+@pytest_asyncio.fixture
+async def runtime_ops(backend):
+    """(runtime at diagnostics light, tracker on the backend). Closed after the test; no task may survive."""
+    rt = Runtime(label="ops-test", diagnostics="light", buffer_size=20_000)
+    tracker = OperationTracker(rt, HttpTransport(backend.base_url), budget=FAST, late_grace_s=3.0)
+    try:
+        yield rt, tracker
+    finally:
+        await tracker.aclose()
+        assert not tracker.pending(), "operations left pending after disposal"
+        assert not tracker.running_tasks()
+        assert_operation_events_valid(rt)
+        rt.dispose()
