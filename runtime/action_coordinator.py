@@ -13,6 +13,7 @@ Nothing stays pending: results, failures, timeouts, user cancels and disposal al
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import deque
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
@@ -218,9 +219,12 @@ class ActionCoordinator:
             handle.timer = None
         if handle.task is not None and handle.task is not asyncio.current_task():
             handle.task.cancel()
-        if status == "cancelled" and reason == "override" and defn.cancel_on_supersede and self.tracker:
+        if self.tracker is not None:
             for cid in handle.run.command_ids:
-                self._spawn(self.tracker.cancel(cid), f"cancel:{cid}")
+                with contextlib.suppress(KeyError):  # an operation trimmed from the tracker long ago
+                    self.tracker.detach(cid)  # nobody waits for it now; it is still tracked to a terminal stage
+                    if status == "cancelled" and reason == "override" and defn.cancel_on_supersede:
+                        self._spawn(self.tracker.cancel(cid), f"cancel:{cid}")
 
         def body(draft: Any) -> None:
             if status == "success" and defn.on_success:
