@@ -49,7 +49,8 @@ def source(target: PathLike, *, deps: Sequence[PathLike], key: Callable[[Any], A
     if not callable(key) or not callable(load):
         raise DefinitionError(f"source {name}: key and load must be callables")
     if concurrency not in SOURCE_CONCURRENCY:
-        raise DefinitionError(f"source {name}: concurrency {concurrency!r} is not one of {', '.join(SOURCE_CONCURRENCY)}")
+        known = ", ".join(SOURCE_CONCURRENCY)
+        raise DefinitionError(f"source {name}: concurrency {concurrency!r} is not one of {known}")
     dep_paths = tuple(as_field_path(d, f"source {name} dependency") for d in deps)
     if not dep_paths:
         raise DefinitionError(f"source {name}: declare the paths key() reads as deps")

@@ -44,7 +44,9 @@ def _fact(watch: Watch, body: dict, source: str, observer: str, attempt: int, fa
     raw = body.get("stage")
     stage = parse_stage(raw)
     err = body.get("error")
-    error = OperationError(str(err.get("code", "failed")), str(err.get("message", ""))) if isinstance(err, dict) else None
+    error = None
+    if isinstance(err, dict):
+        error = OperationError(str(err.get("code", "failed")), str(err.get("message", "")))
     version = body.get("version")
     return StageFact(watch.command_id, stage, source, observer, attempt,
                      version if isinstance(version, int) else None, error, fact_id,

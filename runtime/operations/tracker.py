@@ -318,9 +318,8 @@ class OperationTracker:
         if op.timer is not None:
             op.timer.cancel()
         cid = op.state.command_id
-        op.timer = self.clock.call_at(op.state.deadline_at,
-                                      lambda: self.apply(StageFact(cid, Stage.TIMED_OUT, "timer",
-                                                                   error=OperationError("deadline", "stage budget spent"))))
+        expired = StageFact(cid, Stage.TIMED_OUT, "timer", error=OperationError("deadline", "stage budget spent"))
+        op.timer = self.clock.call_at(op.state.deadline_at, lambda: self.apply(expired))
 
     def _end(self, op: _Op) -> None:
         if op.timer is not None:

@@ -36,7 +36,8 @@ async def test_submit_returns_at_accepted_and_implies_nothing_more(runtime_ops, 
     op = tracker.get(receipt.command_id)
     assert op.stage is Stage.ACCEPTED and op.detached
     assert receipt.correlation_id == receipt.command_id
-    assert receipt.status_url == f"/operations/{receipt.command_id}" and receipt.read_model_url == "/read/todo.create/t1"
+    assert receipt.status_url == f"/operations/{receipt.command_id}"
+    assert receipt.read_model_url == "/read/todo.create/t1"
     await wait_until(lambda: tracker.get(receipt.command_id).stage is Stage.READY, what="ready")
     op = tracker.get(receipt.command_id)
     assert [s for s, _ in op.stage_at] == [Stage.ACCEPTED, Stage.COMMITTED, Stage.OBSERVED, Stage.READY]

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
-from ops_support import FAST, assert_operation_events_valid, backend, settle_tasks, wait_until  # noqa: F401
+from ops_support import FAST, assert_operation_events_valid, settle_tasks, wait_until
 
 from runtime import Module, Runtime
 from runtime.actions import ActionCoordinator, action

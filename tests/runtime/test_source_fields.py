@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from ops_support import backend, settle_tasks, wait_until  # noqa: F401
+from ops_support import settle_tasks, wait_until
 
 from runtime import FieldConfigError, Module, Runtime, computed
 from runtime.fields.source import IDLE, attach_sources, source

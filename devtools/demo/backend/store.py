@@ -119,7 +119,8 @@ class BackendStore:
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
-            row = db.execute("SELECT payload_sha256, receipt FROM commands WHERE command_id=?", (command_id,)).fetchone()
+            row = db.execute("SELECT payload_sha256, receipt FROM commands WHERE command_id=?",
+                             (command_id,)).fetchone()
             if row is not None:
                 db.execute("COMMIT")
                 if row[0] != digest:
@@ -176,7 +177,8 @@ class BackendStore:
                 db.execute("COMMIT")
                 return "failed"
             version += 1
-            db.execute("INSERT OR IGNORE INTO events(command_id, kind, target, version, type, data) VALUES(?,?,?,?,?,?)",
+            db.execute("INSERT OR IGNORE INTO events(command_id, kind, target, version, type, data)"
+                       " VALUES(?,?,?,?,?,?)",
                        (cmd.command_id, cmd.kind, cmd.target, version, cmd.kind, orjson.dumps(cmd.payload).decode()))
             db.execute("INSERT OR REPLACE INTO aggregates(kind, target, value, version) VALUES(?,?,?,?)",
                        (cmd.kind, cmd.target, new_value, version))
