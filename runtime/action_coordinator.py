@@ -289,9 +289,11 @@ class ActionCoordinator:
             extra(draft)
 
         try:
+            # The lane is the priority of the run's own bookkeeping writes (pending, result) for the tick layer.
             return self.inst.transact(body, origin_kind="async-action", origin_name=f"{aid}:{phase}",
-                                      details={"linkId": handle.link_id}, reason="async-action",
-                                      link_id=handle.link_id)
+                                      details={"linkId": handle.link_id, "lane": handle.defn.lane},
+                                      priority="low" if handle.defn.lane == "nonUrgent" else "normal",
+                                      reason="async-action", link_id=handle.link_id)
         except TickscopeError:
             return None  # reported as a diagnostic by the instance; the run's status stands
 

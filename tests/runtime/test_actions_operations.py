@@ -9,6 +9,7 @@ from runtime import Module, Runtime
 from runtime.actions import ActionCoordinator, action
 from runtime.operations import OperationTracker, Stage
 from runtime.operations.http import HttpTransport
+from runtime.trace import TraceWriter
 
 
 def todos() -> Module:
@@ -38,8 +39,10 @@ async def save(ctx, todo):
 
 
 @pytest.mark.asyncio
-async def test_a_run_resolves_at_accepted_and_later_stages_arrive_as_linked_transactions(backend):
+async def test_a_run_resolves_at_accepted_and_later_stages_arrive_as_linked_transactions(backend, tmp_path,
+                                                                                          check_trace):
     rt, tracker, inst, actions = await setup(backend)
+    writer = TraceWriter(tmp_path / "ops.jsonl", label="ops").attach(rt.hub)
     backend.faults.set(kind="todo.save", commit_delay_s=0.2)
     run = actions.trigger(action("save", save, on_success=lambda d, cid: d["saved"].append(cid)), {"id": "t1"})
     final = await run.settled()
@@ -55,6 +58,9 @@ async def test_a_run_resolves_at_accepted_and_later_stages_arrive_as_linked_tran
     op_events = assert_operation_events_valid(rt)
     assert {e["linkId"] for e in op_events} == {run.link_id}
     await teardown(rt, tracker, actions)
+    writer.close()
+    code, out = check_trace(tmp_path / "ops.jsonl", "action/async-action", "operation/operation:accepted")
+    assert code == 0, out
 
 
 @pytest.mark.asyncio

@@ -66,8 +66,12 @@ async def test_pending_is_committed_before_trigger_returns_and_success_in_its_ow
     assert inst.get_state()["runs"]["save"]["status"] == "success"
     pending_txn, success_txn = [r for r in inst.history if r.origin.kind == "async-action"]
     assert pending_txn.txn_seq < success_txn.txn_seq and pending_txn.link_id == success_txn.link_id == run.link_id
+    assert pending_txn.priority == "low"  # the default lane is nonUrgent
+    urgent = actions.trigger(action("now", save, lane="urgent"), "b")
+    assert inst.history[-1].link_id == urgent.link_id and inst.history[-1].priority == "normal"
+    actions.cancel(urgent)
     assert final.txn_seqs == (pending_txn.txn_seq, success_txn.txn_seq)
-    assert [e["meta"]["phase"] for e in action_events(rt)] == ["trigger", "pending", "settle"]
+    assert [e["meta"]["phase"] for e in action_events(rt)][:3] == ["trigger", "pending", "settle"]
     await closed(rt, actions)
 
 
