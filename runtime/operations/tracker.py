@@ -382,7 +382,7 @@ class OperationTracker:
             if answer.status == 202:
                 op.receipt = self._receipt(op, body, answer.location, answer.retry_after_s)
                 self.apply(StageFact(s.command_id, Stage.ACCEPTED, "http-202"))
-                if not op.state.terminal:
+                if op.observing:  # also after a timed-out accept: a late resolution is worth recording
                     self._observe(op)
                 return
             if 400 <= answer.status < 500 and answer.status not in (408, 425, 429):

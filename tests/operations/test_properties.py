@@ -7,6 +7,8 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ops_support import assert_operation_events_valid
+
 from runtime import Runtime
 from runtime.operations import TERMINAL, Budget, ManualClock, OperationTracker, Stage, StageFact, rank
 
@@ -26,7 +28,7 @@ def order(stage: Stage) -> int:
 @given(plans, st.integers(1, 4), st.sampled_from([Stage.ACCEPTED, Stage.COMMITTED, Stage.OBSERVED, Stage.READY]),
        st.booleans())
 def test_random_interleavings_keep_the_invariants(plan, n_ops, wait_for, diagnostics):
-    rt = Runtime(diagnostics="light" if diagnostics else "off", buffer_size=0)
+    rt = Runtime(diagnostics="light" if diagnostics else "off", buffer_size=100_000)
     clock = ManualClock(start=100.0)
     budget = Budget(accept=1.0, committed=2.0, observed=3.0, ready=4.0)
     tracker = OperationTracker(rt, None, clock=clock, budget=budget, late_grace_s=0.5)
@@ -70,3 +72,5 @@ def test_random_interleavings_keep_the_invariants(plan, n_ops, wait_for, diagnos
         progressed = any(s not in TERMINAL or s is Stage.READY for s, _ in op.stage_at if rank(s) >= rank(wait_for))
         assert resolution[cid] == progressed, (op.stage_at, resolution[cid])
     assert clock.pending_timers == 0
+    events = assert_operation_events_valid(rt)  # every exported event holds to the shipped schema
+    assert bool(events) == diagnostics

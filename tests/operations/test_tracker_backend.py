@@ -284,3 +284,31 @@ async def test_diagnostics_off_exports_no_operation_events(backend):
     finally:
         await tracker.aclose()
     assert rt.hub.events() == []
+
+
+@pytest.mark.asyncio
+async def test_status_polling_honours_retry_after(runtime_ops, backend):
+    rt, tracker = runtime_ops
+    tracker.kinds["patient"] = KindPolicy(observers=("status",))
+    backend.faults.set(kind="patient", commit_delay_s=0.9, retry_after_s=0.3)
+    receipt = await tracker.submit("patient", "p", {}, wait_for=Stage.READY)
+    polls = [f for f in tracker.get(receipt.command_id).facts if f.fact.source == "status-poll"]
+    # ~1.0 s until observed at one poll per 0.3 s: 4 or 5 polls; ignoring Retry-After (0.02 s floor) would be ~50
+    assert 3 <= len(polls) <= 6, len(polls)
+    assert receipt.retry_after_s == 0.3
+
+
+@pytest.mark.asyncio
+async def test_an_accept_slower_than_its_budget_times_out_and_its_late_outcome_is_recorded(runtime_ops, backend):
+    rt, tracker = runtime_ops
+    backend.faults.set(kind="sluggish", accept_delay_s=0.5)
+    with pytest.raises(OperationTimedOut) as err:
+        await tracker.submit("sluggish", "s", {}, budget=Budget(accept=0.2))
+    cid = err.value.command_id
+    assert tracker.get(cid).outcome_unknown
+    await wait_until(lambda: tracker.get(cid).late_resolution is not None, what="the late resolution")
+    op = tracker.get(cid)
+    assert op.stage is Stage.TIMED_OUT and op.late_resolution is Stage.READY
+    assert [f.fact.stage for f in op.facts if f.disposition == "late"][0] is Stage.ACCEPTED
+    resolved = [e for e in operation_events(rt) if e["label"] == "operation:resolved-late"]
+    assert resolved and resolved[0]["meta"]["lateResolution"] == "ready"

@@ -43,6 +43,8 @@ class Faults:
     """The status resource reports the stage as it was this long ago."""
     stale_replica_reads: int = 0
     """The next reads of the read model come from a replica one version behind, answered at once."""
+    retry_after_s: float = 0.05
+    """The Retry-After the status resource (and the 202) ask clients to honour."""
 
     def spend(self, name: str) -> bool:
         """Use one charge of a counter switch; False when none is left."""

@@ -31,7 +31,6 @@ __all__ = ["build_app"]
 
 _ID = re.compile(r"^[A-Za-z0-9._~-]{1,128}$")
 _MAX_WAIT_S = 30.0
-_RETRY_AFTER_S = "0.05"
 
 
 def _json(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
@@ -76,16 +75,18 @@ def build_app(server: BackendServer) -> web.Application:
         if faults.spend("drop_response_after_accept") and request.transport is not None:
             request.transport.abort()  # recorded, but the client never hears the 202
             raise asyncio.CancelledError
-        return _json(outcome.receipt, 202, {"Operation-Location": links["status"], "Retry-After": _RETRY_AFTER_S})
+        return _json(outcome.receipt, 202, {"Operation-Location": links["status"],
+                                            "Retry-After": f"{faults.retry_after_s:g}"})
 
     async def status(request: web.Request) -> web.Response:
         cid = request.match_info["cid"]
         cmd = server.store.command(cid)
         if cmd is None:
             return _problem(404, "not_found", f"no operation {cid}")
-        body = server.store.status(cid, server.faults.for_command(cid, cmd.kind).status_lag_s)
+        faults = server.faults.for_command(cid, cmd.kind)
+        body = server.store.status(cid, faults.status_lag_s)
         assert body is not None
-        headers = {} if body["stage"] in SERVER_TERMINAL else {"Retry-After": _RETRY_AFTER_S}
+        headers = {} if body["stage"] in SERVER_TERMINAL else {"Retry-After": f"{faults.retry_after_s:g}"}
         return _json(body, 200, headers)
 
     async def events(request: web.Request) -> web.StreamResponse:
