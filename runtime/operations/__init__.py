@@ -23,13 +23,13 @@ from .records import (
     StageFact,
 )
 from .stages import PROGRESS, TERMINAL, Stage, parse_stage, rank
-from .tracker import KindPolicy, OperationTracker, TrackerDisposed, Watch
+from .tracker import KindPolicy, NoTransport, OperationTracker, TrackerDisposed, Watch
 from .transport import HttpAnswer, SseMessage, Transport, TransportError
 
 __all__ = [
     "Budget", "Clock", "FactEntry", "HttpAnswer", "KindPolicy", "LoopClock", "ManualClock", "OperationCancelled",
     "OperationError", "OperationEvent", "OperationFailed", "OperationOutcomeError", "OperationReceipt",
-    "OperationRejected", "OperationState", "OperationTimedOut", "OperationTracker", "PROGRESS", "SseMessage", "Stage",
+    "NoTransport", "OperationRejected", "OperationState", "OperationTimedOut", "OperationTracker", "PROGRESS", "SseMessage", "Stage",
     "StageFact", "StateBinding", "TERMINAL", "TrackerDisposed", "Transport", "TransportError", "Watch",
     "operation_summary", "parse_stage", "rank", "step",
 ]

@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from ..instance import ModuleInstance
     from ..runtime import Runtime
 
-__all__ = ["OperationTracker", "KindPolicy", "Watch", "TrackerDisposed", "OperationListener"]
+__all__ = ["OperationTracker", "KindPolicy", "Watch", "TrackerDisposed", "NoTransport", "OperationListener"]
 
 OperationListener = Callable[[OperationEvent, OperationState], None]
 _OBSERVER_FACTORIES: dict[str, Callable[[Transport], Observer]] = {
@@ -58,6 +58,10 @@ _OBSERVER_FACTORIES: dict[str, Callable[[Transport], Observer]] = {
 
 class TrackerDisposed(TickscopeError):
     """The tracker was disposed: it accepts no new operations."""
+
+
+class NoTransport(TickscopeError):
+    """`submit` was called on a tracker built without a transport (facts can only be applied by hand)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +138,8 @@ class OperationTracker:
         max_finished: int = 2048,
         late_grace_s: float = 5.0,
     ) -> None:
+        if not label or "::" in label:
+            raise ValueError(f"tracker label {label!r} must be non-empty and without '::' (it is an instance id)")
         unknown = [o for o in observers if o not in _OBSERVER_FACTORIES]
         if unknown:
             raise ValueError(f"unknown observer(s) {unknown}; known: {sorted(_OBSERVER_FACTORIES)}")
@@ -224,7 +230,7 @@ class OperationTracker:
         `on_begin(command_id)` is called as soon as the id is minted, before anything is sent.
         """
         if self.transport is None:
-            raise TrackerDisposed(f"tracker {self.label!r} has no transport to send {kind} with")
+            raise NoTransport(f"tracker {self.label!r} has no transport to send {kind} with")
         cid = self.begin(kind, target, wait_for=wait_for, budget=budget, correlation_id=correlation_id,
                          link_id=link_id, instance=instance, listener=listener, payload=payload)
         op = self._ops[cid]

@@ -109,3 +109,28 @@ def test_the_deadline_follows_the_next_unmet_stage_from_accepted_at():
     assert s.deadline_at == 0.4 + 2  # committed budget from accepted_at
     s, _ = step(s, fact(Stage.COMMITTED, version=1), 0.9)
     assert s.deadline_at == 0.4 + 3  # observed budget, still from accepted_at (server times never extend it)
+
+
+def test_the_runtime_side_imports_no_http_library_and_no_qt():
+    import subprocess
+    import sys
+
+    code = ("import sys, runtime.operations, runtime.actions, runtime.fields.source; "
+            "print(sorted(m for m in ('aiohttp', 'PySide6', 'devtools') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]"
+
+
+def test_a_tracker_without_transport_refuses_to_submit_with_a_named_error():
+    import asyncio
+
+    import pytest
+
+    from runtime import Runtime
+    from runtime.operations import NoTransport, OperationTracker
+
+    tracker = OperationTracker(Runtime(), None)
+    with pytest.raises(NoTransport, match="no transport to send todo.create"):
+        asyncio.run(tracker.submit("todo.create", "t"))
+    with pytest.raises(ValueError, match="unknown observer"):
+        OperationTracker(Runtime(), None, observers=("carrier-pigeon",))

@@ -294,7 +294,7 @@ async def test_status_polling_honours_retry_after(runtime_ops, backend):
     receipt = await tracker.submit("patient", "p", {}, wait_for=Stage.READY)
     polls = [f for f in tracker.get(receipt.command_id).facts if f.fact.source == "status-poll"]
     # ~1.0 s until observed at one poll per 0.3 s: 4 or 5 polls; ignoring Retry-After (0.02 s floor) would be ~50
-    assert 3 <= len(polls) <= 6, len(polls)
+    assert 3 <= len(polls) <= 8, len(polls)
     assert receipt.retry_after_s == 0.3
 
 
