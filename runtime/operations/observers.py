@@ -21,7 +21,7 @@ from .stages import Stage, parse_stage
 from .transport import Transport, TransportError
 
 if TYPE_CHECKING:
-    from .tracker import Watch
+    from .tracked import Watch
 
 __all__ = ["Observer", "EventStreamObserver", "StatusPoller", "ReadModelObserver", "SERVER_DONE"]
 

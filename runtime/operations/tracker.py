@@ -16,14 +16,13 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from ..errors import TickscopeError
-from .clock import Clock, LoopClock, TimerHandle
+from .clock import Clock, LoopClock
 from .events import LABELS, operation_meta
 from .machine import OperationState, deadline_for, step
 from .observers import EventStreamObserver, Observer, ReadModelObserver, StatusPoller
@@ -40,6 +39,7 @@ from .records import (
     StageFact,
 )
 from .stages import Stage, rank
+from .tracked import KindPolicy, OperationListener, TrackedOperation, Watch
 from .transport import Transport, TransportError
 
 if TYPE_CHECKING:
@@ -48,7 +48,6 @@ if TYPE_CHECKING:
 
 __all__ = ["OperationTracker", "KindPolicy", "Watch", "TrackerDisposed", "NoTransport", "OperationListener"]
 
-OperationListener = Callable[[OperationEvent, OperationState], None]
 _OBSERVER_FACTORIES: dict[str, Callable[[Transport], Observer]] = {
     "sse": EventStreamObserver,
     "status": StatusPoller,
@@ -62,64 +61,6 @@ class TrackerDisposed(TickscopeError):
 
 class NoTransport(TickscopeError):
     """`submit` was called on a tracker built without a transport (facts can only be applied by hand)."""
-
-
-@dataclass(frozen=True, slots=True)
-class KindPolicy:
-    """Per-kind settings: budgets, the observation surfaces (in order), and whether observed implies ready."""
-
-    budget: Budget | None = None
-    observers: tuple[str, ...] | None = None
-    ready_on_observed: bool = True
-
-
-class Watch:
-    """What an observer sees of one operation."""
-
-    def __init__(self, op: _Op) -> None:
-        self._op = op
-
-    @property
-    def command_id(self) -> str:
-        return self._op.state.command_id
-
-    @property
-    def receipt(self) -> OperationReceipt:
-        assert self._op.receipt is not None
-        return self._op.receipt
-
-    @property
-    def done(self) -> bool:
-        """True once the operation no longer needs observing (terminal, and past any late-fact grace)."""
-        return not self._op.observing
-
-    @property
-    def version(self) -> int | None:
-        return self._op.state.version
-
-    async def wait_changed(self, timeout_s: float) -> None:
-        """Return at the operation's next change, or after `timeout_s`."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._op.changed.wait(), timeout_s)
-
-
-class _Op:
-    __slots__ = ("state", "receipt", "timer", "tasks", "waiters", "changed", "instance", "listener", "payload",
-                 "send_attempts", "observing")
-
-    def __init__(self, state: OperationState, instance: ModuleInstance | None, listener: OperationListener | None,
-                 payload: Any) -> None:
-        self.state = state
-        self.receipt: OperationReceipt | None = None
-        self.timer: TimerHandle | None = None
-        self.tasks: list[asyncio.Task[None]] = []
-        self.waiters: list[tuple[Stage, asyncio.Future[OperationState]]] = []
-        self.changed = asyncio.Event()
-        self.instance = instance
-        self.listener = listener
-        self.payload = payload
-        self.send_attempts = 0
-        self.observing = True
 
 
 class OperationTracker:
@@ -154,7 +95,7 @@ class OperationTracker:
         self.late_grace_s = late_grace_s
         self.disposed = False
         self.fact_count = 0
-        self._ops: dict[str, _Op] = {}
+        self._ops: dict[str, TrackedOperation] = {}
         self._listeners: list[OperationListener] = []
         self._tasks: set[asyncio.Task[None]] = set()
         runtime.on_dispose(self.dispose)
@@ -212,7 +153,7 @@ class OperationTracker:
             deadline_at=0.0, ready_on_observed=policy.ready_on_observed,
         )
         state = replace(state, deadline_at=deadline_for(state))
-        op = _Op(state, instance, listener, payload)
+        op = TrackedOperation(state, instance, listener, payload)
         self._ops[cid] = op
         self._arm(op)
         self._export(op, "submitted", now=now)
@@ -306,28 +247,28 @@ class OperationTracker:
         op.changed = asyncio.Event()
         return new
 
-    def _deliver(self, op: _Op, event: OperationEvent) -> None:
+    def _deliver(self, op: TrackedOperation, event: OperationEvent) -> None:
         for listener in ([op.listener] if op.listener else []) + list(self._listeners):
             try:
                 listener(event, op.state)
             except Exception as exc:  # a failing listener must not break the tracker's bookkeeping
                 self._diagnostic(op, "operation::listener_threw", f"{listener!r} raised {type(exc).__name__}: {exc}")
 
-    def _settle_waiters(self, op: _Op) -> None:
+    def _settle_waiters(self, op: TrackedOperation) -> None:
         for stage, fut in list(op.waiters):
             if not fut.done() and self._reached(op.state, stage) is not None:
                 fut.set_result(op.state)
 
     # -- timers, tasks, ends ----------------------------------------------------------------------------------------
 
-    def _arm(self, op: _Op) -> None:
+    def _arm(self, op: TrackedOperation) -> None:
         if op.timer is not None:
             op.timer.cancel()
         cid = op.state.command_id
         expired = StageFact(cid, Stage.TIMED_OUT, "timer", error=OperationError("deadline", "stage budget spent"))
         op.timer = self.clock.call_at(op.state.deadline_at, lambda: self.apply(expired))
 
-    def _end(self, op: _Op) -> None:
+    def _end(self, op: TrackedOperation) -> None:
         if op.timer is not None:
             op.timer.cancel()
             op.timer = None
@@ -337,7 +278,7 @@ class OperationTracker:
             return
         self._stop_observing(op)
 
-    def _stop_observing(self, op: _Op) -> None:
+    def _stop_observing(self, op: TrackedOperation) -> None:
         op.observing = False
         if op.timer is not None:
             op.timer.cancel()
@@ -347,14 +288,14 @@ class OperationTracker:
             if task is not current:
                 task.cancel()
 
-    def _spawn(self, op: _Op, coro: Any, name: str) -> None:
+    def _spawn(self, op: TrackedOperation, coro: Any, name: str) -> None:
         task = asyncio.get_running_loop().create_task(coro, name=name)
         op.tasks.append(task)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         task.add_done_callback(lambda t: t in op.tasks and op.tasks.remove(t))
 
-    def _detach(self, op: _Op) -> None:
+    def _detach(self, op: TrackedOperation) -> None:
         if not op.state.detached:
             op.state = replace(op.state, detached=True)
             if self.runtime.sink.on:
@@ -372,7 +313,7 @@ class OperationTracker:
 
     # -- sending and observing --------------------------------------------------------------------------------------
 
-    async def _send(self, op: _Op) -> None:
+    async def _send(self, op: TrackedOperation) -> None:
         assert self.transport is not None
         s = op.state
         while not op.state.terminal:
@@ -399,7 +340,7 @@ class OperationTracker:
             self._export(op, "retry", now=self.clock.now(), note=f"HTTP {answer.status}")
             await asyncio.sleep(min(1.0, max(answer.retry_after_s or 0.0, 0.02 * 2 ** min(op.send_attempts, 6))))
 
-    def _receipt(self, op: _Op, body: dict[str, Any], location: str | None,
+    def _receipt(self, op: TrackedOperation, body: dict[str, Any], location: str | None,
                  retry_after: float | None) -> OperationReceipt:
         links = body.get("links") if isinstance(body.get("links"), dict) else {}
         s = op.state
@@ -411,7 +352,7 @@ class OperationTracker:
             cancel_url=links.get("cancel"), retry_after_s=retry_after,
         )
 
-    def _observe(self, op: _Op) -> None:
+    def _observe(self, op: TrackedOperation) -> None:
         assert self.transport is not None
         names = self.kinds.get(op.state.kind, KindPolicy()).observers or self.observers
         watch = Watch(op)
@@ -480,12 +421,12 @@ class OperationTracker:
 
     # -- reporting --------------------------------------------------------------------------------------------------
 
-    def _ids(self, op: _Op) -> tuple[str, str]:
+    def _ids(self, op: TrackedOperation) -> tuple[str, str]:
         if op.instance is not None:
             return op.instance.module_id, op.instance.instance_id
         return "operations", self.label
 
-    def _export(self, op: _Op, phase: str, *, event: OperationEvent | None = None, entry: Any = None,
+    def _export(self, op: TrackedOperation, phase: str, *, event: OperationEvent | None = None, entry: Any = None,
                 now: float | None = None, note: str | None = None) -> None:
         sink = self.runtime.sink
         if not sink.on:
@@ -495,7 +436,7 @@ class OperationTracker:
                   meta=operation_meta(phase, op.state, event=event, entry=entry, now=now, note=note),
                   link_id=op.state.link_id)
 
-    def _diagnostic(self, op: _Op, code: str, message: str) -> None:
+    def _diagnostic(self, op: TrackedOperation, code: str, message: str) -> None:
         module_id, instance_id = self._ids(op)
         self.runtime.sink.diagnostic(module_id=module_id, instance_id=instance_id, code=code, severity="error",
                                      message=message, link_id=op.state.link_id)
