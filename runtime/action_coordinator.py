@@ -96,6 +96,7 @@ class ActionCoordinator:
         self._active: dict[str, list[RunHandle]] = {}
         self._waiting: dict[str, deque[RunHandle]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        self._pending_count: dict[str, int] = {}
         self._off_commit = self.runtime.add_commit_listener(self._on_commit)
         self._off_dispose = inst.on_dispose(self.dispose)
 
@@ -133,6 +134,7 @@ class ActionCoordinator:
         handle = RunHandle(defn, ActionRun(defn.action_id, link_id, "pending", self.runtime.sink.clock.mono_ms()),
                            payload)
         self._runs[link_id] = handle
+        self._pending_count[defn.action_id] = self._pending_count.get(defn.action_id, 0) + 1
         self._emit(handle, "trigger")
         aid = defn.action_id
         if defn.concurrency == "latest-wins":
@@ -209,6 +211,7 @@ class ActionCoordinator:
                              cancel_reason=reason if status == "cancelled" else None,
                              error_summary=error if status != "success" else None)
         handle.result = result
+        self._pending_count[aid] -= 1
         if handle in self._active.get(aid, ()):
             self._active[aid].remove(handle)
         waiting = self._waiting.get(aid)
@@ -282,8 +285,7 @@ class ActionCoordinator:
             if mirror:
                 runs = dict(unwrap(draft.get(key)) or {})
                 summary = handle.run.to_json()
-                summary["pendingCount"] = sum(1 for h in self._runs.values()
-                                              if h.run.action_id == aid and not h.run.settled)
+                summary["pendingCount"] = self._pending_count.get(aid, 0)
                 runs[aid] = summary
                 draft[key] = runs
             extra(draft)

@@ -56,10 +56,14 @@ class OperationState:
 
 def deadline_for(state: OperationState) -> float:
     """The nearest unmet stage deadline: accept counts from submit, later stages from accepted_at."""
-    if state.accepted_at is None:
-        return state.submitted_at + state.budget.accept
-    nxt = PROGRESS[min(rank(state.stage) + 1, len(PROGRESS) - 1)]
-    return state.accepted_at + state.budget.for_stage(nxt)
+    return _deadline(state.budget, state.submitted_at, state.accepted_at, state.stage)
+
+
+def _deadline(budget: Budget, submitted_at: float, accepted_at: float | None, stage: Stage) -> float:
+    if accepted_at is None:
+        return submitted_at + budget.accept
+    nxt = PROGRESS[min(rank(stage) + 1, len(PROGRESS) - 1)]
+    return accepted_at + budget.for_stage(nxt)
 
 
 def _record(state: OperationState, entries: list[FactEntry]) -> tuple[tuple[FactEntry, ...], int]:
@@ -169,10 +173,11 @@ def step(state: OperationState, fact: StageFact, now: float) -> tuple[OperationS
         events.append(_event(state, "stage_reached", Stage.READY, now, ready))
         final = Stage.READY
     facts, dropped = _record(state, entries)
+    terminal = final in TERMINAL
+    deadline = state.deadline_at if terminal else _deadline(state.budget, state.submitted_at, accepted_at, final)
     new = replace(state, stage=final, accepted_at=accepted_at, version=version, facts=facts, dropped_facts=dropped,
-                  stage_at=state.stage_at + tuple(reached),
-                  terminal_at=now if final in TERMINAL else None)
-    new = replace(new, deadline_at=deadline_for(new) if final not in TERMINAL else new.deadline_at)
+                  stage_at=state.stage_at + tuple(reached), terminal_at=now if terminal else None,
+                  deadline_at=deadline)
     return new, events
 
 

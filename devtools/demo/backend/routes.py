@@ -68,7 +68,7 @@ def build_app(server: BackendServer) -> web.Application:
         if outcome.status == "conflict":
             return _problem(409, "command_id_conflict", f"command {command_id} was sent before with another body")
         if outcome.status == "created":
-            server.notify()
+            server.notify(("cmd", command_id))
         faults = server.faults.for_command(command_id, kind)
         if faults.accept_delay_s > 0:
             await asyncio.sleep(faults.accept_delay_s)
@@ -110,7 +110,7 @@ def build_app(server: BackendServer) -> web.Application:
         sent = 0
         held: dict[str, Any] | None = None  # sse_reorder keeps `committed` until `observed` went out
         while True:
-            changed = server.changed_event()
+            changed = server.changed_event(("cmd", cid))
             for fact in server.store.facts_after(cid, last):
                 last = fact["seq"]
                 if faults.sse_reorder and fact["stage"] == "committed":
@@ -137,7 +137,7 @@ def build_app(server: BackendServer) -> web.Application:
         outcome = server.store.cancel(cid)
         if outcome is None:
             return _problem(404, "not_found", f"no operation {cid}")
-        server.notify()
+        server.notify(("cmd", cid))
         if outcome == "too_late":
             cmd = server.store.command(cid)
             return _json({"code": "too_late", "commandId": cid, "stage": cmd.stage if cmd else None}, 409)
@@ -157,7 +157,7 @@ def build_app(server: BackendServer) -> web.Application:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait_s
         while True:
-            changed = server.changed_event()
+            changed = server.changed_event(("read", kind, target))
             row = server.store.read(kind, target)
             left = deadline - loop.time()
             if row["version"] >= min_version or left <= 0:

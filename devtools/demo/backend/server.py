@@ -36,6 +36,7 @@ class BackendServer:
         self._runner: web.AppRunner | None = None
         self._workers: list[asyncio.Task[None]] = []
         self._changed = asyncio.Event()
+        self._topics: dict[tuple[str, ...], asyncio.Event] = {}
         self.restarts = 0
 
     # -- lifetime ---------------------------------------------------------------------------------------------------
@@ -89,13 +90,30 @@ class BackendServer:
 
     # -- change notification ----------------------------------------------------------------------------------------
 
-    def changed_event(self) -> asyncio.Event:
-        """An event set at the next change of the store (take it before reading, then wait on it)."""
-        return self._changed
+    def changed_event(self, topic: tuple[str, ...] | None = None) -> asyncio.Event:
+        """An event set at the next change of the store, or only of one topic (`("cmd", id)`, `("read", kind,
+        target)`). Take it before reading, then wait on it. Topics keep a change from waking every waiting SSE
+        stream and long-poll (hundreds of them under load) just to find nothing new."""
+        if topic is None:
+            return self._changed
+        event = self._topics.get(topic)
+        if event is None:
+            event = self._topics[topic] = asyncio.Event()
+        return event
 
-    def notify(self) -> None:
+    def notify(self, *topics: tuple[str, ...]) -> None:
+        """Wake the workers and the waiters of `topics` (no topics: everybody)."""
         self._changed.set()
         self._changed = asyncio.Event()
+        if not topics:
+            waiting, self._topics = self._topics, {}
+            for event in waiting.values():
+                event.set()
+            return
+        for topic in topics:
+            event = self._topics.pop(topic, None)
+            if event is not None:
+                event.set()
 
     # -- workers ----------------------------------------------------------------------------------------------------
 

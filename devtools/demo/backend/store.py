@@ -39,6 +39,7 @@ CREATE TABLE IF NOT EXISTS aggregates(
 CREATE TABLE IF NOT EXISTS read_model(
   kind TEXT NOT NULL, target TEXT NOT NULL, state TEXT NOT NULL, version INT NOT NULL, last_command_id TEXT,
   prev_state TEXT, prev_version INT, PRIMARY KEY(kind, target));
+CREATE INDEX IF NOT EXISTS commands_by_stage ON commands(stage);
 CREATE TABLE IF NOT EXISTS checkpoints(projector TEXT PRIMARY KEY, seq INT NOT NULL);
 CREATE TABLE IF NOT EXISTS facts(
   command_id TEXT NOT NULL, seq INT NOT NULL, stage TEXT NOT NULL, version INT, at REAL NOT NULL,

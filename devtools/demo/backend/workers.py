@@ -34,7 +34,7 @@ async def run_processor(server: BackendServer) -> None:
                 server.store.fail(cmd.command_id, faults.fail_after_accept, f"{cmd.kind} failed after acceptance")
             else:
                 server.store.commit(cmd.command_id)
-            server.notify()
+            server.notify(("cmd", cmd.command_id))
         wait = _IDLE_WAIT_S if next_due is None else max(0.0, min(_IDLE_WAIT_S, next_due - time.time()))
         try:
             await asyncio.wait_for(changed.wait(), wait)
@@ -52,7 +52,7 @@ async def run_projector(server: BackendServer) -> None:
             if faults.project_delay_s > 0:
                 await asyncio.sleep(faults.project_delay_s)
             server.store.project(PROJECTOR, event, apply=not faults.never_project)
-            server.notify()
+            server.notify(("cmd", event.command_id), ("read", event.kind, event.target))
         if not events:
             try:
                 await asyncio.wait_for(changed.wait(), _IDLE_WAIT_S)
