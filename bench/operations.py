@@ -80,12 +80,14 @@ async def allow_concurrent(url: str, n: int) -> tuple[list[dict[str, Any]], dict
     in_apply = [0.0]
     apply = tracker.apply
 
+    cpu = time.thread_time  # CPU of this thread: a shared machine's preemptions do not count
+
     def timed_apply(fact: Any) -> Any:  # the runtime's own share: the stage machine and the state it writes
-        t = perf()
+        t = cpu()
         try:
             return apply(fact)
         finally:
-            in_apply[0] += perf() - t
+            in_apply[0] += cpu() - t
 
     tracker.apply = timed_apply  # type: ignore[method-assign]
 
@@ -115,7 +117,7 @@ async def allow_concurrent(url: str, n: int) -> tuple[list[dict[str, Any]], dict
     deadline = time.monotonic() + BUDGET.ready
     while tracker.pending() and time.monotonic() < deadline:
         await asyncio.sleep(0.02)
-    cpu = time.process_time() - cpu0
+    cpu_s = time.process_time() - cpu0
     facts = tracker.fact_count - facts0
     left = {"runs": len(actions.pending()), "operations": len(tracker.pending())}
     ops = [o for o in tracker.operations() if o.kind == "bench.op"]
@@ -132,8 +134,8 @@ async def allow_concurrent(url: str, n: int) -> tuple[list[dict[str, Any]], dict
         {"name": "allow_concurrent.operations", "value": len(ops),
          "ready": sum(1 for o in ops if o.stage is Stage.READY),
          "timed_out": sum(1 for o in ops if o.stage is Stage.TIMED_OUT)},
-        {"name": "allow_concurrent.cpu_per_fact", "value": round(cpu / max(1, facts) * 1e6, 2), "unit": "us",
-         "facts": facts, "cpu_s": round(cpu, 4), "scope": "this process: runtime + HTTP client"},
+        {"name": "allow_concurrent.cpu_per_fact", "value": round(cpu_s / max(1, facts) * 1e6, 2), "unit": "us",
+         "facts": facts, "cpu_s": round(cpu_s, 4), "scope": "this process: runtime + HTTP client"},
         {"name": "allow_concurrent.apply_per_fact", "value": round(in_apply[0] / max(1, facts) * 1e6, 2),
          "unit": "us", "scope": "runtime only: stage machine, events, continuation transactions"},
     ]
