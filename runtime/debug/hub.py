@@ -48,18 +48,27 @@ class DebugHub:
         return list(self._events)
 
     def static_irs(self) -> dict[str, dict[str, Any]]:
-        """Every ConvergeStaticIrExport announced so far, by digest."""
+        """Every ConvergeStaticIrExport announced so far, keyed `digest@instanceId`."""
         return dict(self._static_irs)
+
+    def static_irs_by_digest(self) -> dict[str, dict[str, Any]]:
+        """The announced IRs keyed by digest (one per digest: the field path table depends only on the digest)."""
+        return {ir["staticIrDigest"]: ir for ir in self._static_irs.values()}
 
     # -- writing ----------------------------------------------------------------------------------------------------
 
     def record(self, event: dict[str, Any]) -> None:
-        if self._events.maxlen:
-            if len(self._events) == self._events.maxlen:
+        events = self._events
+        if events.maxlen:
+            if len(events) == events.maxlen:
                 self.dropped += 1
-            self._events.append(event)
-        self._send("debug:event", event)
-        self._changed()
+            events.append(event)
+        if self._taps:
+            self._send("debug:event", event)
+        # _changed(), inlined: this runs for every exported event
+        self.token += 1
+        if self._subscribers and not self._notify_scheduled:
+            self._schedule_notify()
 
     def announce_static_ir(self, export: dict[str, Any]) -> None:
         """Make an IR known; taps get it once per digest and instance."""
@@ -107,8 +116,10 @@ class DebugHub:
 
     def _changed(self) -> None:
         self.token += 1
-        if not self._subscribers or self._notify_scheduled:
-            return
+        if self._subscribers and not self._notify_scheduled:
+            self._schedule_notify()
+
+    def _schedule_notify(self) -> None:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:
