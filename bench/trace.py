@@ -37,17 +37,18 @@ def _rss_bytes() -> int:
 
 def record(path: Path, events: int) -> tuple[int, float]:
     """Drive the demo's modules without pauses until `events` events were written; returns (count, seconds)."""
-    from devtools.demo import build_demo, sensor_sample
+    from devtools.demo import SensorDevice, build_demo
 
     rt = Runtime(label="bench", diagnostics="light", buffer_size=0)
     writer = TraceWriter(path, label="bench").attach(rt.hub, runtime=rt)
     app = build_demo(rt)
-    sensor, form, todos = app["sensor"], app["form"], app["todos"]
+    device: SensorDevice = app.extras["sensor.device"]  # its frames reach the sensor module as external-store writes
+    form, todos = app["form"], app["todos"]
     names = "Ada Lovelace Grace Hopper Alan Turing".split()
     t0 = time.perf_counter()
     n = 0
     while writer.count < events:
-        sensor.dispatch("reading", sensor_sample(n))
+        device.push()
         if n % 8 == 0:
             word = names[(n // 8) % len(names)]
             form.dispatch("set_customer", {"field": "first", "value": word[: 1 + (n // 8) % len(word)]})

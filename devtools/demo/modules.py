@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from runtime import Module, Rule, check, computed
+from runtime import Module, Rule, check, computed, external_store
 
-__all__ = ["form_module", "sensor_module", "todo_module", "SENSOR_HISTORY"]
+__all__ = ["form_module", "sensor_module", "todo_module", "mark_sync", "SENSOR_HISTORY"]
 
 SENSOR_HISTORY = 120
 """Readings the sensor keeps (two seconds at 60 Hz)."""
@@ -37,7 +37,7 @@ def form_module() -> Module:
             computed("full_name", deps=["customer.first", "customer.last"],
                      derive=lambda first, last: f"{first} {last}".strip()),
             computed("subtotal", deps=["items.qty", "items.price"],
-                     derive=lambda qtys, prices: round(sum(q * p for q, p in zip(qtys, prices)), 2)),
+                     derive=lambda qtys, prices: round(sum(q * p for q, p in zip(qtys, prices, strict=True)), 2)),
             computed("item_count", deps=["items.qty"], derive=lambda qtys: sum(qtys)),
             computed("total", deps=["subtotal", "discount"],
                      derive=lambda subtotal, discount: round(subtotal * (1 - discount), 2)),
@@ -78,48 +78,43 @@ def form_module() -> Module:
     return form
 
 
-def sensor_module() -> Module:
-    """A sensor's latest reading, a short history, statistics over it and an alarm check."""
-    sensor = Module(
+def sensor_module(device: Any) -> Module:
+    """A sensor mirrored from its device's store (`reading` = {seq, value, history}), statistics and an alarm."""
+    return Module(
         "sensor",
-        initial={"value": 0.0, "history": [], "samples": 0, "threshold": 0.9, "stats": {"min": 0.0, "max": 0.0,
-                                                                                      "avg": 0.0}},
+        initial={"reading": device.get_snapshot(), "threshold": 0.9,
+                 "stats": {"min": 0.0, "max": 0.0, "avg": 0.0}},
         fields=[
-            computed("stats.min", deps=["history"], derive=lambda h: min(h) if h else 0.0),
-            computed("stats.max", deps=["history"], derive=lambda h: max(h) if h else 0.0),
-            computed("stats.avg", deps=["history"], derive=lambda h: round(sum(h) / len(h), 4) if h else 0.0),
-            check("value", {"alarm": Rule(lambda v, limit: f"reading {v:.2f} above {limit}" if v > limit else None,
-                                          deps=("value", "threshold"))}),
+            external_store("reading", device, meta={"hz": 60}),
+            computed("stats.min", deps=["reading.history"], derive=lambda h: min(h) if h else 0.0),
+            computed("stats.max", deps=["reading.history"], derive=lambda h: max(h) if h else 0.0),
+            computed("stats.avg", deps=["reading.history"],
+                     derive=lambda h: round(sum(h) / len(h), 4) if h else 0.0),
+            check("reading.value", {"alarm": Rule(
+                lambda v, limit: f"reading {v:.2f} above {limit}" if v > limit else None,
+                deps=("reading.value", "threshold"))}),
         ],
+        reducers={"set_threshold": _set_threshold},
     )
 
-    @sensor.reducer("reading")
-    def reading(draft: Any, value: float) -> None:
-        draft["value"] = value
-        history = draft["history"]
-        history.append(value)
-        if len(history) > SENSOR_HISTORY:
-            del history[0]
-        draft["samples"] += 1
 
-    @sensor.reducer("set_threshold")
-    def set_threshold(draft: Any, limit: float) -> None:
-        draft["threshold"] = limit
-
-    return sensor
+def _set_threshold(draft: Any, limit: float) -> None:
+    draft["threshold"] = limit
 
 
 def todo_module() -> Module:
-    """A todo list with a draft title, a remaining count and a check on the draft."""
+    """A todo list whose items carry their backend sync status; `runs` and `operations` are written by the action
+    coordinator and the operation binding (their single writers)."""
     todos = Module(
         "todos",
-        initial={"items": [], "draft": "", "next_id": 1, "remaining": 0, "done_count": 0},
+        initial={"items": [], "draft": "", "next_id": 1, "remaining": 0, "done_count": 0,
+                 "saved_draft": "", "sync": {"saved": 0, "failed": 0}, "runs": {}, "operations": {}},
         fields=[
             computed("remaining", deps=["items.done"], derive=lambda done: sum(1 for d in done if not d)),
             computed("done_count", deps=["items.done"], derive=lambda done: sum(1 for d in done if d)),
             check("draft", {"length": lambda v: "at most 60 characters" if len(v) > 60 else None}),
         ],
-        paths=["items.id", "items.title"],
+        paths=["items.id", "items.title", "items.sync"],
     )
 
     @todos.reducer("set_draft")
@@ -130,7 +125,7 @@ def todo_module() -> Module:
     def add(draft: Any, _: Any = None) -> None:
         title = draft["draft"].strip()
         if title:
-            draft["items"].append({"id": draft["next_id"], "title": title, "done": False})
+            draft["items"].append({"id": draft["next_id"], "title": title, "done": False, "sync": "saving"})
             draft["next_id"] += 1
             draft["draft"] = ""
 
@@ -139,6 +134,7 @@ def todo_module() -> Module:
         for item in draft["items"]:
             if item["id"] == todo_id:
                 item["done"] = not item["done"]
+                item["sync"] = "saving"
 
     @todos.reducer("remove")
     def remove(draft: Any, todo_id: int) -> None:
@@ -148,4 +144,17 @@ def todo_module() -> Module:
                 del items[i]
                 return
 
+    @todos.reducer("draft_saved")
+    def draft_saved(draft: Any, text: str) -> None:
+        draft["saved_draft"] = text
+
     return todos
+
+
+def mark_sync(draft: Any, todo_id: int, status: str) -> None:
+    """Set one item's sync status (`saving | saved | failed`) and count outcomes; a removed item is skipped."""
+    for item in draft["items"]:
+        if item["id"] == todo_id:
+            item["sync"] = status
+    if status in ("saved", "failed"):
+        draft["sync"][status] += 1
