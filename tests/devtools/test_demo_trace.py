@@ -11,33 +11,54 @@ import pytest
 
 from devtools.demo import build_demo, run_demo
 from runtime import Runtime
+from runtime.operations import Stage
 from runtime.trace import TraceWriter
 
 REQUIRED = ("state/state:update", "trait:converge", "action/async-action", "devtools/trace:tick")
 
 
-async def _flip_faults(app) -> None:
-    """A user at the fault toggles: saves fail for a while, then never reach the read model."""
-    await asyncio.sleep(0.6)  # the demo adds and flips its first todo at about 0.8-1.1 s, its second at 2.0-2.3 s
-    app.set_fault("fail_saves", True)
-    await asyncio.sleep(0.9)
-    app.set_fault("fail_saves", False)
-    app.set_fault("never_project", True)
+async def _until(predicate, what: str, timeout_s: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    end = loop.time() + timeout_s
+    while not predicate():
+        if loop.time() > end:
+            raise AssertionError(f"the demo never got to: {what}")
+        await asyncio.sleep(0.01)
 
 
-async def _record(path, level: str, seconds: float = 2.5):
+async def _user_at_the_fault_toggles(app, stop: asyncio.Event) -> None:
+    """Let a save succeed, then make saves fail, then make them never reach the read model; stop once such a save
+    was committed (run_demo's close lets it run into its deadline)."""
+
+    def stages():
+        tracker = app.extras.get("todos.tracker")
+        return [op.stage for op in tracker.operations()] if tracker is not None else []
+
+    try:
+        await _until(lambda: Stage.READY in stages(), "a save reaching ready")
+        app.set_fault("fail_saves", True)
+        await _until(lambda: Stage.FAILED in stages(), "a save failing after acceptance")
+        app.set_fault("fail_saves", False)
+        app.set_fault("never_project", True)
+        seen = len(stages())
+        await _until(lambda: Stage.COMMITTED in stages()[seen:], "a save committed while the projector is broken")
+        await asyncio.sleep(0.3)  # a little more of everything else
+    finally:
+        stop.set()  # also when the demo never got there: the test fails instead of hanging
+
+
+async def _record(path, level: str):
     rt = Runtime(label="demo", diagnostics=level, buffer_size=50_000)
     writer = TraceWriter(path, label="demo").attach(rt.hub, runtime=rt)
     app = build_demo(rt)
     stop = asyncio.Event()
     before = asyncio.all_tasks()
-    user = asyncio.create_task(_flip_faults(app))
+    user = asyncio.create_task(_user_at_the_fault_toggles(app, stop))
     try:
-        await run_demo(rt, seconds, stop=stop)
+        await run_demo(rt, None, stop=stop)
     finally:
-        user.cancel()
-        await asyncio.gather(user, return_exceptions=True)
         writer.close()
+    await user  # raises if the demo never showed one of the stages
     assert asyncio.all_tasks() == before, "run_demo left tasks behind"
     return rt, app
 
