@@ -3,9 +3,11 @@
 A pane (`TimelineView(ctx)`, `OverviewStrip(ctx)`, `ConvergePane(ctx)`, `RunsPane(ctx)`, `OperationsPane(ctx)`,
 the sidebar, the events table, the inspector) reads everything through it:
 
-- `ctx.events`: the event store of what is being looked at (the live session, or a loaded trace). Columnar and
-  append-only; see `devtools.model.event_store.EventStore`. It is itself an ExternalStore: `get_snapshot()` returns
-  its row count, `subscribe(listener)` hears about appended rows.
+- `ctx.events`: an `EventFeed` (devtools/model/event_feed.py) over the columnar event store of what is being looked
+  at (the live session, or a loaded trace). `ctx.events.store` is the `runtime.trace.columnar.EventStore` (row
+  helpers, payloads, static IRs, `store.index`); `len(ctx.events)` is the number of rows visible now (all of them
+  live, those up to the cursor in replay); `ctx.events.column("ts")` gives numpy columns of the visible rows. It is
+  an ExternalStore: `get_snapshot()` is the visible row count, `subscribe(listener)` hears when it changes.
 - `ctx.state`: the devtools' own UI state (selection, filters, time range, replay cursor, time travel, settings),
   a runtime module instance (`devtools.state.DevtoolsState`). Read `ctx.state.get()`, change it through its
   methods (`select_event`, `set_time_range`, ...), never by mutating the dict.
@@ -30,7 +32,7 @@ if TYPE_CHECKING:
     from runtime import Runtime
 
     from .binding import Binder, Binding, ExternalStoreLike
-    from .model.event_store import EventStore
+    from .model.event_feed import EventFeed
     from .replay import ReplayController
     from .state import DevtoolsState
 
@@ -44,7 +46,7 @@ class DevtoolsContext:
         self,
         *,
         state: DevtoolsState,
-        events: EventStore,
+        events: EventFeed,
         binder: Binder,
         runtime: Runtime | None = None,
         replay: ReplayController | None = None,

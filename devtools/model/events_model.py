@@ -4,7 +4,7 @@ Nothing is fetched eagerly: the model holds one integer array of matching store 
 columns of the few rows the view paints. Filters by kind, instance, time range, text or regex are vectorised over
 the interned string tables (a regex is tried once per distinct label, not once per row). The path filter ("the
 transactions that touched field path X") needs each transaction's dirty set; it is indexed in chunks between
-repaints, so a big trace never freezes the window, and `filterPending` says the answer is still growing.
+the store's own index (`txns_touching`), caught up incrementally as rows arrive.
 """
 
 from __future__ import annotations
@@ -14,16 +14,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from .event_store import EventStore
-from .field_paths import TouchIndex
+from runtime.trace.columnar import FLAG_DOWNGRADE, FLAG_ERROR, FLAG_WARNING
+
+from .event_feed import EventFeed
 
 __all__ = ["EventsModel", "EventFilter", "FilterError", "COLUMNS"]
 
 COLUMNS = ("#", "time", "kind", "label", "instance", "txn")
-_CHUNK_ROWS = 20_000
 _Index = QModelIndex | QPersistentModelIndex
 
 
@@ -63,21 +63,17 @@ def _codes_matching(names: list[str], pattern: re.Pattern[str]) -> np.ndarray:
 
 
 class EventsModel(QAbstractTableModel):
-    """Rows of the event store that pass an EventFilter."""
+    """Rows of the event feed that pass an EventFilter."""
 
-    filterPending = Signal(bool)
-    """True while a path filter is still indexing; False when the rows shown are complete."""
-
-    def __init__(self, store: EventStore, parent: Any = None) -> None:
+    def __init__(self, feed: EventFeed, parent: Any = None) -> None:
         super().__init__(parent)
-        self.store = store
+        self.feed = feed
         self.filter = EventFilter()
+        self.unmapped_rows = 0
+        """With a path filter: transactions whose dirty ids could not be mapped (their digest's IR is unknown)."""
         self._rows = np.zeros(0, np.int64)
         self._seen = 0
-        self._touch = TouchIndex(store)
         self._t0: float | None = None
-        self._pending = False
-        self._continue_scheduled = False
         self.refresh()
 
     # -- Qt model ---------------------------------------------------------------------------------------------------
@@ -105,32 +101,30 @@ class EventsModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.UserRole:
             return row
         if role == Qt.ItemDataRole.ForegroundRole and col in (2, 3):
-            colour = self._severity_colour(row)
-            return QBrush(colour) if colour is not None else None
+            flags = self.feed.store.flags[row]
+            if flags & FLAG_ERROR:
+                return QBrush(QColor("#d64545"))
+            if flags & (FLAG_WARNING | FLAG_DOWNGRADE):
+                return QBrush(QColor("#c98a00"))
+            return None
         if role == Qt.ItemDataRole.TextAlignmentRole and col in (0, 1):
             return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         return None
 
     def _text(self, row: int, col: int) -> str:
-        s = self.store
+        s = self.feed.store
         if col == 0:
             return str(row + 1)
         if col == 1:
-            t0 = self._t0 if self._t0 is not None else s.timestamp(row)
-            return f"{(s.timestamp(row) - t0) / 1000.0:.3f} s"
+            t0 = self._t0 if self._t0 is not None else s.ts[row]
+            return f"{(s.ts[row] - t0) / 1000.0:.3f} s"
         if col == 2:
-            return s.kind_name(row)
+            return s.kind_of(row)
         if col == 3:
-            return s.label(row)
+            return s.label_of(row)
         if col == 4:
-            return s.instance_id(row)
-        return f"t{s.txn_seq(row)}" if s.txn_seq(row) else ""
-
-    def _severity_colour(self, row: int) -> QColor | None:
-        if self.store.kind_name(row) != "diagnostic":
-            return None
-        severity = (self.store.event(row).get("meta") or {}).get("severity")
-        return {"error": QColor("#d64545"), "warning": QColor("#c98a00")}.get(severity)
+            return s.instance_of(row)
+        return f"t{s.txn[row]}" if s.txn[row] else ""
 
     # -- rows -------------------------------------------------------------------------------------------------------
 
@@ -142,13 +136,11 @@ class EventsModel(QAbstractTableModel):
         i = int(np.searchsorted(self._rows, store_row))
         return i if i < len(self._rows) and int(self._rows[i]) == store_row else None
 
-    @property
-    def pending(self) -> bool:
-        return self._pending
-
     def set_filter(self, flt: EventFilter) -> None:
         """Show what `flt` selects; raises FilterError (and changes nothing) for a filter that cannot apply."""
         flt.pattern()  # validate first: a bad regex must not leave a half-applied filter
+        if flt.path:
+            _path_rows(self.feed, flt.path, 0)  # a malformed path raises here, before anything changes
         if flt == self.filter:
             return
         self.beginResetModel()
@@ -159,21 +151,21 @@ class EventsModel(QAbstractTableModel):
         self.refresh()
 
     def refresh(self) -> None:
-        """Take in rows appended to the store since the last call (or start over after a clear)."""
-        n = len(self.store)
-        if n < self._seen:  # the store was cleared
+        """Take in rows that became visible since the last call (or start over when the visible prefix shrank)."""
+        n = len(self.feed)
+        if n < self._seen:
             self.beginResetModel()
             self._rows = np.zeros(0, np.int64)
             self._seen = 0
-            self._t0 = None
             self.endResetModel()
         if self._t0 is None and n:
-            self._t0 = self.store.timestamp(0)
-        if self.filter.path:
-            self._refresh_path()
-            return
+            self._t0 = self.feed.store.ts[0]
         if n > self._seen:
-            self._insert(self._match(self._seen, n))
+            rows = self._match(self._seen, n)
+            if self.filter.path:
+                hits, self.unmapped_rows = _path_rows(self.feed, self.filter.path, self._seen)
+                rows = np.intersect1d(rows, hits[hits < n], assume_unique=True)
+            self._insert(rows)
             self._seen = n
 
     def _insert(self, rows: np.ndarray) -> None:
@@ -185,45 +177,31 @@ class EventsModel(QAbstractTableModel):
         self.endInsertRows()
 
     def _match(self, lo: int, hi: int) -> np.ndarray:
-        """Store rows in [lo, hi) passing every filter but the path one."""
-        s, f = self.store, self.filter
+        """Rows in [lo, hi) passing every filter but the path one (vectorised over the columns)."""
+        feed, s, f = self.feed, self.feed.store, self.filter
         mask = np.ones(hi - lo, bool)
         if f.kinds:
-            codes = [s.kinds.codes[k] for k in f.kinds if k in s.kinds.codes]
-            mask &= np.isin(s.kind_codes[lo:hi], codes)
+            mask &= np.isin(feed.column("kind")[lo:hi], [s.kinds.codes[k] for k in f.kinds if k in s.kinds.codes])
         if f.instances:
             codes = [s.instances.codes[i] for i in f.instances if i in s.instances.codes]
-            mask &= np.isin(s.instance_codes[lo:hi], codes)
+            mask &= np.isin(feed.column("instance")[lo:hi], codes)
         if f.time_range is not None:
-            ts = s.ts[lo:hi]
+            ts = feed.column("ts")[lo:hi]
             mask &= (ts >= f.time_range[0]) & (ts <= f.time_range[1])
         pattern = f.pattern()
         if pattern is not None:
-            text_mask = np.isin(s.label_codes[lo:hi], _codes_matching(s.labels.names, pattern))
-            text_mask |= np.isin(s.kind_codes[lo:hi], _codes_matching(s.kinds.names, pattern))
-            text_mask |= np.isin(s.instance_codes[lo:hi], _codes_matching(s.instances.names, pattern))
-            mask &= text_mask
+            text = np.isin(feed.column("label")[lo:hi], _codes_matching(s.labels.values, pattern))
+            text |= np.isin(feed.column("kind")[lo:hi], _codes_matching(s.kinds.values, pattern))
+            text |= np.isin(feed.column("instance")[lo:hi], _codes_matching(s.instances.values, pattern))
+            mask &= text
         return np.flatnonzero(mask) + lo
 
-    def _refresh_path(self) -> None:
-        done = self._touch.update(_CHUNK_ROWS)
-        hits = self._touch.rows_touching(self.filter.path)
-        hits = hits[hits >= self._seen]
-        if len(hits):
-            keep = self._match(int(hits[0]), int(hits[-1]) + 1)
-            self._insert(np.intersect1d(hits, keep, assume_unique=True))
-            self._seen = int(hits[-1]) + 1
-        self._set_pending(not done)
-        if not done and not self._continue_scheduled:
-            self._continue_scheduled = True
-            QTimer.singleShot(0, self._continue_path)
 
-    def _continue_path(self) -> None:
-        self._continue_scheduled = False
-        if self.filter.path:
-            self.refresh()
-
-    def _set_pending(self, pending: bool) -> None:
-        if pending != self._pending:
-            self._pending = pending
-            self.filterPending.emit(pending)
+def _path_rows(feed: EventFeed, path: str, lo: int) -> tuple[np.ndarray, int]:
+    """Transaction rows at or after `lo` that touched `path`, and how many could not be mapped."""
+    try:
+        result = feed.store.index.txns_touching(path)
+    except ValueError as err:
+        raise FilterError(str(err)) from None
+    rows = np.asarray(result.rows, np.int64)
+    return rows[rows >= lo], result.unmapped_rows
