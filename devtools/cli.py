@@ -15,7 +15,9 @@ from collections.abc import Sequence
 __all__ = ["main", "COMMANDS"]
 
 # name -> (module under devtools.commands, one-line help)
-COMMANDS: dict[str, tuple[str, str]] = {}
+COMMANDS: dict[str, tuple[str, str]] = {
+    "open": ("open", "open a recorded trace in the devtools and replay it"),
+}
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -42,6 +42,7 @@ class Inspector(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.facts: EventFacts | None = None
+        self._selected = False
         self.header = QLabel("<b>Inspector</b>", self)
         self.banner = QLabel(self)
         self.banner.setObjectName("timeTravelBanner")
@@ -125,9 +126,10 @@ class Inspector(QWidget):
             self.tree_model.set_state({})
             self._enable_travel()
             return
-        if self.facts is not None and self.facts.row == row and selected:
+        if self.facts is not None and (self.facts.row, self._selected) == (row, selected):
             self._enable_travel()
             return
+        self._selected = selected
         self.facts = facts_of(feed, row)
         self.header.setText(f"<b>{'Selected event' if selected else 'Latest event'}</b> · row {row + 1}")
         self.summary.setHtml(summary_html(feed, self.facts))
@@ -135,21 +137,33 @@ class Inspector(QWidget):
         self._enable_travel()
 
     def _show_state(self, f: EventFacts) -> None:
-        if f.state_event is None:
+        if f.state_event is None or f.state_row is None:
             self.tree_title.setText("<b>State</b> — no state recorded for this instance yet")
             self.tree_model.set_state({})
             return
-        after = (f.state_event.get("meta") or {}).get("state")
+        after, note = self._state_of(f.instance_id, f.state_row, f.state_event)
         before: Any = MISSING
         if f.in_txn and f.previous_state_row is not None:
-            before = (self.ctx.events.store.payload(f.previous_state_row).get("meta") or {}).get("state")
+            before, _ = self._state_of(f.instance_id, f.previous_state_row, None)
         self.tree_model.set_state(after, before)
         changed = self.tree_model.changed_paths()
         title = "<b>State after the transaction</b>" if f.in_txn else "<b>State at this event</b>"
         if before is not MISSING:
             title += f" — {len(changed)} change(s) against the state before"
+        if note:
+            title += f"<br><span style='color:#c98a00'>⚠ {note}</span>"
         self.tree_title.setText(title)
         self._expand_changes()
+
+    def _state_of(self, instance_id: str, row: int, event: dict[str, Any] | None) -> tuple[Any, str | None]:
+        """The state after `row`: the replay's exact snapshot when there is one, else the event's (maybe cut)."""
+        if self.ctx.replay is not None:
+            rs = self.ctx.replay.state_at(instance_id, row)
+            return rs.state, (None if rs.exact else f"state is {rs.status}: {rs.reason}")
+        event = event if event is not None else self.ctx.events.store.payload(row)
+        downgrade = (event.get("downgrade") or {}).get("reason")
+        note = f"state was cut for export ({downgrade}); full diagnostics keep more" if downgrade else None
+        return (event.get("meta") or {}).get("state"), note
 
     def _expand_changes(self) -> None:
         """Open the branches that lead to a change, and nothing else (a big list stays folded)."""

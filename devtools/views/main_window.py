@@ -88,6 +88,7 @@ class MainWindow(QMainWindow):
         if ctx.replay is not None:
             self.replay_bar = ReplayBar(ctx, ctx.replay)
             layout.addWidget(self.replay_bar)
+            ctx.replay.on_change = self.replay_bar.refresh  # play/pause is not part of the devtools state
         layout.addWidget(main, 1)
         self.setCentralWidget(central)
 

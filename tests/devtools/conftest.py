@@ -17,7 +17,7 @@ import pytest
 import qasync
 from PySide6.QtCore import QSettings
 
-from runtime import Module, Runtime, check, computed
+from runtime import Runtime
 
 
 @pytest.fixture
@@ -43,34 +43,6 @@ def settings_dir(tmp_path, qapp):
     where.mkdir()
     QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(where))
     yield where
-
-
-def shop_module() -> Module:
-    """A small form: a list with a derived total, a computed label and a check."""
-    m = Module(
-        "shop",
-        initial={"name": "Ada", "items": [{"price": 2}], "tags": ["a"], "email": "", "total": 0, "title": "",
-                 "errors": {}},
-        fields=[
-            computed("total", deps=["items.price"], derive=lambda prices: sum(prices)),
-            computed("title", deps=["name"], derive=lambda name: f"Shop of {name}"),
-            check("email", {"required": lambda v: None if v else "required"}),
-        ],
-    )
-
-    @m.reducer("add")
-    def add(draft, price):
-        draft["items"].append({"price": price})
-
-    @m.reducer("rename")
-    def rename(draft, name):
-        draft["name"] = name
-
-    @m.reducer("tag")
-    def tag(draft, t):
-        draft["tags"].append(t)
-
-    return m
 
 
 @pytest.fixture
