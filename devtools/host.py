@@ -52,25 +52,11 @@ def application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def _runtime_tick(rt: Runtime) -> Callable[[], int]:
-    """The tickSeq of a runtime's store; before the tick layer is merged, a count of commits stands in for it."""
-    store = getattr(rt, "store", None)
-    if store is not None:
-        return lambda: int(store.tick_seq)
-    commits = [0]
-
-    def count(*_: Any) -> None:
-        commits[0] += 1
-
-    rt.add_commit_listener(count)
-    return lambda: commits[0]
-
-
 def live_context(rt: Runtime, settings: dict[str, Any] | None = None) -> DevtoolsContext:
     """A context over a live runtime: its hub streams into a fresh feed (tap it before mounting, to see mounts)."""
     state = DevtoolsState(settings)
     feed = EventFeed()
-    ctx = DevtoolsContext(state=state, events=feed, binder=Binder(_runtime_tick(rt)), runtime=rt)
+    ctx = DevtoolsContext(state=state, events=feed, binder=Binder(lambda: rt.store.tick_seq), runtime=rt)
     ctx.cleanups += [rt.hub.tap(feed.tap), state.runtime.hub.tap(feed.tap)]
     return ctx
 

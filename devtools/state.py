@@ -8,7 +8,6 @@ change of selection repaints every pane in one flush at one tick. With diagnosti
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from runtime import Module, Runtime
@@ -138,20 +137,4 @@ class DevtoolsState:
 
 def module_topic(rt: Runtime, module_id: str, instance_id: str) -> ExternalStoreLike:
     """The module topic facade `moduleId::instanceId` of a runtime's store."""
-    store = getattr(rt, "store", None)
-    if store is not None:
-        return store.topic(f"{module_id}::{instance_id}")  # type: ignore[no-any-return]
-    return _InstanceTopic(rt.instance(instance_id))
-
-
-class _InstanceTopic:
-    """Stand-in facade until the tick layer's RuntimeStore is merged: snapshot = committed state."""
-
-    def __init__(self, inst: Any) -> None:
-        self._inst = inst
-
-    def get_snapshot(self) -> Any:
-        return self._inst.get_state()
-
-    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
-        return self._inst.subscribe(lambda record, state: listener())  # type: ignore[no-any-return]
+    return rt.store.topic(f"{module_id}::{instance_id}")  # type: ignore[no-any-return]

@@ -21,7 +21,8 @@ def test_launch_shows_live_events_arriving(qtbot, aio, shop_runtime):
     sidebar = window.sidebar.model
     assert sidebar.index_of("instance", "app", "shop", "shop#1") is not None
     count_cell = sidebar.index_of("instance", "app", "shop", "shop#1").siblingAtColumn(1)
-    qtbot.waitUntil(lambda: count_cell.data() == str(len(window.ctx.events)))
+    qtbot.waitUntil(lambda: count_cell.data() == str(sum(c[4] == "shop#1" for c in table_rows(window))))
+    assert int(count_cell.data()) >= 9  # the mount, the add and the rename: action, converge and state each
 
 
 def test_selecting_a_transaction_shows_its_dirty_paths_patches_and_state_diff(qtbot, aio, shop_runtime):
@@ -113,7 +114,7 @@ def test_selecting_an_instance_in_the_sidebar_scopes_the_table(qtbot, aio, shop_
     window.sidebar.select_scope("instance", "app", "shop", "shop#2")
     qtbot.waitUntil(lambda: {c[4] for c in table_rows(window)} == {"shop#2"})
     qtbot.keyClick(window.sidebar, Qt.Key.Key_Escape)
-    qtbot.waitUntil(lambda: {c[4] for c in table_rows(window)} == {"shop#1", "shop#2"})
+    qtbot.waitUntil(lambda: {"shop#1", "shop#2"} <= {c[4] for c in table_rows(window)})
 
 
 def test_help_overlay_lists_the_shortcuts(qtbot, aio, shop_runtime):
