@@ -102,7 +102,11 @@ class DevtoolsState:
         """The topic facade panes bind to."""
 
     def get(self) -> dict[str, Any]:
-        """The current UI state (read it, never mutate it)."""
+        """The UI state as published by the latest tick: what every pane shows (read it, never mutate it)."""
+        return self.topic.get_snapshot()  # type: ignore[no-any-return]
+
+    def current(self) -> dict[str, Any]:
+        """The latest committed UI state, possibly not published yet (for actions deciding what to change)."""
         return self.instance.get_state()
 
     def _do(self, action: str, payload: Any) -> None:

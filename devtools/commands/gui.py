@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -40,6 +41,8 @@ def run_gui(file: str | None = None, *, screenshot: str | None = None, exit_afte
     if file is not None and not Path(file).is_file():
         print(f"tickscope: no such trace file: {file}", file=sys.stderr)
         return 2
+    if screenshot and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a picture needs no screen (CI, README builds)
     import qasync
 
     from ..host import application

@@ -184,13 +184,13 @@ class EventsView(QWidget):
         self.ctx.state.set_filters(kinds=[] if text == ALL_KINDS else [text])
 
     def _path_cleared(self, text: str) -> None:
-        if not text and self.ctx.state.get()["filters"]["path"]:
+        if not text and self.ctx.state.current()["filters"]["path"]:
             self.ctx.state.set_filters(path="")
 
     def _row_chosen(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
             row = self.model.store_row(current.row())
-            if row != self.ctx.state.get()["selectedRow"]:
+            if row != self.ctx.state.current()["selectedRow"]:
                 self.ctx.state.select_row(row)
 
     def focus_search(self) -> None:

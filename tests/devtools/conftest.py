@@ -50,3 +50,19 @@ def shop_runtime():
     rt = Runtime(label="app", diagnostics="full")
     yield rt
     rt.dispose()
+
+
+@pytest.fixture
+def recorded_trace(tmp_path):
+    """A real trace file of the shop runtime at full diagnostics (request it before `aio`: ticks then run inline)."""
+    from runtime.trace import TraceWriter
+
+    from helpers import record_shop_session
+
+    path = tmp_path / "shop.jsonl"
+    rt = Runtime(label="app", diagnostics="full")
+    writer = TraceWriter(path, label="app").attach(rt.hub, runtime=rt)
+    record_shop_session(rt)
+    writer.close()
+    rt.dispose()
+    return path

@@ -68,3 +68,11 @@ def click_row(qtbot, window, predicate) -> int:
                             and "Selected event" in window.inspector.header.text())
             return r
     raise AssertionError("no row matched")
+
+
+def record_shop_session(rt) -> None:
+    """The script of the recorded trace: mount (t1), three adds (t2..t4), a rename (t5), one tick each."""
+    inst = rt.mount(shop_module())
+    for price in (10, 20, 30):
+        inst.dispatch("add", price)
+    inst.dispatch("rename", "Grace")
