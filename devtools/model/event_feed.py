@@ -55,6 +55,7 @@ class EventFeed:
         self._listeners: list[Callable[[], None]] = []
         self._mirrors: dict[str, _Mirror] = {}
         self.version = 0
+        self._held: list[tuple[str, dict[str, Any]]] | None = None
         self.instance_labels: dict[str, str] = {}
         """Instance id -> label, from `module:init` events."""
 
@@ -86,10 +87,28 @@ class EventFeed:
 
     def tap(self, kind: str, payload: dict[str, Any]) -> None:
         """A DebugHub tap: `rt.hub.tap(feed.tap)` streams a live runtime into the feed."""
+        if self._held is not None:
+            self._held.append((kind, payload))
+            return
         row = self.store.append(kind, payload)
         if row >= 0:
             if payload.get("label") == "module:init":
                 self._note_label(payload)
+            self.changed()
+
+    def hold(self) -> None:
+        """Queue arriving records instead of appending them (while a worker thread reads the store)."""
+        if self._held is None:
+            self._held = []
+
+    def release(self) -> None:
+        """Append what was queued by `hold`, in order, and notify once."""
+        held, self._held = self._held, None
+        for kind, payload in held or ():
+            row = self.store.append(kind, payload)
+            if row >= 0 and payload.get("label") == "module:init":
+                self._note_label(payload)
+        if held:
             self.changed()
 
     def _note_label(self, payload: dict[str, Any]) -> None:

@@ -15,7 +15,7 @@ SHORTCUTS: tuple[tuple[str, str, str], ...] = (
     ("General", "F1 / ?", "Show or hide this help"),
     ("General", "Ctrl+O", "Open a recorded trace"),
     ("General", "Ctrl+R", "Start / stop recording the live session"),
-    ("General", "Ctrl+E", "Export (evidence package)"),
+    ("General", "Ctrl+E", "Export (Chrome trace, Perfetto, evidence package)"),
     ("General", "Ctrl+,", "Settings"),
     ("General", "Ctrl+Q", "Quit"),
     ("Events", "Ctrl+F", "Search kind, label, instance"),

@@ -7,6 +7,7 @@ end of the trace).
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from typing import Any
 
@@ -35,6 +36,17 @@ from .settings import SettingsDialog
 from .sidebar import Sidebar
 
 __all__ = ["MainWindow"]
+
+EXPORT_FORMATS = {
+    "chrome": ("Chrome Trace Event JSON (Perfetto, chrome://tracing)", ".json"),
+    "perfetto": ("Perfetto protobuf", ".pftrace"),
+    "evidence": ("EvidencePackage JSON", ".evidence.json"),
+}
+
+
+def _format_of(name_filter: str) -> str:
+    return next((fmt for fmt, (label, _) in EXPORT_FORMATS.items() if name_filter.startswith(label)), "evidence")
+
 
 _LIVE_STYLE = "background:#2e9e5b;color:white;padding:1px 8px;border-radius:3px;font-weight:bold"
 _REPLAY_STYLE = "background:#3d6fb6;color:white;padding:1px 8px;border-radius:3px;font-weight:bold"
@@ -135,7 +147,7 @@ class MainWindow(QMainWindow):
         if live:
             self.record_action = self._action("● Record", "Ctrl+R", self.toggle_recording,
                                               "Record the live session to a trace file", bar)
-        self._action("Export…", "Ctrl+E", self.ask_export, "Export an evidence package", bar)
+        self._action("Export…", "Ctrl+E", self.ask_export, "Export to Chrome trace, Perfetto or evidence", bar)
         bar.addSeparator()
         if live:
             self._action("Follow", "F", lambda: self.ctx.state.set_follow(True), "Follow the newest event", bar)
@@ -188,19 +200,39 @@ class MainWindow(QMainWindow):
         return self._open_trace(path)
 
     def ask_export(self) -> None:
-        dialog = QFileDialog(self, "Export an evidence package", "evidence.json", "Evidence package (*.json)")
+        dialog = QFileDialog(self, "Export what this window holds", "export")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.fileSelected.connect(self.export)
+        dialog.setNameFilters([f"{label} (*{suffix})" for label, suffix in EXPORT_FORMATS.values()])
+        dialog.fileSelected.connect(
+            lambda path: self.export(path, _format_of(dialog.selectedNameFilter())))
         dialog.open()
 
-    def export(self, path: str) -> int:
-        """Write what this window holds as an EvidencePackage; returns the number of events written."""
-        from runtime.trace.evidence import write_evidence
+    def export(self, path: str, fmt: str = "evidence") -> asyncio.Task[int]:
+        """Export the window's events as `fmt` (chrome | perfetto | evidence) in a worker thread.
 
-        if self.recorder is not None:
-            self.recorder.flush()
-        count = write_evidence(self.ctx.events.store, path)
-        self.statusBar().showMessage(f"Exported {count:,} events to {path}", 8000)
+        Live records arriving meanwhile are held and appended after, so the worker reads a store that does not grow.
+        """
+        if fmt not in EXPORT_FORMATS:
+            raise ValueError(f"export format {fmt!r} is not one of {', '.join(EXPORT_FORMATS)}")
+        return asyncio.get_running_loop().create_task(self._export(path, fmt), name=f"tickscope-export {path}")
+
+    async def _export(self, path: str, fmt: str) -> int:
+        from runtime.trace import export_chrome, export_perfetto, evidence
+
+        write = {"chrome": export_chrome.export_chrome, "perfetto": export_perfetto.export_perfetto,
+                 "evidence": evidence.write_evidence}[fmt]
+        feed = self.ctx.events
+        self.statusBar().showMessage(f"Exporting {len(feed):,} events to {path}…")
+        feed.hold()
+        try:
+            count = await asyncio.get_running_loop().run_in_executor(None, write, feed.store, path)
+        except (OSError, ImportError) as err:
+            self.statusBar().showMessage(f"Export failed: {err}", 15000)
+            raise
+        finally:
+            feed.release()
+        self.last_export = (path, count)
+        self.statusBar().showMessage(f"Exported {count:,} records as {EXPORT_FORMATS[fmt][0]} to {path}", 10000)
         return count
 
     def toggle_recording(self, path: str | None = None) -> None:
