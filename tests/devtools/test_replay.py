@@ -72,10 +72,11 @@ def test_play_runs_to_the_end(recorded_trace, qtbot, aio):
     window.replay_bar.speed.setCurrentIndex(window.replay_bar.speed.count() - 1)  # fastest
     window.replay_bar.speed.activated.emit(window.replay_bar.speed.count() - 1)
     key(qtbot, window, Qt.Key.Key_Space)  # at the end: playing starts over from the start
-    qtbot.waitUntil(lambda: replay.playing or replay.at_end)
+    assert replay.playing and replay.cursor == -1
+    assert window.replay_bar.play_button.text() == "⏸ Pause"
     qtbot.waitUntil(lambda: replay.at_end and not replay.playing)
     qtbot.waitUntil(lambda: window.replay_bar.play_button.text() == "▶ Play")
-    assert window.events.model.rowCount() == replay.total
+    qtbot.waitUntil(lambda: window.events.model.rowCount() == replay.total)
 
 
 def test_a_file_that_is_not_a_trace_is_refused_clearly(tmp_path, qtbot, aio):
