@@ -244,7 +244,8 @@ class DeclarativeLinks:
                     self.rt.sink.diagnostic(
                         module_id=item.inst.module_id, instance_id=item.inst.instance_id, code="read_query::eval_error",
                         severity="error", error=exc,
-                        message=f"link {link.link_id!r}: selector raised {type(exc).__name__}: {exc}; nothing dispatched",
+                        message=f"link {link.link_id!r}: selector raised {type(exc).__name__}: {exc}; "
+                        "nothing dispatched",
                     )
                     continue
                 if link._last is not _MISSING and link.query.equals(link._last, value):

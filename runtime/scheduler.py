@@ -7,7 +7,8 @@ coalesces into it. A tick:
    and again, for at most `max_drain_rounds` (8) rounds; work still appearing after that is `cycle_detected`;
 2. accepts: every urgent (priority normal) instance up to `urgent_step_cap` (512) and non-urgent ones up to
    `max_steps` (64); the rest is requeued before the commit and the tick reports `stable=false` (`budget_steps`, or
-   `cycle_detected` past the urgent cap);
+   `cycle_detected` past the urgent cap). After a cycle the committed states are still published; the links left
+   to apply are the deferred work of the next tick;
 3. commits: `tick_seq + 1`, the accepted states are published, topic versions bumped, then the listeners of the
    changed topics are called (low-priority topics `low_priority_delay_ms` later, never skipped).
 
@@ -234,7 +235,8 @@ class TickScheduler:
                     schedule["forcedMacrotask"] = True
                 if reason:
                     schedule["reason"] = reason
-                inputs = [(b.inst.module_id, b.inst.instance_id, b.path_text) for b in self._inputs]
+                inputs = [(b.inst.module_id, b.inst.instance_id, b.path_text) for b in self._inputs] \
+                    if self._inputs else ()
                 self._emit({"tickSeq": tick_seq, "phase": "start", "timestampMs": sink.clock.now_ms(),
                             "schedule": schedule,
                             "triggerSummary": trigger_summary(queue.pending.values(), inputs, self._timers)})
@@ -297,13 +299,10 @@ class TickScheduler:
         deferred: list[PendingModule] = []
         degrade: str | None = None
         if cycle:
+            # What committed is published (holding it back could starve one side of a cycle for good); the links
+            # still to apply to the last commits are the deferred work, picked up by the next tick.
             degrade = "cycle_detected"
-            held = self.queue.fresh  # instances whose links are still to be applied wait with them
-            entries = []
-            for entry in pending.values():
-                (deferred if entry.key in held else entries).append(entry)
-        else:
-            entries = list(pending.values())
+        entries = list(pending.values())
         urgent = [e for e in entries if e.urgent]
         lazy = [e for e in entries if not e.urgent]
         if len(urgent) > cfg.urgent_step_cap:
@@ -394,19 +393,25 @@ class TickScheduler:
     def _report(self, tick_seq: int, t0: float, schedule: dict[str, Any] | None, accepted: list[PendingModule],
                 deferred: list[PendingModule], degrade: str | None) -> None:
         sink = self.rt.sink
-        pending_windows = sum(1 for b in self.bindings() if b.window_pending)
-        backlog: dict[str, Any] = {"pendingExternalInputs": len(self._inputs) + pending_windows,
-                                   "pendingDeferredWork": len(deferred)}
+        pending_inputs = len(self._inputs)
+        if self._bindings:
+            pending_inputs += sum(1 for group in self._bindings.values() for b in group if b.window_pending)
+        backlog: dict[str, Any] = {"pendingExternalInputs": pending_inputs,
+                                   "pendingDeferredWork": len(deferred) + len(self.queue.fresh)}
         if deferred:
             backlog["deferredPrimary"] = _deferred_primary(deferred)
+        txn_count = 0
+        for entry in accepted:
+            txn_count += len(entry.records)
         meta: dict[str, Any] = {
             "tickSeq": tick_seq,
+            "phase": "settled",
             "timestampMs": sink.clock.now_ms(),
             "schedule": schedule,
-            "budget": {"maxSteps": self.config.max_steps, "elapsedMs": round((time.perf_counter() - t0) * 1000.0, 4),
-                       "steps": len(accepted), "txnCount": sum(len(e.records) for e in accepted)},
+            "budget": {"maxSteps": self.config.max_steps, "elapsedMs": (time.perf_counter() - t0) * 1000.0,
+                       "steps": len(accepted), "txnCount": txn_count},
             "backlog": backlog,
-            "result": {"stable": degrade is None, **({"degradeReason": degrade} if degrade else {})},
+            "result": {"stable": True} if degrade is None else {"stable": False, "degradeReason": degrade},
         }
         found = anchors(accepted, sink.full)
         if found is not None:
@@ -421,7 +426,7 @@ class TickScheduler:
                     message=f"tick {tick_seq} deferred non-urgent work of {inverted.key}, which has subscribers",
                     extra={"tickSeq": tick_seq, "reason": "deferredBacklog"},
                 )
-        self._emit({**meta, "phase": "settled"})
+        self._emit(meta)
 
     def _track_degrade(self, tick_seq: int, degrade: str | None) -> None:
         # Tracked whatever the diagnostics level, so switching diagnostics on mid-window stays coherent.

@@ -190,7 +190,8 @@ class RuntimeStore:
             raise TopicKeyError(f"topic key {key!r} is neither 'moduleId::instanceId' nor "
                                 "'moduleId::instanceId::rq:selectorId'")
         if parsed.selector_id is not None:
-            raise TopicKeyError(f"no selector topic {key!r}: create it with store.select(instance, selector, reads=...)")
+            raise TopicKeyError(f"no selector topic {key!r}: create it with "
+                                "store.select(instance, selector, reads=...)")
         facade = TopicStore(self, key, key)
         self._facades[key] = facade
         return facade

@@ -80,6 +80,9 @@ def commit_anchor(record: TxnRecord) -> dict[str, Any]:
 
 def anchors(accepted: Sequence[PendingModule], full: bool) -> dict[str, Any] | None:
     """The first commit the tick carries as the anchor, and the carried commits under `commits` (bounded)."""
+    if len(accepted) == 1 and len(accepted[0].records) == 1:  # the common tick: one commit
+        only = commit_anchor(accepted[0].records[0])
+        return {**only, "commits": [only]}
     records = [r for entry in accepted for r in entry.records]
     if not records:
         return None
