@@ -156,13 +156,24 @@ class Inspector(QWidget):
         self._expand_changes()
 
     def _state_of(self, instance_id: str, row: int, event: dict[str, Any] | None) -> tuple[Any, str | None]:
-        """The state after `row`: the replay's exact snapshot when there is one, else the event's (maybe cut)."""
+        """The state after `row`, exact when it can be: the live runtime's history (full diagnostics keeps the
+        committed states), or a replay's snapshot records; else the event's copy, which export may have cut."""
+        store = self.ctx.events.store
         if self.ctx.replay is not None:
             rs = self.ctx.replay.state_at(instance_id, row)
             return rs.state, (None if rs.exact else f"state is {rs.status}: {rs.reason}")
-        event = event if event is not None else self.ctx.events.store.payload(row)
+        txn_id = store.txn_id_of(row)
+        if self.ctx.runtime is not None and txn_id is not None:
+            try:
+                record = self.ctx.runtime.instance(instance_id).find_transaction(txn_id)
+            except (KeyError, LookupError):
+                record = None
+            if record is not None and record.after is not None:
+                return record.after, None
+        event = event if event is not None else store.payload(row)
         downgrade = (event.get("downgrade") or {}).get("reason")
-        note = f"state was cut for export ({downgrade}); full diagnostics keep more" if downgrade else None
+        note = (f"the event's copy of the state was cut for export ({downgrade}); the exact state is kept in "
+                "the history at diagnostics level full") if downgrade else None
         return (event.get("meta") or {}).get("state"), note
 
     def _expand_changes(self) -> None:

@@ -84,13 +84,15 @@ class MainWindow(QMainWindow):
         middle.addWidget(self.overview)
         middle.addWidget(self.timeline)
         middle.addWidget(self.tabs)
-        middle.setSizes([70, 300, 500])
+        # a pane missing from this build keeps only the room its explanation needs
+        middle.setSizes([70 if self.overview.objectName() == "overviewPane" else 40,
+                         300 if self.timeline.objectName() == "timelinePane" else 50, 500])
         middle.setCollapsible(2, False)
         main = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(self.sidebar)
         main.addWidget(middle)
         main.addWidget(self.inspector)
-        main.setSizes([250, 760, 430])
+        main.setSizes([280, 730, 430])
         main.setStretchFactor(1, 1)
 
         central = QWidget()

@@ -29,7 +29,7 @@ def make_pane(name: str, ctx: DevtoolsContext) -> QWidget:
     """The pane `name` of PLUGGED_PANES, or a labelled placeholder when its module is not in this build."""
     module_name, class_name, what = PLUGGED_PANES[name]
     if importlib.util.find_spec(module_name) is None:
-        label = QLabel(f"{what}\n\n(this pane is not part of this build)")
+        label = QLabel(f"{what} — this pane is not part of this build")
         label.setAlignment(Qt.AlignmentFlag.AlignCenter)
         label.setWordWrap(True)
         label.setEnabled(False)
