@@ -152,7 +152,7 @@ class MainWindow(QMainWindow):
         self._action("Export…", "Ctrl+E", self.ask_export, "Export to Chrome trace, Perfetto or evidence", bar)
         bar.addSeparator()
         if live:
-            self._action("Follow", "F", lambda: self.ctx.state.set_follow(True), "Follow the newest event", bar)
+            self._action("Follow", "F", self.follow, "Follow the newest event", bar)
             self._action("Latest", "Alt+L", lambda: back_to_latest(self.ctx), "Leave time travel", bar)
             self._action("Before", "Alt+B", lambda: self.inspector.time_travel("before"))
             self._action("After", "Alt+A", lambda: self.inspector.time_travel("after"))
@@ -174,6 +174,11 @@ class MainWindow(QMainWindow):
             self._action("Previous tick", "Ctrl+Left", lambda: replay.step("tick", -1))
             self._action("Start", "Home", replay.to_start)
             self._action("End", "End", replay.to_end)
+
+    def follow(self) -> None:
+        """Drop the selection and keep the newest event in view (the inspector shows the latest event)."""
+        self.ctx.state.select_row(None)
+        self.ctx.state.set_follow(True)
 
     def clear_filters(self) -> None:
         state = self.ctx.state
