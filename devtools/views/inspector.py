@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
+
 from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..context import DevtoolsContext
+from ..model.event_feed import TXN_KIND, EventFeed
 from ..model.state_tree import MISSING, StateTreeModel
 from ..model.txn_view import EventFacts, facts_of
 from ..time_travel import TimeTravelUnavailable, back_to_latest, travel
@@ -33,6 +36,24 @@ from .inspector_text import summary_html
 __all__ = ["Inspector"]
 
 BANNER_STYLE = "background:#f4c430;color:#222;padding:4px;border-radius:3px;font-weight:bold"
+
+
+def _latest_transaction(feed: EventFeed) -> int | None:
+    """The newest visible `state:update` row (what a user wants to see first), else the newest row."""
+    n = len(feed)
+    if not n:
+        return None
+    code = feed.store.kinds.find(TXN_KIND)
+    if code is not None:
+        kinds = feed.column("kind")
+        tail = max(0, n - 4096)  # a transaction is almost always among the newest rows; the fallback scans all
+        hits = np.flatnonzero(kinds[tail:] == code)
+        if not len(hits):
+            hits = np.flatnonzero(kinds == code)
+            tail = 0
+        if len(hits):
+            return int(hits[-1]) + tail
+    return n - 1
 
 
 class Inspector(QWidget):
@@ -60,12 +81,14 @@ class Inspector(QWidget):
         self.travel_error.setStyleSheet("color:#d64545")
         self.travel_error.setWordWrap(True)
         self.travel_error.setVisible(False)
-        buttons = QHBoxLayout()
+        self.travel_row = QWidget(self)  # live only: a replay moves with its cursor instead
+        buttons = QHBoxLayout(self.travel_row)
         buttons.setContentsMargins(0, 0, 0, 0)
         buttons.addWidget(QLabel("Time travel:", self))
         for b in (self.before_button, self.after_button, self.latest_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
+        self.travel_row.setVisible(ctx.runtime is not None)
 
         self.summary = QTextBrowser(self)
         self.summary.setObjectName("inspectorSummary")
@@ -77,6 +100,7 @@ class Inspector(QWidget):
         self.tree.setUniformRowHeights(True)
         self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.tree_title = QLabel("<b>State</b>", self)
+        self.tree_title.setWordWrap(True)  # notes can be long; they must not widen the pane
         lower = QWidget(self)
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
@@ -91,7 +115,7 @@ class Inspector(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.header)
         layout.addWidget(self.banner)
-        layout.addLayout(buttons)
+        layout.addWidget(self.travel_row)
         layout.addWidget(self.travel_error)
         layout.addWidget(split, 1)
 
@@ -116,7 +140,7 @@ class Inspector(QWidget):
         row = ui["selectedRow"]
         selected = row is not None and row < len(feed)
         if not selected:
-            row = len(feed) - 1 if len(feed) else None
+            row = _latest_transaction(feed)
         self._show_banner(ui)
         if row is None:
             self.facts = None
@@ -131,7 +155,8 @@ class Inspector(QWidget):
             return
         self._selected = selected
         self.facts = facts_of(feed, row)
-        self.header.setText(f"<b>{'Selected event' if selected else 'Latest event'}</b> · row {row + 1}")
+        what = "Selected event" if selected else ("Latest transaction" if self.facts.in_txn else "Latest event")
+        self.header.setText(f"<b>{what}</b> · row {row + 1}")
         self.summary.setHtml(summary_html(feed, self.facts))
         self._show_state(self.facts)
         self._enable_travel()

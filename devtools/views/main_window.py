@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
+    QLayout,
     QMainWindow,
     QSplitter,
     QTabWidget,
@@ -64,6 +65,8 @@ class MainWindow(QMainWindow):
         self.recorder = Recorder(ctx.runtime) if ctx.runtime is not None else None
         self.setWindowTitle(title)
         self.resize(1440, 900)
+        # labels changing their text must not resize the top level (the offscreen platform warns on every one)
+        self.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
 
         self.sidebar = Sidebar(ctx)
         self.events = EventsView(ctx)
