@@ -74,6 +74,8 @@ class EventsView(QWidget):
         self.path.setClearButtonEnabled(True)
         self.status = QLabel(self)
         self.status.setObjectName("eventsStatus")
+        self.status.setMinimumWidth(170)  # a count growing by a digit must not relayout the bar on every tick
+        self.status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.error = QLabel(self)
         self.error.setObjectName("filterError")
         self.error.setStyleSheet("color: #d64545")
@@ -95,6 +97,7 @@ class EventsView(QWidget):
         self.table.setWordWrap(False)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(20)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from PySide6.QtCore import QModelIndex, Qt
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -35,6 +35,7 @@ from .inspector_text import summary_html
 
 __all__ = ["Inspector"]
 
+LATEST_INTERVAL_MS = 250
 BANNER_STYLE = "background:#f4c430;color:#222;padding:4px;border-radius:3px;font-weight:bold"
 
 
@@ -64,6 +65,11 @@ class Inspector(QWidget):
         self.ctx = ctx
         self.facts: EventFacts | None = None
         self._selected = False
+        self._latest_timer = QTimer(self)
+        self._latest_timer.setSingleShot(True)
+        self._latest_timer.setInterval(LATEST_INTERVAL_MS)
+        self._latest_timer.timeout.connect(self._latest_due)
+        self._latest_pending = False
         self.header = QLabel("<b>Inspector</b>", self)
         self.banner = QLabel(self)
         self.banner.setObjectName("timeTravelBanner")
@@ -132,8 +138,24 @@ class Inspector(QWidget):
 
     def _on_rows(self, _count: int) -> None:
         ui = self.ctx.state.get()
-        if ui["selectedRow"] is None or self.facts is None or self.facts.row >= len(self.ctx.events):
+        if self.facts is not None and self.facts.row >= len(self.ctx.events):  # a replay stepped back past it
             self._show(ui)
+        elif ui["selectedRow"] is None:
+            self._follow_latest()
+
+    def _follow_latest(self) -> None:
+        """Show the newest transaction, at most LATEST_INTERVAL_MS apart: under load the newest changes every
+        flush, faster than anyone reads it, and rebuilding the summary and the state tree is the dearest repaint."""
+        if self._latest_timer.isActive():
+            self._latest_pending = True
+            return
+        self._show(self.ctx.state.get())
+        self._latest_timer.start()
+
+    def _latest_due(self) -> None:
+        if self._latest_pending and self.ctx.state.get()["selectedRow"] is None:
+            self._latest_pending = False
+            self._follow_latest()
 
     def _show(self, ui: dict[str, Any]) -> None:
         feed = self.ctx.events
