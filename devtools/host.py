@@ -98,6 +98,8 @@ class DevtoolsHost:
         self.tasks: set[asyncio.Task[Any]] = set()
         self.progress: QProgressDialog | None = None
         self.load_errors: list[str] = []
+        self.loading_listeners: list[Callable[[QProgressDialog], None]] = []
+        """Called with the progress dialog of each load as it opens (before the worker starts reading)."""
         self.closed = asyncio.Event()
 
     # -- windows ----------------------------------------------------------------------------------------------------
@@ -132,6 +134,8 @@ class DevtoolsHost:
         dialog.setMinimumDuration(300)
         dialog.canceled.connect(cancel.set)
         self.progress = dialog
+        for listener in tuple(self.loading_listeners):
+            listener(dialog)
 
         def progress(done: int, total: int) -> None:
             if not cancel.is_set():

@@ -14,7 +14,7 @@ from typing import Any
 
 from .event_feed import TXN_KIND, EventFeed
 
-__all__ = ["EventFacts", "facts_of"]
+__all__ = ["EventFacts", "facts_of", "last_state_row"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,7 +39,7 @@ class EventFacts:
     in_txn: bool = field(default=False)
 
 
-def _last_state_row(feed: EventFeed, instance_id: str, before: int) -> int | None:
+def last_state_row(feed: EventFeed, instance_id: str, before: int) -> int | None:
     """The newest `state:update` row of an instance below row `before` (bisect, then a short walk back)."""
     store = feed.store
     code = store.kinds.find(TXN_KIND)
@@ -67,8 +67,8 @@ def facts_of(feed: EventFeed, row: int) -> EventFacts:
         txn_rows = tuple(int(r) for r in store.index.rows_of_txn(iid, txn) if r < len(feed))
         state_row = next((r for r in txn_rows if store.kind_of(r) == TXN_KIND), None)
     if state_row is None:
-        state_row = _last_state_row(feed, iid, row + 1)
-    previous = _last_state_row(feed, iid, state_row) if state_row is not None else None
+        state_row = last_state_row(feed, iid, row + 1)
+    previous = last_state_row(feed, iid, state_row) if state_row is not None else None
     converge = None
     errors: list[dict[str, Any]] = []
     downgrades: list[str] = []

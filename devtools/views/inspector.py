@@ -29,8 +29,9 @@ from PySide6.QtWidgets import (
 from ..context import DevtoolsContext
 from ..model.event_feed import TXN_KIND, EventFeed
 from ..model.state_tree import MISSING, StateTreeModel
-from ..model.txn_view import EventFacts, facts_of
+from ..model.txn_view import EventFacts, facts_of, last_state_row
 from ..time_travel import TimeTravelUnavailable, back_to_latest, travel
+from .events import scope_instances
 from .inspector_text import summary_html
 
 __all__ = ["Inspector"]
@@ -39,11 +40,15 @@ LATEST_INTERVAL_MS = 250
 BANNER_STYLE = "background:#f4c430;color:#222;padding:4px;border-radius:3px;font-weight:bold"
 
 
-def _latest_transaction(feed: EventFeed) -> int | None:
-    """The newest visible `state:update` row (what a user wants to see first), else the newest row."""
+def _latest_transaction(feed: EventFeed, instances: tuple[str, ...] = ()) -> int | None:
+    """The newest visible `state:update` row (what a user wants to see first), else the newest row; within the
+    sidebar's scope when one is selected."""
     n = len(feed)
     if not n:
         return None
+    if instances:
+        rows = [r for r in (last_state_row(feed, iid, n) for iid in instances) if r is not None]
+        return max(rows) if rows else None
     code = feed.store.kinds.find(TXN_KIND)
     if code is not None:
         kinds = feed.column("kind")
@@ -162,7 +167,7 @@ class Inspector(QWidget):
         row = ui["selectedRow"]
         selected = row is not None and row < len(feed)
         if not selected:
-            row = _latest_transaction(feed)
+            row = _latest_transaction(feed, scope_instances(self.ctx, ui["selection"]))
         self._show_banner(ui)
         if row is None:
             self.facts = None

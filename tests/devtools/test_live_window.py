@@ -113,6 +113,8 @@ def test_selecting_an_instance_in_the_sidebar_scopes_the_table(qtbot, aio, shop_
     assert "second shop" in window.sidebar.model.index_of("instance", "app", "shop", "shop#2").data()
     window.sidebar.select_scope("instance", "app", "shop", "shop#2")
     qtbot.waitUntil(lambda: {c[4] for c in table_rows(window)} == {"shop#2"})
+    # the inspector follows the scope too: the latest transaction of shop#2, not the newer one of shop#1
+    qtbot.waitUntil(lambda: "shop#2::t2" in window.inspector.summary_text())
     qtbot.keyClick(window.sidebar, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: {"shop#1", "shop#2"} <= {c[4] for c in table_rows(window)})
 
