@@ -22,6 +22,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "info": ("info", "summarise a trace: kinds, instances, time span, ticks, transactions, runs, operations"),
     "export": ("export", "export a trace to Chrome Trace JSON, Perfetto protobuf or an EvidencePackage"),
     "import": ("import_evidence", "turn an EvidencePackage into a trace file"),
+    "backend": ("backend", "run the loopback backend for operations"),
 }
 
 
