@@ -38,16 +38,26 @@ STAGE_CATEGORIES = STAGES
 TICK_CATEGORIES = ("settled", "over budget", "open")
 MAX_SUBROWS = 3
 _INTERESTING_LABELS = ("state:update", "trace:trait:converge", "async-action", "trace:tick")
+_CHUNK = 4096
 
 
 class EventRows(Protocol):
-    """What the model reads from the devtools event store (devtools.model.event_store.EventStore)."""
+    """What the model reads from the columnar event store (runtime.trace.columnar.EventStore)."""
+
+    label: Any
+    kind: Any
+    ts: Any
+    txn: Any
+    instance: Any
+    link: Any
+    labels: Any
+    kinds: Any
+    instances: Any
+    links: Any
 
     def __len__(self) -> int: ...
 
-    def event(self, row: int) -> dict[str, Any]: ...
-
-    def timestamp(self, row: int) -> float: ...
+    def payload(self, row: int) -> dict[str, Any]: ...
 
 
 @dataclass(slots=True)
@@ -137,18 +147,32 @@ class TimelineModel:
     def sync(self, store: EventRows, budget_s: float = 0.008) -> bool:
         """Consume new rows of `store` for up to `budget_s`; True when rows remain (call again on the next turn)."""
         n = len(store)
-        if n < self.rows_seen:  # the store was cleared
+        if n < self.rows_seen:  # the store was cleared or replaced
             self.reset()
+        if self.origin_ms is None and n:
+            self.origin_ms = float(store.ts[0])
         t_end = time.perf_counter() + budget_s
-        row = self.rows_seen
-        before = row
-        interesting = self._row_filter(store, row, n)
+        row = before = self.rows_seen
+        labels, kinds = store.labels.codes, store.kinds.codes
+        instances, links = store.instances.values, store.links.values
         while row < n:
-            stop = min(n, row + 512)
-            for r in range(row, stop):
-                if interesting is None or interesting[r - before]:
-                    self._ingest_row(store, r)
-            row = stop
+            hi = min(n, row + _CHUNK)
+            # slices of array.array are copies: no buffer export may pin the store's columns while it grows
+            label_codes = np.frombuffer(store.label[row:hi], np.uint32)
+            wanted = [labels[name] for name in _INTERESTING_LABELS if name in labels]
+            mask = np.isin(label_codes, np.asarray(wanted, np.uint32))
+            op_code = kinds.get("operation")
+            if op_code is not None:
+                mask |= np.frombuffer(store.kind[row:hi], np.uint32) == op_code
+            state_code = labels.get("state:update", -1)
+            for r in (np.flatnonzero(mask) + row).tolist():
+                if store.label[r] == state_code:
+                    link = store.link[r]
+                    self._txn(instances[store.instance[r]], store.txn[r], store.ts[r], r,
+                              links[link] if link >= 0 else None)
+                else:
+                    self._ingest_event(r, store.payload(r))
+            row = hi
             if time.perf_counter() > t_end:
                 break
         self.rows_seen = row
@@ -158,36 +182,16 @@ class TimelineModel:
                 listener()
         return row < n
 
-    def _row_filter(self, store: Any, lo: int, hi: int) -> np.ndarray | None:
-        """A vectorised mask of the rows worth looking at, when the store has label/kind code columns."""
-        labels = getattr(store, "labels", None)
-        kinds = getattr(store, "kinds", None)
-        if labels is None or kinds is None or hi <= lo:
-            return None
-        codes = [labels.codes[name] for name in _INTERESTING_LABELS if name in labels.codes]
-        mask = np.isin(store.label_codes[lo:hi], np.asarray(codes, np.int32)) if codes else np.zeros(hi - lo, bool)
-        op_code = kinds.codes.get("operation")
-        if op_code is not None:
-            mask |= store.kind_codes[lo:hi] == op_code
-        return mask
-
     def reset(self) -> None:
+        listeners = self.listeners
         self.__init__()  # type: ignore[misc]
+        self.listeners = listeners
 
     def ingest(self, row: int, event: dict[str, Any]) -> None:
-        """Take one event (tests and non-store callers); rows must be increasing."""
+        """Take one event directly (callers without a store); rows must be increasing."""
         self._ingest_event(row, event)
         self.rows_seen = max(self.rows_seen, row + 1)
         self.version += 1
-
-    def _ingest_row(self, store: EventRows, row: int) -> None:
-        payloads = getattr(store, "_payloads", None)
-        raw = payloads[row] if payloads is not None else None
-        if isinstance(raw, (bytes, bytearray)) and b'"state:update"' in raw and b'"linkId"' not in raw:
-            # the common case of a loaded trace: a transaction with no run, read from the columns
-            self._txn(store.instance_id(row), store.txn_seq(row), store.timestamp(row), row, None)  # type: ignore[attr-defined]
-            return
-        self._ingest_event(row, store.event(row))
 
     def _ingest_event(self, row: int, event: dict[str, Any]) -> None:
         kind = event.get("kind")
