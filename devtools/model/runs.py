@@ -5,10 +5,12 @@ concurrencyPolicy?, lane?, status?, cancelReason?, durationMs?, txnSeqs?, droppe
 `trigger` opens the run, `pending` marks it running, `settle` closes it with its status. Transactions carrying the
 run's `linkId` are its transactions; operations carrying it are its operations.
 
-Operations come from `{kind: "operation", linkId?, meta: {commandId, stage, ...}}` (resources/schemas/
-operation-event-meta.schema.json on the `ops` branch): each event is one stage fact. The stage ladder is
-submitted -> accepted -> committed -> observed -> ready, with terminals rejected / failed / timed_out / cancelled;
-facts after a terminal are late. Missing optional fields stay None; nothing is invented.
+Operations come from `{kind: "operation", label: "operation:<phase>", linkId?, meta: {type: "operation", phase,
+commandId, correlationId, kind, target, stage, waitFor, detached, factCount, eventStage?, source?, attempt?,
+inferred?, version?, disposition?, lateResolution?, deadlineInMs?, error?}}` (resources/schemas/
+operation-event-meta.schema.json): `stage` is the operation's stage after the event, `eventStage` the stage the fact
+speaks of. The ladder is submitted -> accepted -> committed -> observed -> ready, with terminals rejected / failed /
+timed_out / cancelled; late facts arrive after a terminal. Missing optional fields stay None; nothing is invented.
 """
 
 from __future__ import annotations
@@ -170,11 +172,8 @@ class RunIndex:
         return [self.runs[k] for k in self.order]
 
 
-def _first(meta: dict[str, Any], *names: str) -> Any:
-    for name in names:
-        if meta.get(name) is not None:
-            return meta[name]
-    return None
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 class OperationIndex:
@@ -186,44 +185,41 @@ class OperationIndex:
         self.version = 0
 
     def feed(self, row: int, event: dict[str, Any]) -> OperationInfo | None:
+        """Take one `operation` event; returns the operation it touched (None for anything else)."""
         if event.get("kind") != "operation":
             return None
         meta = _meta(event)
-        command_id = _first(meta, "commandId", "command_id")
+        command_id = meta.get("commandId")
         if not isinstance(command_id, str):
             return None
         ts = float(event.get("timestamp") or 0.0)
-        at = _first(meta, "atMs", "at")
-        at_ms = float(at) if isinstance(at, (int, float)) and at > 1e11 else ts
         op = self.ops.get(command_id)
         if op is None:
-            op = OperationInfo(command_id, str(event.get("instanceId", "")), _first(meta, "operationKind", "opKind",
-                               "kind"), _first(meta, "target"), event.get("linkId"),
-                               _first(meta, "correlationId", "correlation_id"), at_ms)
+            op = OperationInfo(command_id, str(event.get("instanceId", "")), _str(meta.get("kind")),
+                               _str(meta.get("target")), _str(event.get("linkId")), _str(meta.get("correlationId")),
+                               ts)
             self.ops[command_id] = op
             self.order.append(command_id)
-        stage = str(_first(meta, "stage") or "unknown")
-        if stage not in STAGES:
-            stage = "unknown"
-        late = bool(meta.get("late")) or (op.terminal and stage != op.stage)
-        deadline = _first(meta, "deadlineAtMs", "deadlineMs", "deadline_at")
-        if isinstance(deadline, (int, float)):
-            op.deadline_ms = float(deadline)
-        if meta.get("detached"):
-            op.detached = True
         if op.link_id is None and isinstance(event.get("linkId"), str):
             op.link_id = event["linkId"]
+        phase = meta.get("phase")
+        disposition = meta.get("disposition")
+        stage_after = str(meta.get("stage") or "unknown")
+        fact_stage = str(meta.get("eventStage") or stage_after)
+        late = phase in ("late_fact", "resolved_late") or disposition == "late"
         error = meta.get("error") if isinstance(meta.get("error"), dict) else None
-        version = meta.get("version") if isinstance(meta.get("version"), int) else None
-        attempt = meta.get("attempt") if isinstance(meta.get("attempt"), int) else None
-        fact = StageFactInfo(stage, at_ms, _first(meta, "source"), late, bool(meta.get("inferred")), row, error,
-                             version, attempt)
-        op.facts.append(fact)
-        if late:
-            if op.stage == "timed_out" and stage in ("ready", "failed", "observed", "committed"):
-                op.late_resolution = stage
-        elif stage != "unknown" and _rank(stage) >= _rank(op.stage):
-            op.stage = stage
+        op.facts.append(StageFactInfo(fact_stage if fact_stage in STAGES else "unknown", ts, _str(meta.get("source")),
+                                      late, bool(meta.get("inferred")) or disposition == "inferred", row, error,
+                                      meta.get("version") if isinstance(meta.get("version"), int) else None,
+                                      meta.get("attempt") if isinstance(meta.get("attempt"), int) else None))
+        if stage_after in STAGES and stage_after != "unknown":
+            op.stage = stage_after
+        op.detached = bool(meta.get("detached", op.detached))
+        if isinstance(meta.get("lateResolution"), str):
+            op.late_resolution = meta["lateResolution"]
+        left = meta.get("deadlineInMs")
+        if isinstance(left, (int, float)) and not op.terminal:
+            op.deadline_ms = ts + float(left)
         self.version += 1
         return op
 

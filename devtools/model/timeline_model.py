@@ -71,8 +71,9 @@ class Lane:
     owner: str
     """The runtime label (ticks) or the instance id."""
     subrows: list[SpanLane]
-    markers: SpanLane | None = None
-    """Zero-length spans drawn as ticks (operation deadlines)."""
+    deadlines: list[float] = field(default_factory=list)
+    """x of operation deadlines, drawn as red marks (in any order)."""
+    deadline_version: int = 0
     refs: list[Any] = field(default_factory=list)
     """For runs/ops: the run linkId / operation commandId of each span ref index."""
 
@@ -82,7 +83,7 @@ class Lane:
 
     @property
     def version(self) -> int:
-        return sum(s.version for s in self.subrows) + (self.markers.version if self.markers else 0)
+        return sum(s.version for s in self.subrows) + self.deadline_version
 
     def span_count(self) -> int:
         return sum(len(s) for s in self.subrows)
@@ -105,6 +106,7 @@ class TimelineModel:
         self._open_ticks: dict[tuple[str, int], tuple[SpanLane, int]] = {}
         self._run_spans: dict[str, tuple[SpanLane, int]] = {}
         self._op_spans: dict[str, tuple[SpanLane, int, str]] = {}
+        self._op_deadlines: dict[str, float] = {}
         self._instance_order: list[str] = []
         self.listeners: list[Callable[[], None]] = []
 
@@ -121,7 +123,7 @@ class TimelineModel:
         n_cat = {"ticks": len(TICK_CATEGORIES), "txn": len(TXN_CATEGORIES), "runs": len(RUN_CATEGORIES),
                  "ops": len(STAGE_CATEGORIES)}[kind]
         subrows = [SpanLane(n_cat) for _ in range(1 if kind in ("ticks", "txn") else MAX_SUBROWS)]
-        lane = Lane(key, kind, owner, subrows, SpanLane(1) if kind == "ops" else None)
+        lane = Lane(key, kind, owner, subrows)
         self._by_key[key] = lane
         self.lanes.append(lane)
         self.lanes.sort(key=self._lane_order)
@@ -255,28 +257,26 @@ class TimelineModel:
             return
         if op.link_id:
             self.runs.note_operation(op.link_id, op.command_id)
-        fact = op.facts[-1]
-        if fact.late:
-            return
         lane = self._lane("ops", op.instance_id)
-        at = self._x(fact.at_ms)
-        stage_cat = STAGE_CATEGORIES.index(fact.stage)
-        flags = FLAG_OUTLINED if fact.stage in ("rejected", "failed", "timed_out") else 0
+        at = self._x(op.facts[-1].at_ms)
         placed = self._op_spans.get(op.command_id)
-        if placed is None:
-            sub = _free_subrow(lane, at)
-        else:
-            sub, idx, _ = placed
-            sub.close(idx, at)  # the previous stage lasted until this fact
-        lane.refs.append(op.command_id)
-        terminal = op.terminal
-        idx = sub.append(at, at if terminal else np.inf, stage_cat, flags, len(lane.refs) - 1)
-        if terminal:
-            self._op_spans.pop(op.command_id, None)
-        else:
-            self._op_spans[op.command_id] = (sub, idx, fact.stage)
-        if op.deadline_ms is not None and lane.markers is not None and len(op.facts) == 1:
-            lane.markers.append(self._x(op.deadline_ms), self._x(op.deadline_ms), 0, 0, len(lane.refs) - 1)
+        if placed is None or placed[2] != op.stage:
+            # the operation entered a new stage: the previous stage's span ends here
+            if placed is None:
+                sub = _free_subrow(lane, at)
+            else:
+                sub = placed[0]
+                sub.close(placed[1], at)
+            lane.refs.append(op.command_id)
+            flags = FLAG_OUTLINED if op.stage in ("rejected", "failed", "timed_out") else 0
+            idx = sub.append(at, at if op.terminal else np.inf, STAGE_CATEGORIES.index(op.stage), flags,
+                             len(lane.refs) - 1)
+            self._op_spans[op.command_id] = (sub, idx, op.stage)
+        deadline = op.deadline_ms
+        if deadline is not None and self._op_deadlines.get(op.command_id) != deadline:
+            self._op_deadlines[op.command_id] = deadline
+            lane.deadlines.append(self.x_of(deadline))  # not _x: a future deadline is not the newest event
+            lane.deadline_version += 1
 
     def _tick(self, row: int, event: dict[str, Any]) -> None:
         meta = event.get("meta") if isinstance(event.get("meta"), dict) else {}

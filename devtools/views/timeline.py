@@ -264,7 +264,7 @@ class TimelineView(QWidget):
         canvas = new_canvas(height, width)
         # alternate lane backgrounds so bands read as rows even where they are empty
         for i, (top, bottom) in enumerate(self._bands):
-            canvas[top:bottom, :] = 0x14808080 if i % 2 == 0 else 0x0A808080
+            canvas[top:bottom, :] = 0x1C0E0E0E if i % 2 == 0 else 0x10080808  # premultiplied grey
         limit = self._x_limit()
         clip_w = width if limit >= x1 else int(math.floor((limit - x0) / (x1 - x0) * width)) + 1
         segments: dict[tuple[int, int], tuple[Band, LodSegments]] = {}
@@ -286,9 +286,9 @@ class TimelineView(QWidget):
                 segments[(li, k)] = (band, seg)
                 drawn += rasterize_band(canvas[:, :cw], band, seg, palette)
                 labels.extend(self._labels_for(lane, sub, seg, band))
-            if lane.markers is not None and len(lane.markers) and clip_w > 0:
-                marks = lane.markers.arrays()
-                cols = np.floor((marks.starts - x0) / (x1 - x0) * width).astype(np.int64)
+            if lane.deadlines:
+                marks = np.asarray(lane.deadlines, np.float64)
+                cols = np.floor((marks - x0) / (x1 - x0) * width).astype(np.int64)
                 rasterize_markers(canvas, Band(top, bottom), cols, palette.marker)
         self.segments = segments
         self.drawn_items = drawn
