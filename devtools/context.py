@@ -56,6 +56,8 @@ class DevtoolsContext:
         self.binder = binder
         self.runtime = runtime
         self.replay = replay
+        self.cleanups: list[Callable[[], Any]] = []
+        """Called by `close()` (hub taps to detach, ...), in order."""
 
     # -- what is being looked at ------------------------------------------------------------------------------------
 
@@ -76,6 +78,15 @@ class DevtoolsContext:
         return self.binder.frame_tick
 
     # -- listening --------------------------------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """End bindings, taps and replay; the runtime itself belongs to whoever created it."""
+        if self.replay is not None:
+            self.replay.close()
+        for cleanup in self.cleanups:
+            cleanup()
+        self.cleanups.clear()
+        self.binder.close()
 
     def bind(self, owner: QObject, source: ExternalStoreLike, callback: Callable[[Any], None]) -> Binding:
         """Call `callback(source.get_snapshot())` now and after every change, coalesced to one call per flush."""

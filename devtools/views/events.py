@@ -98,7 +98,7 @@ class EventsView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for col, width in enumerate((64, 80, 90, 200, 150)):
+        for col, width in enumerate((64, 72, 110, 190, 130)):
             self.table.setColumnWidth(col, width)
 
         layout = QVBoxLayout(self)

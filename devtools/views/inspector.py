@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, Qt
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -52,7 +52,7 @@ class Inspector(QWidget):
         self.before_button.setToolTip("Show the state before this transaction (Alt+B)")
         self.after_button = QPushButton("After ▶", self)
         self.after_button.setToolTip("Show the state after this transaction (Alt+A)")
-        self.latest_button = QPushButton("Latest ⏭", self)
+        self.latest_button = QPushButton("Latest", self)
         self.latest_button.setToolTip("Back to the latest state (Alt+L)")
         self.travel_error = QLabel(self)
         self.travel_error.setObjectName("timeTravelError")
@@ -149,7 +149,22 @@ class Inspector(QWidget):
         if before is not MISSING:
             title += f" — {len(changed)} change(s) against the state before"
         self.tree_title.setText(title)
-        self.tree.expandToDepth(0)
+        self._expand_changes()
+
+    def _expand_changes(self) -> None:
+        """Open the branches that lead to a change, and nothing else (a big list stays folded)."""
+        self.tree.collapseAll()
+        model = self.tree_model
+
+        def walk(parent: Any) -> None:
+            for r in range(model.rowCount(parent)):
+                index = model.index(r, 0, parent)
+                node = model.node(index)
+                if node.status == "changed" and node.children:
+                    self.tree.expand(index)
+                    walk(index)
+
+        walk(QModelIndex())
 
     def _show_banner(self, ui: dict[str, Any]) -> None:
         mark = ui["timeTravel"]

@@ -35,7 +35,7 @@ def _h(title: str) -> str:
 def _event_section(feed: EventFeed, f: EventFacts) -> str:
     ev = f.event
     label = feed.instance_labels.get(f.instance_id)
-    inst = escape(f.instance_id) + (f" <span style='color:gray'>({escape(label)})</span>" if label else "")
+    inst = escape(f.instance_id) + (f" <span style='color:gray'>({escape(label)})</span>" if label and label != f.instance_id else "")
     rows = [_row("event", f"<b>{escape(str(ev.get('kind')))}</b> / {escape(str(ev.get('label')))}"),
             _row("id", escape(str(ev.get("eventId", "")))),
             _row("instance", inst)]
