@@ -123,6 +123,7 @@ class RunIndex:
         self.runs: dict[str, RunInfo] = {}
         self.order: list[str] = []
         self.version = 0
+        self._early_txns: dict[str, list[int]] = {}
 
     def feed(self, row: int, event: dict[str, Any]) -> RunInfo | None:
         """Take one async-action event; returns the run it touched (None for anything else)."""
@@ -137,6 +138,7 @@ class RunIndex:
                           str(meta.get("actionId", "?")), ts)
             self.runs[link] = run
             self.order.append(link)
+            run.txn_seqs.extend(self._early_txns.pop(link, []))
         run.rows.append(row)
         run.policy = meta.get("concurrencyPolicy", run.policy)
         run.lane = meta.get("lane", run.lane)
@@ -158,7 +160,10 @@ class RunIndex:
 
     def note_txn(self, link_id: str, txn_seq: int) -> None:
         run = self.runs.get(link_id)
-        if run is not None and txn_seq and txn_seq not in run.txn_seqs:
+        if run is None:  # a transaction seen before its run's trigger (e.g. a trace cut mid-run): keep it for later
+            self._early_txns.setdefault(link_id, []).append(txn_seq)
+            return
+        if txn_seq and txn_seq not in run.txn_seqs:
             run.txn_seqs.append(txn_seq)
             self.version += 1
 

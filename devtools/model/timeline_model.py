@@ -60,7 +60,7 @@ class EventRows(Protocol):
     def payload(self, row: int) -> dict[str, Any]: ...
 
 
-@dataclass(slots=True)
+@dataclass(slots=True, eq=False)
 class Lane:
     """One horizontal band of the timeline."""
 

@@ -25,6 +25,8 @@ from ..model.converge_audits import ConvergeTxn, Finding, converge_txn_from_even
 __all__ = ["ConvergePane", "WINDOW", "REFRESH_MS"]
 
 WINDOW = 2000
+TABLE_ROWS = 200
+"""The table lists the newest transactions only; the chart and the audits cover the whole window."""
 REFRESH_MS = 500
 _STATUS_MARK = {"fired": "●", "passed": "✓", "insufficient_evidence": "?"}
 _SEVERITY_COLOUR = {"error": QColor("#e53935"), "warning": QColor("#fb8c00"), "info": QColor("#1e88e5")}
@@ -168,8 +170,9 @@ class ConvergePane(QWidget):
     def _fill_table(self) -> None:
         table = self.table
         table.setUpdatesEnabled(False)
-        table.setRowCount(len(self.txns))
-        for r, t in enumerate(reversed(self.txns)):  # newest first
+        shown = self.txns[-TABLE_ROWS:]
+        table.setRowCount(len(shown))
+        for r, t in enumerate(reversed(shown)):  # newest first
             m = t.meta
             steps = m.get("stepStats") or {}
             values = (t.txn_id, m.get("requestedMode", "?"), m.get("executedMode", "?"), m.get("outcome", "?"),
