@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, MutableMapping, MutableSequence
 from typing import Any, SupportsIndex, overload
 
-from .state_access import MISSING, same_value
+from .state_access import MISSING
 
 __all__ = ["WorkingState", "DraftDict", "DraftList", "wrap", "unwrap", "WriteListener"]
 
@@ -26,17 +26,38 @@ WriteListener = Callable[[tuple[Any, ...], Any, Any], None]
 class WorkingState:
     """The state a transaction reads and writes; `root` is the latest value."""
 
-    __slots__ = ("root", "_owned", "_on_write")
+    __slots__ = ("root", "_owned", "_on_write", "_undo")
 
     def __init__(self, base: dict[str, Any], on_write: WriteListener) -> None:
         self.root = base
         self._owned: dict[int, Any] = {}
         self._on_write = on_write
+        self._undo: list[tuple[Any, Any, Any]] | None = None
 
-    def freeze(self) -> dict[str, Any]:
-        """Forget ownership so later writes copy again; the current root stays valid as a snapshot."""
+    def start_undo(self) -> None:
+        """From now on, remember how to take every write back (converge's derived writes may be rolled back)."""
+        self._undo = []
+
+    def rollback(self) -> None:
+        """Take back every write since start_undo, newest first."""
+        undo, self._undo = self._undo or [], None
+        for container, key, old in reversed(undo):
+            if container is None:
+                self.root = old
+            elif old is MISSING:
+                del container[key]
+            else:
+                container[key] = old
+
+    def stop_undo(self) -> None:
+        self._undo = None
+
+    def adopt(self, root: dict[str, Any]) -> None:
+        """Make `root` the state; it is not ours to mutate, so later writes copy it."""
+        if self._undo is not None:
+            self._undo.append((None, None, self.root))
+        self.root = root
         self._owned = {}
-        return self.root
 
     def resolve(self, raw_path: tuple[Any, ...]) -> Any:
         node = self.root
@@ -49,13 +70,19 @@ class WorkingState:
         self._owned[id(copy)] = copy
         return copy
 
+    def _own_root(self) -> Any:
+        if self._undo is not None:
+            self._undo.append((None, None, self.root))
+        self.root = root = self._own(self.root)
+        return root
+
     def _owned_container(self, raw_path: tuple[Any, ...], create: bool) -> Any:
         """The container at raw_path, copied (with its ancestors) unless this transaction already owns it."""
         owned = self._owned
+        undo = self._undo
         node = self.root
         if id(node) not in owned:
-            node = self._own(node)
-            self.root = node
+            node = self._own_root()
         for seg in raw_path:
             try:
                 child = node[seg]
@@ -64,10 +91,14 @@ class WorkingState:
                     raise
                 child = {}
                 owned[id(child)] = child
+                if undo is not None:
+                    undo.append((node, seg, MISSING))
                 node[seg] = child
             if id(child) not in owned:
                 if not isinstance(child, (dict, list)):
                     raise TypeError(f"cannot write inside {type(child).__name__} at {'.'.join(map(str, raw_path))}")
+                if undo is not None:
+                    undo.append((node, seg, child))
                 child = self._own(child)
                 node[seg] = child
             node = child
@@ -76,31 +107,46 @@ class WorkingState:
     def set(self, raw_path: tuple[Any, ...], value: Any, create_parents: bool = False) -> bool:
         """Write one value; returns False when it equals the current value (nothing recorded)."""
         key = raw_path[-1]
-        parent_path = raw_path[:-1]
-        try:
-            current_parent = self.resolve(parent_path)
-            old = current_parent.get(key, MISSING) if isinstance(current_parent, dict) else current_parent[key]
-        except (KeyError, TypeError):
-            if not create_parents:
-                raise
-            old = MISSING
-        if old is not MISSING and same_value(old, value):
-            return False
-        parent = self._owned_container(parent_path, create_parents)
+        if len(raw_path) == 1:  # the common case: a top-level field
+            parent = self.root
+            old = parent.get(key, MISSING)
+            if old is value or (type(old) is type(value) and old == value):
+                return False
+            if id(parent) not in self._owned:
+                parent = self._own_root()
+        else:
+            parent_path = raw_path[:-1]
+            try:
+                current_parent = self.resolve(parent_path)
+                old = current_parent.get(key, MISSING) if isinstance(current_parent, dict) else current_parent[key]
+            except (KeyError, TypeError):
+                if not create_parents:
+                    raise
+                old = MISSING
+            if old is value or (type(old) is type(value) and old == value):
+                return False
+            parent = self._owned_container(parent_path, create_parents)
+        if self._undo is not None:
+            self._undo.append((parent, key, old))
         parent[key] = value
         self._on_write(raw_path, old, value)
         return True
 
     def delete(self, raw_path: tuple[Any, ...]) -> None:
         parent = self._owned_container(raw_path[:-1], False)
-        old = parent[raw_path[-1]]
-        del parent[raw_path[-1]]
+        key = raw_path[-1]
+        old = parent[key]
+        if self._undo is not None:
+            self._undo.append((parent, slice(None), list(parent)) if isinstance(parent, list) else (parent, key, old))
+        del parent[key]
         self._on_write(raw_path, old, MISSING)
 
     def insert(self, list_path: tuple[Any, ...], index: int, value: Any) -> None:
         target = self._owned_container(list_path, False)
         n = len(target)
         index = max(0, min(n, index + n if index < 0 else index))
+        if self._undo is not None:
+            self._undo.append((target, slice(None), list(target)))
         target.insert(index, value)
         self._on_write((*list_path, index), MISSING, value)
 
@@ -110,13 +156,15 @@ class WorkingState:
         if old == items:
             return
         target = self._owned_container(list_path, False)
+        if self._undo is not None:
+            self._undo.append((target, slice(None), old))
         target[:] = items
         self._on_write(list_path, old, list(items))
 
 
 def unwrap(value: Any) -> Any:
     """The plain value behind a draft proxy (a proxy stored into state becomes the value it shows)."""
-    if isinstance(value, (DraftDict, DraftList)):
+    if value.__class__ is DraftDict or value.__class__ is DraftList:
         return value.snapshot()
     return value
 
@@ -143,7 +191,11 @@ class DraftDict(MutableMapping[str, Any]):
         return self._ws.resolve(self._path)
 
     def __getitem__(self, key: str) -> Any:
-        return wrap(self._ws, (*self._path, key), self._ws.resolve(self._path)[key])
+        path = self._path
+        value = (self._ws.resolve(path) if path else self._ws.root)[key]
+        if value.__class__ is dict or value.__class__ is list or isinstance(value, (dict, list)):
+            return wrap(self._ws, (*path, key), value)
+        return value
 
     def get(self, key: str, default: Any = None) -> Any:
         node = self._ws.resolve(self._path)
@@ -152,7 +204,7 @@ class DraftDict(MutableMapping[str, Any]):
         return default
 
     def __setitem__(self, key: str, value: Any) -> None:
-        self._ws.set((*self._path, key), unwrap(value))
+        self._ws.set((*self._path, key) if self._path else (key,), unwrap(value))
 
     def __delitem__(self, key: str) -> None:
         self._ws.delete((*self._path, key))

@@ -137,7 +137,13 @@ class FieldPathRegistry:
         """Prefix-free, deduplicated, sorted root ids: an id is dropped when one of its prefixes is also dirty."""
         dirty = ids if isinstance(ids, (set, frozenset)) else set(ids)
         prefix_ids = self.prefix_ids
-        out = [i for i in dirty if not any(p in dirty for p in prefix_ids[i])]
+        out = []
+        for i in dirty:
+            for p in prefix_ids[i]:
+                if p in dirty:
+                    break
+            else:
+                out.append(i)
         out.sort()
         return out
 
@@ -159,16 +165,19 @@ class DirtySet:
     """One of DIRTY_ALL_REASONS when dirty_all."""
     root_ids: tuple[int, ...]
     """Prefix-free, deduplicated, sorted FieldPathIds (empty when dirty_all)."""
-    key_hash: int
-    """FNV-1a over root_ids; 0 when dirty_all."""
 
     @classmethod
     def from_roots(cls, roots: Sequence[int]) -> DirtySet:
-        return cls(False, None, tuple(roots), fnv1a32_ids(roots))
+        return cls(False, None, tuple(roots))
 
     @classmethod
     def everything(cls, reason: str) -> DirtySet:
-        return cls(True, reason, (), 0)
+        return cls(True, reason, ())
+
+    @property
+    def key_hash(self) -> int:
+        """FNV-1a over root_ids; 0 when dirty_all (computed on demand: only exports need it)."""
+        return 0 if self.dirty_all else fnv1a32_ids(self.root_ids)
 
     @property
     def empty(self) -> bool:

@@ -76,7 +76,10 @@ class Transaction:
     def _on_write(self, raw: tuple[Any, ...], old: Any, new: Any) -> None:
         self.patch_count += 1
         classified = self._classify(raw)
-        self._tracker.add(classified)
+        if classified.__class__ is int:
+            self._tracker.ids.add(classified)  # type: ignore[arg-type]
+        else:
+            self._tracker.add(classified)
         if self._full:
             if len(self._patches) < MAX_PATCHES:
                 step = self._step
@@ -138,8 +141,7 @@ class Transaction:
         if new_root is self.ws.root:
             return
         old = self.ws.root
-        self.ws.root = new_root
-        self.ws.freeze()  # the caller's object is not ours to mutate: later writes copy it
+        self.ws.adopt(new_root)
         self._replaced = True
         self._on_write((), old, new_root)
 
@@ -171,7 +173,7 @@ class Transaction:
         base_dirty = self._base_dirty_set()
         if base_dirty.empty and not converge_all:
             return None
-        converge = self._converge(base_dirty) if self.inst.shape.ir.steps else None
+        converge = self._converge(base_dirty, converge_all) if self.inst.shape.ir.steps else None
         if base_dirty.empty and not self._derived_dirty.touched:
             return None
         dirty = self._base_dirty.snapshot(self.inst.shape.registry, (self._derived_dirty,))
@@ -199,7 +201,7 @@ class Transaction:
         )
         return record, state
 
-    def _converge(self, base_dirty: DirtySet) -> ConvergeRecord:
+    def _converge(self, base_dirty: DirtySet, initial: bool) -> ConvergeRecord:
         inst = self.inst
         ir = inst.shape.ir
         planner = inst.planner
@@ -211,11 +213,12 @@ class Transaction:
             requested=cfg.mode,
             diagnostics_on=sink.on,
             decision_budget_ms=cfg.decision_budget_ms,
+            initial=initial,
         )
         order = ir.topo_order if decision.plan is None else decision.plan
         sampled = sink.level == "sampled" and (self.txn_seq - 1) % 32 == 0
         timed = sink.full or sampled
-        snapshot_root = self.ws.freeze()
+        self.ws.start_undo()
         patch_mark, patches_mark, truncated_mark = self.patch_count, len(self._patches), self._truncated
         self._tracker = self._derived_dirty
         try:
@@ -231,8 +234,7 @@ class Transaction:
             self._tracker = self._base_dirty
             self._step = None
         if res.degrade_reason:
-            self.ws.root = snapshot_root
-            self.ws.freeze()
+            self.ws.rollback()
             self._derived_dirty = DirtyTracker()
             self.patch_count = patch_mark
             del self._patches[patches_mark:]
@@ -240,6 +242,7 @@ class Transaction:
             inst.report_degrade(self, res)
             outcome = "Degraded"
         else:
+            self.ws.stop_undo()
             outcome = "Converged" if res.changed else "Noop"
             if decision.executed_mode == "full":
                 planner.note_full_duration(res.duration_ms)

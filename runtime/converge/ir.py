@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import heapq
 import time
+from array import array
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -21,7 +22,7 @@ from ..fields.declarations import FieldDecl
 from ..paths import FieldPath, FieldPathRegistry, fnv1a32_text, path_text, stable_stringify
 from ..state_access import compile_reader, same_value
 
-__all__ = ["Step", "StaticIr", "build_static_ir"]
+__all__ = ["Adjacency", "Step", "StaticIr", "build_static_ir"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,19 +43,39 @@ class Step:
 
 
 @dataclass(frozen=True, slots=True)
+class Adjacency:
+    """A CSR adjacency table: the targets of node i are `targets[offsets[i]:offsets[i + 1]]`."""
+
+    offsets: array
+    targets: array
+
+    @classmethod
+    def build(cls, rows: Sequence[Sequence[int]]) -> Adjacency:
+        offsets = array("i", [0])
+        targets = array("i")
+        for row in rows:
+            targets.extend(row)
+            offsets.append(len(targets))
+        return cls(offsets, targets)
+
+    def row(self, i: int) -> array:
+        return self.targets[self.offsets[i] : self.offsets[i + 1]]
+
+
+@dataclass(frozen=True, slots=True)
 class StaticIr:
     """Everything converge needs about one module shape, in integer form."""
 
     module_id: str
     registry: FieldPathRegistry
     steps: tuple[Step, ...]
-    topo_order: tuple[int, ...]
-    topo_pos: tuple[int, ...]
+    topo_order: array
+    topo_pos: array
     """topo_pos[step_id] = position of the step in topo_order."""
-    triggers: tuple[tuple[int, ...], ...]
-    """triggers[path_id] = the steps whose dependencies overlap that path."""
-    downstream: tuple[tuple[int, ...], ...]
-    """downstream[step_id] = the steps its output triggers."""
+    triggers: Adjacency
+    """Row path_id: the steps whose dependencies overlap that path."""
+    downstream: Adjacency
+    """Row step_id: the steps its output triggers."""
     digest: str
     build_duration_ms: float
 
@@ -182,7 +203,7 @@ def build_static_ir(module_id: str, registry: FieldPathRegistry, decls: Sequence
     triggers = _trigger_table(registry, steps)
     downstream = tuple(triggers[s.out_id] for s in steps)
     order = _topo_order(module_id, steps, downstream)
-    pos = [0] * len(steps)
+    pos = array("i", bytes(4 * len(steps)))
     for i, s in enumerate(order):
         pos[s] = i
     writers_key = [[d.kind, list(d.target)] for d in decls]
@@ -193,10 +214,10 @@ def build_static_ir(module_id: str, registry: FieldPathRegistry, decls: Sequence
         module_id=module_id,
         registry=registry,
         steps=steps,
-        topo_order=order,
-        topo_pos=tuple(pos),
-        triggers=triggers,
-        downstream=downstream,
+        topo_order=array("i", order),
+        topo_pos=pos,
+        triggers=Adjacency.build(triggers),
+        downstream=Adjacency.build(downstream),
         digest=digest,
         build_duration_ms=(time.perf_counter() - t0) * 1000.0,
     )

@@ -36,6 +36,8 @@ CACHEABLE_MAX_ROOTS = 128
 CACHEABLE_MAX_RATIO = 0.5
 PLAN_NEAR_FULL_RATIO = 0.9
 GENERATION_THRASH_BUMPS = 3
+CLOSURE_MEMO_LIMIT = 4096
+"""Per-root reachable-step lists kept between transactions (cleared past this many roots)."""
 
 
 def near_full_threshold(steps: int) -> float:
@@ -93,6 +95,7 @@ class Planner:
         self._inline_disabled = False
         self._full_samples = 0
         self._full_ewma_ms = 0.0
+        self._closures: dict[int, tuple[int, ...]] = {}
 
     # -- generation -------------------------------------------------------------------------------------------------
 
@@ -105,6 +108,7 @@ class Planner:
         self._bumps_since_txn += 1
         self.cache.invalidate("generation_bumped")
         self._slots.clear()
+        self._closures = {}
         if self._bumps_since_txn >= GENERATION_THRASH_BUMPS and not self.cache.disabled:
             self.cache.disable("generation_thrash")
 
@@ -129,11 +133,16 @@ class Planner:
         requested: str,
         diagnostics_on: bool,
         decision_budget_ms: float,
+        initial: bool = False,
     ) -> Decision:
+        """`initial` marks an instance's first converge (at mount): it runs full whatever mode is requested."""
         t0 = time.perf_counter()
         self._bumps_since_txn = 0
+        if initial:
+            return Decision(requested, "full", None, ("cold_start",), (time.perf_counter() - t0) * 1000.0)
         mode, plan, reasons, extra = self._choose(txn_seq, dirty, requested, diagnostics_on, decision_budget_ms, t0)
-        decision = Decision(requested, mode, plan, reasons, (time.perf_counter() - t0) * 1000.0, key_size=len(dirty.root_ids))
+        elapsed_ms = (time.perf_counter() - t0) * 1000.0
+        decision = Decision(requested, mode, plan, reasons, elapsed_ms, key_size=len(dirty.root_ids))
         if extra:
             decision.used_cache = True
             decision.cache_hit, decision.miss_reason = extra
@@ -241,21 +250,41 @@ class Planner:
             return None
 
     def _plan(self, roots: tuple[int, ...], t0: float | None, budget_ms: float) -> tuple[int, ...]:
-        """Steps reachable from the dirty roots, in topological order."""
+        """Steps reachable from the dirty roots, in topological order (closures per root are memoised)."""
+        closures = self._closures
+        if len(closures) > CLOSURE_MEMO_LIMIT:
+            closures.clear()
+        if len(roots) == 1:
+            root = roots[0]
+            plan = closures.get(root)
+            if plan is None:
+                plan = closures[root] = self._order(self._reach((root,), t0, budget_ms))
+            return plan
+        seen: set[int] = set()
+        for i, root in enumerate(roots):
+            plan = closures.get(root)
+            if plan is None:
+                plan = closures[root] = self._order(self._reach((root,), t0, budget_ms))
+            seen.update(plan)
+            if t0 is not None and i & 15 == 15 and (time.perf_counter() - t0) * 1000.0 > budget_ms:
+                raise _BudgetCut
+        return self._order(seen)
+
+    def _reach(self, roots: tuple[int, ...], t0: float | None, budget_ms: float) -> set[int]:
         ir = self.ir
-        triggers = ir.triggers
-        downstream = ir.downstream
+        trig_off, trig = ir.triggers.offsets, ir.triggers.targets
+        down_off, down = ir.downstream.offsets, ir.downstream.targets
         seen: set[int] = set()
         stack: list[int] = []
         for r in roots:
-            for s in triggers[r]:
+            for s in trig[trig_off[r] : trig_off[r + 1]]:
                 if s not in seen:
                     seen.add(s)
                     stack.append(s)
         checked = 0
         while stack:
             s = stack.pop()
-            for t in downstream[s]:
+            for t in down[down_off[s] : down_off[s + 1]]:
                 if t not in seen:
                     seen.add(t)
                     stack.append(t)
@@ -263,6 +292,14 @@ class Planner:
                 checked += 1
                 if checked & 63 == 0 and (time.perf_counter() - t0) * 1000.0 > budget_ms:
                     raise _BudgetCut
-        if len(seen) > 1:
-            return tuple(sorted(seen, key=ir.topo_pos.__getitem__))
-        return tuple(seen)
+        return seen
+
+    def _order(self, steps: set[int] | tuple[int, ...]) -> tuple[int, ...]:
+        """Put step ids in topological order: a sort for few, one pass over the order for many."""
+        if len(steps) <= 1:
+            return tuple(steps)
+        ir = self.ir
+        if len(steps) * 8 < len(ir.steps):
+            return tuple(sorted(steps, key=ir.topo_pos.__getitem__))
+        wanted = steps if isinstance(steps, set) else set(steps)
+        return tuple(s for s in ir.topo_order if s in wanted)

@@ -48,8 +48,12 @@ class DebugHub:
         return list(self._events)
 
     def static_irs(self) -> dict[str, dict[str, Any]]:
-        """Every ConvergeStaticIrExport announced so far, by digest."""
+        """Every ConvergeStaticIrExport announced so far, keyed `digest@instanceId`."""
         return dict(self._static_irs)
+
+    def static_irs_by_digest(self) -> dict[str, dict[str, Any]]:
+        """The announced IRs keyed by digest (one per digest: the field path table depends only on the digest)."""
+        return {ir["staticIrDigest"]: ir for ir in self._static_irs.values()}
 
     # -- writing ----------------------------------------------------------------------------------------------------
 

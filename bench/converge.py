@@ -1,0 +1,130 @@
+"""The reference's converge workload: dispatch-to-commit time per transaction, full vs dirty vs auto.
+
+State holds pairs b_i, d_i with d_i = computed(deps=[b_i], b_i + 1); the action bump(n) writes b_0 .. b_{n-1},
+n = ceil(steps * ratio). Diagnostics off. Every cell of steps x ratio x mode is measured in the same run, so the
+checks compare figures taken minutes apart on the same machine:
+
+- auto_vs_full: auto p50 <= 1.05 x full p50 in every cell;
+- sparse_speedup: at 2000 steps and ratio 0.005, full p50 / auto p50 >= 10;
+- decision_budget: auto decision p95 <= 0.5 ms in every cell.
+
+    python bench/converge.py [--quick] --json OUT
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._common import percentile, write_json  # noqa: E402
+from runtime import ConvergeConfig, Module, Runtime, computed  # noqa: E402
+
+STEPS = (200, 800, 2000)
+RATIOS = (0.005, 0.05, 0.25, 0.75, 1.0)
+MODES = ("full", "dirty", "auto")
+
+
+def _plus_one(value: int) -> int:
+    return value + 1
+
+
+def build_module(steps: int) -> Module:
+    initial: dict[str, Any] = {}
+    for i in range(steps):
+        initial[f"b_{i}"] = 0
+        initial[f"d_{i}"] = 1
+    fields = [computed(f"d_{i}", deps=[f"b_{i}"], derive=_plus_one) for i in range(steps)]
+    keys = [f"b_{i}" for i in range(steps)]
+
+    def bump(draft: Any, n: int) -> None:
+        for key in keys[:n]:
+            draft[key] = draft[key] + 1
+
+    return Module(f"converge{steps}", initial, reducers={"bump": bump}, fields=fields)
+
+
+def measure(module: Module, steps: int, ratio: float, mode: str, runs: int, warmup: int) -> dict[str, Any]:
+    rt = Runtime(diagnostics="off", converge=ConvergeConfig(mode=mode))
+    inst = rt.mount(module)
+    n = max(1, math.ceil(steps * ratio))
+    times: list[float] = []
+    decisions: list[float] = []
+    executed: dict[str, int] = {}
+    perf = time.perf_counter
+    gc.collect()
+    gc.disable()
+    try:
+        for k in range(warmup + runs):
+            t0 = perf()
+            record = inst.dispatch("bump", n)
+            dt = (perf() - t0) * 1000.0
+            if record is None or record.converge is None:
+                raise RuntimeError(f"bump({n}) did not commit a converge")
+            if k >= warmup:
+                times.append(dt)
+                decisions.append(record.converge.decision_ms)
+                executed[record.converge.executed_mode] = executed.get(record.converge.executed_mode, 0) + 1
+    finally:
+        gc.enable()
+    row: dict[str, Any] = {
+        "steps": steps,
+        "ratio": ratio,
+        "mode": mode,
+        "dirty_roots": n,
+        "p50_ms": round(percentile(times, 50), 4),
+        "p95_ms": round(percentile(times, 95), 4),
+        "executed": executed,
+    }
+    if mode == "auto":
+        row["decision_p95_ms"] = round(percentile(decisions, 95), 4)
+    return row
+
+
+def run(quick: bool) -> dict[str, Any]:
+    runs, warmup = (12, 3) if quick else (40, 6)
+    results = []
+    for steps in STEPS:
+        module = build_module(steps)
+        for ratio in RATIOS:
+            for mode in MODES:
+                row = measure(module, steps, ratio, mode, runs, warmup)
+                results.append(row)
+                print(f"steps={steps:5d} ratio={ratio:<6} {mode:5s} p50={row['p50_ms']:8.3f} ms "
+                      f"p95={row['p95_ms']:8.3f} ms {row.get('decision_p95_ms', '')}", flush=True)
+    return {"suite": "converge", "quick": quick, "results": results, "checks": checks(results)}
+
+
+def checks(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    cell = {(r["steps"], r["ratio"], r["mode"]): r for r in results}
+    worst_ratio = max(cell[(s, q, "auto")]["p50_ms"] / cell[(s, q, "full")]["p50_ms"] for s in STEPS for q in RATIOS)
+    speedup = cell[(2000, 0.005, "full")]["p50_ms"] / cell[(2000, 0.005, "auto")]["p50_ms"]
+    decision = max(r["decision_p95_ms"] for r in results if r["mode"] == "auto")
+    return [
+        {"name": "auto_vs_full", "value": round(worst_ratio, 3), "limit": 1.05, "ok": worst_ratio <= 1.05},
+        {"name": "sparse_speedup", "value": round(speedup, 2), "limit": 10, "ok": speedup >= 10},
+        {"name": "decision_budget", "value": round(decision, 4), "limit": 0.5, "ok": decision <= 0.5},
+    ]
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="every cell, fewer runs")
+    parser.add_argument("--json", dest="out", help="write the results here")
+    args = parser.parse_args()
+    report = run(args.quick)
+    for c in report["checks"]:
+        print(f"check {c['name']}: {c['value']} (limit {c['limit']}) {'ok' if c['ok'] else 'FAILS'}")
+    if args.out:
+        write_json(args.out, report)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,138 @@
+"""The auto planner's decisions and evidence, as the converge records and trait:converge events show them."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+
+from runtime import ConvergeConfig, Module, Runtime, computed
+from runtime.converge.planner import near_full_threshold
+
+
+def pairs(steps: int) -> Module:
+    initial = {}
+    for i in range(steps):
+        initial[f"b{i}"] = 0
+    m = Module(f"pairs{steps}", initial, fields=[computed(f"d{i}", deps=[f"b{i}"], derive=lambda b: b + 1)
+                                                 for i in range(steps)])
+
+    @m.reducer("bump")
+    def bump(draft, which):
+        for i in which:
+            draft[f"b{i}"] += 1
+
+    return m
+
+
+def decisions(inst, batches):
+    out = []
+    for which in batches:
+        c = inst.dispatch("bump", which).converge
+        out.append((c.executed_mode, c.reasons))
+    return out
+
+
+def test_first_transaction_is_a_cold_start_full():
+    m = pairs(10)
+    rt = Runtime(diagnostics="light")
+    inst = rt.mount(m)
+    mount = inst.history[0]
+    assert mount.origin.kind == "lifecycle" and mount.converge.executed_mode == "full"
+    assert mount.converge.reasons == ("cold_start",)
+
+
+def test_diagnostics_off_uses_two_hit_admission():
+    inst = Runtime(diagnostics="off").mount(pairs(100))
+    got = decisions(inst, [[1], [1], [1], [2]])
+    assert got == [
+        ("full", ("low_hit_rate_protection",)),
+        ("dirty", ("inline_dirty", "cache_miss")),
+        ("dirty", ("inline_dirty", "cache_hit")),
+        ("full", ("low_hit_rate_protection",)),
+    ]
+
+
+def test_diagnostics_on_uses_the_lru_cache_with_evidence():
+    rt = Runtime(diagnostics="light")
+    inst = rt.mount(pairs(100))
+    r1 = inst.dispatch("bump", [3])
+    r2 = inst.dispatch("bump", [3])
+    assert r1.converge.reasons == ("cache_miss",) and r1.converge.executed_mode == "dirty"
+    assert r1.converge.cache["missReason"] == "cold_start" and r1.converge.executed_steps == 1
+    assert r2.converge.reasons == ("cache_hit",) and r2.converge.cache["hit"] and r2.converge.cache["hits"] == 1
+    event = [e for e in rt.hub.events() if e["kind"] == "trait:converge"][-1]
+    assert event["meta"]["cache"]["hit"] is True and event["meta"]["stepStats"]["executedSteps"] == 1
+
+
+def test_near_full_and_dirty_all_go_full():
+    inst = Runtime(diagnostics="light").mount(pairs(20))
+    assert decisions(inst, [list(range(19))]) == [("full", ("near_full",))]
+    state = dict(inst.get_state())
+    state["b0"] = 5
+    record = inst.set_state({**state, "extra": 1})  # a key outside the table: dirty-all
+    assert record.converge.executed_mode == "full" and record.converge.reasons == ("dirty_all", "unknown_write")
+    assert inst.get_state()["d0"] == 6
+
+
+def test_thresholds_follow_the_graph_size():
+    assert [near_full_threshold(n) for n in (100, 512, 1024, 1536)] == [0.9, 0.75, 0.70, 0.65]
+
+
+def test_requested_modes_and_config_scopes():
+    m = pairs(50)
+    rt = Runtime(diagnostics="light", converge_by_module={m.id: ConvergeConfig(mode="full")})
+    inst = rt.mount(m)
+    c = inst.dispatch("bump", [1]).converge
+    assert (c.executed_mode, c.reasons, c.config_scope) == ("full", ("module_override",), "runtime_module")
+    rt.set_converge_override(m.id, ConvergeConfig(mode="dirty"))  # applies from the next transaction
+    c = inst.dispatch("bump", [1]).converge
+    assert (c.executed_mode, c.config_scope, c.executed_steps) == ("dirty", "provider", 1)
+    rt.set_converge_override(m.id, None)
+    assert inst.dispatch("bump", [1]).converge.config_scope == "runtime_module"
+    assert Runtime().mount(pairs(5)).converge_config().scope == "builtin"
+
+
+def test_decision_budget_cutoff_runs_full():
+    rt = Runtime(diagnostics="light", converge=ConvergeConfig(decision_budget_ms=0.0))
+    inst = rt.mount(pairs(200))
+    c = inst.dispatch("bump", list(range(64))).converge
+    assert c.executed_mode == "full" and "budget_cutoff" in c.reasons
+    assert inst.get_state()["d5"] == 2
+
+
+def test_generation_bump_invalidates_the_cache_and_thrash_disables_it():
+    rt = Runtime(diagnostics="light")
+    inst = rt.mount(pairs(40))
+    inst.dispatch("bump", [1])
+    inst.install_fields([computed("sum", deps=["b1", "b2"], derive=lambda a, b: a + b)])
+    r = inst.dispatch("bump", [1])
+    assert r.converge.cache["missReason"] == "generation_bumped"
+    assert r.converge.generation == {"generation": 1, "generationBumpCount": 1, "lastBumpReason": "logic_installed"}
+    assert inst.get_state()["sum"] == 2
+    for _ in range(3):
+        inst.uninstall_fields(["sum"])
+        inst.install_fields([computed("sum", deps=["b1", "b2"], derive=lambda a, b: a + b)])
+    r = inst.dispatch("bump", [2])
+    assert r.converge.cache["disabled"] and r.converge.cache["disableReason"] == "generation_thrash"
+
+
+def test_low_hit_rate_disables_the_cache():
+    rt = Runtime(diagnostics="light")
+    inst = rt.mount(pairs(400))
+    for k in range(140):  # every key new: no hit at all
+        inst.dispatch("bump", [k % 400, (k * 7 + 1) % 400, 399 - k])
+    cache = inst.history[-1].converge.cache
+    assert cache["disabled"] and cache["disableReason"] == "low_hit_rate"
+
+
+def test_the_digest_is_identical_across_runs():
+    code = textwrap.dedent("""
+        import sys; sys.path.insert(0, %r)
+        from tests.runtime.test_converge_planner import pairs
+        from runtime import Runtime
+        print(Runtime().mount(pairs(30)).shape.ir.digest)
+    """) % str(__import__("pathlib").Path(__file__).resolve().parents[2])
+    digests = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+               for _ in range(2)}
+    assert len(digests) == 1 and next(iter(digests)).startswith("converge_ir_v2:")

@@ -1,0 +1,133 @@
+"""The debug sink and hub: levels, exported event shapes, JSON budgets, the ring, traces that validate."""
+
+from __future__ import annotations
+
+import orjson
+import pytest
+
+from runtime import Module, ReducerError, Runtime, check, computed, link
+from runtime.debug.projection import project
+from runtime.trace import TraceWriter
+
+
+def demo_module() -> Module:
+    m = Module("form", {"first": "Ada", "last": "L", "items": [{"price": 2}], "email": "", "tags": {"a", "b"}},
+               fields=[computed("full", deps=["first", "last"], derive=lambda a, b: f"{a} {b}"),
+                       computed("total", deps=["items.price"], derive=sum),
+                       link("mirror", "first"),
+                       check("email", {"required": lambda v: None if v else "required"})])
+
+    @m.reducer("first")
+    def set_first(draft, v):
+        draft["first"] = v
+
+    @m.reducer("add")
+    def add(draft, p):
+        draft["items"].append({"price": p})
+
+    @m.reducer("boom")
+    def boom(draft, _):
+        raise RuntimeError("nope")
+
+    return m
+
+
+def drive(rt: Runtime) -> None:
+    inst = rt.mount(demo_module())
+    for k in range(40):
+        inst.dispatch("first", f"n{k}")
+        inst.dispatch("add", k)
+    with pytest.raises(ReducerError):
+        inst.dispatch("boom")
+    inst.set_state({**inst.get_state(), "email": "x@y"})
+
+
+def test_off_exports_nothing():
+    rt = Runtime(diagnostics="off")
+    drive(rt)
+    assert rt.hub.events() == [] and rt.hub.token == 0
+
+
+def test_light_metas_are_slim_and_full_adds_patches_and_timings():
+    light, full = Runtime(diagnostics="light"), Runtime(diagnostics="full")
+    drive(light)
+    drive(full)
+    lu = [e for e in light.hub.events() if e["label"] == "state:update"][-1]["meta"]
+    fu = [e for e in full.hub.events() if e["label"] == "state:update"][-1]["meta"]
+    assert "patches" not in lu and "fieldSummary" not in lu
+    assert fu["patches"] and {"opSeq", "reason"} <= set(fu["patches"][0])
+    lc = [e for e in light.hub.events() if e["kind"] == "trait:converge"][-1]["meta"]
+    fc = [e for e in full.hub.events() if e["kind"] == "trait:converge"][-1]["meta"]
+    assert set(lc["dirty"]) <= {"dirtyAll", "reason"} and "top3" not in lc
+    assert "rootIds" in fc["dirty"] and "top3" in fc
+
+
+def test_event_ids_are_deterministic_per_instance():
+    rt = Runtime(diagnostics="light")
+    drive(rt)
+    events = [e for e in rt.hub.events() if e["instanceId"] == "form#1"]
+    seqs = [e["eventSeq"] for e in events]
+    assert seqs == sorted(seqs) and len(set(seqs)) == len(seqs)
+    assert all(e["eventId"] == f"form#1::e{e['eventSeq']}" for e in events)
+
+
+def test_projection_budget_cuts_and_says_so():
+    p = project({"s": "x" * 1000, "set": {3, 1, 2}, "deep": {"a": {"b": {"c": {"d": {"e": {"f": {"g": 1}}}}}}}})
+    assert p.downgrade == "non_serializable"
+    assert p.value["set"] == {"$set": [1, 2, 3]}
+    assert len(p.value["s"]) <= 257
+    big = project({f"k{i}": "v" * 200 for i in range(100)})
+    assert big.downgrade == "oversized" and len(orjson.dumps(big.value)) <= 4096
+    assert project({"a": [1, 2], "t": (1, 2)}).downgrade is None
+
+
+def test_ring_is_bounded_resizable_and_the_token_moves_synchronously():
+    rt = Runtime(diagnostics="light", buffer_size=10)
+    inst = rt.mount(demo_module())
+    token = rt.hub.token
+    inst.dispatch("first", "zz")
+    assert rt.hub.token > token  # changed before dispatch returned
+    for k in range(30):
+        inst.dispatch("first", f"z{k}")
+    assert len(rt.hub.events()) == 10
+    rt.set_buffer_size(3)
+    events = rt.hub.events()
+    assert len(events) == 3 and events[-1]["label"] == "trace:devtools:ring-trim-policy"
+    assert events[-1]["meta"] == {"mode": "strict", "threshold": 3, "bufferSize": 3}
+
+
+def test_hub_subscribers_hear_the_latest_token():
+    rt = Runtime(diagnostics="light")
+    heard = []
+    rt.hub.subscribe(heard.append)
+    rt.mount(demo_module()).dispatch("first", "q")
+    assert heard and heard[-1] == rt.hub.token
+
+
+@pytest.mark.parametrize("level", ["light", "sampled", "full"])
+def test_traces_validate_against_the_reference_schemas(tmp_path, check_trace, level):
+    rt = Runtime(diagnostics=level)
+    path = tmp_path / f"trace-{level}.jsonl"
+    with TraceWriter(path, label=rt.label).attach(rt.hub):
+        drive(rt)
+    lines = path.read_bytes().splitlines()
+    header = orjson.loads(lines[0])
+    assert header["format"] == "tickscope-trace" and header["formatVersion"] == 1
+    first_event = next(i for i, line in enumerate(lines[1:]) if orjson.loads(line)["type"] == "debug:event")
+    first_ir = next(i for i, line in enumerate(lines[1:]) if orjson.loads(line)["type"] == "static-ir")
+    assert first_ir < first_event or orjson.loads(lines[1 + first_event])["payload"]["kind"] == "lifecycle"
+    code, out = check_trace(path, "state/state:update", "trait:converge", "diagnostic")
+    assert code == 0, out
+
+
+def test_root_ids_map_back_to_paths_only_through_the_matching_digest():
+    from runtime.debug import root_paths
+
+    rt = Runtime(diagnostics="light")
+    inst = rt.mount(demo_module())
+    inst.dispatch("add", 3)
+    event = [e for e in rt.hub.events() if e["label"] == "state:update"][-1]
+    irs = rt.hub.static_irs_by_digest()
+    paths = root_paths(event["meta"]["dirtySet"]["rootIds"], event["meta"]["staticIrDigest"], irs)
+    assert paths == ["items", "total"]
+    assert root_paths([0], "converge_ir_v2:00000000", irs) is None
