@@ -15,7 +15,9 @@ from collections.abc import Sequence
 __all__ = ["main", "COMMANDS"]
 
 # name -> (module under devtools.commands, one-line help)
-COMMANDS: dict[str, tuple[str, str]] = {}
+COMMANDS: dict[str, tuple[str, str]] = {
+    "backend": ("backend", "run the loopback backend for operations"),
+}
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -1,0 +1,1 @@
+"""The embedded demo application and its loopback backend."""
