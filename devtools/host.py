@@ -106,7 +106,7 @@ class DevtoolsHost:
 
     def show(self, ctx: DevtoolsContext, title: str) -> MainWindow:
         window = MainWindow(ctx, title=title, open_trace=self.open_trace)
-        apply_settings(ctx, ctx.state.current()["settings"])
+        apply_settings(ctx, ctx.state.get()["settings"])
         self.windows.append(window)
         window.show()
         return window

@@ -142,7 +142,7 @@ class Inspector(QWidget):
         self._show(ui)
 
     def _on_rows(self, _count: int) -> None:
-        ui = self.ctx.state.get()
+        ui = self.ctx.state.published()
         if self.facts is not None and self.facts.row >= len(self.ctx.events):  # a replay stepped back past it
             self._show(ui)
         elif ui["selectedRow"] is None:
@@ -154,11 +154,11 @@ class Inspector(QWidget):
         if self._latest_timer.isActive():
             self._latest_pending = True
             return
-        self._show(self.ctx.state.get())
+        self._show(self.ctx.state.published())
         self._latest_timer.start()
 
     def _latest_due(self) -> None:
-        if self._latest_pending and self.ctx.state.get()["selectedRow"] is None:
+        if self._latest_pending and self.ctx.state.published()["selectedRow"] is None:
             self._latest_pending = False
             self._follow_latest()
 
@@ -258,7 +258,7 @@ class Inspector(QWidget):
         can = live and f is not None and f.txn_id is not None
         self.before_button.setEnabled(can)
         self.after_button.setEnabled(can)
-        self.latest_button.setEnabled(live and self.ctx.state.get()["timeTravel"] is not None)
+        self.latest_button.setEnabled(live and self.ctx.state.published()["timeTravel"] is not None)
 
     # -- actions ----------------------------------------------------------------------------------------------------
 

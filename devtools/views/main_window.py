@@ -263,7 +263,7 @@ class MainWindow(QMainWindow):
     # -- status -----------------------------------------------------------------------------------------------------
 
     def _on_rows(self, _count: int) -> None:
-        self._show_status(self.ctx.state.get())
+        self._show_status(self.ctx.state.published())
         self._show_recording()
 
     def _on_state(self, ui: dict[str, Any]) -> None:

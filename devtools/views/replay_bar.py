@@ -77,4 +77,4 @@ class ReplayBar(QWidget):
 
     def refresh(self) -> None:
         """Repaint after play/pause (the play state is not part of the devtools state)."""
-        self._on_state(self.ctx.state.get())
+        self._on_state(self.ctx.state.published())
