@@ -109,6 +109,7 @@ class DevtoolsHost:
         apply_settings(ctx, ctx.state.get()["settings"])
         self.windows.append(window)
         window.show()
+        window.events.table.setFocus()  # the keyboard starts in the event list (arrows step through events)
         return window
 
     def show_live(self, rt: Runtime, ctx: DevtoolsContext | None = None) -> MainWindow:

@@ -95,8 +95,13 @@ class MainWindow(QMainWindow):
         main.addWidget(self.sidebar)
         main.addWidget(middle)
         main.addWidget(self.inspector)
-        main.setSizes([280, 730, 430])
+        middle.setMinimumWidth(480)  # an explicit minimum: a pane's wide legend must not squeeze the side panes
+        self.sidebar.setMinimumWidth(210)  # instance ids and labels stay readable whatever the panes ask for
+        self.inspector.setMinimumWidth(340)
+        main.setSizes([260, 770, 410])
+        main.setStretchFactor(0, 0)
         main.setStretchFactor(1, 1)
+        main.setStretchFactor(2, 0)
 
         central = QWidget()
         layout = QVBoxLayout(central)
