@@ -71,7 +71,8 @@ def replay_context(store: EventStore, settings: dict[str, Any] | None = None) ->
     replay = ReplayController(feed, state)
     ctx.replay = replay
     binder.set_tick_source(replay.tick_seq)
-    ctx.cleanups += [state.runtime.hub.tap(feed.tap), store.close]
+    # the store is not closed here: panes may still read it until they are gone; its file closes with it (__del__)
+    ctx.cleanups += [state.runtime.hub.tap(feed.tap)]
     return ctx
 
 
