@@ -7,10 +7,19 @@ passed or lacking evidence; selecting one explains it, shows the config change t
 highlights its transactions in the table. Clicking a transaction row selects it everywhere.
 
 The window is the newest WINDOW converge events; the pane says so when there were more.
+
+Live cost (the runtime may export 20,000 events a second on the same loop): new rows are scanned with numpy over
+the feed's columns and only the converge rows among them are decoded, newest WINDOW at most, in slices of
+DECODE_SLICE_S per loop turn; the chart, the table and the audits refresh at most every REFRESH_MS; the table reuses
+its items; the audits (pure functions over a frozen snapshot of the window) run in a worker thread when a loop runs.
+`refresh()` rebuilds everything at once (construction, scope changes).
 """
 
 from __future__ import annotations
 
+import asyncio
+import time
+from collections import deque
 from typing import Any
 
 import numpy as np
@@ -28,8 +37,11 @@ WINDOW = 2000
 TABLE_ROWS = 200
 """The table lists the newest transactions only; the chart and the audits cover the whole window."""
 REFRESH_MS = 500
+DECODE_SLICE_S = 0.004
+"""Time one decoding slice may take on the loop; the rest waits for the next turn."""
 _STATUS_MARK = {"fired": "●", "passed": "✓", "insufficient_evidence": "?"}
 _SEVERITY_COLOUR = {"error": QColor("#e53935"), "warning": QColor("#fb8c00"), "info": QColor("#1e88e5")}
+_DEGRADED_BRUSH = QBrush(QColor("#e53935"))
 _COLUMNS = ("transaction", "requested", "executed", "outcome", "decision ms", "execution ms", "steps run",
             "reasons")
 
@@ -41,8 +53,24 @@ class ConvergePane(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.txns: list[ConvergeTxn] = []
+        """The window shown now (oldest first)."""
         self.findings: list[Finding] = []
         self.truncated = 0
+        self._window: deque[ConvergeTxn] = deque(maxlen=WINDOW)
+        self._bar_values: deque[tuple[float, float, int]] = deque(maxlen=WINDOW)
+        """(decision ms, execution ms, colour group) of each window entry, computed once when decoded."""
+        self._pending: deque[int] = deque(maxlen=WINDOW)
+        """Rows of converge events in scope, scanned but not decoded yet (only the newest WINDOW matter)."""
+        self._scanned = 0
+        """Feed rows already scanned for the current scope."""
+        self._matched = 0
+        """Converge events in scope seen so far (decoded or skipped as too old)."""
+        self._window_version = 0
+        self._shown_version = -1
+        self._audit_version = -1
+        alive = self._alive = [True]
+        """False once the Qt object is gone (an audit finishing in the worker then has nowhere to go)."""
+        self.destroyed.connect(lambda *_: alive.__setitem__(0, False))
 
         self.header = QLabel()
         self.chart = pg.PlotWidget(background=None)
@@ -52,6 +80,12 @@ class ConvergePane(QWidget):
         self.chart.setLabel("left", "ms")
         self.chart.setLabel("bottom", "transactions in the window (oldest left)")
         self.chart.setMinimumHeight(120)
+        self._bars = [pg.BarGraphItem(x=[0.0], height=[0.0], width=0.8, brush=QColor(colour), pen=None)
+                      for colour in ("#7e57c2", "#26a69a", "#f0a030", "#e53935")]
+        """Decision time, then execution time run dirty / run full / degraded."""
+        for bars in self._bars:
+            bars.setVisible(False)
+            self.chart.addItem(bars)
         self.table = QTableWidget(0, len(_COLUMNS))
         self.table.setHorizontalHeaderLabels(_COLUMNS)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
@@ -88,7 +122,11 @@ class ConvergePane(QWidget):
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(REFRESH_MS)
-        self._timer.timeout.connect(self.refresh)
+        self._timer.timeout.connect(self._show)
+        self._decode_timer = QTimer(self)
+        self._decode_timer.setSingleShot(True)
+        self._decode_timer.setInterval(0)
+        self._decode_timer.timeout.connect(self._decode_slice)
         self._scope: tuple[Any, Any] = (None, None)
         ctx.bind(self, ctx.events, self._changed)
         ctx.bind(self, ctx.state.topic, self._ui_changed)
@@ -97,8 +135,12 @@ class ConvergePane(QWidget):
     # -- data -------------------------------------------------------------------------------------------------------
 
     def _changed(self, _snapshot: Any) -> None:
-        if not self._timer.isActive():
-            self._timer.start()
+        if len(self.ctx.events) < self._scanned:  # the replay cursor moved back: start over
+            self.refresh()
+            return
+        self._scan()
+        if self._pending and not self._decode_timer.isActive():
+            self._decode_timer.start()
 
     def _ui_changed(self, ui: Any) -> None:
         scope = (ui["selection"].get("instance"), tuple(ui["timeRange"]) if ui.get("timeRange") else None)
@@ -106,37 +148,81 @@ class ConvergePane(QWidget):
             self._scope = scope
             self.refresh()
 
-    def _window_rows(self) -> np.ndarray:
+    def _scan(self) -> None:
+        """Queue the converge rows in scope among the rows added since the last scan (numpy over new rows only)."""
         feed = self.ctx.events
+        n = len(feed)
+        lo, self._scanned = self._scanned, n
         code = feed.store.labels.find("trace:trait:converge")
-        if code is None or len(feed) == 0:
-            return np.zeros(0, np.int64)
-        mask = feed.column("label") == code
+        if code is None or n <= lo:
+            return
+        mask = feed.column("label")[lo:n] == code
         instance, span = self._scope
         if instance is not None:
             inst_code = feed.store.instances.find(instance)
-            mask &= False if inst_code is None else feed.column("instance") == inst_code
+            if inst_code is None:
+                return
+            mask &= feed.column("instance")[lo:n] == inst_code
         if span is not None:
-            ts = feed.column("ts")
+            ts = feed.column("ts")[lo:n]
             mask &= (ts >= span[0]) & (ts <= span[1])
-        return np.flatnonzero(mask)
+        rows = np.flatnonzero(mask)
+        self._matched += int(rows.size)
+        self._pending.extend((rows[-WINDOW:] + lo).tolist())
 
-    def refresh(self) -> None:
-        rows = self._window_rows()
-        self.truncated = max(0, rows.size - WINDOW)
+    def _decode(self, budget_s: float | None) -> None:
         store = self.ctx.events.store
-        txns = []
-        for row in rows[-WINDOW:].tolist():
+        pending, window = self._pending, self._window
+        end = None if budget_s is None else time.perf_counter() + budget_s
+        decoded = 0
+        while pending:
+            row = pending.popleft()
             t = converge_txn_from_event(row, store.payload(row))
             if t is not None:
-                txns.append(t)
-        self.txns = txns
-        self.findings = run_audits(txns) if txns else []
-        self._show()
+                window.append(t)
+                m = t.meta
+                self._bar_values.append((_ms(m.get("decisionDurationMs")), _ms(m.get("executionDurationMs")),
+                                         2 if m.get("outcome") == "Degraded" else
+                                         1 if m.get("executedMode") == "full" else 0))
+            decoded += 1
+            if end is not None and decoded % 32 == 0 and time.perf_counter() > end:
+                break
+        if decoded:
+            self._window_version += 1
+
+    def _decode_slice(self) -> None:
+        self._decode(DECODE_SLICE_S)
+        if self._pending:
+            self._decode_timer.start()
+        elif not self._timer.isActive():
+            self._timer.start()  # show what arrived, at most every REFRESH_MS
+
+    def refresh(self) -> None:
+        """Rebuild the window for the current scope and show it now."""
+        self._decode_timer.stop()
+        self._window.clear()
+        self._bar_values.clear()
+        self._pending.clear()
+        self._scanned = self._matched = 0
+        self._scan()
+        self._decode(None)
+        self._window_version += 1
+        self._show(audits_now=True)
 
     # -- display ----------------------------------------------------------------------------------------------------
 
-    def _show(self) -> None:
+    def _show(self, audits_now: bool = False) -> None:
+        if self._shown_version == self._window_version:
+            return
+        self._shown_version = self._window_version
+        self.txns = txns = list(self._window)
+        self.truncated = max(0, self._matched - len(txns))
+        self._update_header()
+        self._fill_chart()
+        self._fill_table()
+        self._start_audits(audits_now)
+
+    def _update_header(self) -> None:
         txns = self.txns
         instance, span = self._scope
         where = instance or "all instances"
@@ -147,25 +233,57 @@ class ConvergePane(QWidget):
             fired = sum(f.status == "fired" for f in self.findings)
             more = f" (newest {WINDOW:,} of {WINDOW + self.truncated:,})" if self.truncated else ""
             self.header.setText(f"Converge ({where}): {len(txns):,} transactions{more}; {fired} audit(s) fired")
-        self._fill_chart()
-        self._fill_table()
+
+    def _start_audits(self, now: bool) -> None:
+        """Run the audits over the shown window: in a worker thread when a loop runs (they are pure), else now."""
+        txns, version = tuple(self.txns), self._shown_version
+        loop = None
+        if not now:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                loop = None
+        if loop is None:
+            self._audits_done(version, run_audits(txns) if txns else [])
+            return
+        future = loop.run_in_executor(None, run_audits, txns)
+        alive = self._alive
+        future.add_done_callback(lambda f: self._audits_done(version, f.result()) if not f.cancelled() and
+                                 f.exception() is None and alive[0] else None)
+
+    def _audits_done(self, version: int, findings: list[Finding]) -> None:
+        if version < self._audit_version or version != self._shown_version:
+            return  # a newer window was shown meanwhile; its own audits are on the way
+        self._audit_version = version
+        findings = findings if self.txns else []
+        if findings == self.findings and self.audits.count() == len(findings):
+            return  # the list, the detail and the highlight stay as they are
+        self.findings = findings
+        self._update_header()
         self._fill_audits()
 
     def _fill_chart(self) -> None:
-        self.chart.clear()
         if not self.txns:
+            for bars in self._bars:
+                bars.setVisible(False)
             return
-        x = np.arange(len(self.txns), dtype=np.float64)
-        decision = np.array([float(t.meta.get("decisionDurationMs") or 0.0) for t in self.txns])
-        execution = np.array([float(t.meta.get("executionDurationMs") or 0.0) for t in self.txns])
-        colours = [QColor("#e53935") if t.meta.get("outcome") == "Degraded" else
-                   QColor("#f0a030") if t.meta.get("executedMode") == "full" else QColor("#26a69a")
-                   for t in self.txns]
-        self.chart.addItem(pg.BarGraphItem(x=x, height=decision, width=0.8, brush=QColor("#7e57c2"), pen=None))
-        self.chart.addItem(pg.BarGraphItem(x=x, y0=decision, height=execution, width=0.8,
-                                           brushes=[QBrush(c) for c in colours], pen=None))
-        self.chart.setXRange(-1, len(self.txns), padding=0)
+        values = np.array(self._bar_values, np.float64).reshape(-1, 3)
+        n = values.shape[0]
+        x = np.arange(n, dtype=np.float64)
+        decision, execution, group = values[:, 0], values[:, 1], values[:, 2].astype(np.int8)
+        # one single-brush bar item per colour: pyqtgraph draws those as one drawRects call
+        self._set_bars(self._bars[0], x, np.zeros_like(x), decision)
+        for g in range(3):
+            sel = group == g
+            self._set_bars(self._bars[1 + g], x[sel], decision[sel], execution[sel])
+        self.chart.setXRange(-1, n, padding=0)
         self.chart.setYRange(0, max(float((decision + execution).max()), 1e-3) * 1.1, padding=0)
+
+    @staticmethod
+    def _set_bars(bars: pg.BarGraphItem, x: np.ndarray, y0: np.ndarray, height: np.ndarray) -> None:
+        bars.setVisible(bool(x.size))
+        if x.size:
+            bars.setOpts(x=x, y0=y0, height=height, width=0.8)
 
     def _fill_table(self) -> None:
         table = self.table
@@ -176,15 +294,18 @@ class ConvergePane(QWidget):
             m = t.meta
             steps = m.get("stepStats") or {}
             values = (t.txn_id, m.get("requestedMode", "?"), m.get("executedMode", "?"), m.get("outcome", "?"),
-                      f"{float(m.get('decisionDurationMs') or 0):.3f}", f"{float(m.get('executionDurationMs') or 0):.3f}",
+                      f"{_ms(m.get('decisionDurationMs')):.3f}", f"{_ms(m.get('executionDurationMs')):.3f}",
                       f"{steps.get('executedSteps', '?')}/{steps.get('totalSteps', '?')}",
                       ", ".join(m.get("reasons") or []))
             for c, v in enumerate(values):
-                item = QTableWidgetItem(str(v))
+                item = table.item(r, c)
+                if item is None:  # items are reused: creating 1,600 of them per refresh costs more than the rest
+                    item = QTableWidgetItem()
+                    table.setItem(r, c, item)
+                item.setText(str(v))
                 item.setData(Qt.ItemDataRole.UserRole, t.row)
-                if c == 3 and v == "Degraded":
-                    item.setForeground(QBrush(QColor("#e53935")))
-                table.setItem(r, c, item)
+                if c == 3:
+                    item.setForeground(_DEGRADED_BRUSH if v == "Degraded" else QBrush())
         table.setUpdatesEnabled(True)
 
     def _fill_audits(self) -> None:
@@ -252,6 +373,10 @@ class ConvergePane(QWidget):
         item = self.table.item(r, 0)
         if item is not None:
             self.ctx.state.select_row(int(item.data(Qt.ItemDataRole.UserRole)))
+
+
+def _ms(value: Any) -> float:
+    return float(value) if isinstance(value, (int, float)) else 0.0
 
 
 def _html(text: str) -> str:
