@@ -26,6 +26,7 @@ from runtime import Runtime
 from runtime.trace.columnar import EventStore
 from runtime.trace.loader import LoadCancelled, load_trace
 
+from . import heap
 from .binding import Binder
 from .context import DevtoolsContext
 from .model.event_feed import EventFeed
@@ -54,6 +55,7 @@ def application(argv: list[str] | None = None) -> QApplication:
 
 def live_context(rt: Runtime, settings: dict[str, Any] | None = None) -> DevtoolsContext:
     """A context over a live runtime: its hub streams into a fresh feed (tap it before mounting, to see mounts)."""
+    heap.settle()
     state = DevtoolsState(settings)
     feed = EventFeed()
     ctx = DevtoolsContext(state=state, events=feed, binder=Binder(lambda: rt.store.tick_seq), runtime=rt)
@@ -63,6 +65,7 @@ def live_context(rt: Runtime, settings: dict[str, Any] | None = None) -> Devtool
 
 def replay_context(store: EventStore, settings: dict[str, Any] | None = None) -> DevtoolsContext:
     """A context over a loaded trace, its cursor at the end."""
+    heap.settle()
     state = DevtoolsState(settings)
     feed = EventFeed(store)
     feed.scan_labels()
@@ -80,6 +83,7 @@ async def load_in_worker(path: str | Path, progress: Callable[[int, int], None] 
                          cancel: threading.Event | None = None) -> EventStore:
     """`load_trace` in a worker thread (indexes built there too), progress reported on the loop's thread."""
     loop = asyncio.get_running_loop()
+    heap.settle()  # the worker's allocations would otherwise trigger full collections over the whole app
 
     def report(done: int, total: int) -> None:
         if progress is not None:

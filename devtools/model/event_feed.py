@@ -35,7 +35,8 @@ TXN_KIND = "state"
 
 COLUMN_DTYPES = {"seq": np.int64, "ts": np.float64, "kind": np.uint32, "label": np.uint32, "module": np.uint32,
                  "instance": np.uint32, "txn": np.uint32, "link": np.int32, "command": np.int32, "tick": np.int64,
-                 "digest": np.uint32, "flags": np.uint8}
+                 "digest": np.uint32, "flags": np.uint8,
+                 "converge": np.uint8, "converge_ms": np.float32}
 
 
 class _Mirror:

@@ -37,7 +37,6 @@ RUN_CATEGORIES = RUN_STATUSES
 STAGE_CATEGORIES = STAGES
 TICK_CATEGORIES = ("settled", "over budget", "open")
 MAX_SUBROWS = 3
-_INTERESTING_LABELS = ("state:update", "trace:trait:converge", "async-action", "trace:tick")
 _CHUNK = 4096
 
 
@@ -46,6 +45,8 @@ class EventRows(Protocol):
 
     label: Any
     kind: Any
+    converge: Any
+    converge_ms: Any
     ts: Any
     txn: Any
     instance: Any
@@ -147,7 +148,12 @@ class TimelineModel:
     # -- ingest -----------------------------------------------------------------------------------------------------
 
     def sync(self, store: EventRows, budget_s: float = 0.008) -> bool:
-        """Consume new rows of `store` for up to `budget_s`; True when rows remain (call again on the next turn)."""
+        """Consume new rows of `store` for up to `budget_s`; True when rows remain (call again on the next turn).
+
+        Transactions, the bulk of any trace, are built with numpy over whole chunks from the store's columns (the
+        converge mode and duration included, see `_bulk_txns`); only runs, operations and ticks, a few percent of
+        the rows, are decoded one by one.
+        """
         n = len(store)
         if n < self.rows_seen:  # the store was cleared or replaced
             self.reset()
@@ -156,24 +162,23 @@ class TimelineModel:
         t_end = time.perf_counter() + budget_s
         row = before = self.rows_seen
         labels, kinds = store.labels.codes, store.kinds.codes
-        instances, links = store.instances.values, store.links.values
         while row < n:
             hi = min(n, row + _CHUNK)
             # slices of array.array are copies: no buffer export may pin the store's columns while it grows
             label_codes = np.frombuffer(store.label[row:hi], np.uint32)
-            wanted = [labels[name] for name in _INTERESTING_LABELS if name in labels]
-            mask = np.isin(label_codes, np.asarray(wanted, np.uint32))
+            state = label_codes == labels.get("state:update", -1)
+            converge = label_codes == labels.get("trace:trait:converge", -1)
+            other = np.isin(label_codes, np.asarray([labels[name] for name in ("async-action", "trace:tick")
+                                                     if name in labels], np.uint32))
             op_code = kinds.get("operation")
             if op_code is not None:
-                mask |= np.frombuffer(store.kind[row:hi], np.uint32) == op_code
-            state_code = labels.get("state:update", -1)
-            for r in (np.flatnonzero(mask) + row).tolist():
-                if store.label[r] == state_code:
-                    link = store.link[r]
-                    self._txn(instances[store.instance[r]], store.txn[r], store.ts[r], r,
-                              links[link] if link >= 0 else None)
-                else:
-                    self._ingest_event(r, store.payload(r))
+                other |= np.frombuffer(store.kind[row:hi], np.uint32) == op_code
+            other &= ~state & ~converge
+            if state.any() or converge.any():
+                self._order_new_instances(store, row, hi, state, other)
+                self._bulk_txns(store, row, hi, state, converge)
+            for r in (np.flatnonzero(other) + row).tolist():
+                self._ingest_event(r, store.payload(r))
             row = hi
             if time.perf_counter() > t_end:
                 break
@@ -183,6 +188,80 @@ class TimelineModel:
             for listener in tuple(self.listeners):
                 listener()
         return row < n
+
+    def _order_new_instances(self, store: EventRows, lo: int, hi: int, state: np.ndarray,
+                             other: np.ndarray) -> None:
+        """Give instances first seen in this chunk their lane order by first appearance, as row by row would."""
+        inst = np.frombuffer(store.instance[lo:hi], np.uint32)
+        seen = state | other
+        codes, first = np.unique(inst[seen], return_index=True)
+        names = store.instances.values
+        for i in np.argsort(first, kind="stable").tolist():
+            owner = names[int(codes[i])]
+            if owner not in self._instance_order:
+                self._instance_order.append(owner)
+
+    def _bulk_txns(self, store: EventRows, lo: int, hi: int, state: np.ndarray, converge: np.ndarray) -> None:
+        """The transaction spans of rows lo..hi, vectorised: each state:update meets its trait:converge by key."""
+        inst = np.frombuffer(store.instance[lo:hi], np.uint32).astype(np.int64)
+        txn = np.frombuffer(store.txn[lo:hi], np.uint32).astype(np.int64)
+        key = (inst << 32) | txn
+        conv_rows = np.flatnonzero(converge)
+        conv_keys = key[conv_rows]
+        conv_bits = np.frombuffer(store.converge[lo:hi], np.uint8)[conv_rows]
+        conv_ms = np.frombuffer(store.converge_ms[lo:hi], np.float32)[conv_rows].astype(np.float64)
+        state_rows = np.flatnonzero(state)
+        state_keys = key[state_rows]
+        # the newest converge event of each key wins (as a dict filled in row order would keep it)
+        order = np.argsort(conv_keys, kind="stable")
+        sorted_keys = conv_keys[order]
+        pos = np.searchsorted(sorted_keys, state_keys, side="right") - 1
+        matched = (pos >= 0) & (sorted_keys[np.maximum(pos, 0)] == state_keys) if sorted_keys.size else \
+            np.zeros(state_keys.size, np.bool_)
+        src = order[np.maximum(pos, 0)] if sorted_keys.size else np.zeros(state_keys.size, np.int64)
+        bits = np.where(matched, conv_bits[src] if conv_bits.size else 0, 0)
+        cats = np.where(bits & 3 == 2, 2, np.where(bits & 3 == 1, 1, 0)).astype(np.uint8)
+        flags = np.where(bits & 4, FLAG_OUTLINED, 0).astype(np.uint8)
+        dur_s = np.where(matched, conv_ms[src] if conv_ms.size else 0.0, 0.0) / 1000.0
+        if self._converge and not matched.all():  # evidence carried over from an earlier chunk
+            names = store.instances.values
+            for i in np.flatnonzero(~matched).tolist():
+                k = (names[int(inst[state_rows[i]])], int(txn[state_rows[i]]))
+                got = self._converge.pop(k, None)
+                if got is not None:
+                    cats[i], flags[i], dur_s[i] = got[0], got[1], got[2] / 1000.0
+        # converge events whose transaction is not in this chunk wait for it (normally only the chunk's last few)
+        used = np.isin(conv_keys, state_keys[matched])
+        if not used.all():
+            names = store.instances.values
+            for i in np.flatnonzero(~used).tolist():
+                b = int(conv_bits[i])
+                self._converge[(names[int(conv_keys[i] >> 32)], int(conv_keys[i] & 0xFFFFFFFF))] = (
+                    2 if b & 3 == 2 else 1 if b & 3 == 1 else 0, FLAG_OUTLINED if b & 4 else 0, float(conv_ms[i]))
+        if not state_rows.size:
+            return
+        origin = self.origin_ms if self.origin_ms is not None else float(store.ts[lo])
+        self.origin_ms = origin
+        ends_all = (np.frombuffer(store.ts[lo:hi], np.float64)[state_rows] - origin) / 1000.0
+        self.end_s = max(self.end_s, float(ends_all.max()))
+        state_inst = inst[state_rows]
+        names = store.instances.values
+        for code in np.unique(state_inst).tolist():
+            sel = np.flatnonzero(state_inst == code)
+            sub = self._lane("txn", names[code]).subrows[0]
+            ends = ends_all[sel]
+            # transactions of one runtime never overlap: an estimated start never reaches back into the previous one
+            prev_end = np.empty_like(ends)
+            prev_end[0] = sub.last_end()
+            prev_end[1:] = ends[:-1]
+            starts = np.minimum(np.maximum(ends - dur_s[sel], prev_end), ends)
+            starts = np.maximum.accumulate(np.maximum(starts, sub.last_start()))  # start order, as append clamps
+            sub.extend(starts, ends, cats[sel], flags[sel], (state_rows[sel] + lo).astype(np.int64))
+        links = np.frombuffer(store.link[lo:hi], np.int32)[state_rows]
+        if (links >= 0).any():
+            link_names = store.links.values
+            for i in np.flatnonzero(links >= 0).tolist():
+                self.runs.note_txn(link_names[int(links[i])], int(txn[state_rows[i]]))
 
     def reset(self) -> None:
         listeners = self.listeners
