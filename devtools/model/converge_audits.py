@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ConvergeTxn", "Finding", "Snippet", "run_audits", "AUDIT_CODES", "converge_txn_from_event"]
+__all__ = ["ConvergeTxn", "Finding", "Snippet", "run_audits", "RULES", "AUDIT_CODES", "converge_txn_from_event"]
 
 AUDIT_CODES = tuple(f"CNV-00{i}" for i in range(1, 9))
 BUDGET_RATIO = 0.8

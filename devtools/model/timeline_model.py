@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import numpy as np
+import numpy.ma  # noqa: F401  (np.unique/np.isin import it on first use: 35 ms, not mid-load)
 
 from .runs import RUN_STATUSES, STAGES, OperationIndex, RunIndex
 from .spans import FLAG_OUTLINED, SpanLane

@@ -11,15 +11,15 @@ The window is the newest WINDOW converge events; the pane says so when there wer
 Live cost (the runtime may export 20,000 events a second on the same loop): new rows are scanned with numpy over
 the feed's columns and only the converge rows among them are decoded, newest WINDOW at most, in slices of
 DECODE_SLICE_S per loop turn; the chart, the table and the audits refresh at most every REFRESH_MS; the table reuses
-its items; the audits (pure functions over a frozen snapshot of the window) run in a worker thread when a loop runs.
+its items; a refresh is a job of small steps, one per loop turn (chart, blocks of table rows, one audit each).
 `refresh()` rebuilds everything at once (construction, scope changes).
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections import deque
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -29,12 +29,14 @@ from PySide6.QtGui import QBrush, QColor, QGuiApplication
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
                                QSplitter, QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
 
-from ..model.converge_audits import ConvergeTxn, Finding, converge_txn_from_event, run_audits
+from ..model.converge_audits import RULES, ConvergeTxn, Finding, converge_txn_from_event
 
 __all__ = ["ConvergePane", "WINDOW", "REFRESH_MS"]
 
 WINDOW = 2000
 TABLE_ROWS = 200
+TABLE_BLOCK = 40
+"""Rows filled per loop turn when the table refreshes."""
 """The table lists the newest transactions only; the chart and the audits cover the whole window."""
 REFRESH_MS = 500
 DECODE_SLICE_S = 0.004
@@ -67,10 +69,6 @@ class ConvergePane(QWidget):
         """Converge events in scope seen so far (decoded or skipped as too old)."""
         self._window_version = 0
         self._shown_version = -1
-        self._audit_version = -1
-        alive = self._alive = [True]
-        """False once the Qt object is gone (an audit finishing in the worker then has nowhere to go)."""
-        self.destroyed.connect(lambda *_: alive.__setitem__(0, False))
 
         self.header = QLabel()
         self.chart = pg.PlotWidget(background=None)
@@ -127,6 +125,11 @@ class ConvergePane(QWidget):
         self._decode_timer.setSingleShot(True)
         self._decode_timer.setInterval(0)
         self._decode_timer.timeout.connect(self._decode_slice)
+        self._job: Iterator[bool] | None = None
+        self._job_timer = QTimer(self)
+        self._job_timer.setSingleShot(True)
+        self._job_timer.setInterval(0)
+        self._job_timer.timeout.connect(self._job_step)
         self._scope: tuple[Any, Any] = (None, None)
         ctx.bind(self, ctx.events, self._changed)
         ctx.bind(self, ctx.state.topic, self._ui_changed)
@@ -207,20 +210,62 @@ class ConvergePane(QWidget):
         self._scan()
         self._decode(None)
         self._window_version += 1
-        self._show(audits_now=True)
+        self._show(now=True)
 
     # -- display ----------------------------------------------------------------------------------------------------
 
-    def _show(self, audits_now: bool = False) -> None:
+    def _show(self, now: bool = False) -> None:
+        """Show the window: at once (`now`), or as a job of small steps, one per loop turn (see `_show_steps`)."""
         if self._shown_version == self._window_version:
             return
         self._shown_version = self._window_version
+        self._job = self._show_steps(self._shown_version)
+        if now:
+            self._job_timer.stop()
+            for _ in self._job:
+                pass
+            self._job = None
+        else:
+            self._job_timer.start()
+
+    def _job_step(self) -> None:
+        if self._job is not None and next(self._job, None) is not None:
+            self._job_timer.start()
+        else:
+            self._job = None
+
+    def _show_steps(self, version: int) -> Iterator[bool]:
+        """Header and chart, the table in blocks of rows, then one audit per step: each step a few ms at most."""
         self.txns = txns = list(self._window)
         self.truncated = max(0, self._matched - len(txns))
         self._update_header()
         self._fill_chart()
-        self._fill_table()
-        self._start_audits(audits_now)
+        yield True
+        shown = txns[-TABLE_ROWS:][::-1]  # newest first
+        self.table.setUpdatesEnabled(False)  # repainted once the last block is in: no half-new table on screen
+        try:
+            self.table.setRowCount(len(shown))
+            for start in range(0, len(shown), TABLE_BLOCK):
+                self._fill_rows(shown, start, start + TABLE_BLOCK)
+                yield True
+        finally:
+            self.table.setUpdatesEnabled(True)
+        findings = []
+        for rule in RULES:
+            if txns:
+                findings.append(rule(txns))
+                yield True
+        self._audits_done(version, findings)
+
+    def _audits_done(self, version: int, findings: list[Finding]) -> None:
+        if version != self._shown_version:
+            return
+        findings = findings if self.txns else []
+        if findings == self.findings and self.audits.count() == len(findings):
+            return  # the list, the detail and the highlight stay as they are
+        self.findings = findings
+        self._update_header()
+        self._fill_audits()
 
     def _update_header(self) -> None:
         txns = self.txns
@@ -233,34 +278,6 @@ class ConvergePane(QWidget):
             fired = sum(f.status == "fired" for f in self.findings)
             more = f" (newest {WINDOW:,} of {WINDOW + self.truncated:,})" if self.truncated else ""
             self.header.setText(f"Converge ({where}): {len(txns):,} transactions{more}; {fired} audit(s) fired")
-
-    def _start_audits(self, now: bool) -> None:
-        """Run the audits over the shown window: in a worker thread when a loop runs (they are pure), else now."""
-        txns, version = tuple(self.txns), self._shown_version
-        loop = None
-        if not now:
-            try:
-                loop = asyncio.get_running_loop()
-            except RuntimeError:
-                loop = None
-        if loop is None:
-            self._audits_done(version, run_audits(txns) if txns else [])
-            return
-        future = loop.run_in_executor(None, run_audits, txns)
-        alive = self._alive
-        future.add_done_callback(lambda f: self._audits_done(version, f.result()) if not f.cancelled() and
-                                 f.exception() is None and alive[0] else None)
-
-    def _audits_done(self, version: int, findings: list[Finding]) -> None:
-        if version < self._audit_version or version != self._shown_version:
-            return  # a newer window was shown meanwhile; its own audits are on the way
-        self._audit_version = version
-        findings = findings if self.txns else []
-        if findings == self.findings and self.audits.count() == len(findings):
-            return  # the list, the detail and the highlight stay as they are
-        self.findings = findings
-        self._update_header()
-        self._fill_audits()
 
     def _fill_chart(self) -> None:
         if not self.txns:
@@ -285,12 +302,10 @@ class ConvergePane(QWidget):
         if x.size:
             bars.setOpts(x=x, y0=y0, height=height, width=0.8)
 
-    def _fill_table(self) -> None:
+    def _fill_rows(self, shown: list[ConvergeTxn], start: int, stop: int) -> None:
         table = self.table
-        table.setUpdatesEnabled(False)
-        shown = self.txns[-TABLE_ROWS:]
-        table.setRowCount(len(shown))
-        for r, t in enumerate(reversed(shown)):  # newest first
+        for r in range(start, min(stop, len(shown))):
+            t = shown[r]
             m = t.meta
             steps = m.get("stepStats") or {}
             values = (t.txn_id, m.get("requestedMode", "?"), m.get("executedMode", "?"), m.get("outcome", "?"),
@@ -306,7 +321,6 @@ class ConvergePane(QWidget):
                 item.setData(Qt.ItemDataRole.UserRole, t.row)
                 if c == 3:
                     item.setForeground(_DEGRADED_BRUSH if v == "Degraded" else QBrush())
-        table.setUpdatesEnabled(True)
 
     def _fill_audits(self) -> None:
         current = self.audits.currentRow()
