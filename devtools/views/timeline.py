@@ -110,6 +110,8 @@ class TimelineView(QWidget):
         self.segments: dict[tuple[int, int], tuple[Band, LodSegments]] = {}
         """The last drawn LOD per (lane index, sub-row): what hover and click read."""
         self.drawn_items = 0
+        self.rebuilds = 0
+        """How many times the lanes were rebuilt (range, size or data changes)."""
         self._bands: list[tuple[int, int]] = []
         self._lane_count = 0
         self._setting_range = False
@@ -223,9 +225,11 @@ class TimelineView(QWidget):
             self._rebuild_timer.start()
 
     def _data_changed_now(self) -> None:
+        rebuilt = self.rebuilds
         if self._follow:
-            self._apply_follow()  # the range change rebuilds
-        self.rebuild()
+            self._apply_follow()  # a range change rebuilds by itself
+        if self.rebuilds == rebuilt:  # one rebuild per data change, not two (each costs a few ms at 25 Hz live)
+            self.rebuild()
 
     def _range_changed(self, *_: Any) -> None:
         x0, x1 = self.x_range()
@@ -259,6 +263,7 @@ class TimelineView(QWidget):
         width, height = int(vb.width()), int(vb.height())
         if width < 2 or height < 2:
             return
+        self.rebuilds += 1
         x0, x1 = self.x_range()
         self._layout_lanes(height)
         canvas = new_canvas(height, width)
