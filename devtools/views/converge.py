@@ -242,14 +242,14 @@ class ConvergePane(QWidget):
         self._fill_chart()
         yield True
         shown = txns[-TABLE_ROWS:][::-1]  # newest first
-        self.table.setUpdatesEnabled(False)  # repainted once the last block is in: no half-new table on screen
-        try:
-            self.table.setRowCount(len(shown))
-            for start in range(0, len(shown), TABLE_BLOCK):
-                self._fill_rows(shown, start, start + TABLE_BLOCK)
-                yield True
-        finally:
-            self.table.setUpdatesEnabled(True)
+        # repainted once the last block is in: no half-new table on screen (no try/finally: a job dropped with its
+        # pane is finalised after the table is gone, and a newer job re-enables updates when it completes)
+        self.table.setUpdatesEnabled(False)
+        self.table.setRowCount(len(shown))
+        for start in range(0, len(shown), TABLE_BLOCK):
+            self._fill_rows(shown, start, start + TABLE_BLOCK)
+            yield True
+        self.table.setUpdatesEnabled(True)
         findings = []
         for rule in RULES:
             if txns:
