@@ -40,7 +40,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from bench.ui_trace import write_trace  # noqa: E402
 
 LAG_INTERVAL_MS = 5
-ACTIONS_PER_TXN = 8
+ACTIONS_PER_TXN = 12
 
 
 class LagProbe:

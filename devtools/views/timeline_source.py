@@ -52,8 +52,9 @@ class TimelineSource(QObject):
         return self.model.rows_seen >= len(self.store) and not self._timer.isActive()
 
     def _rows_changed(self, _snapshot: Any) -> None:
+        # on the next loop turn, not inside the caller's (a pane's constructor binding, a flush of every pane)
         if not self._timer.isActive():
-            self._slice()
+            self._timer.start()
 
     def sync_now(self) -> None:
         """Catch up completely at once (tests and benchmarks; the UI uses slices)."""
