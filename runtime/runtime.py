@@ -8,6 +8,7 @@ that fails is reported as a diagnostic (its caller has already returned).
 from __future__ import annotations
 
 import logging
+import os
 from collections import deque
 from collections.abc import Callable
 from typing import Any
@@ -38,6 +39,7 @@ class Runtime:
         history_size: int = 500,
         converge: ConvergeConfig | None = None,
         converge_by_module: dict[str, ConvergeConfig] | None = None,
+        inspect: Any = None,
     ) -> None:
         if "::" in label or not label:
             raise DefinitionError(f"runtime label {label!r} must be non-empty and without '::'")
@@ -56,6 +58,12 @@ class Runtime:
         self._converge_overrides: dict[str, ConvergeConfig] = {}
         self._config_version = 0
         self.disposed = False
+        self.inspector: Any = None
+        """The live inspector server (runtime.inspect) when `inspect=` or TICKSCOPE_INSPECT asked for one."""
+        if inspect is not None or "TICKSCOPE_INSPECT" in os.environ:
+            from .inspect import open_for_runtime
+
+            self.inspector = open_for_runtime(self, inspect)
 
     # -- instances --------------------------------------------------------------------------------------------------
 
@@ -176,4 +184,6 @@ class Runtime:
             self.unmount(inst)
         self._commit_listeners.clear()
         self.disposed = True
+        if self.inspector is not None:
+            self.inspector.close()
 
