@@ -156,7 +156,7 @@ def psygnal_case(shape: str, rounds: int) -> list[float] | None:
     if shape == "sparse":
         bases = [Value(0) for _ in range(N)]
         derived = [Value(1) for _ in range(N)]
-        for b, d in zip(bases, derived):
+        for b, d in zip(bases, derived, strict=True):
             b.changed.connect((lambda d: lambda v: d.set(v + 1))(d))
     else:
         src = Value(0)

@@ -1,25 +1,67 @@
-"""tickscope runtime: modules, transactions, derived fields and converge, with a debug sink. No Qt here."""
+"""tickscope runtime: modules, transactions, derived fields and converge, ticks and topic facades, external stores
+and declarative links, with a debug sink. No Qt here."""
 
 from .converge.config import ConvergeConfig
 from .debug.hub import DebugHub
 from .errors import (
     AsyncEscapeError,
     DefinitionError,
+    ExternalOwnedWriteError,
+    ExternalStoreError,
     FieldConfigError,
     ReducerError,
     TickscopeError,
     TransactionError,
     UnknownActionError,
 )
-from .fields import FieldDecl, Rule, check, computed, link
+from .external_store import (
+    CallbackStore,
+    ExternalStore,
+    ModuleSource,
+    StreamStore,
+    ValueStore,
+    from_callbacks,
+    from_module,
+    from_stream,
+    value_store,
+)
+from .fields import FieldDecl, Rule, check, computed, external_store, link
 from .instance import ModuleInstance, TimeTravelUnavailable
 from .module import Module
 from .paths import DirtySet, FieldPathRegistry, fnv1a32_ids
 from .records import ConvergeRecord, PatchRecord, TxnOrigin, TxnRecord
+from .links import DeclarativeLink, DeclarativeLinks
+from .read_query import ReadQuery, read_query
 from .runtime import Runtime
+from .scheduler import SchedulingError, TickConfig, TickScheduler
+from .store import RuntimeStore, SelectorTopic, TopicKeyError, TopicStore, parse_topic_key
 
 __all__ = [
     "AsyncEscapeError",
+    "CallbackStore",
+    "DeclarativeLink",
+    "DeclarativeLinks",
+    "ExternalOwnedWriteError",
+    "ExternalStore",
+    "ExternalStoreError",
+    "ModuleSource",
+    "ReadQuery",
+    "RuntimeStore",
+    "SchedulingError",
+    "SelectorTopic",
+    "StreamStore",
+    "TickConfig",
+    "TickScheduler",
+    "TopicKeyError",
+    "TopicStore",
+    "ValueStore",
+    "external_store",
+    "from_callbacks",
+    "from_module",
+    "from_stream",
+    "parse_topic_key",
+    "read_query",
+    "value_store",
     "ConvergeConfig",
     "ConvergeRecord",
     "DebugHub",

@@ -94,7 +94,7 @@ def infer_replace(before: Any, after: Any) -> list[tuple[Any, ...]] | None:
         if old is new:
             continue
         if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
-            changed = [i for i, (a, b) in enumerate(zip(old, new)) if a is not b]
+            changed = [i for i, (a, b) in enumerate(zip(old, new, strict=True)) if a is not b]
             if 0 < len(changed) <= MAX_INFERRED_LIST_INDICES:
                 paths.extend((key, i) for i in changed)
                 continue

@@ -10,6 +10,8 @@ __all__ = [
     "ReducerError",
     "AsyncEscapeError",
     "UnknownActionError",
+    "ExternalOwnedWriteError",
+    "ExternalStoreError",
 ]
 
 
@@ -63,3 +65,30 @@ class AsyncEscapeError(TransactionError):
 
 class UnknownActionError(TickscopeError):
     """`dispatch` named an action type the module does not define."""
+
+
+class ExternalOwnedWriteError(TransactionError):
+    """A transaction wrote a field owned by an external store (or another owning writer); nothing was applied.
+
+    `path` is the owned field, `owner` the origin kind allowed to write it. Keep overrides in a separate field and
+    merge them with a computed field instead.
+    """
+
+    code = "external_store::owned_write"
+
+    def __init__(self, message: str, *, txn_id: str, module_id: str, instance_id: str, path: str, owner: str) -> None:
+        self.path = path
+        self.owner = owner
+        super().__init__(message, txn_id=txn_id, module_id=module_id, instance_id=instance_id)
+
+
+class ExternalStoreError(TickscopeError):
+    """An external store or a module-as-source/link declaration cannot work as given.
+
+    `code` is one of `external_store::missing_initial`, `external_store::unresolvable_module_id`,
+    `external_store::unstable_selector_id`, `external_store::no_running_loop`, `external_store::invalid_store`.
+    """
+
+    def __init__(self, code: str, message: str) -> None:
+        self.code = code
+        super().__init__(f"{code}: {message}")

@@ -16,10 +16,11 @@ from .converge.config import ConvergeConfig, ResolvedConvergeConfig, resolve_con
 from .converge.executor import ExecResult
 from .converge.planner import Planner
 from .debug.txn_events import converge_meta, state_update_meta
-from .errors import DefinitionError, TransactionError, UnknownActionError
+from .errors import DefinitionError, ExternalOwnedWriteError, TransactionError, UnknownActionError
 from .fields.declarations import FieldDecl
 from .module import Module, ModuleShape
 from .records import TxnOrigin, TxnRecord
+from .state_access import same_value
 from .transaction import Body, Transaction
 
 if TYPE_CHECKING:
@@ -148,6 +149,8 @@ class ModuleInstance:
                           link_id=link_id)
         try:
             txn.run_body(body)
+            if self.shape.owned:
+                self._check_owned(txn)
             out = txn.finish(converge_all=converge_all)
         except TransactionError as err:
             self.runtime.sink.diagnostic(
@@ -167,6 +170,23 @@ class ModuleInstance:
         record, state = out
         self._commit(record, state)
         return record
+
+    def _check_owned(self, txn: Transaction) -> None:
+        """Refuse a change to an owned field from anyone but its owner (compared by value, so an unchanged field
+        in a whole-state replace is fine)."""
+        origin = txn.origin
+        for path, owner, read in self.shape.owned:
+            text = ".".join(path)
+            if origin.kind == owner and origin.name == text:
+                continue
+            before, after = read(txn.base), read(txn.ws.root)
+            if before is not after and not same_value(before, after):
+                raise ExternalOwnedWriteError(
+                    f"{txn.txn_id}: {origin.kind} {origin.name or ''} wrote {text!r}, which only its {owner} "
+                    "writer may change; nothing was applied (keep overrides in another field and merge them in a "
+                    "computed field)",
+                    txn_id=txn.txn_id, module_id=self.module_id, instance_id=self.instance_id, path=text, owner=owner,
+                )
 
     def _commit(self, record: TxnRecord, state: Any) -> None:
         self.state = state

@@ -25,6 +25,7 @@ from .dirty import PathClassifier
 from .errors import DefinitionError
 from .fields.declarations import FieldDecl, as_field_path
 from .paths import FieldPath, FieldPathRegistry, normalize_path
+from .state_access import compile_reader
 
 __all__ = ["Module", "Reducer", "ModuleShape"]
 
@@ -39,6 +40,8 @@ class ModuleShape:
     registry: FieldPathRegistry
     ir: StaticIr
     classifier: PathClassifier
+    owned: tuple[tuple[FieldPath, str, Callable[[Any], Any]], ...] = ()
+    """(path, owner origin kind, reader) of fields only their owning writer may change (e.g. external stores)."""
 
 
 class Module:
@@ -86,7 +89,9 @@ class Module:
             _check_target_reachable(self.id, self.initial, d)
         registry = FieldPathRegistry.build(paths)
         ir = build_static_ir(self.id, registry, decls)
-        return ModuleShape(registry, ir, PathClassifier(registry))
+        owned = tuple((d.target, str(d.options["owner_origin"]), compile_reader(d.target))
+                      for d in decls if d.options.get("owner_origin"))
+        return ModuleShape(registry, ir, PathClassifier(registry), owned)
 
 
 def _state_paths(initial: dict[str, Any]) -> list[FieldPath]:

@@ -1,5 +1,9 @@
 """The Runtime: mounts module instances, serialises their transaction windows, and owns the debug sink and hub.
 
+Its `store` (RuntimeStore: published snapshots and topic facades) and `scheduler` (TickScheduler: the ticks that
+publish commits) are the consistency layer; `links` holds its declarative links. See runtime.scheduler for when
+ticks run (asyncio loop or synchronously).
+
 Transaction windows of one runtime never nest: an entry point called while a window is open (from a reducer, a
 derivation or a commit listener) is queued and runs right after the current one commits, in order. A queued entry
 that fails is reported as a diagnostic (its caller has already returned).
@@ -10,8 +14,9 @@ from __future__ import annotations
 import logging
 import os
 from collections import deque
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 from .converge.config import ConvergeConfig
 from .debug.hub import DebugHub
@@ -20,6 +25,11 @@ from .errors import DefinitionError, TickscopeError
 from .instance import ModuleInstance
 from .module import Module
 from .records import TxnOrigin, TxnRecord
+from .scheduler import TickConfig, TickScheduler
+from .store import RuntimeStore
+
+if TYPE_CHECKING:
+    from .links import DeclarativeLinks
 
 __all__ = ["Runtime", "RuntimeCommitListener"]
 
@@ -39,6 +49,7 @@ class Runtime:
         history_size: int = 500,
         converge: ConvergeConfig | None = None,
         converge_by_module: dict[str, ConvergeConfig] | None = None,
+        tick: TickConfig | None = None,
         inspect: Any = None,
     ) -> None:
         if "::" in label or not label:
@@ -57,7 +68,10 @@ class Runtime:
         self._converge_by_module = dict(converge_by_module or {})
         self._converge_overrides: dict[str, ConvergeConfig] = {}
         self._config_version = 0
+        self._settle_listeners: list[Callable[[], None]] = []
         self.disposed = False
+        self.store = RuntimeStore(self)
+        self.scheduler = TickScheduler(self, self.store, tick)
         self.inspector: Any = None
         """The live inspector server (runtime.inspect) when `inspect=` or TICKSCOPE_INSPECT asked for one."""
         if inspect is not None or "TICKSCOPE_INSPECT" in os.environ:
@@ -79,12 +93,19 @@ class Runtime:
         self._mount_counts[module.id] = n
         inst = ModuleInstance(self, module, iid, label, shape)
         self._instances[iid] = inst
+        self.store.register_instance(inst)
         if self.sink.on:
             self.sink.emit(module_id=module.id, instance_id=iid, kind="lifecycle", label="module:init",
                            meta={"label": inst.label})
             self.hub.announce_static_ir(inst.static_ir_export())
-        if shape.ir.steps:
-            inst.transact(lambda draft: None, origin_kind="lifecycle", origin_name="mount", converge_all=True)
+        with self.batch():  # the mount converge and the first external-store reads publish in one tick
+            if shape.ir.steps:
+                inst.transact(lambda draft: None, origin_kind="lifecycle", origin_name="mount", converge_all=True)
+            try:
+                self.scheduler.on_mount(inst)
+            except Exception:
+                self.unmount(inst)  # an external store that cannot be wired leaves no half-mounted instance
+                raise
         return inst
 
     def instance(self, instance_id: str) -> ModuleInstance:
@@ -99,6 +120,7 @@ class Runtime:
     def unmount(self, instance: ModuleInstance) -> None:
         if self._instances.get(instance.instance_id) is instance:
             del self._instances[instance.instance_id]
+            self.scheduler.on_unmount(instance)
             instance.dispose()
             if self.sink.on:
                 self.sink.emit(module_id=instance.module_id, instance_id=instance.instance_id, kind="lifecycle",
@@ -134,6 +156,28 @@ class Runtime:
         """Call `listener(instance, record, state)` after every commit of every instance."""
         self._commit_listeners.append(listener)
         return lambda: self._commit_listeners.remove(listener) if listener in self._commit_listeners else None
+
+    def add_settle_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call `listener()` whenever the outermost transaction window (and the entries queued behind it) finished."""
+        self._settle_listeners.append(listener)
+        return lambda: self._settle_listeners.remove(listener) if listener in self._settle_listeners else None
+
+    # -- ticks ------------------------------------------------------------------------------------------------------
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Defer ticks to the end of the outermost batch, then publish everything committed inside in one tick."""
+        with self.scheduler.batch():
+            yield
+
+    def flush_now(self) -> None:
+        """Run the pending tick(s) and low-priority notifications synchronously (for tests and scripts)."""
+        self.scheduler.flush_now()
+
+    @property
+    def links(self) -> DeclarativeLinks:
+        """The declarative links of this runtime (see runtime.links)."""
+        return self.scheduler.links
 
     def _after_commit(self, inst: ModuleInstance, record: TxnRecord, state: Any) -> None:
         for listener in tuple(self._commit_listeners):
@@ -173,6 +217,11 @@ class Runtime:
             # Entries queued by a window that raised belong to that aborted window: they are dropped with it.
             self._depth = 0
             self._queue.clear()
+            for listener in tuple(self._settle_listeners):
+                try:
+                    listener()
+                except Exception:
+                    log.exception("settle listener %r raised", listener)
 
     @property
     def in_transaction(self) -> bool:
@@ -182,7 +231,9 @@ class Runtime:
     def dispose(self) -> None:
         for inst in list(self._instances.values()):
             self.unmount(inst)
+        self.scheduler.dispose()
         self._commit_listeners.clear()
+        self._settle_listeners.clear()
         self.disposed = True
         if self.inspector is not None:
             self.inspector.close()

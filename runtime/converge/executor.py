@@ -10,7 +10,6 @@ import inspect
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from ..draft import WorkingState
 from ..state_access import same_value

@@ -141,7 +141,8 @@ class Planner:
         if initial:
             return Decision(requested, "full", None, ("cold_start",), (time.perf_counter() - t0) * 1000.0)
         mode, plan, reasons, extra = self._choose(txn_seq, dirty, requested, diagnostics_on, decision_budget_ms, t0)
-        decision = Decision(requested, mode, plan, reasons, (time.perf_counter() - t0) * 1000.0, key_size=len(dirty.root_ids))
+        elapsed_ms = (time.perf_counter() - t0) * 1000.0
+        decision = Decision(requested, mode, plan, reasons, elapsed_ms, key_size=len(dirty.root_ids))
         if extra:
             decision.used_cache = True
             decision.cache_hit, decision.miss_reason = extra

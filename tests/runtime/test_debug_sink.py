@@ -5,7 +5,7 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from runtime import Module, Runtime, check, computed, link
+from runtime import Module, ReducerError, Runtime, check, computed, link
 from runtime.debug.projection import project
 from runtime.trace import TraceWriter
 
@@ -37,7 +37,7 @@ def drive(rt: Runtime) -> None:
     for k in range(40):
         inst.dispatch("first", f"n{k}")
         inst.dispatch("add", k)
-    with pytest.raises(Exception):
+    with pytest.raises(ReducerError):
         inst.dispatch("boom")
     inst.set_state({**inst.get_state(), "email": "x@y"})
 

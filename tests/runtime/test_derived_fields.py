@@ -24,7 +24,7 @@ def shop() -> Module:
         {"items": [{"price": 2, "qty": 1}], "discount": 0, "email": "", "billing": {"city": "Oslo"}},
         fields=[
             computed("subtotal", deps=["items.price", "items.qty"],
-                     derive=lambda prices, qtys: sum(p * q for p, q in zip(prices, qtys))),
+                     derive=lambda prices, qtys: sum(p * q for p, q in zip(prices, qtys, strict=True))),
             computed("total", deps=["subtotal", "discount"], derive=lambda s, d: s - d),  # reads a computed
             link("shipping.city", "billing.city"),
             check("email", {

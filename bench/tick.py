@@ -1,0 +1,191 @@
+"""Tick benchmark: commit -> every subscriber notified, per tick, and external-store emit -> notified.
+
+    python bench/tick.py [--quick] [--json OUT]
+
+Setup: 10 modules; W in {128, 256, 512} watchers spread evenly over the modules, half of each module's watchers on
+its module topic and half over four selector topics (one per field); a watcher reads its topic's snapshot when told,
+as a bound widget does. One iteration changes one module (a field one
+selector reads, so the module topic and one selector topic change and three selector topics stay untouched) inside
+`rt.batch()`; the clock starts after the commit and stops when the batch's tick has notified everyone. Runs at
+diagnostics `off` and `full` are interleaved, so their ratio is measured in one run under the same conditions.
+
+Checks (ratios of one run):
+- diagnostics_overhead: per-tick p95 at full / at off, at 512 watchers, <= 1.25;
+- sharding: p50 of a tick changing one module with 512 watchers registered over all ten, versus the same change
+  with only that module's watchers registered, <= 1.25 (a tick costs what the touched topics cost).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from runtime import Module, Runtime, external_store, read_query, value_store  # noqa: E402
+
+MODULES = 10
+FIELDS = ("f0", "f1", "f2", "f3")
+WATCHERS = (128, 256, 512)
+
+
+def _module(module_id: str) -> Module:
+    def bump(draft: Any, n: Any) -> None:
+        draft["f0"] = n
+        draft["count"] += 1
+
+    return Module(module_id, initial={"count": 0, **{f: 0 for f in FIELDS}}, reducers={"bump": bump})
+
+
+class Scene:
+    """One runtime with its modules and watchers; `step()` changes one module and returns commit->notified ms."""
+
+    def __init__(self, level: str, watchers: int, only_first: bool = False) -> None:
+        self.rt = Runtime(diagnostics=level, buffer_size=500)
+        self.insts = [self.rt.mount(_module(f"m{i}")) for i in range(MODULES)]
+        self.notified = 0
+        self.n = 0
+        per_module = watchers // MODULES
+        for idx, inst in enumerate(self.insts):
+            if only_first and idx:
+                continue
+            module_topic = self.rt.store.topic(inst)
+            selectors = [self.rt.store.select(inst, read_query(lambda s, f=f: s[f], reads=[f], selector_id=f))
+                         for f in FIELDS]
+            for w in range(per_module):
+                target = module_topic if w % 2 == 0 else selectors[(w // 2) % len(selectors)]
+                target.subscribe(self._watcher(target))
+        self.expected = self._count_expected(per_module)
+
+    @staticmethod
+    def _count_expected(per_module: int) -> int:
+        module_watchers = (per_module + 1) // 2
+        f0_watchers = len([w for w in range(per_module) if w % 2 and (w // 2) % len(FIELDS) == 0])
+        return module_watchers + f0_watchers
+
+    def _watcher(self, topic: Any) -> Any:
+        def on_change() -> None:  # what a bound widget does: read the new snapshot
+            self.notified += 1
+            self.last = topic.get_snapshot()
+
+        return on_change
+
+    def step(self) -> float:
+        self.n += 1
+        self.notified = 0
+        with self.rt.batch():
+            self.insts[0].dispatch("bump", self.n)
+            t0 = time.perf_counter()
+        elapsed = (time.perf_counter() - t0) * 1000.0
+        if self.notified != self.expected:
+            raise AssertionError(f"expected {self.expected} notifications, got {self.notified}")
+        return elapsed
+
+
+class ExternalScene:
+    """A value store feeding a field of one module watched by `watchers` listeners; emit -> notified ms."""
+
+    def __init__(self, level: str, watchers: int) -> None:
+        self.store = value_store(0)
+        self.rt = Runtime(diagnostics=level, buffer_size=500)
+        self.inst = self.rt.mount(Module("ext", initial={"v": 0}, fields=[external_store("v", self.store)]))
+        self.notified = 0
+        self.topic = self.rt.store.topic(self.inst)
+        for _ in range(watchers):
+            self.topic.subscribe(self._listener)
+        self.watchers = watchers
+        self.n = 0
+
+    def _listener(self) -> None:
+        self.notified += 1
+        self.last = self.topic.get_snapshot()
+
+    def step(self) -> float:
+        self.n += 1
+        self.notified = 0
+        t0 = time.perf_counter()
+        self.store.set(self.n)  # no loop runs: the tick runs synchronously after the write
+        elapsed = (time.perf_counter() - t0) * 1000.0
+        if self.notified != self.watchers:
+            raise AssertionError(f"expected {self.watchers} notifications, got {self.notified}")
+        return elapsed
+
+
+def _pct(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+
+
+def _interleave(scenes: dict[str, Any], rounds: int, per_round: int) -> dict[str, list[float]]:
+    """Run the scenes in turns (per_round steps each), so slow phases of the machine hit them alike."""
+    out: dict[str, list[float]] = {k: [] for k in scenes}
+    for scene in scenes.values():
+        for _ in range(20):
+            scene.step()  # warm up
+    gc.collect()
+    gc.disable()
+    try:
+        for _ in range(rounds):
+            for name, scene in scenes.items():
+                for _ in range(per_round):
+                    out[name].append(scene.step())
+    finally:
+        gc.enable()
+    return out
+
+
+def _result(name: str, level: str, watchers: int, samples: list[float], **extra: Any) -> dict[str, Any]:
+    return {"name": name, "diagnostics": level, "watchers": watchers, "p50_ms": round(statistics.median(samples), 5),
+            "p95_ms": round(_pct(samples, 0.95), 5), "samples": len(samples), **extra}
+
+
+def run(quick: bool) -> dict[str, Any]:
+    rounds, per_round = (10, 20) if quick else (40, 50)
+    results: list[dict[str, Any]] = []
+    ratios: dict[int, float] = {}
+    for w in WATCHERS:
+        got = _interleave({"off": Scene("off", w), "full": Scene("full", w)}, rounds, per_round)
+        for level in ("off", "full"):
+            results.append(_result("commit_to_notified", level, w, got[level]))
+        ratios[w] = _pct(got["full"], 0.95) / _pct(got["off"], 0.95)
+    got = _interleave({"all": Scene("off", 512), "only": Scene("off", 512, only_first=True)}, rounds, per_round)
+    results.append(_result("sharding_all_watchers", "off", 512, got["all"]))
+    results.append(_result("sharding_touched_module_watchers_only", "off", 512 // MODULES, got["only"]))
+    sharding = statistics.median(got["all"]) / statistics.median(got["only"])
+    for w in WATCHERS:
+        ext = _interleave({"off": ExternalScene("off", w), "full": ExternalScene("full", w)}, rounds, per_round)
+        for level in ("off", "full"):
+            results.append(_result("external_emit_to_notified", level, w, ext[level]))
+    checks = [
+        {"name": "diagnostics_overhead", "value": round(ratios[512], 4), "limit": 1.25, "ok": ratios[512] <= 1.25,
+         "detail": {f"ratio_p95_at_{w}": round(r, 4) for w, r in ratios.items()}},
+        {"name": "sharding", "value": round(sharding, 4), "limit": 1.25, "ok": sharding <= 1.25},
+    ]
+    return {"suite": "tick", "quick": quick, "python": sys.version.split()[0], "results": results, "checks": checks}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="fewer samples (a smoke run)")
+    parser.add_argument("--json", type=Path, help="write the report here")
+    args = parser.parse_args(argv)
+    report = run(args.quick)
+    for r in report["results"]:
+        print(f"{r['name']:40s} {r['diagnostics']:5s} W={r['watchers']:4d}  p50 {r['p50_ms']:.4f} ms  "
+              f"p95 {r['p95_ms']:.4f} ms")
+    for c in report["checks"]:
+        print(f"check {c['name']}: {c['value']} (limit {c['limit']}) {'ok' if c['ok'] else 'FAILED'}")
+    if args.json:
+        args.json.write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2))
+    return 0 if all(c["ok"] for c in report["checks"]) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,480 @@
+"""TickScheduler: turns commits into ticks, the runtime's consistency batches that publish snapshots to the store.
+
+A commit (or an external store emit) only enqueues work and asks for one tick; everything until the tick runs
+coalesces into it. A tick:
+
+1. drains: reads the external stores that signalled, applies the declarative links of the instances that committed,
+   and again, for at most `max_drain_rounds` (8) rounds; work still appearing after that is `cycle_detected`;
+2. accepts: every urgent (priority normal) instance up to `urgent_step_cap` (512) and non-urgent ones up to
+   `max_steps` (64); the rest is requeued before the commit and the tick reports `stable=false` (`budget_steps`, or
+   `cycle_detected` past the urgent cap). After a cycle the committed states are still published; the links left
+   to apply are the deferred work of the next tick;
+3. commits: `tick_seq + 1`, the accepted states are published, topic versions bumped, then the listeners of the
+   changed topics are called (low-priority topics `low_priority_delay_ms` later, never skipped).
+
+When ticks run, the rule:
+- an asyncio loop is running in this thread: the tick is a `loop.call_soon` callback (`startedAs: microtask`). A tick
+  caused by the previous tick's listeners chains (`microtaskChainDepth` + 1); past `microtask_chain_depth_limit` (32)
+  chained ticks, or after an unstable tick, the next one goes through `loop.call_later(0)`, i.e. a later loop
+  iteration after I/O was polled (`startedAs: macrotask`, `warn:microtask-starvation` for the former);
+- no loop is running (a plain script or test): the tick runs synchronously as soon as the outermost transaction
+  window (with the entries queued behind it) has ended, or at once for an external store emit made outside any
+  window, so `inst.dispatch(...)` returns with the new snapshot published (`startedAs: unknown`). Chained ticks run
+  in the same call, at most 32; a listener feedback loop beyond that is left queued until the next entry point or
+  `flush_now()` (with `warn:microtask-starvation`). Low-priority listeners are called at the end of the same tick.
+  Without a loop there are no timers either: a `coalesce_window_ms` write is not delayed;
+- inside `rt.batch()` no tick runs; the outermost batch's end runs one synchronously (`startedAs: batch`);
+- `rt.flush_now()` runs the pending tick(s) and low-priority notifications at once (it refuses inside a
+  transaction window and does nothing when called from a listener of a running tick).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .errors import DefinitionError, TickscopeError
+from .links import DeclarativeLinks
+from .store import PublishedModule, RuntimeStore, SelectorTopic, module_key, parse_topic_key
+from .tick_queue import JobQueue, PendingModule
+from .tick_trace import anchors, trigger_summary
+
+if TYPE_CHECKING:
+    from .fields.external_store import ExternalFieldBinding
+    from .instance import ModuleInstance
+    from .records import TxnRecord
+    from .runtime import Runtime
+
+__all__ = ["TickScheduler", "TickConfig", "SchedulingError"]
+
+
+class SchedulingError(TickscopeError):
+    """A tick was asked for where none can run (e.g. flush_now inside a transaction window)."""
+
+
+@dataclass(frozen=True, slots=True)
+class TickConfig:
+    """Budgets of the tick scheduler (the reference's defaults)."""
+
+    max_steps: int = 64
+    """Non-urgent (low-priority) instances accepted per tick."""
+    urgent_step_cap: int = 512
+    max_drain_rounds: int = 8
+    microtask_chain_depth_limit: int = 32
+    low_priority_delay_ms: float = 16.0
+
+    def __post_init__(self) -> None:
+        for name in ("max_steps", "urgent_step_cap", "max_drain_rounds", "microtask_chain_depth_limit"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise DefinitionError(f"TickConfig.{name} must be an integer >= 1, not {value!r}")
+        if not isinstance(self.low_priority_delay_ms, (int, float)) or self.low_priority_delay_ms < 0:
+            raise DefinitionError(f"TickConfig.low_priority_delay_ms must be >= 0, not {self.low_priority_delay_ms!r}")
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
+class TickScheduler:
+    """Schedules and runs the ticks of one runtime (created by the Runtime; reach it as `rt.scheduler`)."""
+
+    def __init__(self, runtime: Runtime, store: RuntimeStore, config: TickConfig | None = None) -> None:
+        self.rt = runtime
+        self.store = store
+        self.config = config or TickConfig()
+        self.queue = JobQueue()
+        self.links = DeclarativeLinks(runtime, self)
+        self._inputs: dict[ExternalFieldBinding, None] = {}
+        self._bindings: dict[str, list[ExternalFieldBinding]] = {}
+        self._batch_depth = 0
+        self._flushing = False
+        self._handle: asyncio.Handle | None = None
+        self._next: tuple[str, int, bool, str | None] = ("microtask", 0, False, None)
+        self._degraded = False
+        self._low: dict[str, None] = {}
+        self._low_handle: asyncio.Handle | None = None
+        self._timers = 0
+        self.disposed = False
+        store.on_listener_error = self._listener_error
+        store.on_selector_error = self._selector_error
+        runtime.add_commit_listener(self._on_commit)
+        runtime.add_settle_listener(self._on_settled)
+
+    # -- inputs -----------------------------------------------------------------------------------------------------
+
+    def _on_commit(self, inst: ModuleInstance, record: TxnRecord, state: Any) -> None:
+        if self.disposed:
+            return
+        self.queue.enqueue_commit(f"{inst.module_id}::{inst.instance_id}", inst, record, state)
+        if not self._flushing:
+            self._request()
+
+    def mark_input(self, binding: ExternalFieldBinding) -> None:
+        """An external store signalled: read it in the next tick (many signals, one read)."""
+        if self.disposed:
+            return
+        self._inputs[binding] = None
+        if not self._flushing:
+            self._request()
+
+    def note_timer(self) -> None:
+        """A coalescing window elapsed (counted as a `timer` trigger of the next tick)."""
+        self._timers += 1
+
+    def mark_topic_dirty(self, key: str, *, low_priority: bool = False) -> None:
+        """Bump a topic and notify its listeners in the next tick without a module commit (unparseable keys are
+        dropped then, with a diagnostic)."""
+        self.queue.mark_topic(key, low_priority)
+        if not self._flushing:
+            self._request()
+
+    def has_work(self) -> bool:
+        return bool(self.queue) or bool(self._inputs)
+
+    # -- scheduling -------------------------------------------------------------------------------------------------
+
+    def _request(self) -> None:
+        if self._batch_depth or self._flushing or self.disposed or self._handle is not None:
+            return
+        loop = _running_loop()
+        if loop is None:
+            if not self.rt.in_transaction:
+                self._run_sync("unknown")
+            return  # else the end of the outermost window runs it (_on_settled)
+        self._next = ("microtask", 0, False, None)
+        self._handle = loop.call_soon(self._run_scheduled)
+
+    def _on_settled(self) -> None:
+        if (self._batch_depth or self._flushing or self.disposed or self._handle is not None
+                or not self.has_work() or _running_loop() is not None):
+            return
+        self._run_sync("unknown")
+
+    def _run_sync(self, started_as: str) -> None:
+        depth = 0
+        while self.has_work() and not self.disposed:
+            if depth >= self.config.microtask_chain_depth_limit:
+                self._warn_starvation(depth)
+                return
+            self._tick(started_as, depth, False, None)
+            started_as = "unknown"
+            depth += 1
+
+    def _run_scheduled(self) -> None:
+        self._handle = None
+        if self.disposed or self._flushing or self._batch_depth or not self.has_work():
+            return
+        started_as, depth, forced, reason = self._next
+        stable, degrade = self._tick(started_as, depth, forced, reason)
+        if not self.has_work() or self._handle is not None or self.disposed:
+            return
+        loop = asyncio.get_running_loop()
+        if not stable:
+            self._next = ("macrotask", 0, False, "budget" if degrade == "budget_steps" else "cycle_detected")
+            self._handle = loop.call_later(0, self._run_scheduled)
+        elif depth + 1 >= self.config.microtask_chain_depth_limit:
+            self._warn_starvation(depth + 1)
+            self._next = ("macrotask", 0, True, "microtask_starvation")
+            self._handle = loop.call_later(0, self._run_scheduled)
+        else:
+            self._next = ("microtask", depth + 1, False, None)
+            self._handle = loop.call_soon(self._run_scheduled)
+
+    def _cancel(self) -> None:
+        if self._handle is not None:
+            self._handle.cancel()
+            self._handle = None
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        self._batch_depth += 1
+        try:
+            yield
+        finally:
+            self._batch_depth -= 1
+            if not self._batch_depth and self.has_work() and not self.disposed:
+                if self._flushing or self.rt.in_transaction:
+                    self._request()
+                else:
+                    self._cancel()
+                    self._run_sync("batch")
+
+    def flush_now(self) -> None:
+        if self.rt.in_transaction:
+            raise SchedulingError("flush_now() cannot run inside a transaction window; the tick runs after it commits")
+        if self._flushing or self.disposed:
+            return
+        self._cancel()
+        self._run_sync("unknown")
+        self._flush_low()
+
+    # -- the tick ---------------------------------------------------------------------------------------------------
+
+    def _tick(self, started_as: str, depth: int, forced: bool, reason: str | None) -> tuple[bool, str | None]:
+        rt = self.rt
+        sink = rt.sink
+        on = sink.on
+        store = self.store
+        queue = self.queue
+        tick_seq = store.tick_seq + 1
+        t0 = time.perf_counter()
+        schedule: dict[str, Any] | None = None
+        self._flushing = True
+        try:
+            if on:
+                schedule = {"startedAs": started_as, "microtaskChainDepth": depth}
+                if forced:
+                    schedule["forcedMacrotask"] = True
+                if reason:
+                    schedule["reason"] = reason
+                inputs = [(b.inst.module_id, b.inst.instance_id, b.path_text) for b in self._inputs] \
+                    if self._inputs else ()
+                self._emit({"tickSeq": tick_seq, "phase": "start", "timestampMs": sink.clock.now_ms(),
+                            "schedule": schedule,
+                            "triggerSummary": trigger_summary(queue.pending.values(), inputs, self._timers)})
+            self._timers = 0
+            cycle = self._drain()
+            accepted, deferred, degrade = self._accept(queue.drain(), cycle)
+            if deferred:
+                queue.requeue(deferred)
+            published = [PublishedModule(e.key, e.state, not e.urgent, None if e.paths is None else tuple(e.paths),
+                                         e.removed) for e in accepted]
+            urgent, low = store.commit_tick(tick_seq, published)
+            if queue.topics:
+                self._bump_marked_topics(urgent, low)
+            low_pending = self._low
+            if low_pending and urgent:
+                for key in urgent:
+                    low_pending.pop(key, None)  # told now: this covers the earlier low-priority change too
+            batches = store.listeners_of(urgent)
+            if low:
+                for key in low:
+                    low_pending[key] = None
+            store.notify(batches)
+            if self._low:
+                self._schedule_low()
+            stable = degrade is None
+            self._track_degrade(tick_seq, degrade)
+            if on:
+                self._report(tick_seq, t0, schedule, accepted, deferred, degrade)
+            return stable, degrade
+        finally:
+            self._flushing = False
+
+    def _drain(self) -> bool:
+        """Read signalled inputs and apply links until nothing new appears; True when work is left after the
+        last allowed round (cycle_detected)."""
+        queue = self.queue
+        for _ in range(self.config.max_drain_rounds):
+            if self._inputs:
+                inputs = list(self._inputs)
+                self._inputs.clear()
+                for binding in inputs:
+                    binding.pull()
+            fresh = queue.take_fresh()
+            if fresh:
+                for key, item in fresh.items():
+                    if item.urgent and key in self._bindings:
+                        for binding in self._bindings[key]:
+                            binding.flush_window()  # an urgent write carries a pending coalesced value along
+                self.links.apply(fresh)
+            if not self._inputs and not queue.fresh:
+                return False
+        if not self._inputs and not self.links.has_work_for(queue.fresh):
+            queue.fresh.clear()  # the last commits lead nowhere: nothing is pending after all
+            return False
+        return True
+
+    def _accept(self, pending: dict[str, PendingModule],
+                cycle: bool) -> tuple[list[PendingModule], list[PendingModule], str | None]:
+        cfg = self.config
+        deferred: list[PendingModule] = []
+        degrade: str | None = None
+        if cycle:
+            # What committed is published (holding it back could starve one side of a cycle for good); the links
+            # still to apply to the last commits are the deferred work, picked up by the next tick.
+            degrade = "cycle_detected"
+        entries = list(pending.values())
+        urgent = [e for e in entries if e.urgent]
+        lazy = [e for e in entries if not e.urgent]
+        if len(urgent) > cfg.urgent_step_cap:
+            deferred += urgent[cfg.urgent_step_cap:] + lazy
+            return urgent[: cfg.urgent_step_cap], deferred, "cycle_detected"
+        if len(lazy) > cfg.max_steps:
+            deferred += lazy[cfg.max_steps:]
+            degrade = degrade or "budget_steps"
+            lazy = lazy[: cfg.max_steps]
+        return urgent + lazy, deferred, degrade
+
+    def _bump_marked_topics(self, urgent: list[str], low: list[str]) -> None:
+        for key, is_low in self.queue.take_topics().items():
+            parsed = parse_topic_key(key)
+            if parsed is None:
+                self.rt.sink.diagnostic(
+                    module_id="runtime", instance_id=self.rt.label, code="runtime_store::topic_key_unparseable",
+                    severity="warning", message=f"dirty topic {key!r} is not a topic key; it was dropped",
+                )
+                continue
+            if self.store.bump_topic(key):
+                (low if is_low else urgent).append(key)
+
+    # -- low-priority notifications ---------------------------------------------------------------------------------
+
+    def _schedule_low(self) -> None:
+        loop = _running_loop()
+        if loop is None:
+            self._flush_low()
+        elif self._low_handle is None:
+            self._low_handle = loop.call_later(self.config.low_priority_delay_ms / 1000.0, self._flush_low)
+
+    def _flush_low(self) -> None:
+        if self._low_handle is not None:
+            self._low_handle.cancel()
+            self._low_handle = None
+        if not self._low:
+            return
+        keys = list(self._low)
+        self._low.clear()
+        self.store.notify(self.store.listeners_of(keys))
+
+    # -- instances and external stores ------------------------------------------------------------------------------
+
+    def on_mount(self, inst: ModuleInstance) -> None:
+        """Wire the instance's external-store fields (called by Runtime.mount inside a batch)."""
+        from .fields.external_store import bindings_for
+
+        bindings = bindings_for(self, inst)
+        if bindings:
+            self._bindings[module_key(inst.module_id, inst.instance_id)] = bindings
+        for binding in bindings:
+            binding.start()
+
+    def on_unmount(self, inst: ModuleInstance) -> None:
+        key = module_key(inst.module_id, inst.instance_id)
+        for binding in self._bindings.pop(key, ()):
+            binding.dispose()
+            self._inputs.pop(binding, None)
+        self.links.forget(inst)
+        if self.disposed:
+            return
+        self.queue.enqueue_removal(key, inst)
+        self._request()
+
+    def bindings(self) -> list[ExternalFieldBinding]:
+        """Every wired external-store field of the runtime."""
+        return [b for group in self._bindings.values() for b in group]
+
+    def dispose(self) -> None:
+        self.disposed = True
+        self._cancel()
+        if self._low_handle is not None:
+            self._low_handle.cancel()
+            self._low_handle = None
+        for group in self._bindings.values():
+            for binding in group:
+                binding.dispose()
+        self._bindings.clear()
+        self._inputs.clear()
+
+    # -- diagnostics ------------------------------------------------------------------------------------------------
+
+    def _emit(self, meta: dict[str, Any]) -> None:
+        self.rt.sink.emit(module_id="runtime", instance_id=self.rt.label, kind="devtools", label="trace:tick",
+                          meta=meta, budget=None)
+
+    def _report(self, tick_seq: int, t0: float, schedule: dict[str, Any] | None, accepted: list[PendingModule],
+                deferred: list[PendingModule], degrade: str | None) -> None:
+        sink = self.rt.sink
+        pending_inputs = len(self._inputs)
+        if self._bindings:
+            pending_inputs += sum(1 for group in self._bindings.values() for b in group if b.window_pending)
+        backlog: dict[str, Any] = {"pendingExternalInputs": pending_inputs,
+                                   "pendingDeferredWork": len(deferred) + len(self.queue.fresh)}
+        if deferred:
+            backlog["deferredPrimary"] = _deferred_primary(deferred)
+        txn_count = 0
+        for entry in accepted:
+            txn_count += len(entry.records)
+        meta: dict[str, Any] = {
+            "tickSeq": tick_seq,
+            "phase": "settled",
+            "timestampMs": sink.clock.now_ms(),
+            "schedule": schedule,
+            "budget": {"maxSteps": self.config.max_steps, "elapsedMs": (time.perf_counter() - t0) * 1000.0,
+                       "steps": len(accepted), "txnCount": txn_count},
+            "backlog": backlog,
+            "result": {"stable": True} if degrade is None else {"stable": False, "degradeReason": degrade},
+        }
+        found = anchors(accepted, sink.full)
+        if found is not None:
+            meta["anchors"] = found
+        if degrade is not None:
+            self._emit({**meta, "phase": "budgetExceeded"})
+            inverted = next((e for e in deferred if not e.urgent and self.store.has_listeners(e.key)), None)
+            if inverted is not None:
+                sink.diagnostic(
+                    module_id=inverted.inst.module_id, instance_id=inverted.inst.instance_id,
+                    code="warn:priority-inversion", severity="warning",
+                    message=f"tick {tick_seq} deferred non-urgent work of {inverted.key}, which has subscribers",
+                    extra={"tickSeq": tick_seq, "reason": "deferredBacklog"},
+                )
+        self._emit(meta)
+
+    def _track_degrade(self, tick_seq: int, degrade: str | None) -> None:
+        # Tracked whatever the diagnostics level, so switching diagnostics on mid-window stays coherent.
+        sink = self.rt.sink
+        if degrade is not None and not self._degraded:
+            self._degraded = True
+            sink.diagnostic(module_id="runtime", instance_id=self.rt.label, code="scheduling::degrade",
+                            severity="warning", extra={"tickSeq": tick_seq, "degradeReason": degrade},
+                            message=f"tick {tick_seq} was not stable ({degrade}); deferred work follows in later ticks")
+        elif degrade is None and self._degraded:
+            self._degraded = False
+            sink.diagnostic(module_id="runtime", instance_id=self.rt.label, code="scheduling::recover",
+                            severity="info", extra={"tickSeq": tick_seq},
+                            message=f"tick {tick_seq} is stable again")
+
+    def _warn_starvation(self, depth: int) -> None:
+        if self.rt.sink.on:
+            self.rt.sink.diagnostic(
+                module_id="runtime", instance_id=self.rt.label, code="warn:microtask-starvation", severity="warning",
+                message=f"{depth} ticks chained (listeners keep committing); the next tick waits for a later turn",
+                extra={"tickSeq": self.store.tick_seq, "microtaskChainDepth": depth},
+            )
+
+    def _listener_error(self, key: str, listener: Any, exc: Exception) -> None:
+        parsed = parse_topic_key(key)
+        self.rt.sink.diagnostic(
+            module_id=parsed.module_id if parsed else "runtime",
+            instance_id=parsed.instance_id if parsed else self.rt.label,
+            code="runtime_store::listener_threw", severity="error",
+            message=f"listener {listener!r} of topic {key!r} raised {type(exc).__name__}: {exc}",
+            error=exc, extra={"tickSeq": self.store.tick_seq, "topic": key},
+        )
+
+    def _selector_error(self, topic: SelectorTopic, exc: Exception) -> None:
+        parsed = parse_topic_key(topic.key)
+        assert parsed is not None
+        self.rt.sink.diagnostic(
+            module_id=parsed.module_id, instance_id=parsed.instance_id, code="read_query::eval_error",
+            severity="error", message=f"selector of topic {topic.key!r} raised {type(exc).__name__}: {exc}; "
+            "it keeps its last value", error=exc, extra={"topic": topic.key},
+        )
+
+
+def _deferred_primary(deferred: list[PendingModule]) -> dict[str, Any]:
+    external = next((e for e in deferred if e.records and e.records[-1].origin.kind == "field-external-store"), None)
+    entry = external or deferred[0]
+    out: dict[str, Any] = {"kind": "externalStore" if external else "unknown", "moduleId": entry.inst.module_id,
+                           "instanceId": entry.inst.instance_id}
+    if external is not None and entry.records[-1].origin.name:
+        out["fieldPath"] = entry.records[-1].origin.name
+    return out

@@ -1,0 +1,366 @@
+"""RuntimeStore: the one published view of a runtime's module states, versioned per topic, with topic facades.
+
+    facade = rt.store.topic("form::form#1")            # module topic `moduleId::instanceId`
+    facade.get_snapshot()                               # the state published by the latest tick
+    unsubscribe = facade.subscribe(on_change)           # on_change() once per tick that changed the topic
+    name = rt.store.select(inst, lambda s: s["name"], reads=["name"])   # selector topic `...::rq:<selectorId>`
+
+What a reader sees only changes when a tick commits (`tick_seq` + 1): a commit of an instance is published by the
+next tick, all accepted instances at once, so two reads made while `tick_seq` is unchanged always agree. A topic's
+snapshot changes only together with its version. Listeners are called with no arguments (read `get_snapshot()`),
+once per tick that changed their topic; the listener lists of all changed topics are copied before the first one
+runs, so subscribing or unsubscribing inside a listener applies from the next tick; a listener that raises is
+reported (`runtime_store::listener_threw`) and the others still run.
+
+A selector topic runs its selector only in ticks whose commits touched one of its declared reads (a selector
+without declared reads runs on every commit of its module), and bumps its version only when the value changed
+(by its `equals`). A selector topic without subscribers is not evaluated by ticks; reading it re-evaluates it
+against the published state, which is the same at a given tick_seq.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .errors import DefinitionError, TickscopeError
+from .paths import FieldPath
+from .read_query import ReadQuery, as_read_query
+
+if TYPE_CHECKING:
+    from .instance import ModuleInstance
+    from .runtime import Runtime
+
+__all__ = ["RuntimeStore", "TopicStore", "SelectorTopic", "TopicKey", "TopicKeyError", "parse_topic_key",
+           "module_key", "Listener", "PublishedModule"]
+
+Listener = Callable[[], None]
+_SELECTOR_PREFIX = "rq:"
+
+
+class TopicKeyError(TickscopeError, KeyError):
+    """A topic key does not parse, or names a selector topic that was never created."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+@dataclass(frozen=True, slots=True)
+class TopicKey:
+    module_id: str
+    instance_id: str
+    selector_id: str | None = None
+
+    @property
+    def module_key(self) -> str:
+        return f"{self.module_id}::{self.instance_id}"
+
+    def __str__(self) -> str:
+        mk = self.module_key
+        return mk if self.selector_id is None else f"{mk}::{_SELECTOR_PREFIX}{self.selector_id}"
+
+
+def module_key(module_id: str, instance_id: str) -> str:
+    return f"{module_id}::{instance_id}"
+
+
+def parse_topic_key(key: Any) -> TopicKey | None:
+    """`moduleId::instanceId` or `moduleId::instanceId::rq:selectorId`; None when the key is neither."""
+    if not isinstance(key, str):
+        return None
+    parts = key.split("::")
+    if len(parts) == 2 and all(parts):
+        return TopicKey(parts[0], parts[1])
+    if len(parts) == 3 and parts[0] and parts[1] and parts[2].startswith(_SELECTOR_PREFIX):
+        sid = parts[2][len(_SELECTOR_PREFIX):]
+        if sid:
+            return TopicKey(parts[0], parts[1], sid)
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class PublishedModule:
+    """One module instance accepted by a tick: its latest committed state and what its commits touched."""
+
+    key: str
+    state: Any
+    low_priority: bool
+    """Every commit carried for it had priority low: its listeners may be told a little later."""
+    paths: tuple[FieldPath, ...] | None
+    """The dirty root paths of those commits; None when some commit dirtied everything."""
+    removed: bool = False
+
+
+class TopicStore:
+    """The ExternalStore facade of one topic: `get_snapshot()`, `subscribe(listener) -> unsubscribe`."""
+
+    __slots__ = ("key", "_store", "_module_key", "__weakref__")
+
+    def __init__(self, store: RuntimeStore, key: str, mkey: str) -> None:
+        self.key = key
+        self._store = store
+        self._module_key = mkey
+
+    def __repr__(self) -> str:
+        return f"<TopicStore {self.key} v{self.version}>"
+
+    def get_snapshot(self) -> Any:
+        """The module state published by the latest tick (None before the instance mounts or after it unmounts)."""
+        return self._store._states.get(self._module_key)
+
+    def subscribe(self, listener: Listener) -> Callable[[], None]:
+        """Call `listener()` after every tick that changed this topic; returns the unsubscribe function."""
+        return self._store._subscribe(self, listener)
+
+    @property
+    def version(self) -> int:
+        """Bumped by each tick that changed this topic's snapshot."""
+        return self._store._versions.get(self.key, 0)
+
+    @property
+    def tick_seq(self) -> int:
+        return self._store.tick_seq
+
+    def _attach(self) -> None:
+        pass
+
+    def _detach(self) -> None:
+        pass
+
+
+class SelectorTopic(TopicStore):
+    """A topic whose snapshot is a selector's value over one module's published state."""
+
+    __slots__ = ("query", "_value", "_evaluated_at")
+
+    def __init__(self, store: RuntimeStore, key: str, mkey: str, query: ReadQuery) -> None:
+        super().__init__(store, key, mkey)
+        self.query = query
+        self._value: Any = None
+        self._evaluated_at = -1
+        """The module topic version the value was computed (or confirmed untouched) at."""
+
+    def get_snapshot(self) -> Any:
+        store = self._store
+        if self._evaluated_at != store._versions.get(self._module_key, 0):
+            store._evaluate(self, None)
+        return self._value
+
+    def _attach(self) -> None:
+        self.get_snapshot()  # catch up with the published state before ticks take over
+        self._store._attached.setdefault(self._module_key, {})[self.key] = self
+
+    def _detach(self) -> None:
+        attached = self._store._attached.get(self._module_key)
+        if attached is not None:
+            attached.pop(self.key, None)
+            if not attached:
+                del self._store._attached[self._module_key]
+
+
+class RuntimeStore:
+    """tickSeq, published module states, topic versions and listeners of one runtime."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.tick_seq = 0
+        self._states: dict[str, Any] = {}
+        self._versions: dict[str, int] = {}
+        self._listeners: dict[str, list[Listener]] = {}
+        self._facades: weakref.WeakValueDictionary[str, TopicStore] = weakref.WeakValueDictionary()
+        self._attached: dict[str, dict[str, SelectorTopic]] = {}
+        """Selector topics with listeners, by module key: the ones ticks evaluate (held strongly)."""
+        self._anon = 0
+        self.on_listener_error: Callable[[str, Listener, Exception], None] | None = None
+        self.on_selector_error: Callable[[SelectorTopic, Exception], None] | None = None
+
+    # -- facades ----------------------------------------------------------------------------------------------------
+
+    def topic(self, key: str | ModuleInstance) -> TopicStore:
+        """The facade of a topic key (or of a module instance's topic); the same object for the same key."""
+        if not isinstance(key, str):
+            key = module_key(key.module_id, key.instance_id)
+        facade = self._facades.get(key)
+        if facade is not None:
+            return facade
+        parsed = parse_topic_key(key)
+        if parsed is None:
+            raise TopicKeyError(f"topic key {key!r} is neither 'moduleId::instanceId' nor "
+                                "'moduleId::instanceId::rq:selectorId'")
+        if parsed.selector_id is not None:
+            raise TopicKeyError(f"no selector topic {key!r}: create it with "
+                                "store.select(instance, selector, reads=...)")
+        facade = TopicStore(self, key, key)
+        self._facades[key] = facade
+        return facade
+
+    def select(
+        self,
+        source: str | ModuleInstance,
+        read: ReadQuery | Callable[[Any], Any],
+        reads: Sequence[str | Sequence[str]] | None = None,
+        *,
+        selector_id: str | None = None,
+    ) -> SelectorTopic:
+        """The selector topic of `read` over a module instance (or a `moduleId::instanceId` key).
+
+        The same selector id over the same instance gives the same facade; a selector without a stable id (a closure,
+        see runtime.read_query) gets a fresh topic each call, so keep the facade you get.
+        """
+        query = as_read_query(read, reads, selector_id)
+        mkey = source if isinstance(source, str) else module_key(source.module_id, source.instance_id)
+        parsed = parse_topic_key(mkey)
+        if parsed is None or parsed.selector_id is not None:
+            raise TopicKeyError(f"{mkey!r} is not a module topic key 'moduleId::instanceId'")
+        sid = query.selector_id
+        if sid is None:
+            self._anon += 1
+            sid = f"anon{self._anon}"
+        key = f"{mkey}::{_SELECTOR_PREFIX}{sid}"
+        existing = self._facades.get(key)
+        if isinstance(existing, SelectorTopic):
+            return existing
+        if existing is not None:
+            raise DefinitionError(f"topic {key!r} exists and is not a selector topic")
+        facade = SelectorTopic(self, key, mkey, query)
+        self._facades[key] = facade
+        self._versions.setdefault(key, 0)
+        return facade
+
+    # -- reading ----------------------------------------------------------------------------------------------------
+
+    def version(self, key: str) -> int:
+        return self._versions.get(key, 0)
+
+    def module_keys(self) -> list[str]:
+        """Keys of the module topics with a published state."""
+        return list(self._states)
+
+    def has_listeners(self, key: str) -> bool:
+        if self._listeners.get(key):
+            return True
+        return bool(self._attached.get(key))
+
+    # -- registration (called by the runtime) -----------------------------------------------------------------------
+
+    def register_instance(self, inst: ModuleInstance) -> None:
+        """Publish a freshly mounted instance's state (its first topic version is 0)."""
+        mkey = module_key(inst.module_id, inst.instance_id)
+        self._states[mkey] = inst.state
+        self._versions.setdefault(mkey, 0)
+
+    # -- subscriptions ----------------------------------------------------------------------------------------------
+
+    def _subscribe(self, facade: TopicStore, listener: Listener) -> Callable[[], None]:
+        if not callable(listener):
+            raise TypeError(f"listener {listener!r} of topic {facade.key!r} is not callable")
+        listeners = self._listeners.setdefault(facade.key, [])
+        if not listeners:
+            facade._attach()
+        listeners.append(listener)
+        done = False
+
+        def unsubscribe() -> None:
+            nonlocal done
+            if done:
+                return
+            done = True
+            current = self._listeners.get(facade.key)
+            if current is None:
+                return
+            try:
+                current.remove(listener)
+            except ValueError:
+                return
+            if not current:
+                del self._listeners[facade.key]
+                facade._detach()
+
+        return unsubscribe
+
+    # -- ticks (called by the scheduler) ----------------------------------------------------------------------------
+
+    def _evaluate(self, topic: SelectorTopic, paths: tuple[FieldPath, ...] | None | bool) -> bool:
+        """Bring a selector topic up to the published state; True when its version was bumped.
+
+        `paths` are the paths the tick's commits touched (None: everything); False means unknown (a lazy read), and
+        the selector is then run whatever it reads.
+        """
+        mkey = topic._module_key
+        mversion = self._versions.get(mkey, 0)
+        if paths is not False and paths is not None and not topic.query.touches(paths):
+            topic._evaluated_at = mversion
+            return False
+        state = self._states.get(mkey)
+        first = topic._evaluated_at < 0
+        topic._evaluated_at = mversion
+        if state is None:
+            new = None
+        else:
+            try:
+                new = topic.query.select(state)
+            except Exception as exc:  # a failing selector keeps its last value; the rest of the tick goes on
+                if self.on_selector_error is not None:
+                    self.on_selector_error(topic, exc)
+                return False
+        if not first and topic.query.equals(topic._value, new):
+            return False
+        topic._value = new
+        if not first:
+            self._versions[topic.key] = self._versions.get(topic.key, 0) + 1
+        return not first
+
+    def commit_tick(self, tick_seq: int, accepted: Sequence[PublishedModule]) -> tuple[list[str], list[str]]:
+        """Publish the accepted module states at `tick_seq`; returns the changed topics (urgent, low priority)."""
+        self.tick_seq = tick_seq
+        urgent: list[str] = []
+        low: list[str] = []
+        states = self._states
+        versions = self._versions
+        for mod in accepted:
+            key = mod.key
+            if mod.removed:
+                states.pop(key, None)
+            else:
+                states[key] = mod.state
+            versions[key] = versions.get(key, 0) + 1
+            out = low if mod.low_priority else urgent
+            if key in self._listeners:
+                out.append(key)
+            attached = self._attached.get(key)
+            if attached:
+                paths = None if mod.removed else mod.paths
+                for topic in tuple(attached.values()):
+                    if self._evaluate(topic, paths):
+                        out.append(topic.key)
+        return urgent, low
+
+    def bump_topic(self, key: str) -> bool:
+        """Force a topic's version up (a dirty topic without a module commit); False when nobody listens."""
+        self._versions[key] = self._versions.get(key, 0) + 1
+        return key in self._listeners
+
+    def listeners_of(self, topics: Sequence[str]) -> list[tuple[str, tuple[Listener, ...]]]:
+        """The current listeners of each topic, copied (the snapshot a notification round works from)."""
+        get = self._listeners.get
+        out = []
+        for key in topics:
+            ls = get(key)
+            if ls:
+                out.append((key, tuple(ls)))
+        return out
+
+    def notify(self, batches: Sequence[tuple[str, tuple[Listener, ...]]]) -> int:
+        """Call each listener of each snapshotted topic once; returns how many were called."""
+        called = 0
+        for key, listeners in batches:
+            for listener in listeners:
+                called += 1
+                try:
+                    listener()
+                except Exception as exc:  # one listener must not keep the others from hearing about the tick
+                    if self.on_listener_error is not None:
+                        self.on_listener_error(key, listener, exc)
+        return called

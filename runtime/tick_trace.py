@@ -1,0 +1,94 @@
+"""The meta of `trace:tick` events (kind `devtools`), shaped as the reference's diagnostics contract §1.
+
+Built only when diagnostics are on. `anchors` names the first commit the tick carried, and `anchors.commits` the
+anchors of the carried commits (at most 4 at light levels, MAX_ANCHORS at full; `commitsTruncated` counts the rest).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from .records import TxnRecord
+
+if TYPE_CHECKING:
+    from .tick_queue import PendingModule
+
+__all__ = ["trigger_kind", "trigger_summary", "commit_anchor", "anchors", "MAX_ANCHORS"]
+
+MAX_ANCHORS = 16
+
+_KIND_BY_ORIGIN = {
+    "field-external-store": "externalStore",
+    "action": "dispatch",
+    "batch": "dispatch",
+    "link": "dispatch",
+}
+
+
+def trigger_kind(record: TxnRecord) -> str:
+    return _KIND_BY_ORIGIN.get(record.origin.kind, "unknown")
+
+
+def _primary(record: TxnRecord) -> dict[str, Any]:
+    kind = trigger_kind(record)
+    out: dict[str, Any] = {"kind": kind, "moduleId": record.module_id, "instanceId": record.instance_id}
+    if kind == "externalStore" and record.origin.name:
+        out["fieldPath"] = record.origin.name
+    elif kind == "dispatch" and record.origin.name:
+        out["actionTag"] = record.origin.name
+    return out
+
+
+def trigger_summary(pending: Iterable[PendingModule], inputs: Sequence[tuple[str, str, str]],
+                    timers: int = 0) -> dict[str, Any]:
+    """Counts of what brought this tick about: queued commits by origin, external inputs waiting to be read
+    (`inputs` as (moduleId, instanceId, fieldPath)), and coalescing windows that elapsed (`timers`)."""
+    counts: dict[str, int] = {}
+    primary: dict[str, Any] | None = None
+    for entry in pending:
+        for record in entry.records:
+            kind = trigger_kind(record)
+            counts[kind] = counts.get(kind, 0) + 1
+            if primary is None:
+                primary = _primary(record)
+    for module_id, instance_id, field_path in inputs:
+        counts["externalStore"] = counts.get("externalStore", 0) + 1
+        if primary is None:
+            primary = {"kind": "externalStore", "moduleId": module_id, "instanceId": instance_id,
+                       "fieldPath": field_path}
+    if timers:
+        counts["timer"] = counts.get("timer", 0) + timers
+    out: dict[str, Any] = {
+        "total": sum(counts.values()),
+        "kinds": [{"kind": k, "count": n} for k, n in sorted(counts.items())],
+    }
+    if primary is not None:
+        out["primary"] = primary
+    return out
+
+
+def commit_anchor(record: TxnRecord) -> dict[str, Any]:
+    return {
+        "moduleId": record.module_id,
+        "instanceId": record.instance_id,
+        "txnSeq": record.txn_seq,
+        "txnId": record.txn_id,
+        "opSeq": record.patch_count,
+    }
+
+
+def anchors(accepted: Sequence[PendingModule], full: bool) -> dict[str, Any] | None:
+    """The first commit the tick carries as the anchor, and the carried commits under `commits` (bounded)."""
+    if len(accepted) == 1 and len(accepted[0].records) == 1:  # the common tick: one commit
+        only = commit_anchor(accepted[0].records[0])
+        return {**only, "commits": [only]}
+    records = [r for entry in accepted for r in entry.records]
+    if not records:
+        return None
+    limit = MAX_ANCHORS if full else 4
+    out = commit_anchor(records[0])
+    out["commits"] = [commit_anchor(r) for r in records[:limit]]
+    if len(records) > limit:
+        out["commitsTruncated"] = len(records) - limit
+    return out
