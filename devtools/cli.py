@@ -15,7 +15,14 @@ from collections.abc import Sequence
 __all__ = ["main", "COMMANDS"]
 
 # name -> (module under devtools.commands, one-line help)
-COMMANDS: dict[str, tuple[str, str]] = {}
+COMMANDS: dict[str, tuple[str, str]] = {
+    "open": ("open", "open a recorded trace in the devtools and replay it"),
+    "record": ("record", "record the demo runtime headless to a trace file"),
+    "check": ("check", "validate a trace or evidence package (exit 1 with line-numbered problems)"),
+    "info": ("info", "summarise a trace: kinds, instances, time span, ticks, transactions, runs, operations"),
+    "export": ("export", "export a trace to Chrome Trace JSON, Perfetto protobuf or an EvidencePackage"),
+    "import": ("import_evidence", "turn an EvidencePackage into a trace file"),
+}
 
 
 def _parser() -> argparse.ArgumentParser:

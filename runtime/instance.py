@@ -213,9 +213,7 @@ class ModuleInstance:
             sink.emit(kind="trait:converge", label="trace:trait:converge",
                       meta=converge_meta(record.converge, record, sink.level), budget=None, **common)
         meta, downgrade = state_update_meta(record, state, sink.level)
-        event = sink.emit(kind="state", label="state:update", meta=meta, budget=None, **common)
-        if event is not None and downgrade:
-            event["downgrade"] = {"reason": downgrade}
+        sink.emit(kind="state", label="state:update", meta=meta, budget=None, downgrade=downgrade, **common)
 
     # -- support for the window -------------------------------------------------------------------------------------
 

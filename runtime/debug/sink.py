@@ -83,8 +83,13 @@ class DebugSink:
         error: dict[str, Any] | None = None,
         timestamp: float | None = None,
         budget: Budget | None = DEFAULT_BUDGET,
+        downgrade: str | None = None,
     ) -> dict[str, Any] | None:
-        """Record one event; `meta` is projected within `budget` unless budget is None (already bounded)."""
+        """Record one event; `meta` is projected within `budget` unless budget is None (already bounded).
+
+        `downgrade` names what the caller already cut from an already bounded meta; it is set before the event
+        reaches the hub, so taps (trace writers) see it too.
+        """
         if not self.on:
             return None
         seq = self._seq.get(instance_id, 0) + 1
@@ -107,6 +112,8 @@ class DebugSink:
         if meta is not None:
             if budget is None:
                 event["meta"] = meta
+                if downgrade:
+                    event["downgrade"] = {"reason": downgrade}
             else:
                 projected = project(meta, budget)
                 event["meta"] = projected.value

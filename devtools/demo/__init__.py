@@ -1,0 +1,5 @@
+"""The embedded demo application: its runtime part is Qt-free (used by `tickscope record --demo` and the GUI)."""
+
+from .app import PARTS, DemoApp, DemoPart, build_demo, register_part, run_demo, sensor_sample
+
+__all__ = ["PARTS", "DemoApp", "DemoPart", "build_demo", "register_part", "run_demo", "sensor_sample"]

@@ -1,0 +1,144 @@
+"""The demo's modules: a form with derived fields, checks and a list; a sensor; a todo list. Plain runtime code."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from runtime import Module, Rule, check, computed
+
+__all__ = ["form_module", "sensor_module", "todo_module", "SENSOR_HISTORY"]
+
+SENSOR_HISTORY = 120
+"""Readings the sensor keeps (two seconds at 60 Hz)."""
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+
+
+def _email_format(value: str) -> str | None:
+    return None if not value or _EMAIL.match(value) else "not an email address"
+
+
+def form_module() -> Module:
+    """An order form: a customer, line items, derived totals, and checks that follow the fields they read."""
+    form = Module(
+        "form",
+        initial={
+            "customer": {"first": "", "last": "", "email": "", "age": 30},
+            "items": [{"name": "tea", "qty": 1, "price": 4.5}],
+            "discount": 0.0,
+            "full_name": "",
+            "subtotal": 0.0,
+            "total": 0.0,
+            "item_count": 0,
+        },
+        fields=[
+            computed("full_name", deps=["customer.first", "customer.last"],
+                     derive=lambda first, last: f"{first} {last}".strip()),
+            computed("subtotal", deps=["items.qty", "items.price"],
+                     derive=lambda qtys, prices: round(sum(q * p for q, p in zip(qtys, prices)), 2)),
+            computed("item_count", deps=["items.qty"], derive=lambda qtys: sum(qtys)),
+            computed("total", deps=["subtotal", "discount"],
+                     derive=lambda subtotal, discount: round(subtotal * (1 - discount), 2)),
+            check("customer.email", {
+                "required": lambda v: None if v else "required",
+                "format": _email_format,
+            }),
+            check("customer.age", {"range": lambda v: None if 18 <= v <= 120 else "must be between 18 and 120"}),
+            check("items", {"not_empty": Rule(lambda n: None if n else "add at least one item", deps=("item_count",))}),
+        ],
+    )
+
+    @form.reducer("set_customer")
+    def set_customer(draft: Any, payload: dict[str, Any]) -> None:
+        draft["customer"][payload["field"]] = payload["value"]
+
+    @form.reducer("add_item")
+    def add_item(draft: Any, item: dict[str, Any]) -> None:
+        draft["items"].append(dict(item))
+
+    @form.reducer("set_qty")
+    def set_qty(draft: Any, payload: dict[str, Any]) -> None:
+        draft["items"][payload["index"]]["qty"] = payload["qty"]
+
+    @form.reducer("remove_item")
+    def remove_item(draft: Any, index: int) -> None:
+        del draft["items"][index]
+
+    @form.reducer("set_discount")
+    def set_discount(draft: Any, discount: float) -> None:
+        draft["discount"] = discount
+
+    return form
+
+
+def sensor_module() -> Module:
+    """A sensor's latest reading, a short history, statistics over it and an alarm check."""
+    sensor = Module(
+        "sensor",
+        initial={"value": 0.0, "history": [], "samples": 0, "threshold": 0.9, "stats": {"min": 0.0, "max": 0.0,
+                                                                                      "avg": 0.0}},
+        fields=[
+            computed("stats.min", deps=["history"], derive=lambda h: min(h) if h else 0.0),
+            computed("stats.max", deps=["history"], derive=lambda h: max(h) if h else 0.0),
+            computed("stats.avg", deps=["history"], derive=lambda h: round(sum(h) / len(h), 4) if h else 0.0),
+            check("value", {"alarm": Rule(lambda v, limit: f"reading {v:.2f} above {limit}" if v > limit else None,
+                                          deps=("value", "threshold"))}),
+        ],
+    )
+
+    @sensor.reducer("reading")
+    def reading(draft: Any, value: float) -> None:
+        draft["value"] = value
+        history = draft["history"]
+        history.append(value)
+        if len(history) > SENSOR_HISTORY:
+            del history[0]
+        draft["samples"] += 1
+
+    @sensor.reducer("set_threshold")
+    def set_threshold(draft: Any, limit: float) -> None:
+        draft["threshold"] = limit
+
+    return sensor
+
+
+def todo_module() -> Module:
+    """A todo list with a draft title, a remaining count and a check on the draft."""
+    todos = Module(
+        "todos",
+        initial={"items": [], "draft": "", "next_id": 1, "remaining": 0, "done_count": 0},
+        fields=[
+            computed("remaining", deps=["items.done"], derive=lambda done: sum(1 for d in done if not d)),
+            computed("done_count", deps=["items.done"], derive=lambda done: sum(1 for d in done if d)),
+            check("draft", {"length": lambda v: "at most 60 characters" if len(v) > 60 else None}),
+        ],
+        paths=["items.id", "items.title"],
+    )
+
+    @todos.reducer("set_draft")
+    def set_draft(draft: Any, text: str) -> None:
+        draft["draft"] = text
+
+    @todos.reducer("add")
+    def add(draft: Any, _: Any = None) -> None:
+        title = draft["draft"].strip()
+        if title:
+            draft["items"].append({"id": draft["next_id"], "title": title, "done": False})
+            draft["next_id"] += 1
+            draft["draft"] = ""
+
+    @todos.reducer("toggle")
+    def toggle(draft: Any, todo_id: int) -> None:
+        for item in draft["items"]:
+            if item["id"] == todo_id:
+                item["done"] = not item["done"]
+
+    @todos.reducer("remove")
+    def remove(draft: Any, todo_id: int) -> None:
+        items = draft["items"]
+        for i, item in enumerate(items):
+            if item["id"] == todo_id:
+                del items[i]
+                return
+
+    return todos

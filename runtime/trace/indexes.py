@@ -1,0 +1,294 @@
+"""Indexes over an EventStore's columns, built on first use and caught up incrementally after appends.
+
+Each index remembers how many rows it has seen and reads only the new ones on the next query, so a live store
+pays per query for what arrived since, and a loaded store pays once (`build()` does all of them up front, e.g. in
+the loader's worker thread, so a GUI thread never waits).
+
+- rows_of_instance(instance_id), rows_of_txn(instance_id, txn_seq), rows_of_link(link_id),
+  rows_of_command(command_id): arrays of rows, in order (empty when unknown).
+- state_rows(): the rows of `state/state:update` events, one per committed transaction.
+- ticks() -> list[TickSpan]; rows_of_tick(tick_seq) -> range; tick_of(row) -> tick seq or None. Every event belongs
+  to the first tick that ends (a `trace:tick` with phase settled or budgetExceeded) at or after it: the tick that
+  published it. Rows after the last ended tick belong to no tick yet.
+- txns_touching(path, instance_id=None) -> TouchResult: the state:update rows whose dirty roots overlap `path`
+  (the path itself, one of its prefixes, or one of its extensions), mapping root ids through the field path table
+  of the static IR whose digest the row names. Rows that dirtied everything match any path (listed apart too);
+  rows whose digest has no static IR in the store cannot be mapped and are counted, not guessed.
+"""
+
+from __future__ import annotations
+
+from array import array
+from bisect import bisect_left
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ..paths import normalize_path, parse_path
+
+if TYPE_CHECKING:
+    from .columnar import EventStore
+
+__all__ = ["StoreIndexes", "TickSpan", "TouchResult"]
+
+_EMPTY = array("q")
+
+
+@dataclass(frozen=True, slots=True)
+class TickSpan:
+    """One ended tick: its seq, the rows of its start and end events, and the first row it published."""
+
+    tick_seq: int
+    first_row: int
+    start_row: int
+    """Row of the `start` phase event, -1 when the trace has none for this tick."""
+    end_row: int
+
+
+@dataclass(frozen=True, slots=True)
+class TouchResult:
+    """Answer to "which transactions touched field path X"."""
+
+    path: tuple[str, ...]
+    rows: list[int]
+    """state:update rows that touched the path, in order (dirty-everything rows included)."""
+    dirty_all_rows: list[int]
+    """The subset of rows that dirtied everything (they touch any path)."""
+    unmapped_rows: int
+    """state:update rows whose static IR digest is not in the store: their root ids cannot be read as paths."""
+
+
+def _path_key(path: str | Sequence[str]) -> tuple[str, ...]:
+    try:
+        return normalize_path(parse_path(path))
+    except ValueError as exc:
+        raise ValueError(f"field path {path!r}: {exc}") from None
+
+
+class StoreIndexes:
+    """Lazy, incremental indexes of one store."""
+
+    def __init__(self, store: EventStore) -> None:
+        self._s = store
+        self._by_instance: dict[int, array] = {}
+        self._instance_upto = 0
+        self._by_txn: dict[int, array] = {}
+        self._txn_upto = 0
+        self._by_link: dict[int, array] = {}
+        self._by_command: dict[int, array] = {}
+        self._link_upto = 0
+        self._state_rows = array("q")
+        self._by_root: dict[int, array] = {}
+        """(digest code << 32 | root id) -> state rows; root id -1 (dirty everything) is keyed per digest too."""
+        self._state_upto = 0
+        self._tick_seq = array("q")
+        self._tick_first = array("q")
+        self._tick_start = array("q")
+        self._tick_end = array("q")
+        self._tick_pos: dict[int, int] = {}
+        self._open_starts: dict[int, int] = {}
+        self._tick_upto = 0
+
+    def build(self) -> None:
+        """Bring every index up to date now."""
+        self._catch_up_instances()
+        self._catch_up_txns()
+        self._catch_up_links()
+        self._catch_up_states()
+        self._catch_up_ticks()
+
+    # -- by instance and transaction -------------------------------------------------------------------------------
+
+    def _catch_up_instances(self) -> None:
+        s = self._s
+        n = len(s)
+        by = self._by_instance
+        col = s.instance
+        for row in range(self._instance_upto, n):
+            code = col[row]
+            rows = by.get(code)
+            if rows is None:
+                rows = by[code] = array("q")
+            rows.append(row)
+        self._instance_upto = n
+
+    def rows_of_instance(self, instance_id: str) -> array:
+        self._catch_up_instances()
+        code = self._s.instances.find(instance_id)
+        return self._by_instance.get(code, _EMPTY) if code is not None else _EMPTY
+
+    def _catch_up_txns(self) -> None:
+        s = self._s
+        n = len(s)
+        by = self._by_txn
+        inst, txn = s.instance, s.txn
+        for row in range(self._txn_upto, n):
+            t = txn[row]
+            if t:
+                key = inst[row] << 32 | t
+                rows = by.get(key)
+                if rows is None:
+                    rows = by[key] = array("q")
+                rows.append(row)
+        self._txn_upto = n
+
+    def rows_of_txn(self, instance_id: str, txn_seq: int) -> array:
+        """Every event of one transaction (its action, converge, state:update, diagnostics...)."""
+        self._catch_up_txns()
+        code = self._s.instances.find(instance_id)
+        if code is None or not txn_seq:
+            return _EMPTY
+        return self._by_txn.get(code << 32 | txn_seq, _EMPTY)
+
+    # -- by link id and command id ---------------------------------------------------------------------------------
+
+    def _catch_up_links(self) -> None:
+        s = self._s
+        n = len(s)
+        links, commands = s.link, s.command
+        by_link, by_cmd = self._by_link, self._by_command
+        for row in range(self._link_upto, n):
+            c = links[row]
+            if c >= 0:
+                rows = by_link.get(c)
+                if rows is None:
+                    rows = by_link[c] = array("q")
+                rows.append(row)
+            c = commands[row]
+            if c >= 0:
+                rows = by_cmd.get(c)
+                if rows is None:
+                    rows = by_cmd[c] = array("q")
+                rows.append(row)
+        self._link_upto = n
+
+    def rows_of_link(self, link_id: str) -> array:
+        self._catch_up_links()
+        code = self._s.links.find(link_id)
+        return self._by_link.get(code, _EMPTY) if code is not None else _EMPTY
+
+    def rows_of_command(self, command_id: str) -> array:
+        self._catch_up_links()
+        code = self._s.commands.find(command_id)
+        return self._by_command.get(code, _EMPTY) if code is not None else _EMPTY
+
+    # -- transactions and field paths ------------------------------------------------------------------------------
+
+    def _catch_up_states(self) -> None:
+        s = self._s
+        n = len(s)
+        kc = s.kinds.find("state")
+        lc = s.labels.find("state:update")
+        if kc is None or lc is None:
+            return  # nothing to index yet; rows seen later are read from where we stand
+        kind, label, digest, ends, ids = s.kind, s.label, s.digest, s._dirty_end, s._dirty_ids
+        by_root = self._by_root
+        states = self._state_rows
+        for row in range(self._state_upto, n):
+            if kind[row] != kc or label[row] != lc:
+                continue
+            states.append(row)
+            base = digest[row] << 32
+            start = ends[row - 1] if row else 0
+            for j in range(start, ends[row]):
+                key = base | (ids[j] & 0xFFFFFFFF)
+                rows = by_root.get(key)
+                if rows is None:
+                    rows = by_root[key] = array("q")
+                rows.append(row)
+        self._state_upto = n
+
+    def state_rows(self) -> array:
+        """Rows of state:update events (one per committed transaction), in order."""
+        self._catch_up_states()
+        return self._state_rows
+
+    def txns_touching(self, path: str | Sequence[str], instance_id: str | None = None) -> TouchResult:
+        """state:update rows whose dirty set overlaps `path` (prefix-aware); see the module docstring."""
+        target = _path_key(path)
+        if not target:
+            raise ValueError("give a field path with at least one field name (e.g. 'items.price')")
+        self._catch_up_states()
+        s = self._s
+        inst_code = s.instances.find(instance_id) if instance_id is not None else None
+        if instance_id is not None and inst_code is None:
+            return TouchResult(target, [], [], 0)
+        hits: set[int] = set()
+        dirty_all: set[int] = set()
+        unmapped: set[int] = set()
+        n = len(target)
+        known: set[int] = set()
+        for dcode, digest in enumerate(s.digests.values):
+            paths = s.field_paths(digest)
+            if paths is None:
+                continue
+            known.add(dcode)
+            base = dcode << 32
+            for pid, p in enumerate(paths):
+                m = min(n, len(p))
+                if p[:m] == target[:m]:
+                    hits.update(self._by_root.get(base | pid, _EMPTY))
+        for key, rows in self._by_root.items():
+            if key & 0xFFFFFFFF == 0xFFFFFFFF:
+                dirty_all.update(rows)  # dirtied everything: touches any path, whatever its digest
+            elif key >> 32 not in known:
+                unmapped.update(rows)
+        hits |= dirty_all
+        unmapped -= dirty_all
+        if inst_code is not None:
+            col = s.instance
+            hits = {r for r in hits if col[r] == inst_code}
+            dirty_all = {r for r in dirty_all if col[r] == inst_code}
+            unmapped = {r for r in unmapped if col[r] == inst_code}
+        return TouchResult(target, sorted(hits), sorted(dirty_all), len(unmapped))
+
+    # -- ticks -----------------------------------------------------------------------------------------------------
+
+    def _catch_up_ticks(self) -> None:
+        s = self._s
+        n = len(s)
+        lc = s.labels.find("trace:tick")
+        if lc is None:
+            return
+        from .columnar import FLAG_TICK_END
+
+        label, tick, flags = s.label, s.tick, s.flags
+        for row in range(self._tick_upto, n):
+            if label[row] != lc or tick[row] < 0:
+                continue
+            seq = tick[row]
+            if flags[row] & FLAG_TICK_END:
+                if seq in self._tick_pos:
+                    continue  # a second end event for one tick adds nothing
+                first = self._tick_end[-1] + 1 if self._tick_end else 0
+                self._tick_pos[seq] = len(self._tick_seq)
+                self._tick_seq.append(seq)
+                self._tick_first.append(first)
+                self._tick_start.append(self._open_starts.pop(seq, -1))
+                self._tick_end.append(row)
+            else:
+                self._open_starts.setdefault(seq, row)
+        self._tick_upto = n
+
+    def ticks(self) -> list[TickSpan]:
+        self._catch_up_ticks()
+        return [TickSpan(self._tick_seq[i], self._tick_first[i], self._tick_start[i], self._tick_end[i])
+                for i in range(len(self._tick_seq))]
+
+    def tick_count(self) -> int:
+        self._catch_up_ticks()
+        return len(self._tick_seq)
+
+    def rows_of_tick(self, tick_seq: int) -> range:
+        """The rows the tick published (from the row after the previous tick's end to its own end event)."""
+        self._catch_up_ticks()
+        i = self._tick_pos.get(tick_seq)
+        if i is None:
+            return range(0)
+        return range(self._tick_first[i], self._tick_end[i] + 1)
+
+    def tick_of(self, row: int) -> int | None:
+        """The tick that published `row`, or None when no tick has ended at or after it yet."""
+        self._catch_up_ticks()
+        i = bisect_left(self._tick_end, row)
+        return self._tick_seq[i] if i < len(self._tick_end) else None
