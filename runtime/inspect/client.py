@@ -89,6 +89,18 @@ class InspectClient:
         self._task: asyncio.Task[None] | None = None
         self._new_run = False
         self._closed = False
+        self._connection_listeners: list[Any] = []
+
+    def on_connection(self, listener: Any) -> Any:
+        """Call `listener(connected: bool)` whenever the connection comes or goes; returns the unsubscribe."""
+        self._connection_listeners.append(listener)
+        return lambda: self._connection_listeners.remove(listener) if listener in self._connection_listeners else None
+
+    def _set_connected(self, connected: bool) -> None:
+        if connected != self.connected:
+            self.connected = connected
+            for listener in tuple(self._connection_listeners):
+                listener(connected)
 
     # -- connecting -------------------------------------------------------------------------------------------------
 
@@ -126,7 +138,7 @@ class InspectClient:
             raise
         self.hello = hello
         self._reader, self._writer = reader, writer
-        self.connected = True
+        self._set_connected(True)
 
     async def _read(self, reader: asyncio.StreamReader) -> dict[str, Any] | None:
         """One frame; None at the end of the stream; an error frame from the server raises its InspectError."""
@@ -201,7 +213,7 @@ class InspectClient:
                 self.hello = payload
 
     def _lost(self) -> None:
-        self.connected = False
+        self._set_connected(False)
         if self._writer is not None:
             self._writer.close()
             self._writer = None
