@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "import": ("import_evidence", "turn an EvidencePackage into a trace file"),
     "tail": ("tail", "print a live runtime's events as JSON lines (attach to its inspector, headless)"),
     "attach": ("attach", "open the devtools on a live runtime in another process (its inspector)"),
+    "backend": ("backend", "run the loopback backend for operations"),
 }
 
 

@@ -26,10 +26,12 @@ from .transaction import Body, Transaction
 if TYPE_CHECKING:
     from .runtime import Runtime
 
-__all__ = ["ModuleInstance", "CommitListener", "TimeTravelUnavailable"]
+__all__ = ["ModuleInstance", "CommitListener", "WindowHook", "TimeTravelUnavailable"]
 
 CommitListener = Callable[[TxnRecord, Any], None]
 """Called as (record, committed_state) after every commit of an instance."""
+WindowHook = Callable[[Transaction, Any, Any], None]
+"""Called as (transaction, draft, base_dirty) inside a window; see ModuleInstance.add_window_hook."""
 
 
 class TimeTravelUnavailable(LookupError):
@@ -56,6 +58,9 @@ class ModuleInstance:
         self._config: ResolvedConvergeConfig | None = None
         self._config_version = -1
         self._ir_export: dict[str, Any] | None = None
+        self._op_seq = 0
+        self._dispose_hooks: list[Callable[[], None]] = []
+        self.window_hooks: tuple[tuple[WindowHook, str], ...] = ()
 
     def __repr__(self) -> str:
         return f"<ModuleInstance {self.instance_id} of {self.module_id}>"
@@ -70,6 +75,30 @@ class ModuleInstance:
     def txn_seq(self) -> int:
         """The sequence number of the latest transaction opened on this instance."""
         return self._txn_seq
+
+    def next_op_seq(self) -> int:
+        """The next opSeq of this instance: the number behind `instanceId::o<opSeq>` ids (action runs)."""
+        self._op_seq += 1
+        return self._op_seq
+
+    def on_dispose(self, hook: Callable[[], None]) -> Callable[[], None]:
+        """Call `hook()` when the instance is disposed, before it refuses transactions (so a hook may still settle
+        what it owns in state). Returns the function that removes the hook."""
+        self._dispose_hooks.append(hook)
+        return lambda: self._dispose_hooks.remove(hook) if hook in self._dispose_hooks else None
+
+    def add_window_hook(self, hook: WindowHook, reason: str) -> Callable[[], None]:
+        """Run `hook(txn, draft, base_dirty)` inside every window that wrote something, after the entry point's
+        writes and before converge. For writers that must react in the same transaction (a source resetting to
+        idle when its key goes away); its writes are base writes recorded with `reason`. It must not do I/O.
+        Returns the function that removes the hook."""
+        entry = (hook, reason)
+        self.window_hooks = (*self.window_hooks, entry)
+
+        def remove() -> None:
+            self.window_hooks = tuple(e for e in self.window_hooks if e is not entry)
+
+        return remove
 
     def subscribe(self, listener: CommitListener) -> Callable[[], None]:
         """Call `listener(record, state)` after every commit; returns the unsubscribe function."""
@@ -313,5 +342,14 @@ class ModuleInstance:
                               details={"baseTxnId": txn_id, "mode": which})
 
     def dispose(self) -> None:
+        hooks, self._dispose_hooks = self._dispose_hooks, []
+        for hook in reversed(hooks):
+            try:
+                hook()
+            except Exception as exc:  # one failing owner must not keep the others from cleaning up
+                self.runtime.sink.diagnostic(module_id=self.module_id, instance_id=self.instance_id,
+                                             code="lifecycle::dispose_hook_threw", severity="error",
+                                             message=f"dispose hook {hook!r} raised {type(exc).__name__}: {exc}",
+                                             error=exc)
         self.disposed = True
         self._listeners.clear()

@@ -68,6 +68,7 @@ class Runtime:
         self._converge_by_module = dict(converge_by_module or {})
         self._converge_overrides: dict[str, ConvergeConfig] = {}
         self._config_version = 0
+        self._dispose_hooks: list[Callable[[], None]] = []
         self._settle_listeners: list[Callable[[], None]] = []
         self.disposed = False
         self.store = RuntimeStore(self)
@@ -228,7 +229,19 @@ class Runtime:
         """True while a transaction window (or the queue behind it) is running."""
         return bool(self._depth)
 
+    def on_dispose(self, hook: Callable[[], None]) -> Callable[[], None]:
+        """Call `hook()` first thing in dispose(), while every instance is still mounted (owners of async work,
+        such as an operation tracker, settle it there). Returns the function that removes the hook."""
+        self._dispose_hooks.append(hook)
+        return lambda: self._dispose_hooks.remove(hook) if hook in self._dispose_hooks else None
+
     def dispose(self) -> None:
+        hooks, self._dispose_hooks = self._dispose_hooks, []
+        for hook in reversed(hooks):
+            try:
+                hook()
+            except Exception:  # one failing owner must not keep the others (or the instances) from cleaning up
+                log.exception("a runtime dispose hook failed")
         for inst in list(self._instances.values()):
             self.unmount(inst)
         self.scheduler.dispose()

@@ -171,6 +171,9 @@ class Transaction:
         `converge_all` converges even without base writes (an instance's first converge at mount).
         """
         base_dirty = self._base_dirty_set()
+        if self.inst.window_hooks and not base_dirty.empty:
+            self._run_window_hooks(base_dirty)
+            base_dirty = self._base_dirty_set()
         if base_dirty.empty and not converge_all:
             return None
         converge = self._converge(base_dirty, converge_all) if self.inst.shape.ir.steps else None
@@ -200,6 +203,21 @@ class Transaction:
             after=state if self._full else None,
         )
         return record, state
+
+    def _run_window_hooks(self, base_dirty: DirtySet) -> None:
+        draft = DraftDict(self.ws)
+        reason = self._reason
+        for hook, hook_reason in self.inst.window_hooks:
+            self._reason = hook_reason
+            try:
+                hook(self, draft, base_dirty)
+            except Exception as exc:
+                raise ReducerError(
+                    f"window hook {hook!r} raised {type(exc).__name__}: {exc} during {self._what()}",
+                    txn_id=self.txn_id, module_id=self.inst.module_id, instance_id=self.inst.instance_id,
+                ) from exc
+            finally:
+                self._reason = reason
 
     def _converge(self, base_dirty: DirtySet, initial: bool) -> ConvergeRecord:
         inst = self.inst

@@ -9,6 +9,9 @@ from pathlib import Path
 
 import pytest
 
+# The loopback backend and operation fixtures (backend, runtime_ops) for tests/operations and tests/runtime.
+pytest_plugins = ["ops_support"]
+
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
 
 ROOT = Path(__file__).resolve().parent.parent

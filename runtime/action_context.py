@@ -1,0 +1,67 @@
+"""What an action handler gets: read state, write under the run's linkId, submit backend operations.
+
+    async def save(ctx, todo):
+        ctx.dispatch("markSaving", todo["id"])
+        receipt = await ctx.submit("todo.create", todo["id"], todo)     # returns once the backend accepted it
+        return receipt.command_id
+
+Writes of a run that has settled (superseded, cancelled, timed out) are dropped with a diagnostic: that is the
+linkId guard that keeps a late result from touching state.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .operations.records import Budget, OperationReceipt
+from .operations.stages import Stage
+from .records import TxnRecord
+from .transaction import Body
+
+if TYPE_CHECKING:
+    from .action_coordinator import ActionCoordinator, _RunSlot
+
+__all__ = ["ActionContext"]
+
+
+class ActionContext:
+    """The handler's view of its run."""
+
+    __slots__ = ("_coordinator", "_slot")
+
+    def __init__(self, coordinator: ActionCoordinator, slot: _RunSlot) -> None:
+        self._coordinator = coordinator
+        self._slot = slot
+
+    @property
+    def link_id(self) -> str:
+        return self._slot.run.link_id
+
+    @property
+    def state(self) -> dict[str, Any]:
+        """The instance's committed state (read it, never mutate it)."""
+        return self._coordinator.inst.get_state()
+
+    @property
+    def active(self) -> bool:
+        """False once the run has settled (a handler may check it before expensive work)."""
+        return not self._slot.run.settled
+
+    def dispatch(self, action_type: str, payload: Any = None) -> TxnRecord | None:
+        if not self._coordinator._may_write(self._slot, f"dispatch {action_type!r}"):
+            return None
+        return self._coordinator.inst.dispatch(action_type, payload, link_id=self.link_id)
+
+    def transact(self, body: Body, *, name: str | None = None) -> TxnRecord | None:
+        if not self._coordinator._may_write(self._slot, f"transact {name or ''}"):
+            return None
+        return self._coordinator.inst.transact(body, origin_kind="async-action",
+                                               origin_name=name or self._slot.defn.action_id,
+                                               reason="async-action", link_id=self.link_id)
+
+    async def submit(self, kind: str, target: str | None, payload: Any = None, *,
+                     wait_for: Stage = Stage.ACCEPTED, budget: Budget | None = None,
+                     correlation_id: str | None = None) -> OperationReceipt:
+        """Send a backend write under this run; returns its receipt once it reached `wait_for`."""
+        return await self._coordinator._submit(self._slot, kind, target, payload, wait_for=wait_for, budget=budget,
+                                               correlation_id=correlation_id)

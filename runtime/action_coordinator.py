@@ -1,0 +1,349 @@
+"""The async action coordinator of one instance: creates runs, applies concurrency policies, settles every run.
+
+    actions = ActionCoordinator(inst, operations=tracker)      # one per instance
+    run = actions.trigger(save, todo)                          # pending is committed before this returns
+    settled = await run.settled()                              # ActionRun with status success | failure | cancelled
+
+Policies: `latest-wins` settles the previous pending runs of the action as cancelled/override at once (their tasks
+are cancelled, their operations detached but still tracked); `queue` starts one run at a time in trigger order;
+`allow-concurrent` runs up to `max_concurrent` at once and keeps the rest pending until a slot frees.
+Nothing stays pending: results, failures, timeouts, user cancels and disposal all settle runs, exactly once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from dataclasses import replace
+from typing import TYPE_CHECKING, Any
+
+from .action_context import ActionContext
+from .action_runs import (
+    CANCEL_REASONS,
+    MAX_RUN_TXN_SEQS,
+    ActionDef,
+    ActionError,
+    ActionRun,
+    run_event_meta,
+)
+from .debug.sink import error_summary
+from .draft import unwrap
+from .errors import TickscopeError
+from .operations.binding import StateBinding
+from .operations.clock import Clock, LoopClock, TimerHandle
+from .operations.records import Budget, OperationCancelled, OperationOutcomeError, OperationReceipt
+from .operations.stages import Stage
+from .records import TxnRecord
+
+if TYPE_CHECKING:
+    from .instance import ModuleInstance
+    from .operations.tracker import OperationTracker
+
+__all__ = ["ActionCoordinator", "RunHandle"]
+
+
+class RunHandle:
+    """One triggered run: its current ActionRun snapshot, its result, and a way to wait for it to settle."""
+
+    __slots__ = ("defn", "run", "payload", "task", "timer", "result", "collecting", "_done")
+
+    def __init__(self, defn: ActionDef, run: ActionRun, payload: Any) -> None:
+        self.defn = defn
+        self.run = run
+        self.payload = payload
+        self.task: asyncio.Task[None] | None = None
+        self.timer: TimerHandle | None = None
+        self.result: Any = None
+        self.collecting = True
+        self._done: asyncio.Future[ActionRun] | None = None
+
+    @property
+    def link_id(self) -> str:
+        return self.run.link_id
+
+    async def settled(self) -> ActionRun:
+        """Wait until the run has settled; returns its final record."""
+        if self.run.settled:
+            return self.run
+        if self._done is None:
+            self._done = asyncio.get_running_loop().create_future()
+        return await asyncio.shield(self._done)
+
+    def __repr__(self) -> str:
+        return f"<RunHandle {self.run.link_id} {self.defn.action_id} {self.run.status}>"
+
+
+# Kept for ActionContext's annotations.
+_RunSlot = RunHandle
+
+
+class ActionCoordinator:
+    """Runs the async actions of one instance."""
+
+    def __init__(self, inst: ModuleInstance, *, operations: OperationTracker | None = None,
+                 runs_key: str | None = "runs", operations_key: str | None = "operations",
+                 clock: Clock | None = None, max_runs_kept: int = 512) -> None:
+        self.inst = inst
+        self.runtime = inst.runtime
+        self.tracker = operations
+        self.runs_key = runs_key
+        self.clock: Clock = clock or LoopClock()
+        self.max_runs_kept = max_runs_kept
+        self.binding = StateBinding(inst, mirror_key=operations_key)
+        self.disposed = False
+        self._runs: dict[str, RunHandle] = {}
+        self._active: dict[str, list[RunHandle]] = {}
+        self._waiting: dict[str, deque[RunHandle]] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._pending_count: dict[str, int] = {}
+        self._off_commit = self.runtime.add_commit_listener(self._on_commit)
+        self._off_dispose = inst.on_dispose(self.dispose)
+
+    # -- reading ----------------------------------------------------------------------------------------------------
+
+    def runs(self, action_id: str | None = None) -> list[ActionRun]:
+        """Every run kept (oldest first), optionally of one action."""
+        return [h.run for h in self._runs.values() if action_id is None or h.run.action_id == action_id]
+
+    def pending(self) -> list[ActionRun]:
+        return [h.run for h in self._runs.values() if not h.run.settled]
+
+    def handle(self, link_id: str) -> RunHandle:
+        try:
+            return self._runs[link_id]
+        except KeyError:
+            raise KeyError(f"no run {link_id!r} on {self.inst.instance_id}") from None
+
+    def running_tasks(self) -> list[asyncio.Task[Any]]:
+        return [t for t in self._tasks if not t.done()]
+
+    # -- triggering -------------------------------------------------------------------------------------------------
+
+    def trigger(self, defn: ActionDef, payload: Any = None) -> RunHandle:
+        """Start a run of `defn`; its pending state is committed (or queued behind an open window) before return."""
+        if not isinstance(defn, ActionDef):
+            raise ActionError(f"trigger takes an ActionDef (see runtime.actions.action), not {type(defn).__name__}")
+        if self.disposed or self.inst.disposed:
+            raise ActionError(f"{defn.action_id} triggered on {self.inst.instance_id} after its disposal")
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            raise ActionError(f"{defn.action_id}: async actions need a running asyncio loop") from None
+        link_id = f"{self.inst.instance_id}::o{self.inst.next_op_seq()}"
+        handle = RunHandle(defn, ActionRun(defn.action_id, link_id, "pending", self.runtime.sink.clock.mono_ms()),
+                           payload)
+        self._runs[link_id] = handle
+        self._pending_count[defn.action_id] = self._pending_count.get(defn.action_id, 0) + 1
+        self._emit(handle, "trigger")
+        aid = defn.action_id
+        if defn.concurrency == "latest-wins":
+            for older in [*self._active.get(aid, ()), *self._waiting.get(aid, ())]:
+                self._settle(older, "cancelled", reason="override")
+        record = self._write(handle, "pending", lambda draft: defn.on_pending and defn.on_pending(draft, payload))
+        self._emit(handle, "pending", record)
+        if defn.timeout_s is not None:
+            handle.timer = self.clock.call_at(self.clock.now() + defn.timeout_s,
+                                              lambda: self._settle(handle, "cancelled", reason="timeout"))
+        self._waiting.setdefault(aid, deque()).append(handle)
+        self._pump(defn)
+        self._trim()
+        return handle
+
+    def cancel(self, run: RunHandle | str, reason: str = "user") -> bool:
+        """Settle a pending run as cancelled; False when it had settled already."""
+        if reason not in CANCEL_REASONS:
+            raise ActionError(f"cancel reason {reason!r} is not one of {', '.join(CANCEL_REASONS)}")
+        handle = run if isinstance(run, RunHandle) else self.handle(run)
+        return self._settle(handle, "cancelled", reason=reason)
+
+    def cancel_action(self, action_id: str, reason: str = "user") -> int:
+        """Cancel every pending run of one action; returns how many were cancelled."""
+        return sum(self.cancel(h, reason) for h in list(self._runs.values())
+                   if h.run.action_id == action_id and not h.run.settled)
+
+    # -- running ----------------------------------------------------------------------------------------------------
+
+    def _pump(self, defn: ActionDef) -> None:
+        aid = defn.action_id
+        waiting = self._waiting.get(aid)
+        active = self._active.setdefault(aid, [])
+        limit = {"queue": 1, "allow-concurrent": defn.max_concurrent}.get(defn.concurrency)
+        while waiting and (limit is None or len(active) < limit):
+            handle = waiting.popleft()
+            handle.run = replace(handle.run, started=True)
+            active.append(handle)
+            handle.task = self._spawn(self._execute(handle), f"action:{handle.link_id}")
+
+    def _spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
+
+    async def _execute(self, handle: RunHandle) -> None:
+        ctx = ActionContext(self, handle)
+        try:
+            result = await handle.defn.handler(ctx, handle.payload)
+        except asyncio.CancelledError:
+            self._settle(handle, "cancelled", reason="unknown")  # a no-op when we cancelled it ourselves
+            return
+        except OperationCancelled as exc:
+            self._settle(handle, "cancelled", reason="user", error=error_summary(exc, "operation::cancelled"))
+            return
+        except OperationOutcomeError as exc:
+            self._settle(handle, "failure", error=error_summary(exc, f"operation::{exc.stage}"))
+            return
+        except Exception as exc:
+            self._settle(handle, "failure", error=error_summary(exc, "action::handler_threw"))
+            return
+        if not self._settle(handle, "success", result=result):
+            self._late(handle, "result")
+
+    def _settle(self, handle: RunHandle, status: str, *, reason: str | None = None,
+                error: dict[str, Any] | None = None, result: Any = None) -> bool:
+        """Settle once: later calls (a late result, a second cancel) change nothing and return False."""
+        if handle.run.settled:
+            return False
+        defn = handle.defn
+        aid = defn.action_id
+        handle.run = replace(handle.run, status=status, settled_at_mono_ms=self.runtime.sink.clock.mono_ms(),
+                             cancel_reason=reason if status == "cancelled" else None,
+                             error_summary=error if status != "success" else None)
+        handle.result = result
+        self._pending_count[aid] -= 1
+        if handle in self._active.get(aid, ()):
+            self._active[aid].remove(handle)
+        waiting = self._waiting.get(aid)
+        if waiting and handle in waiting:
+            waiting.remove(handle)
+        if handle.timer is not None:
+            handle.timer.cancel()
+            handle.timer = None
+        if handle.task is not None and handle.task is not asyncio.current_task():
+            handle.task.cancel()
+        if self.tracker is not None:
+            for cid in handle.run.command_ids:
+                with contextlib.suppress(KeyError):  # an operation trimmed from the tracker long ago
+                    self.tracker.detach(cid)  # nobody waits for it now; it is still tracked to a terminal stage
+                    if status == "cancelled" and reason == "override" and defn.cancel_on_supersede:
+                        self._spawn(self.tracker.cancel(cid), f"cancel:{cid}")
+
+        def body(draft: Any) -> None:
+            if status == "success" and defn.on_success:
+                defn.on_success(draft, result)
+            elif status == "failure" and defn.on_failure:
+                defn.on_failure(draft, error or {})
+            elif status == "cancelled" and defn.on_cancel:
+                defn.on_cancel(draft, reason or "unknown")
+
+        record = self._write(handle, status, body) if not self.inst.disposed else None
+        handle.collecting = False
+        self._emit(handle, "settle", record, error=handle.run.error_summary)
+        if handle._done is not None and not handle._done.done():
+            handle._done.set_result(handle.run)
+        if not self.disposed:
+            self._pump(defn)
+        return True
+
+    def _late(self, handle: RunHandle, what: str) -> None:
+        self.runtime.sink.diagnostic(
+            module_id=self.inst.module_id, instance_id=self.inst.instance_id, code="action::late_result_dropped",
+            severity="info", link_id=handle.link_id,
+            message=f"{handle.defn.action_id} {handle.link_id} produced a {what} after it settled "
+                    f"({handle.run.status}/{handle.run.cancel_reason}); dropped",
+        )
+
+    def _may_write(self, handle: RunHandle, what: str) -> bool:
+        if handle.run.settled:
+            self._late(handle, what)
+            return False
+        return True
+
+    async def _submit(self, handle: RunHandle, kind: str, target: str | None, payload: Any, *, wait_for: Stage,
+                      budget: Budget | None, correlation_id: str | None) -> OperationReceipt:
+        if self.tracker is None:
+            raise ActionError(f"{handle.defn.action_id}: no operation tracker was given to this coordinator")
+        if handle.run.settled:
+            raise ActionError(f"{handle.link_id} has settled; {kind} was not submitted")
+
+        def note(command_id: str) -> None:
+            handle.run = replace(handle.run, command_ids=handle.run.command_ids + (command_id,))
+
+        return await self.tracker.submit(kind, target, payload, wait_for=wait_for, budget=budget,
+                                         correlation_id=correlation_id, link_id=handle.link_id, instance=self.inst,
+                                         listener=self.binding, on_begin=note)
+
+    # -- state and events -------------------------------------------------------------------------------------------
+
+    def _write(self, handle: RunHandle, phase: str, extra: Any) -> TxnRecord | None:
+        key = self.runs_key
+        mirror = key is not None and isinstance(self.inst.get_state().get(key), dict)
+        aid = handle.defn.action_id
+
+        def body(draft: Any) -> None:
+            if mirror:
+                runs = dict(unwrap(draft.get(key)) or {})
+                summary = handle.run.to_json()
+                summary["pendingCount"] = self._pending_count.get(aid, 0)
+                runs[aid] = summary
+                draft[key] = runs
+            extra(draft)
+
+        try:
+            # The lane is the priority of the run's own bookkeeping writes (pending, result) for the tick layer.
+            return self.inst.transact(body, origin_kind="async-action", origin_name=f"{aid}:{phase}",
+                                      details={"linkId": handle.link_id, "lane": handle.defn.lane},
+                                      priority="low" if handle.defn.lane == "nonUrgent" else "normal",
+                                      reason="async-action", link_id=handle.link_id)
+        except TickscopeError:
+            return None  # reported as a diagnostic by the instance; the run's status stands
+
+    def _on_commit(self, inst: Any, record: TxnRecord, state: Any) -> None:
+        if inst is not self.inst or record.link_id is None:
+            return
+        handle = self._runs.get(record.link_id)
+        if handle is None or not handle.collecting:
+            return
+        run = handle.run
+        if len(run.txn_seqs) < MAX_RUN_TXN_SEQS:
+            handle.run = replace(run, txn_seqs=run.txn_seqs + (record.txn_seq,))
+        else:
+            handle.run = replace(run, dropped_txn_seq_count=run.dropped_txn_seq_count + 1)
+
+    def _emit(self, handle: RunHandle, phase: str, record: TxnRecord | None = None,
+              error: dict[str, Any] | None = None) -> None:
+        sink = self.runtime.sink
+        if not sink.on:
+            return
+        sink.emit(module_id=self.inst.module_id, instance_id=self.inst.instance_id, kind="action",
+                  label="async-action", meta=run_event_meta(phase, handle.defn, handle.run),
+                  txn_seq=record.txn_seq if record else 0, txn_id=record.txn_id if record else None,
+                  link_id=handle.link_id, error=error, budget=None)
+
+    def _trim(self) -> None:
+        if len(self._runs) <= self.max_runs_kept:
+            return
+        for link_id in [k for k, h in self._runs.items() if h.run.settled][: len(self._runs) // 4]:
+            del self._runs[link_id]
+
+    # -- disposal ---------------------------------------------------------------------------------------------------
+
+    def dispose(self) -> None:
+        """Settle every pending run as cancelled (reason `navigation`: its scope went away) and stop every task."""
+        if self.disposed:
+            return
+        self.disposed = True
+        for handle in list(self._runs.values()):
+            self._settle(handle, "cancelled", reason="navigation")
+        for task in list(self._tasks):
+            task.cancel()
+        self._off_commit()
+        self._off_dispose()
+
+    async def aclose(self) -> None:
+        """dispose(), then wait until every task of the coordinator has finished."""
+        self.dispose()
+        tasks = [t for t in self._tasks if not t.done()]
+        if tasks:
+            await asyncio.gather(*tasks, return_exceptions=True)

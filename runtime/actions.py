@@ -1,0 +1,35 @@
+"""Async actions (seed 088): definitions, runs, and the coordinator that runs them on one instance.
+
+    from runtime.actions import action, ActionCoordinator
+
+    async def save(ctx, todo):
+        receipt = await ctx.submit("todo.create", todo["id"], todo)   # returns once the backend accepted it
+        return receipt.command_id
+
+    save_def = action("save-todo", save, concurrency="latest-wins",
+                      on_success=lambda draft, cid: draft.__setitem__("lastSaved", cid))
+    actions = ActionCoordinator(inst, operations=tracker)
+    run = actions.trigger(save_def, {"id": "t1"})      # pending committed now, under linkId `inst::o<opSeq>`
+    final = await run.settled()                         # success | failure | cancelled, exactly once
+
+Events: kind `action`, label `async-action`, meta per the 088 schema (phases trigger, pending, settle); none at
+diagnostics off. Every transaction of a run (pending, its writes, its operations' continuations, its result)
+carries the run's linkId.
+"""
+
+from .action_context import ActionContext
+from .action_coordinator import ActionCoordinator, RunHandle
+from .action_runs import CANCEL_REASONS, CONCURRENCY, LANES, ActionDef, ActionError, ActionRun, action
+
+__all__ = [
+    "ActionContext",
+    "ActionCoordinator",
+    "ActionDef",
+    "ActionError",
+    "ActionRun",
+    "CANCEL_REASONS",
+    "CONCURRENCY",
+    "LANES",
+    "RunHandle",
+    "action",
+]

@@ -1,0 +1,62 @@
+"""Backend operations with honest receipts: accepted first, every later stage observed, never implied.
+
+    from runtime.operations import OperationTracker, Stage, Budget
+    from runtime.operations.http import HttpTransport      # the aiohttp transport (imported on demand)
+
+See tracker.py for the flow and machine.py for the stage rules. The tracker has no HTTP import.
+"""
+
+from .binding import StateBinding, operation_summary
+from .clock import Clock, LoopClock, ManualClock
+from .machine import OperationState, step
+from .records import (
+    Budget,
+    FactEntry,
+    OperationCancelled,
+    OperationError,
+    OperationEvent,
+    OperationFailed,
+    OperationOutcomeError,
+    OperationReceipt,
+    OperationRejected,
+    OperationTimedOut,
+    StageFact,
+)
+from .stages import PROGRESS, TERMINAL, Stage, parse_stage, rank
+from .tracker import KindPolicy, NoTransport, OperationTracker, TrackerDisposed, Watch
+from .transport import HttpAnswer, SseMessage, Transport, TransportError
+
+__all__ = [
+    "Budget",
+    "Clock",
+    "FactEntry",
+    "HttpAnswer",
+    "KindPolicy",
+    "LoopClock",
+    "ManualClock",
+    "NoTransport",
+    "OperationCancelled",
+    "OperationError",
+    "OperationEvent",
+    "OperationFailed",
+    "OperationOutcomeError",
+    "OperationReceipt",
+    "OperationRejected",
+    "OperationState",
+    "OperationTimedOut",
+    "OperationTracker",
+    "PROGRESS",
+    "SseMessage",
+    "Stage",
+    "StageFact",
+    "StateBinding",
+    "TERMINAL",
+    "TrackerDisposed",
+    "Transport",
+    "TransportError",
+    "Watch",
+    "operation_summary",
+    "parse_stage",
+    "rank",
+    "step",
+]

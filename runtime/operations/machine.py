@@ -1,0 +1,207 @@
+"""The stage machine: a pure function `step(state, fact, now) -> (state, events)`, testable without any I/O.
+
+Rules (operation-contract.md §3.3):
+- progress is monotonic by rank and may skip: skipped stages are recorded as `inferred` facts;
+- a fact ranked at or below the current stage is a duplicate (recorded, nothing changes);
+- exactly one terminal transition; later facts are kept as `late`; after `timed_out` a late ready/failed/cancelled
+  sets `late_resolution` once (event `resolved_late`) without changing the verdict;
+- a fact applied at or after the deadline loses: the operation times out first;
+- facts from an older attempt of an observer are fenced; unknown wire stages are recorded and ignored;
+- an `observed` fact below the committed version (a lagging replica) is recorded and ignored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from .records import Budget, FactEntry, OperationError, OperationEvent, StageFact
+from .stages import PROGRESS, TERMINAL, Stage, rank
+
+__all__ = ["OperationState", "step", "deadline_for", "MAX_FACTS"]
+
+MAX_FACTS = 64
+"""Facts kept per operation; past it the oldest duplicates are dropped first (the count says how many)."""
+
+
+@dataclass(frozen=True, slots=True)
+class OperationState:
+    command_id: str
+    correlation_id: str
+    kind: str
+    target: str | None
+    link_id: str | None
+    wait_for: Stage
+    budget: Budget
+    submitted_at: float
+    deadline_at: float
+    stage: Stage = Stage.SUBMITTED
+    accepted_at: float | None = None
+    terminal_at: float | None = None
+    version: int | None = None
+    error: OperationError | None = None
+    facts: tuple[FactEntry, ...] = ()
+    dropped_facts: int = 0
+    late_resolution: Stage | None = None
+    detached: bool = False
+    ready_on_observed: bool = True
+    fences: tuple[tuple[str, int], ...] = ()
+    stage_at: tuple[tuple[Stage, float], ...] = ()
+    """When each stage was reached (inferred ones at the moment they were inferred)."""
+    outcome_unknown: bool = False
+
+    @property
+    def terminal(self) -> bool:
+        return self.stage in TERMINAL
+
+
+def deadline_for(state: OperationState) -> float:
+    """The nearest unmet stage deadline: accept counts from submit, later stages from accepted_at."""
+    return _deadline(state.budget, state.submitted_at, state.accepted_at, state.stage)
+
+
+def _deadline(budget: Budget, submitted_at: float, accepted_at: float | None, stage: Stage) -> float:
+    if accepted_at is None:
+        return submitted_at + budget.accept
+    nxt = PROGRESS[min(rank(stage) + 1, len(PROGRESS) - 1)]
+    return accepted_at + budget.for_stage(nxt)
+
+
+def _record(state: OperationState, entries: list[FactEntry]) -> tuple[tuple[FactEntry, ...], int]:
+    facts = state.facts + tuple(entries)
+    dropped = state.dropped_facts
+    if len(facts) > MAX_FACTS:
+        extra = len(facts) - MAX_FACTS
+        keep = list(facts)
+        for disposable in ("duplicate", "fenced", "unknown", "ignored", "late"):
+            i = 0
+            while extra and i < len(keep) - 1:
+                if keep[i].disposition == disposable:
+                    del keep[i]
+                    extra -= 1
+                    dropped += 1
+                else:
+                    i += 1
+        if extra:
+            dropped += extra
+            keep = keep[extra:]
+        facts = tuple(keep)
+    return facts, dropped
+
+
+def _event(state: OperationState, type_: str, stage: Stage, now: float, fact: StageFact | None = None,
+           inferred: bool = False) -> OperationEvent:
+    return OperationEvent(
+        type=type_, command_id=state.command_id, correlation_id=state.correlation_id, kind=state.kind,
+        target=state.target, link_id=state.link_id, stage=stage, at=now,
+        source=fact.source if fact else "", version=fact.version if fact else state.version,
+        attempt=fact.attempt if fact else 0, inferred=inferred, error=fact.error if fact else None,
+        detached=state.detached,
+    )
+
+
+def _only_record(state: OperationState, fact: StageFact, now: float, disposition: str) -> OperationState:
+    facts, dropped = _record(state, [FactEntry(fact, now, disposition)])
+    return replace(state, facts=facts, dropped_facts=dropped)
+
+
+def step(state: OperationState, fact: StageFact, now: float) -> tuple[OperationState, list[OperationEvent]]:
+    """Apply one fact at local time `now`; returns the new state and the continuation events it produced."""
+    events: list[OperationEvent] = []
+    # Fencing: an observer's older attempt speaks for a connection that was given up.
+    if fact.observer:
+        current = dict(state.fences).get(fact.observer, -1)
+        if fact.attempt < current:
+            return _only_record(state, fact, now, "fenced"), events
+        if fact.attempt > current:
+            state = replace(state, fences=tuple({**dict(state.fences), fact.observer: fact.attempt}.items()))
+
+    timer = fact.source in ("timer", "disposal")
+    if not state.terminal and not timer and now >= state.deadline_at:
+        # The deadline passed before this fact was applied: the verdict is timed_out, the fact arrives late.
+        state, events = step(state, StageFact(state.command_id, Stage.TIMED_OUT, "timer"), now)
+
+    if state.terminal:
+        return _late(state, fact, now, events)
+
+    stage = fact.stage
+    if stage is Stage.UNKNOWN or stage is Stage.SUBMITTED:
+        return _only_record(state, fact, now, "unknown" if stage is Stage.UNKNOWN else "duplicate"), events
+    if stage is Stage.TIMED_OUT:
+        if not timer:
+            return _only_record(state, fact, now, "ignored"), events  # timed_out is our verdict, not the wire's
+        if fact.source == "timer" and now < state.deadline_at:
+            return _only_record(state, fact, now, "ignored"), events  # a stale timer: the deadline moved on
+        unknown = state.stage is Stage.SUBMITTED
+        return _terminal(replace(state, outcome_unknown=unknown), fact, now, events, "timed_out"), events
+    if stage is Stage.REJECTED:
+        if state.stage is not Stage.SUBMITTED:
+            return _only_record(state, fact, now, "ignored"), events
+        return _terminal(state, fact, now, events, "rejected"), events
+    if stage is Stage.FAILED:
+        return _terminal(state, fact, now, events, "failed"), events
+    if stage is Stage.OBSERVED and fact.version is not None and state.version is not None \
+            and fact.version < state.version:
+        return _only_record(state, fact, now, "ignored"), events  # a lagging replica: below the committed token
+    if stage is Stage.CANCELLED:
+        return _terminal(state, fact, now, events, "cancelled"), events
+
+    # Progress.
+    if rank(stage) <= rank(state.stage):
+        return _only_record(state, fact, now, "duplicate"), events
+    entries: list[FactEntry] = []
+    reached: list[tuple[Stage, float]] = []
+    accepted_at = state.accepted_at
+    for skipped in PROGRESS[rank(state.stage) + 1 : rank(stage)]:
+        entries.append(FactEntry(StageFact(state.command_id, skipped, "inferred", version=fact.version), now,
+                                 "inferred"))
+        reached.append((skipped, now))
+        if skipped is Stage.ACCEPTED:
+            accepted_at = now
+        events.append(_event(state, "accepted" if skipped is Stage.ACCEPTED else "stage_reached", skipped, now,
+                             fact, inferred=True))
+    entries.append(FactEntry(fact, now, "applied"))
+    reached.append((stage, now))
+    if stage is Stage.ACCEPTED:
+        accepted_at = now
+    version = fact.version if fact.version is not None else state.version
+    events.append(_event(state, "accepted" if stage is Stage.ACCEPTED else "stage_reached", stage, now, fact))
+    final = stage
+    if stage is Stage.OBSERVED and state.ready_on_observed:
+        ready = StageFact(state.command_id, Stage.READY, "ready-policy", fact.observer, fact.attempt, version)
+        entries.append(FactEntry(ready, now, "applied"))
+        reached.append((Stage.READY, now))
+        events.append(_event(state, "stage_reached", Stage.READY, now, ready))
+        final = Stage.READY
+    facts, dropped = _record(state, entries)
+    terminal = final in TERMINAL
+    deadline = state.deadline_at if terminal else _deadline(state.budget, state.submitted_at, accepted_at, final)
+    new = replace(state, stage=final, accepted_at=accepted_at, version=version, facts=facts, dropped_facts=dropped,
+                  stage_at=state.stage_at + tuple(reached), terminal_at=now if terminal else None,
+                  deadline_at=deadline)
+    return new, events
+
+
+def _terminal(state: OperationState, fact: StageFact, now: float, events: list[OperationEvent],
+              type_: str) -> OperationState:
+    if fact.error is None and fact.stage in (Stage.FAILED, Stage.REJECTED):
+        fact = replace(fact, error=OperationError(f"{fact.stage}_without_detail", f"{fact.source} gave no reason"))
+    facts, dropped = _record(state, [FactEntry(fact, now, "applied")])
+    new = replace(state, stage=fact.stage, terminal_at=now, error=fact.error or state.error, facts=facts,
+                  dropped_facts=dropped, stage_at=state.stage_at + ((fact.stage, now),))
+    events.append(_event(new, type_, fact.stage, now, fact))
+    return new
+
+
+def _late(state: OperationState, fact: StageFact, now: float,
+          events: list[OperationEvent]) -> tuple[OperationState, list[OperationEvent]]:
+    state = _only_record(state, fact, now, "late")
+    resolved = fact.stage
+    if resolved is Stage.OBSERVED and state.ready_on_observed:
+        resolved = Stage.READY
+    if (state.stage is Stage.TIMED_OUT and state.late_resolution is None
+            and resolved in (Stage.READY, Stage.FAILED, Stage.CANCELLED)):
+        state = replace(state, late_resolution=resolved)
+        events.append(_event(state, "resolved_late", resolved, now, fact))
+    elif fact.source not in ("timer", "disposal"):
+        events.append(_event(state, "late_fact", fact.stage, now, fact))
+    return state, events

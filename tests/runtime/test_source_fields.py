@@ -1,0 +1,219 @@
+"""Source fields loading from the real loopback backend's read model."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from ops_support import settle_tasks, wait_until
+
+from runtime import FieldConfigError, Module, Runtime, computed
+from runtime.fields.source import IDLE, attach_sources, source
+from runtime.operations.http import HttpTransport
+
+
+class Loader:
+    """Loads `counter/<key>` rows from the backend; `slow` keys long-poll for a version that never comes."""
+
+    def __init__(self, rt: Runtime, base_url: str) -> None:
+        self.rt = rt
+        self.http = HttpTransport(base_url)
+        self.calls: list[str] = []
+        self.in_window: list[bool] = []
+        self.slow: dict[str, float] = {}
+
+    async def __call__(self, key: str) -> dict:
+        self.calls.append(key)
+        self.in_window.append(self.rt.in_transaction)
+        wait = self.slow.get(key, 0.0)
+        answer = await self.http.get(f"/read/counter/{key}", params={"min_version": "999" if wait else "0"},
+                                     headers={"Prefer": f"wait={wait}"} if wait else None)
+        if answer.status != 200:
+            raise LookupError(f"{key}: HTTP {answer.status}")
+        return answer.body["state"]
+
+
+def profile(loader: Loader, concurrency: str = "switch") -> Module:
+    m = Module("profile", initial={"query": {"id": None, "page": 0}, "user": dict(IDLE), "log": []},
+               fields=[source("user", deps=["query.id"], key=lambda s: s["query"]["id"], load=loader,
+                              concurrency=concurrency)])
+
+    @m.reducer("select")
+    def select(draft, user_id):
+        draft["query"]["id"] = user_id
+
+    @m.reducer("page")
+    def page(draft, n):
+        draft["query"]["page"] = n
+
+    return m
+
+
+async def seed(base_url: str, **values: int) -> None:
+    http = HttpTransport(base_url)
+    try:
+        for target, delta in values.items():
+            answer = await http.send_command("counter", target, {"delta": delta}, command_id=f"seed-{target}",
+                                             correlation_id="seed")
+            assert answer.status == 202
+            await http.get(f"/read/counter/{target}", params={"min_version": "1"}, headers={"Prefer": "wait=2"})
+    finally:
+        await http.aclose()
+
+
+async def close(rt, sources, loader) -> None:
+    await sources.aclose()
+    rt.dispose()
+    await loader.http.aclose()
+    await settle_tasks()
+    assert not sources.running_tasks()
+
+
+@pytest.mark.asyncio
+async def test_a_key_change_writes_loading_then_success_in_separate_transactions(backend):
+    await seed(backend.base_url, ann=3)
+    rt = Runtime(diagnostics="light")
+    loader = Loader(rt, backend.base_url)
+    inst = rt.mount(profile(loader))
+    sources = attach_sources(inst)
+    record = inst.dispatch("select", "ann")
+    assert inst.get_state()["user"]["status"] == "loading"  # committed right after the key changed
+    await wait_until(lambda: inst.get_state()["user"]["status"] == "success", what="success")
+    snap = inst.get_state()["user"]
+    assert snap == {"status": "success", "keyHash": '"ann"', "data": {"value": 3, "count": 1, "last": {"delta": 3}},
+                    "error": None}
+    writes = [r for r in inst.history if r.origin.kind == "source-refresh"]
+    assert [r.origin.details["phase"] for r in writes] == ["loading", "success"]
+    assert all(r.txn_seq > record.txn_seq for r in writes)
+    assert loader.in_window == [False]  # the load never ran inside a transaction window
+    await close(rt, sources, loader)
+
+
+@pytest.mark.asyncio
+async def test_an_unchanged_key_is_skipped_unless_forced(backend):
+    await seed(backend.base_url, bob=1)
+    rt = Runtime()
+    loader = Loader(rt, backend.base_url)
+    inst = rt.mount(profile(loader))
+    sources = attach_sources(inst)
+    inst.dispatch("select", "bob")
+    await wait_until(lambda: inst.get_state()["user"]["status"] == "success", what="success")
+    inst.dispatch("page", 2)  # touches query but not the key
+    inst.dispatch("select", "bob")  # same key: no write at all
+    await asyncio.sleep(0.05)
+    assert loader.calls == ["bob"]
+    sources.refresh("user")
+    await wait_until(lambda: len(loader.calls) == 2 and inst.get_state()["user"]["status"] == "success", what="reload")
+    with pytest.raises(KeyError, match="no source field 'nope'"):
+        sources.refresh("nope")
+    await close(rt, sources, loader)
+
+
+@pytest.mark.asyncio
+async def test_a_key_going_away_resets_to_idle_inside_the_same_transaction_and_drops_the_load(backend):
+    rt = Runtime(diagnostics="full")
+    loader = Loader(rt, backend.base_url)
+    loader.slow["cara"] = 0.3
+    inst = rt.mount(profile(loader))
+    sources = attach_sources(inst)
+    inst.dispatch("select", "cara")
+    assert inst.get_state()["user"]["status"] == "loading"
+    record = inst.dispatch("select", None)
+    assert inst.get_state()["user"] == IDLE
+    user_id = inst.shape.registry.id_of[("user",)]
+    assert user_id in record.dirty.root_ids and record.origin.kind == "action"  # the same transaction, no tearing
+    assert [p.reason for p in record.patches if p.path == ("user",)] == ["source-idle"]
+    await asyncio.sleep(0.4)
+    assert inst.get_state()["user"] == IDLE  # the slow load's result was dropped
+    await close(rt, sources, loader)
+
+
+@pytest.mark.asyncio
+async def test_switch_keeps_only_the_latest_key(backend):
+    await seed(backend.base_url, c=3)
+    rt = Runtime(diagnostics="light")
+    loader = Loader(rt, backend.base_url)
+    loader.slow.update(a=0.3, b=0.3)
+    inst = rt.mount(profile(loader))
+    sources = attach_sources(inst)
+    for key in ("a", "b", "c"):
+        inst.dispatch("select", key)
+        await asyncio.sleep(0.02)
+    await wait_until(lambda: inst.get_state()["user"]["status"] == "success", what="success")
+    await asyncio.sleep(0.35)
+    assert inst.get_state()["user"]["keyHash"] == '"c"' and inst.get_state()["user"]["data"]["value"] == 3
+    successes = [r for r in inst.history if r.origin.details and r.origin.details.get("phase") == "success"]
+    assert [r.origin.details["keyHash"] for r in successes] == ['"c"']
+    await close(rt, sources, loader)
+
+
+@pytest.mark.asyncio
+async def test_exhaust_trailing_finishes_the_running_load_then_loads_the_latest_key_once(backend):
+    await seed(backend.base_url, z=9)
+    rt = Runtime(diagnostics="light")
+    loader = Loader(rt, backend.base_url)
+    loader.slow["x"] = 0.2
+    inst = rt.mount(profile(loader, "exhaust-trailing"))
+    sources = attach_sources(inst)
+    inst.dispatch("select", "x")
+    await asyncio.sleep(0.02)
+    inst.dispatch("select", "y")
+    inst.dispatch("select", "z")
+    await wait_until(lambda: inst.get_state()["user"]["keyHash"] == '"z"'
+                     and inst.get_state()["user"]["status"] == "success", what="the trailing load")
+    assert loader.calls == ["x", "z"]  # y was never loaded
+    phases = [(r.origin.details["phase"], r.origin.details["keyHash"]) for r in inst.history
+              if r.origin.kind == "source-refresh"]
+    assert phases == [("loading", '"x"'), ("success", '"x"'), ("loading", '"z"'), ("success", '"z"')]
+    await close(rt, sources, loader)
+
+
+@pytest.mark.asyncio
+async def test_a_failing_load_writes_an_error_snapshot(backend):
+    rt = Runtime()
+    loader = Loader(rt, backend.base_url)
+
+    async def missing(key):
+        answer = await loader.http.get(f"/operations/{key}")
+        if answer.status != 200:
+            raise LookupError(f"{key}: HTTP {answer.status}")
+        return answer.body
+
+    m = Module("ops", initial={"id": None, "op": dict(IDLE)},
+               fields=[source("op", deps=["id"], key=lambda s: s["id"], load=missing)], reducers={
+                   "pick": lambda d, v: d.__setitem__("id", v)})
+    inst = rt.mount(m)
+    sources = attach_sources(inst)
+    inst.dispatch("pick", "nope")
+    await wait_until(lambda: inst.get_state()["op"]["status"] == "error", what="error")
+    assert inst.get_state()["op"]["error"] == {"name": "LookupError", "message": "nope: HTTP 404",
+                                               "code": "source::load_failed"}
+    await close(rt, sources, loader)
+
+
+def test_a_source_and_a_computed_on_one_field_are_multiple_writers():
+    async def load(key):
+        return key
+
+    m = Module("bad", initial={"k": 1, "v": None},
+               fields=[source("v", deps=["k"], key=lambda s: s["k"], load=load),
+                       computed("v", deps=["k"], derive=lambda k: k)])
+    with pytest.raises(FieldConfigError) as err:
+        Runtime().mount(m)
+    assert err.value.code == "MULTIPLE_WRITERS"
+
+
+@pytest.mark.asyncio
+async def test_disposal_with_a_load_in_flight_leaves_no_task_and_writes_nothing(backend):
+    rt = Runtime()
+    loader = Loader(rt, backend.base_url)
+    loader.slow["slow"] = 1.0
+    inst = rt.mount(profile(loader))
+    sources = attach_sources(inst)
+    inst.dispatch("select", "slow")
+    await asyncio.sleep(0.02)
+    assert sources.running_tasks()
+    rt.dispose()
+    await settle_tasks()
+    assert not sources.running_tasks() and inst.get_state()["user"]["status"] == "loading"
+    await loader.http.aclose()
