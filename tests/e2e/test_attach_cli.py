@@ -6,7 +6,7 @@ import os
 import subprocess
 import sys
 
-from conftest import ROOT
+from attach_support import ROOT
 
 
 def test_attach_opens_the_devtools_on_a_remote_runtime(inspected_app, tmp_path):

@@ -8,7 +8,7 @@ import sys
 
 import orjson
 
-from conftest import ROOT
+from attach_support import ROOT
 
 TAIL_NO_QT = """
 import sys

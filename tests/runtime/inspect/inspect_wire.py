@@ -94,6 +94,8 @@ class RawClient:
             pass
 
 
-def has_event(label: str):
+def has_event(label: str, txn_seq: int | None = None):
+    """A frame predicate: an OBSERVATION_BATCH holding a debug event with this label (and txnSeq)."""
     return lambda f: f["type"] == "OBSERVATION_BATCH" and any(
-        e["type"] == "debug:event" and e["payload"]["label"] == label for e in f["payload"]["events"])
+        e["type"] == "debug:event" and e["payload"]["label"] == label
+        and (txn_seq is None or e["payload"]["txnSeq"] == txn_seq) for e in f["payload"]["events"])
