@@ -31,9 +31,14 @@ class InspectConfig:
     """A client frame longer than this is refused (error frame, connection closed)."""
     client_queue_batches: int = 64
     """Batches queued per client; a slower client loses the oldest ones (and is told how many events it lost)."""
+    client_queue_bytes: int = 4 << 20
+    """Bytes of queued batches per client; past it the oldest are dropped as well (the memory bound of a stalled
+    viewer: this plus the socket's write buffer)."""
     batch_max_events: int = 512
     pending_limit: int = 65536
     """Envelopes waiting between the runtime's tap and the server thread; beyond that the oldest are dropped."""
+    drain_interval_s: float = 0.005
+    """How often the server thread collects what the runtime exported (the latency a viewer sees, at most)."""
     retain_events: int = 4096
     """Envelopes kept so that a client subscribing later (or reconnecting) gets recent history."""
     auth_timeout_s: float = 10.0

@@ -76,7 +76,6 @@ class InspectorServer:
             self._thread.join()
             raise failure[0]
         self.bind_loop(None)
-        self.stream.wake = self._wake
         self._detach = self.runtime.hub.tap(self._tap)
         if not is_loopback(self.config.host):
             log.warning("tickscope inspector listens on %s, not loopback: anyone who can reach it may try the token",
@@ -127,14 +126,6 @@ class InspectorServer:
             self.bind_loop(None)
         self.stream.tap(kind, payload)
 
-    def _wake(self) -> None:
-        loop = self._loop
-        if loop is not None:
-            try:
-                loop.call_soon_threadsafe(self._drain)
-            except RuntimeError:  # the server loop closed under us: nothing to deliver to
-                pass
-
     # -- server thread ----------------------------------------------------------------------------------------------
 
     def _main(self, ready: threading.Event, failure: list[BaseException]) -> None:
@@ -150,6 +141,7 @@ class InspectorServer:
         sock = self._server.sockets[0].getsockname()
         self.address = (str(sock[0]), int(sock[1]))
         self._loop = loop
+        loop.call_soon(self._poll)
         ready.set()
         try:
             loop.run_forever()
@@ -186,6 +178,11 @@ class InspectorServer:
 
     def error(self, code: str, message: str) -> bytes:
         return error_frame(self.run_id, self.stream.error_envelope_seq(), time.time() * 1000.0, code, message)
+
+    def _poll(self) -> None:
+        self._drain()
+        if not self.closed and self._loop is not None:
+            self._loop.call_later(self.config.drain_interval_s, self._poll)
 
     def _drain(self) -> None:
         envelopes, lost = self.stream.take()

@@ -73,7 +73,8 @@ class ClientSession:
         if self.closed or not self.subscribed or self.paused:
             return
         limit = self.server.config.client_queue_batches
-        while len(self._batches) >= limit:
+        budget = self.server.config.client_queue_bytes - len(events_json)
+        while self._batches and (len(self._batches) >= limit or self._queued_bytes > budget):
             old, old_count = self._batches.popleft()
             self._queued_bytes -= len(old)
             self.lose(old_count)
