@@ -37,7 +37,7 @@ class InspectConfig:
     batch_max_events: int = 512
     pending_limit: int = 65536
     """Envelopes waiting between the runtime's tap and the server thread; beyond that the oldest are dropped."""
-    drain_interval_s: float = 0.005
+    drain_interval_s: float = 0.01
     """How often the server thread collects what the runtime exported (the latency a viewer sees, at most)."""
     retain_events: int = 4096
     """Envelopes kept so that a client subscribing later (or reconnecting) gets recent history."""

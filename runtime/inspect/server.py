@@ -24,13 +24,11 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 from .config import InspectConfig, is_loopback
 from .control import CommandRefused, prepare
 from .protocol import Control, Subscribe, ack_frame, batch_head, error_frame, hello_frame
 from .session import ClientSession, ClientStats
-from .stream import Envelope, EnvelopeStream
+from .stream import EnvelopeStream
 
 if TYPE_CHECKING:
     from ..runtime import Runtime
@@ -50,7 +48,8 @@ class InspectorServer:
         self.token_generated = self.config.token is None
         self.run_id = run_id or f"{runtime.label}-{os.getpid()}-{int(time.time() * 1000)}"
         self.stream = EnvelopeStream(self.run_id, pending_limit=self.config.pending_limit,
-                                     retain=self.config.retain_events)
+                                     retain=self.config.retain_events, batch_max_events=self.config.batch_max_events)
+        self._lost_reported = 0
         self.batch_head = batch_head(self.run_id)
         self.address: tuple[str, int] = (self.config.host, self.config.port)
         self._sessions: dict[int, ClientSession] = {}
@@ -185,32 +184,34 @@ class InspectorServer:
             self._loop.call_later(self.config.drain_interval_s, self._poll)
 
     def _drain(self) -> None:
-        envelopes, lost = self.stream.take()
-        if lost:
-            for session in self._sessions.values():
-                if session.subscribed and not session.paused:
-                    session.lose(lost)
-        self._broadcast(envelopes)
+        """Flush what the application left pending and hand every serialised batch to the subscribed clients."""
+        self.stream.flush()
+        self._deliver()
 
-    def _broadcast(self, envelopes: list[Envelope], only: ClientSession | None = None) -> None:
-        targets = [only] if only is not None else [s for s in self._sessions.values() if s.subscribed and not s.paused]
-        if not targets or not envelopes:
-            return
-        step = self.config.batch_max_events
-        for i in range(0, len(envelopes), step):
-            chunk = envelopes[i : i + step]
-            data = orjson.dumps(chunk)  # once per batch, shared by every client
+    def _deliver(self) -> None:
+        stream = self.stream
+        targets = [s for s in self._sessions.values() if s.subscribed and not s.paused]
+        lost = stream.pending_lost - self._lost_reported
+        if lost:
+            self._lost_reported += lost
             for session in targets:
-                session.offer(data, len(chunk))
+                session.lose(lost)
+        ready = stream.ready
+        while ready:
+            data, count = ready.popleft()
+            for session in targets:
+                session.offer(data, count)
 
     def subscribe(self, session: ClientSession, sub: Subscribe) -> None:
-        self._drain()  # everything tapped so far gets its seq before the replay is cut
+        self._drain()  # the others get what is pending first; the newcomer gets it through its replay
         after = (sub.after_seq or 0) if sub.run_id == self.run_id else 0
-        envelopes, gone = self.stream.replay(after)
+        batches, gone = self.stream.replay(after)
+        self._deliver()
         session.subscribed = True
         if gone:
             session.lose(gone)
-        self._broadcast(envelopes, only=session)
+        for data, count in batches:
+            session.offer(data, count)
 
     def control(self, session: ClientSession, cmd: Control) -> None:
         if cmd.run_id is not None and cmd.run_id != self.run_id:
@@ -222,7 +223,8 @@ class InspectorServer:
             self._drain()
             if cmd.type == "resume":
                 session.paused = False
-            self._broadcast([self.stream.marker(self._marker(session, cmd))])
+            self.stream.marker(self._marker(session, cmd))
+            self._deliver()
             session.paused = cmd.type == "pause"
             return
         app_loop = self._app_loop
@@ -261,4 +263,5 @@ class InspectorServer:
     def _cleared(self, session: ClientSession, cmd: Control) -> None:
         self._drain()
         self.stream.clear()
-        self._broadcast([self.stream.marker(self._marker(session, cmd))])
+        self.stream.marker(self._marker(session, cmd))
+        self._deliver()
