@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import signal
 
 
 def add(parser: argparse.ArgumentParser) -> None:
@@ -16,9 +17,14 @@ def add(parser: argparse.ArgumentParser) -> None:
 async def _serve(args: argparse.Namespace) -> None:
     from devtools.demo.backend import BackendServer
 
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError):  # not on Windows: Ctrl-C still ends it there
+            loop.add_signal_handler(sig, stop.set)
     async with BackendServer(args.db, host=args.host, port=args.port) as backend:
         print(f"tickscope backend listening on {backend.base_url} (db {backend.db_path})", flush=True)
-        await asyncio.Event().wait()
+        await stop.wait()  # a signal stops it cleanly: the store is closed and a temporary database removed
 
 
 def run(args: argparse.Namespace) -> int:

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from runtime import ModuleInstance, Runtime
+from runtime.actions import ActionCoordinator, action
 
 from .modules import form_module, sensor_module, todo_module
 
@@ -48,6 +49,8 @@ class DemoPart:
     name: str
     mount: Callable[[Runtime, DemoApp], None]
     drivers: tuple[Driver, ...] = ()
+    close: Callable[[DemoApp], Awaitable[None]] | None = None
+    """Called when run_demo ends, after its drivers stopped (e.g. to settle async action runs)."""
 
 
 PARTS: list[DemoPart] = []
@@ -85,8 +88,33 @@ _NAMES = [("Ada", "Lovelace", "ada@analytical.org"), ("Alan", "Turing", "alan@bl
           ("Grace", "Hopper", "grace@navy.mil")]
 
 
+async def _submit_order(ctx: Any, total: float) -> float:
+    await asyncio.sleep(0.25)  # the order service thinking; a newer submit supersedes this one (latest-wins)
+    ctx.dispatch("mark_submitted", total)
+    return total
+
+
+SUBMIT_ORDER = action("submit-order", _submit_order, concurrency="latest-wins", lane="nonUrgent")
+
+
 def _mount_form(rt: Runtime, app: DemoApp) -> None:
     app.instances["form"] = rt.mount(form_module(), "form#1", label="order form")
+    app.extras["form.actions"] = ActionCoordinator(app.instances["form"])
+
+
+async def _submit_now_and_then(app: DemoApp, stop: asyncio.Event) -> None:
+    actions: ActionCoordinator = app.extras["form.actions"]
+    form = app["form"]
+
+    def step(n: int) -> None:
+        if not form.disposed:
+            actions.trigger(SUBMIT_ORDER, form.get_state()["total"])
+
+    await _every(0.7, stop, step)  # sometimes faster than a submit settles: runs overlap and supersede
+
+
+async def _close_form(app: DemoApp) -> None:
+    await app.extras["form.actions"].aclose()
 
 
 async def _type_into_form(app: DemoApp, stop: asyncio.Event) -> None:
@@ -160,7 +188,7 @@ async def _use_todos(app: DemoApp, stop: asyncio.Event) -> None:
     await _every(0.4, stop, step)
 
 
-register_part(DemoPart("form", _mount_form, (_type_into_form,)))
+register_part(DemoPart("form", _mount_form, (_type_into_form, _submit_now_and_then), _close_form))
 register_part(DemoPart("sensor", _mount_sensor, (_feed_sensor,)))
 register_part(DemoPart("todos", _mount_todos, (_use_todos,)))
 
@@ -203,6 +231,9 @@ async def run_demo(rt: Runtime, seconds: float | None, *, stop: asyncio.Event | 
         for task in tasks:
             task.cancel()
         results = await asyncio.gather(*tasks, return_exceptions=True)
+        for part in PARTS:
+            if part.name in app.parts and part.close is not None:
+                await part.close(app)
     for result in results:
         if isinstance(result, Exception):
             raise result

@@ -30,6 +30,8 @@ def form_module() -> Module:
             "subtotal": 0.0,
             "total": 0.0,
             "item_count": 0,
+            "submitted": {"count": 0, "last_total": None},
+            "runs": {},
         },
         fields=[
             computed("full_name", deps=["customer.first", "customer.last"],
@@ -63,6 +65,11 @@ def form_module() -> Module:
     @form.reducer("remove_item")
     def remove_item(draft: Any, index: int) -> None:
         del draft["items"][index]
+
+    @form.reducer("mark_submitted")
+    def mark_submitted(draft: Any, total: float) -> None:
+        draft["submitted"]["count"] += 1
+        draft["submitted"]["last_total"] = total
 
     @form.reducer("set_discount")
     def set_discount(draft: Any, discount: float) -> None:

@@ -58,12 +58,17 @@ class DebugHub:
     # -- writing ----------------------------------------------------------------------------------------------------
 
     def record(self, event: dict[str, Any]) -> None:
-        if self._events.maxlen:
-            if len(self._events) == self._events.maxlen:
+        events = self._events
+        if events.maxlen:
+            if len(events) == events.maxlen:
                 self.dropped += 1
-            self._events.append(event)
-        self._send("debug:event", event)
-        self._changed()
+            events.append(event)
+        if self._taps:
+            self._send("debug:event", event)
+        # _changed(), inlined: this runs for every exported event
+        self.token += 1
+        if self._subscribers and not self._notify_scheduled:
+            self._schedule_notify()
 
     def announce_static_ir(self, export: dict[str, Any]) -> None:
         """Make an IR known; taps get it once per digest and instance."""
@@ -111,8 +116,10 @@ class DebugHub:
 
     def _changed(self) -> None:
         self.token += 1
-        if not self._subscribers or self._notify_scheduled:
-            return
+        if self._subscribers and not self._notify_scheduled:
+            self._schedule_notify()
+
+    def _schedule_notify(self) -> None:
         try:
             loop = asyncio.get_running_loop()
         except RuntimeError:

@@ -23,10 +23,12 @@ from .records import (
     StageFact,
 )
 from .stages import PROGRESS, TERMINAL, Stage, parse_stage, rank
+from .timeline import ActionRunRow, OperationTimeline, TimelineMark, build_action_runs, build_operation_timelines
 from .tracker import KindPolicy, NoTransport, OperationTracker, TrackerDisposed, Watch
 from .transport import HttpAnswer, SseMessage, Transport, TransportError
 
 __all__ = [
+    "ActionRunRow",
     "Budget",
     "Clock",
     "FactEntry",
@@ -44,6 +46,7 @@ __all__ = [
     "OperationRejected",
     "OperationState",
     "OperationTimedOut",
+    "OperationTimeline",
     "OperationTracker",
     "PROGRESS",
     "SseMessage",
@@ -51,10 +54,13 @@ __all__ = [
     "StageFact",
     "StateBinding",
     "TERMINAL",
+    "TimelineMark",
     "TrackerDisposed",
     "Transport",
     "TransportError",
     "Watch",
+    "build_action_runs",
+    "build_operation_timelines",
     "operation_summary",
     "parse_stage",
     "rank",

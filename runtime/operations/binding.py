@@ -15,7 +15,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..draft import unwrap
 from .machine import OperationState
 from .records import EVENT_TYPES, OperationEvent
 from .stages import Stage
@@ -77,7 +76,7 @@ class StateBinding:
 
         def body(draft: Any) -> None:
             if mirror:
-                current = dict(unwrap(draft.get(key)) or {})
+                current = dict(draft.snapshot().get(key) or {})
                 current.pop(state.command_id, None)
                 current[state.command_id] = summary
                 while len(current) > self.max_mirrored:

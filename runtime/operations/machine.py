@@ -12,7 +12,8 @@ Rules (operation-contract.md §3.3):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields
+from typing import Any
 
 from .records import Budget, FactEntry, OperationError, OperationEvent, StageFact
 from .stages import PROGRESS, TERMINAL, Stage, rank
@@ -52,6 +53,20 @@ class OperationState:
     @property
     def terminal(self) -> bool:
         return self.stage in TERMINAL
+
+
+_FIELDS = tuple(f.name for f in fields(OperationState))
+_new = object.__new__
+_set = object.__setattr__
+
+
+def _with(state: Any, **changes: Any) -> Any:
+    """dataclasses.replace for the frozen records of this module, without its per-call introspection (the machine
+    runs for every fact; replace cost more than the rest of a step)."""
+    new = _new(type(state))
+    for name in _FIELDS if type(state) is OperationState else type(state).__slots__:
+        _set(new, name, changes[name] if name in changes else getattr(state, name))
+    return new
 
 
 def deadline_for(state: OperationState) -> float:
@@ -101,7 +116,7 @@ def _event(state: OperationState, type_: str, stage: Stage, now: float, fact: St
 
 def _only_record(state: OperationState, fact: StageFact, now: float, disposition: str) -> OperationState:
     facts, dropped = _record(state, [FactEntry(fact, now, disposition)])
-    return replace(state, facts=facts, dropped_facts=dropped)
+    return _with(state, facts=facts, dropped_facts=dropped)
 
 
 def step(state: OperationState, fact: StageFact, now: float) -> tuple[OperationState, list[OperationEvent]]:
@@ -113,7 +128,7 @@ def step(state: OperationState, fact: StageFact, now: float) -> tuple[OperationS
         if fact.attempt < current:
             return _only_record(state, fact, now, "fenced"), events
         if fact.attempt > current:
-            state = replace(state, fences=tuple({**dict(state.fences), fact.observer: fact.attempt}.items()))
+            state = _with(state, fences=tuple({**dict(state.fences), fact.observer: fact.attempt}.items()))
 
     timer = fact.source in ("timer", "disposal")
     if not state.terminal and not timer and now >= state.deadline_at:
@@ -132,7 +147,7 @@ def step(state: OperationState, fact: StageFact, now: float) -> tuple[OperationS
         if fact.source == "timer" and now < state.deadline_at:
             return _only_record(state, fact, now, "ignored"), events  # a stale timer: the deadline moved on
         unknown = state.stage is Stage.SUBMITTED
-        return _terminal(replace(state, outcome_unknown=unknown), fact, now, events, "timed_out"), events
+        return _terminal(_with(state, outcome_unknown=unknown), fact, now, events, "timed_out"), events
     if stage is Stage.REJECTED:
         if state.stage is not Stage.SUBMITTED:
             return _only_record(state, fact, now, "ignored"), events
@@ -175,7 +190,7 @@ def step(state: OperationState, fact: StageFact, now: float) -> tuple[OperationS
     facts, dropped = _record(state, entries)
     terminal = final in TERMINAL
     deadline = state.deadline_at if terminal else _deadline(state.budget, state.submitted_at, accepted_at, final)
-    new = replace(state, stage=final, accepted_at=accepted_at, version=version, facts=facts, dropped_facts=dropped,
+    new = _with(state, stage=final, accepted_at=accepted_at, version=version, facts=facts, dropped_facts=dropped,
                   stage_at=state.stage_at + tuple(reached), terminal_at=now if terminal else None,
                   deadline_at=deadline)
     return new, events
@@ -184,9 +199,9 @@ def step(state: OperationState, fact: StageFact, now: float) -> tuple[OperationS
 def _terminal(state: OperationState, fact: StageFact, now: float, events: list[OperationEvent],
               type_: str) -> OperationState:
     if fact.error is None and fact.stage in (Stage.FAILED, Stage.REJECTED):
-        fact = replace(fact, error=OperationError(f"{fact.stage}_without_detail", f"{fact.source} gave no reason"))
+        fact = _with(fact, error=OperationError(f"{fact.stage}_without_detail", f"{fact.source} gave no reason"))
     facts, dropped = _record(state, [FactEntry(fact, now, "applied")])
-    new = replace(state, stage=fact.stage, terminal_at=now, error=fact.error or state.error, facts=facts,
+    new = _with(state, stage=fact.stage, terminal_at=now, error=fact.error or state.error, facts=facts,
                   dropped_facts=dropped, stage_at=state.stage_at + ((fact.stage, now),))
     events.append(_event(new, type_, fact.stage, now, fact))
     return new
@@ -200,7 +215,7 @@ def _late(state: OperationState, fact: StageFact, now: float,
         resolved = Stage.READY
     if (state.stage is Stage.TIMED_OUT and state.late_resolution is None
             and resolved in (Stage.READY, Stage.FAILED, Stage.CANCELLED)):
-        state = replace(state, late_resolution=resolved)
+        state = _with(state, late_resolution=resolved)
         events.append(_event(state, "resolved_late", resolved, now, fact))
     elif fact.source not in ("timer", "disposal"):
         events.append(_event(state, "late_fact", fact.stage, now, fact))

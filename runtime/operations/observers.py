@@ -114,9 +114,10 @@ class StatusPoller:
             emit(fact)
             if fact.stage in SERVER_DONE or watch.done:
                 return
-            # Retry-After is honoured as a floor, but capped: the tracker's deadline, not the server, bounds us.
+            # Retry-After is honoured as a floor (facts from other surfaces do not shorten it), but capped: the
+            # tracker's deadline, not the server, bounds how long anything waits.
             delay = max(self.min_interval_s, answer.retry_after_s or 0.0)
-            await watch.wait_changed(min(self.max_interval_s, delay))
+            await asyncio.sleep(min(self.max_interval_s, delay))
 
 
 class ReadModelObserver:

@@ -13,7 +13,7 @@ API (row = 0-based index in recording order; every column is an `array.array` in
     len(store); store.version                  # version changes on every append and every loaded batch
 
     Columns (read them, never write them):
-      seq      'q' envelope seq (live: the store's own count)      ts       'd' timestamp, epoch ms (float64)
+      seq      'q' envelope seq (live: the store's own count; -1 none)  ts 'd' timestamp, epoch ms (float64)
       kind     'I' code -> store.kinds.values                      label    'I' code -> store.labels.values
       module   'I' code -> store.modules.values                    instance 'I' code -> store.instances.values
       txn      'I' txnSeq (0 = outside a transaction)              link     'i' code -> store.links.values, -1 none
@@ -42,6 +42,8 @@ from __future__ import annotations
 import os
 from array import array
 from collections import OrderedDict
+from itertools import accumulate
+from operator import itemgetter
 from dataclasses import dataclass
 from typing import Any
 
@@ -207,6 +209,8 @@ class EventStore:
         self._blobs = _Blobs()
         self._cache: OrderedDict[int, dict[str, Any]] = OrderedDict()
         self._live_seq = 0
+        self._buffer: list[tuple[Any, ...]] | None = None
+        self._adder = self._make_adder()
         from .indexes import StoreIndexes  # the indexes read the columns; they live in their own file
 
         self.index = StoreIndexes(self)
@@ -249,7 +253,9 @@ class EventStore:
         self._live_seq += 1
         off = self._blobs.keep(data)
         if envelope_type == "debug:event":
-            row = self._add_event(payload, self._live_seq, timestamp, off, len(data))
+            row = self._adder(payload, {"seq": self._live_seq, "timestamp": timestamp}, off, len(data))
+            if row < 0:
+                raise ValueError("a debug:event payload needs non-empty string kind, label, moduleId and instanceId")
         else:
             self._add_side(envelope_type, payload, off, len(data))
             row = -1
@@ -275,93 +281,166 @@ class EventStore:
         iid = payload.get("instanceId")
         inst = self.instances.code(iid) if isinstance(iid, str) else -1
         txn = payload.get("txnSeq")
-        side._add(len(self.ts), inst, txn if type(txn) is int else -1, off, length)
+        pending = self._buffer or ()
+        side._add(len(self.ts) + len(pending), inst, txn if type(txn) is int else -1, off, length)
 
-    def _add_event(self, p: dict[str, Any], seq: int, timestamp: Any, off: int, length: int) -> int:
-        """One RuntimeDebugEventRef (already checked to carry string kind/label/moduleId/instanceId)."""
-        row = len(self.ts)
-        ts = p.get("timestamp")
-        if type(ts) is not float:
-            ts = float(ts) if type(ts) is int else (float(timestamp) if isinstance(timestamp, (int, float)) else 0.0)
-        kind = p["kind"]
-        label = p["label"]
-        iid = p["instanceId"]
-        inst_codes = self.instances.codes
-        inst = inst_codes.get(iid)
-        if inst is None:
-            inst = self.instances.code(iid)
-            rl = p.get("runtimeLabel")
-            self._instance_runtime[inst] = rl if isinstance(rl, str) else "runtime"
-        kc = self.kinds.codes.get(kind)
-        if kc is None:
-            kc = self.kinds.code(kind)
-        lc = self.labels.codes.get(label)
-        if lc is None:
-            lc = self.labels.code(label)
-        mc = self.modules.codes.get(p["moduleId"])
-        if mc is None:
-            mc = self.modules.code(p["moduleId"])
-        txn = p.get("txnSeq")
-        if type(txn) is not int or not 0 <= txn < 2**32:
-            txn = 0
-        link_id = p.get("linkId")
-        link = self.links.code(link_id) if type(link_id) is str else -1
-        flags = 0
-        if "downgrade" in p:
-            flags = FLAG_DOWNGRADE
-        if "errorSummary" in p:
-            flags |= FLAG_ERROR_SUMMARY
-        meta = p.get("meta")
-        command = -1
-        tick = -1
-        digest = NO_CODE
-        dirty_ids = self._dirty_ids
-        if type(meta) is dict:
-            if kind == "state":
-                dirty = meta.get("dirtySet")
-                if type(dirty) is dict:
-                    if dirty.get("dirtyAll") is True:
-                        flags |= FLAG_DIRTY_ALL
-                        dirty_ids.append(DIRTY_ALL_ID)
-                    else:
-                        ids = dirty.get("rootIds")
-                        if type(ids) is list:
-                            for i in ids:
-                                if type(i) is int and 0 <= i < 2**31:
-                                    dirty_ids.append(i)
-                d = meta.get("staticIrDigest")
-                if type(d) is str:
-                    digest = self.digests.code(d)
-            elif kind == "diagnostic":
-                sev = meta.get("severity")
-                if sev == "error":
-                    flags |= FLAG_ERROR
-                elif sev == "warning":
-                    flags |= FLAG_WARNING
-            cmd = meta.get("commandId")
-            if type(cmd) is str:
-                command = self.commands.code(cmd)
-            t = meta.get("tickSeq")
-            if type(t) is int and -(2**62) < t < 2**62:
-                tick = t
-                if label == "trace:tick" and meta.get("phase") in _TICK_END_PHASES:
-                    flags |= FLAG_TICK_END
-        self.seq.append(seq)
-        self.ts.append(ts)
-        self.kind.append(kc)
-        self.label.append(lc)
-        self.module.append(mc)
-        self.instance.append(inst)
-        self.txn.append(txn)
-        self.link.append(link)
-        self.command.append(command)
-        self.tick.append(tick)
-        self.digest.append(digest)
-        self.flags.append(flags)
-        self._dirty_end.append(len(dirty_ids))
-        self._off.append(off)
-        self._len.append(length)
-        return row
+    _COLUMNS = ("seq", "ts", "kind", "label", "module", "instance", "txn", "link", "command", "tick", "digest",
+                "flags", "_dirty_end", "_off", "_len")
+
+    def _make_adder(self, buffered: bool = False) -> Any:
+        """The per-event ingest function, with every column and table bound once (it runs a million times).
+
+        Buffered (the loader): values go to plain lists (twice as fast to append as arrays) and `_flush_buffer`
+        moves them into the columns once per chunk; the function then returns 0 for a row instead of its index.
+        Unbuffered (live appends): straight into the columns.
+        """
+        if buffered:
+            self._buffer = []
+            self._buffer_ids: list[int] = []
+            row_a = self._buffer.append
+            dirty_a = self._buffer_ids.append
+        else:
+            columns = [getattr(self, name).append for name in self._COLUMNS]
+            dirty_ids = self._dirty_ids
+            dirty_a = dirty_ids.append
+            end_at = self._COLUMNS.index("_dirty_end")
+
+            def row_a(values: tuple[Any, ...]) -> None:
+                for i, (append, value) in enumerate(zip(columns, values)):
+                    append(len(dirty_ids) if i == end_at else value)  # live rows store the running end at once
+        kinds, labels, modules, instances = self.kinds, self.labels, self.modules, self.instances
+        kind_codes, label_codes, module_codes, inst_codes = kinds.codes, labels.codes, modules.codes, instances.codes
+        links, commands, digests = self.links, self.commands, self.digests
+        digest_codes = digests.codes
+        link_codes = links.codes
+        no_code = NO_CODE
+        instance_runtime = self._instance_runtime
+        ts_col = self.ts
+        str_ = str
+        int_ = int
+        float_ = float
+        dict_ = dict
+        list_ = list
+        end_phases = _TICK_END_PHASES
+        core = itemgetter("kind", "label", "instanceId", "moduleId")
+        combos: dict[tuple[str, str, str, str], tuple[int, int, int, int]] = {}
+        """(kind, label, instanceId, moduleId) -> their codes: one lookup for four columns; a hit also means the
+        four were already checked to be non-empty strings (no other value equals a str)."""
+
+        def intern(p: dict[str, Any], key: tuple[Any, ...]) -> tuple[int, int, int, int] | None:
+            kind, label, iid, mid = key
+            if type(kind) is not str_ or type(label) is not str_ or type(iid) is not str_ or type(mid) is not str_ \
+                    or not kind or not label or not iid or not mid:
+                return None
+            inst = inst_codes.get(iid)
+            if inst is None:
+                inst = instances.code(iid)
+                rl = p.get("runtimeLabel")
+                instance_runtime[inst] = rl if type(rl) is str_ else "runtime"
+            codes = (kinds.code(kind), labels.code(label), inst, modules.code(mid))
+            combos[key] = codes
+            return codes
+
+        def add(p: dict[str, Any], env: dict[str, Any] | None, off: int, length: int) -> int:
+            """One event payload `p` (from envelope `env` when loaded); -1 when it cannot be a row."""
+            try:
+                key = core(p)
+                codes = combos.get(key)
+            except (KeyError, TypeError):  # a field missing, not a dict, or an unhashable value
+                return -1
+            if codes is None:
+                codes = intern(p, key)
+                if codes is None:
+                    return -1
+            kc, lc, inst, mc = codes
+            kind = key[0]
+            if env is None:
+                seq = 0
+            else:
+                seq = env.get("seq")
+                if type(seq) is not int_ or not 0 <= seq < 9223372036854775807:
+                    seq = -1
+            ts = p["timestamp"] if "timestamp" in p else None
+            if type(ts) is not float_:
+                if type(ts) is int_:
+                    ts = float_(ts)
+                else:
+                    ts = env.get("timestamp") if env is not None else None
+                    ts = float_(ts) if type(ts) in (int_, float_) else 0.0
+            txn = p["txnSeq"] if "txnSeq" in p else 0
+            if type(txn) is not int_ or not 0 <= txn < 4294967296:
+                txn = 0
+            link = -1
+            if "linkId" in p:
+                link_id = p["linkId"]
+                if type(link_id) is str_:
+                    link = link_codes.get(link_id)
+                    if link is None:
+                        link = links.code(link_id)
+            flags = 0
+            if "downgrade" in p:
+                flags = 1  # FLAG_DOWNGRADE
+            if "errorSummary" in p:
+                flags |= 2  # FLAG_ERROR_SUMMARY
+            meta = p["meta"] if "meta" in p else None
+            command = -1
+            tick = -1
+            digest = no_code
+            nd = 0
+            if type(meta) is dict_:
+                if kind == "state":
+                    dirty = meta.get("dirtySet")
+                    if type(dirty) is dict_:
+                        if dirty.get("dirtyAll") is True:
+                            flags |= FLAG_DIRTY_ALL
+                            dirty_a(DIRTY_ALL_ID)
+                            nd = 1
+                        else:
+                            ids = dirty.get("rootIds")
+                            if type(ids) is list_:
+                                for i in ids:
+                                    if type(i) is int_ and 0 <= i < 2147483648:
+                                        dirty_a(i)
+                                        nd += 1
+                    d = meta.get("staticIrDigest")
+                    if type(d) is str_:
+                        digest = digest_codes.get(d)
+                        if digest is None:
+                            digest = digests.code(d)
+                elif kind == "diagnostic":
+                    sev = meta.get("severity")
+                    if sev == "error":
+                        flags |= FLAG_ERROR
+                    elif sev == "warning":
+                        flags |= FLAG_WARNING
+                if "commandId" in meta:
+                    cmd = meta["commandId"]
+                    if type(cmd) is str_:
+                        command = commands.code(cmd)
+                if "tickSeq" in meta:
+                    t = meta["tickSeq"]
+                    if type(t) is int_ and -4611686018427387904 < t < 4611686018427387904:
+                        tick = t
+                        if key[1] == "trace:tick" and meta.get("phase") in end_phases:
+                            flags |= FLAG_TICK_END
+            row_a((seq, ts, kc, lc, mc, inst, txn, link, command, tick, digest, flags, nd, off, length))
+            return 0 if buffered else len(ts_col) - 1
+
+        return add
+
+    def _flush_buffer(self) -> None:
+        """Move the loader's buffered rows into the columns (once per chunk): one transpose, one fromlist each."""
+        rows = self._buffer
+        if not rows:
+            return
+        base = len(self._dirty_ids)
+        self._dirty_ids.fromlist(self._buffer_ids)
+        self._buffer_ids.clear()
+        for name, values in zip(self._COLUMNS, zip(*rows)):
+            if name == "_dirty_end":  # per-row counts become running ends
+                values = tuple(accumulate(values, initial=base))[1:]
+            getattr(self, name).fromlist(list(values))
+        rows.clear()
 
     # -- reading ----------------------------------------------------------------------------------------------------
 

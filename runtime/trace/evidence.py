@@ -32,7 +32,8 @@ _CONVERGE_KINDS = ("trait:converge", "field:converge")
 
 
 def store_envelopes(store: EventStore) -> Iterator[tuple[str, dict[str, Any], float]]:
-    """Every record of the store as (type, payload, timestamp): static IRs first, then rows and side records in order."""
+    """Every record of the store as (type, payload, timestamp): static IRs first, then rows and side records in
+    order."""
     first_ts = store.ts[0] if len(store) else 0.0
     for export in store.static_irs.values():
         yield "static-ir", export, first_ts
@@ -111,7 +112,8 @@ def _package_records(doc: dict[str, Any], problems: list[LoadProblem]) -> Iterat
     by_digest = converge.get("staticIrByDigest") if isinstance(converge, dict) else None
     named: set[str] = set()
     for i, env in enumerate(doc["events"], start=1):
-        if not isinstance(env, dict) or not isinstance(env.get("type"), str) or not isinstance(env.get("payload"), dict):
+        if (not isinstance(env, dict) or not isinstance(env.get("type"), str)
+                or not isinstance(env.get("payload"), dict)):
             problems.append(LoadProblem(i, f"events[{i - 1}] is not an envelope with a type and an object payload"))
             continue
         etype, payload = env["type"], env["payload"]

@@ -115,3 +115,14 @@ def test_tickscope_backend_runs_standalone_on_loopback(tmp_path):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_tickscope_backend_stops_cleanly_on_sigterm_and_removes_its_temporary_database():
+    proc = subprocess.Popen([sys.executable, "-c", "from devtools.cli import main; main()", "backend", "--port", "0"],
+                            cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = proc.stdout.readline()
+    db = Path(line.rsplit("(db ", 1)[1].rstrip(")\n"))
+    assert db.exists(), line
+    proc.terminate()
+    assert proc.wait(timeout=10) == 0
+    assert not db.parent.exists()

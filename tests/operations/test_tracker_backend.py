@@ -287,9 +287,10 @@ async def test_diagnostics_off_exports_no_operation_events(backend):
 
 
 @pytest.mark.asyncio
-async def test_status_polling_honours_retry_after(runtime_ops, backend):
+@pytest.mark.parametrize("observers", [("status",), ("sse", "status")])
+async def test_status_polling_honours_retry_after(runtime_ops, backend, observers):
     rt, tracker = runtime_ops
-    tracker.kinds["patient"] = KindPolicy(observers=("status",))
+    tracker.kinds["patient"] = KindPolicy(observers=observers)
     backend.faults.set(kind="patient", commit_delay_s=0.9, retry_after_s=0.3)
     receipt = await tracker.submit("patient", "p", {}, wait_for=Stage.READY)
     polls = [f for f in tracker.get(receipt.command_id).facts if f.fact.source == "status-poll"]

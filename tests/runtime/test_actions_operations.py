@@ -142,3 +142,41 @@ async def test_runtime_disposal_with_runs_and_operations_in_flight_leaves_nothin
     await actions.aclose()
     await settle_tasks()
     assert not tracker.running_tasks() and not actions.running_tasks()
+
+
+@pytest.mark.asyncio
+async def test_runs_and_operation_timelines_rebuild_from_a_recorded_trace(backend, tmp_path):
+    import orjson
+
+    from runtime.operations.timeline import build_action_runs, build_operation_timelines
+
+    rt, tracker, inst, actions = await setup(backend)
+    path = tmp_path / "trace.jsonl"
+    writer = TraceWriter(path, label="timeline").attach(rt.hub)
+    backend.faults.set(kind="todo.save", project_delay_s=0.2, sse_duplicate=True)
+
+    async def save_observed(ctx, todo):
+        await ctx.submit("todo.save", todo["id"], {"delta": 1}, wait_for=Stage.OBSERVED)
+
+    defn = action("save", save_observed)
+    first = actions.trigger(defn, {"id": "a"})
+    await wait_until(lambda: bool(first.run.command_ids), what="a submission")
+    second = actions.trigger(defn, {"id": "b"})
+    await second.settled()
+    await wait_until(lambda: not tracker.pending(), what="both operations to finish")
+    await teardown(rt, tracker, actions)
+    writer.close()
+    lines = [orjson.loads(line) for line in path.read_bytes().splitlines()[1:]]
+    events = [line["payload"] for line in lines if line["type"] == "debug:event"]
+    runs = build_action_runs(events)
+    timelines = build_operation_timelines(events)
+    old, new = runs[first.link_id], runs[second.link_id]
+    assert (old.status, old.cancel_reason, new.status) == ("cancelled", "override", "success")
+    assert old.command_ids == list(first.run.command_ids) and new.command_ids == list(second.run.command_ids)
+    tl = timelines[old.command_ids[0]]
+    assert tl.link_id == first.link_id and tl.detached and tl.stage == "ready"
+    reached = [m.stage for m in tl.marks if m.kind in ("reached", "inferred")]
+    assert reached == ["accepted", "committed", "observed", "ready"]
+    assert tl.stage_delta_ms("accepted") <= tl.stage_delta_ms("committed") <= tl.stage_delta_ms("ready")
+    assert tl.terminal_at_ms == tl.stage_delta_ms("ready")
+    assert any(m.kind == "recorded" for m in tl.marks)  # the duplicated SSE facts are on the timeline, greyed

@@ -217,3 +217,32 @@ async def test_disposal_with_a_load_in_flight_leaves_no_task_and_writes_nothing(
     await settle_tasks()
     assert not sources.running_tasks() and inst.get_state()["user"]["status"] == "loading"
     await loader.http.aclose()
+
+
+@pytest.mark.asyncio
+async def test_a_key_function_that_raises_aborts_the_transaction_that_triggered_it():
+    from runtime import ReducerError
+
+    async def load(key):
+        return key
+
+    def key(state):
+        if state["k"] == "bad":
+            raise ValueError("no key for 'bad'")
+        return state["k"]
+
+    m = Module("strict", initial={"k": None, "v": dict(IDLE)},
+               fields=[source("v", deps=["k"], key=key, load=load)],
+               reducers={"set": lambda d, v: d.__setitem__("k", v)})
+    rt = Runtime()
+    inst = rt.mount(m)
+    sources = attach_sources(inst)
+    with pytest.raises(ReducerError, match="no key for 'bad'"):
+        inst.dispatch("set", "bad")
+    assert inst.get_state()["k"] is None  # nothing half-applied
+    inst.dispatch("set", "ok")
+    await wait_until(lambda: inst.get_state()["v"]["status"] == "success", what="success")
+    assert inst.get_state()["v"]["data"] == "ok"
+    await sources.aclose()
+    rt.dispose()
+    assert not await settle_tasks()

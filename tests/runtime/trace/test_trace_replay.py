@@ -88,7 +88,11 @@ def test_stepping_by_event_transaction_and_tick(light_trace):
     assert replay.seek(10**9) == len(store) - 1
     assert replay.step(5, "txn") == len(store) - 1 or replay.cursor == states[-1]
     assert replay.seek(-50) == -1
-    assert replay.step(1, "tick") == -1  # this trace has no ticks: the cursor stays
+    ticks = store.index.ticks()
+    assert replay.step(1, "tick") == ticks[0].end_row
+    assert replay.step(2, "tick") == ticks[2].end_row
+    assert replay.step(-1, "tick") == ticks[1].end_row
+    assert store.index.tick_of(states[0]) == ticks[0].tick_seq  # the mount commit was published by tick 1
     with pytest.raises(ValueError, match="unit must be"):
         replay.step(1, "year")
     replay.seek_time(store.ts[7])

@@ -53,37 +53,37 @@ def record_sample(path: Path, level: str = "full", steps: int = 30) -> Path:
 
 
 def record_rich(path: Path, level: str = "light", runs: int = 6) -> Path:
-    """A trace with ticks and overlapping async action runs beside real transactions.
+    """A trace with ticks (the runtime's tick scheduler) and overlapping async action runs (the action
+    coordinator, allow-concurrent): one run cancelled, the last one still pending when the recording ends."""
+    import asyncio
 
-    The tick layer and the async action coordinator live in other parts of the runtime; here their events are
-    emitted through the real debug sink in the shapes of their contracts (073 trace:tick, 088 async-action), so
-    the trace goes through the same writer and checker as a full runtime's would.
-    """
-    rt = Runtime(label="rich", diagnostics=level)
-    ticks = [0]
+    from runtime.actions import ActionCoordinator, action
 
-    def tick(inst, record, state):
-        ticks[0] += 1
-        for phase in ("start", "settled"):
-            rt.sink.emit(module_id=inst.module_id, instance_id=inst.instance_id, kind="devtools", label="trace:tick",
-                         meta={"tickSeq": ticks[0], "phase": phase,
-                               "backlog": {"pendingExternalInputs": ticks[0] % 3, "pendingDeferredWork": 0}})
+    async def save(ctx, i):
+        ctx.dispatch("add_item", i)
+        await asyncio.sleep(5.0 if i == runs - 1 else 0.02)  # the last one outlives the recording
+        ctx.dispatch("set_first", f"s{i}")
+        return i
 
-    def run_event(inst, link, phase, **extra):
-        rt.sink.emit(module_id=inst.module_id, instance_id=inst.instance_id, kind="action", label="async-action",
-                     link_id=link, meta={"type": "async-action", "phase": phase, "actionId": "save", **extra})
+    save_def = action("save", save, concurrency="allow-concurrent")
 
-    with TraceWriter(path, label="rich") as writer:
-        writer.attach(rt.hub, runtime=rt)
-        rt.add_commit_listener(tick)
-        a = rt.mount(sample_module())
-        links = [f"form#1::r{i}" for i in range(runs)]
-        for i, link in enumerate(links):  # runs overlap: each starts before the previous one settles
-            run_event(a, link, "trigger", concurrencyPolicy="allow-concurrent")
-            a.dispatch("add_item", i, link_id=link)
-            if i:
-                a.dispatch("set_first", f"s{i}", link_id=links[i - 1])
-                run_event(a, links[i - 1], "settle", status="success" if i % 2 else "cancelled",
-                          **({} if i % 2 else {"cancelReason": "override"}))
-        a.dispatch("set_email", "x@y")  # the last run stays open: the trace ends before it settles
+    async def scenario() -> None:
+        rt = Runtime(label="rich", diagnostics=level)
+        writer = TraceWriter(path, label="rich").attach(rt.hub, runtime=rt)
+        inst = rt.mount(sample_module())
+        coordinator = ActionCoordinator(inst)
+        handles = []
+        for i in range(runs):
+            handles.append(coordinator.trigger(save_def, i))
+            if i == 1:
+                assert coordinator.cancel(handles[1], "user")
+            await asyncio.sleep(0.01)  # the next run starts before this one settles
+        for handle in handles[:-1]:
+            await handle.settled()
+        assert not handles[-1].run.settled, "the last run should still be pending"
+        inst.dispatch("set_email", "x@y")
+        writer.close()  # the last run is still pending here
+        await coordinator.aclose()
+
+    asyncio.run(scenario())
     return path
