@@ -2,7 +2,7 @@
 
 A source is anything with `get_snapshot()` and `subscribe(listener) -> unsubscribe` (a RuntimeStore topic facade,
 the devtools' event store, the devtools' own state topic). A listener call only marks its binding dirty; one flush
-per loop iteration (and at most one per frame interval, so 20,000 events/s cost ~60 flushes/s, not 20,000) reads
+per loop iteration (and at most one per frame interval, so 20,000 events/s cost 25 flushes/s, not 20,000) reads
 the tick once, then calls each dirty binding's callback with its source's snapshot. Every widget repainted in that
 flush therefore shows the same tickSeq (`Binder.frame_tick`): no widget shows tick N while its neighbour shows N+1.
 
@@ -27,8 +27,9 @@ __all__ = ["Binder", "Binding", "ExternalStoreLike", "FRAME_INTERVAL_S"]
 
 log = logging.getLogger("tickscope.devtools")
 
-FRAME_INTERVAL_S = 1 / 60
-"""Minimum time between two flushes: a busy runtime makes ticks far faster than a screen can show them."""
+FRAME_INTERVAL_S = 1 / 25
+"""Minimum time between two flushes: a busy runtime makes ticks far faster than anyone can read them, and a
+repaint of every pane costs several ms; 25 updates a second looks live (the reference throttles to 10-20)."""
 
 
 class ExternalStoreLike(Protocol):

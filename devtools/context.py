@@ -9,8 +9,10 @@ the sidebar, the events table, the inspector) reads everything through it:
   live, those up to the cursor in replay); `ctx.events.column("ts")` gives numpy columns of the visible rows. It is
   an ExternalStore: `get_snapshot()` is the visible row count, `subscribe(listener)` hears when it changes.
 - `ctx.state`: the devtools' own UI state (selection, filters, time range, replay cursor, time travel, settings),
-  a runtime module instance (`devtools.state.DevtoolsState`). Read `ctx.state.get()` (the snapshot published at the current tick), change it through its
-  methods (`select_event`, `set_time_range`, ...), never by mutating the dict.
+  a runtime module instance (`devtools.state.DevtoolsState`). Read `ctx.state.get()` (the latest committed
+  state) or `ctx.state.published()` (what the panes of the current tick show), bind to `ctx.state.topic`,
+  change it through its methods (`select_row`, `set_time_range`,
+  `set_filters`, `set_cursor`, ...), never by mutating the dict.
 - `ctx.bind(owner, source, callback)`: the only way a widget listens to anything. `source` is an ExternalStore
   (a topic facade of a runtime store, `ctx.events`, `ctx.state.topic`); `callback(snapshot)` runs at most once per
   tick, in one flush shared by all widgets, and `ctx.tick_seq` during that flush is the tick every widget shows.
@@ -69,7 +71,7 @@ class DevtoolsContext:
     @property
     def showing_past(self) -> bool:
         """True while the view shows an earlier state: a time-travelled live instance or a replay cursor."""
-        ui = self.state.get()
+        ui = self.state.published()
         return ui["timeTravel"] is not None or (self.replay is not None and not self.replay.at_end)
 
     @property

@@ -71,7 +71,8 @@ def replay_context(store: EventStore, settings: dict[str, Any] | None = None) ->
     replay = ReplayController(feed, state)
     ctx.replay = replay
     binder.set_tick_source(replay.tick_seq)
-    ctx.cleanups += [state.runtime.hub.tap(feed.tap), store.close]
+    # the store is not closed here: panes may still read it until they are gone; its file closes with it (__del__)
+    ctx.cleanups += [state.runtime.hub.tap(feed.tap)]
     return ctx
 
 
@@ -98,15 +99,18 @@ class DevtoolsHost:
         self.tasks: set[asyncio.Task[Any]] = set()
         self.progress: QProgressDialog | None = None
         self.load_errors: list[str] = []
+        self.loading_listeners: list[Callable[[QProgressDialog], None]] = []
+        """Called with the progress dialog of each load as it opens (before the worker starts reading)."""
         self.closed = asyncio.Event()
 
     # -- windows ----------------------------------------------------------------------------------------------------
 
     def show(self, ctx: DevtoolsContext, title: str) -> MainWindow:
         window = MainWindow(ctx, title=title, open_trace=self.open_trace)
-        apply_settings(ctx, ctx.state.current()["settings"])
+        apply_settings(ctx, ctx.state.get()["settings"])
         self.windows.append(window)
         window.show()
+        window.events.table.setFocus()  # the keyboard starts in the event list (arrows step through events)
         return window
 
     def show_live(self, rt: Runtime, ctx: DevtoolsContext | None = None) -> MainWindow:
@@ -132,6 +136,8 @@ class DevtoolsHost:
         dialog.setMinimumDuration(300)
         dialog.canceled.connect(cancel.set)
         self.progress = dialog
+        for listener in tuple(self.loading_listeners):
+            listener(dialog)
 
         def progress(done: int, total: int) -> None:
             if not cancel.is_set():

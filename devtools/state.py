@@ -102,12 +102,13 @@ class DevtoolsState:
         """The topic facade panes bind to."""
 
     def get(self) -> dict[str, Any]:
-        """The UI state as published by the latest tick: what every pane shows (read it, never mutate it)."""
-        return self.topic.get_snapshot()  # type: ignore[no-any-return]
-
-    def current(self) -> dict[str, Any]:
-        """The latest committed UI state, possibly not published yet (for actions deciding what to change)."""
+        """The latest committed UI state (read it, never mutate it); it may be ahead of what panes show."""
         return self.instance.get_state()
+
+    def published(self) -> dict[str, Any]:
+        """The UI state as published by the latest tick: what every pane repainted in a flush shows. Bound
+        callbacks receive it; a pane reading the state outside its callback reads this, so it cannot tear."""
+        return self.topic.get_snapshot()  # type: ignore[no-any-return]
 
     def _do(self, action: str, payload: Any) -> None:
         self.instance.dispatch(action, payload)

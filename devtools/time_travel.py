@@ -30,7 +30,7 @@ def travel(ctx: DevtoolsContext, instance_id: str, txn_id: str, which: str) -> N
 
 def back_to_latest(ctx: DevtoolsContext) -> None:
     """Leave time travel: re-apply the newest non-devtools state of the travelled instance."""
-    mark = ctx.state.current()["timeTravel"]
+    mark = ctx.state.get()["timeTravel"]
     if mark is None:
         return
     if ctx.runtime is not None:

@@ -56,6 +56,8 @@ class EventFeed:
         self._mirrors: dict[str, _Mirror] = {}
         self.version = 0
         self._held: list[tuple[str, dict[str, Any]]] | None = None
+        self._counts = np.zeros(0, np.int64)
+        self._counted = 0
         self.instance_labels: dict[str, str] = {}
         """Instance id -> label, from `module:init` events."""
 
@@ -154,8 +156,19 @@ class EventFeed:
         return mirror.data[:n]
 
     def instance_counts(self) -> dict[str, int]:
-        """Visible rows per instance id."""
+        """Visible rows per instance id (kept up to date incrementally: a live flush counts only new rows)."""
+        n = len(self)
         codes = self.column("instance")
-        counts = np.bincount(codes, minlength=len(self.store.instances)) if len(codes) else []
-        return {name: int(counts[c]) for c, name in enumerate(self.store.instances.values)
-                if len(counts) > c and counts[c]}
+        if n < self._counted:  # the visible prefix moved back (replay): count again
+            self._counts = np.zeros(0, np.int64)
+            self._counted = 0
+        if n > self._counted:
+            new = np.bincount(codes[self._counted:n], minlength=len(self.store.instances))
+            if len(new) > len(self._counts):
+                new[: len(self._counts)] += self._counts
+                self._counts = new
+            else:
+                self._counts[: len(new)] += new
+            self._counted = n
+        return {name: int(self._counts[c]) for c, name in enumerate(self.store.instances.values)
+                if c < len(self._counts) and self._counts[c]}

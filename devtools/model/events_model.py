@@ -25,6 +25,13 @@ __all__ = ["EventsModel", "EventFilter", "FilterError", "COLUMNS"]
 
 COLUMNS = ("#", "time", "kind", "label", "instance", "txn")
 _Index = QModelIndex | QPersistentModelIndex
+_DISPLAY = Qt.ItemDataRole.DisplayRole
+_USER = Qt.ItemDataRole.UserRole
+_FOREGROUND = Qt.ItemDataRole.ForegroundRole
+_ROLES = frozenset((_DISPLAY, _USER, _FOREGROUND, Qt.ItemDataRole.TextAlignmentRole))
+_RIGHT = int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+_ERROR_BRUSH = QBrush(QColor("#d64545"))
+_WARN_BRUSH = QBrush(QColor("#c98a00"))
 
 
 class FilterError(ValueError):
@@ -92,24 +99,28 @@ class EventsModel(QAbstractTableModel):
         return str(section + 1)
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not (0 <= index.row() < len(self._rows)):
+        # Qt asks ~10 roles per painted cell; answer the ones not handled before touching any row
+        if role not in _ROLES or not index.isValid():
             return None
-        row = int(self._rows[index.row()])
+        i = index.row()
+        if not 0 <= i < len(self._rows):
+            return None
+        row = int(self._rows[i])
         col = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
+        if role == _DISPLAY:
             return self._text(row, col)
-        if role == Qt.ItemDataRole.UserRole:
+        if role == _USER:
             return row
-        if role == Qt.ItemDataRole.ForegroundRole and col in (2, 3):
+        if role == _FOREGROUND:
+            if col not in (2, 3):
+                return None
             flags = self.feed.store.flags[row]
             if flags & FLAG_ERROR:
-                return QBrush(QColor("#d64545"))
+                return _ERROR_BRUSH
             if flags & (FLAG_WARNING | FLAG_DOWNGRADE):
-                return QBrush(QColor("#c98a00"))
+                return _WARN_BRUSH
             return None
-        if role == Qt.ItemDataRole.TextAlignmentRole and col in (0, 1):
-            return int(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        return None
+        return _RIGHT if col in (0, 1) else None
 
     def _text(self, row: int, col: int) -> str:
         s = self.feed.store

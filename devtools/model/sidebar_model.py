@@ -43,6 +43,8 @@ class SidebarModel(QStandardItemModel):
             got = self._items[key] = (name, count)
         elif got[0].text() != text:
             got[0].setText(text)
+        if got[0].toolTip() != text:
+            got[0].setToolTip(text)  # the tree may be narrower than an instance's id and label
         return got[0]
 
     def _count(self, key: tuple[str, ...], n: int) -> None:

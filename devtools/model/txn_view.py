@@ -7,14 +7,14 @@ and downgrades among them.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 
 from .event_feed import TXN_KIND, EventFeed
 
-__all__ = ["EventFacts", "facts_of"]
+__all__ = ["EventFacts", "facts_of", "last_state_row"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,14 +39,20 @@ class EventFacts:
     in_txn: bool = field(default=False)
 
 
-def _state_rows_of(feed: EventFeed, instance_id: str, upto: int) -> np.ndarray:
+def last_state_row(feed: EventFeed, instance_id: str, before: int) -> int | None:
+    """The newest `state:update` row of an instance below row `before` (bisect, then a short walk back)."""
     store = feed.store
     code = store.kinds.find(TXN_KIND)
     if code is None:
-        return np.zeros(0, np.int64)
-    rows = np.frombuffer(store.index.rows_of_instance(instance_id), np.int64).copy()
-    rows = rows[rows < upto]
-    return rows[feed.column("kind", visible_only=False)[rows] == code]
+        return None
+    rows = store.index.rows_of_instance(instance_id)
+    i = bisect_left(rows, before) - 1
+    kinds = store.kind
+    while i >= 0:  # every transaction exports ~3 rows of its instance, so this walks a few steps
+        if kinds[rows[i]] == code:
+            return int(rows[i])
+        i -= 1
+    return None
 
 
 def facts_of(feed: EventFeed, row: int) -> EventFacts:
@@ -61,12 +67,8 @@ def facts_of(feed: EventFeed, row: int) -> EventFacts:
         txn_rows = tuple(int(r) for r in store.index.rows_of_txn(iid, txn) if r < len(feed))
         state_row = next((r for r in txn_rows if store.kind_of(r) == TXN_KIND), None)
     if state_row is None:
-        before = _state_rows_of(feed, iid, row + 1)
-        state_row = int(before[-1]) if len(before) else None
-    previous = None
-    if state_row is not None:
-        earlier = _state_rows_of(feed, iid, state_row)
-        previous = int(earlier[-1]) if len(earlier) else None
+        state_row = last_state_row(feed, iid, row + 1)
+    previous = last_state_row(feed, iid, state_row) if state_row is not None else None
     converge = None
     errors: list[dict[str, Any]] = []
     downgrades: list[str] = []

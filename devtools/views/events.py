@@ -74,6 +74,8 @@ class EventsView(QWidget):
         self.path.setClearButtonEnabled(True)
         self.status = QLabel(self)
         self.status.setObjectName("eventsStatus")
+        self.status.setMinimumWidth(170)  # a count growing by a digit must not relayout the bar on every tick
+        self.status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         self.error = QLabel(self)
         self.error.setObjectName("filterError")
         self.error.setStyleSheet("color: #d64545")
@@ -95,6 +97,7 @@ class EventsView(QWidget):
         self.table.setWordWrap(False)
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(20)
+        self.table.verticalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
@@ -127,9 +130,9 @@ class EventsView(QWidget):
             self.kind_box.addItems([ALL_KINDS, *sorted(store.kinds.values)])
             self.kind_box.setCurrentText(current)
         self.model.refresh()
-        if self.ctx.state.get()["follow"] and self.ctx.mode == "live" and self.ctx.state.get()["selectedRow"] is None:
-            self.table.scrollToBottom()
-        elif self.ctx.mode == "replay" and self.ctx.state.get()["selectedRow"] is None and self.model.rowCount():
+        ui = self.ctx.state.published()
+        following = ui["follow"] if self.ctx.mode == "live" else bool(self.model.rowCount())
+        if following and ui["selectedRow"] is None:
             self.table.scrollToBottom()
         self._show_status()
 
@@ -184,13 +187,13 @@ class EventsView(QWidget):
         self.ctx.state.set_filters(kinds=[] if text == ALL_KINDS else [text])
 
     def _path_cleared(self, text: str) -> None:
-        if not text and self.ctx.state.current()["filters"]["path"]:
+        if not text and self.ctx.state.get()["filters"]["path"]:
             self.ctx.state.set_filters(path="")
 
     def _row_chosen(self, current: QModelIndex, _previous: QModelIndex) -> None:
         if current.isValid():
             row = self.model.store_row(current.row())
-            if row != self.ctx.state.current()["selectedRow"]:
+            if row != self.ctx.state.get()["selectedRow"]:
                 self.ctx.state.select_row(row)
 
     def focus_search(self) -> None:

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QModelIndex, Qt
+import numpy as np
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
@@ -25,14 +27,39 @@ from PySide6.QtWidgets import (
 )
 
 from ..context import DevtoolsContext
+from ..model.event_feed import TXN_KIND, EventFeed
 from ..model.state_tree import MISSING, StateTreeModel
-from ..model.txn_view import EventFacts, facts_of
+from ..model.txn_view import EventFacts, facts_of, last_state_row
 from ..time_travel import TimeTravelUnavailable, back_to_latest, travel
+from .events import scope_instances
 from .inspector_text import summary_html
 
 __all__ = ["Inspector"]
 
+LATEST_INTERVAL_MS = 250
 BANNER_STYLE = "background:#f4c430;color:#222;padding:4px;border-radius:3px;font-weight:bold"
+
+
+def _latest_transaction(feed: EventFeed, instances: tuple[str, ...] = ()) -> int | None:
+    """The newest visible `state:update` row (what a user wants to see first), else the newest row; within the
+    sidebar's scope when one is selected."""
+    n = len(feed)
+    if not n:
+        return None
+    if instances:
+        rows = [r for r in (last_state_row(feed, iid, n) for iid in instances) if r is not None]
+        return max(rows) if rows else None
+    code = feed.store.kinds.find(TXN_KIND)
+    if code is not None:
+        kinds = feed.column("kind")
+        tail = max(0, n - 4096)  # a transaction is almost always among the newest rows; the fallback scans all
+        hits = np.flatnonzero(kinds[tail:] == code)
+        if not len(hits):
+            hits = np.flatnonzero(kinds == code)
+            tail = 0
+        if len(hits):
+            return int(hits[-1]) + tail
+    return n - 1
 
 
 class Inspector(QWidget):
@@ -43,6 +70,11 @@ class Inspector(QWidget):
         self.ctx = ctx
         self.facts: EventFacts | None = None
         self._selected = False
+        self._latest_timer = QTimer(self)
+        self._latest_timer.setSingleShot(True)
+        self._latest_timer.setInterval(LATEST_INTERVAL_MS)
+        self._latest_timer.timeout.connect(self._latest_due)
+        self._latest_pending = False
         self.header = QLabel("<b>Inspector</b>", self)
         self.banner = QLabel(self)
         self.banner.setObjectName("timeTravelBanner")
@@ -60,12 +92,14 @@ class Inspector(QWidget):
         self.travel_error.setStyleSheet("color:#d64545")
         self.travel_error.setWordWrap(True)
         self.travel_error.setVisible(False)
-        buttons = QHBoxLayout()
+        self.travel_row = QWidget(self)  # live only: a replay moves with its cursor instead
+        buttons = QHBoxLayout(self.travel_row)
         buttons.setContentsMargins(0, 0, 0, 0)
         buttons.addWidget(QLabel("Time travel:", self))
         for b in (self.before_button, self.after_button, self.latest_button):
             buttons.addWidget(b)
         buttons.addStretch(1)
+        self.travel_row.setVisible(ctx.runtime is not None)
 
         self.summary = QTextBrowser(self)
         self.summary.setObjectName("inspectorSummary")
@@ -77,6 +111,7 @@ class Inspector(QWidget):
         self.tree.setUniformRowHeights(True)
         self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.tree_title = QLabel("<b>State</b>", self)
+        self.tree_title.setWordWrap(True)  # notes can be long; they must not widen the pane
         lower = QWidget(self)
         lower_layout = QVBoxLayout(lower)
         lower_layout.setContentsMargins(0, 0, 0, 0)
@@ -91,7 +126,7 @@ class Inspector(QWidget):
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.header)
         layout.addWidget(self.banner)
-        layout.addLayout(buttons)
+        layout.addWidget(self.travel_row)
         layout.addWidget(self.travel_error)
         layout.addWidget(split, 1)
 
@@ -107,16 +142,32 @@ class Inspector(QWidget):
         self._show(ui)
 
     def _on_rows(self, _count: int) -> None:
-        ui = self.ctx.state.get()
-        if ui["selectedRow"] is None or self.facts is None or self.facts.row >= len(self.ctx.events):
+        ui = self.ctx.state.published()
+        if self.facts is not None and self.facts.row >= len(self.ctx.events):  # a replay stepped back past it
             self._show(ui)
+        elif ui["selectedRow"] is None:
+            self._follow_latest()
+
+    def _follow_latest(self) -> None:
+        """Show the newest transaction, at most LATEST_INTERVAL_MS apart: under load the newest changes every
+        flush, faster than anyone reads it, and rebuilding the summary and the state tree is the dearest repaint."""
+        if self._latest_timer.isActive():
+            self._latest_pending = True
+            return
+        self._show(self.ctx.state.published())
+        self._latest_timer.start()
+
+    def _latest_due(self) -> None:
+        if self._latest_pending and self.ctx.state.published()["selectedRow"] is None:
+            self._latest_pending = False
+            self._follow_latest()
 
     def _show(self, ui: dict[str, Any]) -> None:
         feed = self.ctx.events
         row = ui["selectedRow"]
         selected = row is not None and row < len(feed)
         if not selected:
-            row = len(feed) - 1 if len(feed) else None
+            row = _latest_transaction(feed, scope_instances(self.ctx, ui["selection"]))
         self._show_banner(ui)
         if row is None:
             self.facts = None
@@ -131,7 +182,8 @@ class Inspector(QWidget):
             return
         self._selected = selected
         self.facts = facts_of(feed, row)
-        self.header.setText(f"<b>{'Selected event' if selected else 'Latest event'}</b> · row {row + 1}")
+        what = "Selected event" if selected else ("Latest transaction" if self.facts.in_txn else "Latest event")
+        self.header.setText(f"<b>{what}</b> · row {row + 1}")
         self.summary.setHtml(summary_html(feed, self.facts))
         self._show_state(self.facts)
         self._enable_travel()
@@ -206,7 +258,7 @@ class Inspector(QWidget):
         can = live and f is not None and f.txn_id is not None
         self.before_button.setEnabled(can)
         self.after_button.setEnabled(can)
-        self.latest_button.setEnabled(live and self.ctx.state.get()["timeTravel"] is not None)
+        self.latest_button.setEnabled(live and self.ctx.state.published()["timeTravel"] is not None)
 
     # -- actions ----------------------------------------------------------------------------------------------------
 

@@ -35,7 +35,9 @@ def _h(title: str) -> str:
 def _event_section(feed: EventFeed, f: EventFacts) -> str:
     ev = f.event
     label = feed.instance_labels.get(f.instance_id)
-    inst = escape(f.instance_id) + (f" <span style='color:gray'>({escape(label)})</span>" if label and label != f.instance_id else "")
+    inst = escape(f.instance_id)
+    if label and label != f.instance_id:
+        inst += f" <span style='color:gray'>({escape(label)})</span>"
     rows = [_row("event", f"<b>{escape(str(ev.get('kind')))}</b> / {escape(str(ev.get('label')))}"),
             _row("id", escape(str(ev.get("eventId", "")))),
             _row("instance", inst)]
@@ -128,10 +130,19 @@ def _errors_section(f: EventFacts) -> str:
                      f"{escape(str(e.get('message')))}</span>{hint}")
     for d in f.downgrades:
         parts.append(f"<span style='{_WARN}'>{escape(DOWNGRADE_TEXT.get(d, 'Degraded: ' + d))}</span>")
-    return _h("Errors") + "<br>".join(parts)
+    return _h("Errors and downgrades") + "<br>".join(parts)
+
+
+def _details_section(f: EventFacts) -> str:
+    """For an event outside a transaction (a tick, a diagnostic, a lifecycle event): its meta, field by field."""
+    meta = f.event.get("meta")
+    if f.in_txn or not isinstance(meta, dict) or not meta:
+        return ""
+    rows = [_row(str(k), escape(short_text(v, 90))) for k, v in list(meta.items())[:24]]
+    return _h("Details") + _table(rows)
 
 
 def summary_html(feed: EventFeed, f: EventFacts) -> str:
     """Every section that has something to say, in reading order."""
     return "".join([_event_section(feed, f), _txn_section(feed, f), _dirty_section(feed, f),
-                    _patches_section(feed, f), _converge_section(f), _errors_section(f)])
+                    _patches_section(feed, f), _converge_section(f), _errors_section(f), _details_section(f)])

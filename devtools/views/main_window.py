@@ -16,6 +16,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
+    QLayout,
     QMainWindow,
     QSplitter,
     QTabWidget,
@@ -64,6 +65,8 @@ class MainWindow(QMainWindow):
         self.recorder = Recorder(ctx.runtime) if ctx.runtime is not None else None
         self.setWindowTitle(title)
         self.resize(1440, 900)
+        # labels changing their text must not resize the top level (the offscreen platform warns on every one)
+        self.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
 
         self.sidebar = Sidebar(ctx)
         self.events = EventsView(ctx)
@@ -92,8 +95,13 @@ class MainWindow(QMainWindow):
         main.addWidget(self.sidebar)
         main.addWidget(middle)
         main.addWidget(self.inspector)
-        main.setSizes([280, 730, 430])
+        middle.setMinimumWidth(480)  # an explicit minimum: a pane's wide legend must not squeeze the side panes
+        self.sidebar.setMinimumWidth(210)  # instance ids and labels stay readable whatever the panes ask for
+        self.inspector.setMinimumWidth(340)
+        main.setSizes([260, 770, 410])
+        main.setStretchFactor(0, 0)
         main.setStretchFactor(1, 1)
+        main.setStretchFactor(2, 0)
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -152,7 +160,7 @@ class MainWindow(QMainWindow):
         self._action("Export…", "Ctrl+E", self.ask_export, "Export to Chrome trace, Perfetto or evidence", bar)
         bar.addSeparator()
         if live:
-            self._action("Follow", "F", lambda: self.ctx.state.set_follow(True), "Follow the newest event", bar)
+            self._action("Follow", "F", self.follow, "Follow the newest event", bar)
             self._action("Latest", "Alt+L", lambda: back_to_latest(self.ctx), "Leave time travel", bar)
             self._action("Before", "Alt+B", lambda: self.inspector.time_travel("before"))
             self._action("After", "Alt+A", lambda: self.inspector.time_travel("after"))
@@ -174,6 +182,11 @@ class MainWindow(QMainWindow):
             self._action("Previous tick", "Ctrl+Left", lambda: replay.step("tick", -1))
             self._action("Start", "Home", replay.to_start)
             self._action("End", "End", replay.to_end)
+
+    def follow(self) -> None:
+        """Drop the selection and keep the newest event in view (the inspector shows the latest event)."""
+        self.ctx.state.select_row(None)
+        self.ctx.state.set_follow(True)
 
     def clear_filters(self) -> None:
         state = self.ctx.state
@@ -255,7 +268,7 @@ class MainWindow(QMainWindow):
     # -- status -----------------------------------------------------------------------------------------------------
 
     def _on_rows(self, _count: int) -> None:
-        self._show_status(self.ctx.state.get())
+        self._show_status(self.ctx.state.published())
         self._show_recording()
 
     def _on_state(self, ui: dict[str, Any]) -> None:

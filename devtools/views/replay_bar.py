@@ -48,7 +48,7 @@ class ReplayBar(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         layout.addWidget(QLabel("<b>Replay</b>", self))
-        layout.addWidget(button("⏮", "To the start (Home)", replay.to_start))
+        layout.addWidget(button("|◀", "To the start (Home)", replay.to_start))
         layout.addWidget(button("◀ tick", "Previous tick (Ctrl+Left)", lambda: replay.step("tick", -1)))
         layout.addWidget(button("◀ txn", "Previous transaction (Shift+Left)", lambda: replay.step("txn", -1)))
         layout.addWidget(button("‹", "Previous event (Left)", lambda: replay.step("event", -1)))
@@ -56,7 +56,7 @@ class ReplayBar(QWidget):
         layout.addWidget(button("›", "Next event (Right)", lambda: replay.step("event", 1)))
         layout.addWidget(button("txn ▶", "Next transaction (Shift+Right)", lambda: replay.step("txn", 1)))
         layout.addWidget(button("tick ▶", "Next tick (Ctrl+Right)", lambda: replay.step("tick", 1)))
-        layout.addWidget(button("⏭", "To the end (End)", replay.to_end))
+        layout.addWidget(button("▶|", "To the end (End)", replay.to_end))
         layout.addWidget(self.speed)
         layout.addWidget(self.scrubber, 1)
         layout.addWidget(self.position)
@@ -77,4 +77,4 @@ class ReplayBar(QWidget):
 
     def refresh(self) -> None:
         """Repaint after play/pause (the play state is not part of the devtools state)."""
-        self._on_state(self.ctx.state.get())
+        self._on_state(self.ctx.state.published())

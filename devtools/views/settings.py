@@ -79,6 +79,6 @@ class SettingsDialog(QDialog):
     def change(self, **changes: Any) -> None:
         """Change settings as the form does: state, then runtime and palette, then disk."""
         self.ctx.state.set_settings(changes)
-        settings = self.ctx.state.current()["settings"]
+        settings = self.ctx.state.get()["settings"]
         apply_settings(self.ctx, settings)
         save_settings(settings)

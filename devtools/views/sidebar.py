@@ -44,7 +44,8 @@ class Sidebar(QWidget):
         layout.addWidget(title)
         layout.addWidget(self.tree, 1)
         layout.addWidget(self.empty, 1)
-        self.tree.selectionModel().currentChanged.connect(self._on_current)
+        # selection, not the current index: a tree view makes its first row current on focus, which is no choice
+        self.tree.selectionModel().selectionChanged.connect(self._on_selection)
         self._known = 0
         ctx.bind(self, ctx.events, self._on_rows)
 
@@ -57,8 +58,9 @@ class Sidebar(QWidget):
             self._known = n
             self.tree.expandAll()
 
-    def _on_current(self, current: Any, _previous: Any) -> None:
-        scope = current.data(SCOPE_ROLE) if current.isValid() else None
+    def _on_selection(self, *_: Any) -> None:
+        rows = self.tree.selectionModel().selectedRows(0)
+        scope = rows[0].data(SCOPE_ROLE) if rows else None
         if scope is None:
             self.ctx.state.select()
             return

@@ -17,6 +17,7 @@ import pytest
 import qasync
 from PySide6.QtCore import QSettings
 
+from helpers import shop_module  # noqa: F401  (re-exported: the timeline panes' tests import it from conftest)
 from runtime import Runtime
 
 

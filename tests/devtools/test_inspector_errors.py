@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from runtime import Module, Runtime, computed
+from runtime import Module, computed
 from helpers import click_row, open_live, table_rows
 
 

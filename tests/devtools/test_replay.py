@@ -7,7 +7,7 @@ import sys
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QPushButton
 
 from devtools.host import DevtoolsHost, application
 from helpers import table_rows
@@ -88,6 +88,17 @@ def test_a_file_that_is_not_a_trace_is_refused_clearly(tmp_path, qtbot, aio):
     assert task.result() is None and not host.windows
     assert "not a tickscope trace" in host.load_errors[0] or "trace" in host.load_errors[0]
     host._message_box.close()
+
+
+def test_cancelling_a_load_opens_nothing(recorded_trace, qtbot, aio):
+    host = DevtoolsHost(application())
+    # the user presses Cancel at once
+    host.loading_listeners.append(lambda dialog: dialog.findChild(QPushButton).click())
+    task = host.open_trace(recorded_trace)
+    qtbot.waitUntil(task.done)
+    assert task.result() is None and not host.windows
+    assert host.load_errors == [f"loading {recorded_trace} was cancelled"]
+    assert host.progress is None  # the dialog is gone
 
 
 def test_cli_screenshot_of_a_trace_and_of_the_live_demo(recorded_trace, tmp_path):

@@ -6,7 +6,7 @@ from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
 from devtools.settings_store import load_settings, settings_file
-from helpers import open_live
+from helpers import open_live, table_rows
 
 
 def test_settings_apply_and_survive_a_restart(qtbot, aio, settings_dir):
@@ -58,3 +58,15 @@ def test_a_hand_edited_bad_settings_file_falls_back_to_defaults(settings_dir):
     settings = load_settings()
     assert settings["diagnostics"] == "full" and settings["bufferSize"] == 500  # the defaults
     assert settings["theme"] == "dark"  # the valid value is kept
+
+
+def test_the_devtools_shows_its_own_runtime_when_asked(qtbot, aio, shop_runtime):
+    host, window, inst = open_live(qtbot, shop_runtime)
+    window.show_settings()
+    window.settings_dialog.show_devtools.setChecked(True)  # the devtools' own UI state is a runtime module
+    window.ctx.state.set_filters(text="add")  # a devtools transaction, like any user action
+
+    qtbot.waitUntil(lambda: window.sidebar.model.index_of("instance", "devtools", "devtools", "devtools#1")
+                    is not None)
+    window.ctx.state.set_filters(text="")
+    qtbot.waitUntil(lambda: any(c[4] == "devtools#1" and c[3] == "setFilters" for c in table_rows(window)))
