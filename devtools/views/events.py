@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QItemSelectionModel, QModelIndex, Qt
+from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -116,7 +116,8 @@ class EventsView(QWidget):
         self.regex.toggled.connect(lambda on: ctx.state.set_filters(regex=on))
         self.path.editingFinished.connect(lambda: ctx.state.set_filters(path=self.path.text().strip()))
         self.path.textChanged.connect(self._path_cleared)
-        self.table.selectionModel().currentRowChanged.connect(self._row_chosen)
+        # selection, not the current index: a focused view makes a row current by itself, which is no choice
+        self.table.selectionModel().selectionChanged.connect(self._row_chosen)
         ctx.bind(self, ctx.events, self._on_rows)
         ctx.bind(self, ctx.state.topic, self._on_state)
 
@@ -190,9 +191,10 @@ class EventsView(QWidget):
         if not text and self.ctx.state.get()["filters"]["path"]:
             self.ctx.state.set_filters(path="")
 
-    def _row_chosen(self, current: QModelIndex, _previous: QModelIndex) -> None:
-        if current.isValid():
-            row = self.model.store_row(current.row())
+    def _row_chosen(self, *_: Any) -> None:
+        rows = self.table.selectionModel().selectedRows(0)
+        if rows:
+            row = self.model.store_row(rows[0].row())
             if row != self.ctx.state.get()["selectedRow"]:
                 self.ctx.state.select_row(row)
 
