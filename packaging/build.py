@@ -40,7 +40,8 @@ def build(dist: Path, work: Path) -> Path:
     try:
         import PyInstaller  # noqa: F401
     except ImportError:
-        raise SystemExit("packaging/build.py needs PyInstaller: pip install -e '.[test]' (or pip install pyinstaller)")
+        raise SystemExit("packaging/build.py needs PyInstaller: pip install -e '.[test]' "
+                         "(or pip install pyinstaller)") from None
     cmd = [sys.executable, "-m", "PyInstaller", "--noconfirm", "--clean", "--log-level", "WARN",
            "--distpath", str(dist), "--workpath", str(work), str(SPEC)]
     subprocess.run(cmd, check=True, cwd=ROOT)
