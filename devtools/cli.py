@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "info": ("info", "summarise a trace: kinds, instances, time span, ticks, transactions, runs, operations"),
     "export": ("export", "export a trace to Chrome Trace JSON, Perfetto protobuf or an EvidencePackage"),
     "import": ("import_evidence", "turn an EvidencePackage into a trace file"),
+    "tail": ("tail", "print a live runtime's events as JSON lines (attach to its inspector, headless)"),
+    "attach": ("attach", "open the devtools on a live runtime in another process (its inspector)"),
     "backend": ("backend", "run the loopback backend for operations"),
 }
 
