@@ -15,6 +15,7 @@ import asyncio
 import logging
 import sys
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -88,9 +89,17 @@ async def load_in_worker(path: str | Path, progress: Callable[[int, int], None] 
     def report(done: int, total: int) -> None:
         if progress is not None:
             loop.call_soon_threadsafe(progress, done, total)
+        time.sleep(0)  # after every chunk (~5 ms of parsing) the loop's thread may take the GIL at once
 
-    return await loop.run_in_executor(
-        None, lambda: load_trace(path, progress=report, cancel=cancel, build_indexes=True))
+    # the parser is pure Python: with the default 5 ms switch interval the loop's thread waited up to 5 ms for the
+    # GIL each time it needed it, several times per loop turn; 1 ms while loading keeps the window responsive
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, 0.001))
+    try:
+        return await loop.run_in_executor(
+            None, lambda: load_trace(path, progress=report, cancel=cancel, build_indexes=True))
+    finally:
+        sys.setswitchinterval(interval)
 
 
 class DevtoolsHost:
