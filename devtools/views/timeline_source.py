@@ -12,6 +12,7 @@ import weakref
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
+from shiboken6 import isValid
 
 from ..model.timeline_model import TimelineModel
 
@@ -37,6 +38,12 @@ class TimelineSource(QObject):
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._slice)
         ctx.bind(self, ctx.events, self._rows_changed)
+        ctx.cleanups.append(self.stop)  # a closed window must not keep a catch-up timer firing
+
+    def stop(self) -> None:
+        """Stop catching up (the context is closing)."""
+        if isValid(self._timer):
+            self._timer.stop()
 
     @property
     def store(self) -> Any:
