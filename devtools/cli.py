@@ -16,11 +16,14 @@ __all__ = ["main", "COMMANDS"]
 
 # name -> (module under devtools.commands, one-line help)
 COMMANDS: dict[str, tuple[str, str]] = {
+    "open": ("open", "open a recorded trace in the devtools and replay it"),
     "record": ("record", "record the demo runtime headless to a trace file"),
     "check": ("check", "validate a trace or evidence package (exit 1 with line-numbered problems)"),
     "info": ("info", "summarise a trace: kinds, instances, time span, ticks, transactions, runs, operations"),
     "export": ("export", "export a trace to Chrome Trace JSON, Perfetto protobuf or an EvidencePackage"),
     "import": ("import_evidence", "turn an EvidencePackage into a trace file"),
+    "tail": ("tail", "print a live runtime's events as JSON lines (attach to its inspector, headless)"),
+    "attach": ("attach", "open the devtools on a live runtime in another process (its inspector)"),
     "backend": ("backend", "run the loopback backend for operations"),
 }
 

@@ -12,6 +12,7 @@ that fails is reported as a diagnostic (its caller has already returned).
 from __future__ import annotations
 
 import logging
+import os
 from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -49,6 +50,7 @@ class Runtime:
         converge: ConvergeConfig | None = None,
         converge_by_module: dict[str, ConvergeConfig] | None = None,
         tick: TickConfig | None = None,
+        inspect: Any = None,
     ) -> None:
         if "::" in label or not label:
             raise DefinitionError(f"runtime label {label!r} must be non-empty and without '::'")
@@ -71,6 +73,12 @@ class Runtime:
         self.disposed = False
         self.store = RuntimeStore(self)
         self.scheduler = TickScheduler(self, self.store, tick)
+        self.inspector: Any = None
+        """The live inspector server (runtime.inspect) when `inspect=` or TICKSCOPE_INSPECT asked for one."""
+        if inspect is not None or "TICKSCOPE_INSPECT" in os.environ:
+            from .inspect import open_for_runtime
+
+            self.inspector = open_for_runtime(self, inspect)
 
     # -- instances --------------------------------------------------------------------------------------------------
 
@@ -240,4 +248,6 @@ class Runtime:
         self._commit_listeners.clear()
         self._settle_listeners.clear()
         self.disposed = True
+        if self.inspector is not None:
+            self.inspector.close()
 

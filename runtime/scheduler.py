@@ -387,8 +387,8 @@ class TickScheduler:
     # -- diagnostics ------------------------------------------------------------------------------------------------
 
     def _emit(self, meta: dict[str, Any]) -> None:
-        self.rt.sink.emit(module_id="runtime", instance_id=self.rt.label, kind="devtools", label="trace:tick",
-                          meta=meta, budget=None)
+        # The meta is bounded by construction (budget=None) and already carries the time the event stands for.
+        self.rt.sink.emit_bounded("runtime", self.rt.label, "devtools", "trace:tick", meta, meta["timestampMs"])
 
     def _report(self, tick_seq: int, t0: float, schedule: dict[str, Any] | None, accepted: list[PendingModule],
                 deferred: list[PendingModule], degrade: str | None) -> None:

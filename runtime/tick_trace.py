@@ -44,6 +44,12 @@ def trigger_summary(pending: Iterable[PendingModule], inputs: Sequence[tuple[str
                     timers: int = 0) -> dict[str, Any]:
     """Counts of what brought this tick about: queued commits by origin, external inputs waiting to be read
     (`inputs` as (moduleId, instanceId, fieldPath)), and coalescing windows that elapsed (`timers`)."""
+    if not inputs and not timers:
+        entries = pending if isinstance(pending, (list, tuple)) else list(pending)
+        if len(entries) == 1 and len(entries[0].records) == 1:  # the common tick: one commit
+            record = entries[0].records[0]
+            return {"total": 1, "kinds": [{"kind": trigger_kind(record), "count": 1}], "primary": _primary(record)}
+        pending = entries
     counts: dict[str, int] = {}
     primary: dict[str, Any] | None = None
     for entry in pending:

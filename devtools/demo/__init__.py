@@ -1,4 +1,5 @@
-"""The embedded demo application: its runtime part is Qt-free (used by `tickscope record --demo` and the GUI)."""
+"""The embedded demo application and its loopback backend: the runtime part is Qt-free (used by `tickscope record
+--demo` and the GUI)."""
 
 from .app import (
     PARTS,

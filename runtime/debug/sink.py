@@ -124,6 +124,25 @@ class DebugSink:
         self.hub.record(event)
         return event
 
+    def emit_bounded(self, module_id: str, instance_id: str, kind: str, label: str, meta: dict[str, Any],
+                     timestamp: float) -> None:
+        """The short path of `emit` for hot, transaction-less events whose meta is bounded by construction
+        (trace:tick): no projection, no optional fields. Callers check `on` first."""
+        seq = self._seq.get(instance_id, 0) + 1
+        self._seq[instance_id] = seq
+        self.hub.record({
+            "eventId": f"{instance_id}::e{seq}",
+            "eventSeq": seq,
+            "moduleId": module_id,
+            "instanceId": instance_id,
+            "runtimeLabel": self.runtime_label,
+            "txnSeq": 0,
+            "timestamp": timestamp,
+            "kind": kind,
+            "label": label,
+            "meta": meta,
+        })
+
     def diagnostic(
         self,
         *,

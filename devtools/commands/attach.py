@@ -1,0 +1,116 @@
+"""`tickscope attach HOST:PORT --token T`: the devtools window on a runtime living in another process.
+
+The remote stream feeds the same columnar event store a local live window reads (devtools/remote.py), so every
+pane works unchanged; the window's context carries the session as `ctx.remote` for control commands (dispatch,
+time travel, pause, resume, clear). The status bar says where it is attached, and when it is reconnecting.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from .gui import add_display_options
+from .tail import add_connection_options, client_from_args
+
+__all__ = ["add", "run", "remote_context", "show_attached"]
+
+
+def add(parser: argparse.ArgumentParser) -> None:
+    add_connection_options(parser)
+    add_display_options(parser)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.exit_after is not None and args.exit_after < 0:
+        print(f"tickscope attach: --exit-after must be >= 0, not {args.exit_after}", file=sys.stderr)
+        return 2
+    try:
+        client = client_from_args(args)
+    except ValueError as err:
+        print(f"tickscope attach: {err}", file=sys.stderr)
+        return 2
+    if args.screenshot and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    import qasync
+
+    from ..host import application
+
+    app = application()
+    app.setQuitOnLastWindowClosed(False)
+    return int(qasync.run(_main(app, client, args.screenshot, args.exit_after)))
+
+
+def remote_context(session: Any, settings: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
+    """A DevtoolsContext over a RemoteSession: live mode without a local runtime, `ctx.remote` set."""
+    from ..binding import Binder
+    from ..context import DevtoolsContext
+    from ..state import DevtoolsState
+
+    state = DevtoolsState(settings)
+    ctx = DevtoolsContext(state=state, events=session.feed, binder=Binder(lambda: session.batches))
+    ctx.remote = session  # type: ignore[attr-defined]
+    ctx.cleanups.append(state.runtime.hub.tap(session.feed.tap))
+    return ctx
+
+
+def show_attached(host: Any, session: Any):  # type: ignore[no-untyped-def]
+    """Open a devtools window on a RemoteSession; its status bar follows the connection (attached, reconnecting,
+    new run, events lost)."""
+    from PySide6.QtWidgets import QLabel
+
+    window = host.show(remote_context(session, host.settings), f"tickscope — attached: {session.address}")
+    label = QLabel()
+    label.setObjectName("attachStatus")
+    window.statusBar().addPermanentWidget(label)
+    window.attach_label = label
+
+    def show_status() -> None:
+        label.setText(session.status())
+
+    window.ctx.cleanups.append(session.subscribe(show_status))
+    show_status()
+    return window
+
+
+async def _main(app, client, screenshot: str | None, exit_after: float | None) -> int:  # type: ignore[no-untyped-def]
+    from runtime.inspect import InspectError
+
+    from ..host import DevtoolsHost
+    from ..model.event_feed import EventFeed
+    from ..remote import RemoteSession
+
+    host = DevtoolsHost(app)
+    closed = asyncio.Event()
+    app.lastWindowClosed.connect(closed.set)
+    try:
+        await client.connect()
+    except InspectError as err:
+        print(f"tickscope attach: {err.message} ({err.code})", file=sys.stderr)
+        await client.close()
+        return 1
+    session = RemoteSession(client, EventFeed())
+    window = show_attached(host, session)
+    pump = asyncio.get_running_loop().create_task(session.run(), name="tickscope-attach")
+    try:
+        waiters = [asyncio.ensure_future(closed.wait()), pump]
+        await asyncio.wait(waiters, timeout=exit_after, return_when=asyncio.FIRST_COMPLETED)
+        waiters[0].cancel()
+        if session.error is not None:
+            print(f"tickscope attach: {session.error.message} ({session.error.code})", file=sys.stderr)
+        if screenshot and window.isVisible():
+            Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
+            if not window.grab().save(screenshot):
+                print(f"tickscope attach: could not write {screenshot}", file=sys.stderr)
+                return 1
+        return 1 if session.error is not None else 0
+    finally:
+        await session.close()
+        with contextlib.suppress(asyncio.CancelledError):
+            await pump
+        await host.shutdown()

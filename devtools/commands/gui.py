@@ -1,0 +1,100 @@
+"""`tickscope` with no subcommand: the devtools on the embedded demo (or on a trace file), on one qasync loop.
+
+    tickscope                                   the devtools, live, on the embedded demo runtime
+    tickscope --screenshot out.png --exit-after 5 [FILE]
+                                                render the window after 5 s to out.png and exit (README picture,
+                                                checks); with FILE, the replay of that trace instead of the demo
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+__all__ = ["run_default", "run_gui", "add_display_options"]
+
+
+def add_display_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--screenshot", metavar="PATH", help="save a PNG of the window before exiting")
+    parser.add_argument("--exit-after", metavar="SECONDS", type=float,
+                        help="close after this many seconds (with --screenshot: the moment of the picture)")
+
+
+def run_default(argv: Sequence[str]) -> int:
+    parser = argparse.ArgumentParser(prog="tickscope", description="The tickscope devtools (live demo by default).")
+    parser.add_argument("file", nargs="?", help="a trace to replay instead of the live demo")
+    add_display_options(parser)
+    args = parser.parse_args(list(argv))
+    return run_gui(args.file, screenshot=args.screenshot, exit_after=args.exit_after)
+
+
+def run_gui(file: str | None = None, *, screenshot: str | None = None, exit_after: float | None = None) -> int:
+    """Run the devtools until its windows close (or `exit_after` seconds); returns the exit code."""
+    if exit_after is not None and exit_after < 0:
+        print(f"tickscope: --exit-after must be >= 0, not {exit_after}", file=sys.stderr)
+        return 2
+    if file is not None and not Path(file).is_file():
+        print(f"tickscope: no such trace file: {file}", file=sys.stderr)
+        return 2
+    if screenshot and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a picture needs no screen (CI, README builds)
+    import qasync
+
+    from ..host import application
+
+    app = application()
+    app.setQuitOnLastWindowClosed(False)  # the main coroutine ends the app, so nothing is left pending
+    return int(qasync.run(_main(app, file, screenshot, exit_after)))
+
+
+async def _main(app, file: str | None, screenshot: str | None, exit_after: float | None) -> int:  # type: ignore[no-untyped-def]
+    from ..host import DevtoolsHost, live_context
+
+    host = DevtoolsHost(app)
+    closed = asyncio.Event()
+    app.lastWindowClosed.connect(closed.set)
+    rt = None
+    stop = asyncio.Event()
+    demo_task: asyncio.Task[object] | None = None
+    try:
+        if file is not None:
+            window = await host.open_trace(file)
+            if window is None:
+                for problem in host.load_errors:
+                    print(f"tickscope: {problem}", file=sys.stderr)
+                return 1
+        else:
+            from runtime import Runtime
+
+            from ..demo import build_demo, run_demo
+
+            settings = host.settings
+            rt = Runtime(label="demo", diagnostics=settings["diagnostics"], buffer_size=settings["bufferSize"])
+            ctx = live_context(rt, settings)
+            build_demo(rt)
+            window = host.show_live(rt, ctx)
+            demo_task = asyncio.get_running_loop().create_task(run_demo(rt, None, stop=stop), name="tickscope-demo")
+        if exit_after is not None:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(closed.wait(), exit_after)
+        else:
+            await closed.wait()
+        if screenshot and window.isVisible():
+            Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
+            if not window.grab().save(screenshot):
+                print(f"tickscope: could not write {screenshot}", file=sys.stderr)
+                return 1
+        return 0
+    finally:
+        stop.set()
+        if demo_task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await demo_task
+        await host.shutdown()
+        if rt is not None:
+            rt.dispose()

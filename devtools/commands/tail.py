@@ -1,0 +1,84 @@
+"""`tickscope tail HOST:PORT --token T [--count N]`: print a live runtime's events as JSON lines (headless, no Qt).
+
+Each line is one ObservationEnvelope as the inspector sent it (`debug:event`, `static-ir`, `inspect:control`).
+Losses (this reader was too slow) and reconnects are reported on stderr, never mixed into stdout. The token can
+also come from the TICKSCOPE_TOKEN environment variable, which keeps it out of the process list.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import sys
+
+import orjson
+
+__all__ = ["add", "run", "add_connection_options", "client_from_args"]
+
+
+def add_connection_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("address", metavar="HOST:PORT", help="where the runtime's inspector listens")
+    parser.add_argument("--token", default=os.environ.get("TICKSCOPE_TOKEN"),
+                        help="the inspector's token (default: $TICKSCOPE_TOKEN)")
+    parser.add_argument("--no-reconnect", action="store_true", help="stop when the connection ends")
+
+
+def add(parser: argparse.ArgumentParser) -> None:
+    add_connection_options(parser)
+    parser.add_argument("--count", type=int, metavar="N", help="stop after N events")
+
+
+def client_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+    """An InspectClient for the parsed options; raises ValueError naming a bad address or a missing token."""
+    from runtime.inspect.client import InspectClient, parse_address
+
+    host, port = parse_address(args.address)
+    if not args.token:
+        raise ValueError("a token is needed: --token T (or TICKSCOPE_TOKEN); the inspected process printed it")
+    return InspectClient(host, port, args.token, reconnect=not args.no_reconnect)
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.count is not None and args.count < 1:
+        print(f"tickscope tail: --count must be at least 1, not {args.count}", file=sys.stderr)
+        return 2
+    try:
+        client = client_from_args(args)
+    except ValueError as err:
+        print(f"tickscope tail: {err}", file=sys.stderr)
+        return 2
+    try:
+        return asyncio.run(_tail(client, args.count))
+    except KeyboardInterrupt:
+        return 130
+
+
+async def _tail(client, count: int | None) -> int:  # type: ignore[no-untyped-def]
+    from runtime.inspect import InspectError
+
+    out = sys.stdout.buffer
+    printed = 0
+    try:
+        await client.connect()
+        print(f"tickscope tail: attached to {client.host}:{client.port} run {client.run_id}", file=sys.stderr)
+        async for batch in client.batches():
+            if batch.new_run:
+                print(f"tickscope tail: the process restarted; now run {batch.run_id}", file=sys.stderr)
+            if batch.dropped_count:
+                print(f"tickscope tail: {batch.dropped_count} events lost ({batch.dropped_reason})", file=sys.stderr)
+            events = batch.events if count is None else batch.events[: count - printed]
+            if events:
+                out.write(b"".join(orjson.dumps(e) + b"\n" for e in events))
+                out.flush()
+                printed += len(events)
+            if count is not None and printed >= count:
+                return 0
+        return 0
+    except InspectError as err:
+        print(f"tickscope tail: {err.message} ({err.code})", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # `tickscope tail ... | head` closed our stdout: a normal way to stop
+        return 0
+    finally:
+        await client.close()

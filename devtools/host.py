@@ -1,0 +1,196 @@
+"""The devtools host: one QApplication and one qasync loop shared by the runtime, the demo and the UI.
+
+`run(...)` is the whole lifetime: `qasync.run(main())` (works on Python 3.11 and 3.12+), windows opened, the demo
+driven as an asyncio task beside the UI, then a clean shutdown: the demo is stopped and awaited, every task the host
+started is cancelled and awaited, bindings closed, taps detached, windows closed. Nothing is left pending when the
+loop ends, so Python exits without "Task was destroyed but it is pending" and Qt without warnings.
+
+Loading a trace runs `runtime.trace.loader.load_trace` in a worker thread; its progress comes back to the loop with
+`call_soon_threadsafe` and shows in a non-modal progress dialog whose Cancel stops the load between chunks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
+
+from runtime import Runtime
+from runtime.trace.columnar import EventStore
+from runtime.trace.loader import LoadCancelled, load_trace
+
+from . import heap
+from .binding import Binder
+from .context import DevtoolsContext
+from .model.event_feed import EventFeed
+from .replay import ReplayController
+from .settings_store import load_settings
+from .state import DevtoolsState
+from .views.main_window import MainWindow
+from .views.settings import apply_settings
+
+__all__ = ["application", "live_context", "replay_context", "DevtoolsHost", "load_in_worker"]
+
+log = logging.getLogger("tickscope.devtools")
+
+
+def application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication (created once)."""
+    app = QApplication.instance()
+    if app is None:
+        app = QApplication(argv if argv is not None else sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setOrganizationName("tickscope")
+    app.setApplicationName("devtools")
+    QSettings.setDefaultFormat(QSettings.Format.IniFormat)
+    return app
+
+
+def live_context(rt: Runtime, settings: dict[str, Any] | None = None) -> DevtoolsContext:
+    """A context over a live runtime: its hub streams into a fresh feed (tap it before mounting, to see mounts)."""
+    heap.settle()
+    state = DevtoolsState(settings)
+    feed = EventFeed()
+    ctx = DevtoolsContext(state=state, events=feed, binder=Binder(lambda: rt.store.tick_seq), runtime=rt)
+    ctx.cleanups += [rt.hub.tap(feed.tap), state.runtime.hub.tap(feed.tap)]
+    return ctx
+
+
+def replay_context(store: EventStore, settings: dict[str, Any] | None = None) -> DevtoolsContext:
+    """A context over a loaded trace, its cursor at the end."""
+    heap.settle()
+    state = DevtoolsState(settings)
+    feed = EventFeed(store)
+    feed.scan_labels()
+    binder = Binder()
+    ctx = DevtoolsContext(state=state, events=feed, binder=binder)
+    replay = ReplayController(feed, state)
+    ctx.replay = replay
+    binder.set_tick_source(replay.tick_seq)
+    # the store is not closed here: panes may still read it until they are gone; its file closes with it (__del__)
+    ctx.cleanups += [state.runtime.hub.tap(feed.tap)]
+    return ctx
+
+
+async def load_in_worker(path: str | Path, progress: Callable[[int, int], None] | None = None,
+                         cancel: threading.Event | None = None) -> EventStore:
+    """`load_trace` in a worker thread (indexes built there too), progress reported on the loop's thread."""
+    loop = asyncio.get_running_loop()
+    heap.settle()  # the worker's allocations would otherwise trigger full collections over the whole app
+
+    def report(done: int, total: int) -> None:
+        if progress is not None:
+            loop.call_soon_threadsafe(progress, done, total)
+        time.sleep(0)  # after every chunk (~5 ms of parsing) the loop's thread may take the GIL at once
+
+    # the parser is pure Python: with the default 5 ms switch interval the loop's thread waited up to 5 ms for the
+    # GIL each time it needed it, several times per loop turn; 1 ms while loading keeps the window responsive
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(interval, 0.001))
+    try:
+        return await loop.run_in_executor(
+            None, lambda: load_trace(path, progress=report, cancel=cancel, build_indexes=True))
+    finally:
+        sys.setswitchinterval(interval)
+
+
+class DevtoolsHost:
+    """The windows of one devtools process, and the tasks it started on the loop."""
+
+    def __init__(self, app: QApplication, settings: dict[str, Any] | None = None) -> None:
+        self.app = app
+        self.settings = settings if settings is not None else load_settings()
+        self.windows: list[MainWindow] = []
+        self.tasks: set[asyncio.Task[Any]] = set()
+        self.progress: QProgressDialog | None = None
+        self.load_errors: list[str] = []
+        self.loading_listeners: list[Callable[[QProgressDialog], None]] = []
+        """Called with the progress dialog of each load as it opens (before the worker starts reading)."""
+        self.closed = asyncio.Event()
+
+    # -- windows ----------------------------------------------------------------------------------------------------
+
+    def show(self, ctx: DevtoolsContext, title: str) -> MainWindow:
+        window = MainWindow(ctx, title=title, open_trace=self.open_trace)
+        apply_settings(ctx, ctx.state.get()["settings"])
+        self.windows.append(window)
+        window.show()
+        window.events.table.setFocus()  # the keyboard starts in the event list (arrows step through events)
+        return window
+
+    def show_live(self, rt: Runtime, ctx: DevtoolsContext | None = None) -> MainWindow:
+        ctx = ctx or live_context(rt, self.settings)
+        return self.show(ctx, f"tickscope — live: {rt.label}")
+
+    def _spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
+        task = asyncio.get_running_loop().create_task(coro, name=name)
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    # -- traces -----------------------------------------------------------------------------------------------------
+
+    def open_trace(self, path: str | Path) -> asyncio.Task[MainWindow | None]:
+        """Load `path` in a worker with a cancellable progress dialog, then open a replay window for it."""
+        return self._spawn(self._open_trace(Path(path)), f"tickscope-open {path}")
+
+    async def _open_trace(self, path: Path) -> MainWindow | None:
+        cancel = threading.Event()
+        dialog = QProgressDialog(f"Loading {path.name}…", "Cancel", 0, 1000)
+        dialog.setWindowTitle("tickscope — opening a trace")
+        dialog.setMinimumDuration(300)
+        dialog.canceled.connect(cancel.set)
+        self.progress = dialog
+        for listener in tuple(self.loading_listeners):
+            listener(dialog)
+
+        def progress(done: int, total: int) -> None:
+            if not cancel.is_set():
+                dialog.setValue(int(1000 * done / total) if total else 1000)
+
+        try:
+            store = await load_in_worker(path, progress, cancel)
+        except LoadCancelled:
+            self.load_errors.append(f"loading {path} was cancelled")
+            return None
+        except (OSError, ValueError) as err:  # TraceFormatError is a ValueError: a clear message, no traceback
+            self.load_errors.append(str(err))
+            box = QMessageBox(QMessageBox.Icon.Warning, "tickscope", f"Cannot open {path}:\n{err}")
+            box.open()
+            self._message_box = box
+            return None
+        finally:
+            dialog.reset()
+            dialog.close()
+            self.progress = None
+        ctx = replay_context(store, self.settings)
+        window = self.show(ctx, f"tickscope — replay: {path.name}")
+        if store.problems:
+            window.statusBar().showMessage(
+                f"{len(store.problems)} line(s) skipped: {store.problems[0]}" +
+                (" …" if len(store.problems) > 1 else ""), 15000)
+        return window
+
+    # -- shutdown ---------------------------------------------------------------------------------------------------
+
+    async def shutdown(self) -> None:
+        """Cancel and await what the host started, close windows, bindings and taps."""
+        current = asyncio.current_task()
+        pending = [t for t in self.tasks if t is not current]
+        for task in pending:
+            task.cancel()
+        await asyncio.gather(*pending, return_exceptions=True)
+        for window in self.windows:
+            window.ctx.close()
+            window.close()
+            window.deleteLater()
+        self.windows.clear()
+

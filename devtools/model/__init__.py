@@ -1,0 +1,1 @@
+"""Qt item models and the columnar event store the devtools panes read."""

@@ -1,0 +1,145 @@
+"""The devtools' own UI state, kept as a runtime module: the devtools is the runtime's first user.
+
+Selection, filters, time range, replay cursor, time travel and settings live in one `devtools` module instance in
+a runtime of their own (label `devtools`). Widgets read it through its topic facade like any other module, so a
+change of selection repaints every pane in one flush at one tick. With diagnostics on for that runtime (setting
+`showDevtools`), the devtools' own transactions show up in its own timeline.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from runtime import Module, Runtime
+
+from .binding import ExternalStoreLike
+
+__all__ = ["DevtoolsState", "devtools_module", "DEFAULT_SETTINGS", "DIAGNOSTICS_LEVELS", "THEMES"]
+
+DIAGNOSTICS_LEVELS = ("off", "light", "sampled", "full")
+THEMES = ("system", "light", "dark")
+DEFAULT_SETTINGS: dict[str, Any] = {
+    "diagnostics": "full",
+    "bufferSize": 500,
+    "theme": "system",
+    "showDevtools": False,
+}
+
+_INITIAL: dict[str, Any] = {
+    "selection": {"runtime": None, "module": None, "instance": None},
+    "selectedRow": None,
+    "filters": {"kinds": [], "text": "", "regex": False, "path": ""},
+    "timeRange": None,
+    "cursor": None,
+    "follow": True,
+    "timeTravel": None,
+    "settings": dict(DEFAULT_SETTINGS),
+}
+
+
+def _merge(draft: Any, key: str, changes: dict[str, Any]) -> None:
+    for k, v in changes.items():
+        if k not in _INITIAL[key]:
+            raise KeyError(f"devtools state has no {key}.{k}")
+        draft[key][k] = v
+
+
+def devtools_module() -> Module:
+    """The module definition (one per window; reducers are plain writes with names a timeline can show)."""
+    m = Module("devtools", initial=_INITIAL)
+
+    @m.reducer("select")
+    def select(draft: Any, sel: dict[str, Any]) -> None:
+        _merge(draft, "selection", {"runtime": None, "module": None, "instance": None, **sel})
+        draft["selectedRow"] = None
+
+    @m.reducer("selectRow")
+    def select_row(draft: Any, row: int | None) -> None:
+        draft["selectedRow"] = row
+
+    @m.reducer("setFilters")
+    def set_filters(draft: Any, changes: dict[str, Any]) -> None:
+        _merge(draft, "filters", changes)
+
+    @m.reducer("setTimeRange")
+    def set_time_range(draft: Any, span: tuple[float, float] | None) -> None:
+        draft["timeRange"] = None if span is None else [float(span[0]), float(span[1])]
+
+    @m.reducer("setCursor")
+    def set_cursor(draft: Any, row: int | None) -> None:
+        draft["cursor"] = row
+
+    @m.reducer("setFollow")
+    def set_follow(draft: Any, follow: bool) -> None:
+        draft["follow"] = bool(follow)
+
+    @m.reducer("setTimeTravel")
+    def set_time_travel(draft: Any, mark: dict[str, Any] | None) -> None:
+        draft["timeTravel"] = mark
+
+    @m.reducer("setSettings")
+    def set_settings(draft: Any, changes: dict[str, Any]) -> None:
+        if "diagnostics" in changes and changes["diagnostics"] not in DIAGNOSTICS_LEVELS:
+            raise ValueError(f"diagnostics level {changes['diagnostics']!r} is not one of {DIAGNOSTICS_LEVELS}")
+        if "theme" in changes and changes["theme"] not in THEMES:
+            raise ValueError(f"theme {changes['theme']!r} is not one of {THEMES}")
+        if "bufferSize" in changes and (not isinstance(changes["bufferSize"], int) or changes["bufferSize"] < 0):
+            raise ValueError(f"buffer size must be a non-negative integer, not {changes['bufferSize']!r}")
+        _merge(draft, "settings", changes)
+
+    return m
+
+
+class DevtoolsState:
+    """The devtools module instance and the methods panes change it through."""
+
+    def __init__(self, settings: dict[str, Any] | None = None) -> None:
+        self.runtime = Runtime(label="devtools", diagnostics="off")
+        self.instance = self.runtime.mount(devtools_module(), "devtools#1", label="devtools UI state")
+        if settings:
+            self.set_settings(settings)
+        self.topic: ExternalStoreLike = module_topic(self.runtime, self.instance.module_id, self.instance.instance_id)
+        """The topic facade panes bind to."""
+
+    def get(self) -> dict[str, Any]:
+        """The latest committed UI state (read it, never mutate it); it may be ahead of what panes show."""
+        return self.instance.get_state()
+
+    def published(self) -> dict[str, Any]:
+        """The UI state as published by the latest tick: what every pane repainted in a flush shows. Bound
+        callbacks receive it; a pane reading the state outside its callback reads this, so it cannot tear."""
+        return self.topic.get_snapshot()  # type: ignore[no-any-return]
+
+    def _do(self, action: str, payload: Any) -> None:
+        self.instance.dispatch(action, payload)
+
+    def select(self, *, runtime: str | None = None, module: str | None = None, instance: str | None = None) -> None:
+        self._do("select", {"runtime": runtime, "module": module, "instance": instance})
+
+    def select_row(self, row: int | None) -> None:
+        self._do("selectRow", row)
+
+    def set_filters(self, **changes: Any) -> None:
+        self._do("setFilters", changes)
+
+    def set_time_range(self, span: tuple[float, float] | None) -> None:
+        self._do("setTimeRange", span)
+
+    def set_cursor(self, row: int | None) -> None:
+        self._do("setCursor", row)
+
+    def set_follow(self, follow: bool) -> None:
+        self._do("setFollow", follow)
+
+    def set_time_travel(self, mark: dict[str, Any] | None) -> None:
+        self._do("setTimeTravel", mark)
+
+    def set_settings(self, changes: dict[str, Any]) -> None:
+        self._do("setSettings", changes)
+        if "showDevtools" in changes:
+            self.runtime.set_diagnostics("light" if changes["showDevtools"] else "off")
+
+
+def module_topic(rt: Runtime, module_id: str, instance_id: str) -> ExternalStoreLike:
+    """The module topic facade `moduleId::instanceId` of a runtime's store."""
+    return rt.store.topic(f"{module_id}::{instance_id}")  # type: ignore[no-any-return]

@@ -1,0 +1,148 @@
+"""The inspector's summary as HTML sections: transaction, dirty paths, patches, converge decision, errors.
+
+Kept apart from the widget so each section is a plain function of the facts (and readable in a test as text).
+"""
+
+from __future__ import annotations
+
+from html import escape
+from typing import Any
+
+from ..model.event_feed import EventFeed
+from ..model.field_paths import dirty_paths
+from ..model.txn_view import EventFacts
+from ..model.values import short_text
+
+__all__ = ["summary_html", "DOWNGRADE_TEXT"]
+
+DOWNGRADE_TEXT = {"non_serializable": "Degraded: Not serializable", "oversized": "Degraded: Over budget"}
+_WARN = "color:#c98a00"
+_ERR = "color:#d64545"
+
+
+def _row(name: str, value: Any) -> str:
+    return f"<tr><td style='color:gray;padding-right:8px'>{escape(name)}</td><td>{value}</td></tr>"
+
+
+def _table(rows: list[str]) -> str:
+    return "<table cellspacing='0' cellpadding='1'>" + "".join(rows) + "</table>"
+
+
+def _h(title: str) -> str:
+    return f"<h4 style='margin:8px 0 2px 0'>{escape(title)}</h4>"
+
+
+def _event_section(feed: EventFeed, f: EventFacts) -> str:
+    ev = f.event
+    label = feed.instance_labels.get(f.instance_id)
+    inst = escape(f.instance_id)
+    if label and label != f.instance_id:
+        inst += f" <span style='color:gray'>({escape(label)})</span>"
+    rows = [_row("event", f"<b>{escape(str(ev.get('kind')))}</b> / {escape(str(ev.get('label')))}"),
+            _row("id", escape(str(ev.get("eventId", "")))),
+            _row("instance", inst)]
+    if ev.get("linkId"):
+        rows.append(_row("action run", escape(str(ev["linkId"]))))
+    return _table(rows)
+
+
+def _txn_section(feed: EventFeed, f: EventFacts) -> str:
+    if not f.in_txn or f.state_event is None:
+        return ""
+    meta = f.state_event.get("meta") or {}
+    origin = escape(str(meta.get("originKind", "?")))
+    if meta.get("originName"):
+        origin += f" <b>{escape(str(meta['originName']))}</b>"
+    patches = str(meta.get("patchCount", "?"))
+    if meta.get("patchesTruncated"):
+        patches += f" <span style='{_WARN}'>(truncated)</span>"
+    rows = [_row("txn", f"<b>{escape(f.txn_id or '')}</b>"), _row("origin", origin),
+            _row("commit", f"{escape(str(meta.get('commitMode')))} · priority {escape(str(meta.get('priority')))}"),
+            _row("patches", patches), _row("events", str(len(f.txn_rows)))]
+    return _h("Transaction") + _table(rows)
+
+
+def _dirty_section(feed: EventFeed, f: EventFacts) -> str:
+    if not f.in_txn or f.state_row is None:
+        return ""
+    paths, warning = dirty_paths(feed.store, f.state_row)
+    items = []
+    for p in paths:
+        text = f"<code>{escape(p.text)}</code>"
+        items.append(text if p.known else f"<span style='{_WARN}'>{text} ⚠</span>")
+    body = ", ".join(items) if items else "<i>nothing</i>"
+    if warning:
+        body += f"<br><span style='{_WARN}'>⚠ {escape(warning)}</span>"
+    return _h("Dirty set") + body
+
+
+def _patches_section(feed: EventFeed, f: EventFacts) -> str:
+    if not f.in_txn or f.state_event is None:
+        return ""
+    meta = f.state_event.get("meta") or {}
+    patches = meta.get("patches")
+    if not patches:
+        return ""
+    digest = meta.get("staticIrDigest")
+    table = feed.store.field_paths(digest) if isinstance(digest, str) else None
+    rows = []
+    for p in patches[:64]:
+        pid = p.get("pathId")
+        path = ".".join(table[pid]) if table is not None and isinstance(pid, int) and 0 <= pid < len(table) \
+            else f"#{pid}"
+        src = escape(str(p.get("traitNodeId") or p.get("reason", "")))
+        before = escape(short_text(p["from"], 40)) if "from" in p else "<i>(new)</i>"
+        after = escape(short_text(p["to"], 40)) if "to" in p else "<i>(deleted)</i>"
+        rows.append(f"<tr><td><code>{escape(path)}</code></td><td>{before}</td><td>→</td><td>{after}</td>"
+                    f"<td style='color:gray'>{src}</td></tr>")
+    more = f"<br><i>… {len(patches) - 64} more</i>" if len(patches) > 64 else ""
+    return _h("Patches") + "<table cellspacing='0' cellpadding='1'>" + "".join(rows) + "</table>" + more
+
+
+def _converge_section(f: EventFacts) -> str:
+    c = f.converge
+    if not c:
+        return ""
+    mode = f"{escape(str(c.get('requestedMode')))} → <b>{escape(str(c.get('executedMode')))}</b>"
+    outcome = str(c.get("outcome"))
+    outcome_html = f"<span style='{_ERR}'>{escape(outcome)}</span>" if outcome == "Degraded" else escape(outcome)
+    stats = c.get("stepStats") or {}
+    cache = c.get("cache") or {}
+    rows = [_row("mode", mode), _row("outcome", outcome_html),
+            _row("reasons", escape(", ".join(map(str, c.get("reasons") or [])) or "—")),
+            _row("steps", f"{stats.get('executedSteps', '?')} of {stats.get('totalSteps', '?')} ran, "
+                          f"{stats.get('changedSteps', '?')} changed"),
+            _row("decision", f"{c.get('decisionDurationMs', 0):.3f} ms of {c.get('decisionBudgetMs', '?')} ms"),
+            _row("execution", f"{c.get('executionDurationMs', 0):.3f} ms of {c.get('executionBudgetMs', '?')} ms"),
+            _row("plan cache", ("hit" if cache.get("hit") else "miss") +
+                 f" ({cache.get('hits', 0)} hits, {cache.get('misses', 0)} misses)")]
+    return _h("Converge") + _table(rows)
+
+
+def _errors_section(f: EventFacts) -> str:
+    if not f.errors and not f.downgrades:
+        return ""
+    parts = []
+    for e in f.errors:
+        code = f" [{escape(str(e['code']))}]" if e.get("code") else ""
+        hint = f"<br><span style='color:gray'>hint: {escape(str(e['hint']))}</span>" if e.get("hint") else ""
+        parts.append(f"<span style='{_ERR}'><b>{escape(str(e.get('name')))}</b>{code}: "
+                     f"{escape(str(e.get('message')))}</span>{hint}")
+    for d in f.downgrades:
+        parts.append(f"<span style='{_WARN}'>{escape(DOWNGRADE_TEXT.get(d, 'Degraded: ' + d))}</span>")
+    return _h("Errors and downgrades") + "<br>".join(parts)
+
+
+def _details_section(f: EventFacts) -> str:
+    """For an event outside a transaction (a tick, a diagnostic, a lifecycle event): its meta, field by field."""
+    meta = f.event.get("meta")
+    if f.in_txn or not isinstance(meta, dict) or not meta:
+        return ""
+    rows = [_row(str(k), escape(short_text(v, 90))) for k, v in list(meta.items())[:24]]
+    return _h("Details") + _table(rows)
+
+
+def summary_html(feed: EventFeed, f: EventFacts) -> str:
+    """Every section that has something to say, in reading order."""
+    return "".join([_event_section(feed, f), _txn_section(feed, f), _dirty_section(feed, f),
+                    _patches_section(feed, f), _converge_section(f), _errors_section(f), _details_section(f)])

@@ -1,0 +1,313 @@
+"""The main window: sidebar | timeline + events | inspector, a toolbar, and a status bar that says what is shown.
+
+The status bar always answers "what am I looking at": LIVE (the runtime on this loop, newest state), REPLAY (a
+file, with the cursor position), or SHOWING THE PAST (a time-travelled live instance, or a replay cursor before the
+end of the trace).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QLayout,
+    QMainWindow,
+    QSplitter,
+    QTabWidget,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..context import DevtoolsContext
+from ..recording import Recorder
+from ..time_travel import back_to_latest
+from .events import EventsView
+from .help_overlay import HelpOverlay
+from .inspector import Inspector
+from .panes import make_pane
+from .replay_bar import ReplayBar
+from .settings import SettingsDialog
+from .sidebar import Sidebar
+
+__all__ = ["MainWindow"]
+
+EXPORT_FORMATS = {
+    "chrome": ("Chrome Trace Event JSON (Perfetto, chrome://tracing)", ".json"),
+    "perfetto": ("Perfetto protobuf", ".pftrace"),
+    "evidence": ("EvidencePackage JSON", ".evidence.json"),
+}
+
+
+def _format_of(name_filter: str) -> str:
+    return next((fmt for fmt, (label, _) in EXPORT_FORMATS.items() if name_filter.startswith(label)), "evidence")
+
+
+_LIVE_STYLE = "background:#2e9e5b;color:white;padding:1px 8px;border-radius:3px;font-weight:bold"
+_REPLAY_STYLE = "background:#3d6fb6;color:white;padding:1px 8px;border-radius:3px;font-weight:bold"
+_PAST_STYLE = "background:#f4c430;color:#222;padding:1px 8px;border-radius:3px;font-weight:bold"
+
+
+class MainWindow(QMainWindow):
+    """One devtools window over one DevtoolsContext."""
+
+    def __init__(self, ctx: DevtoolsContext, *, title: str = "tickscope",
+                 open_trace: Callable[[str], Any] | None = None) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self._open_trace = open_trace
+        self.recorder = Recorder(ctx.runtime) if ctx.runtime is not None else None
+        self.setWindowTitle(title)
+        self.resize(1440, 900)
+        # labels changing their text must not resize the top level (the offscreen platform warns on every one)
+        self.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+
+        self.sidebar = Sidebar(ctx)
+        self.events = EventsView(ctx)
+        self.inspector = Inspector(ctx)
+        self.overview = make_pane("overview", ctx)
+        self.timeline = make_pane("timeline", ctx)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("bottomTabs")
+        self.tabs.addTab(self.events, "Events")
+        self.converge = make_pane("converge", ctx)
+        self.runs = make_pane("runs", ctx)
+        self.operations = make_pane("operations", ctx)
+        self.tabs.addTab(self.converge, "Converge")
+        self.tabs.addTab(self.runs, "Action runs")
+        self.tabs.addTab(self.operations, "Operations")
+
+        middle = QSplitter(Qt.Orientation.Vertical)
+        middle.addWidget(self.overview)
+        middle.addWidget(self.timeline)
+        middle.addWidget(self.tabs)
+        # a pane missing from this build keeps only the room its explanation needs
+        middle.setSizes([70 if self.overview.objectName() == "overviewPane" else 40,
+                         300 if self.timeline.objectName() == "timelinePane" else 50, 500])
+        middle.setCollapsible(2, False)
+        main = QSplitter(Qt.Orientation.Horizontal)
+        main.addWidget(self.sidebar)
+        main.addWidget(middle)
+        main.addWidget(self.inspector)
+        middle.setMinimumWidth(480)  # an explicit minimum: a pane's wide legend must not squeeze the side panes
+        self.sidebar.setMinimumWidth(210)  # instance ids and labels stay readable whatever the panes ask for
+        self.inspector.setMinimumWidth(340)
+        main.setSizes([260, 770, 410])
+        main.setStretchFactor(0, 0)
+        main.setStretchFactor(1, 1)
+        main.setStretchFactor(2, 0)
+
+        central = QWidget()
+        layout = QVBoxLayout(central)
+        layout.setContentsMargins(2, 2, 2, 2)
+        self.replay_bar: ReplayBar | None = None
+        if ctx.replay is not None:
+            self.replay_bar = ReplayBar(ctx, ctx.replay)
+            layout.addWidget(self.replay_bar)
+            ctx.replay.on_change = self.replay_bar.refresh  # play/pause is not part of the devtools state
+        layout.addWidget(main, 1)
+        self.setCentralWidget(central)
+
+        self.mode_label = QLabel()
+        self.mode_label.setObjectName("modeLabel")
+        self.detail_label = QLabel()
+        self.detail_label.setObjectName("statusDetail")
+        self.record_label = QLabel()
+        self.record_label.setObjectName("recordLabel")
+        self.statusBar().addWidget(self.mode_label)
+        self.statusBar().addWidget(self.detail_label, 1)
+        self.statusBar().addPermanentWidget(self.record_label)
+
+        self.help = HelpOverlay(central)
+        self.settings_dialog: SettingsDialog | None = None
+        self._build_actions()
+        ctx.bind(self, ctx.state.topic, self._on_state)
+        ctx.bind(self, ctx.events, self._on_rows)
+
+    # -- actions ----------------------------------------------------------------------------------------------------
+
+    def _action(self, text: str, keys: str | QKeySequence.StandardKey | list[str], slot: Callable[[], Any],
+                tip: str = "", toolbar: QToolBar | None = None) -> QAction:
+        action = QAction(text, self)
+        if isinstance(keys, list):
+            action.setShortcuts([QKeySequence(k) for k in keys])
+        elif keys:
+            action.setShortcut(QKeySequence(keys))
+        action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setToolTip(f"{tip or text} ({action.shortcut().toString()})" if keys else tip or text)
+        action.triggered.connect(lambda _checked=False: slot())
+        self.addAction(action)
+        if toolbar is not None:
+            toolbar.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        bar = QToolBar("Main", self)
+        bar.setObjectName("mainToolbar")
+        bar.setMovable(False)
+        self.addToolBar(bar)
+        live = self.ctx.runtime is not None
+        self._action("Open trace…", "Ctrl+O", self.ask_open, "Open a recorded trace", bar)
+        if live:
+            self.record_action = self._action("● Record", "Ctrl+R", self.toggle_recording,
+                                              "Record the live session to a trace file", bar)
+        self._action("Export…", "Ctrl+E", self.ask_export, "Export to Chrome trace, Perfetto or evidence", bar)
+        bar.addSeparator()
+        if live:
+            self._action("Follow", "F", self.follow, "Follow the newest event", bar)
+            self._action("Latest", "Alt+L", lambda: back_to_latest(self.ctx), "Leave time travel", bar)
+            self._action("Before", "Alt+B", lambda: self.inspector.time_travel("before"))
+            self._action("After", "Alt+A", lambda: self.inspector.time_travel("after"))
+        self._action("Clear filters", "Ctrl+K", self.clear_filters, "Clear every filter and the selection", bar)
+        bar.addSeparator()
+        self._action("Settings", "Ctrl+,", self.show_settings, "Diagnostics level, buffer, theme", bar)
+        self._action("Help", ["F1", "?"], self.help.toggle, "Keyboard shortcuts", bar)
+        self._action("Quit", "Ctrl+Q", self.close)
+        self._action("Search", "Ctrl+F", self.events.focus_search)
+        self._action("Path filter", "Ctrl+P", self.events.focus_path)
+        replay = self.ctx.replay
+        if replay is not None:
+            self._action("Play/pause", "Space", replay.toggle)
+            self._action("Next event", "Right", lambda: replay.step("event", 1))
+            self._action("Previous event", "Left", lambda: replay.step("event", -1))
+            self._action("Next transaction", "Shift+Right", lambda: replay.step("txn", 1))
+            self._action("Previous transaction", "Shift+Left", lambda: replay.step("txn", -1))
+            self._action("Next tick", "Ctrl+Right", lambda: replay.step("tick", 1))
+            self._action("Previous tick", "Ctrl+Left", lambda: replay.step("tick", -1))
+            self._action("Start", "Home", replay.to_start)
+            self._action("End", "End", replay.to_end)
+
+    def follow(self) -> None:
+        """Drop the selection and keep the newest event in view (the inspector shows the latest event)."""
+        self.ctx.state.select_row(None)
+        self.ctx.state.set_follow(True)
+
+    def clear_filters(self) -> None:
+        state = self.ctx.state
+        state.set_filters(kinds=[], text="", regex=False, path="")
+        state.set_time_range(None)
+        self.sidebar.clear_selection()
+        state.select_row(None)
+        state.set_follow(True)
+
+    def show_settings(self) -> None:
+        if self.settings_dialog is None:
+            self.settings_dialog = SettingsDialog(self.ctx, self)
+        self.settings_dialog.show()
+        self.settings_dialog.raise_()
+
+    def ask_open(self) -> None:
+        """A non-modal file dialog (a modal one would nest an event loop under the runtime's tasks)."""
+        dialog = QFileDialog(self, "Open a tickscope trace", "", "Traces (*.jsonl *.json);;All files (*)")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(self.open_trace)
+        dialog.open()
+
+    def open_trace(self, path: str) -> Any:
+        if self._open_trace is None:
+            raise RuntimeError("this window was built without a way to open traces")
+        return self._open_trace(path)
+
+    def ask_export(self) -> None:
+        dialog = QFileDialog(self, "Export what this window holds", "export")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setNameFilters([f"{label} (*{suffix})" for label, suffix in EXPORT_FORMATS.values()])
+        dialog.fileSelected.connect(
+            lambda path: self.export(path, _format_of(dialog.selectedNameFilter())))
+        dialog.open()
+
+    def export(self, path: str, fmt: str = "evidence") -> asyncio.Task[int]:
+        """Export the window's events as `fmt` (chrome | perfetto | evidence) in a worker thread.
+
+        Live records arriving meanwhile are held and appended after, so the worker reads a store that does not grow.
+        """
+        if fmt not in EXPORT_FORMATS:
+            raise ValueError(f"export format {fmt!r} is not one of {', '.join(EXPORT_FORMATS)}")
+        return asyncio.get_running_loop().create_task(self._export(path, fmt), name=f"tickscope-export {path}")
+
+    async def _export(self, path: str, fmt: str) -> int:
+        from runtime.trace import export_chrome, export_perfetto, evidence
+
+        write = {"chrome": export_chrome.export_chrome, "perfetto": export_perfetto.export_perfetto,
+                 "evidence": evidence.write_evidence}[fmt]
+        feed = self.ctx.events
+        self.statusBar().showMessage(f"Exporting {len(feed):,} events to {path}…")
+        feed.hold()
+        try:
+            count = await asyncio.get_running_loop().run_in_executor(None, write, feed.store, path)
+        except (OSError, ImportError) as err:
+            self.statusBar().showMessage(f"Export failed: {err}", 15000)
+            raise
+        finally:
+            feed.release()
+        self.last_export = (path, count)
+        self.statusBar().showMessage(f"Exported {count:,} records as {EXPORT_FORMATS[fmt][0]} to {path}", 10000)
+        return count
+
+    def toggle_recording(self, path: str | None = None) -> None:
+        """Start recording to `path` (asks for one when None), or stop the running recording."""
+        assert self.recorder is not None
+        if self.recorder.active:
+            written = self.recorder.stop()
+            self.statusBar().showMessage(f"Recorded {written:,} records to {self.recorder.path}", 8000)
+        elif path is not None:
+            self.recorder.start(path)
+        else:
+            dialog = QFileDialog(self, "Record the live session to", "session.jsonl", "Traces (*.jsonl)")
+            dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+            dialog.fileSelected.connect(self.recorder.start)
+            dialog.open()
+        self._show_recording()
+
+    # -- status -----------------------------------------------------------------------------------------------------
+
+    def _on_rows(self, _count: int) -> None:
+        self._show_status(self.ctx.state.published())
+        self._show_recording()
+
+    def _on_state(self, ui: dict[str, Any]) -> None:
+        self._show_status(ui)
+        if self.replay_bar is not None:
+            self.replay_bar.refresh()
+
+    def _show_status(self, ui: dict[str, Any]) -> None:
+        ctx = self.ctx
+        mark = ui["timeTravel"]
+        if mark is not None:
+            self.mode_label.setText("SHOWING THE PAST")
+            self.mode_label.setStyleSheet(_PAST_STYLE)
+            detail = f"{mark['instanceId']} at its state {mark['mode']} {mark['txnId']} · Alt+L returns to latest"
+        elif ctx.replay is not None:
+            past = not ctx.replay.at_end
+            self.mode_label.setText("REPLAY · SHOWING THE PAST" if past else "REPLAY")
+            self.mode_label.setStyleSheet(_PAST_STYLE if past else _REPLAY_STYLE)
+            detail = f"{ctx.events.store.source_path or 'trace'} · event {ctx.replay.cursor + 1:,} of " \
+                     f"{ctx.replay.total:,}"
+        else:
+            self.mode_label.setText("LIVE")
+            self.mode_label.setStyleSheet(_LIVE_STYLE)
+            level = ctx.runtime.sink.level if ctx.runtime is not None else "?"
+            detail = f"{len(ctx.events):,} events · tick {ctx.tick_seq} · diagnostics {level}"
+        self.detail_label.setText(detail)
+
+    def _show_recording(self) -> None:
+        if self.recorder is not None and self.recorder.active:
+            self.record_label.setText(f"● REC {self.recorder.count:,} records → {self.recorder.path}")
+            self.record_label.setStyleSheet("color:#d64545;font-weight:bold")
+            self.record_action.setText("■ Stop")
+        else:
+            self.record_label.setText("")
+            if self.recorder is not None:
+                self.record_action.setText("● Record")
+
+    def closeEvent(self, event: Any) -> None:
+        if self.recorder is not None and self.recorder.active:
+            self.recorder.stop()
+        self.help.hide()
+        super().closeEvent(event)

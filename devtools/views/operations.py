@@ -1,0 +1,213 @@
+"""The operations pane: every backend operation, and a stage timeline of the selected one.
+
+Table columns: command, kind, target, run (linkId), stage chip, accepted->committed->observed->ready times, time
+left to the deadline ("stalling" once 80 % is used), late and detached flags. The detail draws the operation's
+stages as chips on a time axis from submit, the deadline as a red line, and late facts in grey after the terminal
+marker; below it the raw fact log (source, attempt, version, error). Operations come from the shared timeline model
+(devtools.model.runs.OperationIndex).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import (QAbstractItemView, QLabel, QSplitter, QTableWidget, QTableWidgetItem, QTextBrowser,
+                               QVBoxLayout, QWidget)
+
+from ..model.runs import OperationInfo
+from .timeline_source import timeline_source
+
+__all__ = ["OperationsPane", "StageTimeline", "STAGE_COLOURS", "STALLING_RATIO"]
+
+STAGE_COLOURS = {"submitted": "#b0bec5", "accepted": "#64b5f6", "committed": "#1e88e5", "observed": "#7e57c2",
+                 "ready": "#43a047", "rejected": "#ef5350", "failed": "#e53935", "timed_out": "#fb8c00",
+                 "cancelled": "#9e9e9e", "unknown": "#cfd8dc"}
+STALLING_RATIO = 0.8
+_COLUMNS = ("command", "kind", "target", "run", "stage", "stage times", "deadline", "flags")
+
+
+def stage_steps(op: OperationInfo) -> str:
+    """`accepted +12.0 ms committed +30.5 ms ...`: each stage and the time since the previous one."""
+    times = op.stage_times()
+    parts = [times[0][0]] if times else []
+    for (_, ta), (b, tb) in zip(times, times[1:]):
+        parts.append(f"+{tb - ta:.1f} ms {b}")
+    return " ".join(parts)
+
+
+def deadline_text(op: OperationInfo, now_ms: float) -> str:
+    if op.deadline_ms is None:
+        return ""
+    if op.terminal:
+        end = op.stage_times()[-1][1] if op.stage_times() else now_ms
+        return "met" if end <= op.deadline_ms or op.stage != "timed_out" else "missed"
+    total = op.deadline_ms - op.submitted_ms
+    left = op.deadline_ms - now_ms
+    used = 1.0 - left / total if total > 0 else 1.0
+    return f"{left:.0f} ms left" + (" · stalling" if used >= STALLING_RATIO else "")
+
+
+class StageTimeline(QWidget):
+    """Stage chips of one operation on a time axis from submit; the deadline is a red line."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.op: OperationInfo | None = None
+        self.setMinimumHeight(90)
+
+    def show_operation(self, op: OperationInfo | None) -> None:
+        self.op = op
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        pal = self.palette()
+        p.fillRect(self.rect(), pal.base())
+        op = self.op
+        if op is None or not op.facts:
+            p.setPen(pal.text().color())
+            p.drawText(self.rect(), int(Qt.AlignmentFlag.AlignCenter), "Select an operation to see its stages.")
+            p.end()
+            return
+        t0 = op.submitted_ms
+        t_end = max([f.at_ms for f in op.facts] + [op.deadline_ms or t0]) - t0
+        span = max(t_end * 1.1, 1.0)
+        left, right = 12.0, self.width() - 12.0
+        y = 26.0
+
+        def x_of(t: float) -> float:
+            return left + (t - t0) / span * (right - left)
+
+        p.setPen(QPen(pal.text().color(), 1))
+        p.drawLine(int(left), int(y + 26), int(right), int(y + 26))
+        p.drawText(QRectF(left, y + 28, 200, 14), int(Qt.AlignmentFlag.AlignLeft), "submit")
+        p.drawText(QRectF(right - 200, y + 28, 200, 14), int(Qt.AlignmentFlag.AlignRight), f"+{span:.0f} ms")
+        for f in op.facts:
+            x = x_of(f.at_ms)
+            colour = QColor("#9e9e9e") if f.late else QColor(STAGE_COLOURS.get(f.stage, "#cfd8dc"))
+            pen = QPen(colour.darker(130), 1, Qt.PenStyle.DashLine if f.inferred else Qt.PenStyle.SolidLine)
+            p.setPen(pen)
+            p.setBrush(QBrush(colour))
+            label = f.stage + (" (late)" if f.late else "")
+            width = p.fontMetrics().horizontalAdvance(label) + 10
+            chip = QRectF(min(x, right - width), y - (14 if f.late else 0), width, 18)
+            p.drawRoundedRect(chip, 8, 8)
+            p.setPen(QColor("white") if not f.late else QColor("black"))
+            p.drawText(chip, int(Qt.AlignmentFlag.AlignCenter), label)
+            p.setPen(QPen(colour.darker(130), 1))
+            p.drawLine(int(x), int(y + 18), int(x), int(y + 26))
+        if op.deadline_ms is not None:
+            x = x_of(op.deadline_ms)
+            p.setPen(QPen(QColor("#d32f2f"), 2))
+            p.drawLine(int(x), int(y - 16), int(x), int(y + 34))
+            p.drawText(QRectF(x + 3, y + 30, 120, 14), int(Qt.AlignmentFlag.AlignLeft), "deadline")
+        p.end()
+
+
+class OperationsPane(QWidget):
+    """Operations table, stage timeline and fact log."""
+
+    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.source = timeline_source(ctx)
+        self.model = self.source.model
+        self.table = QTableWidget(0, len(_COLUMNS))
+        self.table.setHorizontalHeaderLabels(_COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.currentCellChanged.connect(lambda r, *_: self._show_detail(r))
+        self.table.cellClicked.connect(self._clicked)
+        self.stages = StageTimeline()
+        self.facts = QTextBrowser()
+        self.empty = QLabel("No operations yet: backend writes appear here once submitted.")
+        detail = QWidget()
+        dl = QVBoxLayout(detail)
+        dl.setContentsMargins(0, 0, 0, 0)
+        dl.addWidget(self.stages)
+        dl.addWidget(self.facts, 1)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.addWidget(self.table)
+        split.addWidget(detail)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.empty)
+        layout.addWidget(split, 1)
+        self._keys: list[str] = []
+        self._shown_version = -1
+        self.source.modelChanged.connect(self.refresh)
+        self.refresh()
+
+    def _now_ms(self) -> float:
+        store = self.source.store
+        return float(store.ts[len(store) - 1]) if len(store) else 0.0
+
+    def refresh(self) -> None:
+        ops = self.model.operations
+        if ops.version == self._shown_version:
+            return
+        self._shown_version = ops.version
+        current = self.selected_command()
+        all_ops = ops.in_order()
+        self.empty.setVisible(not all_ops)
+        self._keys = [o.command_id for o in all_ops]
+        now = self._now_ms()
+        table = self.table
+        table.setUpdatesEnabled(False)
+        table.blockSignals(True)
+        table.setRowCount(len(all_ops))
+        for r, op in enumerate(all_ops):
+            flags = ", ".join(x for x in ("late" if op.late_facts else "", "detached" if op.detached else "",
+                                          f"late: {op.late_resolution}" if op.late_resolution else "") if x)
+            values = (op.command_id, op.op_kind or "", op.target or "", op.link_id or "", op.stage,
+                      stage_steps(op), deadline_text(op, now), flags)
+            for c, v in enumerate(values):
+                item = QTableWidgetItem(v)
+                if c == 4:
+                    item.setBackground(QBrush(QColor(STAGE_COLOURS.get(op.stage, "#cfd8dc"))))
+                    item.setForeground(QBrush(QColor("white")))
+                table.setItem(r, c, item)
+        table.blockSignals(False)
+        table.setUpdatesEnabled(True)
+        if current in self._keys:
+            self.select_operation(current)
+
+    def selected_command(self) -> str | None:
+        r = self.table.currentRow()
+        return self._keys[r] if 0 <= r < len(self._keys) else None
+
+    def select_operation(self, command_id: str) -> None:
+        if command_id in self._keys:
+            r = self._keys.index(command_id)
+            self.table.setCurrentCell(r, 0)
+            self._show_detail(r)
+
+    def _show_detail(self, r: int) -> None:
+        if not 0 <= r < len(self._keys):
+            self.stages.show_operation(None)
+            self.facts.clear()
+            return
+        op = self.model.operations.ops[self._keys[r]]
+        self.stages.show_operation(op)
+        rows = ["<table cellspacing=4><tr><th>+ms</th><th>stage</th><th>source</th><th>attempt</th>"
+                "<th>version</th><th>note</th></tr>"]
+        for f in op.facts:
+            note = " ".join(x for x in ("late" if f.late else "", "inferred" if f.inferred else "",
+                                        f"{f.error.get('code', '')} {f.error.get('message', '')}" if f.error else "")
+                            if x)
+            rows.append(f"<tr><td>{f.at_ms - op.submitted_ms:.1f}</td><td>{f.stage}</td><td>{f.source or ''}</td>"
+                        f"<td>{'' if f.attempt is None else f.attempt}</td>"
+                        f"<td>{'' if f.version is None else f.version}</td><td>{note}</td></tr>")
+        rows.append("</table>")
+        self.facts.setHtml("".join(rows))
+
+    def _clicked(self, r: int, _c: int) -> None:
+        if 0 <= r < len(self._keys):
+            op = self.model.operations.ops[self._keys[r]]
+            if op.facts:
+                self.ctx.state.select_row(op.facts[0].row)

@@ -1,0 +1,189 @@
+"""The overview strip: transactions per time bucket over the whole session, coloured ok / warn / danger.
+
+A click on a bar sets the shared time range (`ctx.state.set_time_range`, epoch ms) to that bucket; a drag sets it to
+the dragged interval; a double click clears it. Following live is switched off by either, since the user asked for
+a fixed window. The range the timeline shows is drawn as a light box, so the strip doubles as a minimap.
+Recomputed at most every REFRESH_MS while events stream in.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+from ..model.density import LEVELS, TXN_PER_SECOND_DANGER, TXN_PER_SECOND_WARN, Density, density
+
+__all__ = ["OverviewStrip", "LEVEL_COLOURS", "REFRESH_MS"]
+
+REFRESH_MS = 250
+LEVEL_COLOURS = (QColor("#43a047"), QColor("#fb8c00"), QColor("#e53935"))
+_DRAG_PX = 4
+
+
+class OverviewStrip(QWidget):
+    """Density bars of transactions per bucket; click or drag to choose the time range."""
+
+    rangeChosen = Signal(float, float)
+    """The user chose [start, end] (epoch ms)."""
+
+    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.ctx = ctx
+        self.density: Density | None = None
+        self.setMinimumHeight(56)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.setMouseTracking(True)
+        self.setToolTip("Transactions per time bucket. Click a bar to look at it, drag to choose a range, "
+                        "double-click to clear.")
+        self._press: QPointF | None = None
+        self._drag_to: QPointF | None = None
+        self._range_ms: tuple[float, float] | None = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(REFRESH_MS)
+        self._timer.timeout.connect(self.refresh)
+        ctx.bind(self, ctx.events, self._rows_changed)
+        ctx.bind(self, ctx.state.topic, self._ui_changed)
+        self.refresh()
+
+    # -- data -------------------------------------------------------------------------------------------------------
+
+    def _rows_changed(self, _count: Any) -> None:
+        if not self._timer.isActive():
+            self._timer.start()
+
+    def _thresholds(self) -> tuple[float, float]:
+        settings = self.ctx.state.get().get("settings", {})
+        return (float(settings.get("txnPerSecondWarn", TXN_PER_SECOND_WARN)),
+                float(settings.get("txnPerSecondDanger", TXN_PER_SECOND_DANGER)))
+
+    def refresh(self) -> None:
+        """Recount the buckets from the visible rows."""
+        feed = self.ctx.events
+        code = feed.store.labels.find("state:update")
+        n = len(feed)
+        if code is None or n == 0:
+            self.density = None
+        else:
+            ts = feed.column("ts")
+            txn_ts = ts[feed.column("label") == code]
+            warn, danger = self._thresholds()
+            self.density = density(txn_ts, float(ts[0]), float(ts[n - 1]), max_buckets=max(8, self.width() // 6),
+                                   warn=warn, danger=danger) if txn_ts.size else None
+        self.update()
+
+    def _ui_changed(self, ui: Any) -> None:
+        span = ui.get("timeRange")
+        self._range_ms = (float(span[0]), float(span[1])) if span else None
+        self.update()
+
+    # -- geometry ---------------------------------------------------------------------------------------------------
+
+    def _plot_rect(self) -> QRectF:
+        return QRectF(4.0, 4.0, max(1.0, self.width() - 8.0), max(1.0, self.height() - 18.0))
+
+    def bucket_at(self, x: float) -> int | None:
+        """The bucket under widget x, None outside the bars."""
+        d = self.density
+        rect = self._plot_rect()
+        if d is None or not rect.left() <= x < rect.right():
+            return None
+        return min(len(d.counts) - 1, int((x - rect.left()) / rect.width() * len(d.counts)))
+
+    def _time_at(self, x: float) -> float | None:
+        d = self.density
+        if d is None:
+            return None
+        rect = self._plot_rect()
+        frac = min(max((x - rect.left()) / rect.width(), 0.0), 1.0)
+        return d.t0_ms + frac * d.width_ms * len(d.counts)
+
+    def _x_of(self, t_ms: float) -> float:
+        d = self.density
+        rect = self._plot_rect()
+        assert d is not None
+        return rect.left() + (t_ms - d.t0_ms) / (d.width_ms * len(d.counts)) * rect.width()
+
+    # -- input ------------------------------------------------------------------------------------------------------
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        if event.button() == Qt.MouseButton.LeftButton:
+            self._press = event.position()
+            self._drag_to = None
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        if self._press is not None and abs(event.position().x() - self._press.x()) >= _DRAG_PX:
+            self._drag_to = event.position()
+            self.update()
+        i = self.bucket_at(event.position().x())
+        if i is not None and self.density is not None:
+            d = self.density
+            self.setToolTip(f"{int(d.counts[i])} transactions in {d.width_ms:g} ms "
+                            f"({d.rate(i):.0f}/s, {LEVELS[int(d.levels[i])]})")
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or self._press is None:
+            return
+        press, self._press = self._press, None
+        if self._drag_to is not None:
+            a, b = self._time_at(press.x()), self._time_at(event.position().x())
+            self._drag_to = None
+            if a is not None and b is not None and a != b:
+                self._choose(min(a, b), max(a, b))
+            return
+        i = self.bucket_at(press.x())
+        if i is not None and self.density is not None:
+            self._choose(*self.density.bucket_span(i))
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        self.ctx.state.set_time_range(None)
+
+    def _choose(self, start_ms: float, end_ms: float) -> None:
+        self.ctx.state.set_follow(False)
+        self.ctx.state.set_time_range((start_ms, end_ms))
+        self.rangeChosen.emit(start_ms, end_ms)
+
+    # -- painting ---------------------------------------------------------------------------------------------------
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        pal = self.palette()
+        p.fillRect(self.rect(), pal.base())
+        rect = self._plot_rect()
+        d = self.density
+        p.setPen(pal.text().color())
+        if d is None:
+            p.drawText(self.rect(), int(Qt.AlignmentFlag.AlignCenter), "Overview: no events yet")
+            p.end()
+            return
+        n = len(d.counts)
+        peak = max(int(d.counts.max()), 1)
+        bar_w = rect.width() / n
+        heights = d.counts / peak * rect.height()
+        for level in range(3):
+            p.setPen(Qt.PenStyle.NoPen)
+            p.setBrush(LEVEL_COLOURS[level])
+            for i in np.nonzero((d.levels == level) & (d.counts > 0))[0].tolist():
+                h = max(1.0, float(heights[i]))
+                p.drawRect(QRectF(rect.left() + i * bar_w + 0.5, rect.bottom() - h, max(1.0, bar_w - 1.0), h))
+        if self._range_ms is not None:
+            x0, x1 = self._x_of(self._range_ms[0]), self._x_of(self._range_ms[1])
+            p.setBrush(QColor(61, 111, 182, 50))
+            p.setPen(QPen(QColor(61, 111, 182), 1))
+            p.drawRect(QRectF(x0, rect.top(), max(2.0, x1 - x0), rect.height()))
+        if self._press is not None and self._drag_to is not None:
+            p.setBrush(QColor(255, 64, 129, 50))
+            p.setPen(Qt.PenStyle.NoPen)
+            a, b = sorted((self._press.x(), self._drag_to.x()))
+            p.drawRect(QRectF(a, rect.top(), b - a, rect.height()))
+        p.setPen(pal.text().color())
+        extent_s = d.width_ms * n / 1000.0
+        p.drawText(QRectF(rect.left(), rect.bottom() + 1, rect.width(), 14), int(Qt.AlignmentFlag.AlignLeft),
+                   f"{int(d.counts.sum()):,} transactions · {d.width_ms:g} ms buckets · peak {d.rate(int(np.argmax(d.counts))):.0f}/s")
+        p.drawText(QRectF(rect.left(), rect.bottom() + 1, rect.width(), 14), int(Qt.AlignmentFlag.AlignRight),
+                   f"{extent_s:.1f} s")
+        p.end()

@@ -1,0 +1,292 @@
+"""An asyncio client of the inspector server, with reconnect: what `tickscope tail` and `tickscope attach` use.
+
+    client = InspectClient("127.0.0.1", 7341, token)
+    await client.connect()                      # AUTH, HELLO, SUBSCRIBE; raises AuthRequired / InspectError
+    async for batch in client.batches():        # Batch(run_id, events, dropped_count, dropped_reason, new_run)
+        ...
+    ack = await client.dispatch("form#1", "rename", "Ada")   # Ack(command_seq, accepted, reason)
+    await client.close()
+
+When the connection drops (the process restarted, the network blinked) the client reconnects with a growing delay;
+back on the same run it subscribes after the last seq it saw, so nothing is seen twice and a gap is reported as
+`dropped_count`; on a new run (the process restarted) the next batch has `new_run=True`. Pending commands fail with
+InspectError("connection_lost"): an ack that never came is never assumed. A refused token ends the client at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from .protocol import PROTOCOL_VERSION, AuthRequired, InspectError, ProtocolError
+
+__all__ = ["InspectClient", "Batch", "Ack", "parse_address"]
+
+log = logging.getLogger("tickscope.inspect")
+_END = object()
+
+
+@dataclass(frozen=True, slots=True)
+class Batch:
+    run_id: str
+    events: list[dict[str, Any]]
+    """ObservationEnvelopes in seq order (`type` debug:event | static-ir | inspect:control, `payload`)."""
+    dropped_count: int = 0
+    dropped_reason: str | None = None
+    new_run: bool = False
+    """True on the first batch of a run other than the one seen before (the process restarted)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Ack:
+    command_seq: int
+    accepted: bool
+    reason: str | None = None
+
+
+def parse_address(text: str) -> tuple[str, int]:
+    """`HOST:PORT` (or `PORT`, meaning loopback); raises ValueError naming the problem."""
+    host, sep, port = text.rpartition(":")
+    if not sep:
+        host, port = "127.0.0.1", text
+    try:
+        number = int(port)
+    except ValueError:
+        raise ValueError(f"{text!r} is not HOST:PORT (port {port!r} is not a number)") from None
+    if not 0 < number < 65536:
+        raise ValueError(f"{text!r}: port {number} is out of range")
+    return host.strip("[]") or "127.0.0.1", number
+
+
+class InspectClient:
+    """One subscription to an inspector server."""
+
+    def __init__(self, host: str, port: int, token: str, *, reconnect: bool = True, retry_delay: float = 0.2,
+                 max_retry_delay: float = 2.0, queue_batches: int = 256, max_frame_bytes: int = 256 << 20) -> None:
+        self.host = host
+        self.port = port
+        self.token = token
+        self.reconnect = reconnect
+        self.retry_delay = retry_delay
+        self.max_retry_delay = max_retry_delay
+        self.max_frame_bytes = max_frame_bytes
+        self.run_id: str | None = None
+        self.hello: dict[str, Any] | None = None
+        self.last_seq = 0
+        self.connected = False
+        self.reconnects = 0
+        self._queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=queue_batches)
+        self._acks: dict[int, asyncio.Future[Ack]] = {}
+        self._command_seq = 0
+        self._writer: asyncio.StreamWriter | None = None
+        self._reader: asyncio.StreamReader | None = None
+        self._task: asyncio.Task[None] | None = None
+        self._new_run = False
+        self._closed = False
+        self._connection_listeners: list[Any] = []
+
+    def on_connection(self, listener: Any) -> Any:
+        """Call `listener(connected: bool)` whenever the connection comes or goes; returns the unsubscribe."""
+        self._connection_listeners.append(listener)
+        return lambda: self._connection_listeners.remove(listener) if listener in self._connection_listeners else None
+
+    def _set_connected(self, connected: bool) -> None:
+        if connected != self.connected:
+            self.connected = connected
+            for listener in tuple(self._connection_listeners):
+                listener(connected)
+
+    # -- connecting -------------------------------------------------------------------------------------------------
+
+    async def connect(self) -> dict[str, Any]:
+        """Connect, authenticate and subscribe; returns the HELLO payload. Raises AuthRequired or InspectError."""
+        await self._open()
+        self._task = asyncio.get_running_loop().create_task(self._pump(), name="tickscope-inspect-client")
+        assert self.hello is not None
+        return self.hello
+
+    async def _open(self) -> None:
+        try:
+            reader, writer = await asyncio.open_connection(self.host, self.port, limit=self.max_frame_bytes)
+        except OSError as err:
+            raise InspectError("connect_failed", f"cannot reach {self.host}:{self.port}: {err}") from None
+        try:
+            writer.write(orjson.dumps({"type": "AUTH", "payload": {"token": self.token}}) + b"\n")
+            frame = await self._read(reader)
+            if frame is None:
+                raise InspectError("connection_lost", "the server closed the connection before HELLO")
+            if frame.get("type") != "HELLO":
+                raise ProtocolError("invalid_message", f"expected HELLO, got {frame.get('type')!r}")
+            hello = frame["payload"]
+            subscribe: dict[str, Any] = {"protocolVersion": PROTOCOL_VERSION}
+            if hello["runId"] == self.run_id:
+                subscribe.update(runId=self.run_id, afterSeq=self.last_seq)
+            else:
+                self._new_run = self.run_id is not None
+                self.run_id = hello["runId"]
+                self.last_seq = 0
+            writer.write(orjson.dumps({"type": "SUBSCRIBE", "payload": subscribe}) + b"\n")
+            await writer.drain()
+        except BaseException:
+            writer.close()
+            raise
+        self.hello = hello
+        self._reader, self._writer = reader, writer
+        self._set_connected(True)
+
+    async def _read(self, reader: asyncio.StreamReader) -> dict[str, Any] | None:
+        """One frame; None at the end of the stream; an error frame from the server raises its InspectError."""
+        try:
+            line = await reader.readuntil(b"\n")
+        except asyncio.IncompleteReadError:
+            return None
+        except asyncio.LimitOverrunError:
+            raise ProtocolError("frame_too_large", f"a server frame exceeded {self.max_frame_bytes} bytes") from None
+        frame = orjson.loads(line)
+        if frame.get("type") == "OBSERVATION_BATCH":
+            events = frame["payload"]["events"]
+            if len(events) == 1 and events[0].get("type") == "inspect:error":
+                error = events[0]["payload"]
+                kind = AuthRequired if error.get("code") == "auth_failed" else ProtocolError
+                raise kind(str(error.get("code")), str(error.get("message")))
+        return frame
+
+    # -- the reading task -------------------------------------------------------------------------------------------
+
+    async def _pump(self) -> None:
+        delay = self.retry_delay
+        try:
+            while not self._closed:
+                try:
+                    await self._read_until_closed()
+                except (ConnectionError, OSError):
+                    pass
+                self._lost()
+                if not self.reconnect or self._closed:
+                    break
+                while not self._closed:
+                    await asyncio.sleep(delay)
+                    try:
+                        await self._open()
+                    except InspectError as err:
+                        if isinstance(err, AuthRequired):
+                            raise
+                        delay = min(delay * 2, self.max_retry_delay)
+                        continue
+                    self.reconnects += 1
+                    delay = self.retry_delay
+                    break
+        except InspectError as err:
+            self._lost()
+            await self._queue.put(err)
+            return
+        await self._queue.put(_END)
+
+    async def _read_until_closed(self) -> None:
+        assert self._reader is not None
+        while True:
+            frame = await self._read(self._reader)
+            if frame is None:
+                return
+            kind = frame.get("type")
+            payload = frame.get("payload") or {}
+            if kind == "OBSERVATION_BATCH":
+                events = payload.get("events", [])
+                if events:
+                    self.last_seq = max(self.last_seq, int(events[-1]["seq"]))
+                batch = Batch(payload["runId"], events, int(payload.get("droppedCount", 0)),
+                              payload.get("droppedReason"), self._new_run)
+                self._new_run = False
+                await self._queue.put(batch)  # a full queue stops reading: the server then drops, not us
+            elif kind == "CONTROL_ACK":
+                future = self._acks.pop(int(payload["commandSeq"]), None)
+                if future is not None and not future.done():
+                    future.set_result(Ack(int(payload["commandSeq"]), bool(payload["accepted"]),
+                                          payload.get("reason")))
+            elif kind == "HELLO":
+                self.hello = payload
+
+    def _lost(self) -> None:
+        self._set_connected(False)
+        if self._writer is not None:
+            self._writer.close()
+            self._writer = None
+        for future in self._acks.values():
+            if not future.done():
+                future.set_exception(InspectError("connection_lost", "the connection ended before the ack came"))
+        self._acks.clear()
+
+    # -- reading ----------------------------------------------------------------------------------------------------
+
+    async def batches(self) -> AsyncIterator[Batch]:
+        """Batches as they arrive, until close() (or the connection ends without reconnect); errors are raised."""
+        while True:
+            if self._closed and self._queue.empty():
+                return
+            item = await self._queue.get()
+            if item is _END:
+                self._queue.put_nowait(_END)  # later readers end too
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+
+    # -- commands ---------------------------------------------------------------------------------------------------
+
+    async def command(self, type: str, timeout: float = 10.0, **fields: Any) -> Ack:
+        """Send a CONTROL command and wait for its ack (accepted means queued; watch the stream for the effect)."""
+        if self._writer is None or not self.connected:
+            raise InspectError("connection_lost", "not connected")
+        self._command_seq += 1
+        seq = self._command_seq
+        payload = {"protocolVersion": PROTOCOL_VERSION, "commandSeq": seq, "type": type, **fields}
+        if self.run_id:
+            payload["runId"] = self.run_id
+        future: asyncio.Future[Ack] = asyncio.get_running_loop().create_future()
+        self._acks[seq] = future
+        self._writer.write(orjson.dumps({"type": "CONTROL", "payload": payload}) + b"\n")
+        try:
+            return await asyncio.wait_for(future, timeout)
+        finally:
+            self._acks.pop(seq, None)
+
+    async def pause(self) -> Ack:
+        return await self.command("pause")
+
+    async def resume(self) -> Ack:
+        return await self.command("resume")
+
+    async def clear(self) -> Ack:
+        return await self.command("clear")
+
+    async def dispatch(self, instance_id: str, action_type: str, payload: Any = None) -> Ack:
+        return await self.command("dispatch", instanceId=instance_id, actionType=action_type, payload=payload)
+
+    async def time_travel(self, instance_id: str, txn_id: str, mode: str) -> Ack:
+        return await self.command("timeTravel", instanceId=instance_id, txnId=txn_id, mode=mode)
+
+    # -- closing ----------------------------------------------------------------------------------------------------
+
+    async def close(self) -> None:
+        self._closed = True
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+            self._task = None
+        self._lost()
+        with contextlib.suppress(asyncio.QueueFull):
+            self._queue.put_nowait(_END)
+
+    async def __aenter__(self) -> InspectClient:
+        await self.connect()
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()

@@ -1,0 +1,91 @@
+"""Where and how an inspector server listens: `InspectConfig`, parsed from `host:port[,token]` or the environment.
+
+`Runtime(inspect=...)` accepts an InspectConfig, a spec string `"127.0.0.1:7341"` / `"127.0.0.1:0,SECRET"`, a
+port number, or True (loopback, an ephemeral port). Without the argument, the environment variable
+TICKSCOPE_INSPECT (same spec syntax) opens an inspector for the first runtime created in the process;
+`inspect=False` opts a runtime out of it.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from dataclasses import dataclass, replace
+from typing import Any
+
+__all__ = ["InspectConfig", "ENV_VAR", "parse_spec", "resolve", "is_loopback"]
+
+ENV_VAR = "TICKSCOPE_INSPECT"
+_LOOPBACK = "127.0.0.1"
+
+
+@dataclass(frozen=True, slots=True)
+class InspectConfig:
+    host: str = _LOOPBACK
+    """Loopback by default; another address only when asked for (then anyone who can reach it may try the token)."""
+    port: int = 0
+    """0 picks a free port (read it from `server.address`)."""
+    token: str | None = None
+    """None: a token is generated and printed to stderr when the server starts."""
+    max_frame_bytes: int = 1 << 20
+    """A client frame longer than this is refused (error frame, connection closed)."""
+    client_queue_batches: int = 64
+    """Batches queued per client; a slower client loses the oldest ones (and is told how many events it lost)."""
+    client_queue_bytes: int = 4 << 20
+    """Bytes of queued batches per client; past it the oldest are dropped as well (the memory bound of a stalled
+    viewer: this plus the socket's write buffer)."""
+    batch_max_events: int = 512
+    pending_limit: int = 65536
+    """Envelopes waiting between the runtime's tap and the server thread; beyond that the oldest are dropped."""
+    drain_interval_s: float = 0.01
+    """How often the server thread collects what the runtime exported (the latency a viewer sees, at most)."""
+    retain_events: int = 4096
+    """Envelopes kept so that a client subscribing later (or reconnecting) gets recent history."""
+    auth_timeout_s: float = 10.0
+    announce: bool = True
+    """Print the address and token to stderr when the server starts."""
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_spec(spec: str) -> InspectConfig:
+    """`host:port[,token]`, `:port`, or `port`; raises ValueError naming what is wrong."""
+    where, _, token = spec.strip().partition(",")
+    host, sep, port_text = where.rpartition(":")
+    if not sep:
+        host, port_text = "", where
+    host = host.strip("[]") or _LOOPBACK
+    try:
+        port = int(port_text)
+    except ValueError:
+        raise ValueError(f"inspect spec {spec!r}: port {port_text!r} is not a number (expected host:port[,token])") \
+            from None
+    if not 0 <= port <= 65535:
+        raise ValueError(f"inspect spec {spec!r}: port {port} is out of range")
+    return InspectConfig(host=host, port=port, token=token.strip() or None)
+
+
+def resolve(inspect: Any) -> InspectConfig | None:
+    """The config asked for by a `Runtime(inspect=...)` argument (None: look at the environment)."""
+    if inspect is False:
+        return None
+    if inspect is None:
+        spec = os.environ.get(ENV_VAR, "").strip()
+        return parse_spec(spec) if spec else None
+    if inspect is True:
+        return InspectConfig()
+    if isinstance(inspect, InspectConfig):
+        return inspect
+    if isinstance(inspect, int):
+        return replace(InspectConfig(), port=inspect)
+    if isinstance(inspect, str):
+        return parse_spec(inspect)
+    raise TypeError(f"inspect= takes an InspectConfig, 'host:port[,token]', a port, True or False; "
+                    f"got {type(inspect).__name__}")

@@ -1,0 +1,267 @@
+"""The inspector server a process opens so that devtools (or `tickscope tail`) can watch its runtime live.
+
+    rt = Runtime(label="app", diagnostics="light", inspect="127.0.0.1:7341")   # or TICKSCOPE_INSPECT=...
+    rt.inspector.address, rt.inspector.token
+
+It runs an asyncio server on its own thread, so it keeps serving whether the application is asyncio, Qt on qasync,
+or a plain loop that never yields; the application thread only pays the tap (see stream.py). Control commands that
+touch the runtime run on the application's asyncio loop (the one running when the runtime first exported an event,
+or `bind_loop(loop)`); without one they are refused with that reason.
+
+Security: loopback unless another host is configured; every client must send the token first (compared with
+hmac.compare_digest); a bad token, an oversized or malformed frame, or an unknown message type gets one error frame
+naming the problem and that connection is closed; nothing else is affected.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import secrets
+import sys
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from .config import InspectConfig, is_loopback
+from .control import CommandRefused, prepare
+from .protocol import Control, Subscribe, ack_frame, batch_head, error_frame, hello_frame
+from .session import ClientSession, ClientStats
+from .stream import EnvelopeStream
+
+if TYPE_CHECKING:
+    from ..runtime import Runtime
+
+__all__ = ["InspectorServer"]
+
+log = logging.getLogger("tickscope.inspect")
+
+
+class InspectorServer:
+    """Streams one runtime's exported records to authenticated clients and runs their control commands."""
+
+    def __init__(self, runtime: Runtime, config: InspectConfig | None = None, *, run_id: str | None = None) -> None:
+        self.runtime = runtime
+        self.config = config or InspectConfig()
+        self.token = self.config.token or secrets.token_urlsafe(18)
+        self.token_generated = self.config.token is None
+        self.run_id = run_id or f"{runtime.label}-{os.getpid()}-{int(time.time() * 1000)}"
+        self.stream = EnvelopeStream(self.run_id, pending_limit=self.config.pending_limit,
+                                     retain=self.config.retain_events, batch_max_events=self.config.batch_max_events)
+        self._lost_reported = 0
+        self.batch_head = batch_head(self.run_id)
+        self.address: tuple[str, int] = (self.config.host, self.config.port)
+        self._sessions: dict[int, ClientSession] = {}
+        self._next_client = 0
+        self._app_loop: asyncio.AbstractEventLoop | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._server: asyncio.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._detach: Any = None
+        self.closed = False
+
+    # -- lifetime (any thread) --------------------------------------------------------------------------------------
+
+    def start(self) -> InspectorServer:
+        """Bind and start serving; raises OSError when the address cannot be bound."""
+        ready = threading.Event()
+        failure: list[BaseException] = []
+        self._thread = threading.Thread(target=self._main, args=(ready, failure), name="tickscope-inspect",
+                                        daemon=True)
+        self._thread.start()
+        ready.wait()
+        if failure:
+            self._thread.join()
+            raise failure[0]
+        self.bind_loop(None)
+        self._detach = self.runtime.hub.tap(self._tap)
+        if not is_loopback(self.config.host):
+            log.warning("tickscope inspector listens on %s, not loopback: anyone who can reach it may try the token",
+                        self.config.host)
+        if self.config.announce:
+            host, port = self.address
+            secret = f", token {self.token}" if self.token_generated else ""
+            hint = f" (tickscope attach {host}:{port} --token {self.token})" if self.token_generated else ""
+            print(f"tickscope inspector for {self.runtime.label!r} on {host}:{port}{secret}{hint}", file=sys.stderr,
+                  flush=True)
+        return self
+
+    def close(self) -> None:
+        """Stop serving: detach from the runtime, close every client, stop the thread (idempotent)."""
+        if self.closed:
+            return
+        self.closed = True
+        if self._detach is not None:
+            self._detach()
+            self._detach = None
+        loop, thread = self._loop, self._thread
+        if loop is not None and thread is not None and thread.is_alive():
+            asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(10)
+            thread.join(10)
+
+    def bind_loop(self, loop: asyncio.AbstractEventLoop | None) -> None:
+        """Run control commands on `loop` (None: the loop running in this thread, if any)."""
+        if loop is None:
+            loop = asyncio.events._get_running_loop()  # None outside a loop, without raising (this runs per event)
+            if loop is None:
+                return
+        self._app_loop = loop
+
+    def client_stats(self) -> list[ClientStats]:
+        """What the server holds for each client now (thread-safe snapshot)."""
+        if self._loop is None or self.closed:
+            return []
+        future = asyncio.run_coroutine_threadsafe(self._stats(), self._loop)
+        return future.result(10)
+
+    async def _stats(self) -> list[ClientStats]:
+        return [s.stats() for s in self._sessions.values()]
+
+    # -- application thread -----------------------------------------------------------------------------------------
+
+    def _tap(self, kind: str, payload: dict[str, Any]) -> None:
+        if self._app_loop is None:
+            self.bind_loop(None)
+        self.stream.tap(kind, payload)
+
+    # -- server thread ----------------------------------------------------------------------------------------------
+
+    def _main(self, ready: threading.Event, failure: list[BaseException]) -> None:
+        loop = asyncio.new_event_loop()
+        try:
+            self._server = loop.run_until_complete(asyncio.start_server(
+                self._on_client, self.config.host, self.config.port, limit=self.config.max_frame_bytes))
+        except OSError as err:
+            failure.append(err)
+            loop.close()
+            ready.set()
+            return
+        sock = self._server.sockets[0].getsockname()
+        self.address = (str(sock[0]), int(sock[1]))
+        self._loop = loop
+        loop.call_soon(self._poll)
+        ready.set()
+        try:
+            loop.run_forever()
+        finally:
+            loop.close()
+
+    async def _shutdown(self) -> None:
+        assert self._server is not None
+        self._server.close()
+        handlers = [t for t in (s.stop() for s in list(self._sessions.values())) if t is not None]
+        if handlers:
+            await asyncio.wait(handlers, timeout=5)
+        current = asyncio.current_task()
+        rest = [t for t in asyncio.all_tasks() if t is not current]
+        for task in rest:
+            task.cancel()
+        await asyncio.gather(*rest, return_exceptions=True)
+        asyncio.get_running_loop().call_soon(asyncio.get_running_loop().stop)
+
+    async def _on_client(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._next_client += 1
+        session = ClientSession(self, self._next_client, reader, writer)
+        self._sessions[session.client_id] = session
+        try:
+            await session.run()
+        except asyncio.CancelledError:  # only at shutdown; a cancelled handler task would be logged by asyncio
+            pass
+
+    def forget(self, session: ClientSession) -> None:
+        self._sessions.pop(session.client_id, None)
+
+    def hello(self) -> bytes:
+        return hello_frame(self.run_id, self.stream.last_seq, control=True)
+
+    def error(self, code: str, message: str) -> bytes:
+        return error_frame(self.run_id, self.stream.error_envelope_seq(), time.time() * 1000.0, code, message)
+
+    def _poll(self) -> None:
+        self._drain()
+        if not self.closed and self._loop is not None:
+            self._loop.call_later(self.config.drain_interval_s, self._poll)
+
+    def _drain(self) -> None:
+        """Flush what the application left pending and hand every serialised batch to the subscribed clients."""
+        self.stream.flush()
+        self._deliver()
+
+    def _deliver(self) -> None:
+        stream = self.stream
+        targets = [s for s in self._sessions.values() if s.subscribed and not s.paused]
+        lost = stream.pending_lost - self._lost_reported
+        if lost:
+            self._lost_reported += lost
+            for session in targets:
+                session.lose(lost)
+        ready = stream.ready
+        while ready:
+            data, count = ready.popleft()
+            for session in targets:
+                session.offer(data, count)
+
+    def subscribe(self, session: ClientSession, sub: Subscribe) -> None:
+        self._drain()  # the others get what is pending first; the newcomer gets it through its replay
+        after = (sub.after_seq or 0) if sub.run_id == self.run_id else 0
+        batches, gone = self.stream.replay(after)
+        self._deliver()
+        session.subscribed = True
+        if gone:
+            session.lose(gone)
+        for data, count in batches:
+            session.offer(data, count)
+
+    def control(self, session: ClientSession, cmd: Control) -> None:
+        if cmd.run_id is not None and cmd.run_id != self.run_id:
+            session.send_urgent(ack_frame(self.run_id, cmd.command_seq, False,
+                                          f"command for run {cmd.run_id!r}; this is run {self.run_id!r}"))
+            return
+        if cmd.type in ("pause", "resume"):
+            session.send_urgent(ack_frame(self.run_id, cmd.command_seq, True))
+            self._drain()
+            if cmd.type == "resume":
+                session.paused = False
+            self.stream.marker(self._marker(session, cmd))
+            self._deliver()
+            session.paused = cmd.type == "pause"
+            return
+        app_loop = self._app_loop
+        if app_loop is None or app_loop.is_closed():
+            session.send_urgent(ack_frame(self.run_id, cmd.command_seq, False,
+                                          "the application runs no asyncio loop the inspector can run commands on"))
+            return
+        try:
+            app_loop.call_soon_threadsafe(self._on_app_loop, session, cmd)
+        except RuntimeError:
+            session.send_urgent(ack_frame(self.run_id, cmd.command_seq, False, "the application's loop is closed"))
+
+    def _marker(self, session: ClientSession, cmd: Control) -> dict[str, Any]:
+        return {"command": cmd.type, "commandSeq": cmd.command_seq, "clientId": session.client_id}
+
+    # -- application thread, posted by control() --------------------------------------------------------------------
+
+    def _on_app_loop(self, session: ClientSession, cmd: Control) -> None:
+        loop = self._loop
+        if loop is None or self.closed:
+            return
+        try:
+            apply = prepare(self.runtime, cmd)
+        except CommandRefused as err:
+            loop.call_soon_threadsafe(session.send_urgent, ack_frame(self.run_id, cmd.command_seq, False, str(err)))
+            return
+        loop.call_soon_threadsafe(session.send_urgent, ack_frame(self.run_id, cmd.command_seq, True))
+
+        def run() -> None:
+            apply()
+            if cmd.type == "clear" and not self.closed:
+                loop.call_soon_threadsafe(self._cleared, session, cmd)
+
+        asyncio.get_running_loop().call_soon(run)
+
+    def _cleared(self, session: ClientSession, cmd: Control) -> None:
+        self._drain()
+        self.stream.clear()
+        self.stream.marker(self._marker(session, cmd))
+        self._deliver()

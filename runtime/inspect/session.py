@@ -1,0 +1,219 @@
+"""One connected client of an inspector server (runs on the server thread).
+
+A session reads the client's frames (AUTH first, then SUBSCRIBE and CONTROL) and writes to it from two queues:
+urgent frames (HELLO, CONTROL_ACK) that are never dropped, and observation batches in a bounded deque. When the
+client reads too slowly the batch deque is full, the oldest batch is dropped and its event count added to
+`dropped`; the next batch written carries that count as `droppedCount`. Writes wait for the socket to drain, so the
+server holds at most `client_queue_batches` batches plus the transport's high-water mark for a stalled client.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from collections import deque
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .protocol import Auth, AuthRequired, Control, ProtocolError, Subscribe, batch_frame, parse_client_frame
+
+if TYPE_CHECKING:
+    from .server import InspectorServer
+
+__all__ = ["ClientSession", "ClientStats"]
+
+log = logging.getLogger("tickscope.inspect")
+_WRITE_HIGH_WATER = 256 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class ClientStats:
+    """What the server holds for one client (read through `InspectorServer.client_stats()`)."""
+
+    client_id: int
+    peer: str
+    subscribed: bool
+    paused: bool
+    queued_batches: int
+    queued_bytes: int
+    write_buffer_bytes: int
+    dropped_events: int
+    """Events this client lost in total (queue overflow), reported to it or still to be reported."""
+    sent_batches: int
+
+
+class ClientSession:
+    def __init__(self, server: InspectorServer, client_id: int, reader: asyncio.StreamReader,
+                 writer: asyncio.StreamWriter) -> None:
+        self.server = server
+        self.client_id = client_id
+        self.reader = reader
+        self.writer = writer
+        peer = writer.get_extra_info("peername")
+        self.peer = f"{peer[0]}:{peer[1]}" if isinstance(peer, tuple) else str(peer)
+        self.subscribed = False
+        self.paused = False
+        self.closed = False
+        self._urgent: deque[bytes] = deque()
+        self._batches: deque[tuple[bytes, int]] = deque()
+        self._queued_bytes = 0
+        self._dropped = 0
+        self.dropped_total = 0
+        self.sent_batches = 0
+        self._ready = asyncio.Event()
+        self._writer_task: asyncio.Task[None] | None = None
+        self._run_task: asyncio.Task[None] | None = None
+        writer.transport.set_write_buffer_limits(high=_WRITE_HIGH_WATER)
+
+    # -- queueing (server thread) -----------------------------------------------------------------------------------
+
+    def offer(self, events_json: bytes, count: int) -> None:
+        """Queue one serialised batch; a full queue loses its oldest batch (counted, reported with the next one)."""
+        if self.closed or not self.subscribed or self.paused:
+            return
+        limit = self.server.config.client_queue_batches
+        budget = self.server.config.client_queue_bytes - len(events_json)
+        while self._batches and (len(self._batches) >= limit or self._queued_bytes > budget):
+            old, old_count = self._batches.popleft()
+            self._queued_bytes -= len(old)
+            self.lose(old_count)
+        self._batches.append((events_json, count))
+        self._queued_bytes += len(events_json)
+        self._ready.set()
+
+    def lose(self, count: int) -> None:
+        """Count events this client will never get; its next batch says so."""
+        self._dropped += count
+        self.dropped_total += count
+
+    def send_urgent(self, frame: bytes) -> None:
+        if not self.closed:
+            self._urgent.append(frame)
+            self._ready.set()
+
+    def stats(self) -> ClientStats:
+        transport = self.writer.transport
+        return ClientStats(self.client_id, self.peer, self.subscribed, self.paused, len(self._batches),
+                           self._queued_bytes, 0 if transport.is_closing() else transport.get_write_buffer_size(),
+                           self.dropped_total, self.sent_batches)
+
+    # -- lifetime ---------------------------------------------------------------------------------------------------
+
+    def stop(self) -> asyncio.Task[None] | None:
+        """End this session from the server (shutdown): its run() returns normally; returns the task running it."""
+        self.closed = True
+        self._ready.set()
+        self.reader.feed_eof()
+        return self._run_task
+
+    async def run(self) -> None:
+        self._run_task = asyncio.current_task()
+        self._writer_task = asyncio.get_running_loop().create_task(self._write_loop())
+        try:
+            await self._authenticate()
+            while not self.closed:
+                line = await self._read_frame()
+                if line is None:
+                    break
+                frame = parse_client_frame(line)
+                if isinstance(frame, Subscribe):
+                    self.server.subscribe(self, frame)
+                elif isinstance(frame, Control):
+                    self.server.control(self, frame)
+                else:
+                    raise ProtocolError("invalid_message", "AUTH was already accepted; send SUBSCRIBE or CONTROL")
+        except ProtocolError as err:
+            await self.fail(err.code, err.message)
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            await self.close()
+
+    async def _read_frame(self) -> bytes | None:
+        while True:
+            try:
+                line = await self.reader.readuntil(b"\n")
+            except asyncio.LimitOverrunError:
+                limit = self.server.config.max_frame_bytes
+                raise ProtocolError("frame_too_large", f"a frame is limited to {limit} bytes") from None
+            except asyncio.IncompleteReadError as err:
+                if err.partial.strip():
+                    raise ProtocolError("malformed_json", "the connection ended inside a frame") from None
+                return None
+            if len(line) > self.server.config.max_frame_bytes:
+                raise ProtocolError("frame_too_large",
+                                    f"a frame is limited to {self.server.config.max_frame_bytes} bytes")
+            if line.strip():
+                return line
+
+    async def _authenticate(self) -> None:
+        try:
+            line = await asyncio.wait_for(self._read_frame(), self.server.config.auth_timeout_s)
+        except asyncio.TimeoutError:
+            raise ProtocolError("auth_timeout", "no AUTH frame within "
+                                                f"{self.server.config.auth_timeout_s:g} s") from None
+        if line is None:
+            raise ConnectionResetError("closed before AUTH")
+        try:
+            frame = parse_client_frame(line)
+        except ProtocolError as err:
+            raise AuthRequired("auth_failed", f"the first frame must be AUTH with the token ({err.message})") \
+                from None
+        if not isinstance(frame, Auth):
+            raise AuthRequired("auth_failed", "the first frame must be AUTH with the token")
+        if not hmac.compare_digest(frame.token.encode(), self.server.token.encode()):
+            raise AuthRequired("auth_failed", "wrong token")
+        self.send_urgent(self.server.hello())
+
+    async def fail(self, code: str, message: str) -> None:
+        """Send one error frame, then close: the server and the other clients carry on."""
+        log.info("inspector client %s refused: %s: %s", self.peer, code, message)
+        self._urgent.clear()
+        self._batches.clear()
+        self.closed = True
+        try:
+            self.writer.write(self.server.error(code, message))
+            await asyncio.wait_for(self.writer.drain(), 2.0)
+        except (ConnectionError, asyncio.TimeoutError):
+            pass
+
+    async def close(self) -> None:
+        self.closed = True
+        self.subscribed = False
+        self.server.forget(self)
+        self._ready.set()
+        if self._writer_task is not None and self._writer_task is not asyncio.current_task():
+            self._writer_task.cancel()
+            await asyncio.gather(self._writer_task, return_exceptions=True)
+        self._batches.clear()
+        self._queued_bytes = 0
+        if self.writer.transport.get_write_buffer_size():
+            self.writer.transport.abort()  # a client that stopped reading would hold a graceful close forever
+        else:
+            self.writer.close()
+        try:
+            await asyncio.wait_for(self.writer.wait_closed(), 2.0)
+        except (ConnectionError, asyncio.TimeoutError):
+            pass
+
+    async def _write_loop(self) -> None:
+        head = self.server.batch_head
+        try:
+            while not self.closed:
+                await self._ready.wait()
+                self._ready.clear()
+                while (self._urgent or self._batches) and not self.closed:
+                    if self._urgent:
+                        frame = self._urgent.popleft()
+                    else:
+                        events_json, _count = self._batches.popleft()
+                        self._queued_bytes -= len(events_json)
+                        frame = batch_frame(head, events_json, self._dropped)
+                        self._dropped = 0
+                        self.sent_batches += 1
+                    self.writer.write(frame)
+                    await self.writer.drain()
+        except ConnectionError:
+            self.closed = True
+            self.reader.feed_eof()

@@ -1,0 +1,69 @@
+"""Qt fixtures for the devtools tests: offscreen, a qasync loop pytest-qt can pump, settings in a temp dir.
+
+The loop is installed "already running" (pattern A of shared/reference/qt-stack.md §4): pytest-qt's waitUntil spins
+Qt, and qasync runs asyncio callbacks as Qt timers, so runtime ticks, binder flushes and the demo's tasks all run
+while a test waits on a condition. Teardown cancels what is left and undoes the running mark by hand; loop.stop()
+would call app.exit() and silently break every later qtbot.wait.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before the first Qt import
+
+import pytest
+import qasync
+from PySide6.QtCore import QSettings
+
+from helpers import shop_module  # noqa: F401  (re-exported: the timeline panes' tests import it from conftest)
+from runtime import Runtime
+
+
+@pytest.fixture
+def aio(qapp):
+    loop = qasync.QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    yield loop
+    tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
+    for task in tasks:
+        task.cancel()
+    qapp.processEvents()
+    asyncio.events._set_running_loop(None)
+    loop._QEventLoop__is_running = False  # private in qasync 0.28: undo already_running without loop.stop()
+    loop.close()
+    asyncio.set_event_loop(None)
+    assert not [t for t in tasks if not t.done()], f"tasks left pending: {tasks}"
+
+
+@pytest.fixture(autouse=True)
+def settings_dir(tmp_path, qapp):
+    """Every test writes its QSettings under its own temp dir, never into the user's real settings."""
+    where = tmp_path / "settings"
+    where.mkdir()
+    QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, str(where))
+    yield where
+
+
+@pytest.fixture
+def shop_runtime():
+    rt = Runtime(label="app", diagnostics="full")
+    yield rt
+    rt.dispose()
+
+
+@pytest.fixture
+def recorded_trace(tmp_path):
+    """A real trace file of the shop runtime at full diagnostics (request it before `aio`: ticks then run inline)."""
+    from runtime.trace import TraceWriter
+
+    from helpers import record_shop_session
+
+    path = tmp_path / "shop.jsonl"
+    rt = Runtime(label="app", diagnostics="full")
+    writer = TraceWriter(path, label="app").attach(rt.hub, runtime=rt)
+    record_shop_session(rt)
+    writer.close()
+    rt.dispose()
+    return path

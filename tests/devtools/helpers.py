@@ -1,0 +1,78 @@
+"""Shared steps of the devtools tests: open a live window on the shop runtime, find rows as a user would."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+
+from runtime import Module, check, computed
+
+from devtools.host import DevtoolsHost, application, live_context
+from devtools.state import DEFAULT_SETTINGS
+
+
+def shop_module() -> Module:
+    """A small form: a list with a derived total, a computed label and a check."""
+    m = Module(
+        "shop",
+        initial={"name": "Ada", "items": [{"price": 2}], "tags": ["a"], "email": "", "total": 0, "title": "",
+                 "errors": {}},
+        fields=[
+            computed("total", deps=["items.price"], derive=lambda prices: sum(prices)),
+            computed("title", deps=["name"], derive=lambda name: f"Shop of {name}"),
+            check("email", {"required": lambda v: None if v else "required"}),
+        ],
+    )
+
+    @m.reducer("add")
+    def add(draft, price):
+        draft["items"].append({"price": price})
+
+    @m.reducer("rename")
+    def rename(draft, name):
+        draft["name"] = name
+
+    @m.reducer("tag")
+    def tag(draft, t):
+        draft["tags"].append(t)
+
+    return m
+
+
+def open_live(qtbot, rt, settings=None):
+    """A live devtools window on `rt` with the shop module mounted; returns (host, window, instance)."""
+    host = DevtoolsHost(application(), settings=dict(settings or DEFAULT_SETTINGS))
+    ctx = live_context(rt, host.settings)
+    inst = rt.mount(shop_module())
+    window = host.show_live(rt, ctx)
+    qtbot.addWidget(window)
+    return host, window, inst
+
+
+def table_rows(window) -> list[tuple[str, ...]]:
+    """Every row of the events table as the user reads it (all columns)."""
+    model = window.events.model
+    return [tuple(model.index(r, c).data() for c in range(model.columnCount())) for r in range(model.rowCount())]
+
+
+def click_row(qtbot, window, predicate) -> int:
+    """Click the first table row whose cells satisfy `predicate`, wait for the inspector; returns the row."""
+    table = window.events.table
+    for r, cells in enumerate(table_rows(window)):
+        if predicate(cells):
+            table.scrollTo(table.model().index(r, 0))
+            rect = table.visualRect(table.model().index(r, 3))
+            qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+            store_row = table.model().store_row(r)
+            # the click goes through the devtools state; the inspector repaints in the next flush
+            qtbot.waitUntil(lambda: window.inspector.facts is not None and window.inspector.facts.row == store_row
+                            and "Selected event" in window.inspector.header.text())
+            return r
+    raise AssertionError("no row matched")
+
+
+def record_shop_session(rt) -> None:
+    """The script of the recorded trace: mount (t1), three adds (t2..t4), a rename (t5), one tick each."""
+    inst = rt.mount(shop_module())
+    for price in (10, 20, 30):
+        inst.dispatch("add", price)
+    inst.dispatch("rename", "Grace")

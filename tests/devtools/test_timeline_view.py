@@ -1,0 +1,100 @@
+"""The timeline as a user meets it: a live runtime's transactions in lanes, hover, click, zoom, keys, follow."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QToolTip
+
+from devtools.host import live_context
+from devtools.views.timeline import TimelineView
+
+from conftest import shop_module
+
+
+@pytest.fixture
+def live(qtbot, aio, shop_runtime):
+    ctx = live_context(shop_runtime)
+    inst = shop_runtime.mount(shop_module())
+    for price in range(1, 30):
+        inst.dispatch("add", price)
+    view = TimelineView(ctx)
+    view.resize(1000, 360)
+    qtbot.addWidget(view)
+    view.show()
+    qtbot.waitUntil(lambda: view.source.caught_up and view.model.lane("shop#1/txn") is not None)
+    yield ctx, inst, view
+    for fn in ctx.cleanups:
+        fn()
+
+
+def scene_point_of(view: TimelineView, x: float, lane_index: int) -> QPointF:
+    return view.view_box.mapViewToScene(QPointF(x, lane_index + 0.5))
+
+
+def test_hover_names_the_transaction_and_click_selects_it(qtbot, live):
+    ctx, inst, view = live
+    ctx.state.set_follow(False)
+    lane_index = view.model.lanes.index(view.model.lane("shop#1/txn"))
+    arrays = view.model.lane("shop#1/txn").subrows[0].arrays()
+    target = 10  # the 11th transaction
+    row = int(arrays.refs[target])
+    x = float(arrays.starts[target] + arrays.ends[target]) / 2
+    view.set_x_range(x - 1e-4, x + 1e-4)  # zoomed in enough that it stands alone
+    qtbot.waitUntil(lambda: bool(view.segments))
+    pos = scene_point_of(view, x, lane_index)
+    txn_id = ctx.events.store.txn_id_of(row)
+    view.plot.scene().sigMouseMoved.emit(pos)
+    qtbot.waitUntil(lambda: txn_id in QToolTip.text())
+    assert "converge:" in QToolTip.text()
+
+    local = view.plot.mapFromScene(pos)
+    qtbot.mouseClick(view.plot.viewport(), Qt.MouseButton.LeftButton, pos=local)
+    qtbot.waitUntil(lambda: ctx.state.get()["selectedRow"] == row)
+
+
+def test_wasd_zooms_and_pans_and_manual_moves_stop_following(qtbot, live):
+    ctx, inst, view = live
+    assert ctx.state.get()["follow"] is True
+    x0, x1 = view.x_range()
+    view.setFocus()
+    qtbot.keyClick(view, Qt.Key.Key_W)
+    z0, z1 = view.x_range()
+    assert (z1 - z0) == pytest.approx((x1 - x0) * 0.8)
+    assert ctx.state.get()["follow"] is False
+    qtbot.keyClick(view, Qt.Key.Key_D)
+    p0, p1 = view.x_range()
+    assert p0 == pytest.approx(z0 + (z1 - z0) * 0.2) and p1 - p0 == pytest.approx(z1 - z0)
+    qtbot.keyClick(view, Qt.Key.Key_S)
+    assert view.x_range()[1] - view.x_range()[0] == pytest.approx((z1 - z0) * 1.25)
+
+
+def test_following_keeps_new_transactions_in_sight(qtbot, live):
+    ctx, inst, view = live
+    qtbot.keyClick(view, Qt.Key.Key_F)
+    qtbot.waitUntil(lambda: view.following)
+    for price in range(5):
+        inst.dispatch("add", 100 + price)
+    qtbot.waitUntil(lambda: view.x_range()[1] >= view.model.end_s >= view.x_range()[0])
+    last = view.model.lane("shop#1/txn").subrows[0].arrays()
+    assert view.x_range()[0] <= float(last.ends[-1]) <= view.x_range()[1]
+
+
+def test_each_lane_draws_at_most_one_item_per_pixel_column(qtbot, live):
+    ctx, inst, view = live
+    for price in range(400):
+        inst.dispatch("add", price)
+    qtbot.waitUntil(lambda: view.model.lane("shop#1/txn").span_count() > 400)
+    view.fit_all()
+    width = int(view.view_box.width())
+    assert view.segments
+    assert all(len(seg) <= width for _, seg in view.segments.values())
+    assert view.drawn_items < view.model.total_spans()  # zoomed out, many transactions share pixels
+
+
+def test_the_screen_is_readable(qtbot, live, tmp_path):
+    ctx, inst, view = live
+    view.fit_all()
+    path = tmp_path / "timeline.png"
+    assert view.grab().save(str(path))
+    assert "shop#1 · txn" in [t for _, t in view.plot.getAxis("left")._tickLevels[0]]

@@ -1,0 +1,101 @@
+"""A raw wire-protocol client and a small app module, shared by the inspector tests."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import orjson
+
+from runtime import Module
+
+
+def counter_module() -> Module:
+    m = Module("counter", initial={"n": 0, "name": "a"})
+
+    @m.reducer("inc")
+    def inc(draft, by):
+        draft["n"] += by or 1
+
+    @m.reducer("note")
+    def note(draft, text):
+        draft["name"] = text
+
+    @m.reducer("boom")
+    def boom(draft, _):
+        raise RuntimeError("reducer exploded")
+
+    return m
+
+
+class RawClient:
+    """Speaks the wire protocol by hand and keeps every frame it received (raw bytes and decoded)."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self.reader, self.writer = reader, writer
+        self.frames: list[dict[str, Any]] = []
+        self.seq = 0
+        self.last_seq = 0
+        """The highest envelope seq received so far."""
+
+    @classmethod
+    async def open(cls, address: tuple[str, int], token: str | None = None, subscribe: bool = True) -> RawClient:
+        reader, writer = await asyncio.open_connection(*address, limit=1 << 26)
+        client = cls(reader, writer)
+        if token is not None:
+            await client.send({"type": "AUTH", "payload": {"token": token}})
+            hello = await client.frame()
+            assert hello["type"] == "HELLO", hello
+            if subscribe:
+                await client.send({"type": "SUBSCRIBE", "payload": {"protocolVersion": "v1"}})
+        return client
+
+    async def send(self, frame: Any) -> None:
+        self.writer.write(frame if isinstance(frame, bytes) else orjson.dumps(frame) + b"\n")
+        await self.writer.drain()
+
+    async def frame(self, timeout: float = 5.0) -> dict[str, Any] | None:
+        """The next frame, or None when the server closed the connection."""
+        try:
+            line = await asyncio.wait_for(self.reader.readuntil(b"\n"), timeout)
+        except asyncio.IncompleteReadError:
+            return None
+        frame = orjson.loads(line)
+        self.frames.append(frame)
+        if frame["type"] == "OBSERVATION_BATCH" and frame["payload"]["events"]:
+            if frame["payload"]["events"][0]["type"] != "inspect:error":
+                self.last_seq = max(self.last_seq, frame["payload"]["events"][-1]["seq"])
+        return frame
+
+    async def control(self, type: str, **fields: Any) -> None:
+        self.seq += 1
+        await self.send({"type": "CONTROL",
+                         "payload": {"protocolVersion": "v1", "commandSeq": self.seq, "type": type, **fields}})
+
+    async def until(self, pred, timeout: float = 5.0) -> dict[str, Any]:
+        """Read frames until one satisfies pred."""
+        loop = asyncio.get_running_loop()
+        end = loop.time() + timeout
+        while True:
+            frame = await self.frame(max(0.01, end - loop.time()))
+            if frame is None:
+                raise AssertionError("the server closed the connection")
+            if pred(frame):
+                return frame
+
+    def events(self) -> list[dict[str, Any]]:
+        return [e for f in self.frames if f["type"] == "OBSERVATION_BATCH" for e in f["payload"]["events"]]
+
+    async def close(self) -> None:
+        self.writer.close()
+        try:
+            await self.writer.wait_closed()
+        except ConnectionError:
+            pass
+
+
+def has_event(label: str, txn_seq: int | None = None):
+    """A frame predicate: an OBSERVATION_BATCH holding a debug event with this label (and txnSeq)."""
+    return lambda f: f["type"] == "OBSERVATION_BATCH" and any(
+        e["type"] == "debug:event" and e["payload"]["label"] == label
+        and (txn_seq is None or e["payload"]["txnSeq"] == txn_seq) for e in f["payload"]["events"])

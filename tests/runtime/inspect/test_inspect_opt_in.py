@@ -1,0 +1,77 @@
+"""Opting in: `Runtime(inspect=...)`, the TICKSCOPE_INSPECT variable, loopback and token defaults, bad specs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from runtime import Runtime
+from runtime.inspect import InspectConfig, parse_spec
+
+ROOT = Path(__file__).resolve().parents[3]
+
+SCRIPT = """
+import json
+from runtime import Runtime
+first = Runtime(label="first")
+second = Runtime(label="second")
+opted_out = Runtime(label="third", inspect=False)
+print(json.dumps({"first": first.inspector.address, "token": first.inspector.token, "level": first.sink.level,
+                  "second": second.inspector, "third": opted_out.inspector}))
+first.dispose()
+"""
+
+
+def run_script(env_value: str) -> tuple[dict, str]:
+    env = dict(os.environ, TICKSCOPE_INSPECT=env_value, PYTHONPATH=str(ROOT))
+    proc = subprocess.run([sys.executable, "-c", SCRIPT], env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout), proc.stderr
+
+
+def test_the_environment_variable_opens_an_inspector_for_the_first_runtime_only():
+    out, stderr = run_script("127.0.0.1:0,given-token")
+    assert out["first"][0] == "127.0.0.1" and out["first"][1] > 0
+    assert out["token"] == "given-token" and "given-token" not in stderr  # a given token is never printed
+    assert out["second"] is None and out["third"] is None
+    assert out["level"] == "light"  # diagnostics off would export nothing to look at
+
+
+def test_a_missing_token_is_generated_and_printed():
+    out, stderr = run_script(":0")
+    assert out["first"][0] == "127.0.0.1"
+    assert len(out["token"]) >= 20
+    assert f"--token {out['token']}" in stderr and f"127.0.0.1:{out['first'][1]}" in stderr
+
+
+@pytest.mark.parametrize("spec, words", [
+    ("localhost:http", "port 'http' is not a number"),
+    ("127.0.0.1:70000", "out of range"),
+])
+def test_bad_specs_name_the_problem(spec, words):
+    with pytest.raises(ValueError, match=words):
+        Runtime(inspect=spec)
+
+
+def test_spec_forms():
+    assert parse_spec("7341") == InspectConfig(port=7341)
+    assert parse_spec("0.0.0.0:9,tok") == InspectConfig(host="0.0.0.0", port=9, token="tok")
+    assert parse_spec("[::1]:5") == InspectConfig(host="::1", port=5)
+    with pytest.raises(TypeError, match="inspect= takes"):
+        Runtime(inspect=3.5)
+
+
+def test_a_port_in_use_fails_loudly_and_disposing_frees_it():
+    rt = Runtime(label="a", inspect=InspectConfig(token="t", announce=False))
+    port = rt.inspector.address[1]
+    with pytest.raises(OSError):
+        Runtime(label="b", inspect=InspectConfig(port=port, token="t", announce=False))
+    rt.dispose()
+    again = Runtime(label="c", inspect=InspectConfig(port=port, token="t", announce=False))
+    assert again.inspector.address[1] == port
+    again.dispose()
