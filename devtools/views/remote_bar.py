@@ -59,9 +59,9 @@ class RemoteControlBar(QToolBar):
         self.tasks: set[asyncio.Task[PendingCommand]] = set()
         self.dialog: DispatchDialog | None = None
 
-        self.pause_action = self._action("⏸ Pause", "", self.pause, "Stop the stream to this window (the "
+        self.pause_action = self._action("Pause", "", self.pause, "Stop the stream to this window (the "
                                          "application keeps running)")
-        self.resume_action = self._action("▶ Resume", "", self.resume, "Start the stream to this window again")
+        self.resume_action = self._action("Resume", "", self.resume, "Start the stream to this window again")
         self.resume_action.setVisible(False)
         self.clear_action = self._action("Clear buffer", "", self.clear,
                                          "Clear the attached runtime's event buffer, and this view once it did")
