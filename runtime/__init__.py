@@ -27,11 +27,11 @@ from .external_store import (
 )
 from .fields import FieldDecl, Rule, check, computed, external_store, link
 from .instance import ModuleInstance, TimeTravelUnavailable
+from .links import DeclarativeLink, DeclarativeLinks
 from .module import Module
 from .paths import DirtySet, FieldPathRegistry, fnv1a32_ids
-from .records import ConvergeRecord, PatchRecord, TxnOrigin, TxnRecord
-from .links import DeclarativeLink, DeclarativeLinks
 from .read_query import ReadQuery, read_query
+from .records import ConvergeRecord, PatchRecord, TxnOrigin, TxnRecord
 from .runtime import Runtime
 from .scheduler import SchedulingError, TickConfig, TickScheduler
 from .store import RuntimeStore, SelectorTopic, TopicKeyError, TopicStore, parse_topic_key

@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .converge.config import ConvergeConfig, ResolvedConvergeConfig, resolve_converge_config
+from .converge.config import ResolvedConvergeConfig, resolve_converge_config
 from .converge.executor import ExecResult
 from .converge.planner import Planner
 from .debug.txn_events import converge_meta, state_update_meta

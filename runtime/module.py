@@ -59,7 +59,9 @@ class Module:
         if not isinstance(module_id, str) or not module_id or "::" in module_id:
             raise DefinitionError(f"module id {module_id!r} must be a non-empty string without '::'")
         if not isinstance(initial, Mapping):
-            raise DefinitionError(f"module {module_id!r}: the initial state must be a dict, not {type(initial).__name__}")
+            raise DefinitionError(
+                f"module {module_id!r}: the initial state must be a dict, not {type(initial).__name__}"
+            )
         self.id = module_id
         self.initial: dict[str, Any] = copy.deepcopy(dict(initial))
         self.reducers: dict[str, Reducer] = dict(reducers or {})

@@ -198,7 +198,8 @@ class Runtime:
         if self._depth:
             self._queue.append(run)
             self.sink.diagnostic(
-                module_id=inst.module_id, instance_id=inst.instance_id, code="state_transaction::enqueue_in_transaction",
+                module_id=inst.module_id, instance_id=inst.instance_id,
+                code="state_transaction::enqueue_in_transaction",
                 severity="info", message=f"{origin.kind} {origin.name or ''} queued behind the open transaction",
             )
             return None

@@ -37,7 +37,7 @@ def form_module() -> Module:
             computed("full_name", deps=["customer.first", "customer.last"],
                      derive=lambda first, last: f"{first} {last}".strip()),
             computed("subtotal", deps=["items.qty", "items.price"],
-                     derive=lambda qtys, prices: round(sum(q * p for q, p in zip(qtys, prices, strict=True)), 2)),
+                     derive=lambda qtys, prices: round(sum(q * p for q, p in zip(qtys, prices, strict=False)), 2)),
             computed("item_count", deps=["items.qty"], derive=lambda qtys: sum(qtys)),
             computed("total", deps=["subtotal", "discount"],
                      derive=lambda subtotal, discount: round(subtotal * (1 - discount), 2)),

@@ -11,7 +11,6 @@ from bisect import bisect_left
 from dataclasses import dataclass, field
 from typing import Any
 
-
 from .event_feed import TXN_KIND, EventFeed
 
 __all__ = ["EventFacts", "facts_of", "last_state_row"]

@@ -26,10 +26,21 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QGuiApplication
-from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton,
-                               QSplitter, QTableWidget, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSplitter,
+    QTableWidgetItem,
+    QTextBrowser,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..model.converge_audits import RULES, ConvergeTxn, Finding, converge_txn_from_event
+from .tables import readonly_table
 
 __all__ = ["ConvergePane", "WINDOW", "REFRESH_MS"]
 
@@ -84,13 +95,7 @@ class ConvergePane(QWidget):
         for bars in self._bars:
             bars.setVisible(False)
             self.chart.addItem(bars)
-        self.table = QTableWidget(0, len(_COLUMNS))
-        self.table.setHorizontalHeaderLabels(_COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = readonly_table(_COLUMNS, multi=True)
         self.table.cellClicked.connect(self._row_clicked)
         self.audits = QListWidget()
         self.audits.currentRowChanged.connect(self._finding_selected)

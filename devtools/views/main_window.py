@@ -28,13 +28,17 @@ from PySide6.QtWidgets import (
 from ..context import DevtoolsContext
 from ..recording import Recorder
 from ..time_travel import back_to_latest
+from .converge import ConvergePane
 from .events import EventsView
 from .help_overlay import HelpOverlay
 from .inspector import Inspector
-from .panes import make_pane
+from .operations import OperationsPane
+from .overview import OverviewStrip
 from .replay_bar import ReplayBar
+from .runs import RunsPane
 from .settings import SettingsDialog
 from .sidebar import Sidebar
+from .timeline import TimelineView
 
 __all__ = ["MainWindow"]
 
@@ -71,14 +75,14 @@ class MainWindow(QMainWindow):
         self.sidebar = Sidebar(ctx)
         self.events = EventsView(ctx)
         self.inspector = Inspector(ctx)
-        self.overview = make_pane("overview", ctx)
-        self.timeline = make_pane("timeline", ctx)
+        self.overview = _named(OverviewStrip(ctx), "overviewPane")
+        self.timeline = _named(TimelineView(ctx), "timelinePane")
         self.tabs = QTabWidget()
         self.tabs.setObjectName("bottomTabs")
         self.tabs.addTab(self.events, "Events")
-        self.converge = make_pane("converge", ctx)
-        self.runs = make_pane("runs", ctx)
-        self.operations = make_pane("operations", ctx)
+        self.converge = _named(ConvergePane(ctx), "convergePane")
+        self.runs = _named(RunsPane(ctx), "runsPane")
+        self.operations = _named(OperationsPane(ctx), "operationsPane")
         self.tabs.addTab(self.converge, "Converge")
         self.tabs.addTab(self.runs, "Action runs")
         self.tabs.addTab(self.operations, "Operations")
@@ -232,7 +236,7 @@ class MainWindow(QMainWindow):
         return asyncio.get_running_loop().create_task(self._export(path, fmt), name=f"tickscope-export {path}")
 
     async def _export(self, path: str, fmt: str) -> int:
-        from runtime.trace import export_chrome, export_perfetto, evidence
+        from runtime.trace import evidence, export_chrome, export_perfetto
 
         write = {"chrome": export_chrome.export_chrome, "perfetto": export_perfetto.export_perfetto,
                  "evidence": evidence.write_evidence}[fmt]
@@ -311,3 +315,8 @@ class MainWindow(QMainWindow):
             self.recorder.stop()
         self.help.hide()
         super().closeEvent(event)
+
+
+def _named(widget: QWidget, name: str) -> QWidget:
+    widget.setObjectName(name)
+    return widget

@@ -13,10 +13,10 @@ from typing import Any
 
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import (QAbstractItemView, QLabel, QSplitter, QTableWidget, QTableWidgetItem, QTextBrowser,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QLabel, QSplitter, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget
 
 from ..model.runs import OperationInfo
+from .tables import readonly_table
 from .timeline_source import timeline_source
 
 __all__ = ["OperationsPane", "StageTimeline", "STAGE_COLOURS", "STALLING_RATIO"]
@@ -32,7 +32,7 @@ def stage_steps(op: OperationInfo) -> str:
     """`accepted +12.0 ms committed +30.5 ms ...`: each stage and the time since the previous one."""
     times = op.stage_times()
     parts = [times[0][0]] if times else []
-    for (_, ta), (b, tb) in zip(times, times[1:]):
+    for (_, ta), (b, tb) in zip(times, times[1:], strict=False):
         parts.append(f"+{tb - ta:.1f} ms {b}")
     return " ".join(parts)
 
@@ -114,13 +114,7 @@ class OperationsPane(QWidget):
         self.ctx = ctx
         self.source = timeline_source(ctx)
         self.model = self.source.model
-        self.table = QTableWidget(0, len(_COLUMNS))
-        self.table.setHorizontalHeaderLabels(_COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = readonly_table(_COLUMNS)
         self.table.currentCellChanged.connect(lambda r, *_: self._show_detail(r))
         self.table.cellClicked.connect(self._clicked)
         self.stages = StageTimeline()

@@ -183,7 +183,8 @@ class OverviewStrip(QWidget):
         p.setPen(pal.text().color())
         extent_s = d.width_ms * n / 1000.0
         p.drawText(QRectF(rect.left(), rect.bottom() + 1, rect.width(), 14), int(Qt.AlignmentFlag.AlignLeft),
-                   f"{int(d.counts.sum()):,} transactions · {d.width_ms:g} ms buckets · peak {d.rate(int(np.argmax(d.counts))):.0f}/s")
+                   f"{int(d.counts.sum()):,} transactions · {d.width_ms:g} ms buckets · "
+                   f"peak {d.rate(int(np.argmax(d.counts))):.0f}/s")
         p.drawText(QRectF(rect.left(), rect.bottom() + 1, rect.width(), 14), int(Qt.AlignmentFlag.AlignRight),
                    f"{extent_s:.1f} s")
         p.end()

@@ -12,10 +12,10 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import (QAbstractItemView, QLabel, QListWidget, QListWidgetItem, QSplitter, QTableWidget,
-                               QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QSplitter, QTableWidgetItem, QVBoxLayout, QWidget
 
 from ..model.runs import RunInfo
+from .tables import readonly_table
 from .timeline_source import timeline_source
 
 __all__ = ["RunsPane", "STATUS_COLOURS"]
@@ -37,13 +37,7 @@ class RunsPane(QWidget):
         self.ctx = ctx
         self.source = timeline_source(ctx)
         self.model = self.source.model
-        self.table = QTableWidget(0, len(_COLUMNS))
-        self.table.setHorizontalHeaderLabels(_COLUMNS)
-        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
-        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
-        self.table.verticalHeader().setVisible(False)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table = readonly_table(_COLUMNS)
         self.table.currentCellChanged.connect(lambda r, *_: self._show_detail(r))
         self.summary = QLabel("Select a run.")
         self.summary.setTextFormat(Qt.TextFormat.RichText)

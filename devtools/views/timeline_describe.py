@@ -59,7 +59,8 @@ def _describe_txn(row: int, store: Any) -> str:
     origin = meta.get("originKind", "?") + (f" {meta['originName']}" if meta.get("originName") else "")
     dirty = meta.get("dirtySet") or {}
     roots = "all (dirtyAll)" if dirty.get("dirtyAll") else str(dirty.get("rootCount", len(dirty.get("rootIds", []))))
-    lines = [f"transaction {txn_id}", f"origin: {origin}", f"dirty roots: {roots}, patches: {meta.get('patchCount', '?')}"]
+    lines = [f"transaction {txn_id}", f"origin: {origin}",
+             f"dirty roots: {roots}, patches: {meta.get('patchCount', '?')}"]
     converge = _converge_of(row, event, store)
     if converge:
         lines.append(f"converge: {converge.get('executedMode')} (requested {converge.get('requestedMode')}), "
@@ -104,7 +105,7 @@ def _describe_op(op: OperationInfo) -> str:
              + (f" -> {op.target}" if op.target else ""), f"stage: {op.stage}"]
     times = op.stage_times()
     if len(times) > 1:
-        steps = [f"{a}->{b} {_ms(tb - ta)}" for (a, ta), (b, tb) in zip(times, times[1:])]
+        steps = [f"{a}->{b} {_ms(tb - ta)}" for (a, ta), (b, tb) in zip(times, times[1:], strict=False)]
         lines.append(", ".join(steps))
     if op.deadline_ms is not None:
         lines.append(f"deadline: +{_ms(op.deadline_ms - op.submitted_ms)} after submit")

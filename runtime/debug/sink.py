@@ -13,7 +13,7 @@ import time
 from typing import Any
 
 from .hub import DebugHub
-from .projection import Budget, DEFAULT_BUDGET, project
+from .projection import DEFAULT_BUDGET, Budget, project
 
 __all__ = ["DebugSink", "LEVELS", "Clock", "error_summary"]
 

@@ -46,9 +46,9 @@ from __future__ import annotations
 import os
 from array import array
 from collections import OrderedDict
+from dataclasses import dataclass
 from itertools import accumulate
 from operator import itemgetter
-from dataclasses import dataclass
 from typing import Any
 
 import orjson
@@ -249,8 +249,8 @@ class EventStore:
     def nbytes(self) -> int:
         """Bytes held by the columns and the live payload buffer (not the interned tables or indexes)."""
         cols = (self.seq, self.ts, self.kind, self.label, self.module, self.instance, self.txn, self.link,
-                self.command, self.tick, self.digest, self.flags, self.converge, self.converge_ms, self._dirty_end, self._dirty_ids, self._off,
-                self._len)
+                self.command, self.tick, self.digest, self.flags, self.converge, self.converge_ms, self._dirty_end,
+                self._dirty_ids, self._off, self._len)
         return sum(c.itemsize * len(c) for c in cols) + len(self._blobs.memory)
 
     # -- writing ----------------------------------------------------------------------------------------------------
@@ -325,7 +325,7 @@ class EventStore:
                 link_a(v[7]), command_a(v[8]), tick_a(v[9]), digest_a(v[10]), flags_a(v[11]), conv_a(v[12])
                 conv_ms_a(v[13]), dirty_end_a(len(dirty_ids)), off_a(v[15]), len_a(v[16])  # live: the running end
         kinds, labels, modules, instances = self.kinds, self.labels, self.modules, self.instances
-        kind_codes, label_codes, module_codes, inst_codes = kinds.codes, labels.codes, modules.codes, instances.codes
+        inst_codes = instances.codes
         links, commands, digests = self.links, self.commands, self.digests
         digest_codes = digests.codes
         link_codes = links.codes
@@ -464,7 +464,7 @@ class EventStore:
         base = len(self._dirty_ids)
         self._dirty_ids.fromlist(self._buffer_ids)
         self._buffer_ids.clear()
-        for name, values in zip(self._COLUMNS, zip(*rows)):
+        for name, values in zip(self._COLUMNS, zip(*rows, strict=False), strict=False):
             if name == "_dirty_end":  # per-row counts become running ends
                 values = tuple(accumulate(values, initial=base))[1:]
             getattr(self, name).fromlist(list(values))

@@ -19,8 +19,8 @@ from __future__ import annotations
 
 import os
 import threading
-from itertools import accumulate, count
 from collections.abc import Callable
+from itertools import accumulate, count
 from typing import Any
 
 import orjson
@@ -159,7 +159,7 @@ def _stream(store: EventStore, path: str, start: int, total: int, progress: Prog
             pending = b"" if at_end else lines.pop()
             starts = list(accumulate(map(_PLUS_ONE, map(len, lines)), initial=pos))  # line offsets, in C
             off = starts.pop()
-            for line_no, line, here in zip(count(line_no + 1), lines, starts):
+            for line_no, line, here in zip(count(line_no + 1), lines, starts):  # noqa: B020 (numbering carries on)
                 if not line:
                     continue
                 try:

@@ -17,7 +17,6 @@ import pytest
 import qasync
 from PySide6.QtCore import QSettings
 
-from helpers import shop_module  # noqa: F401  (re-exported: the timeline panes' tests import it from conftest)
 from runtime import Runtime
 
 
@@ -56,9 +55,9 @@ def shop_runtime():
 @pytest.fixture
 def recorded_trace(tmp_path):
     """A real trace file of the shop runtime at full diagnostics (request it before `aio`: ticks then run inline)."""
-    from runtime.trace import TraceWriter
+    from devtools_support import record_shop_session
 
-    from helpers import record_shop_session
+    from runtime.trace import TraceWriter
 
     path = tmp_path / "shop.jsonl"
     rt = Runtime(label="app", diagnostics="full")

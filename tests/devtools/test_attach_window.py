@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from devtools_support import shop_module, table_rows
+
 from devtools.commands.attach import show_attached
 from devtools.host import DevtoolsHost, application
 from devtools.model.event_feed import EventFeed
 from devtools.remote import RemoteSession
 from devtools.state import DEFAULT_SETTINGS
-from helpers import shop_module, table_rows
 from runtime import Runtime
 from runtime.inspect import InspectConfig
 from runtime.inspect.client import InspectClient

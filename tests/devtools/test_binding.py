@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from devtools_support import shop_module
 from PySide6.QtWidgets import QLabel
 
 from devtools.binding import Binder
-from helpers import shop_module
 
 
 def test_many_commits_become_one_repaint_per_widget_at_one_tick(qtbot, aio, shop_runtime):

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from devtools_support import click_row, open_live, table_rows
+
 from runtime import Module, computed
-from helpers import click_row, open_live, table_rows
 
 
 def fragile_module() -> Module:

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
+from devtools_support import click_row, open_live, table_rows
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication
-
-from helpers import click_row, open_live, table_rows
 
 
 def test_launch_shows_live_events_arriving(qtbot, aio, shop_runtime):
@@ -108,7 +107,7 @@ def test_an_invalid_regex_is_explained_and_changes_nothing(qtbot, aio, shop_runt
 
 
 def test_selecting_an_instance_in_the_sidebar_scopes_the_table(qtbot, aio, shop_runtime):
-    from helpers import shop_module
+    from devtools_support import shop_module
 
     host, window, inst = open_live(qtbot, shop_runtime)
     other = shop_runtime.mount(shop_module(), "shop#2", label="second shop")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+from devtools_support import record_shop_session
 from PySide6.QtCore import QModelIndex, Qt
 
 from devtools.model.event_feed import EventFeed
@@ -11,7 +12,6 @@ from devtools.model.sidebar_model import SidebarModel
 from devtools.model.state_tree import StateTreeModel
 from devtools.model.values import short_text, view_of
 from runtime import Runtime
-from helpers import record_shop_session
 
 
 def live_feed(qapp):
@@ -30,7 +30,7 @@ def test_events_model_is_a_sound_virtual_table(qtmodeltester, qapp):
     assert model.index(0, 2).data() == "lifecycle" and model.index(0, 3).data() == "module:init"
     model.set_filter(EventFilter(kinds=("state",)))  # the tester stays connected and checks every change
     assert [model.index(r, 5).data() for r in range(model.rowCount())] == ["t1", "t2", "t3", "t4", "t5"]
-    rt.mount(__import__("helpers").shop_module(), "shop#2").dispatch("rename", "x")  # rows arrive live
+    rt.mount(__import__("devtools_support").shop_module(), "shop#2").dispatch("rename", "x")  # rows arrive live
     model.refresh()
     assert {model.index(r, 4).data() for r in range(model.rowCount())} == {"shop#1", "shop#2"}
     model.set_filter(EventFilter(path="name"))

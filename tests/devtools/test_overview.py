@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from devtools_support import shop_module
 from PySide6.QtCore import QPoint, Qt
 
 from devtools.host import live_context
 from devtools.model.density import density
 from devtools.views.overview import OverviewStrip
-
-from conftest import shop_module
 
 
 def test_levels_follow_the_reference_thresholds():

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
+from devtools_support import open_live, table_rows
+
 from runtime.trace.loader import load_trace
-from helpers import open_live, table_rows
 
 
 def test_record_the_live_session_then_open_it(qtbot, aio, shop_runtime, tmp_path, check_trace):

@@ -5,12 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
+from devtools_support import table_rows
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QPushButton
 
 from devtools.host import DevtoolsHost, application
-from helpers import table_rows
 
 
 def open_replay(qtbot, path):

@@ -7,13 +7,13 @@ from pathlib import Path
 
 import jsonschema
 import pytest
+from devtools_support import shop_module
+from timeline_events import op_event, run_events
 
-from conftest import shop_module
 from devtools.host import live_context
 from devtools.views.operations import OperationsPane
 from devtools.views.runs import RunsPane
 from devtools.views.timeline import TimelineView
-from timeline_events import op_event, run_events
 
 SCHEMAS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "schemas"
 OP_SCHEMA = Path(__file__).resolve().parents[2] / "resources" / "schemas" / "operation-event-meta.schema.json"

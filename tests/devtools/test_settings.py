@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+from devtools_support import open_live, table_rows
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
 from devtools.settings_store import load_settings, settings_file
-from helpers import open_live, table_rows
 
 
 def test_settings_apply_and_survive_a_restart(qtbot, aio, settings_dir):

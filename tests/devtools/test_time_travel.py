@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from devtools_support import click_row, open_live, table_rows
 from PySide6.QtCore import Qt
-
-from helpers import click_row, open_live, table_rows
 
 
 def test_time_travel_before_after_and_back_to_latest(qtbot, aio, shop_runtime):

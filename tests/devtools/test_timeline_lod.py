@@ -24,7 +24,7 @@ def covered_columns(starts, ends, x0, x1, width):
     edges = pixel_edges(x0, x1, width)
     cov = np.zeros(width, bool)
     lo, hi = np.searchsorted(starts, x0 - 1.0), np.searchsorted(starts, x1)
-    for s, e in zip(starts[lo:hi], ends[lo:hi]):
+    for s, e in zip(starts[lo:hi], ends[lo:hi], strict=False):
         if e < x0 or s >= x1:
             continue
         a = max(0, int(np.searchsorted(edges, s, "right")) - 1)

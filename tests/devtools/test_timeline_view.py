@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from devtools_support import shop_module
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QToolTip
 
 from devtools.host import live_context
 from devtools.views.timeline import TimelineView
-
-from conftest import shop_module
 
 
 @pytest.fixture

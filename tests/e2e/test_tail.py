@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import orjson
-
 from attach_support import ROOT
 
 TAIL_NO_QT = """

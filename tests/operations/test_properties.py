@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from ops_support import assert_operation_events_valid
 
 from runtime import Runtime

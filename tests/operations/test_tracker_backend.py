@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from ops_support import FAST, assert_operation_events_valid, operation_events, wait_until
 
 from runtime import Module
 from runtime.operations import (
@@ -19,8 +20,6 @@ from runtime.operations import (
     rank,
 )
 from runtime.operations.http import HttpTransport
-
-from ops_support import FAST, assert_operation_events_valid, operation_events, wait_until
 
 
 def progress_never_decreases(state) -> bool:

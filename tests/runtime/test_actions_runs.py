@@ -8,11 +8,11 @@ import json
 import jsonschema
 import pytest
 from ops_support import settle_tasks, wait_until
+from tests_paths import SHARED
 
 from runtime import DefinitionError, Module, Runtime
 from runtime.actions import ActionCoordinator, ActionError, action
 from runtime.trace import TraceWriter
-from tests_paths import SHARED
 
 META_SCHEMA = json.loads((SHARED / "reference/schemas/088-async-action-coordinator/contracts/schemas/"
                                    "async-action-event-meta.schema.json").read_text())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from tick_support import diagnostics
 
 from runtime import (
     DefinitionError,
@@ -18,7 +19,6 @@ from runtime import (
     from_callbacks,
     value_store,
 )
-from tick_support import diagnostics
 
 
 def _view(store, **kw) -> Module:

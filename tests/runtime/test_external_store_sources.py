@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from tick_support import counter
 
 from runtime import (
     ExternalStore,
@@ -17,7 +18,6 @@ from runtime import (
     from_stream,
     value_store,
 )
-from tick_support import counter
 
 
 def test_value_store_notifies_real_changes_only_and_isolates_listeners(caplog) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from tick_support import counter, diagnostics
 
 from runtime import (
     DefinitionError,
@@ -16,7 +17,6 @@ from runtime import (
     from_module,
     read_query,
 )
-from tick_support import counter, diagnostics
 
 
 def city_of(state):

@@ -8,9 +8,9 @@ from collections import defaultdict
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from tick_support import counter
 
 from runtime import Runtime, read_query
-from tick_support import counter
 
 dispatch = st.tuples(st.just("dispatch"), st.integers(0, 2), st.sampled_from(["add", "setLabel", "setOther"]),
                      st.integers(0, 3))

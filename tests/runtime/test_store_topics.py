@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from tick_support import Recorder, counter, diagnostics
 
 from runtime import Runtime, TopicKeyError, parse_topic_key, read_query
-from tick_support import Recorder, counter, diagnostics
 
 
 def test_parse_topic_key_accepts_module_and_selector_keys_only() -> None:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+from tick_support import Recorder, counter, diagnostics, ticks
 
 from runtime import DefinitionError, Runtime, TickConfig
-from tick_support import Recorder, counter, diagnostics, ticks
 
 
 def _low_write(inst, value):

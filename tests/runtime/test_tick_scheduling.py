@@ -5,9 +5,9 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from tick_support import Recorder, counter, diagnostics, ticks
 
 from runtime import Runtime, SchedulingError
-from tick_support import Recorder, counter, diagnostics, ticks
 
 
 def test_without_a_loop_a_dispatch_returns_with_its_commit_published() -> None:

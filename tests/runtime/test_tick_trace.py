@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import orjson
+from tick_support import counter, ticks
 
 from runtime import Runtime, TickConfig, value_store
 from runtime.fields import external_store
 from runtime.module import Module
 from runtime.trace import TraceWriter
-from tick_support import counter, ticks
 
 
 def test_no_trace_tick_at_diagnostics_off() -> None:

@@ -7,11 +7,10 @@ from pathlib import Path
 
 import pytest
 import pytest_asyncio
+from inspect_wire import counter_module
 
 from runtime import Runtime
 from runtime.inspect import InspectConfig
-
-from inspect_wire import counter_module
 
 SCHEMAS = Path(__file__).resolve().parents[4] / "shared" / "reference" / "schemas"
 TRANSPORT = "005-unify-observability-protocol/contracts/schemas/transport-message.schema.json"

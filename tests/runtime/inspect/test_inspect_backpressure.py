@@ -7,7 +7,6 @@ import socket
 
 import orjson
 import pytest
-
 from inspect_wire import RawClient, counter_module
 
 from runtime import Runtime

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from inspect_wire import RawClient, has_event
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-
 from inspect_wire import RawClient, has_event
 
 

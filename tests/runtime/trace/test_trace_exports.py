@@ -8,11 +8,11 @@ from pathlib import Path
 import orjson
 import pytest
 from perfetto.protos.perfetto.trace import perfetto_trace_pb2 as pb
+from trace_samples import record_rich
 
 from runtime.trace import evidence_package, evidence_to_trace, load_evidence, load_trace, write_evidence
 from runtime.trace.export_chrome import export_chrome
 from runtime.trace.export_perfetto import export_perfetto
-from trace_samples import record_rich
 
 
 @pytest.fixture
@@ -85,7 +85,7 @@ def test_chrome_export_has_the_structure_the_viewers_need(rich, tmp_path):
     assert statuses == ["success", "cancelled", "success", "success", "success", "unfinished"]
     begins = sorted((e["ts"], e["id"]) for e in events if e["ph"] == "b")
     ends = {e["id"]: e["ts"] for e in events if e["ph"] == "e"}
-    assert any(ends[a] > b_ts for (_, a), (b_ts, _) in zip(begins, begins[1:]))  # the runs do overlap
+    assert any(ends[a] > b_ts for (_, a), (b_ts, _) in zip(begins, begins[1:], strict=False))  # the runs do overlap
     assert {e["name"] for e in events if e["ph"] == "C"} >= {"dirty roots form#1", "queue depth"}
     assert any(e["ph"] == "s" for e in events)
 

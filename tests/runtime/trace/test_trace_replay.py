@@ -6,12 +6,12 @@ import asyncio
 import copy
 
 import pytest
+from trace_samples import sample_module
 
 from runtime import Module, Runtime
 from runtime.trace import TraceWriter
 from runtime.trace.loader import load_trace
 from runtime.trace.replay import Replay, ReplayPlayer, untag
-from trace_samples import sample_module
 
 
 def _record_with_truth(path, level, steps=12):

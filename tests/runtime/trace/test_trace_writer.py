@@ -9,9 +9,10 @@ import sys
 import time
 from pathlib import Path
 
+from trace_samples import sample_module
+
 from runtime import Runtime
 from runtime.trace import SNAPSHOT_TYPE, TraceWriter, load_trace
-from trace_samples import sample_module
 
 ROOT = Path(__file__).resolve().parents[3]
 

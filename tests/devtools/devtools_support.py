@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from runtime import Module, check, computed
-
 from devtools.host import DevtoolsHost, application, live_context
 from devtools.state import DEFAULT_SETTINGS
+from runtime import Module, check, computed
 
 
 def shop_module() -> Module:
