@@ -49,7 +49,6 @@ class RemoteControlBar(QToolBar):
         super().__init__("Remote control", window)
         self.setObjectName("remoteToolbar")
         self.setMovable(False)
-        self.window_ = window
         self.ctx = window.ctx  # type: ignore[attr-defined]
         self.session = session
         self.tracker = CommandTracker(session)
@@ -83,14 +82,19 @@ class RemoteControlBar(QToolBar):
         self.ctx.cleanups += [self.tracker.dispose, session.subscribe(self._on_connection), self._cancel_tasks]
         self.ctx.bind(self, self.ctx.state.topic, self._on_state)
 
+    def _window(self) -> QMainWindow:
+        # read through the parent, never kept in an attribute: with such a back-reference the window's C++ object
+        # was deleted earlier at host.shutdown() than without the bar (seen as "already deleted" in test teardown)
+        return self.parentWidget()  # type: ignore[return-value]
+
     def _action(self, text: str, keys: str, slot: Any, tip: str) -> QAction:
-        action = QAction(text, self.window_)
+        action = QAction(text, self._window())
         if keys:
             action.setShortcut(QKeySequence(keys))
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
         action.setToolTip(f"{tip} ({keys})" if keys else tip)
         action.triggered.connect(lambda _checked=False: slot())
-        self.window_.addAction(action)
+        self._window().addAction(action)
         self.addAction(action)
         return action
 
@@ -115,13 +119,13 @@ class RemoteControlBar(QToolBar):
         return self.send(dispatch_command(instance_id, action_type, payload))
 
     def ask_dispatch(self) -> None:
-        facts = getattr(getattr(self.window_, "inspector", None), "facts", None)
-        self.dialog = DispatchDialog(self.ctx.events, self.dispatch, self.window_,
+        facts = getattr(getattr(self._window(), "inspector", None), "facts", None)
+        self.dialog = DispatchDialog(self.ctx.events, self.dispatch, self._window(),
                                      instance_id=facts.instance_id if facts is not None else None)
         self.dialog.open()
 
     def time_travel(self, which: str) -> asyncio.Task[PendingCommand] | None:
-        facts = self.window_.inspector.facts  # type: ignore[attr-defined]
+        facts = self._window().inspector.facts  # type: ignore[attr-defined]
         if facts is None or facts.txn_id is None:
             self._say("Time travel: select a transaction first", bad=True)
             return None

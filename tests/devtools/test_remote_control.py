@@ -10,7 +10,7 @@ from devtools.host import DevtoolsHost, application
 from devtools.model.event_feed import EventFeed
 from devtools.remote import RemoteSession
 from devtools.state import DEFAULT_SETTINGS
-from helpers import click_row, shop_module, table_rows
+from devtools_support import click_row, shop_module, table_rows
 from runtime import Runtime
 from runtime.inspect import InspectConfig
 from runtime.inspect.client import InspectClient
@@ -77,7 +77,7 @@ def test_dispatch_dialog_checks_the_json_then_the_receipt_waits_for_the_commit(q
     qtbot.waitUntil(lambda: "committed" in receipt(window))
     assert receipt(window) == "dispatch add → shop#1: accepted (command #1) · committed shop#1::t2 (seen in the stream)"
     assert inst.get_state()["total"] == 7
-    assert any(c[3] == "add" and c[5] == "t2" for c in table_rows(window))
+    qtbot.waitUntil(lambda: any(c[3] == "add" and c[5] == "t2" for c in table_rows(window)))
 
     # a command the runtime refuses: its reason, in red, and nothing happens there
     click(qtbot, window, bar.dispatch_action)
