@@ -37,7 +37,7 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from devtools.demo import build_demo, sensor_sample  # noqa: E402
+from devtools.demo import SensorDevice, build_demo  # noqa: E402
 from runtime import Runtime  # noqa: E402
 from runtime.inspect import InspectConfig  # noqa: E402
 
@@ -81,12 +81,13 @@ class Workload:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self.app = build_demo(rt)
+        self.device: SensorDevice = self.app.extras["sensor.device"]  # frames reach the sensor as external-store writes
         self.n = 0
 
     def step(self) -> None:
         n = self.n
         self.n += 1
-        self.app["sensor"].dispatch("reading", sensor_sample(n))
+        self.device.push()
         if n % 4 == 0:
             name = _NAMES[(n // 4) % len(_NAMES)]
             self.app["form"].dispatch("set_customer", {"field": "first", "value": name[: 1 + n % len(name)]})

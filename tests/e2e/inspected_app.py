@@ -3,7 +3,7 @@
     python tests/e2e/inspected_app.py --port P --token T [--seconds S]
 
 Prints one JSON line `{"host", "port", "runId"}` on stdout once the inspector listens, then drives the demo until
-the time is up (or forever) and exits cleanly.
+the time is up (or forever, or until SIGTERM) and exits cleanly.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import signal
 import sys
 from pathlib import Path
 
@@ -27,8 +28,11 @@ async def main(port: int, token: str, seconds: float | None) -> None:
     build_demo(rt)
     host, bound = rt.inspector.address
     print(json.dumps({"host": host, "port": bound, "runId": rt.inspector.run_id}), flush=True)
+    stop = asyncio.Event()
+    # terminate() from the tests ends the demo cleanly: its loopback backend stops and removes its database
+    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
     try:
-        await run_demo(rt, seconds)
+        await run_demo(rt, seconds, stop=stop)
     finally:
         rt.dispose()
 
