@@ -42,6 +42,7 @@ class RemoteSession:
         self.error: InspectError | None = None
         self.ended = False
         self._listeners: list[Callable[[], None]] = []
+        self._watchers: list[Callable[[list[dict[str, Any]]], None]] = []
         client.on_connection(lambda _connected: self._changed())
 
     @property
@@ -63,6 +64,12 @@ class RemoteSession:
         """Hear about status changes (connected, new run, drops, end)."""
         self._listeners.append(listener)
         return lambda: self._listeners.remove(listener) if listener in self._listeners else None
+
+    def watch(self, watcher: Callable[[list[dict[str, Any]]], None]) -> Callable[[], None]:
+        """Hear every batch's envelopes after they reached the feed (`inspect:control` markers included, which the
+        feed does not keep): how the control bar sees a command's effect. Returns the unsubscribe."""
+        self._watchers.append(watcher)
+        return lambda: self._watchers.remove(watcher) if watcher in self._watchers else None
 
     def _changed(self) -> None:
         for listener in tuple(self._listeners):
@@ -92,6 +99,8 @@ class RemoteSession:
             feed.tap(env["type"], env["payload"])
         self.batches += 1
         self.events += len(batch.events)
+        for watcher in tuple(self._watchers):
+            watcher(batch.events)
         if batch.dropped_count or batch.new_run:
             self.dropped += batch.dropped_count
             self._changed()

@@ -2,7 +2,8 @@
 
 The remote stream feeds the same columnar event store a local live window reads (devtools/remote.py), so every
 pane works unchanged; the window's context carries the session as `ctx.remote` for control commands (dispatch,
-time travel, pause, resume, clear). The status bar says where it is attached, and when it is reconnecting.
+time travel, pause, resume, clear), which its Remote control toolbar sends (devtools/views/remote_bar.py). The
+status bar says where it is attached, and when it is reconnecting.
 """
 
 from __future__ import annotations
@@ -61,14 +62,17 @@ def remote_context(session: Any, settings: dict[str, Any] | None = None):  # typ
 
 def show_attached(host: Any, session: Any):  # type: ignore[no-untyped-def]
     """Open a devtools window on a RemoteSession; its status bar follows the connection (attached, reconnecting,
-    new run, events lost)."""
+    new run, events lost), its Remote control toolbar sends commands (devtools/views/remote_bar.py)."""
     from PySide6.QtWidgets import QLabel
+
+    from ..views.remote_bar import RemoteControlBar
 
     window = host.show(remote_context(session, host.settings), f"tickscope — attached: {session.address}")
     label = QLabel()
     label.setObjectName("attachStatus")
     window.statusBar().addPermanentWidget(label)
     window.attach_label = label
+    window.remote_bar = RemoteControlBar(window, session)
 
     def show_status() -> None:
         label.setText(session.status())

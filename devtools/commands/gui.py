@@ -72,12 +72,14 @@ async def _main(app, file: str | None, screenshot: str | None, exit_after: float
             from runtime import Runtime
 
             from ..demo import build_demo, run_demo
+            from ..views.fault_switches import add_fault_switches
 
             settings = host.settings
             rt = Runtime(label="demo", diagnostics=settings["diagnostics"], buffer_size=settings["bufferSize"])
             ctx = live_context(rt, settings)
-            build_demo(rt)
+            demo = build_demo(rt)
             window = host.show_live(rt, ctx)
+            add_fault_switches(window, demo)
             demo_task = asyncio.get_running_loop().create_task(run_demo(rt, None, stop=stop), name="tickscope-demo")
         if exit_after is not None:
             with contextlib.suppress(TimeoutError):

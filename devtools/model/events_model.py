@@ -106,6 +106,8 @@ class EventsModel(QAbstractTableModel):
         if not 0 <= i < len(self._rows):
             return None
         row = int(self._rows[i])
+        if row >= len(self.feed.store):
+            return None  # the feed got a smaller store (a remote clear or restart) and refresh() has not run yet
         col = index.column()
         if role == _DISPLAY:
             return self._text(row, col)

@@ -1,0 +1,184 @@
+"""The control toolbar of an attached window (`tickscope attach`): pause, resume, clear, dispatch, time travel.
+
+Every button sends a CONTROL command through `ctx.remote` (a RemoteSession) and the status bar shows its receipt
+(devtools/remote_commands.py): "accepted (command #n)" when the server acknowledged it, the refusal's reason when it
+did not, and the effect only once it came through the event stream. What the window itself changes follows the
+seen effect too, never the ack: the Pause button turns into Resume when the pause marker arrives, the time-travel
+banner appears when the devtools-origin transaction arrives, a clear empties this view when the clear marker
+arrives.
+
+Time travel works on the transaction selected in the inspector (Alt+B / Alt+A); Latest (Alt+L) re-applies the
+newest state of the travelled instance that the devtools did not make (the remote runtime must keep snapshots,
+i.e. run at diagnostics level full; otherwise it refuses and the receipt says so).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QToolBar
+
+from runtime.trace.columnar import EventStore
+
+from ..remote_commands import (
+    CommandSpec,
+    CommandTracker,
+    PendingCommand,
+    clear_command,
+    dispatch_command,
+    latest_own_transaction,
+    pause_command,
+    resume_command,
+    travel_command,
+)
+from .dispatch_dialog import DispatchDialog
+
+__all__ = ["RemoteControlBar"]
+
+_OK_STYLE = "color:palette(window-text)"
+_BAD_STYLE = "color:#d64545;font-weight:bold"
+
+
+class RemoteControlBar(QToolBar):
+    """Added to an attached MainWindow by `tickscope attach` (devtools/commands/attach.py)."""
+
+    def __init__(self, window: QMainWindow, session: Any) -> None:
+        super().__init__("Remote control", window)
+        self.setObjectName("remoteToolbar")
+        self.setMovable(False)
+        self.ctx = window.ctx  # type: ignore[attr-defined]
+        self.session = session
+        self.tracker = CommandTracker(session)
+        self.tracker.subscribe(self._show_receipt)
+        self.paused = False
+        """True once this viewer's pause marker came through the stream (until resumed or reconnected)."""
+        self.tasks: set[asyncio.Task[PendingCommand]] = set()
+        self.dialog: DispatchDialog | None = None
+
+        self.pause_action = self._action("Pause", "", self.pause, "Stop the stream to this window (the "
+                                         "application keeps running)")
+        self.resume_action = self._action("Resume", "", self.resume, "Start the stream to this window again")
+        self.resume_action.setVisible(False)
+        self.clear_action = self._action("Clear buffer", "", self.clear,
+                                         "Clear the attached runtime's event buffer, and this view once it did")
+        self.dispatch_action = self._action("Dispatch…", "Ctrl+D", self.ask_dispatch,
+                                            "Dispatch an action in the attached runtime")
+        self.addSeparator()
+        self.before_action = self._action("◀ Before", "Alt+B", lambda: self.time_travel("before"),
+                                          "Show the state before the selected transaction")
+        self.after_action = self._action("After ▶", "Alt+A", lambda: self.time_travel("after"),
+                                         "Show the state after the selected transaction")
+        self.latest_action = self._action("Latest", "Alt+L", self.back_to_latest, "Leave time travel")
+        self.latest_action.setEnabled(False)
+
+        self.receipt = QLabel()
+        self.receipt.setObjectName("remoteReceipt")
+        self.receipt.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        window.statusBar().addWidget(self.receipt)
+        window.addToolBar(self)
+        self.ctx.cleanups += [self.tracker.dispose, session.subscribe(self._on_connection), self._cancel_tasks]
+        self.ctx.bind(self, self.ctx.state.topic, self._on_state)
+
+    def _window(self) -> QMainWindow:
+        # read through the parent, never kept in an attribute: with such a back-reference the window's C++ object
+        # was deleted earlier at host.shutdown() than without the bar (seen as "already deleted" in test teardown)
+        return self.parentWidget()  # type: ignore[return-value]
+
+    def _action(self, text: str, keys: str, slot: Any, tip: str) -> QAction:
+        action = QAction(text, self._window())
+        if keys:
+            action.setShortcut(QKeySequence(keys))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        action.setToolTip(f"{tip} ({keys})" if keys else tip)
+        action.triggered.connect(lambda _checked=False: slot())
+        self._window().addAction(action)
+        self.addAction(action)
+        return action
+
+    # -- sending ----------------------------------------------------------------------------------------------------
+
+    def send(self, spec: CommandSpec) -> asyncio.Task[PendingCommand]:
+        task = asyncio.get_running_loop().create_task(self.tracker.run(spec), name=f"tickscope-remote {spec.title}")
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+        return task
+
+    def pause(self) -> asyncio.Task[PendingCommand]:
+        return self.send(pause_command(lambda _e: self._set_paused(True)))
+
+    def resume(self) -> asyncio.Task[PendingCommand]:
+        return self.send(resume_command(lambda _e: self._set_paused(False)))
+
+    def clear(self) -> asyncio.Task[PendingCommand]:
+        return self.send(clear_command(lambda _e: self._clear_view()))
+
+    def dispatch(self, instance_id: str, action_type: str, payload: Any = None) -> asyncio.Task[PendingCommand]:
+        return self.send(dispatch_command(instance_id, action_type, payload))
+
+    def ask_dispatch(self) -> None:
+        facts = getattr(getattr(self._window(), "inspector", None), "facts", None)
+        self.dialog = DispatchDialog(self.ctx.events, self.dispatch, self._window(),
+                                     instance_id=facts.instance_id if facts is not None else None)
+        self.dialog.open()
+
+    def time_travel(self, which: str) -> asyncio.Task[PendingCommand] | None:
+        facts = self._window().inspector.facts  # type: ignore[attr-defined]
+        if facts is None or facts.txn_id is None:
+            self._say("Time travel: select a transaction first", bad=True)
+            return None
+        iid, txn = facts.instance_id, facts.txn_id
+        mark = {"instanceId": iid, "txnId": txn, "mode": which}
+        return self.send(travel_command(iid, txn, which, lambda _e: self.ctx.state.set_time_travel(mark)))
+
+    def back_to_latest(self) -> asyncio.Task[PendingCommand] | None:
+        mark = self.ctx.state.get()["timeTravel"]
+        if mark is None:
+            return None
+        iid = mark["instanceId"]
+        txn = latest_own_transaction(self.ctx.events, iid)
+        if txn is None:
+            self._say(f"Latest: no transaction of {iid} in this view to return to", bad=True)
+            return None
+        return self.send(travel_command(iid, txn, "after", lambda _e: self.ctx.state.set_time_travel(None),
+                                        title=f"back to latest ({txn})"))
+
+    # -- effects seen in the stream ---------------------------------------------------------------------------------
+
+    def _set_paused(self, paused: bool) -> None:
+        self.paused = paused
+        self.pause_action.setVisible(not paused)
+        self.resume_action.setVisible(paused)
+
+    def _clear_view(self) -> None:
+        """The remote buffer is empty now: so is this view (static IRs kept, later events still need them)."""
+        feed = self.ctx.events
+        old = feed.store
+        feed.store = EventStore()
+        for export in old.static_irs.values():
+            feed.store.append("static-ir", export)
+        self.ctx.state.select_row(None)
+        feed.changed()
+
+    def _on_connection(self) -> None:
+        if not self.session.client.connected and self.paused:
+            self._set_paused(False)  # a new connection streams again: the server forgot this viewer's pause
+
+    def _on_state(self, ui: dict[str, Any]) -> None:
+        self.latest_action.setEnabled(ui["timeTravel"] is not None)
+
+    # -- the receipt ------------------------------------------------------------------------------------------------
+
+    def _show_receipt(self, cmd: PendingCommand) -> None:
+        self._say(cmd.text(), bad=not cmd.ok)
+        self.receipt.setToolTip("\n".join(c.text() for c in self.tracker.history[-10:]))
+
+    def _say(self, text: str, *, bad: bool) -> None:
+        self.receipt.setText(text)
+        self.receipt.setStyleSheet(_BAD_STYLE if bad else _OK_STYLE)
+
+    def _cancel_tasks(self) -> None:
+        for task in self.tasks:
+            task.cancel()
