@@ -78,6 +78,8 @@ class StaticIr:
     """Row step_id: the steps its output triggers."""
     digest: str
     build_duration_ms: float
+    topo_is_identity: bool = False
+    """True when step ids already are in topological order (declarations written in dependency order)."""
 
     def export(self, instance_id: str, generation: int) -> dict[str, Any]:
         """ConvergeStaticIrExport (schema 065 converge-static-ir)."""
@@ -220,4 +222,5 @@ def build_static_ir(module_id: str, registry: FieldPathRegistry, decls: Sequence
         downstream=Adjacency.build(downstream),
         digest=digest,
         build_duration_ms=(time.perf_counter() - t0) * 1000.0,
+        topo_is_identity=list(order) == list(range(len(order))),
     )

@@ -260,15 +260,15 @@ class Planner:
             if plan is None:
                 plan = closures[root] = self._order(self._reach((root,), t0, budget_ms))
             return plan
-        seen: set[int] = set()
+        parts = []
         for i, root in enumerate(roots):
             plan = closures.get(root)
             if plan is None:
                 plan = closures[root] = self._order(self._reach((root,), t0, budget_ms))
-            seen.update(plan)
+            parts.append(plan)
             if t0 is not None and i & 15 == 15 and (time.perf_counter() - t0) * 1000.0 > budget_ms:
                 raise _BudgetCut
-        return self._order(seen)
+        return self._order(set().union(*parts))
 
     def _reach(self, roots: tuple[int, ...], t0: float | None, budget_ms: float) -> set[int]:
         ir = self.ir
@@ -295,11 +295,11 @@ class Planner:
         return seen
 
     def _order(self, steps: set[int] | tuple[int, ...]) -> tuple[int, ...]:
-        """Put step ids in topological order: a sort for few, one pass over the order for many."""
+        """Put step ids in topological order (sorting positions, which are plain ints, is done in C)."""
         if len(steps) <= 1:
             return tuple(steps)
         ir = self.ir
-        if len(steps) * 8 < len(ir.steps):
-            return tuple(sorted(steps, key=ir.topo_pos.__getitem__))
-        wanted = steps if isinstance(steps, set) else set(steps)
-        return tuple(s for s in ir.topo_order if s in wanted)
+        if ir.topo_is_identity:
+            return tuple(sorted(steps))
+        pos, order = ir.topo_pos, ir.topo_order
+        return tuple([order[p] for p in sorted([pos[s] for s in steps])])

@@ -35,7 +35,8 @@ def graphs(draw):
         else:
             decls.append(("computed", target, deps))
         nodes.append(target)
-    return decls
+    # Declared in any order: step ids then differ from the topological order the planner must restore.
+    return draw(st.permutations(decls))
 
 
 writes = st.one_of(
