@@ -41,7 +41,7 @@ from .errors import DefinitionError, TickscopeError
 from .links import DeclarativeLinks
 from .store import PublishedModule, RuntimeStore, SelectorTopic, module_key, parse_topic_key
 from .tick_queue import JobQueue, PendingModule
-from .tick_trace import anchors, trigger_summary
+from .tick_trace import shared, anchors, trigger_summary
 
 if TYPE_CHECKING:
     from .fields.external_store import ExternalFieldBinding
@@ -230,11 +230,8 @@ class TickScheduler:
         self._flushing = True
         try:
             if on:
-                schedule = {"startedAs": started_as, "microtaskChainDepth": depth}
-                if forced:
-                    schedule["forcedMacrotask"] = True
-                if reason:
-                    schedule["reason"] = reason
+                schedule = shared(("schedule", started_as, depth, forced, reason),
+                                  lambda: _schedule(started_as, depth, forced, reason))
                 inputs = [(b.inst.module_id, b.inst.instance_id, b.path_text) for b in self._inputs] \
                     if self._inputs else ()
                 self._emit({"tickSeq": tick_seq, "phase": "start", "timestampMs": sink.clock.now_ms(),
@@ -265,6 +262,7 @@ class TickScheduler:
             self._track_degrade(tick_seq, degrade)
             if on:
                 self._report(tick_seq, t0, schedule, accepted, deferred, degrade)
+                rt.hub.trim()  # after the listeners heard of the tick: letting old events go is not in their way
             return stable, degrade
         finally:
             self._flushing = False
@@ -478,3 +476,12 @@ def _deferred_primary(deferred: list[PendingModule]) -> dict[str, Any]:
     if external is not None and entry.records[-1].origin.name:
         out["fieldPath"] = entry.records[-1].origin.name
     return out
+
+
+def _schedule(started_as: str, depth: int, forced: bool, reason: str | None) -> dict[str, Any]:
+    schedule: dict[str, Any] = {"startedAs": started_as, "microtaskChainDepth": depth}
+    if forced:
+        schedule["forcedMacrotask"] = True
+    if reason:
+        schedule["reason"] = reason
+    return schedule

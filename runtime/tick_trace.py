@@ -30,7 +30,27 @@ def trigger_kind(record: TxnRecord) -> str:
     return _KIND_BY_ORIGIN.get(record.origin.kind, "unknown")
 
 
+_SHARED_LIMIT = 256
+_shared: dict[tuple[Any, ...], Any] = {}
+
+
+def shared(key: tuple[Any, ...], make: Any) -> Any:
+    """One immutable meta part per distinct key, reused across ticks: a tick's start event is on the path to every
+    listener, and most ticks describe the same few shapes. Metas are read-only once exported."""
+    part = _shared.get(key)
+    if part is None:
+        if len(_shared) >= _SHARED_LIMIT:
+            _shared.clear()
+        part = _shared[key] = make()
+    return part
+
+
 def _primary(record: TxnRecord) -> dict[str, Any]:
+    return shared(("primary", record.origin.kind, record.origin.name, record.module_id, record.instance_id),
+                  lambda: _make_primary(record))
+
+
+def _make_primary(record: TxnRecord) -> dict[str, Any]:
     kind = trigger_kind(record)
     out: dict[str, Any] = {"kind": kind, "moduleId": record.module_id, "instanceId": record.instance_id}
     if kind == "externalStore" and record.origin.name:
@@ -48,7 +68,9 @@ def trigger_summary(pending: Iterable[PendingModule], inputs: Sequence[tuple[str
         entries = pending if isinstance(pending, (list, tuple)) else list(pending)
         if len(entries) == 1 and len(entries[0].records) == 1:  # the common tick: one commit
             record = entries[0].records[0]
-            return {"total": 1, "kinds": [{"kind": trigger_kind(record), "count": 1}], "primary": _primary(record)}
+            kind = trigger_kind(record)
+            return {"total": 1, "kinds": shared(("one", kind), lambda: [{"kind": kind, "count": 1}]),
+                    "primary": _primary(record)}
         pending = entries
     counts: dict[str, int] = {}
     primary: dict[str, Any] | None = None

@@ -1,7 +1,10 @@
 """The in-process debug hub: a bounded ring of exported events, a snapshot token, and taps.
 
 - The ring keeps the newest `buffer_size` events (500 by default; 0 keeps none). Resizing is itself recorded as a
-  `trace:devtools:ring-trim-policy` event.
+  `trace:devtools:ring-trim-policy` event. Old events are let go by `trim()`, which the tick scheduler calls after
+  a tick has notified its listeners: freeing a large event costs microseconds, and that cost belongs after the
+  notifications, not in front of them. Readers never see more than `buffer_size` events, and the ring never holds
+  more than `buffer_size + TRIM_SLACK` (a runtime that never ticks trims itself at that bound).
 - `token` changes synchronously with every visible change (an event recorded, the ring cleared or resized), so a
   reader can tell at once whether what it holds is current. Subscribers are notified in batches: once per loop
   iteration when an asyncio loop runs, at once otherwise, always with the latest token.
@@ -21,6 +24,8 @@ from typing import Any
 __all__ = ["DebugHub", "Tap"]
 
 Tap = Callable[[str, dict[str, Any]], None]
+TRIM_SLACK = 256
+"""Events the ring may hold past its size until the next trim."""
 log = logging.getLogger("tickscope.debug")
 
 
@@ -28,7 +33,8 @@ class DebugHub:
     """Events exported by one runtime."""
 
     def __init__(self, buffer_size: int = 500) -> None:
-        self._events: deque[dict[str, Any]] = deque(maxlen=max(0, buffer_size))
+        self._events: deque[dict[str, Any]] = deque()
+        self._limit = max(0, buffer_size)
         self.token = 0
         self.dropped = 0
         """Events pushed out of the ring since the last clear."""
@@ -41,11 +47,12 @@ class DebugHub:
 
     @property
     def buffer_size(self) -> int:
-        return self._events.maxlen or 0
+        return self._limit
 
     def events(self) -> list[dict[str, Any]]:
-        """The events in the ring, oldest first."""
-        return list(self._events)
+        """The newest `buffer_size` events, oldest first."""
+        events = list(self._events)
+        return events[len(events) - self._limit :] if len(events) > self._limit else events
 
     def static_irs(self) -> dict[str, dict[str, Any]]:
         """Every ConvergeStaticIrExport announced so far, keyed `digest@instanceId`."""
@@ -59,10 +66,10 @@ class DebugHub:
 
     def record(self, event: dict[str, Any]) -> None:
         events = self._events
-        if events.maxlen:
-            if len(events) == events.maxlen:
-                self.dropped += 1
+        if self._limit:
             events.append(event)
+            if len(events) > self._limit + TRIM_SLACK:
+                self.trim()
         if self._taps:
             self._send("debug:event", event)
         # _changed(), inlined: this runs for every exported event
@@ -78,13 +85,23 @@ class DebugHub:
         self._static_irs[key] = export
         self._send("static-ir", export)
 
+    def trim(self) -> None:
+        """Let go of the events past `buffer_size` (counted in `dropped`)."""
+        events = self._events
+        excess = len(events) - self._limit
+        if excess > 0:
+            self.dropped += excess
+            for _ in range(excess):
+                events.popleft()
+
     def clear(self) -> None:
         self._events.clear()
         self.dropped = 0
         self._changed()
 
     def resize(self, buffer_size: int) -> None:
-        self._events = deque(self._events, maxlen=max(0, buffer_size))
+        self._limit = max(0, buffer_size)
+        self.trim()
         self._changed()
 
     # -- listeners --------------------------------------------------------------------------------------------------
