@@ -58,7 +58,6 @@ class InspectorServer:
         self.address: tuple[str, int] = (self.config.host, self.config.port)
         self._sessions: dict[int, ClientSession] = {}
         self._next_client = 0
-        self._app_loop: asyncio.AbstractEventLoop | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.Server | None = None
         self._thread: threading.Thread | None = None
@@ -79,7 +78,7 @@ class InspectorServer:
             self._thread.join()
             raise failure[0]
         self.bind_loop(None)
-        self._detach = self.runtime.hub.tap(self._tap)
+        self._detach = self.runtime.hub.tap(self.stream.tap)  # the stream's own method: one call per record
         if not is_loopback(self.config.host):
             log.warning("tickscope inspector listens on %s, not loopback: anyone who can reach it may try the token",
                         self.config.host)
@@ -110,7 +109,7 @@ class InspectorServer:
             loop = asyncio.events._get_running_loop()  # None outside a loop, without raising (this runs per event)
             if loop is None:
                 return
-        self._app_loop = loop
+        self.stream.app_loop = loop
 
     def client_stats(self) -> list[ClientStats]:
         """What the server holds for each client now (thread-safe snapshot)."""
@@ -121,13 +120,6 @@ class InspectorServer:
 
     async def _stats(self) -> list[ClientStats]:
         return [s.stats() for s in self._sessions.values()]
-
-    # -- application thread -----------------------------------------------------------------------------------------
-
-    def _tap(self, kind: str, payload: dict[str, Any]) -> None:
-        if self._app_loop is None:  # bind_loop(None), inlined: this runs for every exported record
-            self._app_loop = asyncio.events._get_running_loop()
-        self.stream.tap(kind, payload)
 
     # -- server thread ----------------------------------------------------------------------------------------------
 
@@ -242,7 +234,7 @@ class InspectorServer:
             self._deliver()
             session.paused = cmd.type == "pause"
             return
-        app_loop = self._app_loop
+        app_loop = self.stream.app_loop
         if app_loop is None or app_loop.is_closed():
             session.send_urgent(ack_frame(self.run_id, cmd.command_seq, False,
                                           "the application runs no asyncio loop the inspector can run commands on"))

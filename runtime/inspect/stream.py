@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import threading
 import time
+from asyncio.events import _get_running_loop
 from collections import deque
 from typing import Any
 
@@ -40,7 +41,9 @@ class EnvelopeStream:
     def __init__(self, run_id: str, *, pending_limit: int, retain: int, batch_max_events: int = 512,
                  flush_every: int = 256) -> None:
         self.run_id = run_id
-        self._pending: deque[tuple[str, Any]] = deque(maxlen=max(1, pending_limit))
+        self._pending: deque[dict[str, Any]] = deque(maxlen=max(1, pending_limit))
+        """Debug events not yet sequenced (static IRs are sequenced at once: see `_announce`)."""
+        self._pending_max = max(1, pending_limit)
         self.pending_lost = 0
         """Records pushed out of the pending deque before anyone sequenced them."""
         self._lock = threading.Lock()
@@ -53,6 +56,9 @@ class EnvelopeStream:
         self._retained: deque[tuple[int, int, bytes]] = deque()  # (first seq, last seq, events json)
         self._retained_count = 0
         self._static: list[tuple[int, Envelope]] = []
+        self.app_loop: Any = None
+        """The application's asyncio loop (the one running when it first exported a record, or set by the server):
+        probed here because the tap is the one place that runs on the application's thread."""
         self.flushes = 0
         """Flushes that sequenced something (the server thread flushes only when the application has stopped)."""
 
@@ -64,12 +70,25 @@ class EnvelopeStream:
 
     def tap(self, kind: str, payload: dict[str, Any]) -> None:
         """The hub tap: an append, and every `flush_every` records one serialisation of what is pending."""
+        if self.app_loop is None:  # a C call returning None outside a loop; runs for every record until bound
+            self.app_loop = _get_running_loop()
+        if kind != "debug:event":
+            self._announce(kind, payload)
+            return
         pending = self._pending
-        if len(pending) == pending.maxlen:
+        if len(pending) == self._pending_max:
             self.pending_lost += 1
-        pending.append((kind, payload))
+        pending.append(payload)
         if len(pending) >= self._flush_every:
             self.flush(blocking=False)
+
+    def _announce(self, kind: str, payload: dict[str, Any]) -> None:
+        """A static IR (rare: one per mounted instance): sequenced after what is pending, kept for late
+        subscribers."""
+        env = {"protocolVersion": PROTOCOL_VERSION, "runId": self.run_id, "seq": 0,
+               "timestamp": payload.get("timestamp", time.time() * 1000.0), "type": kind, "payload": payload}
+        with self._lock:
+            self._flush_locked([env])
 
     # -- either thread ----------------------------------------------------------------------------------------------
 
@@ -86,24 +105,22 @@ class EnvelopeStream:
     def _flush_locked(self, extra: list[Envelope] | None = None) -> None:
         pending = self._pending
         popleft = pending.popleft
-        run_id, seq, now = self.run_id, self._seq, time.time() * 1000.0
+        run_id, seq, version = self.run_id, self._seq, PROTOCOL_VERSION
         out: list[Envelope] = []
         add = out.append
         if pending or extra:
             self.flushes += 1
         for _ in range(len(pending)):  # one tight loop with locals: this runs for every exported record
-            kind, payload = popleft()
+            payload = popleft()
             seq += 1
-            ts = payload["timestamp"] if kind == "debug:event" else payload.get("timestamp", now)
-            env = {"protocolVersion": PROTOCOL_VERSION, "runId": run_id, "seq": seq, "timestamp": ts, "type": kind,
-                   "payload": payload}
-            add(env)
-            if kind == "static-ir":
-                self._static.append((seq, env))
+            add({"protocolVersion": version, "runId": run_id, "seq": seq, "timestamp": payload["timestamp"],
+                 "type": "debug:event", "payload": payload})
         for env in extra or ():
             seq += 1
             env["seq"] = seq
             add(env)
+            if env["type"] == "static-ir":
+                self._static.append((seq, env))
         self._seq = seq
         step = self._batch_max
         for i in range(0, len(out), step):
