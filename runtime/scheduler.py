@@ -41,7 +41,7 @@ from .errors import DefinitionError, TickscopeError
 from .links import DeclarativeLinks
 from .store import PublishedModule, RuntimeStore, SelectorTopic, module_key, parse_topic_key
 from .tick_queue import JobQueue, PendingModule
-from .tick_trace import shared, anchors, trigger_summary
+from .tick_trace import TriggerTally, anchors, shared
 
 if TYPE_CHECKING:
     from .fields.external_store import ExternalFieldBinding
@@ -102,6 +102,8 @@ class TickScheduler:
         self._low: dict[str, None] = {}
         self._low_handle: asyncio.Handle | None = None
         self._timers = 0
+        self._tally = TriggerTally()
+        """Commits waiting for the next tick, counted for its start event (while diagnostics are on)."""
         self.disposed = False
         store.on_listener_error = self._listener_error
         store.on_selector_error = self._selector_error
@@ -114,6 +116,8 @@ class TickScheduler:
         if self.disposed:
             return
         self.queue.enqueue_commit(f"{inst.module_id}::{inst.instance_id}", inst, record, state)
+        if self.rt.sink.on:
+            self._tally.add(record)
         if not self._flushing:
             self._request()
 
@@ -235,13 +239,17 @@ class TickScheduler:
                 inputs = [(b.inst.module_id, b.inst.instance_id, b.path_text) for b in self._inputs] \
                     if self._inputs else ()
                 self._emit({"tickSeq": tick_seq, "phase": "start", "timestampMs": sink.clock.now_ms(),
-                            "schedule": schedule,
-                            "triggerSummary": trigger_summary(queue.pending.values(), inputs, self._timers)})
+                            "schedule": schedule, "triggerSummary": self._tally.summary(inputs, self._timers)})
             self._timers = 0
             cycle = self._drain()
             accepted, deferred, degrade = self._accept(queue.drain(), cycle)
+            self._tally = TriggerTally()  # what this tick drained was its own; later commits trigger the next
             if deferred:
                 queue.requeue(deferred)
+                if on:
+                    for entry in deferred:
+                        for record in entry.records:
+                            self._tally.add(record)
             published = [PublishedModule(e.key, e.state, not e.urgent, None if e.paths is None else tuple(e.paths),
                                          e.removed) for e in accepted]
             urgent, low = store.commit_tick(tick_seq, published)

@@ -6,7 +6,7 @@ anchors of the carried commits (at most 4 at light levels, MAX_ANCHORS at full; 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from .records import TxnRecord
@@ -14,7 +14,7 @@ from .records import TxnRecord
 if TYPE_CHECKING:
     from .tick_queue import PendingModule
 
-__all__ = ["trigger_kind", "trigger_summary", "commit_anchor", "anchors", "MAX_ANCHORS"]
+__all__ = ["trigger_kind", "TriggerTally", "commit_anchor", "anchors", "MAX_ANCHORS"]
 
 MAX_ANCHORS = 16
 
@@ -60,40 +60,48 @@ def _make_primary(record: TxnRecord) -> dict[str, Any]:
     return out
 
 
-def trigger_summary(pending: Iterable[PendingModule], inputs: Sequence[tuple[str, str, str]],
-                    timers: int = 0) -> dict[str, Any]:
-    """Counts of what brought this tick about: queued commits by origin, external inputs waiting to be read
-    (`inputs` as (moduleId, instanceId, fieldPath)), and coalescing windows that elapsed (`timers`)."""
-    if not inputs and not timers:
-        entries = pending if isinstance(pending, (list, tuple)) else list(pending)
-        if len(entries) == 1 and len(entries[0].records) == 1:  # the common tick: one commit
-            record = entries[0].records[0]
-            kind = trigger_kind(record)
-            return {"total": 1, "kinds": shared(("one", kind), lambda: [{"kind": kind, "count": 1}]),
-                    "primary": _primary(record)}
-        pending = entries
-    counts: dict[str, int] = {}
-    primary: dict[str, Any] | None = None
-    for entry in pending:
-        for record in entry.records:
-            kind = trigger_kind(record)
-            counts[kind] = counts.get(kind, 0) + 1
+class TriggerTally:
+    """What brought the next tick about, counted as it arrives (commits by origin kind, and the first of them), so
+    a tick's start event only reads the counts. Kept while diagnostics are on."""
+
+    __slots__ = ("counts", "first")
+
+    def __init__(self) -> None:
+        self.counts: dict[str, int] = {}
+        self.first: TxnRecord | None = None
+
+    def add(self, record: TxnRecord) -> None:
+        kind = _KIND_BY_ORIGIN.get(record.origin.kind, "unknown")
+        self.counts[kind] = self.counts.get(kind, 0) + 1
+        if self.first is None:
+            self.first = record
+
+    def summary(self, inputs: Sequence[tuple[str, str, str]], timers: int = 0) -> dict[str, Any]:
+        """The triggerSummary: counted commits, external inputs waiting to be read (`inputs` as (moduleId,
+        instanceId, fieldPath)) and coalescing windows that elapsed (`timers`)."""
+        counts = self.counts
+        first = self.first
+        if not inputs and not timers and len(counts) == 1 and first is not None:
+            kind, n = next(iter(counts.items()))
+            if n == 1:  # the common tick: one commit
+                return {"total": 1, "kinds": shared(("one", kind), lambda: [{"kind": kind, "count": 1}]),
+                        "primary": _primary(first)}
+        counts = dict(counts)
+        primary = _primary(first) if first is not None else None
+        for module_id, instance_id, field_path in inputs:
+            counts["externalStore"] = counts.get("externalStore", 0) + 1
             if primary is None:
-                primary = _primary(record)
-    for module_id, instance_id, field_path in inputs:
-        counts["externalStore"] = counts.get("externalStore", 0) + 1
-        if primary is None:
-            primary = {"kind": "externalStore", "moduleId": module_id, "instanceId": instance_id,
-                       "fieldPath": field_path}
-    if timers:
-        counts["timer"] = counts.get("timer", 0) + timers
-    out: dict[str, Any] = {
-        "total": sum(counts.values()),
-        "kinds": [{"kind": k, "count": n} for k, n in sorted(counts.items())],
-    }
-    if primary is not None:
-        out["primary"] = primary
-    return out
+                primary = {"kind": "externalStore", "moduleId": module_id, "instanceId": instance_id,
+                           "fieldPath": field_path}
+        if timers:
+            counts["timer"] = counts.get("timer", 0) + timers
+        out: dict[str, Any] = {
+            "total": sum(counts.values()),
+            "kinds": [{"kind": k, "count": n} for k, n in sorted(counts.items())],
+        }
+        if primary is not None:
+            out["primary"] = primary
+        return out
 
 
 def commit_anchor(record: TxnRecord) -> dict[str, Any]:
