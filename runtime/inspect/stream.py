@@ -39,7 +39,7 @@ class EnvelopeStream:
     """Sequenced, serialised envelopes of one run."""
 
     def __init__(self, run_id: str, *, pending_limit: int, retain: int, batch_max_events: int = 512,
-                 flush_every: int = 512) -> None:
+                 flush_every: int = 256) -> None:
         self.run_id = run_id
         self._pending: deque[dict[str, Any]] = deque(maxlen=max(1, pending_limit))
         """Debug events not yet sequenced (static IRs are sequenced at once: see `_announce`)."""
