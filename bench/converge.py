@@ -2,8 +2,8 @@
 
 State holds pairs b_i, d_i with d_i = computed(deps=[b_i], b_i + 1); the action bump(n) writes b_0 .. b_{n-1},
 n = ceil(steps * ratio). Diagnostics off. The time is dispatch -> commit (taken by a commit listener), so the tick
-that publishes the commit afterwards is not part of it. Every cell of steps x ratio x mode is measured in the same run, so the
-checks compare figures taken minutes apart on the same machine:
+that publishes the commit afterwards is not part of it. The three modes of a cell run in turns of ten transactions
+on their own runtimes, so whatever the machine does meanwhile weighs on them alike:
 
 - auto_vs_full: auto p50 <= 1.05 x full p50 in every cell;
 - sparse_speedup: at 2000 steps and ratio 0.005, full p50 / auto p50 >= 10;

@@ -4,8 +4,9 @@
 it also turns what is pending into sequenced envelopes and serialises them (one orjson call per batch), unless the
 server thread is doing that right now. The server thread hands the serialised batches to its clients every few
 milliseconds, and flushes only records the application has left pending for several of those intervals (an idle
-application): were it to race the application for every flush it would do nearly all of them, at twice the cost. So the application pays a fixed cost per record (an append, and its share of
-one serialisation), the same for a fast, a slow or a stalled viewer, and never waits on a socket.
+application): were it to race the application for every flush it would do nearly all of them, at twice the cost.
+So the application pays a fixed cost per record (an append, and its share of one serialisation), the same for a
+fast, a slow or a stalled viewer, and never waits on a socket.
 
 Why serialise on the application's thread rather than the server's: both need the interpreter lock, and measured on
 the demo runtime the same work done by a second thread cost about twice as much (cross-thread hand-offs of the lock
