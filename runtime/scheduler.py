@@ -231,19 +231,25 @@ class TickScheduler:
         tick_seq = store.tick_seq + 1
         t0 = time.perf_counter()
         schedule: dict[str, Any] | None = None
+        trigger: tuple[TriggerTally, Any, int] | None = None
         self._flushing = True
         try:
             if on:
+                # The start event marks the beginning and how the tick was scheduled; what triggered it is taken
+                # now and summarised in the settled event, after the listeners were told.
                 schedule = shared(("schedule", started_as, depth, forced, reason),
                                   lambda: _schedule(started_as, depth, forced, reason))
                 inputs = [(b.inst.module_id, b.inst.instance_id, b.path_text) for b in self._inputs] \
                     if self._inputs else ()
+                trigger = (self._tally, inputs, self._timers)
+                self._tally = TriggerTally()
                 self._emit({"tickSeq": tick_seq, "phase": "start", "timestampMs": sink.clock.now_ms(),
-                            "schedule": schedule, "triggerSummary": self._tally.summary(inputs, self._timers)})
+                            "schedule": schedule})
             self._timers = 0
             cycle = self._drain()
             accepted, deferred, degrade = self._accept(queue.drain(), cycle)
-            self._tally = TriggerTally()  # what this tick drained was its own; later commits trigger the next
+            if self._tally.first is not None:
+                self._tally.clear()  # what this tick drained was its own; later commits trigger the next
             if deferred:
                 queue.requeue(deferred)
                 if on:
@@ -269,7 +275,7 @@ class TickScheduler:
             stable = degrade is None
             self._track_degrade(tick_seq, degrade)
             if on:
-                self._report(tick_seq, t0, schedule, accepted, deferred, degrade)
+                self._report(tick_seq, t0, schedule, trigger, accepted, deferred, degrade)
                 rt.hub.trim()  # after the listeners heard of the tick: letting old events go is not in their way
             return stable, degrade
         finally:
@@ -396,7 +402,8 @@ class TickScheduler:
         # The meta is bounded by construction (budget=None) and already carries the time the event stands for.
         self.rt.sink.emit_bounded("runtime", self.rt.label, "devtools", "trace:tick", meta, meta["timestampMs"])
 
-    def _report(self, tick_seq: int, t0: float, schedule: dict[str, Any] | None, accepted: list[PendingModule],
+    def _report(self, tick_seq: int, t0: float, schedule: dict[str, Any] | None,
+                trigger: tuple[TriggerTally, Any, int] | None, accepted: list[PendingModule],
                 deferred: list[PendingModule], degrade: str | None) -> None:
         sink = self.rt.sink
         pending_inputs = len(self._inputs)
@@ -419,6 +426,9 @@ class TickScheduler:
             "backlog": backlog,
             "result": {"stable": True} if degrade is None else {"stable": False, "degradeReason": degrade},
         }
+        if trigger is not None:
+            tally, inputs, timers = trigger
+            meta["triggerSummary"] = tally.summary(inputs, timers)
         found = anchors(accepted, sink.full)
         if found is not None:
             meta["anchors"] = found

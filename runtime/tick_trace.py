@@ -1,5 +1,10 @@
 """The meta of `trace:tick` events (kind `devtools`), shaped as the reference's diagnostics contract §1.
 
+The `start` event marks when a tick began and how it was scheduled (`schedule`); the `settled` (and
+`budgetExceeded`) event says what triggered it (`triggerSummary`, counted as commits arrived), which commits it
+carried (`anchors`), its budget, backlog and result. Every field of the contract is optional per phase; the summary
+is built after the listeners were told, so diagnostics cost them as little as possible.
+
 Built only when diagnostics are on. `anchors` names the first commit the tick carried, and `anchors.commits` the
 anchors of the carried commits (at most 4 at light levels, MAX_ANCHORS at full; `commitsTruncated` counts the rest).
 """
@@ -69,6 +74,10 @@ class TriggerTally:
     def __init__(self) -> None:
         self.counts: dict[str, int] = {}
         self.first: TxnRecord | None = None
+
+    def clear(self) -> None:
+        self.counts.clear()
+        self.first = None
 
     def add(self, record: TxnRecord) -> None:
         kind = _KIND_BY_ORIGIN.get(record.origin.kind, "unknown")
