@@ -11,12 +11,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import os
 import sys
 from pathlib import Path
 from typing import Any
 
-from .gui import add_display_options
+from .gui import add_display_options, offscreen_without_display
 from .tail import add_connection_options, client_from_args
 
 __all__ = ["add", "run", "remote_context", "show_attached"]
@@ -36,8 +35,8 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as err:
         print(f"tickscope attach: {err}", file=sys.stderr)
         return 2
-    if args.screenshot and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    if args.screenshot:
+        offscreen_without_display()
     import qasync
 
     from ..host import application

@@ -19,6 +19,12 @@ from pathlib import Path
 __all__ = ["run_default", "run_gui", "add_display_options"]
 
 
+def offscreen_without_display() -> None:
+    """Render offscreen when no screen is attached: a screenshot needs none (CI, README builds). Before Qt loads."""
+    if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
 def add_display_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--screenshot", metavar="PATH", help="save a PNG of the window before exiting")
     parser.add_argument("--exit-after", metavar="SECONDS", type=float,
@@ -41,8 +47,8 @@ def run_gui(file: str | None = None, *, screenshot: str | None = None, exit_afte
     if file is not None and not Path(file).is_file():
         print(f"tickscope: no such trace file: {file}", file=sys.stderr)
         return 2
-    if screenshot and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # a picture needs no screen (CI, README builds)
+    if screenshot:
+        offscreen_without_display()
     import qasync
 
     from ..host import application
