@@ -26,6 +26,7 @@ import logging
 from collections.abc import AsyncIterable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
+from .emit_scope import emitting
 from .errors import ExternalStoreError
 from .read_query import ReadQuery, as_read_query
 from .state_access import same_value
@@ -78,11 +79,12 @@ class _Listeners:
         return unsubscribe
 
     def notify(self) -> None:
-        for listener in tuple(self.items):
-            try:
-                listener()
-            except Exception:  # a broken listener must not silence the others
-                log.exception("listener %r of %s raised", listener, self.owner)
+        with emitting():  # without a loop, the subscribers' signals still settle in one tick (see emit_scope)
+            for listener in tuple(self.items):
+                try:
+                    listener()
+                except Exception:  # a broken listener must not silence the others
+                    log.exception("listener %r of %s raised", listener, self.owner)
 
 
 class CallbackStore(Generic[T]):

@@ -37,6 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .emit_scope import defer_to_emit_end
 from .errors import DefinitionError, TickscopeError
 from .links import DeclarativeLinks
 from .store import PublishedModule, RuntimeStore, SelectorTopic, module_key, parse_topic_key
@@ -150,15 +151,23 @@ class TickScheduler:
             return
         loop = _running_loop()
         if loop is None:
-            if not self.rt.in_transaction:
+            if not self.rt.in_transaction and not defer_to_emit_end(self._after_emit):
                 self._run_sync("unknown")
-            return  # else the end of the outermost window runs it (_on_settled)
+            return  # else the end of the outermost window (_on_settled) or of the store's emit runs it
         self._next = ("microtask", 0, False, None)
         self._handle = loop.call_soon(self._run_scheduled)
 
     def _on_settled(self) -> None:
         if (self._batch_depth or self._flushing or self.disposed or self._handle is not None
                 or not self.has_work() or _running_loop() is not None):
+            return
+        if not defer_to_emit_end(self._after_emit):
+            self._run_sync("unknown")
+
+    def _after_emit(self) -> None:
+        """A store notification that asked for a synchronous tick has ended."""
+        if (self._batch_depth or self._flushing or self.disposed or self._handle is not None
+                or not self.has_work() or _running_loop() is not None or self.rt.in_transaction):
             return
         self._run_sync("unknown")
 
@@ -421,7 +430,7 @@ class TickScheduler:
             "phase": "settled",
             "timestampMs": sink.clock.now_ms(),
             "schedule": schedule,
-            "budget": {"maxSteps": self.config.max_steps, "elapsedMs": (time.perf_counter() - t0) * 1000.0,
+            "budget": {"maxSteps": self.config.max_steps, "elapsedMs": round((time.perf_counter() - t0) * 1000.0, 4),
                        "steps": len(accepted), "txnCount": txn_count},
             "backlog": backlog,
             "result": {"stable": True} if degrade is None else {"stable": False, "degradeReason": degrade},

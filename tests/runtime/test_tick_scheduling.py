@@ -7,7 +7,7 @@ import asyncio
 import pytest
 from tick_support import Recorder, counter, diagnostics, ticks
 
-from runtime import Runtime, SchedulingError
+from runtime import Module, Runtime, SchedulingError, external_store, value_store
 
 
 def test_without_a_loop_a_dispatch_returns_with_its_commit_published() -> None:
@@ -35,6 +35,38 @@ def test_without_a_loop_entries_queued_behind_a_window_publish_in_one_tick() -> 
     assert rt.store.tick_seq == 1
     assert rt.store.topic(a).get_snapshot()["count"] == 3
     assert rt.store.topic(b).get_snapshot()["count"] == 3
+
+
+def test_without_a_loop_one_store_emit_reaches_every_subscribed_module_in_one_tick() -> None:
+    rt = Runtime(diagnostics="light")
+    store = value_store(0)
+    mirror = Module("mirror", initial={"value": 0}, fields=[external_store("value", store)])
+    a, b = rt.mount(mirror, "a"), rt.mount(mirror, "b")
+    both = rt.store.topic("mirror::a")
+    views: list[tuple[int, int]] = []
+    both.subscribe(lambda: views.append((a.get_state()["value"], b.get_state()["value"])))
+    before = rt.store.tick_seq
+
+    store.set(7)
+
+    assert rt.store.tick_seq == before + 1
+    assert views == [(7, 7)]  # the watcher never saw a updated and b not yet
+    (settled,) = [t for t in ticks(rt, "settled") if t["tickSeq"] == before + 1]
+    assert sorted(c["instanceId"] for c in settled["anchors"]["commits"]) == ["a", "b"]
+
+
+def test_a_dispatch_made_by_a_store_listener_ticks_after_the_emit_with_its_peers() -> None:
+    rt = Runtime()
+    store = value_store(0)
+    inst = rt.mount(counter())
+    mirror = rt.mount(Module("mirror", initial={"value": 0}, fields=[external_store("value", store)]), "m")
+    store.subscribe(lambda: inst.dispatch("setCount", store.get_snapshot()))
+    before = rt.store.tick_seq
+
+    store.set(4)
+
+    assert rt.store.tick_seq == before + 1
+    assert inst.get_state()["count"] == 4 and mirror.get_state()["value"] == 4
 
 
 @pytest.mark.asyncio
