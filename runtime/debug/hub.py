@@ -39,7 +39,8 @@ class DebugHub:
         self.dropped = 0
         """Events pushed out of the ring since the last clear."""
         self._subscribers: list[Callable[[int], None]] = []
-        self._taps: list[Tap] = []
+        self._taps: tuple[Tap, ...] = ()
+        """Immutable, replaced on change: sending iterates it as it is, with no copy per record."""
         self._static_irs: dict[str, dict[str, Any]] = {}
         self._notify_scheduled = False
 
@@ -115,21 +116,23 @@ class DebugHub:
         """Stream every exported record to `tap`, starting with the IRs already announced."""
         for export in self._static_irs.values():
             tap("static-ir", export)
-        self._taps.append(tap)
-        return lambda: self._taps.remove(tap) if tap in self._taps else None
+        self._taps = (*self._taps, tap)
+        return lambda: self._untap(tap)
+
+    def _untap(self, tap: Tap) -> None:
+        self._taps = tuple(t for t in self._taps if t is not tap)
 
     @property
     def tapped(self) -> bool:
         return bool(self._taps)
 
     def _send(self, kind: str, payload: dict[str, Any]) -> None:
-        for tap in tuple(self._taps):
+        for tap in self._taps:
             try:
                 tap(kind, payload)
             except Exception:
                 log.exception("debug tap %r raised and was removed", tap)
-                if tap in self._taps:
-                    self._taps.remove(tap)
+                self._untap(tap)
 
     def _changed(self) -> None:
         self.token += 1
