@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 __all__ = ["InspectorServer"]
 
 log = logging.getLogger("tickscope.inspect")
-_STALE_POLLS = 3
+_STALE_POLLS = 2
 """Drain intervals without an application-side flush after which the server thread flushes what is pending."""
 
 
@@ -102,6 +102,22 @@ class InspectorServer:
         if loop is not None and thread is not None and thread.is_alive():
             asyncio.run_coroutine_threadsafe(self._shutdown(), loop).result(10)
             thread.join(10)
+
+    @property
+    def exporting(self) -> bool:
+        """Whether the runtime's records reach this inspector (True from start() until close())."""
+        return self._detach is not None
+
+    def set_exporting(self, on: bool) -> None:
+        """Take the runtime's records, or stop taking them: while off the application pays nothing for the inspector
+        but its idle thread, and connected clients simply get nothing new (bench/attach.py compares the two)."""
+        if self.closed or on == self.exporting:
+            return
+        if on:
+            self._detach = self.runtime.hub.tap(self.stream.tap)
+        else:
+            detach, self._detach = self._detach, None
+            detach()
 
     def bind_loop(self, loop: asyncio.AbstractEventLoop | None) -> None:
         """Run control commands on `loop` (None: the loop running in this thread, if any)."""
@@ -179,7 +195,8 @@ class InspectorServer:
         # stream.py: the same work done here costs it about twice as much, in lock hand-offs). So this thread only
         # flushes records the application has left pending for `_STALE_POLLS` intervals without flushing.
         stream = self.stream
-        if stream.flushes != self._flushes_seen:
+        busy = stream.flushes != self._flushes_seen
+        if busy:
             self._flushes_seen, self._idle_polls = stream.flushes, 0
         else:
             self._idle_polls += 1
@@ -188,7 +205,8 @@ class InspectorServer:
                 self._flushes_seen, self._idle_polls = stream.flushes, 0
         self._deliver()
         if not self.closed and self._loop is not None:
-            self._loop.call_later(self.config.drain_interval_s, self._poll)
+            config = self.config
+            self._loop.call_later(config.busy_drain_interval_s if busy else config.drain_interval_s, self._poll)
 
     def _drain(self) -> None:
         """Flush what the application left pending and hand every serialised batch to the subscribed clients."""
@@ -208,6 +226,8 @@ class InspectorServer:
             data, count = ready.popleft()
             for session in targets:
                 session.offer(data, count)
+        for session in targets:
+            session.write_now()
 
     def subscribe(self, session: ClientSession, sub: Subscribe) -> None:
         self._drain()  # the others get what is pending first; the newcomer gets it through its replay

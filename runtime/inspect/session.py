@@ -197,22 +197,38 @@ class ClientSession:
         except (ConnectionError, asyncio.TimeoutError):
             pass
 
-    async def _write_loop(self) -> None:
+    def write_now(self) -> None:
+        """Write every queued frame in one write (one send), unless the socket is backed up: then the write loop,
+        waiting for it to drain, writes them later. Called by the server right after it hands out batches, so a
+        steady stream costs one send per drain interval, and no hop through the write loop task: each hop and each
+        send hands the interpreter lock back and forth with the application's thread."""
+        transport = self.writer.transport
+        if self.closed or transport.is_closing() or transport.get_write_buffer_size() >= _WRITE_HIGH_WATER:
+            return
+        frames = self._take_frames()
+        if frames:
+            self.writer.write(frames[0] if len(frames) == 1 else b"".join(frames))
+
+    def _take_frames(self) -> list[bytes]:
+        frames = list(self._urgent)
+        self._urgent.clear()
         head = self.server.batch_head
+        while self._batches:
+            events_json, _count = self._batches.popleft()
+            frames.append(batch_frame(head, events_json, self._dropped))
+            self._dropped = 0
+            self.sent_batches += 1
+        self._queued_bytes = 0
+        return frames
+
+    async def _write_loop(self) -> None:
         try:
             while not self.closed:
                 await self._ready.wait()
                 self._ready.clear()
                 while (self._urgent or self._batches) and not self.closed:
-                    if self._urgent:
-                        frame = self._urgent.popleft()
-                    else:
-                        events_json, _count = self._batches.popleft()
-                        self._queued_bytes -= len(events_json)
-                        frame = batch_frame(head, events_json, self._dropped)
-                        self._dropped = 0
-                        self.sent_batches += 1
-                    self.writer.write(frame)
+                    frames = self._take_frames()
+                    self.writer.write(frames[0] if len(frames) == 1 else b"".join(frames))
                     await self.writer.drain()
         except ConnectionError:
             self.closed = True

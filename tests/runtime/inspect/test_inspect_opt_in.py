@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from inspect_wire import RawClient, has_event
 
 from runtime import Runtime
 from runtime.inspect import InspectConfig, parse_spec
@@ -75,3 +76,26 @@ def test_a_port_in_use_fails_loudly_and_disposing_frees_it():
     again = Runtime(label="c", inspect=InspectConfig(port=port, token="t", announce=False))
     assert again.inspector.address[1] == port
     again.dispose()
+
+
+@pytest.mark.asyncio
+async def test_an_inspector_that_stops_exporting_sends_nothing_new_and_resumes_densely(app):
+    rt, inst = app
+    client = await RawClient.open(rt.inspector.address, "s3cret")
+    inst.dispatch("inc", 1)
+    await client.until(has_event("state:update", 1))
+    streamed = rt.inspector.stream.last_seq
+
+    rt.inspector.set_exporting(False)
+    inst.dispatch("inc", 1)  # not exported: the inspector never hears of txn 2
+    assert not rt.inspector.exporting and rt.inspector.stream.last_seq == streamed
+    rt.inspector.set_exporting(True)
+    inst.dispatch("inc", 1)
+
+    await client.until(has_event("state:update", 3))
+    seqs = [e["seq"] for f in client.frames if f["type"] == "OBSERVATION_BATCH" for e in f["payload"]["events"]]
+    assert seqs == list(range(1, len(seqs) + 1))  # no gap in seq: what was never exported is not a loss
+    labels = [(e["payload"]["label"], e["payload"]["txnSeq"]) for f in client.frames
+              if f["type"] == "OBSERVATION_BATCH" for e in f["payload"]["events"] if e["type"] == "debug:event"]
+    assert ("state:update", 2) not in labels and ("state:update", 3) in labels
+    assert inst.get_state()["n"] == 3
