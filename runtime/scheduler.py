@@ -151,25 +151,19 @@ class TickScheduler:
             return
         loop = _running_loop()
         if loop is None:
-            if not self.rt.in_transaction and not defer_to_emit_end(self._after_emit):
+            if not self.rt.in_transaction and not defer_to_emit_end(self._on_settled):
                 self._run_sync("unknown")
             return  # else the end of the outermost window (_on_settled) or of the store's emit runs it
         self._next = ("microtask", 0, False, None)
         self._handle = loop.call_soon(self._run_scheduled)
 
     def _on_settled(self) -> None:
-        if (self._batch_depth or self._flushing or self.disposed or self._handle is not None
-                or not self.has_work() or _running_loop() is not None):
-            return
-        if not defer_to_emit_end(self._after_emit):
-            self._run_sync("unknown")
-
-    def _after_emit(self) -> None:
-        """A store notification that asked for a synchronous tick has ended."""
+        """The outermost transaction window, or a store emit that asked for a synchronous tick, has ended."""
         if (self._batch_depth or self._flushing or self.disposed or self._handle is not None
                 or not self.has_work() or _running_loop() is not None or self.rt.in_transaction):
             return
-        self._run_sync("unknown")
+        if not defer_to_emit_end(self._on_settled):
+            self._run_sync("unknown")
 
     def _run_sync(self, started_as: str) -> None:
         depth = 0

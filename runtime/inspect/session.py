@@ -205,11 +205,12 @@ class ClientSession:
         transport = self.writer.transport
         if self.closed or transport.is_closing() or transport.get_write_buffer_size() >= _WRITE_HIGH_WATER:
             return
-        frames = self._take_frames()
-        if frames:
-            self.writer.write(frames[0] if len(frames) == 1 else b"".join(frames))
+        if self._urgent or self._batches:
+            self._write_queued()
 
-    def _take_frames(self) -> list[bytes]:
+    def _write_queued(self) -> None:
+        """Urgent frames first, then the batches (the first carrying what was dropped), in one write: joining a
+        single frame returns it as it is, so the common case copies nothing."""
         frames = list(self._urgent)
         self._urgent.clear()
         head = self.server.batch_head
@@ -219,7 +220,7 @@ class ClientSession:
             self._dropped = 0
             self.sent_batches += 1
         self._queued_bytes = 0
-        return frames
+        self.writer.write(b"".join(frames))
 
     async def _write_loop(self) -> None:
         try:
@@ -227,8 +228,7 @@ class ClientSession:
                 await self._ready.wait()
                 self._ready.clear()
                 while (self._urgent or self._batches) and not self.closed:
-                    frames = self._take_frames()
-                    self.writer.write(frames[0] if len(frames) == 1 else b"".join(frames))
+                    self._write_queued()
                     await self.writer.drain()
         except ConnectionError:
             self.closed = True
