@@ -98,6 +98,8 @@ class TickScheduler:
         self._batch_depth = 0
         self._flushing = False
         self._handle: asyncio.Handle | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        """The asyncio loop a tick was last scheduled on (None while ticks have only run synchronously)."""
         self._next: tuple[str, int, bool, str | None] = ("microtask", 0, False, None)
         self._degraded = False
         self._low: dict[str, None] = {}
@@ -154,6 +156,7 @@ class TickScheduler:
             if not self.rt.in_transaction and not defer_to_emit_end(self._on_settled):
                 self._run_sync("unknown")
             return  # else the end of the outermost window (_on_settled) or of the store's emit runs it
+        self.loop = loop
         self._next = ("microtask", 0, False, None)
         self._handle = loop.call_soon(self._run_scheduled)
 

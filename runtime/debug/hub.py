@@ -11,6 +11,11 @@
 - Taps see every exported record synchronously, in order, as `(type, payload)` with type `debug:event` or
   `static-ir` (a ConvergeStaticIrExport, sent before the first event that names its digest). Trace writers and the
   inspector server are taps; a tap that raises is removed and reported, it never breaks the runtime.
+- Feeds are the batched form of a tap, for consumers that handle records in bulk (the inspector): every event is
+  appended to the feed's deque (one C call, no Python call per event) and the feed's `on_full()` runs on the
+  recording thread once the deque holds `threshold` events; static IRs go to its `on_static_ir(export)`, in order
+  with the events (the consumer takes what its deque holds first). The consumer may drain its deque from another
+  thread with `popleft` (atomic): the hub only appends.
 """
 
 from __future__ import annotations
@@ -21,12 +26,25 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["DebugHub", "Tap"]
+__all__ = ["DebugHub", "Tap", "Feed"]
 
 Tap = Callable[[str, dict[str, Any]], None]
 TRIM_SLACK = 256
 """Events the ring may hold past its size until the next trim."""
 log = logging.getLogger("tickscope.debug")
+
+
+class Feed:
+    """A batched tap (see the module docstring): events go to `queue`, `on_full()` runs at `threshold`."""
+
+    __slots__ = ("queue", "threshold", "on_full", "on_static_ir")
+
+    def __init__(self, queue: deque[dict[str, Any]], threshold: int, on_full: Callable[[], None],
+                 on_static_ir: Callable[[dict[str, Any]], None]) -> None:
+        self.queue = queue
+        self.threshold = max(1, threshold)
+        self.on_full = on_full
+        self.on_static_ir = on_static_ir
 
 
 class DebugHub:
@@ -41,6 +59,9 @@ class DebugHub:
         self._subscribers: list[Callable[[int], None]] = []
         self._taps: tuple[Tap, ...] = ()
         """Immutable, replaced on change: sending iterates it as it is, with no copy per record."""
+        self._feeds: tuple[Feed, ...] = ()
+        self._feed_queues: tuple[tuple[deque[dict[str, Any]], int, Feed], ...] = ()
+        """What `record` needs of each feed, unpacked once per change rather than read per event."""
         self._static_irs: dict[str, dict[str, Any]] = {}
         self._notify_scheduled = False
 
@@ -71,6 +92,10 @@ class DebugHub:
             events.append(event)
             if len(events) > self._limit + TRIM_SLACK:
                 self.trim()
+        for queue, threshold, feed in self._feed_queues:
+            queue.append(event)
+            if len(queue) >= threshold:
+                self._call(feed, feed.on_full)
         if self._taps:
             self._send("debug:event", event)
         # _changed(), inlined: this runs for every exported event
@@ -84,6 +109,8 @@ class DebugHub:
         if key in self._static_irs:
             return
         self._static_irs[key] = export
+        for feed in self._feeds:
+            self._call(feed, feed.on_static_ir, export)
         self._send("static-ir", export)
 
     def trim(self) -> None:
@@ -124,7 +151,26 @@ class DebugHub:
 
     @property
     def tapped(self) -> bool:
-        return bool(self._taps)
+        return bool(self._taps) or bool(self._feeds)
+
+    def feed(self, feed: Feed) -> Callable[[], None]:
+        """Stream every exported record to `feed`, starting with the IRs already announced; returns the detach
+        function."""
+        for export in self._static_irs.values():
+            feed.on_static_ir(export)
+        self._set_feeds((*self._feeds, feed))
+        return lambda: self._set_feeds(tuple(f for f in self._feeds if f is not feed))
+
+    def _set_feeds(self, feeds: tuple[Feed, ...]) -> None:
+        self._feeds = feeds
+        self._feed_queues = tuple((f.queue, f.threshold, f) for f in feeds)
+
+    def _call(self, feed: Feed, fn: Callable[..., None], *args: Any) -> None:
+        try:
+            fn(*args)
+        except Exception:
+            log.exception("debug feed %r raised and was removed", fn)
+            self._set_feeds(tuple(f for f in self._feeds if f is not feed))
 
     def _send(self, kind: str, payload: dict[str, Any]) -> None:
         for tap in self._taps:

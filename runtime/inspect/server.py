@@ -4,9 +4,9 @@
     rt.inspector.address, rt.inspector.token
 
 It runs an asyncio server on its own thread, so it keeps serving whether the application is asyncio, Qt on qasync,
-or a plain loop that never yields; the application thread only pays the tap (see stream.py). Control commands that
-touch the runtime run on the application's asyncio loop (the one running when the runtime first exported an event,
-or `bind_loop(loop)`); without one they are refused with that reason.
+or a plain loop that never yields; the application thread only pays the hub feed (see stream.py). Control commands
+that touch the runtime run on the application's asyncio loop (`bind_loop(loop)`, else the loop the runtime last
+scheduled a tick on); without one they are refused with that reason.
 
 Security: loopback unless another host is configured; every client must send the token first (compared with
 hmac.compare_digest); a bad token, an oversized or malformed frame, or an unknown message type gets one error frame
@@ -51,7 +51,7 @@ class InspectorServer:
         self.run_id = run_id or f"{runtime.label}-{os.getpid()}-{int(time.time() * 1000)}"
         self.stream = EnvelopeStream(self.run_id, pending_limit=self.config.pending_limit,
                                      retain=self.config.retain_events, batch_max_events=self.config.batch_max_events)
-        self._lost_reported = 0
+        self._bound_loop: asyncio.AbstractEventLoop | None = None
         self._flushes_seen = -1
         self._idle_polls = 0
         self.batch_head = batch_head(self.run_id)
@@ -78,7 +78,7 @@ class InspectorServer:
             self._thread.join()
             raise failure[0]
         self.bind_loop(None)
-        self._detach = self.runtime.hub.tap(self.stream.tap)  # the stream's own method: one call per record
+        self._detach = self.runtime.hub.feed(self.stream.hub_feed)
         if not is_loopback(self.config.host):
             log.warning("tickscope inspector listens on %s, not loopback: anyone who can reach it may try the token",
                         self.config.host)
@@ -114,7 +114,7 @@ class InspectorServer:
         if self.closed or on == self.exporting:
             return
         if on:
-            self._detach = self.runtime.hub.tap(self.stream.tap)
+            self._detach = self.runtime.hub.feed(self.stream.hub_feed)
         else:
             detach, self._detach = self._detach, None
             detach()
@@ -122,10 +122,17 @@ class InspectorServer:
     def bind_loop(self, loop: asyncio.AbstractEventLoop | None) -> None:
         """Run control commands on `loop` (None: the loop running in this thread, if any)."""
         if loop is None:
-            loop = asyncio.events._get_running_loop()  # None outside a loop, without raising (this runs per event)
+            loop = asyncio.events._get_running_loop()  # None outside a loop, without raising
             if loop is None:
                 return
-        self.stream.app_loop = loop
+        self._bound_loop = loop
+
+    def _app_loop(self) -> asyncio.AbstractEventLoop | None:
+        """The loop control commands run on: the bound one, else the one the runtime's ticks last ran on."""
+        for loop in (self._bound_loop, self.runtime.scheduler.loop):
+            if loop is not None and not loop.is_closed():
+                return loop
+        return None
 
     def client_stats(self) -> list[ClientStats]:
         """What the server holds for each client now (thread-safe snapshot)."""
@@ -214,14 +221,8 @@ class InspectorServer:
         self._deliver()
 
     def _deliver(self) -> None:
-        stream = self.stream
         targets = [s for s in self._sessions.values() if s.subscribed and not s.paused]
-        lost = stream.pending_lost - self._lost_reported
-        if lost:
-            self._lost_reported += lost
-            for session in targets:
-                session.lose(lost)
-        ready = stream.ready
+        ready = self.stream.ready
         while ready:
             data, count = ready.popleft()
             for session in targets:
@@ -254,8 +255,8 @@ class InspectorServer:
             self._deliver()
             session.paused = cmd.type == "pause"
             return
-        app_loop = self.stream.app_loop
-        if app_loop is None or app_loop.is_closed():
+        app_loop = self._app_loop()
+        if app_loop is None:
             session.send_urgent(ack_frame(self.run_id, cmd.command_seq, False,
                                           "the application runs no asyncio loop the inspector can run commands on"))
             return

@@ -104,6 +104,42 @@ def test_hub_subscribers_hear_the_latest_token():
     assert heard and heard[-1] == rt.hub.token
 
 
+def test_a_feed_gets_every_event_in_order_batched_and_a_failing_feed_is_dropped_alone(caplog):
+    from collections import deque
+
+    from runtime.debug.hub import Feed
+
+    rt = Runtime(diagnostics="light", buffer_size=0)
+    tapped: list[tuple[str, str]] = []
+    rt.hub.tap(lambda kind, p: tapped.append((kind, p.get("eventId") or p["staticIrDigest"])))
+    queue: deque = deque()
+    seen: list[tuple[str, str]] = []
+    batch_sizes: list[int] = []
+
+    def drain() -> None:
+        batch_sizes.append(len(queue))
+        while queue:
+            seen.append(("debug:event", queue.popleft()["eventId"]))
+
+    def on_ir(export) -> None:
+        drain()  # what the feed holds comes first, as the stream sequences it
+        seen.append(("static-ir", export["staticIrDigest"]))
+
+    rt.hub.feed(Feed(queue, 4, drain, on_ir))
+    failures: list[int] = []
+
+    def fail() -> None:
+        failures.append(1)
+        raise RuntimeError("a consumer bug")
+
+    rt.hub.feed(Feed(deque(), 1, fail, lambda export: None))
+    drive(rt)
+    drain()
+    assert seen == tapped and len(seen) > 100  # a tap's order, static IRs included, with no hub ring at all
+    assert max(batch_sizes) == 4 and batch_sizes.count(4) >= 20  # handed over in fours, not one call per event
+    assert failures == [1] and "raised and was removed" in caplog.text  # dropped at its first failure, alone
+
+
 @pytest.mark.parametrize("level", ["light", "sampled", "full"])
 def test_traces_validate_against_the_reference_schemas(tmp_path, check_trace, level):
     rt = Runtime(diagnostics=level)
