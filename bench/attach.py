@@ -15,9 +15,10 @@ gets nothing). "No viewer" is the second state of the same copy. Comparing one c
 identical runtimes in one process ran up to 3% apart, round after round (where their objects sit in memory), which
 is a fifth of the budget being measured.
 
-Rounds of the four (copy, state) pairs run interleaved in one process, order rotated, with a short pause after each
-so that the viewer finishes decoding one round's last frames before the next round starts; each reports transactions
-per second, and an overhead is the median of the per-round ratios (a shared machine's load drifts over seconds).
+Rounds of the four (copy, state) pairs run interleaved in one process: a copy's idle and exporting rounds back to
+back (this VM's speed swings by 15% within a second, so rounds far apart compare different machines), which goes
+first alternating, and after an exporting round the viewer is let finish its last frames before the next round
+starts. Each round reports transactions per second, and an overhead is the median of the per-round ratios.
 
 Checks (ratios of one run):
 - attached_overhead = tx/s not exporting / tx/s exporting to the reading viewer <= 1.15;
@@ -130,13 +131,25 @@ def stalled_viewer(port: int) -> socket.socket:
     return sock
 
 
+def settle(server: Any) -> None:
+    """Wait (at most 1 s) until the server has handed the viewer everything exported, so that the viewer's decoding
+    of one round's last collection does not run during the next round (whichever state that measures)."""
+    deadline = time.perf_counter() + 1.0
+    server.stream.flush()
+    while time.perf_counter() < deadline:
+        if all(s.queued_bytes == 0 and s.write_buffer_bytes == 0 for s in server.client_stats()):
+            break
+        time.sleep(0.005)
+    time.sleep(0.03)
+
+
 def inspected(label: str) -> Runtime:
     return Runtime(label=label, diagnostics="light", inspect=InspectConfig(token=TOKEN, announce=False))
 
 
 def run(quick: bool) -> dict[str, Any]:
     # Many short interleaved rounds: the machine is shared, and a median over many rounds shrugs off load bursts.
-    steps, rounds = (200, 25) if quick else (400, 75)
+    steps, rounds = (200, 25) if quick else (400, 200)
     loads = {"attached": Workload(inspected("attached")), "stalled": Workload(inspected("stalled"))}
     attached_server = loads["attached"].rt.inspector
     stalled_server = loads["stalled"].rt.inspector
@@ -156,14 +169,19 @@ def run(quick: bool) -> dict[str, Any]:
     cpu: dict[tuple[str, bool], list[float]] = {pair: [] for pair in pairs}
     stalled_bytes: list[int] = []
     for r in range(rounds):
-        for name, exporting in pairs[r % 4:] + pairs[: r % 4]:  # rotate who goes first
+        # A copy's two rounds run back to back (the machine's speed drifts within a second), idle first or exporting
+        # first in turn, and the copies take turns going first: no state always follows the same other state.
+        for name in (("attached", "stalled") if r % 2 == 0 else ("stalled", "attached")):
             load = loads[name]
-            load.rt.inspector.set_exporting(exporting)
-            wall, per_cpu = load.round(steps)
-            load.rt.inspector.set_exporting(False)
-            tps[name, exporting].append(wall)
-            cpu[name, exporting].append(per_cpu)
-            time.sleep(0.02)  # the viewer decodes the round's last frames now, not during the next round
+            for exporting in ((False, True) if (r // 2) % 2 == 0 else (True, False)):
+                load.rt.inspector.set_exporting(exporting)
+                wall, per_cpu = load.round(steps)
+                load.rt.inspector.set_exporting(False)
+                tps[name, exporting].append(wall)
+                cpu[name, exporting].append(per_cpu)
+                if exporting and name == "attached":
+                    settle(load.rt.inspector)
+                time.sleep(0.02)
         (stats,) = stalled_server.client_stats()
         stalled_bytes.append(stats.queued_bytes + stats.write_buffer_bytes)
     (stalled_stats,) = stalled_server.client_stats()

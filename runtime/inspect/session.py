@@ -69,7 +69,9 @@ class ClientSession:
     # -- queueing (server thread) -----------------------------------------------------------------------------------
 
     def offer(self, events_json: bytes, count: int) -> None:
-        """Queue one serialised batch; a full queue loses its oldest batch (counted, reported with the next one)."""
+        """Queue one serialised batch; a full queue loses its oldest batch (counted, reported with the next one).
+        The caller then calls `write_now` (the write loop is woken only when the socket is backed up: waking it on
+        every collection cost one more interpreter-lock hand-off with the application each time)."""
         if self.closed or not self.subscribed or self.paused:
             return
         limit = self.server.config.client_queue_batches
@@ -80,7 +82,6 @@ class ClientSession:
             self.lose(old_count)
         self._batches.append((events_json, count))
         self._queued_bytes += len(events_json)
-        self._ready.set()
 
     def lose(self, count: int) -> None:
         """Count events this client will never get; its next batch says so."""
@@ -203,10 +204,12 @@ class ClientSession:
         steady stream costs one send per drain interval, and no hop through the write loop task: each hop and each
         send hands the interpreter lock back and forth with the application's thread."""
         transport = self.writer.transport
-        if self.closed or transport.is_closing() or transport.get_write_buffer_size() >= _WRITE_HIGH_WATER:
+        if self.closed or transport.is_closing() or not (self._urgent or self._batches):
             return
-        if self._urgent or self._batches:
-            self._write_queued()
+        if transport.get_write_buffer_size() >= _WRITE_HIGH_WATER:
+            self._ready.set()  # the write loop writes them once the socket drains
+            return
+        self._write_queued()
 
     def _write_queued(self) -> None:
         """Urgent frames first, then the batches (the first carrying what was dropped), in one write: joining a

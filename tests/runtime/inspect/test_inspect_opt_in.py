@@ -99,3 +99,29 @@ async def test_an_inspector_that_stops_exporting_sends_nothing_new_and_resumes_d
               if f["type"] == "OBSERVATION_BATCH" for e in f["payload"]["events"] if e["type"] == "debug:event"]
     assert ("state:update", 2) not in labels and ("state:update", 3) in labels
     assert inst.get_state()["n"] == 3
+
+
+def _wakeups(thread_id: int) -> int:
+    """How often a thread of this process has gone to sleep and been woken (Linux)."""
+    status = Path(f"/proc/self/task/{thread_id}/status").read_text()
+    return int(next(line.split()[1] for line in status.splitlines() if line.startswith("voluntary_ctxt_switches")))
+
+
+@pytest.mark.asyncio
+async def test_an_inspector_nobody_watches_never_wakes_and_a_subscriber_starts_its_polls(app):
+    import asyncio
+
+    rt, inst = app
+    thread_id = rt.inspector._thread.native_id
+    inst.dispatch("inc", 1)
+    await asyncio.sleep(0.1)
+    before = _wakeups(thread_id)
+    await asyncio.sleep(0.5)
+    assert _wakeups(thread_id) - before <= 2  # polling every 10 ms would be about 50
+
+    client = await RawClient.open(rt.inspector.address, "s3cret")
+    inst.dispatch("inc", 1)
+    await client.until(has_event("state:update", 2))  # records flow at once: the subscription started the polls
+    before = _wakeups(thread_id)
+    await asyncio.sleep(0.3)
+    assert _wakeups(thread_id) - before >= 10
