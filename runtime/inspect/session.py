@@ -3,8 +3,11 @@
 A session reads the client's frames (AUTH first, then SUBSCRIBE and CONTROL) and writes to it from two queues:
 urgent frames (HELLO, CONTROL_ACK) that are never dropped, and observation batches in a bounded deque. When the
 client reads too slowly the batch deque is full, the oldest batch is dropped and its event count added to
-`dropped`; the next batch written carries that count as `droppedCount`. Writes wait for the socket to drain, so the
-server holds at most `client_queue_batches` batches plus the transport's high-water mark for a stalled client.
+`dropped`; the next batch written carries that count as `droppedCount`. Nothing is written while the socket's
+buffer is above its high-water mark, so for a stalled client the server holds at most its queue
+(`client_queue_bytes`, or `client_queue_batches`) plus that buffer: the high-water mark and the one write that
+crossed it (at most a queue's worth; bench/attach.py reports about 6 MB with the default 4 MB queue, flat however
+long it runs).
 """
 
 from __future__ import annotations

@@ -54,6 +54,25 @@ def _unexportable(value: Any) -> str:
     return repr(value)[:256]
 
 
+def _dumps(envelopes: list[Envelope]) -> bytes:
+    """The events array; a record orjson cannot encode even with `_unexportable` (a key that is not a string, a
+    cycle) is sent with its meta replaced by what went wrong, marked `non_serializable`, and the rest go as they are:
+    one bad record must cost neither its batch nor the stream."""
+    try:
+        return orjson.dumps(envelopes, default=_unexportable)
+    except TypeError:
+        return b"[" + b",".join(map(_dumps_one, envelopes)) + b"]"
+
+
+def _dumps_one(envelope: Envelope) -> bytes:
+    try:
+        return orjson.dumps(envelope, default=_unexportable, option=orjson.OPT_NON_STR_KEYS)
+    except TypeError as err:
+        payload = {**envelope["payload"], "meta": f"not exportable as JSON: {err}"[:256],
+                   "downgrade": {"reason": "non_serializable"}}
+        return orjson.dumps({**envelope, "payload": payload}, default=_unexportable)
+
+
 class EnvelopeStream:
     """Sequenced, serialised envelopes of one run."""
 
@@ -104,7 +123,7 @@ class EnvelopeStream:
             env["seq"] = self._seq
             if kind == "static-ir":
                 self._static.append((self._seq, env))
-            self._publish(orjson.dumps([env], default=_unexportable), self._seq, 1)
+            self._publish(_dumps([env]), self._seq, 1)
 
     # -- either thread ----------------------------------------------------------------------------------------------
 
@@ -142,7 +161,7 @@ class EnvelopeStream:
         _exhaust(map(setitem, envelopes, repeat("timestamp"),
                      map(dict.get, records, repeat("timestamp"), repeat(0.0))))
         self._seq = first + count - 1
-        self._publish(orjson.dumps(envelopes, default=_unexportable), first, count)
+        self._publish(_dumps(envelopes), first, count)
 
     def _publish(self, data: bytes, first: int, count: int) -> None:
         self.ready.append((data, count))

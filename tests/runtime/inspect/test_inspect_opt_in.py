@@ -125,3 +125,29 @@ async def test_an_inspector_nobody_watches_never_wakes_and_a_subscriber_starts_i
     before = _wakeups(thread_id)
     await asyncio.sleep(0.3)
     assert _wakeups(thread_id) - before >= 10
+
+
+@pytest.mark.asyncio
+async def test_a_record_json_cannot_hold_reaches_the_viewer_marked_and_the_stream_goes_on(app, transport_schema):
+    rt, inst = app
+    client = await RawClient.open(rt.inspector.address, "s3cret")
+    cyclic: dict = {"a": 1}
+    cyclic["self"] = cyclic
+    for label, meta in (("tuple-key", {("x", 1): 2}), ("cyclic", cyclic), ("int-key", {3: "three"})):
+        # budget=None: the caller vouches for the meta, wrongly (the path a buggy emitter takes)
+        rt.sink.emit(module_id="counter", instance_id=inst.instance_id, kind="devtools", label=label, meta=meta,
+                     budget=None)
+    inst.dispatch("inc", 1)
+    await client.until(has_event("state:update", 1))
+
+    frames = [f for f in client.frames if f["type"] == "OBSERVATION_BATCH"]
+    for frame in frames:
+        transport_schema.validate(frame)
+    events = {e["payload"]["label"]: e["payload"] for f in frames for e in f["payload"]["events"]
+              if e["type"] == "debug:event"}
+    for label in ("tuple-key", "cyclic"):
+        assert events[label]["downgrade"] == {"reason": "non_serializable"}
+        assert events[label]["meta"].startswith("not exportable as JSON")
+    assert events["int-key"]["meta"] == {"3": "three"}  # a key JSON can spell is spelled, not dropped
+    seqs = [e["seq"] for f in frames for e in f["payload"]["events"]]
+    assert seqs == list(range(1, len(seqs) + 1))
