@@ -20,7 +20,6 @@ from typing import Any
 
 from runtime.inspect.client import Ack, Batch, InspectClient
 from runtime.inspect.protocol import InspectError
-from runtime.trace.columnar import EventStore
 
 from .model.event_feed import EventFeed
 
@@ -92,9 +91,7 @@ class RemoteSession:
         feed = self.feed
         if batch.new_run:
             self.runs += 1
-            feed.store = EventStore()
-            feed.instance_labels.clear()
-            feed.changed()
+            feed.reset()
         for env in batch.events:
             feed.tap(env["type"], env["payload"])
         self.batches += 1

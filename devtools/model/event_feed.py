@@ -21,7 +21,7 @@ indexes). The feed adds what a GUI needs on top:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
@@ -98,6 +98,19 @@ class EventFeed:
             if payload.get("label") == "module:init":
                 self._note_label(payload)
             self.changed()
+
+    def reset(self, static_irs: Iterable[dict[str, Any]] = (), *, keep_labels: bool = False) -> None:
+        """Start over on an empty store (a new run, a cleared buffer), keeping `static_irs` (later events still need
+        the IRs their digests name); the numpy mirrors and per-instance counts start over with it."""
+        self.store = EventStore()
+        for export in static_irs:
+            self.store.append("static-ir", export)
+        self._mirrors.clear()
+        self._counts = np.zeros(0, np.int64)
+        self._counted = 0
+        if not keep_labels:
+            self.instance_labels.clear()
+        self.changed()
 
     def hold(self) -> None:
         """Queue arriving records instead of appending them (while a worker thread reads the store)."""

@@ -21,8 +21,6 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QToolBar
 
-from runtime.trace.columnar import EventStore
-
 from ..remote_commands import (
     CommandSpec,
     CommandTracker,
@@ -155,12 +153,8 @@ class RemoteControlBar(QToolBar):
     def _clear_view(self) -> None:
         """The remote buffer is empty now: so is this view (static IRs kept, later events still need them)."""
         feed = self.ctx.events
-        old = feed.store
-        feed.store = EventStore()
-        for export in old.static_irs.values():
-            feed.store.append("static-ir", export)
         self.ctx.state.select_row(None)
-        feed.changed()
+        feed.reset(feed.store.static_irs.values(), keep_labels=True)
 
     def _on_connection(self) -> None:
         if not self.session.client.connected and self.paused:

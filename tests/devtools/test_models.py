@@ -97,3 +97,21 @@ def test_values_read_as_what_they_are():
     assert short_text("x" * 500).endswith("(500 chars)")
     assert short_text(list(range(100))) == "[100 items]"
     assert view_of(np.float64(1.5)).type_name == "float64"  # a numpy value says so
+
+
+def test_a_reset_feed_shows_only_what_came_after_even_when_more_arrives_before_a_repaint(qapp):
+    from collections import Counter
+
+    rt, feed = live_feed(qapp)
+    old_rows = len(feed.column("ts"))
+    assert old_rows > 20 and feed.instance_counts()
+    irs = dict(feed.store.static_irs)
+
+    feed.reset(irs.values(), keep_labels=True)  # what a remote clear does
+    assert len(feed) == 0 and feed.instance_counts() == {} and dict(feed.store.static_irs) == irs
+    record_shop_session(rt)  # more rows than before arrive before anything reads the columns again
+    record_shop_session(rt)
+    rows = range(len(feed))
+    assert len(feed) > old_rows
+    assert feed.column("ts").tolist() == [feed.store.payload(r)["timestamp"] for r in rows]  # none of the old rows
+    assert feed.instance_counts() == Counter(feed.store.payload(r)["instanceId"] for r in rows)
