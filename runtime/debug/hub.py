@@ -159,7 +159,10 @@ class DebugHub:
         for export in self._static_irs.values():
             feed.on_static_ir(export)
         self._set_feeds((*self._feeds, feed))
-        return lambda: self._set_feeds(tuple(f for f in self._feeds if f is not feed))
+        return lambda: self._unfeed(feed)
+
+    def _unfeed(self, feed: Feed) -> None:
+        self._set_feeds(tuple(f for f in self._feeds if f is not feed))
 
     def _set_feeds(self, feeds: tuple[Feed, ...]) -> None:
         self._feeds = feeds
@@ -170,7 +173,7 @@ class DebugHub:
             fn(*args)
         except Exception:
             log.exception("debug feed %r raised and was removed", fn)
-            self._set_feeds(tuple(f for f in self._feeds if f is not feed))
+            self._unfeed(feed)
 
     def _send(self, kind: str, payload: dict[str, Any]) -> None:
         for tap in self._taps:
