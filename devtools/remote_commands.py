@@ -137,7 +137,8 @@ class CommandTracker:
         self.history: list[PendingCommand] = []
         self._open: list[PendingCommand] = []
         self._listeners: list[Callable[[PendingCommand], None]] = []
-        self._timers: list[asyncio.TimerHandle] = []
+        self._timers: dict[PendingCommand, asyncio.TimerHandle] = {}
+        """The effect deadline of each command still waiting for its effect."""
         self.close = session.watch(self._on_envelopes)
 
     def subscribe(self, listener: Callable[[PendingCommand], None]) -> None:
@@ -149,7 +150,7 @@ class CommandTracker:
 
     def dispose(self) -> None:
         self.close()
-        for timer in self._timers:
+        for timer in self._timers.values():
             timer.cancel()
         self._timers.clear()
         self._listeners.clear()
@@ -171,11 +172,12 @@ class CommandTracker:
         if cmd.settled:
             self._open.remove(cmd)
         else:
-            self._timers.append(asyncio.get_running_loop().call_later(self.effect_timeout_s, self._expire, cmd))
+            self._timers[cmd] = asyncio.get_running_loop().call_later(self.effect_timeout_s, self._expire, cmd)
         self._changed(cmd)
         return cmd
 
     def _expire(self, cmd: PendingCommand) -> None:
+        self._timers.pop(cmd, None)
         if cmd.expire(self.effect_timeout_s):
             self._open.remove(cmd)
             self._changed(cmd)
@@ -184,6 +186,9 @@ class CommandTracker:
         for cmd in tuple(self._open):
             if cmd.see(envelopes):
                 self._open.remove(cmd)
+                timer = self._timers.pop(cmd, None)
+                if timer is not None:
+                    timer.cancel()
                 self._changed(cmd)
 
 
