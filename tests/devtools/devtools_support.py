@@ -1,12 +1,21 @@
-"""Shared steps of the devtools tests: open a live window on the shop runtime, find rows as a user would."""
+"""Shared steps of the devtools tests: open a live or attached window on the shop runtime, find rows as a user
+would."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from PySide6.QtCore import Qt
 
+from devtools.commands.attach import show_attached
 from devtools.host import DevtoolsHost, application, live_context
+from devtools.model.event_feed import EventFeed
+from devtools.remote import RemoteSession
 from devtools.state import DEFAULT_SETTINGS
-from runtime import Module, check, computed
+from runtime import Module, Runtime, check, computed
+from runtime.inspect import InspectConfig
+from runtime.inspect.client import InspectClient
 
 
 def shop_module() -> Module:
@@ -45,6 +54,36 @@ def open_live(qtbot, rt, settings=None):
     window = host.show_live(rt, ctx)
     qtbot.addWidget(window)
     return host, window, inst
+
+
+def run(qtbot, aio, coro):
+    """Run a coroutine on the qasync loop while pytest-qt pumps Qt (pattern A); returns its result."""
+    task = aio.create_task(coro)
+    qtbot.waitUntil(task.done, timeout=10000)
+    return task.result()
+
+
+@contextmanager
+def attached_window(qtbot, aio) -> Iterator[tuple[Runtime, object, object, RemoteSession]]:
+    """A runtime with an inspector (the remote application, the shop mounted) and a devtools window attached to it
+    over TCP, showing the shop's first events; yields (runtime, instance, window, session) and closes it all."""
+    rt = Runtime(label="remote", diagnostics="full", inspect=InspectConfig(token="t0k", announce=False))
+    inst = rt.mount(shop_module())
+    client = InspectClient(*rt.inspector.address, "t0k", retry_delay=0.05)
+    run(qtbot, aio, client.connect())
+    session = RemoteSession(client, EventFeed())
+    host = DevtoolsHost(application(), settings=dict(DEFAULT_SETTINGS))
+    window = show_attached(host, session)
+    pump = aio.create_task(session.run())
+    try:
+        qtbot.waitUntil(lambda: any(c[4] == "shop#1" for c in table_rows(window)))
+        yield rt, inst, window, session
+    finally:
+        run(qtbot, aio, session.close())
+        qtbot.waitUntil(pump.done)
+        run(qtbot, aio, host.shutdown())
+        if not rt.disposed:
+            rt.dispose()
 
 
 def table_rows(window) -> list[tuple[str, ...]]:

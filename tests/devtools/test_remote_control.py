@@ -5,41 +5,14 @@ from __future__ import annotations
 import pytest
 from PySide6.QtCore import Qt
 
-from devtools.commands.attach import show_attached
-from devtools.host import DevtoolsHost, application
-from devtools.model.event_feed import EventFeed
-from devtools.remote import RemoteSession
-from devtools.state import DEFAULT_SETTINGS
-from devtools_support import click_row, shop_module, table_rows
-from runtime import Runtime
-from runtime.inspect import InspectConfig
-from runtime.inspect.client import InspectClient
-
-
-def run(qtbot, aio, coro):
-    task = aio.create_task(coro)
-    qtbot.waitUntil(task.done, timeout=10000)
-    return task.result()
+from devtools_support import attached_window, click_row, table_rows
 
 
 @pytest.fixture
 def attached(qtbot, aio):
     """A runtime with an inspector (the remote application) and a devtools window attached to it over TCP."""
-    rt = Runtime(label="remote", diagnostics="full", inspect=InspectConfig(token="t0k", announce=False))
-    inst = rt.mount(shop_module())
-    client = InspectClient(*rt.inspector.address, "t0k", retry_delay=0.05)
-    run(qtbot, aio, client.connect())
-    session = RemoteSession(client, EventFeed())
-    host = DevtoolsHost(application(), settings=dict(DEFAULT_SETTINGS))
-    window = show_attached(host, session)
-    pump = aio.create_task(session.run())
-    qtbot.waitUntil(lambda: any(c[4] == "shop#1" for c in table_rows(window)))
-    yield rt, inst, window
-    run(qtbot, aio, session.close())
-    qtbot.waitUntil(pump.done)
-    run(qtbot, aio, host.shutdown())
-    if not rt.disposed:
-        rt.dispose()
+    with attached_window(qtbot, aio) as (rt, inst, window, _session):
+        yield rt, inst, window
 
 
 def click(qtbot, window, action):
