@@ -1,9 +1,11 @@
 """tickscope runtime: modules, transactions, derived fields and converge, ticks and topic facades, external stores
 and declarative links, with a debug sink. No Qt here."""
 
-from .converge.config import ConvergeConfig
-from .debug.hub import DebugHub
-from .errors import (
+from runtime.base.paths import DirtySet, FieldPathRegistry, fnv1a32_ids
+from runtime.base.records import ConvergeRecord, PatchRecord, TxnOrigin, TxnRecord
+from runtime.converge.config import ConvergeConfig
+from runtime.debug.hub import DebugHub
+from runtime.errors import (
     AsyncEscapeError,
     DefinitionError,
     ExternalOwnedWriteError,
@@ -14,7 +16,11 @@ from .errors import (
     TransactionError,
     UnknownActionError,
 )
-from .external_store import (
+from runtime.fields import FieldDecl, Rule, check, computed, external_store, link
+from runtime.kernel.instance import ModuleInstance, TimeTravelUnavailable
+from runtime.kernel.module import Module
+from runtime.runtime import Runtime
+from runtime.sources.external_store import (
     CallbackStore,
     ExternalStore,
     ModuleSource,
@@ -25,16 +31,10 @@ from .external_store import (
     from_stream,
     value_store,
 )
-from .fields import FieldDecl, Rule, check, computed, external_store, link
-from .instance import ModuleInstance, TimeTravelUnavailable
-from .links import DeclarativeLink, DeclarativeLinks
-from .module import Module
-from .paths import DirtySet, FieldPathRegistry, fnv1a32_ids
-from .read_query import ReadQuery, read_query
-from .records import ConvergeRecord, PatchRecord, TxnOrigin, TxnRecord
-from .runtime import Runtime
-from .scheduler import SchedulingError, TickConfig, TickScheduler
-from .store import RuntimeStore, SelectorTopic, TopicKeyError, TopicStore, parse_topic_key
+from runtime.sources.links import DeclarativeLink, DeclarativeLinks
+from runtime.ticks.read_query import ReadQuery, read_query
+from runtime.ticks.scheduler import SchedulingError, TickConfig, TickScheduler
+from runtime.ticks.store import RuntimeStore, SelectorTopic, TopicKeyError, TopicStore, parse_topic_key
 
 __all__ = [
     "AsyncEscapeError",

@@ -1,7 +1,7 @@
 """The Runtime: mounts module instances, serialises their transaction windows, and owns the debug sink and hub.
 
 Its `store` (RuntimeStore: published snapshots and topic facades) and `scheduler` (TickScheduler: the ticks that
-publish commits) are the consistency layer; `links` holds its declarative links. See runtime.scheduler for when
+publish commits) are the consistency layer; `links` holds its declarative links. See runtime.ticks.scheduler for when
 ticks run (asyncio loop or synchronously).
 
 Transaction windows of one runtime never nest: an entry point called while a window is open (from a reducer, a
@@ -18,18 +18,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from .converge.config import ConvergeConfig
-from .debug.hub import DebugHub
-from .debug.sink import Clock, DebugSink
-from .errors import DefinitionError, TickscopeError
-from .instance import ModuleInstance
-from .module import Module
-from .records import TxnOrigin, TxnRecord
-from .scheduler import TickConfig, TickScheduler
-from .store import RuntimeStore
+from runtime.base.records import TxnOrigin, TxnRecord
+from runtime.converge.config import ConvergeConfig
+from runtime.debug.hub import DebugHub
+from runtime.debug.sink import Clock, DebugSink
+from runtime.errors import DefinitionError, TickscopeError
+from runtime.kernel.instance import ModuleInstance
+from runtime.kernel.module import Module
+from runtime.ticks.scheduler import TickConfig, TickScheduler
+from runtime.ticks.store import RuntimeStore
 
 if TYPE_CHECKING:
-    from .links import DeclarativeLinks
+    from runtime.sources.links import DeclarativeLinks
 
 __all__ = ["Runtime", "RuntimeCommitListener"]
 
@@ -76,7 +76,7 @@ class Runtime:
         self.inspector: Any = None
         """The live inspector server (runtime.inspect) when `inspect=` or TICKSCOPE_INSPECT asked for one."""
         if inspect is not None or "TICKSCOPE_INSPECT" in os.environ:
-            from .inspect import open_for_runtime
+            from runtime.inspect import open_for_runtime
 
             self.inspector = open_for_runtime(self, inspect)
 
@@ -177,7 +177,7 @@ class Runtime:
 
     @property
     def links(self) -> DeclarativeLinks:
-        """The declarative links of this runtime (see runtime.links)."""
+        """The declarative links of this runtime (see runtime.sources.links)."""
         return self.scheduler.links
 
     def _after_commit(self, inst: ModuleInstance, record: TxnRecord, state: Any) -> None:

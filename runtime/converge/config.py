@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..errors import DefinitionError
+from runtime.errors import DefinitionError
 
 __all__ = ["ConvergeConfig", "ResolvedConvergeConfig", "resolve_converge_config", "MODES"]
 

@@ -11,9 +11,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-from ..draft import WorkingState
-from ..state_access import same_value
-from .ir import StaticIr, Step
+from runtime.base.draft import WorkingState
+from runtime.base.state_access import same_value
+from runtime.converge.ir import StaticIr, Step
 
 __all__ = ["ExecResult", "AsyncDerive", "run_steps"]
 

@@ -17,10 +17,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import FieldConfigError
-from ..fields.declarations import FieldDecl
-from ..paths import FieldPath, FieldPathRegistry, fnv1a32_text, path_text, stable_stringify
-from ..state_access import compile_reader, same_value
+from runtime.base.paths import FieldPath, FieldPathRegistry, fnv1a32_text, path_text, stable_stringify
+from runtime.base.state_access import compile_reader, same_value
+from runtime.errors import FieldConfigError
+from runtime.fields.declarations import FieldDecl
 
 __all__ = ["Adjacency", "Step", "StaticIr", "build_static_ir"]
 

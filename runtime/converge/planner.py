@@ -22,9 +22,9 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from ..paths import DirtySet
-from .ir import StaticIr
-from .plan_cache import DEFAULT_CAPACITY, PlanCache
+from runtime.base.paths import DirtySet
+from runtime.converge.ir import StaticIr
+from runtime.converge.plan_cache import DEFAULT_CAPACITY, PlanCache
 
 __all__ = ["Decision", "Planner", "near_full_threshold"]
 

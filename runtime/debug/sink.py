@@ -12,8 +12,8 @@ import logging
 import time
 from typing import Any
 
-from .hub import DebugHub
-from .projection import DEFAULT_BUDGET, Budget, project
+from runtime.debug.hub import DebugHub
+from runtime.debug.projection import DEFAULT_BUDGET, Budget, project
 
 __all__ = ["DebugSink", "LEVELS", "Clock", "error_summary"]
 

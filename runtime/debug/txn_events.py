@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..records import ConvergeRecord, PatchRecord, TxnRecord
-from ..state_access import MISSING
-from .projection import Budget, project
+from runtime.base.records import ConvergeRecord, PatchRecord, TxnRecord
+from runtime.base.state_access import MISSING
+from runtime.debug.projection import Budget, project
 
 __all__ = ["state_update_meta", "converge_meta", "DIRTY_ROOT_EXPORT_LIMIT"]
 

@@ -17,8 +17,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..errors import DefinitionError
-from ..paths import FieldPath, normalize_path, parse_path
+from runtime.base.paths import FieldPath, normalize_path, parse_path
+from runtime.errors import DefinitionError
 
 __all__ = [
     "FieldDecl",

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .config import ENV_VAR, InspectConfig, parse_spec, resolve
-from .protocol import PROTOCOL_VERSION, AuthRequired, InspectError, ProtocolError
-from .server import InspectorServer
-from .session import ClientStats
+from runtime.inspect.config import ENV_VAR, InspectConfig, parse_spec, resolve
+from runtime.inspect.protocol import PROTOCOL_VERSION, AuthRequired, InspectError, ProtocolError
+from runtime.inspect.server import InspectorServer
+from runtime.inspect.session import ClientStats
 
 if TYPE_CHECKING:
-    from ..runtime import Runtime
+    from runtime.runtime import Runtime
 
 __all__ = [
     "ENV_VAR",

@@ -25,7 +25,7 @@ from typing import Any
 
 import orjson
 
-from .protocol import PROTOCOL_VERSION, AuthRequired, InspectError, ProtocolError
+from runtime.inspect.protocol import PROTOCOL_VERSION, AuthRequired, InspectError, ProtocolError
 
 __all__ = ["InspectClient", "Batch", "Ack", "parse_address"]
 

@@ -13,12 +13,12 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from ..errors import TickscopeError
-from ..instance import TimeTravelUnavailable
-from .protocol import Control
+from runtime.errors import TickscopeError
+from runtime.inspect.protocol import Control
+from runtime.kernel.instance import TimeTravelUnavailable
 
 if TYPE_CHECKING:
-    from ..runtime import Runtime
+    from runtime.runtime import Runtime
 
 __all__ = ["CommandRefused", "prepare"]
 

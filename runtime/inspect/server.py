@@ -24,14 +24,14 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from .config import InspectConfig, is_loopback
-from .control import CommandRefused, prepare
-from .protocol import Control, Subscribe, ack_frame, batch_head, error_frame, hello_frame
-from .session import ClientSession, ClientStats
-from .stream import EnvelopeStream
+from runtime.inspect.config import InspectConfig, is_loopback
+from runtime.inspect.control import CommandRefused, prepare
+from runtime.inspect.protocol import Control, Subscribe, ack_frame, batch_head, error_frame, hello_frame
+from runtime.inspect.session import ClientSession, ClientStats
+from runtime.inspect.stream import EnvelopeStream
 
 if TYPE_CHECKING:
-    from ..runtime import Runtime
+    from runtime.runtime import Runtime
 
 __all__ = ["InspectorServer"]
 

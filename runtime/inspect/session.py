@@ -19,10 +19,18 @@ from collections import deque
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .protocol import Auth, AuthRequired, Control, ProtocolError, Subscribe, batch_frame, parse_client_frame
+from runtime.inspect.protocol import (
+    Auth,
+    AuthRequired,
+    Control,
+    ProtocolError,
+    Subscribe,
+    batch_frame,
+    parse_client_frame,
+)
 
 if TYPE_CHECKING:
-    from .server import InspectorServer
+    from runtime.inspect.server import InspectorServer
 
 __all__ = ["ClientSession", "ClientStats"]
 

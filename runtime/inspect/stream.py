@@ -36,8 +36,8 @@ from typing import Any
 
 import orjson
 
-from ..debug.hub import Feed
-from .protocol import PROTOCOL_VERSION
+from runtime.debug.hub import Feed
+from runtime.inspect.protocol import PROTOCOL_VERSION
 
 __all__ = ["EnvelopeStream", "Batch"]
 

@@ -6,10 +6,10 @@
 See tracker.py for the flow and machine.py for the stage rules. The tracker has no HTTP import.
 """
 
-from .binding import StateBinding, operation_summary
-from .clock import Clock, LoopClock, ManualClock
-from .machine import OperationState, step
-from .records import (
+from runtime.operations.binding import StateBinding, operation_summary
+from runtime.operations.clock import Clock, LoopClock, ManualClock
+from runtime.operations.machine import OperationState, step
+from runtime.operations.records import (
     Budget,
     FactEntry,
     OperationCancelled,
@@ -22,10 +22,16 @@ from .records import (
     OperationTimedOut,
     StageFact,
 )
-from .stages import PROGRESS, TERMINAL, Stage, parse_stage, rank
-from .timeline import ActionRunRow, OperationTimeline, TimelineMark, build_action_runs, build_operation_timelines
-from .tracker import KindPolicy, NoTransport, OperationTracker, TrackerDisposed, Watch
-from .transport import HttpAnswer, SseMessage, Transport, TransportError
+from runtime.operations.stages import PROGRESS, TERMINAL, Stage, parse_stage, rank
+from runtime.operations.timeline import (
+    ActionRunRow,
+    OperationTimeline,
+    TimelineMark,
+    build_action_runs,
+    build_operation_timelines,
+)
+from runtime.operations.tracker import KindPolicy, NoTransport, OperationTracker, TrackerDisposed, Watch
+from runtime.operations.transport import HttpAnswer, SseMessage, Transport, TransportError
 
 __all__ = [
     "ActionRunRow",

@@ -15,12 +15,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .machine import OperationState
-from .records import EVENT_TYPES, OperationEvent
-from .stages import Stage
+from runtime.operations.machine import OperationState
+from runtime.operations.records import EVENT_TYPES, OperationEvent
+from runtime.operations.stages import Stage
 
 if TYPE_CHECKING:
-    from ..instance import ModuleInstance
+    from runtime.kernel.instance import ModuleInstance
 
 __all__ = ["StateBinding", "operation_summary"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .machine import OperationState
-from .records import FactEntry, OperationEvent
+from runtime.operations.machine import OperationState
+from runtime.operations.records import FactEntry, OperationEvent
 
 __all__ = ["operation_meta", "LABELS"]
 

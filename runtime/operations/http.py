@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from .transport import HttpAnswer, SseMessage, TransportError
+from runtime.operations.transport import HttpAnswer, SseMessage, TransportError
 
 __all__ = ["HttpTransport"]
 

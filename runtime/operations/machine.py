@@ -15,8 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
-from .records import Budget, FactEntry, OperationError, OperationEvent, StageFact
-from .stages import PROGRESS, TERMINAL, Stage, rank
+from runtime.operations.records import Budget, FactEntry, OperationError, OperationEvent, StageFact
+from runtime.operations.stages import PROGRESS, TERMINAL, Stage, rank
 
 __all__ = ["OperationState", "step", "deadline_for", "MAX_FACTS"]
 

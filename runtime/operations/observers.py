@@ -16,12 +16,12 @@ import asyncio
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
-from .records import OperationError, StageFact
-from .stages import Stage, parse_stage
-from .transport import Transport, TransportError
+from runtime.operations.records import OperationError, StageFact
+from runtime.operations.stages import Stage, parse_stage
+from runtime.operations.transport import Transport, TransportError
 
 if TYPE_CHECKING:
-    from .tracked import Watch
+    from runtime.operations.tracked import Watch
 
 __all__ = ["Observer", "EventStreamObserver", "StatusPoller", "ReadModelObserver", "SERVER_DONE"]
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..errors import TickscopeError
-from .stages import Stage
+from runtime.errors import TickscopeError
+from runtime.operations.stages import Stage
 
 __all__ = [
     "OperationReceipt",

@@ -9,13 +9,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .clock import TimerHandle
-from .machine import OperationState
-from .records import Budget, OperationEvent, OperationReceipt
-from .stages import Stage
+from runtime.operations.clock import TimerHandle
+from runtime.operations.machine import OperationState
+from runtime.operations.records import Budget, OperationEvent, OperationReceipt
+from runtime.operations.stages import Stage
 
 if TYPE_CHECKING:
-    from ..instance import ModuleInstance
+    from runtime.kernel.instance import ModuleInstance
 
 __all__ = ["KindPolicy", "Watch", "TrackedOperation", "OperationListener"]
 

@@ -21,12 +21,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from ..errors import TickscopeError
-from .clock import Clock, LoopClock
-from .events import LABELS, operation_meta
-from .machine import OperationState, deadline_for, step
-from .observers import EventStreamObserver, Observer, ReadModelObserver, StatusPoller
-from .records import (
+from runtime.errors import TickscopeError
+from runtime.operations.clock import Clock, LoopClock
+from runtime.operations.events import LABELS, operation_meta
+from runtime.operations.machine import OperationState, deadline_for, step
+from runtime.operations.observers import EventStreamObserver, Observer, ReadModelObserver, StatusPoller
+from runtime.operations.records import (
     Budget,
     OperationCancelled,
     OperationError,
@@ -38,13 +38,13 @@ from .records import (
     OperationTimedOut,
     StageFact,
 )
-from .stages import Stage, rank
-from .tracked import KindPolicy, OperationListener, TrackedOperation, Watch
-from .transport import Transport, TransportError
+from runtime.operations.stages import Stage, rank
+from runtime.operations.tracked import KindPolicy, OperationListener, TrackedOperation, Watch
+from runtime.operations.transport import Transport, TransportError
 
 if TYPE_CHECKING:
-    from ..instance import ModuleInstance
-    from ..runtime import Runtime
+    from runtime.kernel.instance import ModuleInstance
+    from runtime.runtime import Runtime
 
 __all__ = ["OperationTracker", "KindPolicy", "Watch", "TrackerDisposed", "NoTransport", "OperationListener"]
 

@@ -1,7 +1,7 @@
 """Testing support: TraceProbe (assertions on a runtime's exported events) and TearingWatch. No Qt, no pytest;
 the pytest plugin lives in runtime.testing.pytest_plugin and is registered through the `pytest11` entry point."""
 
-from .probe import OPERATION_TERMINALS, TraceProbe
-from .tearing import TearingWatch
+from runtime.testing.probe import OPERATION_TERMINALS, TraceProbe
+from runtime.testing.tearing import TearingWatch
 
 __all__ = ["OPERATION_TERMINALS", "TearingWatch", "TraceProbe"]

@@ -20,11 +20,11 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..records import TxnRecord
+from runtime.base.records import TxnRecord
 
 if TYPE_CHECKING:
-    from ..runtime import Runtime
-    from ..trace.writer import TraceWriter
+    from runtime.runtime import Runtime
+    from runtime.trace.writer import TraceWriter
 
 __all__ = ["TraceProbe", "OPERATION_TERMINALS"]
 
@@ -67,7 +67,7 @@ class TraceProbe:
         self._runtimes.append(runtime)
         self._detach.append(runtime.hub.tap(self._tap))
         if self.trace_dir is not None:
-            from ..trace.writer import TraceWriter
+            from runtime.trace.writer import TraceWriter
 
             self.trace_dir.mkdir(parents=True, exist_ok=True)
             suffix = f".{len(self.writers)}" if self.writers else ""

@@ -25,9 +25,9 @@ from typing import Any
 
 import pytest
 
-from ..runtime import Runtime
-from .probe import TraceProbe
-from .tearing import TearingWatch
+from runtime.runtime import Runtime
+from runtime.testing.probe import TraceProbe
+from runtime.testing.tearing import TearingWatch
 
 __all__ = ["TestProbe"]
 

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..runtime import Runtime
+    from runtime.runtime import Runtime
 
 __all__ = ["TearingWatch"]
 

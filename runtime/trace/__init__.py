@@ -1,11 +1,11 @@
 """Traces: recording (JSONL), the columnar event store, loading, replay, and exports (Chrome, Perfetto, evidence)."""
 
-from .columnar import EventStore, LoadProblem
-from .evidence import evidence_package, evidence_to_trace, load_evidence, write_evidence
-from .indexes import TickSpan, TouchResult
-from .loader import LoadCancelled, TraceFormatError, UnsupportedTraceVersion, load_trace, read_header
-from .replay import Replay, ReplayPlayer, ReplayState, untag
-from .writer import FORMAT, FORMAT_VERSION, PROTOCOL_VERSION, SNAPSHOT_TYPE, TraceWriter
+from runtime.trace.columnar import EventStore, LoadProblem
+from runtime.trace.evidence import evidence_package, evidence_to_trace, load_evidence, write_evidence
+from runtime.trace.indexes import TickSpan, TouchResult
+from runtime.trace.loader import LoadCancelled, TraceFormatError, UnsupportedTraceVersion, load_trace, read_header
+from runtime.trace.replay import Replay, ReplayPlayer, ReplayState, untag
+from runtime.trace.writer import FORMAT, FORMAT_VERSION, PROTOCOL_VERSION, SNAPSHOT_TYPE, TraceWriter
 
 __all__ = [
     "FORMAT",

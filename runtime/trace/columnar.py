@@ -225,7 +225,7 @@ class EventStore:
         self._live_seq = 0
         self._buffer: list[tuple[Any, ...]] | None = None
         self._adder = self._make_adder()
-        from .indexes import StoreIndexes  # the indexes read the columns; they live in their own file
+        from runtime.trace.indexes import StoreIndexes  # the indexes read the columns; they live in their own file
 
         self.index = StoreIndexes(self)
 

@@ -22,9 +22,9 @@ from typing import Any
 
 import orjson
 
-from .columnar import EventStore, LoadProblem
-from .loader import TraceFormatError, _bad_event
-from .writer import FORMAT, FORMAT_VERSION, PROTOCOL_VERSION, TraceWriter
+from runtime.trace.columnar import EventStore, LoadProblem
+from runtime.trace.loader import TraceFormatError, _bad_event
+from runtime.trace.writer import FORMAT, FORMAT_VERSION, PROTOCOL_VERSION, TraceWriter
 
 __all__ = ["evidence_package", "write_evidence", "load_evidence", "evidence_to_trace", "store_envelopes"]
 

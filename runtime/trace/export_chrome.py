@@ -20,8 +20,8 @@ from typing import IO, Any
 
 import orjson
 
-from .columnar import EventStore
-from .timeline import Timeline, build_timeline
+from runtime.trace.columnar import EventStore
+from runtime.trace.timeline import Timeline, build_timeline
 
 __all__ = ["export_chrome", "chrome_events"]
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .columnar import EventStore
-from .timeline import Timeline, build_timeline
+from runtime.trace.columnar import EventStore
+from runtime.trace.timeline import Timeline, build_timeline
 
 __all__ = ["export_perfetto", "PerfettoUnavailable"]
 

@@ -24,10 +24,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ..paths import normalize_path, parse_path
+from runtime.base.paths import normalize_path, parse_path
 
 if TYPE_CHECKING:
-    from .columnar import EventStore
+    from runtime.trace.columnar import EventStore
 
 __all__ = ["StoreIndexes", "TickSpan", "TouchResult"]
 
@@ -250,7 +250,7 @@ class StoreIndexes:
         lc = s.labels.find("trace:tick")
         if lc is None:
             return
-        from .columnar import FLAG_TICK_END
+        from runtime.trace.columnar import FLAG_TICK_END
 
         label, tick, flags = s.label, s.tick, s.flags
         for row in range(self._tick_upto, n):

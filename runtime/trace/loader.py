@@ -25,9 +25,9 @@ from typing import Any
 
 import orjson
 
-from ..errors import TickscopeError
-from .columnar import EventStore, LoadProblem
-from .writer import FORMAT, FORMAT_VERSION
+from runtime.errors import TickscopeError
+from runtime.trace.columnar import EventStore, LoadProblem
+from runtime.trace.writer import FORMAT, FORMAT_VERSION
 
 __all__ = ["load_trace", "TraceFormatError", "UnsupportedTraceVersion", "LoadCancelled", "Progress", "read_header"]
 
@@ -116,7 +116,7 @@ def load_trace(
     except OSError as exc:
         raise TraceFormatError(f"{spath}: cannot read: {exc.strerror or exc}") from None
     if _looks_like_evidence(spath, first):
-        from .evidence import load_evidence
+        from runtime.trace.evidence import load_evidence
 
         store = load_evidence(spath)
         if progress is not None:

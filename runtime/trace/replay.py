@@ -31,8 +31,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .columnar import FLAG_DOWNGRADE, EventStore
-from .writer import SNAPSHOT_TYPE
+from runtime.trace.columnar import FLAG_DOWNGRADE, EventStore
+from runtime.trace.writer import SNAPSHOT_TYPE
 
 __all__ = ["Replay", "ReplayState", "ReplayPlayer", "untag", "UNITS"]
 

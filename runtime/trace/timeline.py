@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .columnar import FLAG_DIRTY_ALL, EventStore
+from runtime.trace.columnar import FLAG_DIRTY_ALL, EventStore
 
 __all__ = ["Lane", "Slice", "Run", "Flow", "Counter", "Instant", "Timeline", "build_timeline"]
 

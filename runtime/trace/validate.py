@@ -21,8 +21,8 @@ from typing import Any
 
 import orjson
 
-from .columnar import LoadProblem
-from .loader import TraceFormatError, _check_header, _looks_like_evidence
+from runtime.trace.columnar import LoadProblem
+from runtime.trace.loader import TraceFormatError, _check_header, _looks_like_evidence
 
 __all__ = ["validate_file", "Validation"]
 
@@ -146,7 +146,7 @@ def validate_file(path: str | os.PathLike[str], progress: Callable[[int, int], N
         raise TraceFormatError(f"{spath}: cannot read: {exc.strerror or exc}") from None
     checker = _Checker()
     if _looks_like_evidence(spath, first):
-        from .evidence import _read_package
+        from runtime.trace.evidence import _read_package
 
         doc = _read_package(spath)
         for i, env in enumerate(doc["events"], start=1):

@@ -32,13 +32,13 @@ from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 
-from ..debug.hub import DebugHub
-from ..debug.projection import Budget, project
+from runtime.debug.hub import DebugHub
+from runtime.debug.projection import Budget, project
 
 if TYPE_CHECKING:
-    from ..instance import ModuleInstance
-    from ..records import TxnRecord
-    from ..runtime import Runtime
+    from runtime.base.records import TxnRecord
+    from runtime.kernel.instance import ModuleInstance
+    from runtime.runtime import Runtime
 
 __all__ = ["TraceWriter", "FORMAT", "FORMAT_VERSION", "PROTOCOL_VERSION", "SNAPSHOT_TYPE", "encode_full_state"]
 

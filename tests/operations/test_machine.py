@@ -115,7 +115,7 @@ def test_the_runtime_side_imports_no_http_library_and_no_qt():
     import subprocess
     import sys
 
-    code = ("import sys, runtime.operations, runtime.actions, runtime.fields.source; "
+    code = ("import sys, runtime.operations, runtime.actions, runtime.sources.source_fields; "
             "print(sorted(m for m in ('aiohttp', 'PySide6', 'devtools') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "[]"

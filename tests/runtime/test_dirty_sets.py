@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from runtime import DirtySet, FieldPathRegistry, Module, Runtime, fnv1a32_ids
-from runtime.dirty import PathClassifier, infer_replace
-from runtime.paths import normalize_path
+from runtime.base.dirty import PathClassifier, infer_replace
+from runtime.base.paths import normalize_path
 
 
 def test_fnv1a_matches_the_published_vectors():

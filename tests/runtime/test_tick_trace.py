@@ -7,7 +7,7 @@ from tick_support import counter, ticks
 
 from runtime import Runtime, TickConfig, value_store
 from runtime.fields import external_store
-from runtime.module import Module
+from runtime.kernel.module import Module
 from runtime.trace import TraceWriter
 
 

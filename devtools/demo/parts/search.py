@@ -11,7 +11,7 @@ import asyncio
 from typing import Any
 
 from runtime import Module, Runtime, computed
-from runtime.fields.source import IDLE, SourceController, attach_sources, source
+from runtime.sources.source_fields import IDLE, SourceController, attach_sources, source
 
 from ..core import DemoApp, DemoPart, every
 

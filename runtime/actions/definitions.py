@@ -11,10 +11,10 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from .errors import DefinitionError, TickscopeError
+from runtime.errors import DefinitionError, TickscopeError
 
 if TYPE_CHECKING:
-    from .action_context import ActionContext
+    from runtime.actions.context import ActionContext
 
 __all__ = [
     "ActionDef",

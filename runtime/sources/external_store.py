@@ -26,16 +26,16 @@ import logging
 from collections.abc import AsyncIterable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
-from .emit_scope import emitting
-from .errors import ExternalStoreError
-from .read_query import ReadQuery, as_read_query
-from .state_access import same_value
+from runtime.base.state_access import same_value
+from runtime.errors import ExternalStoreError
+from runtime.ticks.emit_scope import emitting
+from runtime.ticks.read_query import ReadQuery, as_read_query
 
 if TYPE_CHECKING:
-    from .instance import ModuleInstance
-    from .module import Module
-    from .runtime import Runtime
-    from .store import SelectorTopic
+    from runtime.kernel.instance import ModuleInstance
+    from runtime.kernel.module import Module
+    from runtime.runtime import Runtime
+    from runtime.ticks.store import SelectorTopic
 
 __all__ = ["ExternalStore", "CallbackStore", "ValueStore", "StreamStore", "ModuleSource", "from_callbacks",
            "value_store", "from_stream", "from_module", "is_external_store"]
@@ -222,12 +222,12 @@ class ModuleSource:
         return f"<ModuleSource {self.query.selector_id} of {self.source!r}>"
 
     def resolve(self, rt: Runtime, what: str) -> ModuleInstance:
-        from .links import resolve_instance
+        from runtime.sources.links import resolve_instance
 
         return resolve_instance(rt, self.source, what)
 
     def _facade(self) -> SelectorTopic:
-        from .instance import ModuleInstance
+        from runtime.kernel.instance import ModuleInstance
 
         if self._topic is None:
             if not isinstance(self.source, ModuleInstance):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from .paths import FieldPath
+from runtime.base.paths import FieldPath
 
 __all__ = ["compile_reader", "MISSING", "same_value"]
 

@@ -37,18 +37,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .emit_scope import defer_to_emit_end
-from .errors import DefinitionError, TickscopeError
-from .links import DeclarativeLinks
-from .store import PublishedModule, RuntimeStore, SelectorTopic, module_key, parse_topic_key
-from .tick_queue import JobQueue, PendingModule
-from .tick_trace import TriggerTally, anchors, shared
+from runtime.errors import DefinitionError, TickscopeError
+from runtime.sources.links import DeclarativeLinks
+from runtime.ticks.emit_scope import defer_to_emit_end
+from runtime.ticks.job_queue import JobQueue, PendingModule
+from runtime.ticks.store import PublishedModule, RuntimeStore, SelectorTopic, module_key, parse_topic_key
+from runtime.ticks.tick_trace import TriggerTally, anchors, shared
 
 if TYPE_CHECKING:
-    from .fields.external_store import ExternalFieldBinding
-    from .instance import ModuleInstance
-    from .records import TxnRecord
-    from .runtime import Runtime
+    from runtime.base.records import TxnRecord
+    from runtime.kernel.instance import ModuleInstance
+    from runtime.runtime import Runtime
+    from runtime.sources.external_fields import ExternalFieldBinding
 
 __all__ = ["TickScheduler", "TickConfig", "SchedulingError"]
 
@@ -367,7 +367,7 @@ class TickScheduler:
 
     def on_mount(self, inst: ModuleInstance) -> None:
         """Wire the instance's external-store fields (called by Runtime.mount inside a batch)."""
-        from .fields.external_store import bindings_for
+        from runtime.sources.external_fields import bindings_for
 
         bindings = bindings_for(self, inst)
         if bindings:

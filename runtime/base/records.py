@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from .paths import DirtySet
+from runtime.base.paths import DirtySet
 
 __all__ = ["TxnOrigin", "PatchRecord", "ConvergeRecord", "TxnRecord", "MAX_PATCHES"]
 

@@ -25,13 +25,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import DefinitionError, TickscopeError
-from .paths import FieldPath
-from .read_query import ReadQuery, as_read_query
+from runtime.base.paths import FieldPath
+from runtime.errors import DefinitionError, TickscopeError
+from runtime.ticks.read_query import ReadQuery, as_read_query
 
 if TYPE_CHECKING:
-    from .instance import ModuleInstance
-    from .runtime import Runtime
+    from runtime.kernel.instance import ModuleInstance
+    from runtime.runtime import Runtime
 
 __all__ = ["RuntimeStore", "TopicStore", "SelectorTopic", "TopicKey", "TopicKeyError", "parse_topic_key",
            "module_key", "Listener", "PublishedModule"]
@@ -207,7 +207,7 @@ class RuntimeStore:
         """The selector topic of `read` over a module instance (or a `moduleId::instanceId` key).
 
         The same selector id over the same instance gives the same facade; a selector without a stable id (a closure,
-        see runtime.read_query) gets a fresh topic each call, so keep the facade you get.
+        see runtime.ticks.read_query) gets a fresh topic each call, so keep the facade you get.
         """
         query = as_read_query(read, reads, selector_id)
         mkey = source if isinstance(source, str) else module_key(source.module_id, source.instance_id)

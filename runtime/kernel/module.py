@@ -20,12 +20,12 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .converge.ir import StaticIr, build_static_ir
-from .dirty import PathClassifier
-from .errors import DefinitionError
-from .fields.declarations import FieldDecl, as_field_path
-from .paths import FieldPath, FieldPathRegistry, normalize_path
-from .state_access import compile_reader
+from runtime.base.dirty import PathClassifier
+from runtime.base.paths import FieldPath, FieldPathRegistry, normalize_path
+from runtime.base.state_access import compile_reader
+from runtime.converge.ir import StaticIr, build_static_ir
+from runtime.errors import DefinitionError
+from runtime.fields.declarations import FieldDecl, as_field_path
 
 __all__ = ["Module", "Reducer", "ModuleShape"]
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from .paths import Ambiguous, DirtySet, FieldPathRegistry, NotTrackable, normalize_path
+from runtime.base.paths import Ambiguous, DirtySet, FieldPathRegistry, NotTrackable, normalize_path
 
 __all__ = ["PathClassifier", "DirtyTracker", "infer_replace", "MAX_INFERRED_LIST_INDICES"]
 

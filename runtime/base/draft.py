@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, MutableMapping, MutableSequence
 from typing import Any, SupportsIndex, overload
 
-from .state_access import MISSING
+from runtime.base.state_access import MISSING
 
 __all__ = ["WorkingState", "DraftDict", "DraftList", "wrap", "unwrap", "WriteListener"]
 

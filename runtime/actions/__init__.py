@@ -17,9 +17,9 @@ diagnostics off. Every transaction of a run (pending, its writes, its operations
 carries the run's linkId.
 """
 
-from .action_context import ActionContext
-from .action_coordinator import ActionCoordinator, RunHandle
-from .action_runs import CANCEL_REASONS, CONCURRENCY, LANES, ActionDef, ActionError, ActionRun, action
+from runtime.actions.context import ActionContext
+from runtime.actions.coordinator import ActionCoordinator, RunHandle
+from runtime.actions.definitions import CANCEL_REASONS, CONCURRENCY, LANES, ActionDef, ActionError, ActionRun, action
 
 __all__ = [
     "ActionContext",

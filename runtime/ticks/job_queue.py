@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from .paths import FieldPath
-from .records import TxnRecord
+from runtime.base.paths import FieldPath
+from runtime.base.records import TxnRecord
 
 if TYPE_CHECKING:
-    from .instance import ModuleInstance
+    from runtime.kernel.instance import ModuleInstance
 
 __all__ = ["JobQueue", "PendingModule", "FreshModule"]
 

@@ -18,8 +18,8 @@ from collections import deque
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from .action_context import ActionContext
-from .action_runs import (
+from runtime.actions.context import ActionContext
+from runtime.actions.definitions import (
     CANCEL_REASONS,
     MAX_RUN_TXN_SEQS,
     ActionDef,
@@ -27,18 +27,18 @@ from .action_runs import (
     ActionRun,
     run_event_meta,
 )
-from .debug.sink import error_summary
-from .draft import unwrap
-from .errors import TickscopeError
-from .operations.binding import StateBinding
-from .operations.clock import Clock, LoopClock, TimerHandle
-from .operations.records import Budget, OperationCancelled, OperationOutcomeError, OperationReceipt
-from .operations.stages import Stage
-from .records import TxnRecord
+from runtime.base.draft import unwrap
+from runtime.base.records import TxnRecord
+from runtime.debug.sink import error_summary
+from runtime.errors import TickscopeError
+from runtime.operations.binding import StateBinding
+from runtime.operations.clock import Clock, LoopClock, TimerHandle
+from runtime.operations.records import Budget, OperationCancelled, OperationOutcomeError, OperationReceipt
+from runtime.operations.stages import Stage
 
 if TYPE_CHECKING:
-    from .instance import ModuleInstance
-    from .operations.tracker import OperationTracker
+    from runtime.kernel.instance import ModuleInstance
+    from runtime.operations.tracker import OperationTracker
 
 __all__ = ["ActionCoordinator", "RunHandle"]
 

@@ -12,19 +12,19 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .converge.config import ResolvedConvergeConfig, resolve_converge_config
-from .converge.executor import ExecResult
-from .converge.planner import Planner
-from .debug.txn_events import converge_meta, state_update_meta
-from .errors import DefinitionError, ExternalOwnedWriteError, TransactionError, UnknownActionError
-from .fields.declarations import FieldDecl
-from .module import Module, ModuleShape
-from .records import TxnOrigin, TxnRecord
-from .state_access import same_value
-from .transaction import Body, Transaction
+from runtime.base.records import TxnOrigin, TxnRecord
+from runtime.base.state_access import same_value
+from runtime.converge.config import ResolvedConvergeConfig, resolve_converge_config
+from runtime.converge.executor import ExecResult
+from runtime.converge.planner import Planner
+from runtime.debug.txn_events import converge_meta, state_update_meta
+from runtime.errors import DefinitionError, ExternalOwnedWriteError, TransactionError, UnknownActionError
+from runtime.fields.declarations import FieldDecl
+from runtime.kernel.module import Module, ModuleShape
+from runtime.kernel.transaction import Body, Transaction
 
 if TYPE_CHECKING:
-    from .runtime import Runtime
+    from runtime.runtime import Runtime
 
 __all__ = ["ModuleInstance", "CommitListener", "WindowHook", "TimeTravelUnavailable"]
 

@@ -26,17 +26,17 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from .errors import DefinitionError, ExternalStoreError, TickscopeError
-from .paths import fnv1a32_text, stable_stringify
-from .read_query import ReadQuery, as_read_query
+from runtime.base.paths import fnv1a32_text, stable_stringify
+from runtime.errors import DefinitionError, ExternalStoreError, TickscopeError
+from runtime.ticks.read_query import ReadQuery, as_read_query
 
 if TYPE_CHECKING:
-    from .fields.external_store import ExternalFieldBinding
-    from .instance import ModuleInstance
-    from .module import Module
-    from .runtime import Runtime
-    from .scheduler import TickScheduler
-    from .tick_queue import FreshModule
+    from runtime.kernel.instance import ModuleInstance
+    from runtime.kernel.module import Module
+    from runtime.runtime import Runtime
+    from runtime.sources.external_fields import ExternalFieldBinding
+    from runtime.ticks.job_queue import FreshModule
+    from runtime.ticks.scheduler import TickScheduler
 
 __all__ = ["DeclarativeLinks", "DeclarativeLink", "resolve_instance", "link_ir_digest"]
 
@@ -49,8 +49,8 @@ def link_ir_digest(ir: dict[str, Any]) -> str:
 
 def resolve_instance(rt: Runtime, source: ModuleInstance | Module | str, what: str) -> ModuleInstance:
     """The instance `source` names in `rt`; ExternalStoreError `external_store::unresolvable_module_id` otherwise."""
-    from .instance import ModuleInstance
-    from .module import Module
+    from runtime.kernel.instance import ModuleInstance
+    from runtime.kernel.module import Module
 
     if isinstance(source, ModuleInstance):
         if source.runtime is not rt or source.disposed:

@@ -31,15 +31,15 @@ import asyncio
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..errors import DefinitionError, ExternalStoreError, TickscopeError
-from ..external_store import ModuleSource, is_external_store
-from ..paths import FieldPath, path_text
-from ..state_access import compile_reader, same_value
-from .declarations import FieldDecl, PathLike, as_field_path
+from runtime.base.paths import FieldPath, path_text
+from runtime.base.state_access import compile_reader, same_value
+from runtime.errors import DefinitionError, ExternalStoreError, TickscopeError
+from runtime.fields.declarations import FieldDecl, PathLike, as_field_path
+from runtime.sources.external_store import ModuleSource, is_external_store
 
 if TYPE_CHECKING:
-    from ..instance import ModuleInstance
-    from ..scheduler import TickScheduler
+    from runtime.kernel.instance import ModuleInstance
+    from runtime.ticks.scheduler import TickScheduler
 
 __all__ = ["external_store", "ExternalFieldBinding", "bindings_for", "OWNER_ORIGIN"]
 

@@ -14,10 +14,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
-from .records import TxnRecord
+from runtime.base.records import TxnRecord
 
 if TYPE_CHECKING:
-    from .tick_queue import PendingModule
+    from runtime.ticks.job_queue import PendingModule
 
 __all__ = ["trigger_kind", "TriggerTally", "commit_anchor", "anchors", "MAX_ANCHORS"]
 

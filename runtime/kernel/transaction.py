@@ -15,16 +15,16 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .converge.executor import AsyncDerive, run_steps
-from .converge.ir import Step
-from .dirty import DirtyTracker, infer_replace
-from .draft import DraftDict, WorkingState
-from .errors import AsyncEscapeError, ReducerError
-from .paths import DirtySet
-from .records import MAX_PATCHES, ConvergeRecord, PatchRecord, TxnOrigin, TxnRecord
+from runtime.base.dirty import DirtyTracker, infer_replace
+from runtime.base.draft import DraftDict, WorkingState
+from runtime.base.paths import DirtySet
+from runtime.base.records import MAX_PATCHES, ConvergeRecord, PatchRecord, TxnOrigin, TxnRecord
+from runtime.converge.executor import AsyncDerive, run_steps
+from runtime.converge.ir import Step
+from runtime.errors import AsyncEscapeError, ReducerError
 
 if TYPE_CHECKING:
-    from .instance import ModuleInstance
+    from runtime.kernel.instance import ModuleInstance
 
 __all__ = ["Transaction", "Body"]
 

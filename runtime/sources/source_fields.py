@@ -23,15 +23,15 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..debug.sink import error_summary
-from ..errors import DefinitionError
-from ..paths import DirtySet, FieldPath, path_text, stable_stringify
-from ..state_access import compile_reader
-from .declarations import FieldDecl, PathLike, as_field_path
+from runtime.base.paths import DirtySet, FieldPath, path_text, stable_stringify
+from runtime.base.state_access import compile_reader
+from runtime.debug.sink import error_summary
+from runtime.errors import DefinitionError
+from runtime.fields.declarations import FieldDecl, PathLike, as_field_path
 
 if TYPE_CHECKING:
-    from ..instance import ModuleInstance
-    from ..records import TxnRecord
+    from runtime.base.records import TxnRecord
+    from runtime.kernel.instance import ModuleInstance
 
 __all__ = ["source", "attach_sources", "SourceController", "IDLE", "SOURCE_CONCURRENCY"]
 

@@ -13,13 +13,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .operations.records import Budget, OperationReceipt
-from .operations.stages import Stage
-from .records import TxnRecord
-from .transaction import Body
+from runtime.base.records import TxnRecord
+from runtime.kernel.transaction import Body
+from runtime.operations.records import Budget, OperationReceipt
+from runtime.operations.stages import Stage
 
 if TYPE_CHECKING:
-    from .action_coordinator import ActionCoordinator, _RunSlot
+    from runtime.actions.coordinator import ActionCoordinator, _RunSlot
 
 __all__ = ["ActionContext"]
 
