@@ -1,18 +1,69 @@
-"""The typed errors the runtime raises. Each names the thing at fault (module, field path, transaction)."""
+"""Every error class of the runtime, in one tree under TickscopeError. Each names the thing at fault (module, field
+path, transaction, operation, topic, frame).
+
+    TickscopeError
+      DefinitionError > FieldConfigError          a module, field, link or action declared wrongly
+      TransactionError > ReducerError, AsyncEscapeError, ExternalOwnedWriteError
+                                                  a transaction aborted; the state is as it was
+      UnknownActionError, ExternalStoreError, NotTrackable, Ambiguous, TimeTravelUnavailable
+      SchedulingError, TopicKeyError              ticks and topics
+      ActionError                                 async action runs
+      OperationOutcomeError > OperationRejected, OperationFailed, OperationTimedOut, OperationCancelled
+      TrackerDisposed, NoTransport, TransportError    backend operations
+      InspectError > ProtocolError > AuthRequired; CommandRefused    live inspection
+      TraceFormatError > UnsupportedTraceVersion; LoadCancelled; PerfettoUnavailable    traces
+"""
 
 from __future__ import annotations
 
+from typing import Protocol
+
 __all__ = [
-    "TickscopeError",
-    "DefinitionError",
-    "FieldConfigError",
-    "TransactionError",
-    "ReducerError",
+    "ActionError",
+    "Ambiguous",
     "AsyncEscapeError",
-    "UnknownActionError",
+    "AuthRequired",
+    "CommandRefused",
+    "DefinitionError",
+    "ErrorDetail",
     "ExternalOwnedWriteError",
     "ExternalStoreError",
+    "FieldConfigError",
+    "InspectError",
+    "LoadCancelled",
+    "NoTransport",
+    "NotTrackable",
+    "OperationCancelled",
+    "OperationFailed",
+    "OperationOutcomeError",
+    "OperationRejected",
+    "OperationTimedOut",
+    "PerfettoUnavailable",
+    "ProtocolError",
+    "ReducerError",
+    "SchedulingError",
+    "TickscopeError",
+    "TimeTravelUnavailable",
+    "TopicKeyError",
+    "TraceFormatError",
+    "TrackerDisposed",
+    "TransactionError",
+    "TransportError",
+    "UnknownActionError",
+    "UnsupportedTraceVersion",
 ]
+
+StageName = str
+"""An operation stage (runtime.operations.Stage is a StrEnum of them)."""
+
+
+class ErrorDetail(Protocol):
+    """Why an operation ended badly, as the backend or the tracker reported it (runtime.operations.OperationError)."""
+
+    @property
+    def code(self) -> str: ...
+    @property
+    def message(self) -> str: ...
 
 
 class TickscopeError(Exception):
@@ -92,3 +143,123 @@ class ExternalStoreError(TickscopeError):
     def __init__(self, code: str, message: str) -> None:
         self.code = code
         super().__init__(f"{code}: {message}")
+
+
+# -- field paths and time travel ---------------------------------------------------------------------------
+
+
+class NotTrackable(TickscopeError, ValueError):
+    """A path segment is neither a string nor an integer: the write cannot be mapped to a field path."""
+
+
+class Ambiguous(TickscopeError, ValueError):
+    """A path segment contains a dot: the same text would name two different paths."""
+
+
+class TimeTravelUnavailable(TickscopeError, LookupError):
+    """The transaction is not in the history, or its snapshots were not kept (they are at full diagnostics)."""
+
+
+# -- ticks and topics -------------------------------------------------------------------------------------------
+
+
+class SchedulingError(TickscopeError):
+    """A tick was asked for where none can run (e.g. flush_now inside a transaction window)."""
+
+
+class TopicKeyError(TickscopeError, KeyError):
+    """A topic key does not parse, or names a selector topic that was never created."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
+
+
+# -- async actions and backend operations ------------------------------------------------------------------------
+
+
+class ActionError(TickscopeError):
+    """An action was triggered or cancelled in a way that cannot work (named in the message)."""
+
+
+class OperationOutcomeError(TickscopeError):
+    """An operation ended before the stage its submitter waited for. `stage_reached` is the last progress stage."""
+
+    def __init__(self, message: str, *, command_id: str, stage: StageName, stage_reached: StageName,
+                 error: ErrorDetail | None = None) -> None:
+        self.command_id = command_id
+        self.stage = stage
+        self.stage_reached = stage_reached
+        self.error = error
+        super().__init__(message)
+
+
+class OperationRejected(OperationOutcomeError):
+    """The backend refused the write before accepting it."""
+
+
+class OperationFailed(OperationOutcomeError):
+    """The backend accepted the write and it failed afterwards."""
+
+
+class OperationTimedOut(OperationOutcomeError):
+    """The tracker's deadline passed before the awaited stage (or the runtime was disposed)."""
+
+
+class OperationCancelled(OperationOutcomeError):
+    """The backend confirmed a cancellation."""
+
+
+class TransportError(TickscopeError):
+    """No answer from the backend (retryable)."""
+
+
+class TrackerDisposed(TickscopeError):
+    """The tracker was disposed: it accepts no new operations."""
+
+
+class NoTransport(TickscopeError):
+    """`submit` was called on a tracker built without a transport (facts can only be applied by hand)."""
+
+
+# -- live inspection ---------------------------------------------------------------------------------------------
+
+
+class InspectError(TickscopeError):
+    """Something went wrong between an inspector server and a client; `code` is one of ERROR_CODES or a client
+    side code (`connection_lost`, `connect_failed`)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+
+
+class ProtocolError(InspectError):
+    """A frame broke the protocol; the server answers with an error frame naming it and closes that client."""
+
+
+class AuthRequired(ProtocolError):
+    """The token was missing or wrong."""
+
+
+class CommandRefused(TickscopeError):
+    """The command cannot run; the message is the ack's `reason`."""
+
+
+# -- traces ------------------------------------------------------------------------------------------------------
+
+
+class TraceFormatError(TickscopeError, ValueError):
+    """The file is not a tickscope trace (or evidence package) at all."""
+
+
+class UnsupportedTraceVersion(TraceFormatError):
+    """The trace was written by a newer tickscope with a format this one cannot read."""
+
+
+class LoadCancelled(TickscopeError):
+    """The load was cancelled; the partial store was released."""
+
+
+class PerfettoUnavailable(TickscopeError, ImportError):
+    """The optional `perfetto` package is not installed (pip install 'tickscope[perfetto]')."""

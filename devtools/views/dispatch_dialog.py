@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,

@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from runtime.errors import DefinitionError, TickscopeError
+from runtime.errors import ActionError, DefinitionError
 
 if TYPE_CHECKING:
     from runtime.actions.context import ActionContext
@@ -35,10 +35,6 @@ MAX_RUN_TXN_SEQS = 8
 """txnSeqs kept per run (the 088 meta bound); the rest are counted in droppedTxnSeqCount."""
 
 Handler = Callable[["ActionContext", Any], Awaitable[Any]]
-
-
-class ActionError(TickscopeError):
-    """An action was triggered or cancelled in a way that cannot work (named in the message)."""
 
 
 @dataclass(frozen=True, slots=True)

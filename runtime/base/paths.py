@@ -20,6 +20,8 @@ from typing import Any
 
 import orjson
 
+from runtime.errors import Ambiguous, NotTrackable
+
 __all__ = [
     "FieldPath",
     "FieldPathRegistry",
@@ -60,14 +62,6 @@ def fnv1a32_text(text: str) -> int:
 def stable_stringify(value: Any) -> str:
     """JSON with sorted keys, identical for equal values across runs."""
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode()
-
-
-class NotTrackable(ValueError):
-    """A path segment is neither a string nor an integer: the write cannot be mapped to a field path."""
-
-
-class Ambiguous(ValueError):
-    """A path segment contains a dot: the same text would name two different paths."""
 
 
 def parse_path(path: str | Sequence[Any]) -> tuple[Any, ...]:

@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from runtime.errors import TickscopeError
+from runtime.errors import CommandRefused, TickscopeError
 from runtime.inspect.protocol import Control
 from runtime.kernel.instance import TimeTravelUnavailable
 
@@ -23,10 +23,6 @@ if TYPE_CHECKING:
 __all__ = ["CommandRefused", "prepare"]
 
 log = logging.getLogger("tickscope.inspect")
-
-
-class CommandRefused(Exception):
-    """The command cannot run; the message is the ack's `reason`."""
 
 
 def prepare(runtime: Runtime, cmd: Control) -> Callable[[], None]:

@@ -31,6 +31,8 @@ from typing import Any
 
 import orjson
 
+from runtime.errors import AuthRequired, InspectError, ProtocolError
+
 __all__ = [
     "PROTOCOL_VERSION",
     "ERROR_CODES",
@@ -53,24 +55,6 @@ PROTOCOL_VERSION = "v1"
 ERROR_CODES = ("auth_failed", "auth_timeout", "frame_too_large", "malformed_json", "unknown_message",
                "invalid_message", "protocol_version")
 CONTROL_TYPES = ("clear", "pause", "resume", "dispatch", "timeTravel")
-
-
-class InspectError(Exception):
-    """Something went wrong between an inspector server and a client; `code` is one of ERROR_CODES or a client
-    side code (`connection_lost`, `connect_failed`)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(f"{code}: {message}")
-        self.code = code
-        self.message = message
-
-
-class ProtocolError(InspectError):
-    """A frame broke the protocol; the server answers with an error frame naming it and closes that client."""
-
-
-class AuthRequired(ProtocolError):
-    """The token was missing or wrong."""
 
 
 @dataclass(frozen=True, slots=True)

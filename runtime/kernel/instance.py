@@ -18,7 +18,13 @@ from runtime.converge.config import ResolvedConvergeConfig, resolve_converge_con
 from runtime.converge.executor import ExecResult
 from runtime.converge.planner import Planner
 from runtime.debug.txn_events import converge_meta, state_update_meta
-from runtime.errors import DefinitionError, ExternalOwnedWriteError, TransactionError, UnknownActionError
+from runtime.errors import (
+    DefinitionError,
+    ExternalOwnedWriteError,
+    TimeTravelUnavailable,
+    TransactionError,
+    UnknownActionError,
+)
 from runtime.fields.declarations import FieldDecl
 from runtime.kernel.module import Module, ModuleShape
 from runtime.kernel.transaction import Body, Transaction
@@ -32,10 +38,6 @@ CommitListener = Callable[[TxnRecord, Any], None]
 """Called as (record, committed_state) after every commit of an instance."""
 WindowHook = Callable[[Transaction, Any, Any], None]
 """Called as (transaction, draft, base_dirty) inside a window; see ModuleInstance.add_window_hook."""
-
-
-class TimeTravelUnavailable(LookupError):
-    """The transaction is not in the history, or its snapshots were not kept (they are at full diagnostics)."""
 
 
 class ModuleInstance:

@@ -6,7 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from runtime.errors import TickscopeError
+from runtime.errors import (
+    OperationCancelled,
+    OperationFailed,
+    OperationOutcomeError,
+    OperationRejected,
+    OperationTimedOut,
+)
 from runtime.operations.stages import Stage
 
 __all__ = [
@@ -158,30 +164,3 @@ class OperationEvent:
             out["error"] = self.error.to_json()
         return out
 
-
-class OperationOutcomeError(TickscopeError):
-    """An operation ended before the stage its submitter waited for. `stage_reached` is the last progress stage."""
-
-    def __init__(self, message: str, *, command_id: str, stage: Stage, stage_reached: Stage,
-                 error: OperationError | None = None) -> None:
-        self.command_id = command_id
-        self.stage = stage
-        self.stage_reached = stage_reached
-        self.error = error
-        super().__init__(message)
-
-
-class OperationRejected(OperationOutcomeError):
-    """The backend refused the write before accepting it."""
-
-
-class OperationFailed(OperationOutcomeError):
-    """The backend accepted the write and it failed afterwards."""
-
-
-class OperationTimedOut(OperationOutcomeError):
-    """The tracker's deadline passed before the awaited stage (or the runtime was disposed)."""
-
-
-class OperationCancelled(OperationOutcomeError):
-    """The backend confirmed a cancellation."""

@@ -21,7 +21,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from runtime.errors import TickscopeError
+from runtime.errors import NoTransport, TrackerDisposed
 from runtime.operations.clock import Clock, LoopClock
 from runtime.operations.events import LABELS, operation_meta
 from runtime.operations.machine import OperationState, deadline_for, step
@@ -53,14 +53,6 @@ _OBSERVER_FACTORIES: dict[str, Callable[[Transport], Observer]] = {
     "status": StatusPoller,
     "read-model": ReadModelObserver,
 }
-
-
-class TrackerDisposed(TickscopeError):
-    """The tracker was disposed: it accepts no new operations."""
-
-
-class NoTransport(TickscopeError):
-    """`submit` was called on a tracker built without a transport (facts can only be applied by hand)."""
 
 
 class OperationTracker:

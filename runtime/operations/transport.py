@@ -11,11 +11,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from runtime.errors import TransportError
+
 __all__ = ["Transport", "TransportError", "HttpAnswer", "SseMessage"]
-
-
-class TransportError(Exception):
-    """No answer from the backend (retryable)."""
 
 
 @dataclass(frozen=True, slots=True)

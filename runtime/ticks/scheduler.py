@@ -37,7 +37,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from runtime.errors import DefinitionError, TickscopeError
+from runtime.errors import DefinitionError, SchedulingError
 from runtime.sources.links import DeclarativeLinks
 from runtime.ticks.emit_scope import defer_to_emit_end
 from runtime.ticks.job_queue import JobQueue, PendingModule
@@ -51,10 +51,6 @@ if TYPE_CHECKING:
     from runtime.sources.external_fields import ExternalFieldBinding
 
 __all__ = ["TickScheduler", "TickConfig", "SchedulingError"]
-
-
-class SchedulingError(TickscopeError):
-    """A tick was asked for where none can run (e.g. flush_now inside a transaction window)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from runtime.base.paths import FieldPath
-from runtime.errors import DefinitionError, TickscopeError
+from runtime.errors import DefinitionError, TopicKeyError
 from runtime.ticks.read_query import ReadQuery, as_read_query
 
 if TYPE_CHECKING:
@@ -38,13 +38,6 @@ __all__ = ["RuntimeStore", "TopicStore", "SelectorTopic", "TopicKey", "TopicKeyE
 
 Listener = Callable[[], None]
 _SELECTOR_PREFIX = "rq:"
-
-
-class TopicKeyError(TickscopeError, KeyError):
-    """A topic key does not parse, or names a selector topic that was never created."""
-
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0])
 
 
 @dataclass(frozen=True, slots=True)

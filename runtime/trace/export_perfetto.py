@@ -14,16 +14,13 @@ from __future__ import annotations
 import os
 from typing import Any
 
+from runtime.errors import PerfettoUnavailable
 from runtime.trace.columnar import EventStore
 from runtime.trace.timeline import Timeline, build_timeline
 
 __all__ = ["export_perfetto", "PerfettoUnavailable"]
 
 _SEQ = 1
-
-
-class PerfettoUnavailable(ImportError):
-    """The optional `perfetto` package is not installed (pip install 'tickscope[perfetto]')."""
 
 
 def _protos() -> Any:

@@ -25,7 +25,7 @@ from typing import Any
 
 import orjson
 
-from runtime.errors import TickscopeError
+from runtime.errors import LoadCancelled, TraceFormatError, UnsupportedTraceVersion
 from runtime.trace.columnar import EventStore, LoadProblem
 from runtime.trace.writer import FORMAT, FORMAT_VERSION
 
@@ -39,18 +39,6 @@ CHUNK_BYTES = 256 << 10
 _HEADER_LIMIT = 1 << 20
 _MAX_SEQ = 2**63
 _PLUS_ONE = (1).__add__
-
-
-class TraceFormatError(TickscopeError, ValueError):
-    """The file is not a tickscope trace (or evidence package) at all."""
-
-
-class UnsupportedTraceVersion(TraceFormatError):
-    """The trace was written by a newer tickscope with a format this one cannot read."""
-
-
-class LoadCancelled(TickscopeError):
-    """The load was cancelled; the partial store was released."""
 
 
 def _cancelled(cancel: threading.Event | Callable[[], bool] | None) -> bool:

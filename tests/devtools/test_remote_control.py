@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from PySide6.QtCore import Qt
-
 from devtools_support import attached_window, click_row, table_rows
+from PySide6.QtCore import Qt
 
 
 @pytest.fixture

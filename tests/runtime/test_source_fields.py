@@ -8,8 +8,8 @@ import pytest
 from ops_support import settle_tasks, wait_until
 
 from runtime import FieldConfigError, Module, Runtime, computed
-from runtime.sources.source_fields import IDLE, attach_sources, source
 from runtime.operations.http import HttpTransport
+from runtime.sources.source_fields import IDLE, attach_sources, source
 
 
 class Loader:
