@@ -20,7 +20,7 @@ from typing import Any
 from runtime.base.paths import FieldPath, FieldPathRegistry, fnv1a32_text, path_text, stable_stringify
 from runtime.base.state_access import compile_reader, same_value
 from runtime.errors import FieldConfigError
-from runtime.fields.declarations import FieldDecl
+from runtime.base.field_decl import FieldDecl
 
 __all__ = ["Adjacency", "Step", "StaticIr", "build_static_ir"]
 

@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, Literal, get_args
 
 from runtime.debug.hub import DebugHub
 from runtime.debug.projection import DEFAULT_BUDGET, Budget, project
 
 __all__ = ["DebugSink", "LEVELS", "Clock", "error_summary"]
 
-LEVELS = ("off", "light", "sampled", "full")
+Level = Literal["off", "light", "sampled", "full"]
+LEVELS: tuple[Level, ...] = get_args(Level)
 log = logging.getLogger("tickscope")
 
 
@@ -61,6 +62,10 @@ class DebugSink:
         self.on = False
         self.full = False
         self.set_level(level)
+
+    def announce_static_ir(self, export: dict[str, Any]) -> None:
+        """Hand the hub a static IR that events of this runtime refer to by digest (kept once per digest)."""
+        self.hub.announce_static_ir(export)
 
     def set_level(self, level: str) -> None:
         if level not in LEVELS:

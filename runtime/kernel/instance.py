@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from runtime.base.records import TxnOrigin, TxnRecord
 from runtime.base.state_access import same_value
-from runtime.converge.config import ResolvedConvergeConfig, resolve_converge_config
+from runtime.converge.config import ResolvedConvergeConfig
 from runtime.converge.executor import ExecResult
 from runtime.converge.planner import Planner
 from runtime.debug.txn_events import converge_meta, state_update_meta
@@ -25,12 +25,11 @@ from runtime.errors import (
     TransactionError,
     UnknownActionError,
 )
-from runtime.fields.declarations import FieldDecl
+from runtime.base.field_decl import FieldDecl
+from runtime.kernel.host import InstanceHost
 from runtime.kernel.module import Module, ModuleShape
 from runtime.kernel.transaction import Body, Transaction
 
-if TYPE_CHECKING:
-    from runtime.runtime import Runtime
 
 __all__ = ["ModuleInstance", "CommitListener", "WindowHook", "TimeTravelUnavailable"]
 
@@ -43,8 +42,9 @@ WindowHook = Callable[[Transaction, Any, Any], None]
 class ModuleInstance:
     """One instance of a module inside a runtime."""
 
-    def __init__(self, runtime: Runtime, module: Module, instance_id: str, label: str | None, shape: ModuleShape):
-        self.runtime = runtime
+    def __init__(self, host: InstanceHost, module: Module, instance_id: str, label: str | None, shape: ModuleShape):
+        self.host = host
+        """The kernel this instance is mounted in (see runtime.kernel.host)."""
         self.module = module
         self.module_id = module.id
         self.instance_id = instance_id
@@ -52,13 +52,11 @@ class ModuleInstance:
         self.shape = shape
         self.planner = Planner(shape.ir)
         self.state: dict[str, Any] = copy.deepcopy(module.initial)
-        self.history: deque[TxnRecord] = deque(maxlen=runtime.history_size)
+        self.history: deque[TxnRecord] = deque(maxlen=host.history_size)
         self.disposed = False
         self._installed: list[FieldDecl] = []
         self._txn_seq = 0
         self._listeners: list[CommitListener] = []
-        self._config: ResolvedConvergeConfig | None = None
-        self._config_version = -1
         self._ir_export: dict[str, Any] | None = None
         self._op_seq = 0
         self._dispose_hooks: list[Callable[[], None]] = []
@@ -169,7 +167,7 @@ class ModuleInstance:
         def run() -> TxnRecord | None:
             return self._run(body, origin, commit_mode, priority, reason, link_id, converge_all)
 
-        return self.runtime._enter(self, run, origin)
+        return self.host.enter(self, run, origin)
 
     # -- the window -------------------------------------------------------------------------------------------------
 
@@ -184,7 +182,7 @@ class ModuleInstance:
                 self._check_owned(txn)
             out = txn.finish(converge_all=converge_all)
         except TransactionError as err:
-            self.runtime.sink.diagnostic(
+            self.host.sink.diagnostic(
                 module_id=self.module_id,
                 instance_id=self.instance_id,
                 code=err.code,
@@ -221,23 +219,23 @@ class ModuleInstance:
 
     def _commit(self, record: TxnRecord, state: Any) -> None:
         self.state = state
-        sink = self.runtime.sink
+        sink = self.host.sink
         if sink.on:
             self.history.append(record)
             self._export(record, state)
         for listener in tuple(self._listeners):
-            self.runtime._notify(self, record, listener, record, state)
-        self.runtime._after_commit(self, record, state)
+            self.host.notify(self, record, listener, record, state)
+        self.host.after_commit(self, record, state)
 
     def _export(self, record: TxnRecord, state: Any) -> None:
-        sink = self.runtime.sink
+        sink = self.host.sink
         if record.dirty.dirty_all:
             sink.diagnostic(
                 module_id=self.module_id, instance_id=self.instance_id, code="state_transaction::dirty_all_fallback",
                 severity="info", message=f"{record.txn_id} dirtied everything ({record.dirty.reason})",
                 txn_seq=record.txn_seq, txn_id=record.txn_id, link_id=record.link_id,
             )
-        self.runtime.hub.announce_static_ir(self.static_ir_export())
+        self.host.sink.announce_static_ir(self.static_ir_export())
         common = dict(module_id=self.module_id, instance_id=self.instance_id, txn_seq=record.txn_seq,
                       txn_id=record.txn_id, link_id=record.link_id)
         if record.converge is not None:
@@ -258,7 +256,7 @@ class ModuleInstance:
             ) from None
 
     def _announce_action(self, action_type: str, payload: Any, link_id: str | None) -> None:
-        sink = self.runtime.sink
+        sink = self.host.sink
         if sink.on:
             meta: dict[str, Any] = {"actionTag": action_type}
             if sink.full:
@@ -268,15 +266,7 @@ class ModuleInstance:
                       link_id=link_id)
 
     def converge_config(self) -> ResolvedConvergeConfig:
-        rt = self.runtime
-        if self._config is None or self._config_version != rt._config_version:
-            self._config = resolve_converge_config(
-                rt._converge_overrides.get(self.module_id),
-                rt._converge_by_module.get(self.module_id),
-                rt._converge_default,
-            )
-            self._config_version = rt._config_version
-        return self._config
+        return self.host.converge_config(self.module_id)
 
     def report_degrade(self, txn: Transaction, res: ExecResult) -> None:
         step = res.failed_step
@@ -288,7 +278,7 @@ class ModuleInstance:
             code = "field::budget_exceeded"
             message = (f"converge of {txn.txn_id} ran past its budget after {res.executed} steps "
                        f"({res.duration_ms:.1f} ms); the derived writes were rolled back")
-        self.runtime.sink.diagnostic(
+        self.host.sink.diagnostic(
             module_id=self.module_id, instance_id=self.instance_id, code=code, severity="warning", message=message,
             txn_seq=txn.txn_seq, txn_id=txn.txn_id, link_id=txn.link_id, error=res.error,
             hint="raise the execution budget or make the derivation cheaper" if code.endswith("exceeded") else None,
@@ -299,6 +289,10 @@ class ModuleInstance:
         if self._ir_export is None:
             self._ir_export = self.shape.ir.export(self.instance_id, self.planner.generation)
         return self._ir_export
+
+    def declarations(self) -> list[FieldDecl]:
+        """Every field declaration of this instance: the module's and those added by install_fields."""
+        return [*self.module.fields, *self._installed]
 
     # -- changing the shape at run time -----------------------------------------------------------------------------
 
@@ -349,7 +343,7 @@ class ModuleInstance:
             try:
                 hook()
             except Exception as exc:  # one failing owner must not keep the others from cleaning up
-                self.runtime.sink.diagnostic(module_id=self.module_id, instance_id=self.instance_id,
+                self.host.sink.diagnostic(module_id=self.module_id, instance_id=self.instance_id,
                                              code="lifecycle::dispose_hook_threw", severity="error",
                                              message=f"dispose hook {hook!r} raised {type(exc).__name__}: {exc}",
                                              error=exc)

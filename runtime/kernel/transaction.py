@@ -55,9 +55,9 @@ class Transaction:
         self.commit_mode = commit_mode
         self.priority = priority
         self.link_id = link_id
-        self.started_at = inst.runtime.sink.clock.now_ms()
+        self.started_at = inst.host.sink.clock.now_ms()
         self._t0 = time.perf_counter()
-        self._full = inst.runtime.sink.full
+        self._full = inst.host.sink.full
         self._classify = inst.shape.classifier.classify
         self.base = inst.state
         self.ws = WorkingState(self.base, self._on_write)
@@ -224,7 +224,7 @@ class Transaction:
         ir = inst.shape.ir
         planner = inst.planner
         cfg = inst.converge_config()
-        sink = inst.runtime.sink
+        sink = inst.host.sink
         decision = planner.decide(
             txn_seq=self.txn_seq,
             dirty=base_dirty,

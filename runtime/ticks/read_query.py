@@ -22,7 +22,7 @@ from typing import Any
 from runtime.base.paths import FieldPath, fnv1a32_text, path_text, stable_stringify
 from runtime.base.state_access import same_value
 from runtime.errors import DefinitionError
-from runtime.fields.declarations import as_field_path
+from runtime.base.field_decl import as_field_path
 
 __all__ = ["ReadQuery", "read_query", "reads_overlap", "as_read_query"]
 

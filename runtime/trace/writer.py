@@ -144,7 +144,7 @@ class TraceWriter:
             "moduleId": inst.module_id,
             "instanceId": inst.instance_id,
             "txnSeq": txn_seq,
-            "timestamp": inst.runtime.clock.now_ms(),
+            "timestamp": inst.host.sink.clock.now_ms(),
             "state": value,
             "encoding": SNAPSHOT_ENCODING,
         }
