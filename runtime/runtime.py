@@ -6,8 +6,9 @@
     links      (runtime.sources)  declarative cross-module links
     external_fields               the external-store fields of every instance, wired at mount
 
-Nothing below this module takes the Runtime: each part gets the small protocol it uses (see runtime.kernel.host and
-runtime.ticks.ports). A live inspector (runtime.inspect) is attached when `inspect=` or TICKSCOPE_INSPECT asks.
+Nothing below this module takes the Runtime: each part gets the small protocol it uses (InstanceHost in
+runtime.kernel.instance, the ports of runtime.ticks.ports). A live inspector (runtime.inspect) is attached when
+`inspect=` or TICKSCOPE_INSPECT asks for one.
 """
 
 from __future__ import annotations

@@ -63,9 +63,9 @@ class DirtyTracker:
 
     def add(self, classified: int | str) -> None:
         if classified.__class__ is int:
-            self.ids.add(classified)  # type: ignore[arg-type]
+            self.ids.add(classified)
         elif self.dirty_all_reason is None:
-            self.dirty_all_reason = classified  # type: ignore[assignment]
+            self.dirty_all_reason = classified  # type: ignore[assignment]  # not an int: a reason
 
     @property
     def touched(self) -> bool:

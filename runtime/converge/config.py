@@ -10,12 +10,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+from runtime.base.records import ConvergeMode
 from runtime.errors import DefinitionError
 
 __all__ = ["ConvergeConfig", "ConvergeMode", "ConfigScope", "ConvergeSettings", "ResolvedConvergeConfig",
            "resolve_converge_config", "MODES"]
 
-ConvergeMode = Literal["auto", "full", "dirty"]
 ConfigScope = Literal["provider", "runtime_module", "runtime_default", "builtin"]
 MODES: tuple[ConvergeMode, ...] = get_args(ConvergeMode)
 _SCOPES: tuple[ConfigScope, ...] = get_args(ConfigScope)

@@ -63,56 +63,73 @@ def _project(v: Any, b: Budget, depth: int, out: Projection) -> Any:
     if v is None or v is True or v is False:
         return v
     t = type(v)
-    if t is int:
-        if -(2**63) <= v < 2**64:
-            return v
-        out.mark("non_serializable")
-        return str(v)
-    if t is float:
-        if math.isfinite(v):
-            return v
-        out.mark("non_serializable")
-        return repr(v)
     if t is str:
         if len(v) > b.max_string:
             out.mark("oversized")
             return v[: b.max_string] + "…"
         return v
+    if t is int or t is float:
+        return _project_number(v, out)
     if isinstance(v, dict):
-        if depth >= b.max_depth:
-            out.mark("oversized")
-            return {_TRUNC_KEY: f"object of {len(v)} keys below depth {b.max_depth}"}
-        res: dict[str, Any] = {}
-        for i, (k, item) in enumerate(v.items()):
-            if i >= b.max_keys:
-                out.mark("oversized")
-                res[_TRUNC_KEY] = f"{len(v) - b.max_keys} more keys"
-                break
-            if not isinstance(k, str):
-                out.mark("non_serializable")
-                k = str(k)
-            res[k[: b.max_string]] = _project(item, b, depth + 1, out)
-        return res
+        return _project_dict(v, b, depth, out)
     if isinstance(v, (list, tuple, set, frozenset)):
-        items = v
-        tag = None
-        if isinstance(v, (set, frozenset)):
+        return _project_items(v, b, depth, out)
+    return _project_other(v, b, depth, out)
+
+
+def _project_number(v: int | float, out: Projection) -> Any:
+    if type(v) is int:
+        if -(2**63) <= v < 2**64:
+            return v
+        out.mark("non_serializable")
+        return str(v)
+    if math.isfinite(v):
+        return v
+    out.mark("non_serializable")
+    return repr(v)
+
+
+def _project_dict(v: dict[Any, Any], b: Budget, depth: int, out: Projection) -> Any:
+    if depth >= b.max_depth:
+        out.mark("oversized")
+        return {_TRUNC_KEY: f"object of {len(v)} keys below depth {b.max_depth}"}
+    res: dict[str, Any] = {}
+    for i, (k, item) in enumerate(v.items()):
+        if i >= b.max_keys:
+            out.mark("oversized")
+            res[_TRUNC_KEY] = f"{len(v) - b.max_keys} more keys"
+            break
+        if not isinstance(k, str):
             out.mark("non_serializable")
-            tag = "$set"
-            try:
-                items = sorted(v)
-            except TypeError:
-                items = sorted(v, key=repr)
-        elif isinstance(v, tuple):
-            tag = "$tuple"
-        if depth >= b.max_depth:
-            out.mark("oversized")
-            return {_TRUNC_KEY: f"array of {len(v)} items below depth {b.max_depth}"}
-        res_list = [_project(item, b, depth + 1, out) for item in list(items)[: b.max_items]]
-        if len(v) > b.max_items:
-            out.mark("oversized")
-            res_list.append({_TRUNC_KEY: f"{len(v) - b.max_items} more items"})
-        return {tag: res_list} if tag else res_list
+            k = str(k)
+        res[k[: b.max_string]] = _project(item, b, depth + 1, out)
+    return res
+
+
+def _project_items(v: list[Any] | tuple[Any, ...] | set[Any] | frozenset[Any], b: Budget, depth: int,
+                   out: Projection) -> Any:
+    items: Any = v
+    tag = None
+    if isinstance(v, (set, frozenset)):
+        out.mark("non_serializable")
+        tag = "$set"
+        try:
+            items = sorted(v)
+        except TypeError:
+            items = sorted(v, key=repr)
+    elif isinstance(v, tuple):
+        tag = "$tuple"
+    if depth >= b.max_depth:
+        out.mark("oversized")
+        return {_TRUNC_KEY: f"array of {len(v)} items below depth {b.max_depth}"}
+    res_list = [_project(item, b, depth + 1, out) for item in list(items)[: b.max_items]]
+    if len(v) > b.max_items:
+        out.mark("oversized")
+        res_list.append({_TRUNC_KEY: f"{len(v) - b.max_items} more items"})
+    return {tag: res_list} if tag else res_list
+
+
+def _project_other(v: Any, b: Budget, depth: int, out: Projection) -> Any:
     if isinstance(v, int):  # subclasses such as IntEnum
         return _project(int(v), b, depth, out)
     if isinstance(v, float):

@@ -11,7 +11,7 @@ How the field is wired and kept in sync is runtime.sources.external_fields.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, get_args
+from typing import Any, Final, Literal, get_args
 
 from runtime.base.field_decl import FieldDecl, PathLike, as_field_path
 from runtime.base.paths import path_text
@@ -21,7 +21,7 @@ __all__ = ["OWNER_ORIGIN", "Priority", "external_store", "is_external_store"]
 
 Priority = Literal["urgent", "nonUrgent"]
 
-OWNER_ORIGIN = "field-external-store"
+OWNER_ORIGIN: Final = "field-external-store"
 _PRIORITIES: tuple[Priority, ...] = get_args(Priority)
 
 

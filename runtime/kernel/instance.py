@@ -10,9 +10,10 @@ from __future__ import annotations
 import copy
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from runtime.base.records import TxnOrigin, TxnRecord
+from runtime.base.field_decl import FieldDecl
+from runtime.base.records import CommitMode, OriginKind, TxnOrigin, TxnPriority, TxnRecord
 from runtime.base.state_access import same_value
 from runtime.converge.config import ResolvedConvergeConfig
 from runtime.converge.executor import ExecResult
@@ -25,18 +26,49 @@ from runtime.errors import (
     TransactionError,
     UnknownActionError,
 )
-from runtime.base.field_decl import FieldDecl
-from runtime.kernel.host import InstanceHost
+from runtime.debug.sink import DebugSink
 from runtime.kernel.module import Module, ModuleShape
-from runtime.kernel.transaction import Body, Transaction
+from runtime.kernel.transaction import Body, Transaction, WindowHook
 
-
-__all__ = ["ModuleInstance", "CommitListener", "WindowHook", "TimeTravelUnavailable"]
+__all__ = ["CommitListener", "InstanceHost", "ModuleInstance", "WindowRun"]
 
 CommitListener = Callable[[TxnRecord, Any], None]
 """Called as (record, committed_state) after every commit of an instance."""
-WindowHook = Callable[[Transaction, Any, Any], None]
-"""Called as (transaction, draft, base_dirty) inside a window; see ModuleInstance.add_window_hook."""
+WindowRun = Callable[[], TxnRecord | None]
+"""One entry point's window: runs the body, converges, commits; returns the record or None when nothing changed."""
+
+
+class InstanceHost(Protocol):
+    """What an instance needs from the runtime it is mounted in. An instance never sees the Runtime: its host
+    serialises transaction windows (one open at a time per runtime; an entry point called inside a window is queued
+    behind it), tells listeners about commits and resolves converge settings. `runtime.kernel.Kernel` is the host a
+    Runtime builds; a test can hand an instance any object with these members."""
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def sink(self) -> DebugSink: ...
+
+    @property
+    def history_size(self) -> int: ...
+
+    @property
+    def in_transaction(self) -> bool: ...
+
+    def enter(self, inst: ModuleInstance, run: WindowRun, origin: TxnOrigin) -> TxnRecord | None:
+        """Run `run` as the one open window, or queue it behind the open one (and return None)."""
+        ...
+
+    def notify(self, inst: ModuleInstance, record: TxnRecord, listener: Callable[..., None], *args: Any) -> None:
+        """Call a commit listener; one that raises is reported and the others still run."""
+        ...
+
+    def after_commit(self, inst: ModuleInstance, record: TxnRecord, state: Any) -> None:
+        """The instance committed: tell the runtime's commit listeners (the tick layer among them)."""
+        ...
+
+    def converge_config(self, module_id: str) -> ResolvedConvergeConfig: ...
 
 
 class ModuleInstance:
@@ -44,7 +76,7 @@ class ModuleInstance:
 
     def __init__(self, host: InstanceHost, module: Module, instance_id: str, label: str | None, shape: ModuleShape):
         self.host = host
-        """The kernel this instance is mounted in (see runtime.kernel.host)."""
+        """The kernel this instance is mounted in (see InstanceHost)."""
         self.module = module
         self.module_id = module.id
         self.instance_id = instance_id
@@ -66,6 +98,10 @@ class ModuleInstance:
         return f"<ModuleInstance {self.instance_id} of {self.module_id}>"
 
     # -- reading ----------------------------------------------------------------------------------------------------
+
+    @property
+    def sink(self) -> DebugSink:
+        return self.host.sink
 
     def get_state(self) -> dict[str, Any]:
         """The committed state. It is shared with the runtime's history: read it, never mutate it."""
@@ -133,7 +169,7 @@ class ModuleInstance:
         names = ",".join(t for t, _ in steps)
         return self.transact(body, origin_kind="batch", origin_name=names, commit_mode="batch", link_id=link_id)
 
-    def set_state(self, state: dict[str, Any], *, origin_kind: str = "setState", origin_name: str | None = None,
+    def set_state(self, state: dict[str, Any], *, origin_kind: OriginKind = "setState", origin_name: str | None = None,
                   reason: str = "reducer", details: Any = None) -> TxnRecord | None:
         """Replace the whole state in one transaction; the dirty paths are inferred one level deep."""
         return self.transact(
@@ -144,11 +180,11 @@ class ModuleInstance:
         self,
         body: Body,
         *,
-        origin_kind: str,
+        origin_kind: OriginKind,
         origin_name: str | None = None,
         details: Any = None,
-        commit_mode: str = "normal",
-        priority: str = "normal",
+        commit_mode: CommitMode = "normal",
+        priority: TxnPriority = "normal",
         reason: str = "reducer",
         link_id: str | None = None,
         converge_all: bool = False,
@@ -171,7 +207,7 @@ class ModuleInstance:
 
     # -- the window -------------------------------------------------------------------------------------------------
 
-    def _run(self, body: Body, origin: TxnOrigin, commit_mode: str, priority: str, reason: str,
+    def _run(self, body: Body, origin: TxnOrigin, commit_mode: CommitMode, priority: TxnPriority, reason: str,
              link_id: str | None, converge_all: bool) -> TxnRecord | None:
         self._txn_seq += 1
         txn = Transaction(self, self._txn_seq, origin, commit_mode=commit_mode, priority=priority, reason=reason,
@@ -182,7 +218,7 @@ class ModuleInstance:
                 self._check_owned(txn)
             out = txn.finish(converge_all=converge_all)
         except TransactionError as err:
-            self.host.sink.diagnostic(
+            self.sink.diagnostic(
                 module_id=self.module_id,
                 instance_id=self.instance_id,
                 code=err.code,
@@ -219,7 +255,7 @@ class ModuleInstance:
 
     def _commit(self, record: TxnRecord, state: Any) -> None:
         self.state = state
-        sink = self.host.sink
+        sink = self.sink
         if sink.on:
             self.history.append(record)
             self._export(record, state)
@@ -228,21 +264,22 @@ class ModuleInstance:
         self.host.after_commit(self, record, state)
 
     def _export(self, record: TxnRecord, state: Any) -> None:
-        sink = self.host.sink
+        sink = self.sink
         if record.dirty.dirty_all:
             sink.diagnostic(
                 module_id=self.module_id, instance_id=self.instance_id, code="state_transaction::dirty_all_fallback",
                 severity="info", message=f"{record.txn_id} dirtied everything ({record.dirty.reason})",
                 txn_seq=record.txn_seq, txn_id=record.txn_id, link_id=record.link_id,
             )
-        self.host.sink.announce_static_ir(self.static_ir_export())
-        common = dict(module_id=self.module_id, instance_id=self.instance_id, txn_seq=record.txn_seq,
-                      txn_id=record.txn_id, link_id=record.link_id)
+        self.sink.announce_static_ir(self.static_ir_export())
+        mid, iid, seq, tid, lid = self.module_id, self.instance_id, record.txn_seq, record.txn_id, record.link_id
         if record.converge is not None:
             sink.emit(kind="trait:converge", label="trace:trait:converge",
-                      meta=converge_meta(record.converge, record, sink.level), budget=None, **common)
+                      meta=converge_meta(record.converge, record, sink.level), budget=None,
+                      module_id=mid, instance_id=iid, txn_seq=seq, txn_id=tid, link_id=lid)
         meta, downgrade = state_update_meta(record, state, sink.level)
-        sink.emit(kind="state", label="state:update", meta=meta, budget=None, downgrade=downgrade, **common)
+        sink.emit(kind="state", label="state:update", meta=meta, budget=None, downgrade=downgrade,
+                  module_id=mid, instance_id=iid, txn_seq=seq, txn_id=tid, link_id=lid)
 
     # -- support for the window -------------------------------------------------------------------------------------
 
@@ -256,7 +293,7 @@ class ModuleInstance:
             ) from None
 
     def _announce_action(self, action_type: str, payload: Any, link_id: str | None) -> None:
-        sink = self.host.sink
+        sink = self.sink
         if sink.on:
             meta: dict[str, Any] = {"actionTag": action_type}
             if sink.full:
@@ -278,7 +315,7 @@ class ModuleInstance:
             code = "field::budget_exceeded"
             message = (f"converge of {txn.txn_id} ran past its budget after {res.executed} steps "
                        f"({res.duration_ms:.1f} ms); the derived writes were rolled back")
-        self.host.sink.diagnostic(
+        self.sink.diagnostic(
             module_id=self.module_id, instance_id=self.instance_id, code=code, severity="warning", message=message,
             txn_seq=txn.txn_seq, txn_id=txn.txn_id, link_id=txn.link_id, error=res.error,
             hint="raise the execution budget or make the derivation cheaper" if code.endswith("exceeded") else None,
@@ -343,7 +380,7 @@ class ModuleInstance:
             try:
                 hook()
             except Exception as exc:  # one failing owner must not keep the others from cleaning up
-                self.host.sink.diagnostic(module_id=self.module_id, instance_id=self.instance_id,
+                self.sink.diagnostic(module_id=self.module_id, instance_id=self.instance_id,
                                              code="lifecycle::dispose_hook_threw", severity="error",
                                              message=f"dispose hook {hook!r} raised {type(exc).__name__}: {exc}",
                                              error=exc)

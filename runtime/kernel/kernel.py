@@ -18,8 +18,7 @@ from runtime.base.records import TxnOrigin, TxnRecord
 from runtime.converge.config import ConvergeSettings, ResolvedConvergeConfig
 from runtime.debug.sink import DebugSink
 from runtime.errors import DefinitionError, TickscopeError
-from runtime.kernel.host import WindowRun
-from runtime.kernel.instance import ModuleInstance
+from runtime.kernel.instance import ModuleInstance, WindowRun
 
 __all__ = ["Kernel", "CommitListener"]
 

@@ -32,10 +32,10 @@ import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from runtime.base.field_decl import FieldDecl
 from runtime.base.paths import FieldPath, path_text
 from runtime.base.state_access import compile_reader, same_value
 from runtime.errors import ExternalStoreError, TickscopeError
-from runtime.base.field_decl import FieldDecl
 from runtime.fields.external_store import OWNER_ORIGIN
 from runtime.sources.external_store import ModuleSource
 

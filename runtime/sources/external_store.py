@@ -121,6 +121,11 @@ class ValueStore(Generic[T]):
         self.store_id = store_id
         self._listeners = _Listeners(f"value store {store_id or ''}".strip())
 
+    @property
+    def subscriber_count(self) -> int:
+        """How many listeners are subscribed."""
+        return len(self._listeners.items)
+
     def __repr__(self) -> str:
         return f"<ValueStore {self._value!r}>"
 
@@ -224,14 +229,15 @@ class ModuleSource:
 
     def _facade(self) -> SelectorTopic:
         if self._topic is None:
-            store = RuntimeStore.publishing(self.source) if isinstance(self.source, ModuleInstance) else None
-            if store is None:
+            source = self.source
+            store = RuntimeStore.publishing(source) if isinstance(source, ModuleInstance) else None
+            if store is None or not isinstance(source, ModuleInstance):
                 raise ExternalStoreError(
                     "external_store::unresolvable_module_id",
                     f"from_module({self.source!r}) used directly needs a module instance, mounted (a name is resolved "
                     "only inside an external_store field)",
                 )
-            self._topic = store.select(self.source, self.query)
+            self._topic = store.select(source, self.query)
         return self._topic
 
     def get_snapshot(self) -> Any:

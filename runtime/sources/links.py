@@ -24,9 +24,9 @@ static IR is the external-store field table (`rt.external_fields.static_ir()`).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from runtime.base.paths import fnv1a32_text, stable_stringify
+from runtime.base.paths import FieldPath, fnv1a32_text, stable_stringify
 from runtime.errors import DefinitionError, ExternalStoreError, TickscopeError
 from runtime.sources.resolve import InstanceRef, resolve_instance
 from runtime.ticks.read_query import ReadQuery, as_read_query
@@ -34,13 +34,23 @@ from runtime.ticks.read_query import ReadQuery, as_read_query
 if TYPE_CHECKING:
     from runtime.kernel.instance import ModuleInstance
     from runtime.kernel.kernel import Kernel
-    from runtime.sources.external_fields import ExternalFieldBinding
     from runtime.ticks.job_queue import FreshModule
     from runtime.ticks.ports import InputSink
 
 __all__ = ["DeclarativeLinks", "DeclarativeLink", "link_ir_digest"]
 
 _MISSING: Any = object()
+
+
+class ModuleSourceField(Protocol):
+    """An external-store field that reads another module (`from_module`): an edge the links follow too."""
+
+    @property
+    def trigger(self) -> tuple[str, str, str]: ...
+
+    def pull(self) -> None: ...
+
+    def touched_by(self, paths: Sequence[FieldPath]) -> bool: ...
 
 
 def link_ir_digest(ir: dict[str, Any]) -> str:
@@ -104,7 +114,7 @@ class DeclarativeLinks:
         self.inputs = inputs
         self._links: dict[str, DeclarativeLink] = {}
         self._by_source: dict[str, list[DeclarativeLink]] = {}
-        self._module_sources: dict[str, list[ExternalFieldBinding]] = {}
+        self._module_sources: dict[str, list[ModuleSourceField]] = {}
 
     # -- declaring --------------------------------------------------------------------------------------------------
 
@@ -177,10 +187,10 @@ class DeclarativeLinks:
 
     # -- module-as-source edges (registered by external-store fields) -----------------------------------------------
 
-    def add_module_source(self, binding: ExternalFieldBinding, source: ModuleInstance) -> None:
+    def add_module_source(self, binding: ModuleSourceField, source: ModuleInstance) -> None:
         self._module_sources.setdefault(_key(source), []).append(binding)
 
-    def remove_module_source(self, binding: ExternalFieldBinding, source: ModuleInstance) -> None:
+    def remove_module_source(self, binding: ModuleSourceField, source: ModuleInstance) -> None:
         group = self._module_sources.get(_key(source))
         if group and binding in group:
             group.remove(binding)

@@ -21,12 +21,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
+from runtime.base.field_decl import FieldDecl
 from runtime.base.paths import DirtySet, FieldPath, path_text, stable_stringify
 from runtime.base.state_access import compile_reader
 from runtime.debug.sink import error_summary
-from runtime.base.field_decl import FieldDecl
 from runtime.fields.source import IDLE, SOURCE_CONCURRENCY, source
 
 if TYPE_CHECKING:
@@ -35,7 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = ["source", "attach_sources", "SourceController", "IDLE", "SOURCE_CONCURRENCY"]
 
-_ORIGIN = "source-refresh"
+_ORIGIN: Final = "source-refresh"
 
 
 @dataclass(slots=True)
@@ -166,14 +166,16 @@ class SourceController:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            snapshot = {"status": "error", "keyHash": key_hash, "data": None,
+            status = "error"
+            snapshot = {"status": status, "keyHash": key_hash, "data": None,
                         "error": error_summary(exc, "source::load_failed")}
         else:
-            snapshot = {"status": "success", "keyHash": key_hash, "data": data, "error": None}
+            status = "success"
+            snapshot = {"status": status, "keyHash": key_hash, "data": data, "error": None}
         if generation != slot.generation or self.disposed:
             return  # superseded (switch) or the key went away: the result is dropped
         slot.task = None
-        self._writeback(slot, snapshot, snapshot["status"])
+        self._writeback(slot, snapshot, status)
         if slot.trailing is not None and not self.disposed:
             key, trailing_hash = slot.trailing
             slot.trailing = None

@@ -19,10 +19,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from runtime.base.field_decl import as_field_path
 from runtime.base.paths import FieldPath, fnv1a32_text, path_text, stable_stringify
 from runtime.base.state_access import same_value
 from runtime.errors import DefinitionError
-from runtime.base.field_decl import as_field_path
 
 __all__ = ["ReadQuery", "read_query", "reads_overlap", "as_read_query"]
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from runtime.base.paths import FieldPath
 from runtime.errors import DefinitionError, TopicKeyError
@@ -142,7 +142,7 @@ class SelectorTopic(TopicStore):
             store.refresh_selector(self, None)
         return self._value
 
-    def reevaluate(self, state: Any, module_version: int, paths: tuple[FieldPath, ...] | None | bool,
+    def reevaluate(self, state: Any, module_version: int, paths: tuple[FieldPath, ...] | None | Literal[False],
                    on_error: Callable[[SelectorTopic, Exception], None] | None) -> bool:
         """Bring the value up to `state` (published at `module_version`); True when a later value changed.
 
@@ -319,7 +319,7 @@ class RuntimeStore:
             if not attached:
                 del self._attached[topic.module_key]
 
-    def refresh_selector(self, topic: SelectorTopic, paths: tuple[FieldPath, ...] | None | bool) -> bool:
+    def refresh_selector(self, topic: SelectorTopic, paths: tuple[FieldPath, ...] | None | Literal[False]) -> bool:
         """Bring a selector topic up to the published state; True when its version was bumped."""
         mkey = topic.module_key
         bumped = topic.reevaluate(self._states.get(mkey), self._versions.get(mkey, 0), paths, self.on_selector_error)
