@@ -21,7 +21,7 @@ from typing import Any
 
 from runtime.converge.config import ConvergeConfig, ConvergeSettings
 from runtime.debug.hub import DebugHub
-from runtime.debug.sink import Clock, DebugSink, Level
+from runtime.debug.sink import DebugSink, EventClock, Level
 from runtime.errors import DefinitionError
 from runtime.inspect import InspectorServer, open_for_runtime
 from runtime.kernel.instance import ModuleInstance
@@ -57,7 +57,7 @@ class Runtime:
         if "::" in label or not label:
             raise DefinitionError(f"runtime label {label!r} must be non-empty and without '::'")
         self.label = label
-        self.clock = Clock()
+        self.clock = EventClock()
         self.hub = DebugHub(buffer_size)
         self.sink = DebugSink(self.hub, diagnostics, label, self.clock)
         self.history_size = history_size

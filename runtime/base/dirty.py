@@ -1,6 +1,6 @@
 """Turning a transaction's raw writes into its id-first dirty set.
 
-The rules (seed 065 and the reference's `StateTransaction.dirty.ts`):
+The rules (docs/rules/transactions.md):
 
 - a write without a path -> dirty-all `customMutation`;
 - a path segment that is neither text nor an index -> `nonTrackablePatch`;

@@ -82,7 +82,7 @@ class StaticIr:
     """True when step ids already are in topological order (declarations written in dependency order)."""
 
     def export(self, instance_id: str, generation: int) -> dict[str, Any]:
-        """ConvergeStaticIrExport (schema 065 converge-static-ir)."""
+        """The IR as exported to devtools and traces (`static-ir` envelopes; resources/schemas)."""
         return {
             "staticIrDigest": self.digest,
             "moduleId": self.module_id,

@@ -1,6 +1,6 @@
 """The converge planner: chooses full or dirty for each transaction and says why.
 
-The auto rules, in order (the reference's, `impl.ts:888-1090`):
+The auto rules, in order (docs/rules/converge.md):
 
 1. the first transaction of an instance -> full (`cold_start`);
 2. no dirty path at all -> dirty with zero steps (a Noop);

@@ -66,7 +66,7 @@ class ReadQuery:
         return any(reads_overlap(r, p) for r in self.reads for p in paths)
 
     def static_ir(self, selector_id: str | None = None) -> dict[str, Any]:
-        """ReadQueryStaticIr (the reference's shape; equalsKind `valueEquals` is our default `==` by type)."""
+        """ReadQueryStaticIr (equalsKind `valueEquals` is the default `==` by type)."""
         out: dict[str, Any] = {
             "selectorId": selector_id or self.selector_id,
             "debugKey": self.debug_key,

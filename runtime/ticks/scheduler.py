@@ -53,7 +53,7 @@ __all__ = ["TickScheduler", "TickConfig", "SchedulingError"]
 
 @dataclass(frozen=True, slots=True)
 class TickConfig:
-    """Budgets of the tick scheduler (the reference's defaults)."""
+    """Budgets of the tick scheduler (defaults and their meaning: docs/rules/ticks.md)."""
 
     max_steps: int = 64
     """Non-urgent (low-priority) instances accepted per tick."""

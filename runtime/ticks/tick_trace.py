@@ -1,4 +1,4 @@
-"""The meta of `trace:tick` events (kind `devtools`), shaped as the reference's diagnostics contract §1.
+"""The meta of `trace:tick` events (kind `devtools`), see docs/rules/ticks.md for its fields.
 
 The `start` event marks when a tick began and how it was scheduled (`schedule`); the `settled` (and
 `budgetExceeded`) event says what triggered it (`triggerSummary`, counted as commits arrived), which commits it
