@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -23,6 +24,7 @@ from runtime.converge.config import ConvergeConfig, ConvergeSettings
 from runtime.debug.hub import DebugHub
 from runtime.debug.sink import DebugSink, EventClock, Level
 from runtime.errors import DefinitionError
+from runtime.inspect import ENV_VAR as INSPECT_ENV_VAR
 from runtime.inspect import InspectorServer, open_for_runtime
 from runtime.kernel.instance import ModuleInstance
 from runtime.kernel.kernel import CommitListener, Kernel
@@ -76,8 +78,22 @@ class Runtime:
         self.disposed = False
         self.inspector: InspectorServer | None = None
         """The live inspector server (runtime.inspect) when `inspect=` or TICKSCOPE_INSPECT asked for one."""
-        if inspect is not None or "TICKSCOPE_INSPECT" in os.environ:
-            self.inspector = open_for_runtime(self, inspect)
+        if inspect is not None:
+            self.inspector = open_for_runtime(self, inspect)  # asked for in code: a failure is the caller's to see
+        elif INSPECT_ENV_VAR in os.environ:
+            self.inspector = self._inspect_from_environment()
+
+    def _inspect_from_environment(self) -> InspectorServer | None:
+        """The inspector TICKSCOPE_INSPECT asks for. A debugging aid switched on from outside never takes the
+        application down: a malformed value or a port in use is one warning on stderr, and the runtime runs on
+        without an inspector."""
+        try:
+            return open_for_runtime(self, None)
+        except (OSError, ValueError, TypeError) as exc:
+            value = os.environ.get(INSPECT_ENV_VAR, "")
+            print(f"tickscope: {INSPECT_ENV_VAR}={value!r} ignored, runtime {self.label!r} runs without an "
+                  f"inspector: {exc}", file=sys.stderr, flush=True)
+            return None
 
     # -- instances --------------------------------------------------------------------------------------------------
 
