@@ -44,7 +44,7 @@ from runtime.sources.links import DeclarativeLink, DeclarativeLinks
 from runtime.sources.source_fields import SourceController, attach_sources
 from runtime.ticks.read_query import ReadQuery, read_query
 from runtime.ticks.scheduler import TickConfig
-from runtime.ticks.store import SelectorTopic, TopicStore
+from runtime.ticks.store import SelectorTopic, TopicFacade
 
 __all__ = [
     "ActionCoordinator",
@@ -77,8 +77,8 @@ __all__ = [
     "TickConfig",
     "TickscopeError",
     "TimeTravelUnavailable",
+    "TopicFacade",
     "TopicKeyError",
-    "TopicStore",
     "TransactionError",
     "TxnOrigin",
     "TxnRecord",

@@ -32,7 +32,7 @@ from runtime.ticks.read_query import ReadQuery, as_read_query
 if TYPE_CHECKING:
     from runtime.kernel.instance import ModuleInstance
 
-__all__ = ["RuntimeStore", "TopicStore", "SelectorTopic", "TopicKey", "TopicKeyError", "parse_topic_key",
+__all__ = ["RuntimeStore", "TopicFacade", "SelectorTopic", "TopicKey", "TopicKeyError", "parse_topic_key",
            "module_key", "Listener", "PublishedModule"]
 
 Listener = Callable[[], None]
@@ -86,7 +86,7 @@ class PublishedModule:
     removed: bool = False
 
 
-class TopicStore:
+class TopicFacade:
     """The ExternalStore facade of one topic: `get_snapshot()`, `subscribe(listener) -> unsubscribe`."""
 
     __slots__ = ("key", "module_key", "_store", "__weakref__")
@@ -98,7 +98,7 @@ class TopicStore:
         self._store = store
 
     def __repr__(self) -> str:
-        return f"<TopicStore {self.key} v{self.version}>"
+        return f"<TopicFacade {self.key} v{self.version}>"
 
     def get_snapshot(self) -> Any:
         """The module state published by the latest tick (None before the instance mounts or after it unmounts)."""
@@ -124,7 +124,7 @@ class TopicStore:
         """The topic lost its last listener."""
 
 
-class SelectorTopic(TopicStore):
+class SelectorTopic(TopicFacade):
     """A topic whose snapshot is a selector's value over one module's published state."""
 
     __slots__ = ("query", "_value", "_evaluated_at")
@@ -184,7 +184,7 @@ class RuntimeStore:
         self._states: dict[str, Any] = {}
         self._versions: dict[str, int] = {}
         self._listeners: dict[str, list[Listener]] = {}
-        self._facades: weakref.WeakValueDictionary[str, TopicStore] = weakref.WeakValueDictionary()
+        self._facades: weakref.WeakValueDictionary[str, TopicFacade] = weakref.WeakValueDictionary()
         self._attached: dict[str, dict[str, SelectorTopic]] = {}
         """Selector topics with listeners, by module key: the ones ticks evaluate (held strongly)."""
         self._anon = 0
@@ -193,7 +193,7 @@ class RuntimeStore:
 
     # -- facades ----------------------------------------------------------------------------------------------------
 
-    def topic(self, key: str | ModuleInstance) -> TopicStore:
+    def topic(self, key: str | ModuleInstance) -> TopicFacade:
         """The facade of a topic key (or of a module instance's topic); the same object for the same key."""
         if not isinstance(key, str):
             key = module_key(key.module_id, key.instance_id)
@@ -207,7 +207,7 @@ class RuntimeStore:
         if parsed.selector_id is not None:
             raise TopicKeyError(f"no selector topic {key!r}: create it with "
                                 "store.select(instance, selector, reads=...)")
-        facade = TopicStore(self, key, key)
+        facade = TopicFacade(self, key, key)
         self._facades[key] = facade
         return facade
 
@@ -278,7 +278,7 @@ class RuntimeStore:
 
     # -- subscriptions ----------------------------------------------------------------------------------------------
 
-    def subscribe(self, facade: TopicStore, listener: Listener) -> Callable[[], None]:
+    def subscribe(self, facade: TopicFacade, listener: Listener) -> Callable[[], None]:
         """Add a listener of `facade`'s topic (facades call this); returns the unsubscribe function."""
         if not callable(listener):
             raise TypeError(f"listener {listener!r} of topic {facade.key!r} is not callable")
