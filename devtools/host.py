@@ -27,12 +27,12 @@ from runtime import Runtime
 from runtime.trace.columnar import EventStore
 from runtime.trace.loader import LoadCancelled, load_trace
 
-from . import heap
-from .binding import Binder
-from .context import DevtoolsContext
+from .app import heap
+from .app.binding import Binder
+from .app.context import DevtoolsContext
+from .app.settings_store import load_settings
 from .model.event_feed import EventFeed
 from .replay import ReplayController
-from .settings_store import load_settings
 from .state import DevtoolsState
 from .views.main_window import MainWindow
 from .views.settings import apply_settings

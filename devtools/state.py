@@ -10,9 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from runtime import Module, Runtime
-
-from .binding import ExternalStoreLike
+from runtime import ExternalStore, Module, Runtime
 
 __all__ = ["DevtoolsState", "devtools_module", "DEFAULT_SETTINGS", "DIAGNOSTICS_LEVELS", "THEMES"]
 
@@ -98,7 +96,8 @@ class DevtoolsState:
         self.instance = self.runtime.mount(devtools_module(), "devtools#1", label="devtools UI state")
         if settings:
             self.set_settings(settings)
-        self.topic: ExternalStoreLike = module_topic(self.runtime, self.instance.module_id, self.instance.instance_id)
+        self.topic: ExternalStore[dict[str, Any]] = module_topic(self.runtime, self.instance.module_id,
+                                                                 self.instance.instance_id)
         """The topic facade panes bind to."""
 
     def get(self) -> dict[str, Any]:
@@ -108,7 +107,7 @@ class DevtoolsState:
     def published(self) -> dict[str, Any]:
         """The UI state as published by the latest tick: what every pane repainted in a flush shows. Bound
         callbacks receive it; a pane reading the state outside its callback reads this, so it cannot tear."""
-        return self.topic.get_snapshot()  # type: ignore[no-any-return]
+        return self.topic.get_snapshot()
 
     def _do(self, action: str, payload: Any) -> None:
         self.instance.dispatch(action, payload)
@@ -140,6 +139,6 @@ class DevtoolsState:
             self.runtime.set_diagnostics("light" if changes["showDevtools"] else "off")
 
 
-def module_topic(rt: Runtime, module_id: str, instance_id: str) -> ExternalStoreLike:
+def module_topic(rt: Runtime, module_id: str, instance_id: str) -> ExternalStore[Any]:
     """The module topic facade `moduleId::instanceId` of a runtime's store."""
-    return rt.store.topic(f"{module_id}::{instance_id}")  # type: ignore[no-any-return]
+    return rt.store.topic(f"{module_id}::{instance_id}")

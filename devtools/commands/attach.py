@@ -48,8 +48,8 @@ def run(args: argparse.Namespace) -> int:
 
 def remote_context(session: Any, settings: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
     """A DevtoolsContext over a RemoteSession: live mode without a local runtime, `ctx.remote` set."""
-    from ..binding import Binder
-    from ..context import DevtoolsContext
+    from ..app.binding import Binder
+    from ..app.context import DevtoolsContext
     from ..state import DevtoolsState
 
     state = DevtoolsState(settings)
@@ -84,9 +84,9 @@ def show_attached(host: Any, session: Any):  # type: ignore[no-untyped-def]
 async def _main(app, client, screenshot: str | None, exit_after: float | None) -> int:  # type: ignore[no-untyped-def]
     from runtime.inspect import InspectError
 
+    from ..app.remote_session import RemoteSession
     from ..host import DevtoolsHost
     from ..model.event_feed import EventFeed
-    from ..remote import RemoteSession
 
     host = DevtoolsHost(app)
     closed = asyncio.Event()

@@ -24,8 +24,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..context import DevtoolsContext
-from ..model.events_model import EventFilter, EventsModel, FilterError
+from ..app.context import DevtoolsContext
+from ..qt_models.events_model import EventFilter, EventsModel, FilterError
 
 __all__ = ["EventsView", "ALL_KINDS"]
 

@@ -25,11 +25,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..context import DevtoolsContext
+from ..app.context import DevtoolsContext
+from ..app.time_travel import TimeTravelUnavailable, back_to_latest, travel
 from ..model.event_feed import TXN_KIND, EventFeed
-from ..model.state_tree import MISSING, StateTreeModel
 from ..model.txn_view import EventFacts, facts_of, last_state_row
-from ..time_travel import TimeTravelUnavailable, back_to_latest, travel
+from ..qt_models.state_tree import MISSING, StateTreeModel
 from .events import scope_instances
 from .inspector_text import summary_html
 

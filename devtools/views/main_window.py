@@ -25,9 +25,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..context import DevtoolsContext
-from ..recording import Recorder
-from ..time_travel import back_to_latest
+from ..app.context import DevtoolsContext
+from ..app.recording import Recorder
+from ..app.time_travel import back_to_latest
 from .converge import ConvergePane
 from .events import EventsView
 from .help_overlay import HelpOverlay

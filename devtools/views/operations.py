@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QLabel, QSplitter, QTableWidgetItem, QTextBrowser,
 
 from ..model.runs import OperationInfo
 from .tables import readonly_table
-from .timeline_source import timeline_source
+from .timeline.source import timeline_source
 
 __all__ = ["OperationsPane", "StageTimeline", "STAGE_COLOURS", "STALLING_RATIO"]
 

@@ -21,7 +21,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QToolBar
 
-from ..remote_commands import (
+from ..app.remote_commands import (
     CommandSpec,
     CommandTracker,
     PendingCommand,

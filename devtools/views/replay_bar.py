@@ -7,7 +7,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 
-from ..context import DevtoolsContext
+from ..app.context import DevtoolsContext
 from ..replay import ReplayController
 
 __all__ = ["ReplayBar", "SPEEDS"]

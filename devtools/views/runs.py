@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QSplitter, Q
 
 from ..model.runs import RunInfo
 from .tables import readonly_table
-from .timeline_source import timeline_source
+from .timeline.source import timeline_source
 
 __all__ = ["RunsPane", "STATUS_COLOURS"]
 

@@ -10,8 +10,8 @@ from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QSpinBox, QWidget
 
-from ..context import DevtoolsContext
-from ..settings_store import save_settings, settings_file
+from ..app.context import DevtoolsContext
+from ..app.settings_store import save_settings, settings_file
 from ..state import DIAGNOSTICS_LEVELS, THEMES
 from .theme import apply_theme
 

@@ -11,8 +11,8 @@ from typing import Any
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTreeView, QVBoxLayout, QWidget
 
-from ..context import DevtoolsContext
-from ..model.sidebar_model import SCOPE_ROLE, SidebarModel
+from ..app.context import DevtoolsContext
+from ..qt_models.sidebar_model import SCOPE_ROLE, SidebarModel
 
 __all__ = ["Sidebar"]
 

@@ -7,10 +7,10 @@ from devtools_support import record_shop_session
 from PySide6.QtCore import QModelIndex, Qt
 
 from devtools.model.event_feed import EventFeed
-from devtools.model.events_model import EventFilter, EventsModel, FilterError
-from devtools.model.sidebar_model import SidebarModel
-from devtools.model.state_tree import StateTreeModel
 from devtools.model.values import short_text, view_of
+from devtools.qt_models.events_model import EventFilter, EventsModel, FilterError
+from devtools.qt_models.sidebar_model import SidebarModel
+from devtools.qt_models.state_tree import StateTreeModel
 from runtime import Runtime
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ..model.runs import OperationInfo, RunInfo
-from ..model.timeline_model import Lane, TimelineModel
+from ...model.runs import OperationInfo, RunInfo
+from ...model.timeline_model import Lane, TimelineModel
 
 __all__ = ["Hit", "describe_hit", "selected_row_of"]
 

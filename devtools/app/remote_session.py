@@ -21,7 +21,7 @@ from typing import Any
 from runtime.inspect.client import Ack, Batch, InspectClient
 from runtime.inspect.protocol import InspectError
 
-from .model.event_feed import EventFeed
+from ..model.event_feed import EventFeed
 
 __all__ = ["RemoteSession"]
 

@@ -25,12 +25,12 @@ from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolTip, QVBoxLayout, QWidget
 
-from ..model.lod import LodSegments, lod_segments
-from ..model.raster import Band, Palette, new_canvas, rasterize_band, rasterize_markers
-from ..model.timeline_model import Lane
-from .timeline_describe import Hit, describe_hit, selected_row_of
-from .timeline_item import LaneCanvasItem
-from .timeline_source import timeline_source
+from ...model.lod import LodSegments, lod_segments
+from ...model.raster import Band, Palette, new_canvas, rasterize_band, rasterize_markers
+from ...model.timeline_model import Lane
+from .canvas_item import LaneCanvasItem
+from .describe import Hit, describe_hit, selected_row_of
+from .source import timeline_source
 
 __all__ = ["TimelineView", "PALETTES", "REBUILD_MS"]
 

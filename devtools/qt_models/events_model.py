@@ -19,7 +19,7 @@ from PySide6.QtGui import QBrush, QColor
 
 from runtime.trace.columnar import FLAG_DOWNGRADE, FLAG_ERROR, FLAG_WARNING
 
-from .event_feed import EventFeed
+from ..model.event_feed import EventFeed
 
 __all__ = ["EventsModel", "EventFilter", "FilterError", "COLUMNS"]
 

@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QObject, QTimer, Signal
 from shiboken6 import isValid
 
-from ..model.timeline_model import TimelineModel
+from ...model.timeline_model import TimelineModel
 
 __all__ = ["TimelineSource", "timeline_source", "SLICE_S"]
 

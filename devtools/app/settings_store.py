@@ -11,7 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QSettings
 
-from .state import DEFAULT_SETTINGS, DIAGNOSTICS_LEVELS, THEMES
+from ..state import DEFAULT_SETTINGS, DIAGNOSTICS_LEVELS, THEMES
 
 __all__ = ["load_settings", "save_settings", "settings_file"]
 

@@ -27,7 +27,7 @@ from typing import Any
 from runtime.inspect.client import Ack
 from runtime.inspect.protocol import InspectError
 
-from .model.event_feed import TXN_KIND, EventFeed
+from ..model.event_feed import TXN_KIND, EventFeed
 
 __all__ = ["CommandSpec", "PendingCommand", "CommandTracker", "pause_command", "resume_command", "clear_command",
            "dispatch_command", "travel_command", "latest_own_transaction", "EFFECT_TIMEOUT_S", "ACK_TIMEOUT_S"]

@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from .values import short_text, view_of
+from ..model.values import short_text, view_of
 
 __all__ = ["StateTreeModel", "Node", "MISSING"]
 

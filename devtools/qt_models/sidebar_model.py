@@ -12,7 +12,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 
-from .event_feed import EventFeed
+from ..model.event_feed import EventFeed
 
 __all__ = ["SidebarModel", "SCOPE_ROLE"]
 

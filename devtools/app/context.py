@@ -33,10 +33,10 @@ if TYPE_CHECKING:
 
     from runtime import Runtime
 
+    from ..model.event_feed import EventFeed
+    from ..replay import ReplayController
+    from ..state import DevtoolsState
     from .binding import Binder, Binding, ExternalStoreLike
-    from .model.event_feed import EventFeed
-    from .replay import ReplayController
-    from .state import DevtoolsState
 
 __all__ = ["DevtoolsContext"]
 
