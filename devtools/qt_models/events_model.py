@@ -1,27 +1,23 @@
-"""The events table model: a virtual view of the event store through a filter, for millions of rows.
+"""The events table model: a virtual view of the event store through a row filter, for millions of rows.
 
 Nothing is fetched eagerly: the model holds one integer array of matching store rows, and `data()` reads the
-columns of the few rows the view paints. Filters by kind, instance, time range, text or regex are vectorised over
-the interned string tables (a regex is tried once per distinct label, not once per row). The path filter ("the
-transactions that touched field path X") needs each transaction's dirty set; it is indexed in chunks between
-the store's own index (`txns_touching`), caught up incrementally as rows arrive.
+columns of the few rows the view paints. Which rows match is the filter's business (devtools.model.event_filter);
+the model asks it only for rows that became visible since the last refresh.
 """
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from runtime.trace.columnar import FLAG_DOWNGRADE, FLAG_ERROR, FLAG_WARNING
+from runtime.trace import FLAG_DOWNGRADE, FLAG_ERROR, FLAG_WARNING
 
-from ..model.event_feed import EventFeed
+from .event_rows import EventRows
 
-__all__ = ["EventsModel", "EventFilter", "FilterError", "COLUMNS"]
+__all__ = ["EventsModel", "RowFilter", "COLUMNS"]
 
 COLUMNS = ("#", "time", "kind", "label", "instance", "txn")
 _Index = QModelIndex | QPersistentModelIndex
@@ -34,50 +30,37 @@ _ERROR_BRUSH = QBrush(QColor("#d64545"))
 _WARN_BRUSH = QBrush(QColor("#c98a00"))
 
 
-class FilterError(ValueError):
-    """A filter the user typed cannot be applied (e.g. an invalid regular expression); the message says why."""
+class RowFilter(Protocol):
+    """Which rows the table shows (devtools.model.event_filter.EventFilter is one); compared with `==`."""
+
+    def check(self, feed: EventRows) -> None:
+        """Raise a ValueError naming the problem when the filter cannot apply to `feed`."""
+        ...
+
+    def rows(self, feed: EventRows, lo: int, hi: int) -> tuple[np.ndarray, int]:
+        """The rows in [lo, hi) to show, and how many transactions could not be judged."""
+        ...
 
 
-@dataclass(frozen=True, slots=True)
-class EventFilter:
-    """What the events table shows."""
+class _EveryRow:
+    """The filter of a table nobody filtered yet."""
 
-    kinds: tuple[str, ...] = ()
-    """Event kinds to show (`state`, `action`, `diagnostic`, ...); empty shows every kind."""
-    instances: tuple[str, ...] = ()
-    """Instance ids (from the sidebar selection); empty shows every instance."""
-    text: str = ""
-    """Case-insensitive substring (or regex when `regex`) matched against kind, label and instance."""
-    regex: bool = False
-    path: str = ""
-    """Show only transactions whose dirty set overlaps this field path."""
-    time_range: tuple[float, float] | None = None
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
+    def check(self, feed: EventRows) -> None:
+        pass
 
-    def pattern(self) -> re.Pattern[str] | None:
-        if not self.text:
-            return None
-        if not self.regex:
-            return re.compile(re.escape(self.text), re.IGNORECASE)
-        try:
-            return re.compile(self.text, re.IGNORECASE)
-        except re.error as err:
-            raise FilterError(f"invalid regular expression {self.text!r}: {err}") from None
-
-
-def _codes_matching(names: list[str], pattern: re.Pattern[str]) -> np.ndarray:
-    return np.asarray([c for c, name in enumerate(names) if pattern.search(name)], np.int64)
+    def rows(self, feed: EventRows, lo: int, hi: int) -> tuple[np.ndarray, int]:
+        return np.arange(lo, hi, dtype=np.int64), 0
 
 
 class EventsModel(QAbstractTableModel):
-    """Rows of the event feed that pass an EventFilter."""
+    """Rows of the event feed that pass a row filter (every row until one is set)."""
 
-    def __init__(self, feed: EventFeed, parent: Any = None) -> None:
+    def __init__(self, feed: EventRows, parent: QObject | None = None, row_filter: RowFilter | None = None) -> None:
         super().__init__(parent)
         self.feed = feed
-        self.filter = EventFilter()
+        self.filter: RowFilter = row_filter if row_filter is not None else _EveryRow()
         self.unmapped_rows = 0
-        """With a path filter: transactions whose dirty ids could not be mapped (their digest's IR is unknown)."""
+        """Transactions the filter could not judge (a path filter over dirty ids whose digest's IR is unknown)."""
         self._rows = np.zeros(0, np.int64)
         self._seen = 0
         self._t0: float | None = None
@@ -149,11 +132,9 @@ class EventsModel(QAbstractTableModel):
         i = int(np.searchsorted(self._rows, store_row))
         return i if i < len(self._rows) and int(self._rows[i]) == store_row else None
 
-    def set_filter(self, flt: EventFilter) -> None:
-        """Show what `flt` selects; raises FilterError (and changes nothing) for a filter that cannot apply."""
-        flt.pattern()  # validate first: a bad regex must not leave a half-applied filter
-        if flt.path:
-            _path_rows(self.feed, flt.path, 0)  # a malformed path raises here, before anything changes
+    def set_filter(self, flt: RowFilter) -> None:
+        """Show what `flt` selects; a filter that cannot apply raises from its `check` and changes nothing."""
+        flt.check(self.feed)  # first: a bad regex or path must not leave a half-applied filter
         if flt == self.filter:
             return
         self.beginResetModel()
@@ -174,10 +155,7 @@ class EventsModel(QAbstractTableModel):
         if self._t0 is None and n:
             self._t0 = self.feed.store.ts[0]
         if n > self._seen:
-            rows = self._match(self._seen, n)
-            if self.filter.path:
-                hits, self.unmapped_rows = _path_rows(self.feed, self.filter.path, self._seen)
-                rows = np.intersect1d(rows, hits[hits < n], assume_unique=True)
+            rows, self.unmapped_rows = self.filter.rows(self.feed, self._seen, n)
             self._insert(rows)
             self._seen = n
 
@@ -188,33 +166,3 @@ class EventsModel(QAbstractTableModel):
         self.beginInsertRows(QModelIndex(), first, first + len(rows) - 1)
         self._rows = np.concatenate([self._rows, rows.astype(np.int64)])
         self.endInsertRows()
-
-    def _match(self, lo: int, hi: int) -> np.ndarray:
-        """Rows in [lo, hi) passing every filter but the path one (vectorised over the columns)."""
-        feed, s, f = self.feed, self.feed.store, self.filter
-        mask = np.ones(hi - lo, bool)
-        if f.kinds:
-            mask &= np.isin(feed.column("kind")[lo:hi], [s.kinds.codes[k] for k in f.kinds if k in s.kinds.codes])
-        if f.instances:
-            codes = [s.instances.codes[i] for i in f.instances if i in s.instances.codes]
-            mask &= np.isin(feed.column("instance")[lo:hi], codes)
-        if f.time_range is not None:
-            ts = feed.column("ts")[lo:hi]
-            mask &= (ts >= f.time_range[0]) & (ts <= f.time_range[1])
-        pattern = f.pattern()
-        if pattern is not None:
-            text = np.isin(feed.column("label")[lo:hi], _codes_matching(s.labels.values, pattern))
-            text |= np.isin(feed.column("kind")[lo:hi], _codes_matching(s.kinds.values, pattern))
-            text |= np.isin(feed.column("instance")[lo:hi], _codes_matching(s.instances.values, pattern))
-            mask &= text
-        return np.flatnonzero(mask) + lo
-
-
-def _path_rows(feed: EventFeed, path: str, lo: int) -> tuple[np.ndarray, int]:
-    """Transaction rows at or after `lo` that touched `path`, and how many could not be mapped."""
-    try:
-        result = feed.store.index.txns_touching(path)
-    except ValueError as err:
-        raise FilterError(str(err)) from None
-    rows = np.asarray(result.rows, np.int64)
-    return rows[rows >= lo], result.unmapped_rows

@@ -7,19 +7,24 @@ view turns a click into a selection of the devtools state.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Literal
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QModelIndex, QObject, Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 
-from ..model.event_feed import EventFeed
+from .event_rows import EventRows
 
-__all__ = ["SidebarModel", "SCOPE_ROLE"]
+__all__ = ["SidebarModel", "SCOPE_ROLE", "Scope", "ScopeLevel"]
 
 SCOPE_ROLE = Qt.ItemDataRole.UserRole + 1
 
+ScopeLevel = Literal["runtime", "module", "instance"]
+Scope = tuple[ScopeLevel, str | None, str | None, str | None]
+"""(level, runtime, module, instance) of one item; the names below its level are None."""
+_KEY_PREFIX: dict[ScopeLevel, str] = {"runtime": "r", "module": "m", "instance": "i"}
 
-def _item(text: str, scope: tuple[str, str | None, str | None, str | None]) -> QStandardItem:
+
+def _item(text: str, scope: Scope) -> QStandardItem:
     item = QStandardItem(text)
     item.setEditable(False)
     item.setData(scope, SCOPE_ROLE)
@@ -29,12 +34,12 @@ def _item(text: str, scope: tuple[str, str | None, str | None, str | None]) -> Q
 class SidebarModel(QStandardItemModel):
     """Runtimes, modules and instances seen in an event feed."""
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.setHorizontalHeaderLabels(["scope", "events"])
         self._items: dict[tuple[str, ...], tuple[QStandardItem, QStandardItem]] = {}
 
-    def _ensure(self, key: tuple[str, ...], text: str, scope: Any, parent: QStandardItem | None) -> QStandardItem:
+    def _ensure(self, key: tuple[str, ...], text: str, scope: Scope, parent: QStandardItem | None) -> QStandardItem:
         got = self._items.get(key)
         if got is None:
             name, count = _item(text, scope), _item("0", scope)
@@ -52,7 +57,7 @@ class SidebarModel(QStandardItemModel):
         if cell.text() != str(n):
             cell.setText(str(n))
 
-    def update_from(self, feed: EventFeed) -> None:
+    def update_from(self, feed: EventRows) -> None:
         """Bring the tree up to date with the visible rows of `feed`."""
         store = feed.store
         per_instance = feed.instance_counts()
@@ -73,8 +78,8 @@ class SidebarModel(QStandardItemModel):
         for key, n in totals.items():
             self._count(key, n)
 
-    def index_of(self, level: str, *names: str) -> Any:
+    def index_of(self, level: ScopeLevel, *names: str) -> QModelIndex | None:
         """The model index of a runtime / module / instance item (for tests and keyboard navigation)."""
-        key = {"runtime": ("r",), "module": ("m",), "instance": ("i",)}[level] + names
+        key = (_KEY_PREFIX[level], *names)
         got = self._items.get(key)
         return None if got is None else got[0].index()

@@ -1,124 +1,124 @@
-"""The inspector's state tree: a state as a tree, with what changed against the state before it marked.
+"""The inspector's state tree as a Qt item model: field, value (after) and, for a diff, the value before.
 
-Columns: field, value (after), before. Each node knows whether it was added, removed, changed or kept, so the
-view can colour the diff and a user can expand only what changed. States in events are bounded by projection
-(depth 6, 32 keys), so the tree is built whole when a row is selected.
+The tree itself is built elsewhere (devtools.model.state_diff); this model only maps its nodes onto Qt's model API
+and colours what was added, removed or changed.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
-from ..model.values import short_text, view_of
-
-__all__ = ["StateTreeModel", "Node", "MISSING"]
+__all__ = ["StateTreeModel", "TreeNode", "StateTree"]
 
 _Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("field", "value", "before")
 _STATUS_COLOURS = {"added": "#2e9e5b", "removed": "#d64545", "changed": "#c98a00"}
 
 
-class _Missing:
-    def __repr__(self) -> str:
-        return "—"
+class TreeNode(Protocol):
+    """One key of a state as the model shows it."""
+
+    @property
+    def key(self) -> str: ...
+
+    @property
+    def status(self) -> str:
+        """added | removed | changed | same."""
+        ...
+
+    @property
+    def type_name(self) -> str: ...
+
+    @property
+    def after_text(self) -> str: ...
+
+    @property
+    def before_text(self) -> str: ...
+
+    @property
+    def parent(self) -> TreeNode | None: ...
+
+    @property
+    def row(self) -> int:
+        """Its index among its parent's children."""
+        ...
+
+    @property
+    def children(self) -> Sequence[TreeNode]: ...
+
+    def path(self) -> str: ...
 
 
-MISSING: Any = _Missing()
+class StateTree(Protocol):
+    """A whole tree; `compared` when it holds a diff against a state before it."""
 
+    @property
+    def root(self) -> TreeNode: ...
 
-class Node:
-    __slots__ = ("key", "after", "before", "status", "type_name", "children", "parent", "row")
+    @property
+    def compared(self) -> bool: ...
 
-    def __init__(self, key: str, after: Any, before: Any, parent: Node | None, row: int, diff: bool) -> None:
-        self.key = key
-        self.after = after
-        self.before = before
-        self.parent = parent
-        self.row = row
-        shown = after if after is not MISSING else before
-        view = view_of(shown)
-        self.type_name = view.type_name
-        if not diff:
-            self.status = "same"
-        elif after is MISSING:
-            self.status = "removed"
-        elif before is MISSING:
-            self.status = "added"
-        else:
-            self.status = "same" if after == before else "changed"
-        self.children: list[Node] = []
-        before_kids = dict(view_of(before).children) if diff and before is not MISSING else {}
-        after_kids = dict(view_of(after).children) if after is not MISSING else {}
-        keys = list(after_kids) + [k for k in before_kids if k not in after_kids]
-        if view.children or before_kids:
-            for i, k in enumerate(keys):
-                self.children.append(Node(k, after_kids.get(k, MISSING), before_kids.get(k, MISSING) if diff
-                                          else MISSING, self, i, diff))
-
-    def path(self) -> str:
-        parts: list[str] = []
-        node: Node | None = self
-        while node is not None and node.parent is not None:
-            parts.append(node.key)
-            node = node.parent
-        return ".".join(reversed(parts))
+    def changed_paths(self) -> list[str]: ...
 
 
 class StateTreeModel(QAbstractItemModel):
-    """A state (and optionally the state before it) as an item tree."""
+    """A state tree (and the diff it carries) as an item tree; empty until `set_state`."""
 
-    def __init__(self, parent: Any = None) -> None:
+    def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._root = Node("", {}, MISSING, None, 0, False)
-        self.diff = False
+        self._tree: StateTree | None = None
 
-    def set_state(self, after: Any, before: Any = MISSING) -> None:
-        """Show `after`; with `before` given, mark what differs."""
+    def set_state(self, tree: StateTree | None) -> None:
+        """Show `tree` (None: nothing)."""
         self.beginResetModel()
-        self.diff = before is not MISSING
-        self._root = Node("", after, before, None, 0, self.diff)
+        self._tree = tree
         self.endResetModel()
 
+    @property
+    def diff(self) -> bool:
+        """True while the tree shown is a diff (it has a `before` column)."""
+        return self._tree is not None and self._tree.compared
+
     def changed_paths(self) -> list[str]:
-        """Dotted paths of the leaves (or subtrees) added, removed or changed."""
-        out: list[str] = []
+        """Dotted paths of what the shown diff marks as added, removed or changed."""
+        return self._tree.changed_paths() if self._tree is not None else []
 
-        def walk(node: Node) -> None:
-            for child in node.children:
-                if child.status in ("added", "removed") or (child.status == "changed" and not child.children):
-                    out.append(child.path())
-                elif child.status == "changed":
-                    walk(child)
+    def node(self, index: _Index) -> TreeNode | None:
+        """The node at `index`; the root for an invalid index (None while nothing is shown)."""
+        if index.isValid():
+            node: TreeNode = index.internalPointer()
+            return node
+        return self._tree.root if self._tree is not None else None
 
-        walk(self._root)
-        return out
-
-    def node(self, index: _Index) -> Node:
-        return index.internalPointer() if index.isValid() else self._root  # type: ignore[no-any-return]
+    def _children(self, index: _Index) -> Sequence[TreeNode]:
+        node = self.node(index)
+        return node.children if node is not None else ()
 
     # -- Qt model ---------------------------------------------------------------------------------------------------
 
     def index(self, row: int, column: int, parent: _Index = QModelIndex()) -> QModelIndex:  # noqa: B008
         if not self.hasIndex(row, column, parent):
             return QModelIndex()
-        return self.createIndex(row, column, self.node(parent).children[row])
+        return self.createIndex(row, column, self._children(parent)[row])
 
     def parent(self, index: _Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
+        # Qt's overloads: parent() of the QObject and parent(index) of the model; only the second is meant here
         if not index.isValid():
             return QModelIndex()
-        node: Node = index.internalPointer()
+        node: TreeNode = index.internalPointer()
         up = node.parent
-        if up is None or up is self._root:
+        if up is None or up.parent is None:
             return QModelIndex()
         return self.createIndex(up.row, 0, up)
 
     def rowCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         if parent.isValid() and parent.column() != 0:
             return 0
-        return len(self.node(parent).children)
+        return len(self._children(parent))
 
     def columnCount(self, parent: _Index = QModelIndex()) -> int:  # noqa: B008
         return len(COLUMNS) if self.diff else 2
@@ -131,15 +131,10 @@ class StateTreeModel(QAbstractItemModel):
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        node: Node = index.internalPointer()
+        node: TreeNode = index.internalPointer()
         col = index.column()
         if role == Qt.ItemDataRole.DisplayRole:
-            if col == 0:
-                return node.key
-            value = node.after if col == 1 else node.before
-            if value is MISSING:
-                return "—"
-            return short_text(value)
+            return (node.key, node.after_text, node.before_text)[col]
         if role == Qt.ItemDataRole.ToolTipRole:
             return f"{node.path()} ({node.type_name}, {node.status})"
         if role == Qt.ItemDataRole.ForegroundRole and node.status in _STATUS_COLOURS and col in (0, 1):

@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
 )
 
 from ..app.context import DevtoolsContext
-from ..qt_models.events_model import EventFilter, EventsModel, FilterError
+from ..model.event_filter import EventFilter, FilterError
+from ..qt_models.events_model import EventsModel
 
 __all__ = ["EventsView", "ALL_KINDS"]
 
@@ -57,7 +58,7 @@ class EventsView(QWidget):
     def __init__(self, ctx: DevtoolsContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.model = EventsModel(ctx.events, self)
+        self.model = EventsModel(ctx.events, self, EventFilter())
         self.kind_box = QComboBox(self)
         self.kind_box.setObjectName("kindFilter")
         self.kind_box.addItem(ALL_KINDS)
@@ -177,7 +178,7 @@ class EventsView(QWidget):
     def _show_status(self) -> None:
         shown, total = self.model.rowCount(), len(self.ctx.events)
         text = f"{shown:,} of {total:,} events"
-        if self.model.filter.path and self.model.unmapped_rows:
+        if self.model.unmapped_rows:
             text += f" · {self.model.unmapped_rows} txns unmapped (unknown IR)"
         self.status.setText(text)
 

@@ -7,8 +7,10 @@ from devtools_support import record_shop_session
 from PySide6.QtCore import QModelIndex, Qt
 
 from devtools.model.event_feed import EventFeed
+from devtools.model.event_filter import EventFilter, FilterError
+from devtools.model.state_diff import state_diff
 from devtools.model.values import short_text, view_of
-from devtools.qt_models.events_model import EventFilter, EventsModel, FilterError
+from devtools.qt_models.events_model import EventsModel
 from devtools.qt_models.sidebar_model import SidebarModel
 from devtools.qt_models.state_tree import StateTreeModel
 from runtime import Runtime
@@ -76,7 +78,7 @@ def test_state_tree_shows_a_diff_and_tagged_values(qtmodeltester, qapp):
     model = StateTreeModel()
     before = {"name": "Ada", "tags": {"$set": ["a"]}, "pair": {"$tuple": [1, 2]}, "gone": 1}
     after = {"name": "Grace", "tags": {"$set": ["a", "b"]}, "pair": {"$tuple": [1, 2]}, "new": [1, 2, 3]}
-    model.set_state(after, before)
+    model.set_state(state_diff(after, before))
     qtmodeltester.check(model, force_py=True)
     rows = {model.index(r, 0).data(): model.index(r, 1).data() for r in range(model.rowCount())}
     assert rows["tags"] == "set {'a', 'b'}" and rows["pair"] == "tuple (1, 2)"
@@ -84,7 +86,7 @@ def test_state_tree_shows_a_diff_and_tagged_values(qtmodeltester, qapp):
     assert model.changed_paths() == ["name", "tags.1", "new", "gone"]  # removed keys come last
     gone = next(model.index(r, 0) for r in range(model.rowCount()) if model.index(r, 0).data() == "gone")
     assert "removed" in gone.data(Qt.ItemDataRole.ToolTipRole)
-    model.set_state({"a": 1})  # checked by the still-connected tester
+    model.set_state(state_diff({"a": 1}))  # checked by the still-connected tester
     assert model.columnCount(QModelIndex()) == 2  # no "before" column without a diff
 
 
