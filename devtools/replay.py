@@ -11,7 +11,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Callable
 
-from runtime.trace.replay import UNITS, Replay, ReplayPlayer, ReplayState
+from runtime.trace import UNITS, Replay, ReplayPlayer, ReplayState
 
 from .model.event_feed import EventFeed
 from .state import DevtoolsState

@@ -41,6 +41,7 @@ from runtime.sources.external_store import (
     value_store,
 )
 from runtime.sources.links import DeclarativeLink, DeclarativeLinks
+from runtime.sources.source_fields import IDLE as SOURCE_IDLE
 from runtime.sources.source_fields import SourceController, attach_sources
 from runtime.ticks.read_query import ReadQuery, read_query
 from runtime.ticks.scheduler import TickConfig
@@ -70,6 +71,7 @@ __all__ = [
     "ReducerError",
     "Rule",
     "Runtime",
+    "SOURCE_IDLE",
     "SchedulingError",
     "SelectorTopic",
     "SourceController",

@@ -1,7 +1,7 @@
 """The Qt side of ExternalStore: widgets listen to topic facades, and repaint once per tick, all at the same tick.
 
-A source is anything with `get_snapshot()` and `subscribe(listener) -> unsubscribe` (a RuntimeStore topic facade,
-the devtools' event store, the devtools' own state topic). A listener call only marks its binding dirty; one flush
+A source is any `runtime.ExternalStore`: `get_snapshot()` and `subscribe(listener) -> unsubscribe` (a RuntimeStore
+topic facade, the devtools' event feed, the devtools' own state topic). A listener call only marks its binding dirty; one flush
 per loop iteration (and at most one per frame interval, so 20,000 events/s cost 25 flushes/s, not 20,000) reads
 the tick once, then calls each dirty binding's callback with its source's snapshot. Every widget repainted in that
 flush therefore shows the same tickSeq (`Binder.frame_tick`): no widget shows tick N while its neighbour shows N+1.
@@ -19,36 +19,37 @@ import logging
 import time
 import weakref
 from collections.abc import Callable
-from typing import Any, Protocol
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject
 
-__all__ = ["Binder", "Binding", "ExternalStoreLike", "FRAME_INTERVAL_S"]
+from runtime import ExternalStore
+
+__all__ = ["Binder", "Binding", "FRAME_INTERVAL_S"]
 
 log = logging.getLogger("tickscope.devtools")
+T = TypeVar("T")
 
 FRAME_INTERVAL_S = 1 / 25
 """Minimum time between two flushes: a busy runtime makes ticks far faster than anyone can read them, and a
-repaint of every pane costs several ms; 25 updates a second looks live (the reference throttles to 10-20)."""
-
-
-class ExternalStoreLike(Protocol):
-    def get_snapshot(self) -> Any: ...
-
-    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]: ...
+repaint of every pane costs several ms; 25 updates a second looks live, and 10 would already look sluggish."""
 
 
 class Binding:
     """One widget's subscription to one source."""
 
-    __slots__ = ("source", "_callback", "_unsubscribe", "_binder", "closed", "last_tick", "calls", "__weakref__")
+    __slots__ = ("source", "_callback", "_unsubscribe", "_on_change", "_on_close", "closed", "last_tick", "calls",
+                 "__weakref__")
 
-    def __init__(self, binder: Binder, source: ExternalStoreLike, callback: Callable[[Any], None]) -> None:
-        self._binder = binder
+    def __init__(self, source: ExternalStore[Any], callback: Callable[[Any], None], *,
+                 on_change: Callable[[Binding], None], on_close: Callable[[Binding], None]) -> None:
         self.source = source
+        self._on_change = on_change
+        """Tells the binder this binding needs the next flush."""
+        self._on_close = on_close
         self._callback: Callable[[], Callable[[Any], None] | None]
-        if hasattr(callback, "__self__") and hasattr(callback, "__func__"):
-            self._callback = weakref.WeakMethod(callback)  # type: ignore[arg-type]
+        if hasattr(callback, "__self__") and hasattr(callback, "__func__"):  # a bound method: held weakly
+            self._callback = weakref.WeakMethod(callback)
         else:
             self._callback = lambda: callback
         self.closed = False
@@ -58,9 +59,9 @@ class Binding:
         """How many times the callback ran (one per flush at most)."""
         self._unsubscribe = source.subscribe(self._changed)
 
-    def _changed(self, *_: Any) -> None:
+    def _changed(self, *_: object) -> None:
         if not self.closed:
-            self._binder._mark(self)
+            self._on_change(self)
 
     def deliver(self, tick: int) -> None:
         callback = self._callback()
@@ -75,7 +76,7 @@ class Binding:
         if not self.closed:
             self.closed = True
             self._unsubscribe()
-            self._binder._forget(self)
+            self._on_close(self)
 
 
 class Binder:
@@ -95,8 +96,10 @@ class Binder:
         """Switch what `tickSeq` means (the live runtime's store, or the replay cursor's tick)."""
         self._tick_source = tick_source
 
-    def bind(self, owner: QObject, source: ExternalStoreLike, callback: Callable[[Any], None]) -> Binding:
-        binding = Binding(self, source, callback)
+    def bind(self, owner: QObject, source: ExternalStore[T], callback: Callable[[T], None]) -> Binding:
+        """Call `callback(source.get_snapshot())` now and after every change, at most once per flush, until `owner`
+        is destroyed (a bound method is held weakly: its object going away ends the binding too)."""
+        binding = Binding(source, callback, on_change=self._mark, on_close=self._forget)
         self._bindings.add(binding)
         owner.destroyed.connect(binding.close)
         binding.deliver(self.frame_tick)  # the widget starts from the current snapshot, not from empty

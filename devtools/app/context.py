@@ -17,7 +17,8 @@ the sidebar, the events table, the inspector) reads everything through it:
   (a topic facade of a runtime store, `ctx.events`, `ctx.state.topic`); `callback(snapshot)` runs at most once per
   tick, in one flush shared by all widgets, and `ctx.tick_seq` during that flush is the tick every widget shows.
   The binding ends when `owner` (a QObject) is destroyed.
-- `ctx.runtime`: the live runtime being inspected, or None while replaying a file.
+- `ctx.runtime`: the live runtime being inspected, or None while replaying a file or attached to another process.
+- `ctx.remote`: the RemoteSession of an attached window (`tickscope attach`), else None.
 - `ctx.mode`: "live" or "replay"; `ctx.showing_past` is True while the live view shows a time-travelled state.
 
 This API is kept stable: panes from other branches plug in against it.
@@ -26,19 +27,23 @@ This API is kept stable: panes from other branches plug in against it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QObject
 
-    from runtime import Runtime
+    from runtime import ExternalStore, Runtime
 
     from ..model.event_feed import EventFeed
     from ..replay import ReplayController
     from ..state import DevtoolsState
-    from .binding import Binder, Binding, ExternalStoreLike
+    from .binding import Binder, Binding
+    from .remote_session import RemoteSession
 
-__all__ = ["DevtoolsContext"]
+__all__ = ["DevtoolsContext", "ViewMode"]
+
+ViewMode = Literal["live", "replay"]
+T = TypeVar("T")
 
 
 class DevtoolsContext:
@@ -52,19 +57,21 @@ class DevtoolsContext:
         binder: Binder,
         runtime: Runtime | None = None,
         replay: ReplayController | None = None,
+        remote: RemoteSession | None = None,
     ) -> None:
         self.state = state
         self.events = events
         self.binder = binder
         self.runtime = runtime
         self.replay = replay
+        self.remote = remote
         self.cleanups: list[Callable[[], Any]] = []
         """Called by `close()` (hub taps to detach, ...), in order."""
 
     # -- what is being looked at ------------------------------------------------------------------------------------
 
     @property
-    def mode(self) -> str:
+    def mode(self) -> ViewMode:
         """`live` (a runtime on this loop) or `replay` (a trace file)."""
         return "replay" if self.replay is not None else "live"
 
@@ -90,6 +97,6 @@ class DevtoolsContext:
         self.cleanups.clear()
         self.binder.close()
 
-    def bind(self, owner: QObject, source: ExternalStoreLike, callback: Callable[[Any], None]) -> Binding:
+    def bind(self, owner: QObject, source: ExternalStore[T], callback: Callable[[T], None]) -> Binding:
         """Call `callback(source.get_snapshot())` now and after every change, coalesced to one call per flush."""
         return self.binder.bind(owner, source, callback)

@@ -24,8 +24,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from runtime.inspect.client import Ack
-from runtime.inspect.protocol import InspectError
+from runtime.inspect import Ack, InspectError
 
 from ..model.event_feed import TXN_KIND, EventFeed
 

@@ -18,8 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from runtime.inspect.client import Ack, Batch, InspectClient
-from runtime.inspect.protocol import InspectError
+from runtime.inspect import Ack, Batch, InspectClient, InspectError
 
 from ..model.event_feed import EventFeed
 

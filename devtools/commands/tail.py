@@ -31,7 +31,7 @@ def add(parser: argparse.ArgumentParser) -> None:
 
 def client_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
     """An InspectClient for the parsed options; raises ValueError naming a bad address or a missing token."""
-    from runtime.inspect.client import InspectClient, parse_address
+    from runtime.inspect import InspectClient, parse_address
 
     host, port = parse_address(args.address)
     if not args.token:

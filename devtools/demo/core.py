@@ -12,6 +12,7 @@ Fault switches are how the UI breaks the demo on purpose: a part registers a `Fa
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -128,9 +129,7 @@ async def every(period_s: float, stop: asyncio.Event, step: Callable[[int], None
         n += 1
         delay = start + n * period_s - loop.time()
         if delay > 0:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
-            except asyncio.TimeoutError:
-                pass
         else:
             await asyncio.sleep(0)  # running late: still let the loop breathe

@@ -25,6 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from runtime.trace import write_chrome_trace, write_evidence, write_perfetto_trace
+
 from ..app.context import DevtoolsContext
 from ..app.recording import Recorder
 from ..app.time_travel import back_to_latest
@@ -236,10 +238,7 @@ class MainWindow(QMainWindow):
         return asyncio.get_running_loop().create_task(self._export(path, fmt), name=f"tickscope-export {path}")
 
     async def _export(self, path: str, fmt: str) -> int:
-        from runtime.trace import evidence, export_chrome, export_perfetto
-
-        write = {"chrome": export_chrome.export_chrome, "perfetto": export_perfetto.export_perfetto,
-                 "evidence": evidence.write_evidence}[fmt]
+        write = {"chrome": write_chrome_trace, "perfetto": write_perfetto_trace, "evidence": write_evidence}[fmt]
         feed = self.ctx.events
         self.statusBar().showMessage(f"Exporting {len(feed):,} events to {path}…")
         feed.hold()

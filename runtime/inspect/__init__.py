@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from runtime.inspect.client import Ack, Batch, InspectClient, parse_address
 from runtime.inspect.config import ENV_VAR, InspectConfig, parse_spec, resolve
 from runtime.inspect.protocol import PROTOCOL_VERSION, AuthRequired, InspectError, ProtocolError
 from runtime.inspect.server import InspectorServer
@@ -21,13 +22,17 @@ if TYPE_CHECKING:
 __all__ = [
     "ENV_VAR",
     "PROTOCOL_VERSION",
+    "Ack",
     "AuthRequired",
+    "Batch",
     "ClientStats",
+    "InspectClient",
     "InspectConfig",
     "InspectError",
     "InspectorServer",
     "ProtocolError",
     "open_for_runtime",
+    "parse_address",
     "parse_spec",
 ]
 

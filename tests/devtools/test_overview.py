@@ -7,7 +7,7 @@ import pytest
 from devtools_support import shop_module
 from PySide6.QtCore import QPoint, Qt
 
-from devtools.host import live_context
+from devtools.app.contexts import live_context
 from devtools.model.density import density
 from devtools.views.overview import OverviewStrip
 

@@ -10,7 +10,7 @@ import pytest
 from devtools_support import shop_module
 from timeline_events import op_event, run_events
 
-from devtools.host import live_context
+from devtools.app.contexts import live_context
 from devtools.views.operations import OperationsPane
 from devtools.views.runs import RunsPane
 from devtools.views.timeline import TimelineView

@@ -7,7 +7,7 @@ from devtools_support import shop_module
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QToolTip
 
-from devtools.host import live_context
+from devtools.app.contexts import live_context
 from devtools.views.timeline import TimelineView
 
 
