@@ -28,6 +28,7 @@ from .app.context import DevtoolsContext
 from .app.contexts import live_context, replay_context
 from .app.loading import load_in_worker
 from .app.settings_store import load_settings
+from .state import Settings
 from .views.main_window import MainWindow
 from .views.settings import apply_settings
 
@@ -51,7 +52,7 @@ def application(argv: list[str] | None = None) -> QApplication:
 class DevtoolsHost:
     """The windows of one devtools process, and the tasks it started on the loop."""
 
-    def __init__(self, app: QApplication, settings: dict[str, Any] | None = None) -> None:
+    def __init__(self, app: QApplication, settings: Settings | None = None) -> None:
         self.app = app
         self.settings = settings if settings is not None else load_settings()
         self.windows: list[MainWindow] = []

@@ -1,10 +1,11 @@
 """The Qt side of ExternalStore: widgets listen to topic facades, and repaint once per tick, all at the same tick.
 
 A source is any `runtime.ExternalStore`: `get_snapshot()` and `subscribe(listener) -> unsubscribe` (a RuntimeStore
-topic facade, the devtools' event feed, the devtools' own state topic). A listener call only marks its binding dirty; one flush
-per loop iteration (and at most one per frame interval, so 20,000 events/s cost 25 flushes/s, not 20,000) reads
-the tick once, then calls each dirty binding's callback with its source's snapshot. Every widget repainted in that
-flush therefore shows the same tickSeq (`Binder.frame_tick`): no widget shows tick N while its neighbour shows N+1.
+topic facade, the devtools' event feed, the devtools' own state topic). A listener call only marks its binding
+dirty; one flush per loop iteration (and at most one per frame interval, so 20,000 events/s cost 25 flushes/s, not
+20,000) reads the tick once, then calls each dirty binding's callback with its source's snapshot. Every widget
+repainted in that flush therefore shows the same tickSeq (`Binder.frame_tick`): no widget shows tick N while its
+neighbour shows N+1.
 
 A binding holds its callback weakly when it is a bound method, and ends with its owner QObject, so a closed pane
 costs nothing and is never called after it is gone.

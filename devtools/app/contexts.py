@@ -8,6 +8,7 @@ on its transactions show up beside the application's.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from runtime import Runtime
@@ -24,7 +25,7 @@ from .remote_session import RemoteSession
 __all__ = ["live_context", "replay_context", "remote_context"]
 
 
-def live_context(rt: Runtime, settings: dict[str, Any] | None = None) -> DevtoolsContext:
+def live_context(rt: Runtime, settings: Mapping[str, Any] | None = None) -> DevtoolsContext:
     """A context over a live runtime: its hub streams into a fresh feed (tap it before mounting, to see mounts)."""
     heap.settle()
     state = DevtoolsState(settings)
@@ -34,7 +35,7 @@ def live_context(rt: Runtime, settings: dict[str, Any] | None = None) -> Devtool
     return ctx
 
 
-def replay_context(store: EventStore, settings: dict[str, Any] | None = None) -> DevtoolsContext:
+def replay_context(store: EventStore, settings: Mapping[str, Any] | None = None) -> DevtoolsContext:
     """A context over a loaded trace, its cursor at the end."""
     heap.settle()
     state = DevtoolsState(settings)
@@ -49,7 +50,7 @@ def replay_context(store: EventStore, settings: dict[str, Any] | None = None) ->
     return ctx
 
 
-def remote_context(session: RemoteSession, settings: dict[str, Any] | None = None) -> DevtoolsContext:
+def remote_context(session: RemoteSession, settings: Mapping[str, Any] | None = None) -> DevtoolsContext:
     """A context over a RemoteSession: live mode without a local runtime, `ctx.remote` set."""
     state = DevtoolsState(settings)
     ctx = DevtoolsContext(state=state, events=session.feed, binder=Binder(lambda: session.batches), remote=session)

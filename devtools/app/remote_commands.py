@@ -8,7 +8,7 @@ The receipt rule is the one backend operations follow: the server's CONTROL_ACK 
   transaction (the reducer failed), or a later event of the instance in another transaction (it changed nothing);
 - time travel: the instance's next `state:update` of origin devtools/time-travel.
 
-    tracker = CommandTracker(session)                        # session: devtools.remote.RemoteSession
+    tracker = CommandTracker(session)                        # session: devtools.app.remote_session.RemoteSession
     cmd = await tracker.run(dispatch_command("shop#1", "add", 5))
     cmd.phase, cmd.text()    # "accepted" -> "done": "dispatch add → shop#1: accepted (command #1) · committed ..."
 
@@ -22,18 +22,22 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from runtime.inspect import Ack, InspectError
 
 from ..model.event_feed import TXN_KIND, EventFeed
+from ..state import TravelMode
+from .remote_session import RemoteSession
 
-__all__ = ["CommandSpec", "PendingCommand", "CommandTracker", "pause_command", "resume_command", "clear_command",
-           "dispatch_command", "travel_command", "latest_own_transaction", "EFFECT_TIMEOUT_S", "ACK_TIMEOUT_S"]
+__all__ = ["CommandSpec", "PendingCommand", "CommandTracker", "CommandPhase", "pause_command", "resume_command",
+           "clear_command", "dispatch_command", "travel_command", "latest_own_transaction", "EFFECT_TIMEOUT_S",
+           "ACK_TIMEOUT_S"]
 
 EFFECT_TIMEOUT_S = 10.0
 ACK_TIMEOUT_S = 10.0
 
+CommandPhase = Literal["sending", "accepted", "refused", "no_answer", "done", "failed", "unseen"]
 Envelope = dict[str, Any]
 Matcher = Callable[[Envelope, Ack], "str | None"]
 """Given one stream envelope and the ack, the effect's description when this envelope is the effect, else None.
@@ -46,7 +50,7 @@ class CommandSpec:
 
     title: str
     """How the receipt names the command: `pause`, `dispatch add → shop#1`, `time travel before shop#1::t3`."""
-    send: Callable[[Any], Awaitable[Ack]]
+    send: Callable[[RemoteSession], Awaitable[Ack]]
     """Given the RemoteSession, sends the command and returns its ack."""
     matcher: Matcher
     on_effect: Callable[[str], None] | None = None
@@ -58,7 +62,7 @@ class PendingCommand:
 
     def __init__(self, spec: CommandSpec) -> None:
         self.spec = spec
-        self.phase = "sending"
+        self.phase: CommandPhase = "sending"
         self.ack: Ack | None = None
         self.effect: str | None = None
         self.problem: str | None = None
@@ -130,7 +134,7 @@ class PendingCommand:
 class CommandTracker:
     """Sends commands through a RemoteSession and follows each to its effect; listeners hear every change."""
 
-    def __init__(self, session: Any, effect_timeout_s: float = EFFECT_TIMEOUT_S) -> None:
+    def __init__(self, session: RemoteSession, effect_timeout_s: float = EFFECT_TIMEOUT_S) -> None:
         self.session = session
         self.effect_timeout_s = effect_timeout_s
         self.history: list[PendingCommand] = []
@@ -252,7 +256,7 @@ def dispatch_command(instance_id: str, action_type: str, payload: Any = None,
                        lambda s: s.dispatch(instance_id, action_type, payload), match, on_effect)
 
 
-def travel_command(instance_id: str, txn_id: str, mode: str, on_effect: Callable[[str], None] | None = None,
+def travel_command(instance_id: str, txn_id: str, mode: TravelMode, on_effect: Callable[[str], None] | None = None,
                    title: str | None = None) -> CommandSpec:
     if mode not in ("before", "after"):
         raise ValueError(f"time travel mode must be 'before' or 'after', not {mode!r}")

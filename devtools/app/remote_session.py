@@ -21,6 +21,7 @@ from typing import Any
 from runtime.inspect import Ack, Batch, InspectClient, InspectError
 
 from ..model.event_feed import EventFeed
+from ..state import TravelMode
 
 __all__ = ["RemoteSession"]
 
@@ -106,7 +107,7 @@ class RemoteSession:
     async def dispatch(self, instance_id: str, action_type: str, payload: Any = None) -> Ack:
         return await self.client.dispatch(instance_id, action_type, payload)
 
-    async def time_travel(self, instance_id: str, txn_id: str, mode: str) -> Ack:
+    async def time_travel(self, instance_id: str, txn_id: str, mode: TravelMode) -> Ack:
         return await self.client.time_travel(instance_id, txn_id, mode)
 
     async def pause(self) -> Ack:

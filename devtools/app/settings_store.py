@@ -7,13 +7,16 @@ fall back to the defaults (a hand-edited file must not keep the devtools from st
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QSettings
 
-from ..state import DEFAULT_SETTINGS, DIAGNOSTICS_LEVELS, THEMES
+from ..state import DEFAULT_SETTINGS, DIAGNOSTICS_LEVELS, THEMES, Settings
 
 __all__ = ["load_settings", "save_settings", "settings_file"]
+
+T = TypeVar("T")
 
 ORGANIZATION = "tickscope"
 APPLICATION = "devtools"
@@ -27,32 +30,39 @@ def settings_file() -> str:
     return _qsettings().fileName()
 
 
-def _as_bool(value: Any) -> bool:
+def _as_bool(value: object) -> bool:
     return value in (True, "true", "1", 1)
 
 
-def load_settings() -> dict[str, Any]:
+def _choice(value: object, options: tuple[T, ...], default: T) -> T:
+    """`value` when it is one of `options`, else `default`."""
+    return next((option for option in options if option == value), default)
+
+
+def _as_size(value: object) -> int | None:
+    """A non-negative buffer size, or None when the stored value is not one."""
+    try:
+        size = int(value) if isinstance(value, (str, int, float)) else None
+    except ValueError:
+        return None
+    return size if size is not None and size >= 0 else None
+
+
+def load_settings() -> Settings:
     """The stored settings, each checked; defaults for whatever is missing or invalid."""
     qs = _qsettings()
-    out = dict(DEFAULT_SETTINGS)
-    level = qs.value("diagnostics")
-    if level in DIAGNOSTICS_LEVELS:
-        out["diagnostics"] = level
-    theme = qs.value("theme")
-    if theme in THEMES:
-        out["theme"] = theme
-    try:
-        size = int(qs.value("bufferSize", DEFAULT_SETTINGS["bufferSize"]))
-        if size >= 0:
-            out["bufferSize"] = size
-    except (TypeError, ValueError):
-        pass
+    out = DEFAULT_SETTINGS.copy()
+    out["diagnostics"] = _choice(qs.value("diagnostics"), DIAGNOSTICS_LEVELS, out["diagnostics"])
+    out["theme"] = _choice(qs.value("theme"), THEMES, out["theme"])
+    size = _as_size(qs.value("bufferSize", DEFAULT_SETTINGS["bufferSize"]))
+    if size is not None:
+        out["bufferSize"] = size
     if qs.contains("showDevtools"):
         out["showDevtools"] = _as_bool(qs.value("showDevtools"))
     return out
 
 
-def save_settings(settings: dict[str, Any]) -> None:
+def save_settings(settings: Mapping[str, Any]) -> None:
     qs = _qsettings()
     for key in DEFAULT_SETTINGS:
         if key in settings:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from runtime import TimeTravelUnavailable
 
+from ..state import TravelMode
 from .context import DevtoolsContext
 
-__all__ = ["travel", "back_to_latest", "TimeTravelUnavailable"]
+__all__ = ["travel", "back_to_latest", "TimeTravelUnavailable", "TravelMode"]
 
 
-def travel(ctx: DevtoolsContext, instance_id: str, txn_id: str, which: str) -> None:
+def travel(ctx: DevtoolsContext, instance_id: str, txn_id: str, which: TravelMode) -> None:
     """Bring `instance_id` to its state `which` ("before" | "after") transaction `txn_id`."""
     if ctx.runtime is None:
         raise TimeTravelUnavailable("time travel needs a live runtime; a replayed trace moves with its cursor")

@@ -12,10 +12,9 @@ import argparse
 import asyncio
 import contextlib
 import sys
-from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .gui import add_display_options, offscreen_without_display
+from .gui import add_display_options, offscreen_without_display, save_screenshot
 from .tail import add_connection_options, client_from_args
 
 if TYPE_CHECKING:
@@ -103,11 +102,8 @@ async def _main(app: QApplication, client: InspectClient, screenshot: str | None
         waiters[0].cancel()
         if session.error is not None:
             print(f"tickscope attach: {session.error.message} ({session.error.code})", file=sys.stderr)
-        if screenshot and window.isVisible():
-            Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
-            if not window.grab().save(screenshot):
-                print(f"tickscope attach: could not write {screenshot}", file=sys.stderr)
-                return 1
+        if not save_screenshot(window, screenshot, "tickscope attach"):
+            return 1
         return 1 if session.error is not None else 0
     finally:
         await session.close()

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,7 +21,8 @@ from runtime import ModuleInstance, Runtime
 
 __all__ = ["DemoApp", "DemoPart", "FaultSwitch", "UnknownFault", "PARTS", "register_part", "every"]
 
-Driver = Callable[["DemoApp", asyncio.Event], Awaitable[None]]
+Driver = Callable[["DemoApp", asyncio.Event], Coroutine[Any, Any, None]]
+"""A coroutine function `driver(app, stop)` that feeds a part until `stop` is set."""
 
 
 class UnknownFault(ValueError):

@@ -31,6 +31,7 @@ from ..model.event_feed import TXN_KIND, EventFeed
 from ..model.state_diff import MISSING, state_diff
 from ..model.txn_view import EventFacts, facts_of, last_state_row
 from ..qt_models.state_tree import StateTreeModel
+from ..state import TravelMode, UiState
 from .events import scope_instances
 from .inspector_text import summary_html
 
@@ -138,7 +139,7 @@ class Inspector(QWidget):
 
     # -- what to show -----------------------------------------------------------------------------------------------
 
-    def _on_state(self, ui: dict[str, Any]) -> None:
+    def _on_state(self, ui: UiState) -> None:
         self._show(ui)
 
     def _on_rows(self, _count: int) -> None:
@@ -162,7 +163,7 @@ class Inspector(QWidget):
             self._latest_pending = False
             self._follow_latest()
 
-    def _show(self, ui: dict[str, Any]) -> None:
+    def _show(self, ui: UiState) -> None:
         feed = self.ctx.events
         row = ui["selectedRow"]
         selected = row is not None and row < len(feed)
@@ -233,7 +234,7 @@ class Inspector(QWidget):
         self.tree.collapseAll()
         model = self.tree_model
 
-        def walk(parent: Any) -> None:
+        def walk(parent: QModelIndex) -> None:
             for r in range(model.rowCount(parent)):
                 index = model.index(r, 0, parent)
                 node = model.node(index)
@@ -243,7 +244,7 @@ class Inspector(QWidget):
 
         walk(QModelIndex())
 
-    def _show_banner(self, ui: dict[str, Any]) -> None:
+    def _show_banner(self, ui: UiState) -> None:
         mark = ui["timeTravel"]
         if mark is not None:
             self.banner.setText(f"⏪ SHOWING THE PAST — {mark['instanceId']} is at its state {mark['mode']} "
@@ -262,7 +263,7 @@ class Inspector(QWidget):
 
     # -- actions ----------------------------------------------------------------------------------------------------
 
-    def time_travel(self, which: str) -> None:
+    def time_travel(self, which: TravelMode) -> None:
         f = self.facts
         if f is None or f.txn_id is None:
             return

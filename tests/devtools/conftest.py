@@ -29,8 +29,9 @@ def aio(qapp):
     for task in tasks:
         task.cancel()
     qapp.processEvents()
-    asyncio.events._set_running_loop(None)
-    loop._QEventLoop__is_running = False  # private in qasync 0.28: undo already_running without loop.stop()
+    # neither asyncio nor qasync 0.28 has a public way to undo already_running without loop.stop()
+    asyncio.events._set_running_loop(None)  # noqa: SLF001
+    loop._QEventLoop__is_running = False  # noqa: SLF001
     loop.close()
     asyncio.set_event_loop(None)
     assert not [t for t in tasks if not t.done()], f"tasks left pending: {tasks}"

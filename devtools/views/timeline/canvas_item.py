@@ -9,17 +9,18 @@ blank).
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 
-__all__ = ["LaneCanvasItem"]
+__all__ = ["LaneCanvasItem", "Label"]
+
+Label = tuple[float, float, float, str]
+"""A name drawn on a wide segment: (x px, y px, max width px, text), in buffer pixels."""
 
 
-class LaneCanvasItem(pg.GraphicsObject):
+class LaneCanvasItem(pg.GraphicsObject):  # type: ignore[misc]  # pyqtgraph ships no type information
     """Paints a precomputed ARGB32 buffer over a data-space rectangle; paint() does nothing else."""
 
     def __init__(self) -> None:
@@ -27,15 +28,15 @@ class LaneCanvasItem(pg.GraphicsObject):
         self._rect = QRectF(0.0, 0.0, 1.0, 1.0)
         self._image: QImage | None = None
         self._buffer: np.ndarray | None = None
-        self._labels: list[tuple[float, float, float, str]] = []
+        self._labels: list[Label] = []
         self._label_pen = QPen(QColor(20, 20, 20))
         self._font = QFont()
         self._font.setPointSizeF(8.0)
         self.frames = 0
         """Paint calls so far (benchmarks count frames with it)."""
 
-    def set_frame(self, rect: QRectF, buffer: np.ndarray, labels: list[tuple[float, float, float, str]]) -> None:
-        """Show `buffer` (height x width uint32 ARGB) over `rect`; labels are (x px, y px, max width px, text)."""
+    def set_frame(self, rect: QRectF, buffer: np.ndarray, labels: list[Label]) -> None:
+        """Show `buffer` (height x width uint32 ARGB) over `rect`, with `labels` drawn on it."""
         height, width = buffer.shape
         self._buffer = np.ascontiguousarray(buffer)
         self._image = QImage(self._buffer.data, width, height, width * 4, QImage.Format.Format_ARGB32_Premultiplied)
@@ -48,7 +49,7 @@ class LaneCanvasItem(pg.GraphicsObject):
     def boundingRect(self) -> QRectF:
         return QRectF(self._rect)
 
-    def paint(self, painter: QPainter, *_: Any) -> None:
+    def paint(self, painter: QPainter, *_: object) -> None:
         self.frames += 1
         if self._image is None:
             return

@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from runtime.trace import EventStore
+
 from ...model.runs import OperationInfo, RunInfo
 from ...model.timeline_model import Lane, TimelineModel
 
@@ -34,7 +36,7 @@ def _ms(value: float | None) -> str:
     return f"{value:.3f} ms" if value < 10 else f"{value:.1f} ms"
 
 
-def describe_hit(hit: Hit, model: TimelineModel, store: Any) -> str:
+def describe_hit(hit: Hit, model: TimelineModel, store: EventStore) -> str:
     """Tooltip text for a hit (several lines, the first names the item)."""
     more = f"\n(+{hit.count - 1} more in this pixel; zoom in to separate them)" if hit.count > 1 else ""
     kind = hit.lane.kind
@@ -52,7 +54,7 @@ def describe_hit(hit: Hit, model: TimelineModel, store: Any) -> str:
     return _describe_op(model.operations.ops[key]) + more
 
 
-def _describe_txn(row: int, store: Any) -> str:
+def _describe_txn(row: int, store: EventStore) -> str:
     event = store.payload(row)
     meta = event.get("meta") or {}
     txn_id = event.get("txnId") or store.txn_id_of(row)
@@ -74,16 +76,17 @@ def _describe_txn(row: int, store: Any) -> str:
     return "\n".join(lines)
 
 
-def _converge_of(row: int, event: dict[str, Any], store: Any) -> dict[str, Any] | None:
+def _converge_of(row: int, event: dict[str, Any], store: EventStore) -> dict[str, Any] | None:
     meta = event.get("meta") or {}
-    summary = (meta.get("fieldSummary") or {}).get("converge")
+    summary: dict[str, Any] | None = (meta.get("fieldSummary") or {}).get("converge")
     if summary:
         return summary
     # the trait:converge event is exported right before its state:update
     for r in (row - 1, row - 2):
         if r >= 0 and store.label_of(r) == "trace:trait:converge" and store.txn[r] == store.txn[row] \
                 and store.instance[r] == store.instance[row]:
-            return store.payload(r).get("meta")
+            converge: dict[str, Any] | None = store.payload(r).get("meta")
+            return converge
     return None
 
 

@@ -9,11 +9,13 @@ loading a million events never freezes the window. `modelChanged` fires after ea
 from __future__ import annotations
 
 import weakref
-from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
 from shiboken6 import isValid
 
+from runtime.trace import EventStore
+
+from ...app.context import DevtoolsContext
 from ...model.timeline_model import TimelineModel
 
 __all__ = ["TimelineSource", "timeline_source", "SLICE_S"]
@@ -21,7 +23,7 @@ __all__ = ["TimelineSource", "timeline_source", "SLICE_S"]
 SLICE_S = 0.008
 """Time one sync slice may take; the rest waits for the next loop turn."""
 
-_SOURCES: weakref.WeakKeyDictionary[Any, TimelineSource] = weakref.WeakKeyDictionary()
+_SOURCES: weakref.WeakKeyDictionary[DevtoolsContext, TimelineSource] = weakref.WeakKeyDictionary()
 
 
 class TimelineSource(QObject):
@@ -29,7 +31,7 @@ class TimelineSource(QObject):
 
     modelChanged = Signal()
 
-    def __init__(self, ctx: Any) -> None:
+    def __init__(self, ctx: DevtoolsContext) -> None:
         super().__init__()
         self.ctx = ctx
         self.model = TimelineModel()
@@ -46,7 +48,7 @@ class TimelineSource(QObject):
             self._timer.stop()
 
     @property
-    def store(self) -> Any:
+    def store(self) -> EventStore:
         return self.ctx.events.store
 
     @property
@@ -58,7 +60,7 @@ class TimelineSource(QObject):
     def caught_up(self) -> bool:
         return self.model.rows_seen >= len(self.store) and not self._timer.isActive()
 
-    def _rows_changed(self, _snapshot: Any) -> None:
+    def _rows_changed(self, _rows: int) -> None:
         # on the next loop turn, not inside the caller's (a pane's constructor binding, a flush of every pane)
         if not self._timer.isActive():
             self._timer.start()
@@ -81,7 +83,7 @@ class TimelineSource(QObject):
             self.modelChanged.emit()  # the visible prefix moved (replay) without new rows
 
 
-def timeline_source(ctx: Any) -> TimelineSource:
+def timeline_source(ctx: DevtoolsContext) -> TimelineSource:
     """The shared source of `ctx` (created on first use)."""
     source = _SOURCES.get(ctx)
     if source is None:

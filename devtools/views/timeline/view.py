@@ -17,18 +17,21 @@
 from __future__ import annotations
 
 import math
-from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
+from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolTip, QVBoxLayout, QWidget
 
+from ...app.context import DevtoolsContext
 from ...model.lod import LodSegments, lod_segments
 from ...model.raster import Band, Palette, new_canvas, rasterize_band, rasterize_markers
+from ...model.spans import SpanLane
 from ...model.timeline_model import Lane
-from .canvas_item import LaneCanvasItem
+from ...state import UiState, time_range_of
+from .canvas_item import Label, LaneCanvasItem
 from .describe import Hit, describe_hit, selected_row_of
 from .source import timeline_source
 
@@ -60,7 +63,7 @@ class TimelineView(QWidget):
     itemActivated = Signal(str, object)
     """A click on an item: (lane kind, key): txn/ticks -> store row, runs -> linkId, ops -> commandId."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: DevtoolsContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.source = timeline_source(ctx)
@@ -185,23 +188,23 @@ class TimelineView(QWidget):
         if self._follow:
             self.ctx.state.set_follow(False)
 
-    def _manual_range(self, *_: Any) -> None:
+    def _manual_range(self, *_: object) -> None:
         self._user_moved()
 
-    def _ui_changed(self, ui: Any) -> None:
-        follow = bool(ui.get("follow", True))
+    def _ui_changed(self, ui: UiState) -> None:
+        follow = ui["follow"]
         if follow != self._follow:
             self._follow = follow
             self.follow_button.setChecked(follow)
             if follow:
                 self._apply_follow()
         self.follow_button.setChecked(follow)
-        span = ui.get("timeRange")
+        span = time_range_of(ui)
         if span and self.model.origin_ms is not None and not follow:
             x0, x1 = self.model.x_of(span[0]), self.model.x_of(span[1])
             if (x0, x1) != self.x_range():
                 self.set_x_range(x0, x1)
-        self._show_selection(ui.get("selectedRow"))
+        self._show_selection(ui["selectedRow"])
 
     def _apply_follow(self) -> None:
         end = self._x_limit()
@@ -231,7 +234,7 @@ class TimelineView(QWidget):
         if self.rebuilds == rebuilt:  # one rebuild per data change, not two (each costs a few ms at 25 Hz live)
             self.rebuild()
 
-    def _range_changed(self, *_: Any) -> None:
+    def _range_changed(self, *_: object) -> None:
         x0, x1 = self.x_range()
         self.rebuild()
         self.rangeChanged.emit(x0, x1)
@@ -257,7 +260,7 @@ class TimelineView(QWidget):
         self._bands = [(int(i * per + per * 0.1), max(int(i * per + per * 0.1) + 1, int((i + 0.9) * per)))
                        for i in range(n)]
 
-    def rebuild(self, *_: Any) -> None:
+    def rebuild(self, *_: object) -> None:
         """Recompute every lane's LOD for the current range and size and hand the buffer to the canvas item."""
         vb = self.view_box
         width, height = int(vb.width()), int(vb.height())
@@ -273,7 +276,7 @@ class TimelineView(QWidget):
         limit = self._x_limit()
         clip_w = width if limit >= x1 else int(math.floor((limit - x0) / (x1 - x0) * width)) + 1
         segments: dict[tuple[int, int], tuple[Band, LodSegments]] = {}
-        labels: list[tuple[float, float, float, str]] = []
+        labels: list[Label] = []
         drawn = 0
         for li, lane in enumerate(self.model.lanes):
             top, bottom = self._bands[li]
@@ -301,7 +304,7 @@ class TimelineView(QWidget):
         self.status.setText(f"{self.model.total_spans():,} spans in {len(self.model.lanes)} lanes; "
                             f"{drawn:,} drawn; " + ("following live" if self._follow else "paused (F follows)"))
 
-    def _labels_for(self, lane: Lane, sub: Any, seg: LodSegments, band: Band) -> list[tuple[float, float, float, str]]:
+    def _labels_for(self, lane: Lane, sub: SpanLane, seg: LodSegments, band: Band) -> list[Label]:
         """Names on segments wide enough to hold them (runs and operations only; transactions are too dense)."""
         if lane.kind not in ("runs", "ops") or band.bottom - band.top < 10:
             return []
@@ -358,7 +361,7 @@ class TimelineView(QWidget):
         view_pos = self.plot.mapFromScene(scene_pos)
         QToolTip.showText(self.plot.mapToGlobal(view_pos), text, self.plot)
 
-    def _mouse_clicked(self, event: Any) -> None:
+    def _mouse_clicked(self, event: MouseClickEvent) -> None:
         if event.button() != Qt.MouseButton.LeftButton:
             return
         hit = self.hit_at(event.scenePos())
