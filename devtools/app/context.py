@@ -3,7 +3,7 @@
 A pane (`TimelineView(ctx)`, `OverviewStrip(ctx)`, `ConvergePane(ctx)`, `RunsPane(ctx)`, `OperationsPane(ctx)`,
 the sidebar, the events table, the inspector) reads everything through it:
 
-- `ctx.events`: an `EventFeed` (devtools/model/event_feed.py) over the columnar event store of what is being looked
+- `ctx.events`: an `EventFeed` (devtools.model.event_feed) over the columnar event store of what is being looked
   at (the live session, or a loaded trace). `ctx.events.store` is the `runtime.trace.columnar.EventStore` (row
   helpers, payloads, static IRs, `store.index`); `len(ctx.events)` is the number of rows visible now (all of them
   live, those up to the cursor in replay); `ctx.events.column("ts")` gives numpy columns of the visible rows. It is

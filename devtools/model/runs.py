@@ -1,7 +1,7 @@
 """Action runs and backend operations rebuilt from exported events (pure Python, no Qt).
 
 Action runs come from `{kind: "action", label: "async-action", linkId, meta: {type: "async-action", phase, actionId,
-concurrencyPolicy?, lane?, status?, cancelReason?, durationMs?, txnSeqs?, droppedTxnSeqCount?}}` (schema 088): a
+concurrencyPolicy?, lane?, status?, cancelReason?, durationMs?, txnSeqs?, droppedTxnSeqCount?}}`: a
 `trigger` opens the run, `pending` marks it running, `settle` closes it with its status. Transactions carrying the
 run's `linkId` are its transactions; operations carrying it are its operations.
 

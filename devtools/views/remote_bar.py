@@ -1,7 +1,7 @@
 """The control toolbar of an attached window (`tickscope attach`): pause, resume, clear, dispatch, time travel.
 
 Every button sends a CONTROL command through `ctx.remote` (a RemoteSession) and the status bar shows its receipt
-(devtools/remote_commands.py): "accepted (command #n)" when the server acknowledged it, the refusal's reason when it
+(devtools.app.remote_commands): "accepted (command #n)" when the server acknowledged it, the refusal's reason when it
 did not, and the effect only once it came through the event stream. What the window itself changes follows the
 seen effect too, never the ack: the Pause button turns into Resume when the pause marker arrives, the time-travel
 banner appears when the devtools-origin transaction arrives, a clear empties this view when the clear marker

@@ -7,7 +7,7 @@ from runtime.trace.export_perfetto import PerfettoUnavailable
 from runtime.trace.export_perfetto import export_perfetto as write_perfetto_trace
 from runtime.trace.indexes import TickSpan, TouchResult
 from runtime.trace.loader import LoadCancelled, TraceFormatError, UnsupportedTraceVersion, load_trace, read_header
-from runtime.trace.replay import UNITS, Replay, ReplayPlayer, ReplayState, untag
+from runtime.trace.replay import Replay, ReplayPlayer, ReplayState, untag
 from runtime.trace.validate import Validation, validate_file
 from runtime.trace.writer import FORMAT, FORMAT_VERSION, PROTOCOL_VERSION, SNAPSHOT_TYPE, TraceWriter
 
@@ -20,7 +20,6 @@ __all__ = [
     "FORMAT_VERSION",
     "PROTOCOL_VERSION",
     "SNAPSHOT_TYPE",
-    "UNITS",
     "EventStore",
     "LoadCancelled",
     "LoadProblem",
