@@ -27,7 +27,7 @@ This API is kept stable: panes from other branches plug in against it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Literal, TypeVar
 
 if TYPE_CHECKING:
     from PySide6.QtCore import QObject
@@ -65,7 +65,7 @@ class DevtoolsContext:
         self.runtime = runtime
         self.replay = replay
         self.remote = remote
-        self.cleanups: list[Callable[[], Any]] = []
+        self.cleanups: list[Callable[[], object]] = []
         """Called by `close()` (hub taps to detach, ...), in order."""
 
     # -- what is being looked at ------------------------------------------------------------------------------------

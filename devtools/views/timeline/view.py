@@ -17,10 +17,10 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolTip, QVBoxLayout, QWidget
@@ -34,6 +34,9 @@ from ...state import UiState, time_range_of
 from .canvas_item import Label, LaneCanvasItem
 from .describe import Hit, describe_hit, selected_row_of
 from .source import timeline_source
+
+if TYPE_CHECKING:
+    from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
 
 __all__ = ["TimelineView", "PALETTES", "REBUILD_MS"]
 
