@@ -141,6 +141,7 @@ class EventsModel(QAbstractTableModel):
         self.filter = flt
         self._rows = np.zeros(0, np.int64)
         self._seen = 0
+        self.unmapped_rows = 0
         self.endResetModel()
         self.refresh()
 

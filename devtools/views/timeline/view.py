@@ -29,7 +29,7 @@ from ...app.context import DevtoolsContext
 from ...model.lod import LodSegments, lod_segments
 from ...model.raster import Band, Palette, new_canvas, rasterize_band, rasterize_markers
 from ...model.spans import SpanLane
-from ...model.timeline_model import Lane
+from ...model.timeline_model import Lane, LaneKind
 from ...state import UiState, time_range_of
 from .canvas_item import Label, LaneCanvasItem
 from .describe import Hit, describe_hit, selected_row_of
@@ -45,7 +45,7 @@ REBUILD_MS = 33
 HIT_SLOP_PX = 3
 MIN_SPAN_S = 1e-6
 
-PALETTES: dict[str, Palette] = {
+PALETTES: dict[LaneKind, Palette] = {
     "txn": Palette((0xFF8C9BAB, 0xFF26A69A, 0xFFF0A030)),
     "runs": Palette((0xFF4A90E2, 0xFF43A047, 0xFFE53935, 0xFF9E9E9E)),
     "ops": Palette((0xFFB0BEC5, 0xFF64B5F6, 0xFF1E88E5, 0xFF7E57C2, 0xFF43A047, 0xFFEF5350, 0xFFE53935,
