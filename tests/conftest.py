@@ -14,6 +14,11 @@ pytest_plugins = ["ops_support"]
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "needs_qt(reason): the test needs Qt; the headless run (.ci/headless.py) leaves it out and says so")
+
+
 @pytest.fixture
 def check_trace():
     """Check a trace or evidence package against the project's schemas (tests/schema_check.py): `run(path,
