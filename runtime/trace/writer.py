@@ -33,7 +33,7 @@ from typing import IO, TYPE_CHECKING, Any
 import orjson
 
 from runtime.debug.hub import DebugHub
-from runtime.debug.projection import Budget, project
+from runtime.debug.projection import SizeBudget, project
 
 if TYPE_CHECKING:
     from runtime.base.records import TxnRecord
@@ -49,7 +49,7 @@ SNAPSHOT_TYPE = "state:snapshot"
 SNAPSHOT_ENCODING = "tagged-json-v1"
 _FLUSH_EVERY = 256
 _FLUSH_AFTER_S = 0.25
-_UNBOUNDED = Budget(max_depth=900, max_keys=2**62, max_items=2**62, max_string=2**62, max_bytes=2**62)
+_UNBOUNDED = SizeBudget(max_depth=900, max_keys=2**62, max_items=2**62, max_string=2**62, max_bytes=2**62)
 
 
 def encode_full_state(state: Any) -> tuple[Any, str | None]:
@@ -144,7 +144,7 @@ class TraceWriter:
             "moduleId": inst.module_id,
             "instanceId": inst.instance_id,
             "txnSeq": txn_seq,
-            "timestamp": inst.runtime.clock.now_ms(),
+            "timestamp": inst.host.sink.clock.now_ms(),
             "state": value,
             "encoding": SNAPSHOT_ENCODING,
         }
