@@ -1,6 +1,6 @@
 """Qt fixtures for the devtools tests: offscreen, a qasync loop pytest-qt can pump, settings in a temp dir.
 
-The loop is installed "already running" (pattern A of shared/reference/qt-stack.md §4): pytest-qt's waitUntil spins
+The loop is installed "already running" (pytest-qt has no qasync support of its own): pytest-qt's waitUntil spins
 Qt, and qasync runs asyncio callbacks as Qt timers, so runtime ticks, binder flushes and the demo's tasks all run
 while a test waits on a condition. Teardown cancels what is left and undoes the running mark by hand; loop.stop()
 would call app.exit() and silently break every later qtbot.wait.
