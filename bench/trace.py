@@ -44,7 +44,7 @@ def record(path: Path, events: int) -> tuple[int, float]:
     app = build_demo(rt)
     device: SensorDevice = app.extras["sensor.device"]  # its frames reach the sensor module as external-store writes
     form, todos = app["form"], app["todos"]
-    names = "Ada Lovelace Grace Hopper Alan Turing".split()
+    names = ["Ada", "Lovelace", "Grace", "Hopper", "Alan", "Turing"]
     t0 = time.perf_counter()
     n = 0
     while writer.count < events:

@@ -44,7 +44,8 @@ _MASK32 = 0xFFFFFFFF
 
 
 def fnv1a32_ids(ids: Iterable[int]) -> int:
-    """FNV-1a over integer ids, each taken as one unsigned 32-bit word (the dirty-set key hash, see docs/rules/transactions.md)."""
+    """FNV-1a over integer ids, each taken as one unsigned 32-bit word: the dirty-set key hash
+    (docs/rules/transactions.md)."""
     h = FNV_OFFSET
     for i in ids:
         h = ((h ^ (i & _MASK32)) * FNV_PRIME) & _MASK32

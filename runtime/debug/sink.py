@@ -53,7 +53,8 @@ def error_summary(exc: BaseException, code: str | None = None, hint: str | None 
 class DebugSink:
     """Builds and records the exported events of one runtime."""
 
-    def __init__(self, hub: DebugHub, level: str = "off", runtime_label: str = "runtime", clock: EventClock | None = None):
+    def __init__(self, hub: DebugHub, level: Level = "off", runtime_label: str = "runtime",
+                 clock: EventClock | None = None) -> None:
         self.hub = hub
         self.runtime_label = runtime_label
         self.clock = clock or EventClock()
