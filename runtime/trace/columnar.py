@@ -46,12 +46,15 @@ from __future__ import annotations
 import os
 from array import array
 from collections import OrderedDict
+from bisect import bisect_left
 from dataclasses import dataclass
 from itertools import accumulate
 from operator import itemgetter
 from typing import Any
 
 import orjson
+
+from runtime.trace.payload_blocks import PayloadBlocks
 
 __all__ = [
     "EventStore",
@@ -120,32 +123,40 @@ class Interned:
         return c
 
     def find(self, value: str) -> int | None:
-        """The code of `value`, or None when it never occurred."""
+        """The code of `value`, or None when it never occurred (or was forgotten)."""
         return self.codes.get(value)
+
+    def forget(self, codes: list[int]) -> None:
+        """Let the strings of `codes` go (no row uses them any more); their codes are never given again, and their
+        `values` entries become empty strings."""
+        values, table = self.values, self.codes
+        for c in codes:
+            value = values[c]
+            if table.get(value) == c:
+                del table[value]
+            values[c] = ""
 
     def __len__(self) -> int:
         return len(self.values)
 
 
 class _Blobs:
-    """Where raw payload bytes live: ranges of the trace file (offset >= 0) or of one memory buffer (offset < 0)."""
+    """Where raw payload bytes live: ranges of the trace file (offset >= 0) or of the live payload blocks
+    (offset < 0: -(position + 1) in the blocks' stream, see payload_blocks.py)."""
 
     __slots__ = ("fd", "path", "memory")
 
     def __init__(self) -> None:
         self.fd: int | None = None
         self.path: str | None = None
-        self.memory = bytearray()
+        self.memory = PayloadBlocks()
 
     def keep(self, data: bytes) -> int:
-        off = -(len(self.memory) + 1)
-        self.memory += data
-        return off
+        return -(self.memory.keep(data) + 1)
 
     def read(self, off: int, length: int) -> bytes:
         if off < 0:
-            start = -off - 1
-            return bytes(self.memory[start : start + length])
+            return self.memory.read(-off - 1, length)
         if self.fd is None:
             raise ValueError("the trace file behind this store is closed")
         return os.pread(self.fd, length, off)
@@ -153,7 +164,7 @@ class _Blobs:
 
 def _decode(blobs: _Blobs, off: int, length: int) -> dict[str, Any]:
     """A row's payload: file ranges hold the whole envelope line, memory ranges the payload alone."""
-    doc = orjson.loads(blobs.read(off, length))
+    doc: dict[str, Any] = orjson.loads(blobs.read(off, length))
     return doc["payload"] if off >= 0 else doc
 
 
@@ -182,6 +193,19 @@ class SideRecords:
     def payload(self, i: int) -> dict[str, Any]:
         return _decode(self._blobs, self._off[i], self._len[i])
 
+    ROW_BYTES = 8 + 4 + 8 + 8 + 4
+
+    def oldest_offset(self) -> int:
+        """The payload offset of the first record (there must be one)."""
+        return self._off[0]
+
+    def release_before(self, n: int) -> None:
+        """The store let its first `n` rows go: drop the records anchored before them, renumber the rest."""
+        k = bisect_left(self.after_row, n)
+        for col in (self.after_row, self.instance, self.txn, self._off, self._len):
+            del col[:k]
+        self.after_row = array("q", [max(0, r - n) for r in self.after_row])
+
 
 class EventStore:
     """Columns of exported debug events; see the module docstring for the API."""
@@ -207,6 +231,9 @@ class EventStore:
         self.converge_ms = array("f")
         self._dirty_end = array("I")
         self._dirty_ids = array("i")
+        self._dirty_released = 0
+        """Dirty root ids let go with released rows: `_dirty_end` counts every id ever kept, `_dirty_ids` starts
+        after the released ones."""
         self._off = array("q")
         self._len = array("I")
         self.kinds = Interned()
@@ -223,6 +250,9 @@ class EventStore:
         self._blobs = _Blobs()
         self._cache: OrderedDict[int, dict[str, Any]] = OrderedDict()
         self._live_seq = 0
+        self.released = 0
+        """Rows let go from the front since this store began (`release_front`): row r is the store's event number
+        r + released, counting from 0."""
         self._buffer: list[tuple[Any, ...]] | None = None
         self._adder = self._make_adder()
         from runtime.trace.indexes import StoreIndexes  # the indexes read the columns; they live in their own file
@@ -247,11 +277,50 @@ class EventStore:
             pass
 
     def nbytes(self) -> int:
-        """Bytes held by the columns and the live payload buffer (not the interned tables or indexes)."""
+        """Bytes held by the columns and the live payload blocks (not the interned tables or indexes)."""
         cols = (self.seq, self.ts, self.kind, self.label, self.module, self.instance, self.txn, self.link,
                 self.command, self.tick, self.digest, self.flags, self.converge, self.converge_ms, self._dirty_end,
                 self._dirty_ids, self._off, self._len)
-        return sum(c.itemsize * len(c) for c in cols) + len(self._blobs.memory)
+        sides = sum(len(side) * side.ROW_BYTES for side in self._sides.values())
+        return sum(c.itemsize * len(c) for c in cols) + sides + self._blobs.memory.nbytes()
+
+    def settle(self) -> None:
+        """Wait until the payload blocks of live rows are compressed (benchmarks; readers never need to)."""
+        self._blobs.memory.settle()
+
+    # -- letting the oldest rows go ---------------------------------------------------------------------------------
+
+    def release_front(self, n: int) -> int:
+        """Let the oldest `n` rows of a live store go; returns the bytes the store no longer holds for them.
+
+        Rows n.. become rows 0..; a row number held elsewhere moves down by n (below 0: that event was let go), and
+        `released` grows by n. Side records anchored before row n go with them, and so do link and command ids no
+        row uses any more. A loaded trace keeps its rows (its payloads are ranges of its file).
+        """
+        if self._blobs.fd is not None or self.source_path is not None:
+            raise ValueError("a loaded trace keeps its rows; only a live store lets its oldest rows go")
+        n = min(max(0, n), len(self))
+        if not n:
+            return 0
+        before = self.nbytes()
+        unused = self.index.release_front(n)  # first: it reads the rows it has not indexed yet
+        ids_cut = self._dirty_end[n - 1] - self._dirty_released
+        for name in self._COLUMNS:
+            del getattr(self, name)[:n]
+        del self._dirty_ids[:ids_cut]
+        self._dirty_released += ids_cut
+        for side in self._sides.values():
+            side.release_before(n)
+        oldest = [self._off[0]] if len(self) else []
+        oldest += [side.oldest_offset() for side in self._sides.values() if len(side)]
+        kept_from = -max(oldest) - 1 if oldest else self._blobs.memory.end  # memory offsets count down from -1
+        self._blobs.memory.release_before(kept_from)
+        self._cache.clear()
+        self.links.forget(unused.links)
+        self.commands.forget(unused.commands)
+        self.released += n
+        self.version += 1
+        return before - self.nbytes()
 
     # -- writing ----------------------------------------------------------------------------------------------------
 
@@ -318,12 +387,13 @@ class EventStore:
              conv_a, conv_ms_a, dirty_end_a, off_a, len_a) = [getattr(self, name).append for name in self._COLUMNS]
             dirty_ids = self._dirty_ids
             dirty_a = dirty_ids.append
+            store = self  # live: the running end of every dirty id ever kept (see _dirty_released)
 
             def row_a(v: tuple[Any, ...]) -> None:
                 # unrolled: a live runtime appends 20,000 rows a second on the GUI's loop
                 seq_a(v[0]), ts_a(v[1]), kind_a(v[2]), label_a(v[3]), module_a(v[4]), inst_a(v[5]), txn_a(v[6])
                 link_a(v[7]), command_a(v[8]), tick_a(v[9]), digest_a(v[10]), flags_a(v[11]), conv_a(v[12])
-                conv_ms_a(v[13]), dirty_end_a(len(dirty_ids)), off_a(v[15]), len_a(v[16])  # live: the running end
+                conv_ms_a(v[13]), dirty_end_a(len(dirty_ids) + store._dirty_released), off_a(v[15]), len_a(v[16])
         kinds, labels, modules, instances = self.kinds, self.labels, self.modules, self.instances
         inst_codes = instances.codes
         links, commands, digests = self.links, self.commands, self.digests
@@ -461,7 +531,7 @@ class EventStore:
         rows = self._buffer
         if not rows:
             return
-        base = len(self._dirty_ids)
+        base = len(self._dirty_ids) + self._dirty_released
         self._dirty_ids.fromlist(self._buffer_ids)
         self._buffer_ids.clear()
         for name, values in zip(self._COLUMNS, zip(*rows, strict=False), strict=False):
@@ -523,8 +593,9 @@ class EventStore:
 
     def dirty_roots(self, row: int) -> list[int]:
         """The dirty root ids a state:update row recorded ([-1] when it dirtied everything, [] for other rows)."""
-        end = self._dirty_end[row]
-        start = self._dirty_end[row - 1] if row else 0
+        base = self._dirty_released
+        end = self._dirty_end[row] - base
+        start = self._dirty_end[row - 1] - base if row else 0
         return self._dirty_ids[start:end].tolist()
 
     def runtime_of_instance(self, instance_id: str) -> str:

@@ -19,17 +19,18 @@ the loader's worker thread, so a GUI thread never waits).
 from __future__ import annotations
 
 from array import array
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from runtime.base.paths import normalize_path, parse_path
+from runtime.trace.row_lists import RowList, drop_below, drop_released, rows_view
 
 if TYPE_CHECKING:
     from runtime.trace.columnar import EventStore
 
-__all__ = ["StoreIndexes", "TickSpan", "TouchResult"]
+__all__ = ["StoreIndexes", "TickSpan", "TouchResult", "ReleasedCodes"]
 
 _EMPTY = array("q")
 
@@ -65,20 +66,38 @@ def _path_key(path: str | Sequence[str]) -> tuple[str, ...]:
         raise ValueError(f"field path {path!r}: {exc}") from None
 
 
+@dataclass(frozen=True, slots=True)
+class ReleasedCodes:
+    """Link and command codes no row uses any more, after a store let its oldest rows go."""
+
+    links: list[int]
+    commands: list[int]
+
+
 class StoreIndexes:
-    """Lazy, incremental indexes of one store."""
+    """Lazy, incremental indexes of one store.
+
+    Rows are kept absolute (see row_lists.py): `_base` rows were let go before the store's row 0, and every `*_upto`
+    counts absolute rows seen, so `release_front` costs what it lets go and renumbers nothing.
+    """
 
     def __init__(self, store: EventStore) -> None:
         self._s = store
-        self._by_instance: dict[int, array] = {}
+        self._base = 0
+        self._by_instance: dict[int, array[int]] = {}
         self._instance_upto = 0
-        self._by_txn: dict[int, array] = {}
+        # transactions, per instance: the rows with a txnSeq and their txnSeqs, in row order. The seqs only grow
+        # (one instance commits one transaction after the other), so a transaction's rows are found by bisection;
+        # an instance whose seqs ever went back is indexed by a dict instead (`_txn_dicts`).
+        self._txn_rows: dict[int, array[int]] = {}
+        self._txn_seqs: dict[int, array[int]] = {}
+        self._txn_dicts: dict[int, dict[int, array[int]]] = {}
         self._txn_upto = 0
-        self._by_link: dict[int, array] = {}
-        self._by_command: dict[int, array] = {}
+        self._by_link: dict[int, array[int]] = {}
+        self._by_command: dict[int, array[int]] = {}
         self._link_upto = 0
         self._state_rows = array("q")
-        self._by_root: dict[int, array] = {}
+        self._by_root: dict[int, array[int]] = {}
         """(digest code << 32 | root id) -> state rows; root id -1 (dirty everything) is keyed per digest too."""
         self._state_upto = 0
         self._tick_seq = array("q")
@@ -86,6 +105,9 @@ class StoreIndexes:
         self._tick_start = array("q")
         self._tick_end = array("q")
         self._tick_pos: dict[int, int] = {}
+        """tick seq -> its position among every tick ever indexed (`_ticks_dropped` of them were let go)."""
+        self._ticks_dropped = 0
+        self._last_tick_end = -1
         self._open_starts: dict[int, int] = {}
         self._tick_upto = 0
 
@@ -97,111 +119,177 @@ class StoreIndexes:
         self._catch_up_states()
         self._catch_up_ticks()
 
+    # -- letting rows go ----------------------------------------------------------------------------------------------
+
+    def release_front(self, n: int) -> ReleasedCodes:
+        """The store is letting its oldest `n` rows go: forget them (called by the store before its columns move)."""
+        self._catch_up_links()  # which links and commands are left unused is read from this index
+        first = self._base + n
+        self._base = first
+        for lists in (self._by_instance, self._txn_rows, self._by_root):
+            emptied = drop_released(lists, first)
+            if lists is self._txn_rows:
+                self._forget_txns(first, emptied)
+        links = drop_released(self._by_link, first)
+        commands = drop_released(self._by_command, first)
+        drop_below(self._state_rows, first)
+        self._forget_ticks(first)
+        self._link_upto = max(self._link_upto, first)
+        self._instance_upto = max(self._instance_upto, first)
+        self._txn_upto = max(self._txn_upto, first)
+        self._state_upto = max(self._state_upto, first)
+        self._tick_upto = max(self._tick_upto, first)
+        return ReleasedCodes(links, commands)
+
+    def _forget_txns(self, first: int, emptied: list[int]) -> None:
+        for code in emptied:
+            del self._txn_seqs[code]
+            self._txn_dicts.pop(code, None)
+        for code, rows in self._txn_rows.items():
+            seqs = self._txn_seqs[code]
+            cut = len(seqs) - len(rows)
+            if cut:
+                del seqs[:cut]
+                by_seq = self._txn_dicts.get(code)
+                if by_seq is not None:
+                    drop_released(by_seq, first)
+
+    def _forget_ticks(self, first: int) -> None:
+        k = bisect_left(self._tick_end, first)
+        if k:
+            for seq in self._tick_seq[:k]:
+                self._tick_pos.pop(seq, None)
+            for col in (self._tick_seq, self._tick_first, self._tick_start, self._tick_end):
+                del col[:k]
+            self._ticks_dropped += k
+        for seq in [s for s, row in self._open_starts.items() if row < first]:
+            del self._open_starts[seq]
+
     # -- by instance and transaction -------------------------------------------------------------------------------
 
     def _catch_up_instances(self) -> None:
         s = self._s
+        base = self._base
         n = len(s)
         by = self._by_instance
         col = s.instance
-        for row in range(self._instance_upto, n):
+        for row in range(self._instance_upto - base, n):
             code = col[row]
             rows = by.get(code)
             if rows is None:
                 rows = by[code] = array("q")
-            rows.append(row)
-        self._instance_upto = n
+            rows.append(row + base)
+        self._instance_upto = n + base
 
-    def rows_of_instance(self, instance_id: str) -> array:
+    def rows_of_instance(self, instance_id: str) -> RowList:
         self._catch_up_instances()
         code = self._s.instances.find(instance_id)
-        return self._by_instance.get(code, _EMPTY) if code is not None else _EMPTY
+        return rows_view(self._by_instance.get(code, _EMPTY) if code is not None else _EMPTY, self._base)
 
     def _catch_up_txns(self) -> None:
         s = self._s
+        base = self._base
         n = len(s)
-        by = self._by_txn
+        by_rows, by_seqs, dicts = self._txn_rows, self._txn_seqs, self._txn_dicts
         inst, txn = s.instance, s.txn
-        for row in range(self._txn_upto, n):
+        for row in range(self._txn_upto - base, n):
             t = txn[row]
             if t:
-                key = inst[row] << 32 | t
-                rows = by.get(key)
+                code = inst[row]
+                rows = by_rows.get(code)
                 if rows is None:
-                    rows = by[key] = array("q")
-                rows.append(row)
-        self._txn_upto = n
+                    rows = by_rows[code] = array("q")
+                    by_seqs[code] = array("I")
+                seqs = by_seqs[code]
+                if seqs and t < seqs[-1] and code not in dicts:
+                    dicts[code] = _by_seq(rows, seqs)
+                rows.append(row + base)
+                seqs.append(t)
+                by_seq = dicts.get(code)
+                if by_seq is not None:
+                    got = by_seq.get(t)
+                    if got is None:
+                        got = by_seq[t] = array("q")
+                    got.append(row + base)
+        self._txn_upto = n + base
 
-    def rows_of_txn(self, instance_id: str, txn_seq: int) -> array:
+    def rows_of_txn(self, instance_id: str, txn_seq: int) -> RowList:
         """Every event of one transaction (its action, converge, state:update, diagnostics...)."""
         self._catch_up_txns()
         code = self._s.instances.find(instance_id)
-        if code is None or not txn_seq:
+        if code is None or not txn_seq or code not in self._txn_rows:
             return _EMPTY
-        return self._by_txn.get(code << 32 | txn_seq, _EMPTY)
+        by_seq = self._txn_dicts.get(code)
+        if by_seq is not None:
+            return rows_view(by_seq.get(txn_seq, _EMPTY), self._base)
+        seqs = self._txn_seqs[code]
+        lo = bisect_left(seqs, txn_seq)
+        hi = bisect_right(seqs, txn_seq, lo)
+        return rows_view(self._txn_rows[code][lo:hi], self._base)
 
     # -- by link id and command id ---------------------------------------------------------------------------------
 
     def _catch_up_links(self) -> None:
         s = self._s
+        base = self._base
         n = len(s)
         links, commands = s.link, s.command
         by_link, by_cmd = self._by_link, self._by_command
-        for row in range(self._link_upto, n):
+        for row in range(self._link_upto - base, n):
             c = links[row]
             if c >= 0:
                 rows = by_link.get(c)
                 if rows is None:
                     rows = by_link[c] = array("q")
-                rows.append(row)
+                rows.append(row + base)
             c = commands[row]
             if c >= 0:
                 rows = by_cmd.get(c)
                 if rows is None:
                     rows = by_cmd[c] = array("q")
-                rows.append(row)
-        self._link_upto = n
+                rows.append(row + base)
+        self._link_upto = n + base
 
-    def rows_of_link(self, link_id: str) -> array:
+    def rows_of_link(self, link_id: str) -> RowList:
         self._catch_up_links()
         code = self._s.links.find(link_id)
-        return self._by_link.get(code, _EMPTY) if code is not None else _EMPTY
+        return rows_view(self._by_link.get(code, _EMPTY) if code is not None else _EMPTY, self._base)
 
-    def rows_of_command(self, command_id: str) -> array:
+    def rows_of_command(self, command_id: str) -> RowList:
         self._catch_up_links()
         code = self._s.commands.find(command_id)
-        return self._by_command.get(code, _EMPTY) if code is not None else _EMPTY
+        return rows_view(self._by_command.get(code, _EMPTY) if code is not None else _EMPTY, self._base)
 
     # -- transactions and field paths ------------------------------------------------------------------------------
 
     def _catch_up_states(self) -> None:
         s = self._s
+        base = self._base
         n = len(s)
         kc = s.kinds.find("state")
         lc = s.labels.find("state:update")
         if kc is None or lc is None:
             return  # nothing to index yet; rows seen later are read from where we stand
-        kind, label, digest, ends, ids = s.kind, s.label, s.digest, s._dirty_end, s._dirty_ids
+        kind, label, digest = s.kind, s.label, s.digest
         by_root = self._by_root
         states = self._state_rows
-        for row in range(self._state_upto, n):
+        for row in range(self._state_upto - base, n):
             if kind[row] != kc or label[row] != lc:
                 continue
-            states.append(row)
-            base = digest[row] << 32
-            start = ends[row - 1] if row else 0
-            for j in range(start, ends[row]):
-                key = base | (ids[j] & 0xFFFFFFFF)
+            states.append(row + base)
+            key_base = digest[row] << 32
+            for i in s.dirty_roots(row):
+                key = key_base | (i & 0xFFFFFFFF)
                 rows = by_root.get(key)
                 if rows is None:
                     rows = by_root[key] = array("q")
-                rows.append(row)
-        self._state_upto = n
+                rows.append(row + base)
+        self._state_upto = n + base
 
-    def state_rows(self) -> array:
+    def state_rows(self) -> RowList:
         """Rows of state:update events (one per committed transaction), in order."""
         self._catch_up_states()
-        return self._state_rows
+        return rows_view(self._state_rows, self._base)
 
     def txns_touching(self, path: str | Sequence[str], instance_id: str | None = None) -> TouchResult:
         """state:update rows whose dirty set overlaps `path` (prefix-aware); see the module docstring."""
@@ -223,11 +311,11 @@ class StoreIndexes:
             if paths is None:
                 continue
             known.add(dcode)
-            base = dcode << 32
+            key_base = dcode << 32
             for pid, p in enumerate(paths):
                 m = min(n, len(p))
                 if p[:m] == target[:m]:
-                    hits.update(self._by_root.get(base | pid, _EMPTY))
+                    hits.update(self._by_root.get(key_base | pid, _EMPTY))
         for key, rows in self._by_root.items():
             if key & 0xFFFFFFFF == 0xFFFFFFFF:
                 dirty_all.update(rows)  # dirtied everything: touches any path, whatever its digest
@@ -235,17 +323,20 @@ class StoreIndexes:
                 unmapped.update(rows)
         hits |= dirty_all
         unmapped -= dirty_all
+        base = self._base
         if inst_code is not None:
             col = s.instance
-            hits = {r for r in hits if col[r] == inst_code}
-            dirty_all = {r for r in dirty_all if col[r] == inst_code}
-            unmapped = {r for r in unmapped if col[r] == inst_code}
-        return TouchResult(target, sorted(hits), sorted(dirty_all), len(unmapped))
+            hits = {r for r in hits if col[r - base] == inst_code}
+            dirty_all = {r for r in dirty_all if col[r - base] == inst_code}
+            unmapped = {r for r in unmapped if col[r - base] == inst_code}
+        return TouchResult(target, [r - base for r in sorted(hits)], [r - base for r in sorted(dirty_all)],
+                           len(unmapped))
 
     # -- ticks -----------------------------------------------------------------------------------------------------
 
     def _catch_up_ticks(self) -> None:
         s = self._s
+        base = self._base
         n = len(s)
         lc = s.labels.find("trace:tick")
         if lc is None:
@@ -253,27 +344,32 @@ class StoreIndexes:
         from runtime.trace.columnar import FLAG_TICK_END
 
         label, tick, flags = s.label, s.tick, s.flags
-        for row in range(self._tick_upto, n):
+        for row in range(self._tick_upto - base, n):
             if label[row] != lc or tick[row] < 0:
                 continue
             seq = tick[row]
             if flags[row] & FLAG_TICK_END:
                 if seq in self._tick_pos:
                     continue  # a second end event for one tick adds nothing
-                first = self._tick_end[-1] + 1 if self._tick_end else 0
-                self._tick_pos[seq] = len(self._tick_seq)
+                self._tick_pos[seq] = len(self._tick_seq) + self._ticks_dropped
                 self._tick_seq.append(seq)
-                self._tick_first.append(first)
+                self._tick_first.append(self._last_tick_end + 1)
                 self._tick_start.append(self._open_starts.pop(seq, -1))
-                self._tick_end.append(row)
+                self._tick_end.append(row + base)
+                self._last_tick_end = row + base
             else:
-                self._open_starts.setdefault(seq, row)
-        self._tick_upto = n
+                self._open_starts.setdefault(seq, row + base)
+        self._tick_upto = n + base
+
+    def _tick_span(self, i: int) -> TickSpan:
+        base = self._base
+        start = self._tick_start[i]
+        return TickSpan(self._tick_seq[i], max(0, self._tick_first[i] - base), start - base if start >= 0 else -1,
+                        self._tick_end[i] - base)
 
     def ticks(self) -> list[TickSpan]:
         self._catch_up_ticks()
-        return [TickSpan(self._tick_seq[i], self._tick_first[i], self._tick_start[i], self._tick_end[i])
-                for i in range(len(self._tick_seq))]
+        return [self._tick_span(i) for i in range(len(self._tick_seq))]
 
     def tick_count(self) -> int:
         self._catch_up_ticks()
@@ -285,10 +381,22 @@ class StoreIndexes:
         i = self._tick_pos.get(tick_seq)
         if i is None:
             return range(0)
-        return range(self._tick_first[i], self._tick_end[i] + 1)
+        span = self._tick_span(i - self._ticks_dropped)
+        return range(span.first_row, span.end_row + 1)
 
     def tick_of(self, row: int) -> int | None:
         """The tick that published `row`, or None when no tick has ended at or after it yet."""
         self._catch_up_ticks()
-        i = bisect_left(self._tick_end, row)
+        i = bisect_left(self._tick_end, row + self._base)
         return self._tick_seq[i] if i < len(self._tick_end) else None
+
+
+def _by_seq(rows: array[int], seqs: array[int]) -> dict[int, array[int]]:
+    """The rows of each txnSeq, for an instance whose seqs did not only grow."""
+    out: dict[int, array[int]] = {}
+    for row, seq in zip(rows, seqs, strict=True):
+        got = out.get(seq)
+        if got is None:
+            got = out[seq] = array("q")
+        got.append(row)
+    return out

@@ -108,6 +108,19 @@ class TraceWriter:
 
     __call__ = write
 
+    def write_encoded(self, kind: str, payload_json: bytes, timestamp: float) -> None:
+        """Write one record whose payload is already JSON (`payload_json`, an object): the bytes go into the line
+        as they are, so a store's rows are written out again without decoding them."""
+        if self._file is None:
+            raise ValueError(f"trace {self.path} is closed")
+        self._seq += 1
+        head = orjson.dumps({"protocolVersion": PROTOCOL_VERSION, "runId": self.run_id, "seq": self._seq,
+                             "timestamp": timestamp, "type": kind})
+        self._file.write(head[:-1] + b',"payload":' + payload_json + b"}\n")
+        self._pending += 1
+        if self._pending >= _FLUSH_EVERY or time.monotonic() - self._last_flush >= _FLUSH_AFTER_S:
+            self.flush()
+
     def attach(self, hub: DebugHub, *, runtime: Runtime | None = None) -> TraceWriter:
         """Record everything the hub exports from now on (and the IRs it already knows).
 
