@@ -1,8 +1,8 @@
 """The columnar event store: one row per exported debug event, as compact arrays, for loaded traces and live runs.
 
-Why columns: a million events as dicts cost about 1.5 KB each; here a row costs about 70 bytes plus its dirty root
-ids, and the payload stays as raw JSON bytes (in the trace file, or in one in-memory buffer for live rows) until
-someone looks at it.
+Why columns: a million events as dicts cost about 1.5 KB each; here a row costs about 80 bytes plus its dirty root
+ids, and the payload stays as raw JSON bytes (in the trace file, or for live rows in zlib-compressed blocks of
+memory, see payload_blocks.py: about a thirteenth of their size) until someone looks at it.
 
 API (row = 0-based index in recording order; every column is an `array.array` indexed by row)
 
@@ -36,6 +36,8 @@ API (row = 0-based index in recording order; every column is an `array.array` in
       rows_of_txn(instance_id, txn_seq), rows_of_link(link_id), rows_of_command(command_id), state_rows(),
       ticks(), rows_of_tick(tick_seq), tick_of(row), txns_touching(path, instance_id=None).
     Load problems (bad lines skipped by the loader): store.problems, a list of LoadProblem(line, message).
+    Letting go (live stores only): release_front(n) lets the oldest n rows go (rows n.. become 0..) and returns the
+      bytes no longer held; `released` counts the rows let go so far; nbytes() is what the rows hold now.
 
 Thread use: one writer at a time (the loader's worker thread, or the loop thread for live appends). Readers on
 another thread see a consistent prefix as long as they read only rows < the len() they saw.
