@@ -9,8 +9,12 @@ indexes). The feed adds what a GUI needs on top:
   with the cursor, so every pane follows the cursor through the same binding it uses live.
 - numpy columns: `feed.column("ts")` is a float64/int array of the visible rows. The store's `array.array`
   columns cannot grow while a numpy view of them exists, so the feed keeps its own numpy mirror and copies only the
-  rows appended since the last call. A returned array stays valid (it is never written again); ask again after a
-  change to see new rows.
+  rows appended since the last call. A returned array stays valid until the next release (below); ask again after
+  a change to see new rows.
+- Letting go (live feeds, see devtools.app.retention): `release_front(n)` lets the oldest `n` rows go. Rows n..
+  become rows 0.., so every row number a pane holds moves down by n, at once: `on_release(listener)` calls
+  `listener(n)` synchronously, before anything else reads the feed, and a row that ends up below 0 names an event
+  that was let go. `released` counts the rows let go so far (row r is event number r + released of the session).
 
 >>> feed = EventFeed()
 >>> feed.tap("debug:event", {"kind": "state", "label": "state:update", "moduleId": "a", "instanceId": "a#1",
@@ -21,6 +25,7 @@ indexes). The feed adds what a GUI needs on top:
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -29,6 +34,8 @@ import numpy as np
 from runtime.trace import EventStore
 
 __all__ = ["EventFeed", "TXN_KIND", "COLUMN_DTYPES"]
+
+log = logging.getLogger("tickscope.devtools")
 
 TXN_KIND = "state"
 """The kind of the one event every committed transaction exports (`state:update`)."""
@@ -54,6 +61,7 @@ class EventFeed:
         self.store = store if store is not None else EventStore()
         self._visible: int | None = None  # None: every row (live)
         self._listeners: list[Callable[[], None]] = []
+        self._release_listeners: list[Callable[[int], None]] = []
         self._mirrors: dict[str, _Mirror] = {}
         self.version = 0
         self._held: list[tuple[str, dict[str, Any]]] | None = None
@@ -112,6 +120,11 @@ class EventFeed:
             self.instance_labels.clear()
         self.changed()
 
+    @property
+    def held(self) -> bool:
+        """True while arriving records are queued (a worker thread reads the store)."""
+        return self._held is not None
+
     def hold(self) -> None:
         """Queue arriving records instead of appending them (while a worker thread reads the store)."""
         if self._held is None:
@@ -140,6 +153,48 @@ class EventFeed:
         for row in np.flatnonzero(self.column("label", visible_only=False) == code).tolist():
             self._note_label(self.store.payload(row))
 
+    # -- letting the oldest rows go ---------------------------------------------------------------------------------
+
+    @property
+    def released(self) -> int:
+        """Rows of this store let go so far (row r is the store's event number r + released)."""
+        return self.store.released
+
+    def nbytes(self) -> int:
+        """Bytes the store and the numpy mirrors hold for the rows (what a retention bound in bytes counts)."""
+        return self.store.nbytes() + sum(m.data.nbytes for m in self._mirrors.values())
+
+    def on_release(self, listener: Callable[[int], None]) -> Callable[[], None]:
+        """Call `listener(n)` right after `n` rows were let go (before any other reader); returns an unsubscribe."""
+        self._release_listeners.append(listener)
+        return lambda: self._release_listeners.remove(listener) if listener in self._release_listeners else None
+
+    def release_front(self, n: int) -> int:
+        """Let the oldest `n` rows go (never while held); returns the bytes the store no longer holds for them."""
+        if self._held is not None:
+            raise RuntimeError("a worker thread is reading the store: let rows go after release()")
+        n = min(max(0, n), len(self.store))
+        if not n:
+            return 0
+        if self._counted:
+            gone = self.column("instance", visible_only=False)[: min(n, self._counted)]
+            self._counts[: len(self._counts)] -= np.bincount(gone, minlength=len(self._counts))[: len(self._counts)]
+            self._counted = max(0, self._counted - n)
+        freed = self.store.release_front(n)
+        for mirror in self._mirrors.values():
+            kept = max(0, mirror.n - n)
+            mirror.data[:kept] = mirror.data[n : mirror.n]
+            mirror.n = kept
+        if self._visible is not None:
+            self._visible = max(0, self._visible - n)
+        for listener in tuple(self._release_listeners):
+            try:
+                listener(n)
+            except Exception:  # one broken pane must not leave the others pointing at the wrong rows
+                log.exception("devtools release listener %r raised", listener)
+        self.changed()
+        return freed
+
     def show_until(self, count: int | None) -> None:
         """Show the first `count` rows (replay); None shows all of them (live)."""
         if count != self._visible:
@@ -159,7 +214,8 @@ class EventFeed:
             mirror.n = 0
         if total > mirror.n:
             if total > len(mirror.data):
-                grown = np.zeros(max(total, 2 * len(mirror.data)), mirror.data.dtype)
+                # a half more each time: the spare room is memory the rows do not use yet
+                grown = np.zeros(max(total, len(mirror.data) * 3 // 2), mirror.data.dtype)
                 grown[: mirror.n] = mirror.data[: mirror.n]
                 mirror.data = grown
             view = np.frombuffer(source, dtype=mirror.data.dtype)  # released at once: the array may grow again

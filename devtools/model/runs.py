@@ -15,7 +15,7 @@ timed_out / cancelled; late facts arrive after a terminal. Missing optional fiel
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 __all__ = ["RunInfo", "StageFactInfo", "OperationInfo", "RunIndex", "OperationIndex", "RUN_STATUSES", "STAGES",
@@ -177,6 +177,18 @@ class RunIndex:
     def in_order(self) -> list[RunInfo]:
         return [self.runs[k] for k in self.order]
 
+    def release(self, n: int) -> set[str]:
+        """The store let its oldest `n` rows go: forget the settled runs all of whose events went with them (their
+        linkIds are returned); the rows of the others move down by n (below 0: let go)."""
+        gone = {link for link, run in self.runs.items() if not run.open and all(r < n for r in run.rows)}
+        for link in gone:
+            del self.runs[link]
+        self.order = [link for link in self.order if link not in gone]
+        for run in self.runs.values():
+            run.rows = [r - n for r in run.rows]
+        self.version += 1
+        return gone
+
 
 def _str(value: Any) -> str | None:
     return value if isinstance(value, str) else None
@@ -231,6 +243,18 @@ class OperationIndex:
 
     def in_order(self) -> list[OperationInfo]:
         return [self.ops[k] for k in self.order]
+
+    def release(self, n: int) -> set[str]:
+        """The store let its oldest `n` rows go: forget the terminal operations all of whose facts went with them
+        (their commandIds are returned); the fact rows of the others move down by n (below 0: let go)."""
+        gone = {cid for cid, op in self.ops.items() if op.terminal and all(f.row < n for f in op.facts)}
+        for cid in gone:
+            del self.ops[cid]
+        self.order = [cid for cid in self.order if cid not in gone]
+        for op in self.ops.values():
+            op.facts = [replace(f, row=f.row - n) for f in op.facts]
+        self.version += 1
+        return gone
 
 
 def _rank(stage: str) -> int:

@@ -151,6 +151,35 @@ class SpanLane:
         self._dirty_from = min(self._dirty_from, index)
         self.version += 1
 
+    def refs(self) -> np.ndarray:
+        """The refs of the spans, oldest first (a view: read it before the lane changes)."""
+        return self._refs[: self._n]
+
+    def open_mask(self) -> np.ndarray:
+        """Which spans are still open (end = +inf)."""
+        return np.isinf(self._ends[: self._n])
+
+    def retain(self, keep: np.ndarray, ref_shift: int = 0) -> np.ndarray:
+        """Keep the spans where `keep` is True (in order) and add `ref_shift` to their refs; returns each old
+        span's new index, -1 for a span let go. The prefix arrays are rebuilt on the next `arrays()`."""
+        n = self._n
+        keep = np.asarray(keep[:n], np.bool_)
+        new_index = np.cumsum(keep) - 1
+        new_index[~keep] = -1
+        k = int(np.count_nonzero(keep))
+        for name in ("_starts", "_ends", "_cats", "_flags", "_refs"):
+            col = getattr(self, name)
+            col[:k] = col[:n][keep]
+        if ref_shift:
+            self._refs[:k] += ref_shift
+        self._n = k
+        self._open = int(np.count_nonzero(np.isinf(self._ends[:k])))
+        self._derived_n = 0
+        self._dirty_from = 0
+        self._cached = None
+        self.version += 1
+        return new_index
+
     def _grow(self, capacity: int) -> None:
         for name in ("_starts", "_ends", "_cats", "_flags", "_refs"):
             old = getattr(self, name)

@@ -43,6 +43,7 @@ STAGE_CATEGORIES = STAGES
 TICK_CATEGORIES = ("settled", "over budget", "open")
 MAX_SUBROWS = 3
 _CHUNK = 4096
+_PENDING_CONVERGE = 1024
 
 
 @dataclass(slots=True, eq=False)
@@ -253,6 +254,70 @@ class TimelineModel:
     def reset(self) -> None:
         """Forget every lane; the listeners stay."""
         self._start_over()
+
+    # -- letting rows go --------------------------------------------------------------------------------------------
+
+    def release(self, n: int) -> None:
+        """The store let its oldest `n` rows go: drop the spans only they held, move every row held down by n.
+
+        Transactions and ticks go with their rows (a tick still open stays); a run or an operation goes once it is
+        over and every event of it was let go. The time axis keeps its origin, so nothing on screen moves.
+        """
+        if n <= 0:
+            return
+        self.rows_seen = max(0, self.rows_seen - n)
+        runs_gone = self.runs.release(n)
+        ops_gone = self.operations.release(n)
+        for lane in self.lanes:
+            if lane.kind in ("txn", "ticks"):
+                for sub in lane.subrows:
+                    moved = sub.retain((sub.refs() >= n) | sub.open_mask(), ref_shift=-n)
+                    if lane.kind == "ticks":
+                        self._open_ticks = {k: (s, int(moved[i])) if s is sub else (s, i)
+                                            for k, (s, i) in self._open_ticks.items() if s is not sub or moved[i] >= 0}
+            else:
+                self._release_items(lane, runs_gone if lane.kind == "runs" else ops_gone)
+        for cid in ops_gone:
+            self._op_deadlines.pop(cid, None)
+        self._redraw_deadlines()
+        while len(self._converge) > _PENDING_CONVERGE:  # evidence of transactions that never committed
+            del self._converge[next(iter(self._converge))]
+        self.version += 1
+        for listener in tuple(self.listeners):
+            listener()
+
+    def _release_items(self, lane: Lane, gone: set[str]) -> None:
+        """Drop the spans of the runs or operations in `gone` from a runs/ops lane; renumber the refs kept."""
+        if not gone:
+            return
+        kept_refs = [key not in gone for key in lane.refs]
+        new_ref = np.cumsum(kept_refs) - 1
+        lane.refs = [key for key, kept in zip(lane.refs, kept_refs, strict=True) if kept]
+        placed: dict[str, Any] = self._run_spans if lane.kind == "runs" else self._op_spans
+        for sub in lane.subrows:
+            refs = sub.refs()
+            keep = np.asarray(kept_refs, np.bool_)[refs] if len(refs) else np.zeros(0, np.bool_)
+            new_refs = new_ref[refs[keep]] if len(refs) else refs
+            moved = sub.retain(keep)
+            sub.refs()[:] = new_refs
+            for key, entry in list(placed.items()):
+                if entry[0] is sub:
+                    if key in gone or moved[entry[1]] < 0:
+                        del placed[key]
+                    else:
+                        placed[key] = (sub, int(moved[entry[1]]), *entry[2:])
+
+    def _redraw_deadlines(self) -> None:
+        """Each ops lane's deadline marks, from the deadlines of the operations still known."""
+        marks: dict[str, list[float]] = {}
+        for cid, deadline in self._op_deadlines.items():
+            op = self.operations.ops.get(cid)
+            if op is not None:
+                marks.setdefault(f"{op.instance_id}/ops", []).append(self.x_of(deadline))
+        for lane in self.lanes:
+            if lane.kind == "ops":
+                lane.deadlines = marks.get(lane.key, [])
+                lane.deadline_version += 1
 
     def ingest(self, row: int, event: dict[str, Any]) -> None:
         """Take one event directly (callers without a store); rows must be increasing."""
