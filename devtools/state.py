@@ -53,6 +53,14 @@ class Settings(TypedDict):
     bufferSize: int
     theme: Theme
     showDevtools: bool
+    retainEvents: int
+    """A live window keeps at most this many events (0: no bound in events); see devtools.app.retention."""
+    retainMB: int
+    """... and at most this many MiB of them (0: no bound in bytes)."""
+    spill: bool
+    """Append the events a live window lets go to a trace file instead of dropping them."""
+    spillDir: str
+    """Where spill files go ("": the devtools' data directory)."""
 
 
 class UiState(TypedDict):
@@ -75,6 +83,10 @@ DEFAULT_SETTINGS: Settings = {
     "bufferSize": 500,
     "theme": "system",
     "showDevtools": False,
+    "retainEvents": 500_000,
+    "retainMB": 192,
+    "spill": False,
+    "spillDir": "",
 }
 
 _INITIAL: UiState = {
@@ -135,8 +147,14 @@ def devtools_module() -> Module:
             raise ValueError(f"diagnostics level {changes['diagnostics']!r} is not one of {DIAGNOSTICS_LEVELS}")
         if "theme" in changes and changes["theme"] not in THEMES:
             raise ValueError(f"theme {changes['theme']!r} is not one of {THEMES}")
-        if "bufferSize" in changes and (not isinstance(changes["bufferSize"], int) or changes["bufferSize"] < 0):
-            raise ValueError(f"buffer size must be a non-negative integer, not {changes['bufferSize']!r}")
+        for key, what in (("bufferSize", "buffer size"), ("retainEvents", "events kept"), ("retainMB", "MB kept")):
+            value = changes.get(key, 0)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{what} must be a non-negative integer, not {value!r}")
+        if "spill" in changes and not isinstance(changes["spill"], bool):
+            raise ValueError(f"spill must be true or false, not {changes['spill']!r}")
+        if "spillDir" in changes and not isinstance(changes["spillDir"], str):
+            raise ValueError(f"the spill directory must be a path, not {changes['spillDir']!r}")
         _merge(draft, "settings", changes)
 
     return m

@@ -19,6 +19,9 @@ the sidebar, the events table, the inspector) reads everything through it:
   The binding ends when `owner` (a QObject) is destroyed.
 - `ctx.runtime`: the live runtime being inspected, or None while replaying a file or attached to another process.
 - `ctx.remote`: the RemoteSession of an attached window (`tickscope attach`), else None.
+- `ctx.retention`: the RetentionKeeper of a live or attached window (its feed lets its oldest rows go at the bound
+  of the settings), else None. `ctx.on_release(owner, callback)`: `callback(n)` runs at once when the feed let its
+  oldest n rows go, so a pane moves the rows it holds down by n before anything reads them again.
 - `ctx.mode`: "live" or "replay"; `ctx.showing_past` is True while the live view shows a time-travelled state.
 
 This API is kept stable: panes from other branches plug in against it.
@@ -26,6 +29,7 @@ This API is kept stable: panes from other branches plug in against it.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Literal, TypeVar
 
@@ -39,6 +43,7 @@ if TYPE_CHECKING:
     from ..state import DevtoolsState
     from .binding import Binder, Binding
     from .remote_session import RemoteSession
+    from .retention import RetentionKeeper
 
 __all__ = ["DevtoolsContext", "ViewMode"]
 
@@ -65,6 +70,7 @@ class DevtoolsContext:
         self.runtime = runtime
         self.replay = replay
         self.remote = remote
+        self.retention: RetentionKeeper | None = None
         self.cleanups: list[Callable[[], object]] = []
         """Called by `close()` (hub taps to detach, ...), in order."""
 
@@ -100,3 +106,18 @@ class DevtoolsContext:
     def bind(self, owner: QObject, source: ExternalStore[T], callback: Callable[[T], None]) -> Binding:
         """Call `callback(source.get_snapshot())` now and after every change, coalesced to one call per flush."""
         return self.binder.bind(owner, source, callback)
+
+    def on_release(self, owner: QObject, callback: Callable[[int], None]) -> None:
+        """Call `callback(n)` synchronously whenever the feed lets its oldest `n` rows go, until `owner` is destroyed
+        (a bound method is held weakly, as `bind` holds it)."""
+        call = callback
+        if hasattr(callback, "__self__") and hasattr(callback, "__func__"):
+            method = weakref.WeakMethod(callback)
+
+            def call(n: int) -> None:
+                live = method()
+                if live is not None:
+                    live(n)
+
+        unsubscribe = self.events.on_release(call)
+        owner.destroyed.connect(lambda *_: unsubscribe())

@@ -3,7 +3,8 @@
 Each builds a fresh DevtoolsState (the window's own UI state module), an EventFeed over what is looked at, and a
 Binder whose tick is that source's clock: the live store's tickSeq, the replay cursor's tick, or the number of
 batches a remote session applied. The devtools' own runtime is tapped into the same feed, so with `showDevtools`
-on its transactions show up beside the application's.
+on its transactions show up beside the application's. Live and attached windows keep their feed within the
+retention bound of the settings (devtools.app.retention).
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from . import heap
 from .binding import Binder
 from .context import DevtoolsContext
 from .remote_session import RemoteSession
+from .retention import RetentionKeeper
 
 __all__ = ["live_context", "replay_context", "remote_context"]
 
@@ -32,6 +34,8 @@ def live_context(rt: Runtime, settings: Mapping[str, Any] | None = None) -> Devt
     feed = EventFeed()
     ctx = DevtoolsContext(state=state, events=feed, binder=Binder(lambda: rt.store.tick_seq), runtime=rt)
     ctx.cleanups += [rt.hub.tap(feed.tap), state.runtime.hub.tap(feed.tap)]
+    ctx.retention = RetentionKeeper(feed, state, ctx.binder, label=rt.label)
+    ctx.cleanups.append(ctx.retention.close)
     return ctx
 
 
@@ -55,4 +59,6 @@ def remote_context(session: RemoteSession, settings: Mapping[str, Any] | None = 
     state = DevtoolsState(settings)
     ctx = DevtoolsContext(state=state, events=session.feed, binder=Binder(lambda: session.batches), remote=session)
     ctx.cleanups.append(state.runtime.hub.tap(session.feed.tap))
+    ctx.retention = RetentionKeeper(session.feed, state, ctx.binder, label=f"attached-{session.client.port}")
+    ctx.cleanups.append(ctx.retention.close)
     return ctx

@@ -1,4 +1,5 @@
-"""Devtools settings on disk (QSettings, INI format): diagnostics level, buffer size, theme, showDevtools.
+"""Devtools settings on disk (QSettings, INI format): diagnostics level, buffer size, theme, showDevtools, and the
+live retention bound (events, MB, spill to a trace file and where).
 
 INI format everywhere so the file is readable and a test can point QSettings at a temporary directory with
 `QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tmp)`. Unknown or malformed stored values
@@ -54,11 +55,15 @@ def load_settings() -> Settings:
     out = DEFAULT_SETTINGS.copy()
     out["diagnostics"] = _choice(qs.value("diagnostics"), DIAGNOSTICS_LEVELS, out["diagnostics"])
     out["theme"] = _choice(qs.value("theme"), THEMES, out["theme"])
-    size = _as_size(qs.value("bufferSize", DEFAULT_SETTINGS["bufferSize"]))
-    if size is not None:
-        out["bufferSize"] = size
-    if qs.contains("showDevtools"):
-        out["showDevtools"] = _as_bool(qs.value("showDevtools"))
+    for key in ("bufferSize", "retainEvents", "retainMB"):
+        size = _as_size(qs.value(key, DEFAULT_SETTINGS[key]))
+        if size is not None:
+            out[key] = size
+    for flag in ("showDevtools", "spill"):
+        if qs.contains(flag):
+            out[flag] = _as_bool(qs.value(flag))
+    spill_dir = qs.value("spillDir", "")
+    out["spillDir"] = spill_dir if isinstance(spill_dir, str) else ""
     return out
 
 

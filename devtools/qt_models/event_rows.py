@@ -29,6 +29,11 @@ class EventRows(Protocol):
 
     def __len__(self) -> int: ...
 
+    @property
+    def released(self) -> int:
+        """Rows let go from the front so far: row r is the session's event number r + released."""
+        ...
+
     def column(self, name: str, *, visible_only: bool = True) -> np.ndarray:
         """One store column as numpy, for the visible rows."""
         ...

@@ -2,7 +2,9 @@
 
 Nothing is fetched eagerly: the model holds one integer array of matching store rows, and `data()` reads the
 columns of the few rows the view paints. Which rows match is the filter's business (devtools.model.event_filter);
-the model asks it only for rows that became visible since the last refresh.
+the model asks it only for rows that became visible since the last refresh. When a live feed lets its oldest rows
+go, `release(n)` removes them from the top (the view keeps its place), and the `#` column keeps numbering events
+from the start of the session.
 """
 
 from __future__ import annotations
@@ -110,7 +112,7 @@ class EventsModel(QAbstractTableModel):
     def _text(self, row: int, col: int) -> str:
         s = self.feed.store
         if col == 0:
-            return str(row + 1)
+            return str(row + 1 + self.feed.released)  # the event's number in the session, kept when rows go
         if col == 1:
             t0 = self._t0 if self._t0 is not None else s.ts[row]
             return f"{(s.ts[row] - t0) / 1000.0:.3f} s"
@@ -159,6 +161,17 @@ class EventsModel(QAbstractTableModel):
             rows, self.unmapped_rows = self.filter.rows(self.feed, self._seen, n)
             self._insert(rows)
             self._seen = n
+
+    def release(self, n: int) -> None:
+        """The feed let its oldest `n` rows go: remove them from the top, move the rest down by n."""
+        gone = int(np.searchsorted(self._rows, n))
+        if gone:
+            self.beginRemoveRows(QModelIndex(), 0, gone - 1)
+            self._rows = self._rows[gone:] - n
+            self.endRemoveRows()
+        else:
+            self._rows -= n
+        self._seen = max(0, self._seen - n)
 
     def _insert(self, rows: np.ndarray) -> None:
         if not len(rows):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Iterator
+from dataclasses import replace
 
 import numpy as np
 import pyqtgraph as pg
@@ -140,6 +141,7 @@ class ConvergePane(QWidget):
         """(instance, time range) the window covers: the sidebar's instance and the chosen range."""
         ctx.bind(self, ctx.events, self._changed)
         ctx.bind(self, ctx.state.topic, self._ui_changed)
+        ctx.on_release(self, self._rows_released)
         self.refresh()
 
     # -- data -------------------------------------------------------------------------------------------------------
@@ -151,6 +153,17 @@ class ConvergePane(QWidget):
         self._scan()
         if self._pending and not self._decode_timer.isActive():
             self._decode_timer.start()
+
+    def _rows_released(self, n: int) -> None:
+        """The feed let its oldest `n` rows go: the window keeps the transactions still held, renumbered."""
+        kept = [(replace(t, row=t.row - n), bars) for t, bars in zip(self._window, self._bar_values, strict=True)
+                if t.row >= n]
+        self._window = deque((t for t, _ in kept), maxlen=WINDOW)
+        self._bar_values = deque((bars for _, bars in kept), maxlen=WINDOW)
+        self._pending = deque((r - n for r in self._pending if r >= n), maxlen=WINDOW)
+        self._scanned = max(0, self._scanned - n)
+        self._window_version += 1
+        self._show()
 
     def _ui_changed(self, ui: UiState) -> None:
         scope = (ui["selection"]["instance"], time_range_of(ui))

@@ -120,6 +120,7 @@ class EventsView(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._row_chosen)
         ctx.bind(self, ctx.events, self._on_rows)
         ctx.bind(self, ctx.state.topic, self._on_state)
+        ctx.on_release(self, self.model.release)
 
     # -- state -> view ----------------------------------------------------------------------------------------------
 

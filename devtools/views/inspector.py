@@ -9,6 +9,7 @@ plainly while the past is shown.
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 import numpy as np
@@ -136,6 +137,7 @@ class Inspector(QWidget):
         self.latest_button.clicked.connect(self.back_to_latest)
         ctx.bind(self, ctx.state.topic, self._on_state)
         ctx.bind(self, ctx.events, self._on_rows)
+        ctx.on_release(self, self._rows_released)
 
     # -- what to show -----------------------------------------------------------------------------------------------
 
@@ -148,6 +150,9 @@ class Inspector(QWidget):
             self._show(ui)
         elif ui["selectedRow"] is None:
             self._follow_latest()
+
+    def _rows_released(self, _n: int) -> None:
+        self.facts = None  # its rows moved; shown again from the next state or rows callback (the selection moves)
 
     def _follow_latest(self) -> None:
         """Show the newest transaction, at most LATEST_INTERVAL_MS apart: under load the newest changes every
@@ -166,6 +171,9 @@ class Inspector(QWidget):
     def _show(self, ui: UiState) -> None:
         feed = self.ctx.events
         row = ui["selectedRow"]
+        if row is not None and row < 0:
+            self._show_released(row)
+            return
         selected = row is not None and row < len(feed)
         if not selected:
             row = _latest_transaction(feed, scope_instances(self.ctx, ui["selection"]))
@@ -184,9 +192,26 @@ class Inspector(QWidget):
         self._selected = selected
         self.facts = facts_of(feed, row)
         what = "Selected event" if selected else ("Latest transaction" if self.facts.in_txn else "Latest event")
-        self.header.setText(f"<b>{what}</b> · row {row + 1}")
+        self.header.setText(f"<b>{what}</b> · row {row + 1 + feed.released}")  # numbered as the table numbers it
         self.summary.setHtml(summary_html(feed, self.facts))
         self._show_state(self.facts)
+        self._enable_travel()
+
+    def _show_released(self, row: int) -> None:
+        """The selected event was let go by the retention bound: say so, and where it went."""
+        self.facts = None
+        number = row + self.ctx.events.released + 1  # as the events table numbers it
+        keeper = self.ctx.retention
+        spilled = keeper.spill_file_of(number - 1) if keeper is not None else None
+        self.header.setText(f"<b>Selected event</b> · #{number:,} was let go")
+        where = (f"It was appended to the spill file <code>{escape(spilled)}</code> before it was let go: open that "
+                 "file to see it." if spilled else
+                 "It was dropped. To keep such events, turn on <i>Spill to file</i> in the status bar or Settings.")
+        bound = f" ({keeper.bound_text()})" if keeper is not None else ""
+        self.summary.setHtml(f"<p>Event #{number:,} was let go: this live window keeps only its newest events"
+                             f"{escape(bound)}.</p><p>{where}</p>")
+        self.tree_model.set_state(None)
+        self.tree_title.setText("<b>State</b>")
         self._enable_travel()
 
     def _show_state(self, f: EventFacts) -> None:

@@ -39,6 +39,7 @@ from .inspector import Inspector
 from .operations import OperationsPane
 from .overview import OverviewStrip
 from .replay_bar import ReplayBar
+from .retention_status import RetentionStatus
 from .runs import RunsPane
 from .settings import SettingsDialog
 from .sidebar import Sidebar
@@ -142,6 +143,10 @@ class MainWindow(QMainWindow):
         self.statusBar().addWidget(self.mode_label)
         self.statusBar().addWidget(self.detail_label, 1)
         self.statusBar().addPermanentWidget(self.record_label)
+        self.retention_status: RetentionStatus | None = None
+        if ctx.retention is not None:
+            self.retention_status = RetentionStatus(ctx, ctx.retention)
+            self.statusBar().addPermanentWidget(self.retention_status)
 
         self.help = HelpOverlay(central)
         self.settings_dialog: SettingsDialog | None = None

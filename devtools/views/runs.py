@@ -145,6 +145,10 @@ class RunsPane(QWidget):
         state_rows = [r for r in rows if store.label_of(r) == "state:update"] or list(rows)
         if state_rows:
             self.ctx.state.select_row(int(state_rows[-1]))
+        elif store.released:  # its events were among the oldest, which the live window let go
+            item.setText(f"{instance}::t{seq} — let go (retention bound)")
+            item.setToolTip("The live window keeps only its newest events (Settings); this transaction's events "
+                            "were let go")
 
     def _op_clicked(self, item: QListWidgetItem) -> None:
         op = self.model.operations.ops.get(item.data(Qt.ItemDataRole.UserRole))

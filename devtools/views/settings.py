@@ -1,4 +1,5 @@
-"""Settings: diagnostics level, event buffer size, theme, and whether the devtools shows its own runtime.
+"""Settings: diagnostics level, event buffer size, theme, whether the devtools shows its own runtime, and how much
+of a live session a window keeps (events, MB, and whether what it lets go is spilled to a trace file, and where).
 
 Every change goes to the devtools state first (one place of truth), is applied to the live runtime and the
 application palette, and is saved with QSettings, so it is there again after a restart.
@@ -8,9 +9,20 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QSpinBox, QWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QSpinBox,
+    QWidget,
+)
 
 from ..app.context import DevtoolsContext
+from ..app.retention import default_spill_dir
 from ..app.settings_store import save_settings, settings_file
 from ..state import DIAGNOSTICS_LEVELS, THEMES, Settings, UiState
 from .theme import apply_theme
@@ -19,13 +31,15 @@ __all__ = ["SettingsDialog", "apply_settings"]
 
 
 def apply_settings(ctx: DevtoolsContext, settings: Settings) -> None:
-    """Make the settings take effect: runtime diagnostics and ring size, palette."""
+    """Make the settings take effect: runtime diagnostics and ring size, the window's retention bound, palette."""
     rt = ctx.runtime
     if rt is not None:
         if rt.sink.level != settings["diagnostics"]:
             rt.set_diagnostics(settings["diagnostics"])
         if rt.hub.buffer_size != settings["bufferSize"]:
             rt.set_buffer_size(settings["bufferSize"])
+    if ctx.retention is not None:
+        ctx.retention.apply(settings)
     apply_theme(settings["theme"])
 
 
@@ -45,16 +59,43 @@ class SettingsDialog(QDialog):
         self.buffer.setObjectName("bufferSetting")
         self.buffer.setRange(0, 1_000_000)
         self.buffer.setSingleStep(100)
-        self.buffer.setToolTip("Events the runtime's own debug ring keeps (the devtools records everything)")
+        self.buffer.setToolTip("Events the runtime's own debug ring keeps (the devtools window keeps its own, "
+                               "up to the bound below)")
         self.theme = QComboBox(self)
         self.theme.setObjectName("themeSetting")
         self.theme.addItems(list(THEMES))
         self.show_devtools = QCheckBox("Show the devtools' own runtime (its UI state module)", self)
+        self.retain_events = QSpinBox(self)
+        self.retain_events.setObjectName("retainEventsSetting")
+        self.retain_events.setRange(0, 100_000_000)
+        self.retain_events.setSingleStep(50_000)
+        self.retain_events.setGroupSeparatorShown(True)
+        self.retain_events.setSuffix(" events")
+        self.retain_events.setSpecialValueText("no bound")
+        self.retain_events.setToolTip("A live window lets its oldest events go beyond this many (a tenth at a time)")
+        self.retain_mb = QSpinBox(self)
+        self.retain_mb.setObjectName("retainMBSetting")
+        self.retain_mb.setRange(0, 1_000_000)
+        self.retain_mb.setSingleStep(64)
+        self.retain_mb.setSuffix(" MB")
+        self.retain_mb.setSpecialValueText("no bound")
+        self.retain_mb.setToolTip("... and beyond this much memory for them")
+        self.spill = QCheckBox("Spill what is let go to a trace file instead of dropping it", self)
+        self.spill.setObjectName("spillSetting")
+        self.spill_dir = QLineEdit(self)
+        self.spill_dir.setObjectName("spillDirSetting")
+        self.spill_dir.setPlaceholderText(default_spill_dir())
+        self.spill_dir.setToolTip("Where spill files go (empty: the devtools' data directory); "
+                                  "`tickscope open FILE` opens one")
         form = QFormLayout(self)
         form.addRow("Diagnostics level", self.diagnostics)
         form.addRow("Event buffer size", self.buffer)
         form.addRow("Theme", self.theme)
         form.addRow("", self.show_devtools)
+        form.addRow("Live window keeps at most", self.retain_events)
+        form.addRow("and at most", self.retain_mb)
+        form.addRow("", self.spill)
+        form.addRow("Spill folder", self.spill_dir)
         where = QLabel(f"<small style='color:gray'>Saved in {settings_file()}</small>", self)
         where.setWordWrap(True)
         form.addRow(where)
@@ -65,6 +106,10 @@ class SettingsDialog(QDialog):
         self.buffer.editingFinished.connect(lambda: self.change(bufferSize=self.buffer.value()))
         self.theme.activated.connect(lambda _i: self.change(theme=self.theme.currentText()))
         self.show_devtools.toggled.connect(lambda on: self.change(showDevtools=on))
+        self.retain_events.editingFinished.connect(lambda: self.change(retainEvents=self.retain_events.value()))
+        self.retain_mb.editingFinished.connect(lambda: self.change(retainMB=self.retain_mb.value()))
+        self.spill.toggled.connect(lambda on: self.change(spill=on))
+        self.spill_dir.editingFinished.connect(lambda: self.change(spillDir=self.spill_dir.text().strip()))
         ctx.bind(self, ctx.state.topic, self._on_state)
 
     def _on_state(self, ui: UiState) -> None:
@@ -75,6 +120,13 @@ class SettingsDialog(QDialog):
         self.theme.setCurrentText(s["theme"])
         if self.show_devtools.isChecked() != s["showDevtools"]:
             self.show_devtools.setChecked(s["showDevtools"])
+        for box, value in ((self.retain_events, s["retainEvents"]), (self.retain_mb, s["retainMB"])):
+            if not box.hasFocus():
+                box.setValue(value)
+        if self.spill.isChecked() != s["spill"]:
+            self.spill.setChecked(s["spill"])
+        if not self.spill_dir.hasFocus() and self.spill_dir.text() != s["spillDir"]:
+            self.spill_dir.setText(s["spillDir"])
 
     def change(self, **changes: Any) -> None:
         """Change settings as the form does: state, then runtime and palette, then disk."""

@@ -40,6 +40,8 @@ def describe_hit(hit: Hit, model: TimelineModel, store: EventStore) -> str:
     """Tooltip text for a hit (several lines, the first names the item)."""
     more = f"\n(+{hit.count - 1} more in this pixel; zoom in to separate them)" if hit.count > 1 else ""
     kind = hit.lane.kind
+    if kind in ("txn", "ticks") and hit.ref < 0:
+        return f"{'tick' if kind == 'ticks' else 'transaction'} whose first event was let go (retention bound)" + more
     if kind == "txn":
         return _describe_txn(hit.ref, store) + more
     if kind == "ticks":

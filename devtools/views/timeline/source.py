@@ -40,6 +40,7 @@ class TimelineSource(QObject):
         self._timer.setInterval(0)
         self._timer.timeout.connect(self._slice)
         ctx.bind(self, ctx.events, self._rows_changed)
+        ctx.on_release(self, self._rows_released)
         ctx.cleanups.append(self.stop)  # a closed window must not keep a catch-up timer firing
 
     def stop(self) -> None:
@@ -64,6 +65,10 @@ class TimelineSource(QObject):
         # on the next loop turn, not inside the caller's (a pane's constructor binding, a flush of every pane)
         if not self._timer.isActive():
             self._timer.start()
+
+    def _rows_released(self, n: int) -> None:
+        self.model.release(n)
+        self.modelChanged.emit()
 
     def sync_now(self) -> None:
         """Catch up completely at once (tests and benchmarks; the UI uses slices)."""

@@ -218,7 +218,7 @@ class TimelineView(QWidget):
 
     def _show_selection(self, row: int | None) -> None:
         store = self.source.store
-        if row is None or row >= len(store) or self.model.origin_ms is None:
+        if row is None or not 0 <= row < len(store) or self.model.origin_ms is None:  # below 0: let go
             self.selection_line.setVisible(False)
             return
         self.selection_line.setPos(self.model.x_of(float(store.ts[row])))
