@@ -164,6 +164,16 @@ class _Blobs:
         return os.pread(self.fd, length, off)
 
 
+def _codes_only_in(column: array[int], n: int) -> list[int]:
+    """The codes (>= 0) of `column` that occur in its first `n` rows and nowhere after (sets of arrays: C loops)."""
+    released = set(column[:n])
+    if len(released) <= 1 and -1 in released:
+        return []
+    released.difference_update(column[n:])
+    released.discard(-1)
+    return sorted(released)
+
+
 def _decode(blobs: _Blobs, off: int, length: int) -> dict[str, Any]:
     """A row's payload: file ranges hold the whole envelope line, memory ranges the payload alone."""
     doc: dict[str, Any] = orjson.loads(blobs.read(off, length))
@@ -305,7 +315,9 @@ class EventStore:
         if not n:
             return 0
         before = self.nbytes()
-        unused = self.index.release_front(n)  # first: it reads the rows it has not indexed yet
+        unused_links = _codes_only_in(self.link, n)
+        unused_commands = _codes_only_in(self.command, n)
+        self.index.release_front(n)
         ids_cut = self._dirty_end[n - 1] - self._dirty_released
         for name in self._COLUMNS:
             del getattr(self, name)[:n]
@@ -318,8 +330,8 @@ class EventStore:
         kept_from = -max(oldest) - 1 if oldest else self._blobs.memory.end  # memory offsets count down from -1
         self._blobs.memory.release_before(kept_from)
         self._cache.clear()
-        self.links.forget(unused.links)
-        self.commands.forget(unused.commands)
+        self.links.forget(unused_links)
+        self.commands.forget(unused_commands)
         self.released += n
         self.version += 1
         return before - self.nbytes()

@@ -30,7 +30,7 @@ from runtime.trace.row_lists import RowList, drop_below, drop_released, rows_vie
 if TYPE_CHECKING:
     from runtime.trace.columnar import EventStore
 
-__all__ = ["StoreIndexes", "TickSpan", "TouchResult", "ReleasedCodes"]
+__all__ = ["StoreIndexes", "TickSpan", "TouchResult"]
 
 _EMPTY = array("q")
 
@@ -64,14 +64,6 @@ def _path_key(path: str | Sequence[str]) -> tuple[str, ...]:
         return normalize_path(parse_path(path))
     except ValueError as exc:
         raise ValueError(f"field path {path!r}: {exc}") from None
-
-
-@dataclass(frozen=True, slots=True)
-class ReleasedCodes:
-    """Link and command codes no row uses any more, after a store let its oldest rows go."""
-
-    links: list[int]
-    commands: list[int]
 
 
 class StoreIndexes:
@@ -121,17 +113,16 @@ class StoreIndexes:
 
     # -- letting rows go ----------------------------------------------------------------------------------------------
 
-    def release_front(self, n: int) -> ReleasedCodes:
+    def release_front(self, n: int) -> None:
         """The store is letting its oldest `n` rows go: forget them (called by the store before its columns move)."""
-        self._catch_up_links()  # which links and commands are left unused is read from this index
         first = self._base + n
         self._base = first
         for lists in (self._by_instance, self._txn_rows, self._by_root):
             emptied = drop_released(lists, first)
             if lists is self._txn_rows:
                 self._forget_txns(first, emptied)
-        links = drop_released(self._by_link, first)
-        commands = drop_released(self._by_command, first)
+        drop_released(self._by_link, first)
+        drop_released(self._by_command, first)
         drop_below(self._state_rows, first)
         self._forget_ticks(first)
         self._link_upto = max(self._link_upto, first)
@@ -139,7 +130,6 @@ class StoreIndexes:
         self._txn_upto = max(self._txn_upto, first)
         self._state_upto = max(self._state_upto, first)
         self._tick_upto = max(self._tick_upto, first)
-        return ReleasedCodes(links, commands)
 
     def _forget_txns(self, first: int, emptied: list[int]) -> None:
         for code in emptied:
@@ -233,21 +223,20 @@ class StoreIndexes:
         s = self._s
         base = self._base
         n = len(s)
-        links, commands = s.link, s.command
+        lo = self._link_upto - base
         by_link, by_cmd = self._by_link, self._by_command
-        for row in range(self._link_upto - base, n):
-            c = links[row]
-            if c >= 0:
-                rows = by_link.get(c)
+        # most rows name neither: walk both columns together and look up only the codes that are there
+        for row, (lc, cc) in enumerate(zip(s.link[lo:n], s.command[lo:n], strict=True), lo + base):
+            if lc >= 0:
+                rows = by_link.get(lc)
                 if rows is None:
-                    rows = by_link[c] = array("q")
-                rows.append(row + base)
-            c = commands[row]
-            if c >= 0:
-                rows = by_cmd.get(c)
+                    rows = by_link[lc] = array("q")
+                rows.append(row)
+            if cc >= 0:
+                rows = by_cmd.get(cc)
                 if rows is None:
-                    rows = by_cmd[c] = array("q")
-                rows.append(row + base)
+                    rows = by_cmd[cc] = array("q")
+                rows.append(row)
         self._link_upto = n + base
 
     def rows_of_link(self, link_id: str) -> RowList:

@@ -3,9 +3,8 @@
 The indexes keep absolute row numbers: the n-th row the store ever held is n, whatever was let go since. A store
 that let `base` rows go answers with rows `absolute - base`; `rows_view` hands out such a list lazily (nothing is
 copied until someone asks for `tolist()`), and hands out the array itself while nothing was let go, which is every
-loaded trace. Letting rows go then costs what was let go, not what is kept: `drop_below` cuts a list's released
-prefix (one memmove), and `drop_released` walks a dict of lists in insertion order, which is the order of their
-first rows, and stops at the first list whose rows were all kept.
+loaded trace. Letting rows go then renumbers nothing: `drop_below` cuts a list's released prefix (one memmove), and
+`drop_released` does it for every list of a dict, dropping the lists left empty.
 """
 
 from __future__ import annotations
@@ -81,12 +80,15 @@ def drop_below(rows: array[int], first: int) -> None:
 
 
 def drop_released(lists: dict[int, array[int]], first: int) -> list[int]:
-    """Cut every list of `lists` (each sorted, inserted in the order of its first row) below row `first`; remove the
-    lists left empty and return their keys."""
+    """Cut every list of `lists` (each sorted) below row `first`; remove the lists left empty and return their keys.
+
+    Every list is looked at (a list cut before starts later than lists added after it, so no order lets the walk
+    stop early), but one that keeps all its rows costs one comparison, and the dicts hold only lists with rows kept.
+    """
     emptied: list[int] = []
     for key, rows in lists.items():
         if rows[0] >= first:
-            break  # every later list starts later still
+            continue
         if rows[-1] < first:
             emptied.append(key)
         else:

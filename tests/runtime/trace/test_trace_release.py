@@ -58,7 +58,7 @@ def _answers(store: EventStore) -> dict:
         "ticks": idx.ticks(),
         "touching": idx.txns_touching("n").rows,
     }
-    for iid in ("counter#1", "counter#2", "counter#3", "app"):
+    for iid in ("counter#1", "counter#2", "counter#3", "app", "a#1", "b#1"):
         out[f"instance {iid}"] = list(idx.rows_of_instance(iid))
         for txn in range(1, 40):
             out[f"txn {iid} {txn}"] = list(idx.rows_of_txn(iid, txn))
@@ -81,6 +81,42 @@ def test_a_store_that_let_rows_go_answers_like_one_that_never_had_them(indexed_b
     assert freed > 0
     assert _answers(store) == _answers(expected)
     rt.dispose()
+
+
+def test_releases_one_after_the_other_with_rows_arriving_between():
+    rt, insts, (store, _), records = _session()
+    released = 0
+    for step, n in enumerate((40, 25, 70, 10)):
+        for i in range(30):  # counter#1 is busy throughout; the others come and go
+            insts[0 if i % 2 else (step + i) % 3].dispatch("inc", i)
+        store.index.build()
+        store.release_front(n)
+        released += n
+        assert _answers(store) == _answers(_tail_store(records, released)), f"after release {step + 1}"
+    rt.dispose()
+
+
+def test_an_instance_idle_across_a_release_does_not_hide_another_ones_old_rows():
+    records = []
+    seqs = {"a#1": 0, "b#1": 0}
+
+    def event(iid: str) -> None:
+        seqs[iid] += 1
+        records.append(("debug:event", {"kind": "state", "label": "state:update", "moduleId": iid[0],
+                                        "instanceId": iid, "txnSeq": seqs[iid], "timestamp": float(len(records)),
+                                        "eventSeq": seqs[iid], "eventId": f"{iid}::e{seqs[iid]}",
+                                        "linkId": f"{iid}::r{seqs[iid] // 5}"}))
+
+    for who in ["a#1", "b#1"] * 20 + ["b#1"] * 40 + ["a#1"] * 20:  # a#1 idle from row 40 to row 80
+        event(who)
+    store = EventStore()
+    for kind, payload in records:
+        store.append(kind, payload)
+    store.index.build()
+    store.release_front(40)  # both keep rows: a#1 from row 80 on, b#1 from row 40 on
+    store.release_front(30)  # b#1's rows 40..69 go; a#1 starts after them
+    assert _answers(store) == _answers(_tail_store(records, 70))
+    assert [store.link_of(r) for r in store.index.rows_of_link("b#1::r11")] == ["b#1::r11"] * 5
 
 
 def test_release_lets_unused_link_and_command_ids_go():
