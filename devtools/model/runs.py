@@ -15,7 +15,7 @@ timed_out / cancelled; late facts arrive after a terminal. Missing optional fiel
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["RunInfo", "StageFactInfo", "OperationInfo", "RunIndex", "OperationIndex", "RUN_STATUSES", "STAGES",
@@ -75,6 +75,11 @@ class StageFactInfo:
     error: dict[str, Any] | None = None
     version: int | None = None
     attempt: int | None = None
+
+    def moved(self, by: int) -> StageFactInfo:
+        """The same fact at row `row + by` (positional: dataclasses.replace costs four times as much)."""
+        return StageFactInfo(self.stage, self.at_ms, self.source, self.late, self.inferred, self.row + by, self.error,
+                             self.version, self.attempt)
 
 
 @dataclass(slots=True)
@@ -252,7 +257,7 @@ class OperationIndex:
             del self.ops[cid]
         self.order = [cid for cid in self.order if cid not in gone]
         for op in self.ops.values():
-            op.facts = [replace(f, row=f.row - n) for f in op.facts]
+            op.facts = [f.moved(-n) for f in op.facts]
         self.version += 1
         return gone
 

@@ -268,15 +268,17 @@ class TimelineModel:
         self.rows_seen = max(0, self.rows_seen - n)
         runs_gone = self.runs.release(n)
         ops_gone = self.operations.release(n)
+        moves: dict[int, np.ndarray] = {}
+        """id(sub-row) -> each old span's new index there (-1: let go)."""
         for lane in self.lanes:
             if lane.kind in ("txn", "ticks"):
                 for sub in lane.subrows:
-                    moved = sub.retain((sub.refs() >= n) | sub.open_mask(), ref_shift=-n)
-                    if lane.kind == "ticks":
-                        self._open_ticks = {k: (s, int(moved[i])) if s is sub else (s, i)
-                                            for k, (s, i) in self._open_ticks.items() if s is not sub or moved[i] >= 0}
+                    moves[id(sub)] = sub.retain((sub.refs() >= n) | sub.open_mask(), ref_shift=-n)
             else:
-                self._release_items(lane, runs_gone if lane.kind == "runs" else ops_gone)
+                self._release_items(lane, runs_gone if lane.kind == "runs" else ops_gone, moves)
+        _move_placed(self._open_ticks, set(), moves)
+        _move_placed(self._run_spans, runs_gone, moves)
+        _move_placed(self._op_spans, ops_gone, moves)
         for cid in ops_gone:
             self._op_deadlines.pop(cid, None)
         self._redraw_deadlines()
@@ -286,26 +288,21 @@ class TimelineModel:
         for listener in tuple(self.listeners):
             listener()
 
-    def _release_items(self, lane: Lane, gone: set[str]) -> None:
-        """Drop the spans of the runs or operations in `gone` from a runs/ops lane; renumber the refs kept."""
+    @staticmethod
+    def _release_items(lane: Lane, gone: set[str], moves: dict[int, np.ndarray]) -> None:
+        """Drop the spans of the runs or operations in `gone` from a runs/ops lane, renumber the refs kept, and
+        note in `moves` where each span went."""
         if not gone:
             return
-        kept_refs = [key not in gone for key in lane.refs]
+        kept_refs = np.fromiter((key not in gone for key in lane.refs), np.bool_, len(lane.refs))
         new_ref = np.cumsum(kept_refs) - 1
-        lane.refs = [key for key, kept in zip(lane.refs, kept_refs, strict=True) if kept]
-        placed: dict[str, Any] = self._run_spans if lane.kind == "runs" else self._op_spans
+        lane.refs = [key for key, kept in zip(lane.refs, kept_refs.tolist(), strict=True) if kept]
         for sub in lane.subrows:
             refs = sub.refs()
-            keep = np.asarray(kept_refs, np.bool_)[refs] if len(refs) else np.zeros(0, np.bool_)
+            keep = kept_refs[refs] if len(refs) else np.zeros(0, np.bool_)
             new_refs = new_ref[refs[keep]] if len(refs) else refs
-            moved = sub.retain(keep)
+            moves[id(sub)] = sub.retain(keep)
             sub.refs()[:] = new_refs
-            for key, entry in list(placed.items()):
-                if entry[0] is sub:
-                    if key in gone or moved[entry[1]] < 0:
-                        del placed[key]
-                    else:
-                        placed[key] = (sub, int(moved[entry[1]]), *entry[2:])
 
     def _redraw_deadlines(self) -> None:
         """Each ops lane's deadline marks, from the deadlines of the operations still known."""
@@ -436,6 +433,25 @@ class TimelineModel:
 
     def total_spans(self) -> int:
         return sum(lane.span_count() for lane in self.lanes)
+
+
+def _move_placed(placed: dict[Any, Any], gone: set[str], moves: dict[int, np.ndarray]) -> None:
+    """Point the (sub-row, span index, ...) entries of `placed` at where `moves` put their spans; drop the entries
+    of items in `gone` and of spans let go."""
+    lists: dict[int, list[int]] = {}  # list indexing: no numpy scalar per entry (only of the sub-rows met)
+    for key, entry in list(placed.items()):
+        sub = id(entry[0])
+        moved = lists.get(sub)
+        if moved is None:
+            got = moves.get(sub)
+            if got is None:
+                continue  # its sub-row kept every span where it was
+            moved = lists[sub] = got.tolist()
+        at = moved[entry[1]]
+        if key in gone or at < 0:
+            del placed[key]
+        else:
+            placed[key] = (entry[0], at, *entry[2:])
 
 
 def _free_subrow(lane: Lane, start: float) -> SpanLane:

@@ -120,7 +120,8 @@ class EventsView(QWidget):
         self.table.selectionModel().selectionChanged.connect(self._row_chosen)
         ctx.bind(self, ctx.events, self._on_rows)
         ctx.bind(self, ctx.state.topic, self._on_state)
-        ctx.on_release(self, self.model.release)
+        self._releasing = False
+        ctx.on_release(self, self._rows_released)
 
     # -- state -> view ----------------------------------------------------------------------------------------------
 
@@ -137,6 +138,14 @@ class EventsView(QWidget):
         if following and ui["selectedRow"] is None:
             self.table.scrollToBottom()
         self._show_status()
+
+    def _rows_released(self, n: int) -> None:
+        # rows leaving the top move Qt's current index and selection by themselves: that is no user's choice
+        self._releasing = True
+        try:
+            self.model.release(n)
+        finally:
+            self._releasing = False
 
     def _on_state(self, ui: UiState) -> None:
         f = ui["filters"]
@@ -167,6 +176,9 @@ class EventsView(QWidget):
         if row is None:
             return
         at = self.model.model_row(row)
+        if at is None and row < 0:  # the selected event was let go: nothing in the table stands for it
+            self.table.selectionModel().clearSelection()
+            return
         if at is None or (current.isValid() and current.row() == at):
             return
         index = self.model.index(at, 0)
@@ -192,6 +204,8 @@ class EventsView(QWidget):
             self.ctx.state.set_filters(path="")
 
     def _row_chosen(self, *_: object) -> None:
+        if self._releasing:
+            return
         rows = self.table.selectionModel().selectedRows(0)
         if rows:
             row = self.model.store_row(rows[0].row())

@@ -42,12 +42,14 @@ def _numbers(window) -> list[int]:
 def test_the_window_keeps_the_newest_events_and_says_what_it_let_go(qtbot, aio, shop_runtime):
     host, window, inst = open_live(qtbot, shop_runtime, settings=_settings(retainEvents=300))
     feed = window.ctx.events
+    window.events.table.setFocus()  # as it starts: the table with the keyboard, nothing selected
     _busy(shop_runtime, inst, 200)
     qtbot.waitUntil(lambda: "let go" in window.retention_status.label.text())
     text = window.retention_status.label.text()
     assert re.fullmatch(r"let go [\d,]+ oldest events \(\d+ KB\)", text), text
     assert f"{feed.released:,} events" in window.retention_status.label.toolTip()  # every release, in all
     assert len(feed) <= 300 and feed.released > 0
+    assert window.ctx.state.get()["selectedRow"] is None  # rows leaving the table select nothing by themselves
 
     # the table numbers events from the start of the session, and shows exactly the ones kept
     qtbot.waitUntil(lambda: window.events.model.rowCount() == len(feed))
@@ -66,6 +68,7 @@ def test_the_window_keeps_the_newest_events_and_says_what_it_let_go(qtbot, aio, 
     model = window.timeline.model
     assert model.runs.runs and all(any(0 <= r < len(feed) for r in run.rows) for run in model.runs.runs.values())
     assert all(any(0 <= f.row < len(feed) for f in op.facts) for op in model.operations.ops.values())
+    window.tabs.setCurrentWidget(window.runs)
     qtbot.waitUntil(lambda: window.runs.table.rowCount() == len(model.runs.runs))
     # the sidebar counts what is kept, the inspector shows the newest transaction by its number in the session
     qtbot.waitUntil(lambda: sum(window.ctx.events.instance_counts().values()) == len(feed))
