@@ -20,12 +20,11 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Iterator
-from dataclasses import replace
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QBrush, QColor, QGuiApplication
+from PySide6.QtGui import QBrush, QColor, QGuiApplication, QShowEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -156,8 +155,8 @@ class ConvergePane(QWidget):
 
     def _rows_released(self, n: int) -> None:
         """The feed let its oldest `n` rows go: the window keeps the transactions still held, renumbered."""
-        kept = [(replace(t, row=t.row - n), bars) for t, bars in zip(self._window, self._bar_values, strict=True)
-                if t.row >= n]
+        kept = [(ConvergeTxn(t.txn_id, t.module_id, t.instance_id, t.row - n, t.meta), bars)
+                for t, bars in zip(self._window, self._bar_values, strict=True) if t.row >= n]
         self._window = deque((t for t, _ in kept), maxlen=WINDOW)
         self._bar_values = deque((bars for _, bars in kept), maxlen=WINDOW)
         self._pending = deque((r - n for r in self._pending if r >= n), maxlen=WINDOW)
@@ -234,10 +233,14 @@ class ConvergePane(QWidget):
 
     # -- display ----------------------------------------------------------------------------------------------------
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self._show()
+
     def _show(self, now: bool = False) -> None:
         """Show the window: at once (`now`), or as a job of small steps, one per loop turn (see `_show_steps`)."""
-        if self._shown_version == self._window_version:
-            return
+        if self._shown_version == self._window_version or not self.isVisible():
+            return  # a hidden tab is shown when it is shown: live, the window changes every REFRESH_MS
         self._shown_version = self._window_version
         self._job = self._show_steps(self._shown_version)
         if now:

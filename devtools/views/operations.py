@@ -10,7 +10,7 @@ marker; below it the raw fact log (source, attempt, version, error). Operations 
 from __future__ import annotations
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QBrush, QColor, QPainter, QPaintEvent, QPen, QShowEvent
 from PySide6.QtWidgets import QLabel, QSplitter, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget
 
 from ..app.context import DevtoolsContext
@@ -140,10 +140,14 @@ class OperationsPane(QWidget):
         store = self.source.store
         return float(store.ts[len(store) - 1]) if len(store) else 0.0
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.refresh()
+
     def refresh(self) -> None:
         ops = self.model.operations
-        if ops.version == self._shown_version:
-            return
+        if ops.version == self._shown_version or not self.isVisible():
+            return  # a hidden tab fills its table when it is shown: a live session changes operations every flush
         self._shown_version = ops.version
         current = self.selected_command()
         all_ops = ops.in_order()

@@ -9,7 +9,7 @@ the shared timeline model (devtools.model.runs.RunIndex), so the pane costs noth
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QSplitter, QTableWidgetItem, QVBoxLayout, QWidget
 
 from ..app.context import DevtoolsContext
@@ -67,10 +67,14 @@ class RunsPane(QWidget):
         self.source.modelChanged.connect(self.refresh)
         self.refresh()
 
+    def showEvent(self, event: QShowEvent) -> None:
+        super().showEvent(event)
+        self.refresh()
+
     def refresh(self) -> None:
         runs = self.model.runs
-        if runs.version == self._shown_version:
-            return
+        if runs.version == self._shown_version or not self.isVisible():
+            return  # a hidden tab fills its table when it is shown: a live session changes runs every flush
         self._shown_version = runs.version
         current = self.selected_link()
         all_runs = runs.in_order()
