@@ -14,6 +14,11 @@
   `live_events_per_s` (checked) is the rate reached; the result also lists transactions/s.
 - `load_lag_max_ms`: loading the 1,000,000-event trace (worker thread) and building the timeline model on the loop
   in slices; max lateness of the same timer. Limit 100 ms.
+- `live_retained_bytes_per_event`: the bytes a live feed holds per event kept, on the demo's event mix (the demo
+  recorded at diagnostics full for a few seconds, then handed out again and again, see demo_mix.py and
+  ui_retention.py). Limit 300.
+- `live_memory_bounded`: a live window bounded to RETAIN_EVENTS events takes the demo mix at RETAIN_RATE events/s;
+  after the bound was reached, RSS at the end of a further minute (--quick: 15 s) over RSS at its start. Limit 1.05.
 
 OUT: {"suite": "ui", "results": [...], "checks": [{"name", "value", "limit", "ok"}]}.
 """
@@ -37,10 +42,14 @@ import qasync  # noqa: E402
 from PySide6.QtCore import QTimer  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from bench.demo_mix import record_demo  # noqa: E402
+from bench.ui_retention import bounded_memory, retained_bytes_per_event  # noqa: E402
 from bench.ui_trace import write_trace  # noqa: E402
 
 LAG_INTERVAL_MS = 5
 ACTIONS_PER_TXN = 12
+RETAIN_EVENTS = 100_000
+RETAIN_RATE = 3_000
 
 
 class LagProbe:
@@ -194,6 +203,12 @@ async def main(args: argparse.Namespace) -> dict:
                         "seconds": round(time.perf_counter() - t, 2)})
         load_lag_max, frame_p95 = await bench_load_and_frames(path, results)
     live_p95, live_max, live_rate = await bench_live(3.0 if args.quick else 10.0, 20_000, results)
+    mix = await record_demo(8.0)
+    retained = await retained_bytes_per_event(mix, 15_000 if args.quick else 30_000, 45_000 if args.quick else 90_000)
+    results.append(retained)
+    bounded = await bounded_memory(mix, bound=RETAIN_EVENTS, rate=RETAIN_RATE, seconds=15.0 if args.quick else 60.0)
+    results.append(bounded)
+    per_event, growth = retained["bytes_per_event"], bounded["rss_growth_ratio"]
     checks = [
         {"name": "timeline_frame_p95_ms", "value": round(frame_p95, 2), "limit": 16.0, "ok": frame_p95 <= 16.0},
         {"name": "live_lag_p95_ms", "value": round(live_p95, 2), "limit": 16.0, "ok": live_p95 <= 16.0},
@@ -201,17 +216,21 @@ async def main(args: argparse.Namespace) -> dict:
         {"name": "live_events_per_s", "value": round(live_rate), "limit": 20_000 * 0.95,
          "ok": live_rate >= 20_000 * 0.95},
         {"name": "load_lag_max_ms", "value": round(load_lag_max, 2), "limit": 100.0, "ok": load_lag_max <= 100.0},
+        {"name": "live_retained_bytes_per_event", "value": per_event, "limit": 300.0, "ok": per_event <= 300.0},
+        {"name": "live_memory_bounded", "value": growth, "limit": 1.05, "ok": growth <= 1.05},
     ]
     return {"suite": "ui", "quick": bool(args.quick), "results": results, "checks": checks}
 
 
 def cli() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true", help="3 s of live load instead of 10 s")
+    parser.add_argument("--quick", action="store_true",
+                        help="3 s of live load instead of 10 s, 15 s of bounded load instead of 60 s")
     parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument("--events", type=int, default=1_000_000, help="events in the loaded trace")
     args = parser.parse_args()
     app = QApplication.instance() or QApplication([])
+    app.setQuitOnLastWindowClosed(False)  # the benchmark opens and closes windows; main() returning ends it
     out = qasync.run(main(args))
     text = orjson.dumps(out, option=orjson.OPT_INDENT_2).decode()
     print(text)

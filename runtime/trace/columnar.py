@@ -146,15 +146,14 @@ class _Blobs:
     """Where raw payload bytes live: ranges of the trace file (offset >= 0) or of the live payload blocks
     (offset < 0: -(position + 1) in the blocks' stream, see payload_blocks.py)."""
 
-    __slots__ = ("fd", "path", "memory")
+    __slots__ = ("fd", "path", "memory", "keep_live")
 
     def __init__(self) -> None:
         self.fd: int | None = None
         self.path: str | None = None
         self.memory = PayloadBlocks()
-
-    def keep(self, data: bytes) -> int:
-        return -(self.memory.keep(data) + 1)
+        self.keep_live = self.memory.keep
+        """Keep a live row's bytes; returns their position (the row's offset is -(position + 1))."""
 
     def read(self, off: int, length: int) -> bytes:
         if off < 0:
@@ -348,7 +347,7 @@ class EventStore:
             return -1
         data = orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS)
         self._live_seq += 1
-        off = self._blobs.keep(data)
+        off = -self._blobs.keep_live(data) - 1
         if envelope_type == "debug:event":
             row = self._adder(payload, {"seq": self._live_seq, "timestamp": timestamp}, off, len(data))
             if row < 0:
