@@ -7,16 +7,20 @@ release (`EventFeed.release_front`: every pane moves its rows at once), the sele
 it names an event that was let go, and the inspector says so), and `released` is emitted with what was let go, for
 the status bar.
 
-With `spill` on, the rows are appended to a trace file first (devtools.app.spill), in slices of SPILL_SLICE_S per
-loop turn, and let go once they are all written. The file opens with `tickscope open`. A feed that is held (an
+With `spill` on, the rows are appended to a trace file first (devtools.app.spill), SPILL_SLICE_ROWS per loop turn,
+and let go once they are all written. The file opens with `tickscope open`. When the file cannot be written (no
+room, no permission) the rows are dropped as without spilling, and the release says why. A feed that is held (an
 export reads it in a worker thread) lets nothing go until it is released.
 """
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
+
+from runtime.trace import EventStore
 
 from ..model.event_feed import EventFeed
 from ..model.retention import Release, RetentionBound, format_bytes
@@ -65,7 +69,9 @@ class RetentionKeeper(QObject):
         self._job_rows = 0
         """Rows the running spill job lets go when written (0: no job)."""
         self._job_next = 0
-        self._job_store: object = None
+        self._job_store: EventStore | None = None
+        self._store: EventStore = feed.store
+        """The store the spilled ranges count in (a feed that starts over numbers its events from 0 again)."""
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -109,6 +115,8 @@ class RetentionKeeper(QObject):
     # -- the bound --------------------------------------------------------------------------------------------------
 
     def _rows_changed(self) -> None:
+        if self.feed.store is not self._store:  # a cleared buffer or a new remote run
+            self._store, self._spilled = self.feed.store, []
         self._since_check += 1
         max_events = self.bound.max_events
         if self._since_check >= CHECK_EVERY or (max_events and len(self.feed.store) > max_events):
@@ -127,14 +135,14 @@ class RetentionKeeper(QObject):
         else:
             self._release(n, None)
 
-    def _release(self, n: int, spilled_to: str | None) -> None:
+    def _release(self, n: int, spilled_to: str | None, problem: str | None = None) -> None:
         state = self.state
         selected = state.get()["selectedRow"]
         first = self.feed.released
         freed = self.feed.release_front(n)
         if selected is not None:
             state.select_row(selected - n)  # below 0 when it was let go: the inspector says so
-        self.last = Release(n, freed, spilled_to, first)
+        self.last = Release(n, freed, spilled_to, first, problem)
         if spilled_to is not None:
             if self._spilled and self._spilled[-1][1] == first and self._spilled[-1][2] == spilled_to:
                 self._spilled[-1] = (self._spilled[-1][0], first + n, spilled_to)
@@ -148,7 +156,12 @@ class RetentionKeeper(QObject):
 
     def _start_spill(self, n: int) -> None:
         if self.spill is None:
-            self.spill = SpillFile(spill_path(self.spill_dir, self.label), label=self.label)
+            path = spill_path(self.spill_dir, self.label)
+            try:
+                self.spill = SpillFile(path, label=self.label)
+            except OSError as err:
+                self._release(n, None, f"could not spill to {path}: {err.strerror or err}")
+                return
         self._job_rows, self._job_next, self._job_store = n, 0, self.feed.store
         self.spillingChanged.emit(True)
         self._timer.start()
@@ -159,7 +172,14 @@ class RetentionKeeper(QObject):
             self._end_job()
             return
         hi = min(self._job_rows, self._job_next + SPILL_SLICE_ROWS)
-        spill.write_rows(store, self._job_next, hi)
+        try:
+            spill.write_rows(store, self._job_next, hi)
+        except OSError as err:  # the disk filled up, the file went away: drop as without spilling, and say so
+            n = self._job_rows
+            self._end_job()
+            self._close_spill()
+            self._release(n, None, f"could not spill to {spill.path}: {err.strerror or err}")
+            return
         self._job_next = hi
         if hi < self._job_rows:
             self._timer.start()
@@ -179,7 +199,8 @@ class RetentionKeeper(QObject):
 
     def _close_spill(self) -> None:
         if self.spill is not None:
-            self.spill.close()
+            with contextlib.suppress(OSError):  # complete up to its last whole line either way
+                self.spill.close()
             self.spill = None
 
     def close(self) -> None:

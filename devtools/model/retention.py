@@ -64,6 +64,8 @@ class Release:
     """The trace file the rows were appended to before they were let go (None: dropped)."""
     first_event: int = 0
     """The store's event number (counting from 0) of the first row let go."""
+    problem: str | None = None
+    """Why the rows were dropped although spilling was on (the spill file could not be written)."""
 
 
 def format_bytes(n: int) -> str:
@@ -79,4 +81,4 @@ def describe_release(release: Release) -> str:
     what = f"{release.rows:,} oldest event{'s' if release.rows != 1 else ''} ({format_bytes(release.nbytes)})"
     if release.spilled_to is not None:
         return f"spilled {what} to {release.spilled_to}"
-    return f"let go {what}"
+    return f"let go {what}" + (f" — {release.problem}" if release.problem else "")

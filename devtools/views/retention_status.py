@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QWidget
 
 from ..app.context import DevtoolsContext
@@ -19,7 +20,9 @@ from ..app.settings_store import save_settings
 from ..model.retention import Release, describe_release, format_bytes
 from ..state import UiState
 
-__all__ = ["RetentionStatus"]
+__all__ = ["RetentionStatus", "LABEL_WIDTH_PX"]
+
+LABEL_WIDTH_PX = 520
 
 
 class RetentionStatus(QWidget):
@@ -29,6 +32,8 @@ class RetentionStatus(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.keeper = keeper
+        self.text = ""
+        """What the label says, not elided."""
         self.label = QLabel(self)
         self.label.setObjectName("retentionLabel")
         self.spill_button = QToolButton(self)
@@ -61,11 +66,16 @@ class RetentionStatus(QWidget):
 
     def _released(self, release: Release) -> None:
         path = release.spilled_to
-        self.label.setText(describe_release(replace(release, spilled_to=Path(path).name) if path else release))
-        self.label.setToolTip((f"Spilled to {path}\n" if path else "") +
-                              f"{self.keeper.total_rows:,} events ({format_bytes(self.keeper.total_bytes)}) let go "
+        self._say(describe_release(replace(release, spilled_to=Path(path).name) if path else release))
+        self.label.setToolTip((f"Spilled to {path}\n" if path else f"{release.problem}\n" if release.problem else "")
+                              + f"{self.keeper.total_rows:,} events ({format_bytes(self.keeper.total_bytes)}) let go "
                               f"since this window opened; it keeps {self.keeper.bound_text()} (Settings)")
+
+    def _say(self, text: str) -> None:
+        """Show `text`, elided to LABEL_WIDTH_PX (a long path must not push the rest of the status bar away)."""
+        self.text = text
+        self.label.setText(self.label.fontMetrics().elidedText(text, Qt.TextElideMode.ElideMiddle, LABEL_WIDTH_PX))
 
     def _spilling(self, on: bool) -> None:
         if on and self.keeper.spill is not None:
-            self.label.setText(f"spilling the oldest events to {self.keeper.spill.path.name}…")
+            self._say(f"spilling the oldest events to {self.keeper.spill.path.name}…")

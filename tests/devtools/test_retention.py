@@ -160,3 +160,18 @@ def test_spilled_events_are_in_a_trace_that_tickscope_opens(qtbot, aio, shop_run
                           text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "spill.png").stat().st_size > 10_000
+
+
+def test_a_spill_file_that_cannot_be_written_drops_and_says_why(qtbot, aio, shop_runtime, tmp_path):
+    not_a_dir = tmp_path / "spills"
+    not_a_dir.write_text("a file where the spill folder should be")
+    host, window, inst = open_live(qtbot, shop_runtime,
+                                   settings=_settings(retainEvents=300, spill=True, spillDir=str(not_a_dir)))
+    _busy(shop_runtime, inst, 200)
+    status = window.retention_status
+    qtbot.waitUntil(lambda: "could not spill" in status.text)
+    assert re.match(rf"let go [\d,]+ oldest events \(\d+ KB\) — could not spill to {re.escape(str(not_a_dir))}",
+                    status.text)
+    assert status.label.fontMetrics().horizontalAdvance(status.label.text()) <= 520  # elided in the bar
+    assert str(not_a_dir) in status.label.toolTip()
+    assert len(window.ctx.events) <= 300  # the bound holds all the same
