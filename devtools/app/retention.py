@@ -1,11 +1,11 @@
 """The live window's retention bound at work: let the oldest events go, or spill them to a trace file first.
 
 A live feed (the local runtime's, or an attached process's) would grow with every event; the settings bound it in
-events and in MiB (`retainEvents`, `retainMB`). The keeper compares the feed with the bound (devtools.model.retention)
-on every new row for the count, every CHECK_EVERY rows for the bytes; once over it, the oldest rows down to a tenth below the bound are let go in one
-release (`EventFeed.release_front`: every pane moves its rows at once), the selected row moves with them (below 0
-it names an event that was let go, and the inspector says so), and `released` is emitted with what was let go, for
-the status bar.
+events and in MiB (`retainEvents`, `retainMB`). The keeper compares the feed with the bound (devtools.model.
+retention), the count on every new row, the bytes every CHECK_EVERY rows; once over it, the oldest rows down to a
+tenth below the bound are let go in one release (`EventFeed.release_front`: every pane moves its rows at once), the
+selected row moves with them (below 0 it names an event that was let go, and the inspector says so), and
+`released` is emitted with what was let go, for the status bar.
 
 With `spill` on, the rows are appended to a trace file first (devtools.app.spill), SPILL_SLICE_ROWS per loop turn,
 and let go once they are all written. The file opens with `tickscope open`. When the file cannot be written (no
