@@ -19,18 +19,21 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
-from runtime.inspect.protocol import PROTOCOL_VERSION, AuthRequired, InspectError, ProtocolError
+from runtime.errors import AuthRequired, InspectError, ProtocolError
+from runtime.inspect.protocol import PROTOCOL_VERSION, ControlType
+from runtime.inspect.target import TravelMode
 
 __all__ = ["InspectClient", "Batch", "Ack", "parse_address"]
 
 log = logging.getLogger("tickscope.inspect")
-_END = object()
+_END = None
+"""Queued after the last batch: the stream has ended."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,7 +97,7 @@ class InspectClient:
         self.last_seq = 0
         self.connected = False
         self.reconnects = 0
-        self._queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=queue_batches)
+        self._queue: asyncio.Queue[Batch | InspectError | None] = asyncio.Queue(maxsize=queue_batches)
         self._acks: dict[int, asyncio.Future[Ack]] = {}
         self._command_seq = 0
         self._writer: asyncio.StreamWriter | None = None
@@ -102,9 +105,9 @@ class InspectClient:
         self._task: asyncio.Task[None] | None = None
         self._new_run = False
         self._closed = False
-        self._connection_listeners: list[Any] = []
+        self._connection_listeners: list[Callable[[bool], None]] = []
 
-    def on_connection(self, listener: Any) -> Any:
+    def on_connection(self, listener: Callable[[bool], None]) -> Callable[[], None]:
         """Call `listener(connected: bool)` whenever the connection comes or goes; returns the unsubscribe."""
         self._connection_listeners.append(listener)
         return lambda: self._connection_listeners.remove(listener) if listener in self._connection_listeners else None
@@ -161,7 +164,7 @@ class InspectClient:
             return None
         except asyncio.LimitOverrunError:
             raise ProtocolError("frame_too_large", f"a server frame exceeded {self.max_frame_bytes} bytes") from None
-        frame = _decode(line)
+        frame: dict[str, Any] = _decode(line)
         if frame.get("type") == "OBSERVATION_BATCH":
             events = frame["payload"]["events"]
             if len(events) == 1 and events[0].get("type") == "inspect:error":
@@ -176,10 +179,8 @@ class InspectClient:
         delay = self.retry_delay
         try:
             while not self._closed:
-                try:
+                with contextlib.suppress(ConnectionError, OSError):
                     await self._read_until_closed()
-                except (ConnectionError, OSError):
-                    pass
                 self._lost()
                 if not self.reconnect or self._closed:
                     break
@@ -246,13 +247,13 @@ class InspectClient:
             if item is _END:
                 self._queue.put_nowait(_END)  # later readers end too
                 return
-            if isinstance(item, BaseException):
+            if isinstance(item, InspectError):
                 raise item
             yield item
 
     # -- commands ---------------------------------------------------------------------------------------------------
 
-    async def command(self, type: str, timeout: float = 10.0, **fields: Any) -> Ack:
+    async def command(self, type: ControlType, timeout: float = 10.0, **fields: Any) -> Ack:
         """Send a CONTROL command and wait for its ack (accepted means queued; watch the stream for the effect)."""
         if self._writer is None or not self.connected:
             raise InspectError("connection_lost", "not connected")
@@ -281,7 +282,7 @@ class InspectClient:
     async def dispatch(self, instance_id: str, action_type: str, payload: Any = None) -> Ack:
         return await self.command("dispatch", instanceId=instance_id, actionType=action_type, payload=payload)
 
-    async def time_travel(self, instance_id: str, txn_id: str, mode: str) -> Ack:
+    async def time_travel(self, instance_id: str, txn_id: str, mode: TravelMode) -> Ack:
         return await self.command("timeTravel", instanceId=instance_id, txnId=txn_id, mode=mode)
 
     # -- closing ----------------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Fixtures for the inspector tests: the 005 transport schema validator and an inspected runtime."""
+"""Fixtures for the inspector tests: the transport message schema validator and an inspected runtime."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def transport_schema():
     from referencing import Registry, Resource
 
     if not SCHEMAS.is_dir():
-        pytest.fail(f"the 005 reference schemas are missing at {SCHEMAS}")
+        pytest.fail(f"the reference schemas are missing at {SCHEMAS}")
     registry = Registry().with_resources(
         (p.resolve().as_uri(), Resource.from_contents(json.loads(p.read_text()))) for p in SCHEMAS.rglob("*.json"))
     path = (SCHEMAS / TRANSPORT).resolve()
