@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
                         "note": f"items.qty, builds the index; {len(cold.rows)} transactions"})
         results.append({"name": "path_query_warm_s", "value": round(warm_s, 4), "unit": "s",
                         "note": f"customer; {len(warm.rows)} transactions"})
-        from runtime.trace.export_chrome import export_chrome
+        from runtime.trace import export_chrome
 
         t0 = time.perf_counter()
         count = export_chrome(store, Path(tmp) / "bench.json")

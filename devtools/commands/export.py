@@ -28,12 +28,12 @@ def run(args: argparse.Namespace) -> int:
         return 1
     try:
         if args.to == "chrome":
-            from runtime.trace.export_chrome import export_chrome
+            from runtime.trace import export_chrome
 
             count = export_chrome(store, args.output)
             what = "trace events"
         elif args.to == "perfetto":
-            from runtime.trace.export_perfetto import PerfettoUnavailable, export_perfetto
+            from runtime.trace import PerfettoUnavailable, export_perfetto
 
             try:
                 count = export_perfetto(store, args.output)

@@ -236,10 +236,9 @@ class MainWindow(QMainWindow):
         return asyncio.get_running_loop().create_task(self._export(path, fmt), name=f"tickscope-export {path}")
 
     async def _export(self, path: str, fmt: str) -> int:
-        from runtime.trace import evidence, export_chrome, export_perfetto
+        from runtime.trace import export_chrome, export_perfetto, write_evidence
 
-        write = {"chrome": export_chrome.export_chrome, "perfetto": export_perfetto.export_perfetto,
-                 "evidence": evidence.write_evidence}[fmt]
+        write = {"chrome": export_chrome, "perfetto": export_perfetto, "evidence": write_evidence}[fmt]
         feed = self.ctx.events
         self.statusBar().showMessage(f"Exporting {len(feed):,} events to {path}…")
         feed.hold()

@@ -22,16 +22,60 @@ from array import array
 from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol, TypeAlias
 
 from runtime.base.paths import normalize_path, parse_path
+from runtime.trace.row_codes import FLAG_TICK_END, Interned
 
-if TYPE_CHECKING:
-    from runtime.trace.columnar import EventStore
+__all__ = ["IndexedStore", "StoreIndexes", "TickSpan", "TouchResult"]
 
-__all__ = ["StoreIndexes", "TickSpan", "TouchResult"]
+Rows: TypeAlias = "array[int]"
+"""Row numbers, in order."""
 
-_EMPTY = array("q")
+_EMPTY: Rows = array("q")
+
+
+class IndexedStore(Protocol):
+    """The columns and tables of an EventStore the indexes read (see columnar.py for what each holds)."""
+
+    def __len__(self) -> int: ...
+
+    @property
+    def instance(self) -> array[int]: ...
+    @property
+    def txn(self) -> array[int]: ...
+    @property
+    def link(self) -> array[int]: ...
+    @property
+    def command(self) -> array[int]: ...
+    @property
+    def kind(self) -> array[int]: ...
+    @property
+    def label(self) -> array[int]: ...
+    @property
+    def digest(self) -> array[int]: ...
+    @property
+    def tick(self) -> array[int]: ...
+    @property
+    def flags(self) -> array[int]: ...
+    @property
+    def dirty_end(self) -> array[int]: ...
+    @property
+    def dirty_ids(self) -> array[int]: ...
+    @property
+    def instances(self) -> Interned: ...
+    @property
+    def links(self) -> Interned: ...
+    @property
+    def commands(self) -> Interned: ...
+    @property
+    def kinds(self) -> Interned: ...
+    @property
+    def labels(self) -> Interned: ...
+    @property
+    def digests(self) -> Interned: ...
+
+    def field_paths(self, digest: str) -> tuple[tuple[str, ...], ...] | None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,17 +112,17 @@ def _path_key(path: str | Sequence[str]) -> tuple[str, ...]:
 class StoreIndexes:
     """Lazy, incremental indexes of one store."""
 
-    def __init__(self, store: EventStore) -> None:
+    def __init__(self, store: IndexedStore) -> None:
         self._s = store
-        self._by_instance: dict[int, array] = {}
+        self._by_instance: dict[int, Rows] = {}
         self._instance_upto = 0
-        self._by_txn: dict[int, array] = {}
+        self._by_txn: dict[int, Rows] = {}
         self._txn_upto = 0
-        self._by_link: dict[int, array] = {}
-        self._by_command: dict[int, array] = {}
+        self._by_link: dict[int, Rows] = {}
+        self._by_command: dict[int, Rows] = {}
         self._link_upto = 0
         self._state_rows = array("q")
-        self._by_root: dict[int, array] = {}
+        self._by_root: dict[int, Rows] = {}
         """(digest code << 32 | root id) -> state rows; root id -1 (dirty everything) is keyed per digest too."""
         self._state_upto = 0
         self._tick_seq = array("q")
@@ -112,7 +156,7 @@ class StoreIndexes:
             rows.append(row)
         self._instance_upto = n
 
-    def rows_of_instance(self, instance_id: str) -> array:
+    def rows_of_instance(self, instance_id: str) -> Rows:
         self._catch_up_instances()
         code = self._s.instances.find(instance_id)
         return self._by_instance.get(code, _EMPTY) if code is not None else _EMPTY
@@ -132,7 +176,7 @@ class StoreIndexes:
                 rows.append(row)
         self._txn_upto = n
 
-    def rows_of_txn(self, instance_id: str, txn_seq: int) -> array:
+    def rows_of_txn(self, instance_id: str, txn_seq: int) -> Rows:
         """Every event of one transaction (its action, converge, state:update, diagnostics...)."""
         self._catch_up_txns()
         code = self._s.instances.find(instance_id)
@@ -162,12 +206,12 @@ class StoreIndexes:
                 rows.append(row)
         self._link_upto = n
 
-    def rows_of_link(self, link_id: str) -> array:
+    def rows_of_link(self, link_id: str) -> Rows:
         self._catch_up_links()
         code = self._s.links.find(link_id)
         return self._by_link.get(code, _EMPTY) if code is not None else _EMPTY
 
-    def rows_of_command(self, command_id: str) -> array:
+    def rows_of_command(self, command_id: str) -> Rows:
         self._catch_up_links()
         code = self._s.commands.find(command_id)
         return self._by_command.get(code, _EMPTY) if code is not None else _EMPTY
@@ -181,7 +225,7 @@ class StoreIndexes:
         lc = s.labels.find("state:update")
         if kc is None or lc is None:
             return  # nothing to index yet; rows seen later are read from where we stand
-        kind, label, digest, ends, ids = s.kind, s.label, s.digest, s._dirty_end, s._dirty_ids
+        kind, label, digest, ends, ids = s.kind, s.label, s.digest, s.dirty_end, s.dirty_ids
         by_root = self._by_root
         states = self._state_rows
         for row in range(self._state_upto, n):
@@ -198,7 +242,7 @@ class StoreIndexes:
                 rows.append(row)
         self._state_upto = n
 
-    def state_rows(self) -> array:
+    def state_rows(self) -> Rows:
         """Rows of state:update events (one per committed transaction), in order."""
         self._catch_up_states()
         return self._state_rows
@@ -250,8 +294,6 @@ class StoreIndexes:
         lc = s.labels.find("trace:tick")
         if lc is None:
             return
-        from runtime.trace.columnar import FLAG_TICK_END
-
         label, tick, flags = s.label, s.tick, s.flags
         for row in range(self._tick_upto, n):
             if label[row] != lc or tick[row] < 0:

@@ -11,8 +11,7 @@ from perfetto.protos.perfetto.trace import perfetto_trace_pb2 as pb
 from trace_samples import record_rich
 
 from runtime.trace import evidence_package, evidence_to_trace, load_evidence, load_trace, write_evidence
-from runtime.trace.export_chrome import export_chrome
-from runtime.trace.export_perfetto import export_perfetto
+from runtime.trace import export_chrome, export_perfetto
 
 
 @pytest.fixture

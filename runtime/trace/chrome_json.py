@@ -49,10 +49,10 @@ def chrome_events(tl: Timeline) -> Iterator[dict[str, Any]]:
         yield {"ph": "e", "ts": max(run.end_us, run.begin_us), **common}
     for flow in tl.flows:
         last = len(flow.points) - 1
-        for k, (lane, ts) in enumerate(flow.points):
+        for k, (lane_index, ts) in enumerate(flow.points):
             ev: dict[str, Any] = {"ph": "s" if k == 0 else ("f" if k == last else "t"), "id": flow.flow_id,
-                                  "cat": "flow", "name": f"link {flow.link_id}", "pid": lanes[lane].runtime + 1,
-                                  "tid": lane + 1, "ts": ts}
+                                  "cat": "flow", "name": f"link {flow.link_id}", "pid": lanes[lane_index].runtime + 1,
+                                  "tid": lane_index + 1, "ts": ts}
             if k == last:
                 ev["bp"] = "e"
             yield ev
