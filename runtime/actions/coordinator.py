@@ -35,10 +35,10 @@ from runtime.actions.handle import RunHandle
 from runtime.base.draft import DraftDict, unwrap
 from runtime.base.records import TxnRecord
 from runtime.debug.sink import error_summary
-from runtime.errors import TickscopeError
+from runtime.errors import OperationCancelled, OperationOutcomeError, TickscopeError
 from runtime.operations.binding import StateBinding
 from runtime.operations.clock import Clock, LoopClock
-from runtime.operations.records import Budget, OperationCancelled, OperationOutcomeError, OperationReceipt
+from runtime.operations.records import Budget, OperationReceipt
 from runtime.operations.stages import Stage
 
 if TYPE_CHECKING:
