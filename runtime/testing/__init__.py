@@ -2,6 +2,6 @@
 the pytest plugin lives in runtime.testing.pytest_plugin and is registered through the `pytest11` entry point."""
 
 from runtime.testing.probe import OPERATION_TERMINALS, TraceProbe
-from runtime.testing.tearing import TearingWatch
+from runtime.testing.tearing import TearingWatch, WatchedFacade
 
-__all__ = ["OPERATION_TERMINALS", "TearingWatch", "TraceProbe"]
+__all__ = ["OPERATION_TERMINALS", "TearingWatch", "TraceProbe", "WatchedFacade"]

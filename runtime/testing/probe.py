@@ -16,7 +16,7 @@ No Qt and no pytest here: the pytest plugin (runtime.testing.pytest_plugin) only
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 __all__ = ["TraceProbe", "OPERATION_TERMINALS"]
 
 OPERATION_TERMINALS = frozenset({"ready", "rejected", "failed", "timed_out", "cancelled"})
-"""Operation stages after which nothing is pending (runtime/operations/stages.py TERMINAL)."""
+"""Operation stages after which nothing is pending (the wire values of runtime.operations.TERMINAL)."""
 
 Txn = TxnRecord | str
 
@@ -52,7 +52,7 @@ class TraceProbe:
         self.events: list[dict[str, Any]] = []
         self.static_irs: dict[str, dict[str, Any]] = {}
         self.writers: list[TraceWriter] = []
-        self._detach: list[Any] = []
+        self._detach: list[Callable[[], None]] = []
         self._runtimes: list[Runtime] = []
 
     # -- recording --------------------------------------------------------------------------------------------------
@@ -123,6 +123,7 @@ class TraceProbe:
     def state_update(self, txn: Txn) -> dict[str, Any]:
         """The state:update event of a transaction (a TxnRecord or a txn id)."""
         txn_id = txn.txn_id if isinstance(txn, TxnRecord) else txn
+        e: dict[str, Any]  # reversed() of a list of dicts with Any values reads as Any to mypy
         for e in reversed(self.events):
             if e["label"] == "state:update" and e.get("txnId") == txn_id:
                 return e

@@ -28,6 +28,7 @@ from __future__ import annotations
 import os
 import socket
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -67,7 +68,7 @@ class TraceWriter:
         self._seq = 0
         self._pending = 0
         self._last_flush = time.monotonic()
-        self._detach: list[Any] = []
+        self._detach: list[Callable[[], None]] = []
         self._runtime: Runtime | None = None
         header = {
             "format": FORMAT,
