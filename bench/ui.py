@@ -77,7 +77,8 @@ async def until(pred, timeout: float = 120.0) -> None:
 
 
 async def bench_load_and_frames(path: Path, results: list[dict]) -> tuple[float, float]:
-    from devtools.host import load_in_worker, replay_context
+    from devtools.app.contexts import replay_context
+    from devtools.app.loading import load_in_worker
     from devtools.views.timeline import TimelineView
 
     probe = LagProbe()
@@ -125,7 +126,7 @@ async def bench_load_and_frames(path: Path, results: list[dict]) -> tuple[float,
 
 
 async def bench_live(seconds: float, rate: int, results: list[dict]) -> tuple[float, float, float]:
-    from devtools.host import live_context
+    from devtools.app.contexts import live_context
     from devtools.views.converge import ConvergePane
     from devtools.views.overview import OverviewStrip
     from devtools.views.timeline import TimelineView

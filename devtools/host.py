@@ -1,45 +1,40 @@
 """The devtools host: one QApplication and one qasync loop shared by the runtime, the demo and the UI.
 
-`run(...)` is the whole lifetime: `qasync.run(main())` (works on Python 3.11 and 3.12+), windows opened, the demo
-driven as an asyncio task beside the UI, then a clean shutdown: the demo is stopped and awaited, every task the host
+A GUI command's lifetime is `qasync.run(main())` (works on Python 3.11 and 3.12+): windows opened, the demo driven
+as an asyncio task beside the UI, then a clean shutdown: the demo is stopped and awaited, every task the host
 started is cancelled and awaited, bindings closed, taps detached, windows closed. Nothing is left pending when the
 loop ends, so Python exits without "Task was destroyed but it is pending" and Qt without warnings.
 
-Loading a trace runs `runtime.trace.loader.load_trace` in a worker thread; its progress comes back to the loop with
-`call_soon_threadsafe` and shows in a non-modal progress dialog whose Cancel stops the load between chunks.
+Opening a trace loads it in a worker thread (devtools.app.loading) behind a non-modal progress dialog whose Cancel
+stops the load between chunks. The host sits above the views: it builds MainWindows; nothing below imports it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import logging
 import sys
 import threading
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication, QMessageBox, QProgressDialog
 
 from runtime import Runtime
-from runtime.trace.columnar import EventStore
-from runtime.trace.loader import LoadCancelled, load_trace
+from runtime.trace import LoadCancelled
 
-from . import heap
-from .binding import Binder
-from .context import DevtoolsContext
-from .model.event_feed import EventFeed
-from .replay import ReplayController
-from .settings_store import load_settings
-from .state import DevtoolsState
+from .app.context import DevtoolsContext
+from .app.contexts import live_context, replay_context
+from .app.loading import load_in_worker
+from .app.settings_store import load_settings
+from .state import Settings
 from .views.main_window import MainWindow
 from .views.settings import apply_settings
 
-__all__ = ["application", "live_context", "replay_context", "DevtoolsHost", "load_in_worker"]
+__all__ = ["application", "DevtoolsHost"]
 
-log = logging.getLogger("tickscope.devtools")
+T = TypeVar("T")
 
 
 def application(argv: list[str] | None = None) -> QApplication:
@@ -54,58 +49,10 @@ def application(argv: list[str] | None = None) -> QApplication:
     return app
 
 
-def live_context(rt: Runtime, settings: dict[str, Any] | None = None) -> DevtoolsContext:
-    """A context over a live runtime: its hub streams into a fresh feed (tap it before mounting, to see mounts)."""
-    heap.settle()
-    state = DevtoolsState(settings)
-    feed = EventFeed()
-    ctx = DevtoolsContext(state=state, events=feed, binder=Binder(lambda: rt.store.tick_seq), runtime=rt)
-    ctx.cleanups += [rt.hub.tap(feed.tap), state.runtime.hub.tap(feed.tap)]
-    return ctx
-
-
-def replay_context(store: EventStore, settings: dict[str, Any] | None = None) -> DevtoolsContext:
-    """A context over a loaded trace, its cursor at the end."""
-    heap.settle()
-    state = DevtoolsState(settings)
-    feed = EventFeed(store)
-    feed.scan_labels()
-    binder = Binder()
-    ctx = DevtoolsContext(state=state, events=feed, binder=binder)
-    replay = ReplayController(feed, state)
-    ctx.replay = replay
-    binder.set_tick_source(replay.tick_seq)
-    # the store is not closed here: panes may still read it until they are gone; its file closes with it (__del__)
-    ctx.cleanups += [state.runtime.hub.tap(feed.tap)]
-    return ctx
-
-
-async def load_in_worker(path: str | Path, progress: Callable[[int, int], None] | None = None,
-                         cancel: threading.Event | None = None) -> EventStore:
-    """`load_trace` in a worker thread (indexes built there too), progress reported on the loop's thread."""
-    loop = asyncio.get_running_loop()
-    heap.settle()  # the worker's allocations would otherwise trigger full collections over the whole app
-
-    def report(done: int, total: int) -> None:
-        if progress is not None:
-            loop.call_soon_threadsafe(progress, done, total)
-        time.sleep(0)  # after every chunk (~5 ms of parsing) the loop's thread may take the GIL at once
-
-    # the parser is pure Python: with the default 5 ms switch interval the loop's thread waited up to 5 ms for the
-    # GIL each time it needed it, several times per loop turn; 1 ms while loading keeps the window responsive
-    interval = sys.getswitchinterval()
-    sys.setswitchinterval(min(interval, 0.001))
-    try:
-        return await loop.run_in_executor(
-            None, lambda: load_trace(path, progress=report, cancel=cancel, build_indexes=True))
-    finally:
-        sys.setswitchinterval(interval)
-
-
 class DevtoolsHost:
     """The windows of one devtools process, and the tasks it started on the loop."""
 
-    def __init__(self, app: QApplication, settings: dict[str, Any] | None = None) -> None:
+    def __init__(self, app: QApplication, settings: Settings | None = None) -> None:
         self.app = app
         self.settings = settings if settings is not None else load_settings()
         self.windows: list[MainWindow] = []
@@ -114,7 +61,8 @@ class DevtoolsHost:
         self.load_errors: list[str] = []
         self.loading_listeners: list[Callable[[QProgressDialog], None]] = []
         """Called with the progress dialog of each load as it opens (before the worker starts reading)."""
-        self.closed = asyncio.Event()
+        self.message_box: QMessageBox | None = None
+        """The (non-modal) warning shown when the last trace could not be opened."""
 
     # -- windows ----------------------------------------------------------------------------------------------------
 
@@ -130,7 +78,7 @@ class DevtoolsHost:
         ctx = ctx or live_context(rt, self.settings)
         return self.show(ctx, f"tickscope — live: {rt.label}")
 
-    def _spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
+    def _spawn(self, coro: Coroutine[Any, Any, T], name: str) -> asyncio.Task[T]:
         task = asyncio.get_running_loop().create_task(coro, name=name)
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
@@ -165,7 +113,7 @@ class DevtoolsHost:
             self.load_errors.append(str(err))
             box = QMessageBox(QMessageBox.Icon.Warning, "tickscope", f"Cannot open {path}:\n{err}")
             box.open()
-            self._message_box = box
+            self.message_box = box
             return None
         finally:
             dialog.reset()

@@ -10,15 +10,18 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Callable
+from typing import Literal, get_args
 
-from runtime.trace.replay import UNITS, Replay, ReplayPlayer, ReplayState
+from runtime.trace import Replay, ReplayPlayer, ReplayState
 
 from .model.event_feed import EventFeed
 from .state import DevtoolsState
 
-__all__ = ["ReplayController", "STEP_UNITS"]
+__all__ = ["ReplayController", "STEP_UNITS", "StepUnit"]
 
-STEP_UNITS = UNITS
+StepUnit = Literal["event", "txn", "tick"]
+"""What one step moves the cursor by: one event, one transaction, one tick."""
+STEP_UNITS: tuple[StepUnit, ...] = get_args(StepUnit)
 
 
 class ReplayController:
@@ -86,7 +89,7 @@ class ReplayController:
         """Put the cursor on `row` (clamped to the trace)."""
         self._moved(self.engine.seek(row))
 
-    def step(self, unit: str = "event", direction: int = 1) -> None:
+    def step(self, unit: StepUnit = "event", direction: int = 1) -> None:
         """Move one event, transaction or tick forward (direction 1) or back (-1)."""
         self._moved(self.engine.step(direction, unit))
 

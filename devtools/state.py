@@ -8,24 +8,76 @@ change of selection repaints every pane in one flush at one tick. With diagnosti
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Literal, TypedDict, cast, get_args
 
-from runtime import Module, Runtime
+from runtime import ExternalStore, Module, Runtime
 
-from .binding import ExternalStoreLike
+__all__ = ["DevtoolsState", "devtools_module", "DEFAULT_SETTINGS", "DIAGNOSTICS_LEVELS", "THEMES", "UiState",
+           "Selection", "Filters", "Settings", "TimeTravelMark", "DiagnosticsLevel", "Theme", "TravelMode",
+           "time_range_of"]
 
-__all__ = ["DevtoolsState", "devtools_module", "DEFAULT_SETTINGS", "DIAGNOSTICS_LEVELS", "THEMES"]
+DiagnosticsLevel = Literal["off", "light", "sampled", "full"]
+Theme = Literal["system", "light", "dark"]
+TravelMode = Literal["before", "after"]
+"""Which state of a transaction time travel shows: the one before it, or the one it committed."""
+DIAGNOSTICS_LEVELS: tuple[DiagnosticsLevel, ...] = get_args(DiagnosticsLevel)
+THEMES: tuple[Theme, ...] = get_args(Theme)
 
-DIAGNOSTICS_LEVELS = ("off", "light", "sampled", "full")
-THEMES = ("system", "light", "dark")
-DEFAULT_SETTINGS: dict[str, Any] = {
+
+class Selection(TypedDict):
+    """The sidebar's scope: a runtime, a module of it, or one instance (None: everything)."""
+
+    runtime: str | None
+    module: str | None
+    instance: str | None
+
+
+class Filters(TypedDict):
+    kinds: list[str]
+    text: str
+    regex: bool
+    path: str
+
+
+class TimeTravelMark(TypedDict):
+    """Which instance a live window shows in the past, and where."""
+
+    instanceId: str
+    txnId: str
+    mode: TravelMode
+
+
+class Settings(TypedDict):
+    diagnostics: DiagnosticsLevel
+    bufferSize: int
+    theme: Theme
+    showDevtools: bool
+
+
+class UiState(TypedDict):
+    """The devtools module's state, as `get()` and `published()` return it."""
+
+    selection: Selection
+    selectedRow: int | None
+    filters: Filters
+    timeRange: list[float] | None
+    """[start, end] in epoch ms."""
+    cursor: int | None
+    """The replay cursor's row."""
+    follow: bool
+    timeTravel: TimeTravelMark | None
+    settings: Settings
+
+
+DEFAULT_SETTINGS: Settings = {
     "diagnostics": "full",
     "bufferSize": 500,
     "theme": "system",
     "showDevtools": False,
 }
 
-_INITIAL: dict[str, Any] = {
+_INITIAL: UiState = {
     "selection": {"runtime": None, "module": None, "instance": None},
     "selectedRow": None,
     "filters": {"kinds": [], "text": "", "regex": False, "path": ""},
@@ -33,11 +85,11 @@ _INITIAL: dict[str, Any] = {
     "cursor": None,
     "follow": True,
     "timeTravel": None,
-    "settings": dict(DEFAULT_SETTINGS),
+    "settings": DEFAULT_SETTINGS.copy(),
 }
 
 
-def _merge(draft: Any, key: str, changes: dict[str, Any]) -> None:
+def _merge(draft: Any, key: Literal["selection", "filters", "settings"], changes: Mapping[str, Any]) -> None:
     for k, v in changes.items():
         if k not in _INITIAL[key]:
             raise KeyError(f"devtools state has no {key}.{k}")
@@ -74,11 +126,11 @@ def devtools_module() -> Module:
         draft["follow"] = bool(follow)
 
     @m.reducer("setTimeTravel")
-    def set_time_travel(draft: Any, mark: dict[str, Any] | None) -> None:
+    def set_time_travel(draft: Any, mark: TimeTravelMark | None) -> None:
         draft["timeTravel"] = mark
 
     @m.reducer("setSettings")
-    def set_settings(draft: Any, changes: dict[str, Any]) -> None:
+    def set_settings(draft: Any, changes: Mapping[str, Any]) -> None:
         if "diagnostics" in changes and changes["diagnostics"] not in DIAGNOSTICS_LEVELS:
             raise ValueError(f"diagnostics level {changes['diagnostics']!r} is not one of {DIAGNOSTICS_LEVELS}")
         if "theme" in changes and changes["theme"] not in THEMES:
@@ -93,22 +145,23 @@ def devtools_module() -> Module:
 class DevtoolsState:
     """The devtools module instance and the methods panes change it through."""
 
-    def __init__(self, settings: dict[str, Any] | None = None) -> None:
+    def __init__(self, settings: Mapping[str, Any] | None = None) -> None:
         self.runtime = Runtime(label="devtools", diagnostics="off")
         self.instance = self.runtime.mount(devtools_module(), "devtools#1", label="devtools UI state")
         if settings:
             self.set_settings(settings)
-        self.topic: ExternalStoreLike = module_topic(self.runtime, self.instance.module_id, self.instance.instance_id)
+        self.topic: ExternalStore[UiState] = module_topic(self.runtime, self.instance.module_id,
+                                                          self.instance.instance_id)
         """The topic facade panes bind to."""
 
-    def get(self) -> dict[str, Any]:
+    def get(self) -> UiState:
         """The latest committed UI state (read it, never mutate it); it may be ahead of what panes show."""
-        return self.instance.get_state()
+        return cast(UiState, self.instance.get_state())  # the reducers keep the shape of the initial state
 
-    def published(self) -> dict[str, Any]:
+    def published(self) -> UiState:
         """The UI state as published by the latest tick: what every pane repainted in a flush shows. Bound
         callbacks receive it; a pane reading the state outside its callback reads this, so it cannot tear."""
-        return self.topic.get_snapshot()  # type: ignore[no-any-return]
+        return self.topic.get_snapshot()
 
     def _do(self, action: str, payload: Any) -> None:
         self.instance.dispatch(action, payload)
@@ -131,15 +184,21 @@ class DevtoolsState:
     def set_follow(self, follow: bool) -> None:
         self._do("setFollow", follow)
 
-    def set_time_travel(self, mark: dict[str, Any] | None) -> None:
+    def set_time_travel(self, mark: TimeTravelMark | None) -> None:
         self._do("setTimeTravel", mark)
 
-    def set_settings(self, changes: dict[str, Any]) -> None:
+    def set_settings(self, changes: Mapping[str, Any]) -> None:
         self._do("setSettings", changes)
         if "showDevtools" in changes:
             self.runtime.set_diagnostics("light" if changes["showDevtools"] else "off")
 
 
-def module_topic(rt: Runtime, module_id: str, instance_id: str) -> ExternalStoreLike:
+def time_range_of(ui: UiState) -> tuple[float, float] | None:
+    """The chosen time range as (start, end) in epoch ms, or None when every time is shown."""
+    span = ui["timeRange"]
+    return (float(span[0]), float(span[1])) if span else None
+
+
+def module_topic(rt: Runtime, module_id: str, instance_id: str) -> ExternalStore[Any]:
     """The module topic facade `moduleId::instanceId` of a runtime's store."""
-    return rt.store.topic(f"{module_id}::{instance_id}")  # type: ignore[no-any-return]
+    return rt.store.topic(f"{module_id}::{instance_id}")

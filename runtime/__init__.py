@@ -1,24 +1,33 @@
 """tickscope runtime: modules, transactions, derived fields and converge, ticks and topic facades, external stores
-and declarative links, with a debug sink. No Qt here."""
+and declarative links, async actions and backend operations, with a debug sink. No Qt here.
 
-from runtime.base.paths import DirtySet, FieldPathRegistry, fnv1a32_ids
+This is the user API. The layers below it (runtime.base, kernel, ticks, sources, ...) are the implementation;
+runtime.actions, runtime.operations, runtime.trace, runtime.inspect and runtime.testing are faces of their own.
+"""
+
+from runtime.actions import ActionCoordinator, action
+from runtime.base.field_decl import FieldDecl
 from runtime.base.records import ConvergeRecord, PatchRecord, TxnOrigin, TxnRecord
 from runtime.converge.config import ConvergeConfig
-from runtime.debug.hub import DebugHub
 from runtime.errors import (
+    ActionError,
     AsyncEscapeError,
     DefinitionError,
     ExternalOwnedWriteError,
     ExternalStoreError,
     FieldConfigError,
     ReducerError,
+    SchedulingError,
     TickscopeError,
+    TimeTravelUnavailable,
+    TopicKeyError,
     TransactionError,
     UnknownActionError,
 )
-from runtime.fields import FieldDecl, Rule, check, computed, external_store, link
-from runtime.kernel.instance import ModuleInstance, TimeTravelUnavailable
+from runtime.fields import Rule, check, computed, external_store, link, source
+from runtime.kernel.instance import ModuleInstance
 from runtime.kernel.module import Module
+from runtime.operations import OperationTracker
 from runtime.runtime import Runtime
 from runtime.sources.external_store import (
     CallbackStore,
@@ -32,58 +41,61 @@ from runtime.sources.external_store import (
     value_store,
 )
 from runtime.sources.links import DeclarativeLink, DeclarativeLinks
+from runtime.sources.source_fields import IDLE as SOURCE_IDLE
+from runtime.sources.source_fields import SourceController, attach_sources
 from runtime.ticks.read_query import ReadQuery, read_query
-from runtime.ticks.scheduler import SchedulingError, TickConfig, TickScheduler
-from runtime.ticks.store import RuntimeStore, SelectorTopic, TopicKeyError, TopicStore, parse_topic_key
+from runtime.ticks.scheduler import TickConfig
+from runtime.ticks.store import SelectorTopic, TopicFacade
 
 __all__ = [
+    "ActionCoordinator",
+    "ActionError",
     "AsyncEscapeError",
     "CallbackStore",
+    "ConvergeConfig",
+    "ConvergeRecord",
     "DeclarativeLink",
     "DeclarativeLinks",
+    "DefinitionError",
     "ExternalOwnedWriteError",
     "ExternalStore",
     "ExternalStoreError",
-    "ModuleSource",
-    "ReadQuery",
-    "RuntimeStore",
-    "SchedulingError",
-    "SelectorTopic",
-    "StreamStore",
-    "TickConfig",
-    "TickScheduler",
-    "TopicKeyError",
-    "TopicStore",
-    "ValueStore",
-    "external_store",
-    "from_callbacks",
-    "from_module",
-    "from_stream",
-    "parse_topic_key",
-    "read_query",
-    "value_store",
-    "ConvergeConfig",
-    "ConvergeRecord",
-    "DebugHub",
-    "DefinitionError",
-    "DirtySet",
     "FieldConfigError",
     "FieldDecl",
-    "FieldPathRegistry",
     "Module",
     "ModuleInstance",
+    "ModuleSource",
+    "OperationTracker",
     "PatchRecord",
+    "ReadQuery",
     "ReducerError",
     "Rule",
     "Runtime",
+    "SOURCE_IDLE",
+    "SchedulingError",
+    "SelectorTopic",
+    "SourceController",
+    "StreamStore",
+    "TickConfig",
     "TickscopeError",
     "TimeTravelUnavailable",
+    "TopicFacade",
+    "TopicKeyError",
     "TransactionError",
     "TxnOrigin",
     "TxnRecord",
     "UnknownActionError",
+    "ValueStore",
+    "action",
+    "attach_sources",
     "check",
     "computed",
-    "fnv1a32_ids",
+    "external_store",
+    "from_callbacks",
+    "from_module",
+    "from_stream",
     "link",
+    "read_query",
+    "source",
+    "value_store",
 ]

@@ -3,33 +3,28 @@
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from schema_check import run as check_against_schemas
 
 # The loopback backend and operation fixtures (backend, runtime_ops) for tests/operations and tests/runtime.
 pytest_plugins = ["ops_support"]
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before any Qt import
 
-ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
-CHECK_TRACE = SHARED / "tools" / "check_trace.py"
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers", "needs_qt(reason): the test needs Qt; the headless run (.ci/headless.py) leaves it out and says so")
 
 
 @pytest.fixture
 def check_trace():
-    """Run the reference checker on a trace or evidence package: returns (exit code, output)."""
-    if not CHECK_TRACE.exists():
-        pytest.fail(f"the reference checker is missing at {CHECK_TRACE}; shared/ must sit beside the project")
+    """Check a trace or evidence package against the project's schemas (tests/schema_check.py): `run(path,
+    *required_kinds)` returns (exit code, report): 0 when it passes, 1 when it does not, 2 when it is unreadable."""
 
     def run(path: Path, *require: str) -> tuple[int, str]:
-        args = [sys.executable, str(CHECK_TRACE)]
-        for kind in require:
-            args += ["--require", kind]
-        proc = subprocess.run([*args, str(path)], capture_output=True, text=True, timeout=300)
-        return proc.returncode, proc.stdout + proc.stderr
+        return check_against_schemas(path, *require)
 
     return run

@@ -1,6 +1,6 @@
-"""Where the project and the shared reference sit, for tests that read schemas (importable from any test dir)."""
+"""Where the project and its own JSON Schemas sit (importable from any test dir). Tests need nothing outside ROOT."""
 
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
+SCHEMAS = ROOT / "resources" / "schemas"

@@ -1,9 +1,9 @@
 """`tickscope attach HOST:PORT --token T`: the devtools window on a runtime living in another process.
 
-The remote stream feeds the same columnar event store a local live window reads (devtools/remote.py), so every
-pane works unchanged; the window's context carries the session as `ctx.remote` for control commands (dispatch,
-time travel, pause, resume, clear), which its Remote control toolbar sends (devtools/views/remote_bar.py). The
-status bar says where it is attached, and when it is reconnecting.
+The remote stream feeds the same columnar event store a local live window reads (devtools.app.remote_session), so
+every pane works unchanged; the window's context carries the session as `ctx.remote` for control commands
+(dispatch, time travel, pause, resume, clear), which its Remote control toolbar sends (devtools.views.remote_bar).
+The status bar says where it is attached, and when it is reconnecting. Qt is imported only when the command runs.
 """
 
 from __future__ import annotations
@@ -12,13 +12,21 @@ import argparse
 import asyncio
 import contextlib
 import sys
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING
 
-from .gui import add_display_options, offscreen_without_display
+from .gui import add_display_options, offscreen_without_display, save_screenshot
 from .tail import add_connection_options, client_from_args
 
-__all__ = ["add", "run", "remote_context", "show_attached"]
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication
+
+    from runtime.inspect import InspectClient
+
+    from ..app.remote_session import RemoteSession
+    from ..host import DevtoolsHost
+    from ..views.main_window import MainWindow
+
+__all__ = ["add", "run", "show_attached"]
 
 
 def add(parser: argparse.ArgumentParser) -> None:
@@ -46,24 +54,12 @@ def run(args: argparse.Namespace) -> int:
     return int(qasync.run(_main(app, client, args.screenshot, args.exit_after)))
 
 
-def remote_context(session: Any, settings: dict[str, Any] | None = None):  # type: ignore[no-untyped-def]
-    """A DevtoolsContext over a RemoteSession: live mode without a local runtime, `ctx.remote` set."""
-    from ..binding import Binder
-    from ..context import DevtoolsContext
-    from ..state import DevtoolsState
-
-    state = DevtoolsState(settings)
-    ctx = DevtoolsContext(state=state, events=session.feed, binder=Binder(lambda: session.batches))
-    ctx.remote = session  # type: ignore[attr-defined]
-    ctx.cleanups.append(state.runtime.hub.tap(session.feed.tap))
-    return ctx
-
-
-def show_attached(host: Any, session: Any):  # type: ignore[no-untyped-def]
+def show_attached(host: DevtoolsHost, session: RemoteSession) -> MainWindow:
     """Open a devtools window on a RemoteSession; its status bar follows the connection (attached, reconnecting,
-    new run, events lost), its Remote control toolbar sends commands (devtools/views/remote_bar.py)."""
+    new run, events lost), its Remote control toolbar sends commands (devtools.views.remote_bar)."""
     from PySide6.QtWidgets import QLabel
 
+    from ..app.contexts import remote_context
     from ..views.remote_bar import RemoteControlBar
 
     window = host.show(remote_context(session, host.settings), f"tickscope — attached: {session.address}")
@@ -81,12 +77,12 @@ def show_attached(host: Any, session: Any):  # type: ignore[no-untyped-def]
     return window
 
 
-async def _main(app, client, screenshot: str | None, exit_after: float | None) -> int:  # type: ignore[no-untyped-def]
+async def _main(app: QApplication, client: InspectClient, screenshot: str | None, exit_after: float | None) -> int:
     from runtime.inspect import InspectError
 
+    from ..app.remote_session import RemoteSession
     from ..host import DevtoolsHost
     from ..model.event_feed import EventFeed
-    from ..remote import RemoteSession
 
     host = DevtoolsHost(app)
     closed = asyncio.Event()
@@ -106,11 +102,8 @@ async def _main(app, client, screenshot: str | None, exit_after: float | None) -
         waiters[0].cancel()
         if session.error is not None:
             print(f"tickscope attach: {session.error.message} ({session.error.code})", file=sys.stderr)
-        if screenshot and window.isVisible():
-            Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
-            if not window.grab().save(screenshot):
-                print(f"tickscope attach: could not write {screenshot}", file=sys.stderr)
-                return 1
+        if not save_screenshot(window, screenshot, "tickscope attach"):
+            return 1
         return 1 if session.error is not None else 0
     finally:
         await session.close()

@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from runtime.trace import TraceFormatError
-from runtime.trace.validate import validate_file
+from runtime.trace import TraceFormatError, validate_file
 
 from .progress import ProgressBar
 

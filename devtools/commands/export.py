@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from runtime.trace import TraceFormatError, load_trace
+from runtime.trace import (
+    PerfettoUnavailable,
+    TraceFormatError,
+    load_trace,
+    write_chrome_trace,
+    write_evidence,
+    write_perfetto_trace,
+)
 
 from .progress import ProgressBar
 
@@ -28,22 +35,16 @@ def run(args: argparse.Namespace) -> int:
         return 1
     try:
         if args.to == "chrome":
-            from runtime.trace import export_chrome
-
-            count = export_chrome(store, args.output)
+            count = write_chrome_trace(store, args.output)
             what = "trace events"
         elif args.to == "perfetto":
-            from runtime.trace import PerfettoUnavailable, export_perfetto
-
             try:
-                count = export_perfetto(store, args.output)
+                count = write_perfetto_trace(store, args.output)
             except PerfettoUnavailable as exc:
                 print(f"tickscope export: {exc}", file=sys.stderr)
                 return 1
             what = "packets"
         else:
-            from runtime.trace import write_evidence
-
             count = write_evidence(store, args.output)
             what = "envelopes"
     except OSError as exc:

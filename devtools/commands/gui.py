@@ -15,8 +15,14 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-__all__ = ["run_default", "run_gui", "add_display_options"]
+if TYPE_CHECKING:
+    from PySide6.QtWidgets import QApplication, QWidget
+
+    from runtime import Runtime
+
+__all__ = ["run_default", "run_gui", "add_display_options", "offscreen_without_display", "save_screenshot"]
 
 
 def offscreen_without_display() -> None:
@@ -29,6 +35,18 @@ def add_display_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--screenshot", metavar="PATH", help="save a PNG of the window before exiting")
     parser.add_argument("--exit-after", metavar="SECONDS", type=float,
                         help="close after this many seconds (with --screenshot: the moment of the picture)")
+
+
+def save_screenshot(window: QWidget, path: str | None, prog: str) -> bool:
+    """Write the window to `path` as PNG when one was asked for and the window is still shown; False (after saying
+    so on stderr) when it could not be written."""
+    if not path or not window.isVisible():
+        return True
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
+    if window.grab().save(path):
+        return True
+    print(f"{prog}: could not write {path}", file=sys.stderr)
+    return False
 
 
 def run_default(argv: Sequence[str]) -> int:
@@ -58,13 +76,14 @@ def run_gui(file: str | None = None, *, screenshot: str | None = None, exit_afte
     return int(qasync.run(_main(app, file, screenshot, exit_after)))
 
 
-async def _main(app, file: str | None, screenshot: str | None, exit_after: float | None) -> int:  # type: ignore[no-untyped-def]
-    from ..host import DevtoolsHost, live_context
+async def _main(app: QApplication, file: str | None, screenshot: str | None, exit_after: float | None) -> int:
+    from ..app.contexts import live_context
+    from ..host import DevtoolsHost
 
     host = DevtoolsHost(app)
     closed = asyncio.Event()
     app.lastWindowClosed.connect(closed.set)
-    rt = None
+    rt: Runtime | None = None
     stop = asyncio.Event()
     demo_task: asyncio.Task[object] | None = None
     try:
@@ -92,12 +111,7 @@ async def _main(app, file: str | None, screenshot: str | None, exit_after: float
                 await asyncio.wait_for(closed.wait(), exit_after)
         else:
             await closed.wait()
-        if screenshot and window.isVisible():
-            Path(screenshot).parent.mkdir(parents=True, exist_ok=True)
-            if not window.grab().save(screenshot):
-                print(f"tickscope: could not write {screenshot}", file=sys.stderr)
-                return 1
-        return 0
+        return 0 if save_screenshot(window, screenshot, "tickscope") else 1
     finally:
         stop.set()
         if demo_task is not None:

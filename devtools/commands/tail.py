@@ -11,8 +11,12 @@ import argparse
 import asyncio
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import orjson
+
+if TYPE_CHECKING:
+    from runtime.inspect import InspectClient
 
 __all__ = ["add", "run", "add_connection_options", "client_from_args"]
 
@@ -29,9 +33,9 @@ def add(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--count", type=int, metavar="N", help="stop after N events")
 
 
-def client_from_args(args: argparse.Namespace):  # type: ignore[no-untyped-def]
+def client_from_args(args: argparse.Namespace) -> InspectClient:
     """An InspectClient for the parsed options; raises ValueError naming a bad address or a missing token."""
-    from runtime.inspect.client import InspectClient, parse_address
+    from runtime.inspect import InspectClient, parse_address
 
     host, port = parse_address(args.address)
     if not args.token:
@@ -54,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
         return 130
 
 
-async def _tail(client, count: int | None) -> int:  # type: ignore[no-untyped-def]
+async def _tail(client: InspectClient, count: int | None) -> int:
     from runtime.inspect import InspectError
 
     out = sys.stdout.buffer

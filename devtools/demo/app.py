@@ -16,6 +16,7 @@ events in the same order. When run_demo returns, no task, action run or backend 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import weakref
 
 from runtime import Runtime
@@ -65,10 +66,8 @@ async def run_demo(rt: Runtime, seconds: float | None, *, stop: asyncio.Event | 
         if seconds is None:
             await stop.wait()
         else:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), seconds)
-            except asyncio.TimeoutError:
-                pass
     finally:
         stop.set()
         for task in tasks:

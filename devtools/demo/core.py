@@ -12,7 +12,8 @@ Fault switches are how the UI breaks the demo on purpose: a part registers a `Fa
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+import contextlib
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,7 +21,8 @@ from runtime import ModuleInstance, Runtime
 
 __all__ = ["DemoApp", "DemoPart", "FaultSwitch", "UnknownFault", "PARTS", "register_part", "every"]
 
-Driver = Callable[["DemoApp", asyncio.Event], Awaitable[None]]
+Driver = Callable[["DemoApp", asyncio.Event], Coroutine[Any, Any, None]]
+"""A coroutine function `driver(app, stop)` that feeds a part until `stop` is set."""
 
 
 class UnknownFault(ValueError):
@@ -128,9 +130,7 @@ async def every(period_s: float, stop: asyncio.Event, step: Callable[[int], None
         n += 1
         delay = start + n * period_s - loop.time()
         if delay > 0:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
-            except asyncio.TimeoutError:
-                pass
         else:
             await asyncio.sleep(0)  # running late: still let the loop breathe

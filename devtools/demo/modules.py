@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from runtime import Module, Rule, check, computed, external_store
+from runtime import ExternalStore, Module, Rule, check, computed, external_store
 
 __all__ = ["form_module", "sensor_module", "todo_module", "mark_sync", "SENSOR_HISTORY"]
 
@@ -78,7 +78,7 @@ def form_module() -> Module:
     return form
 
 
-def sensor_module(device: Any) -> Module:
+def sensor_module(device: ExternalStore[dict[str, Any]]) -> Module:
     """A sensor mirrored from its device's store (`reading` = {seq, value, history}), statistics and an alarm."""
     return Module(
         "sensor",

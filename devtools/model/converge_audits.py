@@ -1,4 +1,4 @@
-"""The converge audits CNV-001..008 (after the reference's `state/converge/audits.ts`), as pure functions.
+"""The converge audits CNV-001..008, as pure functions over a window of converge evidence.
 
 Input: the converge evidence of a window of transactions (`ConvergeTxn`, one per `trait:converge` event). Output:
 one `Finding` per audit, always eight, each `fired`, `passed` or `insufficient_evidence` (a field the rule needs is

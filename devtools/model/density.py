@@ -1,8 +1,8 @@
-"""Transactions per time bucket for the overview strip, with the reference's warn/danger levels.
+"""Transactions per time bucket for the overview strip, each bucket rated ok, warn or danger.
 
 The bucket width adapts to the extent: the smallest of 25 ms, 50 ms, 100 ms, 250 ms, 500 ms, 1 s, 2.5 s, 5 s, 10 s
 that needs at most `max_buckets` buckets (beyond 10 s per bucket the extent is simply divided). A bucket's level
-comes from its rate: `txnPerSecond` at or above 50 is warn, at or above 150 danger (the reference's defaults).
+comes from its rate: `txnPerSecond` at or above 50 is warn, at or above 150 danger (by default).
 
 >>> d = density(np.array([0.0, 10.0, 20.0, 1000.0]), 0.0, 2000.0, max_buckets=100)
 >>> d.width_ms, int(d.counts.sum()), d.levels[:2].tolist()

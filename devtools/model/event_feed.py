@@ -26,7 +26,7 @@ from typing import Any
 
 import numpy as np
 
-from runtime.trace.columnar import EventStore
+from runtime.trace import EventStore
 
 __all__ = ["EventFeed", "TXN_KIND", "COLUMN_DTYPES"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from runtime.trace.columnar import DIRTY_ALL_ID, EventStore
+from runtime.trace import DIRTY_ALL_ID, EventStore
 
 __all__ = ["DirtyPath", "dirty_paths"]
 

@@ -1,7 +1,7 @@
 """Action runs and backend operations rebuilt from exported events (pure Python, no Qt).
 
 Action runs come from `{kind: "action", label: "async-action", linkId, meta: {type: "async-action", phase, actionId,
-concurrencyPolicy?, lane?, status?, cancelReason?, durationMs?, txnSeqs?, droppedTxnSeqCount?}}` (schema 088): a
+concurrencyPolicy?, lane?, status?, cancelReason?, durationMs?, txnSeqs?, droppedTxnSeqCount?}}`: a
 `trigger` opens the run, `pending` marks it running, `settle` closes it with its status. Transactions carrying the
 run's `linkId` are its transactions; operations carrying it are its operations.
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["RunInfo", "StageFactInfo", "OperationInfo", "RunIndex", "OperationIndex", "RUN_STATUSES", "STAGES",
-           "TERMINAL_STAGES"]
+           "TERMINAL_STAGES", "meta_of"]
 
 RUN_STATUSES = ("pending", "success", "failure", "cancelled")
 STAGES = ("submitted", "accepted", "committed", "observed", "ready", "rejected", "failed", "timed_out", "cancelled",
@@ -111,7 +111,8 @@ class OperationInfo:
         return sorted(seen.items(), key=lambda kv: kv[1])
 
 
-def _meta(event: dict[str, Any]) -> dict[str, Any]:
+def meta_of(event: dict[str, Any]) -> dict[str, Any]:
+    """The event's `meta` object, or an empty one when it has none."""
     meta = event.get("meta")
     return meta if isinstance(meta, dict) else {}
 
@@ -127,7 +128,7 @@ class RunIndex:
 
     def feed(self, row: int, event: dict[str, Any]) -> RunInfo | None:
         """Take one async-action event; returns the run it touched (None for anything else)."""
-        meta = _meta(event)
+        meta = meta_of(event)
         link = event.get("linkId")
         if event.get("kind") != "action" or event.get("label") != "async-action" or not isinstance(link, str):
             return None
@@ -193,7 +194,7 @@ class OperationIndex:
         """Take one `operation` event; returns the operation it touched (None for anything else)."""
         if event.get("kind") != "operation":
             return None
-        meta = _meta(event)
+        meta = meta_of(event)
         command_id = meta.get("commandId")
         if not isinstance(command_id, str):
             return None

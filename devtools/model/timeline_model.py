@@ -22,16 +22,20 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Literal
 
 import numpy as np
 import numpy.ma  # noqa: F401  (np.unique/np.isin import it on first use: 35 ms, not mid-load)
 
-from .runs import RUN_STATUSES, STAGES, OperationIndex, RunIndex
+from runtime.trace import EventStore
+
+from .runs import RUN_STATUSES, STAGES, OperationIndex, RunIndex, meta_of
 from .spans import FLAG_OUTLINED, SpanLane
 
-__all__ = ["Lane", "TimelineModel", "EventRows", "TXN_CATEGORIES", "RUN_CATEGORIES", "STAGE_CATEGORIES",
+__all__ = ["Lane", "LaneKind", "TimelineModel", "TXN_CATEGORIES", "RUN_CATEGORIES", "STAGE_CATEGORIES",
            "TICK_CATEGORIES", "MAX_SUBROWS"]
+
+LaneKind = Literal["ticks", "txn", "runs", "ops"]
 
 TXN_CATEGORIES = ("no converge", "dirty", "full")
 RUN_CATEGORIES = RUN_STATUSES
@@ -41,42 +45,20 @@ MAX_SUBROWS = 3
 _CHUNK = 4096
 
 
-class EventRows(Protocol):
-    """What the model reads from the columnar event store (runtime.trace.columnar.EventStore)."""
-
-    label: Any
-    kind: Any
-    converge: Any
-    converge_ms: Any
-    ts: Any
-    txn: Any
-    instance: Any
-    link: Any
-    labels: Any
-    kinds: Any
-    instances: Any
-    links: Any
-
-    def __len__(self) -> int: ...
-
-    def payload(self, row: int) -> dict[str, Any]: ...
-
-
 @dataclass(slots=True, eq=False)
 class Lane:
     """One horizontal band of the timeline."""
 
     key: str
     """`<runtime>/ticks`, `<instanceId>/txn`, `<instanceId>/runs`, `<instanceId>/ops`."""
-    kind: str
-    """ticks | txn | runs | ops."""
+    kind: LaneKind
     owner: str
     """The runtime label (ticks) or the instance id."""
     subrows: list[SpanLane]
     deadlines: list[float] = field(default_factory=list)
     """x of operation deadlines, drawn as red marks (in any order)."""
     deadline_version: int = 0
-    refs: list[Any] = field(default_factory=list)
+    refs: list[str] = field(default_factory=list)
     """For runs/ops: the run linkId / operation commandId of each span ref index."""
 
     @property
@@ -95,6 +77,11 @@ class TimelineModel:
     """Lanes of a devtools window (one per event store); append-only while the store grows."""
 
     def __init__(self) -> None:
+        self.listeners: list[Callable[[], None]] = []
+        self._start_over()
+
+    def _start_over(self) -> None:
+        """Everything but the listeners back to empty (a new model, or the store was cleared or replaced)."""
         self.origin_ms: float | None = None
         self.lanes: list[Lane] = []
         self._by_key: dict[str, Lane] = {}
@@ -110,14 +97,13 @@ class TimelineModel:
         self._op_spans: dict[str, tuple[SpanLane, int, str]] = {}
         self._op_deadlines: dict[str, float] = {}
         self._instance_order: list[str] = []
-        self.listeners: list[Callable[[], None]] = []
 
     # -- lanes ------------------------------------------------------------------------------------------------------
 
     def lane(self, key: str) -> Lane | None:
         return self._by_key.get(key)
 
-    def _lane(self, kind: str, owner: str) -> Lane:
+    def _lane(self, kind: LaneKind, owner: str) -> Lane:
         key = f"{owner}/{kind}"
         lane = self._by_key.get(key)
         if lane is not None:
@@ -148,7 +134,7 @@ class TimelineModel:
 
     # -- ingest -----------------------------------------------------------------------------------------------------
 
-    def sync(self, store: EventRows, budget_s: float = 0.008) -> bool:
+    def sync(self, store: EventStore, budget_s: float = 0.008) -> bool:
         """Consume new rows of `store` for up to `budget_s`; True when rows remain (call again on the next turn).
 
         Transactions, the bulk of any trace, are built with numpy over whole chunks from the store's columns (the
@@ -190,7 +176,7 @@ class TimelineModel:
                 listener()
         return row < n
 
-    def _order_new_instances(self, store: EventRows, lo: int, hi: int, state: np.ndarray,
+    def _order_new_instances(self, store: EventStore, lo: int, hi: int, state: np.ndarray,
                              other: np.ndarray) -> None:
         """Give instances first seen in this chunk their lane order by first appearance, as row by row would."""
         inst = np.frombuffer(store.instance[lo:hi], np.uint32)
@@ -202,7 +188,7 @@ class TimelineModel:
             if owner not in self._instance_order:
                 self._instance_order.append(owner)
 
-    def _bulk_txns(self, store: EventRows, lo: int, hi: int, state: np.ndarray, converge: np.ndarray) -> None:
+    def _bulk_txns(self, store: EventStore, lo: int, hi: int, state: np.ndarray, converge: np.ndarray) -> None:
         """The transaction spans of rows lo..hi, vectorised: each state:update meets its trait:converge by key."""
         inst = np.frombuffer(store.instance[lo:hi], np.uint32).astype(np.int64)
         txn = np.frombuffer(store.txn[lo:hi], np.uint32).astype(np.int64)
@@ -265,9 +251,8 @@ class TimelineModel:
                 self.runs.note_txn(link_names[int(links[i])], int(txn[state_rows[i]]))
 
     def reset(self) -> None:
-        listeners = self.listeners
-        self.__init__()  # type: ignore[misc]
-        self.listeners = listeners
+        """Forget every lane; the listeners stay."""
+        self._start_over()
 
     def ingest(self, row: int, event: dict[str, Any]) -> None:
         """Take one event directly (callers without a store); rows must be increasing."""
@@ -291,7 +276,7 @@ class TimelineModel:
             self._tick(row, event)
 
     def _note_converge(self, event: dict[str, Any]) -> None:
-        meta = event.get("meta") if isinstance(event.get("meta"), dict) else {}
+        meta = meta_of(event)
         mode = meta.get("executedMode")
         cat = 2 if mode == "full" else 1 if mode == "dirty" else 0
         flags = FLAG_OUTLINED if meta.get("outcome") == "Degraded" else 0
@@ -359,7 +344,7 @@ class TimelineModel:
             lane.deadline_version += 1
 
     def _tick(self, row: int, event: dict[str, Any]) -> None:
-        meta = event.get("meta") if isinstance(event.get("meta"), dict) else {}
+        meta = meta_of(event)
         seq = meta.get("tickSeq")
         if not isinstance(seq, int):
             return

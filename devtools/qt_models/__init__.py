@@ -1,1 +1,1 @@
-"""Qt item models over the pure models of devtools.model."""
+"""Qt item models: thin adapters that map Protocols the pure models satisfy (devtools.model) onto Qt's model API."""

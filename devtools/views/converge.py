@@ -20,7 +20,6 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Iterator
-from typing import Any
 
 import numpy as np
 import pyqtgraph as pg
@@ -39,7 +38,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..app.context import DevtoolsContext
 from ..model.converge_audits import RULES, ConvergeTxn, Finding, converge_txn_from_event
+from ..state import UiState, time_range_of
 from .tables import readonly_table
 
 __all__ = ["ConvergePane", "WINDOW", "REFRESH_MS"]
@@ -62,7 +63,7 @@ _COLUMNS = ("transaction", "requested", "executed", "outcome", "decision ms", "e
 class ConvergePane(QWidget):
     """Converge timeline, transaction table and audit findings."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: DevtoolsContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.txns: list[ConvergeTxn] = []
@@ -135,14 +136,15 @@ class ConvergePane(QWidget):
         self._job_timer.setSingleShot(True)
         self._job_timer.setInterval(0)
         self._job_timer.timeout.connect(self._job_step)
-        self._scope: tuple[Any, Any] = (None, None)
+        self._scope: tuple[str | None, tuple[float, float] | None] = (None, None)
+        """(instance, time range) the window covers: the sidebar's instance and the chosen range."""
         ctx.bind(self, ctx.events, self._changed)
         ctx.bind(self, ctx.state.topic, self._ui_changed)
         self.refresh()
 
     # -- data -------------------------------------------------------------------------------------------------------
 
-    def _changed(self, _snapshot: Any) -> None:
+    def _changed(self, _rows: int) -> None:
         if len(self.ctx.events) < self._scanned:  # the replay cursor moved back: start over
             self.refresh()
             return
@@ -150,8 +152,8 @@ class ConvergePane(QWidget):
         if self._pending and not self._decode_timer.isActive():
             self._decode_timer.start()
 
-    def _ui_changed(self, ui: Any) -> None:
-        scope = (ui["selection"].get("instance"), tuple(ui["timeRange"]) if ui.get("timeRange") else None)
+    def _ui_changed(self, ui: UiState) -> None:
+        scope = (ui["selection"]["instance"], time_range_of(ui))
         if scope != self._scope:
             self._scope = scope
             self.refresh()
@@ -375,13 +377,15 @@ class ConvergePane(QWidget):
             if item is not None and item.data(Qt.ItemDataRole.UserRole) in rows:
                 selection.select(table.model().index(r, 0), flags)
                 first = r if first is None else first
-        if first is not None:
-            table.scrollToItem(table.item(first, 0))
+        first_item = table.item(first, 0) if first is not None else None
+        if first_item is not None:
+            table.scrollToItem(first_item)
 
     def highlighted_txn_ids(self) -> list[str]:
         """Transaction ids of the rows selected in the table."""
         rows = sorted({i.row() for i in self.table.selectedIndexes()})
-        return [self.table.item(r, 0).text() for r in rows]
+        items = (self.table.item(r, 0) for r in rows)
+        return [item.text() for item in items if item is not None]
 
     def copy_snippet(self) -> None:
         index = self.audits.currentRow()
@@ -394,7 +398,7 @@ class ConvergePane(QWidget):
             self.ctx.state.select_row(int(item.data(Qt.ItemDataRole.UserRole)))
 
 
-def _ms(value: Any) -> float:
+def _ms(value: object) -> float:
     return float(value) if isinstance(value, (int, float)) else 0.0
 
 

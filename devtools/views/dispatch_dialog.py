@@ -56,7 +56,7 @@ def seen_action_types(feed: EventFeed) -> list[str]:
 
 
 class DispatchDialog(QDialog):
-    def __init__(self, feed: EventFeed, on_dispatch: Callable[[str, str, Any], Any],
+    def __init__(self, feed: EventFeed, on_dispatch: Callable[[str, str, Any], object],
                  parent: QWidget | None = None, instance_id: str | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Dispatch an action in the attached runtime")

@@ -8,8 +8,6 @@ regular expression, a malformed path) is shown in red under the bar and leaves t
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import QItemSelectionModel, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -24,20 +22,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..context import DevtoolsContext
-from ..model.events_model import EventFilter, EventsModel, FilterError
+from ..app.context import DevtoolsContext
+from ..model.event_filter import EventFilter, FilterError
+from ..qt_models.events_model import EventsModel
+from ..state import Filters, Selection, UiState, time_range_of
 
 __all__ = ["EventsView", "ALL_KINDS"]
 
 ALL_KINDS = "All kinds"
 
 
-def scope_instances(ctx: DevtoolsContext, selection: dict[str, Any]) -> tuple[str, ...]:
+def scope_instances(ctx: DevtoolsContext, selection: Selection) -> tuple[str, ...]:
     """Instance ids inside the sidebar selection (empty: everything)."""
     store = ctx.events.store
-    if selection.get("instance"):
-        return (selection["instance"],)
-    module, runtime = selection.get("module"), selection.get("runtime")
+    instance, module, runtime = selection["instance"], selection["module"], selection["runtime"]
+    if instance:
+        return (instance,)
     if not module and not runtime:
         return ()
     out = []
@@ -57,7 +57,7 @@ class EventsView(QWidget):
     def __init__(self, ctx: DevtoolsContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
-        self.model = EventsModel(ctx.events, self)
+        self.model = EventsModel(ctx.events, self, EventFilter())
         self.kind_box = QComboBox(self)
         self.kind_box.setObjectName("kindFilter")
         self.kind_box.addItem(ALL_KINDS)
@@ -137,11 +137,10 @@ class EventsView(QWidget):
             self.table.scrollToBottom()
         self._show_status()
 
-    def _on_state(self, ui: dict[str, Any]) -> None:
+    def _on_state(self, ui: UiState) -> None:
         f = ui["filters"]
-        time_range = tuple(ui["timeRange"]) if ui["timeRange"] else None
         wanted = EventFilter(kinds=tuple(f["kinds"]), instances=scope_instances(self.ctx, ui["selection"]),
-                             text=f["text"], regex=f["regex"], path=f["path"], time_range=time_range)
+                             text=f["text"], regex=f["regex"], path=f["path"], time_range=time_range_of(ui))
         try:
             self.model.set_filter(wanted)
             self.error.setVisible(False)
@@ -152,7 +151,7 @@ class EventsView(QWidget):
         self._select_store_row(ui["selectedRow"])
         self._show_status()
 
-    def _sync_bar(self, f: dict[str, Any]) -> None:
+    def _sync_bar(self, f: Filters) -> None:
         kinds = f["kinds"]
         self.kind_box.setCurrentText(kinds[0] if len(kinds) == 1 else ALL_KINDS)
         if self.search.text() != f["text"]:
@@ -177,7 +176,7 @@ class EventsView(QWidget):
     def _show_status(self) -> None:
         shown, total = self.model.rowCount(), len(self.ctx.events)
         text = f"{shown:,} of {total:,} events"
-        if self.model.filter.path and self.model.unmapped_rows:
+        if self.model.unmapped_rows:
             text += f" · {self.model.unmapped_rows} txns unmapped (unknown IR)"
         self.status.setText(text)
 
@@ -191,7 +190,7 @@ class EventsView(QWidget):
         if not text and self.ctx.state.get()["filters"]["path"]:
             self.ctx.state.set_filters(path="")
 
-    def _row_chosen(self, *_: Any) -> None:
+    def _row_chosen(self, *_: object) -> None:
         rows = self.table.selectionModel().selectedRows(0)
         if rows:
             row = self.model.store_row(rows[0].row())

@@ -9,11 +9,12 @@ every half second and whenever the menu opens, never assumed from a click.
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMainWindow, QMenu, QToolBar, QToolButton
+from PySide6.QtWidgets import QMenu, QToolBar, QToolButton, QWidget
+
+from ..demo.core import DemoApp
+from .main_window import MainWindow
 
 __all__ = ["FaultSwitchesButton", "add_fault_switches"]
 
@@ -22,7 +23,7 @@ _ON_STYLE = "QToolButton { color: #d64545; font-weight: bold; }"
 
 
 class FaultSwitchesButton(QToolButton):
-    def __init__(self, demo: Any, parent: Any = None) -> None:
+    def __init__(self, demo: DemoApp, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("faultSwitches")
         self.demo = demo
@@ -65,7 +66,7 @@ class FaultSwitchesButton(QToolButton):
         self.setStyleSheet(_ON_STYLE if on else "")
 
 
-def add_fault_switches(window: QMainWindow, demo: Any) -> FaultSwitchesButton:
+def add_fault_switches(window: MainWindow, demo: DemoApp) -> FaultSwitchesButton:
     """Put the button in its own small toolbar beside the main one (the main toolbar is the same in every mode)."""
     bar = QToolBar("Demo", window)
     bar.setObjectName("demoToolbar")
@@ -73,5 +74,5 @@ def add_fault_switches(window: QMainWindow, demo: Any) -> FaultSwitchesButton:
     button = FaultSwitchesButton(demo, bar)
     bar.addWidget(button)
     window.addToolBar(bar)
-    window.fault_switches = button  # type: ignore[attr-defined]
+    window.fault_switches = button
     return button

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtCore import QEvent, QObject, QRect, Qt
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
 __all__ = ["HelpOverlay", "SHORTCUTS"]
@@ -67,25 +65,30 @@ class HelpOverlay(QWidget):
         if self.isVisible():
             self.hide()
         else:
-            self.setGeometry(self.parentWidget().rect())
+            self.setGeometry(self._sheet())
             self.raise_()
             self.show()
             self.setFocus()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.parentWidget() and event.type() == QEvent.Type.Resize and self.isVisible():
-            self.setGeometry(self.parentWidget().rect())
+            self.setGeometry(self._sheet())
         return False
 
-    def paintEvent(self, _event: Any) -> None:
+    def _sheet(self) -> QRect:
+        """Where the sheet goes: all of its parent."""
+        parent = self.parentWidget()
+        return parent.rect() if parent is not None else self.rect()
+
+    def paintEvent(self, _event: QPaintEvent) -> None:
         painter = QPainter(self)
         painter.fillRect(self.rect(), QColor(20, 22, 26, 215))
 
-    def keyPressEvent(self, event: Any) -> None:
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() in (Qt.Key.Key_Escape, Qt.Key.Key_F1, Qt.Key.Key_Question):
             self.hide()
             return
         super().keyPressEvent(event)
 
-    def mousePressEvent(self, _event: Any) -> None:
+    def mousePressEvent(self, _event: QMouseEvent) -> None:
         self.hide()

@@ -25,11 +25,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..context import DevtoolsContext
+from ..app.context import DevtoolsContext
+from ..app.time_travel import TimeTravelUnavailable, back_to_latest, travel
 from ..model.event_feed import TXN_KIND, EventFeed
-from ..model.state_tree import MISSING, StateTreeModel
+from ..model.state_diff import MISSING, state_diff
 from ..model.txn_view import EventFacts, facts_of, last_state_row
-from ..time_travel import TimeTravelUnavailable, back_to_latest, travel
+from ..qt_models.state_tree import StateTreeModel
+from ..state import TravelMode, UiState
 from .events import scope_instances
 from .inspector_text import summary_html
 
@@ -137,7 +139,7 @@ class Inspector(QWidget):
 
     # -- what to show -----------------------------------------------------------------------------------------------
 
-    def _on_state(self, ui: dict[str, Any]) -> None:
+    def _on_state(self, ui: UiState) -> None:
         self._show(ui)
 
     def _on_rows(self, _count: int) -> None:
@@ -161,7 +163,7 @@ class Inspector(QWidget):
             self._latest_pending = False
             self._follow_latest()
 
-    def _show(self, ui: dict[str, Any]) -> None:
+    def _show(self, ui: UiState) -> None:
         feed = self.ctx.events
         row = ui["selectedRow"]
         selected = row is not None and row < len(feed)
@@ -173,7 +175,7 @@ class Inspector(QWidget):
             self.header.setText("<b>Inspector</b> — no events yet")
             self.summary.setHtml("<p style='color:gray'>Select an event in the table or the timeline to see its "
                                  "transaction, dirty field paths, converge decision and state.</p>")
-            self.tree_model.set_state({})
+            self.tree_model.set_state(None)
             self._enable_travel()
             return
         if self.facts is not None and (self.facts.row, self._selected) == (row, selected):
@@ -190,13 +192,13 @@ class Inspector(QWidget):
     def _show_state(self, f: EventFacts) -> None:
         if f.state_event is None or f.state_row is None:
             self.tree_title.setText("<b>State</b> — no state recorded for this instance yet")
-            self.tree_model.set_state({})
+            self.tree_model.set_state(None)
             return
         after, note = self._state_of(f.instance_id, f.state_row, f.state_event)
         before: Any = MISSING
         if f.in_txn and f.previous_state_row is not None:
             before, _ = self._state_of(f.instance_id, f.previous_state_row, None)
-        self.tree_model.set_state(after, before)
+        self.tree_model.set_state(state_diff(after, before))
         changed = self.tree_model.changed_paths()
         title = "<b>State after the transaction</b>" if f.in_txn else "<b>State at this event</b>"
         if before is not MISSING:
@@ -232,17 +234,17 @@ class Inspector(QWidget):
         self.tree.collapseAll()
         model = self.tree_model
 
-        def walk(parent: Any) -> None:
+        def walk(parent: QModelIndex) -> None:
             for r in range(model.rowCount(parent)):
                 index = model.index(r, 0, parent)
                 node = model.node(index)
-                if node.status == "changed" and node.children:
+                if node is not None and node.status == "changed" and node.children:
                     self.tree.expand(index)
                     walk(index)
 
         walk(QModelIndex())
 
-    def _show_banner(self, ui: dict[str, Any]) -> None:
+    def _show_banner(self, ui: UiState) -> None:
         mark = ui["timeTravel"]
         if mark is not None:
             self.banner.setText(f"⏪ SHOWING THE PAST — {mark['instanceId']} is at its state {mark['mode']} "
@@ -261,7 +263,7 @@ class Inspector(QWidget):
 
     # -- actions ----------------------------------------------------------------------------------------------------
 
-    def time_travel(self, which: str) -> None:
+    def time_travel(self, which: TravelMode) -> None:
         f = self.facts
         if f is None or f.txn_id is None:
             return

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import Literal, TypeVar
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
     QLabel,
@@ -21,13 +21,17 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTabWidget,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from ..context import DevtoolsContext
-from ..recording import Recorder
-from ..time_travel import back_to_latest
+from runtime.trace import write_chrome_trace, write_evidence, write_perfetto_trace
+
+from ..app.context import DevtoolsContext
+from ..app.recording import Recorder
+from ..app.time_travel import back_to_latest
+from ..state import UiState
 from .converge import ConvergePane
 from .events import EventsView
 from .help_overlay import HelpOverlay
@@ -40,16 +44,19 @@ from .settings import SettingsDialog
 from .sidebar import Sidebar
 from .timeline import TimelineView
 
-__all__ = ["MainWindow"]
+__all__ = ["MainWindow", "ExportFormat", "EXPORT_FORMATS"]
 
-EXPORT_FORMATS = {
+ExportFormat = Literal["chrome", "perfetto", "evidence"]
+W = TypeVar("W", bound=QWidget)
+
+EXPORT_FORMATS: dict[ExportFormat, tuple[str, str]] = {
     "chrome": ("Chrome Trace Event JSON (Perfetto, chrome://tracing)", ".json"),
     "perfetto": ("Perfetto protobuf", ".pftrace"),
     "evidence": ("EvidencePackage JSON", ".evidence.json"),
 }
 
 
-def _format_of(name_filter: str) -> str:
+def _format_of(name_filter: str) -> ExportFormat:
     return next((fmt for fmt, (label, _) in EXPORT_FORMATS.items() if name_filter.startswith(label)), "evidence")
 
 
@@ -62,7 +69,7 @@ class MainWindow(QMainWindow):
     """One devtools window over one DevtoolsContext."""
 
     def __init__(self, ctx: DevtoolsContext, *, title: str = "tickscope",
-                 open_trace: Callable[[str], Any] | None = None) -> None:
+                 open_trace: Callable[[str], object] | None = None) -> None:
         super().__init__()
         self.ctx = ctx
         self._open_trace = open_trace
@@ -70,7 +77,15 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(title)
         self.resize(1440, 900)
         # labels changing their text must not resize the top level (the offscreen platform warns on every one)
-        self.layout().setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        layout = self.layout()
+        if layout is not None:
+            layout.setSizeConstraint(QLayout.SizeConstraint.SetNoConstraint)
+        self.last_export: tuple[str, int] | None = None
+        """(path, records written) of the last export that finished."""
+        # what the GUI commands add to a window (devtools.commands.attach, devtools.views.fault_switches)
+        self.attach_label: QLabel | None = None
+        self.remote_bar: QToolBar | None = None
+        self.fault_switches: QToolButton | None = None
 
         self.sidebar = Sidebar(ctx)
         self.events = EventsView(ctx)
@@ -136,7 +151,7 @@ class MainWindow(QMainWindow):
 
     # -- actions ----------------------------------------------------------------------------------------------------
 
-    def _action(self, text: str, keys: str | QKeySequence.StandardKey | list[str], slot: Callable[[], Any],
+    def _action(self, text: str, keys: str | QKeySequence.StandardKey | list[str], slot: Callable[[], object],
                 tip: str = "", toolbar: QToolBar | None = None) -> QAction:
         action = QAction(text, self)
         if isinstance(keys, list):
@@ -213,7 +228,7 @@ class MainWindow(QMainWindow):
         dialog.fileSelected.connect(self.open_trace)
         dialog.open()
 
-    def open_trace(self, path: str) -> Any:
+    def open_trace(self, path: str) -> object:
         if self._open_trace is None:
             raise RuntimeError("this window was built without a way to open traces")
         return self._open_trace(path)
@@ -226,7 +241,7 @@ class MainWindow(QMainWindow):
             lambda path: self.export(path, _format_of(dialog.selectedNameFilter())))
         dialog.open()
 
-    def export(self, path: str, fmt: str = "evidence") -> asyncio.Task[int]:
+    def export(self, path: str, fmt: ExportFormat = "evidence") -> asyncio.Task[int]:
         """Export the window's events as `fmt` (chrome | perfetto | evidence) in a worker thread.
 
         Live records arriving meanwhile are held and appended after, so the worker reads a store that does not grow.
@@ -235,10 +250,8 @@ class MainWindow(QMainWindow):
             raise ValueError(f"export format {fmt!r} is not one of {', '.join(EXPORT_FORMATS)}")
         return asyncio.get_running_loop().create_task(self._export(path, fmt), name=f"tickscope-export {path}")
 
-    async def _export(self, path: str, fmt: str) -> int:
-        from runtime.trace import export_chrome, export_perfetto, write_evidence
-
-        write = {"chrome": export_chrome, "perfetto": export_perfetto, "evidence": write_evidence}[fmt]
+    async def _export(self, path: str, fmt: ExportFormat) -> int:
+        write = {"chrome": write_chrome_trace, "perfetto": write_perfetto_trace, "evidence": write_evidence}[fmt]
         feed = self.ctx.events
         self.statusBar().showMessage(f"Exporting {len(feed):,} events to {path}…")
         feed.hold()
@@ -274,12 +287,12 @@ class MainWindow(QMainWindow):
         self._show_status(self.ctx.state.published())
         self._show_recording()
 
-    def _on_state(self, ui: dict[str, Any]) -> None:
+    def _on_state(self, ui: UiState) -> None:
         self._show_status(ui)
         if self.replay_bar is not None:
             self.replay_bar.refresh()
 
-    def _show_status(self, ui: dict[str, Any]) -> None:
+    def _show_status(self, ui: UiState) -> None:
         ctx = self.ctx
         mark = ui["timeTravel"]
         if mark is not None:
@@ -309,13 +322,13 @@ class MainWindow(QMainWindow):
             if self.recorder is not None:
                 self.record_action.setText("● Record")
 
-    def closeEvent(self, event: Any) -> None:
+    def closeEvent(self, event: QCloseEvent) -> None:
         if self.recorder is not None and self.recorder.active:
             self.recorder.stop()
         self.help.hide()
         super().closeEvent(event)
 
 
-def _named(widget: QWidget, name: str) -> QWidget:
+def _named(widget: W, name: str) -> W:
     widget.setObjectName(name)
     return widget

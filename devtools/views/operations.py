@@ -9,15 +9,14 @@ marker; below it the raw fact log (source, attempt, version, error). Operations 
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QLabel, QSplitter, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget
 
+from ..app.context import DevtoolsContext
 from ..model.runs import OperationInfo
 from .tables import readonly_table
-from .timeline_source import timeline_source
+from .timeline.source import timeline_source
 
 __all__ = ["OperationsPane", "StageTimeline", "STAGE_COLOURS", "STALLING_RATIO"]
 
@@ -109,7 +108,7 @@ class StageTimeline(QWidget):
 class OperationsPane(QWidget):
     """Operations table, stage timeline and fact log."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: DevtoolsContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.source = timeline_source(ctx)

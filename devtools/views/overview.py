@@ -8,14 +8,14 @@ Recomputed at most every REFRESH_MS while events stream in.
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from ..app.context import DevtoolsContext
 from ..model.density import LEVELS, TXN_PER_SECOND_DANGER, TXN_PER_SECOND_WARN, Density, density
+from ..state import UiState, time_range_of
 
 __all__ = ["OverviewStrip", "LEVEL_COLOURS", "REFRESH_MS"]
 
@@ -30,7 +30,7 @@ class OverviewStrip(QWidget):
     rangeChosen = Signal(float, float)
     """The user chose [start, end] (epoch ms)."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: DevtoolsContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.density: Density | None = None
@@ -52,14 +52,9 @@ class OverviewStrip(QWidget):
 
     # -- data -------------------------------------------------------------------------------------------------------
 
-    def _rows_changed(self, _count: Any) -> None:
+    def _rows_changed(self, _count: int) -> None:
         if not self._timer.isActive():
             self._timer.start()
-
-    def _thresholds(self) -> tuple[float, float]:
-        settings = self.ctx.state.get().get("settings", {})
-        return (float(settings.get("txnPerSecondWarn", TXN_PER_SECOND_WARN)),
-                float(settings.get("txnPerSecondDanger", TXN_PER_SECOND_DANGER)))
 
     def refresh(self) -> None:
         """Recount the buckets from the visible rows."""
@@ -71,25 +66,24 @@ class OverviewStrip(QWidget):
         else:
             ts = feed.column("ts")
             txn_ts = ts[feed.column("label") == code]
-            warn, danger = self._thresholds()
             self.density = density(txn_ts, float(ts[0]), float(ts[n - 1]), max_buckets=max(8, self.width() // 6),
-                                   warn=warn, danger=danger) if txn_ts.size else None
+                                   warn=TXN_PER_SECOND_WARN, danger=TXN_PER_SECOND_DANGER) if txn_ts.size else None
         self.update()
 
-    def _ui_changed(self, ui: Any) -> None:
-        span = ui.get("timeRange")
-        self._range_ms = (float(span[0]), float(span[1])) if span else None
+    def _ui_changed(self, ui: UiState) -> None:
+        self._range_ms = time_range_of(ui)
         self.update()
 
     # -- geometry ---------------------------------------------------------------------------------------------------
 
-    def _plot_rect(self) -> QRectF:
+    def plot_rect(self) -> QRectF:
+        """Where the bars are drawn, in widget coordinates (the rest holds the caption)."""
         return QRectF(4.0, 4.0, max(1.0, self.width() - 8.0), max(1.0, self.height() - 18.0))
 
     def bucket_at(self, x: float) -> int | None:
         """The bucket under widget x, None outside the bars."""
         d = self.density
-        rect = self._plot_rect()
+        rect = self.plot_rect()
         if d is None or not rect.left() <= x < rect.right():
             return None
         return min(len(d.counts) - 1, int((x - rect.left()) / rect.width() * len(d.counts)))
@@ -98,13 +92,13 @@ class OverviewStrip(QWidget):
         d = self.density
         if d is None:
             return None
-        rect = self._plot_rect()
+        rect = self.plot_rect()
         frac = min(max((x - rect.left()) / rect.width(), 0.0), 1.0)
         return d.t0_ms + frac * d.width_ms * len(d.counts)
 
     def _x_of(self, t_ms: float) -> float:
         d = self.density
-        rect = self._plot_rect()
+        rect = self.plot_rect()
         assert d is not None
         return rect.left() + (t_ms - d.t0_ms) / (d.width_ms * len(d.counts)) * rect.width()
 
@@ -153,7 +147,7 @@ class OverviewStrip(QWidget):
         p = QPainter(self)
         pal = self.palette()
         p.fillRect(self.rect(), pal.base())
-        rect = self._plot_rect()
+        rect = self.plot_rect()
         d = self.density
         p.setPen(pal.text().color())
         if d is None:

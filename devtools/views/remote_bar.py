@@ -1,7 +1,7 @@
 """The control toolbar of an attached window (`tickscope attach`): pause, resume, clear, dispatch, time travel.
 
 Every button sends a CONTROL command through `ctx.remote` (a RemoteSession) and the status bar shows its receipt
-(devtools/remote_commands.py): "accepted (command #n)" when the server acknowledged it, the refusal's reason when it
+(devtools.app.remote_commands): "accepted (command #n)" when the server acknowledged it, the refusal's reason when it
 did not, and the effect only once it came through the event stream. What the window itself changes follows the
 seen effect too, never the ack: the Pause button turns into Resume when the pause marker arrives, the time-travel
 banner appears when the devtools-origin transaction arrives, a clear empties this view when the clear marker
@@ -15,13 +15,14 @@ i.e. run at diagnostics level full; otherwise it refuses and the receipt says so
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QToolBar
+from PySide6.QtWidgets import QLabel, QToolBar
 
-from ..remote_commands import (
+from ..app.remote_commands import (
     CommandSpec,
     CommandTracker,
     PendingCommand,
@@ -32,7 +33,10 @@ from ..remote_commands import (
     resume_command,
     travel_command,
 )
+from ..app.remote_session import RemoteSession
+from ..state import TimeTravelMark, TravelMode, UiState
 from .dispatch_dialog import DispatchDialog
+from .main_window import MainWindow
 
 __all__ = ["RemoteControlBar"]
 
@@ -41,13 +45,13 @@ _BAD_STYLE = "color:#d64545;font-weight:bold"
 
 
 class RemoteControlBar(QToolBar):
-    """Added to an attached MainWindow by `tickscope attach` (devtools/commands/attach.py)."""
+    """Added to an attached MainWindow by `tickscope attach` (devtools.commands.attach)."""
 
-    def __init__(self, window: QMainWindow, session: Any) -> None:
+    def __init__(self, window: MainWindow, session: RemoteSession) -> None:
         super().__init__("Remote control", window)
         self.setObjectName("remoteToolbar")
         self.setMovable(False)
-        self.ctx = window.ctx  # type: ignore[attr-defined]
+        self.ctx = window.ctx
         self.session = session
         self.tracker = CommandTracker(session)
         self.tracker.subscribe(self._show_receipt)
@@ -60,7 +64,7 @@ class RemoteControlBar(QToolBar):
                                          "application keeps running)")
         self.resume_action = self._action("Resume", "", self.resume, "Start the stream to this window again")
         self.resume_action.setVisible(False)
-        self.clear_action = self._action("Clear buffer", "", self.clear,
+        self.clear_action = self._action("Clear buffer", "", self.clear_buffer,
                                          "Clear the attached runtime's event buffer, and this view once it did")
         self.dispatch_action = self._action("Dispatch…", "Ctrl+D", self.ask_dispatch,
                                             "Dispatch an action in the attached runtime")
@@ -80,12 +84,14 @@ class RemoteControlBar(QToolBar):
         self.ctx.cleanups += [self.tracker.dispose, session.subscribe(self._on_connection), self._cancel_tasks]
         self.ctx.bind(self, self.ctx.state.topic, self._on_state)
 
-    def _window(self) -> QMainWindow:
+    def _window(self) -> MainWindow:
         # read through the parent, never kept in an attribute: with such a back-reference the window's C++ object
         # was deleted earlier at host.shutdown() than without the bar (seen as "already deleted" in test teardown)
-        return self.parentWidget()  # type: ignore[return-value]
+        window = self.parentWidget()
+        assert isinstance(window, MainWindow), "the bar lives in the window it was built for"
+        return window
 
-    def _action(self, text: str, keys: str, slot: Any, tip: str) -> QAction:
+    def _action(self, text: str, keys: str, slot: Callable[[], object], tip: str) -> QAction:
         action = QAction(text, self._window())
         if keys:
             action.setShortcut(QKeySequence(keys))
@@ -110,25 +116,26 @@ class RemoteControlBar(QToolBar):
     def resume(self) -> asyncio.Task[PendingCommand]:
         return self.send(resume_command(lambda _e: self._set_paused(False)))
 
-    def clear(self) -> asyncio.Task[PendingCommand]:
+    def clear_buffer(self) -> asyncio.Task[PendingCommand]:
+        """Clear the attached runtime's event buffer; this view empties once the clear marker arrives."""
         return self.send(clear_command(lambda _e: self._clear_view()))
 
     def dispatch(self, instance_id: str, action_type: str, payload: Any = None) -> asyncio.Task[PendingCommand]:
         return self.send(dispatch_command(instance_id, action_type, payload))
 
     def ask_dispatch(self) -> None:
-        facts = getattr(getattr(self._window(), "inspector", None), "facts", None)
+        facts = self._window().inspector.facts
         self.dialog = DispatchDialog(self.ctx.events, self.dispatch, self._window(),
                                      instance_id=facts.instance_id if facts is not None else None)
         self.dialog.open()
 
-    def time_travel(self, which: str) -> asyncio.Task[PendingCommand] | None:
-        facts = self._window().inspector.facts  # type: ignore[attr-defined]
+    def time_travel(self, which: TravelMode) -> asyncio.Task[PendingCommand] | None:
+        facts = self._window().inspector.facts
         if facts is None or facts.txn_id is None:
             self._say("Time travel: select a transaction first", bad=True)
             return None
         iid, txn = facts.instance_id, facts.txn_id
-        mark = {"instanceId": iid, "txnId": txn, "mode": which}
+        mark: TimeTravelMark = {"instanceId": iid, "txnId": txn, "mode": which}
         return self.send(travel_command(iid, txn, which, lambda _e: self.ctx.state.set_time_travel(mark)))
 
     def back_to_latest(self) -> asyncio.Task[PendingCommand] | None:
@@ -160,7 +167,7 @@ class RemoteControlBar(QToolBar):
         if not self.session.client.connected and self.paused:
             self._set_paused(False)  # a new connection streams again: the server forgot this viewer's pause
 
-    def _on_state(self, ui: dict[str, Any]) -> None:
+    def _on_state(self, ui: UiState) -> None:
         self.latest_action.setEnabled(ui["timeTravel"] is not None)
 
     # -- the receipt ------------------------------------------------------------------------------------------------

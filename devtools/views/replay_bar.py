@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
 
-from ..context import DevtoolsContext
+from ..app.context import DevtoolsContext
 from ..replay import ReplayController
+from ..state import UiState
 
 __all__ = ["ReplayBar", "SPEEDS"]
 
@@ -23,7 +24,7 @@ class ReplayBar(QWidget):
         self.ctx = ctx
         self.replay = replay
 
-        def button(text: str, tip: str, slot: Any) -> QToolButton:
+        def button(text: str, tip: str, slot: Callable[[], object]) -> QToolButton:
             b = QToolButton(self)
             b.setText(text)
             b.setToolTip(tip)
@@ -62,7 +63,7 @@ class ReplayBar(QWidget):
         layout.addWidget(self.position)
         ctx.bind(self, ctx.state.topic, self._on_state)
 
-    def _on_state(self, ui: dict[str, Any]) -> None:
+    def _on_state(self, ui: UiState) -> None:
         cursor = ui["cursor"] if ui["cursor"] is not None else -1
         if self.scrubber.value() != cursor + 1:
             self.scrubber.blockSignals(True)

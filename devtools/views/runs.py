@@ -8,15 +8,14 @@ the shared timeline model (devtools.model.runs.RunIndex), so the pane costs noth
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QSplitter, QTableWidgetItem, QVBoxLayout, QWidget
 
+from ..app.context import DevtoolsContext
 from ..model.runs import RunInfo
 from .tables import readonly_table
-from .timeline_source import timeline_source
+from .timeline.source import timeline_source
 
 __all__ = ["RunsPane", "STATUS_COLOURS"]
 
@@ -32,7 +31,7 @@ def _duration(run: RunInfo) -> str:
 class RunsPane(QWidget):
     """Action runs table plus the selected run's detail."""
 
-    def __init__(self, ctx: Any, parent: QWidget | None = None) -> None:
+    def __init__(self, ctx: DevtoolsContext, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.ctx = ctx
         self.source = timeline_source(ctx)

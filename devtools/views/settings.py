@@ -10,15 +10,15 @@ from typing import Any
 
 from PySide6.QtWidgets import QCheckBox, QComboBox, QDialog, QDialogButtonBox, QFormLayout, QLabel, QSpinBox, QWidget
 
-from ..context import DevtoolsContext
-from ..settings_store import save_settings, settings_file
-from ..state import DIAGNOSTICS_LEVELS, THEMES
+from ..app.context import DevtoolsContext
+from ..app.settings_store import save_settings, settings_file
+from ..state import DIAGNOSTICS_LEVELS, THEMES, Settings, UiState
 from .theme import apply_theme
 
 __all__ = ["SettingsDialog", "apply_settings"]
 
 
-def apply_settings(ctx: DevtoolsContext, settings: dict[str, Any]) -> None:
+def apply_settings(ctx: DevtoolsContext, settings: Settings) -> None:
     """Make the settings take effect: runtime diagnostics and ring size, palette."""
     rt = ctx.runtime
     if rt is not None:
@@ -67,7 +67,7 @@ class SettingsDialog(QDialog):
         self.show_devtools.toggled.connect(lambda on: self.change(showDevtools=on))
         ctx.bind(self, ctx.state.topic, self._on_state)
 
-    def _on_state(self, ui: dict[str, Any]) -> None:
+    def _on_state(self, ui: UiState) -> None:
         s = ui["settings"]
         self.diagnostics.setCurrentText(s["diagnostics"])
         if not self.buffer.hasFocus():

@@ -6,13 +6,12 @@ inspector and the timeline read it from there. "All" (the tree's empty selection
 
 from __future__ import annotations
 
-from typing import Any
-
 from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTreeView, QVBoxLayout, QWidget
 
-from ..context import DevtoolsContext
-from ..model.sidebar_model import SCOPE_ROLE, SidebarModel
+from ..app.context import DevtoolsContext
+from ..qt_models.sidebar_model import SCOPE_ROLE, ScopeLevel, SidebarModel
 
 __all__ = ["Sidebar"]
 
@@ -58,7 +57,7 @@ class Sidebar(QWidget):
             self._known = n
             self.tree.expandAll()
 
-    def _on_selection(self, *_: Any) -> None:
+    def _on_selection(self, *_: object) -> None:
         rows = self.tree.selectionModel().selectedRows(0)
         scope = rows[0].data(SCOPE_ROLE) if rows else None
         if scope is None:
@@ -67,7 +66,7 @@ class Sidebar(QWidget):
         _level, runtime, module, instance = scope
         self.ctx.state.select(runtime=runtime, module=module, instance=instance)
 
-    def select_scope(self, level: str, *names: str) -> None:
+    def select_scope(self, level: ScopeLevel, *names: str) -> None:
         """Select a runtime / module / instance as a click would."""
         index = self.model.index_of(level, *names)
         if index is None:
@@ -79,7 +78,7 @@ class Sidebar(QWidget):
         self.tree.selectionModel().clear()
         self.ctx.state.select()
 
-    def keyPressEvent(self, event: Any) -> None:
+    def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:
             self.clear_selection()
             return

@@ -89,7 +89,7 @@ class ActionCoordinator:
                  runs_key: str | None = "runs", operations_key: str | None = "operations",
                  clock: Clock | None = None, max_runs_kept: int = 512) -> None:
         self.inst = inst
-        self.runtime = inst.runtime
+        self.sink = inst.host.sink
         self.tracker = operations
         self.runs_key = runs_key
         self.clock: Clock = clock or LoopClock()
@@ -101,7 +101,7 @@ class ActionCoordinator:
         self._waiting: dict[str, deque[RunHandle]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
         self._pending_count: dict[str, int] = {}
-        self._off_commit = self.runtime.add_commit_listener(self._on_commit)
+        self._off_commit = inst.subscribe(self._on_commit)
         self._off_dispose = inst.on_dispose(self.dispose)
 
     # -- reading ----------------------------------------------------------------------------------------------------
@@ -135,7 +135,7 @@ class ActionCoordinator:
         except RuntimeError:
             raise ActionError(f"{defn.action_id}: async actions need a running asyncio loop") from None
         link_id = f"{self.inst.instance_id}::o{self.inst.next_op_seq()}"
-        handle = RunHandle(defn, ActionRun(defn.action_id, link_id, "pending", self.runtime.sink.clock.mono_ms()),
+        handle = RunHandle(defn, ActionRun(defn.action_id, link_id, "pending", self.sink.clock.mono_ms()),
                            payload)
         self._runs[link_id] = handle
         self._pending_count[defn.action_id] = self._pending_count.get(defn.action_id, 0) + 1
@@ -211,7 +211,7 @@ class ActionCoordinator:
             return False
         defn = handle.defn
         aid = defn.action_id
-        handle.run = replace(handle.run, status=status, settled_at_mono_ms=self.runtime.sink.clock.mono_ms(),
+        handle.run = replace(handle.run, status=status, settled_at_mono_ms=self.sink.clock.mono_ms(),
                              cancel_reason=reason if status == "cancelled" else None,
                              error_summary=error if status != "success" else None)
         handle.result = result
@@ -250,7 +250,7 @@ class ActionCoordinator:
         return True
 
     def _late(self, handle: RunHandle, what: str) -> None:
-        self.runtime.sink.diagnostic(
+        self.sink.diagnostic(
             module_id=self.inst.module_id, instance_id=self.inst.instance_id, code="action::late_result_dropped",
             severity="info", link_id=handle.link_id,
             message=f"{handle.defn.action_id} {handle.link_id} produced a {what} after it settled "
@@ -304,8 +304,8 @@ class ActionCoordinator:
         except TickscopeError:
             return None  # reported as a diagnostic by the instance; the run's status stands
 
-    def _on_commit(self, inst: ModuleInstance, record: TxnRecord, state: Any) -> None:
-        if inst is not self.inst or record.link_id is None:
+    def _on_commit(self, record: TxnRecord, state: Any) -> None:
+        if record.link_id is None:
             return
         handle = self._runs.get(record.link_id)
         if handle is None or not handle.collecting:
@@ -318,7 +318,7 @@ class ActionCoordinator:
 
     def _emit(self, handle: RunHandle, phase: RunPhase, record: TxnRecord | None = None,
               error: dict[str, Any] | None = None) -> None:
-        sink = self.runtime.sink
+        sink = self.sink
         if not sink.on:
             return
         sink.emit(module_id=self.inst.module_id, instance_id=self.inst.instance_id, kind="action",

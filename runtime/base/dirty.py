@@ -1,6 +1,6 @@
 """Turning a transaction's raw writes into its id-first dirty set.
 
-The rules (seed 065 and the reference's `StateTransaction.dirty.ts`):
+The rules (docs/rules/transactions.md):
 
 - a write without a path -> dirty-all `customMutation`;
 - a path segment that is neither text nor an index -> `nonTrackablePatch`;
@@ -63,9 +63,9 @@ class DirtyTracker:
 
     def add(self, classified: int | str) -> None:
         if classified.__class__ is int:
-            self.ids.add(classified)  # type: ignore[arg-type]
+            self.ids.add(classified)
         elif self.dirty_all_reason is None:
-            self.dirty_all_reason = classified  # type: ignore[assignment]
+            self.dirty_all_reason = classified  # type: ignore[assignment]  # not an int: a reason
 
     @property
     def touched(self) -> bool:

@@ -283,7 +283,7 @@ class DraftList(MutableSequence[Any]):
         self._ws.insert(self._path, index, unwrap(value))
 
     def sort(self, *, key: Callable[[Any], Any] | None = None, reverse: bool = False) -> None:
-        self._ws.replace_list(self._path, sorted(self._ws.resolve(self._path), key=key, reverse=reverse))  # type: ignore[arg-type]
+        self._ws.replace_list(self._path, sorted(self._ws.resolve(self._path), key=key, reverse=reverse))
 
     def reverse(self) -> None:
         self._ws.replace_list(self._path, list(reversed(self._ws.resolve(self._path))))

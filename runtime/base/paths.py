@@ -44,7 +44,8 @@ _MASK32 = 0xFFFFFFFF
 
 
 def fnv1a32_ids(ids: Iterable[int]) -> int:
-    """FNV-1a over integer ids, each taken as one unsigned 32-bit word (the reference's dirty-set key hash)."""
+    """FNV-1a over integer ids, each taken as one unsigned 32-bit word: the dirty-set key hash
+    (docs/rules/transactions.md)."""
     h = FNV_OFFSET
     for i in ids:
         h = ((h ^ (i & _MASK32)) * FNV_PRIME) & _MASK32
@@ -151,7 +152,8 @@ DIRTY_ALL_REASONS = ("unknownWrite", "customMutation", "nonTrackablePatch", "fal
 
 @dataclass(frozen=True, slots=True)
 class DirtySet:
-    """The id-first dirty set of one transaction (TxnDirtyRootIds of seed 065)."""
+    """The id-first dirty set of one transaction: the prefix-free root FieldPathIds it wrote, or dirty-all with a
+    reason (see docs/rules/transactions.md)."""
 
     dirty_all: bool
     """True when some write could not be mapped to a registered path."""

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 from runtime.base.paths import DirtySet
 
-__all__ = ["TxnOrigin", "PatchRecord", "ConvergeRecord", "TxnRecord", "MAX_PATCHES"]
+__all__ = ["CommitMode", "ConvergeMode", "ConvergeOutcome", "ConvergeRecord", "MAX_PATCHES", "OriginKind",
+           "PatchRecord", "TxnOrigin", "TxnPriority", "TxnRecord"]
+
+OriginKind = Literal["action", "batch", "setState", "lifecycle", "devtools", "async-action", "operation",
+                     "field-external-store", "source-refresh"]
+"""Why a transaction ran (the kind of its entry point)."""
+CommitMode = Literal["normal", "batch", "lowPriority"]
+TxnPriority = Literal["normal", "low"]
+"""`low` commits may be deferred by a tick under its budget; everything else is urgent."""
+ConvergeMode = Literal["auto", "full", "dirty"]
+ConvergeOutcome = Literal["Converged", "Noop", "Degraded"]
 
 MAX_PATCHES = 256
 """Patch records kept per transaction; past it the record says `patchesTruncated` (reason `max_patches`)."""
@@ -17,8 +27,7 @@ MAX_PATCHES = 256
 class TxnOrigin:
     """Why a transaction ran."""
 
-    kind: str
-    """action | setState | batch | field-external-store | source-refresh | devtools | lifecycle | ..."""
+    kind: OriginKind
     name: str | None = None
     """The action type, field path or other name within the kind."""
     details: Any = None
@@ -46,10 +55,9 @@ class PatchRecord:
 class ConvergeRecord:
     """What converge decided and did in one transaction."""
 
-    requested_mode: str
-    executed_mode: str
-    outcome: str
-    """Converged | Noop | Degraded."""
+    requested_mode: ConvergeMode
+    executed_mode: ConvergeMode
+    outcome: ConvergeOutcome
     reasons: tuple[str, ...]
     config_scope: str
     static_ir_digest: str
@@ -81,9 +89,9 @@ class TxnRecord:
     txn_seq: int
     txn_id: str
     origin: TxnOrigin
-    commit_mode: str
+    commit_mode: CommitMode
     """normal | batch | lowPriority."""
-    priority: str
+    priority: TxnPriority
     """normal | low."""
     started_at: float
     """Epoch milliseconds (monotonic within a runtime)."""

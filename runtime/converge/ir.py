@@ -17,10 +17,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from runtime.base.field_decl import FieldDecl
 from runtime.base.paths import FieldPath, FieldPathRegistry, fnv1a32_text, path_text, stable_stringify
 from runtime.base.state_access import compile_reader, same_value
 from runtime.errors import FieldConfigError
-from runtime.fields.declarations import FieldDecl
 
 __all__ = ["Adjacency", "Step", "StaticIr", "build_static_ir"]
 
@@ -46,8 +46,8 @@ class Step:
 class Adjacency:
     """A CSR adjacency table: the targets of node i are `targets[offsets[i]:offsets[i + 1]]`."""
 
-    offsets: array
-    targets: array
+    offsets: array[int]
+    targets: array[int]
 
     @classmethod
     def build(cls, rows: Sequence[Sequence[int]]) -> Adjacency:
@@ -58,7 +58,7 @@ class Adjacency:
             offsets.append(len(targets))
         return cls(offsets, targets)
 
-    def row(self, i: int) -> array:
+    def row(self, i: int) -> array[int]:
         return self.targets[self.offsets[i] : self.offsets[i + 1]]
 
 
@@ -69,8 +69,8 @@ class StaticIr:
     module_id: str
     registry: FieldPathRegistry
     steps: tuple[Step, ...]
-    topo_order: array
-    topo_pos: array
+    topo_order: array[int]
+    topo_pos: array[int]
     """topo_pos[step_id] = position of the step in topo_order."""
     triggers: Adjacency
     """Row path_id: the steps whose dependencies overlap that path."""
@@ -82,7 +82,7 @@ class StaticIr:
     """True when step ids already are in topological order (declarations written in dependency order)."""
 
     def export(self, instance_id: str, generation: int) -> dict[str, Any]:
-        """ConvergeStaticIrExport (schema 065 converge-static-ir)."""
+        """The IR as exported to devtools and traces (`static-ir` envelopes; resources/schemas)."""
         return {
             "staticIrDigest": self.digest,
             "moduleId": self.module_id,

@@ -1,6 +1,6 @@
 """The per-instance LRU of converge plans, keyed by a transaction's dirty root ids, with its own protections.
 
-An entry maps exact root ids to the step ids to run (None: run everything). Protections from the reference:
+An entry maps exact root ids to the step ids to run (None: run everything). Its protections (docs/rules/converge.md):
 once `hits + misses >= max(64, capacity + 1)` and the hit rate is at most 1 %, the cache disables itself
 (`low_hit_rate`); three generation bumps before any transaction runs disable it too (`generation_thrash`).
 """
@@ -80,7 +80,7 @@ class PlanCache:
             self.disable("low_hit_rate")
 
     def evidence(self, hit: bool, key_size: int, miss_reason: str | None) -> dict[str, Any]:
-        """ExecutionPlanCacheEvidence (schema 013 converge-plan-cache-evidence)."""
+        """The cache's evidence as exported in `trait:converge` (capacity, size, hits, misses, evicts, disabled)."""
         out: dict[str, Any] = {
             "capacity": self.capacity,
             "size": len(self._entries),

@@ -1,6 +1,6 @@
 """The converge planner: chooses full or dirty for each transaction and says why.
 
-The auto rules, in order (the reference's, `impl.ts:888-1090`):
+The auto rules, in order (docs/rules/converge.md):
 
 1. the first transaction of an instance -> full (`cold_start`);
 2. no dirty path at all -> dirty with zero steps (a Noop);
@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runtime.base.paths import DirtySet
+from runtime.base.records import ConvergeMode
 from runtime.converge.ir import StaticIr
 from runtime.converge.plan_cache import DEFAULT_CAPACITY, PlanCache
 
@@ -54,8 +55,8 @@ def near_full_threshold(steps: int) -> float:
 class Decision:
     """What the planner chose for one transaction."""
 
-    requested_mode: str
-    executed_mode: str
+    requested_mode: ConvergeMode
+    executed_mode: ConvergeMode
     plan: tuple[int, ...] | None
     """Step ids to run in topological order; None runs every step (full)."""
     reasons: tuple[str, ...]
@@ -130,7 +131,7 @@ class Planner:
         *,
         txn_seq: int,
         dirty: DirtySet,
-        requested: str,
+        requested: ConvergeMode,
         diagnostics_on: bool,
         decision_budget_ms: float,
         initial: bool = False,
@@ -152,11 +153,11 @@ class Planner:
         self,
         txn_seq: int,
         dirty: DirtySet,
-        requested: str,
+        requested: ConvergeMode,
         diagnostics_on: bool,
         budget_ms: float,
         t0: float,
-    ) -> tuple[str, tuple[int, ...] | None, tuple[str, ...], tuple[bool, str | None] | None]:
+    ) -> tuple[ConvergeMode, tuple[int, ...] | None, tuple[str, ...], tuple[bool, str | None] | None]:
         n_steps = len(self.ir.steps)
         roots = dirty.root_ids
         if requested == "full":
@@ -183,7 +184,7 @@ class Planner:
 
     def _choose_inline(
         self, roots: tuple[int, ...], n_steps: int
-    ) -> tuple[str, tuple[int, ...] | None, tuple[str, ...], None]:
+    ) -> tuple[ConvergeMode, tuple[int, ...] | None, tuple[str, ...], None]:
         if len(roots) <= INLINE_KEY_LIMIT and not self._inline_disabled:
             for slot in self._slots:
                 if slot.key == roots:
@@ -206,7 +207,7 @@ class Planner:
 
     def _choose_cached(
         self, roots: tuple[int, ...], n_steps: int, threshold: float, budget_ms: float, t0: float
-    ) -> tuple[str, tuple[int, ...] | None, tuple[str, ...], tuple[bool, str | None] | None]:
+    ) -> tuple[ConvergeMode, tuple[int, ...] | None, tuple[str, ...], tuple[bool, str | None] | None]:
         cache = self.cache
         if cache.disabled:
             if n_steps >= 512 and len(roots) >= threshold / 1.05 * n_steps:
@@ -234,7 +235,7 @@ class Planner:
     @staticmethod
     def _run_plan(
         plan: tuple[int, ...] | None, n_steps: int, reasons: tuple[str, ...], extra: Any = None
-    ) -> tuple[str, tuple[int, ...] | None, tuple[str, ...], Any]:
+    ) -> tuple[ConvergeMode, tuple[int, ...] | None, tuple[str, ...], Any]:
         if plan is None or len(plan) >= PLAN_NEAR_FULL_RATIO * n_steps:
             return "full", None, (*reasons, "near_full"), extra
         return "dirty", plan, reasons, extra

@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, Literal, get_args
 
 from runtime.debug.hub import DebugHub
-from runtime.debug.projection import DEFAULT_BUDGET, Budget, project
+from runtime.debug.projection import DEFAULT_BUDGET, SizeBudget, project
 
-__all__ = ["DebugSink", "LEVELS", "Clock", "error_summary"]
+__all__ = ["DebugSink", "LEVELS", "EventClock", "error_summary"]
 
-LEVELS = ("off", "light", "sampled", "full")
+Level = Literal["off", "light", "sampled", "full"]
+LEVELS: tuple[Level, ...] = get_args(Level)
 log = logging.getLogger("tickscope")
 
 
-class Clock:
+class EventClock:
     """Epoch milliseconds that never go backwards within one runtime (wall time at start + monotonic offset)."""
 
     __slots__ = ("_epoch_ms", "_perf0")
@@ -52,15 +53,20 @@ def error_summary(exc: BaseException, code: str | None = None, hint: str | None 
 class DebugSink:
     """Builds and records the exported events of one runtime."""
 
-    def __init__(self, hub: DebugHub, level: str = "off", runtime_label: str = "runtime", clock: Clock | None = None):
+    def __init__(self, hub: DebugHub, level: Level = "off", runtime_label: str = "runtime",
+                 clock: EventClock | None = None) -> None:
         self.hub = hub
         self.runtime_label = runtime_label
-        self.clock = clock or Clock()
+        self.clock = clock or EventClock()
         self._seq: dict[str, int] = {}
         self.level = "off"
         self.on = False
         self.full = False
         self.set_level(level)
+
+    def announce_static_ir(self, export: dict[str, Any]) -> None:
+        """Hand the hub a static IR that events of this runtime refer to by digest (kept once per digest)."""
+        self.hub.announce_static_ir(export)
 
     def set_level(self, level: str) -> None:
         if level not in LEVELS:
@@ -82,7 +88,7 @@ class DebugSink:
         link_id: str | None = None,
         error: dict[str, Any] | None = None,
         timestamp: float | None = None,
-        budget: Budget | None = DEFAULT_BUDGET,
+        budget: SizeBudget | None = DEFAULT_BUDGET,
         downgrade: str | None = None,
     ) -> dict[str, Any] | None:
         """Record one event; `meta` is projected within `budget` unless budget is None (already bounded).

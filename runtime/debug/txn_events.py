@@ -1,4 +1,5 @@
-"""The exported metas of a committed transaction: `state:update` (065) and `trait:converge` (013), per level."""
+"""The exported metas of a committed transaction, `state:update` and `trait:converge`, per diagnostics level
+(their shapes: docs/rules/diagnostics.md)."""
 
 from __future__ import annotations
 
@@ -6,18 +7,18 @@ from typing import Any
 
 from runtime.base.records import ConvergeRecord, PatchRecord, TxnRecord
 from runtime.base.state_access import MISSING
-from runtime.debug.projection import Budget, project
+from runtime.debug.projection import SizeBudget, project
 
 __all__ = ["state_update_meta", "converge_meta", "DIRTY_ROOT_EXPORT_LIMIT"]
 
 DIRTY_ROOT_EXPORT_LIMIT = 256
 """rootIds exported per state:update; beyond it `rootIdsTruncated` (rootCount stays exact)."""
 CONVERGE_ROOT_SAMPLE = 16
-STATE_BUDGET = Budget()
-PATCH_VALUE_BUDGET = Budget(max_depth=4, max_keys=16, max_items=16, max_string=128, max_bytes=1024)
+STATE_BUDGET = SizeBudget()
+PATCH_VALUE_BUDGET = SizeBudget(max_depth=4, max_keys=16, max_items=16, max_string=128, max_bytes=1024)
 
-# The 065 patch schema names derived writes by their spec-era names; other writers export as `unknown` and keep
-# their identity in traitNodeId.
+# Exported patch reasons are a closed set: a check exports as `trait-computed`, writers without a reason of their
+# own as `unknown`, and keep their identity in traitNodeId.
 _PATCH_REASON = {
     "reducer": "reducer",
     "trait-computed": "trait-computed",

@@ -1,6 +1,8 @@
-"""Derived-field declarations (computed, link, check) and the hooks other writer kinds build on."""
+"""The field declarations a module author writes: computed, link, check, external_store, source."""
 
-from runtime.fields.declarations import ERRORS_ROOT, FieldDecl, Rule, as_field_path, check, computed, link
-from runtime.sources.external_fields import external_store
+from runtime.base.field_decl import FieldDecl
+from runtime.fields.declarations import ERRORS_ROOT, Rule, check, computed, link
+from runtime.fields.external_store import external_store
+from runtime.fields.source import source
 
-__all__ = ["ERRORS_ROOT", "FieldDecl", "Rule", "as_field_path", "check", "computed", "external_store", "link"]
+__all__ = ["ERRORS_ROOT", "FieldDecl", "Rule", "check", "computed", "external_store", "link", "source"]

@@ -10,11 +10,12 @@ from __future__ import annotations
 import copy
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-from runtime.base.records import TxnOrigin, TxnRecord
+from runtime.base.field_decl import FieldDecl
+from runtime.base.records import CommitMode, OriginKind, TxnOrigin, TxnPriority, TxnRecord
 from runtime.base.state_access import same_value
-from runtime.converge.config import ResolvedConvergeConfig, resolve_converge_config
+from runtime.converge.config import ResolvedConvergeConfig
 from runtime.converge.executor import ExecResult
 from runtime.converge.planner import Planner
 from runtime.debug.txn_events import converge_meta, state_update_meta
@@ -25,26 +26,57 @@ from runtime.errors import (
     TransactionError,
     UnknownActionError,
 )
-from runtime.fields.declarations import FieldDecl
+from runtime.debug.sink import DebugSink
 from runtime.kernel.module import Module, ModuleShape
-from runtime.kernel.transaction import Body, Transaction
+from runtime.kernel.transaction import Body, Transaction, WindowHook
 
-if TYPE_CHECKING:
-    from runtime.runtime import Runtime
-
-__all__ = ["ModuleInstance", "CommitListener", "WindowHook", "TimeTravelUnavailable"]
+__all__ = ["CommitListener", "InstanceHost", "ModuleInstance", "WindowRun"]
 
 CommitListener = Callable[[TxnRecord, Any], None]
 """Called as (record, committed_state) after every commit of an instance."""
-WindowHook = Callable[[Transaction, Any, Any], None]
-"""Called as (transaction, draft, base_dirty) inside a window; see ModuleInstance.add_window_hook."""
+WindowRun = Callable[[], TxnRecord | None]
+"""One entry point's window: runs the body, converges, commits; returns the record or None when nothing changed."""
+
+
+class InstanceHost(Protocol):
+    """What an instance needs from the runtime it is mounted in. An instance never sees the Runtime: its host
+    serialises transaction windows (one open at a time per runtime; an entry point called inside a window is queued
+    behind it), tells listeners about commits and resolves converge settings. `runtime.kernel.Kernel` is the host a
+    Runtime builds; a test can hand an instance any object with these members."""
+
+    @property
+    def label(self) -> str: ...
+
+    @property
+    def sink(self) -> DebugSink: ...
+
+    @property
+    def history_size(self) -> int: ...
+
+    @property
+    def in_transaction(self) -> bool: ...
+
+    def enter(self, inst: ModuleInstance, run: WindowRun, origin: TxnOrigin) -> TxnRecord | None:
+        """Run `run` as the one open window, or queue it behind the open one (and return None)."""
+        ...
+
+    def notify(self, inst: ModuleInstance, record: TxnRecord, listener: Callable[..., None], *args: Any) -> None:
+        """Call a commit listener; one that raises is reported and the others still run."""
+        ...
+
+    def after_commit(self, inst: ModuleInstance, record: TxnRecord, state: Any) -> None:
+        """The instance committed: tell the runtime's commit listeners (the tick layer among them)."""
+        ...
+
+    def converge_config(self, module_id: str) -> ResolvedConvergeConfig: ...
 
 
 class ModuleInstance:
     """One instance of a module inside a runtime."""
 
-    def __init__(self, runtime: Runtime, module: Module, instance_id: str, label: str | None, shape: ModuleShape):
-        self.runtime = runtime
+    def __init__(self, host: InstanceHost, module: Module, instance_id: str, label: str | None, shape: ModuleShape):
+        self.host = host
+        """The kernel this instance is mounted in (see InstanceHost)."""
         self.module = module
         self.module_id = module.id
         self.instance_id = instance_id
@@ -52,13 +84,11 @@ class ModuleInstance:
         self.shape = shape
         self.planner = Planner(shape.ir)
         self.state: dict[str, Any] = copy.deepcopy(module.initial)
-        self.history: deque[TxnRecord] = deque(maxlen=runtime.history_size)
+        self.history: deque[TxnRecord] = deque(maxlen=host.history_size)
         self.disposed = False
         self._installed: list[FieldDecl] = []
         self._txn_seq = 0
         self._listeners: list[CommitListener] = []
-        self._config: ResolvedConvergeConfig | None = None
-        self._config_version = -1
         self._ir_export: dict[str, Any] | None = None
         self._op_seq = 0
         self._dispose_hooks: list[Callable[[], None]] = []
@@ -68,6 +98,10 @@ class ModuleInstance:
         return f"<ModuleInstance {self.instance_id} of {self.module_id}>"
 
     # -- reading ----------------------------------------------------------------------------------------------------
+
+    @property
+    def sink(self) -> DebugSink:
+        return self.host.sink
 
     def get_state(self) -> dict[str, Any]:
         """The committed state. It is shared with the runtime's history: read it, never mutate it."""
@@ -135,7 +169,7 @@ class ModuleInstance:
         names = ",".join(t for t, _ in steps)
         return self.transact(body, origin_kind="batch", origin_name=names, commit_mode="batch", link_id=link_id)
 
-    def set_state(self, state: dict[str, Any], *, origin_kind: str = "setState", origin_name: str | None = None,
+    def set_state(self, state: dict[str, Any], *, origin_kind: OriginKind = "setState", origin_name: str | None = None,
                   reason: str = "reducer", details: Any = None) -> TxnRecord | None:
         """Replace the whole state in one transaction; the dirty paths are inferred one level deep."""
         return self.transact(
@@ -146,11 +180,11 @@ class ModuleInstance:
         self,
         body: Body,
         *,
-        origin_kind: str,
+        origin_kind: OriginKind,
         origin_name: str | None = None,
         details: Any = None,
-        commit_mode: str = "normal",
-        priority: str = "normal",
+        commit_mode: CommitMode = "normal",
+        priority: TxnPriority = "normal",
         reason: str = "reducer",
         link_id: str | None = None,
         converge_all: bool = False,
@@ -169,11 +203,11 @@ class ModuleInstance:
         def run() -> TxnRecord | None:
             return self._run(body, origin, commit_mode, priority, reason, link_id, converge_all)
 
-        return self.runtime._enter(self, run, origin)
+        return self.host.enter(self, run, origin)
 
     # -- the window -------------------------------------------------------------------------------------------------
 
-    def _run(self, body: Body, origin: TxnOrigin, commit_mode: str, priority: str, reason: str,
+    def _run(self, body: Body, origin: TxnOrigin, commit_mode: CommitMode, priority: TxnPriority, reason: str,
              link_id: str | None, converge_all: bool) -> TxnRecord | None:
         self._txn_seq += 1
         txn = Transaction(self, self._txn_seq, origin, commit_mode=commit_mode, priority=priority, reason=reason,
@@ -184,7 +218,7 @@ class ModuleInstance:
                 self._check_owned(txn)
             out = txn.finish(converge_all=converge_all)
         except TransactionError as err:
-            self.runtime.sink.diagnostic(
+            self.sink.diagnostic(
                 module_id=self.module_id,
                 instance_id=self.instance_id,
                 code=err.code,
@@ -221,30 +255,31 @@ class ModuleInstance:
 
     def _commit(self, record: TxnRecord, state: Any) -> None:
         self.state = state
-        sink = self.runtime.sink
+        sink = self.sink
         if sink.on:
             self.history.append(record)
             self._export(record, state)
         for listener in tuple(self._listeners):
-            self.runtime._notify(self, record, listener, record, state)
-        self.runtime._after_commit(self, record, state)
+            self.host.notify(self, record, listener, record, state)
+        self.host.after_commit(self, record, state)
 
     def _export(self, record: TxnRecord, state: Any) -> None:
-        sink = self.runtime.sink
+        sink = self.sink
         if record.dirty.dirty_all:
             sink.diagnostic(
                 module_id=self.module_id, instance_id=self.instance_id, code="state_transaction::dirty_all_fallback",
                 severity="info", message=f"{record.txn_id} dirtied everything ({record.dirty.reason})",
                 txn_seq=record.txn_seq, txn_id=record.txn_id, link_id=record.link_id,
             )
-        self.runtime.hub.announce_static_ir(self.static_ir_export())
-        common = dict(module_id=self.module_id, instance_id=self.instance_id, txn_seq=record.txn_seq,
-                      txn_id=record.txn_id, link_id=record.link_id)
+        self.sink.announce_static_ir(self.static_ir_export())
+        mid, iid, seq, tid, lid = self.module_id, self.instance_id, record.txn_seq, record.txn_id, record.link_id
         if record.converge is not None:
             sink.emit(kind="trait:converge", label="trace:trait:converge",
-                      meta=converge_meta(record.converge, record, sink.level), budget=None, **common)
+                      meta=converge_meta(record.converge, record, sink.level), budget=None,
+                      module_id=mid, instance_id=iid, txn_seq=seq, txn_id=tid, link_id=lid)
         meta, downgrade = state_update_meta(record, state, sink.level)
-        sink.emit(kind="state", label="state:update", meta=meta, budget=None, downgrade=downgrade, **common)
+        sink.emit(kind="state", label="state:update", meta=meta, budget=None, downgrade=downgrade,
+                  module_id=mid, instance_id=iid, txn_seq=seq, txn_id=tid, link_id=lid)
 
     # -- support for the window -------------------------------------------------------------------------------------
 
@@ -258,7 +293,7 @@ class ModuleInstance:
             ) from None
 
     def _announce_action(self, action_type: str, payload: Any, link_id: str | None) -> None:
-        sink = self.runtime.sink
+        sink = self.sink
         if sink.on:
             meta: dict[str, Any] = {"actionTag": action_type}
             if sink.full:
@@ -268,15 +303,7 @@ class ModuleInstance:
                       link_id=link_id)
 
     def converge_config(self) -> ResolvedConvergeConfig:
-        rt = self.runtime
-        if self._config is None or self._config_version != rt._config_version:
-            self._config = resolve_converge_config(
-                rt._converge_overrides.get(self.module_id),
-                rt._converge_by_module.get(self.module_id),
-                rt._converge_default,
-            )
-            self._config_version = rt._config_version
-        return self._config
+        return self.host.converge_config(self.module_id)
 
     def report_degrade(self, txn: Transaction, res: ExecResult) -> None:
         step = res.failed_step
@@ -288,7 +315,7 @@ class ModuleInstance:
             code = "field::budget_exceeded"
             message = (f"converge of {txn.txn_id} ran past its budget after {res.executed} steps "
                        f"({res.duration_ms:.1f} ms); the derived writes were rolled back")
-        self.runtime.sink.diagnostic(
+        self.sink.diagnostic(
             module_id=self.module_id, instance_id=self.instance_id, code=code, severity="warning", message=message,
             txn_seq=txn.txn_seq, txn_id=txn.txn_id, link_id=txn.link_id, error=res.error,
             hint="raise the execution budget or make the derivation cheaper" if code.endswith("exceeded") else None,
@@ -299,6 +326,10 @@ class ModuleInstance:
         if self._ir_export is None:
             self._ir_export = self.shape.ir.export(self.instance_id, self.planner.generation)
         return self._ir_export
+
+    def declarations(self) -> list[FieldDecl]:
+        """Every field declaration of this instance: the module's and those added by install_fields."""
+        return [*self.module.fields, *self._installed]
 
     # -- changing the shape at run time -----------------------------------------------------------------------------
 
@@ -349,7 +380,7 @@ class ModuleInstance:
             try:
                 hook()
             except Exception as exc:  # one failing owner must not keep the others from cleaning up
-                self.runtime.sink.diagnostic(module_id=self.module_id, instance_id=self.instance_id,
+                self.sink.diagnostic(module_id=self.module_id, instance_id=self.instance_id,
                                              code="lifecycle::dispose_hook_threw", severity="error",
                                              message=f"dispose hook {hook!r} raised {type(exc).__name__}: {exc}",
                                              error=exc)

@@ -21,11 +21,11 @@ from dataclasses import dataclass
 from typing import Any
 
 from runtime.base.dirty import PathClassifier
+from runtime.base.field_decl import FieldDecl, as_field_path
 from runtime.base.paths import FieldPath, FieldPathRegistry, normalize_path
 from runtime.base.state_access import compile_reader
 from runtime.converge.ir import StaticIr, build_static_ir
 from runtime.errors import DefinitionError
-from runtime.fields.declarations import FieldDecl, as_field_path
 
 __all__ = ["Module", "Reducer", "ModuleShape"]
 

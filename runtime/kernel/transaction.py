@@ -13,23 +13,58 @@ from __future__ import annotations
 import inspect
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from runtime.base.dirty import DirtyTracker, infer_replace
 from runtime.base.draft import DraftDict, WorkingState
 from runtime.base.paths import DirtySet
-from runtime.base.records import MAX_PATCHES, ConvergeRecord, PatchRecord, TxnOrigin, TxnRecord
+from runtime.base.records import (
+    MAX_PATCHES,
+    CommitMode,
+    ConvergeOutcome,
+    ConvergeRecord,
+    PatchRecord,
+    TxnOrigin,
+    TxnPriority,
+    TxnRecord,
+)
 from runtime.converge.executor import AsyncDerive, run_steps
 from runtime.converge.ir import Step
 from runtime.errors import AsyncEscapeError, ReducerError
 
 if TYPE_CHECKING:
-    from runtime.kernel.instance import ModuleInstance
+    from runtime.converge.config import ResolvedConvergeConfig
+    from runtime.converge.executor import ExecResult
+    from runtime.converge.planner import Planner
+    from runtime.debug.sink import DebugSink
+    from runtime.kernel.module import ModuleShape
 
-__all__ = ["Transaction", "Body"]
+__all__ = ["Body", "Transaction", "WindowHook", "WindowOwner"]
 
 Body = Callable[[DraftDict], Any]
 """Writes through the draft; may return a whole new state (a replace) instead of writing."""
+WindowHook = Callable[["Transaction", DraftDict, DirtySet], None]
+"""Called as (transaction, draft, base_dirty) inside a window; see ModuleInstance.add_window_hook."""
+
+
+class WindowOwner(Protocol):
+    """What a transaction reads of the instance it runs on (a ModuleInstance)."""
+
+    module_id: str
+    instance_id: str
+    shape: ModuleShape
+    planner: Planner
+    window_hooks: tuple[tuple[WindowHook, str], ...]
+
+    @property
+    def state(self) -> dict[str, Any]: ...
+
+    @property
+    def sink(self) -> DebugSink: ...
+
+    def converge_config(self) -> ResolvedConvergeConfig: ...
+
+    def report_degrade(self, txn: Transaction, res: ExecResult) -> None: ...
 
 _STEP_REASON = {"computed": "trait-computed", "link": "trait-link", "check": "trait-check"}
 
@@ -39,12 +74,12 @@ class Transaction:
 
     def __init__(
         self,
-        inst: ModuleInstance,
+        inst: WindowOwner,
         txn_seq: int,
         origin: TxnOrigin,
         *,
-        commit_mode: str = "normal",
-        priority: str = "normal",
+        commit_mode: CommitMode = "normal",
+        priority: TxnPriority = "normal",
         reason: str = "reducer",
         link_id: str | None = None,
     ) -> None:
@@ -55,9 +90,9 @@ class Transaction:
         self.commit_mode = commit_mode
         self.priority = priority
         self.link_id = link_id
-        self.started_at = inst.runtime.sink.clock.now_ms()
+        self.started_at = inst.sink.clock.now_ms()
         self._t0 = time.perf_counter()
-        self._full = inst.runtime.sink.full
+        self._full = inst.sink.full
         self._classify = inst.shape.classifier.classify
         self.base = inst.state
         self.ws = WorkingState(self.base, self._on_write)
@@ -77,7 +112,7 @@ class Transaction:
         self.patch_count += 1
         classified = self._classify(raw)
         if classified.__class__ is int:
-            self._tracker.ids.add(classified)  # type: ignore[arg-type]
+            self._tracker.ids.add(classified)
         else:
             self._tracker.add(classified)
         if self._full:
@@ -87,7 +122,7 @@ class Transaction:
                     PatchRecord(
                         op_seq=self.patch_count,
                         path=raw,
-                        path_id=classified if classified.__class__ is int else None,  # type: ignore[arg-type]
+                        path_id=classified if classified.__class__ is int else None,
                         reason=_STEP_REASON[step.kind] if step else self._reason,
                         step_id=step.step_id if step else None,
                         node=step.name if step else None,
@@ -224,7 +259,7 @@ class Transaction:
         ir = inst.shape.ir
         planner = inst.planner
         cfg = inst.converge_config()
-        sink = inst.runtime.sink
+        sink = inst.sink
         decision = planner.decide(
             txn_seq=self.txn_seq,
             dirty=base_dirty,
@@ -258,7 +293,7 @@ class Transaction:
             del self._patches[patches_mark:]
             self._truncated = truncated_mark
             inst.report_degrade(self, res)
-            outcome = "Degraded"
+            outcome: ConvergeOutcome = "Degraded"
         else:
             self.ws.stop_undo()
             outcome = "Converged" if res.changed else "Noop"

@@ -28,56 +28,25 @@ External-store fields are wired when an instance mounts; `install_fields` does n
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from runtime.base.field_decl import FieldDecl
 from runtime.base.paths import FieldPath, path_text
 from runtime.base.state_access import compile_reader, same_value
-from runtime.errors import DefinitionError, ExternalStoreError, TickscopeError
-from runtime.fields.declarations import FieldDecl, PathLike, as_field_path
-from runtime.sources.external_store import ModuleSource, is_external_store
+from runtime.errors import ExternalStoreError, TickscopeError
+from runtime.fields.external_store import OWNER_ORIGIN
+from runtime.sources.external_store import ModuleSource
 
 if TYPE_CHECKING:
     from runtime.kernel.instance import ModuleInstance
-    from runtime.ticks.scheduler import TickScheduler
+    from runtime.kernel.kernel import Kernel
+    from runtime.sources.links import DeclarativeLinks
+    from runtime.ticks.job_queue import FreshModule
+    from runtime.ticks.ports import InputSink
 
-__all__ = ["external_store", "ExternalFieldBinding", "bindings_for", "OWNER_ORIGIN"]
-
-OWNER_ORIGIN = "field-external-store"
-_PRIORITIES = ("urgent", "nonUrgent")
-
-
-def external_store(
-    target: PathLike,
-    store: Any,
-    *,
-    select: Callable[[Any], Any] | None = None,
-    equals: Callable[[Any, Any], bool] | None = None,
-    priority: str = "urgent",
-    coalesce_window_ms: float | None = None,
-    meta: Mapping[str, Any] | None = None,
-) -> FieldDecl:
-    """Declare that `target` mirrors `store` (an ExternalStore, or `from_module(...)`)."""
-    tgt = as_field_path(target, "external_store target")
-    where = f"external_store {path_text(tgt)}"
-    if not isinstance(store, ModuleSource) and not is_external_store(store):
-        raise DefinitionError(f"{where}: {store!r} is not an ExternalStore (it needs get_snapshot() and "
-                              "subscribe(listener))")
-    if select is not None and not callable(select):
-        raise DefinitionError(f"{where}: select must be callable")
-    if equals is not None and not callable(equals):
-        raise DefinitionError(f"{where}: equals must be callable")
-    if priority not in _PRIORITIES:
-        raise DefinitionError(f"{where}: priority must be 'urgent' or 'nonUrgent', not {priority!r}")
-    if coalesce_window_ms is not None and (isinstance(coalesce_window_ms, bool)
-                                           or not isinstance(coalesce_window_ms, (int, float))
-                                           or coalesce_window_ms <= 0):
-        raise DefinitionError(f"{where}: coalesce_window_ms must be a positive number of milliseconds")
-    options = {"store": store, "select": select, "priority": priority, "coalesce_window_ms": coalesce_window_ms,
-               "meta": dict(meta or {}), "owner_origin": OWNER_ORIGIN}
-    return FieldDecl("externalStore", tgt, (), None, equals, label=f"externalStore:{path_text(tgt)}",
-                     converges=False, options=options)
-
+__all__ = ["ExternalFieldBinding", "ExternalFields"]
 
 def _write(path: FieldPath, value: Any) -> Callable[[Any], None]:
     def body(draft: Any) -> None:
@@ -94,9 +63,12 @@ def _write(path: FieldPath, value: Any) -> Callable[[Any], None]:
 class ExternalFieldBinding:
     """One external-store field wired into one instance (created at mount, disposed at unmount)."""
 
-    def __init__(self, scheduler: TickScheduler, inst: ModuleInstance, decl: FieldDecl) -> None:
+    def __init__(self, kernel: Kernel, inputs: InputSink, links: DeclarativeLinks, inst: ModuleInstance,
+                 decl: FieldDecl) -> None:
         opts = decl.options
-        self.scheduler = scheduler
+        self.kernel = kernel
+        self.inputs = inputs
+        self.links = links
         self.inst = inst
         self.path = decl.target
         self.path_text = path_text(decl.target)
@@ -116,7 +88,7 @@ class ExternalFieldBinding:
         what = f"external_store {self.path_text} of {inst.instance_id}"
         if isinstance(self.store, ModuleSource):
             query = self.store.query
-            self.source = self.store.resolve(inst.runtime, what)
+            self.source = self.store.resolve(kernel, what)
             if query.selector_id is None:
                 raise ExternalStoreError(
                     "external_store::unstable_selector_id",
@@ -128,19 +100,23 @@ class ExternalFieldBinding:
     def __repr__(self) -> str:
         return f"<ExternalFieldBinding {self.inst.instance_id}.{self.path_text}>"
 
+    @property
+    def trigger(self) -> tuple[str, str, str]:
+        return (self.inst.module_id, self.inst.instance_id, self.path_text)
+
     # -- lifecycle --------------------------------------------------------------------------------------------------
 
     def start(self) -> None:
         """Subscribe, then read: nothing emitted in between is lost."""
         if self.source is not None:
-            self.scheduler.links.add_module_source(self, self.source)
+            self.links.add_module_source(self, self.source)
             if not self.store.query.static:
-                self.scheduler.links.report_degraded(self.source, self.store.query,
-                                                     f"external_store {self.path_text} of {self.inst.instance_id}")
+                self.links.report_degraded(self.source, self.store.query,
+                                           f"external_store {self.path_text} of {self.inst.instance_id}")
         else:
             self._unsubscribe = self.store.subscribe(self._on_emit)
-        if self.inst.runtime.in_transaction:
-            self.scheduler.mark_input(self)  # never read a store inside a transaction window
+        if self.kernel.in_transaction:
+            self.inputs.mark_input(self)  # never read a store inside a transaction window
         else:
             self.pull()
 
@@ -154,7 +130,7 @@ class ExternalFieldBinding:
             try:
                 unsubscribe()
             except Exception as exc:
-                self.inst.runtime.sink.diagnostic(
+                self.kernel.sink.diagnostic(
                     module_id=self.inst.module_id, instance_id=self.inst.instance_id,
                     code="external_store::unsubscribe_threw", severity="warning", error=exc,
                     message=f"{self!r}: unsubscribe raised {type(exc).__name__}: {exc}",
@@ -164,7 +140,7 @@ class ExternalFieldBinding:
             self._timer = None
         self.window_pending = False
         if self.source is not None:
-            self.scheduler.links.remove_module_source(self, self.source)
+            self.links.remove_module_source(self, self.source)
 
     # -- signals ----------------------------------------------------------------------------------------------------
 
@@ -181,15 +157,15 @@ class ExternalFieldBinding:
                 if self._timer is None:
                     self._timer = loop.call_later(self.window_ms / 1000.0, self._window_elapsed)
                 return
-        self.scheduler.mark_input(self)
+        self.inputs.mark_input(self)
 
     def _window_elapsed(self) -> None:
         self._timer = None
         if not self.window_pending or self.disposed:
             return
         self.window_pending = False
-        self.scheduler.note_timer()
-        self.scheduler.mark_input(self)
+        self.inputs.note_timer()
+        self.inputs.mark_input(self)
 
     def flush_window(self) -> None:
         """Read a pending coalesced value now (an urgent write of the same instance is being ticked)."""
@@ -198,7 +174,7 @@ class ExternalFieldBinding:
                 self._timer.cancel()
                 self._timer = None
             self.window_pending = False
-            self.scheduler.mark_input(self)
+            self.inputs.mark_input(self)
 
     def touched_by(self, paths: Sequence[FieldPath]) -> bool:
         return isinstance(self.store, ModuleSource) and self.store.query.touches(paths)
@@ -206,10 +182,7 @@ class ExternalFieldBinding:
     # -- the read and the write (in a tick, outside any window) -----------------------------------------------------
 
     def _read(self) -> Any:
-        if self.source is not None:
-            raw = self.store.query.select(self.source.state)
-        else:
-            raw = self.store.get_snapshot()
+        raw = self.store.get_snapshot() if self.source is None else self.store.query.select(self.source.state)
         return raw if self.select is None else self.select(raw)
 
     def pull(self) -> None:
@@ -223,17 +196,16 @@ class ExternalFieldBinding:
         if self.equals(self._read_field(self.inst.state), value):
             return
         low = self.priority == "nonUrgent"
-        try:
+        # A failed write was reported by the kernel as a diagnostic; the field keeps its committed value.
+        with contextlib.suppress(TickscopeError):
             self.inst.transact(_write(self.path, value), origin_kind=OWNER_ORIGIN, origin_name=self.path_text,
                                reason="field-external-store", priority="low" if low else "normal",
                                commit_mode="lowPriority" if low else "normal")
-        except TickscopeError:
-            pass  # reported by the kernel as a diagnostic; the field keeps its committed value
 
     def _fuse(self, exc: Exception) -> None:
         self.fused = True
         self._stop()
-        self.inst.runtime.sink.diagnostic(
+        self.kernel.sink.diagnostic(
             module_id=self.inst.module_id, instance_id=self.inst.instance_id, code="external_store::snapshot_threw",
             severity="error", error=exc,
             message=f"reading the store of {self.inst.instance_id}.{self.path_text} raised {type(exc).__name__}: "
@@ -261,7 +233,55 @@ class ExternalFieldBinding:
         return out
 
 
-def bindings_for(scheduler: TickScheduler, inst: ModuleInstance) -> list[ExternalFieldBinding]:
-    """The external-store fields of an instance, resolved (raises before anything is subscribed)."""
-    decls = [*inst.module.fields, *getattr(inst, "_installed", ())]
-    return [ExternalFieldBinding(scheduler, inst, d) for d in decls if d.kind == "externalStore"]
+class ExternalFields:
+    """The wired external-store fields of one runtime, by instance: wired at mount, disposed at unmount."""
+
+    def __init__(self, kernel: Kernel, inputs: InputSink, links: DeclarativeLinks) -> None:
+        self._kernel = kernel
+        self._inputs = inputs
+        self._links = links
+        self._by_key: dict[str, list[ExternalFieldBinding]] = {}
+
+    def wire(self, inst: ModuleInstance) -> None:
+        """Resolve and start the instance's external-store fields (nothing is subscribed when one cannot be
+        resolved: the error is raised first)."""
+        bindings = [ExternalFieldBinding(self._kernel, self._inputs, self._links, inst, decl)
+                    for decl in inst.declarations() if decl.kind == "externalStore"]
+        if bindings:
+            self._by_key[_key(inst)] = bindings
+        for binding in bindings:
+            binding.start()
+
+    def unwire(self, inst: ModuleInstance) -> list[ExternalFieldBinding]:
+        """Dispose the instance's fields; returns them (the scheduler drops their pending reads)."""
+        bindings = self._by_key.pop(_key(inst), [])
+        for binding in bindings:
+            binding.dispose()
+        return bindings
+
+    def bindings(self) -> list[ExternalFieldBinding]:
+        return [b for group in self._by_key.values() for b in group]
+
+    def flush_urgent(self, fresh: Mapping[str, FreshModule]) -> None:
+        """An urgent commit carries a pending coalesced value of its instance along into the same tick."""
+        for key, item in fresh.items():
+            if item.urgent:
+                for binding in self._by_key.get(key, ()):
+                    binding.flush_window()
+
+    def pending_windows(self) -> int:
+        return sum(1 for group in self._by_key.values() for b in group if b.window_pending)
+
+    def static_ir(self) -> list[dict[str, Any]]:
+        """ExternalStoreTraitStaticIr of every wired external-store field (module-as-source ones included)."""
+        return [b.static_ir() for b in self.bindings()]
+
+    def dispose(self) -> None:
+        for group in self._by_key.values():
+            for binding in group:
+                binding.dispose()
+        self._by_key.clear()
+
+
+def _key(inst: ModuleInstance) -> str:
+    return f"{inst.module_id}::{inst.instance_id}"

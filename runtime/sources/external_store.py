@@ -28,13 +28,15 @@ from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_check
 
 from runtime.base.state_access import same_value
 from runtime.errors import ExternalStoreError
+from runtime.fields.external_store import is_external_store
+from runtime.kernel.instance import ModuleInstance
+from runtime.sources.resolve import InstanceRef, resolve_instance
 from runtime.ticks.emit_scope import emitting
 from runtime.ticks.read_query import ReadQuery, as_read_query
+from runtime.ticks.store import RuntimeStore
 
 if TYPE_CHECKING:
-    from runtime.kernel.instance import ModuleInstance
-    from runtime.kernel.module import Module
-    from runtime.runtime import Runtime
+    from runtime.kernel.kernel import Kernel
     from runtime.ticks.store import SelectorTopic
 
 __all__ = ["ExternalStore", "CallbackStore", "ValueStore", "StreamStore", "ModuleSource", "from_callbacks",
@@ -52,10 +54,6 @@ class ExternalStore(Protocol[T_co]):
     def get_snapshot(self) -> T_co: ...
 
     def subscribe(self, listener: Listener) -> Callable[[], None]: ...
-
-
-def is_external_store(value: Any) -> bool:
-    return callable(getattr(value, "get_snapshot", None)) and callable(getattr(value, "subscribe", None))
 
 
 class _Listeners:
@@ -122,6 +120,11 @@ class ValueStore(Generic[T]):
         self._equals = equals
         self.store_id = store_id
         self._listeners = _Listeners(f"value store {store_id or ''}".strip())
+
+    @property
+    def subscriber_count(self) -> int:
+        """How many listeners are subscribed."""
+        return len(self._listeners.items)
 
     def __repr__(self) -> str:
         return f"<ValueStore {self._value!r}>"
@@ -213,7 +216,7 @@ def from_stream(source: AsyncIterable[T], *, initial: T = _MISSING, store_id: st
 class ModuleSource:
     """Another module's selector as a source (module-as-source). Resolved against a runtime when used."""
 
-    def __init__(self, source: ModuleInstance | Module | str, query: ReadQuery) -> None:
+    def __init__(self, source: InstanceRef, query: ReadQuery) -> None:
         self.source = source
         self.query = query
         self._topic: SelectorTopic | None = None
@@ -221,22 +224,20 @@ class ModuleSource:
     def __repr__(self) -> str:
         return f"<ModuleSource {self.query.selector_id} of {self.source!r}>"
 
-    def resolve(self, rt: Runtime, what: str) -> ModuleInstance:
-        from runtime.sources.links import resolve_instance
-
-        return resolve_instance(rt, self.source, what)
+    def resolve(self, kernel: Kernel, what: str) -> ModuleInstance:
+        return resolve_instance(kernel, self.source, what)
 
     def _facade(self) -> SelectorTopic:
-        from runtime.kernel.instance import ModuleInstance
-
         if self._topic is None:
-            if not isinstance(self.source, ModuleInstance):
+            source = self.source
+            store = RuntimeStore.publishing(source) if isinstance(source, ModuleInstance) else None
+            if store is None or not isinstance(source, ModuleInstance):
                 raise ExternalStoreError(
                     "external_store::unresolvable_module_id",
-                    f"from_module({self.source!r}) used directly needs a module instance (a name is resolved only "
-                    "inside an external_store field)",
+                    f"from_module({self.source!r}) used directly needs a module instance, mounted (a name is resolved "
+                    "only inside an external_store field)",
                 )
-            self._topic = self.source.runtime.store.select(self.source, self.query)
+            self._topic = store.select(source, self.query)
         return self._topic
 
     def get_snapshot(self) -> Any:
@@ -246,7 +247,7 @@ class ModuleSource:
         return self._facade().subscribe(listener)
 
 
-def from_module(source: ModuleInstance | Module | str, read: ReadQuery | Callable[[Any], Any],
+def from_module(source: InstanceRef, read: ReadQuery | Callable[[Any], Any],
                 reads: Sequence[str | Sequence[str]] | None = None, *, selector_id: str | None = None) -> ModuleSource:
     """A module's selector as an ExternalStore (give `reads=` so the edge follows only what it reads)."""
     return ModuleSource(source, as_read_query(read, reads, selector_id))

@@ -18,69 +18,43 @@ with `external_store::unresolvable_module_id` naming it.
 
 The link graph exports as DeclarativeLinkIR version 1 (`ir()`, `export()`), digest `dlink_ir_v1:<fnv1a32>`.
 Module-as-source fields (`external_store(..., from_module(...))`) are edges of this graph at run time too; their
-static IR is the external-store field table (`external_store_ir()`).
+static IR is the external-store field table (`rt.external_fields.static_ir()`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
-from runtime.base.paths import fnv1a32_text, stable_stringify
+from runtime.base.paths import FieldPath, fnv1a32_text, stable_stringify
 from runtime.errors import DefinitionError, ExternalStoreError, TickscopeError
+from runtime.sources.resolve import InstanceRef, resolve_instance
 from runtime.ticks.read_query import ReadQuery, as_read_query
 
 if TYPE_CHECKING:
     from runtime.kernel.instance import ModuleInstance
-    from runtime.kernel.module import Module
-    from runtime.runtime import Runtime
-    from runtime.sources.external_fields import ExternalFieldBinding
+    from runtime.kernel.kernel import Kernel
     from runtime.ticks.job_queue import FreshModule
-    from runtime.ticks.scheduler import TickScheduler
+    from runtime.ticks.ports import InputSink
 
-__all__ = ["DeclarativeLinks", "DeclarativeLink", "resolve_instance", "link_ir_digest"]
+__all__ = ["DeclarativeLinks", "DeclarativeLink", "link_ir_digest"]
 
 _MISSING: Any = object()
 
 
+class ModuleSourceField(Protocol):
+    """An external-store field that reads another module (`from_module`): an edge the links follow too."""
+
+    @property
+    def trigger(self) -> tuple[str, str, str]: ...
+
+    def pull(self) -> None: ...
+
+    def touched_by(self, paths: Sequence[FieldPath]) -> bool: ...
+
+
 def link_ir_digest(ir: dict[str, Any]) -> str:
     return f"dlink_ir_v1:{fnv1a32_text(stable_stringify(ir)):08x}"
-
-
-def resolve_instance(rt: Runtime, source: ModuleInstance | Module | str, what: str) -> ModuleInstance:
-    """The instance `source` names in `rt`; ExternalStoreError `external_store::unresolvable_module_id` otherwise."""
-    from runtime.kernel.instance import ModuleInstance
-    from runtime.kernel.module import Module
-
-    if isinstance(source, ModuleInstance):
-        if source.runtime is not rt or source.disposed:
-            raise ExternalStoreError("external_store::unresolvable_module_id",
-                                     f"{what}: instance {source.instance_id!r} is not mounted in runtime {rt.label!r}")
-        return source
-    if isinstance(source, Module):
-        module_id, instance_id = source.id, None
-    elif isinstance(source, str) and source:
-        module_id, _, instance_id = source.partition("::")
-        instance_id = instance_id or None
-    else:
-        raise ExternalStoreError("external_store::unresolvable_module_id",
-                                 f"{what}: {source!r} names no module (give an instance, a Module or 'moduleId')")
-    found = [i for i in rt.instances() if i.module_id == module_id
-             and (instance_id is None or i.instance_id == instance_id)]
-    if len(found) == 1:
-        return found[0]
-    if not found:
-        mounted = sorted({i.module_id for i in rt.instances()}) or ["none"]
-        raise ExternalStoreError(
-            "external_store::unresolvable_module_id",
-            f"{what}: no instance of module {module_id!r}{f' with id {instance_id!r}' if instance_id else ''} "
-            f"in runtime {rt.label!r} (mounted modules: {', '.join(mounted)})",
-        )
-    raise ExternalStoreError(
-        "external_store::unresolvable_module_id",
-        f"{what}: module {module_id!r} has {len(found)} instances ({', '.join(i.instance_id for i in found)}); "
-        "name one as 'moduleId::instanceId' or pass the instance",
-    )
 
 
 def _key(inst: ModuleInstance) -> str:
@@ -92,6 +66,8 @@ class DeclarativeLink:
 
     __slots__ = ("link_id", "source", "query", "target", "action", "_last", "_owner")
 
+    # `_last` is the value last dispatched (or read at declaration): a change is measured against it.
+
     def __init__(self, owner: DeclarativeLinks, link_id: str, source: ModuleInstance, query: ReadQuery,
                  target: ModuleInstance, action: str) -> None:
         self._owner = owner
@@ -101,6 +77,13 @@ class DeclarativeLink:
         self.target = target
         self.action = action
         self._last: Any = _MISSING
+
+    def changed(self, value: Any) -> bool:
+        """Whether `value` differs from the last one (by the query's `equals`); remembers it when it does."""
+        if self._last is not _MISSING and self.query.equals(self._last, value):
+            return False
+        self._last = value
+        return True
 
     def __repr__(self) -> str:
         return f"<DeclarativeLink {self.link_id}: {_key(self.source)} -> {_key(self.target)}.{self.action}>"
@@ -126,12 +109,12 @@ class DeclarativeLink:
 class DeclarativeLinks:
     """The declarative links of one runtime (`rt.links`)."""
 
-    def __init__(self, runtime: Runtime, scheduler: TickScheduler) -> None:
-        self.rt = runtime
-        self.scheduler = scheduler
+    def __init__(self, kernel: Kernel, inputs: InputSink) -> None:
+        self.kernel = kernel
+        self.inputs = inputs
         self._links: dict[str, DeclarativeLink] = {}
         self._by_source: dict[str, list[DeclarativeLink]] = {}
-        self._module_sources: dict[str, list[ExternalFieldBinding]] = {}
+        self._module_sources: dict[str, list[ModuleSourceField]] = {}
 
     # -- declaring --------------------------------------------------------------------------------------------------
 
@@ -139,9 +122,9 @@ class DeclarativeLinks:
         self,
         link_id: str,
         *,
-        source: ModuleInstance | Module | str,
+        source: InstanceRef,
         read: ReadQuery | Callable[[Any], Any],
-        target: ModuleInstance | Module | str,
+        target: InstanceRef,
         action: str,
         reads: Sequence[str | Sequence[str]] | None = None,
         selector_id: str | None = None,
@@ -150,10 +133,10 @@ class DeclarativeLinks:
         if not isinstance(link_id, str) or not link_id or "::" in link_id:
             raise DefinitionError(f"link id {link_id!r} must be a non-empty string without '::'")
         if link_id in self._links:
-            raise DefinitionError(f"link {link_id!r} is already declared in runtime {self.rt.label!r}")
+            raise DefinitionError(f"link {link_id!r} is already declared in runtime {self.kernel.label!r}")
         query = as_read_query(read, reads, selector_id)
-        src = resolve_instance(self.rt, source, f"link {link_id!r} source")
-        dst = resolve_instance(self.rt, target, f"link {link_id!r} target")
+        src = resolve_instance(self.kernel, source, f"link {link_id!r} source")
+        dst = resolve_instance(self.kernel, target, f"link {link_id!r} target")
         if action not in dst.module.reducers:
             known = ", ".join(sorted(dst.module.reducers)) or "none"
             raise DefinitionError(f"link {link_id!r}: module {dst.module_id!r} has no action {action!r} "
@@ -166,7 +149,7 @@ class DeclarativeLinks:
             )
         link = DeclarativeLink(self, link_id, src, query, dst, action)
         try:
-            link._last = query.select(src.state)
+            link.changed(query.select(src.state))
         except Exception as exc:
             raise DefinitionError(f"link {link_id!r}: the selector raised {type(exc).__name__}: {exc} "
                                   f"on the current state of {_key(src)}") from exc
@@ -179,7 +162,7 @@ class DeclarativeLinks:
     def remove(self, link_id: str) -> None:
         link = self._links.pop(link_id, None)
         if link is None:
-            raise DefinitionError(f"no link {link_id!r} in runtime {self.rt.label!r}")
+            raise DefinitionError(f"no link {link_id!r} in runtime {self.kernel.label!r}")
         group = self._by_source.get(_key(link.source), [])
         if link in group:
             group.remove(link)
@@ -187,14 +170,14 @@ class DeclarativeLinks:
     def get(self, link_id: str) -> DeclarativeLink:
         return self._links[link_id]
 
-    def __iter__(self):  # type: ignore[no-untyped-def]
+    def __iter__(self) -> Iterator[DeclarativeLink]:
         return iter(list(self._links.values()))
 
     def __len__(self) -> int:
         return len(self._links)
 
     def report_degraded(self, source: ModuleInstance, query: ReadQuery, what: str) -> None:
-        self.rt.sink.diagnostic(
+        self.kernel.sink.diagnostic(
             module_id=source.module_id, instance_id=source.instance_id, code="external_store::module_source_degraded",
             severity="warning",
             message=f"{what}: selector {query.debug_key} declares no reads, so it runs on every commit of "
@@ -204,10 +187,10 @@ class DeclarativeLinks:
 
     # -- module-as-source edges (registered by external-store fields) -----------------------------------------------
 
-    def add_module_source(self, binding: ExternalFieldBinding, source: ModuleInstance) -> None:
+    def add_module_source(self, binding: ModuleSourceField, source: ModuleInstance) -> None:
         self._module_sources.setdefault(_key(source), []).append(binding)
 
-    def remove_module_source(self, binding: ExternalFieldBinding, source: ModuleInstance) -> None:
+    def remove_module_source(self, binding: ModuleSourceField, source: ModuleInstance) -> None:
         group = self._module_sources.get(_key(source))
         if group and binding in group:
             group.remove(binding)
@@ -221,10 +204,10 @@ class DeclarativeLinks:
 
     # -- the tick's drain rounds ------------------------------------------------------------------------------------
 
-    def has_work_for(self, fresh: dict[str, FreshModule]) -> bool:
+    def has_work_for(self, fresh: Mapping[str, FreshModule]) -> bool:
         return any(self._by_source.get(k) or self._module_sources.get(k) for k in fresh)
 
-    def apply(self, fresh: dict[str, FreshModule]) -> None:
+    def apply(self, fresh: Mapping[str, FreshModule]) -> None:
         """Evaluate the links of the instances that committed; fuse the dispatches per target."""
         per_target: dict[str, tuple[ModuleInstance, list[tuple[str, Any]]]] = {}
         for key, item in fresh.items():
@@ -241,21 +224,20 @@ class DeclarativeLinks:
                 try:
                     value = link.query.select(item.inst.state)
                 except Exception as exc:
-                    self.rt.sink.diagnostic(
+                    self.kernel.sink.diagnostic(
                         module_id=item.inst.module_id, instance_id=item.inst.instance_id, code="read_query::eval_error",
                         severity="error", error=exc,
                         message=f"link {link.link_id!r}: selector raised {type(exc).__name__}: {exc}; "
                         "nothing dispatched",
                     )
                     continue
-                if link._last is not _MISSING and link.query.equals(link._last, value):
+                if not link.changed(value):
                     continue
-                link._last = value
                 group = per_target.setdefault(_key(link.target), (link.target, []))
                 group[1].append((link.action, value))
             for binding in bindings or ():
                 if paths is None or binding.touched_by(paths):
-                    self.scheduler.mark_input(binding)
+                    self.inputs.mark_input(binding)
         for target, actions in per_target.values():
             try:
                 if len(actions) == 1:
@@ -283,9 +265,5 @@ class DeclarativeLinks:
         for link in self._links.values():
             ir = link.ir()
             out.append({"staticIrDigest": link_ir_digest(ir), "moduleId": f"link:{link.link_id}",
-                        "instanceId": self.rt.label, "kind": "declarativeLinkIr", "ir": ir})
+                        "instanceId": self.kernel.label, "kind": "declarativeLinkIr", "ir": ir})
         return out
-
-    def external_store_ir(self) -> list[dict[str, Any]]:
-        """ExternalStoreTraitStaticIr of every wired external-store field (module-as-source ones included)."""
-        return [b.static_ir() for b in self.scheduler.bindings()]

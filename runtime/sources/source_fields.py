@@ -19,15 +19,15 @@ MULTIPLE_WRITERS.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
+from runtime.base.field_decl import FieldDecl
 from runtime.base.paths import DirtySet, FieldPath, path_text, stable_stringify
 from runtime.base.state_access import compile_reader
 from runtime.debug.sink import error_summary
-from runtime.errors import DefinitionError
-from runtime.fields.declarations import FieldDecl, PathLike, as_field_path
+from runtime.fields.source import IDLE, SOURCE_CONCURRENCY, source
 
 if TYPE_CHECKING:
     from runtime.base.records import TxnRecord
@@ -35,27 +35,7 @@ if TYPE_CHECKING:
 
 __all__ = ["source", "attach_sources", "SourceController", "IDLE", "SOURCE_CONCURRENCY"]
 
-SOURCE_CONCURRENCY = ("switch", "exhaust-trailing")
-IDLE: dict[str, Any] = {"status": "idle", "keyHash": None, "data": None, "error": None}
-_ORIGIN = "source-refresh"
-
-
-def source(target: PathLike, *, deps: Sequence[PathLike], key: Callable[[Any], Any],
-           load: Callable[[Any], Awaitable[Any]], concurrency: str = "switch",
-           resource: str | None = None) -> FieldDecl:
-    """Declare a source field. `key(state)` selects the resource (None: inactive); `load(key)` fetches it."""
-    tgt = as_field_path(target, "source target")
-    name = path_text(tgt)
-    if not callable(key) or not callable(load):
-        raise DefinitionError(f"source {name}: key and load must be callables")
-    if concurrency not in SOURCE_CONCURRENCY:
-        known = ", ".join(SOURCE_CONCURRENCY)
-        raise DefinitionError(f"source {name}: concurrency {concurrency!r} is not one of {known}")
-    dep_paths = tuple(as_field_path(d, f"source {name} dependency") for d in deps)
-    if not dep_paths:
-        raise DefinitionError(f"source {name}: declare the paths key() reads as deps")
-    return FieldDecl("source", tgt, dep_paths, None, label=f"source:{name}", converges=False,
-                     options={"key": key, "load": load, "concurrency": concurrency, "resource": resource or name})
+_ORIGIN: Final = "source-refresh"
 
 
 @dataclass(slots=True)
@@ -96,7 +76,7 @@ class SourceController:
     def __init__(self, inst: ModuleInstance) -> None:
         self.inst = inst
         registry = inst.shape.registry
-        decls = [d for d in [*inst.module.fields, *inst._installed] if d.kind == "source"]
+        decls = [d for d in inst.declarations() if d.kind == "source"]
         self._slots = [_Slot(d, compile_reader(d.target), tuple(registry.id_of[p] for p in d.deps)) for d in decls]
         self._prefix_ids = registry.prefix_ids
         self._tasks: set[asyncio.Task[None]] = set()
@@ -119,9 +99,8 @@ class SourceController:
         for slot in self._slots:
             if not _touches(base_dirty, slot, self._prefix_ids):
                 continue
-            if slot.decl.options["key"](root) is None:
-                if slot.read(root) != IDLE:
-                    _write(draft, slot.decl.target, dict(IDLE))
+            if slot.decl.options["key"](root) is None and slot.read(root) != IDLE:
+                _write(draft, slot.decl.target, dict(IDLE))
 
     # -- after commits: decide refreshes ---------------------------------------------------------------------------
 
@@ -187,14 +166,16 @@ class SourceController:
         except asyncio.CancelledError:
             raise
         except Exception as exc:
-            snapshot = {"status": "error", "keyHash": key_hash, "data": None,
+            status = "error"
+            snapshot = {"status": status, "keyHash": key_hash, "data": None,
                         "error": error_summary(exc, "source::load_failed")}
         else:
-            snapshot = {"status": "success", "keyHash": key_hash, "data": data, "error": None}
+            status = "success"
+            snapshot = {"status": status, "keyHash": key_hash, "data": data, "error": None}
         if generation != slot.generation or self.disposed:
             return  # superseded (switch) or the key went away: the result is dropped
         slot.task = None
-        self._writeback(slot, snapshot, snapshot["status"])
+        self._writeback(slot, snapshot, status)
         if slot.trailing is not None and not self.disposed:
             key, trailing_hash = slot.trailing
             slot.trailing = None

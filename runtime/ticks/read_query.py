@@ -19,10 +19,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from runtime.base.field_decl import as_field_path
 from runtime.base.paths import FieldPath, fnv1a32_text, path_text, stable_stringify
 from runtime.base.state_access import same_value
 from runtime.errors import DefinitionError
-from runtime.fields.declarations import as_field_path
 
 __all__ = ["ReadQuery", "read_query", "reads_overlap", "as_read_query"]
 
@@ -66,7 +66,7 @@ class ReadQuery:
         return any(reads_overlap(r, p) for r in self.reads for p in paths)
 
     def static_ir(self, selector_id: str | None = None) -> dict[str, Any]:
-        """ReadQueryStaticIr (the reference's shape; equalsKind `valueEquals` is our default `==` by type)."""
+        """ReadQueryStaticIr (equalsKind `valueEquals` is the default `==` by type)."""
         out: dict[str, Any] = {
             "selectorId": selector_id or self.selector_id,
             "debugKey": self.debug_key,

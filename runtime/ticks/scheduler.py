@@ -38,7 +38,6 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from runtime.errors import DefinitionError, SchedulingError
-from runtime.sources.links import DeclarativeLinks
 from runtime.ticks.emit_scope import defer_to_emit_end
 from runtime.ticks.job_queue import JobQueue, PendingModule
 from runtime.ticks.store import PublishedModule, RuntimeStore, SelectorTopic, module_key, parse_topic_key
@@ -47,15 +46,14 @@ from runtime.ticks.tick_trace import TriggerTally, anchors, shared
 if TYPE_CHECKING:
     from runtime.base.records import TxnRecord
     from runtime.kernel.instance import ModuleInstance
-    from runtime.runtime import Runtime
-    from runtime.sources.external_fields import ExternalFieldBinding
+    from runtime.ticks.ports import DrainStep, ExternalInput, TickHost
 
 __all__ = ["TickScheduler", "TickConfig", "SchedulingError"]
 
 
 @dataclass(frozen=True, slots=True)
 class TickConfig:
-    """Budgets of the tick scheduler (the reference's defaults)."""
+    """Budgets of the tick scheduler (defaults and their meaning: docs/rules/ticks.md)."""
 
     max_steps: int = 64
     """Non-urgent (low-priority) instances accepted per tick."""
@@ -81,16 +79,19 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 
 
 class TickScheduler:
-    """Schedules and runs the ticks of one runtime (created by the Runtime; reach it as `rt.scheduler`)."""
+    """Schedules and runs the ticks of one runtime (built by the Runtime; reach it as `rt.scheduler`).
 
-    def __init__(self, runtime: Runtime, store: RuntimeStore, config: TickConfig | None = None) -> None:
-        self.rt = runtime
+    The composition root calls `on_commit` after every commit and `on_settled` when the outermost transaction
+    window ended, and hands it the drain step of the sources layer (`set_drain`).
+    """
+
+    def __init__(self, host: TickHost, store: RuntimeStore, config: TickConfig | None = None) -> None:
+        self.host = host
         self.store = store
         self.config = config or TickConfig()
         self.queue = JobQueue()
-        self.links = DeclarativeLinks(runtime, self)
-        self._inputs: dict[ExternalFieldBinding, None] = {}
-        self._bindings: dict[str, list[ExternalFieldBinding]] = {}
+        self._drain_step: DrainStep | None = None
+        self._inputs: dict[ExternalInput, None] = {}
         self._batch_depth = 0
         self._flushing = False
         self._handle: asyncio.Handle | None = None
@@ -106,25 +107,28 @@ class TickScheduler:
         self.disposed = False
         store.on_listener_error = self._listener_error
         store.on_selector_error = self._selector_error
-        runtime.add_commit_listener(self._on_commit)
-        runtime.add_settle_listener(self._on_settled)
+
+    def set_drain(self, step: DrainStep) -> None:
+        """What each drain round applies to fresh commits (declarative links, module-as-source fields)."""
+        self._drain_step = step
 
     # -- inputs -----------------------------------------------------------------------------------------------------
 
-    def _on_commit(self, inst: ModuleInstance, record: TxnRecord, state: Any) -> None:
+    def on_commit(self, inst: ModuleInstance, record: TxnRecord, state: Any) -> None:
+        """An instance committed: publish it in the next tick."""
         if self.disposed:
             return
         self.queue.enqueue_commit(f"{inst.module_id}::{inst.instance_id}", inst, record, state)
-        if self.rt.sink.on:
+        if self.host.sink.on:
             self._tally.add(record)
         if not self._flushing:
             self._request()
 
-    def mark_input(self, binding: ExternalFieldBinding) -> None:
+    def mark_input(self, source: ExternalInput) -> None:
         """An external store signalled: read it in the next tick (many signals, one read)."""
         if self.disposed:
             return
-        self._inputs[binding] = None
+        self._inputs[source] = None
         if not self._flushing:
             self._request()
 
@@ -149,19 +153,19 @@ class TickScheduler:
             return
         loop = _running_loop()
         if loop is None:
-            if not self.rt.in_transaction and not defer_to_emit_end(self._on_settled):
+            if not self.host.in_transaction and not defer_to_emit_end(self.on_settled):
                 self._run_sync("unknown")
-            return  # else the end of the outermost window (_on_settled) or of the store's emit runs it
+            return  # else the end of the outermost window (on_settled) or of the store's emit runs it
         self.loop = loop
         self._next = ("microtask", 0, False, None)
         self._handle = loop.call_soon(self._run_scheduled)
 
-    def _on_settled(self) -> None:
+    def on_settled(self) -> None:
         """The outermost transaction window, or a store emit that asked for a synchronous tick, has ended."""
         if (self._batch_depth or self._flushing or self.disposed or self._handle is not None
-                or not self.has_work() or _running_loop() is not None or self.rt.in_transaction):
+                or not self.has_work() or _running_loop() is not None or self.host.in_transaction):
             return
-        if not defer_to_emit_end(self._on_settled):
+        if not defer_to_emit_end(self.on_settled):
             self._run_sync("unknown")
 
     def _run_sync(self, started_as: str) -> None:
@@ -207,14 +211,14 @@ class TickScheduler:
         finally:
             self._batch_depth -= 1
             if not self._batch_depth and self.has_work() and not self.disposed:
-                if self._flushing or self.rt.in_transaction:
+                if self._flushing or self.host.in_transaction:
                     self._request()
                 else:
                     self._cancel()
                     self._run_sync("batch")
 
     def flush_now(self) -> None:
-        if self.rt.in_transaction:
+        if self.host.in_transaction:
             raise SchedulingError("flush_now() cannot run inside a transaction window; the tick runs after it commits")
         if self._flushing or self.disposed:
             return
@@ -225,8 +229,7 @@ class TickScheduler:
     # -- the tick ---------------------------------------------------------------------------------------------------
 
     def _tick(self, started_as: str, depth: int, forced: bool, reason: str | None) -> tuple[bool, str | None]:
-        rt = self.rt
-        sink = rt.sink
+        sink = self.host.sink
         on = sink.on
         store = self.store
         queue = self.queue
@@ -241,8 +244,7 @@ class TickScheduler:
                 # now and summarised in the settled event, after the listeners were told.
                 schedule = shared(("schedule", started_as, depth, forced, reason),
                                   lambda: _schedule(started_as, depth, forced, reason))
-                inputs = [(b.inst.module_id, b.inst.instance_id, b.path_text) for b in self._inputs] \
-                    if self._inputs else ()
+                inputs = [source.trigger for source in self._inputs] if self._inputs else ()
                 trigger = (self._tally, inputs, self._timers)
                 self._tally = TriggerTally()
                 self._emit({"tickSeq": tick_seq, "phase": "start", "timestampMs": sink.clock.now_ms(),
@@ -278,7 +280,7 @@ class TickScheduler:
             self._track_degrade(tick_seq, degrade)
             if on:
                 self._report(tick_seq, t0, schedule, trigger, accepted, deferred, degrade)
-                rt.hub.trim()  # after the listeners heard of the tick: letting old events go is not in their way
+                sink.hub.trim()  # after the listeners heard of the tick: letting old events go is not in their way
             return stable, degrade
         finally:
             self._flushing = False
@@ -291,18 +293,15 @@ class TickScheduler:
             if self._inputs:
                 inputs = list(self._inputs)
                 self._inputs.clear()
-                for binding in inputs:
-                    binding.pull()
+                for source in inputs:
+                    source.pull()
             fresh = queue.take_fresh()
-            if fresh:
-                for key, item in fresh.items():
-                    if item.urgent and key in self._bindings:
-                        for binding in self._bindings[key]:
-                            binding.flush_window()  # an urgent write carries a pending coalesced value along
-                self.links.apply(fresh)
+            if fresh and self._drain_step is not None:
+                self._drain_step.apply(fresh)
             if not self._inputs and not queue.fresh:
                 return False
-        if not self._inputs and not self.links.has_work_for(queue.fresh):
+        step = self._drain_step
+        if not self._inputs and (step is None or not step.has_work_for(queue.fresh)):
             queue.fresh.clear()  # the last commits lead nowhere: nothing is pending after all
             return False
         return True
@@ -332,8 +331,8 @@ class TickScheduler:
         for key, is_low in self.queue.take_topics().items():
             parsed = parse_topic_key(key)
             if parsed is None:
-                self.rt.sink.diagnostic(
-                    module_id="runtime", instance_id=self.rt.label, code="runtime_store::topic_key_unparseable",
+                self.host.sink.diagnostic(
+                    module_id="runtime", instance_id=self.host.label, code="runtime_store::topic_key_unparseable",
                     severity="warning", message=f"dirty topic {key!r} is not a topic key; it was dropped",
                 )
                 continue
@@ -359,32 +358,19 @@ class TickScheduler:
         self._low.clear()
         self.store.notify(self.store.listeners_of(keys))
 
-    # -- instances and external stores ------------------------------------------------------------------------------
+    # -- instances and external inputs -----------------------------------------------------------------------------
 
-    def on_mount(self, inst: ModuleInstance) -> None:
-        """Wire the instance's external-store fields (called by Runtime.mount inside a batch)."""
-        from runtime.sources.external_fields import bindings_for
-
-        bindings = bindings_for(self, inst)
-        if bindings:
-            self._bindings[module_key(inst.module_id, inst.instance_id)] = bindings
-        for binding in bindings:
-            binding.start()
+    def forget_inputs(self, sources: list[ExternalInput]) -> None:
+        """These inputs are gone (their instance unmounts): a pending read of them is dropped."""
+        for source in sources:
+            self._inputs.pop(source, None)
 
     def on_unmount(self, inst: ModuleInstance) -> None:
-        key = module_key(inst.module_id, inst.instance_id)
-        for binding in self._bindings.pop(key, ()):
-            binding.dispose()
-            self._inputs.pop(binding, None)
-        self.links.forget(inst)
+        """Publish the instance's removal in the next tick."""
         if self.disposed:
             return
-        self.queue.enqueue_removal(key, inst)
+        self.queue.enqueue_removal(module_key(inst.module_id, inst.instance_id), inst)
         self._request()
-
-    def bindings(self) -> list[ExternalFieldBinding]:
-        """Every wired external-store field of the runtime."""
-        return [b for group in self._bindings.values() for b in group]
 
     def dispose(self) -> None:
         self.disposed = True
@@ -392,25 +378,21 @@ class TickScheduler:
         if self._low_handle is not None:
             self._low_handle.cancel()
             self._low_handle = None
-        for group in self._bindings.values():
-            for binding in group:
-                binding.dispose()
-        self._bindings.clear()
         self._inputs.clear()
 
     # -- diagnostics ------------------------------------------------------------------------------------------------
 
     def _emit(self, meta: dict[str, Any]) -> None:
         # The meta is bounded by construction (budget=None) and already carries the time the event stands for.
-        self.rt.sink.emit_bounded("runtime", self.rt.label, "devtools", "trace:tick", meta, meta["timestampMs"])
+        self.host.sink.emit_bounded("runtime", self.host.label, "devtools", "trace:tick", meta, meta["timestampMs"])
 
     def _report(self, tick_seq: int, t0: float, schedule: dict[str, Any] | None,
                 trigger: tuple[TriggerTally, Any, int] | None, accepted: list[PendingModule],
                 deferred: list[PendingModule], degrade: str | None) -> None:
-        sink = self.rt.sink
+        sink = self.host.sink
         pending_inputs = len(self._inputs)
-        if self._bindings:
-            pending_inputs += sum(1 for group in self._bindings.values() for b in group if b.window_pending)
+        if self._drain_step is not None:
+            pending_inputs += self._drain_step.pending_windows()
         backlog: dict[str, Any] = {"pendingExternalInputs": pending_inputs,
                                    "pendingDeferredWork": len(deferred) + len(self.queue.fresh)}
         if deferred:
@@ -448,31 +430,31 @@ class TickScheduler:
 
     def _track_degrade(self, tick_seq: int, degrade: str | None) -> None:
         # Tracked whatever the diagnostics level, so switching diagnostics on mid-window stays coherent.
-        sink = self.rt.sink
+        sink = self.host.sink
         if degrade is not None and not self._degraded:
             self._degraded = True
-            sink.diagnostic(module_id="runtime", instance_id=self.rt.label, code="scheduling::degrade",
+            sink.diagnostic(module_id="runtime", instance_id=self.host.label, code="scheduling::degrade",
                             severity="warning", extra={"tickSeq": tick_seq, "degradeReason": degrade},
                             message=f"tick {tick_seq} was not stable ({degrade}); deferred work follows in later ticks")
         elif degrade is None and self._degraded:
             self._degraded = False
-            sink.diagnostic(module_id="runtime", instance_id=self.rt.label, code="scheduling::recover",
+            sink.diagnostic(module_id="runtime", instance_id=self.host.label, code="scheduling::recover",
                             severity="info", extra={"tickSeq": tick_seq},
                             message=f"tick {tick_seq} is stable again")
 
     def _warn_starvation(self, depth: int) -> None:
-        if self.rt.sink.on:
-            self.rt.sink.diagnostic(
-                module_id="runtime", instance_id=self.rt.label, code="warn:microtask-starvation", severity="warning",
+        if self.host.sink.on:
+            self.host.sink.diagnostic(
+                module_id="runtime", instance_id=self.host.label, code="warn:microtask-starvation", severity="warning",
                 message=f"{depth} ticks chained (listeners keep committing); the next tick waits for a later turn",
                 extra={"tickSeq": self.store.tick_seq, "microtaskChainDepth": depth},
             )
 
     def _listener_error(self, key: str, listener: Any, exc: Exception) -> None:
         parsed = parse_topic_key(key)
-        self.rt.sink.diagnostic(
+        self.host.sink.diagnostic(
             module_id=parsed.module_id if parsed else "runtime",
-            instance_id=parsed.instance_id if parsed else self.rt.label,
+            instance_id=parsed.instance_id if parsed else self.host.label,
             code="runtime_store::listener_threw", severity="error",
             message=f"listener {listener!r} of topic {key!r} raised {type(exc).__name__}: {exc}",
             error=exc, extra={"tickSeq": self.store.tick_seq, "topic": key},
@@ -481,7 +463,7 @@ class TickScheduler:
     def _selector_error(self, topic: SelectorTopic, exc: Exception) -> None:
         parsed = parse_topic_key(topic.key)
         assert parsed is not None
-        self.rt.sink.diagnostic(
+        self.host.sink.diagnostic(
             module_id=parsed.module_id, instance_id=parsed.instance_id, code="read_query::eval_error",
             severity="error", message=f"selector of topic {topic.key!r} raised {type(exc).__name__}: {exc}; "
             "it keeps its last value", error=exc, extra={"topic": topic.key},

@@ -23,7 +23,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from runtime.base.paths import FieldPath
 from runtime.errors import DefinitionError, TopicKeyError
@@ -31,13 +31,13 @@ from runtime.ticks.read_query import ReadQuery, as_read_query
 
 if TYPE_CHECKING:
     from runtime.kernel.instance import ModuleInstance
-    from runtime.runtime import Runtime
 
-__all__ = ["RuntimeStore", "TopicStore", "SelectorTopic", "TopicKey", "TopicKeyError", "parse_topic_key",
+__all__ = ["RuntimeStore", "TopicFacade", "SelectorTopic", "TopicKey", "TopicKeyError", "parse_topic_key",
            "module_key", "Listener", "PublishedModule"]
 
 Listener = Callable[[], None]
 _SELECTOR_PREFIX = "rq:"
+_publisher_of: weakref.WeakKeyDictionary[ModuleInstance, RuntimeStore] = weakref.WeakKeyDictionary()
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,44 +86,45 @@ class PublishedModule:
     removed: bool = False
 
 
-class TopicStore:
+class TopicFacade:
     """The ExternalStore facade of one topic: `get_snapshot()`, `subscribe(listener) -> unsubscribe`."""
 
-    __slots__ = ("key", "_store", "_module_key", "__weakref__")
+    __slots__ = ("key", "module_key", "_store", "__weakref__")
 
     def __init__(self, store: RuntimeStore, key: str, mkey: str) -> None:
         self.key = key
+        self.module_key = mkey
+        """The module topic this topic reads (itself for a module topic)."""
         self._store = store
-        self._module_key = mkey
 
     def __repr__(self) -> str:
-        return f"<TopicStore {self.key} v{self.version}>"
+        return f"<TopicFacade {self.key} v{self.version}>"
 
     def get_snapshot(self) -> Any:
         """The module state published by the latest tick (None before the instance mounts or after it unmounts)."""
-        return self._store._states.get(self._module_key)
+        return self._store.published_state(self.module_key)
 
     def subscribe(self, listener: Listener) -> Callable[[], None]:
         """Call `listener()` after every tick that changed this topic; returns the unsubscribe function."""
-        return self._store._subscribe(self, listener)
+        return self._store.subscribe(self, listener)
 
     @property
     def version(self) -> int:
         """Bumped by each tick that changed this topic's snapshot."""
-        return self._store._versions.get(self.key, 0)
+        return self._store.version(self.key)
 
     @property
     def tick_seq(self) -> int:
         return self._store.tick_seq
 
-    def _attach(self) -> None:
-        pass
+    def first_listener_added(self) -> None:
+        """The topic got its first listener (a selector topic then joins the ticks' evaluation)."""
 
-    def _detach(self) -> None:
-        pass
+    def last_listener_removed(self) -> None:
+        """The topic lost its last listener."""
 
 
-class SelectorTopic(TopicStore):
+class SelectorTopic(TopicFacade):
     """A topic whose snapshot is a selector's value over one module's published state."""
 
     __slots__ = ("query", "_value", "_evaluated_at")
@@ -137,32 +138,53 @@ class SelectorTopic(TopicStore):
 
     def get_snapshot(self) -> Any:
         store = self._store
-        if self._evaluated_at != store._versions.get(self._module_key, 0):
-            store._evaluate(self, None)
+        if self._evaluated_at != store.version(self.module_key):
+            store.refresh_selector(self, None)
         return self._value
 
-    def _attach(self) -> None:
-        self.get_snapshot()  # catch up with the published state before ticks take over
-        self._store._attached.setdefault(self._module_key, {})[self.key] = self
+    def reevaluate(self, state: Any, module_version: int, paths: tuple[FieldPath, ...] | None | Literal[False],
+                   on_error: Callable[[SelectorTopic, Exception], None] | None) -> bool:
+        """Bring the value up to `state` (published at `module_version`); True when a later value changed.
 
-    def _detach(self) -> None:
-        attached = self._store._attached.get(self._module_key)
-        if attached is not None:
-            attached.pop(self.key, None)
-            if not attached:
-                del self._store._attached[self._module_key]
+        `paths` are the paths the tick's commits touched (None: everything); False means unknown (a lazy read), and
+        the selector then runs whatever it reads. The first evaluation sets the value without counting as a change.
+        """
+        if paths is not False and paths is not None and not self.query.touches(paths):
+            self._evaluated_at = module_version
+            return False
+        first = self._evaluated_at < 0
+        self._evaluated_at = module_version
+        if state is None:
+            new = None
+        else:
+            try:
+                new = self.query.select(state)
+            except Exception as exc:  # a failing selector keeps its last value; the rest of the tick goes on
+                if on_error is not None:
+                    on_error(self, exc)
+                return False
+        if not first and self.query.equals(self._value, new):
+            return False
+        self._value = new
+        return not first
+
+    def first_listener_added(self) -> None:
+        self.get_snapshot()  # catch up with the published state before ticks take over
+        self._store.attach_selector(self)
+
+    def last_listener_removed(self) -> None:
+        self._store.detach_selector(self)
 
 
 class RuntimeStore:
     """tickSeq, published module states, topic versions and listeners of one runtime."""
 
-    def __init__(self, runtime: Runtime) -> None:
-        self.runtime = runtime
+    def __init__(self) -> None:
         self.tick_seq = 0
         self._states: dict[str, Any] = {}
         self._versions: dict[str, int] = {}
         self._listeners: dict[str, list[Listener]] = {}
-        self._facades: weakref.WeakValueDictionary[str, TopicStore] = weakref.WeakValueDictionary()
+        self._facades: weakref.WeakValueDictionary[str, TopicFacade] = weakref.WeakValueDictionary()
         self._attached: dict[str, dict[str, SelectorTopic]] = {}
         """Selector topics with listeners, by module key: the ones ticks evaluate (held strongly)."""
         self._anon = 0
@@ -171,7 +193,7 @@ class RuntimeStore:
 
     # -- facades ----------------------------------------------------------------------------------------------------
 
-    def topic(self, key: str | ModuleInstance) -> TopicStore:
+    def topic(self, key: str | ModuleInstance) -> TopicFacade:
         """The facade of a topic key (or of a module instance's topic); the same object for the same key."""
         if not isinstance(key, str):
             key = module_key(key.module_id, key.instance_id)
@@ -185,7 +207,7 @@ class RuntimeStore:
         if parsed.selector_id is not None:
             raise TopicKeyError(f"no selector topic {key!r}: create it with "
                                 "store.select(instance, selector, reads=...)")
-        facade = TopicStore(self, key, key)
+        facade = TopicFacade(self, key, key)
         self._facades[key] = facade
         return facade
 
@@ -227,6 +249,10 @@ class RuntimeStore:
     def version(self, key: str) -> int:
         return self._versions.get(key, 0)
 
+    def published_state(self, mkey: str) -> Any:
+        """The state the latest tick published for a module topic (None when there is none)."""
+        return self._states.get(mkey)
+
     def module_keys(self) -> list[str]:
         """Keys of the module topics with a published state."""
         return list(self._states)
@@ -243,15 +269,22 @@ class RuntimeStore:
         mkey = module_key(inst.module_id, inst.instance_id)
         self._states[mkey] = inst.state
         self._versions.setdefault(mkey, 0)
+        _publisher_of[inst] = self
+
+    @staticmethod
+    def publishing(inst: ModuleInstance) -> RuntimeStore | None:
+        """The store that publishes `inst` (the one of the runtime it was mounted in), if any."""
+        return _publisher_of.get(inst)
 
     # -- subscriptions ----------------------------------------------------------------------------------------------
 
-    def _subscribe(self, facade: TopicStore, listener: Listener) -> Callable[[], None]:
+    def subscribe(self, facade: TopicFacade, listener: Listener) -> Callable[[], None]:
+        """Add a listener of `facade`'s topic (facades call this); returns the unsubscribe function."""
         if not callable(listener):
             raise TypeError(f"listener {listener!r} of topic {facade.key!r} is not callable")
         listeners = self._listeners.setdefault(facade.key, [])
         if not listeners:
-            facade._attach()
+            facade.first_listener_added()
         listeners.append(listener)
         done = False
 
@@ -269,41 +302,30 @@ class RuntimeStore:
                 return
             if not current:
                 del self._listeners[facade.key]
-                facade._detach()
+                facade.last_listener_removed()
 
         return unsubscribe
 
     # -- ticks (called by the scheduler) ----------------------------------------------------------------------------
 
-    def _evaluate(self, topic: SelectorTopic, paths: tuple[FieldPath, ...] | None | bool) -> bool:
-        """Bring a selector topic up to the published state; True when its version was bumped.
+    def attach_selector(self, topic: SelectorTopic) -> None:
+        """Ticks evaluate `topic` from now on (it has listeners)."""
+        self._attached.setdefault(topic.module_key, {})[topic.key] = topic
 
-        `paths` are the paths the tick's commits touched (None: everything); False means unknown (a lazy read), and
-        the selector is then run whatever it reads.
-        """
-        mkey = topic._module_key
-        mversion = self._versions.get(mkey, 0)
-        if paths is not False and paths is not None and not topic.query.touches(paths):
-            topic._evaluated_at = mversion
-            return False
-        state = self._states.get(mkey)
-        first = topic._evaluated_at < 0
-        topic._evaluated_at = mversion
-        if state is None:
-            new = None
-        else:
-            try:
-                new = topic.query.select(state)
-            except Exception as exc:  # a failing selector keeps its last value; the rest of the tick goes on
-                if self.on_selector_error is not None:
-                    self.on_selector_error(topic, exc)
-                return False
-        if not first and topic.query.equals(topic._value, new):
-            return False
-        topic._value = new
-        if not first:
+    def detach_selector(self, topic: SelectorTopic) -> None:
+        attached = self._attached.get(topic.module_key)
+        if attached is not None:
+            attached.pop(topic.key, None)
+            if not attached:
+                del self._attached[topic.module_key]
+
+    def refresh_selector(self, topic: SelectorTopic, paths: tuple[FieldPath, ...] | None | Literal[False]) -> bool:
+        """Bring a selector topic up to the published state; True when its version was bumped."""
+        mkey = topic.module_key
+        bumped = topic.reevaluate(self._states.get(mkey), self._versions.get(mkey, 0), paths, self.on_selector_error)
+        if bumped:
             self._versions[topic.key] = self._versions.get(topic.key, 0) + 1
-        return not first
+        return bumped
 
     def commit_tick(self, tick_seq: int, accepted: Sequence[PublishedModule]) -> tuple[list[str], list[str]]:
         """Publish the accepted module states at `tick_seq`; returns the changed topics (urgent, low priority)."""
@@ -326,7 +348,7 @@ class RuntimeStore:
             if attached:
                 paths = None if mod.removed else mod.paths
                 for topic in tuple(attached.values()):
-                    if self._evaluate(topic, paths):
+                    if self.refresh_selector(topic, paths):
                         out.append(topic.key)
         return urgent, low
 

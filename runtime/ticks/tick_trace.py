@@ -1,4 +1,4 @@
-"""The meta of `trace:tick` events (kind `devtools`), shaped as the reference's diagnostics contract §1.
+"""The meta of `trace:tick` events (kind `devtools`), see docs/rules/ticks.md for its fields.
 
 The `start` event marks when a tick began and how it was scheduled (`schedule`); the `settled` (and
 `budgetExceeded`) event says what triggered it (`triggerSummary`, counted as commits arrived), which commits it
@@ -11,8 +11,8 @@ anchors of the carried commits (at most 4 at light levels, MAX_ANCHORS at full; 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from runtime.base.records import TxnRecord
 
@@ -37,12 +37,13 @@ def trigger_kind(record: TxnRecord) -> str:
 
 _SHARED_LIMIT = 256
 _shared: dict[tuple[Any, ...], Any] = {}
+T = TypeVar("T")
 
 
-def shared(key: tuple[Any, ...], make: Any) -> Any:
+def shared(key: tuple[Any, ...], make: Callable[[], T]) -> T:
     """One immutable meta part per distinct key, reused across ticks: a tick's start event is on the path to every
     listener, and most ticks describe the same few shapes. Metas are read-only once exported."""
-    part = _shared.get(key)
+    part: T | None = _shared.get(key)
     if part is None:
         if len(_shared) >= _SHARED_LIMIT:
             _shared.clear()

@@ -4,17 +4,17 @@ Perfetto, evidence packages).
     writer = TraceWriter("run.jsonl", label="app").attach(rt.hub, runtime=rt)
     store = load_trace("run.jsonl")                 # an EventStore; store.problems lists the lines skipped
     Replay(store).state_at("form#1", row)
-    export_chrome(store, "run.json")
+    write_chrome_trace(store, "run.json")
 """
 
 from runtime.errors import LoadCancelled, PerfettoUnavailable, TraceFormatError, UnsupportedTraceVersion
-from runtime.trace.chrome_json import export_chrome
 from runtime.trace.columnar import EventStore, LoadProblem, SideRecords
 from runtime.trace.evidence import evidence_package, evidence_to_trace, load_evidence, write_evidence
+from runtime.trace.export_chrome import write_chrome_trace
+from runtime.trace.export_perfetto import write_perfetto_trace
 from runtime.trace.format import FORMAT, FORMAT_VERSION, PROTOCOL_VERSION, SNAPSHOT_TYPE, read_header
 from runtime.trace.indexes import TickSpan, TouchResult
 from runtime.trace.loader import Progress, load_trace
-from runtime.trace.perfetto_proto import export_perfetto
 from runtime.trace.replay import UNITS, Replay, ReplayPlayer, ReplayState, untag
 from runtime.trace.row_codes import (
     CONVERGE_DEGRADED,
@@ -68,12 +68,12 @@ __all__ = [
     "Validation",
     "evidence_package",
     "evidence_to_trace",
-    "export_chrome",
-    "export_perfetto",
     "load_evidence",
     "load_trace",
     "read_header",
     "untag",
     "validate_file",
+    "write_chrome_trace",
     "write_evidence",
+    "write_perfetto_trace",
 ]

@@ -35,7 +35,7 @@ from typing import IO, TYPE_CHECKING, Any
 import orjson
 
 from runtime.debug.hub import DebugHub
-from runtime.debug.projection import Budget, project
+from runtime.debug.projection import SizeBudget, project
 from runtime.trace.format import FORMAT, FORMAT_VERSION, PROTOCOL_VERSION, SNAPSHOT_ENCODING, SNAPSHOT_TYPE
 
 if TYPE_CHECKING:
@@ -47,7 +47,7 @@ __all__ = ["TraceWriter", "encode_full_state"]
 
 _FLUSH_EVERY = 256
 _FLUSH_AFTER_S = 0.25
-_UNBOUNDED = Budget(max_depth=900, max_keys=2**62, max_items=2**62, max_string=2**62, max_bytes=2**62)
+_UNBOUNDED = SizeBudget(max_depth=900, max_keys=2**62, max_items=2**62, max_string=2**62, max_bytes=2**62)
 
 
 def encode_full_state(state: Any) -> tuple[Any, str | None]:
@@ -142,7 +142,7 @@ class TraceWriter:
             "moduleId": inst.module_id,
             "instanceId": inst.instance_id,
             "txnSeq": txn_seq,
-            "timestamp": inst.runtime.clock.now_ms(),
+            "timestamp": inst.host.sink.clock.now_ms(),
             "state": value,
             "encoding": SNAPSHOT_ENCODING,
         }

@@ -1,6 +1,6 @@
 """Qt fixtures for the devtools tests: offscreen, a qasync loop pytest-qt can pump, settings in a temp dir.
 
-The loop is installed "already running" (pattern A of shared/reference/qt-stack.md §4): pytest-qt's waitUntil spins
+The loop is installed "already running" (pytest-qt has no qasync support of its own): pytest-qt's waitUntil spins
 Qt, and qasync runs asyncio callbacks as Qt timers, so runtime ticks, binder flushes and the demo's tasks all run
 while a test waits on a condition. Teardown cancels what is left and undoes the running mark by hand; loop.stop()
 would call app.exit() and silently break every later qtbot.wait.
@@ -29,8 +29,9 @@ def aio(qapp):
     for task in tasks:
         task.cancel()
     qapp.processEvents()
-    asyncio.events._set_running_loop(None)
-    loop._QEventLoop__is_running = False  # private in qasync 0.28: undo already_running without loop.stop()
+    # neither asyncio nor qasync 0.28 has a public way to undo already_running without loop.stop()
+    asyncio.events._set_running_loop(None)  # noqa: SLF001
+    loop._QEventLoop__is_running = False  # noqa: SLF001
     loop.close()
     asyncio.set_event_loop(None)
     assert not [t for t in tasks if not t.done()], f"tasks left pending: {tasks}"

@@ -8,10 +8,11 @@ from contextlib import contextmanager
 
 from PySide6.QtCore import Qt
 
+from devtools.app.contexts import live_context
+from devtools.app.remote_session import RemoteSession
 from devtools.commands.attach import show_attached
-from devtools.host import DevtoolsHost, application, live_context
+from devtools.host import DevtoolsHost, application
 from devtools.model.event_feed import EventFeed
-from devtools.remote import RemoteSession
 from devtools.state import DEFAULT_SETTINGS
 from runtime import Module, Runtime, check, computed
 from runtime.inspect import InspectConfig

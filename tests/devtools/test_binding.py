@@ -5,7 +5,7 @@ from __future__ import annotations
 from devtools_support import shop_module
 from PySide6.QtWidgets import QLabel
 
-from devtools.binding import Binder
+from devtools.qt import Binder
 
 
 def test_many_commits_become_one_repaint_per_widget_at_one_tick(qtbot, aio, shop_runtime):

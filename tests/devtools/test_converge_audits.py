@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from devtools.host import live_context
+from devtools.app.contexts import live_context
 from devtools.model.converge_audits import AUDIT_CODES, ConvergeTxn, run_audits
 from devtools.views.converge import ConvergePane
 from runtime import ConvergeConfig, Module, Runtime, computed

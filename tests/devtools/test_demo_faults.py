@@ -6,8 +6,9 @@ import asyncio
 
 from PySide6.QtCore import Qt
 
+from devtools.app.contexts import live_context
 from devtools.demo import build_demo, run_demo
-from devtools.host import DevtoolsHost, application, live_context
+from devtools.host import DevtoolsHost, application
 from devtools.state import DEFAULT_SETTINGS
 from devtools.views.fault_switches import add_fault_switches
 from runtime import Runtime

@@ -51,7 +51,7 @@ def test_unknown_digest_ids_are_shown_with_a_warning(qtbot, aio, shop_runtime):
     inst.dispatch("rename", "Grace")
     qtbot.waitUntil(lambda: any(c[5] == "t2" and c[2] == "state" for c in table_rows(window)))
     window.ctx.events.store.static_irs.clear()  # as in a trace cut before its static IR was written
-    window.ctx.events.store._paths_cache.clear()
+    window.ctx.events.store._paths_cache.clear()  # noqa: SLF001 (the store has no public way to forget its tables)
     click_row(qtbot, window, lambda c: c[2] == "state" and c[5] == "t2")
     text = window.inspector.summary_text()
     lines = text.splitlines()

@@ -7,10 +7,12 @@ from devtools_support import record_shop_session
 from PySide6.QtCore import QModelIndex, Qt
 
 from devtools.model.event_feed import EventFeed
-from devtools.model.events_model import EventFilter, EventsModel, FilterError
-from devtools.model.sidebar_model import SidebarModel
-from devtools.model.state_tree import StateTreeModel
+from devtools.model.event_filter import EventFilter, FilterError
+from devtools.model.state_diff import state_diff
 from devtools.model.values import short_text, view_of
+from devtools.qt_models.events_model import EventsModel
+from devtools.qt_models.sidebar_model import SidebarModel
+from devtools.qt_models.state_tree import StateTreeModel
 from runtime import Runtime
 
 
@@ -53,11 +55,11 @@ def test_events_model_over_a_million_rows_fetches_nothing_eagerly(qapp):
                                           "label": "even" if i % 2 == 0 else "odd"})
     model = EventsModel(feed)
     assert model.rowCount() == 200_000
-    assert len(feed.store._cache) == 0  # no payload was decoded to build the table
+    assert len(feed.store._cache) == 0  # noqa: SLF001 (no public count)  no payload was decoded to build the table
     model.set_filter(EventFilter(text="^odd$", regex=True, instances=("m#1",)))
     assert model.rowCount() == 50_000
     assert model.index(0, 3).data() == "odd" and model.index(0, 4).data() == "m#1"
-    assert len(feed.store._cache) == 0
+    assert len(feed.store._cache) == 0  # noqa: SLF001
 
 
 def test_sidebar_model_counts_events_per_scope(qtmodeltester, qapp):
@@ -76,7 +78,7 @@ def test_state_tree_shows_a_diff_and_tagged_values(qtmodeltester, qapp):
     model = StateTreeModel()
     before = {"name": "Ada", "tags": {"$set": ["a"]}, "pair": {"$tuple": [1, 2]}, "gone": 1}
     after = {"name": "Grace", "tags": {"$set": ["a", "b"]}, "pair": {"$tuple": [1, 2]}, "new": [1, 2, 3]}
-    model.set_state(after, before)
+    model.set_state(state_diff(after, before))
     qtmodeltester.check(model, force_py=True)
     rows = {model.index(r, 0).data(): model.index(r, 1).data() for r in range(model.rowCount())}
     assert rows["tags"] == "set {'a', 'b'}" and rows["pair"] == "tuple (1, 2)"
@@ -84,7 +86,7 @@ def test_state_tree_shows_a_diff_and_tagged_values(qtmodeltester, qapp):
     assert model.changed_paths() == ["name", "tags.1", "new", "gone"]  # removed keys come last
     gone = next(model.index(r, 0) for r in range(model.rowCount()) if model.index(r, 0).data() == "gone")
     assert "removed" in gone.data(Qt.ItemDataRole.ToolTipRole)
-    model.set_state({"a": 1})  # checked by the still-connected tester
+    model.set_state(state_diff({"a": 1}))  # checked by the still-connected tester
     assert model.columnCount(QModelIndex()) == 2  # no "before" column without a diff
 
 

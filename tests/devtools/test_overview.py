@@ -7,7 +7,7 @@ import pytest
 from devtools_support import shop_module
 from PySide6.QtCore import QPoint, Qt
 
-from devtools.host import live_context
+from devtools.app.contexts import live_context
 from devtools.model.density import density
 from devtools.views.overview import OverviewStrip
 
@@ -43,7 +43,7 @@ def test_click_on_a_bar_sets_the_time_range_to_its_bucket(qtbot, strip):
     ctx, w = strip
     d = w.density
     i = int(np.argmax(d.counts))
-    rect = w._plot_rect()
+    rect = w.plot_rect()
     x = int(rect.left() + (i + 0.5) * rect.width() / len(d.counts))
     qtbot.mouseClick(w, Qt.MouseButton.LeftButton, pos=QPoint(x, int(rect.center().y())))
     assert ctx.state.get()["timeRange"] == list(d.bucket_span(i))
@@ -52,7 +52,7 @@ def test_click_on_a_bar_sets_the_time_range_to_its_bucket(qtbot, strip):
 
 def test_drag_sets_the_dragged_range(qtbot, strip):
     ctx, w = strip
-    rect = w._plot_rect()
+    rect = w.plot_rect()
     y = int(rect.center().y())
     a, b = int(rect.left() + rect.width() * 0.2), int(rect.left() + rect.width() * 0.6)
     qtbot.mousePress(w, Qt.MouseButton.LeftButton, pos=QPoint(a, y))

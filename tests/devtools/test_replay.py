@@ -87,7 +87,7 @@ def test_a_file_that_is_not_a_trace_is_refused_clearly(tmp_path, qtbot, aio):
     qtbot.waitUntil(task.done)
     assert task.result() is None and not host.windows
     assert "not a tickscope trace" in host.load_errors[0] or "trace" in host.load_errors[0]
-    host._message_box.close()
+    host.message_box.close()
 
 
 def test_cancelling_a_load_opens_nothing(recorded_trace, qtbot, aio):

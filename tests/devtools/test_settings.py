@@ -6,7 +6,7 @@ from devtools_support import open_live, table_rows
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QApplication
 
-from devtools.settings_store import load_settings, settings_file
+from devtools.app.settings_store import load_settings, settings_file
 
 
 def test_settings_apply_and_survive_a_restart(qtbot, aio, settings_dir):

@@ -3,20 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import json
 
-import jsonschema
 import pytest
 from ops_support import settle_tasks, wait_until
-from tests_paths import SHARED
+from schema_check import validator
 
 from runtime import DefinitionError, Module, Runtime
 from runtime.actions import ActionCoordinator, ActionError, action
 from runtime.trace import TraceWriter
 
-META_SCHEMA = json.loads((SHARED / "reference/schemas/088-async-action-coordinator/contracts/schemas/"
-                                   "async-action-event-meta.schema.json").read_text())
-META = jsonschema.Draft202012Validator(META_SCHEMA)
+META = validator("async-action-meta")
 
 
 def form_module() -> Module:

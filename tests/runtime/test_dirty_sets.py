@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from runtime import DirtySet, FieldPathRegistry, Module, Runtime, fnv1a32_ids
+from runtime import Module, Runtime
 from runtime.base.dirty import PathClassifier, infer_replace
-from runtime.base.paths import normalize_path
+from runtime.base.paths import DirtySet, FieldPathRegistry, fnv1a32_ids, normalize_path
 
 
 def test_fnv1a_matches_the_published_vectors():

@@ -178,7 +178,7 @@ def test_a_snapshot_that_raises_fuses_the_field_with_a_diagnostic() -> None:
     state.update(fail=False, v=5)
     holder.set(2)  # fused: no longer synced
     assert inst.get_state()["value"] == 1
-    assert len(holder._listeners.items) == 0  # it unsubscribed
+    assert holder.subscriber_count == 0  # it unsubscribed
 
 
 def test_a_snapshot_that_raises_at_mount_leaves_the_instance_mounted_with_its_initial_value() -> None:

@@ -162,7 +162,7 @@ async def test_module_as_source_writes_the_selector_into_the_field_in_the_same_t
     a.dispatch("setLabel", "not a read")
     await asyncio.sleep(0)
     assert b.txn_seq == seq
-    (ir,) = rt.links.external_store_ir()
+    (ir,) = rt.external_fields.static_ir()
     assert ir["source"]["kind"] == "module" and ir["source"]["instanceKey"] == "a::a#1"
     assert ir["targetFieldPath"] == "mirrored" and ir["source"]["readsDigest"]["count"] == 1
 

@@ -7,7 +7,8 @@ import asyncio
 import pytest
 from tick_support import Recorder, counter, diagnostics
 
-from runtime import Runtime, TopicKeyError, parse_topic_key, read_query
+from runtime import Runtime, TopicKeyError, read_query
+from runtime.ticks.store import parse_topic_key
 
 
 def test_parse_topic_key_accepts_module_and_selector_keys_only() -> None:

@@ -108,10 +108,9 @@ def test_batch_defers_the_tick_to_the_end_of_the_outermost_batch() -> None:
 def test_a_batch_that_raises_still_publishes_what_committed_inside() -> None:
     rt = Runtime()
     inst = rt.mount(counter())
-    with pytest.raises(RuntimeError):
-        with rt.batch():
-            inst.dispatch("add", 1)
-            raise RuntimeError("boom")
+    with pytest.raises(RuntimeError), rt.batch():
+        inst.dispatch("add", 1)
+        raise RuntimeError("boom")
     assert rt.store.topic(inst).get_snapshot()["count"] == 1
 
 

@@ -13,19 +13,18 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import re
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import orjson
 from aiohttp import web
 
-from .faults import FaultPlanError
+from .faults import FaultPlanError, Faults
+from .ports import BackendPort
 from .store import SERVER_TERMINAL, ValidationError, validate
-
-if TYPE_CHECKING:
-    from .server import BackendServer
 
 __all__ = ["build_app"]
 
@@ -41,11 +40,30 @@ def _problem(status: int, code: str, message: str) -> web.Response:
     return _json({"code": code, "message": message}, status)
 
 
-def build_app(server: BackendServer) -> web.Application:
+def build_app(server: BackendPort) -> web.Application:
+    """The aiohttp application of the endpoints above, over `server`."""
+    handlers = _Handlers(server)
     app = web.Application()
-    ID = r"{cid:[A-Za-z0-9._~-]+}"
+    cid = r"{cid:[A-Za-z0-9._~-]+}"
+    app.router.add_post("/commands/{kind}", handlers.submit)
+    app.router.add_get(f"/operations/{cid}", handlers.status)
+    app.router.add_get(f"/operations/{cid}/events", handlers.events)
+    app.router.add_post(f"/operations/{cid}:cancel", handlers.cancel)
+    app.router.add_get("/read/{kind}/{target}", handlers.read)
+    app.router.add_get("/_faults", handlers.faults_get)
+    app.router.add_post("/_faults", handlers.faults_post)
+    app.router.add_post("/_restart", handlers.restart)
+    return app
 
-    async def submit(request: web.Request) -> web.StreamResponse:
+
+class _Handlers:
+    """One method per endpoint, all over the same server."""
+
+    def __init__(self, server: BackendPort) -> None:
+        self.server = server
+
+    async def submit(self, request: web.Request) -> web.StreamResponse:
+        server = self.server
         kind = request.match_info["kind"]
         command_id = request.headers.get("Operation-Id") or str(uuid.uuid4())
         if not _ID.match(command_id) or not _ID.match(kind):
@@ -78,40 +96,41 @@ def build_app(server: BackendServer) -> web.Application:
         return _json(outcome.receipt, 202, {"Operation-Location": links["status"],
                                             "Retry-After": f"{faults.retry_after_s:g}"})
 
-    async def status(request: web.Request) -> web.Response:
+    async def status(self, request: web.Request) -> web.Response:
         cid = request.match_info["cid"]
-        cmd = server.store.command(cid)
+        cmd = self.server.store.command(cid)
         if cmd is None:
             return _problem(404, "not_found", f"no operation {cid}")
-        faults = server.faults.for_command(cid, cmd.kind)
-        body = server.store.status(cid, faults.status_lag_s)
+        faults = self.server.faults.for_command(cid, cmd.kind)
+        body = self.server.store.status(cid, faults.status_lag_s)
         assert body is not None
         headers = {} if body["stage"] in SERVER_TERMINAL else {"Retry-After": f"{faults.retry_after_s:g}"}
         return _json(body, 200, headers)
 
-    async def events(request: web.Request) -> web.StreamResponse:
+    async def events(self, request: web.Request) -> web.StreamResponse:
         cid = request.match_info["cid"]
-        cmd = server.store.command(cid)
+        cmd = self.server.store.command(cid)
         if cmd is None:
             return _problem(404, "not_found", f"no operation {cid}")
         try:
             last = int(request.headers.get("Last-Event-ID", "0"))
         except ValueError:
             return _problem(400, "bad_last_event_id", "Last-Event-ID must be an integer")
-        faults = server.faults.for_command(cid, cmd.kind)
+        faults = self.server.faults.for_command(cid, cmd.kind)
         resp = web.StreamResponse(headers={"Content-Type": "text/event-stream", "Cache-Control": "no-cache"})
         await resp.prepare(request)
         try:
-            return await _stream_facts(resp, cid, last, faults)
+            return await self._stream_facts(resp, cid, last, faults)
         except ConnectionResetError:  # the client hung up: nothing to finish
             return resp
 
-    async def _stream_facts(resp: web.StreamResponse, cid: str, last: int, faults: Any) -> web.StreamResponse:
+    async def _stream_facts(self, resp: web.StreamResponse, cid: str, last: int,
+                            faults: Faults) -> web.StreamResponse:
         sent = 0
         held: dict[str, Any] | None = None  # sse_reorder keeps `committed` until `observed` went out
         while True:
-            changed = server.changed_event(("cmd", cid))
-            for fact in server.store.facts_after(cid, last):
+            changed = self.server.changed_event(("cmd", cid))
+            for fact in self.server.store.facts_after(cid, last):
                 last = fact["seq"]
                 if faults.sse_reorder and fact["stage"] == "committed":
                     held = fact
@@ -132,18 +151,19 @@ def build_app(server: BackendServer) -> web.Application:
             except TimeoutError:
                 await resp.write(b": keep-alive\n\n")
 
-    async def cancel(request: web.Request) -> web.Response:
+    async def cancel(self, request: web.Request) -> web.Response:
         cid = request.match_info["cid"]
-        outcome = server.store.cancel(cid)
+        outcome = self.server.store.cancel(cid)
         if outcome is None:
             return _problem(404, "not_found", f"no operation {cid}")
-        server.notify(("cmd", cid))
+        self.server.notify(("cmd", cid))
         if outcome == "too_late":
-            cmd = server.store.command(cid)
+            cmd = self.server.store.command(cid)
             return _json({"code": "too_late", "commandId": cid, "stage": cmd.stage if cmd else None}, 409)
         return _json({"commandId": cid, "stage": "cancelled"}, 202)
 
-    async def read(request: web.Request) -> web.Response:
+    async def read(self, request: web.Request) -> web.Response:
+        server = self.server
         kind, target = request.match_info["kind"], request.match_info["target"]
         try:
             min_version = int(request.query.get("min_version", "0"))
@@ -163,39 +183,27 @@ def build_app(server: BackendServer) -> web.Application:
             if row["version"] >= min_version or left <= 0:
                 headers = {"Preference-Applied": f"wait={wait_s:g}"} if wait_s else {}
                 return _json({**row, "fresh": row["version"] >= min_version}, 200, headers)
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), left)
-            except TimeoutError:
-                pass
 
-    async def faults_get(request: web.Request) -> web.Response:
-        return _json(server.faults.to_json())
+    async def faults_get(self, request: web.Request) -> web.Response:
+        return _json(self.server.faults.to_json())
 
-    async def faults_post(request: web.Request) -> web.Response:
+    async def faults_post(self, request: web.Request) -> web.Response:
         if not _loopback(request):
             return _problem(403, "loopback_only", "the fault plan is only switchable from this machine")
         try:
-            server.faults.load(orjson.loads(await request.read()))
+            self.server.faults.load(orjson.loads(await request.read()))
         except (orjson.JSONDecodeError, FaultPlanError) as exc:
             return _problem(422, "bad_fault_plan", str(exc))
-        server.notify()
-        return _json(server.faults.to_json())
+        self.server.notify()
+        return _json(self.server.faults.to_json())
 
-    async def restart(request: web.Request) -> web.Response:
+    async def restart(self, request: web.Request) -> web.Response:
         if not _loopback(request):
             return _problem(403, "loopback_only", "restart is only available from this machine")
-        await server.restart()
+        await self.server.restart()
         return _json({"restarted": True})
-
-    app.router.add_post("/commands/{kind}", submit)
-    app.router.add_get(f"/operations/{ID}", status)
-    app.router.add_get(f"/operations/{ID}/events", events)
-    app.router.add_post(f"/operations/{ID}:cancel", cancel)
-    app.router.add_get("/read/{kind}/{target}", read)
-    app.router.add_get("/_faults", faults_get)
-    app.router.add_post("/_faults", faults_post)
-    app.router.add_post("/_restart", restart)
-    return app
 
 
 def _prefer_wait(prefer: str) -> float:

@@ -12,6 +12,7 @@ from types import TracebackType
 from aiohttp import web
 
 from .faults import FaultPlan
+from .ports import Topic
 from .routes import build_app
 from .store import BackendStore
 from .workers import run_processor, run_projector
@@ -32,17 +33,24 @@ class BackendServer:
         self.host = host
         self.port = port
         self.faults = faults or FaultPlan()
-        self.store: BackendStore | None = None  # type: ignore[assignment]
+        self._store: BackendStore | None = None
         self._runner: web.AppRunner | None = None
         self._workers: list[asyncio.Task[None]] = []
         self._changed = asyncio.Event()
-        self._topics: dict[tuple[str, ...], asyncio.Event] = {}
+        self._topics: dict[Topic, asyncio.Event] = {}
         self.restarts = 0
+
+    @property
+    def store(self) -> BackendStore:
+        """The open store; raises RuntimeError before `start()`."""
+        if self._store is None:
+            raise RuntimeError("the backend server is not started: use `async with BackendServer() as backend:`")
+        return self._store
 
     # -- lifetime ---------------------------------------------------------------------------------------------------
 
     async def start(self) -> BackendServer:
-        self.store = BackendStore(self.db_path)
+        self._store = BackendStore(self.db_path)
         self._changed = asyncio.Event()
         self._start_workers()
         # handler_cancellation: a client that hangs up ends its long-poll or SSE handler at once.
@@ -50,10 +58,9 @@ class BackendServer:
         await self._runner.setup()
         site = web.TCPSite(self._runner, self.host, self.port)
         await site.start()
-        server = getattr(site, "_server", None)
-        sockets = getattr(server, "sockets", None) or []
-        if sockets:
-            self.port = sockets[0].getsockname()[1]
+        addresses = self._runner.addresses  # port 0 asked for an ephemeral port: this is the one it got
+        if addresses:
+            self.port = int(addresses[0][1])
         return self
 
     async def stop(self) -> None:
@@ -61,8 +68,8 @@ class BackendServer:
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
-        if self.store is not None:
-            self.store.close()
+        if self._store is not None:
+            self._store.close()
         if self._tmpdir:
             shutil.rmtree(self._tmpdir, ignore_errors=True)
             self._tmpdir = None
@@ -70,9 +77,8 @@ class BackendServer:
     async def restart(self) -> None:
         """Stop the processor and projector (wherever they are), reopen the database and resume from it."""
         await self._stop_workers()
-        assert self.store is not None
         self.store.close()
-        self.store = BackendStore(self.db_path)
+        self._store = BackendStore(self.db_path)
         self.restarts += 1
         self._start_workers()
         self.notify()
@@ -90,7 +96,7 @@ class BackendServer:
 
     # -- change notification ----------------------------------------------------------------------------------------
 
-    def changed_event(self, topic: tuple[str, ...] | None = None) -> asyncio.Event:
+    def changed_event(self, topic: Topic | None = None) -> asyncio.Event:
         """An event set at the next change of the store, or only of one topic (`("cmd", id)`, `("read", kind,
         target)`). Take it before reading, then wait on it. Topics keep a change from waking every waiting SSE
         stream and long-poll (hundreds of them under load) just to find nothing new."""
@@ -101,7 +107,7 @@ class BackendServer:
             event = self._topics[topic] = asyncio.Event()
         return event
 
-    def notify(self, *topics: tuple[str, ...]) -> None:
+    def notify(self, *topics: Topic) -> None:
         """Wake the workers and the waiters of `topics` (no topics: everybody)."""
         self._changed.set()
         self._changed = asyncio.Event()
@@ -111,9 +117,9 @@ class BackendServer:
                 event.set()
             return
         for topic in topics:
-            event = self._topics.pop(topic, None)
-            if event is not None:
-                event.set()
+            waiter = self._topics.pop(topic, None)
+            if waiter is not None:
+                waiter.set()
 
     # -- workers ----------------------------------------------------------------------------------------------------
 

@@ -109,7 +109,7 @@ class BackendStore:
         self.db.close()
 
     def journal_mode(self) -> str:
-        return self.db.execute("PRAGMA journal_mode").fetchone()[0]
+        return str(self.db.execute("PRAGMA journal_mode").fetchone()[0])
 
     # -- commands ---------------------------------------------------------------------------------------------------
 
@@ -254,7 +254,7 @@ class BackendStore:
             row = db.execute("SELECT state, version FROM read_model WHERE kind=? AND target=?",
                              (event.kind, event.target)).fetchone()
             if apply and (row is None or row[1] < event.version):
-                old = orjson.loads(row[0]) if row else {"value": 0, "count": 0, "last": None}
+                old: dict[str, Any] = orjson.loads(row[0]) if row else {"value": 0, "count": 0, "last": None}
                 new = {"value": old["value"] + int(event.data.get("delta", 0)), "count": old["count"] + 1,
                        "last": event.data}
                 db.execute(
@@ -326,7 +326,7 @@ class BackendStore:
         return row[0] if row else 0
 
     def count_events(self, command_id: str) -> int:
-        return self.db.execute("SELECT COUNT(*) FROM events WHERE command_id=?", (command_id,)).fetchone()[0]
+        return int(self.db.execute("SELECT COUNT(*) FROM events WHERE command_id=?", (command_id,)).fetchone()[0])
 
 
 def _command(row: tuple[Any, ...]) -> Command:

@@ -6,11 +6,10 @@ resumes exactly where the store says, and the projector's idempotence by version
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .server import BackendServer
+from .ports import BackendPort
 
 __all__ = ["run_processor", "run_projector", "PROJECTOR"]
 
@@ -18,7 +17,7 @@ PROJECTOR = "read_model"
 _IDLE_WAIT_S = 1.0
 
 
-async def run_processor(server: BackendServer) -> None:
+async def run_processor(server: BackendPort) -> None:
     """Commit accepted commands in order, each once its commit delay passed (a cancel may win meanwhile)."""
     while True:
         changed = server.changed_event()
@@ -36,13 +35,11 @@ async def run_processor(server: BackendServer) -> None:
                 server.store.commit(cmd.command_id)
             server.notify(("cmd", cmd.command_id))
         wait = _IDLE_WAIT_S if next_due is None else max(0.0, min(_IDLE_WAIT_S, next_due - time.time()))
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(changed.wait(), wait)
-        except TimeoutError:
-            pass
 
 
-async def run_projector(server: BackendServer) -> None:
+async def run_projector(server: BackendPort) -> None:
     """Apply events after the checkpoint, in order; each apply and its checkpoint are one SQLite transaction."""
     while True:
         changed = server.changed_event()
@@ -54,7 +51,5 @@ async def run_projector(server: BackendServer) -> None:
             server.store.project(PROJECTOR, event, apply=not faults.never_project)
             server.notify(("cmd", event.command_id), ("read", event.kind, event.target))
         if not events:
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), _IDLE_WAIT_S)
-            except TimeoutError:
-                pass

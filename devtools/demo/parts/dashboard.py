@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from runtime import Module, Runtime, computed, external_store, from_module
+from runtime import Module, ModuleInstance, Runtime, computed, external_store, from_module
 
 from ..core import DemoApp, DemoPart
 from .sensor import SensorDevice, sensor_trend
@@ -28,14 +28,16 @@ def _headline(total: float, open_todos: int) -> str:
 
 
 def _read_total(state: dict[str, Any]) -> float:
-    return state["total"]
+    total: float = state["total"]
+    return total
 
 
 def _read_remaining(state: dict[str, Any]) -> int:
-    return state["remaining"]
+    remaining: int = state["remaining"]
+    return remaining
 
 
-def dashboard_module(device: SensorDevice, todos: Any, order_total: float) -> Module:
+def dashboard_module(device: SensorDevice, todos: ModuleInstance, order_total: float) -> Module:
     """The dashboard's fields; `order_total` starts at the form's current total (a link reacts to changes only)."""
     return Module(
         "dashboard",

@@ -10,7 +10,7 @@ import asyncio
 from typing import Any
 
 from runtime import Runtime
-from runtime.actions import ActionCoordinator, action
+from runtime.actions import ActionContext, ActionCoordinator, action
 
 from ..core import DemoApp, DemoPart, every
 from ..modules import form_module
@@ -42,12 +42,13 @@ def _script() -> list[tuple[str, Any]]:
 FORM_SCRIPT = _script()
 
 
-async def _submit_order(ctx: Any, order: dict[str, Any]) -> float:
+async def _submit_order(ctx: ActionContext, order: dict[str, Any]) -> float:
     # The order service thinks; every third order takes longer than the 0.7 s between submits, so the next submit
     # supersedes it (latest-wins: cancelled/override).
     await asyncio.sleep(0.9 if order["n"] % 3 == 2 else 0.25)
-    ctx.dispatch("mark_submitted", order["total"])
-    return order["total"]
+    total: float = order["total"]
+    ctx.dispatch("mark_submitted", total)
+    return total
 
 
 SUBMIT_ORDER = action("submit-order", _submit_order, concurrency="latest-wins", lane="nonUrgent")

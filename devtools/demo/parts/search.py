@@ -10,8 +10,7 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from runtime import Module, Runtime, computed
-from runtime.sources.source_fields import IDLE, SourceController, attach_sources, source
+from runtime import SOURCE_IDLE, Module, Runtime, SourceController, attach_sources, computed, source
 
 from ..core import DemoApp, DemoPart, every
 
@@ -47,7 +46,7 @@ def search_module() -> Module:
     """A search box: `query`, its `results` source snapshot and a count of what was found."""
     return Module(
         "search",
-        initial={"query": "", "results": dict(IDLE), "result_count": 0},
+        initial={"query": "", "results": dict(SOURCE_IDLE), "result_count": 0},
         fields=[
             source("results", deps=["query"], key=_key, load=search_catalog, concurrency="switch",
                    resource="catalog"),

@@ -17,10 +17,11 @@ timed_out stages too.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from runtime import Runtime
-from runtime.actions import ActionCoordinator, action
+from runtime.actions import ActionContext, ActionCoordinator, action
 from runtime.operations import Budget, OperationEvent, OperationTracker, Stage
 
 from ..backend import BackendServer
@@ -59,20 +60,20 @@ def _todo_id(target: str | None) -> int:
     return int((target or "todo-0").rsplit("-", 1)[1])
 
 
-async def _save_draft(ctx: Any, text: str) -> str:
+async def _save_draft(ctx: ActionContext, text: str) -> str:
     await asyncio.sleep(DRAFT_DEBOUNCE_S)  # wait for a pause in typing; the next keystroke supersedes this run
     await ctx.submit("draft.save", "todo-draft", {"text": text}, wait_for=Stage.COMMITTED)
     ctx.dispatch("draft_saved", text)
     return text
 
 
-async def _save_todo(ctx: Any, item: dict[str, Any]) -> str:
+async def _save_todo(ctx: ActionContext, item: dict[str, Any]) -> str:
     receipt = await ctx.submit("todo.create", _todo_target(item["id"]), {"delta": 1, "title": item["title"]},
                                wait_for=Stage.OBSERVED)
     return receipt.command_id
 
 
-async def _save_toggle(ctx: Any, item: dict[str, Any]) -> str:
+async def _save_toggle(ctx: ActionContext, item: dict[str, Any]) -> str:
     receipt = await ctx.submit("todo.toggle", _todo_target(item["id"]), {"done": item["done"]})
     return receipt.command_id
 
@@ -100,11 +101,11 @@ def _apply_faults(app: DemoApp) -> None:
 def _mount(rt: Runtime, app: DemoApp) -> None:
     app.instances["todos"] = rt.mount(todo_module(), "todos#1", label="todo list")
     for name, (description, _switches) in FAULTS.items():
-        app.add_fault(FaultSwitch(name, description, lambda on, app=app: _apply_faults(app)))
+        app.add_fault(FaultSwitch(name, description, lambda _on: _apply_faults(app)))
 
 
 def _sync_routes(actions: ActionCoordinator) -> None:
-    def mark(status: str):  # type: ignore[no-untyped-def]
+    def mark(status: str) -> Callable[[Any, OperationEvent], None]:
         def handler(draft: Any, event: OperationEvent) -> None:
             mark_sync(draft, _todo_id(event.target), status)
         return handler

@@ -8,6 +8,8 @@ import sys
 import tomllib
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[3]
 pytest_plugins = ["pytester"]
 # The plugin is loaded explicitly, whether or not tickscope is installed (then its entry point is blocked instead).
@@ -178,6 +180,7 @@ def test_a_failing_qt_test_keeps_its_trace(qtbot, aio, tickscope):
 '''
 
 
+@pytest.mark.needs_qt(reason="runs a pytest-qt test of a Qt widget on a qasync loop")
 def test_works_with_pytest_qt_on_a_qasync_loop(pytester, monkeypatch):
     monkeypatch.setenv("PYTHONPATH", str(ROOT))  # a separate process: Qt gets a fresh QApplication there
     monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")

@@ -13,11 +13,11 @@ from trace_samples import record_rich
 from runtime.trace import (
     evidence_package,
     evidence_to_trace,
-    export_chrome,
-    export_perfetto,
     load_evidence,
     load_trace,
+    write_chrome_trace,
     write_evidence,
+    write_perfetto_trace,
 )
 
 
@@ -95,7 +95,7 @@ def _flow_problems(events: list[dict], per_thread: dict[tuple, list[dict]]) -> l
 
 def test_chrome_export_has_the_structure_the_viewers_need(rich, tmp_path):
     out = tmp_path / "rich.json"
-    count = export_chrome(rich, out)
+    count = write_chrome_trace(rich, out)
     doc = orjson.loads(out.read_bytes())
     assert len(doc["traceEvents"]) == count and doc["displayTimeUnit"] == "ms"
     assert chrome_structure_problems(doc) == []
@@ -130,7 +130,7 @@ def test_chrome_structure_check_catches_broken_traces():
 
 def test_perfetto_export_reads_back_with_the_trace_protos(rich, tmp_path):
     out = tmp_path / "rich.pftrace"
-    count = export_perfetto(rich, out)
+    count = write_perfetto_trace(rich, out)
     trace = pb.Trace.FromString(out.read_bytes())
     assert len(trace.packet) == count
     declared: set[int] = set()

@@ -1,0 +1,59 @@
+"""A module instance on a fake host: the kernel needs nothing of the Runtime."""
+
+from __future__ import annotations
+
+import pytest
+
+from parts_support import FakeHost
+from runtime import Module, ReducerError, computed
+from runtime.kernel.instance import ModuleInstance
+
+
+def counter() -> Module:
+    m = Module("counter", {"n": 0, "double": 0},
+               fields=[computed("double", deps=["n"], derive=lambda n: n * 2)])
+
+    @m.reducer("add")
+    def add(draft, k):
+        draft["n"] += k
+
+    @m.reducer("explode")
+    def explode(draft, _):
+        draft["n"] = 99
+        raise ValueError("boom")
+
+    return m
+
+
+def mount(host: FakeHost) -> ModuleInstance:
+    module = counter()
+    return ModuleInstance(host, module, "counter#1", None, module.build_shape())
+
+
+def test_an_instance_commits_through_its_host_and_converges_in_the_same_window() -> None:
+    host = FakeHost()
+    inst = mount(host)
+    record = inst.dispatch("add", 3)
+    assert record is not None and inst.get_state() == {"n": 3, "double": 6}
+    assert host.commits == [("counter#1", 1)]
+    assert record.converge is not None and record.converge.executed_mode in ("dirty", "full")
+
+
+def test_a_reducer_that_raises_leaves_the_state_and_the_host_untouched() -> None:
+    host = FakeHost()
+    inst = mount(host)
+    inst.dispatch("add", 1)
+    with pytest.raises(ReducerError, match="boom"):
+        inst.dispatch("explode")
+    assert inst.get_state() == {"n": 1, "double": 2}
+    assert host.commits == [("counter#1", 1)]
+
+
+def test_the_host_s_diagnostics_level_decides_what_the_history_keeps() -> None:
+    quiet, loud = FakeHost("off"), FakeHost("full")
+    a, b = mount(quiet), mount(loud)
+    a.dispatch("add", 1)
+    b.dispatch("add", 1)
+    assert len(a.history) == 0
+    (record,) = b.history
+    assert record.before == {"n": 0, "double": 0} and record.after == {"n": 1, "double": 2}
