@@ -13,7 +13,7 @@
     final = await run.settled()                         # success | failure | cancelled, exactly once
 
 Events: kind `action`, label `async-action`, one per phase (trigger, pending, settle) with the meta described in
-docs/rules/actions.md; none at diagnostics off. Every transaction of a run (pending, its writes, its operations'
+docs/rules/async-actions.md; none at diagnostics off. Every transaction of a run (pending, its writes, its operations'
 continuations, its result) carries the run's linkId.
 """
 

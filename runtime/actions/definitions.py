@@ -1,4 +1,6 @@
-"""Action definitions and the record of one run, with the exported event meta of a run (see docs/rules/actions.md).
+"""Action definitions and the record of one run, with the exported event meta of a run.
+
+The rules and their numbers are in docs/rules/async-actions.md.
 
     save = action("save-todo", save_handler, concurrency="latest-wins", lane="nonUrgent", timeout_s=10)
 
@@ -161,7 +163,7 @@ class ActionRun:
 
 
 def run_event_meta(phase: RunPhase, defn: ActionDef, run: ActionRun) -> dict[str, Any]:
-    """The meta of a run's exported event: exactly these keys, no others (see docs/rules/actions.md)."""
+    """The meta of a run's exported event: exactly these keys, no others (see docs/rules/async-actions.md)."""
     meta: dict[str, Any] = {"type": "async-action", "phase": phase, "actionId": defn.action_id,
                             "concurrencyPolicy": defn.concurrency, "lane": defn.lane, "status": run.status}
     if phase == "settle":

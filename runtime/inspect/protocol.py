@@ -1,6 +1,6 @@
-"""The inspector's wire protocol: newline-delimited JSON frames, the transport messages of docs/rules/inspect.md.
+"""The inspector's wire protocol: newline-delimited JSON frames, the transport messages of docs/rules/transport.md.
 
-Frames the server sends (each a valid TransportMessage, see docs/rules/inspect.md):
+Frames the server sends (each a valid TransportMessage, see docs/rules/transport.md):
 
 - `HELLO {protocolVersion, runId, lastSeq?, capabilities}`: after a client authenticated.
 - `OBSERVATION_BATCH {protocolVersion, runId, events, droppedCount?, droppedReason?}`: envelopes in seq order.

@@ -60,38 +60,9 @@ import orjson
 
 from runtime.trace.indexes import StoreIndexes
 from runtime.trace.ingest import COLUMNS, EventAdder, event_adder
-from runtime.trace.row_codes import (
-    CONVERGE_DEGRADED,
-    CONVERGE_DIRTY,
-    CONVERGE_FULL,
-    DIRTY_ALL_ID,
-    FLAG_DIRTY_ALL,
-    FLAG_DOWNGRADE,
-    FLAG_ERROR,
-    FLAG_ERROR_SUMMARY,
-    FLAG_TICK_END,
-    FLAG_WARNING,
-    NO_CODE,
-    Interned,
-)
+from runtime.trace.row_codes import NO_CODE, Interned
 
-__all__ = [
-    "EventStore",
-    "Interned",
-    "SideRecords",
-    "LoadProblem",
-    "NO_CODE",
-    "FLAG_DOWNGRADE",
-    "FLAG_ERROR_SUMMARY",
-    "FLAG_DIRTY_ALL",
-    "FLAG_WARNING",
-    "FLAG_ERROR",
-    "FLAG_TICK_END",
-    "DIRTY_ALL_ID",
-    "CONVERGE_DIRTY",
-    "CONVERGE_FULL",
-    "CONVERGE_DEGRADED",
-]
+__all__ = ["EventStore", "LoadProblem", "SideRecords"]
 
 _CACHE_SIZE = 512
 

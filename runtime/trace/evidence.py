@@ -1,4 +1,4 @@
-"""EvidencePackage export and import (the package schema is in docs/rules/trace.md).
+"""EvidencePackage export and import (the package schema is in docs/rules/traces.md).
 
 Export: `evidence_package(store)` -> `{protocolVersion, runId, createdAt, source{host, label}, events, summary}`.
 `events` holds every envelope of the trace: the static IRs first (so every digest is known before it is named),

@@ -2,7 +2,7 @@
 
 A trace is JSON Lines: line 1 is the header `{"format": FORMAT, "formatVersion", "protocolVersion", "runId",
 "createdAt", "source": {"host", "label"}}`, every further line one envelope `{protocolVersion, runId, seq, timestamp,
-type, payload}` (writer.py says what each envelope type holds; docs/rules/trace.md gives the schemas). A file
+type, payload}` (writer.py says what each envelope type holds; docs/rules/traces.md gives the schemas). A file
 holding one EvidencePackage JSON object instead is read as a trace too (evidence.py).
 """
 

@@ -31,8 +31,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from runtime.trace.columnar import FLAG_DOWNGRADE, EventStore
+from runtime.trace.columnar import EventStore
 from runtime.trace.format import SNAPSHOT_TYPE
+from runtime.trace.row_codes import FLAG_DOWNGRADE
 
 __all__ = ["Replay", "ReplayState", "ReplayPlayer", "untag", "UNITS"]
 

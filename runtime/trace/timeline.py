@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from runtime.trace.columnar import FLAG_DIRTY_ALL, EventStore
+from runtime.trace.columnar import EventStore
+from runtime.trace.row_codes import FLAG_DIRTY_ALL
 
 __all__ = ["Lane", "Slice", "Run", "Flow", "Counter", "Instant", "Timeline", "build_timeline"]
 

@@ -1,6 +1,6 @@
 """Validation of a trace file (or EvidencePackage), line by line, with line-numbered problems.
 
-What is checked (the parts of the envelope, event and static IR schemas of docs/rules/trace.md a reader relies on,
+What is checked (the parts of the envelope, event and static IR schemas of docs/rules/traces.md a reader relies on,
 without needing jsonschema):
 - the header (format, formatVersion this reader knows, runId, createdAt, source.host);
 - every line is one JSON object with the envelope fields `protocolVersion, runId, seq, timestamp, type, payload`

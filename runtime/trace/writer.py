@@ -2,7 +2,7 @@
 
 Line 1 is a header `{"format": "tickscope-trace", "formatVersion": 1, "protocolVersion", "runId", "createdAt",
 "source": {"host", "label"}}`; every further line is one ObservationEnvelope
-`{protocolVersion, runId, seq, timestamp, type, payload}` (format.py; the schemas are in docs/rules/trace.md).
+`{protocolVersion, runId, seq, timestamp, type, payload}` (format.py; the schemas are in docs/rules/traces.md).
 Envelope types:
 
 - `debug:event`: payload a RuntimeDebugEventRef.
