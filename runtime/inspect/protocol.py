@@ -31,7 +31,7 @@ from typing import Any, Literal, TypeGuard
 
 import orjson
 
-from runtime.errors import AuthRequired, InspectError, ProtocolError
+from runtime.errors import ProtocolError
 from runtime.inspect.target import TravelMode
 
 __all__ = [
@@ -39,11 +39,8 @@ __all__ = [
     "ERROR_CODES",
     "PROTOCOL_VERSION",
     "Auth",
-    "AuthRequired",
     "Control",
     "ControlType",
-    "InspectError",
-    "ProtocolError",
     "Subscribe",
     "ack_frame",
     "batch_frame",

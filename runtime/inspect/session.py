@@ -20,16 +20,9 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Protocol
 
+from runtime.errors import AuthRequired, ProtocolError
 from runtime.inspect.config import InspectConfig
-from runtime.inspect.protocol import (
-    Auth,
-    AuthRequired,
-    Control,
-    ProtocolError,
-    Subscribe,
-    batch_frame,
-    parse_client_frame,
-)
+from runtime.inspect.protocol import Auth, Control, Subscribe, batch_frame, parse_client_frame
 
 __all__ = ["ClientSession", "ClientStats", "SessionHost"]
 

@@ -25,12 +25,11 @@ from typing import BinaryIO
 
 import orjson
 
-from runtime.errors import LoadCancelled, TraceFormatError, UnsupportedTraceVersion
+from runtime.errors import LoadCancelled, TraceFormatError
 from runtime.trace.columnar import EventStore, LoadProblem
-from runtime.trace.format import HEADER_LIMIT, check_header, event_problem, looks_like_evidence, read_header
+from runtime.trace.format import HEADER_LIMIT, check_header, event_problem, looks_like_evidence
 
-__all__ = ["CHUNK_BYTES", "LoadCancelled", "Progress", "TraceFormatError", "UnsupportedTraceVersion", "load_trace",
-           "read_header"]
+__all__ = ["CHUNK_BYTES", "Progress", "load_trace"]
 
 Progress = Callable[[int, int], None]
 """Called as (bytes done, bytes total) after every chunk."""
