@@ -25,7 +25,7 @@ from runtime.debug.hub import DebugHub
 from runtime.debug.sink import DebugSink, EventClock, Level
 from runtime.errors import DefinitionError
 from runtime.inspect import ENV_VAR as INSPECT_ENV_VAR
-from runtime.inspect import InspectorServer, open_for_runtime
+from runtime.inspect import InspectorServer, attach
 from runtime.kernel.instance import ModuleInstance
 from runtime.kernel.kernel import CommitListener, Kernel
 from runtime.kernel.module import Module
@@ -79,7 +79,7 @@ class Runtime:
         self.inspector: InspectorServer | None = None
         """The live inspector server (runtime.inspect) when `inspect=` or TICKSCOPE_INSPECT asked for one."""
         if inspect is not None:
-            self.inspector = open_for_runtime(self, inspect)  # asked for in code: a failure is the caller's to see
+            self.inspector = attach(self, inspect)  # asked for in code: a failure is the caller's to see
         elif INSPECT_ENV_VAR in os.environ:
             self.inspector = self._inspect_from_environment()
 
@@ -88,7 +88,7 @@ class Runtime:
         application down: a malformed value or a port in use is one warning on stderr, and the runtime runs on
         without an inspector."""
         try:
-            return open_for_runtime(self, None)
+            return attach(self, None)
         except (OSError, ValueError, TypeError) as exc:
             value = os.environ.get(INSPECT_ENV_VAR, "")
             print(f"tickscope: {INSPECT_ENV_VAR}={value!r} ignored, runtime {self.label!r} runs without an "

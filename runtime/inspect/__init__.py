@@ -32,7 +32,6 @@ __all__ = [
     "InspectorServer",
     "ProtocolError",
     "attach",
-    "open_for_runtime",
     "parse_address",
     "parse_spec",
 ]
@@ -65,6 +64,3 @@ def attach(target: InspectTarget, spec: object) -> InspectorServer | None:
         target.sink.set_level("light")
     return InspectorServer(target, config).start()
 
-
-open_for_runtime = attach
-"""The former name of `attach`, kept while the composition root still calls it."""
