@@ -15,12 +15,11 @@ shows as one more row (`…`, "88 more items not recorded"), never as an item.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from .cut import Cut
-from .list_align import align, by_index
+from .list_align import Step, align, by_index
 from .values import CUT_KEY, ValueView, copy_text, preview_text, short_text, view_of
 
 __all__ = ["StateDiff", "DiffNode", "CutRow", "DiffStatus", "MISSING", "state_diff"]
@@ -50,8 +49,8 @@ def _status(after: Any, before: Any, compared: bool) -> DiffStatus:
 class DiffNode:
     """One key of the state: its value after and before, and how it changed."""
 
-    __slots__ = ("key", "after", "before", "status", "type_name", "cut", "note", "parent", "row", "compared",
-                 "_children")
+    __slots__ = ("key", "after", "before", "status", "type_name", "cut", "parent", "row", "compared",
+                 "_after_view", "_before_view", "_steps", "_note", "_children")
 
     def __init__(self, key: str, after: Any, before: Any, parent: DiffNode | None, row: int, compared: bool) -> None:
         self.key = key
@@ -61,14 +60,21 @@ class DiffNode:
         self.row = row
         """Its index among its parent's children."""
         self.compared = compared
-        view = view_of(after if after is not MISSING else before)
+        self._after_view = view_of(after) if after is not MISSING else None
+        self._before_view = view_of(before) if before is not MISSING and (compared or after is MISSING) else None
+        view = self._after_view or self._before_view or view_of(None)
         self.type_name = view.type_name
         self.cut: Cut | None = view.cut
         """What export left out of this value (of its before side when it was removed)."""
         self.status: DiffStatus = _status(after, before, compared)
-        self.note: str | None = None
-        """Why its children are compared less well than they could be (a list too long to align)."""
+        self._steps: list[Step] | None = None
+        self._note: str | None = None
         self._children: list[DiffNode | CutRow] | None = None
+
+    @property
+    def has_children(self) -> bool:
+        """Whether it opens (known without building its children)."""
+        return any(v is not None and (v.children or _is_tail(v.cut)) for v in (self._after_view, self._before_view))
 
     @property
     def children(self) -> list[DiffNode | CutRow]:
@@ -76,13 +82,44 @@ class DiffNode:
             self._children = self._build_children()
         return self._children
 
+    @property
+    def note(self) -> str | None:
+        """Why its children are compared less well than they could be (a list too long to align)."""
+        if self._aligns():
+            self._aligned_steps()
+        return self._note
+
+    def _aligns(self) -> bool:
+        a, b = self._after_view, self._before_view
+        return self.compared and a is not None and b is not None and a.positional and b.positional
+
+    def _aligned_steps(self) -> list[Step]:
+        if self._steps is None:
+            after = [v for _, v in self._after_view.children] if self._after_view is not None else []
+            before = [v for _, v in self._before_view.children] if self._before_view is not None else []
+            steps = by_index(before, after) if self.status == "same" else align(before, after)
+            if steps is None:
+                steps = by_index(before, after)
+                self._note = (f"compared index by index: {len(before):,} and {len(after):,} items are too many "
+                              "to align")
+            self._steps = steps
+        return self._steps
+
     def _build_children(self) -> list[DiffNode | CutRow]:
-        after_view = view_of(self.after) if self.after is not MISSING else None
-        before_view = view_of(self.before) if self.compared and self.before is not MISSING else None
-        if after_view is not None and before_view is not None and after_view.positional and before_view.positional:
-            kids: list[DiffNode | CutRow] = list(self._aligned(after_view.children, before_view.children))
+        after_view, before_view = self._after_view, self._before_view
+        if not self.compared:
+            before_view = None
+        kids: list[DiffNode | CutRow] = []
+        if self._aligns():
+            after = [v for _, v in after_view.children] if after_view is not None else []
+            before = [v for _, v in before_view.children] if before_view is not None else []
+            for step in self._aligned_steps():
+                key = step.after if step.after is not None else step.before
+                kids.append(DiffNode(str(key), MISSING if step.after is None else after[step.after],
+                                     MISSING if step.before is None else before[step.before], self, len(kids),
+                                     self.compared))
         else:
-            kids = list(self._keyed(after_view, before_view))
+            kids += self._keyed(after_view, before_view)
         after_cut = after_view.cut if after_view is not None else None
         before_cut = before_view.cut if before_view is not None else None
         if _is_tail(after_cut) or _is_tail(before_cut):
@@ -95,24 +132,6 @@ class DiffNode:
         keys = list(after_kids) + [k for k in before_kids if k not in after_kids]
         return [DiffNode(k, after_kids.get(k, MISSING), before_kids.get(k, MISSING), self, i, self.compared)
                 for i, k in enumerate(keys)]
-
-    def _aligned(self, after_kids: Sequence[tuple[str, Any]], before_kids: Sequence[tuple[str, Any]]) -> list[DiffNode]:
-        after_items = [v for _, v in after_kids]
-        before_items = [v for _, v in before_kids]
-        steps = by_index(before_items, after_items) if self.status == "same" else None
-        if steps is None:
-            steps = align(before_items, after_items)
-        if steps is None:
-            steps = by_index(before_items, after_items)
-            self.note = (f"compared index by index: {len(before_items):,} and {len(after_items):,} items are too "
-                         "many to align")
-        out: list[DiffNode] = []
-        for step in steps:
-            key = step.after if step.after is not None else step.before
-            out.append(DiffNode(str(key), MISSING if step.after is None else after_items[step.after],
-                                MISSING if step.before is None else before_items[step.before], self, len(out),
-                                self.compared))
-        return out
 
     @property
     def after_text(self) -> str:
@@ -149,7 +168,13 @@ class DiffNode:
 
 
 def _is_tail(cut: Cut | None) -> bool:
+    """A cut of the tail of a container (some items or keys kept), not of the whole value."""
     return cut is not None and cut.why is None and cut.unit != "value"
+
+
+def _left_out(cut: Cut | None) -> Any:
+    """What a tail cut's row says (`88 more items not recorded ...`), MISSING when there is none."""
+    return cut.left_out_text if cut is not None and _is_tail(cut) else MISSING
 
 
 class CutRow:
@@ -167,9 +192,8 @@ class CutRow:
         self.row = row
         self.after_cut = after_cut
         self.before_cut = before_cut
-        after = after_cut.left_out_text if _is_tail(after_cut) else MISSING
-        before = before_cut.left_out_text if compared and _is_tail(before_cut) else MISSING
-        self.status: DiffStatus = _status(after, before, compared)
+        self.status: DiffStatus = _status(_left_out(after_cut), _left_out(before_cut) if compared else MISSING,
+                                          compared)
         self.note: str | None = None
 
     @property
@@ -178,11 +202,13 @@ class CutRow:
 
     @property
     def after_text(self) -> str:
-        return self.after_cut.left_out_text if _is_tail(self.after_cut) and self.after_cut else "—"
+        text = _left_out(self.after_cut)
+        return "—" if text is MISSING else str(text)
 
     @property
     def before_text(self) -> str:
-        return self.before_cut.left_out_text if _is_tail(self.before_cut) and self.before_cut else "—"
+        text = _left_out(self.before_cut)
+        return "—" if text is MISSING else str(text)
 
     def path(self) -> str:
         return f"{self.parent.path()}.{CUT_KEY}" if self.parent.parent is not None else CUT_KEY
@@ -228,7 +254,7 @@ class StateDiff:
                     found.append(child)
                 elif child.status == "changed":
                     # a leaf, the cut part, or a list too long to align: one change; else what changed inside it
-                    if isinstance(child, CutRow) or not child.children or child.note:
+                    if isinstance(child, CutRow) or not child.has_children or child.note:
                         found.append(child)
                     else:
                         walk(child)

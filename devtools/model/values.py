@@ -124,9 +124,9 @@ def short_text(value: Any, budget: int = _SHORT_CHARS) -> str:
     if tag == "tuple":
         return "tuple " + _items_text(inner, "(", ")", budget)
     if is_cut_marker(value):
-        cut = cut_of_marker(value)
-        brackets = {"items": "[]", "keys": "{}", "value": "<>"}[cut.unit]
-        return brackets[0] + cut.text + brackets[1]
+        whole = cut_of_marker(value)
+        brackets = {"items": "[]", "keys": "{}", "value": "<>"}[whole.unit]
+        return brackets[0] + whole.text + brackets[1]
     if isinstance(value, (set, frozenset)):
         name = "set" if isinstance(value, set) else "frozenset"
         return f"{name} " + _items_text(sorted(value, key=repr), "{", "}", budget) if value else f"{name}()"

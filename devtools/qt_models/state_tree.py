@@ -51,6 +51,11 @@ class TreeNode(Protocol):
     @property
     def children(self) -> Sequence[TreeNode]: ...
 
+    @property
+    def note(self) -> str | None:
+        """Why its children are compared less well than usual (None when they are not)."""
+        ...
+
     def path(self) -> str: ...
 
     def tooltip(self) -> str:

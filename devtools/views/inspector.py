@@ -39,6 +39,8 @@ from .summary_browser import SummaryBrowser
 __all__ = ["Inspector"]
 
 LATEST_INTERVAL_MS = 250
+EXPAND_LIMIT = 500
+"""The most children a changed branch may have to be opened by itself."""
 BANNER_STYLE = "background:#f4c430;color:#222;padding:4px;border-radius:3px;font-weight:bold"
 
 
@@ -249,7 +251,8 @@ class Inspector(QWidget):
         return (event.get("meta") or {}).get("state"), note
 
     def _expand_changes(self) -> None:
-        """Open the branches that lead to a change, and nothing else (a big list stays folded)."""
+        """Open the branches that lead to a change, and nothing else (a big list, or one compared index by index,
+        stays folded: opening it would lay out every row)."""
         self.tree.collapseAll()
         model = self.tree_model
 
@@ -257,7 +260,8 @@ class Inspector(QWidget):
             for r in range(model.rowCount(parent)):
                 index = model.index(r, 0, parent)
                 node = model.node(index)
-                if node is not None and node.status == "changed" and node.children:
+                if node is not None and node.status == "changed" and node.note is None \
+                        and 0 < len(node.children) <= EXPAND_LIMIT:
                     self.tree.expand(index)
                     walk(index)
 

@@ -36,6 +36,10 @@ class Summary:
     paths: dict[str, str] = field(default_factory=dict)
 
 
+def elide_end(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[: max(1, chars - 1)] + "…"
+
+
 def elide_middle(text: str, chars: int) -> str:
     """`reading.hi…story.min`: both ends kept, at most `chars` characters."""
     if len(text) <= chars:
@@ -100,15 +104,20 @@ def _dirty_section(feed: EventFeed, f: EventFacts) -> str:
     return _h("Dirty set") + body
 
 
-def _patch_tooltip(path: str, p: dict[str, Any]) -> str:
+def _changed_inside(p: dict[str, Any]) -> list[str]:
+    """What a patch changed inside its value (lists aligned: a shift is one item out, one in); [] for a scalar."""
+    if "from" not in p or "to" not in p:
+        return []
+    return [path for path in state_diff(p["to"], p["from"]).changed_paths() if path]
+
+
+def _patch_tooltip(path: str, p: dict[str, Any], inside: list[str]) -> str:
     lines = [path, f"written by {p.get('traitNodeId') or p.get('reason', '?')}"]
     for side, name in (("from", "from"), ("to", "to")):
         lines += ["", f"{name}:", preview_text(p[side]) if side in p else "(none)"]
-    if "from" in p and "to" in p:
-        inside = state_diff(p["to"], p["from"]).changed_paths()
-        if inside and inside != [""]:
-            shown = ", ".join(inside[:8]) + (f", … {len(inside) - 8} more" if len(inside) > 8 else "")
-            lines += ["", f"changed inside: {shown}"]
+    if inside:
+        shown = ", ".join(inside[:8]) + (f", … {len(inside) - 8} more" if len(inside) > 8 else "")
+        lines += ["", f"changed inside: {shown}"]
     return "\n".join(lines)
 
 
@@ -130,7 +139,8 @@ def _patches_section(feed: EventFeed, f: EventFacts, width: int, out: Summary) -
             else f"#{pid}"
         src = str(p.get("traitNodeId") or p.get("reason", ""))
         href = f"patch:{i}"
-        out.tooltips[href] = _patch_tooltip(path, p)
+        inside = _changed_inside(p)
+        out.tooltips[href] = _patch_tooltip(path, p, inside)
         out.paths[href] = path
         shown_path = elide_middle(path, max(8, width - len(src) - 2))
         head = (f"<a href='{href}' style='color:inherit;text-decoration:none'><code>{escape(shown_path)}</code></a>"
@@ -143,6 +153,9 @@ def _patches_section(feed: EventFeed, f: EventFacts, width: int, out: Summary) -
         else:
             body = [f"<span style='color:gray'>from</span> {escape(before)}",
                     f"<span style='color:gray'>to&nbsp;&nbsp;</span> {escape(after)}"]
+            if inside:  # neither value fits whole: say what differs between them
+                changed = elide_end(", ".join(inside), budget - 5)
+                body.append(f"<span style='color:gray'>changed</span> {escape(changed)}")
         lines = [f"<div style='{_NOWRAP}'>{head}</div>"]
         lines += [f"<div style='{_NOWRAP};margin-left:12px'>{line}</div>" for line in body]
         blocks.append("".join(lines))

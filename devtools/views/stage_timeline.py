@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPaintEvent, QPen
+from PySide6.QtGui import QBrush, QColor, QFontMetrics, QPainter, QPaintEvent, QPen, QResizeEvent
 from PySide6.QtWidgets import QWidget
 
 from ..model.runs import OperationInfo
@@ -65,6 +65,10 @@ class StageTimeline(QWidget):
         self.op = op
         self.setMinimumHeight(self._height_for(op))
         self.update()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self.setMinimumHeight(self._height_for(self.op))  # a narrower pane may need another row of chips
 
     @staticmethod
     def _label(stage: str, late: bool) -> str:

@@ -29,7 +29,7 @@ class ElideDelegate(QStyledItemDelegate):
 
     def initStyleOption(self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex) -> None:
         super().initStyleOption(option, index)
-        option.textElideMode = self.mode  # type: ignore[attr-defined]  # a plain attribute of the option
+        option.textElideMode = self.mode
 
 
 class StateTreeView(QTreeView):
