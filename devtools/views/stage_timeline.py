@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QWidget
 
 from ..model.runs import OperationInfo
 
-__all__ = ["StageTimeline", "STAGE_COLOURS", "Drawn", "pack_rows"]
+__all__ = ["StageTimeline", "STAGE_COLOURS", "Drawn", "Chip", "pack_rows", "MAX_ROWS"]
 
 STAGE_COLOURS = {"submitted": "#b0bec5", "accepted": "#64b5f6", "committed": "#1e88e5", "observed": "#7e57c2",
                  "ready": "#43a047", "rejected": "#ef5350", "failed": "#e53935", "timed_out": "#fb8c00",
@@ -26,6 +26,8 @@ _CHIP_H = 18.0
 _ROW_GAP = 4.0
 _CHIP_GAP = 4.0
 _LABEL_H = 14.0
+MAX_ROWS = 3
+"""Rows of chips before a chip moves right of its time instead of down."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,19 +38,36 @@ class Drawn:
     rect: QRectF
 
 
-def pack_rows(spans: list[tuple[float, float]], gap: float = _CHIP_GAP) -> list[int]:
-    """The row of each (left, right) span, in the given order: the first row whose last span ends `gap` before
-    it starts."""
+def pack_rows(spans: list[tuple[float, float]], right_edge: float, max_rows: int = MAX_ROWS,
+              gap: float = _CHIP_GAP) -> list[tuple[int, float]]:
+    """(row, left) of each (left, right) span, in the given order: at its own left on the first row where it
+    fits; when `max_rows` are taken, just after the span that ends first (its tick still marks its time), unless
+    that runs past `right_edge`, then on a new row."""
     ends: list[float] = []
-    rows: list[int] = []
+    out: list[tuple[int, float]] = []
     for left, right in spans:
-        row = next((i for i, end in enumerate(ends) if end + gap <= left), len(ends))
-        if row == len(ends):
-            ends.append(right)
-        else:
-            ends[row] = right
-        rows.append(row)
-    return rows
+        width = right - left
+        row = next((i for i, end in enumerate(ends) if end + gap <= left), None)
+        if row is None and len(ends) >= max_rows:
+            soonest = min(range(len(ends)), key=ends.__getitem__)
+            if ends[soonest] + gap + width <= right_edge:
+                row, left = soonest, ends[soonest] + gap
+        if row is None:
+            row = len(ends)
+            ends.append(0.0)
+        ends[row] = left + width
+        out.append((row, left))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class Chip:
+    """One chip: consecutive facts of one stage (`accepted ×2`), where it is drawn and the time it marks."""
+
+    facts: tuple[int, ...]
+    label: str
+    x: float
+    rect: QRectF
 
 
 class StageTimeline(QWidget):
@@ -74,17 +93,29 @@ class StageTimeline(QWidget):
     def _label(stage: str, late: bool) -> str:
         return stage + (" (late)" if late else "")
 
-    def _chips(self, op: OperationInfo, fm: QFontMetrics) -> list[tuple[int, QRectF]]:
-        """(fact index, chip rect at row 0) for every fact, sorted by time."""
-        t0 = op.submitted_ms
-        span = self._span(op)
+    def _chips(self, op: OperationInfo, fm: QFontMetrics) -> list[Chip]:
+        """Every fact as a chip (repeats of one stage in a row as one), placed without overlap, row 0 at y 0."""
+        t0, span = op.submitted_ms, self._span(op)
         left, right = _MARGIN, max(_MARGIN + 1, self.width() - _MARGIN)
-        out = []
-        for i, f in sorted(enumerate(op.facts), key=lambda kv: kv[1].at_ms):
+        groups: list[list[int]] = []
+        order = sorted(range(len(op.facts)), key=lambda i: op.facts[i].at_ms)
+        for i in order:
+            last = op.facts[groups[-1][-1]] if groups else None
+            f = op.facts[i]
+            if last is not None and (last.stage, last.late, last.inferred) == (f.stage, f.late, f.inferred):
+                groups[-1].append(i)
+            else:
+                groups.append([i])
+        wanted = []
+        for group in groups:
+            f = op.facts[group[0]]
+            label = self._label(f.stage, f.late) + (f" ×{len(group)}" if len(group) > 1 else "")
             x = left + (f.at_ms - t0) / span * (right - left)
-            width = fm.horizontalAdvance(self._label(f.stage, f.late)) + 10
-            out.append((i, QRectF(max(left, min(x, right - width)), 0, width, _CHIP_H)))
-        return out
+            width = fm.horizontalAdvance(label) + 10
+            wanted.append((tuple(group), label, x, max(left, min(x, right - width)), width))
+        placed = pack_rows([(at, at + width) for *_, at, width in wanted], right)
+        return [Chip(group, label, x, QRectF(at, row * (_CHIP_H + _ROW_GAP), width, _CHIP_H))
+                for (group, label, x, _, width), (row, at) in zip(wanted, placed, strict=True)]
 
     @staticmethod
     def _span(op: OperationInfo) -> float:
@@ -94,8 +125,11 @@ class StageTimeline(QWidget):
     def _height_for(self, op: OperationInfo | None) -> int:
         if op is None or not op.facts:
             return 90
-        rows = max(pack_rows([(r.left(), r.right()) for _, r in self._chips(op, self.fontMetrics())]), default=0)
-        return int(_LABEL_H + 8 + (rows + 1) * (_CHIP_H + _ROW_GAP) + 10 + _LABEL_H + 8)
+        return int(_LABEL_H + 8 + self._chips_height(self._chips(op, self.fontMetrics())) + 10 + _LABEL_H + 8)
+
+    @staticmethod
+    def _chips_height(chips: list[Chip]) -> float:
+        return max((c.rect.bottom() for c in chips), default=_CHIP_H) + _ROW_GAP
 
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
@@ -112,9 +146,8 @@ class StageTimeline(QWidget):
             return
         fm = p.fontMetrics()
         chips = self._chips(op, fm)
-        rows = pack_rows([(r.left(), r.right()) for _, r in chips])
         top = _LABEL_H + 8  # the deadline's label row is above the chips
-        axis_y = top + (max(rows, default=0) + 1) * (_CHIP_H + _ROW_GAP) + 6
+        axis_y = top + self._chips_height(chips) + 6
         t0, span = op.submitted_ms, self._span(op)
         left, right = _MARGIN, max(_MARGIN + 1, self.width() - _MARGIN)
 
@@ -134,18 +167,21 @@ class StageTimeline(QWidget):
         self._text(p, QRectF(left, axis_y + 3, 120, _LABEL_H), Qt.AlignmentFlag.AlignLeft, "submit")
         self._text(p, QRectF(right - 120, axis_y + 3, 120, _LABEL_H), Qt.AlignmentFlag.AlignRight,
                    f"+{span:.0f} ms")
-        for (i, chip), row in zip(chips, rows, strict=True):
-            f = op.facts[i]
-            chip = chip.translated(0, top + row * (_CHIP_H + _ROW_GAP))
-            colour = QColor("#9e9e9e") if f.late else QColor(STAGE_COLOURS.get(f.stage, "#cfd8dc"))
+        colours = [QColor("#9e9e9e") if op.facts[c.facts[0]].late
+                   else QColor(STAGE_COLOURS.get(op.facts[c.facts[0]].stage, "#cfd8dc")) for c in chips]
+        for c, colour in zip(chips, colours, strict=True):  # the ticks first: no tick crosses a chip
+            chip = c.rect.translated(0, top)
+            p.setPen(QPen(colour.darker(130), 1))
+            foot = min(max(c.x, chip.left() + 4), chip.right() - 4)  # a chip moved off its time points back to it
+            p.drawLine(int(foot), int(chip.bottom()), int(c.x), int(axis_y))
+        for c, colour in zip(chips, colours, strict=True):
+            f = op.facts[c.facts[0]]
+            chip = c.rect.translated(0, top)
             p.setPen(QPen(colour.darker(130), 1, Qt.PenStyle.DashLine if f.inferred else Qt.PenStyle.SolidLine))
             p.setBrush(QBrush(colour))
             p.drawRoundedRect(chip, 8, 8)
             p.setPen(QColor("black") if f.late or colour.lightness() > 150 else QColor("white"))
-            self._text(p, chip, Qt.AlignmentFlag.AlignCenter, self._label(f.stage, f.late))
-            x = x_of(f.at_ms)
-            p.setPen(QPen(colour.darker(130), 1))
-            p.drawLine(int(x), int(chip.bottom()), int(x), int(axis_y))
+            self._text(p, chip, Qt.AlignmentFlag.AlignCenter, c.label)
         p.end()
 
     def _text(self, p: QPainter, rect: QRectF, align: Qt.AlignmentFlag, text: str) -> None:
