@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
 
     app = application()
     app.setQuitOnLastWindowClosed(False)
-    return int(qasync.run(_main(app, client, args.screenshot, args.exit_after)))
+    return int(qasync.run(_main(app, client, args.screenshot, args.exit_after, args.size)))
 
 
 def show_attached(host: DevtoolsHost, session: RemoteSession) -> MainWindow:
@@ -77,7 +77,8 @@ def show_attached(host: DevtoolsHost, session: RemoteSession) -> MainWindow:
     return window
 
 
-async def _main(app: QApplication, client: InspectClient, screenshot: str | None, exit_after: float | None) -> int:
+async def _main(app: QApplication, client: InspectClient, screenshot: str | None, exit_after: float | None,
+                size: tuple[int, int] | None = None) -> int:
     from runtime.inspect import InspectError
 
     from ..app.remote_session import RemoteSession
@@ -95,6 +96,8 @@ async def _main(app: QApplication, client: InspectClient, screenshot: str | None
         return 1
     session = RemoteSession(client, EventFeed())
     window = show_attached(host, session)
+    if size is not None:
+        window.resize(*size)
     pump = asyncio.get_running_loop().create_task(session.run(), name="tickscope-attach")
     try:
         waiters = [asyncio.ensure_future(closed.wait()), pump]
