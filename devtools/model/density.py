@@ -6,7 +6,7 @@ comes from its rate: `txnPerSecond` at or above 50 is warn, at or above 150 dang
 
 >>> d = density(np.array([0.0, 10.0, 20.0, 1000.0]), 0.0, 2000.0, max_buckets=100)
 >>> d.width_ms, int(d.counts.sum()), d.levels[:2].tolist()
-(25.0, 4, [2, 0])
+(25.0, 4, [1, 0])
 """
 
 from __future__ import annotations
@@ -53,8 +53,9 @@ def density(ts_ms: np.ndarray, t0_ms: float, t1_ms: float, *, max_buckets: int =
     extent = max(t1_ms - t0_ms, 1e-9)
     width = next((w for w in NICE_WIDTHS_MS if extent / w <= max_buckets), extent / max_buckets)
     n = max(1, int(np.ceil(extent / width)))
-    idx = np.floor((ts_ms - t0_ms) / width).astype(np.int64)
-    idx = idx[(idx >= 0) & (idx < n)]
+    inside = ts_ms[(ts_ms >= t0_ms) & (ts_ms <= t1_ms)]
+    # the newest transaction sits on t1 itself: it belongs to the last bucket, not past it
+    idx = np.minimum(np.floor((inside - t0_ms) / width).astype(np.int64), n - 1)
     counts = np.bincount(idx, minlength=n).astype(np.int64)
     rate = counts * (1000.0 / width)
     levels = np.where(rate >= danger, 2, np.where(rate >= warn, 1, 0)).astype(np.int8)

@@ -16,7 +16,7 @@ import numpy as np
 
 from .lod import LodSegments
 
-__all__ = ["Band", "Palette", "rasterize_band", "new_canvas", "darken"]
+__all__ = ["Band", "Palette", "rasterize_band", "rasterize_markers", "new_canvas", "darken"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,14 +79,22 @@ def rasterize_band(canvas: np.ndarray, band: Band, seg: LodSegments, palette: Pa
 
 
 def rasterize_markers(canvas: np.ndarray, band: Band, columns: np.ndarray, colour: int) -> int:
-    """Vertical 2-px marks (deadlines) at the given pixel columns (each column once)."""
+    """Deadline marks at the given pixel columns (each column once): a small cap at the band's top over a dashed
+    line, so they read as a mark in time, never as a span or a failure. Returns the number of marks drawn."""
     width = canvas.shape[1]
     cols = np.unique(columns[(columns >= 0) & (columns < width)])
-    if cols.size == 0:
+    if cols.size == 0 or band.bottom <= band.top:
         return 0
-    canvas[band.top:band.bottom, cols] = colour
-    right = cols[cols + 1 < width] + 1
-    canvas[band.top:band.bottom, right] = colour
+    rows = np.arange(band.top, band.bottom)
+    dashed = rows[(rows - band.top) % 4 < 3]  # 3 on, 1 off
+    canvas[dashed[:, None], cols[None, :]] = colour
+    for depth, half in enumerate((2, 1)):  # the cap: 5 px wide on the top row, 3 px below it
+        y = band.top + depth
+        if y >= band.bottom:
+            break
+        for dx in range(-half, half + 1):
+            shifted = cols + dx
+            canvas[y, shifted[(shifted >= 0) & (shifted < width)]] = colour
     return int(cols.size)
 
 

@@ -89,7 +89,7 @@ class ConvergePane(QWidget):
         self.chart.setMouseEnabled(x=True, y=False)
         self.chart.setLabel("left", "ms")
         self.chart.setLabel("bottom", "transactions in the window (oldest left)")
-        self.chart.setMinimumHeight(120)
+        self.chart.setMinimumHeight(60)  # the window must fit 1024x700: the chart gives way before the table
         self._bars = [pg.BarGraphItem(x=[0.0], height=[0.0], width=0.8, brush=QColor(colour), pen=None)
                       for colour in ("#7e57c2", "#26a69a", "#f0a030", "#e53935")]
         """Decision time, then execution time run dirty / run full / degraded."""

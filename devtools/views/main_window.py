@@ -11,7 +11,7 @@ import asyncio
 from collections.abc import Callable
 from typing import Literal, TypeVar
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -44,7 +44,7 @@ from .settings import SettingsDialog
 from .sidebar import Sidebar
 from .timeline import TimelineView
 
-__all__ = ["MainWindow", "ExportFormat", "EXPORT_FORMATS"]
+__all__ = ["MainWindow", "ExportFormat", "EXPORT_FORMATS", "default_window_size", "SMALLEST_SUPPORTED"]
 
 ExportFormat = Literal["chrome", "perfetto", "evidence"]
 W = TypeVar("W", bound=QWidget)
@@ -54,6 +54,25 @@ EXPORT_FORMATS: dict[ExportFormat, tuple[str, str]] = {
     "perfetto": ("Perfetto protobuf", ".pftrace"),
     "evidence": ("EvidencePackage JSON", ".evidence.json"),
 }
+
+
+PREFERRED_SIZE = QSize(1440, 900)
+SMALLEST_SUPPORTED = QSize(1024, 700)
+"""Every pane is whole and usable from this size up (tests/devtools/test_window_layout.py)."""
+SIDEBAR_MIN_PX = 150
+INSPECTOR_MIN_PX = 280
+PANE_SHARES = (0.17, 0.53, 0.30)
+"""Sidebar, middle, inspector: how the first width is shared."""
+PANE_STRETCH = (1, 4, 2)
+"""How a change of the window's width is shared."""
+
+
+def default_window_size(available: QSize) -> QSize:
+    """The preferred size, shrunk to fit a smaller screen; a screen below the smallest supported size (or the
+    offscreen platform's placeholder) gets the preferred size, which screenshots and tests rely on."""
+    if available.width() < SMALLEST_SUPPORTED.width() or available.height() < SMALLEST_SUPPORTED.height():
+        return QSize(PREFERRED_SIZE)
+    return PREFERRED_SIZE.boundedTo(available)
 
 
 def _format_of(name_filter: str) -> ExportFormat:
@@ -75,7 +94,6 @@ class MainWindow(QMainWindow):
         self._open_trace = open_trace
         self.recorder = Recorder(ctx.runtime) if ctx.runtime is not None else None
         self.setWindowTitle(title)
-        self.resize(1440, 900)
         # labels changing their text must not resize the top level (the offscreen platform warns on every one)
         layout = self.layout()
         if layout is not None:
@@ -102,25 +120,31 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.runs, "Action runs")
         self.tabs.addTab(self.operations, "Operations")
 
-        middle = QSplitter(Qt.Orientation.Vertical)
+        middle = self.middle_splitter = QSplitter(Qt.Orientation.Vertical)
         middle.addWidget(self.overview)
         middle.addWidget(self.timeline)
         middle.addWidget(self.tabs)
         # a pane missing from this build keeps only the room its explanation needs
         middle.setSizes([70 if self.overview.objectName() == "overviewPane" else 40,
-                         300 if self.timeline.objectName() == "timelinePane" else 50, 500])
-        middle.setCollapsible(2, False)
-        main = QSplitter(Qt.Orientation.Horizontal)
+                         330 if self.timeline.objectName() == "timelinePane" else 50, 470])
+        middle.setStretchFactor(0, 0)
+        middle.setStretchFactor(1, 1)
+        middle.setStretchFactor(2, 1)
+        main = self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
         main.addWidget(self.sidebar)
         main.addWidget(middle)
         main.addWidget(self.inspector)
-        middle.setMinimumWidth(480)  # an explicit minimum: a pane's wide legend must not squeeze the side panes
-        self.sidebar.setMinimumWidth(210)  # instance ids and labels stay readable whatever the panes ask for
-        self.inspector.setMinimumWidth(340)
-        main.setSizes([260, 770, 410])
-        main.setStretchFactor(0, 0)
-        main.setStretchFactor(1, 1)
-        main.setStretchFactor(2, 0)
+        for split in (middle, main):
+            split.setChildrenCollapsible(False)  # a dragged handle stops at a pane's minimum, never hides it
+        # the side panes keep what their content needs (the inspector's time travel row, readable ids); the rest
+        # of the width goes to the middle, and every pane gives way in proportion when the window shrinks
+        self.sidebar.setMinimumWidth(SIDEBAR_MIN_PX)
+        self.inspector.setMinimumWidth(max(INSPECTOR_MIN_PX, self.inspector.minimumSizeHint().width()))
+        width = default_window_size(self.screen().availableGeometry().size()).width()
+        main.setSizes([int(width * share) for share in PANE_SHARES])
+        for index, stretch in enumerate(PANE_STRETCH):
+            main.setStretchFactor(index, stretch)
+        self.resize(default_window_size(self.screen().availableGeometry().size()))
 
         central = QWidget()
         layout = QVBoxLayout(central)

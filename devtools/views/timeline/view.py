@@ -2,7 +2,8 @@
 
 - Lanes (see devtools.model.timeline_model): ticks; per instance transactions coloured by executed converge mode
   (grey none, teal dirty, amber full; red outline = degraded), action runs by status, operations by stage with
-  their deadlines as red marks.
+  their deadlines as amber dashed marks (red is for failures). A legend under the lanes names every colour and
+  mark drawn; it wraps onto more lines instead of being cut.
 - Input: the mouse wheel zooms, dragging pans (x only). Keys as in Perfetto: W/S zoom in/out, A/D pan left/right,
   F follows the live end again, 0 fits everything. Hovering shows a tooltip naming the item; clicking selects its
   event in the shared selection (`ctx.state.select_row`).
@@ -21,18 +22,21 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QResizeEvent
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QToolTip, QVBoxLayout, QWidget
 
 from ...app.context import DevtoolsContext
 from ...model.lod import LodSegments, lod_segments
-from ...model.raster import Band, Palette, new_canvas, rasterize_band, rasterize_markers
+from ...model.raster import Band, new_canvas, rasterize_band, rasterize_markers
 from ...model.spans import SpanLane
-from ...model.timeline_model import Lane, LaneKind
+from ...model.timeline_model import Lane
 from ...state import UiState, time_range_of
+from ..elided_label import ElidedLabel
+from ..legend import Legend
 from .canvas_item import Label, LaneCanvasItem
 from .describe import Hit, describe_hit, selected_row_of
+from .palette import LEGEND_ITEMS, PALETTES
 from .source import timeline_source
 
 if TYPE_CHECKING:
@@ -44,18 +48,11 @@ REBUILD_MS = 33
 """Live data redraws at most this often (about 30 fps); range changes redraw at once."""
 HIT_SLOP_PX = 3
 MIN_SPAN_S = 1e-6
-
-PALETTES: dict[LaneKind, Palette] = {
-    "txn": Palette((0xFF8C9BAB, 0xFF26A69A, 0xFFF0A030)),
-    "runs": Palette((0xFF4A90E2, 0xFF43A047, 0xFFE53935, 0xFF9E9E9E)),
-    "ops": Palette((0xFFB0BEC5, 0xFF64B5F6, 0xFF1E88E5, 0xFF7E57C2, 0xFF43A047, 0xFFEF5350, 0xFFE53935,
-                    0xFFFB8C00, 0xFF9E9E9E, 0xFFCFD8DC)),
-    "ticks": Palette((0xFF5C6BC0, 0xFFE53935, 0xFF9FA8DA)),
-}
-_LEGEND = [("txn none", 0xFF8C9BAB), ("txn dirty", 0xFF26A69A), ("txn full", 0xFFF0A030),
-           ("degraded (outline)", 0xFFE0303A), ("run pending", 0xFF4A90E2), ("run ok", 0xFF43A047),
-           ("run failed", 0xFFE53935), ("cancelled", 0xFF9E9E9E), ("op accepted", 0xFF64B5F6),
-           ("op committed", 0xFF1E88E5), ("op observed", 0xFF7E57C2), ("deadline", 0xFFD32F2F)]
+MIN_LANE_PX = 12
+"""The pane never gets so short that a lane is thinner than this (its title would overlap the next one)."""
+AXIS_PX = 44
+"""Room for the time axis under the lanes: tick labels and the axis title."""
+MIN_WIDTH_PX = 320
 
 
 class TimelineView(QWidget):
@@ -97,10 +94,10 @@ class TimelineView(QWidget):
         self.follow_button.clicked.connect(self._follow_clicked)
         fit = QPushButton("Fit all (0)")
         fit.clicked.connect(self.fit_all)
-        self.status = QLabel()
-        legend = QLabel(" ".join(f'<span style="color:#{c & 0xFFFFFF:06x}">&#9632;</span>&nbsp;{name}'
-                                 for name, c in _LEGEND))
-        legend.setTextFormat(Qt.TextFormat.RichText)
+        self.status = ElidedLabel()
+        self.status.setObjectName("timelineStatus")
+        self.legend = Legend(LEGEND_ITEMS, self)
+        self.legend.setObjectName("timelineLegend")
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 2, 4, 2)
         bar.addWidget(self.follow_button)
@@ -111,7 +108,7 @@ class TimelineView(QWidget):
         layout.setSpacing(0)
         layout.addLayout(bar)
         layout.addWidget(self.plot, 1)
-        layout.addWidget(legend)
+        layout.addWidget(self.legend)
 
         self.segments: dict[tuple[int, int], tuple[Band, LodSegments]] = {}
         """The last drawn LOD per (lane index, sub-row): what hover and click read."""
@@ -138,6 +135,18 @@ class TimelineView(QWidget):
         self._data_changed_now()
 
     # -- geometry ---------------------------------------------------------------------------------------------------
+
+    def minimumSizeHint(self) -> QSize:
+        """Room for the buttons, every lane at MIN_LANE_PX, the axis and the legend's lines at the current width."""
+        width = max(self.width(), MIN_WIDTH_PX)
+        lanes = max(len(self.model.lanes), 1)
+        bar = self.follow_button.sizeHint().height() + 4
+        return QSize(MIN_WIDTH_PX, bar + lanes * MIN_LANE_PX + AXIS_PX + self.legend.heightForWidth(width))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.updateGeometry()  # the legend's lines depend on the width, so does the height this pane needs
 
     @property
     def view_box(self) -> pg.ViewBox:
@@ -257,6 +266,7 @@ class TimelineView(QWidget):
         n = max(len(lanes), 1)
         if len(lanes) != self._lane_count:
             self._lane_count = len(lanes)
+            self.updateGeometry()  # another lane needs room
             self.view_box.setYRange(0.0, float(n), padding=0)
             self.plot.getAxis("left").setTicks([[(i + 0.5, lane.title) for i, lane in enumerate(lanes)]])
         per = height / n
@@ -301,6 +311,7 @@ class TimelineView(QWidget):
                 marks = np.asarray(lane.deadlines, np.float64)
                 cols = np.floor((marks - x0) / (x1 - x0) * width).astype(np.int64)
                 rasterize_markers(canvas, Band(top, bottom), cols, palette.marker)
+        self.legend.show_for({lane.kind for lane in self.model.lanes})
         self.segments = segments
         self.drawn_items = drawn
         self.canvas.set_frame(QRectF(x0, 0.0, x1 - x0, float(max(len(self.model.lanes), 1))), canvas, labels)
