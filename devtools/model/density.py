@@ -1,7 +1,8 @@
 """Transactions per time bucket for the overview strip, each bucket rated ok, warn or danger.
 
-The bucket width adapts to the extent: the smallest of 25 ms, 50 ms, 100 ms, 250 ms, 500 ms, 1 s, 2.5 s, 5 s, 10 s
-that needs at most `max_buckets` buckets (beyond 10 s per bucket the extent is simply divided). A bucket's level
+The bucket width adapts to the extent: the smallest of 0.1 ms, 0.25 ms, ... 25 ms, 50 ms, 100 ms, 250 ms, 500 ms,
+1 s, 2.5 s, 5 s, 10 s that needs at most `max_buckets` buckets (beyond 10 s per bucket the extent is simply
+divided), so a 5 ms trace gets bars, not one block. A bucket's level
 comes from its rate: `txnPerSecond` at or above 50 is warn, at or above 150 danger (by default).
 
 >>> d = density(np.array([0.0, 10.0, 20.0, 1000.0]), 0.0, 2000.0, max_buckets=100)
@@ -19,7 +20,7 @@ __all__ = ["Density", "density", "TXN_PER_SECOND_WARN", "TXN_PER_SECOND_DANGER",
 
 TXN_PER_SECOND_WARN = 50.0
 TXN_PER_SECOND_DANGER = 150.0
-NICE_WIDTHS_MS = (25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0)
+NICE_WIDTHS_MS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0)
 LEVELS = ("ok", "warn", "danger")
 
 

@@ -7,7 +7,8 @@ Lanes, top to bottom:
     `trait:converge` event (none / dirty / full), outlined when converge degraded;
   - `runs` (when the instance has any): async action runs from trigger to settle, coloured by status, in up to
     three sub-rows so concurrent runs do not hide each other;
-  - `ops` (when it has any): backend operations, one span per stage reached (coloured by stage), deadlines as markers.
+  - `ops` (when it has any): backend operations, one span per stage reached (coloured by stage), deadlines as markers
+    (each with the row that promised it, so a replay cursor shows only the deadlines of operations that exist then).
 
 x is seconds since `origin_ms` (the first event's epoch ms): float64 keeps microseconds there, whereas raw epoch
 milliseconds would lose precision in the view's float math.
@@ -29,6 +30,7 @@ import numpy.ma  # noqa: F401  (np.unique/np.isin import it on first use: 35 ms,
 
 from runtime.trace import EventStore
 
+from .deadlines import DeadlineMarks
 from .runs import RUN_STATUSES, STAGES, OperationIndex, RunIndex, meta_of
 from .spans import FLAG_OUTLINED, SpanLane
 
@@ -55,9 +57,8 @@ class Lane:
     owner: str
     """The runtime label (ticks) or the instance id."""
     subrows: list[SpanLane]
-    deadlines: list[float] = field(default_factory=list)
-    """x of operation deadlines, drawn as red marks (in any order)."""
-    deadline_version: int = 0
+    deadlines: DeadlineMarks = field(default_factory=DeadlineMarks)
+    """Operation deadlines with the rows that promised them (ops lanes only)."""
     refs: list[str] = field(default_factory=list)
     """For runs/ops: the run linkId / operation commandId of each span ref index."""
 
@@ -67,7 +68,7 @@ class Lane:
 
     @property
     def version(self) -> int:
-        return sum(s.version for s in self.subrows) + self.deadline_version
+        return sum(s.version for s in self.subrows) + self.deadlines.version
 
     def span_count(self) -> int:
         return sum(len(s) for s in self.subrows)
@@ -96,6 +97,7 @@ class TimelineModel:
         self._run_spans: dict[str, tuple[SpanLane, int]] = {}
         self._op_spans: dict[str, tuple[SpanLane, int, str]] = {}
         self._op_deadlines: dict[str, float] = {}
+        self._op_numbers: dict[str, int] = {}
         self._instance_order: list[str] = []
 
     # -- lanes ------------------------------------------------------------------------------------------------------
@@ -340,8 +342,9 @@ class TimelineModel:
         deadline = op.deadline_ms
         if deadline is not None and self._op_deadlines.get(op.command_id) != deadline:
             self._op_deadlines[op.command_id] = deadline
-            lane.deadlines.append(self.x_of(deadline))  # not _x: a future deadline is not the newest event
-            lane.deadline_version += 1
+            number = self._op_numbers.setdefault(op.command_id, len(self._op_numbers))
+            # not _x: a future deadline is not the newest event
+            lane.deadlines.add(x=self.x_of(deadline), row=row, op=number)
 
     def _tick(self, row: int, event: dict[str, Any]) -> None:
         meta = meta_of(event)

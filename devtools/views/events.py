@@ -24,6 +24,8 @@ from PySide6.QtWidgets import (
 
 from ..app.context import DevtoolsContext
 from ..model.event_filter import EventFilter, FilterError
+from ..model.scope import scope_of
+from ..model.time_units import TimeUnit, unit_for
 from ..qt_models.events_model import EventsModel
 from ..state import Filters, Selection, UiState, time_range_of
 
@@ -33,22 +35,13 @@ ALL_KINDS = "All kinds"
 
 
 def scope_instances(ctx: DevtoolsContext, selection: Selection) -> tuple[str, ...]:
-    """Instance ids inside the sidebar selection (empty: everything)."""
-    store = ctx.events.store
-    instance, module, runtime = selection["instance"], selection["module"], selection["runtime"]
-    if instance:
-        return (instance,)
-    if not module and not runtime:
+    """Instance ids inside the sidebar selection (empty: everything), in the order the store met them."""
+    scope = scope_of(ctx.events.store, selection)
+    if scope.instances is None:
         return ()
-    out = []
-    for iid in store.instances.values:
-        rows = store.index.rows_of_instance(iid)
-        if runtime and store.runtime_of_instance(iid) != runtime:
-            continue
-        if module and (not len(rows) or store.module_of(rows[0]) != module):
-            continue
-        out.append(iid)
-    return tuple(out) or ("\0none",)
+    if selection["instance"]:
+        return (selection["instance"],)
+    return tuple(i for i in ctx.events.store.instances.values if i in scope.instances) or ("\0none",)
 
 
 class EventsView(QWidget):
@@ -88,6 +81,8 @@ class EventsView(QWidget):
         bar.addWidget(self.path, 2)
         bar.addWidget(self.status)
 
+        self.time_unit: TimeUnit | None = None
+        """The unit of the time column: the one that fits the session's span (µs, ms or s)."""
         self.table = QTableView(self)
         self.table.setObjectName("eventsTable")
         self.table.setModel(self.model)
@@ -101,7 +96,7 @@ class EventsView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for col, width in enumerate((64, 72, 110, 190, 130)):
+        for col, width in enumerate((64, 86, 110, 190, 130)):
             self.table.setColumnWidth(col, width)
 
         layout = QVBoxLayout(self)
@@ -130,12 +125,21 @@ class EventsView(QWidget):
             self.kind_box.clear()
             self.kind_box.addItems([ALL_KINDS, *sorted(store.kinds.values)])
             self.kind_box.setCurrentText(current)
+        self._fit_time_unit()
         self.model.refresh()
         ui = self.ctx.state.published()
         following = ui["follow"] if self.ctx.mode == "live" else bool(self.model.rowCount())
         if following and ui["selectedRow"] is None:
             self.table.scrollToBottom()
         self._show_status()
+
+    def _fit_time_unit(self) -> None:
+        store = self.ctx.events.store
+        n = len(store)
+        unit = unit_for((store.ts[n - 1] - store.ts[0]) / 1000.0 if n else 0.0)  # the whole session: one unit
+        if unit != self.time_unit:
+            self.time_unit = unit
+            self.model.set_time_text(unit.format)
 
     def _on_state(self, ui: UiState) -> None:
         f = ui["filters"]
