@@ -5,6 +5,11 @@ Each lane is a horizontal band; a lane with sub-rows splits its band. Per band o
 (degraded transactions, failed runs) recolour the band's top and bottom rows and the segment's edge columns, and a
 wide segment gets a darker first column so neighbours stay distinguishable when zoomed in.
 
+Density: zoomed out, many items share a pixel column and a lane would read as one solid bar. When the busiest column
+of a band holds at least DENSE_FROM items, each one-column segment is drawn with an intensity that grows with the
+log of how many items start in it (DENSE_FLOOR for one, full for the busiest), as Perfetto does; a segment wide
+enough to be one item seen whole stays at full strength.
+
 Colours are 0xAARRGGBB, premultiplied (they are opaque, so premultiplied equals straight).
 """
 
@@ -16,7 +21,15 @@ import numpy as np
 
 from .lod import LodSegments
 
-__all__ = ["Band", "Palette", "rasterize_band", "rasterize_markers", "new_canvas", "darken"]
+__all__ = ["Band", "Palette", "rasterize_band", "rasterize_markers", "new_canvas", "darken", "density_weights",
+           "DENSE_FROM", "DENSE_FLOOR"]
+
+DENSE_FROM = 4
+"""A band is shaded by density once one of its columns holds this many items (fewer read fine as they are)."""
+DENSE_FLOOR = 0.35
+"""Intensity of a column holding one item in a dense band (the busiest column is drawn at 1)."""
+RESOLVED_PX = 3
+"""A segment of one item at least this wide is that item seen whole: full strength."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +56,26 @@ def darken(argb: int, factor: float = 0.65) -> int:
     return (argb & 0xFF000000) | (r << 16) | (g << 8) | b
 
 
+def density_weights(seg: LodSegments) -> np.ndarray | None:
+    """Per segment, the intensity to draw it with (0..1), or None when the band is not dense enough to need it."""
+    counts = np.maximum(seg.counts, 1)
+    peak = int(counts.max()) if len(seg) else 0
+    if peak < DENSE_FROM:
+        return None
+    weights = DENSE_FLOOR + (1.0 - DENSE_FLOOR) * np.log(counts) / np.log(peak)
+    weights[(seg.counts <= 1) & ((seg.px1 - seg.px0) >= RESOLVED_PX)] = 1.0
+    return weights
+
+
+def _scaled(colours: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """Premultiplied ARGB colours times their weights (all four channels: a fainter, see-through pixel)."""
+    out = np.zeros(colours.shape, np.uint32)
+    for shift in (24, 16, 8, 0):
+        channel = ((colours >> shift) & 0xFF).astype(np.float64) * weights
+        out |= np.clip(np.rint(channel), 0, 255).astype(np.uint32) << shift
+    return out
+
+
 def new_canvas(height: int, width: int) -> np.ndarray:
     """A transparent buffer of `height` x `width` ARGB32 pixels."""
     return np.zeros((max(1, height), max(1, width)), np.uint32)
@@ -61,7 +94,11 @@ def rasterize_band(canvas: np.ndarray, band: Band, seg: LodSegments, palette: Pa
     # fill every covered column with its segment's colour (segments are disjoint and sorted)
     idx = np.repeat(np.arange(len(seg)), lengths)
     cols = _ranges(seg.px0, seg.px1)
-    row[cols] = fills[seg.cats[idx]]
+    seg_fills = fills[seg.cats]
+    weights = density_weights(seg)
+    if weights is not None:
+        seg_fills = _scaled(seg_fills, weights)
+    row[cols] = seg_fills[idx]
     wide = lengths >= 4
     row[seg.px0[wide]] = edges[seg.cats[wide]]
     canvas[band.top:band.bottom, cols] = row[cols]

@@ -19,7 +19,8 @@ from ...model.timeline_model import Lane
 from .describe import Hit
 from .palette import PALETTES
 
-__all__ = ["LaneFrame", "Label", "draw_lanes", "lane_bands", "hit_in", "LABEL_MIN_PX", "HIT_SLOP_PX"]
+__all__ = ["LaneFrame", "Label", "draw_lanes", "lane_bands", "hit_in", "LABEL_MIN_PX", "HIT_SLOP_PX",
+           "LANE_BACKGROUNDS"]
 
 Label = tuple[float, float, float, str]
 """A name drawn on a wide segment: (x px, y px, max width px, text), in buffer pixels."""
@@ -27,7 +28,7 @@ LABEL_MIN_PX = 60
 HIT_SLOP_PX = 3
 """A pointer this many columns away from an item still hits it (thin transactions are one pixel wide)."""
 """A run or operation segment this wide gets its name written on it."""
-_STRIPES = (0x1C0E0E0E, 0x10080808)
+LANE_BACKGROUNDS = (0x1C0E0E0E, 0x10080808)
 """Alternate lane backgrounds (premultiplied greys), so bands read as rows even where they are empty."""
 
 
@@ -55,7 +56,7 @@ def draw_lanes(lanes: Sequence[Lane], bands: Sequence[tuple[int, int]], *, x0: f
     except the deadlines of operations that exist by `visible_rows`. `name_of(lane, key)` names a wide segment."""
     canvas = new_canvas(height, width)
     for i, (top, bottom) in enumerate(bands):
-        canvas[top:bottom, :] = _STRIPES[i % 2]
+        canvas[top:bottom, :] = LANE_BACKGROUNDS[i % 2]
     clip_w = width if limit_x >= x1 else min(width, int(math.floor((limit_x - x0) / (x1 - x0) * width)) + 1)
     segments: dict[tuple[int, int], tuple[Band, LodSegments]] = {}
     labels: list[Label] = []
