@@ -5,10 +5,12 @@ Each lane is a horizontal band; a lane with sub-rows splits its band. Per band o
 (degraded transactions, failed runs) recolour the band's top and bottom rows and the segment's edge columns, and a
 wide segment gets a darker first column so neighbours stay distinguishable when zoomed in.
 
-Density: zoomed out, many items share a pixel column and a lane would read as one solid bar. When the busiest column
-of a band holds at least DENSE_FROM items, each one-column segment is drawn with an intensity that grows with the
-log of how many items start in it (DENSE_FLOOR for one, full for the busiest), as Perfetto does; a segment wide
-enough to be one item seen whole stays at full strength.
+Density: zoomed out, many items share a pixel column and a lane would read as one solid bar. Once a band is
+crowded (a column of it holds DENSE_FROM items or more), each narrow segment is drawn with an intensity that grows
+with the log of how many items start in it, on one scale for every lane (DENSE_FLOOR for one item, full strength
+from FULL_AT items), as Perfetto shades by count: a burst reads as a burst, a quiet stretch as faint marks, and lanes
+compare. A band that is not crowded (zoomed in) and a segment wide enough to be one item seen whole, or a long item
+continuing over columns, are drawn at full strength.
 
 Colours are 0xAARRGGBB, premultiplied (they are opaque, so premultiplied equals straight).
 """
@@ -22,12 +24,14 @@ import numpy as np
 from .lod import LodSegments
 
 __all__ = ["Band", "Palette", "rasterize_band", "rasterize_markers", "new_canvas", "darken", "density_weights",
-           "DENSE_FROM", "DENSE_FLOOR"]
+           "DENSE_FROM", "DENSE_FLOOR", "FULL_AT"]
 
 DENSE_FROM = 4
-"""A band is shaded by density once one of its columns holds this many items (fewer read fine as they are)."""
-DENSE_FLOOR = 0.35
-"""Intensity of a column holding one item in a dense band (the busiest column is drawn at 1)."""
+"""A band is shaded by density once one of its columns holds this many items (isolated items stay full)."""
+DENSE_FLOOR = 0.45
+"""Intensity of a narrow segment holding one item (enough to see on either theme)."""
+FULL_AT = 32
+"""A pixel column holding this many items or more is drawn at full strength."""
 RESOLVED_PX = 3
 """A segment of one item at least this wide is that item seen whole: full strength."""
 
@@ -57,13 +61,14 @@ def darken(argb: int, factor: float = 0.65) -> int:
 
 
 def density_weights(seg: LodSegments) -> np.ndarray | None:
-    """Per segment, the intensity to draw it with (0..1), or None when the band is not dense enough to need it."""
-    counts = np.maximum(seg.counts, 1)
-    peak = int(counts.max()) if len(seg) else 0
-    if peak < DENSE_FROM:
+    """Per segment, the intensity to draw it with (DENSE_FLOOR..1) by the items starting in it, on one log scale;
+    None when the band is not crowded enough to need it."""
+    if not len(seg) or int(seg.counts.max()) < DENSE_FROM:
         return None
-    weights = DENSE_FLOOR + (1.0 - DENSE_FLOOR) * np.log(counts) / np.log(peak)
-    weights[(seg.counts <= 1) & ((seg.px1 - seg.px0) >= RESOLVED_PX)] = 1.0
+    counts = np.maximum(seg.counts, 1).astype(np.float64)
+    weights = DENSE_FLOOR + (1.0 - DENSE_FLOOR) * np.minimum(1.0, np.log(counts) / np.log(FULL_AT))
+    whole = (seg.counts == 0) | ((seg.counts == 1) & ((seg.px1 - seg.px0) >= RESOLVED_PX))
+    weights[whole] = 1.0
     return weights
 
 

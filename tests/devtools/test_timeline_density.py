@@ -9,7 +9,7 @@ from trace_builder import TraceBuilder
 
 from devtools.views.timeline.frame import LANE_BACKGROUNDS
 
-BURSTS = ((200.0, 400), (420.0, 60))
+BURSTS = ((200.0, 400), (420.0, 16))
 """(start s, transactions in one second): a big burst and a smaller one in a ten-minute session."""
 
 
@@ -54,7 +54,7 @@ def test_fit_all_shows_density_by_intensity_within_one_item_per_column(tmp_path,
     quiet_cols = [column_of(timeline, t) for t in (10.0, 100.0, 300.0, 500.0)]
     quiet = alpha[[c for c in quiet_cols]]
     assert big == 255  # the busiest column at full strength
-    assert 0 < quiet.max() < small < big  # one transaction faint, sixty stronger, four hundred strongest
+    assert 0 < quiet.max() < small < big  # one transaction faint, sixteen stronger, four hundred strongest
     assert len(np.unique(alpha[alpha > 0])) >= 3  # intensity levels, not one solid colour
 
 
