@@ -32,6 +32,7 @@ from ..model.txn_view import EventFacts, facts_of, last_state_row
 from ..qt_models.state_tree import StateTreeModel
 from ..state import TravelMode, UiState
 from .events import scope_instances
+from .glyphs import PAST
 from .inspector_text import summary_html
 from .state_tree_view import StateTreeView
 from .summary_browser import SummaryBrowser
@@ -270,10 +271,10 @@ class Inspector(QWidget):
     def _show_banner(self, ui: UiState) -> None:
         mark = ui["timeTravel"]
         if mark is not None:
-            self.banner.setText(f"⏪ SHOWING THE PAST — {mark['instanceId']} is at its state {mark['mode']} "
+            self.banner.setText(f"{PAST} SHOWING THE PAST — {mark['instanceId']} is at its state {mark['mode']} "
                                 f"{mark['txnId']}. Press Latest (Alt+L) to return.")
         elif self.ctx.replay is not None and not self.ctx.replay.at_end:
-            self.banner.setText("⏪ REPLAY — showing the trace up to the cursor, not its end.")
+            self.banner.setText(f"{PAST} REPLAY — showing the trace up to the cursor, not its end.")
         self.banner.setVisible(mark is not None or (self.ctx.replay is not None and not self.ctx.replay.at_end))
 
     def _enable_travel(self) -> None:
