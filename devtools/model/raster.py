@@ -66,7 +66,7 @@ def density_weights(seg: LodSegments) -> np.ndarray | None:
     if not len(seg) or int(seg.counts.max()) < DENSE_FROM:
         return None
     counts = np.maximum(seg.counts, 1).astype(np.float64)
-    weights = DENSE_FLOOR + (1.0 - DENSE_FLOOR) * np.minimum(1.0, np.log(counts) / np.log(FULL_AT))
+    weights: np.ndarray = DENSE_FLOOR + (1.0 - DENSE_FLOOR) * np.minimum(1.0, np.log(counts) / np.log(FULL_AT))
     whole = (seg.counts == 0) | ((seg.counts == 1) & ((seg.px1 - seg.px0) >= RESOLVED_PX))
     weights[whole] = 1.0
     return weights

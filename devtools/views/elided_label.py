@@ -20,6 +20,7 @@ class ElidedLabel(QWidget):
     def __init__(self, text: str = "", parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._text = ""
+        self._alignment = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setText(text)
 
@@ -32,6 +33,10 @@ class ElidedLabel(QWidget):
             return
         self._text = text
         self.setToolTip(text)
+        self.update()
+
+    def setAlignment(self, alignment: Qt.AlignmentFlag) -> None:
+        self._alignment = alignment
         self.update()
 
     def shown_text(self) -> str:
@@ -49,5 +54,5 @@ class ElidedLabel(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         p.setPen(self.palette().windowText().color())
-        p.drawText(self.rect(), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), self.shown_text())
+        p.drawText(self.rect(), int(self._alignment), self.shown_text())
         p.end()

@@ -27,6 +27,7 @@ from ..model.event_filter import EventFilter, FilterError
 from ..model.scope import scope_of
 from ..model.time_units import TimeUnit, unit_for
 from ..qt_models.events_model import EventsModel
+from .elided_label import ElidedLabel
 from ..state import Filters, Selection, UiState, time_range_of
 
 __all__ = ["EventsView", "ALL_KINDS"]
@@ -65,7 +66,7 @@ class EventsView(QWidget):
         self.path.setObjectName("pathFilter")
         self.path.setPlaceholderText("Transactions touching field path…  (Ctrl+P)")
         self.path.setClearButtonEnabled(True)
-        self.status = QLabel(self)
+        self.status = ElidedLabel(parent=self)
         self.status.setObjectName("eventsStatus")
         self.status.setMinimumWidth(170)  # a count growing by a digit must not relayout the bar on every tick
         self.status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -79,7 +80,7 @@ class EventsView(QWidget):
         bar.addWidget(self.search, 2)
         bar.addWidget(self.regex)
         bar.addWidget(self.path, 2)
-        bar.addWidget(self.status)
+        bar.addWidget(self.status, 1)
 
         self.time_unit: TimeUnit | None = None
         """The unit of the time column: the one that fits the session's span (µs, ms or s)."""
@@ -166,20 +167,33 @@ class EventsView(QWidget):
             self.path.setText(f["path"])
 
     def _select_store_row(self, row: int | None) -> None:
-        current = self.table.currentIndex()
-        if row is None:
+        """Highlight the selected event, or nothing when none is selected or the filters hide it: the table never
+        keeps an older row highlighted while another pane shows another event."""
+        selection = self.table.selectionModel()
+        at = None if row is None else self.model.model_row(row)
+        chosen = selection.selectedRows(0)
+        if at is None:
+            if chosen:
+                selection.clearSelection()
             return
-        at = self.model.model_row(row)
-        if at is None or (current.isValid() and current.row() == at):
+        if len(chosen) == 1 and chosen[0].row() == at:
             return
         index = self.model.index(at, 0)
-        self.table.selectionModel().setCurrentIndex(
-            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                  | QItemSelectionModel.SelectionFlag.Rows)
         self.table.scrollTo(index)
+
+    def selected_store_row(self) -> int | None:
+        """The store row highlighted in the table (None when none is)."""
+        chosen = self.table.selectionModel().selectedRows(0)
+        return self.model.store_row(chosen[0].row()) if chosen else None
 
     def _show_status(self) -> None:
         shown, total = self.model.rowCount(), len(self.ctx.events)
         text = f"{shown:,} of {total:,} events"
+        row = self.ctx.state.published()["selectedRow"]
+        if row is not None and row < total and self.model.model_row(row) is None:
+            text += " · the selected event is filtered out"
         if self.model.unmapped_rows:
             text += f" · {self.model.unmapped_rows} txns unmapped (unknown IR)"
         self.status.setText(text)

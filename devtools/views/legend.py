@@ -38,18 +38,18 @@ class _Swatch(QWidget):
     def __init__(self, colour: int, style: SwatchStyle, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.colour = QColor.fromRgba(colour)
-        self.style = style
+        self.swatch_style = style
         self.setFixedSize(SWATCH_PX, SWATCH_PX)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         p = QPainter(self)
         r = QRectF(1.0, 1.0, SWATCH_PX - 2.0, SWATCH_PX - 2.0)
-        if self.style == "fill":
+        if self.swatch_style == "fill":
             p.fillRect(r, self.colour)
-        elif self.style == "outline":
+        elif self.swatch_style == "outline":
             p.setPen(QPen(self.colour, 2))
             p.drawRect(r.adjusted(1, 1, -1, -1))
-        elif self.style == "ramp":
+        elif self.swatch_style == "ramp":
             ramp = QLinearGradient(r.topLeft(), r.topRight())
             faint = QColor(self.colour)
             faint.setAlphaF(0.3)

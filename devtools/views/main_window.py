@@ -61,7 +61,7 @@ SMALLEST_SUPPORTED = QSize(1024, 700)
 """Every pane is whole and usable from this size up (tests/devtools/test_window_layout.py)."""
 SIDEBAR_MIN_PX = 150
 INSPECTOR_MIN_PX = 280
-PANE_SHARES = (0.17, 0.53, 0.30)
+PANE_SHARES = (0.19, 0.51, 0.30)
 """Sidebar, middle, inspector: how the first width is shared."""
 PANE_STRETCH = (1, 4, 2)
 """How a change of the window's width is shared."""

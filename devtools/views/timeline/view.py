@@ -263,7 +263,10 @@ class TimelineView(QWidget):
         x0, x1 = self.x_range()
         width = max(x1 - x0, 1e-3)
         if end > 0:
-            self.set_x_range(end - width * 0.98, end + width * 0.02)
+            # the newest event near the right edge; a session shorter than the view starts at the left edge
+            # instead of leaving the first half of the axis empty
+            start = max(end - width * 0.98, -width * FIT_PADDING)
+            self.set_x_range(start, start + width)
 
     def _show_selection(self) -> None:
         store, row = self.source.store, self._selected_row
