@@ -60,7 +60,7 @@ PREFERRED_SIZE = QSize(1440, 900)
 SMALLEST_SUPPORTED = QSize(1024, 700)
 """Every pane is whole and usable from this size up (tests/devtools/test_window_layout.py)."""
 SIDEBAR_MIN_PX = 150
-INSPECTOR_MIN_PX = 280
+INSPECTOR_MIN_PX = 340
 PANE_SHARES = (0.19, 0.51, 0.30)
 """Sidebar, middle, inspector: how the first width is shared."""
 PANE_STRETCH = (1, 4, 2)

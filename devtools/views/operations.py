@@ -14,8 +14,8 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QLabel, QSplitter, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget
 
 from ..app.context import DevtoolsContext
-from ..model.scope import EVERYTHING, Scope, scope_of
 from ..model.runs import OperationInfo
+from ..model.scope import EVERYTHING, Scope, scope_of
 from ..state import UiState
 from .stage_timeline import STAGE_COLOURS, StageTimeline
 from .tables import readonly_table, show_rows

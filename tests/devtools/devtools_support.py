@@ -57,23 +57,6 @@ def open_live(qtbot, rt, settings=None):
     return host, window, inst
 
 
-def open_replay(qtbot, path, size=None):
-    """Open a trace as the user does (File > Open, loaded in a worker); returns (host, window), active and shown."""
-    from PySide6.QtWidgets import QApplication
-
-    host = DevtoolsHost(application())
-    task = host.open_trace(path)
-    qtbot.waitUntil(task.done)
-    window = task.result()
-    assert window is not None, host.load_errors
-    qtbot.addWidget(window)
-    if size is not None:
-        window.resize(*size)
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
-    return host, window
-
-
 def run(qtbot, aio, coro):
     """Run a coroutine on the qasync loop while pytest-qt pumps Qt (pattern A); returns its result."""
     task = aio.create_task(coro)
@@ -104,8 +87,9 @@ def attached_window(qtbot, aio) -> Iterator[tuple[Runtime, object, object, Remot
             rt.dispose()
 
 
-def open_replay(qtbot, path):
-    """A replay window on the trace at `path`, loaded and active; returns (host, window)."""
+def open_replay(qtbot, path, size=None):
+    """A replay window on the trace at `path`, loaded and active (at `size`, a (width, height), when given);
+    returns (host, window)."""
     from PySide6.QtWidgets import QApplication
 
     host = DevtoolsHost(application())
@@ -114,6 +98,8 @@ def open_replay(qtbot, path):
     window = task.result()
     assert window is not None, host.load_errors
     qtbot.addWidget(window)
+    if size is not None:
+        window.resize(*size)
     window.activateWindow()
     qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
     return host, window

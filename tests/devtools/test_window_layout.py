@@ -93,7 +93,7 @@ def test_a_replay_window_is_whole_at_every_size(tmp_path, qtbot, aio, size):
     host, window = open_replay(qtbot, evenly_spread_trace(tmp_path / "t.jsonl", 2.0, instances=("a#1", "b#1")))
     settle(qtbot, window, size)
     assert_whole(qtbot, window)
-    assert window.inspector.width() >= 280 and window.sidebar.width() >= 150
+    assert window.inspector.width() >= 340 and window.sidebar.width() >= 150
 
 
 @pytest.mark.parametrize("size", SIZES)
