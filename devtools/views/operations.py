@@ -15,10 +15,10 @@ from PySide6.QtWidgets import QLabel, QSplitter, QTableWidgetItem, QTextBrowser,
 
 from ..app.context import DevtoolsContext
 from ..model.runs import OperationInfo
-from ..model.scope import EVERYTHING, Scope, scope_of
 from ..state import UiState
 from .stage_timeline import STAGE_COLOURS, StageTimeline
-from .tables import readonly_table, show_rows
+from .scoped_rows import ScopedRows
+from .tables import readonly_table
 from .timeline.source import timeline_source
 
 __all__ = ["OperationsPane", "StageTimeline", "STAGE_COLOURS", "STALLING_RATIO"]
@@ -78,23 +78,16 @@ class OperationsPane(QWidget):
         layout.addWidget(split, 1)
         self._keys: list[str] = []
         self._shown_version = -1
-        self._scope: Scope = EVERYTHING
+        self.scoped = ScopedRows(self.table, lambda key: self.model.operations.ops[key].instance_id)
         self.source.modelChanged.connect(self.refresh)
         self.refresh()
         ctx.bind(self, ctx.state.topic, self._follow_selection)
 
     def _follow_selection(self, ui: UiState) -> None:
         """Show the operations of the sidebar's scope, and the operation of the selected event as current."""
-        self._scope = scope_of(self.source.store, ui["selection"])
-        self._show_scope()
-        row, store = ui["selectedRow"], self.source.store
-        command = store.command_of(row) if row is not None and row < len(store) else None
-        if command is not None and command in self._keys and command != self.selected_command():
+        command = self.scoped.follow(ui, self.source.store, self._keys, self.source.store.command_of)
+        if command is not None and command != self.selected_command():
             self.select_operation(command)
-
-    def _show_scope(self) -> None:
-        ops = self.model.operations.ops
-        show_rows(self.table, [self._scope.has_instance(ops[key].instance_id) for key in self._keys])
 
     def _now_ms(self) -> float:
         store = self.source.store
@@ -128,7 +121,7 @@ class OperationsPane(QWidget):
                 table.setItem(r, c, item)
         table.blockSignals(False)
         table.setUpdatesEnabled(True)
-        self._show_scope()
+        self.scoped.apply(self._keys)
         if current in self._keys:
             self.select_operation(current)
 

@@ -13,10 +13,10 @@ from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QSplitter, QTableWidgetItem, QVBoxLayout, QWidget
 
 from ..app.context import DevtoolsContext
-from ..model.scope import EVERYTHING, Scope, scope_of
 from ..model.runs import RunInfo
 from ..state import UiState
-from .tables import readonly_table, show_rows
+from .scoped_rows import ScopedRows
+from .tables import readonly_table
 from .timeline.source import timeline_source
 
 __all__ = ["RunsPane", "STATUS_COLOURS"]
@@ -66,23 +66,16 @@ class RunsPane(QWidget):
         layout.addWidget(split, 1)
         self._shown_version = -1
         self._keys: list[str] = []
-        self._scope: Scope = EVERYTHING
+        self.scoped = ScopedRows(self.table, lambda key: self.model.runs.runs[key].instance_id)
         self.source.modelChanged.connect(self.refresh)
         self.refresh()
         ctx.bind(self, ctx.state.topic, self._follow_selection)
 
     def _follow_selection(self, ui: UiState) -> None:
         """Show the runs of the sidebar's scope, and the run of the selected event (its linkId) as current."""
-        self._scope = scope_of(self.source.store, ui["selection"])
-        self._show_scope()
-        row, store = ui["selectedRow"], self.source.store
-        link = store.link_of(row) if row is not None and row < len(store) else None
-        if link is not None and link in self._keys and link != self.selected_link():
+        link = self.scoped.follow(ui, self.source.store, self._keys, self.source.store.link_of)
+        if link is not None and link != self.selected_link():
             self.select_run(link)
-
-    def _show_scope(self) -> None:
-        runs = self.model.runs.runs
-        show_rows(self.table, [self._scope.has_instance(runs[key].instance_id) for key in self._keys])
 
     def refresh(self) -> None:
         runs = self.model.runs
@@ -107,7 +100,7 @@ class RunsPane(QWidget):
                 table.setItem(r, c, item)
         table.blockSignals(False)
         table.setUpdatesEnabled(True)
-        self._show_scope()
+        self.scoped.apply(self._keys)
         if current in self._keys:
             self.select_run(current)
         elif self._keys and table.currentRow() < 0:
