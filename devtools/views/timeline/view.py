@@ -126,6 +126,8 @@ class TimelineView(QWidget):
         self.rebuilds = 0
         """How many times the lanes were rebuilt (range, size or data changes)."""
         self._frame: LaneFrame | None = None
+        self._extent: tuple[int, tuple[float, float]] | None = None
+        """(store rows, extent) of the last extent() computed."""
         self._bands: list[tuple[int, int]] = []
         self._lane_keys: tuple[str, ...] | None = None
         self._scope: Scope = EVERYTHING
@@ -201,11 +203,16 @@ class TimelineView(QWidget):
     def extent(self) -> tuple[float, float]:
         """First and last event time of the session in seconds since the first event (all rows, not just those up
         to the replay cursor), read from the store's columns: known before the lanes are built."""
+        rows = len(self.source.store)
+        if self._extent is not None and self._extent[0] == rows:
+            return self._extent[1]  # a replay's store never grows: a million-row min/max once, not per frame
         ts = self.ctx.events.column("ts", visible_only=False)
         if not len(ts):
             return 0.0, 0.0
         origin = self.model.origin_ms if self.model.origin_ms is not None else float(ts[0])
-        return (float(ts.min()) - origin) / 1000.0, (float(ts.max()) - origin) / 1000.0
+        extent = (float(ts.min()) - origin) / 1000.0, (float(ts.max()) - origin) / 1000.0
+        self._extent = (rows, extent)
+        return extent
 
     def _fit_extent(self) -> None:
         start, end = self.extent()
