@@ -83,6 +83,7 @@ class ConvergePane(QWidget):
         self._shown_version = -1
 
         self.header = QLabel()
+        self.header.setWordWrap(True)  # a long summary wraps: it must not widen the middle column past 1024x700
         self.chart = pg.PlotWidget(background=None)
         self.chart.setMenuEnabled(False)
         self.chart.hideButtons()

@@ -41,6 +41,7 @@ from .overview import OverviewStrip
 from .replay_bar import ReplayBar
 from .runs import RunsPane
 from .settings import SettingsDialog
+from .share_splitter import ShareSplitter
 from .sidebar import Sidebar
 from .timeline import TimelineView
 
@@ -61,10 +62,8 @@ SMALLEST_SUPPORTED = QSize(1024, 700)
 """Every pane is whole and usable from this size up (tests/devtools/test_window_layout.py)."""
 SIDEBAR_MIN_PX = 150
 INSPECTOR_MIN_PX = 340
-PANE_SHARES = (0.19, 0.51, 0.30)
-"""Sidebar, middle, inspector: how the first width is shared."""
-PANE_STRETCH = (1, 4, 2)
-"""How a change of the window's width is shared."""
+PANE_SHARES = (0.19, 0.49, 0.32)
+"""Sidebar, middle, inspector: how the window's width is shared until the user drags a handle."""
 
 
 def default_window_size(available: QSize) -> QSize:
@@ -130,7 +129,7 @@ class MainWindow(QMainWindow):
         middle.setStretchFactor(0, 0)
         middle.setStretchFactor(1, 1)
         middle.setStretchFactor(2, 1)
-        main = self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
+        main = self.main_splitter = ShareSplitter(Qt.Orientation.Horizontal, PANE_SHARES)
         main.addWidget(self.sidebar)
         main.addWidget(middle)
         main.addWidget(self.inspector)
@@ -140,10 +139,6 @@ class MainWindow(QMainWindow):
         # of the width goes to the middle, and every pane gives way in proportion when the window shrinks
         self.sidebar.setMinimumWidth(SIDEBAR_MIN_PX)
         self.inspector.setMinimumWidth(max(INSPECTOR_MIN_PX, self.inspector.minimumSizeHint().width()))
-        width = default_window_size(self.screen().availableGeometry().size()).width()
-        main.setSizes([int(width * share) for share in PANE_SHARES])
-        for index, stretch in enumerate(PANE_STRETCH):
-            main.setStretchFactor(index, stretch)
         self.resize(default_window_size(self.screen().availableGeometry().size()))
 
         central = QWidget()

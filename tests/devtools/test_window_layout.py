@@ -167,3 +167,16 @@ def test_tickscope_size_opens_the_window_and_the_screenshot_at_that_size(tmp_pat
     proc = subprocess.run([sys.executable, "-m", "devtools.cli", "open", str(trace), "--size", "big"],
                           capture_output=True, text=True, timeout=120, env=env)
     assert proc.returncode == 2 and "window size must look like 1024x700" in proc.stderr
+
+
+def test_the_panes_keep_their_shares_until_the_user_drags_a_handle(tmp_path, qtbot, aio):
+    host, window = open_replay(qtbot, evenly_spread_trace(tmp_path / "t.jsonl", 2.0))
+    split = window.main_splitter
+    for size in ((1920, 1080), (1024, 700), (1440, 900)):
+        settle(qtbot, window, size)
+        qtbot.waitUntil(lambda: abs(split.sizes()[0] - 0.19 * split.width()) <= 12)  # the sidebar's share
+    split.moveSplitter(400, 1)  # the user drags the sidebar's handle to x = 400
+    qtbot.waitUntil(lambda: split.sizes()[0] >= 390)
+    settle(qtbot, window, (1920, 1080))
+    assert split.sizes()[0] >= 390  # their choice is kept
+    assert_whole(qtbot, window)
