@@ -8,7 +8,7 @@ runtime.actions, runtime.operations, runtime.trace, runtime.inspect and runtime.
 from runtime.actions import ActionCoordinator, action
 from runtime.base.field_decl import FieldDecl
 from runtime.base.records import ConvergeRecord, PatchRecord, TxnOrigin, TxnRecord
-from runtime.converge.config import ConvergeConfig
+from runtime.converge.config import ConvergeConfig, ConvergeSampling
 from runtime.errors import (
     ActionError,
     AsyncEscapeError,
@@ -54,6 +54,7 @@ __all__ = [
     "CallbackStore",
     "ConvergeConfig",
     "ConvergeRecord",
+    "ConvergeSampling",
     "DeclarativeLink",
     "DeclarativeLinks",
     "DefinitionError",

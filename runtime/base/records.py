@@ -53,7 +53,8 @@ class PatchRecord:
 
 @dataclass(frozen=True, slots=True)
 class ConvergeRecord:
-    """What converge decided and did in one transaction."""
+    """What converge decided and did in one transaction (recorded while diagnostics are on; see
+    docs/rules/converge.md)."""
 
     requested_mode: ConvergeMode
     executed_mode: ConvergeMode
@@ -76,8 +77,12 @@ class ConvergeRecord:
     field_path_count: int = 0
     ir_build_ms: float = 0.0
     top3: tuple[tuple[int, int, float, bool, str], ...] = ()
-    """(stepId, outFieldPathId, durationMs, changed, kind) of the slowest steps, when timings were taken."""
+    """(stepId, outFieldPathId, durationMs, changed, kind) of the slowest steps (top K), when timings were taken."""
     sampled: bool = False
+    sample_every_n: int = 32
+    top_k: int = 3
+    dirty: DirtySet | None = None
+    """The dirty set converge planned from (the entry point's own writes)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -80,6 +80,13 @@ class StaticIr:
     build_duration_ms: float
     topo_is_identity: bool = False
     """True when step ids already are in topological order (declarations written in dependency order)."""
+    writers: tuple[tuple[str, FieldPath], ...] = ()
+    """(kind, target) of every converge step, in step order: who writes what."""
+    deps: tuple[tuple[FieldPath, ...], ...] = ()
+    """The dependencies of every step, as paths, in step order."""
+    imports: tuple[tuple[str, FieldPath], ...] = ()
+    """(kind, target) of the fields fed from outside the module (external stores, sources): no steps, but part of
+    the shape."""
 
     def export(self, instance_id: str, generation: int) -> dict[str, Any]:
         """The IR as exported to devtools and traces (`static-ir` envelopes; resources/schemas)."""
@@ -223,4 +230,7 @@ def build_static_ir(module_id: str, registry: FieldPathRegistry, decls: Sequence
         digest=digest,
         build_duration_ms=(time.perf_counter() - t0) * 1000.0,
         topo_is_identity=list(order) == list(range(len(order))),
+        writers=tuple((d.kind, d.target) for d in converging),
+        deps=tuple(d.deps for d in converging),
+        imports=tuple((d.kind, d.target) for d in decls if not d.converges),
     )

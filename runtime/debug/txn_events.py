@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from runtime.base.paths import DirtySet
 from runtime.base.records import ConvergeRecord, PatchRecord, TxnRecord
 from runtime.base.state_access import MISSING
 from runtime.debug.projection import SizeBudget, project
@@ -71,12 +72,12 @@ def state_update_meta(record: TxnRecord, state: Any, level: str) -> tuple[dict[s
     if level == "full":
         meta["patches"] = [_patch_json(p, downgrades) for p in record.patches]
         if record.converge is not None:
-            meta["fieldSummary"] = {"converge": converge_meta(record.converge, record, level)}
+            meta["fieldSummary"] = {"converge": converge_meta(record.converge, level)}
     reason = "non_serializable" if "non_serializable" in downgrades else ("oversized" if downgrades else None)
     return meta, reason
 
 
-def converge_meta(c: ConvergeRecord, record: TxnRecord, level: str) -> dict[str, Any]:
+def converge_meta(c: ConvergeRecord, level: str) -> dict[str, Any]:
     """FieldConvergeDecisionSummary at `level` (light and sampled keep the dirty summary slim)."""
     meta: dict[str, Any] = {
         "requestedMode": c.requested_mode,
@@ -102,7 +103,7 @@ def converge_meta(c: ConvergeRecord, record: TxnRecord, level: str) -> dict[str,
                      "buildDurationMs": round(c.ir_build_ms, 4)},
         "thresholds": {"floorRatio": 1.05},
     }
-    dirty = record.base_dirty
+    dirty = c.dirty or DirtySet.from_roots(())
     slim: dict[str, Any] = {"dirtyAll": dirty.dirty_all}
     if dirty.dirty_all and dirty.reason:
         slim["reason"] = dirty.reason
@@ -112,8 +113,8 @@ def converge_meta(c: ConvergeRecord, record: TxnRecord, level: str) -> dict[str,
         slim["rootIdsTruncated"] = len(dirty.root_ids) > CONVERGE_ROOT_SAMPLE
     meta["dirty"] = slim
     if level == "sampled":
-        meta["diagnosticsSampling"] = {"strategy": "txnSeq_interval", "sampleEveryN": 32, "topK": 3,
-                                       "sampled": c.sampled}
+        meta["diagnosticsSampling"] = {"strategy": "txnSeq_interval", "sampleEveryN": c.sample_every_n,
+                                       "topK": c.top_k, "sampled": c.sampled}
     if level in ("full", "sampled") and c.top3:
         meta["top3"] = [
             {"kind": kind, "stepId": sid, "outFieldPathId": out_id, "durationMs": round(ms, 4), "changed": changed}

@@ -13,15 +13,17 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
 from runtime.base.field_decl import FieldDecl
-from runtime.base.records import CommitMode, OriginKind, TxnOrigin, TxnPriority, TxnRecord
+from runtime.base.records import CommitMode, ConvergeRecord, OriginKind, TxnOrigin, TxnPriority, TxnRecord
 from runtime.base.state_access import same_value
 from runtime.converge.config import ResolvedConvergeConfig
 from runtime.converge.executor import ExecResult
 from runtime.converge.planner import Planner
+from runtime.debug.config_errors import report_config_error
 from runtime.debug.txn_events import converge_meta, state_update_meta
 from runtime.errors import (
     DefinitionError,
     ExternalOwnedWriteError,
+    FieldConfigError,
     TimeTravelUnavailable,
     TransactionError,
     UnknownActionError,
@@ -231,6 +233,8 @@ class ModuleInstance:
             )
             raise
         if out is None:
+            if txn.converge is not None:
+                self._export_converge(txn.converge, txn.txn_seq, txn.txn_id, link_id)
             return None
         record, state = out
         self._commit(record, state)
@@ -271,15 +275,23 @@ class ModuleInstance:
                 severity="info", message=f"{record.txn_id} dirtied everything ({record.dirty.reason})",
                 txn_seq=record.txn_seq, txn_id=record.txn_id, link_id=record.link_id,
             )
-        self.sink.announce_static_ir(self.static_ir_export())
         mid, iid, seq, tid, lid = self.module_id, self.instance_id, record.txn_seq, record.txn_id, record.link_id
         if record.converge is not None:
-            sink.emit(kind="trait:converge", label="trace:trait:converge",
-                      meta=converge_meta(record.converge, record, sink.level), budget=None,
-                      module_id=mid, instance_id=iid, txn_seq=seq, txn_id=tid, link_id=lid)
+            self._export_converge(record.converge, seq, tid, lid)
+        else:
+            sink.announce_static_ir(self.static_ir_export())
         meta, downgrade = state_update_meta(record, state, sink.level)
         sink.emit(kind="state", label="state:update", meta=meta, budget=None, downgrade=downgrade,
                   module_id=mid, instance_id=iid, txn_seq=seq, txn_id=tid, link_id=lid)
+
+    def _export_converge(self, converge: ConvergeRecord, txn_seq: int, txn_id: str, link_id: str | None) -> None:
+        """The `trait:converge` event of a window: exported whether or not the window committed, so a converge that
+        changed nothing (an instance's cold start at mount, say) is seen too (docs/rules/converge.md)."""
+        sink = self.sink
+        sink.announce_static_ir(self.static_ir_export())
+        sink.emit(kind="trait:converge", label="trace:trait:converge", meta=converge_meta(converge, sink.level),
+                  budget=None, module_id=self.module_id, instance_id=self.instance_id, txn_seq=txn_seq,
+                  txn_id=txn_id, link_id=link_id)
 
     # -- support for the window -------------------------------------------------------------------------------------
 
@@ -333,27 +345,39 @@ class ModuleInstance:
 
     # -- changing the shape at run time -----------------------------------------------------------------------------
 
-    def install_fields(self, decls: Sequence[FieldDecl], reason: str = "logic_installed") -> None:
-        """Add derived fields; the IR is rebuilt (a generation bump) and applies from the next transaction.
+    def install_fields(self, decls: Sequence[FieldDecl]) -> None:
+        """Add derived fields (one installed earlier with the same target is replaced); the IR is rebuilt and applies
+        from the next transaction. A changed graph is a generation bump, its reason worked out from what changed
+        (see runtime.converge.generation).
 
-        A declaration error raises FieldConfigError and changes nothing.
+        A declaration error raises FieldConfigError, reported as the diagnostic `field_kernel::config_error`, and
+        changes nothing.
         """
-        self._reshape([*self._installed, *decls], reason)
+        by_target = {d.target: d for d in decls}
+        if len(by_target) < len(decls):  # two writers in one call: let the shape refuse them
+            self._reshape([*self._installed, *decls])
+            return
+        kept = [by_target.pop(d.target, d) for d in self._installed]  # a replaced field keeps its place
+        self._reshape([*kept, *by_target.values()])
 
-    def uninstall_fields(self, targets: Iterable[str], reason: str = "logic_uninstalled") -> None:
+    def uninstall_fields(self, targets: Iterable[str]) -> None:
         """Remove fields added by install_fields (by target path)."""
         drop = {tuple(t.split(".")) for t in targets}
         unknown = drop - {d.target for d in self._installed}
         if unknown:
             raise DefinitionError(f"{self.instance_id}: no installed field at {sorted('.'.join(u) for u in unknown)}")
-        self._reshape([d for d in self._installed if d.target not in drop], reason)
+        self._reshape([d for d in self._installed if d.target not in drop])
 
-    def _reshape(self, installed: list[FieldDecl], reason: str) -> None:
-        shape = self.module.build_shape([*self.module.fields, *installed])
+    def _reshape(self, installed: list[FieldDecl]) -> None:
+        try:
+            shape = self.module.build_shape([*self.module.fields, *installed])
+        except FieldConfigError as err:
+            report_config_error(self.sink, err, self.instance_id)
+            raise
         self._installed = installed
         self.shape = shape
-        self.planner.bump_generation(shape.ir, reason)
-        self._ir_export = None
+        if self.planner.adopt(shape.ir) is not None:
+            self._ir_export = None
 
     # -- time travel ------------------------------------------------------------------------------------------------
 

@@ -105,6 +105,8 @@ class Transaction:
         self.patch_count = 0
         self._patches: list[PatchRecord] = []
         self._truncated = False
+        self.converge: ConvergeRecord | None = None
+        """The converge decision of this window (diagnostics on), kept even when the window commits nothing."""
 
     # -- writes -----------------------------------------------------------------------------------------------------
 
@@ -211,7 +213,8 @@ class Transaction:
             base_dirty = self._base_dirty_set()
         if base_dirty.empty and not converge_all:
             return None
-        converge = self._converge(base_dirty, converge_all) if self.inst.shape.ir.steps else None
+        converge = self._converge(base_dirty) if self.inst.shape.ir.steps else None
+        self.converge = converge
         if base_dirty.empty and not self._derived_dirty.touched:
             return None
         dirty = self._base_dirty.snapshot(self.inst.shape.registry, (self._derived_dirty,))
@@ -254,22 +257,23 @@ class Transaction:
             finally:
                 self._reason = reason
 
-    def _converge(self, base_dirty: DirtySet, initial: bool) -> ConvergeRecord:
+    def _converge(self, base_dirty: DirtySet) -> ConvergeRecord | None:
+        """Run converge; the decision record is built only while diagnostics are on (None at off)."""
         inst = self.inst
         ir = inst.shape.ir
         planner = inst.planner
         cfg = inst.converge_config()
         sink = inst.sink
-        decision = planner.decide(
-            txn_seq=self.txn_seq,
-            dirty=base_dirty,
-            requested=cfg.mode,
-            diagnostics_on=sink.on,
-            decision_budget_ms=cfg.decision_budget_ms,
-            initial=initial,
-        )
-        order = ir.topo_order if decision.plan is None else decision.plan
-        sampled = sink.level == "sampled" and (self.txn_seq - 1) % 32 == 0
+        on = sink.on
+        decision = None
+        if on:
+            decision = planner.decide(dirty=base_dirty, requested=cfg.mode, decision_budget_ms=cfg.decision_budget_ms)
+            plan = decision.plan
+        else:
+            plan = planner.choose(base_dirty, cfg.mode)
+        order = ir.topo_order if plan is None else plan
+        sampling = cfg.sampling
+        sampled = sink.level == "sampled" and (self.txn_seq - 1) % sampling.sample_every_n == 0
         timed = sink.full or sampled
         self.ws.start_undo()
         patch_mark, patches_mark, truncated_mark = self.patch_count, len(self._patches), self._truncated
@@ -297,15 +301,14 @@ class Transaction:
         else:
             self.ws.stop_undo()
             outcome = "Converged" if res.changed else "Noop"
-            if decision.executed_mode == "full":
+            if plan is None:
                 planner.note_full_duration(res.duration_ms)
-        top3: tuple[tuple[int, int, float, bool, str], ...] = ()
+        if decision is None:
+            return None
+        top: tuple[tuple[int, int, float, bool, str], ...] = ()
         if res.timings:
-            slowest = sorted(res.timings, key=lambda t: t[1], reverse=True)[:3]
-            top3 = tuple((sid, ir.steps[sid].out_id, ms, ch, ir.steps[sid].kind) for sid, ms, ch in slowest)
-        cache = None
-        if sink.on:
-            cache = planner.cache.evidence(decision.cache_hit, decision.key_size, decision.miss_reason)
+            slowest = sorted(res.timings, key=lambda t: t[1], reverse=True)[:sampling.top_k]
+            top = tuple((sid, ir.steps[sid].out_id, ms, ch, ir.steps[sid].kind) for sid, ms, ch in slowest)
         return ConvergeRecord(
             requested_mode=decision.requested_mode,
             executed_mode=decision.executed_mode,
@@ -322,10 +325,13 @@ class Transaction:
             changed_steps=res.changed,
             affected_steps=len(order),
             degrade_reason=res.degrade_reason,
-            cache=cache,
-            generation=planner.generation_evidence() if sink.on else {},
+            cache=planner.cache.evidence(decision.cache_hit, decision.key_size, decision.miss_reason),
+            generation=planner.generation_evidence(),
             field_path_count=len(ir.registry.paths),
             ir_build_ms=ir.build_duration_ms,
-            top3=top3,
+            top3=top,
             sampled=sampled,
+            sample_every_n=sampling.sample_every_n,
+            top_k=sampling.top_k,
+            dirty=base_dirty,
         )
