@@ -24,7 +24,7 @@ from runtime.errors import (
     TransactionError,
     UnknownActionError,
 )
-from runtime.fields import Rule, check, computed, external_store, link, source
+from runtime.fields import Rule, RowsRule, check, check_list, computed, external_store, link, source
 from runtime.kernel.instance import ModuleInstance
 from runtime.kernel.module import Module
 from runtime.operations import OperationTracker
@@ -71,6 +71,7 @@ __all__ = [
     "ReadQuery",
     "ReducerError",
     "Rule",
+    "RowsRule",
     "Runtime",
     "SOURCE_IDLE",
     "SchedulingError",
@@ -90,6 +91,7 @@ __all__ = [
     "action",
     "attach_sources",
     "check",
+    "check_list",
     "computed",
     "external_store",
     "from_callbacks",

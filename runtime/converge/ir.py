@@ -40,6 +40,11 @@ class Step:
     read_out: Callable[[Any], Any]
     """root -> current value of the output field."""
     equals: Callable[[Any, Any], bool]
+    compute_rows: Callable[[Any, Any, tuple[int, ...] | None], Any] | None = None
+    """For a step over the rows of a list (a list check): (root, current output, rows the transaction changed or
+    None for all) -> new output; it is run instead of `compute`."""
+    list_id: int = -1
+    """The FieldPathId of that list."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,6 +140,7 @@ def _compile_step(step_id: int, decl: FieldDecl, registry: FieldPathRegistry) ->
         def compute(root: Any) -> Any:
             return derive(*[r(root) for r in readers])
 
+    rows = decl.options.get("rows")
     return Step(
         step_id=step_id,
         kind=decl.kind,
@@ -145,7 +151,18 @@ def _compile_step(step_id: int, decl: FieldDecl, registry: FieldPathRegistry) ->
         compute=compute,
         read_out=compile_reader(decl.target),
         equals=decl.equals or same_value,
+        compute_rows=None if rows is None else _rows_runner(rows, readers[0]),
+        list_id=registry.id_of[decl.deps[0]] if rows is not None else -1,
     )
+
+
+def _rows_runner(rows: Callable[[list[Any], Any, tuple[int, ...] | None], Any],
+                 read_list: Callable[[Any], Any]) -> Callable[[Any, Any, tuple[int, ...] | None], Any]:
+    def compute_rows(root: Any, current: Any, changed: tuple[int, ...] | None) -> Any:
+        value = read_list(root)
+        return rows(value if isinstance(value, list) else [], current, changed)
+
+    return compute_rows
 
 
 def _trigger_table(registry: FieldPathRegistry, steps: Sequence[Step]) -> tuple[tuple[int, ...], ...]:

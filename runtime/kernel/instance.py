@@ -12,6 +12,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
+from runtime.base.dirty import Evidence
 from runtime.base.field_decl import FieldDecl
 from runtime.base.records import CommitMode, ConvergeRecord, OriginKind, TxnOrigin, TxnPriority, TxnRecord
 from runtime.base.state_access import same_value
@@ -93,6 +94,7 @@ class ModuleInstance:
         self._listeners: list[CommitListener] = []
         self._ir_export: dict[str, Any] | None = None
         self._op_seq = 0
+        self._op_prefix = f"{instance_id}::o"
         self._dispose_hooks: list[Callable[[], None]] = []
         self.window_hooks: tuple[tuple[WindowHook, str], ...] = ()
 
@@ -115,9 +117,25 @@ class ModuleInstance:
         return self._txn_seq
 
     def next_op_seq(self) -> int:
-        """The next opSeq of this instance: the number behind `instanceId::o<opSeq>` ids (action runs)."""
+        """The next opSeq of this instance: the number behind `instanceId::o<opSeq>` ids. Every operation takes one:
+        an action run, a transaction window that belongs to no run, each converge step execution."""
         self._op_seq += 1
         return self._op_seq
+
+    def operation_seq(self, link_id: str | None) -> int:
+        """The opSeq of a window's operation: the run `link_id` names when it is one of this instance's
+        (`instanceId::o<n>`), else a new one."""
+        if link_id is not None and link_id.startswith(self._op_prefix):
+            tail = link_id[len(self._op_prefix):]
+            if tail.isdigit():
+                return int(tail)
+        return self.next_op_seq()
+
+    def reserve_op_seqs(self) -> int:
+        return self._op_seq
+
+    def commit_op_seqs(self, base: int, count: int) -> None:
+        self._op_seq = max(self._op_seq, base + count)
 
     def on_dispose(self, hook: Callable[[], None]) -> Callable[[], None]:
         """Call `hook()` when the instance is disposed, before it refuses transactions (so a hook may still settle
@@ -172,10 +190,14 @@ class ModuleInstance:
         return self.transact(body, origin_kind="batch", origin_name=names, commit_mode="batch", link_id=link_id)
 
     def set_state(self, state: dict[str, Any], *, origin_kind: OriginKind = "setState", origin_name: str | None = None,
-                  reason: str = "reducer", details: Any = None) -> TxnRecord | None:
-        """Replace the whole state in one transaction; the dirty paths are inferred one level deep."""
+                  reason: str = "reducer", details: Any = None,
+                  dirty: Iterable[Evidence] | None = None) -> TxnRecord | None:
+        """Replace the whole state in one transaction. What it changed is `dirty` when given (explicit evidence:
+        dotted paths, tuples of keys, FieldPathIds, `*`), unknown (`unknownWrite`) with reason `perf`, else inferred
+        one level deep (docs/rules/transactions.md)."""
         return self.transact(
-            lambda draft: state, origin_kind=origin_kind, origin_name=origin_name, reason=reason, details=details
+            lambda draft: state, origin_kind=origin_kind, origin_name=origin_name, reason=reason, details=details,
+            dirty=dirty,
         )
 
     def transact(
@@ -190,8 +212,13 @@ class ModuleInstance:
         reason: str = "reducer",
         link_id: str | None = None,
         converge_all: bool = False,
+        dirty: Iterable[Evidence] | None = None,
     ) -> TxnRecord | None:
         """The general entry point other layers build on: run `body` on a draft in one transaction window.
+
+        `dirty` is explicit dirty evidence: for a body that returns a whole new state it says what changed (instead
+        of inference); for a body that writes through the draft it adds to what the writes recorded. It counts only
+        when the body changed something.
 
         Called while another transaction window of this runtime is open, the entry is queued and runs right after
         that one commits (it then returns None here).
@@ -202,18 +229,20 @@ class ModuleInstance:
             )
         origin = TxnOrigin(origin_kind, origin_name, details)
 
+        evidence = None if dirty is None else list(dirty)
+
         def run() -> TxnRecord | None:
-            return self._run(body, origin, commit_mode, priority, reason, link_id, converge_all)
+            return self._run(body, origin, commit_mode, priority, reason, link_id, converge_all, evidence)
 
         return self.host.enter(self, run, origin)
 
     # -- the window -------------------------------------------------------------------------------------------------
 
     def _run(self, body: Body, origin: TxnOrigin, commit_mode: CommitMode, priority: TxnPriority, reason: str,
-             link_id: str | None, converge_all: bool) -> TxnRecord | None:
+             link_id: str | None, converge_all: bool, evidence: list[Evidence] | None) -> TxnRecord | None:
         self._txn_seq += 1
         txn = Transaction(self, self._txn_seq, origin, commit_mode=commit_mode, priority=priority, reason=reason,
-                          link_id=link_id)
+                          link_id=link_id, evidence=evidence)
         try:
             txn.run_body(body)
             if self.shape.owned:
@@ -289,9 +318,10 @@ class ModuleInstance:
         changed nothing (an instance's cold start at mount, say) is seen too (docs/rules/converge.md)."""
         sink = self.sink
         sink.announce_static_ir(self.static_ir_export())
-        sink.emit(kind="trait:converge", label="trace:trait:converge", meta=converge_meta(converge, sink.level),
-                  budget=None, module_id=self.module_id, instance_id=self.instance_id, txn_seq=txn_seq,
-                  txn_id=txn_id, link_id=link_id)
+        meta = converge_meta(converge, sink.level, self.instance_id)
+        sink.emit(kind="trait:converge", label="trace:trait:converge", meta=meta, budget=None,
+                  module_id=self.module_id, instance_id=self.instance_id, txn_seq=txn_seq, txn_id=txn_id,
+                  link_id=link_id)
 
     # -- support for the window -------------------------------------------------------------------------------------
 
