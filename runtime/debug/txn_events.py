@@ -14,7 +14,7 @@ __all__ = ["state_update_meta", "converge_meta", "DIRTY_ROOT_EXPORT_LIMIT"]
 
 DIRTY_ROOT_EXPORT_LIMIT = 256
 """rootIds exported per state:update; beyond it `rootIdsTruncated` (rootCount stays exact)."""
-CONVERGE_TOP_ROOTS = {"full": 16}
+CONVERGE_TOP_ROOTS = {"light": 3, "full": 32}
 """Dirty root ids a converge decision carries, by level (the first ones; rootIdsTruncated says when cut)."""
 STATE_BUDGET = SizeBudget()
 PATCH_VALUE_BUDGET = SizeBudget(max_depth=4, max_keys=16, max_items=16, max_string=128, max_bytes=1024)
