@@ -46,6 +46,7 @@ from runtime.sources.source_fields import SourceController, attach_sources
 from runtime.ticks.read_query import ReadQuery, read_query
 from runtime.ticks.scheduler import TickConfig
 from runtime.ticks.store import SelectorTopic, TopicFacade
+from runtime.ticks.telemetry import DegradedTick, TickTelemetry
 
 __all__ = [
     "ActionCoordinator",
@@ -58,6 +59,7 @@ __all__ = [
     "DeclarativeLink",
     "DeclarativeLinks",
     "DefinitionError",
+    "DegradedTick",
     "ExternalOwnedWriteError",
     "ExternalStore",
     "ExternalStoreError",
@@ -79,6 +81,7 @@ __all__ = [
     "SourceController",
     "StreamStore",
     "TickConfig",
+    "TickTelemetry",
     "TickscopeError",
     "TimeTravelUnavailable",
     "TopicFacade",
