@@ -273,9 +273,12 @@ class ModuleInstance:
         """Refuse a change to an owned field from anyone but its owner (compared by value, so an unchanged field
         in a whole-state replace is fine)."""
         origin = txn.origin
+        details = origin.details
+        # An owner's write names its field, or (one write of several fields of its kind) lists them in details.
+        fields = details.get("fields", ()) if isinstance(details, dict) else ()
         for path, owner, read in self.shape.owned:
             text = ".".join(path)
-            if origin.kind == owner and origin.name == text:
+            if origin.kind == owner and (origin.name == text or text in fields):
                 continue
             before, after = read(txn.base), read(txn.ws.root)
             if before is not after and not same_value(before, after):

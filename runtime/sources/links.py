@@ -45,10 +45,9 @@ _MISSING: Any = object()
 class ModuleSourceField(Protocol):
     """An external-store field that reads another module (`from_module`): an edge the links follow too."""
 
-    @property
-    def trigger(self) -> tuple[str, str, str]: ...
-
-    def pull(self) -> None: ...
+    def signal(self) -> None:
+        """Its source committed something it reads: read it in this tick (with its instance's other fields)."""
+        ...
 
     def touched_by(self, paths: Sequence[FieldPath]) -> bool: ...
 
@@ -237,7 +236,7 @@ class DeclarativeLinks:
                 group[1].append((link.action, value))
             for binding in bindings or ():
                 if paths is None or binding.touched_by(paths):
-                    self.inputs.mark_input(binding)
+                    binding.signal()
         for target, actions in per_target.values():
             try:
                 if len(actions) == 1:

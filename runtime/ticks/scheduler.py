@@ -260,7 +260,7 @@ class TickScheduler:
                 # now and summarised in the settled event, after the listeners were told.
                 schedule = shared(("schedule", started_as, depth, forced, reason),
                                   lambda: _schedule(started_as, depth, forced, reason))
-                inputs = [source.trigger for source in self._inputs] if self._inputs else ()
+                inputs = [t for source in self._inputs for t in source.triggers] if self._inputs else ()
                 trigger = (self._tally, inputs, self._timers)
                 self._tally = TriggerTally()
                 self._emit({"tickSeq": tick_seq, "phase": "start", "timestampMs": sink.clock.now_ms(),
