@@ -41,6 +41,7 @@ from runtime.sources.external_store import (
     value_store,
 )
 from runtime.sources.links import DeclarativeLink, DeclarativeLinks
+from runtime.sources.observable_store import ServiceStore, from_observable, from_service
 from runtime.sources.source_fields import IDLE as SOURCE_IDLE
 from runtime.sources.source_fields import SourceController, attach_sources
 from runtime.ticks.read_query import ReadQuery, read_query
@@ -72,12 +73,13 @@ __all__ = [
     "PatchRecord",
     "ReadQuery",
     "ReducerError",
-    "Rule",
     "RowsRule",
+    "Rule",
     "Runtime",
     "SOURCE_IDLE",
     "SchedulingError",
     "SelectorTopic",
+    "ServiceStore",
     "SourceController",
     "StreamStore",
     "TickConfig",
@@ -99,6 +101,8 @@ __all__ = [
     "external_store",
     "from_callbacks",
     "from_module",
+    "from_observable",
+    "from_service",
     "from_stream",
     "link",
     "read_query",

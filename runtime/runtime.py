@@ -56,6 +56,7 @@ class Runtime:
         converge_by_module: dict[str, ConvergeConfig] | None = None,
         converge_sampling: ConvergeSampling | None = None,
         tick: TickConfig | None = None,
+        services: dict[str, Any] | None = None,
         inspect: Any = None,
     ) -> None:
         if "::" in label or not label:
@@ -71,7 +72,7 @@ class Runtime:
         self.scheduler = TickScheduler(self.kernel, self.store, tick)
         self.links = DeclarativeLinks(self.kernel, self.scheduler)
         """The declarative links of this runtime (see runtime.sources.links)."""
-        self.external_fields = ExternalFields(self.kernel, self.scheduler, self.links)
+        self.external_fields = ExternalFields(self.kernel, self.scheduler, self.links, dict(services or {}))
         self.scheduler.set_drain(SourceDrain(self.links, self.external_fields))
         self.kernel.add_commit_listener(self.scheduler.on_commit)
         self.kernel.add_settle_listener(self.scheduler.on_settled)
@@ -146,6 +147,13 @@ class Runtime:
         if self.sink.on:
             self.sink.emit(module_id=instance.module_id, instance_id=instance.instance_id, kind="lifecycle",
                            label="module:destroy")
+
+    def provide(self, key: str, service: Any) -> None:
+        """Register a service under `key` for `from_service(key)` stores (resolved when a field using one is
+        wired: mount after providing)."""
+        if not isinstance(key, str) or not key:
+            raise DefinitionError(f"service key {key!r} must be a non-empty string")
+        self.external_fields.services[key] = service
 
     # -- configuration ----------------------------------------------------------------------------------------------
 

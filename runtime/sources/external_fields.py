@@ -40,6 +40,7 @@ from runtime.base.state_access import compile_reader, same_value
 from runtime.errors import ExternalStoreError
 from runtime.sources.external_store import ModuleSource
 from runtime.sources.instance_inputs import NO_CHANGE, InstanceInputs
+from runtime.sources.observable_store import ServiceStore, resolve_service_store
 
 if TYPE_CHECKING:
     from runtime.kernel.instance import ModuleInstance
@@ -233,11 +234,12 @@ class ExternalFields:
     """The wired external-store fields of one runtime, by instance: wired at mount, disposed at unmount."""
 
     def __init__(self, kernel: Kernel, inputs: InputSink, links: DeclarativeLinks,
-                 resolve_store: Callable[[Any, str], Any] | None = None) -> None:
+                 services: dict[str, Any] | None = None) -> None:
         self._kernel = kernel
         self._inputs = inputs
         self._links = links
-        self._resolve_store = resolve_store
+        self.services: dict[str, Any] = services if services is not None else {}
+        """The services `from_service` stores are looked up in (by key)."""
         self._by_key: dict[str, InstanceInputs] = {}
 
     def wire(self, inst: ModuleInstance) -> None:
@@ -251,8 +253,8 @@ class ExternalFields:
         bindings = []
         for decl in decls:
             store = decl.options["store"]
-            if self._resolve_store is not None:
-                store = self._resolve_store(store, f"{what} {path_text(decl.target)}")
+            if isinstance(store, ServiceStore):
+                store = resolve_service_store(store, self.services, f"{what} {path_text(decl.target)}")
             bindings.append(ExternalFieldBinding(self._kernel, group, self._links, inst, decl, store))
         group.bindings = bindings
         self._by_key[_key(inst)] = group
