@@ -240,7 +240,7 @@ class ExternalFields:
         self._links = links
         self.services: dict[str, Any] = services if services is not None else {}
         """The services `from_service` stores are looked up in (by key)."""
-        self._by_key: dict[str, InstanceInputs] = {}
+        self._by_key: dict[str, tuple[InstanceInputs, list[ExternalFieldBinding]]] = {}
 
     def wire(self, inst: ModuleInstance) -> None:
         """Resolve and start the instance's external-store fields (nothing is subscribed when one cannot be
@@ -257,31 +257,30 @@ class ExternalFields:
                 store = resolve_service_store(store, self.services, f"{what} {path_text(decl.target)}")
             bindings.append(ExternalFieldBinding(self._kernel, group, self._links, inst, decl, store))
         group.bindings = bindings
-        self._by_key[_key(inst)] = group
+        self._by_key[_key(inst)] = (group, bindings)
         for binding in bindings:
             binding.subscribe()
         group.start()
 
     def unwire(self, inst: ModuleInstance) -> list[InstanceInputs]:
         """Dispose the instance's fields; returns its inputs (the scheduler drops their pending reads)."""
-        group = self._by_key.pop(_key(inst), None)
-        if group is None:
+        found = self._by_key.pop(_key(inst), None)
+        if found is None:
             return []
-        for binding in group.bindings:
+        group, bindings = found
+        for binding in bindings:
             binding.dispose()
         return [group]
 
     def bindings(self) -> list[ExternalFieldBinding]:
-        return [b for group in self._by_key.values() for b in group.bindings]
+        return [b for _group, bindings in self._by_key.values() for b in bindings]
 
     def flush_urgent(self, fresh: Mapping[str, FreshModule]) -> None:
         """An urgent commit carries a pending coalesced value of its instance along into the same tick."""
         for key, item in fresh.items():
             if item.urgent:
-                group = self._by_key.get(key)
-                if group is not None:
-                    for binding in group.bindings:
-                        binding.flush_window()
+                for binding in self._by_key.get(key, (None, []))[1]:
+                    binding.flush_window()
 
     def pending_windows(self) -> int:
         return sum(1 for b in self.bindings() if b.window_pending)
@@ -291,9 +290,8 @@ class ExternalFields:
         return [b.static_ir() for b in self.bindings()]
 
     def dispose(self) -> None:
-        for group in self._by_key.values():
-            for binding in group.bindings:
-                binding.dispose()
+        for binding in self.bindings():
+            binding.dispose()
         self._by_key.clear()
 
 

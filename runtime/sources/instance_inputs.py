@@ -11,8 +11,8 @@ state in history. Its priority is low (`lowPriority`) only when every field it w
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any, Protocol
 
 from runtime.base.paths import FieldPath
 from runtime.errors import TickscopeError
@@ -21,13 +21,32 @@ from runtime.fields.external_store import OWNER_ORIGIN
 if TYPE_CHECKING:
     from runtime.kernel.instance import ModuleInstance
     from runtime.kernel.kernel import Kernel
-    from runtime.sources.external_fields import ExternalFieldBinding
     from runtime.ticks.ports import InputSink
 
-__all__ = ["InstanceInputs", "NO_CHANGE"]
+__all__ = ["FieldInput", "InstanceInputs", "NO_CHANGE"]
 
 NO_CHANGE: Any = object()
 """What a field's read returns when the field already holds the store's value."""
+
+
+class FieldInput(Protocol):
+    """One external-store field of the instance, as its inputs read it (an FieldInput)."""
+
+    path: FieldPath
+    path_text: str
+    window_pending: bool
+
+    @property
+    def trigger(self) -> tuple[str, str, str]: ...
+
+    @property
+    def urgent(self) -> bool: ...
+
+    def read_change(self) -> Any:
+        """The store's value when it differs from the field's, else NO_CHANGE."""
+        ...
+
+    def cancel_window(self) -> None: ...
 
 
 def _write(writes: list[tuple[FieldPath, Any]]) -> Callable[[Any], None]:
@@ -50,8 +69,8 @@ class InstanceInputs:
         self.kernel = kernel
         self.inputs = inputs
         self.inst = inst
-        self.bindings: list[ExternalFieldBinding] = []
-        self._signalled: dict[ExternalFieldBinding, None] = {}
+        self.bindings: Sequence[FieldInput] = ()
+        self._signalled: dict[FieldInput, None] = {}
 
     def __repr__(self) -> str:
         return f"<InstanceInputs {self.inst.instance_id}: {', '.join(b.path_text for b in self.bindings)}>"
@@ -60,7 +79,7 @@ class InstanceInputs:
     def triggers(self) -> tuple[tuple[str, str, str], ...]:
         return tuple(b.trigger for b in self._signalled)
 
-    def signal(self, binding: ExternalFieldBinding) -> None:
+    def signal(self, binding: FieldInput) -> None:
         self._signalled[binding] = None
         self.inputs.mark_input(self)
 
