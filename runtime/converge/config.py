@@ -126,10 +126,8 @@ class ConvergeSettings:
         transaction; None removes the override."""
         if module_id is None:
             self._override_all = config
-        elif config is None:
-            self._overrides.pop(module_id, None)
         else:
-            self._overrides[module_id] = config
+            self._set_for(self._overrides, module_id, config)
         self._resolved.clear()
 
     def set_runtime(self, config: ConvergeConfig | None, module_id: str | None = None) -> None:
@@ -137,11 +135,16 @@ class ConvergeSettings:
         next transaction; None removes them."""
         if module_id is None:
             self._default = config
-        elif config is None:
-            self._by_module.pop(module_id, None)
         else:
-            self._by_module[module_id] = config
+            self._set_for(self._by_module, module_id, config)
         self._resolved.clear()
+
+    @staticmethod
+    def _set_for(by_module: dict[str, ConvergeConfig], module_id: str, config: ConvergeConfig | None) -> None:
+        if config is None:
+            by_module.pop(module_id, None)
+        else:
+            by_module[module_id] = config
 
     @property
     def sampling(self) -> ConvergeSampling:
