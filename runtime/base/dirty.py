@@ -121,22 +121,36 @@ class DirtyTracker:
         return DirtySet.from_roots(registry.roots(ids))
 
     def plan(self, registry: FieldPathRegistry, also: Iterable[DirtyTracker] = ()) -> DirtyPlan:
-        """The dirty plan snapshot of this tracker (and `also`)."""
-        others = tuple(also)
-        dirty = self.snapshot(registry, others)
-        raw = dict(self.ids)
-        lists: dict[tuple[int, str], tuple[set[int], set[int], bool]] = {}
-        for tracker in (self, *others):
-            raw.update(tracker.ids)
-            for key, touch in tracker.lists.items():
-                rows, whole, root = lists.setdefault(key, (set(), set(), False))
-                rows.update(touch.rows)
-                whole.update(touch.whole)
-                lists[key] = (rows, whole, root or touch.root)
-        touches = tuple(ListTouch(lid, parent, tuple(sorted(rows)), tuple(sorted(whole)), root)
-                        for (lid, parent), (rows, whole, root) in sorted(lists.items()))
+        """The dirty plan snapshot of this tracker (and `also`), merged once."""
+        reason = self.reason
+        raw: dict[int, None] = self.ids
+        others = [t for t in also if t.touched or t.lists]
+        has_lists = bool(self.lists)
+        if others:
+            raw = dict(raw)
+            for other in others:
+                if other.reason is not None and (reason is None or REASON_RANK[other.reason] > REASON_RANK[reason]):
+                    reason = other.reason
+                raw.update(other.ids)
+                has_lists = has_lists or bool(other.lists)
+        dirty = DirtySet.everything(reason) if reason is not None else DirtySet.from_roots(registry.roots(raw))
+        touches: tuple[ListTouch, ...] = ()
+        if has_lists:
+            touches = _merged_touches((self, *others))
         return DirtyPlan(dirty, tuple(raw), "dirty-all" if dirty.dirty_all else "field-path-registry", registry.key,
                          len(registry.paths), touches)
+
+
+def _merged_touches(trackers: Iterable[DirtyTracker]) -> tuple[ListTouch, ...]:
+    lists: dict[tuple[int, str], tuple[set[int], set[int], bool]] = {}
+    for tracker in trackers:
+        for key, touch in tracker.lists.items():
+            rows, whole, root = lists.setdefault(key, (set(), set(), False))
+            rows.update(touch.rows)
+            whole.update(touch.whole)
+            lists[key] = (rows, whole, root or touch.root)
+    return tuple(ListTouch(lid, parent, tuple(sorted(rows)), tuple(sorted(whole)), root)
+                 for (lid, parent), (rows, whole, root) in sorted(lists.items()))
 
 
 class PathClassifier:

@@ -141,7 +141,7 @@ class FieldPathRegistry:
 
     def roots(self, ids: Iterable[int]) -> list[int]:
         """Prefix-free, deduplicated, sorted root ids: an id is dropped when one of its prefixes is also dirty."""
-        dirty = ids if isinstance(ids, (set, frozenset)) else set(ids)
+        dirty = ids if isinstance(ids, (set, frozenset, dict)) else set(ids)
         prefix_ids = self.prefix_ids
         out = []
         for i in dirty:

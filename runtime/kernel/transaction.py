@@ -304,7 +304,7 @@ class Transaction:
         self.converge = converge
         if base_dirty.empty and not self._derived_dirty.touched:
             return None
-        plan = self.dirty_plan()
+        plan = self._base_dirty.plan(self.inst.shape.registry, (self._derived_dirty,))
         dirty = plan.dirty
         state = self.ws.root
         record = TxnRecord(

@@ -96,20 +96,25 @@ class InstanceInputs:
             self.pull()
 
     def pull(self) -> None:
-        signalled, self._signalled = list(self._signalled), {}
+        signalled, self._signalled = self._signalled, {}
         if self.inst.disposed:
             return
-        writes = [(b, v) for b in signalled if (v := b.read_change()) is not NO_CHANGE]
+        writes: list[tuple[FieldInput, Any]] = []
+        urgent = False
+        for binding in signalled:
+            value = binding.read_change()
+            if value is not NO_CHANGE:
+                writes.append((binding, value))
+                urgent = urgent or binding.urgent
         if not writes:
             return
-        if any(b.urgent for b, _ in writes):
+        if urgent and len(self.bindings) > 1:
             for binding in self.bindings:
                 if binding.window_pending and binding not in signalled:
                     binding.cancel_window()
                     value = binding.read_change()
                     if value is not NO_CHANGE:
                         writes.append((binding, value))
-        urgent = any(b.urgent for b, _ in writes)
         names = [b.path_text for b, _ in writes]
         # A failed write was reported by the kernel as a diagnostic; the fields keep their committed values.
         with contextlib.suppress(TickscopeError):
@@ -117,4 +122,3 @@ class InstanceInputs:
                                origin_name=names[0], details={"fields": names} if len(names) > 1 else None,
                                reason="field-external-store", priority="normal" if urgent else "low",
                                commit_mode="normal" if urgent else "lowPriority")
-
