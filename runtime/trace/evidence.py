@@ -4,7 +4,7 @@ Export: `evidence_package(store)` -> `{protocolVersion, runId, createdAt, source
 `events` holds every envelope of the trace: the static IRs first (so every digest is known before it is named),
 then the debug events and the side records (e.g. `state:snapshot`) in their recorded order, renumbered from seq 1.
 `summary.converge.staticIrByDigest[digest]` is the full ConvergeStaticIrExport when a full-level converge event
-(one whose dirty summary carries rootIds) referenced it, else `{fieldPaths}` only: what other tools need to turn
+(one whose dirty summary carries rootCount) referenced it, else `{fieldPaths}` only: what other tools need to turn
 root ids back into paths, and only for the digest that matches.
 
 Import: `load_evidence(path)` gives an EventStore (problems listed with `line` = 1-based position in `events`);
@@ -67,7 +67,7 @@ def evidence_package(store: EventStore, *, host: str | None = None) -> dict[str,
             meta = payload.get("meta")
             meta = meta if isinstance(meta, dict) else {}
             dirty, digest = meta.get("dirty"), meta.get("staticIrDigest")
-            if isinstance(dirty, dict) and "rootIds" in dirty and isinstance(digest, str):
+            if isinstance(dirty, dict) and "rootCount" in dirty and isinstance(digest, str):  # full level only
                 full_digests.add(digest)
         events.append({"protocolVersion": PROTOCOL_VERSION, "runId": run_id, "seq": seq, "timestamp": ts,
                        "type": etype, "payload": payload})
