@@ -14,6 +14,7 @@ import contextlib
 import sys
 from typing import TYPE_CHECKING
 
+from .display_check import display_problem
 from .gui import add_display_options, offscreen_without_display, save_screenshot
 from .tail import add_connection_options, client_from_args
 
@@ -45,6 +46,10 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.screenshot:
         offscreen_without_display()
+    problem = display_problem()
+    if problem is not None:
+        print(f"tickscope attach: {problem}", file=sys.stderr)
+        return 1
     import qasync
 
     from ..host import application

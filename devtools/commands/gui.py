@@ -17,6 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .display_check import display_problem
+
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication, QWidget
 
@@ -67,6 +69,10 @@ def run_gui(file: str | None = None, *, screenshot: str | None = None, exit_afte
         return 2
     if screenshot:
         offscreen_without_display()
+    problem = display_problem()
+    if problem is not None:
+        print(f"tickscope: {problem}", file=sys.stderr)
+        return 1
     import qasync
 
     from ..host import application
