@@ -226,7 +226,7 @@ class NoTransport(TickscopeError):
 
 class InspectError(TickscopeError):
     """Something went wrong between an inspector server and a client; `code` is one of ERROR_CODES or a client
-    side code (`connection_lost`, `connect_failed`)."""
+    side code (`connection_lost`, `connect_failed`, `handshake_timeout`, `not_an_inspector`)."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(f"{code}: {message}")

@@ -22,10 +22,15 @@ __all__ = ["add", "run", "add_connection_options", "client_from_args"]
 
 
 def add_connection_options(parser: argparse.ArgumentParser) -> None:
+    from runtime.inspect import HANDSHAKE_TIMEOUT
+
     parser.add_argument("address", metavar="HOST:PORT", help="where the runtime's inspector listens")
     parser.add_argument("--token", default=os.environ.get("TICKSCOPE_TOKEN"),
                         help="the inspector's token (default: $TICKSCOPE_TOKEN)")
     parser.add_argument("--no-reconnect", action="store_true", help="stop when the connection ends")
+    parser.add_argument("--handshake-timeout", type=float, default=HANDSHAKE_TIMEOUT, metavar="S",
+                        help=f"give up when the address sends no HELLO within S seconds (default: "
+                             f"{HANDSHAKE_TIMEOUT:g})")
 
 
 def add(parser: argparse.ArgumentParser) -> None:
@@ -40,7 +45,10 @@ def client_from_args(args: argparse.Namespace) -> InspectClient:
     host, port = parse_address(args.address)
     if not args.token:
         raise ValueError("a token is needed: --token T (or TICKSCOPE_TOKEN); the inspected process printed it")
-    return InspectClient(host, port, args.token, reconnect=not args.no_reconnect)
+    if not args.handshake_timeout > 0:
+        raise ValueError(f"--handshake-timeout must be > 0 seconds, not {args.handshake_timeout:g}")
+    return InspectClient(host, port, args.token, reconnect=not args.no_reconnect,
+                         handshake_timeout=args.handshake_timeout)
 
 
 def run(args: argparse.Namespace) -> int:
