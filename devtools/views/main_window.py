@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from typing import Literal, TypeVar
 
 from PySide6.QtCore import Qt
@@ -44,7 +45,7 @@ from .settings import SettingsDialog
 from .sidebar import Sidebar
 from .timeline import TimelineView
 
-__all__ = ["MainWindow", "ExportFormat", "EXPORT_FORMATS"]
+__all__ = ["MainWindow", "ExportFormat", "EXPORT_FORMATS", "with_format_suffix"]
 
 ExportFormat = Literal["chrome", "perfetto", "evidence"]
 W = TypeVar("W", bound=QWidget)
@@ -54,6 +55,11 @@ EXPORT_FORMATS: dict[ExportFormat, tuple[str, str]] = {
     "perfetto": ("Perfetto protobuf", ".pftrace"),
     "evidence": ("EvidencePackage JSON", ".evidence.json"),
 }
+
+
+def with_format_suffix(path: str, fmt: ExportFormat) -> str:
+    """`path` with the format's extension when the name has none (a name typed without one), else as chosen."""
+    return path + EXPORT_FORMATS[fmt][1] if not Path(path).suffix else path
 
 
 def _format_of(name_filter: str) -> ExportFormat:
@@ -233,13 +239,18 @@ class MainWindow(QMainWindow):
             raise RuntimeError("this window was built without a way to open traces")
         return self._open_trace(path)
 
-    def ask_export(self) -> None:
+    def ask_export(self) -> QFileDialog:
         dialog = QFileDialog(self, "Export what this window holds", "export")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setNameFilters([f"{label} (*{suffix})" for label, suffix in EXPORT_FORMATS.values()])
-        dialog.fileSelected.connect(
-            lambda path: self.export(path, _format_of(dialog.selectedNameFilter())))
+
+        def chosen(path: str) -> None:
+            fmt = _format_of(dialog.selectedNameFilter())
+            self.export(with_format_suffix(path, fmt), fmt)
+
+        dialog.fileSelected.connect(chosen)
         dialog.open()
+        return dialog
 
     def export(self, path: str, fmt: ExportFormat = "evidence") -> asyncio.Task[int]:
         """Export the window's events as `fmt` (chrome | perfetto | evidence) in a worker thread.
