@@ -48,6 +48,19 @@ class RemoteSession:
     def address(self) -> str:
         return f"{self.client.host}:{self.client.port}"
 
+    @property
+    def diagnostics(self) -> str:
+        """The remote runtime's diagnostics level, as its HELLO said ("?" from a server that does not say)."""
+        hello = self.client.hello or {}
+        return str(hello.get("diagnostics") or "?")
+
+    def action_types(self, module_id: str) -> list[str]:
+        """The reducers of `module_id`, as the remote runtime's HELLO listed them (empty when it did not)."""
+        hello = self.client.hello or {}
+        types = hello.get("actionTypes")
+        listed = types.get(module_id) if isinstance(types, dict) else None
+        return [str(t) for t in listed] if isinstance(listed, list) else []
+
     def status(self) -> str:
         """One line for a status bar: where, which run, connected or not, losses."""
         if self.error is not None:

@@ -319,7 +319,8 @@ class MainWindow(QMainWindow):
         else:
             self.mode_label.setText("LIVE")
             self.mode_label.setStyleSheet(_LIVE_STYLE)
-            level = ctx.runtime.sink.level if ctx.runtime is not None else "?"
+            level = ctx.runtime.sink.level if ctx.runtime is not None else \
+                ctx.remote.diagnostics if ctx.remote is not None else "?"
             detail = f"{len(ctx.events):,} events · tick {ctx.tick_seq} · diagnostics {level}"
         self.detail_label.setText(detail)
 
