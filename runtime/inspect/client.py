@@ -10,7 +10,10 @@
 When the connection drops (the process restarted, the network blinked) the client reconnects with a growing delay;
 back on the same run it subscribes after the last seq it saw, so nothing is seen twice and a gap is reported as
 `dropped_count`; on a new run (the process restarted) the next batch has `new_run=True`. Pending commands fail with
-InspectError("connection_lost"): an ack that never came is never assumed. A refused token ends the client at once.
+InspectError("connection_lost"): an ack that never came is never assumed. A refused token ends connect() at once;
+on a reconnect it ends the client too, unless `wait_for_token` (or a `token_source`, a token file re-read before
+each attempt): then the client says so (`token_refused`, a connection event) and waits for a new token
+(`set_token`), as when the process restarted and printed a new one.
 
 An address where something accepts but no inspector answers fails the handshake instead of hanging: no HELLO within
 `handshake_timeout` seconds is InspectError `handshake_timeout`, bytes that are no HELLO (an HTTP server, say) are
@@ -96,12 +99,22 @@ class InspectClient:
 
     def __init__(self, host: str, port: int, token: str, *, reconnect: bool = True, retry_delay: float = 0.2,
                  max_retry_delay: float = 2.0, queue_batches: int = 256, max_frame_bytes: int = 256 << 20,
-                 handshake_timeout: float = HANDSHAKE_TIMEOUT) -> None:
+                 handshake_timeout: float = HANDSHAKE_TIMEOUT, token_source: Callable[[], str] | None = None,
+                 wait_for_token: bool = False) -> None:
         if not handshake_timeout > 0:
             raise ValueError(f"handshake_timeout must be > 0 seconds, not {handshake_timeout!r}")
         self.host = host
         self.port = port
         self.token = token
+        self.token_source = token_source
+        """Called before every reconnect for the token to send (a token file re-read); None keeps `token`."""
+        self.wait_for_token = wait_for_token or token_source is not None
+        """On a reconnect the server refuses the token of (the process restarted with a new one): wait for a new
+        token (`set_token`, or a changed `token_source`) instead of ending."""
+        self.token_refused: AuthRequired | None = None
+        """Set while a reconnect waits for a token the server accepts (the refusal)."""
+        self._token_changed = asyncio.Event()
+        self._token_given = False
         self.reconnect = reconnect
         self.retry_delay = retry_delay
         self.max_retry_delay = max_retry_delay
@@ -128,11 +141,25 @@ class InspectClient:
         self._connection_listeners.append(listener)
         return lambda: self._connection_listeners.remove(listener) if listener in self._connection_listeners else None
 
-    def _set_connected(self, connected: bool) -> None:
-        if connected != self.connected:
+    def _set_connected(self, connected: bool, *, force: bool = False) -> None:
+        if connected != self.connected or force:
             self.connected = connected
             for listener in tuple(self._connection_listeners):
                 listener(connected)
+
+    def set_token(self, token: str) -> None:
+        """Use `token` from the next attempt on; wakes a reconnect that waits for one after a refusal."""
+        self.token = token
+        self._token_given = True
+        self._token_changed.set()
+
+    def _next_token(self) -> str:
+        if self.token_source is not None:
+            with contextlib.suppress(OSError, ValueError):
+                token = self.token_source().strip()
+                if token:
+                    self.token = token
+        return self.token
 
     # -- connecting -------------------------------------------------------------------------------------------------
 
@@ -182,6 +209,7 @@ class InspectClient:
             raise
         self.hello = hello
         self._reader, self._writer = reader, writer
+        self.token_refused = None
         self._set_connected(True)
 
     async def _read(self, reader: asyncio.StreamReader, *, handshake: bool = False) -> dict[str, Any] | None:
@@ -232,12 +260,17 @@ class InspectClient:
                 if not self.reconnect or self._closed:
                     break
                 while not self._closed:
-                    await asyncio.sleep(delay)
+                    await self._pause(delay)
+                    self._next_token()
                     try:
                         await self._open()
-                    except InspectError as err:
-                        if isinstance(err, AuthRequired):
+                    except AuthRequired as err:
+                        if not self.wait_for_token:
                             raise
+                        self.token_refused = err
+                        self._set_connected(False, force=True)  # listeners hear of the refusal
+                        continue
+                    except InspectError:
                         delay = min(delay * 2, self.max_retry_delay)
                         continue
                     self.reconnects += 1
@@ -248,6 +281,26 @@ class InspectClient:
             await self._queue.put(err)
             return
         await self._queue.put(_END)
+
+    async def _pause(self, delay: float) -> None:
+        """Wait before the next attempt: `delay`, or after a refused token until a new one may be there (set_token,
+        or every `max_retry_delay` seconds for a token source to re-read)."""
+        if self.token_refused is None:
+            await asyncio.sleep(delay)
+            return
+        refused = self.token
+        while not self._closed:
+            if self._token_given:
+                self._token_given = False
+                return
+            self._token_changed.clear()
+            if self.token_source is None:
+                await self._token_changed.wait()
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._token_changed.wait(), self.max_retry_delay)
+                if self._next_token() != refused:
+                    return
 
     async def _read_until_closed(self) -> None:
         assert self._reader is not None
