@@ -44,8 +44,8 @@ class RemoteRun:
     ended: bool = False
     """True once the process restarted after it."""
 
-    def describe(self) -> str:
-        state = "ended" if self.ended else "live"
+    def describe(self, connected: bool = True) -> str:
+        state = "ended" if self.ended else "live" if connected else "disconnected"
         return f"run {self.number} · {self.run_id} · {len(self.store):,} events · {state}"
 
 

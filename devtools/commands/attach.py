@@ -78,6 +78,7 @@ def show_attached(host: DevtoolsHost, session: RemoteSession) -> MainWindow:
 
     def show_status() -> None:
         label.setText(session.status())
+        window.refresh_status()
 
     window.ctx.cleanups.append(session.subscribe(show_status))
     show_status()

@@ -316,6 +316,10 @@ class MainWindow(QMainWindow):
             self.mode_label.setStyleSheet(_PAST_STYLE if past else _REPLAY_STYLE)
             detail = f"{ctx.events.store.source_path or 'trace'} · event {ctx.replay.cursor + 1:,} of " \
                      f"{ctx.replay.total:,}"
+        elif ctx.remote is not None and not ctx.remote.client.connected:
+            self.mode_label.setText("DISCONNECTED")
+            self.mode_label.setStyleSheet(_PAST_STYLE)
+            detail = f"{len(ctx.events):,} events received · diagnostics {ctx.remote.diagnostics}"
         else:
             self.mode_label.setText("LIVE")
             self.mode_label.setStyleSheet(_LIVE_STYLE)
@@ -323,6 +327,10 @@ class MainWindow(QMainWindow):
                 ctx.remote.diagnostics if ctx.remote is not None else "?"
             detail = f"{len(ctx.events):,} events · tick {ctx.tick_seq} · diagnostics {level}"
         self.detail_label.setText(detail)
+
+    def refresh_status(self) -> None:
+        """Show the status again (a remote connection came or went: devtools.commands.attach calls it)."""
+        self._show_status(self.ctx.state.published())
 
     def _show_recording(self) -> None:
         if self.recorder is not None and self.recorder.active:

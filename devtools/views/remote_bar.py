@@ -206,11 +206,12 @@ class RemoteControlBar(QToolBar):
     def _refresh_runs(self) -> None:
         """The run list, texts updated in place (an open list stays open while the newest run grows)."""
         self.run_list.blockSignals(True)
+        connected = self.session.client.connected
         for i, run in enumerate(self.session.runs):
             if i < self.run_list.count():
-                self.run_list.setItemText(i, run.describe())
+                self.run_list.setItemText(i, run.describe(connected))
             else:
-                self.run_list.addItem(run.describe())
+                self.run_list.addItem(run.describe(connected))
         self.run_list.setCurrentIndex(self.session.shown)
         self.run_list.blockSignals(False)
 

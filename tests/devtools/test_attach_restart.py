@@ -57,6 +57,9 @@ def test_a_restart_with_a_new_token_keeps_the_window_and_adds_a_run(qtbot, aio, 
         assert window.attach_label.text().startswith(f"{host_name}:{port} run {first_run} — disconnected")
         assert window.isVisible() and labels(window).count("add") == 3  # everything received is still there
         assert bar.token_edit.isVisible()
+        assert window.mode_label.text() == "DISCONNECTED"
+        (only,) = runs_listed(window)
+        assert only == f"run 1 · {first_run} · {len(session.feed.store)} events · disconnected"
 
         export = tmp_path / "while-disconnected.evidence.json"  # export works while disconnected
         assert run(qtbot, aio, _export(window, export)) > 0
@@ -68,7 +71,7 @@ def test_a_restart_with_a_new_token_keeps_the_window_and_adds_a_run(qtbot, aio, 
         qtbot.waitUntil(lambda: "rename" in labels(window))
         second_run = second.inspector.run_id
         assert window.attach_label.text() == f"{host_name}:{port} run {second_run} — attached"
-        assert not bar.token_edit.isVisible()
+        assert not bar.token_edit.isVisible() and window.mode_label.text() == "LIVE"
         assert "add" not in labels(window)  # the new run on its own, its times its own
         listed = runs_listed(window)
         assert len(listed) == 2 and bar.run_list.currentIndex() == 1

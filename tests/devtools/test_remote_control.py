@@ -154,13 +154,18 @@ def test_the_window_shows_the_remote_diagnostics_level(qtbot, attached):
     assert "?" not in window.detail_label.text()
 
 
-def test_dispatch_offers_the_modules_reducers_and_still_takes_a_typed_one(qtbot, attached):
-    rt, inst, window = attached
-    bar = window.remote_bar
-    click(qtbot, window, bar.dispatch_action)
-    dialog = bar.dialog
+def open_dispatch(qtbot, window):
+    """Click Dispatch… and choose the shop's instance from the list; returns the dialog."""
+    click(qtbot, window, window.remote_bar.dispatch_action)
+    dialog = window.remote_bar.dialog
     qtbot.waitUntil(dialog.isVisible)
     pick(qtbot, dialog.instance, "shop#1")
+    return dialog
+
+
+def test_dispatch_offers_the_modules_reducers_and_still_takes_a_typed_one(qtbot, attached):
+    rt, inst, window = attached
+    dialog = open_dispatch(qtbot, window)
     # nothing was dispatched yet: the list comes from the remote runtime's HELLO
     assert [dialog.action_type.itemText(i) for i in range(dialog.action_type.count())] == ["add", "rename", "tag"]
     pick(qtbot, dialog.action_type, "rename")
@@ -169,9 +174,7 @@ def test_dispatch_offers_the_modules_reducers_and_still_takes_a_typed_one(qtbot,
     qtbot.mouseClick(dialog.dispatch_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: inst.get_state()["name"] == "Grace")
 
-    click(qtbot, window, bar.dispatch_action)
-    dialog = bar.dialog
-    pick(qtbot, dialog.instance, "shop#1")
+    dialog = open_dispatch(qtbot, window)
     type_into(qtbot, dialog.action_type.lineEdit(), "fly")
     assert dialog.problem.text().startswith("'fly' is not among the reducers listed (add, rename, tag)")
     assert dialog.dispatch_button.isEnabled()  # the runtime is the judge
