@@ -9,18 +9,17 @@ plainly while the past is shown.
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt, QTimer, QUrl
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
-    QTextBrowser,
-    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -34,10 +33,14 @@ from ..qt_models.state_tree import StateTreeModel
 from ..state import TravelMode, UiState
 from .events import scope_instances
 from .inspector_text import summary_html
+from .state_tree_view import StateTreeView
+from .summary_browser import SummaryBrowser
 
 __all__ = ["Inspector"]
 
 LATEST_INTERVAL_MS = 250
+EXPAND_LIMIT = 500
+"""The most children a changed branch may have to be opened by itself."""
 BANNER_STYLE = "background:#f4c430;color:#222;padding:4px;border-radius:3px;font-weight:bold"
 
 
@@ -102,15 +105,13 @@ class Inspector(QWidget):
         buttons.addStretch(1)
         self.travel_row.setVisible(ctx.runtime is not None)
 
-        self.summary = QTextBrowser(self)
+        self.summary = SummaryBrowser(self)
         self.summary.setObjectName("inspectorSummary")
-        self.summary.setOpenLinks(False)
+        self.summary.anchorClicked.connect(self._link_clicked)
+        self._summary_width = 0
+        self._patch_paths: dict[str, str] = {}
         self.tree_model = StateTreeModel(self)
-        self.tree = QTreeView(self)
-        self.tree.setObjectName("stateTree")
-        self.tree.setModel(self.tree_model)
-        self.tree.setUniformRowHeights(True)
-        self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.tree = StateTreeView(self.tree_model, self)
         self.tree_title = QLabel("<b>State</b>", self)
         self.tree_title.setWordWrap(True)  # notes can be long; they must not widen the pane
         lower = QWidget(self)
@@ -173,8 +174,8 @@ class Inspector(QWidget):
         if row is None:
             self.facts = None
             self.header.setText("<b>Inspector</b> — no events yet")
-            self.summary.setHtml("<p style='color:gray'>Select an event in the table or the timeline to see its "
-                                 "transaction, dirty field paths, converge decision and state.</p>")
+            self.summary.show_html("<p style='color:gray'>Select an event in the table or the timeline to see "
+                                   "its transaction, dirty field paths, converge decision and state.</p>", {})
             self.tree_model.set_state(None)
             self._enable_travel()
             return
@@ -185,9 +186,28 @@ class Inspector(QWidget):
         self.facts = facts_of(feed, row)
         what = "Selected event" if selected else ("Latest transaction" if self.facts.in_txn else "Latest event")
         self.header.setText(f"<b>{what}</b> · row {row + 1}")
-        self.summary.setHtml(summary_html(feed, self.facts))
+        self._show_summary()
         self._show_state(self.facts)
         self._enable_travel()
+
+    def _show_summary(self) -> None:
+        if self.facts is None:
+            return
+        self._summary_width = self.summary.width_chars()
+        text = summary_html(self.ctx.events, self.facts, self._summary_width)
+        self.summary.show_html(text.html, text.tooltips)
+        self._patch_paths = text.paths
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.facts is not None and self.summary.width_chars() != self._summary_width:
+            self._show_summary()  # paths and values are cut to the width, so a new width cuts them anew
+
+    def _link_clicked(self, url: QUrl) -> None:
+        """A click on a patch opens its field in the state tree."""
+        path = self._patch_paths.get(url.toString())
+        if path:
+            self.tree.reveal(path)
 
     def _show_state(self, f: EventFacts) -> None:
         if f.state_event is None or f.state_row is None:
@@ -198,13 +218,14 @@ class Inspector(QWidget):
         before: Any = MISSING
         if f.in_txn and f.previous_state_row is not None:
             before, _ = self._state_of(f.instance_id, f.previous_state_row, None)
-        self.tree_model.set_state(state_diff(after, before))
+        diff = state_diff(after, before)
+        self.tree_model.set_state(diff)
         changed = self.tree_model.changed_paths()
         title = "<b>State after the transaction</b>" if f.in_txn else "<b>State at this event</b>"
         if before is not MISSING:
             title += f" — {len(changed)} change(s) against the state before"
-        if note:
-            title += f"<br><span style='color:#c98a00'>⚠ {note}</span>"
+        for line in ([note] if note else []) + diff.notes():
+            title += f"<br><span style='color:#c98a00'>⚠ {escape(line)}</span>"
         self.tree_title.setText(title)
         self._expand_changes()
 
@@ -230,7 +251,8 @@ class Inspector(QWidget):
         return (event.get("meta") or {}).get("state"), note
 
     def _expand_changes(self) -> None:
-        """Open the branches that lead to a change, and nothing else (a big list stays folded)."""
+        """Open the branches that lead to a change, and nothing else (a big list, or one compared index by index,
+        stays folded: opening it would lay out every row)."""
         self.tree.collapseAll()
         model = self.tree_model
 
@@ -238,7 +260,8 @@ class Inspector(QWidget):
             for r in range(model.rowCount(parent)):
                 index = model.index(r, 0, parent)
                 node = model.node(index)
-                if node is not None and node.status == "changed" and node.children:
+                if node is not None and node.status == "changed" and node.note is None \
+                        and 0 < len(node.children) <= EXPAND_LIMIT:
                     self.tree.expand(index)
                     walk(index)
 

@@ -5,24 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from devtools_support import table_rows
+from devtools_support import open_replay, table_rows
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtWidgets import QPushButton
 
 from devtools.host import DevtoolsHost, application
-
-
-def open_replay(qtbot, path):
-    host = DevtoolsHost(application())
-    task = host.open_trace(path)
-    qtbot.waitUntil(task.done)
-    window = task.result()
-    assert window is not None, host.load_errors
-    qtbot.addWidget(window)
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
-    return host, window
 
 
 def key(qtbot, window, k, mod=Qt.KeyboardModifier.NoModifier):
