@@ -145,7 +145,7 @@ def pick(qtbot, combo, text):
     index = view.model().index(row, 0)
     qtbot.waitUntil(view.isVisible)
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(index).center())
-    qtbot.waitUntil(lambda: combo.currentText() == text)
+    qtbot.waitUntil(lambda: combo.currentText() == text and not view.isVisible())  # the list closed again
 
 
 def test_the_window_shows_the_remote_diagnostics_level(qtbot, attached):
@@ -172,6 +172,7 @@ def test_dispatch_offers_the_modules_reducers_and_still_takes_a_typed_one(qtbot,
     qtbot.keyClicks(dialog.payload, '"Grace"')
     assert dialog.dispatch_button.isEnabled()
     qtbot.mouseClick(dialog.dispatch_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
     qtbot.waitUntil(lambda: inst.get_state()["name"] == "Grace")
 
     dialog = open_dispatch(qtbot, window)
@@ -179,4 +180,5 @@ def test_dispatch_offers_the_modules_reducers_and_still_takes_a_typed_one(qtbot,
     assert dialog.problem.text().startswith("'fly' is not among the reducers listed (add, rename, tag)")
     assert dialog.dispatch_button.isEnabled()  # the runtime is the judge
     qtbot.mouseClick(dialog.dispatch_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
     qtbot.waitUntil(lambda: "refused" in receipt(window))
