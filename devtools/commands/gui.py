@@ -18,13 +18,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .display_check import display_problem
+
 if TYPE_CHECKING:
     from PySide6.QtWidgets import QApplication, QWidget
 
     from runtime import Runtime
 
-__all__ = ["run_default", "run_gui", "add_display_options", "offscreen_without_display", "save_screenshot",
-           "window_size", "WindowSize"]
+__all__ = ["default_parser", "run_default", "run_gui", "add_display_options", "offscreen_without_display",
+           "save_screenshot", "window_size", "WindowSize"]
 
 WindowSize = tuple[int, int]
 MIN_WINDOW_SIZE: WindowSize = (640, 480)
@@ -68,11 +70,17 @@ def save_screenshot(window: QWidget, path: str | None, prog: str) -> bool:
     return False
 
 
-def run_default(argv: Sequence[str]) -> int:
+def default_parser() -> argparse.ArgumentParser:
+    """The arguments of `tickscope` without a subcommand (also shown by `tickscope --help`)."""
     parser = argparse.ArgumentParser(prog="tickscope", description="The tickscope devtools (live demo by default).")
-    parser.add_argument("file", nargs="?", help="a trace to replay instead of the live demo")
+    parser.add_argument("file", nargs="?", metavar="FILE",
+                        help="a trace (.jsonl) or evidence package (.json) to replay instead of the live demo")
     add_display_options(parser)
-    args = parser.parse_args(list(argv))
+    return parser
+
+
+def run_default(argv: Sequence[str]) -> int:
+    args = default_parser().parse_args(list(argv))
     return run_gui(args.file, screenshot=args.screenshot, exit_after=args.exit_after, size=args.size)
 
 
@@ -83,10 +91,15 @@ def run_gui(file: str | None = None, *, screenshot: str | None = None, exit_afte
         print(f"tickscope: --exit-after must be >= 0, not {exit_after}", file=sys.stderr)
         return 2
     if file is not None and not Path(file).is_file():
-        print(f"tickscope: no such trace file: {file}", file=sys.stderr)
+        hint = "" if Path(file).suffix or "/" in file else " (nor a command: tickscope --help lists them)"
+        print(f"tickscope: no such trace file: {file}{hint}", file=sys.stderr)
         return 2
     if screenshot:
         offscreen_without_display()
+    problem = display_problem()
+    if problem is not None:
+        print(f"tickscope: {problem}", file=sys.stderr)
+        return 1
     import qasync
 
     from ..host import application

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from typing import Literal, TypeVar
 
 from PySide6.QtCore import QSize, Qt
@@ -45,7 +46,8 @@ from .share_splitter import ShareSplitter
 from .sidebar import Sidebar
 from .timeline import TimelineView
 
-__all__ = ["MainWindow", "ExportFormat", "EXPORT_FORMATS", "default_window_size", "SMALLEST_SUPPORTED"]
+__all__ = ["MainWindow", "ExportFormat", "EXPORT_FORMATS", "default_window_size", "SMALLEST_SUPPORTED",
+           "with_format_suffix"]
 
 ExportFormat = Literal["chrome", "perfetto", "evidence"]
 W = TypeVar("W", bound=QWidget)
@@ -72,6 +74,11 @@ def default_window_size(available: QSize) -> QSize:
     if available.width() < SMALLEST_SUPPORTED.width() or available.height() < SMALLEST_SUPPORTED.height():
         return QSize(PREFERRED_SIZE)
     return PREFERRED_SIZE.boundedTo(available)
+
+
+def with_format_suffix(path: str, fmt: ExportFormat) -> str:
+    """`path` with the format's extension when the name has none (a name typed without one), else as chosen."""
+    return path + EXPORT_FORMATS[fmt][1] if not Path(path).suffix else path
 
 
 def _format_of(name_filter: str) -> ExportFormat:
@@ -252,13 +259,18 @@ class MainWindow(QMainWindow):
             raise RuntimeError("this window was built without a way to open traces")
         return self._open_trace(path)
 
-    def ask_export(self) -> None:
+    def ask_export(self) -> QFileDialog:
         dialog = QFileDialog(self, "Export what this window holds", "export")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setNameFilters([f"{label} (*{suffix})" for label, suffix in EXPORT_FORMATS.values()])
-        dialog.fileSelected.connect(
-            lambda path: self.export(path, _format_of(dialog.selectedNameFilter())))
+
+        def chosen(path: str) -> None:
+            fmt = _format_of(dialog.selectedNameFilter())
+            self.export(with_format_suffix(path, fmt), fmt)
+
+        dialog.fileSelected.connect(chosen)
         dialog.open()
+        return dialog
 
     def export(self, path: str, fmt: ExportFormat = "evidence") -> asyncio.Task[int]:
         """Export the window's events as `fmt` (chrome | perfetto | evidence) in a worker thread.
@@ -324,12 +336,21 @@ class MainWindow(QMainWindow):
             self.mode_label.setStyleSheet(_PAST_STYLE if past else _REPLAY_STYLE)
             detail = f"{ctx.events.store.source_path or 'trace'} · event {ctx.replay.cursor + 1:,} of " \
                      f"{ctx.replay.total:,}"
+        elif ctx.remote is not None and not ctx.remote.client.connected:
+            self.mode_label.setText("DISCONNECTED")
+            self.mode_label.setStyleSheet(_PAST_STYLE)
+            detail = f"{len(ctx.events):,} events received · diagnostics {ctx.remote.diagnostics}"
         else:
             self.mode_label.setText("LIVE")
             self.mode_label.setStyleSheet(_LIVE_STYLE)
-            level = ctx.runtime.sink.level if ctx.runtime is not None else "?"
+            level = ctx.runtime.sink.level if ctx.runtime is not None else \
+                ctx.remote.diagnostics if ctx.remote is not None else "?"
             detail = f"{len(ctx.events):,} events · tick {ctx.tick_seq} · diagnostics {level}"
         self.detail_label.setText(detail)
+
+    def refresh_status(self) -> None:
+        """Show the status again (a remote connection came or went: devtools.commands.attach calls it)."""
+        self._show_status(self.ctx.state.published())
 
     def _show_recording(self) -> None:
         if self.recorder is not None and self.recorder.active:

@@ -9,7 +9,7 @@ TICKSCOPE_INSPECT=host:port[,token]; read `rt.inspector.address` and `rt.inspect
 from __future__ import annotations
 
 from runtime.errors import AuthRequired, CommandRefused, InspectError, ProtocolError
-from runtime.inspect.client import Ack, Batch, InspectClient, parse_address
+from runtime.inspect.client import HANDSHAKE_TIMEOUT, Ack, Batch, InspectClient, parse_address
 from runtime.inspect.config import ENV_VAR, InspectConfig, InspectSpec, parse_spec, resolve
 from runtime.inspect.protocol import PROTOCOL_VERSION
 from runtime.inspect.server import InspectorServer
@@ -18,6 +18,7 @@ from runtime.inspect.target import InspectTarget
 
 __all__ = [
     "ENV_VAR",
+    "HANDSHAKE_TIMEOUT",
     "PROTOCOL_VERSION",
     "Ack",
     "AuthRequired",

@@ -2,7 +2,8 @@
 
 Frames the server sends (each a valid TransportMessage, see docs/rules/transport.md):
 
-- `HELLO {protocolVersion, runId, lastSeq?, capabilities}`: after a client authenticated.
+- `HELLO {protocolVersion, runId, lastSeq?, capabilities, diagnostics?, actionTypes?}`: after a client
+  authenticated; `diagnostics` is the runtime's level, `actionTypes` the reducers of each mounted module by module id.
 - `OBSERVATION_BATCH {protocolVersion, runId, events, droppedCount?, droppedReason?}`: envelopes in seq order.
   `droppedCount` says how many envelopes this client lost since its previous batch (its queue was full, or the
   retained window had moved past the `afterSeq` it subscribed with); `droppedReason` is then `buffer_overflow`.
@@ -26,6 +27,7 @@ effect); an error envelope repeats the last seq issued, it is not part of the st
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal, TypeGuard
 
@@ -160,13 +162,20 @@ def _line(frame: dict[str, Any]) -> bytes:
     return orjson.dumps(frame) + b"\n"
 
 
-def hello_frame(run_id: str, last_seq: int, *, control: bool) -> bytes:
+def hello_frame(run_id: str, last_seq: int, *, control: bool, diagnostics: str | None = None,
+                action_types: Mapping[str, Sequence[str]] | None = None) -> bytes:
+    """The HELLO of a run; `diagnostics` is the runtime's level (off | light | full: what the stream can hold),
+    `action_types` the reducers of each mounted module by module id (what a dispatch may name)."""
     payload: dict[str, Any] = {
         "protocolVersion": PROTOCOL_VERSION,
         "runId": run_id,
         "capabilities": {"supportsSubscribe": True, "supportsBatch": True, "supportsControl": control,
                          "supportsClear": True, "supportsPauseResume": True},
     }
+    if diagnostics is not None:
+        payload["diagnostics"] = diagnostics
+    if action_types is not None:
+        payload["actionTypes"] = {module: sorted(types) for module, types in sorted(action_types.items())}
     if last_seq:
         payload["lastSeq"] = last_seq
     return _line({"type": "HELLO", "payload": payload})

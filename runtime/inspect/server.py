@@ -200,7 +200,18 @@ class InspectorServer:
         self._sessions.pop(session.client_id, None)
 
     def hello(self) -> bytes:
-        return hello_frame(self.run_id, self.stream.last_seq, control=True)
+        return hello_frame(self.run_id, self.stream.last_seq, control=True, diagnostics=self.runtime.sink.level,
+                           action_types=self._action_types())
+
+    def _action_types(self) -> dict[str, list[str]]:
+        """The reducers of every mounted module (read from the server thread: a mount racing it shows next HELLO)."""
+        types: dict[str, list[str]] = {}
+        try:
+            for inst in self.runtime.instances():
+                types.setdefault(inst.module_id, sorted(inst.module.reducers))
+        except RuntimeError:  # the application mounted or unmounted meanwhile
+            pass
+        return types
 
     def error(self, code: str, message: str) -> bytes:
         return error_frame(self.run_id, self.stream.error_envelope_seq(), time.time() * 1000.0, code, message)

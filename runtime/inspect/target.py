@@ -7,7 +7,7 @@ stream and its control commands can be built and tested alone. The Runtime satis
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Literal, Protocol
 
 from runtime.debug.hub import Feed
@@ -42,6 +42,11 @@ class LevelSink(Protocol):
 
     @property
     def on(self) -> bool: ...
+
+    @property
+    def level(self) -> str:
+        """off | light | full, as HELLO tells clients."""
+        ...
 
     def set_level(self, level: Literal["light"], /) -> None:
         """The inspector only ever switches a runtime that exports nothing to `light`."""
@@ -108,4 +113,8 @@ class InspectTarget(Protocol):
 
     def instance(self, instance_id: str, /) -> InspectedInstance:
         """Raises KeyError naming the instance when none has that id."""
+        ...
+
+    def instances(self) -> Sequence[InspectedInstance]:
+        """The mounted instances (HELLO names their modules' reducers)."""
         ...

@@ -24,7 +24,7 @@ import orjson
 
 from runtime.errors import TraceFormatError
 from runtime.trace.columnar import EventStore, LoadProblem
-from runtime.trace.format import FORMAT, FORMAT_VERSION, PROTOCOL_VERSION, event_problem
+from runtime.trace.format import FORMAT, FORMAT_VERSION, PROTOCOL_VERSION, event_problem, foreign_format, read_header
 from runtime.trace.writer import TraceWriter
 
 __all__ = ["evidence_package", "evidence_to_trace", "load_evidence", "read_package", "store_envelopes",
@@ -95,6 +95,21 @@ def write_evidence(store: EventStore, path: str | os.PathLike[str]) -> int:
     return len(doc["events"])
 
 
+def _not_json_why(path: str, exc: orjson.JSONDecodeError) -> str:
+    """Why a file that is not one JSON document is no evidence package, in the words a user can act on."""
+    try:
+        read_header(path)
+    except TraceFormatError:
+        pass
+    else:
+        return ("this is a tickscope trace (JSON Lines), not an evidence package: it needs no import, "
+                "tickscope open / info / check / export read it as it is")
+    other = foreign_format(path)
+    if other is not None:
+        return f"this is {other}, not an evidence package"
+    return f"not a tickscope trace and not an evidence package (not JSON: {exc})"
+
+
 def read_package(path: str) -> dict[str, Any]:
     """An EvidencePackage file, checked as a whole; raises TraceFormatError naming what is missing."""
     try:
@@ -102,7 +117,7 @@ def read_package(path: str) -> dict[str, Any]:
     except OSError as exc:
         raise TraceFormatError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except orjson.JSONDecodeError as exc:
-        raise TraceFormatError(f"{path}: not a tickscope trace and not an evidence package (not JSON: {exc})") from None
+        raise TraceFormatError(f"{path}: {_not_json_why(path, exc)}") from None
     if not isinstance(doc, dict):
         raise TraceFormatError(f"{path}: an evidence package is a JSON object, this is a JSON {type(doc).__name__}")
     missing = [k for k in ("protocolVersion", "runId", "events") if k not in doc]

@@ -22,8 +22,11 @@ __all__ = [
     "PROTOCOL_VERSION",
     "SNAPSHOT_ENCODING",
     "SNAPSHOT_TYPE",
+    "CHROME_JSON",
+    "PERFETTO",
     "check_header",
     "event_problem",
+    "foreign_format",
     "looks_like_evidence",
     "read_header",
 ]
@@ -51,12 +54,21 @@ def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
 def check_header(path: str, first: bytes) -> dict[str, Any]:
     """Line 1 of `path` as a trace header; raises TraceFormatError naming what is wrong, or UnsupportedTraceVersion
     when a newer tickscope wrote it."""
+    if not first.strip() or not first.lstrip().startswith((b"{", b"[")):
+        other = foreign_format(path)
+        if other is not None:
+            raise TraceFormatError(f"{path}: this is {other}, not a tickscope trace")
     if not first.strip():
+        if os.path.getsize(path) > len(first):
+            raise TraceFormatError(f"{path}: line 1 is blank, so this is not a tickscope trace (its header is line 1)")
         raise TraceFormatError(f"{path}: the file is empty, not a tickscope trace")
     try:
         header = orjson.loads(first)
     except orjson.JSONDecodeError:
         raise TraceFormatError(f"{path}: line 1 is not JSON, so this is not a tickscope trace") from None
+    if isinstance(header, dict) and "traceEvents" in header or isinstance(header, list) and header \
+            and isinstance(header[0], dict) and "ph" in header[0]:
+        raise TraceFormatError(f"{path}: this is {CHROME_JSON}, not a tickscope trace")
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise TraceFormatError(f'{path}: line 1 is not a trace header (it needs "format": "{FORMAT}")')
     version = header.get("formatVersion")
@@ -68,6 +80,51 @@ def check_header(path: str, first: bytes) -> dict[str, Any]:
             "open it with a newer tickscope"
         )
     return header
+
+
+CHROME_JSON = "a Chrome Trace Event JSON file (tickscope export --to chrome writes them; open it in Perfetto's UI)"
+PERFETTO = "a Perfetto protobuf trace (tickscope export --to perfetto writes them; open it in Perfetto's UI)"
+_SNIFF_BYTES = 1 << 16
+
+
+def foreign_format(path: str) -> str | None:
+    """What a file that is no tickscope trace holds, when it is a trace format tickscope knows (a Perfetto protobuf,
+    a gzip file); None otherwise."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(_SNIFF_BYTES)
+    except OSError:
+        return None
+    if head.startswith(b"\x1f\x8b"):
+        return "a gzip-compressed file (gunzip it first)"
+    return PERFETTO if _looks_like_perfetto(head) else None
+
+
+def _varint(data: bytes, pos: int) -> tuple[int, int] | None:
+    value = shift = 0
+    while pos < len(data) and shift < 64:
+        byte = data[pos]
+        pos += 1
+        value |= (byte & 0x7F) << shift
+        if byte < 0x80:
+            return value, pos
+        shift += 7
+    return None
+
+
+def _looks_like_perfetto(head: bytes) -> bool:
+    """A Perfetto trace is a protobuf `Trace`: a run of field-1 `TracePacket`s (tag 0x0a, a length, the packet)."""
+    pos = packets = 0
+    while pos < len(head) and packets < 8:
+        if head[pos] != 0x0A:
+            return False
+        length = _varint(head, pos + 1)
+        if length is None:
+            return False
+        size, pos = length
+        pos += size
+        packets += 1
+    return packets >= 2 or packets == 1 and pos == len(head)
 
 
 def looks_like_evidence(path: str, first: bytes) -> bool:
