@@ -99,9 +99,9 @@ def test_a_closed_pipe_ends_quietly(recorded, command):
 def test_help_names_the_window_arguments():
     proc = tickscope("--help")
     assert proc.returncode == 0
-    usage = proc.stdout.splitlines()[0]
+    usage = proc.stdout.split("\n\n")[0]  # the usage paragraph, which argparse wraps
     assert usage.startswith("usage: tickscope") and "[FILE]" in usage
-    for option in ("--screenshot PATH", "--exit-after SECONDS", "FILE "):
+    for option in ("--screenshot PATH", "--exit-after SECONDS", "--size WxH", "FILE "):
         assert option in proc.stdout
     assert "COMMAND" in proc.stdout and "attach" in proc.stdout
 
