@@ -206,8 +206,7 @@ def run(quick: bool) -> dict[str, Any]:
 
     attached, stalled = overhead(tps, "attached"), overhead(tps, "stalled")
     config = InspectConfig()
-    return {
-        "bench": "attach",
+    details = {
         "quick": quick,
         "diagnostics": "light",
         "rounds": rounds,
@@ -230,9 +229,10 @@ def run(quick: bool) -> dict[str, Any]:
             "dropped_events": stalled_stats.dropped_events,
             "envelopes_streamed": stalled_server.stream.last_seq,
         },
-        "checks": {"attached_overhead": attached <= LIMIT, "stalled_viewer_overhead": stalled <= LIMIT},
-        "limit": LIMIT,
     }
+    checks = [{"name": name, "value": round(value, 4), "limit": LIMIT, "ok": value <= LIMIT}
+              for name, value in (("attached_overhead", attached), ("stalled_viewer_overhead", stalled))]
+    return {"suite": "attach", "results": [details], "checks": checks}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -246,7 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         Path(args.json).parent.mkdir(parents=True, exist_ok=True)
         Path(args.json).write_text(text + "\n")
-    return 0 if all(report["checks"].values()) else 1
+    return 0 if all(check["ok"] for check in report["checks"]) else 1
 
 
 if __name__ == "__main__":

@@ -101,8 +101,8 @@ class ExternalScene:
         self.inst = self.rt.mount(Module("ext", initial={"v": 0}, fields=[external_store("v", self.store)]))
         self.notified = 0
         self.topic = self.rt.store.topic(self.inst)
-        for _ in range(watchers):
-            self.topic.subscribe(self._listener)
+        for _ in range(watchers):  # a topic's listeners are a set: one listener per watcher
+            self.topic.subscribe(lambda: self._listener())
         self.watchers = watchers
         self.n = 0
 

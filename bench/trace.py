@@ -168,10 +168,10 @@ def main(argv: list[str] | None = None) -> int:
                         "note": f"items.qty, builds the index; {len(cold.rows)} transactions"})
         results.append({"name": "path_query_warm_s", "value": round(warm_s, 4), "unit": "s",
                         "note": f"customer; {len(warm.rows)} transactions"})
-        from runtime.trace.export_chrome import export_chrome
+        from runtime.trace import write_chrome_trace
 
         t0 = time.perf_counter()
-        count = export_chrome(store, Path(tmp) / "bench.json")
+        count = write_chrome_trace(store, Path(tmp) / "bench.json")
         results.append({"name": "chrome_export_s", "value": round(time.perf_counter() - t0, 3), "unit": "s",
                         "trace_events": count})
         store.close()

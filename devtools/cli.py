@@ -1,14 +1,15 @@
 """The `tickscope` command line.
 
-`tickscope` with no subcommand opens the devtools on the embedded demo. Every subcommand lives in its own module
-under `devtools.commands` and registers itself in COMMANDS below: `add(parser)` declares its arguments and
-`run(args) -> int` does the work. Headless subcommands import no Qt (a test checks it).
+`tickscope [FILE]` with no subcommand opens the devtools window on the embedded demo (or replays FILE). Every
+subcommand lives in its own module under `devtools.commands` and registers itself in COMMANDS below: `add(parser)`
+declares its arguments and `run(args) -> int` does the work. Headless subcommands import no Qt (a test checks it).
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
 import sys
 from collections.abc import Sequence
 
@@ -29,18 +30,51 @@ COMMANDS: dict[str, tuple[str, str]] = {
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="tickscope", description="Reactive state runtime devtools.")
-    sub = parser.add_subparsers(dest="command")
+    from devtools.commands.gui import default_parser
+
+    window = default_parser()
+    usage = window.format_usage().removeprefix("usage: ").strip()
+    options = window.format_help()
+    options = "\n".join(line for line in options[options.index("positional arguments:"):].splitlines()
+                        if not line.lstrip().startswith("-h, --help"))
+    parser = argparse.ArgumentParser(
+        prog="tickscope", usage=f"{usage}\n       tickscope COMMAND [-h] ...",
+        description="Reactive state runtime devtools. With no COMMAND: the devtools window, live on the embedded\n"
+                    "demo runtime, or replaying FILE.",
+        epilog=f"the devtools window (no COMMAND):\n{_indent(options)}\n\n"
+               "Each COMMAND has its own --help (tickscope export --help).",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", title="commands", metavar="COMMAND")
     for name, (module, help_text) in COMMANDS.items():
         sp = sub.add_parser(name, help=help_text)
         importlib.import_module(f"devtools.commands.{module}").add(sp)
     return parser
 
 
+def _indent(text: str) -> str:
+    return "\n".join(f"  {line}" if line else line for line in text.rstrip().splitlines())
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args_list = list(sys.argv[1:] if argv is None else argv)
-    if not args_list or args_list[0].startswith("-") and args_list[0] not in ("-h", "--help"):
-        from devtools.commands import gui  # the default: the devtools on the embedded demo
+    """Run `tickscope` with `argv` (default: the process's arguments); returns the exit code.
+
+    A reader that goes away (`tickscope info t.jsonl | head`) ends the command quietly: stdout is pointed at
+    /dev/null, so neither the command nor the interpreter's last flush prints a BrokenPipeError traceback.
+    """
+    try:
+        code = _run(list(sys.argv[1:] if argv is None else argv))
+        sys.stdout.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 0
+    return code
+
+
+def _run(args_list: list[str]) -> int:
+    if not args_list or args_list[0] not in COMMANDS and args_list[0] not in ("-h", "--help"):
+        from devtools.commands import gui  # the default: the devtools on the embedded demo, or a trace
 
         return gui.run_default(args_list)
     parser = _parser()

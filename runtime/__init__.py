@@ -8,7 +8,7 @@ runtime.actions, runtime.operations, runtime.trace, runtime.inspect and runtime.
 from runtime.actions import ActionCoordinator, action
 from runtime.base.field_decl import FieldDecl
 from runtime.base.records import ConvergeRecord, PatchRecord, TxnOrigin, TxnRecord
-from runtime.converge.config import ConvergeConfig
+from runtime.converge.config import ConvergeConfig, ConvergeSampling
 from runtime.errors import (
     ActionError,
     AsyncEscapeError,
@@ -24,7 +24,7 @@ from runtime.errors import (
     TransactionError,
     UnknownActionError,
 )
-from runtime.fields import Rule, check, computed, external_store, link, source
+from runtime.fields import Rule, RowsRule, check, check_list, computed, external_store, link, source
 from runtime.kernel.instance import ModuleInstance
 from runtime.kernel.module import Module
 from runtime.operations import OperationTracker
@@ -41,11 +41,13 @@ from runtime.sources.external_store import (
     value_store,
 )
 from runtime.sources.links import DeclarativeLink, DeclarativeLinks
+from runtime.sources.observable_store import ServiceStore, from_observable, from_service
 from runtime.sources.source_fields import IDLE as SOURCE_IDLE
 from runtime.sources.source_fields import SourceController, attach_sources
 from runtime.ticks.read_query import ReadQuery, read_query
 from runtime.ticks.scheduler import TickConfig
 from runtime.ticks.store import SelectorTopic, TopicFacade
+from runtime.ticks.telemetry import DegradedTick, TickTelemetry
 
 __all__ = [
     "ActionCoordinator",
@@ -54,9 +56,11 @@ __all__ = [
     "CallbackStore",
     "ConvergeConfig",
     "ConvergeRecord",
+    "ConvergeSampling",
     "DeclarativeLink",
     "DeclarativeLinks",
     "DefinitionError",
+    "DegradedTick",
     "ExternalOwnedWriteError",
     "ExternalStore",
     "ExternalStoreError",
@@ -69,14 +73,17 @@ __all__ = [
     "PatchRecord",
     "ReadQuery",
     "ReducerError",
+    "RowsRule",
     "Rule",
     "Runtime",
     "SOURCE_IDLE",
     "SchedulingError",
     "SelectorTopic",
+    "ServiceStore",
     "SourceController",
     "StreamStore",
     "TickConfig",
+    "TickTelemetry",
     "TickscopeError",
     "TimeTravelUnavailable",
     "TopicFacade",
@@ -89,10 +96,13 @@ __all__ = [
     "action",
     "attach_sources",
     "check",
+    "check_list",
     "computed",
     "external_store",
     "from_callbacks",
     "from_module",
+    "from_observable",
+    "from_service",
     "from_stream",
     "link",
     "read_query",

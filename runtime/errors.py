@@ -5,7 +5,7 @@ path, transaction, operation, topic, frame).
       DefinitionError > FieldConfigError          a module, field, link or action declared wrongly
       TransactionError > ReducerError, AsyncEscapeError, ExternalOwnedWriteError
                                                   a transaction aborted; the state is as it was
-      UnknownActionError, ExternalStoreError, NotTrackable, Ambiguous, TimeTravelUnavailable
+      UnknownActionError, ExternalStoreError, NotTrackable, Ambiguous, TimeTravelUnavailable, UnknownFieldPath
       SchedulingError, TopicKeyError              ticks and topics
       ActionError                                 async action runs
       OperationOutcomeError > OperationRejected, OperationFailed, OperationTimedOut, OperationCancelled
@@ -50,6 +50,7 @@ __all__ = [
     "TransactionError",
     "TransportError",
     "UnknownActionError",
+    "UnknownFieldPath",
     "UnsupportedTraceVersion",
 ]
 
@@ -167,6 +168,18 @@ class SchedulingError(TickscopeError):
     """A tick was asked for where none can run (e.g. flush_now inside a transaction window)."""
 
 
+class UnknownFieldPath(TickscopeError, LookupError):
+    """A field path the module does not have (a typo in a test's assertion, say); names the path and the module's
+    field paths."""
+
+    def __init__(self, path: str, module_id: str, fields: list[str]) -> None:
+        self.path = path
+        self.module_id = module_id
+        self.fields = fields
+        shown = ", ".join(fields[:40]) + (f", … ({len(fields)} in all)" if len(fields) > 40 else "")
+        super().__init__(f"module {module_id!r} has no field path {path!r}; its fields: {shown}")
+
+
 class TopicKeyError(TickscopeError, KeyError):
     """A topic key does not parse, or names a selector topic that was never created."""
 
@@ -226,7 +239,7 @@ class NoTransport(TickscopeError):
 
 class InspectError(TickscopeError):
     """Something went wrong between an inspector server and a client; `code` is one of ERROR_CODES or a client
-    side code (`connection_lost`, `connect_failed`)."""
+    side code (`connection_lost`, `connect_failed`, `handshake_timeout`, `not_an_inspector`)."""
 
     def __init__(self, code: str, message: str) -> None:
         super().__init__(f"{code}: {message}")

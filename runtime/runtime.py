@@ -20,12 +20,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from runtime.converge.config import ConvergeConfig, ConvergeSettings
+from runtime.converge.config import ConvergeConfig, ConvergeSampling, ConvergeSettings
+from runtime.debug.config_errors import report_config_error
 from runtime.debug.hub import DebugHub
 from runtime.debug.sink import DebugSink, EventClock, Level
-from runtime.errors import DefinitionError
+from runtime.errors import DefinitionError, FieldConfigError
 from runtime.inspect import ENV_VAR as INSPECT_ENV_VAR
-from runtime.inspect import InspectorServer, open_for_runtime
+from runtime.inspect import InspectorServer, attach
 from runtime.kernel.instance import ModuleInstance
 from runtime.kernel.kernel import CommitListener, Kernel
 from runtime.kernel.module import Module
@@ -53,7 +54,9 @@ class Runtime:
         history_size: int = 500,
         converge: ConvergeConfig | None = None,
         converge_by_module: dict[str, ConvergeConfig] | None = None,
+        converge_sampling: ConvergeSampling | None = None,
         tick: TickConfig | None = None,
+        services: dict[str, Any] | None = None,
         inspect: Any = None,
     ) -> None:
         if "::" in label or not label:
@@ -63,13 +66,13 @@ class Runtime:
         self.hub = DebugHub(buffer_size)
         self.sink = DebugSink(self.hub, diagnostics, label, self.clock)
         self.history_size = history_size
-        self.converge = ConvergeSettings(converge, converge_by_module)
+        self.converge = ConvergeSettings(converge, converge_by_module, converge_sampling)
         self.kernel = Kernel(label, self.sink, self.converge, history_size)
         self.store = RuntimeStore()
         self.scheduler = TickScheduler(self.kernel, self.store, tick)
         self.links = DeclarativeLinks(self.kernel, self.scheduler)
         """The declarative links of this runtime (see runtime.sources.links)."""
-        self.external_fields = ExternalFields(self.kernel, self.scheduler, self.links)
+        self.external_fields = ExternalFields(self.kernel, self.scheduler, self.links, dict(services or {}))
         self.scheduler.set_drain(SourceDrain(self.links, self.external_fields))
         self.kernel.add_commit_listener(self.scheduler.on_commit)
         self.kernel.add_settle_listener(self.scheduler.on_settled)
@@ -79,7 +82,7 @@ class Runtime:
         self.inspector: InspectorServer | None = None
         """The live inspector server (runtime.inspect) when `inspect=` or TICKSCOPE_INSPECT asked for one."""
         if inspect is not None:
-            self.inspector = open_for_runtime(self, inspect)  # asked for in code: a failure is the caller's to see
+            self.inspector = attach(self, inspect)  # asked for in code: a failure is the caller's to see
         elif INSPECT_ENV_VAR in os.environ:
             self.inspector = self._inspect_from_environment()
 
@@ -88,7 +91,7 @@ class Runtime:
         application down: a malformed value or a port in use is one warning on stderr, and the runtime runs on
         without an inspector."""
         try:
-            return open_for_runtime(self, None)
+            return attach(self, None)
         except (OSError, ValueError, TypeError) as exc:
             value = os.environ.get(INSPECT_ENV_VAR, "")
             print(f"tickscope: {INSPECT_ENV_VAR}={value!r} ignored, runtime {self.label!r} runs without an "
@@ -105,7 +108,11 @@ class Runtime:
             raise DefinitionError(f"instance id {iid!r} must not contain '::'")
         if self.kernel.has(iid):
             raise DefinitionError(f"instance id {iid!r} is already mounted in runtime {self.label!r}")
-        shape = module.build_shape()
+        try:
+            shape = module.build_shape()
+        except FieldConfigError as err:
+            report_config_error(self.sink, err, iid)
+            raise
         self._mount_counts[module.id] = n
         inst = ModuleInstance(self.kernel, module, iid, label, shape)
         self.kernel.add(inst)
@@ -141,6 +148,13 @@ class Runtime:
             self.sink.emit(module_id=instance.module_id, instance_id=instance.instance_id, kind="lifecycle",
                            label="module:destroy")
 
+    def provide(self, key: str, service: Any) -> None:
+        """Register a service under `key` for `from_service(key)` stores (resolved when a field using one is
+        wired: mount after providing)."""
+        if not isinstance(key, str) or not key:
+            raise DefinitionError(f"service key {key!r} must be a non-empty string")
+        self.external_fields.services[key] = service
+
     # -- configuration ----------------------------------------------------------------------------------------------
 
     def set_diagnostics(self, level: Level) -> None:
@@ -157,9 +171,21 @@ class Runtime:
                        label="trace:devtools:ring-trim-policy",
                        meta={"mode": "strict" if size else "disabled", "threshold": size, "bufferSize": size})
 
-    def set_converge_override(self, module_id: str, config: ConvergeConfig | None) -> None:
-        """Override converge settings of one module (scope `provider`) from the next transaction; None removes it."""
+    def set_converge_override(self, module_id: str | None, config: ConvergeConfig | None) -> None:
+        """Override the converge settings of one module, or with module_id None of every module (scope `provider`,
+        a module's own override beating the runtime-wide one), from the next transaction; None removes it."""
         self.converge.set_override(module_id, config)
+
+    def set_converge_config(self, config: ConvergeConfig | None, *, module_id: str | None = None) -> None:
+        """Replace the runtime's own converge settings, for every module (scope `runtime_default`, what
+        `Runtime(converge=...)` set) or for one (`runtime_module`, what `converge_by_module` set), from the next
+        transaction; None removes them."""
+        self.converge.set_runtime(config, module_id)
+
+    def set_converge_sampling(self, sampling: ConvergeSampling) -> None:
+        """How `sampled` diagnostics time converge (every N-th transaction, its K slowest steps), from the next
+        transaction."""
+        self.converge.set_sampling(sampling)
 
     # -- commits ----------------------------------------------------------------------------------------------------
 

@@ -200,9 +200,14 @@ class _Records:
     def _converge_dirty(self, where: str, dirty: dict[str, Any], ir: dict[str, Any]) -> None:
         if "rootIds" not in dirty:
             return
-        ids, count = dirty["rootIds"], dirty["rootCount"]
-        if len(ids) != min(count, 16) or dirty["rootIdsTruncated"] != (count > len(ids)):
-            self.problem(where, f"converge dirty lists {len(ids)} of rootCount {count} with rootIdsTruncated "
+        ids = dirty["rootIds"]
+        if "rootCount" in dirty:  # full level: the first 32 roots of rootCount
+            count = dirty["rootCount"]
+            if len(ids) != min(count, 32) or dirty["rootIdsTruncated"] != (count > len(ids)):
+                self.problem(where, f"converge dirty lists {len(ids)} of rootCount {count} with rootIdsTruncated "
+                                    f"{dirty['rootIdsTruncated']}")
+        elif len(ids) > 3 or (dirty["rootIdsTruncated"] and len(ids) < 3):  # light level: the first 3
+            self.problem(where, f"light converge dirty lists {len(ids)} roots with rootIdsTruncated "
                                 f"{dirty['rootIdsTruncated']}")
         self._ids_in(where, "converge dirty.rootIds", ids, len(ir["fieldPaths"]))
 

@@ -43,6 +43,7 @@ def replay_context(store: EventStore, settings: Mapping[str, Any] | None = None)
     """A context over a loaded trace, its cursor at the end."""
     heap.settle()
     state = DevtoolsState(settings)
+    state.set_follow(False)  # a trace has no live end to follow: the panes open on the whole of it
     feed = EventFeed(store)
     feed.scan_labels()
     binder = Binder()

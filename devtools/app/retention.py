@@ -10,12 +10,14 @@ selected row moves with them (below 0 it names an event that was let go, and the
 With `spill` on, the rows are appended to a trace file first (devtools.app.spill), SPILL_SLICE_ROWS per loop turn,
 and let go once they are all written. The file opens with `tickscope open`. When the file cannot be written (no
 room, no permission) the rows are dropped as without spilling, and the release says why. A feed that is held (an
-export reads it in a worker thread) lets nothing go until it is released.
+export reads it in a worker thread) lets nothing go until it is released. An attached window bounds the run it
+shows (each run of the attached process is a store of its own).
 """
 
 from __future__ import annotations
 
 import contextlib
+import weakref
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
@@ -63,15 +65,15 @@ class RetentionKeeper(QObject):
         self.total_rows = 0
         """Rows let go (spilled or not) since the window opened."""
         self.total_bytes = 0
-        self._spilled: list[tuple[int, int, str]] = []
-        """(first, end, path): the session's events first..end-1 were spilled to path (contiguous runs merged)."""
+        self._spilled: weakref.WeakKeyDictionary[EventStore, list[tuple[int, int, str]]] = \
+            weakref.WeakKeyDictionary()
+        """Per store (an attached window shows one store per run of its process): (first, end, path), the store's
+        events first..end-1 were spilled to path (contiguous ranges merged)."""
         self._since_check = 0
         self._job_rows = 0
         """Rows the running spill job lets go when written (0: no job)."""
         self._job_next = 0
         self._job_store: EventStore | None = None
-        self._store: EventStore = feed.store
-        """The store the spilled ranges count in (a feed that starts over numbers its events from 0 again)."""
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(0)
@@ -101,7 +103,8 @@ class RetentionKeeper(QObject):
 
     def spill_file_of(self, event: int) -> str | None:
         """The spill file holding the session's event number `event` (counting from 0), None if it was dropped."""
-        return next((path for first, end, path in self._spilled if first <= event < end), None)
+        ranges = self._spilled.get(self.feed.store, [])
+        return next((path for first, end, path in ranges if first <= event < end), None)
 
     def bound_text(self) -> str:
         """The bound in words ("at most 500,000 events and 192 MB")."""
@@ -115,8 +118,6 @@ class RetentionKeeper(QObject):
     # -- the bound --------------------------------------------------------------------------------------------------
 
     def _rows_changed(self) -> None:
-        if self.feed.store is not self._store:  # a cleared buffer or a new remote run
-            self._store, self._spilled = self.feed.store, []
         self._since_check += 1
         max_events = self.bound.max_events
         if self._since_check >= CHECK_EVERY or (max_events and len(self.feed.store) > max_events):
@@ -144,10 +145,11 @@ class RetentionKeeper(QObject):
             state.select_row(selected - n)  # below 0 when it was let go: the inspector says so
         self.last = Release(n, freed, spilled_to, first, problem)
         if spilled_to is not None:
-            if self._spilled and self._spilled[-1][1] == first and self._spilled[-1][2] == spilled_to:
-                self._spilled[-1] = (self._spilled[-1][0], first + n, spilled_to)
+            ranges = self._spilled.setdefault(self.feed.store, [])
+            if ranges and ranges[-1][1] == first and ranges[-1][2] == spilled_to:
+                ranges[-1] = (ranges[-1][0], first + n, spilled_to)
             else:
-                self._spilled.append((first, first + n, spilled_to))
+                ranges.append((first, first + n, spilled_to))
         self.total_rows += n
         self.total_bytes += freed
         self.released.emit(self.last)

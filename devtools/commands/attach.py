@@ -3,7 +3,9 @@
 The remote stream feeds the same columnar event store a local live window reads (devtools.app.remote_session), so
 every pane works unchanged; the window's context carries the session as `ctx.remote` for control commands
 (dispatch, time travel, pause, resume, clear), which its Remote control toolbar sends (devtools.views.remote_bar).
-The status bar says where it is attached, and when it is reconnecting. Qt is imported only when the command runs.
+The status bar says where it is attached, and when it is reconnecting. A process that restarts with a new token
+leaves the window open and disconnected, with all it received, until the new token is typed into the toolbar or
+found in `--token-file`; each run of the process is kept in the run list. Qt is imported only when the command runs.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import contextlib
 import sys
 from typing import TYPE_CHECKING
 
+from .display_check import display_problem
 from .gui import add_display_options, offscreen_without_display, save_screenshot
 from .tail import add_connection_options, client_from_args
 
@@ -39,19 +42,23 @@ def run(args: argparse.Namespace) -> int:
         print(f"tickscope attach: --exit-after must be >= 0, not {args.exit_after}", file=sys.stderr)
         return 2
     try:
-        client = client_from_args(args)
+        client = client_from_args(args, wait_for_token=True)
     except ValueError as err:
         print(f"tickscope attach: {err}", file=sys.stderr)
         return 2
     if args.screenshot:
         offscreen_without_display()
+    problem = display_problem()
+    if problem is not None:
+        print(f"tickscope attach: {problem}", file=sys.stderr)
+        return 1
     import qasync
 
     from ..host import application
 
     app = application()
     app.setQuitOnLastWindowClosed(False)
-    return int(qasync.run(_main(app, client, args.screenshot, args.exit_after)))
+    return int(qasync.run(_main(app, client, args.screenshot, args.exit_after, args.size)))
 
 
 def show_attached(host: DevtoolsHost, session: RemoteSession) -> MainWindow:
@@ -71,13 +78,15 @@ def show_attached(host: DevtoolsHost, session: RemoteSession) -> MainWindow:
 
     def show_status() -> None:
         label.setText(session.status())
+        window.refresh_status()
 
     window.ctx.cleanups.append(session.subscribe(show_status))
     show_status()
     return window
 
 
-async def _main(app: QApplication, client: InspectClient, screenshot: str | None, exit_after: float | None) -> int:
+async def _main(app: QApplication, client: InspectClient, screenshot: str | None, exit_after: float | None,
+                size: tuple[int, int] | None = None) -> int:
     from runtime.inspect import InspectError
 
     from ..app.remote_session import RemoteSession
@@ -95,6 +104,8 @@ async def _main(app: QApplication, client: InspectClient, screenshot: str | None
         return 1
     session = RemoteSession(client, EventFeed())
     window = show_attached(host, session)
+    if size is not None:
+        window.resize(*size)
     pump = asyncio.get_running_loop().create_task(session.run(), name="tickscope-attach")
     try:
         waiters = [asyncio.ensure_future(closed.wait()), pump]

@@ -1,11 +1,17 @@
-"""`tickscope export FILE --to chrome|perfetto|evidence -o OUT`: convert a trace for other tools."""
+"""`tickscope export FILE --to chrome|perfetto|evidence -o OUT`: convert a trace for other tools.
+
+A damaged trace (lines the loader had to skip) is not exported silently: the skipped lines are named on stderr and
+nothing is written (exit 1) unless `--allow-damaged` asks for the rest anyway.
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 
 from runtime.trace import (
+    LoadProblem,
     PerfettoUnavailable,
     TraceFormatError,
     load_trace,
@@ -17,6 +23,13 @@ from runtime.trace import (
 from .progress import ProgressBar
 
 FORMATS = ("chrome", "perfetto", "evidence")
+_NAMED = 5
+
+
+def _say_skipped(file: str, problems: Sequence[LoadProblem]) -> None:
+    shown = "; ".join(f"line {p.line}: {p.message}" for p in problems[:_NAMED])
+    more = f"; and {len(problems) - _NAMED} more" if len(problems) > _NAMED else ""
+    print(f"tickscope export: {file} is damaged: {len(problems)} line(s) skipped ({shown}{more})", file=sys.stderr)
 
 
 def add(parser: argparse.ArgumentParser) -> None:
@@ -24,6 +37,8 @@ def add(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--to", choices=FORMATS, required=True,
                         help="chrome: Trace Event JSON; perfetto: .pftrace protobuf; evidence: EvidencePackage JSON")
     parser.add_argument("-o", "--output", required=True, help="the file to write")
+    parser.add_argument("--allow-damaged", action="store_true",
+                        help="export what could be read when some lines of FILE are damaged (they are skipped)")
 
 
 def run(args: argparse.Namespace) -> int:
@@ -33,6 +48,13 @@ def run(args: argparse.Namespace) -> int:
     except TraceFormatError as exc:
         print(str(exc), file=sys.stderr)
         return 1
+    if store.problems:
+        _say_skipped(args.file, store.problems)
+        if not args.allow_damaged:
+            print(f"tickscope export: nothing written to {args.output}; --allow-damaged exports the rest",
+                  file=sys.stderr)
+            store.close()
+            return 1
     try:
         if args.to == "chrome":
             count = write_chrome_trace(store, args.output)

@@ -15,4 +15,4 @@ def add(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    return run_gui(args.file, screenshot=args.screenshot, exit_after=args.exit_after)
+    return run_gui(args.file, screenshot=args.screenshot, exit_after=args.exit_after, size=args.size)

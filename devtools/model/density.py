@@ -1,12 +1,13 @@
 """Transactions per time bucket for the overview strip, each bucket rated ok, warn or danger.
 
-The bucket width adapts to the extent: the smallest of 25 ms, 50 ms, 100 ms, 250 ms, 500 ms, 1 s, 2.5 s, 5 s, 10 s
-that needs at most `max_buckets` buckets (beyond 10 s per bucket the extent is simply divided). A bucket's level
+The bucket width adapts to the extent: the smallest of 0.1 ms, 0.25 ms, ... 25 ms, 50 ms, 100 ms, 250 ms, 500 ms,
+1 s, 2.5 s, 5 s, 10 s that needs at most `max_buckets` buckets (beyond 10 s per bucket the extent is simply
+divided), so a 5 ms trace gets bars, not one block. A bucket's level
 comes from its rate: `txnPerSecond` at or above 50 is warn, at or above 150 danger (by default).
 
 >>> d = density(np.array([0.0, 10.0, 20.0, 1000.0]), 0.0, 2000.0, max_buckets=100)
 >>> d.width_ms, int(d.counts.sum()), d.levels[:2].tolist()
-(25.0, 4, [2, 0])
+(25.0, 4, [1, 0])
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ __all__ = ["Density", "density", "TXN_PER_SECOND_WARN", "TXN_PER_SECOND_DANGER",
 
 TXN_PER_SECOND_WARN = 50.0
 TXN_PER_SECOND_DANGER = 150.0
-NICE_WIDTHS_MS = (25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0)
+NICE_WIDTHS_MS = (0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 25.0, 50.0, 100.0, 250.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0)
 LEVELS = ("ok", "warn", "danger")
 
 
@@ -53,8 +54,9 @@ def density(ts_ms: np.ndarray, t0_ms: float, t1_ms: float, *, max_buckets: int =
     extent = max(t1_ms - t0_ms, 1e-9)
     width = next((w for w in NICE_WIDTHS_MS if extent / w <= max_buckets), extent / max_buckets)
     n = max(1, int(np.ceil(extent / width)))
-    idx = np.floor((ts_ms - t0_ms) / width).astype(np.int64)
-    idx = idx[(idx >= 0) & (idx < n)]
+    inside = ts_ms[(ts_ms >= t0_ms) & (ts_ms <= t1_ms)]
+    # the newest transaction sits on t1 itself: it belongs to the last bucket, not past it
+    idx = np.minimum(np.floor((inside - t0_ms) / width).astype(np.int64), n - 1)
     counts = np.bincount(idx, minlength=n).astype(np.int64)
     rate = counts * (1000.0 / width)
     levels = np.where(rate >= danger, 2, np.where(rate >= warn, 1, 0)).astype(np.int8)

@@ -110,14 +110,21 @@ class EventFeed:
     def reset(self, static_irs: Iterable[dict[str, Any]] = (), *, keep_labels: bool = False) -> None:
         """Start over on an empty store (a new run, a cleared buffer), keeping `static_irs` (later events still need
         the IRs their digests name); the numpy mirrors and per-instance counts start over with it."""
-        self.store = EventStore()
+        store = EventStore()
         for export in static_irs:
-            self.store.append("static-ir", export)
+            store.append("static-ir", export)
+        self.show_store(store, keep_labels=keep_labels)
+
+    def show_store(self, store: EventStore, *, keep_labels: bool = False) -> None:
+        """Show `store` instead (another run of an attached process, kept in its own store): the numpy mirrors,
+        per-instance counts and instance labels follow it."""
+        self.store = store
         self._mirrors.clear()
         self._counts = np.zeros(0, np.int64)
         self._counted = 0
         if not keep_labels:
             self.instance_labels.clear()
+            self.scan_labels()
         self.changed()
 
     @property

@@ -7,7 +7,8 @@ Lanes, top to bottom:
     `trait:converge` event (none / dirty / full), outlined when converge degraded;
   - `runs` (when the instance has any): async action runs from trigger to settle, coloured by status, in up to
     three sub-rows so concurrent runs do not hide each other;
-  - `ops` (when it has any): backend operations, one span per stage reached (coloured by stage), deadlines as markers.
+  - `ops` (when it has any): backend operations, one span per stage reached (coloured by stage), deadlines as markers
+    (each with the row that promised it, so a replay cursor shows only the deadlines of operations that exist then).
 
 x is seconds since `origin_ms` (the first event's epoch ms): float64 keeps microseconds there, whereas raw epoch
 milliseconds would lose precision in the view's float math.
@@ -29,6 +30,7 @@ import numpy.ma  # noqa: F401  (np.unique/np.isin import it on first use: 35 ms,
 
 from runtime.trace import EventStore
 
+from .deadlines import DeadlineMarks
 from .runs import RUN_STATUSES, STAGES, OperationIndex, RunIndex, meta_of
 from .spans import FLAG_OUTLINED, SpanLane
 
@@ -56,9 +58,8 @@ class Lane:
     owner: str
     """The runtime label (ticks) or the instance id."""
     subrows: list[SpanLane]
-    deadlines: list[float] = field(default_factory=list)
-    """x of operation deadlines, drawn as red marks (in any order)."""
-    deadline_version: int = 0
+    deadlines: DeadlineMarks = field(default_factory=DeadlineMarks)
+    """Operation deadlines with the rows that promised them (ops lanes only)."""
     refs: list[str] = field(default_factory=list)
     """For runs/ops: the run linkId / operation commandId of each span ref index."""
 
@@ -68,7 +69,7 @@ class Lane:
 
     @property
     def version(self) -> int:
-        return sum(s.version for s in self.subrows) + self.deadline_version
+        return sum(s.version for s in self.subrows) + self.deadlines.version
 
     def span_count(self) -> int:
         return sum(len(s) for s in self.subrows)
@@ -97,6 +98,7 @@ class TimelineModel:
         self._run_spans: dict[str, tuple[SpanLane, int]] = {}
         self._op_spans: dict[str, tuple[SpanLane, int, str]] = {}
         self._op_deadlines: dict[str, float] = {}
+        self._op_numbers: dict[str, int] = {}
         self._instance_order: list[str] = []
 
     # -- lanes ------------------------------------------------------------------------------------------------------
@@ -279,9 +281,12 @@ class TimelineModel:
         _move_placed(self._open_ticks, set(), moves)
         _move_placed(self._run_spans, runs_gone, moves)
         _move_placed(self._op_spans, ops_gone, moves)
+        gone_numbers = {self._op_numbers.pop(cid) for cid in ops_gone if cid in self._op_numbers}
         for cid in ops_gone:
             self._op_deadlines.pop(cid, None)
-        self._redraw_deadlines()
+        for lane in self.lanes:
+            if lane.kind == "ops":
+                lane.deadlines.release(n, gone_numbers)
         while len(self._converge) > _PENDING_CONVERGE:  # evidence of transactions that never committed
             del self._converge[next(iter(self._converge))]
         self.version += 1
@@ -303,18 +308,6 @@ class TimelineModel:
             new_refs = new_ref[refs[keep]] if len(refs) else refs
             moves[id(sub)] = sub.retain(keep)
             sub.refs()[:] = new_refs
-
-    def _redraw_deadlines(self) -> None:
-        """Each ops lane's deadline marks, from the deadlines of the operations still known."""
-        marks: dict[str, list[float]] = {}
-        for cid, deadline in self._op_deadlines.items():
-            op = self.operations.ops.get(cid)
-            if op is not None:
-                marks.setdefault(f"{op.instance_id}/ops", []).append(self.x_of(deadline))
-        for lane in self.lanes:
-            if lane.kind == "ops":
-                lane.deadlines = marks.get(lane.key, [])
-                lane.deadline_version += 1
 
     def ingest(self, row: int, event: dict[str, Any]) -> None:
         """Take one event directly (callers without a store); rows must be increasing."""
@@ -402,8 +395,9 @@ class TimelineModel:
         deadline = op.deadline_ms
         if deadline is not None and self._op_deadlines.get(op.command_id) != deadline:
             self._op_deadlines[op.command_id] = deadline
-            lane.deadlines.append(self.x_of(deadline))  # not _x: a future deadline is not the newest event
-            lane.deadline_version += 1
+            number = self._op_numbers.setdefault(op.command_id, len(self._op_numbers))
+            # not _x: a future deadline is not the newest event
+            lane.deadlines.add(x=self.x_of(deadline), row=row, op=number)
 
     def _tick(self, row: int, event: dict[str, Any]) -> None:
         meta = meta_of(event)

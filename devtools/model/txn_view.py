@@ -33,8 +33,9 @@ class EventFacts:
     converge: dict[str, Any] | None = None
     errors: tuple[dict[str, Any], ...] = ()
     """errorSummary objects of the transaction's events (or of the event itself)."""
-    downgrades: tuple[str, ...] = ()
-    """Downgrade reasons of the transaction's events (`non_serializable`, `oversized`, ...)."""
+    downgrades: tuple[tuple[str, str], ...] = ()
+    """(event label, downgrade reason) of the transaction's events whose payload export cut or converted
+    (`oversized`, `non_serializable`): a fact about the recorded copy, not about the transaction."""
     in_txn: bool = field(default=False)
 
 
@@ -70,7 +71,7 @@ def facts_of(feed: EventFeed, row: int) -> EventFacts:
     previous = last_state_row(feed, iid, state_row) if state_row is not None else None
     converge = None
     errors: list[dict[str, Any]] = []
-    downgrades: list[str] = []
+    downgrades: list[tuple[str, str]] = []
     for r in txn_rows or (row,):
         ev = store.payload(r)
         if ev.get("kind") == "trait:converge":
@@ -79,7 +80,7 @@ def facts_of(feed: EventFeed, row: int) -> EventFacts:
             errors.append({**ev["errorSummary"], "_label": ev.get("label")})
         dg = ev.get("downgrade")
         if isinstance(dg, dict) and dg.get("reason"):
-            downgrades.append(str(dg["reason"]))
+            downgrades.append((str(ev.get("label") or ev.get("kind")), str(dg["reason"])))
     state_event = store.payload(state_row) if state_row is not None else None
     if converge is None and state_event is not None and txn:
         converge = ((state_event.get("meta") or {}).get("fieldSummary") or {}).get("converge")

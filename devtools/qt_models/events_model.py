@@ -9,6 +9,7 @@ from the start of the session.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Protocol
 
 import numpy as np
@@ -19,9 +20,16 @@ from runtime.trace import FLAG_DOWNGRADE, FLAG_ERROR, FLAG_WARNING
 
 from .event_rows import EventRows
 
-__all__ = ["EventsModel", "RowFilter", "COLUMNS"]
+__all__ = ["EventsModel", "RowFilter", "COLUMNS", "TimeText", "TIME_COLUMN"]
 
 COLUMNS = ("#", "time", "kind", "label", "instance", "txn")
+TIME_COLUMN = 1
+TimeText = Callable[[float], str]
+"""Seconds since the first event -> the time cell's text (the view picks a unit that fits the session)."""
+
+
+def _seconds(offset_s: float) -> str:
+    return f"{offset_s:.3f} s"
 _Index = QModelIndex | QPersistentModelIndex
 _DISPLAY = Qt.ItemDataRole.DisplayRole
 _USER = Qt.ItemDataRole.UserRole
@@ -66,6 +74,7 @@ class EventsModel(QAbstractTableModel):
         self._rows = np.zeros(0, np.int64)
         self._seen = 0
         self._t0: float | None = None
+        self._time_text: TimeText = _seconds
         self.refresh()
 
     # -- Qt model ---------------------------------------------------------------------------------------------------
@@ -113,9 +122,9 @@ class EventsModel(QAbstractTableModel):
         s = self.feed.store
         if col == 0:
             return str(row + 1 + self.feed.released)  # the event's number in the session, kept when rows go
-        if col == 1:
+        if col == TIME_COLUMN:
             t0 = self._t0 if self._t0 is not None else s.ts[row]
-            return f"{(s.ts[row] - t0) / 1000.0:.3f} s"
+            return self._time_text((s.ts[row] - t0) / 1000.0)
         if col == 2:
             return s.kind_of(row)
         if col == 3:
@@ -125,6 +134,12 @@ class EventsModel(QAbstractTableModel):
         return f"t{s.txn[row]}" if s.txn[row] else ""
 
     # -- rows -------------------------------------------------------------------------------------------------------
+
+    def set_time_text(self, time_text: TimeText) -> None:
+        """Write the time column with `time_text` from now on (every row shown repaints)."""
+        self._time_text = time_text
+        if self._rows.size:
+            self.dataChanged.emit(self.index(0, TIME_COLUMN), self.index(len(self._rows) - 1, TIME_COLUMN))
 
     def store_row(self, model_row: int) -> int:
         return int(self._rows[model_row])

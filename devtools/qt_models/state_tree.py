@@ -10,13 +10,14 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QObject, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor
+from PySide6.QtGui import QBrush, QColor, QFont
 
 __all__ = ["StateTreeModel", "TreeNode", "StateTree"]
 
 _Index = QModelIndex | QPersistentModelIndex
 COLUMNS = ("field", "value", "before")
 _STATUS_COLOURS = {"added": "#2e9e5b", "removed": "#d64545", "changed": "#c98a00"}
+_CUT_COLOUR = "#8a8a8a"
 
 
 class TreeNode(Protocol):
@@ -50,7 +51,20 @@ class TreeNode(Protocol):
     @property
     def children(self) -> Sequence[TreeNode]: ...
 
+    @property
+    def note(self) -> str | None:
+        """Why its children are compared less well than usual (None when they are not)."""
+        ...
+
     def path(self) -> str: ...
+
+    def tooltip(self) -> str:
+        """The node in full (path, type, status, what was cut, both values)."""
+        ...
+
+    def copy_value(self) -> str:
+        """What "Copy value" puts on the clipboard."""
+        ...
 
 
 class StateTree(Protocol):
@@ -136,7 +150,14 @@ class StateTreeModel(QAbstractItemModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return (node.key, node.after_text, node.before_text)[col]
         if role == Qt.ItemDataRole.ToolTipRole:
-            return f"{node.path()} ({node.type_name}, {node.status})"
-        if role == Qt.ItemDataRole.ForegroundRole and node.status in _STATUS_COLOURS and col in (0, 1):
-            return QBrush(QColor(_STATUS_COLOURS[node.status]))
+            return node.tooltip()
+        if role == Qt.ItemDataRole.ForegroundRole:
+            if node.type_name == "cut":  # what export left out reads apart from what was recorded
+                return QBrush(QColor(_CUT_COLOUR))
+            if node.status in _STATUS_COLOURS and col in (0, 1):
+                return QBrush(QColor(_STATUS_COLOURS[node.status]))
+        if role == Qt.ItemDataRole.FontRole and node.type_name == "cut":
+            font = QFont()
+            font.setItalic(True)
+            return font
         return None

@@ -83,13 +83,14 @@ class ConvergePane(QWidget):
         self._shown_version = -1
 
         self.header = QLabel()
+        self.header.setWordWrap(True)  # a long summary wraps: it must not widen the middle column past 1024x700
         self.chart = pg.PlotWidget(background=None)
         self.chart.setMenuEnabled(False)
         self.chart.hideButtons()
         self.chart.setMouseEnabled(x=True, y=False)
         self.chart.setLabel("left", "ms")
         self.chart.setLabel("bottom", "transactions in the window (oldest left)")
-        self.chart.setMinimumHeight(120)
+        self.chart.setMinimumHeight(60)  # the window must fit 1024x700: the chart gives way before the table
         self._bars = [pg.BarGraphItem(x=[0.0], height=[0.0], width=0.8, brush=QColor(colour), pen=None)
                       for colour in ("#7e57c2", "#26a69a", "#f0a030", "#e53935")]
         """Decision time, then execution time run dirty / run full / degraded."""

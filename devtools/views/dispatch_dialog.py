@@ -1,7 +1,9 @@
 """The "Dispatch an action" dialog of an attached window: instance, action type and a JSON payload.
 
-The instance and action lists offer what the stream has shown (instances seen, action types seen), and both can be
-typed freely: the remote runtime is the judge of what exists and refuses with a reason. The payload is checked as
+The instance list offers the instances the stream has shown; the action list the reducers of the chosen instance's
+module, as the remote runtime listed them in its HELLO (`known_types(module_id)`), with any other action type the
+stream showed for that module. Both can be typed freely: the remote runtime is the judge of what exists and
+refuses with a reason (a typed name its module does not list is pointed out, not blocked). The payload is checked as
 JSON while it is typed; the Dispatch button stays disabled and a message names the problem (with line and column)
 until it parses. An empty payload sends null. The dialog is non-modal (a modal one would nest an event loop under
 the qasync tasks) and hands `(instance_id, action_type, payload)` to `on_dispatch`.
@@ -45,22 +47,43 @@ def parse_payload(text: str) -> Any:
             from None
 
 
-def seen_action_types(feed: EventFeed) -> list[str]:
-    """Action types the stream has shown, sorted."""
+def seen_action_types(feed: EventFeed, module_id: str | None = None) -> list[str]:
+    """Action types the stream has shown (of `module_id` only, when given), sorted."""
     store = feed.store
     code = store.kinds.find("action")
     if code is None or not len(feed):
         return []
-    labels = np.unique(feed.column("label")[feed.column("kind") == code])
-    return sorted(store.labels.values[int(c)] for c in labels)
+    rows = feed.column("kind") == code
+    if module_id is not None:
+        module = store.modules.find(module_id)
+        if module is None:
+            return []
+        rows &= feed.column("module") == module
+    labels = np.unique(feed.column("label")[rows])
+    return sorted(store.labels.values[int(c)] for c in labels if store.labels.values[int(c)] != "async-action")
+
+
+def module_of_instance(feed: EventFeed, instance_id: str) -> str | None:
+    """The module id of an instance the stream has shown (None for one it has not)."""
+    store = feed.store
+    code = store.instances.find(instance_id)
+    if code is None or not len(feed):
+        return None
+    modules = feed.column("module")[feed.column("instance") == code]
+    return store.modules.values[int(modules[0])] if len(modules) else None
 
 
 class DispatchDialog(QDialog):
     def __init__(self, feed: EventFeed, on_dispatch: Callable[[str, str, Any], object],
-                 parent: QWidget | None = None, instance_id: str | None = None) -> None:
+                 parent: QWidget | None = None, instance_id: str | None = None,
+                 known_types: Callable[[str], list[str]] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Dispatch an action in the attached runtime")
         self._on_dispatch = on_dispatch
+        self._feed = feed
+        self._known_types = known_types
+        self.offered: list[str] = []
+        """The action types the list offers for the chosen instance."""
         self.instance = QComboBox(self)
         self.instance.setObjectName("dispatchInstance")
         self.instance.setEditable(True)
@@ -70,8 +93,7 @@ class DispatchDialog(QDialog):
         self.action_type = QComboBox(self)
         self.action_type.setObjectName("dispatchAction")
         self.action_type.setEditable(True)
-        self.action_type.addItems(seen_action_types(feed))
-        self.action_type.setCurrentText("")
+        self._offer_types()
         self.payload = QPlainTextEdit(self)
         self.payload.setObjectName("dispatchPayload")
         self.payload.setPlaceholderText('JSON, e.g. 5, "text" or {"id": 1}; empty sends null')
@@ -94,25 +116,46 @@ class DispatchDialog(QDialog):
         layout.addLayout(form)
         layout.addWidget(self.problem)
         layout.addWidget(self.buttons)
+        self.instance.currentTextChanged.connect(self._offer_types)
         self.instance.currentTextChanged.connect(self._check)
         self.action_type.currentTextChanged.connect(self._check)
         self.payload.textChanged.connect(self._check)
         self.resize(440, 260)
         self._check()
 
+    def _offer_types(self) -> None:
+        """Fill the action list with what the chosen instance's module has; a typed name stays as typed."""
+        typed = self.action_type.currentText()
+        module = module_of_instance(self._feed, self.instance.currentText().strip())
+        known = self._known_types(module) if module is not None and self._known_types is not None else []
+        self.offered = sorted(set(known) | set(seen_action_types(self._feed, module)))
+        self.action_type.blockSignals(True)
+        self.action_type.clear()
+        self.action_type.addItems(self.offered)
+        self.action_type.setCurrentText(typed)
+        self.action_type.blockSignals(False)
+        line = self.action_type.lineEdit()
+        if line is not None:
+            line.setPlaceholderText(f"a reducer of {module}, or type one" if self.offered else "type the action type")
+
     def _check(self) -> bool:
         """Say what is missing or wrong; Dispatch is enabled only when nothing is."""
-        problem = ""
+        problem = note = ""
+        action = self.action_type.currentText().strip()
         if not self.instance.currentText().strip():
             problem = "Choose the instance to dispatch to."
-        elif not self.action_type.currentText().strip():
+        elif not action:
             problem = "Name the action type."
         else:
             try:
                 parse_payload(self.payload.toPlainText())
             except PayloadError as err:
                 problem = str(err)
-        self.problem.setText(problem)
+        if not problem and self.offered and action not in self.offered:
+            note = f"{action!r} is not among the reducers listed ({', '.join(self.offered)}); the runtime may " \
+                   "refuse it."
+        self.problem.setText(problem or note)
+        self.problem.setStyleSheet("color:#d64545" if problem else "color:palette(mid)")
         self.dispatch_button.setEnabled(not problem)
         return not problem
 

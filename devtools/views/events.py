@@ -24,7 +24,10 @@ from PySide6.QtWidgets import (
 
 from ..app.context import DevtoolsContext
 from ..model.event_filter import EventFilter, FilterError
+from ..model.scope import scope_of
+from ..model.time_units import TimeUnit, unit_for
 from ..qt_models.events_model import EventsModel
+from .elided_label import ElidedLabel
 from ..state import Filters, Selection, UiState, time_range_of
 
 __all__ = ["EventsView", "ALL_KINDS"]
@@ -33,22 +36,13 @@ ALL_KINDS = "All kinds"
 
 
 def scope_instances(ctx: DevtoolsContext, selection: Selection) -> tuple[str, ...]:
-    """Instance ids inside the sidebar selection (empty: everything)."""
-    store = ctx.events.store
-    instance, module, runtime = selection["instance"], selection["module"], selection["runtime"]
-    if instance:
-        return (instance,)
-    if not module and not runtime:
+    """Instance ids inside the sidebar selection (empty: everything), in the order the store met them."""
+    scope = scope_of(ctx.events.store, selection)
+    if scope.instances is None:
         return ()
-    out = []
-    for iid in store.instances.values:
-        rows = store.index.rows_of_instance(iid)
-        if runtime and store.runtime_of_instance(iid) != runtime:
-            continue
-        if module and (not len(rows) or store.module_of(rows[0]) != module):
-            continue
-        out.append(iid)
-    return tuple(out) or ("\0none",)
+    if selection["instance"]:
+        return (selection["instance"],)
+    return tuple(i for i in ctx.events.store.instances.values if i in scope.instances) or ("\0none",)
 
 
 class EventsView(QWidget):
@@ -72,7 +66,7 @@ class EventsView(QWidget):
         self.path.setObjectName("pathFilter")
         self.path.setPlaceholderText("Transactions touching field path…  (Ctrl+P)")
         self.path.setClearButtonEnabled(True)
-        self.status = QLabel(self)
+        self.status = ElidedLabel(parent=self)
         self.status.setObjectName("eventsStatus")
         self.status.setMinimumWidth(170)  # a count growing by a digit must not relayout the bar on every tick
         self.status.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
@@ -86,8 +80,10 @@ class EventsView(QWidget):
         bar.addWidget(self.search, 2)
         bar.addWidget(self.regex)
         bar.addWidget(self.path, 2)
-        bar.addWidget(self.status)
+        bar.addWidget(self.status, 1)
 
+        self.time_unit: TimeUnit | None = None
+        """The unit of the time column: the one that fits the session's span (µs, ms or s)."""
         self.table = QTableView(self)
         self.table.setObjectName("eventsTable")
         self.table.setModel(self.model)
@@ -101,7 +97,7 @@ class EventsView(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setStretchLastSection(True)
-        for col, width in enumerate((64, 72, 110, 190, 130)):
+        for col, width in enumerate((64, 86, 110, 190, 130)):
             self.table.setColumnWidth(col, width)
 
         layout = QVBoxLayout(self)
@@ -132,6 +128,7 @@ class EventsView(QWidget):
             self.kind_box.clear()
             self.kind_box.addItems([ALL_KINDS, *sorted(store.kinds.values)])
             self.kind_box.setCurrentText(current)
+        self._fit_time_unit()
         self.model.refresh()
         ui = self.ctx.state.published()
         following = ui["follow"] if self.ctx.mode == "live" else bool(self.model.rowCount())
@@ -146,6 +143,14 @@ class EventsView(QWidget):
             self.model.release(n)
         finally:
             self._releasing = False
+
+    def _fit_time_unit(self) -> None:
+        store = self.ctx.events.store
+        n = len(store)
+        unit = unit_for((store.ts[n - 1] - store.ts[0]) / 1000.0 if n else 0.0)  # the whole session: one unit
+        if unit != self.time_unit:
+            self.time_unit = unit
+            self.model.set_time_text(unit.format)
 
     def _on_state(self, ui: UiState) -> None:
         f = ui["filters"]
@@ -172,23 +177,33 @@ class EventsView(QWidget):
             self.path.setText(f["path"])
 
     def _select_store_row(self, row: int | None) -> None:
-        current = self.table.currentIndex()
-        if row is None:
+        """Highlight the selected event, or nothing when none is selected or the filters hide it: the table never
+        keeps an older row highlighted while another pane shows another event."""
+        selection = self.table.selectionModel()
+        at = None if row is None else self.model.model_row(row)
+        chosen = selection.selectedRows(0)
+        if at is None:
+            if chosen:
+                selection.clearSelection()
             return
-        at = self.model.model_row(row)
-        if at is None and row < 0:  # the selected event was let go: nothing in the table stands for it
-            self.table.selectionModel().clearSelection()
-            return
-        if at is None or (current.isValid() and current.row() == at):
+        if len(chosen) == 1 and chosen[0].row() == at:
             return
         index = self.model.index(at, 0)
-        self.table.selectionModel().setCurrentIndex(
-            index, QItemSelectionModel.SelectionFlag.ClearAndSelect | QItemSelectionModel.SelectionFlag.Rows)
+        selection.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                  | QItemSelectionModel.SelectionFlag.Rows)
         self.table.scrollTo(index)
+
+    def selected_store_row(self) -> int | None:
+        """The store row highlighted in the table (None when none is)."""
+        chosen = self.table.selectionModel().selectedRows(0)
+        return self.model.store_row(chosen[0].row()) if chosen else None
 
     def _show_status(self) -> None:
         shown, total = self.model.rowCount(), len(self.ctx.events)
         text = f"{shown:,} of {total:,} events"
+        row = self.ctx.state.published()["selectedRow"]
+        if row is not None and 0 <= row < total and self.model.model_row(row) is None:  # below 0: let go
+            text += " · the selected event is filtered out"
         if self.model.unmapped_rows:
             text += f" · {self.model.unmapped_rows} txns unmapped (unknown IR)"
         self.status.setText(text)

@@ -13,15 +13,13 @@ from html import escape
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtCore import QModelIndex, Qt, QTimer, QUrl
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
-    QHeaderView,
     QLabel,
     QPushButton,
     QSplitter,
-    QTextBrowser,
-    QTreeView,
     QVBoxLayout,
     QWidget,
 )
@@ -34,11 +32,16 @@ from ..model.txn_view import EventFacts, facts_of, last_state_row
 from ..qt_models.state_tree import StateTreeModel
 from ..state import TravelMode, UiState
 from .events import scope_instances
+from .glyphs import PAST
 from .inspector_text import summary_html
+from .state_tree_view import StateTreeView
+from .summary_browser import SummaryBrowser
 
 __all__ = ["Inspector"]
 
 LATEST_INTERVAL_MS = 250
+EXPAND_LIMIT = 500
+"""The most children a changed branch may have to be opened by itself."""
 BANNER_STYLE = "background:#f4c430;color:#222;padding:4px;border-radius:3px;font-weight:bold"
 
 
@@ -103,15 +106,13 @@ class Inspector(QWidget):
         buttons.addStretch(1)
         self.travel_row.setVisible(ctx.runtime is not None)
 
-        self.summary = QTextBrowser(self)
+        self.summary = SummaryBrowser(self)
         self.summary.setObjectName("inspectorSummary")
-        self.summary.setOpenLinks(False)
+        self.summary.anchorClicked.connect(self._link_clicked)
+        self._summary_width = 0
+        self._patch_paths: dict[str, str] = {}
         self.tree_model = StateTreeModel(self)
-        self.tree = QTreeView(self)
-        self.tree.setObjectName("stateTree")
-        self.tree.setModel(self.tree_model)
-        self.tree.setUniformRowHeights(True)
-        self.tree.header().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        self.tree = StateTreeView(self.tree_model, self)
         self.tree_title = QLabel("<b>State</b>", self)
         self.tree_title.setWordWrap(True)  # notes can be long; they must not widen the pane
         lower = QWidget(self)
@@ -181,8 +182,8 @@ class Inspector(QWidget):
         if row is None:
             self.facts = None
             self.header.setText("<b>Inspector</b> — no events yet")
-            self.summary.setHtml("<p style='color:gray'>Select an event in the table or the timeline to see its "
-                                 "transaction, dirty field paths, converge decision and state.</p>")
+            self.summary.show_html("<p style='color:gray'>Select an event in the table or the timeline to see "
+                                   "its transaction, dirty field paths, converge decision and state.</p>", {})
             self.tree_model.set_state(None)
             self._enable_travel()
             return
@@ -193,7 +194,7 @@ class Inspector(QWidget):
         self.facts = facts_of(feed, row)
         what = "Selected event" if selected else ("Latest transaction" if self.facts.in_txn else "Latest event")
         self.header.setText(f"<b>{what}</b> · row {row + 1 + feed.released}")  # numbered as the table numbers it
-        self.summary.setHtml(summary_html(feed, self.facts))
+        self._show_summary()
         self._show_state(self.facts)
         self._enable_travel()
 
@@ -208,11 +209,30 @@ class Inspector(QWidget):
                  "file to see it." if spilled else
                  "It was dropped. To keep such events, turn on <i>Spill to file</i> in the status bar or Settings.")
         bound = f" ({keeper.bound_text()})" if keeper is not None else ""
-        self.summary.setHtml(f"<p>Event #{number:,} was let go: this live window keeps only its newest events"
-                             f"{escape(bound)}.</p><p>{where}</p>")
+        self.summary.show_html(f"<p>Event #{number:,} was let go: this live window keeps only its newest events"
+                               f"{escape(bound)}.</p><p>{where}</p>", {})
         self.tree_model.set_state(None)
         self.tree_title.setText("<b>State</b>")
         self._enable_travel()
+
+    def _show_summary(self) -> None:
+        if self.facts is None:
+            return
+        self._summary_width = self.summary.width_chars()
+        text = summary_html(self.ctx.events, self.facts, self._summary_width)
+        self.summary.show_html(text.html, text.tooltips)
+        self._patch_paths = text.paths
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self.facts is not None and self.summary.width_chars() != self._summary_width:
+            self._show_summary()  # paths and values are cut to the width, so a new width cuts them anew
+
+    def _link_clicked(self, url: QUrl) -> None:
+        """A click on a patch opens its field in the state tree."""
+        path = self._patch_paths.get(url.toString())
+        if path:
+            self.tree.reveal(path)
 
     def _show_state(self, f: EventFacts) -> None:
         if f.state_event is None or f.state_row is None:
@@ -223,13 +243,14 @@ class Inspector(QWidget):
         before: Any = MISSING
         if f.in_txn and f.previous_state_row is not None:
             before, _ = self._state_of(f.instance_id, f.previous_state_row, None)
-        self.tree_model.set_state(state_diff(after, before))
+        diff = state_diff(after, before)
+        self.tree_model.set_state(diff)
         changed = self.tree_model.changed_paths()
         title = "<b>State after the transaction</b>" if f.in_txn else "<b>State at this event</b>"
         if before is not MISSING:
             title += f" — {len(changed)} change(s) against the state before"
-        if note:
-            title += f"<br><span style='color:#c98a00'>⚠ {note}</span>"
+        for line in ([note] if note else []) + diff.notes():
+            title += f"<br><span style='color:#c98a00'>⚠ {escape(line)}</span>"
         self.tree_title.setText(title)
         self._expand_changes()
 
@@ -255,7 +276,8 @@ class Inspector(QWidget):
         return (event.get("meta") or {}).get("state"), note
 
     def _expand_changes(self) -> None:
-        """Open the branches that lead to a change, and nothing else (a big list stays folded)."""
+        """Open the branches that lead to a change, and nothing else (a big list, or one compared index by index,
+        stays folded: opening it would lay out every row)."""
         self.tree.collapseAll()
         model = self.tree_model
 
@@ -263,7 +285,8 @@ class Inspector(QWidget):
             for r in range(model.rowCount(parent)):
                 index = model.index(r, 0, parent)
                 node = model.node(index)
-                if node is not None and node.status == "changed" and node.children:
+                if node is not None and node.status == "changed" and node.note is None \
+                        and 0 < len(node.children) <= EXPAND_LIMIT:
                     self.tree.expand(index)
                     walk(index)
 
@@ -272,10 +295,10 @@ class Inspector(QWidget):
     def _show_banner(self, ui: UiState) -> None:
         mark = ui["timeTravel"]
         if mark is not None:
-            self.banner.setText(f"⏪ SHOWING THE PAST — {mark['instanceId']} is at its state {mark['mode']} "
+            self.banner.setText(f"{PAST} SHOWING THE PAST — {mark['instanceId']} is at its state {mark['mode']} "
                                 f"{mark['txnId']}. Press Latest (Alt+L) to return.")
         elif self.ctx.replay is not None and not self.ctx.replay.at_end:
-            self.banner.setText("⏪ REPLAY — showing the trace up to the cursor, not its end.")
+            self.banner.setText(f"{PAST} REPLAY — showing the trace up to the cursor, not its end.")
         self.banner.setVisible(mark is not None or (self.ctx.replay is not None and not self.ctx.replay.at_end))
 
     def _enable_travel(self) -> None:

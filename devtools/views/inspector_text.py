@@ -5,19 +5,47 @@ Kept apart from the widget so each section is a plain function of the facts (and
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from html import escape
 from typing import Any
 
 from ..model.event_feed import EventFeed
 from ..model.field_paths import dirty_paths
+from ..model.state_diff import state_diff
 from ..model.txn_view import EventFacts
-from ..model.values import short_text
+from ..model.values import preview_text, short_text
 
-__all__ = ["summary_html", "DOWNGRADE_TEXT"]
+__all__ = ["summary_html", "Summary", "PAYLOAD_TEXT", "elide_middle"]
 
-DOWNGRADE_TEXT = {"non_serializable": "Degraded: Not serializable", "oversized": "Degraded: Over budget"}
+PAYLOAD_TEXT = {
+    "oversized": "payload cut to the export size budget (oversized); cut values say how much they left out",
+    "non_serializable": "values JSON cannot hold recorded as tags or text (non_serializable)",
+}
+"""What a downgrade reason says about an event's recorded payload."""
 _WARN = "color:#c98a00"
 _ERR = "color:#d64545"
+_NOWRAP = "white-space:pre"
+
+
+@dataclass(frozen=True, slots=True)
+class Summary:
+    """The summary's HTML, the tooltips of its links (href -> text) and the field path each patch link names."""
+
+    html: str
+    tooltips: dict[str, str] = field(default_factory=dict)
+    paths: dict[str, str] = field(default_factory=dict)
+
+
+def elide_end(text: str, chars: int) -> str:
+    return text if len(text) <= chars else text[: max(1, chars - 1)] + "…"
+
+
+def elide_middle(text: str, chars: int) -> str:
+    """`reading.hi…story.min`: both ends kept, at most `chars` characters."""
+    if len(text) <= chars:
+        return text
+    keep = max(1, chars - 1)
+    return text[: (keep + 1) // 2] + "…" + text[len(text) - keep // 2:]
 
 
 def _row(name: str, value: Any) -> str:
@@ -76,7 +104,26 @@ def _dirty_section(feed: EventFeed, f: EventFacts) -> str:
     return _h("Dirty set") + body
 
 
-def _patches_section(feed: EventFeed, f: EventFacts) -> str:
+def _changed_inside(p: dict[str, Any]) -> list[str]:
+    """What a patch changed inside its value (lists aligned: a shift is one item out, one in); [] for a scalar."""
+    if "from" not in p or "to" not in p:
+        return []
+    return [path for path in state_diff(p["to"], p["from"]).changed_paths() if path]
+
+
+def _patch_tooltip(path: str, p: dict[str, Any], inside: list[str]) -> str:
+    lines = [path, f"written by {p.get('traitNodeId') or p.get('reason', '?')}"]
+    for side, name in (("from", "from"), ("to", "to")):
+        lines += ["", f"{name}:", preview_text(p[side]) if side in p else "(none)"]
+    if inside:
+        shown = ", ".join(inside[:8]) + (f", … {len(inside) - 8} more" if len(inside) > 8 else "")
+        lines += ["", f"changed inside: {shown}"]
+    return "\n".join(lines)
+
+
+def _patches_section(feed: EventFeed, f: EventFacts, width: int, out: Summary) -> str:
+    """Each patch as its path (elided in the middle, never wrapped) and who wrote it, then from -> to on one
+    line when both fit, else on a line each; the full path and values are in the patch's tooltip."""
     if not f.in_txn or f.state_event is None:
         return ""
     meta = f.state_event.get("meta") or {}
@@ -85,18 +132,35 @@ def _patches_section(feed: EventFeed, f: EventFacts) -> str:
         return ""
     digest = meta.get("staticIrDigest")
     table = feed.store.field_paths(digest) if isinstance(digest, str) else None
-    rows = []
-    for p in patches[:64]:
+    blocks = []
+    for i, p in enumerate(patches[:64]):
         pid = p.get("pathId")
         path = ".".join(table[pid]) if table is not None and isinstance(pid, int) and 0 <= pid < len(table) \
             else f"#{pid}"
-        src = escape(str(p.get("traitNodeId") or p.get("reason", "")))
-        before = escape(short_text(p["from"], 40)) if "from" in p else "<i>(new)</i>"
-        after = escape(short_text(p["to"], 40)) if "to" in p else "<i>(deleted)</i>"
-        rows.append(f"<tr><td><code>{escape(path)}</code></td><td>{before}</td><td>→</td><td>{after}</td>"
-                    f"<td style='color:gray'>{src}</td></tr>")
-    more = f"<br><i>… {len(patches) - 64} more</i>" if len(patches) > 64 else ""
-    return _h("Patches") + "<table cellspacing='0' cellpadding='1'>" + "".join(rows) + "</table>" + more
+        src = str(p.get("traitNodeId") or p.get("reason", ""))
+        href = f"patch:{i}"
+        inside = _changed_inside(p)
+        out.tooltips[href] = _patch_tooltip(path, p, inside)
+        out.paths[href] = path
+        shown_path = elide_middle(path, max(8, width - len(src) - 2))
+        head = (f"<a href='{href}' style='color:inherit;text-decoration:none'><code>{escape(shown_path)}</code></a>"
+                f"&nbsp;&nbsp;<span style='color:gray'>{escape(src)}</span>")
+        budget = max(12, width - 4)
+        before = short_text(p["from"], budget) if "from" in p else "(new)"
+        after = short_text(p["to"], budget) if "to" in p else "(deleted)"
+        if len(before) + len(after) + 3 <= budget:
+            body = [f"{escape(before)} → {escape(after)}"]
+        else:
+            body = [f"<span style='color:gray'>from</span> {escape(before)}",
+                    f"<span style='color:gray'>to&nbsp;&nbsp;</span> {escape(after)}"]
+            if inside:  # neither value fits whole: say what differs between them
+                changed = elide_end(", ".join(inside), budget - 5)
+                body.append(f"<span style='color:gray'>changed</span> {escape(changed)}")
+        lines = [f"<div style='{_NOWRAP}'>{head}</div>"]
+        lines += [f"<div style='{_NOWRAP};margin-left:12px'>{line}</div>" for line in body]
+        blocks.append("".join(lines))
+    more = f"<div><i>… {len(patches) - 64} more</i></div>" if len(patches) > 64 else ""
+    return _h("Patches") + "".join(blocks) + more
 
 
 def _converge_section(f: EventFacts) -> str:
@@ -120,7 +184,7 @@ def _converge_section(f: EventFacts) -> str:
 
 
 def _errors_section(f: EventFacts) -> str:
-    if not f.errors and not f.downgrades:
+    if not f.errors:
         return ""
     parts = []
     for e in f.errors:
@@ -128,9 +192,18 @@ def _errors_section(f: EventFacts) -> str:
         hint = f"<br><span style='color:gray'>hint: {escape(str(e['hint']))}</span>" if e.get("hint") else ""
         parts.append(f"<span style='{_ERR}'><b>{escape(str(e.get('name')))}</b>{code}: "
                      f"{escape(str(e.get('message')))}</span>{hint}")
-    for d in f.downgrades:
-        parts.append(f"<span style='{_WARN}'>{escape(DOWNGRADE_TEXT.get(d, 'Degraded: ' + d))}</span>")
-    return _h("Errors and downgrades") + "<br>".join(parts)
+    return _h("Errors") + "<br>".join(parts)
+
+
+def _payload_section(f: EventFacts) -> str:
+    """What export did to the recorded copy of the events (cut to size, values converted): said apart from the
+    converge outcome, which is about the transaction itself."""
+    if not f.downgrades:
+        return ""
+    parts = [f"<span style='{_WARN}'><b>{escape(label)}</b>: "
+             f"{escape(PAYLOAD_TEXT.get(reason, f'payload changed for export ({reason})'))}</span>"
+             for label, reason in f.downgrades]
+    return _h("Recorded payload") + "<br>".join(parts)
 
 
 def _details_section(f: EventFacts) -> str:
@@ -142,7 +215,11 @@ def _details_section(f: EventFacts) -> str:
     return _h("Details") + _table(rows)
 
 
-def summary_html(feed: EventFeed, f: EventFacts) -> str:
-    """Every section that has something to say, in reading order."""
-    return "".join([_event_section(feed, f), _txn_section(feed, f), _dirty_section(feed, f),
-                    _patches_section(feed, f), _converge_section(f), _errors_section(f), _details_section(f)])
+def summary_html(feed: EventFeed, f: EventFacts, width: int = 60) -> Summary:
+    """Every section that has something to say, in reading order; `width` is the pane's width in characters
+    (long paths and values are cut to it, never wrapped)."""
+    links = Summary("")
+    html = "".join([_event_section(feed, f), _txn_section(feed, f), _dirty_section(feed, f),
+                    _patches_section(feed, f, width, links), _converge_section(f), _errors_section(f),
+                    _payload_section(f), _details_section(f)])
+    return Summary(html, links.tooltips, links.paths)

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from pathlib import Path
 from typing import Literal, TypeVar
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFileDialog,
@@ -42,10 +43,12 @@ from .replay_bar import ReplayBar
 from .retention_status import RetentionStatus
 from .runs import RunsPane
 from .settings import SettingsDialog
+from .share_splitter import ShareSplitter
 from .sidebar import Sidebar
 from .timeline import TimelineView
 
-__all__ = ["MainWindow", "ExportFormat", "EXPORT_FORMATS"]
+__all__ = ["MainWindow", "ExportFormat", "EXPORT_FORMATS", "default_window_size", "SMALLEST_SUPPORTED",
+           "with_format_suffix"]
 
 ExportFormat = Literal["chrome", "perfetto", "evidence"]
 W = TypeVar("W", bound=QWidget)
@@ -55,6 +58,28 @@ EXPORT_FORMATS: dict[ExportFormat, tuple[str, str]] = {
     "perfetto": ("Perfetto protobuf", ".pftrace"),
     "evidence": ("EvidencePackage JSON", ".evidence.json"),
 }
+
+
+PREFERRED_SIZE = QSize(1440, 900)
+SMALLEST_SUPPORTED = QSize(1024, 700)
+"""Every pane is whole and usable from this size up (tests/devtools/test_window_layout.py)."""
+SIDEBAR_MIN_PX = 150
+INSPECTOR_MIN_PX = 340
+PANE_SHARES = (0.19, 0.49, 0.32)
+"""Sidebar, middle, inspector: how the window's width is shared until the user drags a handle."""
+
+
+def default_window_size(available: QSize) -> QSize:
+    """The preferred size, shrunk to fit a smaller screen; a screen below the smallest supported size (or the
+    offscreen platform's placeholder) gets the preferred size, which screenshots and tests rely on."""
+    if available.width() < SMALLEST_SUPPORTED.width() or available.height() < SMALLEST_SUPPORTED.height():
+        return QSize(PREFERRED_SIZE)
+    return PREFERRED_SIZE.boundedTo(available)
+
+
+def with_format_suffix(path: str, fmt: ExportFormat) -> str:
+    """`path` with the format's extension when the name has none (a name typed without one), else as chosen."""
+    return path + EXPORT_FORMATS[fmt][1] if not Path(path).suffix else path
 
 
 def _format_of(name_filter: str) -> ExportFormat:
@@ -76,7 +101,6 @@ class MainWindow(QMainWindow):
         self._open_trace = open_trace
         self.recorder = Recorder(ctx.runtime) if ctx.runtime is not None else None
         self.setWindowTitle(title)
-        self.resize(1440, 900)
         # labels changing their text must not resize the top level (the offscreen platform warns on every one)
         layout = self.layout()
         if layout is not None:
@@ -103,25 +127,27 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.runs, "Action runs")
         self.tabs.addTab(self.operations, "Operations")
 
-        middle = QSplitter(Qt.Orientation.Vertical)
+        middle = self.middle_splitter = QSplitter(Qt.Orientation.Vertical)
         middle.addWidget(self.overview)
         middle.addWidget(self.timeline)
         middle.addWidget(self.tabs)
         # a pane missing from this build keeps only the room its explanation needs
         middle.setSizes([70 if self.overview.objectName() == "overviewPane" else 40,
-                         300 if self.timeline.objectName() == "timelinePane" else 50, 500])
-        middle.setCollapsible(2, False)
-        main = QSplitter(Qt.Orientation.Horizontal)
+                         330 if self.timeline.objectName() == "timelinePane" else 50, 470])
+        middle.setStretchFactor(0, 0)
+        middle.setStretchFactor(1, 1)
+        middle.setStretchFactor(2, 1)
+        main = self.main_splitter = ShareSplitter(Qt.Orientation.Horizontal, PANE_SHARES)
         main.addWidget(self.sidebar)
         main.addWidget(middle)
         main.addWidget(self.inspector)
-        middle.setMinimumWidth(480)  # an explicit minimum: a pane's wide legend must not squeeze the side panes
-        self.sidebar.setMinimumWidth(210)  # instance ids and labels stay readable whatever the panes ask for
-        self.inspector.setMinimumWidth(340)
-        main.setSizes([260, 770, 410])
-        main.setStretchFactor(0, 0)
-        main.setStretchFactor(1, 1)
-        main.setStretchFactor(2, 0)
+        for split in (middle, main):
+            split.setChildrenCollapsible(False)  # a dragged handle stops at a pane's minimum, never hides it
+        # the side panes keep what their content needs (the inspector's time travel row, readable ids); the rest
+        # of the width goes to the middle, and every pane gives way in proportion when the window shrinks
+        self.sidebar.setMinimumWidth(SIDEBAR_MIN_PX)
+        self.inspector.setMinimumWidth(max(INSPECTOR_MIN_PX, self.inspector.minimumSizeHint().width()))
+        self.resize(default_window_size(self.screen().availableGeometry().size()))
 
         central = QWidget()
         layout = QVBoxLayout(central)
@@ -238,13 +264,18 @@ class MainWindow(QMainWindow):
             raise RuntimeError("this window was built without a way to open traces")
         return self._open_trace(path)
 
-    def ask_export(self) -> None:
+    def ask_export(self) -> QFileDialog:
         dialog = QFileDialog(self, "Export what this window holds", "export")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setNameFilters([f"{label} (*{suffix})" for label, suffix in EXPORT_FORMATS.values()])
-        dialog.fileSelected.connect(
-            lambda path: self.export(path, _format_of(dialog.selectedNameFilter())))
+
+        def chosen(path: str) -> None:
+            fmt = _format_of(dialog.selectedNameFilter())
+            self.export(with_format_suffix(path, fmt), fmt)
+
+        dialog.fileSelected.connect(chosen)
         dialog.open()
+        return dialog
 
     def export(self, path: str, fmt: ExportFormat = "evidence") -> asyncio.Task[int]:
         """Export the window's events as `fmt` (chrome | perfetto | evidence) in a worker thread.
@@ -310,12 +341,21 @@ class MainWindow(QMainWindow):
             self.mode_label.setStyleSheet(_PAST_STYLE if past else _REPLAY_STYLE)
             detail = f"{ctx.events.store.source_path or 'trace'} · event {ctx.replay.cursor + 1:,} of " \
                      f"{ctx.replay.total:,}"
+        elif ctx.remote is not None and not ctx.remote.client.connected:
+            self.mode_label.setText("DISCONNECTED")
+            self.mode_label.setStyleSheet(_PAST_STYLE)
+            detail = f"{len(ctx.events):,} events received · diagnostics {ctx.remote.diagnostics}"
         else:
             self.mode_label.setText("LIVE")
             self.mode_label.setStyleSheet(_LIVE_STYLE)
-            level = ctx.runtime.sink.level if ctx.runtime is not None else "?"
+            level = ctx.runtime.sink.level if ctx.runtime is not None else \
+                ctx.remote.diagnostics if ctx.remote is not None else "?"
             detail = f"{len(ctx.events):,} events · tick {ctx.tick_seq} · diagnostics {level}"
         self.detail_label.setText(detail)
+
+    def refresh_status(self) -> None:
+        """Show the status again (a remote connection came or went: devtools.commands.attach calls it)."""
+        self._show_status(self.ctx.state.published())
 
     def _show_recording(self) -> None:
         if self.recorder is not None and self.recorder.active:

@@ -9,21 +9,23 @@ marker; below it the raw fact log (source, attempt, version, error). Operations 
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QPainter, QPaintEvent, QPen, QShowEvent
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import QLabel, QSplitter, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget
 
 from ..app.context import DevtoolsContext
 from ..model.runs import OperationInfo
+from ..state import UiState
+from .stage_timeline import STAGE_COLOURS, StageTimeline
+from .scoped_rows import ScopedRows
 from .tables import readonly_table
 from .timeline.source import timeline_source
 
 __all__ = ["OperationsPane", "StageTimeline", "STAGE_COLOURS", "STALLING_RATIO"]
 
-STAGE_COLOURS = {"submitted": "#b0bec5", "accepted": "#64b5f6", "committed": "#1e88e5", "observed": "#7e57c2",
-                 "ready": "#43a047", "rejected": "#ef5350", "failed": "#e53935", "timed_out": "#fb8c00",
-                 "cancelled": "#9e9e9e", "unknown": "#cfd8dc"}
 STALLING_RATIO = 0.8
+HIDDEN_REFRESH_MS = 1000
+"""How often a pane behind another tab fills its table (shown, it follows every change)."""
 _COLUMNS = ("command", "kind", "target", "run", "stage", "stage times", "deadline", "flags")
 
 
@@ -48,63 +50,6 @@ def deadline_text(op: OperationInfo, now_ms: float) -> str:
     return f"{left:.0f} ms left" + (" · stalling" if used >= STALLING_RATIO else "")
 
 
-class StageTimeline(QWidget):
-    """Stage chips of one operation on a time axis from submit; the deadline is a red line."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.op: OperationInfo | None = None
-        self.setMinimumHeight(90)
-
-    def show_operation(self, op: OperationInfo | None) -> None:
-        self.op = op
-        self.update()
-
-    def paintEvent(self, event: QPaintEvent) -> None:
-        p = QPainter(self)
-        pal = self.palette()
-        p.fillRect(self.rect(), pal.base())
-        op = self.op
-        if op is None or not op.facts:
-            p.setPen(pal.text().color())
-            p.drawText(self.rect(), int(Qt.AlignmentFlag.AlignCenter), "Select an operation to see its stages.")
-            p.end()
-            return
-        t0 = op.submitted_ms
-        t_end = max([f.at_ms for f in op.facts] + [op.deadline_ms or t0]) - t0
-        span = max(t_end * 1.1, 1.0)
-        left, right = 12.0, self.width() - 12.0
-        y = 26.0
-
-        def x_of(t: float) -> float:
-            return left + (t - t0) / span * (right - left)
-
-        p.setPen(QPen(pal.text().color(), 1))
-        p.drawLine(int(left), int(y + 26), int(right), int(y + 26))
-        p.drawText(QRectF(left, y + 28, 200, 14), int(Qt.AlignmentFlag.AlignLeft), "submit")
-        p.drawText(QRectF(right - 200, y + 28, 200, 14), int(Qt.AlignmentFlag.AlignRight), f"+{span:.0f} ms")
-        for f in op.facts:
-            x = x_of(f.at_ms)
-            colour = QColor("#9e9e9e") if f.late else QColor(STAGE_COLOURS.get(f.stage, "#cfd8dc"))
-            pen = QPen(colour.darker(130), 1, Qt.PenStyle.DashLine if f.inferred else Qt.PenStyle.SolidLine)
-            p.setPen(pen)
-            p.setBrush(QBrush(colour))
-            label = f.stage + (" (late)" if f.late else "")
-            width = p.fontMetrics().horizontalAdvance(label) + 10
-            chip = QRectF(min(x, right - width), y - (14 if f.late else 0), width, 18)
-            p.drawRoundedRect(chip, 8, 8)
-            p.setPen(QColor("white") if not f.late else QColor("black"))
-            p.drawText(chip, int(Qt.AlignmentFlag.AlignCenter), label)
-            p.setPen(QPen(colour.darker(130), 1))
-            p.drawLine(int(x), int(y + 18), int(x), int(y + 26))
-        if op.deadline_ms is not None:
-            x = x_of(op.deadline_ms)
-            p.setPen(QPen(QColor("#d32f2f"), 2))
-            p.drawLine(int(x), int(y - 16), int(x), int(y + 34))
-            p.drawText(QRectF(x + 3, y + 30, 120, 14), int(Qt.AlignmentFlag.AlignLeft), "deadline")
-        p.end()
-
-
 class OperationsPane(QWidget):
     """Operations table, stage timeline and fact log."""
 
@@ -114,6 +59,8 @@ class OperationsPane(QWidget):
         self.source = timeline_source(ctx)
         self.model = self.source.model
         self.table = readonly_table(_COLUMNS)
+        self.table.setWordWrap(False)  # a command id is one token: cut in its middle, whole in its tooltip
+        self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
         self.table.currentCellChanged.connect(lambda r, *_: self._show_detail(r))
         self.table.cellClicked.connect(self._clicked)
         self.stages = StageTimeline()
@@ -133,8 +80,21 @@ class OperationsPane(QWidget):
         layout.addWidget(split, 1)
         self._keys: list[str] = []
         self._shown_version = -1
+        self.scoped = ScopedRows(self.table, lambda key: self.model.operations.ops[key].instance_id)
+        self._hidden_timer = QTimer(self)
+        self._hidden_timer.setSingleShot(True)
+        self._hidden_timer.setInterval(HIDDEN_REFRESH_MS)
+        self._hidden_timer.timeout.connect(lambda: self.refresh(force=True))
         self.source.modelChanged.connect(self.refresh)
         self.refresh()
+        ctx.bind(self, ctx.state.topic, self._follow_selection)
+
+    def _follow_selection(self, ui: UiState) -> None:
+        """Show the operations of the sidebar's scope, and the operation of the selected event as current."""
+        self.refresh(force=True)  # its keys must be the model's (a hidden pane refreshes less often)
+        command = self.scoped.follow(ui, self.source.store, self._keys, self.source.store.command_of)
+        if command is not None and command != self.selected_command():
+            self.select_operation(command)
 
     def _now_ms(self) -> float:
         store = self.source.store
@@ -142,12 +102,18 @@ class OperationsPane(QWidget):
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        self.refresh()
+        self.refresh(force=True)
 
-    def refresh(self) -> None:
+    def refresh(self, force: bool = False) -> None:
+        """Fill the table from the model; a hidden pane (another tab is shown) does it at most every
+        HIDDEN_REFRESH_MS unless `force`d: a live session changes operations every flush, and the table is rebuilt whole."""
         ops = self.model.operations
-        if ops.version == self._shown_version or not self.isVisible():
-            return  # a hidden tab fills its table when it is shown: a live session changes operations every flush
+        if ops.version == self._shown_version:
+            return
+        if not force and not self.isVisible():
+            if not self._hidden_timer.isActive():
+                self._hidden_timer.start()
+            return
         self._shown_version = ops.version
         current = self.selected_command()
         all_ops = ops.in_order()
@@ -165,12 +131,14 @@ class OperationsPane(QWidget):
                       stage_steps(op), deadline_text(op, now), flags)
             for c, v in enumerate(values):
                 item = QTableWidgetItem(v)
+                item.setToolTip(v)
                 if c == 4:
                     item.setBackground(QBrush(QColor(STAGE_COLOURS.get(op.stage, "#cfd8dc"))))
                     item.setForeground(QBrush(QColor("white")))
                 table.setItem(r, c, item)
         table.blockSignals(False)
         table.setUpdatesEnabled(True)
+        self.scoped.apply(self._keys)
         if current in self._keys:
             self.select_operation(current)
 

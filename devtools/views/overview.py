@@ -1,8 +1,12 @@
 """The overview strip: transactions per time bucket over the whole session, coloured ok / warn / danger.
 
-A click on a bar sets the shared time range (`ctx.state.set_time_range`, epoch ms) to that bucket; a drag sets it to
-the dragged interval; a double click clears it. Following live is switched off by either, since the user asked for
-a fixed window. The range the timeline shows is drawn as a light box, so the strip doubles as a minimap.
+A legend under the bars names the three levels and sums up what is shown; it wraps onto a second line rather than
+being cut when the strip is narrow. A click on a bar sets the shared time range (`ctx.state.set_time_range`, epoch
+ms) to that bucket; a drag sets it to the dragged interval; a double click clears it. Following live is switched off
+by either, since the user asked for a fixed window. The chosen range is drawn as a light box.
+
+The strip follows the shared selection like every pane: it counts the transactions of the sidebar's scope only (the
+time axis stays the whole session), and marks the selected event's time with the selection colour.
 Recomputed at most every REFRESH_MS while events stream in.
 """
 
@@ -10,18 +14,30 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPen, QResizeEvent
+from PySide6.QtWidgets import QSizePolicy, QVBoxLayout, QWidget
 
 from ..app.context import DevtoolsContext
 from ..model.density import LEVELS, TXN_PER_SECOND_DANGER, TXN_PER_SECOND_WARN, Density, density
+from ..model.scope import EVERYTHING, Scope, scope_of
+from ..model.time_units import format_duration
 from ..state import UiState, time_range_of
+from .legend import Legend, LegendItem
 
 __all__ = ["OverviewStrip", "LEVEL_COLOURS", "REFRESH_MS"]
 
 REFRESH_MS = 250
 LEVEL_COLOURS = (QColor("#43a047"), QColor("#fb8c00"), QColor("#e53935"))
+SELECTION_COLOUR = QColor(255, 64, 129)
+"""The selected event's mark, the same colour as the timeline's selection line."""
 _DRAG_PX = 4
+BARS_MIN_PX = 28
+"""The bars keep at least this height however many lines the legend needs."""
+LEVEL_ITEMS = (
+    LegendItem(f"< {TXN_PER_SECOND_WARN:g} txn/s", LEVEL_COLOURS[0].rgba(), tip="a calm bucket"),
+    LegendItem(f"≥ {TXN_PER_SECOND_WARN:g} txn/s", LEVEL_COLOURS[1].rgba(), tip="a busy bucket (warn)"),
+    LegendItem(f"≥ {TXN_PER_SECOND_DANGER:g} txn/s", LEVEL_COLOURS[2].rgba(), tip="a bucket at a dangerous rate"),
+)
 
 
 class OverviewStrip(QWidget):
@@ -34,14 +50,24 @@ class OverviewStrip(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.density: Density | None = None
-        self.setMinimumHeight(56)
-        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        self.legend = Legend(LEVEL_ITEMS, self)
+        self.legend.setObjectName("overviewLegend")
+        self.caption = self.legend.add(LegendItem("", 0, "none", tip="what the bars count"))
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addStretch(1)  # the bars are painted in the room above the legend
+        layout.addWidget(self.legend)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        self.setMinimumHeight(BARS_MIN_PX + self.legend.heightForWidth(600))
         self.setMouseTracking(True)
         self.setToolTip("Transactions per time bucket. Click a bar to look at it, drag to choose a range, "
                         "double-click to clear.")
         self._press: QPointF | None = None
         self._drag_to: QPointF | None = None
         self._range_ms: tuple[float, float] | None = None
+        self._scope: Scope = EVERYTHING
+        self.selected_ms: float | None = None
+        """Epoch ms of the selected event, marked on the strip (None: nothing selected)."""
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(REFRESH_MS)
@@ -57,7 +83,7 @@ class OverviewStrip(QWidget):
             self._timer.start()
 
     def refresh(self) -> None:
-        """Recount the buckets from the visible rows."""
+        """Recount the buckets from the visible rows of the scope."""
         feed = self.ctx.events
         code = feed.store.labels.find("state:update")
         n = len(feed)
@@ -65,20 +91,54 @@ class OverviewStrip(QWidget):
             self.density = None
         else:
             ts = feed.column("ts")
-            txn_ts = ts[feed.column("label") == code]
+            txn = feed.column("label") == code
+            if not self._scope.everything:
+                codes = [feed.store.instances.find(i) for i in self._scope.instances or ()]
+                txn &= np.isin(feed.column("instance"), np.asarray([c for c in codes if c is not None], np.uint32))
+            txn_ts = ts[txn]
             self.density = density(txn_ts, float(ts[0]), float(ts[n - 1]), max_buckets=max(8, self.width() // 6),
                                    warn=TXN_PER_SECOND_WARN, danger=TXN_PER_SECOND_DANGER) if txn_ts.size else None
+        self.caption.set_text(self._caption())
         self.update()
+
+    def _caption(self) -> str:
+        d = self.density
+        of = "" if self._scope.everything else \
+            f" of {next(iter(self._scope.instances or ()))}" if len(self._scope.instances or ()) == 1 else " in scope"
+        if d is None:
+            return f"no transactions{of} yet"
+        extent_s = d.width_ms * len(d.counts) / 1000.0
+        return (f"{int(d.counts.sum()):,} transactions{of} over {format_duration(extent_s)} · "
+                f"{format_duration(d.width_ms / 1000.0)} buckets · peak {d.rate(int(np.argmax(d.counts))):.0f}/s")
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        # the legend may need another line at this width; the bars keep their minimum above it
+        self.setMinimumHeight(BARS_MIN_PX + self.legend.heightForWidth(event.size().width()))
+        super().resizeEvent(event)
 
     def _ui_changed(self, ui: UiState) -> None:
         self._range_ms = time_range_of(ui)
+        store, row = self.ctx.events.store, ui["selectedRow"]
+        self.selected_ms = float(store.ts[row]) if row is not None and 0 <= row < len(store) else None  # <0: let go
+        scope = scope_of(store, ui["selection"])
+        if scope != self._scope:
+            self._scope = scope
+            self.refresh()
         self.update()
+
+    def selected_x(self) -> float | None:
+        """Where the selected event is marked (widget x), None when nothing is selected or it is off the strip."""
+        if self.selected_ms is None or self.density is None:
+            return None
+        x = self._x_of(self.selected_ms)
+        rect = self.plot_rect()
+        return x if rect.left() <= x <= rect.right() else None
 
     # -- geometry ---------------------------------------------------------------------------------------------------
 
     def plot_rect(self) -> QRectF:
-        """Where the bars are drawn, in widget coordinates (the rest holds the caption)."""
-        return QRectF(4.0, 4.0, max(1.0, self.width() - 8.0), max(1.0, self.height() - 18.0))
+        """Where the bars are drawn, in widget coordinates (the legend holds the rest)."""
+        return QRectF(4.0, 4.0, max(1.0, self.width() - 8.0), max(1.0, self.legend.y() - 6.0))
 
     def bucket_at(self, x: float) -> int | None:
         """The bucket under widget x, None outside the bars."""
@@ -151,7 +211,7 @@ class OverviewStrip(QWidget):
         d = self.density
         p.setPen(pal.text().color())
         if d is None:
-            p.drawText(self.rect(), int(Qt.AlignmentFlag.AlignCenter), "Overview: no events yet")
+            p.drawText(rect, int(Qt.AlignmentFlag.AlignCenter), "Overview: no transactions yet")
             p.end()
             return
         n = len(d.counts)
@@ -169,16 +229,13 @@ class OverviewStrip(QWidget):
             p.setBrush(QColor(61, 111, 182, 50))
             p.setPen(QPen(QColor(61, 111, 182), 1))
             p.drawRect(QRectF(x0, rect.top(), max(2.0, x1 - x0), rect.height()))
+        selected = self.selected_x()
+        if selected is not None:
+            p.setPen(QPen(SELECTION_COLOUR, 2))
+            p.drawLine(QPointF(selected, rect.top()), QPointF(selected, rect.bottom()))
         if self._press is not None and self._drag_to is not None:
             p.setBrush(QColor(255, 64, 129, 50))
             p.setPen(Qt.PenStyle.NoPen)
             a, b = sorted((self._press.x(), self._drag_to.x()))
             p.drawRect(QRectF(a, rect.top(), b - a, rect.height()))
-        p.setPen(pal.text().color())
-        extent_s = d.width_ms * n / 1000.0
-        p.drawText(QRectF(rect.left(), rect.bottom() + 1, rect.width(), 14), int(Qt.AlignmentFlag.AlignLeft),
-                   f"{int(d.counts.sum()):,} transactions · {d.width_ms:g} ms buckets · "
-                   f"peak {d.rate(int(np.argmax(d.counts))):.0f}/s")
-        p.drawText(QRectF(rect.left(), rect.bottom() + 1, rect.width(), 14), int(Qt.AlignmentFlag.AlignRight),
-                   f"{extent_s:.1f} s")
         p.end()

@@ -20,7 +20,7 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QLabel, QToolBar
+from PySide6.QtWidgets import QComboBox, QLabel, QLineEdit, QToolBar
 
 from ..app.remote_commands import (
     CommandSpec,
@@ -76,13 +76,34 @@ class RemoteControlBar(QToolBar):
         self.latest_action = self._action("Latest", "Alt+L", self.back_to_latest, "Leave time travel")
         self.latest_action.setEnabled(False)
 
+        self.addSeparator()
+        self.run_list = QComboBox(self)
+        self.run_list.setObjectName("remoteRuns")
+        self.run_list.setToolTip("The runs of the attached process: each restart starts a new one; pick one to show "
+                                 "it (its events are kept, on its own time base)")
+        self.run_list.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.run_list.activated.connect(self._pick_run)
+        self.addWidget(self.run_list)
+        self.token_edit = QLineEdit(self)
+        self.token_edit.setObjectName("remoteToken")
+        self.token_edit.setPlaceholderText("new token, Enter reconnects")
+        self.token_edit.setToolTip("The process restarted with a new token: paste the one it printed")
+        self.token_edit.setEchoMode(QLineEdit.EchoMode.Password)
+        self.token_edit.setMinimumWidth(180)
+        self.token_edit.returnPressed.connect(self._give_token)
+        self.token_action = self.addWidget(self.token_edit)
+        self.token_action.setVisible(False)
+        self._shown_store = self.ctx.events.store
+
         self.receipt = QLabel()
         self.receipt.setObjectName("remoteReceipt")
         self.receipt.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         window.statusBar().addWidget(self.receipt)
         window.addToolBar(self)
+        self._refresh_runs()
         self.ctx.cleanups += [self.tracker.dispose, session.subscribe(self._on_connection), self._cancel_tasks]
         self.ctx.bind(self, self.ctx.state.topic, self._on_state)
+        self.ctx.bind(self, self.ctx.events, lambda _rows: self._refresh_runs())
 
     def _window(self) -> MainWindow:
         # read through the parent, never kept in an attribute: with such a back-reference the window's C++ object
@@ -126,7 +147,8 @@ class RemoteControlBar(QToolBar):
     def ask_dispatch(self) -> None:
         facts = self._window().inspector.facts
         self.dialog = DispatchDialog(self.ctx.events, self.dispatch, self._window(),
-                                     instance_id=facts.instance_id if facts is not None else None)
+                                     instance_id=facts.instance_id if facts is not None else None,
+                                     known_types=self.session.action_types)
         self.dialog.open()
 
     def time_travel(self, which: TravelMode) -> asyncio.Task[PendingCommand] | None:
@@ -158,14 +180,49 @@ class RemoteControlBar(QToolBar):
         self.resume_action.setVisible(paused)
 
     def _clear_view(self) -> None:
-        """The remote buffer is empty now: so is this view (static IRs kept, later events still need them)."""
-        feed = self.ctx.events
+        """The remote buffer is empty now: so is its run in this view (static IRs kept, later events need them)."""
         self.ctx.state.select_row(None)
-        feed.reset(feed.store.static_irs.values(), keep_labels=True)
+        self.session.clear_live_run()
+        self._shown_store = self.ctx.events.store
 
     def _on_connection(self) -> None:
         if not self.session.client.connected and self.paused:
             self._set_paused(False)  # a new connection streams again: the server forgot this viewer's pause
+        refused = self.session.client.token_refused is not None and self.session.client.token_source is None
+        if refused and not self.token_action.isVisible():
+            self.token_edit.clear()
+            self.token_action.setVisible(True)
+            self.token_edit.setFocus()
+        elif not refused:
+            self.token_action.setVisible(False)
+        if self.ctx.events.store is not self._shown_store:  # another run is shown: rows and times are its own
+            self._shown_store = self.ctx.events.store
+            state = self.ctx.state
+            state.select_row(None)
+            state.set_time_range(None)
+            state.set_follow(True)
+        self._refresh_runs()
+
+    def _refresh_runs(self) -> None:
+        """The run list, texts updated in place (an open list stays open while the newest run grows)."""
+        self.run_list.blockSignals(True)
+        connected = self.session.client.connected
+        for i, run in enumerate(self.session.runs):
+            if i < self.run_list.count():
+                self.run_list.setItemText(i, run.describe(connected))
+            else:
+                self.run_list.addItem(run.describe(connected))
+        self.run_list.setCurrentIndex(self.session.shown)
+        self.run_list.blockSignals(False)
+
+    def _pick_run(self, index: int) -> None:
+        self.session.show_run(index)
+
+    def _give_token(self) -> None:
+        token = self.token_edit.text().strip()
+        if token:
+            self.session.set_token(token)
+            self._say("Reconnecting with the new token…", bad=False)
 
     def _on_state(self, ui: UiState) -> None:
         self.latest_action.setEnabled(ui["timeTravel"] is not None)

@@ -1,15 +1,20 @@
-"""Replay controls: play/pause, speed, step by event / transaction / tick, and a scrubber over the whole trace."""
+"""Replay controls: play/pause, speed, step by event / transaction / tick, and a scrubber over the whole trace.
+
+Play, pause and the jumps to either end are Qt's own media icons (they need no font); the step buttons use arrows
+DejaVu Sans has (devtools.views.glyphs).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QToolButton, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QSlider, QStyle, QToolButton, QWidget
 
 from ..app.context import DevtoolsContext
 from ..replay import ReplayController
 from ..state import UiState
+from .glyphs import BACK, ON, STEP_BACK, STEP_ON
 
 __all__ = ["ReplayBar", "SPEEDS"]
 
@@ -24,14 +29,22 @@ class ReplayBar(QWidget):
         self.ctx = ctx
         self.replay = replay
 
-        def button(text: str, tip: str, slot: Callable[[], object]) -> QToolButton:
+        def button(text: str, tip: str, slot: Callable[[], object],
+                   icon: QStyle.StandardPixmap | None = None) -> QToolButton:
             b = QToolButton(self)
             b.setText(text)
             b.setToolTip(tip)
+            if icon is not None:
+                b.setIcon(self.style().standardIcon(icon))
+                b.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon if text
+                                     else Qt.ToolButtonStyle.ToolButtonIconOnly)
             b.clicked.connect(slot)
             return b
 
-        self.play_button = button("▶ Play", "Play / pause (Space)", replay.toggle)
+        media = QStyle.StandardPixmap
+        self._play_icon = self.style().standardIcon(media.SP_MediaPlay)
+        self._pause_icon = self.style().standardIcon(media.SP_MediaPause)
+        self.play_button = button("Play", "Play / pause (Space)", replay.toggle, media.SP_MediaPlay)
         self.play_button.setObjectName("playButton")
         self.speed = QComboBox(self)
         self.speed.addItems([f"{s:g}×" for s in SPEEDS])
@@ -49,15 +62,17 @@ class ReplayBar(QWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(4, 0, 4, 0)
         layout.addWidget(QLabel("<b>Replay</b>", self))
-        layout.addWidget(button("|◀", "To the start (Home)", replay.to_start))
-        layout.addWidget(button("◀ tick", "Previous tick (Ctrl+Left)", lambda: replay.step("tick", -1)))
-        layout.addWidget(button("◀ txn", "Previous transaction (Shift+Left)", lambda: replay.step("txn", -1)))
-        layout.addWidget(button("‹", "Previous event (Left)", lambda: replay.step("event", -1)))
+        self.start_button = button("", "To the start (Home)", replay.to_start, media.SP_MediaSkipBackward)
+        layout.addWidget(self.start_button)
+        layout.addWidget(button(f"{BACK} tick", "Previous tick (Ctrl+Left)", lambda: replay.step("tick", -1)))
+        layout.addWidget(button(f"{BACK} txn", "Previous transaction (Shift+Left)", lambda: replay.step("txn", -1)))
+        layout.addWidget(button(STEP_BACK, "Previous event (Left)", lambda: replay.step("event", -1)))
         layout.addWidget(self.play_button)
-        layout.addWidget(button("›", "Next event (Right)", lambda: replay.step("event", 1)))
-        layout.addWidget(button("txn ▶", "Next transaction (Shift+Right)", lambda: replay.step("txn", 1)))
-        layout.addWidget(button("tick ▶", "Next tick (Ctrl+Right)", lambda: replay.step("tick", 1)))
-        layout.addWidget(button("▶|", "To the end (End)", replay.to_end))
+        layout.addWidget(button(STEP_ON, "Next event (Right)", lambda: replay.step("event", 1)))
+        layout.addWidget(button(f"txn {ON}", "Next transaction (Shift+Right)", lambda: replay.step("txn", 1)))
+        layout.addWidget(button(f"tick {ON}", "Next tick (Ctrl+Right)", lambda: replay.step("tick", 1)))
+        self.end_button = button("", "To the end (End)", replay.to_end, media.SP_MediaSkipForward)
+        layout.addWidget(self.end_button)
         layout.addWidget(self.speed)
         layout.addWidget(self.scrubber, 1)
         layout.addWidget(self.position)
@@ -69,7 +84,9 @@ class ReplayBar(QWidget):
             self.scrubber.blockSignals(True)
             self.scrubber.setValue(cursor + 1)
             self.scrubber.blockSignals(False)
-        self.play_button.setText("⏸ Pause" if self.replay.playing else "▶ Play")
+        playing = self.replay.playing
+        self.play_button.setText("Pause" if playing else "Play")
+        self.play_button.setIcon(self._pause_icon if playing else self._play_icon)
         tick = f" · tick {self.replay.tick_seq()}" if self.replay.has_ticks() else " · no ticks recorded"
         self.position.setText(f"event {cursor + 1:,} / {self.replay.total:,}{tick}")
 

@@ -8,12 +8,14 @@ the shared timeline model (devtools.model.runs.RunIndex), so the pane costs noth
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QBrush, QColor, QShowEvent
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QSplitter, QTableWidgetItem, QVBoxLayout, QWidget
 
 from ..app.context import DevtoolsContext
 from ..model.runs import RunInfo
+from ..state import UiState
+from .scoped_rows import ScopedRows
 from .tables import readonly_table
 from .timeline.source import timeline_source
 
@@ -21,6 +23,8 @@ __all__ = ["RunsPane", "STATUS_COLOURS"]
 
 STATUS_COLOURS = {"pending": QColor("#4a90e2"), "success": QColor("#43a047"), "failure": QColor("#e53935"),
                   "cancelled": QColor("#9e9e9e")}
+HIDDEN_REFRESH_MS = 1000
+"""How often a pane behind another tab fills its table (shown, it follows every change)."""
 _COLUMNS = ("run", "instance", "action", "policy", "status", "cancel reason", "duration ms", "txns", "ops")
 
 
@@ -64,17 +68,36 @@ class RunsPane(QWidget):
         layout.addWidget(split, 1)
         self._shown_version = -1
         self._keys: list[str] = []
+        self.scoped = ScopedRows(self.table, lambda key: self.model.runs.runs[key].instance_id)
+        self._hidden_timer = QTimer(self)
+        self._hidden_timer.setSingleShot(True)
+        self._hidden_timer.setInterval(HIDDEN_REFRESH_MS)
+        self._hidden_timer.timeout.connect(lambda: self.refresh(force=True))
         self.source.modelChanged.connect(self.refresh)
         self.refresh()
+        ctx.bind(self, ctx.state.topic, self._follow_selection)
+
+    def _follow_selection(self, ui: UiState) -> None:
+        """Show the runs of the sidebar's scope, and the run of the selected event (its linkId) as current."""
+        self.refresh(force=True)  # its keys must be the model's (a hidden pane refreshes less often)
+        link = self.scoped.follow(ui, self.source.store, self._keys, self.source.store.link_of)
+        if link is not None and link != self.selected_link():
+            self.select_run(link)
 
     def showEvent(self, event: QShowEvent) -> None:
         super().showEvent(event)
-        self.refresh()
+        self.refresh(force=True)
 
-    def refresh(self) -> None:
+    def refresh(self, force: bool = False) -> None:
+        """Fill the table from the model; a hidden pane (another tab is shown) does it at most every
+        HIDDEN_REFRESH_MS unless `force`d: a live session changes runs every flush, and the table is rebuilt whole."""
         runs = self.model.runs
-        if runs.version == self._shown_version or not self.isVisible():
-            return  # a hidden tab fills its table when it is shown: a live session changes runs every flush
+        if runs.version == self._shown_version:
+            return
+        if not force and not self.isVisible():
+            if not self._hidden_timer.isActive():
+                self._hidden_timer.start()
+            return
         self._shown_version = runs.version
         current = self.selected_link()
         all_runs = runs.in_order()
@@ -94,6 +117,7 @@ class RunsPane(QWidget):
                 table.setItem(r, c, item)
         table.blockSignals(False)
         table.setUpdatesEnabled(True)
+        self.scoped.apply(self._keys)
         if current in self._keys:
             self.select_run(current)
         elif self._keys and table.currentRow() < 0:

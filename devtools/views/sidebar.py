@@ -1,7 +1,9 @@
 """Sidebar: runtimes -> modules -> instances with event counts and labels; a click selects the scope every pane shows.
 
-Selecting a runtime, module or instance writes the selection into the devtools state; the events table, the
-inspector and the timeline read it from there. "All" (the tree's empty selection, Esc) shows everything.
+Selecting a runtime, module or instance writes the selection into the devtools state; every pane (the events table,
+the inspector, the timeline, the overview, the runs and operations) reads it from there. "All" (the tree's empty
+selection, Esc) shows everything. The tree also follows the state: a scope chosen elsewhere (Clear filters, a
+command) is highlighted here, so the sidebar never shows a scope the panes are not in.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from PySide6.QtWidgets import QAbstractItemView, QHeaderView, QLabel, QTreeView,
 
 from ..app.context import DevtoolsContext
 from ..qt_models.sidebar_model import SCOPE_ROLE, ScopeLevel, SidebarModel
+from ..state import Selection, UiState
 
 __all__ = ["Sidebar"]
 
@@ -47,6 +50,7 @@ class Sidebar(QWidget):
         self.tree.selectionModel().selectionChanged.connect(self._on_selection)
         self._known = 0
         ctx.bind(self, ctx.events, self._on_rows)
+        ctx.bind(self, ctx.state.topic, self._on_state)
 
     def _on_rows(self, _count: int) -> None:
         self.model.update_from(self.ctx.events)
@@ -56,6 +60,38 @@ class Sidebar(QWidget):
         if n != self._known:  # new scopes: show them without making the user expand every level
             self._known = n
             self.tree.expandAll()
+            self._show_selection(self.ctx.state.published()["selection"])  # a scope chosen before it had events
+
+    def _on_state(self, ui: UiState) -> None:
+        self._show_selection(ui["selection"])
+
+    def _show_selection(self, selection: Selection) -> None:
+        """Highlight `selection` in the tree without writing it back (that would clear the selected event)."""
+        if self._highlighted() == selection:
+            return
+        level: ScopeLevel | None = "instance" if selection["instance"] else "module" if selection["module"] else \
+            "runtime" if selection["runtime"] else None
+        names = [n for n in (selection["runtime"], selection["module"], selection["instance"]) if n]
+        index = self.model.index_of(level, *names) if level is not None else None
+        model = self.tree.selectionModel()
+        model.blockSignals(True)
+        try:
+            if index is None:
+                model.clearSelection()
+            else:
+                model.setCurrentIndex(index, QItemSelectionModel.SelectionFlag.ClearAndSelect
+                                      | QItemSelectionModel.SelectionFlag.Rows)
+        finally:
+            model.blockSignals(False)
+        self.tree.viewport().update()
+
+    def _highlighted(self) -> Selection:
+        rows = self.tree.selectionModel().selectedRows(0)
+        scope = rows[0].data(SCOPE_ROLE) if rows else None
+        if scope is None:
+            return {"runtime": None, "module": None, "instance": None}
+        _level, runtime, module, instance = scope
+        return {"runtime": runtime, "module": module, "instance": instance}
 
     def _on_selection(self, *_: object) -> None:
         rows = self.tree.selectionModel().selectedRows(0)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from PySide6.QtWidgets import QAbstractItemView, QTableWidget
 
-__all__ = ["readonly_table"]
+__all__ = ["readonly_table", "show_rows"]
 
 
 def readonly_table(columns: Sequence[str], *, multi: bool = False) -> QTableWidget:
@@ -19,3 +19,10 @@ def readonly_table(columns: Sequence[str], *, multi: bool = False) -> QTableWidg
     table.verticalHeader().setVisible(False)
     table.horizontalHeader().setStretchLastSection(True)
     return table
+
+
+def show_rows(table: QTableWidget, shown: Sequence[bool]) -> None:
+    """Hide the rows whose flag is False (rows out of the sidebar's scope), show the others."""
+    for row, keep in enumerate(shown):
+        if table.isRowHidden(row) == keep:
+            table.setRowHidden(row, not keep)

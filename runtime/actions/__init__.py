@@ -1,4 +1,4 @@
-"""Async actions (seed 088): definitions, runs, and the coordinator that runs them on one instance.
+"""Async actions: definitions, runs, and the coordinator that runs them on one instance.
 
     from runtime.actions import action, ActionCoordinator
 
@@ -12,24 +12,41 @@
     run = actions.trigger(save_def, {"id": "t1"})      # pending committed now, under linkId `inst::o<opSeq>`
     final = await run.settled()                         # success | failure | cancelled, exactly once
 
-Events: kind `action`, label `async-action`, meta per the 088 schema (phases trigger, pending, settle); none at
-diagnostics off. Every transaction of a run (pending, its writes, its operations' continuations, its result)
-carries the run's linkId.
+Events: kind `action`, label `async-action`, one per phase (trigger, pending, settle) with the meta described in
+docs/rules/async-actions.md; none at diagnostics off. Every transaction of a run (pending, its writes, its operations'
+continuations, its result) carries the run's linkId.
 """
 
 from runtime.actions.context import ActionContext
-from runtime.actions.coordinator import ActionCoordinator, RunHandle
-from runtime.actions.definitions import CANCEL_REASONS, CONCURRENCY, LANES, ActionDef, ActionError, ActionRun, action
+from runtime.actions.coordinator import ActionCoordinator
+from runtime.actions.definitions import (
+    CANCEL_REASONS,
+    CONCURRENCY,
+    LANES,
+    ActionDef,
+    ActionLane,
+    ActionRun,
+    CancelReason,
+    Concurrency,
+    RunStatus,
+    action,
+)
+from runtime.actions.handle import RunHandle
+from runtime.errors import ActionError
 
 __all__ = [
+    "CANCEL_REASONS",
+    "CONCURRENCY",
+    "LANES",
     "ActionContext",
     "ActionCoordinator",
     "ActionDef",
     "ActionError",
+    "ActionLane",
     "ActionRun",
-    "CANCEL_REASONS",
-    "CONCURRENCY",
-    "LANES",
+    "CancelReason",
+    "Concurrency",
     "RunHandle",
+    "RunStatus",
     "action",
 ]

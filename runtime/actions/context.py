@@ -11,7 +11,7 @@ linkId guard that keeps a late result from touching state.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from runtime.base.records import TxnRecord
 from runtime.kernel.transaction import Body
@@ -19,49 +19,74 @@ from runtime.operations.records import Budget, OperationReceipt
 from runtime.operations.stages import Stage
 
 if TYPE_CHECKING:
-    from runtime.actions.coordinator import ActionCoordinator, _RunSlot
+    from runtime.kernel.instance import ModuleInstance
 
-__all__ = ["ActionContext"]
+__all__ = ["ActionContext", "RunPort"]
+
+
+class RunPort(Protocol):
+    """The one run a context speaks for, as the coordinator running it provides it."""
+
+    @property
+    def link_id(self) -> str: ...
+
+    @property
+    def action_id(self) -> str: ...
+
+    @property
+    def settled(self) -> bool: ...
+
+    @property
+    def instance(self) -> ModuleInstance:
+        """The instance the run belongs to."""
+        ...
+
+    def may_write(self, what: str) -> bool:
+        """False once the run has settled: the write `what` is then dropped and reported as a diagnostic."""
+        ...
+
+    async def submit(self, kind: str, target: str | None, payload: Any, *, wait_for: Stage, budget: Budget | None,
+                     correlation_id: str | None) -> OperationReceipt:
+        """Send a backend write under the run; its receipt once it reached `wait_for`."""
+        ...
 
 
 class ActionContext:
     """The handler's view of its run."""
 
-    __slots__ = ("_coordinator", "_slot")
+    __slots__ = ("_run",)
 
-    def __init__(self, coordinator: ActionCoordinator, slot: _RunSlot) -> None:
-        self._coordinator = coordinator
-        self._slot = slot
+    def __init__(self, run: RunPort) -> None:
+        self._run = run
 
     @property
     def link_id(self) -> str:
-        return self._slot.run.link_id
+        return self._run.link_id
 
     @property
     def state(self) -> dict[str, Any]:
         """The instance's committed state (read it, never mutate it)."""
-        return self._coordinator.inst.get_state()
+        return self._run.instance.get_state()
 
     @property
     def active(self) -> bool:
         """False once the run has settled (a handler may check it before expensive work)."""
-        return not self._slot.run.settled
+        return not self._run.settled
 
     def dispatch(self, action_type: str, payload: Any = None) -> TxnRecord | None:
-        if not self._coordinator._may_write(self._slot, f"dispatch {action_type!r}"):
+        if not self._run.may_write(f"dispatch {action_type!r}"):
             return None
-        return self._coordinator.inst.dispatch(action_type, payload, link_id=self.link_id)
+        return self._run.instance.dispatch(action_type, payload, link_id=self.link_id)
 
     def transact(self, body: Body, *, name: str | None = None) -> TxnRecord | None:
-        if not self._coordinator._may_write(self._slot, f"transact {name or ''}"):
+        if not self._run.may_write(f"transact {name or ''}"):
             return None
-        return self._coordinator.inst.transact(body, origin_kind="async-action",
-                                               origin_name=name or self._slot.defn.action_id,
-                                               reason="async-action", link_id=self.link_id)
+        return self._run.instance.transact(body, origin_kind="async-action", origin_name=name or self._run.action_id,
+                                           reason="async-action", link_id=self.link_id)
 
     async def submit(self, kind: str, target: str | None, payload: Any = None, *,
                      wait_for: Stage = Stage.ACCEPTED, budget: Budget | None = None,
                      correlation_id: str | None = None) -> OperationReceipt:
         """Send a backend write under this run; returns its receipt once it reached `wait_for`."""
-        return await self._coordinator._submit(self._slot, kind, target, payload, wait_for=wait_for, budget=budget,
-                                               correlation_id=correlation_id)
+        return await self._run.submit(kind, target, payload, wait_for=wait_for, budget=budget,
+                                      correlation_id=correlation_id)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
@@ -25,57 +26,60 @@ from runtime.actions.definitions import (
     ActionDef,
     ActionError,
     ActionRun,
+    CancelReason,
+    RunPhase,
+    RunStatus,
     run_event_meta,
 )
-from runtime.base.draft import unwrap
+from runtime.actions.handle import RunHandle
+from runtime.base.draft import DraftDict, unwrap
 from runtime.base.records import TxnRecord
 from runtime.debug.sink import error_summary
-from runtime.errors import TickscopeError
+from runtime.errors import OperationCancelled, OperationOutcomeError, TickscopeError
 from runtime.operations.binding import StateBinding
-from runtime.operations.clock import Clock, LoopClock, TimerHandle
-from runtime.operations.records import Budget, OperationCancelled, OperationOutcomeError, OperationReceipt
+from runtime.operations.clock import Clock, LoopClock
+from runtime.operations.records import Budget, OperationReceipt
 from runtime.operations.stages import Stage
 
 if TYPE_CHECKING:
     from runtime.kernel.instance import ModuleInstance
     from runtime.operations.tracker import OperationTracker
 
-__all__ = ["ActionCoordinator", "RunHandle"]
+__all__ = ["ActionCoordinator"]
 
 
-class RunHandle:
-    """One triggered run: its current ActionRun snapshot, its result, and a way to wait for it to settle."""
+class _RunPort:
+    """One run as its ActionContext reaches it (the RunPort of that context)."""
 
-    __slots__ = ("defn", "run", "payload", "task", "timer", "result", "collecting", "_done")
+    __slots__ = ("_coordinator", "_handle")
 
-    def __init__(self, defn: ActionDef, run: ActionRun, payload: Any) -> None:
-        self.defn = defn
-        self.run = run
-        self.payload = payload
-        self.task: asyncio.Task[None] | None = None
-        self.timer: TimerHandle | None = None
-        self.result: Any = None
-        self.collecting = True
-        self._done: asyncio.Future[ActionRun] | None = None
+    def __init__(self, coordinator: ActionCoordinator, handle: RunHandle) -> None:
+        self._coordinator = coordinator
+        self._handle = handle
 
     @property
     def link_id(self) -> str:
-        return self.run.link_id
+        return self._handle.link_id
 
-    async def settled(self) -> ActionRun:
-        """Wait until the run has settled; returns its final record."""
-        if self.run.settled:
-            return self.run
-        if self._done is None:
-            self._done = asyncio.get_running_loop().create_future()
-        return await asyncio.shield(self._done)
+    @property
+    def action_id(self) -> str:
+        return self._handle.defn.action_id
 
-    def __repr__(self) -> str:
-        return f"<RunHandle {self.run.link_id} {self.defn.action_id} {self.run.status}>"
+    @property
+    def settled(self) -> bool:
+        return self._handle.run.settled
 
+    @property
+    def instance(self) -> ModuleInstance:
+        return self._coordinator.inst
 
-# Kept for ActionContext's annotations.
-_RunSlot = RunHandle
+    def may_write(self, what: str) -> bool:
+        return self._coordinator.write_allowed(self._handle, what)
+
+    async def submit(self, kind: str, target: str | None, payload: Any, *, wait_for: Stage, budget: Budget | None,
+                     correlation_id: str | None) -> OperationReceipt:
+        return await self._coordinator.submit_for(self._handle, kind, target, payload, wait_for=wait_for,
+                                                  budget=budget, correlation_id=correlation_id)
 
 
 class ActionCoordinator:
@@ -150,14 +154,14 @@ class ActionCoordinator:
         self._trim()
         return handle
 
-    def cancel(self, run: RunHandle | str, reason: str = "user") -> bool:
+    def cancel(self, run: RunHandle | str, reason: CancelReason = "user") -> bool:
         """Settle a pending run as cancelled; False when it had settled already."""
         if reason not in CANCEL_REASONS:
             raise ActionError(f"cancel reason {reason!r} is not one of {', '.join(CANCEL_REASONS)}")
         handle = run if isinstance(run, RunHandle) else self.handle(run)
         return self._settle(handle, "cancelled", reason=reason)
 
-    def cancel_action(self, action_id: str, reason: str = "user") -> int:
+    def cancel_action(self, action_id: str, reason: CancelReason = "user") -> int:
         """Cancel every pending run of one action; returns how many were cancelled."""
         return sum(self.cancel(h, reason) for h in list(self._runs.values())
                    if h.run.action_id == action_id and not h.run.settled)
@@ -175,14 +179,14 @@ class ActionCoordinator:
             active.append(handle)
             handle.task = self._spawn(self._execute(handle), f"action:{handle.link_id}")
 
-    def _spawn(self, coro: Any, name: str) -> asyncio.Task[Any]:
+    def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
         task = asyncio.get_running_loop().create_task(coro, name=name)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
         return task
 
     async def _execute(self, handle: RunHandle) -> None:
-        ctx = ActionContext(self, handle)
+        ctx = ActionContext(_RunPort(self, handle))
         try:
             result = await handle.defn.handler(ctx, handle.payload)
         except asyncio.CancelledError:
@@ -200,7 +204,7 @@ class ActionCoordinator:
         if not self._settle(handle, "success", result=result):
             self._late(handle, "result")
 
-    def _settle(self, handle: RunHandle, status: str, *, reason: str | None = None,
+    def _settle(self, handle: RunHandle, status: RunStatus, *, reason: CancelReason | None = None,
                 error: dict[str, Any] | None = None, result: Any = None) -> bool:
         """Settle once: later calls (a late result, a second cancel) change nothing and return False."""
         if handle.run.settled:
@@ -229,7 +233,7 @@ class ActionCoordinator:
                     if status == "cancelled" and reason == "override" and defn.cancel_on_supersede:
                         self._spawn(self.tracker.cancel(cid), f"cancel:{cid}")
 
-        def body(draft: Any) -> None:
+        def body(draft: DraftDict) -> None:
             if status == "success" and defn.on_success:
                 defn.on_success(draft, result)
             elif status == "failure" and defn.on_failure:
@@ -240,8 +244,7 @@ class ActionCoordinator:
         record = self._write(handle, status, body) if not self.inst.disposed else None
         handle.collecting = False
         self._emit(handle, "settle", record, error=handle.run.error_summary)
-        if handle._done is not None and not handle._done.done():
-            handle._done.set_result(handle.run)
+        handle.wake_waiters()
         if not self.disposed:
             self._pump(defn)
         return True
@@ -254,14 +257,16 @@ class ActionCoordinator:
                     f"({handle.run.status}/{handle.run.cancel_reason}); dropped",
         )
 
-    def _may_write(self, handle: RunHandle, what: str) -> bool:
+    def write_allowed(self, handle: RunHandle, what: str) -> bool:
+        """Whether the run may still write; a settled run's write `what` is dropped with a diagnostic."""
         if handle.run.settled:
             self._late(handle, what)
             return False
         return True
 
-    async def _submit(self, handle: RunHandle, kind: str, target: str | None, payload: Any, *, wait_for: Stage,
-                      budget: Budget | None, correlation_id: str | None) -> OperationReceipt:
+    async def submit_for(self, handle: RunHandle, kind: str, target: str | None, payload: Any, *, wait_for: Stage,
+                         budget: Budget | None, correlation_id: str | None) -> OperationReceipt:
+        """Send a backend write under the run `handle` (what its context's `submit` does)."""
         if self.tracker is None:
             raise ActionError(f"{handle.defn.action_id}: no operation tracker was given to this coordinator")
         if handle.run.settled:
@@ -276,18 +281,18 @@ class ActionCoordinator:
 
     # -- state and events -------------------------------------------------------------------------------------------
 
-    def _write(self, handle: RunHandle, phase: str, extra: Any) -> TxnRecord | None:
+    def _write(self, handle: RunHandle, phase: str, extra: Callable[[DraftDict], object]) -> TxnRecord | None:
         key = self.runs_key
-        mirror = key is not None and isinstance(self.inst.get_state().get(key), dict)
+        mirror = key if key is not None and isinstance(self.inst.get_state().get(key), dict) else None
         aid = handle.defn.action_id
 
-        def body(draft: Any) -> None:
-            if mirror:
-                runs = dict(unwrap(draft.get(key)) or {})
+        def body(draft: DraftDict) -> None:
+            if mirror is not None:
+                runs = dict(unwrap(draft.get(mirror)) or {})
                 summary = handle.run.to_json()
                 summary["pendingCount"] = self._pending_count.get(aid, 0)
                 runs[aid] = summary
-                draft[key] = runs
+                draft[mirror] = runs
             extra(draft)
 
         try:
@@ -311,7 +316,7 @@ class ActionCoordinator:
         else:
             handle.run = replace(run, dropped_txn_seq_count=run.dropped_txn_seq_count + 1)
 
-    def _emit(self, handle: RunHandle, phase: str, record: TxnRecord | None = None,
+    def _emit(self, handle: RunHandle, phase: RunPhase, record: TxnRecord | None = None,
               error: dict[str, Any] | None = None) -> None:
         sink = self.sink
         if not sink.on:

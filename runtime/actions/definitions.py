@@ -1,4 +1,6 @@
-"""Action definitions and the record of one run (seed 088), with the exported event meta of a run.
+"""Action definitions and the record of one run, with the exported event meta of a run.
+
+The rules and their numbers are in docs/rules/async-actions.md.
 
     save = action("save-todo", save_handler, concurrency="latest-wins", lane="nonUrgent", timeout_s=10)
 
@@ -9,32 +11,49 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
+from runtime.base.draft import DraftDict
 from runtime.errors import ActionError, DefinitionError
 
 if TYPE_CHECKING:
     from runtime.actions.context import ActionContext
 
 __all__ = [
-    "ActionDef",
-    "ActionRun",
-    "ActionError",
-    "action",
+    "CANCEL_REASONS",
     "CONCURRENCY",
     "LANES",
-    "CANCEL_REASONS",
     "MAX_RUN_TXN_SEQS",
+    "ActionDef",
+    "ActionError",
+    "ActionLane",
+    "ActionRun",
+    "CancelReason",
+    "Concurrency",
+    "Handler",
+    "RunPhase",
+    "RunStatus",
+    "action",
     "run_event_meta",
 ]
 
-CONCURRENCY = ("latest-wins", "queue", "allow-concurrent")
-LANES = ("urgent", "nonUrgent")
-CANCEL_REASONS = ("override", "user", "navigation", "timeout", "unknown")
+Concurrency = Literal["latest-wins", "queue", "allow-concurrent"]
+"""How runs of one action share the instance (see runtime.actions.coordinator)."""
+ActionLane = Literal["urgent", "nonUrgent"]
+"""The priority of a run's own bookkeeping writes for the tick layer (nonUrgent: low)."""
+CancelReason = Literal["override", "user", "navigation", "timeout", "unknown"]
+RunStatus = Literal["pending", "success", "failure", "cancelled"]
+RunPhase = Literal["trigger", "pending", "settle"]
+"""The exported events of a run: triggered, its pending state committed, settled."""
+
+CONCURRENCY: tuple[Concurrency, ...] = ("latest-wins", "queue", "allow-concurrent")
+LANES: tuple[ActionLane, ...] = ("urgent", "nonUrgent")
+CANCEL_REASONS: tuple[CancelReason, ...] = ("override", "user", "navigation", "timeout", "unknown")
 MAX_RUN_TXN_SEQS = 8
-"""txnSeqs kept per run (the 088 meta bound); the rest are counted in droppedTxnSeqCount."""
+"""txnSeqs kept per run in its exported meta; the rest are counted in droppedTxnSeqCount."""
 
 Handler = Callable[["ActionContext", Any], Awaitable[Any]]
+"""An action's handler: `async def handler(ctx, payload) -> result`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,19 +63,19 @@ class ActionDef:
     action_id: str
     handler: Handler
     label: str = ""
-    concurrency: str = "latest-wins"
-    lane: str = "nonUrgent"
+    concurrency: Concurrency = "latest-wins"
+    lane: ActionLane = "nonUrgent"
     max_concurrent: int = 16
     """allow-concurrent: runs beyond this wait (pending) for a free slot."""
     timeout_s: float | None = None
     """A run still pending after this long is cancelled with reason `timeout`."""
-    on_pending: Callable[[Any, Any], None] | None = None
+    on_pending: Callable[[DraftDict, Any], None] | None = None
     """(draft, payload): written in the run's pending transaction."""
-    on_success: Callable[[Any, Any], None] | None = None
+    on_success: Callable[[DraftDict, Any], None] | None = None
     """(draft, result): written in the run's own result transaction."""
-    on_failure: Callable[[Any, dict[str, Any]], None] | None = None
+    on_failure: Callable[[DraftDict, dict[str, Any]], None] | None = None
     """(draft, errorSummary): written in the run's own result transaction."""
-    on_cancel: Callable[[Any, str], None] | None = None
+    on_cancel: Callable[[DraftDict, CancelReason], None] | None = None
     """(draft, cancelReason): written in the transaction that settles a cancelled run."""
     cancel_on_supersede: bool = False
     """latest-wins: also ask the backend to cancel the superseded run's operations (default: only detach them)."""
@@ -66,8 +85,21 @@ class ActionDef:
         return self.label or self.action_id
 
 
-def action(action_id: str, handler: Handler | None = None, **options: Any) -> Any:
-    """Define an async action; usable as `action("id", fn, ...)` or as the decorator `@action("id", ...)`."""
+@overload
+def action(action_id: str, handler: Handler, **options: Any) -> ActionDef: ...
+
+
+@overload
+def action(action_id: str, handler: None = None, **options: Any) -> Callable[[Handler], ActionDef]: ...
+
+
+def action(action_id: str, handler: Handler | None = None,
+           **options: Any) -> ActionDef | Callable[[Handler], ActionDef]:
+    """Define an async action; usable as `action("id", fn, ...)` or as the decorator `@action("id", ...)`.
+
+    `options` are the other fields of ActionDef; anything else, or a value out of its range, raises
+    DefinitionError naming the action.
+    """
 
     def build(fn: Handler) -> ActionDef:
         if not isinstance(action_id, str) or not action_id or "::" in action_id:
@@ -98,11 +130,10 @@ class ActionRun:
 
     action_id: str
     link_id: str
-    status: str
-    """pending | success | failure | cancelled."""
+    status: RunStatus
     started_at_mono_ms: float
     settled_at_mono_ms: float | None = None
-    cancel_reason: str | None = None
+    cancel_reason: CancelReason | None = None
     error_summary: dict[str, Any] | None = None
     txn_seqs: tuple[int, ...] = ()
     dropped_txn_seq_count: int = 0
@@ -131,8 +162,8 @@ class ActionRun:
         return out
 
 
-def run_event_meta(phase: str, defn: ActionDef, run: ActionRun) -> dict[str, Any]:
-    """AsyncActionEventMeta (088 schema: no other keys allowed)."""
+def run_event_meta(phase: RunPhase, defn: ActionDef, run: ActionRun) -> dict[str, Any]:
+    """The meta of a run's exported event: exactly these keys, no others (see docs/rules/async-actions.md)."""
     meta: dict[str, Any] = {"type": "async-action", "phase": phase, "actionId": defn.action_id,
                             "concurrencyPolicy": defn.concurrency, "lane": defn.lane, "status": run.status}
     if phase == "settle":

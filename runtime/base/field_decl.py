@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from runtime.base.paths import FieldPath, normalize_path, parse_path
+from runtime.base.paths import WILDCARD, FieldPath, parse_path
 from runtime.errors import DefinitionError
 
 __all__ = ["FieldDecl", "PathLike", "as_field_path"]
@@ -19,15 +19,17 @@ PathLike = str | Sequence[str]
 
 
 def as_field_path(path: PathLike, what: str) -> FieldPath:
-    """A declared path: index-free, at least one segment, no dots inside segments."""
-    try:
-        raw = parse_path(path)
-        norm = normalize_path(raw)
-    except ValueError as exc:
-        raise DefinitionError(f"{what}: {exc}") from None
-    if not norm or len(norm) != len(raw):
-        raise DefinitionError(f"{what}: {path!r} must name a field by its keys (no list indices)")
-    return norm
+    """A declared path: its keys, at least one. A key is one segment whatever it holds (`"tags[x]"`, `"2024"`); a
+    dotted string splits at its dots, so a key with a dot in it is declared in the tuple form (`("a.b",)`). A path
+    that crosses a list names no index: `items.price` reads every item's price."""
+    raw = parse_path(path)
+    if not raw:
+        raise DefinitionError(f"{what}: {path!r} names no field")
+    for seg in raw:
+        if not isinstance(seg, str) or not seg or seg == WILDCARD:
+            raise DefinitionError(f"{what}: {path!r} must name a field by its keys (no list indices, no "
+                                  f"wildcard, no empty key); {seg!r} is not a key")
+    return tuple(raw)
 
 
 @dataclass(frozen=True, slots=True)

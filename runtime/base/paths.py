@@ -1,9 +1,11 @@
 """Field paths, their integer ids, and the FNV-1a hashes used to key dirty sets.
 
-A FieldPath is a tuple of string segments with list indices removed: writing `items[3].name` and `items[7].name`
-dirties the same path `("items", "name")`. The registry sorts every known path segment by segment (a prefix sorts
-before its extensions), and a FieldPathId is the index of a path in that table; the table is exported with the
-static IR so ids can be mapped back to paths wherever the digest matches.
+A FieldPath is a tuple of keys with list indices removed: writing `items[3].name` and `items[7].name` dirties the
+same path `("items", "name")`. A key is one segment whatever it holds (`"tags[x]"`, `"2024"` and `"a.b"` are keys);
+an index is recognised only where the value it indexes is a list (docs/rules/transactions.md). `*` is the wildcard
+of dirty evidence and never a key. The registry sorts every known path segment by segment (a prefix sorts before
+its extensions), and a FieldPathId is the index of a path in that table; the table is exported with the static IR
+so ids can be mapped back to paths wherever the digest matches.
 
 >>> reg = FieldPathRegistry.build([("items", "name"), ("count",)])
 >>> reg.paths
@@ -16,13 +18,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, get_args
 
 import orjson
 
 from runtime.errors import Ambiguous, NotTrackable
 
 __all__ = [
+    "DIRTY_ALL_REASONS",
+    "DirtyAllReason",
+    "WILDCARD",
     "FieldPath",
     "FieldPathRegistry",
     "NotTrackable",
@@ -72,6 +77,10 @@ def parse_path(path: str | Sequence[Any]) -> tuple[Any, ...]:
     return tuple(path)
 
 
+WILDCARD = "*"
+"""In dirty evidence, a path (or segment) that stands for anything: the write is `unknownWrite`."""
+
+
 def _is_index(seg: Any) -> bool:
     if isinstance(seg, bool):
         return False
@@ -81,7 +90,9 @@ def _is_index(seg: Any) -> bool:
 
 
 def normalize_path(raw: Sequence[Any]) -> FieldPath:
-    """Drop list indices (integers, numeric strings, `*`, bracketed segments) from a raw path.
+    """The lenient reading of a path a person typed without the state at hand (a trace query): integers, numeric
+    strings, `*` and bracketed segments are taken for list indices and dropped. The runtime itself never reads
+    paths this way: it tells keys from indices by the state (runtime.base.dirty).
 
     Raises NotTrackable for a segment of another type and Ambiguous for a segment containing a dot.
     """
@@ -130,7 +141,7 @@ class FieldPathRegistry:
 
     def roots(self, ids: Iterable[int]) -> list[int]:
         """Prefix-free, deduplicated, sorted root ids: an id is dropped when one of its prefixes is also dirty."""
-        dirty = ids if isinstance(ids, (set, frozenset)) else set(ids)
+        dirty = ids if isinstance(ids, (set, frozenset, dict)) else set(ids)
         prefix_ids = self.prefix_ids
         out = []
         for i in dirty:
@@ -147,7 +158,8 @@ class FieldPathRegistry:
         return path_text(self.paths[path_id])
 
 
-DIRTY_ALL_REASONS = ("unknownWrite", "customMutation", "nonTrackablePatch", "fallbackPolicy")
+DirtyAllReason = Literal["unknownWrite", "customMutation", "nonTrackablePatch", "fallbackPolicy"]
+DIRTY_ALL_REASONS: tuple[DirtyAllReason, ...] = get_args(DirtyAllReason)
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,7 +169,7 @@ class DirtySet:
 
     dirty_all: bool
     """True when some write could not be mapped to a registered path."""
-    reason: str | None
+    reason: DirtyAllReason | None
     """One of DIRTY_ALL_REASONS when dirty_all."""
     root_ids: tuple[int, ...]
     """Prefix-free, deduplicated, sorted FieldPathIds (empty when dirty_all)."""
@@ -167,13 +179,14 @@ class DirtySet:
         return cls(False, None, tuple(roots))
 
     @classmethod
-    def everything(cls, reason: str) -> DirtySet:
+    def everything(cls, reason: DirtyAllReason) -> DirtySet:
         return cls(True, reason, ())
 
     @property
     def key_hash(self) -> int:
-        """FNV-1a over root_ids; 0 when dirty_all (computed on demand: only exports need it)."""
-        return 0 if self.dirty_all else fnv1a32_ids(self.root_ids)
+        """FNV-1a over root_ids; 0 when there is no root (dirty-all or empty). Computed on demand: only exports
+        need it."""
+        return fnv1a32_ids(self.root_ids) if self.root_ids else 0
 
     @property
     def empty(self) -> bool:

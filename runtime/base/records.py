@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from runtime.base.dirty_plan import DirtyPlan
 from runtime.base.paths import DirtySet
 
 __all__ = ["CommitMode", "ConvergeMode", "ConvergeOutcome", "ConvergeRecord", "MAX_PATCHES", "OriginKind",
@@ -49,11 +50,14 @@ class PatchRecord:
     """The derived field that wrote it, e.g. `computed:total`."""
     before: Any
     after: Any
+    op: int = 0
+    """The opSeq of the operation that wrote it: the window's own, or the step execution's."""
 
 
 @dataclass(frozen=True, slots=True)
 class ConvergeRecord:
-    """What converge decided and did in one transaction."""
+    """What converge decided and did in one transaction (recorded while diagnostics are on; see
+    docs/rules/converge.md)."""
 
     requested_mode: ConvergeMode
     executed_mode: ConvergeMode
@@ -75,9 +79,14 @@ class ConvergeRecord:
     generation: dict[str, Any] = field(default_factory=dict)
     field_path_count: int = 0
     ir_build_ms: float = 0.0
-    top3: tuple[tuple[int, int, float, bool, str], ...] = ()
-    """(stepId, outFieldPathId, durationMs, changed, kind) of the slowest steps, when timings were taken."""
+    top3: tuple[tuple[int, int, float, bool, str, int], ...] = ()
+    """(stepId, outFieldPathId, durationMs, changed, kind, opSeq) of the slowest steps (top K), when timings were
+    taken."""
     sampled: bool = False
+    sample_every_n: int = 32
+    top_k: int = 3
+    dirty: DirtySet | None = None
+    """The dirty set converge planned from (the entry point's own writes)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,3 +120,7 @@ class TxnRecord:
     """State before the transaction (full diagnostics only)."""
     after: Any = None
     """State after the transaction (full diagnostics only)."""
+    dirty_plan: DirtyPlan | None = None
+    """The dirty plan snapshot of every write: raw ids in write order, authority, list index bindings."""
+    op_seq: int = 0
+    """The opSeq of the transaction's operation (`instanceId::o<opSeq>`): the run it belongs to, or its own."""

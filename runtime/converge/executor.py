@@ -2,6 +2,10 @@
 
 A step computes its field from the latest working state, so a chain sees the writes of earlier steps. A step that
 raises, or running past the budget, stops the run: the caller rolls every derived write of the transaction back.
+
+Every step execution is an operation of its instance: the k-th step run takes opSeq `op_base + k`, so its op id
+`instanceId::o<opSeq>` is deterministic and unique (docs/rules/transactions.md). A step over the rows of a list
+(a list check) is handed the rows the transaction changed (`rows_of`), so it revalidates only those.
 """
 
 from __future__ import annotations
@@ -38,19 +42,22 @@ class ExecResult:
     error: BaseException | None = None
     failed_step: Step | None = None
     duration_ms: float = 0.0
-    timings: list[tuple[int, float, bool]] = field(default_factory=list)
-    """(step_id, ms, changed) per executed step, when asked for."""
+    timings: list[tuple[int, float, bool, int]] = field(default_factory=list)
+    """(step_id, ms, changed, opSeq) per executed step, when asked for."""
 
 
 def run_steps(
     ir: StaticIr,
     order: Sequence[int],
     ws: WorkingState,
-    on_step: Callable[[Step | None], None],
+    on_step: Callable[[Step | None, int], None],
     budget_ms: float,
     timed: bool,
+    op_base: int = 0,
+    rows_of: Callable[[int], tuple[int, ...] | None] | None = None,
 ) -> ExecResult:
-    """Execute `order` (step ids in topological order); `on_step` names the step whose writes follow."""
+    """Execute `order` (step ids in topological order); `on_step(step, opSeq)` names the step execution whose
+    writes follow (`on_step(None, op_base)` when the run is over)."""
     res = ExecResult()
     steps = ir.steps
     t0 = time.perf_counter()
@@ -62,7 +69,11 @@ def run_steps(
         root = ws.root
         ts = perf() if timed else 0.0
         try:
-            value = step.compute(root)
+            if step.compute_rows is None:
+                value = step.compute(root)
+            else:
+                rows = rows_of(step.list_id) if rows_of is not None else None
+                value = step.compute_rows(root, step.read_out(root), rows)
         except Exception as exc:  # a failing derivation degrades the transaction, it does not abort it
             res.degrade_reason, res.error, res.failed_step = "runtime_error", exc, step
             break
@@ -73,17 +84,17 @@ def run_steps(
         old = step.read_out(root)
         eq = step.equals
         is_same = (old is value or (type(old) is type(value) and old == value)) if eq is same_value else eq(old, value)
+        executed += 1
         if not is_same:
-            on_step(step)
+            on_step(step, op_base + executed)
             ws.set(step.out_path, value, True)
             changed += 1
-        executed += 1
         if timed:
-            res.timings.append((sid, (perf() - ts) * 1000.0, not is_same))
+            res.timings.append((sid, (perf() - ts) * 1000.0, not is_same, op_base + executed))
         if executed % BUDGET_CHECK_EVERY == 0 and perf() > deadline and executed < len(order):
             res.degrade_reason = "budget_exceeded"
             break
-    on_step(None)
+    on_step(None, op_base)
     res.executed, res.changed = executed, changed
     res.duration_ms = (perf() - t0) * 1000.0
     return res

@@ -40,6 +40,11 @@ class Step:
     read_out: Callable[[Any], Any]
     """root -> current value of the output field."""
     equals: Callable[[Any, Any], bool]
+    compute_rows: Callable[[Any, Any, tuple[int, ...] | None], Any] | None = None
+    """For a step over the rows of a list (a list check): (root, current output, rows the transaction changed or
+    None for all) -> new output; it is run instead of `compute`."""
+    list_id: int = -1
+    """The FieldPathId of that list."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +85,13 @@ class StaticIr:
     build_duration_ms: float
     topo_is_identity: bool = False
     """True when step ids already are in topological order (declarations written in dependency order)."""
+    writers: tuple[tuple[str, FieldPath], ...] = ()
+    """(kind, target) of every converge step, in step order: who writes what."""
+    deps: tuple[tuple[FieldPath, ...], ...] = ()
+    """The dependencies of every step, as paths, in step order."""
+    imports: tuple[tuple[str, FieldPath], ...] = ()
+    """(kind, target) of the fields fed from outside the module (external stores, sources): no steps, but part of
+    the shape."""
 
     def export(self, instance_id: str, generation: int) -> dict[str, Any]:
         """The IR as exported to devtools and traces (`static-ir` envelopes; resources/schemas)."""
@@ -128,6 +140,7 @@ def _compile_step(step_id: int, decl: FieldDecl, registry: FieldPathRegistry) ->
         def compute(root: Any) -> Any:
             return derive(*[r(root) for r in readers])
 
+    rows = decl.options.get("rows")
     return Step(
         step_id=step_id,
         kind=decl.kind,
@@ -138,7 +151,18 @@ def _compile_step(step_id: int, decl: FieldDecl, registry: FieldPathRegistry) ->
         compute=compute,
         read_out=compile_reader(decl.target),
         equals=decl.equals or same_value,
+        compute_rows=None if rows is None else _rows_runner(rows, readers[0]),
+        list_id=registry.id_of[decl.deps[0]] if rows is not None else -1,
     )
+
+
+def _rows_runner(rows: Callable[[list[Any], Any, tuple[int, ...] | None], Any],
+                 read_list: Callable[[Any], Any]) -> Callable[[Any, Any, tuple[int, ...] | None], Any]:
+    def compute_rows(root: Any, current: Any, changed: tuple[int, ...] | None) -> Any:
+        value = read_list(root)
+        return rows(value if isinstance(value, list) else [], current, changed)
+
+    return compute_rows
 
 
 def _trigger_table(registry: FieldPathRegistry, steps: Sequence[Step]) -> tuple[tuple[int, ...], ...]:
@@ -223,4 +247,7 @@ def build_static_ir(module_id: str, registry: FieldPathRegistry, decls: Sequence
         digest=digest,
         build_duration_ms=(time.perf_counter() - t0) * 1000.0,
         topo_is_identity=list(order) == list(range(len(order))),
+        writers=tuple((d.kind, d.target) for d in converging),
+        deps=tuple(d.deps for d in converging),
+        imports=tuple((d.kind, d.target) for d in decls if not d.converges),
     )

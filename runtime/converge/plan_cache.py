@@ -3,6 +3,11 @@
 An entry maps exact root ids to the step ids to run (None: run everything). Its protections (docs/rules/converge.md):
 once `hits + misses >= max(64, capacity + 1)` and the hit rate is at most 1 %, the cache disables itself
 (`low_hit_rate`); three generation bumps before any transaction runs disable it too (`generation_thrash`).
+
+The low-hit-rate check runs once a lookup is settled (`settle`), after a missed key was stored and the LRU evicted,
+so one decision's evidence shows, in this order, the entry stored, the eviction it caused and the switch-off.
+`evicts` counts entries the LRU pushed out, nothing else (emptying the cache on a bump or a switch-off is no
+eviction).
 """
 
 from __future__ import annotations
@@ -43,7 +48,6 @@ class PlanCache:
         plan = self._entries.get(key, _NOT_FOUND)
         if plan is _NOT_FOUND:
             self.misses += 1
-            self._protect()
             return _NOT_FOUND
         self._entries.move_to_end(key)
         self.hits += 1
@@ -73,6 +77,10 @@ class PlanCache:
     def disable(self, reason: str) -> None:
         self.disabled_reason = reason
         self._entries.clear()
+
+    def settle(self) -> None:
+        """A lookup and whatever it stored are done: check the hit rate (the low-hit-rate switch-off)."""
+        self._protect()
 
     def _protect(self) -> None:
         total = self.hits + self.misses

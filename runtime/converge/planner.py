@@ -1,29 +1,35 @@
 """The converge planner: chooses full or dirty for each transaction and says why.
 
-The auto rules, in order (docs/rules/converge.md):
+The rules, in order (docs/rules/converge.md):
 
-1. the first transaction of an instance -> full (`cold_start`);
-2. no dirty path at all -> dirty with zero steps (a Noop);
-3. two steps or fewer -> full (`near_full`);
-4. dirty-all -> full (`dirty_all`, `unknown_write`); no roots -> full (`unknown_write`);
-5. roots / steps at or above 0.9 (0.75 from 512 steps, 0.70 from 1024, 0.65 from 1536) -> full (`near_full`);
-6. diagnostics off: a two-slot inline cache with two-hit admission (first sighting full,
+1. an instance's first converge -> full (`cold_start`), whatever mode is requested;
+2. a requested `full` or `dirty` is obeyed (`module_override`);
+3. no dirty path at all -> dirty with zero steps (a Noop);
+4. two steps or fewer -> full (`near_full`);
+5. dirty-all -> full (`dirty_all`, `unknown_write`); no roots -> full (`unknown_write`);
+6. roots / steps at or above 0.9 (0.75 from 512 steps, 0.70 from 1024, 0.65 from 1536) -> full (`near_full`);
+7. diagnostics off: a two-slot inline cache with two-hit admission (first sighting full,
    `low_hit_rate_protection`; second computes the plan, `inline_dirty` + `cache_miss`; then `cache_hit`);
    without a usable key, full (`fast_full`) while full converges are cheap or still warming up, else dirty;
-7. diagnostics on: the LRU plan cache (`cache_hit` / `cache_miss`), a decision budget checked from 32 steps up
-   (`budget_cutoff` -> full, cached for that key), and plans covering 90 % of the steps run full (`near_full`).
+8. diagnostics on: the LRU plan cache (`cache_hit` / `cache_miss`) and plans covering 90 % of the steps run full
+   (`near_full`). From 32 steps up every plan computed is held to the decision budget, checked when planning ends
+   (and along the way in long plans): an over-budget decision runs full (`budget_cutoff`) and its plan is not
+   cached.
 
-A requested `full` or `dirty` is obeyed with reason `module_override`.
+At diagnostics off the planner hands back the plan only (`choose`); the reasons and the Decision record are
+evidence, built only while diagnostics are on (`decide`).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from runtime.base.paths import DirtySet
 from runtime.base.records import ConvergeMode
+from runtime.converge.generation import BumpReason, bump_reason
 from runtime.converge.ir import StaticIr
 from runtime.converge.plan_cache import DEFAULT_CAPACITY, PlanCache
 
@@ -83,13 +89,16 @@ class _BudgetCut(Exception):
 class Planner:
     """Per-instance planner state: generation, plan caches, and the cost history auto relies on."""
 
-    def __init__(self, ir: StaticIr, capacity: int = DEFAULT_CAPACITY) -> None:
+    def __init__(self, ir: StaticIr, capacity: int = DEFAULT_CAPACITY,
+                 clock: Callable[[], float] = time.perf_counter) -> None:
         self.ir = ir
         self.generation = 0
         self.bump_count = 0
-        self.last_bump_reason: str | None = None
+        self.last_bump_reason: BumpReason | None = None
         self._bumps_since_txn = 0
         self.cache = PlanCache(capacity)
+        self._clock = clock
+        self._cold = True
         self._slots: list[_InlineSlot] = []
         self._inline_skips = 0
         self._inline_computes = 0
@@ -97,12 +106,21 @@ class Planner:
         self._full_samples = 0
         self._full_ewma_ms = 0.0
         self._closures: dict[int, tuple[int, ...]] = {}
+        self.last_decision_ms = 0.0
+        """How long the latest decision took (kept at every level: numbers, not evidence)."""
+        self.last_ran_all = True
+        """Whether the latest decision ran every step."""
 
     # -- generation -------------------------------------------------------------------------------------------------
 
-    def bump_generation(self, ir: StaticIr, reason: str) -> None:
-        """A new IR (writers or deps changed): every cached plan is dropped."""
+    def adopt(self, ir: StaticIr) -> BumpReason | None:
+        """Take a rebuilt IR. When its graph differs (writers, deps or imports), that is a generation bump: every
+        cached plan is dropped, and the reason says what changed. The same graph (new derivations, same shape)
+        keeps the generation and the plans. Returns the bump reason, None when there was no bump."""
+        reason = bump_reason(self.ir, ir)
         self.ir = ir
+        if reason is None:
+            return None
         self.generation += 1
         self.bump_count += 1
         self.last_bump_reason = reason
@@ -112,6 +130,7 @@ class Planner:
         self._closures = {}
         if self._bumps_since_txn >= GENERATION_THRASH_BUMPS and not self.cache.disabled:
             self.cache.disable("generation_thrash")
+        return reason
 
     def generation_evidence(self) -> dict[str, Any]:
         out: dict[str, Any] = {"generation": self.generation, "generationBumpCount": self.bump_count}
@@ -126,23 +145,32 @@ class Planner:
 
     # -- decision ---------------------------------------------------------------------------------------------------
 
-    def decide(
-        self,
-        *,
-        txn_seq: int,
-        dirty: DirtySet,
-        requested: ConvergeMode,
-        diagnostics_on: bool,
-        decision_budget_ms: float,
-        initial: bool = False,
-    ) -> Decision:
-        """`initial` marks an instance's first converge (at mount): it runs full whatever mode is requested."""
-        t0 = time.perf_counter()
+    def choose(self, dirty: DirtySet, requested: ConvergeMode) -> tuple[int, ...] | None:
+        """The plan at diagnostics off: step ids to run in topological order, None for every step. No evidence."""
+        t0 = self._clock()
         self._bumps_since_txn = 0
-        if initial:
-            return Decision(requested, "full", None, ("cold_start",), (time.perf_counter() - t0) * 1000.0)
-        mode, plan, reasons, extra = self._choose(txn_seq, dirty, requested, diagnostics_on, decision_budget_ms, t0)
-        elapsed_ms = (time.perf_counter() - t0) * 1000.0
+        if self._cold:
+            self._cold = False
+            plan = None
+        else:
+            plan = self._choose(dirty, requested, False, 0.0, t0)[1]
+        self.last_decision_ms = (self._clock() - t0) * 1000.0
+        self.last_ran_all = plan is None
+        return plan
+
+    def decide(self, *, dirty: DirtySet, requested: ConvergeMode, decision_budget_ms: float) -> Decision:
+        """The plan and its evidence at diagnostics on: the mode, the reasons and what the cache did."""
+        t0 = self._clock()
+        self._bumps_since_txn = 0
+        if self._cold:
+            self._cold = False
+            self.last_decision_ms = (self._clock() - t0) * 1000.0
+            self.last_ran_all = True
+            return Decision(requested, "full", None, ("cold_start",), self.last_decision_ms,
+                            key_size=len(dirty.root_ids))
+        mode, plan, reasons, extra = self._choose(dirty, requested, True, decision_budget_ms, t0)
+        self.last_decision_ms = elapsed_ms = (self._clock() - t0) * 1000.0
+        self.last_ran_all = plan is None
         decision = Decision(requested, mode, plan, reasons, elapsed_ms, key_size=len(dirty.root_ids))
         if extra:
             decision.used_cache = True
@@ -151,7 +179,6 @@ class Planner:
 
     def _choose(
         self,
-        txn_seq: int,
         dirty: DirtySet,
         requested: ConvergeMode,
         diagnostics_on: bool,
@@ -165,8 +192,6 @@ class Planner:
         if requested == "dirty":
             plan = None if dirty.dirty_all else self._plan(roots, None, 0.0)
             return "dirty", plan, ("module_override",), None
-        if txn_seq == 1:
-            return "full", None, ("cold_start",), None
         if dirty.empty:
             return "dirty", (), ("inline_dirty",), None
         if n_steps <= 2:
@@ -218,18 +243,18 @@ class Planner:
             return self._run_plan(plan, n_steps, ("cache_miss",), (False, None))
         found = cache.lookup(roots)
         if found is not PlanCache.NOT_FOUND:
+            cache.settle()
             if found is None:
                 return "full", None, ("cache_hit", "near_full"), (True, None)
             return self._run_plan(found, n_steps, ("cache_hit",), (True, None))
         miss_reason = cache.take_miss_reason()
-        cacheable = len(roots) <= CACHEABLE_MAX_ROOTS and len(roots) / n_steps <= CACHEABLE_MAX_RATIO
         plan = self._plan_with_budget(roots, n_steps, budget_ms, t0)
-        if plan is None:
-            if cacheable:
-                cache.store(roots, None)
+        if plan is None:  # over budget: run full, and cache nothing (a later, quicker planning may succeed)
+            cache.settle()
             return "full", None, ("cache_miss", "budget_cutoff"), (False, miss_reason)
-        if cacheable:
+        if len(roots) <= CACHEABLE_MAX_ROOTS and len(roots) / n_steps <= CACHEABLE_MAX_RATIO:
             cache.store(roots, None if len(plan) >= PLAN_NEAR_FULL_RATIO * n_steps else plan)
+        cache.settle()
         return self._run_plan(plan, n_steps, ("cache_miss",), (False, miss_reason))
 
     @staticmethod
@@ -243,12 +268,17 @@ class Planner:
     def _plan_with_budget(
         self, roots: tuple[int, ...], n_steps: int, budget_ms: float, t0: float
     ) -> tuple[int, ...] | None:
+        """The plan, or None when the decision ran past its budget (graphs under 32 steps are exempt). Long plans
+        are checked along the way; every plan is checked when it is done."""
         if n_steps < DECISION_CHECK_FROM_STEPS:
             return self._plan(roots, None, 0.0)
         try:
-            return self._plan(roots, t0, budget_ms)
+            plan = self._plan(roots, t0, budget_ms)
         except _BudgetCut:
             return None
+        if (self._clock() - t0) * 1000.0 > budget_ms:
+            return None
+        return plan
 
     def _plan(self, roots: tuple[int, ...], t0: float | None, budget_ms: float) -> tuple[int, ...]:
         """Steps reachable from the dirty roots, in topological order (closures per root are memoised)."""
@@ -267,7 +297,7 @@ class Planner:
             if plan is None:
                 plan = closures[root] = self._order(self._reach((root,), t0, budget_ms))
             parts.append(plan)
-            if t0 is not None and i & 15 == 15 and (time.perf_counter() - t0) * 1000.0 > budget_ms:
+            if t0 is not None and i & 15 == 15 and (self._clock() - t0) * 1000.0 > budget_ms:
                 raise _BudgetCut
         return self._order(set().union(*parts))
 
@@ -291,7 +321,7 @@ class Planner:
                     stack.append(t)
             if t0 is not None:
                 checked += 1
-                if checked & 63 == 0 and (time.perf_counter() - t0) * 1000.0 > budget_ms:
+                if checked & 63 == 0 and (self._clock() - t0) * 1000.0 > budget_ms:
                     raise _BudgetCut
         return seen
 

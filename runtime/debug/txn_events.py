@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from runtime.base.paths import DirtySet
 from runtime.base.records import ConvergeRecord, PatchRecord, TxnRecord
 from runtime.base.state_access import MISSING
 from runtime.debug.projection import SizeBudget, project
@@ -13,7 +14,8 @@ __all__ = ["state_update_meta", "converge_meta", "DIRTY_ROOT_EXPORT_LIMIT"]
 
 DIRTY_ROOT_EXPORT_LIMIT = 256
 """rootIds exported per state:update; beyond it `rootIdsTruncated` (rootCount stays exact)."""
-CONVERGE_ROOT_SAMPLE = 16
+CONVERGE_TOP_ROOTS = {"light": 3, "full": 32}
+"""Dirty root ids a converge decision carries, by level (the first ones; rootIdsTruncated says when cut)."""
 STATE_BUDGET = SizeBudget()
 PATCH_VALUE_BUDGET = SizeBudget(max_depth=4, max_keys=16, max_items=16, max_string=128, max_bytes=1024)
 
@@ -30,8 +32,10 @@ _PATCH_REASON = {
 }
 
 
-def _patch_json(p: PatchRecord, downgrades: set[str]) -> dict[str, Any]:
+def _patch_json(p: PatchRecord, instance_id: str, downgrades: set[str]) -> dict[str, Any]:
     out: dict[str, Any] = {"opSeq": p.op_seq, "reason": _PATCH_REASON.get(p.reason, "unknown")}
+    if p.op:
+        out["opId"] = f"{instance_id}::o{p.op}"
     if p.path_id is not None:
         out["pathId"] = p.path_id
     if p.step_id is not None:
@@ -69,14 +73,14 @@ def state_update_meta(record: TxnRecord, state: Any, level: str) -> tuple[dict[s
     if record.origin.name:
         meta["originName"] = record.origin.name
     if level == "full":
-        meta["patches"] = [_patch_json(p, downgrades) for p in record.patches]
+        meta["patches"] = [_patch_json(p, record.instance_id, downgrades) for p in record.patches]
         if record.converge is not None:
-            meta["fieldSummary"] = {"converge": converge_meta(record.converge, record, level)}
+            meta["fieldSummary"] = {"converge": converge_meta(record.converge, level, record.instance_id)}
     reason = "non_serializable" if "non_serializable" in downgrades else ("oversized" if downgrades else None)
     return meta, reason
 
 
-def converge_meta(c: ConvergeRecord, record: TxnRecord, level: str) -> dict[str, Any]:
+def converge_meta(c: ConvergeRecord, level: str, instance_id: str = "") -> dict[str, Any]:
     """FieldConvergeDecisionSummary at `level` (light and sampled keep the dirty summary slim)."""
     meta: dict[str, Any] = {
         "requestedMode": c.requested_mode,
@@ -102,21 +106,24 @@ def converge_meta(c: ConvergeRecord, record: TxnRecord, level: str) -> dict[str,
                      "buildDurationMs": round(c.ir_build_ms, 4)},
         "thresholds": {"floorRatio": 1.05},
     }
-    dirty = record.base_dirty
+    dirty = c.dirty or DirtySet.from_roots(())
     slim: dict[str, Any] = {"dirtyAll": dirty.dirty_all}
     if dirty.dirty_all and dirty.reason:
         slim["reason"] = dirty.reason
-    if level == "full":
-        slim["rootCount"] = len(dirty.root_ids)
-        slim["rootIds"] = list(dirty.root_ids[:CONVERGE_ROOT_SAMPLE])
-        slim["rootIdsTruncated"] = len(dirty.root_ids) > CONVERGE_ROOT_SAMPLE
+    top = CONVERGE_TOP_ROOTS.get(level)
+    if top is not None:
+        if level == "full":
+            slim["rootCount"] = len(dirty.root_ids)
+        slim["rootIds"] = list(dirty.root_ids[:top])
+        slim["rootIdsTruncated"] = len(dirty.root_ids) > top
     meta["dirty"] = slim
     if level == "sampled":
-        meta["diagnosticsSampling"] = {"strategy": "txnSeq_interval", "sampleEveryN": 32, "topK": 3,
-                                       "sampled": c.sampled}
+        meta["diagnosticsSampling"] = {"strategy": "txnSeq_interval", "sampleEveryN": c.sample_every_n,
+                                       "topK": c.top_k, "sampled": c.sampled}
     if level in ("full", "sampled") and c.top3:
         meta["top3"] = [
-            {"kind": kind, "stepId": sid, "outFieldPathId": out_id, "durationMs": round(ms, 4), "changed": changed}
-            for sid, out_id, ms, changed, kind in c.top3
+            {"kind": kind, "stepId": sid, "outFieldPathId": out_id, "durationMs": round(ms, 4), "changed": changed,
+             "opId": f"{instance_id}::o{op}"}
+            for sid, out_id, ms, changed, kind, op in c.top3
         ]
     return meta

@@ -49,8 +49,9 @@ def external_store(
         raise DefinitionError(f"{where}: priority must be 'urgent' or 'nonUrgent', not {priority!r}")
     if coalesce_window_ms is not None and (isinstance(coalesce_window_ms, bool)
                                            or not isinstance(coalesce_window_ms, (int, float))
-                                           or coalesce_window_ms <= 0):
-        raise DefinitionError(f"{where}: coalesce_window_ms must be a positive number of milliseconds")
+                                           or coalesce_window_ms < 0):
+        raise DefinitionError(f"{where}: coalesce_window_ms must be a number of milliseconds, 0 or more "
+                              "(0: no window)")
     options = {"store": store, "select": select, "priority": priority, "coalesce_window_ms": coalesce_window_ms,
                "meta": dict(meta or {}), "owner_origin": OWNER_ORIGIN}
     return FieldDecl("externalStore", tgt, (), None, equals, label=f"externalStore:{path_text(tgt)}",

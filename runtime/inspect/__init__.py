@@ -3,35 +3,36 @@
 Opt in with `Runtime(..., inspect="127.0.0.1:0")` (or True, a port, an InspectConfig) or the environment variable
 TICKSCOPE_INSPECT=host:port[,token]; read `rt.inspector.address` and `rt.inspector.token`. Watch it with
 `tickscope tail HOST:PORT --token T` or `tickscope attach HOST:PORT --token T`, or from Python with
-`runtime.inspect.client.InspectClient`.
+`runtime.inspect.InspectClient`. The server takes an `InspectTarget` (what it uses of a runtime), never the Runtime.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
-from runtime.inspect.client import Ack, Batch, InspectClient, parse_address
-from runtime.inspect.config import ENV_VAR, InspectConfig, parse_spec, resolve
-from runtime.inspect.protocol import PROTOCOL_VERSION, AuthRequired, InspectError, ProtocolError
+from runtime.errors import AuthRequired, CommandRefused, InspectError, ProtocolError
+from runtime.inspect.client import HANDSHAKE_TIMEOUT, Ack, Batch, InspectClient, parse_address
+from runtime.inspect.config import ENV_VAR, InspectConfig, InspectSpec, parse_spec, resolve
+from runtime.inspect.protocol import PROTOCOL_VERSION
 from runtime.inspect.server import InspectorServer
 from runtime.inspect.session import ClientStats
-
-if TYPE_CHECKING:
-    from runtime.runtime import Runtime
+from runtime.inspect.target import InspectTarget
 
 __all__ = [
     "ENV_VAR",
+    "HANDSHAKE_TIMEOUT",
     "PROTOCOL_VERSION",
     "Ack",
     "AuthRequired",
     "Batch",
     "ClientStats",
+    "CommandRefused",
     "InspectClient",
     "InspectConfig",
     "InspectError",
+    "InspectSpec",
+    "InspectTarget",
     "InspectorServer",
     "ProtocolError",
-    "open_for_runtime",
+    "attach",
     "parse_address",
     "parse_spec",
 ]
@@ -39,14 +40,17 @@ __all__ = [
 _env_claimed = False
 
 
-def open_for_runtime(runtime: Runtime, inspect: Any) -> InspectorServer | None:
-    """The server `Runtime(inspect=...)` asked for, started; None when not asked.
+def attach(target: InspectTarget, spec: object) -> InspectorServer | None:
+    """Start the inspector server `spec` asks for on `target`; None when none is asked for.
 
-    The environment variable serves the first runtime of the process only (a second one could not bind the same
-    port, and tools such as the devtools run runtimes of their own).
+    `spec` is what `Runtime(inspect=...)` got (an InspectSpec); None means "whatever TICKSCOPE_INSPECT says", and
+    the environment variable serves the first runtime of the process only (a second one could not bind the same
+    port, and tools such as the devtools run runtimes of their own). A runtime that exports nothing is switched to
+    diagnostics `light`: an inspector of it would show nothing. Raises OSError when the address cannot be bound,
+    TypeError or ValueError for a spec that names no address.
     """
     global _env_claimed
-    if inspect is None:
+    if spec is None:
         if _env_claimed:
             return None
         config = resolve(None)
@@ -54,9 +58,10 @@ def open_for_runtime(runtime: Runtime, inspect: Any) -> InspectorServer | None:
             return None
         _env_claimed = True
     else:
-        config = resolve(inspect)
+        config = resolve(spec)
         if config is None:
             return None
-    if not runtime.sink.on:
-        runtime.sink.set_level("light")  # an inspector of a runtime that exports nothing would show nothing
-    return InspectorServer(runtime, config).start()
+    if not target.sink.on:
+        target.sink.set_level("light")
+    return InspectorServer(target, config).start()
+

@@ -10,7 +10,14 @@
 When the connection drops (the process restarted, the network blinked) the client reconnects with a growing delay;
 back on the same run it subscribes after the last seq it saw, so nothing is seen twice and a gap is reported as
 `dropped_count`; on a new run (the process restarted) the next batch has `new_run=True`. Pending commands fail with
-InspectError("connection_lost"): an ack that never came is never assumed. A refused token ends the client at once.
+InspectError("connection_lost"): an ack that never came is never assumed. A refused token ends connect() at once;
+on a reconnect it ends the client too, unless `wait_for_token` (or a `token_source`, a token file re-read before
+each attempt): then the client says so (`token_refused`, a connection event) and waits for a new token
+(`set_token`), as when the process restarted and printed a new one.
+
+An address where something accepts but no inspector answers fails the handshake instead of hanging: no HELLO within
+`handshake_timeout` seconds is InspectError `handshake_timeout`, bytes that are no HELLO (an HTTP server, say) are
+ProtocolError `not_an_inspector`; each message names the address.
 """
 
 from __future__ import annotations
@@ -19,18 +26,23 @@ import asyncio
 import contextlib
 import gc
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 
-from runtime.inspect.protocol import PROTOCOL_VERSION, AuthRequired, InspectError, ProtocolError
+from runtime.errors import AuthRequired, InspectError, ProtocolError
+from runtime.inspect.protocol import PROTOCOL_VERSION, ControlType
+from runtime.inspect.target import TravelMode
 
-__all__ = ["InspectClient", "Batch", "Ack", "parse_address"]
+__all__ = ["InspectClient", "Batch", "Ack", "parse_address", "HANDSHAKE_TIMEOUT"]
 
 log = logging.getLogger("tickscope.inspect")
-_END = object()
+HANDSHAKE_TIMEOUT = 5.0
+"""Seconds a client waits for the server's HELLO by default (`tickscope tail/attach --handshake-timeout`)."""
+_END = None
+"""Queued after the last batch: the stream has ended."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +75,11 @@ def _decode(line: bytes) -> Any:
         gc.enable()
 
 
+def _excerpt(data: bytes, limit: int = 60) -> str:
+    text = data.decode("utf-8", "replace").strip()
+    return repr(text if len(text) <= limit else text[:limit] + "…")
+
+
 def parse_address(text: str) -> tuple[str, int]:
     """`HOST:PORT` (or `PORT`, meaning loopback); raises ValueError naming the problem."""
     host, sep, port = text.rpartition(":")
@@ -81,20 +98,35 @@ class InspectClient:
     """One subscription to an inspector server."""
 
     def __init__(self, host: str, port: int, token: str, *, reconnect: bool = True, retry_delay: float = 0.2,
-                 max_retry_delay: float = 2.0, queue_batches: int = 256, max_frame_bytes: int = 256 << 20) -> None:
+                 max_retry_delay: float = 2.0, queue_batches: int = 256, max_frame_bytes: int = 256 << 20,
+                 handshake_timeout: float = HANDSHAKE_TIMEOUT, token_source: Callable[[], str] | None = None,
+                 wait_for_token: bool = False) -> None:
+        if not handshake_timeout > 0:
+            raise ValueError(f"handshake_timeout must be > 0 seconds, not {handshake_timeout!r}")
         self.host = host
         self.port = port
         self.token = token
+        self.token_source = token_source
+        """Called before every reconnect for the token to send (a token file re-read); None keeps `token`."""
+        self.wait_for_token = wait_for_token or token_source is not None
+        """On a reconnect the server refuses the token of (the process restarted with a new one): wait for a new
+        token (`set_token`, or a changed `token_source`) instead of ending."""
+        self.token_refused: AuthRequired | None = None
+        """Set while a reconnect waits for a token the server accepts (the refusal)."""
+        self._token_changed = asyncio.Event()
+        self._token_given = False
         self.reconnect = reconnect
         self.retry_delay = retry_delay
         self.max_retry_delay = max_retry_delay
         self.max_frame_bytes = max_frame_bytes
+        self.handshake_timeout = handshake_timeout
+        """Seconds from connecting to the server's HELLO; past it the address is no inspector (`handshake_timeout`)."""
         self.run_id: str | None = None
         self.hello: dict[str, Any] | None = None
         self.last_seq = 0
         self.connected = False
         self.reconnects = 0
-        self._queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=queue_batches)
+        self._queue: asyncio.Queue[Batch | InspectError | None] = asyncio.Queue(maxsize=queue_batches)
         self._acks: dict[int, asyncio.Future[Ack]] = {}
         self._command_seq = 0
         self._writer: asyncio.StreamWriter | None = None
@@ -102,18 +134,32 @@ class InspectClient:
         self._task: asyncio.Task[None] | None = None
         self._new_run = False
         self._closed = False
-        self._connection_listeners: list[Any] = []
+        self._connection_listeners: list[Callable[[bool], None]] = []
 
-    def on_connection(self, listener: Any) -> Any:
+    def on_connection(self, listener: Callable[[bool], None]) -> Callable[[], None]:
         """Call `listener(connected: bool)` whenever the connection comes or goes; returns the unsubscribe."""
         self._connection_listeners.append(listener)
         return lambda: self._connection_listeners.remove(listener) if listener in self._connection_listeners else None
 
-    def _set_connected(self, connected: bool) -> None:
-        if connected != self.connected:
+    def _set_connected(self, connected: bool, *, force: bool = False) -> None:
+        if connected != self.connected or force:
             self.connected = connected
             for listener in tuple(self._connection_listeners):
                 listener(connected)
+
+    def set_token(self, token: str) -> None:
+        """Use `token` from the next attempt on; wakes a reconnect that waits for one after a refusal."""
+        self.token = token
+        self._token_given = True
+        self._token_changed.set()
+
+    def _next_token(self) -> str:
+        if self.token_source is not None:
+            with contextlib.suppress(OSError, ValueError):
+                token = self.token_source().strip()
+                if token:
+                    self.token = token
+        return self.token
 
     # -- connecting -------------------------------------------------------------------------------------------------
 
@@ -125,17 +171,29 @@ class InspectClient:
         return self.hello
 
     async def _open(self) -> None:
+        where = f"{self.host}:{self.port}"
         try:
-            reader, writer = await asyncio.open_connection(self.host, self.port, limit=self.max_frame_bytes)
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(self.host, self.port, limit=self.max_frame_bytes), self.handshake_timeout)
+        except TimeoutError:
+            raise InspectError("connect_failed", f"cannot reach {where}: no connection within "
+                                                 f"{self.handshake_timeout:g} s") from None
         except OSError as err:
-            raise InspectError("connect_failed", f"cannot reach {self.host}:{self.port}: {err}") from None
+            raise InspectError("connect_failed", f"cannot reach {where}: {err}") from None
         try:
             writer.write(orjson.dumps({"type": "AUTH", "payload": {"token": self.token}}) + b"\n")
-            frame = await self._read(reader)
+            try:
+                frame = await asyncio.wait_for(self._read(reader, handshake=True), self.handshake_timeout)
+            except TimeoutError:
+                raise InspectError("handshake_timeout", f"{where} accepted the connection but sent no HELLO within "
+                                                        f"{self.handshake_timeout:g} s: no tickscope inspector "
+                                                        "answers there") from None
             if frame is None:
-                raise InspectError("connection_lost", "the server closed the connection before HELLO")
-            if frame.get("type") != "HELLO":
-                raise ProtocolError("invalid_message", f"expected HELLO, got {frame.get('type')!r}")
+                raise InspectError("connection_lost", f"{where} closed the connection before HELLO")
+            if frame.get("type") != "HELLO" or not isinstance(frame.get("payload"), dict) \
+                    or not isinstance(frame["payload"].get("runId"), str):
+                raise ProtocolError("not_an_inspector", f"{where} is not a tickscope inspector: its first frame is "
+                                                        f"{_excerpt(orjson.dumps(frame))}, not HELLO")
             hello = frame["payload"]
             subscribe: dict[str, Any] = {"protocolVersion": PROTOCOL_VERSION}
             if hello["runId"] == self.run_id:
@@ -151,17 +209,31 @@ class InspectClient:
             raise
         self.hello = hello
         self._reader, self._writer = reader, writer
+        self.token_refused = None
         self._set_connected(True)
 
-    async def _read(self, reader: asyncio.StreamReader) -> dict[str, Any] | None:
-        """One frame; None at the end of the stream; an error frame from the server raises its InspectError."""
+    async def _read(self, reader: asyncio.StreamReader, *, handshake: bool = False) -> dict[str, Any] | None:
+        """One frame; None at the end of the stream; an error frame from the server raises its InspectError. Bytes
+        that are no frame raise ProtocolError `not_an_inspector` in the `handshake` (something else listens there),
+        `malformed_json` later."""
         try:
             line = await reader.readuntil(b"\n")
-        except asyncio.IncompleteReadError:
+        except asyncio.IncompleteReadError as err:
+            if handshake and err.partial.strip():
+                raise self._stranger(err.partial) from None
             return None
         except asyncio.LimitOverrunError:
             raise ProtocolError("frame_too_large", f"a server frame exceeded {self.max_frame_bytes} bytes") from None
-        frame = _decode(line)
+        try:
+            frame = _decode(line)
+        except orjson.JSONDecodeError as err:
+            if handshake:
+                raise self._stranger(line) from None
+            raise ProtocolError("malformed_json", f"a server frame is not JSON: {err}") from None
+        if not isinstance(frame, dict):
+            if handshake:
+                raise self._stranger(line)
+            raise ProtocolError("invalid_message", f"a server frame is a JSON {type(frame).__name__}, not an object")
         if frame.get("type") == "OBSERVATION_BATCH":
             events = frame["payload"]["events"]
             if len(events) == 1 and events[0].get("type") == "inspect:error":
@@ -170,26 +242,35 @@ class InspectClient:
                 raise kind(str(error.get("code")), str(error.get("message")))
         return frame
 
+    def _stranger(self, first: bytes) -> ProtocolError:
+        web = first.lstrip().upper().startswith((b"HTTP/", b"<!DOCTYPE HTML", b"<HTML"))
+        speaks = "a web server" if web else "something"
+        return ProtocolError("not_an_inspector", f"{self.host}:{self.port} is not a tickscope inspector: {speaks} "
+                                                 f"answered {_excerpt(first)}")
+
     # -- the reading task -------------------------------------------------------------------------------------------
 
     async def _pump(self) -> None:
         delay = self.retry_delay
         try:
             while not self._closed:
-                try:
+                with contextlib.suppress(ConnectionError, OSError):
                     await self._read_until_closed()
-                except (ConnectionError, OSError):
-                    pass
                 self._lost()
                 if not self.reconnect or self._closed:
                     break
                 while not self._closed:
-                    await asyncio.sleep(delay)
+                    await self._pause(delay)
+                    self._next_token()
                     try:
                         await self._open()
-                    except InspectError as err:
-                        if isinstance(err, AuthRequired):
+                    except AuthRequired as err:
+                        if not self.wait_for_token:
                             raise
+                        self.token_refused = err
+                        self._set_connected(False, force=True)  # listeners hear of the refusal
+                        continue
+                    except InspectError:
                         delay = min(delay * 2, self.max_retry_delay)
                         continue
                     self.reconnects += 1
@@ -200,6 +281,26 @@ class InspectClient:
             await self._queue.put(err)
             return
         await self._queue.put(_END)
+
+    async def _pause(self, delay: float) -> None:
+        """Wait before the next attempt: `delay`, or after a refused token until a new one may be there (set_token,
+        or every `max_retry_delay` seconds for a token source to re-read)."""
+        if self.token_refused is None:
+            await asyncio.sleep(delay)
+            return
+        refused = self.token
+        while not self._closed:
+            if self._token_given:
+                self._token_given = False
+                return
+            self._token_changed.clear()
+            if self.token_source is None:
+                await self._token_changed.wait()
+            else:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._token_changed.wait(), self.max_retry_delay)
+                if self._next_token() != refused:
+                    return
 
     async def _read_until_closed(self) -> None:
         assert self._reader is not None
@@ -246,13 +347,13 @@ class InspectClient:
             if item is _END:
                 self._queue.put_nowait(_END)  # later readers end too
                 return
-            if isinstance(item, BaseException):
+            if isinstance(item, InspectError):
                 raise item
             yield item
 
     # -- commands ---------------------------------------------------------------------------------------------------
 
-    async def command(self, type: str, timeout: float = 10.0, **fields: Any) -> Ack:
+    async def command(self, type: ControlType, timeout: float = 10.0, **fields: Any) -> Ack:
         """Send a CONTROL command and wait for its ack (accepted means queued; watch the stream for the effect)."""
         if self._writer is None or not self.connected:
             raise InspectError("connection_lost", "not connected")
@@ -281,7 +382,7 @@ class InspectClient:
     async def dispatch(self, instance_id: str, action_type: str, payload: Any = None) -> Ack:
         return await self.command("dispatch", instanceId=instance_id, actionType=action_type, payload=payload)
 
-    async def time_travel(self, instance_id: str, txn_id: str, mode: str) -> Ack:
+    async def time_travel(self, instance_id: str, txn_id: str, mode: TravelMode) -> Ack:
         return await self.command("timeTravel", instanceId=instance_id, txnId=txn_id, mode=mode)
 
     # -- closing ----------------------------------------------------------------------------------------------------

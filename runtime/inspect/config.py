@@ -11,9 +11,8 @@ from __future__ import annotations
 import ipaddress
 import os
 from dataclasses import dataclass, replace
-from typing import Any
 
-__all__ = ["InspectConfig", "ENV_VAR", "parse_spec", "resolve", "is_loopback"]
+__all__ = ["ENV_VAR", "InspectConfig", "InspectSpec", "is_loopback", "parse_spec", "resolve"]
 
 ENV_VAR = "TICKSCOPE_INSPECT"
 _LOOPBACK = "127.0.0.1"
@@ -81,8 +80,13 @@ def parse_spec(spec: str) -> InspectConfig:
     return InspectConfig(host=host, port=port, token=token.strip() or None)
 
 
-def resolve(inspect: Any) -> InspectConfig | None:
-    """The config asked for by a `Runtime(inspect=...)` argument (None: look at the environment)."""
+InspectSpec = InspectConfig | str | int | bool | None
+"""What `Runtime(inspect=...)` accepts (see the module docstring)."""
+
+
+def resolve(inspect: object) -> InspectConfig | None:
+    """The config asked for by a `Runtime(inspect=...)` argument (None: look at the environment); raises TypeError
+    for anything that is not an InspectSpec."""
     if inspect is False:
         return None
     if inspect is None:

@@ -11,21 +11,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
-from runtime.errors import CommandRefused, TickscopeError
+from runtime.errors import CommandRefused, TickscopeError, TimeTravelUnavailable
 from runtime.inspect.protocol import Control
-from runtime.kernel.instance import TimeTravelUnavailable
-
-if TYPE_CHECKING:
-    from runtime.runtime import Runtime
+from runtime.inspect.target import InspectTarget
 
 __all__ = ["CommandRefused", "prepare"]
 
 log = logging.getLogger("tickscope.inspect")
 
 
-def prepare(runtime: Runtime, cmd: Control) -> Callable[[], None]:
+def prepare(runtime: InspectTarget, cmd: Control) -> Callable[[], None]:
     """Check `cmd` against the runtime now; returns what applies it. Raises CommandRefused."""
     if runtime.disposed:
         raise CommandRefused(f"runtime {runtime.label!r} is disposed")
@@ -63,7 +59,7 @@ def prepare(runtime: Runtime, cmd: Control) -> Callable[[], None]:
         def travel() -> None:
             try:
                 inst.apply_transaction_snapshot(txn_id, mode)
-            except (TickscopeError, TimeTravelUnavailable) as err:
+            except TickscopeError as err:  # TimeTravelUnavailable included: the history moved on meanwhile
                 log.info("time travel to %s from an inspector client failed: %s", txn_id, err)
 
         return travel

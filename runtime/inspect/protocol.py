@@ -1,8 +1,9 @@
-"""The inspector's wire protocol: newline-delimited JSON frames speaking the 005 transport messages.
+"""The inspector's wire protocol: newline-delimited JSON frames, the transport messages of docs/rules/transport.md.
 
-Frames the server sends (each validates against `transport-message.schema.json` of the 005 reference):
+Frames the server sends (each a valid TransportMessage, see docs/rules/transport.md):
 
-- `HELLO {protocolVersion, runId, lastSeq?, capabilities}`: after a client authenticated.
+- `HELLO {protocolVersion, runId, lastSeq?, capabilities, diagnostics?, actionTypes?}`: after a client
+  authenticated; `diagnostics` is the runtime's level, `actionTypes` the reducers of each mounted module by module id.
 - `OBSERVATION_BATCH {protocolVersion, runId, events, droppedCount?, droppedReason?}`: envelopes in seq order.
   `droppedCount` says how many envelopes this client lost since its previous batch (its queue was full, or the
   retained window had moved past the `afterSeq` it subscribed with); `droppedReason` is then `buffer_overflow`.
@@ -13,10 +14,10 @@ Frames the server sends (each validates against `transport-message.schema.json` 
 
 Frames a client sends:
 
-- `AUTH {token}` (tickscope extension, first frame; the 005 messages have no place for a secret).
+- `AUTH {token}` (tickscope extension, first frame; the transport messages have no place for a secret).
 - `SUBSCRIBE {protocolVersion, runId?, afterSeq?}`: start streaming; with the runId of this run and `afterSeq`, the
   server first sends what it retained after that seq (a reconnect picks up where it stopped).
-- `CONTROL {protocolVersion, commandSeq, type, runId?}` with type `clear` | `pause` | `resume` (005), or the
+- `CONTROL {protocolVersion, commandSeq, type, runId?}` with type `clear` | `pause` | `resume`, or the
   tickscope extensions `dispatch {instanceId, actionType, payload?}` and `timeTravel {instanceId, txnId, mode}`.
 
 Stream envelopes are `{protocolVersion, runId, seq, timestamp, type, payload}`; `seq` is dense per run over every
@@ -26,35 +27,38 @@ effect); an error envelope repeats the last seq issued, it is not part of the st
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal, TypeGuard
 
 import orjson
 
-from runtime.errors import AuthRequired, InspectError, ProtocolError
+from runtime.errors import ProtocolError
+from runtime.inspect.target import TravelMode
 
 __all__ = [
-    "PROTOCOL_VERSION",
-    "ERROR_CODES",
     "CONTROL_TYPES",
-    "InspectError",
-    "ProtocolError",
-    "AuthRequired",
+    "ERROR_CODES",
+    "PROTOCOL_VERSION",
     "Auth",
-    "Subscribe",
     "Control",
-    "parse_client_frame",
-    "hello_frame",
+    "ControlType",
+    "Subscribe",
     "ack_frame",
-    "error_frame",
     "batch_frame",
+    "batch_head",
     "envelope",
+    "error_frame",
+    "hello_frame",
+    "parse_client_frame",
 ]
 
 PROTOCOL_VERSION = "v1"
 ERROR_CODES = ("auth_failed", "auth_timeout", "frame_too_large", "malformed_json", "unknown_message",
                "invalid_message", "protocol_version")
-CONTROL_TYPES = ("clear", "pause", "resume", "dispatch", "timeTravel")
+ControlType = Literal["clear", "pause", "resume", "dispatch", "timeTravel"]
+CONTROL_TYPES: tuple[ControlType, ...] = ("clear", "pause", "resume", "dispatch", "timeTravel")
+_TRAVEL_MODES: tuple[TravelMode, ...] = ("before", "after")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,13 +75,21 @@ class Subscribe:
 @dataclass(frozen=True, slots=True)
 class Control:
     command_seq: int
-    type: str
+    type: ControlType
     run_id: str | None = None
     instance_id: str | None = None
     action_type: str | None = None
     payload: Any = None
     txn_id: str | None = None
-    mode: str | None = None
+    mode: TravelMode | None = None
+
+
+def _is_control_type(value: str) -> TypeGuard[ControlType]:
+    return value in CONTROL_TYPES
+
+
+def _is_travel_mode(value: str) -> TypeGuard[TravelMode]:
+    return value in _TRAVEL_MODES
 
 
 def _field(obj: dict[str, Any], name: str, kind: type | tuple[type, ...], where: str, required: bool = True) -> Any:
@@ -127,7 +139,7 @@ def parse_client_frame(line: bytes) -> Auth | Subscribe | Control:
     if seq < 1:
         raise ProtocolError("invalid_message", "CONTROL.commandSeq must be >= 1")
     ctype = _field(payload, "type", str, "CONTROL")
-    if ctype not in CONTROL_TYPES:
+    if not _is_control_type(ctype):
         raise ProtocolError("invalid_message", f"CONTROL.type {ctype!r} is not one of {', '.join(CONTROL_TYPES)}")
     run_id = _field(payload, "runId", str, "CONTROL", required=False)
     if ctype == "dispatch":
@@ -136,7 +148,7 @@ def parse_client_frame(line: bytes) -> Auth | Subscribe | Control:
                        payload=payload.get("payload"))
     if ctype == "timeTravel":
         mode = _field(payload, "mode", str, "CONTROL timeTravel")
-        if mode not in ("before", "after"):
+        if not _is_travel_mode(mode):
             raise ProtocolError("invalid_message", f"CONTROL timeTravel.mode must be 'before' or 'after', not {mode!r}")
         return Control(seq, ctype, run_id, instance_id=_field(payload, "instanceId", str, "CONTROL timeTravel"),
                        txn_id=_field(payload, "txnId", str, "CONTROL timeTravel"), mode=mode)
@@ -150,13 +162,20 @@ def _line(frame: dict[str, Any]) -> bytes:
     return orjson.dumps(frame) + b"\n"
 
 
-def hello_frame(run_id: str, last_seq: int, *, control: bool) -> bytes:
+def hello_frame(run_id: str, last_seq: int, *, control: bool, diagnostics: str | None = None,
+                action_types: Mapping[str, Sequence[str]] | None = None) -> bytes:
+    """The HELLO of a run; `diagnostics` is the runtime's level (off | light | full: what the stream can hold),
+    `action_types` the reducers of each mounted module by module id (what a dispatch may name)."""
     payload: dict[str, Any] = {
         "protocolVersion": PROTOCOL_VERSION,
         "runId": run_id,
         "capabilities": {"supportsSubscribe": True, "supportsBatch": True, "supportsControl": control,
                          "supportsClear": True, "supportsPauseResume": True},
     }
+    if diagnostics is not None:
+        payload["diagnostics"] = diagnostics
+    if action_types is not None:
+        payload["actionTypes"] = {module: sorted(types) for module, types in sorted(action_types.items())}
     if last_seq:
         payload["lastSeq"] = last_seq
     return _line({"type": "HELLO", "payload": payload})

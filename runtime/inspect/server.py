@@ -16,22 +16,23 @@ naming the problem and that connection is closed; nothing else is affected.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import secrets
 import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
+from runtime.errors import CommandRefused
 from runtime.inspect.config import InspectConfig, is_loopback
-from runtime.inspect.control import CommandRefused, prepare
+from runtime.inspect.control import prepare
 from runtime.inspect.protocol import Control, Subscribe, ack_frame, batch_head, error_frame, hello_frame
 from runtime.inspect.session import ClientSession, ClientStats
 from runtime.inspect.stream import EnvelopeStream
-
-if TYPE_CHECKING:
-    from runtime.runtime import Runtime
+from runtime.inspect.target import InspectTarget
 
 __all__ = ["InspectorServer"]
 
@@ -43,7 +44,8 @@ _STALE_POLLS = 2
 class InspectorServer:
     """Streams one runtime's exported records to authenticated clients and runs their control commands."""
 
-    def __init__(self, runtime: Runtime, config: InspectConfig | None = None, *, run_id: str | None = None) -> None:
+    def __init__(self, runtime: InspectTarget, config: InspectConfig | None = None, *,
+                 run_id: str | None = None) -> None:
         self.runtime = runtime
         self.config = config or InspectConfig()
         self.token = self.config.token or secrets.token_urlsafe(18)
@@ -62,7 +64,7 @@ class InspectorServer:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._server: asyncio.Server | None = None
         self._thread: threading.Thread | None = None
-        self._detach: Any = None
+        self._detach: Callable[[], None] | None = None
         self.closed = False
 
     # -- lifetime (any thread) --------------------------------------------------------------------------------------
@@ -118,17 +120,23 @@ class InspectorServer:
             self._detach = self.runtime.hub.feed(self.stream.hub_feed)
             if self._loop is not None:
                 self._loop.call_soon_threadsafe(self._wake)
-        else:
+        elif self._detach is not None:
             detach, self._detach = self._detach, None
             detach()
 
     def bind_loop(self, loop: asyncio.AbstractEventLoop | None) -> None:
         """Run control commands on `loop` (None: the loop running in this thread, if any)."""
         if loop is None:
-            loop = asyncio.events._get_running_loop()  # None outside a loop, without raising
-            if loop is None:
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:  # not in a loop: the scheduler's loop serves until one is bound
                 return
         self._bound_loop = loop
+
+    @property
+    def thread_id(self) -> int | None:
+        """The native id of the server's thread (None before start())."""
+        return self._thread.native_id if self._thread is not None else None
 
     def _app_loop(self) -> asyncio.AbstractEventLoop | None:
         """The loop control commands run on: the bound one, else the one the runtime's ticks last ran on."""
@@ -185,16 +193,25 @@ class InspectorServer:
         self._next_client += 1
         session = ClientSession(self, self._next_client, reader, writer)
         self._sessions[session.client_id] = session
-        try:
+        with contextlib.suppress(asyncio.CancelledError):  # only at shutdown; asyncio would log a cancelled handler
             await session.run()
-        except asyncio.CancelledError:  # only at shutdown; a cancelled handler task would be logged by asyncio
-            pass
 
     def forget(self, session: ClientSession) -> None:
         self._sessions.pop(session.client_id, None)
 
     def hello(self) -> bytes:
-        return hello_frame(self.run_id, self.stream.last_seq, control=True)
+        return hello_frame(self.run_id, self.stream.last_seq, control=True, diagnostics=self.runtime.sink.level,
+                           action_types=self._action_types())
+
+    def _action_types(self) -> dict[str, list[str]]:
+        """The reducers of every mounted module (read from the server thread: a mount racing it shows next HELLO)."""
+        types: dict[str, list[str]] = {}
+        try:
+            for inst in self.runtime.instances():
+                types.setdefault(inst.module_id, sorted(inst.module.reducers))
+        except RuntimeError:  # the application mounted or unmounted meanwhile
+            pass
+        return types
 
     def error(self, code: str, message: str) -> bytes:
         return error_frame(self.run_id, self.stream.error_envelope_seq(), time.time() * 1000.0, code, message)

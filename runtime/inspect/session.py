@@ -13,26 +13,18 @@ long it runs).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import logging
 from collections import deque
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol
 
-from runtime.inspect.protocol import (
-    Auth,
-    AuthRequired,
-    Control,
-    ProtocolError,
-    Subscribe,
-    batch_frame,
-    parse_client_frame,
-)
+from runtime.errors import AuthRequired, ProtocolError
+from runtime.inspect.config import InspectConfig
+from runtime.inspect.protocol import Auth, Control, Subscribe, batch_frame, parse_client_frame
 
-if TYPE_CHECKING:
-    from runtime.inspect.server import InspectorServer
-
-__all__ = ["ClientSession", "ClientStats"]
+__all__ = ["ClientSession", "ClientStats", "SessionHost"]
 
 log = logging.getLogger("tickscope.inspect")
 _WRITE_HIGH_WATER = 256 * 1024
@@ -54,8 +46,37 @@ class ClientStats:
     sent_batches: int
 
 
+class SessionHost(Protocol):
+    """What a session uses of the server it belongs to (the InspectorServer)."""
+
+    @property
+    def config(self) -> InspectConfig: ...
+
+    @property
+    def token(self) -> str: ...
+
+    @property
+    def batch_head(self) -> bytes:
+        """The constant start of every OBSERVATION_BATCH frame of the run."""
+        ...
+
+    def hello(self) -> bytes: ...
+
+    def error(self, code: str, message: str) -> bytes: ...
+
+    def subscribe(self, session: ClientSession, sub: Subscribe) -> None: ...
+
+    def control(self, session: ClientSession, cmd: Control) -> None: ...
+
+    def forget(self, session: ClientSession) -> None:
+        """The session has closed: the server no longer delivers to it."""
+        ...
+
+
 class ClientSession:
-    def __init__(self, server: InspectorServer, client_id: int, reader: asyncio.StreamReader,
+    """Reads one client's frames and writes its urgent frames and batches (see the module docstring)."""
+
+    def __init__(self, server: SessionHost, client_id: int, reader: asyncio.StreamReader,
                  writer: asyncio.StreamWriter) -> None:
         self.server = server
         self.client_id = client_id
@@ -184,11 +205,9 @@ class ClientSession:
         self._urgent.clear()
         self._batches.clear()
         self.closed = True
-        try:
+        with contextlib.suppress(ConnectionError, asyncio.TimeoutError):
             self.writer.write(self.server.error(code, message))
             await asyncio.wait_for(self.writer.drain(), 2.0)
-        except (ConnectionError, asyncio.TimeoutError):
-            pass
 
     async def close(self) -> None:
         self.closed = True
@@ -204,10 +223,8 @@ class ClientSession:
             self.writer.transport.abort()  # a client that stopped reading would hold a graceful close forever
         else:
             self.writer.close()
-        try:
+        with contextlib.suppress(ConnectionError, asyncio.TimeoutError):
             await asyncio.wait_for(self.writer.wait_closed(), 2.0)
-        except (ConnectionError, asyncio.TimeoutError):
-            pass
 
     def write_now(self) -> None:
         """Write every queued frame in one write (one send), unless the socket is backed up: then the write loop,

@@ -30,6 +30,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import deque
+from collections.abc import Callable, Iterable
 from itertools import repeat, starmap
 from operator import setitem
 from typing import Any
@@ -39,13 +40,13 @@ import orjson
 from runtime.debug.hub import Feed
 from runtime.inspect.protocol import PROTOCOL_VERSION
 
-__all__ = ["EnvelopeStream", "Batch"]
+__all__ = ["EnvelopeStream", "SerialisedBatch"]
 
 Envelope = dict[str, Any]
-Batch = tuple[bytes, int]
+SerialisedBatch = tuple[bytes, int]
 """A serialised events array and how many envelopes it holds."""
 
-_exhaust = deque(maxlen=0).extend
+_exhaust: Callable[[Iterable[object]], None] = deque[object](maxlen=0).extend
 """Runs an iterator to its end in C (the `map`s that fill the envelope pool)."""
 
 
@@ -87,7 +88,7 @@ class EnvelopeStream:
         self._batch_max = max(1, batch_max_events)
         self._pool: list[Envelope] = []
         """Envelopes reused by every flush (under the lock): only seq, timestamp and payload change."""
-        self.ready: deque[Batch] = deque()
+        self.ready: deque[SerialisedBatch] = deque()
         """Serialised batches not yet handed to the clients (the server thread takes them)."""
         self._retain = max(1, retain)
         self._retained: deque[tuple[int, int, bytes]] = deque()  # (first seq, last seq, events json)
@@ -182,7 +183,7 @@ class EnvelopeStream:
             self._retained.clear()
             self._retained_count = 0
 
-    def replay(self, after_seq: int) -> tuple[list[Batch], int]:
+    def replay(self, after_seq: int) -> tuple[list[SerialisedBatch], int]:
         """What a subscriber after `after_seq` gets first: serialised batches in seq order, and how many envelopes
         after that seq are no longer retained. Call it after handing `ready` to the existing clients."""
         with self._lock:
@@ -190,7 +191,7 @@ class EnvelopeStream:
             first_kept = self._retained[0][0] if self._retained else self._seq + 1
             evicted_statics = [e for s, e in self._static if after_seq < s < first_kept]
             gone = max(0, first_kept - after_seq - 1) - len(evicted_statics)
-            out: list[Batch] = []
+            out: list[SerialisedBatch] = []
             if evicted_statics:
                 out.append((orjson.dumps(evicted_statics), len(evicted_statics)))
             for first, last, data in self._retained:

@@ -12,16 +12,19 @@ from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Protocol
 
+from runtime.base.dirty import Evidence
 from runtime.base.field_decl import FieldDecl
-from runtime.base.records import CommitMode, OriginKind, TxnOrigin, TxnPriority, TxnRecord
+from runtime.base.records import CommitMode, ConvergeRecord, OriginKind, TxnOrigin, TxnPriority, TxnRecord
 from runtime.base.state_access import same_value
 from runtime.converge.config import ResolvedConvergeConfig
 from runtime.converge.executor import ExecResult
 from runtime.converge.planner import Planner
+from runtime.debug.config_errors import report_config_error
 from runtime.debug.txn_events import converge_meta, state_update_meta
 from runtime.errors import (
     DefinitionError,
     ExternalOwnedWriteError,
+    FieldConfigError,
     TimeTravelUnavailable,
     TransactionError,
     UnknownActionError,
@@ -91,6 +94,7 @@ class ModuleInstance:
         self._listeners: list[CommitListener] = []
         self._ir_export: dict[str, Any] | None = None
         self._op_seq = 0
+        self._op_prefix = f"{instance_id}::o"
         self._dispose_hooks: list[Callable[[], None]] = []
         self.window_hooks: tuple[tuple[WindowHook, str], ...] = ()
 
@@ -113,9 +117,25 @@ class ModuleInstance:
         return self._txn_seq
 
     def next_op_seq(self) -> int:
-        """The next opSeq of this instance: the number behind `instanceId::o<opSeq>` ids (action runs)."""
+        """The next opSeq of this instance: the number behind `instanceId::o<opSeq>` ids. Every operation takes one:
+        an action run, a transaction window that belongs to no run, each converge step execution."""
         self._op_seq += 1
         return self._op_seq
+
+    def operation_seq(self, link_id: str | None) -> int:
+        """The opSeq of a window's operation: the run `link_id` names when it is one of this instance's
+        (`instanceId::o<n>`), else a new one."""
+        if link_id is not None and link_id.startswith(self._op_prefix):
+            tail = link_id[len(self._op_prefix):]
+            if tail.isdigit():
+                return int(tail)
+        return self.next_op_seq()
+
+    def reserve_op_seqs(self) -> int:
+        return self._op_seq
+
+    def commit_op_seqs(self, base: int, count: int) -> None:
+        self._op_seq = max(self._op_seq, base + count)
 
     def on_dispose(self, hook: Callable[[], None]) -> Callable[[], None]:
         """Call `hook()` when the instance is disposed, before it refuses transactions (so a hook may still settle
@@ -170,10 +190,14 @@ class ModuleInstance:
         return self.transact(body, origin_kind="batch", origin_name=names, commit_mode="batch", link_id=link_id)
 
     def set_state(self, state: dict[str, Any], *, origin_kind: OriginKind = "setState", origin_name: str | None = None,
-                  reason: str = "reducer", details: Any = None) -> TxnRecord | None:
-        """Replace the whole state in one transaction; the dirty paths are inferred one level deep."""
+                  reason: str = "reducer", details: Any = None,
+                  dirty: Iterable[Evidence] | None = None) -> TxnRecord | None:
+        """Replace the whole state in one transaction. What it changed is `dirty` when given (explicit evidence:
+        dotted paths, tuples of keys, FieldPathIds, `*`), unknown (`unknownWrite`) with reason `perf`, else inferred
+        one level deep (docs/rules/transactions.md)."""
         return self.transact(
-            lambda draft: state, origin_kind=origin_kind, origin_name=origin_name, reason=reason, details=details
+            lambda draft: state, origin_kind=origin_kind, origin_name=origin_name, reason=reason, details=details,
+            dirty=dirty,
         )
 
     def transact(
@@ -188,8 +212,13 @@ class ModuleInstance:
         reason: str = "reducer",
         link_id: str | None = None,
         converge_all: bool = False,
+        dirty: Iterable[Evidence] | None = None,
     ) -> TxnRecord | None:
         """The general entry point other layers build on: run `body` on a draft in one transaction window.
+
+        `dirty` is explicit dirty evidence: for a body that returns a whole new state it says what changed (instead
+        of inference); for a body that writes through the draft it adds to what the writes recorded. It counts only
+        when the body changed something.
 
         Called while another transaction window of this runtime is open, the entry is queued and runs right after
         that one commits (it then returns None here).
@@ -200,18 +229,20 @@ class ModuleInstance:
             )
         origin = TxnOrigin(origin_kind, origin_name, details)
 
+        evidence = None if dirty is None else list(dirty)
+
         def run() -> TxnRecord | None:
-            return self._run(body, origin, commit_mode, priority, reason, link_id, converge_all)
+            return self._run(body, origin, commit_mode, priority, reason, link_id, converge_all, evidence)
 
         return self.host.enter(self, run, origin)
 
     # -- the window -------------------------------------------------------------------------------------------------
 
     def _run(self, body: Body, origin: TxnOrigin, commit_mode: CommitMode, priority: TxnPriority, reason: str,
-             link_id: str | None, converge_all: bool) -> TxnRecord | None:
+             link_id: str | None, converge_all: bool, evidence: list[Evidence] | None) -> TxnRecord | None:
         self._txn_seq += 1
         txn = Transaction(self, self._txn_seq, origin, commit_mode=commit_mode, priority=priority, reason=reason,
-                          link_id=link_id)
+                          link_id=link_id, evidence=evidence)
         try:
             txn.run_body(body)
             if self.shape.owned:
@@ -231,6 +262,8 @@ class ModuleInstance:
             )
             raise
         if out is None:
+            if txn.converge is not None:
+                self._export_converge(txn.converge, txn.txn_seq, txn.txn_id, link_id)
             return None
         record, state = out
         self._commit(record, state)
@@ -240,9 +273,12 @@ class ModuleInstance:
         """Refuse a change to an owned field from anyone but its owner (compared by value, so an unchanged field
         in a whole-state replace is fine)."""
         origin = txn.origin
+        details = origin.details
+        # An owner's write names its field, or (one write of several fields of its kind) lists them in details.
+        fields = details.get("fields", ()) if isinstance(details, dict) else ()
         for path, owner, read in self.shape.owned:
             text = ".".join(path)
-            if origin.kind == owner and origin.name == text:
+            if origin.kind == owner and (origin.name == text or text in fields):
                 continue
             before, after = read(txn.base), read(txn.ws.root)
             if before is not after and not same_value(before, after):
@@ -271,15 +307,24 @@ class ModuleInstance:
                 severity="info", message=f"{record.txn_id} dirtied everything ({record.dirty.reason})",
                 txn_seq=record.txn_seq, txn_id=record.txn_id, link_id=record.link_id,
             )
-        self.sink.announce_static_ir(self.static_ir_export())
         mid, iid, seq, tid, lid = self.module_id, self.instance_id, record.txn_seq, record.txn_id, record.link_id
         if record.converge is not None:
-            sink.emit(kind="trait:converge", label="trace:trait:converge",
-                      meta=converge_meta(record.converge, record, sink.level), budget=None,
-                      module_id=mid, instance_id=iid, txn_seq=seq, txn_id=tid, link_id=lid)
+            self._export_converge(record.converge, seq, tid, lid)
+        else:
+            sink.announce_static_ir(self.static_ir_export())
         meta, downgrade = state_update_meta(record, state, sink.level)
         sink.emit(kind="state", label="state:update", meta=meta, budget=None, downgrade=downgrade,
                   module_id=mid, instance_id=iid, txn_seq=seq, txn_id=tid, link_id=lid)
+
+    def _export_converge(self, converge: ConvergeRecord, txn_seq: int, txn_id: str, link_id: str | None) -> None:
+        """The `trait:converge` event of a window: exported whether or not the window committed, so a converge that
+        changed nothing (an instance's cold start at mount, say) is seen too (docs/rules/converge.md)."""
+        sink = self.sink
+        sink.announce_static_ir(self.static_ir_export())
+        meta = converge_meta(converge, sink.level, self.instance_id)
+        sink.emit(kind="trait:converge", label="trace:trait:converge", meta=meta, budget=None,
+                  module_id=self.module_id, instance_id=self.instance_id, txn_seq=txn_seq, txn_id=txn_id,
+                  link_id=link_id)
 
     # -- support for the window -------------------------------------------------------------------------------------
 
@@ -333,27 +378,39 @@ class ModuleInstance:
 
     # -- changing the shape at run time -----------------------------------------------------------------------------
 
-    def install_fields(self, decls: Sequence[FieldDecl], reason: str = "logic_installed") -> None:
-        """Add derived fields; the IR is rebuilt (a generation bump) and applies from the next transaction.
+    def install_fields(self, decls: Sequence[FieldDecl]) -> None:
+        """Add derived fields (one installed earlier with the same target is replaced); the IR is rebuilt and applies
+        from the next transaction. A changed graph is a generation bump, its reason worked out from what changed
+        (see runtime.converge.generation).
 
-        A declaration error raises FieldConfigError and changes nothing.
+        A declaration error raises FieldConfigError, reported as the diagnostic `field_kernel::config_error`, and
+        changes nothing.
         """
-        self._reshape([*self._installed, *decls], reason)
+        by_target = {d.target: d for d in decls}
+        if len(by_target) < len(decls):  # two writers in one call: let the shape refuse them
+            self._reshape([*self._installed, *decls])
+            return
+        kept = [by_target.pop(d.target, d) for d in self._installed]  # a replaced field keeps its place
+        self._reshape([*kept, *by_target.values()])
 
-    def uninstall_fields(self, targets: Iterable[str], reason: str = "logic_uninstalled") -> None:
+    def uninstall_fields(self, targets: Iterable[str]) -> None:
         """Remove fields added by install_fields (by target path)."""
         drop = {tuple(t.split(".")) for t in targets}
         unknown = drop - {d.target for d in self._installed}
         if unknown:
             raise DefinitionError(f"{self.instance_id}: no installed field at {sorted('.'.join(u) for u in unknown)}")
-        self._reshape([d for d in self._installed if d.target not in drop], reason)
+        self._reshape([d for d in self._installed if d.target not in drop])
 
-    def _reshape(self, installed: list[FieldDecl], reason: str) -> None:
-        shape = self.module.build_shape([*self.module.fields, *installed])
+    def _reshape(self, installed: list[FieldDecl]) -> None:
+        try:
+            shape = self.module.build_shape([*self.module.fields, *installed])
+        except FieldConfigError as err:
+            report_config_error(self.sink, err, self.instance_id)
+            raise
         self._installed = installed
         self.shape = shape
-        self.planner.bump_generation(shape.ir, reason)
-        self._ir_export = None
+        if self.planner.adopt(shape.ir) is not None:
+            self._ir_export = None
 
     # -- time travel ------------------------------------------------------------------------------------------------
 

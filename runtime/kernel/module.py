@@ -22,7 +22,7 @@ from typing import Any
 
 from runtime.base.dirty import PathClassifier
 from runtime.base.field_decl import FieldDecl, as_field_path
-from runtime.base.paths import FieldPath, FieldPathRegistry, normalize_path
+from runtime.base.paths import WILDCARD, FieldPath, FieldPathRegistry
 from runtime.base.state_access import compile_reader
 from runtime.converge.ir import StaticIr, build_static_ir
 from runtime.errors import DefinitionError
@@ -108,14 +108,10 @@ def _state_paths(initial: dict[str, Any]) -> list[FieldPath]:
             break
         if isinstance(node, dict):
             for key, value in node.items():
-                try:
-                    child = path + normalize_path((key,)) if isinstance(key, (str, int)) else None
-                except ValueError:
-                    child = None
-                if child is None:
+                if not isinstance(key, str) or not key or key == WILDCARD:
                     continue  # keys that cannot be field names are left to dirty-all rules at write time
-                if child != path:
-                    out.append(child)
+                child = (*path, key)
+                out.append(child)
                 stack.append((child, value))
         elif isinstance(node, list):
             for item in node:

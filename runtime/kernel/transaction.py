@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, Protocol
 
-from runtime.base.dirty import DirtyTracker, infer_replace
+from runtime.base.dirty import INDEXED, DirtyTracker, Evidence, infer_replace
+from runtime.base.dirty_plan import DirtyPlan
 from runtime.base.draft import DraftDict, WorkingState
 from runtime.base.paths import DirtySet
 from runtime.base.records import (
@@ -56,6 +57,18 @@ class WindowOwner(Protocol):
     planner: Planner
     window_hooks: tuple[tuple[WindowHook, str], ...]
 
+    def operation_seq(self, link_id: str | None) -> int:
+        """The opSeq of a window's operation: the run `link_id` names, or a new one."""
+        ...
+
+    def reserve_op_seqs(self) -> int:
+        """The opSeq after which step executions number theirs (base + 1, base + 2, ...)."""
+        ...
+
+    def commit_op_seqs(self, base: int, count: int) -> None:
+        """`count` step executions took the opSeqs after `base`."""
+        ...
+
     @property
     def state(self) -> dict[str, Any]: ...
 
@@ -82,6 +95,7 @@ class Transaction:
         priority: TxnPriority = "normal",
         reason: str = "reducer",
         link_id: str | None = None,
+        evidence: Iterable[Evidence] | None = None,
     ) -> None:
         self.inst = inst
         self.txn_seq = txn_seq
@@ -93,7 +107,13 @@ class Transaction:
         self.started_at = inst.sink.clock.now_ms()
         self._t0 = time.perf_counter()
         self._full = inst.sink.full
-        self._classify = inst.shape.classifier.classify
+        self.op_seq = inst.operation_seq(link_id)
+        """The opSeq of this window's operation (the run it belongs to, or one of its own)."""
+        self._classifier = inst.shape.classifier
+        self._classify = self._classifier.classify
+        self._evidence = None if evidence is None else list(evidence)
+        self._plan_memo: tuple[tuple[Any, ...], DirtyPlan] | None = None
+        self._step_op = self.op_seq
         self.base = inst.state
         self.ws = WorkingState(self.base, self._on_write)
         self._reason = reason
@@ -105,16 +125,23 @@ class Transaction:
         self.patch_count = 0
         self._patches: list[PatchRecord] = []
         self._truncated = False
+        self.converge: ConvergeRecord | None = None
+        """The converge decision of this window (diagnostics on), kept even when the window commits nothing."""
 
     # -- writes -----------------------------------------------------------------------------------------------------
 
     def _on_write(self, raw: tuple[Any, ...], old: Any, new: Any) -> None:
         self.patch_count += 1
         classified = self._classify(raw)
+        tracker = self._tracker
         if classified.__class__ is int:
-            self._tracker.ids.add(classified)
+            tracker.ids[classified] = None
+            if new.__class__ is list or old.__class__ is list:
+                tracker.touch_list(classified, "")  # the list itself was replaced: every row may have changed
+        elif classified is INDEXED:
+            classified = self._classifier.record_indexed(tracker, raw, self.ws.root, old, new)
         else:
-            self._tracker.add(classified)
+            tracker.add_reason(classified)
         if self._full:
             if len(self._patches) < MAX_PATCHES:
                 step = self._step
@@ -128,13 +155,45 @@ class Transaction:
                         node=step.name if step else None,
                         before=old,
                         after=new,
+                        op=self._step_op,
                     )
                 )
             else:
                 self._truncated = True
 
-    def _set_step(self, step: Step | None) -> None:
+    def _set_step(self, step: Step | None, op_seq: int) -> None:
         self._step = step
+        self._step_op = op_seq
+
+    def dirty_plan(self) -> DirtyPlan:
+        """The dirty plan snapshot of every write so far (base and derived); the same object until a new write
+        adds something (docs/rules/transactions.md)."""
+        base, derived = self._current_base(), self._derived_dirty
+        key = (id(base), base.state_key(), derived.state_key())
+        memo = self._plan_memo
+        if memo is not None and memo[0] == key:
+            return memo[1]
+        plan = base.plan(self.inst.shape.registry, (derived,))
+        self._plan_memo = (key, plan)
+        return plan
+
+    def changed_rows(self, list_path_id: int) -> tuple[int, ...] | None:
+        """The rows of a top-level list this transaction's own writes touched, from its evidence; None when every
+        row may have changed (the list or a prefix of it written, rows inserted or removed, dirty-all)."""
+        tracker = self._current_base()
+        if tracker.reason is not None:
+            return None
+        registry = self.inst.shape.registry
+        ids = tracker.ids
+        for prefix in registry.prefix_ids[list_path_id]:
+            if prefix in ids:
+                return None
+        touch = tracker.lists.get((list_path_id, ""))
+        if touch is None:
+            return None if list_path_id in ids else ()
+        if touch.root:
+            return None
+        return tuple(sorted(touch.rows))
 
     def run_body(self, body: Body) -> None:
         """Run one entry point's writes; raises ReducerError or AsyncEscapeError (nothing is kept then)."""
@@ -186,19 +245,49 @@ class Transaction:
 
     # -- finish -----------------------------------------------------------------------------------------------------
 
-    def _base_dirty_set(self) -> DirtySet:
-        shape = self.inst.shape
+    def _current_base(self) -> DirtyTracker:
+        """The base writes' tracker, with a whole-state replace turned into what it changed."""
         if self._replaced:
-            # The replace itself was recorded as a write of the root path, which is no field: infer what it changed.
-            tracker = DirtyTracker()
-            inferred = infer_replace(self.base, self.ws.root)
-            if inferred is None:
-                tracker.add("unknownWrite")
+            replaced = self._base_dirty
+            self._base_dirty = self._replace_evidence()
+            self._replaced = False
+            if self._tracker is replaced:  # later base writes (window hooks) add to what the replace changed
+                self._tracker = self._base_dirty
+        return self._base_dirty
+
+    def _replace_evidence(self) -> DirtyTracker:
+        # The replace itself was recorded as a write of the root path, which is no field: explicit evidence says
+        # what it changed, else a replace marked `perf` is unknownWrite, else it is inferred one level down.
+        tracker = DirtyTracker()
+        root = self.ws.root
+        inferred = infer_replace(self.base, root)
+        if inferred == []:
+            self._evidence = None
+            return tracker  # every top-level value is the one that was there: nothing changed, nothing commits
+        if self._evidence is not None:
+            self._classifier.record_evidence(tracker, self._evidence, root)
+            self._evidence = None
+            return tracker
+        if inferred is None or self._reason == "perf":
+            tracker.add_reason("unknownWrite")
+            return tracker
+        for raw in inferred:
+            classified = self._classify(raw)
+            if classified is INDEXED:
+                self._classifier.record_indexed(tracker, raw, root)
             else:
-                for raw in inferred:
-                    tracker.add(self._classify(raw))
-            self._base_dirty = tracker
-        return self._base_dirty.snapshot(shape.registry)
+                tracker.add(classified)
+                value = root.get(raw[0]) if len(raw) == 1 else None
+                if classified.__class__ is int and value.__class__ is list:
+                    tracker.touch_list(classified, "")
+        return tracker
+
+    def _base_dirty_set(self) -> DirtySet:
+        tracker = self._current_base()
+        if self._evidence is not None and self.patch_count:  # explicit evidence of draft writes adds to them
+            self._classifier.record_evidence(tracker, self._evidence, self.ws.root)
+            self._evidence = None
+        return tracker.snapshot(self.inst.shape.registry)
 
     def finish(self, converge_all: bool = False) -> tuple[TxnRecord, Any] | None:
         """Converge and build the record; None when nothing changed (no commit).
@@ -211,10 +300,12 @@ class Transaction:
             base_dirty = self._base_dirty_set()
         if base_dirty.empty and not converge_all:
             return None
-        converge = self._converge(base_dirty, converge_all) if self.inst.shape.ir.steps else None
+        converge = self._converge(base_dirty) if self.inst.shape.ir.steps else None
+        self.converge = converge
         if base_dirty.empty and not self._derived_dirty.touched:
             return None
-        dirty = self._base_dirty.snapshot(self.inst.shape.registry, (self._derived_dirty,))
+        plan = self._base_dirty.plan(self.inst.shape.registry, (self._derived_dirty,))
+        dirty = plan.dirty
         state = self.ws.root
         record = TxnRecord(
             module_id=self.inst.module_id,
@@ -228,6 +319,8 @@ class Transaction:
             duration_ms=(time.perf_counter() - self._t0) * 1000.0,
             dirty=dirty,
             base_dirty=base_dirty,
+            dirty_plan=plan,
+            op_seq=self.op_seq,
             patch_count=self.patch_count,
             patches=tuple(self._patches),
             patches_truncated=self._truncated,
@@ -254,28 +347,30 @@ class Transaction:
             finally:
                 self._reason = reason
 
-    def _converge(self, base_dirty: DirtySet, initial: bool) -> ConvergeRecord:
+    def _converge(self, base_dirty: DirtySet) -> ConvergeRecord | None:
+        """Run converge; the decision record is built only while diagnostics are on (None at off)."""
         inst = self.inst
         ir = inst.shape.ir
         planner = inst.planner
         cfg = inst.converge_config()
         sink = inst.sink
-        decision = planner.decide(
-            txn_seq=self.txn_seq,
-            dirty=base_dirty,
-            requested=cfg.mode,
-            diagnostics_on=sink.on,
-            decision_budget_ms=cfg.decision_budget_ms,
-            initial=initial,
-        )
-        order = ir.topo_order if decision.plan is None else decision.plan
-        sampled = sink.level == "sampled" and (self.txn_seq - 1) % 32 == 0
+        on = sink.on
+        decision = None
+        if on:
+            decision = planner.decide(dirty=base_dirty, requested=cfg.mode, decision_budget_ms=cfg.decision_budget_ms)
+            plan = decision.plan
+        else:
+            plan = planner.choose(base_dirty, cfg.mode)
+        order = ir.topo_order if plan is None else plan
+        sampling = cfg.sampling
+        sampled = sink.level == "sampled" and (self.txn_seq - 1) % sampling.sample_every_n == 0
         timed = sink.full or sampled
         self.ws.start_undo()
         patch_mark, patches_mark, truncated_mark = self.patch_count, len(self._patches), self._truncated
         self._tracker = self._derived_dirty
+        op_base = inst.reserve_op_seqs()
         try:
-            res = run_steps(ir, order, self.ws, self._set_step, cfg.budget_ms, timed)
+            res = run_steps(ir, order, self.ws, self._set_step, cfg.budget_ms, timed, op_base, self.changed_rows)
         except AsyncDerive as escape:
             raise AsyncEscapeError(
                 f"{escape.step.name} returned an awaitable during {self._what()}: derivations must be synchronous",
@@ -286,6 +381,8 @@ class Transaction:
         finally:
             self._tracker = self._base_dirty
             self._step = None
+            self._step_op = self.op_seq
+        inst.commit_op_seqs(op_base, res.executed)
         if res.degrade_reason:
             self.ws.rollback()
             self._derived_dirty = DirtyTracker()
@@ -297,15 +394,15 @@ class Transaction:
         else:
             self.ws.stop_undo()
             outcome = "Converged" if res.changed else "Noop"
-            if decision.executed_mode == "full":
+            if plan is None:
                 planner.note_full_duration(res.duration_ms)
-        top3: tuple[tuple[int, int, float, bool, str], ...] = ()
+        if decision is None:
+            return None
+        top: tuple[tuple[int, int, float, bool, str, int], ...] = ()
         if res.timings:
-            slowest = sorted(res.timings, key=lambda t: t[1], reverse=True)[:3]
-            top3 = tuple((sid, ir.steps[sid].out_id, ms, ch, ir.steps[sid].kind) for sid, ms, ch in slowest)
-        cache = None
-        if sink.on:
-            cache = planner.cache.evidence(decision.cache_hit, decision.key_size, decision.miss_reason)
+            slowest = sorted(res.timings, key=lambda t: t[1], reverse=True)[:sampling.top_k]
+            top = tuple((sid, ir.steps[sid].out_id, ms, ch, ir.steps[sid].kind, op)
+                        for sid, ms, ch, op in slowest)
         return ConvergeRecord(
             requested_mode=decision.requested_mode,
             executed_mode=decision.executed_mode,
@@ -322,10 +419,13 @@ class Transaction:
             changed_steps=res.changed,
             affected_steps=len(order),
             degrade_reason=res.degrade_reason,
-            cache=cache,
-            generation=planner.generation_evidence() if sink.on else {},
+            cache=planner.cache.evidence(decision.cache_hit, decision.key_size, decision.miss_reason),
+            generation=planner.generation_evidence(),
             field_path_count=len(ir.registry.paths),
             ir_build_ms=ir.build_duration_ms,
-            top3=top3,
+            top3=top,
             sampled=sampled,
+            sample_every_n=sampling.sample_every_n,
+            top_k=sampling.top_k,
+            dirty=base_dirty,
         )

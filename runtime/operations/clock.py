@@ -1,7 +1,7 @@
 """The clocks deadlines run on: the asyncio loop's, or a manual one tests advance by hand.
 
 A clock gives monotonic seconds (`now`) and one-shot timers (`call_at(when, fn)` returning something with
-`cancel()`). Server timestamps never enter here: deadlines are owned by the tracker.
+`cancel()`; what `fn` returns is ignored). Server timestamps never enter here: deadlines are owned by the tracker.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ class TimerHandle(Protocol):
 class Clock(Protocol):
     def now(self) -> float: ...
 
-    def call_at(self, when: float, fn: Callable[[], None]) -> TimerHandle: ...
+    def call_at(self, when: float, fn: Callable[[], object]) -> TimerHandle: ...
 
 
 class LoopClock:
@@ -31,14 +31,14 @@ class LoopClock:
     def now(self) -> float:
         return asyncio.get_running_loop().time()
 
-    def call_at(self, when: float, fn: Callable[[], None]) -> TimerHandle:
+    def call_at(self, when: float, fn: Callable[[], object]) -> TimerHandle:
         return asyncio.get_running_loop().call_at(when, fn)
 
 
 class _ManualTimer:
     __slots__ = ("when", "fn", "cancelled")
 
-    def __init__(self, when: float, fn: Callable[[], None]) -> None:
+    def __init__(self, when: float, fn: Callable[[], object]) -> None:
         self.when = when
         self.fn = fn
         self.cancelled = False
@@ -58,7 +58,7 @@ class ManualClock:
     def now(self) -> float:
         return self._now
 
-    def call_at(self, when: float, fn: Callable[[], None]) -> TimerHandle:
+    def call_at(self, when: float, fn: Callable[[], object]) -> TimerHandle:
         timer = _ManualTimer(when, fn)
         heapq.heappush(self._timers, (when, next(self._seq), timer))
         return timer

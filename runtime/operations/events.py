@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from runtime.operations.machine import OperationState
-from runtime.operations.records import FactEntry, OperationEvent
+from runtime.operations.records import EventType, FactEntry, OperationEvent
 
-__all__ = ["operation_meta", "LABELS"]
+__all__ = ["LABELS", "ExportPhase", "operation_meta"]
 
-LABELS = {
+ExportPhase = EventType | Literal["submitted", "fact", "retry"]
+"""An exported operation event: a continuation event, the submission, a fact that changed nothing, a resend."""
+
+LABELS: dict[ExportPhase, str] = {
     "submitted": "operation:submitted",
     "accepted": "operation:accepted",
     "stage_reached": "operation:stage",
@@ -25,7 +28,7 @@ LABELS = {
 }
 
 
-def operation_meta(phase: str, state: OperationState, *, event: OperationEvent | None = None,
+def operation_meta(phase: ExportPhase, state: OperationState, *, event: OperationEvent | None = None,
                    entry: FactEntry | None = None, now: float | None = None, note: str | None = None) -> dict[str, Any]:
     meta: dict[str, Any] = {
         "type": "operation",

@@ -12,7 +12,8 @@ from typing import Any
 
 import orjson
 
-from runtime.operations.transport import HttpAnswer, SseMessage, TransportError
+from runtime.errors import TransportError
+from runtime.operations.transport import HttpAnswer, SseMessage, Transport
 
 __all__ = ["HttpTransport"]
 
@@ -26,8 +27,11 @@ def _retry_after(value: str | None) -> float | None:
         return None  # an HTTP date: we do not let the server's clock steer ours
 
 
-class HttpTransport:
-    """Talks to the backend over HTTP/1.1 with one aiohttp session (created in the running loop on first use)."""
+class HttpTransport(Transport):
+    """Talks to the backend over HTTP/1.1 with one aiohttp session (created in the running loop on first use).
+
+    It names Transport as its base so that mypy checks every method against the Protocol.
+    """
 
     def __init__(self, base_url: str, *, request_timeout_s: float = 10.0, max_connections: int = 64) -> None:
         self.base_url = base_url.rstrip("/")

@@ -1,6 +1,6 @@
 """The stage machine: a pure function `step(state, fact, now) -> (state, events)`, testable without any I/O.
 
-Rules (operation-contract.md §3.3):
+Rules (see docs/rules/operations.md):
 - progress is monotonic by rank and may skip: skipped stages are recorded as `inferred` facts;
 - a fact ranked at or below the current stage is a duplicate (recorded, nothing changes);
 - exactly one terminal transition; later facts are kept as `late`; after `timed_out` a late ready/failed/cancelled
@@ -13,12 +13,20 @@ Rules (operation-contract.md §3.3):
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, TypeVar
 
-from runtime.operations.records import Budget, FactEntry, OperationError, OperationEvent, StageFact
+from runtime.operations.records import (
+    Budget,
+    Disposition,
+    EventType,
+    FactEntry,
+    OperationError,
+    OperationEvent,
+    StageFact,
+)
 from runtime.operations.stages import PROGRESS, TERMINAL, Stage, rank
 
-__all__ = ["OperationState", "step", "deadline_for", "MAX_FACTS"]
+__all__ = ["MAX_FACTS", "OperationState", "deadline_for", "reached", "step"]
 
 MAX_FACTS = 64
 """Facts kept per operation; past it the oldest duplicates are dropped first (the count says how many)."""
@@ -60,13 +68,24 @@ _new = object.__new__
 _set = object.__setattr__
 
 
-def _with(state: Any, **changes: Any) -> Any:
+_Record = TypeVar("_Record", OperationState, StageFact)
+
+
+def _with(state: _Record, **changes: Any) -> _Record:
     """dataclasses.replace for the frozen records of this module, without its per-call introspection (the machine
     runs for every fact; replace cost more than the rest of a step)."""
-    new = _new(type(state))
+    new: _Record = _new(type(state))
     for name in _FIELDS if type(state) is OperationState else type(state).__slots__:
         _set(new, name, changes[name] if name in changes else getattr(state, name))
     return new
+
+
+def reached(state: OperationState, stage: Stage) -> bool | None:
+    """Whether an operation waited on until `stage` got there: True once it did (ready counts for every stage),
+    False when it ended short of it, None while it may still."""
+    if state.stage is Stage.READY or (rank(state.stage) >= rank(stage) and not state.terminal):
+        return True
+    return False if state.terminal else None
 
 
 def deadline_for(state: OperationState) -> float:
@@ -103,7 +122,7 @@ def _record(state: OperationState, entries: list[FactEntry]) -> tuple[tuple[Fact
     return facts, dropped
 
 
-def _event(state: OperationState, type_: str, stage: Stage, now: float, fact: StageFact | None = None,
+def _event(state: OperationState, type_: EventType, stage: Stage, now: float, fact: StageFact | None = None,
            inferred: bool = False) -> OperationEvent:
     return OperationEvent(
         type=type_, command_id=state.command_id, correlation_id=state.correlation_id, kind=state.kind,
@@ -114,7 +133,7 @@ def _event(state: OperationState, type_: str, stage: Stage, now: float, fact: St
     )
 
 
-def _only_record(state: OperationState, fact: StageFact, now: float, disposition: str) -> OperationState:
+def _only_record(state: OperationState, fact: StageFact, now: float, disposition: Disposition) -> OperationState:
     facts, dropped = _record(state, [FactEntry(fact, now, disposition)])
     return _with(state, facts=facts, dropped_facts=dropped)
 
@@ -122,47 +141,69 @@ def _only_record(state: OperationState, fact: StageFact, now: float, disposition
 def step(state: OperationState, fact: StageFact, now: float) -> tuple[OperationState, list[OperationEvent]]:
     """Apply one fact at local time `now`; returns the new state and the continuation events it produced."""
     events: list[OperationEvent] = []
-    # Fencing: an observer's older attempt speaks for a connection that was given up.
-    if fact.observer:
-        current = dict(state.fences).get(fact.observer, -1)
-        if fact.attempt < current:
-            return _only_record(state, fact, now, "fenced"), events
-        if fact.attempt > current:
-            state = _with(state, fences=tuple({**dict(state.fences), fact.observer: fact.attempt}.items()))
-
+    fenced = _fence(state, fact)
+    if fenced is None:
+        return _only_record(state, fact, now, "fenced"), events
+    state = fenced
     timer = fact.source in ("timer", "disposal")
     if not state.terminal and not timer and now >= state.deadline_at:
         # The deadline passed before this fact was applied: the verdict is timed_out, the fact arrives late.
         state, events = step(state, StageFact(state.command_id, Stage.TIMED_OUT, "timer"), now)
-
     if state.terminal:
         return _late(state, fact, now, events)
+    verdict = _verdict(state, fact, now, events, timer)
+    if verdict is not None:
+        return verdict, events
+    return _progress(state, fact, now, events), events
 
+
+def _fence(state: OperationState, fact: StageFact) -> OperationState | None:
+    """None when the fact comes from an older attempt of its observer (a connection that was given up); else the
+    state, with the observer's newest attempt recorded."""
+    if not fact.observer:
+        return state
+    current = dict(state.fences).get(fact.observer, -1)
+    if fact.attempt < current:
+        return None
+    if fact.attempt > current:
+        return _with(state, fences=tuple({**dict(state.fences), fact.observer: fact.attempt}.items()))
+    return state
+
+
+def _verdict(state: OperationState, fact: StageFact, now: float, events: list[OperationEvent],
+             timer: bool) -> OperationState | None:
+    """A fact that is not progress on the ladder, applied to a live operation: recorded, or a terminal
+    transition. None for a progress fact."""
     stage = fact.stage
     if stage is Stage.UNKNOWN or stage is Stage.SUBMITTED:
-        return _only_record(state, fact, now, "unknown" if stage is Stage.UNKNOWN else "duplicate"), events
+        return _only_record(state, fact, now, "unknown" if stage is Stage.UNKNOWN else "duplicate")
     if stage is Stage.TIMED_OUT:
         if not timer:
-            return _only_record(state, fact, now, "ignored"), events  # timed_out is our verdict, not the wire's
+            return _only_record(state, fact, now, "ignored")  # timed_out is our verdict, not the wire's
         if fact.source == "timer" and now < state.deadline_at:
-            return _only_record(state, fact, now, "ignored"), events  # a stale timer: the deadline moved on
+            return _only_record(state, fact, now, "ignored")  # a stale timer: the deadline moved on
         unknown = state.stage is Stage.SUBMITTED
-        return _terminal(_with(state, outcome_unknown=unknown), fact, now, events, "timed_out"), events
+        return _terminal(_with(state, outcome_unknown=unknown), fact, now, events, "timed_out")
     if stage is Stage.REJECTED:
         if state.stage is not Stage.SUBMITTED:
-            return _only_record(state, fact, now, "ignored"), events
-        return _terminal(state, fact, now, events, "rejected"), events
+            return _only_record(state, fact, now, "ignored")
+        return _terminal(state, fact, now, events, "rejected")
     if stage is Stage.FAILED:
-        return _terminal(state, fact, now, events, "failed"), events
+        return _terminal(state, fact, now, events, "failed")
     if stage is Stage.OBSERVED and fact.version is not None and state.version is not None \
             and fact.version < state.version:
-        return _only_record(state, fact, now, "ignored"), events  # a lagging replica: below the committed token
+        return _only_record(state, fact, now, "ignored")  # a lagging replica: below the committed token
     if stage is Stage.CANCELLED:
-        return _terminal(state, fact, now, events, "cancelled"), events
+        return _terminal(state, fact, now, events, "cancelled")
+    return None
 
-    # Progress.
+
+def _progress(state: OperationState, fact: StageFact, now: float, events: list[OperationEvent]) -> OperationState:
+    """A progress fact: a duplicate at or below the current stage, else the stages it skipped are inferred and the
+    operation moves up (to ready at once when observed implies ready)."""
+    stage = fact.stage
     if rank(stage) <= rank(state.stage):
-        return _only_record(state, fact, now, "duplicate"), events
+        return _only_record(state, fact, now, "duplicate")
     entries: list[FactEntry] = []
     reached: list[tuple[Stage, float]] = []
     accepted_at = state.accepted_at
@@ -190,14 +231,13 @@ def step(state: OperationState, fact: StageFact, now: float) -> tuple[OperationS
     facts, dropped = _record(state, entries)
     terminal = final in TERMINAL
     deadline = state.deadline_at if terminal else _deadline(state.budget, state.submitted_at, accepted_at, final)
-    new = _with(state, stage=final, accepted_at=accepted_at, version=version, facts=facts, dropped_facts=dropped,
-                  stage_at=state.stage_at + tuple(reached), terminal_at=now if terminal else None,
-                  deadline_at=deadline)
-    return new, events
+    return _with(state, stage=final, accepted_at=accepted_at, version=version, facts=facts, dropped_facts=dropped,
+                 stage_at=state.stage_at + tuple(reached), terminal_at=now if terminal else None,
+                 deadline_at=deadline)
 
 
 def _terminal(state: OperationState, fact: StageFact, now: float, events: list[OperationEvent],
-              type_: str) -> OperationState:
+              type_: EventType) -> OperationState:
     if fact.error is None and fact.stage in (Stage.FAILED, Stage.REJECTED):
         fact = _with(fact, error=OperationError(f"{fact.stage}_without_detail", f"{fact.source} gave no reason"))
     facts, dropped = _record(state, [FactEntry(fact, now, "applied")])

@@ -14,33 +14,38 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from runtime.operations.records import OperationError, StageFact
+from runtime.errors import TransportError
+from runtime.operations.records import FactSource, OperationError, StageFact
 from runtime.operations.stages import Stage, parse_stage
-from runtime.operations.transport import Transport, TransportError
+from runtime.operations.transport import Transport
 
 if TYPE_CHECKING:
     from runtime.operations.tracked import Watch
 
 __all__ = ["Observer", "EventStreamObserver", "StatusPoller", "ReadModelObserver", "SERVER_DONE"]
 
-Emit = Callable[[StageFact], None]
+Emit = Callable[[StageFact], object]
+"""Hands a fact to the tracker (what it returns is not the observer's business)."""
 SERVER_DONE = frozenset({Stage.OBSERVED, Stage.READY, Stage.FAILED, Stage.CANCELLED, Stage.REJECTED})
 """Stages after which the backend's surfaces have nothing more to say."""
 
 
 class Observer(Protocol):
+    """An observation surface: runs until the operation needs no more observing, emitting the facts it reads."""
+
     name: str
 
     async def observe(self, watch: Watch, emit: Emit) -> None: ...
 
 
 def _backoff(attempt: int, base: float = 0.05, cap: float = 1.0) -> float:
-    return min(cap, base * (2 ** min(attempt, 8)))
+    return min(cap, base * (1 << min(attempt, 8)))
 
 
-def _fact(watch: Watch, body: dict, source: str, observer: str, attempt: int, fact_id: str | None) -> StageFact:
+def _fact(watch: Watch, body: dict[str, Any], source: FactSource, observer: str, attempt: int,
+          fact_id: str | None) -> StageFact:
     raw = body.get("stage")
     stage = parse_stage(raw)
     err = body.get("error")
@@ -67,19 +72,28 @@ class EventStreamObserver:
         last_id: int | None = None
         while not watch.done:
             try:
-                async for msg in self.transport.stream(url, last_event_id=None if last_id is None else str(last_id)):
-                    if not isinstance(msg.data, dict):
-                        continue
-                    fact = _fact(watch, msg.data, "sse", self.name, attempt, msg.id)
-                    if msg.id is not None and msg.id.isdigit():
-                        last_id = max(last_id or 0, int(msg.id))
-                    emit(fact)
-                    if watch.done:
-                        return
+                finished, last_id = await self._follow(url, watch, emit, attempt, last_id)
             except TransportError:
-                pass
+                finished = False
+            if finished:
+                return
             attempt += 1  # the stream ended or broke before a terminal stage: resume where it stopped
             await asyncio.sleep(_backoff(attempt))
+
+    async def _follow(self, url: str, watch: Watch, emit: Emit, attempt: int,
+                      last_id: int | None) -> tuple[bool, int | None]:
+        """Emit the stream's facts until it ends; (whether the operation needs no more observing, the last event
+        id seen)."""
+        async for msg in self.transport.stream(url, last_event_id=None if last_id is None else str(last_id)):
+            if not isinstance(msg.data, dict):
+                continue
+            fact = _fact(watch, msg.data, "sse", self.name, attempt, msg.id)
+            if msg.id is not None and msg.id.isdigit():
+                last_id = max(last_id or 0, int(msg.id))
+            emit(fact)
+            if watch.done:
+                return True, last_id
+        return False, last_id
 
 
 class StatusPoller:

@@ -1,34 +1,35 @@
-"""The records of backend operations: receipts, stage facts, budgets, continuation events and the typed errors a
-waiting submitter gets. All frozen; `to_json` gives the shared field vocabulary (camelCase on the wire)."""
+"""The records of backend operations: receipts, stage facts, budgets and continuation events (the typed errors a
+waiting submitter gets are in runtime.errors). All frozen; `to_json` gives the shared field vocabulary (camelCase on
+the wire)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
-from runtime.errors import (
-    OperationCancelled,
-    OperationFailed,
-    OperationOutcomeError,
-    OperationRejected,
-    OperationTimedOut,
-)
 from runtime.operations.stages import Stage
 
 __all__ = [
-    "OperationReceipt",
-    "OperationError",
-    "StageFact",
-    "FactEntry",
-    "Budget",
-    "OperationEvent",
-    "OperationOutcomeError",
-    "OperationRejected",
-    "OperationFailed",
-    "OperationTimedOut",
-    "OperationCancelled",
     "EVENT_TYPES",
+    "Budget",
+    "Disposition",
+    "EventType",
+    "FactEntry",
+    "FactSource",
+    "OperationError",
+    "OperationEvent",
+    "OperationReceipt",
+    "StageFact",
 ]
+
+FactSource = Literal["http-202", "http-4xx", "http-cancel", "sse", "status-poll", "read-model", "timer", "disposal",
+                     "ready-policy", "inferred", "test"]
+"""Where a fact came from: an answer to the send (http-202, http-4xx) or to a cancel, an observer's surface, the
+tracker's own timer or disposal, the ready-on-observed policy, a stage inferred from a later one, or a test."""
+Disposition = Literal["applied", "inferred", "duplicate", "late", "fenced", "unknown", "ignored"]
+"""What the stage machine did with a fact (see machine.py)."""
+EventType = Literal["accepted", "stage_reached", "rejected", "failed", "timed_out", "cancelled", "late_fact",
+                    "resolved_late", "detached"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -81,8 +82,7 @@ class StageFact:
 
     command_id: str
     stage: Stage
-    source: str
-    """http-202 | http-4xx | sse | status-poll | read-model | timer | disposal | ready-policy | inferred | test."""
+    source: FactSource
     observer: str = ""
     attempt: int = 0
     """(observer, attempt) is the fencing key: facts from an older attempt of the same observer are ignored."""
@@ -102,8 +102,7 @@ class FactEntry:
     fact: StageFact
     at: float
     """Local monotonic seconds when it was applied."""
-    disposition: str
-    """applied | inferred | duplicate | late | fenced | unknown | ignored."""
+    disposition: Disposition
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,16 +129,15 @@ class Budget:
                 Stage.READY: self.ready}.get(stage, self.ready)
 
 
-EVENT_TYPES = ("accepted", "stage_reached", "rejected", "failed", "timed_out", "cancelled", "late_fact",
-               "resolved_late", "detached")
+EVENT_TYPES: tuple[EventType, ...] = ("accepted", "stage_reached", "rejected", "failed", "timed_out", "cancelled",
+                                      "late_fact", "resolved_late", "detached")
 
 
 @dataclass(frozen=True, slots=True)
 class OperationEvent:
     """A continuation event: what module state hears about an operation after (and including) acceptance."""
 
-    type: str
-    """One of EVENT_TYPES."""
+    type: EventType
     command_id: str
     correlation_id: str
     kind: str

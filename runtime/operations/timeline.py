@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
-__all__ = ["TimelineMark", "OperationTimeline", "ActionRunRow", "build_operation_timelines", "build_action_runs"]
+__all__ = ["ActionRunRow", "MarkKind", "OperationTimeline", "TimelineMark", "build_action_runs",
+           "build_operation_timelines"]
+
+MarkKind = Literal["reached", "inferred", "late", "resolved-late", "recorded", "retry"]
+"""A stage reached (or inferred from a later one), a late fact or resolution, a fact that changed nothing
+(a duplicate, fenced, unknown or ignored fact), a resend."""
 
 _STAGE_PHASES = ("accepted", "stage_reached", "rejected", "failed", "timed_out", "cancelled")
 
@@ -22,8 +27,7 @@ class TimelineMark:
 
     at_ms: float
     stage: str
-    kind: str
-    """reached | inferred | late | resolved-late | recorded (a duplicate, fenced, unknown or ignored fact) | retry."""
+    kind: MarkKind
     source: str = ""
     attempt: int = 0
     version: int | None = None
@@ -93,6 +97,7 @@ def build_operation_timelines(events: Iterable[dict[str, Any]]) -> dict[str, Ope
         if "error" in meta:
             tl.error = meta["error"]
         common = dict(source=meta.get("source", ""), attempt=meta.get("attempt", 0), version=meta.get("version"))
+        kind: MarkKind
         if phase in _STAGE_PHASES:
             kind = "inferred" if meta.get("inferred") else "reached"
             stage = meta.get("eventStage", meta["stage"])

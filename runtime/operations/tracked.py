@@ -7,7 +7,7 @@ import asyncio
 import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from runtime.operations.clock import TimerHandle
 from runtime.operations.machine import OperationState
@@ -17,9 +17,11 @@ from runtime.operations.stages import Stage
 if TYPE_CHECKING:
     from runtime.kernel.instance import ModuleInstance
 
-__all__ = ["KindPolicy", "Watch", "TrackedOperation", "OperationListener"]
+__all__ = ["KindPolicy", "ObserverName", "OperationListener", "TrackedOperation", "Watch"]
 
 OperationListener = Callable[[OperationEvent, OperationState], None]
+ObserverName = Literal["sse", "status", "read-model"]
+"""The observation surfaces (see observers.py): the event stream, the status poll, the read model."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,7 +29,7 @@ class KindPolicy:
     """Per-kind settings: budgets, the observation surfaces (in order), and whether observed implies ready."""
 
     budget: Budget | None = None
-    observers: tuple[str, ...] | None = None
+    observers: tuple[ObserverName, ...] | None = None
     ready_on_observed: bool = True
 
 

@@ -17,38 +17,39 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from runtime.errors import NoTransport, TrackerDisposed
-from runtime.operations.clock import Clock, LoopClock
-from runtime.operations.events import LABELS, operation_meta
-from runtime.operations.machine import OperationState, deadline_for, step
-from runtime.operations.observers import EventStreamObserver, Observer, ReadModelObserver, StatusPoller
-from runtime.operations.records import (
-    Budget,
+from runtime.errors import (
+    NoTransport,
     OperationCancelled,
-    OperationError,
-    OperationEvent,
     OperationFailed,
     OperationOutcomeError,
-    OperationReceipt,
     OperationRejected,
     OperationTimedOut,
-    StageFact,
+    TrackerDisposed,
+    TransportError,
 )
+from runtime.operations.clock import Clock, LoopClock
+from runtime.operations.events import LABELS, ExportPhase, operation_meta
+from runtime.operations.machine import OperationState, deadline_for, reached, step
+from runtime.operations.observers import EventStreamObserver, Observer, ReadModelObserver, StatusPoller
+from runtime.operations.records import Budget, FactEntry, OperationError, OperationEvent, OperationReceipt, StageFact
 from runtime.operations.stages import Stage, rank
-from runtime.operations.tracked import KindPolicy, OperationListener, TrackedOperation, Watch
-from runtime.operations.transport import Transport, TransportError
+from runtime.operations.tracked import KindPolicy, ObserverName, OperationListener, TrackedOperation, Watch
+from runtime.operations.transport import Transport
 
 if TYPE_CHECKING:
     from runtime.kernel.instance import ModuleInstance
     from runtime.runtime import Runtime
 
-__all__ = ["OperationTracker", "KindPolicy", "Watch", "TrackerDisposed", "NoTransport", "OperationListener"]
+__all__ = ["CancelOutcome", "OperationTracker"]
 
-_OBSERVER_FACTORIES: dict[str, Callable[[Transport], Observer]] = {
+CancelOutcome = Literal["cancelled", "too_late", "not_accepted", "finished"]
+"""What asking the backend to cancel came to: confirmed, refused (too late), never accepted, or already over."""
+
+_OBSERVER_FACTORIES: dict[ObserverName, Callable[[Transport], Observer]] = {
     "sse": EventStreamObserver,
     "status": StatusPoller,
     "read-model": ReadModelObserver,
@@ -65,7 +66,7 @@ class OperationTracker:
         *,
         clock: Clock | None = None,
         budget: Budget | None = None,
-        observers: Sequence[str] = ("sse", "read-model"),
+        observers: Sequence[ObserverName] = ("sse", "read-model"),
         kinds: dict[str, KindPolicy] | None = None,
         label: str = "operations",
         max_finished: int = 2048,
@@ -180,7 +181,7 @@ class OperationTracker:
     async def wait(self, command_id: str, stage: Stage) -> OperationState:
         """Wait until the operation reaches `stage` (by rank); raises the typed outcome error if it ends first."""
         op = self._ops[command_id]
-        done = self._reached(op.state, stage)
+        done = reached(op.state, stage)
         if done is not None:
             return self._outcome(op.state, stage)
         fut: asyncio.Future[OperationState] = asyncio.get_running_loop().create_future()
@@ -192,23 +193,17 @@ class OperationTracker:
                 op.waiters.remove((stage, fut))
         return self._outcome(op.state, stage)
 
-    @staticmethod
-    def _reached(state: OperationState, stage: Stage) -> bool | None:
-        if state.stage is Stage.READY or (rank(state.stage) >= rank(stage) and not state.terminal):
-            return True
-        return False if state.terminal else None
-
     def _outcome(self, state: OperationState, stage: Stage) -> OperationState:
-        if self._reached(state, stage):
+        if reached(state, stage):
             return state
-        reached = max((s for s, _ in state.stage_at if rank(s) < 5), key=rank, default=Stage.SUBMITTED)
+        last = max((s for s, _ in state.stage_at if rank(s) < 5), key=rank, default=Stage.SUBMITTED)
         cls: type[OperationOutcomeError] = {
             Stage.REJECTED: OperationRejected, Stage.FAILED: OperationFailed, Stage.TIMED_OUT: OperationTimedOut,
             Stage.CANCELLED: OperationCancelled,
         }[state.stage]
         why = f" ({state.error.code}: {state.error.message})" if state.error else ""
-        raise cls(f"operation {state.kind} {state.command_id} ended {state.stage} at {reached} before {stage}{why}",
-                  command_id=state.command_id, stage=state.stage, stage_reached=reached, error=state.error)
+        raise cls(f"operation {state.kind} {state.command_id} ended {state.stage} at {last} before {stage}{why}",
+                  command_id=state.command_id, stage=state.stage, stage_reached=last, error=state.error)
 
     # -- facts ------------------------------------------------------------------------------------------------------
 
@@ -248,7 +243,7 @@ class OperationTracker:
 
     def _settle_waiters(self, op: TrackedOperation) -> None:
         for stage, fut in list(op.waiters):
-            if not fut.done() and self._reached(op.state, stage) is not None:
+            if not fut.done() and reached(op.state, stage) is not None:
                 fut.set_result(op.state)
 
     # -- timers, tasks, ends ----------------------------------------------------------------------------------------
@@ -280,12 +275,17 @@ class OperationTracker:
             if task is not current:
                 task.cancel()
 
-    def _spawn(self, op: TrackedOperation, coro: Any, name: str) -> None:
+    def _spawn(self, op: TrackedOperation, coro: Coroutine[Any, Any, None], name: str) -> None:
         task = asyncio.get_running_loop().create_task(coro, name=name)
         op.tasks.append(task)
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        task.add_done_callback(lambda t: t in op.tasks and op.tasks.remove(t))
+
+        def forget(done: asyncio.Task[None]) -> None:
+            if done in op.tasks:
+                op.tasks.remove(done)
+
+        task.add_done_callback(forget)
 
     def _detach(self, op: TrackedOperation) -> None:
         if not op.state.detached:
@@ -334,7 +334,8 @@ class OperationTracker:
 
     def _receipt(self, op: TrackedOperation, body: dict[str, Any], location: str | None,
                  retry_after: float | None) -> OperationReceipt:
-        links = body.get("links") if isinstance(body.get("links"), dict) else {}
+        links = body.get("links")
+        links = links if isinstance(links, dict) else {}
         s = op.state
         return OperationReceipt(
             command_id=s.command_id, correlation_id=str(body.get("correlationId") or s.correlation_id), kind=s.kind,
@@ -350,27 +351,31 @@ class OperationTracker:
         watch = Watch(op)
         for name in names:
             observer = _OBSERVER_FACTORIES[name](self.transport)
-            self._spawn(op, self._run_observer(observer, watch), f"observe:{name}:{op.state.command_id}")
+            self._spawn(op, self._run_observer(observer, watch, op), f"observe:{name}:{op.state.command_id}")
 
-    async def _run_observer(self, observer: Observer, watch: Watch) -> None:
+    async def _run_observer(self, observer: Observer, watch: Watch, op: TrackedOperation) -> None:
         try:
             await observer.observe(watch, self.apply)
         except asyncio.CancelledError:
             raise
         except Exception as exc:  # an observer bug must not end the operation: the deadline still will
-            op = watch._op
             self._diagnostic(op, "operation::observer_threw", f"{observer.name} raised {type(exc).__name__}: {exc}")
 
-    async def cancel(self, command_id: str) -> str:
+    async def cancel(self, command_id: str) -> CancelOutcome:
         """Ask the backend to cancel: `cancelled` (confirmed), `too_late`, `not_accepted` or `finished`."""
         op = self._ops[command_id]
         if op.state.terminal:
             return "finished"
         if op.receipt is None or not op.receipt.cancel_url or self.transport is None:
             return "not_accepted"
+        return await self._request_cancel(op, self.transport, op.receipt.cancel_url)
+
+    async def _request_cancel(self, op: TrackedOperation, transport: Transport, url: str) -> CancelOutcome:
+        """POST the cancel until the backend answers it or the operation ends meanwhile."""
+        command_id = op.state.command_id
         while not op.state.terminal:
             try:
-                answer = await self.transport.post(op.receipt.cancel_url)
+                answer = await transport.post(url)
             except TransportError:
                 await asyncio.sleep(0.05)
                 continue
@@ -418,8 +423,8 @@ class OperationTracker:
             return op.instance.module_id, op.instance.instance_id
         return "operations", self.label
 
-    def _export(self, op: TrackedOperation, phase: str, *, event: OperationEvent | None = None, entry: Any = None,
-                now: float | None = None, note: str | None = None) -> None:
+    def _export(self, op: TrackedOperation, phase: ExportPhase, *, event: OperationEvent | None = None,
+                entry: FactEntry | None = None, now: float | None = None, note: str | None = None) -> None:
         sink = self.runtime.sink
         if not sink.on:
             return

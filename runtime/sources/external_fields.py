@@ -9,17 +9,20 @@ At mount each field subscribes to its store, then reads it (in that order, so a 
 lost) and writes the value in a transaction with origin `field-external-store` (name: the field path). From then on
 the store's listener only signals: the next tick reads `get_snapshot()` once, outside any transaction window, and
 writes the latest value if `equals` (default: same type and ==) says it changed. So a burst of emits between two ticks
-becomes one commit.
+becomes one commit. The fields of one instance that signalled before a tick are read and written together, in one
+transaction (runtime.sources.instance_inputs): a fan-out from one source is one commit of its target.
 
 - `select(snapshot)` picks the value to store; `priority="nonUrgent"` commits with priority low (commit mode
   `lowPriority`), which the tick may defer under its budget;
 - `coalesce_window_ms`: the first emit opens a window; the latest value is read when it closes (a running asyncio
-  loop is needed for the timer; without one the write is not delayed). An urgent commit of the same instance in the
-  meantime carries the pending value along in its tick; unmounting cancels the window;
+  loop is needed for the timer; without one the write is not delayed; 0 or None is no window). An urgent writeback
+  of the same instance in the meantime carries the pending value into its own commit, and any other urgent commit of
+  the instance carries it along in its tick; unmounting cancels the window;
 - `get_snapshot` (or `select`) raising stops the field for good (it keeps its last value) with diagnostic
   `external_store::snapshot_threw`;
-- the field is owned by its store: any other write to it raises ExternalOwnedWriteError and changes nothing; a
-  computed/link/check on the same field is refused at mount (MULTIPLE_WRITERS);
+- the field is owned by its store (`ownership: external-owned` in its static IR): any other write to it raises
+  ExternalOwnedWriteError and changes nothing; a computed/link/check on the same field is refused at mount
+  (MULTIPLE_WRITERS);
 - with `from_module(...)` as the store, the source's commits reach the field in the same tick (module-as-source).
 
 External-store fields are wired when an instance mounts; `install_fields` does not wire new ones.
@@ -28,16 +31,16 @@ External-store fields are wired when an instance mounts; `install_fields` does n
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from runtime.base.field_decl import FieldDecl
 from runtime.base.paths import FieldPath, path_text
 from runtime.base.state_access import compile_reader, same_value
-from runtime.errors import ExternalStoreError, TickscopeError
-from runtime.fields.external_store import OWNER_ORIGIN
+from runtime.errors import ExternalStoreError
 from runtime.sources.external_store import ModuleSource
+from runtime.sources.instance_inputs import NO_CHANGE, InstanceInputs
+from runtime.sources.observable_store import ServiceStore, resolve_service_store
 
 if TYPE_CHECKING:
     from runtime.kernel.instance import ModuleInstance
@@ -48,35 +51,24 @@ if TYPE_CHECKING:
 
 __all__ = ["ExternalFieldBinding", "ExternalFields"]
 
-def _write(path: FieldPath, value: Any) -> Callable[[Any], None]:
-    def body(draft: Any) -> None:
-        node = draft
-        for seg in path[:-1]:
-            if seg not in node:
-                node[seg] = {}
-            node = node[seg]
-        node[path[-1]] = value
-
-    return body
-
-
 class ExternalFieldBinding:
-    """One external-store field wired into one instance (created at mount, disposed at unmount)."""
+    """One external-store field wired into one instance (created at mount, disposed at unmount). It reads; the
+    InstanceInputs of its instance writes."""
 
-    def __init__(self, kernel: Kernel, inputs: InputSink, links: DeclarativeLinks, inst: ModuleInstance,
-                 decl: FieldDecl) -> None:
+    def __init__(self, kernel: Kernel, group: InstanceInputs, links: DeclarativeLinks, inst: ModuleInstance,
+                 decl: FieldDecl, store: Any) -> None:
         opts = decl.options
         self.kernel = kernel
-        self.inputs = inputs
+        self.group = group
         self.links = links
         self.inst = inst
         self.path = decl.target
         self.path_text = path_text(decl.target)
-        self.store = opts["store"]
+        self.store = store
         self.select: Callable[[Any], Any] | None = opts["select"]
         self.equals = decl.equals or same_value
         self.priority: str = opts["priority"]
-        self.window_ms: float | None = opts["coalesce_window_ms"]
+        self.window_ms: float | None = opts["coalesce_window_ms"] or None
         self.meta: dict[str, Any] = opts["meta"]
         self._read_field = compile_reader(decl.target)
         self.fused = False
@@ -104,10 +96,14 @@ class ExternalFieldBinding:
     def trigger(self) -> tuple[str, str, str]:
         return (self.inst.module_id, self.inst.instance_id, self.path_text)
 
+    @property
+    def urgent(self) -> bool:
+        return self.priority != "nonUrgent"
+
     # -- lifecycle --------------------------------------------------------------------------------------------------
 
-    def start(self) -> None:
-        """Subscribe, then read: nothing emitted in between is lost."""
+    def subscribe(self) -> None:
+        """Subscribe (the first read follows, by the instance's inputs): nothing emitted in between is lost."""
         if self.source is not None:
             self.links.add_module_source(self, self.source)
             if not self.store.query.static:
@@ -115,10 +111,6 @@ class ExternalFieldBinding:
                                            f"external_store {self.path_text} of {self.inst.instance_id}")
         else:
             self._unsubscribe = self.store.subscribe(self._on_emit)
-        if self.kernel.in_transaction:
-            self.inputs.mark_input(self)  # never read a store inside a transaction window
-        else:
-            self.pull()
 
     def dispose(self) -> None:
         self.disposed = True
@@ -135,14 +127,16 @@ class ExternalFieldBinding:
                     code="external_store::unsubscribe_threw", severity="warning", error=exc,
                     message=f"{self!r}: unsubscribe raised {type(exc).__name__}: {exc}",
                 )
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        self.window_pending = False
+        self.cancel_window()
         if self.source is not None:
             self.links.remove_module_source(self, self.source)
 
     # -- signals ----------------------------------------------------------------------------------------------------
+
+    def signal(self) -> None:
+        """The source changed (or may have): the next tick reads it."""
+        if not self.fused and not self.disposed:
+            self.group.signal(self)
 
     def _on_emit(self) -> None:
         if self.fused or self.disposed:
@@ -157,50 +151,50 @@ class ExternalFieldBinding:
                 if self._timer is None:
                     self._timer = loop.call_later(self.window_ms / 1000.0, self._window_elapsed)
                 return
-        self.inputs.mark_input(self)
+        self.group.signal(self)
 
     def _window_elapsed(self) -> None:
         self._timer = None
         if not self.window_pending or self.disposed:
             return
         self.window_pending = False
-        self.inputs.note_timer()
-        self.inputs.mark_input(self)
+        self.group.note_timer()
+        self.group.signal(self)
+
+    def cancel_window(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        self.window_pending = False
 
     def flush_window(self) -> None:
         """Read a pending coalesced value now (an urgent write of the same instance is being ticked)."""
         if self.window_pending:
-            if self._timer is not None:
-                self._timer.cancel()
-                self._timer = None
-            self.window_pending = False
-            self.inputs.mark_input(self)
+            self.cancel_window()
+            self.group.signal(self)
 
     def touched_by(self, paths: Sequence[FieldPath]) -> bool:
         return isinstance(self.store, ModuleSource) and self.store.query.touches(paths)
 
-    # -- the read and the write (in a tick, outside any window) -----------------------------------------------------
+    # -- the read (in a tick, outside any window) -------------------------------------------------------------------
 
     def _read(self) -> Any:
         raw = self.store.get_snapshot() if self.source is None else self.store.query.select(self.source.state)
         return raw if self.select is None else self.select(raw)
 
-    def pull(self) -> None:
+    def read_change(self) -> Any:
+        """The store's value when it differs from the field's (by `equals`), else NO_CHANGE. A read that raises
+        fuses the field (NO_CHANGE)."""
         if self.fused or self.disposed or self.inst.disposed:
-            return
+            return NO_CHANGE
         try:
             value = self._read()
         except Exception as exc:
             self._fuse(exc)
-            return
+            return NO_CHANGE
         if self.equals(self._read_field(self.inst.state), value):
-            return
-        low = self.priority == "nonUrgent"
-        # A failed write was reported by the kernel as a diagnostic; the field keeps its committed value.
-        with contextlib.suppress(TickscopeError):
-            self.inst.transact(_write(self.path, value), origin_kind=OWNER_ORIGIN, origin_name=self.path_text,
-                               reason="field-external-store", priority="low" if low else "normal",
-                               commit_mode="lowPriority" if low else "normal")
+            return NO_CHANGE
+        return value
 
     def _fuse(self, exc: Exception) -> None:
         self.fused = True
@@ -225,7 +219,10 @@ class ExternalFieldBinding:
             source = {"kind": "external", "storeId": self.store_id}
         out: dict[str, Any] = {"traitId": f"external-store:{self.path_text}", "storeId": self.store_id,
                                "source": source, "targetFieldPath": self.path_text, "priority": self.priority,
-                               "instanceId": self.inst.instance_id}
+                               "instanceId": self.inst.instance_id,
+                               "policy": {"ownership": "external-owned",
+                                          "lane": "urgent" if self.urgent else "nonUrgent",
+                                          "storeId": self.store_id, "source": {"kind": source["kind"]}}}
         if self.window_ms:
             out["coalesceWindowMs"] = self.window_ms
         if self.meta:
@@ -236,50 +233,65 @@ class ExternalFieldBinding:
 class ExternalFields:
     """The wired external-store fields of one runtime, by instance: wired at mount, disposed at unmount."""
 
-    def __init__(self, kernel: Kernel, inputs: InputSink, links: DeclarativeLinks) -> None:
+    def __init__(self, kernel: Kernel, inputs: InputSink, links: DeclarativeLinks,
+                 services: dict[str, Any] | None = None) -> None:
         self._kernel = kernel
         self._inputs = inputs
         self._links = links
-        self._by_key: dict[str, list[ExternalFieldBinding]] = {}
+        self.services: dict[str, Any] = services if services is not None else {}
+        """The services `from_service` stores are looked up in (by key)."""
+        self._by_key: dict[str, tuple[InstanceInputs, list[ExternalFieldBinding]]] = {}
 
     def wire(self, inst: ModuleInstance) -> None:
         """Resolve and start the instance's external-store fields (nothing is subscribed when one cannot be
-        resolved: the error is raised first)."""
-        bindings = [ExternalFieldBinding(self._kernel, self._inputs, self._links, inst, decl)
-                    for decl in inst.declarations() if decl.kind == "externalStore"]
-        if bindings:
-            self._by_key[_key(inst)] = bindings
+        resolved: the error is raised first), then read them all once, in one transaction."""
+        decls = [decl for decl in inst.declarations() if decl.kind == "externalStore"]
+        if not decls:
+            return
+        group = InstanceInputs(self._kernel, self._inputs, inst)
+        what = f"external_store of {inst.instance_id}"
+        bindings = []
+        for decl in decls:
+            store = decl.options["store"]
+            if isinstance(store, ServiceStore):
+                store = resolve_service_store(store, self.services, f"{what} {path_text(decl.target)}")
+            bindings.append(ExternalFieldBinding(self._kernel, group, self._links, inst, decl, store))
+        group.bindings = bindings
+        self._by_key[_key(inst)] = (group, bindings)
         for binding in bindings:
-            binding.start()
+            binding.subscribe()
+        group.start()
 
-    def unwire(self, inst: ModuleInstance) -> list[ExternalFieldBinding]:
-        """Dispose the instance's fields; returns them (the scheduler drops their pending reads)."""
-        bindings = self._by_key.pop(_key(inst), [])
+    def unwire(self, inst: ModuleInstance) -> list[InstanceInputs]:
+        """Dispose the instance's fields; returns its inputs (the scheduler drops their pending reads)."""
+        found = self._by_key.pop(_key(inst), None)
+        if found is None:
+            return []
+        group, bindings = found
         for binding in bindings:
             binding.dispose()
-        return bindings
+        return [group]
 
     def bindings(self) -> list[ExternalFieldBinding]:
-        return [b for group in self._by_key.values() for b in group]
+        return [b for _group, bindings in self._by_key.values() for b in bindings]
 
     def flush_urgent(self, fresh: Mapping[str, FreshModule]) -> None:
         """An urgent commit carries a pending coalesced value of its instance along into the same tick."""
         for key, item in fresh.items():
             if item.urgent:
-                for binding in self._by_key.get(key, ()):
+                for binding in self._by_key.get(key, (None, []))[1]:
                     binding.flush_window()
 
     def pending_windows(self) -> int:
-        return sum(1 for group in self._by_key.values() for b in group if b.window_pending)
+        return sum(1 for b in self.bindings() if b.window_pending)
 
     def static_ir(self) -> list[dict[str, Any]]:
         """ExternalStoreTraitStaticIr of every wired external-store field (module-as-source ones included)."""
         return [b.static_ir() for b in self.bindings()]
 
     def dispose(self) -> None:
-        for group in self._by_key.values():
-            for binding in group:
-                binding.dispose()
+        for binding in self.bindings():
+            binding.dispose()
         self._by_key.clear()
 
 

@@ -23,11 +23,12 @@ static IR is the external-store field table (`rt.external_fields.static_ir()`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from runtime.base.paths import FieldPath, fnv1a32_text, stable_stringify
 from runtime.errors import DefinitionError, ExternalStoreError, TickscopeError
+from runtime.sources.blackbox_links import BlackboxLink
 from runtime.sources.resolve import InstanceRef, resolve_instance
 from runtime.ticks.read_query import ReadQuery, as_read_query
 
@@ -45,10 +46,9 @@ _MISSING: Any = object()
 class ModuleSourceField(Protocol):
     """An external-store field that reads another module (`from_module`): an edge the links follow too."""
 
-    @property
-    def trigger(self) -> tuple[str, str, str]: ...
-
-    def pull(self) -> None: ...
+    def signal(self) -> None:
+        """Its source committed something it reads: read it in this tick (with its instance's other fields)."""
+        ...
 
     def touched_by(self, paths: Sequence[FieldPath]) -> bool: ...
 
@@ -115,6 +115,7 @@ class DeclarativeLinks:
         self._links: dict[str, DeclarativeLink] = {}
         self._by_source: dict[str, list[DeclarativeLink]] = {}
         self._module_sources: dict[str, list[ModuleSourceField]] = {}
+        self._blackboxes: dict[str, BlackboxLink] = {}
 
     # -- declaring --------------------------------------------------------------------------------------------------
 
@@ -159,7 +160,24 @@ class DeclarativeLinks:
         self._by_source.setdefault(_key(src), []).append(link)
         return link
 
+    def blackbox(self, link_id: str, *, source: InstanceRef,
+                 run: Callable[[Any], Awaitable[Any]]) -> BlackboxLink:
+        """A link the ticks cannot see into: `run(state)` is started after every commit of `source` and what it
+        dispatches settles in a later tick (best effort; see runtime.sources.blackbox_links)."""
+        if not isinstance(link_id, str) or not link_id or "::" in link_id:
+            raise DefinitionError(f"link id {link_id!r} must be a non-empty string without '::'")
+        if link_id in self._links or link_id in self._blackboxes:
+            raise DefinitionError(f"link {link_id!r} is already declared in runtime {self.kernel.label!r}")
+        src = resolve_instance(self.kernel, source, f"link {link_id!r} source")
+        link = BlackboxLink(self.kernel, link_id, src, run)
+        self._blackboxes[link_id] = link
+        return link
+
     def remove(self, link_id: str) -> None:
+        box = self._blackboxes.pop(link_id, None)
+        if box is not None:
+            box.dispose()
+            return
         link = self._links.pop(link_id, None)
         if link is None:
             raise DefinitionError(f"no link {link_id!r} in runtime {self.kernel.label!r}")
@@ -200,6 +218,9 @@ class DeclarativeLinks:
         for link in list(self._links.values()):
             if link.source is inst or link.target is inst:
                 self.remove(link.link_id)
+        for box in list(self._blackboxes.values()):
+            if box.source is inst:
+                self.remove(box.link_id)
         self._module_sources.pop(_key(inst), None)
 
     # -- the tick's drain rounds ------------------------------------------------------------------------------------
@@ -237,7 +258,7 @@ class DeclarativeLinks:
                 group[1].append((link.action, value))
             for binding in bindings or ():
                 if paths is None or binding.touched_by(paths):
-                    self.inputs.mark_input(binding)
+                    binding.signal()
         for target, actions in per_target.values():
             try:
                 if len(actions) == 1:

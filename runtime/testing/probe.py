@@ -4,7 +4,7 @@
     probe.record(rt)                        # tap the hub (and write a trace file when the probe has a directory)
     record = inst.dispatch("add_item", 3)
     probe.assert_touched(record, "items")   # or a txn id: "form#1::t2"
-    probe.assert_not_touched(record, "customer.email")
+    probe.assert_not_touched(record, "customer.email")   # a path the module lacks raises UnknownFieldPath
     probe.assert_converge_mode(record, "dirty")
     await run.settled(); probe.assert_run_settled("save-todo", "success")
     probe.assert_no_pending()               # no async action run and no backend operation still open
@@ -16,11 +16,12 @@ No Qt and no pytest here: the pytest plugin (runtime.testing.pytest_plugin) only
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from runtime.base.records import TxnRecord
+from runtime.errors import UnknownFieldPath
 
 if TYPE_CHECKING:
     from runtime.runtime import Runtime
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 __all__ = ["TraceProbe", "OPERATION_TERMINALS"]
 
 OPERATION_TERMINALS = frozenset({"ready", "rejected", "failed", "timed_out", "cancelled"})
-"""Operation stages after which nothing is pending (runtime/operations/stages.py TERMINAL)."""
+"""Operation stages after which nothing is pending (the wire values of runtime.operations.TERMINAL)."""
 
 Txn = TxnRecord | str
 
@@ -52,7 +53,7 @@ class TraceProbe:
         self.events: list[dict[str, Any]] = []
         self.static_irs: dict[str, dict[str, Any]] = {}
         self.writers: list[TraceWriter] = []
-        self._detach: list[Any] = []
+        self._detach: list[Callable[[], None]] = []
         self._runtimes: list[Runtime] = []
 
     # -- recording --------------------------------------------------------------------------------------------------
@@ -123,6 +124,7 @@ class TraceProbe:
     def state_update(self, txn: Txn) -> dict[str, Any]:
         """The state:update event of a transaction (a TxnRecord or a txn id)."""
         txn_id = txn.txn_id if isinstance(txn, TxnRecord) else txn
+        e: dict[str, Any]  # reversed() of a list of dicts with Any values reads as Any to mypy
         for e in reversed(self.events):
             if e["label"] == "state:update" and e.get("txnId") == txn_id:
                 return e
@@ -131,30 +133,48 @@ class TraceProbe:
     def touched_paths(self, txn: Txn) -> list[str] | None:
         """The field paths a transaction wrote (its dirty roots); None when it dirtied everything."""
         if isinstance(txn, TxnRecord):
-            dirty_all, ids, digest = txn.dirty.dirty_all, list(txn.dirty.root_ids), txn.static_ir_digest
+            dirty_all, ids = txn.dirty.dirty_all, list(txn.dirty.root_ids)
         else:
-            meta = self.state_update(txn)["meta"]
-            dirty = meta["dirtySet"]
+            dirty = self.state_update(txn)["meta"]["dirtySet"]
             if dirty.get("rootIdsTruncated"):
                 raise AssertionError(f"{txn}: its exported dirty set was cut; pass the TxnRecord instead")
-            dirty_all, ids, digest = dirty["dirtyAll"], dirty["rootIds"], meta["staticIrDigest"]
+            dirty_all, ids = dirty["dirtyAll"], dirty["rootIds"]
         if dirty_all:
             return None
+        table = self._static_ir(txn)["fieldPaths"]
+        return [_path_text(table[i]) for i in ids]
+
+    def _static_ir(self, txn: Txn) -> dict[str, Any]:
+        digest = txn.static_ir_digest if isinstance(txn, TxnRecord) else \
+            self.state_update(txn)["meta"]["staticIrDigest"]
         ir = self.static_irs.get(digest)
         if ir is None:
             raise AssertionError(f"the static IR {digest} of this transaction was never announced to the probe")
-        table = ir["fieldPaths"]
-        return [_path_text(table[i]) for i in ids]
+        return ir
+
+    def check_path(self, txn: Txn, path: str) -> None:
+        """Raise UnknownFieldPath when the module of `txn` has no field at `path`, above it or below it (a typo in
+        an assertion would otherwise pass `assert_not_touched` for ever)."""
+        ir = self._static_ir(txn)
+        fields = [_path_text(p) for p in ir["fieldPaths"]]
+        wanted = tuple(path.split("."))
+        if not any(_overlaps(tuple(f.split(".")), wanted) for f in fields):
+            raise UnknownFieldPath(path, str(ir.get("moduleId")), fields)
 
     # -- assertions -------------------------------------------------------------------------------------------------
 
     def assert_touched(self, txn: Txn, path: str) -> None:
-        """The transaction wrote `path`, a parent of it, or something under it."""
+        """The transaction wrote `path`, a parent of it, or something under it. A path the module does not have
+        raises UnknownFieldPath."""
+        self.check_path(txn, path)
         touched = self.touched_paths(txn)
         if touched is not None and not any(_overlaps(tuple(t.split(".")), tuple(path.split("."))) for t in touched):
             raise AssertionError(f"{_txn_id(txn)} did not touch {path!r}; it touched {touched}")
 
     def assert_not_touched(self, txn: Txn, path: str) -> None:
+        """The transaction wrote neither `path` nor a parent of it nor anything under it. A path the module does not
+        have raises UnknownFieldPath: no write to a typo is no evidence."""
+        self.check_path(txn, path)
         touched = self.touched_paths(txn)
         if touched is None:
             raise AssertionError(f"{_txn_id(txn)} dirtied everything, {path!r} included")

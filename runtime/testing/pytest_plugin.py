@@ -19,15 +19,14 @@ from __future__ import annotations
 
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator, Sequence
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from runtime.runtime import Runtime
 from runtime.testing.probe import TraceProbe
-from runtime.testing.tearing import TearingWatch
+from runtime.testing.tearing import TearingWatch, WatchedFacade
 
 __all__ = ["TestProbe"]
 
@@ -44,7 +43,7 @@ class TestProbe(TraceProbe):
         super().__init__(trace_dir, name)
         self.watches: list[TearingWatch] = []
 
-    def watch_tearing(self, runtime: Runtime, facades: Any = None) -> TearingWatch:
+    def watch_tearing(self, runtime: Runtime, facades: Sequence[WatchedFacade] | None = None) -> TearingWatch:
         """Check every read during a tick agrees (all module topics of the mounted instances, or `facades`)."""
         watch = TearingWatch(runtime, facades)
         self.watches.append(watch)
@@ -103,7 +102,8 @@ def tickscope_runtime(tickscope: TestProbe) -> Iterator[Runtime]:
 
 
 @pytest.hookimpl(wrapper=True)
-def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+def pytest_runtest_makereport(item: pytest.Item,
+                              call: pytest.CallInfo[None]) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     probe = item.stash.get(_PROBE, None)
     if probe is not None and report.failed and report.when in ("setup", "call") and probe.paths:

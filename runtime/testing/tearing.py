@@ -12,20 +12,33 @@ lost update, the other half of tearing.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from runtime.runtime import Runtime
 
-__all__ = ["TearingWatch"]
+__all__ = ["TearingWatch", "WatchedFacade"]
+
+
+class WatchedFacade(Protocol):
+    """A topic facade as the watch reads it (the runtime's TopicStore, or a facade of the same shape)."""
+
+    @property
+    def version(self) -> int: ...
+
+    def get_snapshot(self) -> object: ...
+
+    def subscribe(self, listener: Callable[[], None], /) -> Callable[[], None]: ...
 
 
 class TearingWatch:
-    def __init__(self, runtime: Runtime, facades: Sequence[Any] | None = None) -> None:
+    """Records reads that disagree within one tick and, at the end, updates that were committed but never published."""
+
+    def __init__(self, runtime: Runtime, facades: Sequence[WatchedFacade] | None = None) -> None:
         self.runtime = runtime
         self.module_topics = [(runtime.store.topic(inst), inst) for inst in runtime.instances()]
-        self.facades = list(facades) if facades is not None else [f for f, _ in self.module_topics]
+        self.facades: list[WatchedFacade] = list(facades) if facades is not None else [f for f, _ in self.module_topics]
         self.views: dict[int, tuple[int, ...]] = {}
         self.torn: list[str] = []
         self.notifications = 0

@@ -34,15 +34,16 @@ class TickHost(Protocol):
 
 
 class ExternalInput(Protocol):
-    """A source of writes that a tick reads outside any transaction window (an external-store field)."""
+    """A source of writes that a tick reads outside any transaction window (the external-store fields of one
+    instance)."""
 
     @property
-    def trigger(self) -> tuple[str, str, str]:
-        """(moduleId, instanceId, fieldPath) of the field, for the tick's trigger summary."""
+    def triggers(self) -> tuple[tuple[str, str, str], ...]:
+        """(moduleId, instanceId, fieldPath) of each field that signalled, for the tick's trigger summary."""
         ...
 
     def pull(self) -> None:
-        """Read the source once and write what changed in a transaction of its own."""
+        """Read what signalled once and write what changed in one transaction of its own."""
         ...
 
 

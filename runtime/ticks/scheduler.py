@@ -31,16 +31,18 @@ When ticks run, the rule:
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from runtime.errors import DefinitionError, SchedulingError
 from runtime.ticks.emit_scope import defer_to_emit_end
 from runtime.ticks.job_queue import JobQueue, PendingModule
 from runtime.ticks.store import PublishedModule, RuntimeStore, SelectorTopic, module_key, parse_topic_key
+from runtime.ticks.telemetry import DegradedTick, TickTelemetry, sampled
 from runtime.ticks.tick_trace import TriggerTally, anchors, shared
 
 if TYPE_CHECKING:
@@ -48,7 +50,10 @@ if TYPE_CHECKING:
     from runtime.kernel.instance import ModuleInstance
     from runtime.ticks.ports import DrainStep, ExternalInput, TickHost
 
-__all__ = ["TickScheduler", "TickConfig", "SchedulingError"]
+__all__ = ["TickScheduler", "TickConfig", "SchedulingError", "TickConfigScope"]
+
+TickConfigScope = Literal["runtime_default", "builtin"]
+"""Where the tick budgets in force came from: the runtime's own TickConfig, or the defaults."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +66,8 @@ class TickConfig:
     max_drain_rounds: int = 8
     microtask_chain_depth_limit: int = 32
     low_priority_delay_ms: float = 16.0
+    telemetry: TickTelemetry = TickTelemetry()
+    """The degraded-tick hook (off unless set; see runtime.ticks.telemetry)."""
 
     def __post_init__(self) -> None:
         for name in ("max_steps", "urgent_step_cap", "max_drain_rounds", "microtask_chain_depth_limit"):
@@ -69,6 +76,11 @@ class TickConfig:
                 raise DefinitionError(f"TickConfig.{name} must be an integer >= 1, not {value!r}")
         if not isinstance(self.low_priority_delay_ms, (int, float)) or self.low_priority_delay_ms < 0:
             raise DefinitionError(f"TickConfig.low_priority_delay_ms must be >= 0, not {self.low_priority_delay_ms!r}")
+        if not isinstance(self.telemetry, TickTelemetry):
+            raise DefinitionError(f"TickConfig.telemetry must be a TickTelemetry, not {self.telemetry!r}")
+
+
+log = logging.getLogger("tickscope")
 
 
 def _running_loop() -> asyncio.AbstractEventLoop | None:
@@ -89,6 +101,7 @@ class TickScheduler:
         self.host = host
         self.store = store
         self.config = config or TickConfig()
+        self.config_scope: TickConfigScope = "builtin" if config is None else "runtime_default"
         self.queue = JobQueue()
         self._drain_step: DrainStep | None = None
         self._inputs: dict[ExternalInput, None] = {}
@@ -98,7 +111,8 @@ class TickScheduler:
         self.loop: asyncio.AbstractEventLoop | None = None
         """The asyncio loop a tick was last scheduled on (None while ticks have only run synchronously)."""
         self._next: tuple[str, int, bool, str | None] = ("microtask", 0, False, None)
-        self._degraded = False
+        self._degraded: tuple[int, str, int] | None = None
+        """(tickSeq, degradeReason, backlogCount) of the tick that opened the unstable stretch, while it lasts."""
         self._low: dict[str, None] = {}
         self._low_handle: asyncio.Handle | None = None
         self._timers = 0
@@ -172,7 +186,7 @@ class TickScheduler:
         depth = 0
         while self.has_work() and not self.disposed:
             if depth >= self.config.microtask_chain_depth_limit:
-                self._warn_starvation(depth)
+                self._warn_starvation(self.store.tick_seq + 1, depth)  # the tick that will carry what is left
                 return
             self._tick(started_as, depth, False, None)
             started_as = "unknown"
@@ -187,15 +201,17 @@ class TickScheduler:
         if not self.has_work() or self._handle is not None or self.disposed:
             return
         loop = asyncio.get_running_loop()
+        # A macrotask tick ends a chain: the ticks it causes count from 1 again. A forced macrotask tick carries the
+        # depth of the chain that forced it.
+        chain = (0 if started_as == "macrotask" else depth) + 1
         if not stable:
-            self._next = ("macrotask", 0, False, "budget" if degrade == "budget_steps" else "cycle_detected")
+            self._next = ("macrotask", chain, True, "budget" if degrade == "budget_steps" else "cycle_detected")
             self._handle = loop.call_later(0, self._run_scheduled)
-        elif depth + 1 >= self.config.microtask_chain_depth_limit:
-            self._warn_starvation(depth + 1)
-            self._next = ("macrotask", 0, True, "microtask_starvation")
+        elif chain >= self.config.microtask_chain_depth_limit:
+            self._next = ("macrotask", chain, True, "microtask_starvation")
             self._handle = loop.call_later(0, self._run_scheduled)
         else:
-            self._next = ("microtask", depth + 1, False, None)
+            self._next = ("microtask", chain, False, None)
             self._handle = loop.call_soon(self._run_scheduled)
 
     def _cancel(self) -> None:
@@ -244,12 +260,14 @@ class TickScheduler:
                 # now and summarised in the settled event, after the listeners were told.
                 schedule = shared(("schedule", started_as, depth, forced, reason),
                                   lambda: _schedule(started_as, depth, forced, reason))
-                inputs = [source.trigger for source in self._inputs] if self._inputs else ()
+                inputs = [t for source in self._inputs for t in source.triggers] if self._inputs else ()
                 trigger = (self._tally, inputs, self._timers)
                 self._tally = TriggerTally()
                 self._emit({"tickSeq": tick_seq, "phase": "start", "timestampMs": sink.clock.now_ms(),
                             "schedule": schedule})
             self._timers = 0
+            if forced and reason == "microtask_starvation":
+                self._warn_starvation(tick_seq, depth)
             cycle = self._drain()
             accepted, deferred, degrade = self._accept(queue.drain(), cycle)
             if self._tally.first is not None:
@@ -260,30 +278,37 @@ class TickScheduler:
                     for entry in deferred:
                         for record in entry.records:
                             self._tally.add(record)
-            published = [PublishedModule(e.key, e.state, not e.urgent, None if e.paths is None else tuple(e.paths),
-                                         e.removed) for e in accepted]
-            urgent, low = store.commit_tick(tick_seq, published)
-            if queue.topics:
-                self._bump_marked_topics(urgent, low)
-            low_pending = self._low
-            if low_pending and urgent:
-                for key in urgent:
-                    low_pending.pop(key, None)  # told now: this covers the earlier low-priority change too
-            batches = store.listeners_of(urgent)
-            if low:
-                for key in low:
-                    low_pending[key] = None
-            store.notify(batches)
-            if self._low:
-                self._schedule_low()
-            stable = degrade is None
-            self._track_degrade(tick_seq, degrade)
+            self._publish(tick_seq, accepted)
+            self._track_degrade(tick_seq, degrade, len(deferred))
             if on:
                 self._report(tick_seq, t0, schedule, trigger, accepted, deferred, degrade)
                 sink.hub.trim()  # after the listeners heard of the tick: letting old events go is not in their way
-            return stable, degrade
+            if degrade is not None or forced:
+                self._tell_telemetry(DegradedTick(tick_seq, degrade is None, degrade, forced, reason, depth,
+                                                  len(deferred)))
+            return degrade is None, degrade
         finally:
             self._flushing = False
+
+    def _publish(self, tick_seq: int, accepted: list[PendingModule]) -> None:
+        """Commit the accepted states at `tick_seq` and tell the listeners of the changed topics."""
+        store = self.store
+        published = [PublishedModule(e.key, e.state, not e.urgent, None if e.paths is None else tuple(e.paths),
+                                     e.removed) for e in accepted]
+        urgent, low = store.commit_tick(tick_seq, published)
+        if self.queue.topics:
+            self._bump_marked_topics(urgent, low)
+        low_pending = self._low
+        if low_pending and urgent:
+            for key in urgent:
+                low_pending.pop(key, None)  # told now: this covers the earlier low-priority change too
+        batches = store.listeners_of(urgent)
+        if low:
+            for key in low:
+                low_pending[key] = None
+        store.notify(batches)
+        if self._low:
+            self._schedule_low()
 
     def _drain(self) -> bool:
         """Read signalled inputs and apply links until nothing new appears; True when work is left after the
@@ -428,26 +453,44 @@ class TickScheduler:
                 )
         self._emit(meta)
 
-    def _track_degrade(self, tick_seq: int, degrade: str | None) -> None:
+    def _track_degrade(self, tick_seq: int, degrade: str | None, backlog: int) -> None:
         # Tracked whatever the diagnostics level, so switching diagnostics on mid-window stays coherent.
         sink = self.host.sink
-        if degrade is not None and not self._degraded:
-            self._degraded = True
+        scope = self.config_scope
+        if degrade is not None and self._degraded is None:
+            self._degraded = (tick_seq, degrade, backlog)
             sink.diagnostic(module_id="runtime", instance_id=self.host.label, code="scheduling::degrade",
-                            severity="warning", extra={"tickSeq": tick_seq, "degradeReason": degrade},
-                            message=f"tick {tick_seq} was not stable ({degrade}); deferred work follows in later ticks")
-        elif degrade is None and self._degraded:
-            self._degraded = False
+                            severity="warning",
+                            extra={"tickSeq": tick_seq, "degradeReason": degrade, "backlogCount": backlog,
+                                   "configScope": scope},
+                            message=f"tick {tick_seq} was not stable ({degrade}); {backlog} deferred entries follow "
+                            "in later ticks")
+        elif degrade is None and self._degraded is not None:
+            from_tick, from_reason, from_backlog = self._degraded
+            self._degraded = None
             sink.diagnostic(module_id="runtime", instance_id=self.host.label, code="scheduling::recover",
-                            severity="info", extra={"tickSeq": tick_seq},
-                            message=f"tick {tick_seq} is stable again")
+                            severity="info",
+                            extra={"tickSeq": tick_seq, "fromTickSeq": from_tick, "fromReason": from_reason,
+                                   "backlogCount": backlog, "previousBacklogCount": from_backlog,
+                                   "configScope": scope},
+                            message=f"tick {tick_seq} is stable again (unstable since tick {from_tick})")
 
-    def _warn_starvation(self, depth: int) -> None:
+    def _tell_telemetry(self, event: DegradedTick) -> None:
+        telemetry = self.config.telemetry
+        hook = telemetry.on_tick_degraded
+        if hook is None or not sampled(event.tick_seq, telemetry.sample_rate):
+            return
+        try:
+            hook(event)
+        except Exception:  # user telemetry never breaks a tick
+            log.exception("on_tick_degraded hook %r raised", hook)
+
+    def _warn_starvation(self, tick_seq: int, depth: int) -> None:
         if self.host.sink.on:
             self.host.sink.diagnostic(
                 module_id="runtime", instance_id=self.host.label, code="warn:microtask-starvation", severity="warning",
-                message=f"{depth} ticks chained (listeners keep committing); the next tick waits for a later turn",
-                extra={"tickSeq": self.store.tick_seq, "microtaskChainDepth": depth},
+                message=f"{depth} ticks chained (listeners keep committing); tick {tick_seq} waits for a later turn",
+                extra={"tickSeq": tick_seq, "microtaskChainDepth": depth},
             )
 
     def _listener_error(self, key: str, listener: Any, exc: Exception) -> None:

@@ -8,7 +8,8 @@
 What a reader sees only changes when a tick commits (`tick_seq` + 1): a commit of an instance is published by the
 next tick, all accepted instances at once, so two reads made while `tick_seq` is unchanged always agree. A topic's
 snapshot changes only together with its version. Listeners are called with no arguments (read `get_snapshot()`),
-once per tick that changed their topic; the listener lists of all changed topics are copied before the first one
+once per tick that changed their topic; a topic's listeners are a set (subscribing the same one twice registers it
+once, and either unsubscribe removes it); the listener lists of all changed topics are copied before the first one
 runs, so subscribing or unsubscribing inside a listener applies from the next tick; a listener that raises is
 reported (`runtime_store::listener_threw`) and the others still run.
 
@@ -285,7 +286,8 @@ class RuntimeStore:
         listeners = self._listeners.setdefault(facade.key, [])
         if not listeners:
             facade.first_listener_added()
-        listeners.append(listener)
+        if listener not in listeners:  # a topic's listeners are a set: the same one twice is told once
+            listeners.append(listener)
         done = False
 
         def unsubscribe() -> None:

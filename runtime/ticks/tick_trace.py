@@ -115,12 +115,13 @@ class TriggerTally:
 
 
 def commit_anchor(record: TxnRecord) -> dict[str, Any]:
+    """The anchor of one commit: its instance, txnSeq and txnId, and the opSeq of its operation."""
     return {
         "moduleId": record.module_id,
         "instanceId": record.instance_id,
         "txnSeq": record.txn_seq,
         "txnId": record.txn_id,
-        "opSeq": record.patch_count,
+        "opSeq": record.op_seq,
     }
 
 

@@ -1,32 +1,65 @@
-"""Traces: recording (JSONL), the columnar event store, loading, replay, and exports (Chrome, Perfetto, evidence)."""
+"""Traces: recording (JSON Lines), the columnar event store, loading, replay, validation, and exports (Chrome,
+Perfetto, evidence packages).
 
-from runtime.trace.columnar import DIRTY_ALL_ID, FLAG_DOWNGRADE, FLAG_ERROR, FLAG_WARNING, EventStore, LoadProblem
+    writer = TraceWriter("run.jsonl", label="app").attach(rt.hub, runtime=rt)
+    store = load_trace("run.jsonl")                 # an EventStore; store.problems lists the lines skipped
+    Replay(store).state_at("form#1", row)
+    write_chrome_trace(store, "run.json")
+"""
+
+from runtime.errors import LoadCancelled, PerfettoUnavailable, TraceFormatError, UnsupportedTraceVersion
+from runtime.trace.columnar import EventStore, LoadProblem, SideRecords
 from runtime.trace.evidence import evidence_package, evidence_to_trace, load_evidence, write_evidence
-from runtime.trace.export_chrome import export_chrome as write_chrome_trace
-from runtime.trace.export_perfetto import PerfettoUnavailable
-from runtime.trace.export_perfetto import export_perfetto as write_perfetto_trace
+from runtime.trace.export_chrome import write_chrome_trace
+from runtime.trace.export_perfetto import write_perfetto_trace
+from runtime.trace.format import FORMAT, FORMAT_VERSION, PROTOCOL_VERSION, SNAPSHOT_TYPE, read_header
 from runtime.trace.indexes import TickSpan, TouchResult
-from runtime.trace.loader import LoadCancelled, TraceFormatError, UnsupportedTraceVersion, load_trace, read_header
-from runtime.trace.replay import Replay, ReplayPlayer, ReplayState, untag
+from runtime.trace.loader import Progress, load_trace
+from runtime.trace.replay import UNITS, Replay, ReplayPlayer, ReplayState, untag
+from runtime.trace.row_codes import (
+    CONVERGE_DEGRADED,
+    CONVERGE_DIRTY,
+    CONVERGE_FULL,
+    DIRTY_ALL_ID,
+    FLAG_DIRTY_ALL,
+    FLAG_DOWNGRADE,
+    FLAG_ERROR,
+    FLAG_ERROR_SUMMARY,
+    FLAG_TICK_END,
+    FLAG_WARNING,
+    NO_CODE,
+    Interned,
+)
 from runtime.trace.validate import Validation, validate_file
-from runtime.trace.writer import FORMAT, FORMAT_VERSION, PROTOCOL_VERSION, SNAPSHOT_TYPE, TraceWriter
+from runtime.trace.writer import TraceWriter
 
 __all__ = [
+    "CONVERGE_DEGRADED",
+    "CONVERGE_DIRTY",
+    "CONVERGE_FULL",
     "DIRTY_ALL_ID",
+    "FLAG_DIRTY_ALL",
     "FLAG_DOWNGRADE",
     "FLAG_ERROR",
+    "FLAG_ERROR_SUMMARY",
+    "FLAG_TICK_END",
     "FLAG_WARNING",
     "FORMAT",
     "FORMAT_VERSION",
+    "NO_CODE",
     "PROTOCOL_VERSION",
     "SNAPSHOT_TYPE",
+    "UNITS",
     "EventStore",
+    "Interned",
     "LoadCancelled",
     "LoadProblem",
     "PerfettoUnavailable",
+    "Progress",
     "Replay",
     "ReplayPlayer",
     "ReplayState",
+    "SideRecords",
     "TickSpan",
     "TouchResult",
     "TraceFormatError",

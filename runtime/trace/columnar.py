@@ -2,7 +2,7 @@
 
 Why columns: a million events as dicts cost about 1.5 KB each; here a row costs about 80 bytes plus its dirty root
 ids, and the payload stays as raw JSON bytes (in the trace file, or for live rows in zlib-compressed blocks of
-memory, see payload_blocks.py: about a thirteenth of their size) until someone looks at it.
+memory, see payload_blocks.py: about a fourteenth of their size) until someone looks at it.
 
 API (row = 0-based index in recording order; every column is an `array.array` indexed by row)
 
@@ -25,6 +25,9 @@ API (row = 0-based index in recording order; every column is an `array.array` in
                CONVERGE_DEGRADED when the outcome was Degraded; 0 for other rows
       converge_ms 'f' trait:converge rows: executionDurationMs + decisionDurationMs (0.0 for other rows)
         (the timeline colours and sizes transactions from these two without decoding a payload per row)
+      dirty_end 'I' per row, the end of its dirty root ids in dirty_ids 'i' (rows own consecutive ranges), counted
+               from the first id the store ever kept: dirty_ids starts after `dirty_released` ids let go
+    The codes and bits are in row_codes.py; how a payload becomes a row, in ingest.py.
     Row helpers: kind_of(row), label_of(row), module_of(row), instance_of(row), link_of(row), command_of(row),
       txn_id_of(row) ("instanceId::t<txnSeq>" or None), event_id_of(row) (decodes), dirty_roots(row) -> list[int]
       (state:update rootIds; [-1] means dirtyAll), runtime_of_instance(instance_id).
@@ -36,6 +39,8 @@ API (row = 0-based index in recording order; every column is an `array.array` in
       rows_of_txn(instance_id, txn_seq), rows_of_link(link_id), rows_of_command(command_id), state_rows(),
       ticks(), rows_of_tick(tick_seq), tick_of(row), txns_touching(path, instance_id=None).
     Load problems (bad lines skipped by the loader): store.problems, a list of LoadProblem(line, message).
+    Bulk loading (what a loader calls): attach_file(path), bulk_adder(), add_side(...), add_static_ir(...),
+      flush_bulk() once per chunk.
     Letting go (live stores only): release_front(n) lets the oldest n rows go (rows n.. become 0..) and returns the
       bytes no longer held; `released` counts the rows let go so far; nbytes() is what the rows hold now.
 
@@ -45,55 +50,26 @@ another thread see a consistent prefix as long as they read only rows < the len(
 
 from __future__ import annotations
 
+import contextlib
 import os
 from array import array
 from collections import OrderedDict
 from bisect import bisect_left
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import accumulate
-from operator import itemgetter
 from typing import Any
 
 import orjson
 
 from runtime.trace.payload_blocks import PayloadBlocks
 
-__all__ = [
-    "EventStore",
-    "Interned",
-    "SideRecords",
-    "LoadProblem",
-    "NO_CODE",
-    "FLAG_DOWNGRADE",
-    "FLAG_ERROR_SUMMARY",
-    "FLAG_DIRTY_ALL",
-    "FLAG_WARNING",
-    "FLAG_ERROR",
-    "FLAG_TICK_END",
-    "DIRTY_ALL_ID",
-    "CONVERGE_DIRTY",
-    "CONVERGE_FULL",
-    "CONVERGE_DEGRADED",
-]
+from runtime.trace.indexes import StoreIndexes
+from runtime.trace.ingest import COLUMNS, EventAdder, event_adder
+from runtime.trace.row_codes import NO_CODE, Interned
 
-NO_CODE = 0xFFFFFFFF
-DIRTY_ALL_ID = -1
-"""The one root id stored for a state:update that dirtied everything."""
+__all__ = ["EventStore", "LoadProblem", "SideRecords"]
 
-FLAG_DOWNGRADE = 1
-FLAG_ERROR_SUMMARY = 2
-FLAG_DIRTY_ALL = 4
-FLAG_WARNING = 8
-FLAG_ERROR = 16
-FLAG_TICK_END = 32
-"""A trace:tick event whose phase ends the tick (settled or budgetExceeded)."""
-
-CONVERGE_DIRTY = 1
-CONVERGE_FULL = 2
-CONVERGE_DEGRADED = 4
-"""`converge` column bits of a trait:converge row (mode in the low two bits)."""
-
-_TICK_END_PHASES = frozenset(("settled", "budgetExceeded"))
 _CACHE_SIZE = 512
 
 
@@ -106,40 +82,6 @@ class LoadProblem:
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.message}"
-
-
-class Interned:
-    """A small table of distinct strings: `values[code]` and `code(value)`."""
-
-    __slots__ = ("values", "codes")
-
-    def __init__(self) -> None:
-        self.values: list[str] = []
-        self.codes: dict[str, int] = {}
-
-    def code(self, value: str) -> int:
-        c = self.codes.get(value)
-        if c is None:
-            c = self.codes[value] = len(self.values)
-            self.values.append(value)
-        return c
-
-    def find(self, value: str) -> int | None:
-        """The code of `value`, or None when it never occurred (or was forgotten)."""
-        return self.codes.get(value)
-
-    def forget(self, codes: list[int]) -> None:
-        """Let the strings of `codes` go (no row uses them any more); their codes are never given again, and their
-        `values` entries become empty strings."""
-        values, table = self.values, self.codes
-        for c in codes:
-            value = values[c]
-            if table.get(value) == c:
-                del table[value]
-            values[c] = ""
-
-    def __len__(self) -> int:
-        return len(self.values)
 
 
 class _Blobs:
@@ -194,7 +136,8 @@ class SideRecords:
     def __len__(self) -> int:
         return len(self.after_row)
 
-    def _add(self, after_row: int, instance: int, txn: int, off: int, length: int) -> None:
+    def add(self, after_row: int, instance: int, txn: int, off: int, length: int) -> None:
+        """Keep one record whose payload bytes are at (`off`, `length`) of the store's blobs."""
         self.after_row.append(after_row)
         self.instance.append(instance)
         self.txn.append(txn)
@@ -240,11 +183,10 @@ class EventStore:
         self.flags = array("B")
         self.converge = array("B")
         self.converge_ms = array("f")
-        self._dirty_end = array("I")
-        self._dirty_ids = array("i")
-        self._dirty_released = 0
-        """Dirty root ids let go with released rows: `_dirty_end` counts every id ever kept, `_dirty_ids` starts
-        after the released ones."""
+        self.dirty_end = array("I")
+        self.dirty_ids = array("i")
+        self.dirty_released = 0
+        """Dirty root ids let go with released rows (`dirty_end` counts every id ever kept)."""
         self._off = array("q")
         self._len = array("I")
         self.kinds = Interned()
@@ -265,9 +207,8 @@ class EventStore:
         """Rows let go from the front since this store began (`release_front`): row r is the store's event number
         r + released, counting from 0."""
         self._buffer: list[tuple[Any, ...]] | None = None
+        self._buffer_ids: list[int] = []
         self._adder = self._make_adder()
-        from runtime.trace.indexes import StoreIndexes  # the indexes read the columns; they live in their own file
-
         self.index = StoreIndexes(self)
 
     # -- size and lifetime ------------------------------------------------------------------------------------------
@@ -282,16 +223,14 @@ class EventStore:
             self._blobs.fd = None
 
     def __del__(self) -> None:
-        try:
+        with contextlib.suppress(OSError):
             self.close()
-        except OSError:
-            pass
 
     def nbytes(self) -> int:
         """Bytes held by the columns and the live payload blocks (not the interned tables or indexes)."""
         cols = (self.seq, self.ts, self.kind, self.label, self.module, self.instance, self.txn, self.link,
-                self.command, self.tick, self.digest, self.flags, self.converge, self.converge_ms, self._dirty_end,
-                self._dirty_ids, self._off, self._len)
+                self.command, self.tick, self.digest, self.flags, self.converge, self.converge_ms, self.dirty_end,
+                self.dirty_ids, self._off, self._len)
         sides = sum(len(side) * side.ROW_BYTES for side in self._sides.values())
         return sum(c.itemsize * len(c) for c in cols) + sides + self._blobs.memory.nbytes()
 
@@ -317,11 +256,11 @@ class EventStore:
         unused_links = _codes_only_in(self.link, n)
         unused_commands = _codes_only_in(self.command, n)
         self.index.release_front(n)
-        ids_cut = self._dirty_end[n - 1] - self._dirty_released
-        for name in self._COLUMNS:
+        ids_cut = self.dirty_end[n - 1] - self.dirty_released
+        for name in self._COLUMN_ATTRS:
             del getattr(self, name)[:n]
-        del self._dirty_ids[:ids_cut]
-        self._dirty_released += ids_cut
+        del self.dirty_ids[:ids_cut]
+        self.dirty_released += ids_cut
         for side in self._sides.values():
             side.release_before(n)
         oldest = [self._off[0]] if len(self) else []
@@ -342,7 +281,7 @@ class EventStore:
         if not isinstance(payload, dict):
             raise TypeError(f"a {envelope_type} payload must be a dict, not {type(payload).__name__}")
         if envelope_type == "static-ir":
-            self._add_static_ir(payload)
+            self.add_static_ir(payload)
             self.version += 1
             return -1
         data = orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS)
@@ -353,24 +292,21 @@ class EventStore:
             if row < 0:
                 raise ValueError("a debug:event payload needs non-empty string kind, label, moduleId and instanceId")
         else:
-            self._add_side(envelope_type, payload, off, len(data))
+            self.add_side(envelope_type, payload, off, len(data))
             row = -1
         self.version += 1
         return row
 
     __call__ = append  # so that `rt.hub.tap(store)` works
 
-    def _attach_file(self, path: str) -> None:
-        self._blobs.fd = os.open(path, os.O_RDONLY)
-        self._blobs.path = path
-        self.source_path = path
-
-    def _add_static_ir(self, export: dict[str, Any]) -> None:
+    def add_static_ir(self, export: dict[str, Any]) -> None:
+        """Keep a static IR by its digest (the first one seen of a digest wins)."""
         digest = export.get("staticIrDigest")
         if isinstance(digest, str) and digest not in self.static_irs:
             self.static_irs[digest] = export
 
-    def _add_side(self, envelope_type: str, payload: dict[str, Any], off: int, length: int) -> None:
+    def add_side(self, envelope_type: str, payload: dict[str, Any], off: int, length: int) -> None:
+        """Keep a record of a non-event envelope type, anchored after the rows before it (buffered ones included)."""
         side = self._sides.get(envelope_type)
         if side is None:
             side = self._sides[envelope_type] = SideRecords(envelope_type, self._blobs)
@@ -378,177 +314,68 @@ class EventStore:
         inst = self.instances.code(iid) if isinstance(iid, str) else -1
         txn = payload.get("txnSeq")
         pending = self._buffer or ()
-        side._add(len(self.ts) + len(pending), inst, txn if type(txn) is int else -1, off, length)
+        side.add(len(self.ts) + len(pending), inst, txn if type(txn) is int else -1, off, length)
 
-    _COLUMNS = ("seq", "ts", "kind", "label", "module", "instance", "txn", "link", "command", "tick", "digest",
-                "flags", "converge", "converge_ms", "_dirty_end", "_off", "_len")
+    _COLUMN_ATTRS = tuple("_" + name if name in ("off", "len") else name for name in COLUMNS)
+    """The store attribute of each value of an ingested row (the payload ranges are private)."""
 
-    def _make_adder(self, buffered: bool = False) -> Any:
-        """The per-event ingest function, with every column and table bound once (it runs a million times).
+    def _make_adder(self, buffered: bool = False) -> EventAdder:
+        """The per-event ingest function of this store (see ingest.py).
 
-        Buffered (the loader): values go to plain lists (twice as fast to append as arrays) and `_flush_buffer`
+        Buffered (the loader): values go to plain lists (twice as fast to append as arrays) and `flush_bulk`
         moves them into the columns once per chunk; the function then returns 0 for a row instead of its index.
         Unbuffered (live appends): straight into the columns.
         """
         if buffered:
             self._buffer = []
-            self._buffer_ids: list[int] = []
-            row_a = self._buffer.append
-            dirty_a = self._buffer_ids.append
+            self._buffer_ids = []
+            row_sink: Callable[[tuple[Any, ...]], None] = self._buffer.append
+            dirty_sink: Callable[[int], None] = self._buffer_ids.append
         else:
-            (seq_a, ts_a, kind_a, label_a, module_a, inst_a, txn_a, link_a, command_a, tick_a, digest_a, flags_a,
-             conv_a, conv_ms_a, dirty_end_a, off_a, len_a) = [getattr(self, name).append for name in self._COLUMNS]
-            dirty_ids = self._dirty_ids
-            dirty_a = dirty_ids.append
-            store = self  # live: the running end of every dirty id ever kept (see _dirty_released)
+            row_sink = self._column_sink()
+            dirty_sink = self.dirty_ids.append
+        return event_adder(kinds=self.kinds, labels=self.labels, modules=self.modules, instances=self.instances,
+                           links=self.links, commands=self.commands, digests=self.digests,
+                           instance_runtime=self._instance_runtime, row_sink=row_sink, dirty_sink=dirty_sink,
+                           rows=None if buffered else self.ts.__len__)
 
-            def row_a(v: tuple[Any, ...]) -> None:
-                # unrolled: a live runtime appends 20,000 rows a second on the GUI's loop
-                seq_a(v[0]), ts_a(v[1]), kind_a(v[2]), label_a(v[3]), module_a(v[4]), inst_a(v[5]), txn_a(v[6])
-                link_a(v[7]), command_a(v[8]), tick_a(v[9]), digest_a(v[10]), flags_a(v[11]), conv_a(v[12])
-                conv_ms_a(v[13]), dirty_end_a(len(dirty_ids) + store._dirty_released), off_a(v[15]), len_a(v[16])
-        kinds, labels, modules, instances = self.kinds, self.labels, self.modules, self.instances
-        inst_codes = instances.codes
-        links, commands, digests = self.links, self.commands, self.digests
-        digest_codes = digests.codes
-        link_codes = links.codes
-        no_code = NO_CODE
-        instance_runtime = self._instance_runtime
-        ts_col = self.ts
-        str_ = str
-        int_ = int
-        float_ = float
-        dict_ = dict
-        list_ = list
-        end_phases = _TICK_END_PHASES
-        core = itemgetter("kind", "label", "instanceId", "moduleId")
-        combos: dict[tuple[str, str, str, str], tuple[int, int, int, int]] = {}
-        """(kind, label, instanceId, moduleId) -> their codes: one lookup for four columns; a hit also means the
-        four were already checked to be non-empty strings (no other value equals a str)."""
+    def _column_sink(self) -> Callable[[tuple[Any, ...]], None]:
+        """Appends one ingested row to the columns (live appends)."""
+        (seq_a, ts_a, kind_a, label_a, module_a, inst_a, txn_a, link_a, command_a, tick_a, digest_a, flags_a,
+         conv_a, conv_ms_a, dirty_end_a, off_a, len_a) = [getattr(self, name).append for name in self._COLUMN_ATTRS]
+        dirty_ids = self.dirty_ids
+        store = self  # live: the running end of every dirty id ever kept (see dirty_released)
 
-        def intern(p: dict[str, Any], key: tuple[Any, ...]) -> tuple[int, int, int, int] | None:
-            kind, label, iid, mid = key
-            if type(kind) is not str_ or type(label) is not str_ or type(iid) is not str_ or type(mid) is not str_ \
-                    or not kind or not label or not iid or not mid:
-                return None
-            inst = inst_codes.get(iid)
-            if inst is None:
-                inst = instances.code(iid)
-                rl = p.get("runtimeLabel")
-                instance_runtime[inst] = rl if type(rl) is str_ else "runtime"
-            codes = (kinds.code(kind), labels.code(label), inst, modules.code(mid))
-            combos[key] = codes
-            return codes
+        def row_a(v: tuple[Any, ...]) -> None:
+            # unrolled: a live runtime appends 20,000 rows a second on the GUI's loop
+            seq_a(v[0]), ts_a(v[1]), kind_a(v[2]), label_a(v[3]), module_a(v[4]), inst_a(v[5]), txn_a(v[6])
+            link_a(v[7]), command_a(v[8]), tick_a(v[9]), digest_a(v[10]), flags_a(v[11]), conv_a(v[12])
+            conv_ms_a(v[13]), dirty_end_a(len(dirty_ids) + store.dirty_released), off_a(v[15]), len_a(v[16])
 
-        def add(p: dict[str, Any], env: dict[str, Any] | None, off: int, length: int) -> int:
-            """One event payload `p` (from envelope `env` when loaded); -1 when it cannot be a row."""
-            try:
-                key = core(p)
-                codes = combos.get(key)
-            except (KeyError, TypeError):  # a field missing, not a dict, or an unhashable value
-                return -1
-            if codes is None:
-                codes = intern(p, key)
-                if codes is None:
-                    return -1
-            kc, lc, inst, mc = codes
-            kind = key[0]
-            if env is None:
-                seq = 0
-            else:
-                seq = env.get("seq")
-                if type(seq) is not int_ or not 0 <= seq < 9223372036854775807:
-                    seq = -1
-            ts = p["timestamp"] if "timestamp" in p else None
-            if type(ts) is not float_:
-                if type(ts) is int_:
-                    ts = float_(ts)
-                else:
-                    ts = env.get("timestamp") if env is not None else None
-                    ts = float_(ts) if type(ts) in (int_, float_) else 0.0
-            txn = p["txnSeq"] if "txnSeq" in p else 0
-            if type(txn) is not int_ or not 0 <= txn < 4294967296:
-                txn = 0
-            link = -1
-            if "linkId" in p:
-                link_id = p["linkId"]
-                if type(link_id) is str_:
-                    link = link_codes.get(link_id)
-                    if link is None:
-                        link = links.code(link_id)
-            flags = 0
-            if "downgrade" in p:
-                flags = 1  # FLAG_DOWNGRADE
-            if "errorSummary" in p:
-                flags |= 2  # FLAG_ERROR_SUMMARY
-            meta = p["meta"] if "meta" in p else None
-            command = -1
-            tick = -1
-            digest = no_code
-            nd = 0
-            conv = 0
-            conv_ms = 0.0
-            if type(meta) is dict_:
-                if kind == "trait:converge":
-                    mode = meta.get("executedMode")
-                    conv = 2 if mode == "full" else 1 if mode == "dirty" else 0
-                    if meta.get("outcome") == "Degraded":
-                        conv |= 4  # CONVERGE_DEGRADED
-                    for name in ("executionDurationMs", "decisionDurationMs"):
-                        v = meta.get(name)
-                        if type(v) is float_ or type(v) is int_:
-                            conv_ms += v
-                elif kind == "state":
-                    dirty = meta.get("dirtySet")
-                    if type(dirty) is dict_:
-                        if dirty.get("dirtyAll") is True:
-                            flags |= FLAG_DIRTY_ALL
-                            dirty_a(DIRTY_ALL_ID)
-                            nd = 1
-                        else:
-                            ids = dirty.get("rootIds")
-                            if type(ids) is list_:
-                                for i in ids:
-                                    if type(i) is int_ and 0 <= i < 2147483648:
-                                        dirty_a(i)
-                                        nd += 1
-                    d = meta.get("staticIrDigest")
-                    if type(d) is str_:
-                        digest = digest_codes.get(d)
-                        if digest is None:
-                            digest = digests.code(d)
-                elif kind == "diagnostic":
-                    sev = meta.get("severity")
-                    if sev == "error":
-                        flags |= FLAG_ERROR
-                    elif sev == "warning":
-                        flags |= FLAG_WARNING
-                if "commandId" in meta:
-                    cmd = meta["commandId"]
-                    if type(cmd) is str_:
-                        command = commands.code(cmd)
-                if "tickSeq" in meta:
-                    t = meta["tickSeq"]
-                    if type(t) is int_ and -4611686018427387904 < t < 4611686018427387904:
-                        tick = t
-                        if key[1] == "trace:tick" and meta.get("phase") in end_phases:
-                            flags |= FLAG_TICK_END
-            row_a((seq, ts, kc, lc, mc, inst, txn, link, command, tick, digest, flags, conv, conv_ms, nd, off,
-                   length))
-            return 0 if buffered else len(ts_col) - 1
+        return row_a
 
-        return add
+    # -- bulk loading (the loader) ------------------------------------------------------------------------------------
 
-    def _flush_buffer(self) -> None:
+    def attach_file(self, path: str) -> None:
+        """Read the payloads of file rows from `path`, the trace being loaded into this store."""
+        self._blobs.fd = os.open(path, os.O_RDONLY)
+        self._blobs.path = path
+        self.source_path = path
+
+    def bulk_adder(self) -> EventAdder:
+        """The buffered per-event ingest function a loader uses: rows reach the columns at `flush_bulk()`."""
+        return self._make_adder(buffered=True)
+
+    def flush_bulk(self) -> None:
         """Move the loader's buffered rows into the columns (once per chunk): one transpose, one fromlist each."""
         rows = self._buffer
         if not rows:
             return
-        base = len(self._dirty_ids) + self._dirty_released
-        self._dirty_ids.fromlist(self._buffer_ids)
+        base = len(self.dirty_ids) + self.dirty_released
+        self.dirty_ids.fromlist(self._buffer_ids)
         self._buffer_ids.clear()
-        for name, values in zip(self._COLUMNS, zip(*rows, strict=False), strict=False):
-            if name == "_dirty_end":  # per-row counts become running ends
+        for name, values in zip(self._COLUMN_ATTRS, zip(*rows, strict=False), strict=False):
+            if name == "dirty_end":  # per-row counts become running ends
                 values = tuple(accumulate(values, initial=base))[1:]
             getattr(self, name).fromlist(list(values))
         rows.clear()
@@ -606,10 +433,10 @@ class EventStore:
 
     def dirty_roots(self, row: int) -> list[int]:
         """The dirty root ids a state:update row recorded ([-1] when it dirtied everything, [] for other rows)."""
-        base = self._dirty_released
-        end = self._dirty_end[row] - base
-        start = self._dirty_end[row - 1] - base if row else 0
-        return self._dirty_ids[start:end].tolist()
+        base = self.dirty_released
+        end = self.dirty_end[row] - base
+        start = self.dirty_end[row - 1] - base if row else 0
+        return self.dirty_ids[start:end].tolist()
 
     def runtime_of_instance(self, instance_id: str) -> str:
         code = self.instances.find(instance_id)

@@ -1,10 +1,10 @@
-"""EvidencePackage export and import (schema 005 evidence-package).
+"""EvidencePackage export and import (the package schema is in docs/rules/traces.md).
 
 Export: `evidence_package(store)` -> `{protocolVersion, runId, createdAt, source{host, label}, events, summary}`.
 `events` holds every envelope of the trace: the static IRs first (so every digest is known before it is named),
 then the debug events and the side records (e.g. `state:snapshot`) in their recorded order, renumbered from seq 1.
 `summary.converge.staticIrByDigest[digest]` is the full ConvergeStaticIrExport when a full-level converge event
-(one whose dirty summary carries rootIds) referenced it, else `{fieldPaths}` only: what other tools need to turn
+(one whose dirty summary carries rootCount) referenced it, else `{fieldPaths}` only: what other tools need to turn
 root ids back into paths, and only for the digest that matches.
 
 Import: `load_evidence(path)` gives an EventStore (problems listed with `line` = 1-based position in `events`);
@@ -22,11 +22,13 @@ from typing import Any
 
 import orjson
 
+from runtime.errors import TraceFormatError
 from runtime.trace.columnar import EventStore, LoadProblem
-from runtime.trace.loader import TraceFormatError, _bad_event
-from runtime.trace.writer import FORMAT, FORMAT_VERSION, PROTOCOL_VERSION, TraceWriter
+from runtime.trace.format import FORMAT, FORMAT_VERSION, PROTOCOL_VERSION, event_problem, foreign_format, read_header
+from runtime.trace.writer import TraceWriter
 
-__all__ = ["evidence_package", "write_evidence", "load_evidence", "evidence_to_trace", "store_envelopes"]
+__all__ = ["evidence_package", "evidence_to_trace", "load_evidence", "read_package", "store_envelopes",
+           "write_evidence"]
 
 _CONVERGE_KINDS = ("trait:converge", "field:converge")
 
@@ -63,15 +65,17 @@ def evidence_package(store: EventStore, *, host: str | None = None) -> dict[str,
     for seq, (etype, payload, ts) in enumerate(store_envelopes(store), start=1):
         if etype == "debug:event" and payload.get("kind") in _CONVERGE_KINDS:
             meta = payload.get("meta")
-            dirty = meta.get("dirty") if isinstance(meta, dict) else None
-            if isinstance(dirty, dict) and "rootIds" in dirty and isinstance(meta.get("staticIrDigest"), str):
-                full_digests.add(meta["staticIrDigest"])
+            meta = meta if isinstance(meta, dict) else {}
+            dirty, digest = meta.get("dirty"), meta.get("staticIrDigest")
+            if isinstance(dirty, dict) and "rootCount" in dirty and isinstance(digest, str):  # full level only
+                full_digests.add(digest)
         events.append({"protocolVersion": PROTOCOL_VERSION, "runId": run_id, "seq": seq, "timestamp": ts,
                        "type": etype, "payload": payload})
     by_digest: dict[str, Any] = {}
     for digest, export in store.static_irs.items():
         by_digest[digest] = export if digest in full_digests else {"fieldPaths": export.get("fieldPaths", [])}
-    source = header.get("source") if isinstance(header.get("source"), dict) else {}
+    source = header.get("source")
+    source = source if isinstance(source, dict) else {}
     created = header.get("createdAt")
     return {
         "protocolVersion": PROTOCOL_VERSION,
@@ -91,13 +95,29 @@ def write_evidence(store: EventStore, path: str | os.PathLike[str]) -> int:
     return len(doc["events"])
 
 
-def _read_package(path: str) -> dict[str, Any]:
+def _not_json_why(path: str, exc: orjson.JSONDecodeError) -> str:
+    """Why a file that is not one JSON document is no evidence package, in the words a user can act on."""
+    try:
+        read_header(path)
+    except TraceFormatError:
+        pass
+    else:
+        return ("this is a tickscope trace (JSON Lines), not an evidence package: it needs no import, "
+                "tickscope open / info / check / export read it as it is")
+    other = foreign_format(path)
+    if other is not None:
+        return f"this is {other}, not an evidence package"
+    return f"not a tickscope trace and not an evidence package (not JSON: {exc})"
+
+
+def read_package(path: str) -> dict[str, Any]:
+    """An EvidencePackage file, checked as a whole; raises TraceFormatError naming what is missing."""
     try:
         doc = orjson.loads(Path(path).read_bytes())
     except OSError as exc:
         raise TraceFormatError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except orjson.JSONDecodeError as exc:
-        raise TraceFormatError(f"{path}: not a tickscope trace and not an evidence package (not JSON: {exc})") from None
+        raise TraceFormatError(f"{path}: {_not_json_why(path, exc)}") from None
     if not isinstance(doc, dict):
         raise TraceFormatError(f"{path}: an evidence package is a JSON object, this is a JSON {type(doc).__name__}")
     missing = [k for k in ("protocolVersion", "runId", "events") if k not in doc]
@@ -118,7 +138,7 @@ def _package_records(doc: dict[str, Any], problems: list[LoadProblem]) -> Iterat
             continue
         etype, payload = env["type"], env["payload"]
         if etype == "debug:event":
-            bad = _bad_event(payload)
+            bad = event_problem(payload)
             if bad:
                 problems.append(LoadProblem(i, f"events[{i - 1}]: {bad}"))
                 continue
@@ -135,7 +155,8 @@ def _package_records(doc: dict[str, Any], problems: list[LoadProblem]) -> Iterat
 
 
 def _header_of(doc: dict[str, Any]) -> dict[str, Any]:
-    source = doc.get("source") if isinstance(doc.get("source"), dict) else {}
+    source = doc.get("source")
+    source = source if isinstance(source, dict) else {}
     return {"format": FORMAT, "formatVersion": FORMAT_VERSION, "protocolVersion": str(doc.get("protocolVersion")),
             "runId": str(doc.get("runId")), "createdAt": doc.get("createdAt"),
             "source": {"host": str(source.get("host") or "unknown"), "label": str(source.get("label") or "runtime")},
@@ -145,7 +166,7 @@ def _header_of(doc: dict[str, Any]) -> dict[str, Any]:
 def load_evidence(path: str | os.PathLike[str]) -> EventStore:
     """An EvidencePackage file as an EventStore."""
     spath = os.fspath(path)
-    doc = _read_package(spath)
+    doc = read_package(spath)
     store = EventStore()
     store.header = _header_of(doc)
     store.source_path = spath
@@ -156,7 +177,7 @@ def load_evidence(path: str | os.PathLike[str]) -> EventStore:
 
 def evidence_to_trace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> list[LoadProblem]:
     """Write an EvidencePackage as a trace file; returns the envelopes that had to be skipped."""
-    doc = _read_package(os.fspath(src))
+    doc = read_package(os.fspath(src))
     header = _header_of(doc)
     problems: list[LoadProblem] = []
     records = list(_package_records(doc, problems))

@@ -23,7 +23,7 @@ import orjson
 from runtime.trace.columnar import EventStore
 from runtime.trace.timeline import Timeline, build_timeline
 
-__all__ = ["export_chrome", "chrome_events"]
+__all__ = ["chrome_events", "write_chrome_trace"]
 
 _BATCH = 20_000
 
@@ -49,10 +49,10 @@ def chrome_events(tl: Timeline) -> Iterator[dict[str, Any]]:
         yield {"ph": "e", "ts": max(run.end_us, run.begin_us), **common}
     for flow in tl.flows:
         last = len(flow.points) - 1
-        for k, (lane, ts) in enumerate(flow.points):
+        for k, (lane_index, ts) in enumerate(flow.points):
             ev: dict[str, Any] = {"ph": "s" if k == 0 else ("f" if k == last else "t"), "id": flow.flow_id,
-                                  "cat": "flow", "name": f"link {flow.link_id}", "pid": lanes[lane].runtime + 1,
-                                  "tid": lane + 1, "ts": ts}
+                                  "cat": "flow", "name": f"link {flow.link_id}", "pid": lanes[lane_index].runtime + 1,
+                                  "tid": lane_index + 1, "ts": ts}
             if k == last:
                 ev["bp"] = "e"
             yield ev
@@ -80,7 +80,7 @@ def _write(out: IO[bytes], tl: Timeline, other: dict[str, Any]) -> int:
     return count
 
 
-def export_chrome(store: EventStore, path: str | os.PathLike[str]) -> int:
+def write_chrome_trace(store: EventStore, path: str | os.PathLike[str]) -> int:
     """Write the Chrome Trace Event JSON of `store` to `path`; returns the number of trace events."""
     tl = build_timeline(store)
     header = store.header or {}

@@ -22,17 +22,63 @@ from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import Protocol, TypeAlias
 
 from runtime.base.paths import normalize_path, parse_path
+from runtime.trace.row_codes import FLAG_TICK_END, Interned
 from runtime.trace.row_lists import RowList, drop_below, drop_released, rows_view
 
-if TYPE_CHECKING:
-    from runtime.trace.columnar import EventStore
+__all__ = ["IndexedStore", "StoreIndexes", "TickSpan", "TouchResult"]
 
-__all__ = ["StoreIndexes", "TickSpan", "TouchResult"]
+Rows: TypeAlias = "array[int]"
+"""Row numbers, in order."""
 
-_EMPTY = array("q")
+_EMPTY: Rows = array("q")
+
+
+class IndexedStore(Protocol):
+    """The columns and tables of an EventStore the indexes read (see columnar.py for what each holds)."""
+
+    def __len__(self) -> int: ...
+
+    @property
+    def instance(self) -> array[int]: ...
+    @property
+    def txn(self) -> array[int]: ...
+    @property
+    def link(self) -> array[int]: ...
+    @property
+    def command(self) -> array[int]: ...
+    @property
+    def kind(self) -> array[int]: ...
+    @property
+    def label(self) -> array[int]: ...
+    @property
+    def digest(self) -> array[int]: ...
+    @property
+    def tick(self) -> array[int]: ...
+    @property
+    def flags(self) -> array[int]: ...
+    @property
+    def dirty_end(self) -> array[int]: ...
+    @property
+    def dirty_ids(self) -> array[int]: ...
+    @property
+    def instances(self) -> Interned: ...
+    @property
+    def links(self) -> Interned: ...
+    @property
+    def commands(self) -> Interned: ...
+    @property
+    def kinds(self) -> Interned: ...
+    @property
+    def labels(self) -> Interned: ...
+    @property
+    def digests(self) -> Interned: ...
+
+    def field_paths(self, digest: str) -> tuple[tuple[str, ...], ...] | None: ...
+
+    def dirty_roots(self, row: int) -> list[int]: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,23 +119,23 @@ class StoreIndexes:
     counts absolute rows seen, so `release_front` costs what it lets go and renumbers nothing.
     """
 
-    def __init__(self, store: EventStore) -> None:
+    def __init__(self, store: IndexedStore) -> None:
         self._s = store
         self._base = 0
-        self._by_instance: dict[int, array[int]] = {}
+        self._by_instance: dict[int, Rows] = {}
         self._instance_upto = 0
         # transactions, per instance: the rows with a txnSeq and their txnSeqs, in row order. The seqs only grow
         # (one instance commits one transaction after the other), so a transaction's rows are found by bisection;
         # an instance whose seqs ever went back is indexed by a dict instead (`_txn_dicts`).
-        self._txn_rows: dict[int, array[int]] = {}
-        self._txn_seqs: dict[int, array[int]] = {}
-        self._txn_dicts: dict[int, dict[int, array[int]]] = {}
+        self._txn_rows: dict[int, Rows] = {}
+        self._txn_seqs: dict[int, Rows] = {}
+        self._txn_dicts: dict[int, dict[int, Rows]] = {}
         self._txn_upto = 0
-        self._by_link: dict[int, array[int]] = {}
-        self._by_command: dict[int, array[int]] = {}
+        self._by_link: dict[int, Rows] = {}
+        self._by_command: dict[int, Rows] = {}
         self._link_upto = 0
-        self._state_rows = array("q")
-        self._by_root: dict[int, array[int]] = {}
+        self._state_rows: Rows = array("q")
+        self._by_root: dict[int, Rows] = {}
         """(digest code << 32 | root id) -> state rows; root id -1 (dirty everything) is keyed per digest too."""
         self._state_upto = 0
         self._tick_seq = array("q")
@@ -330,8 +376,6 @@ class StoreIndexes:
         lc = s.labels.find("trace:tick")
         if lc is None:
             return
-        from runtime.trace.columnar import FLAG_TICK_END
-
         label, tick, flags = s.label, s.tick, s.flags
         for row in range(self._tick_upto - base, n):
             if label[row] != lc or tick[row] < 0:
@@ -380,9 +424,9 @@ class StoreIndexes:
         return self._tick_seq[i] if i < len(self._tick_end) else None
 
 
-def _by_seq(rows: array[int], seqs: array[int]) -> dict[int, array[int]]:
+def _by_seq(rows: Rows, seqs: Rows) -> dict[int, Rows]:
     """The rows of each txnSeq, for an instance whose seqs did not only grow."""
-    out: dict[int, array[int]] = {}
+    out: dict[int, Rows] = {}
     for row, seq in zip(rows, seqs, strict=True):
         got = out.get(seq)
         if got is None:

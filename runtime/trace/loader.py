@@ -19,25 +19,23 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from itertools import accumulate, count
-from typing import Any
+from typing import BinaryIO
 
 import orjson
 
-from runtime.errors import LoadCancelled, TraceFormatError, UnsupportedTraceVersion
+from runtime.errors import LoadCancelled, TraceFormatError
 from runtime.trace.columnar import EventStore, LoadProblem
-from runtime.trace.writer import FORMAT, FORMAT_VERSION
+from runtime.trace.format import HEADER_LIMIT, check_header, event_problem, looks_like_evidence
 
-__all__ = ["load_trace", "TraceFormatError", "UnsupportedTraceVersion", "LoadCancelled", "Progress", "read_header"]
+__all__ = ["CHUNK_BYTES", "Progress", "load_trace"]
 
 Progress = Callable[[int, int], None]
 """Called as (bytes done, bytes total) after every chunk."""
 
 CHUNK_BYTES = 256 << 10
 """Small enough that a chunk's lines are still in the CPU cache when they are parsed (4 MB chunks cost ~25%)."""
-_HEADER_LIMIT = 1 << 20
-_MAX_SEQ = 2**63
 _PLUS_ONE = (1).__add__
 
 
@@ -47,44 +45,6 @@ def _cancelled(cancel: threading.Event | Callable[[], bool] | None) -> bool:
     if isinstance(cancel, threading.Event):
         return cancel.is_set()
     return bool(cancel())
-
-
-def read_header(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """The header of a trace file, checked; raises TraceFormatError / UnsupportedTraceVersion."""
-    with open(path, "rb") as f:
-        first = f.readline(_HEADER_LIMIT)
-    return _check_header(os.fspath(path), first)
-
-
-def _check_header(path: str, first: bytes) -> dict[str, Any]:
-    if not first.strip():
-        raise TraceFormatError(f"{path}: the file is empty, not a tickscope trace")
-    try:
-        header = orjson.loads(first)
-    except orjson.JSONDecodeError:
-        raise TraceFormatError(f"{path}: line 1 is not JSON, so this is not a tickscope trace") from None
-    if not isinstance(header, dict) or header.get("format") != FORMAT:
-        raise TraceFormatError(f'{path}: line 1 is not a trace header (it needs "format": "{FORMAT}")')
-    version = header.get("formatVersion")
-    if type(version) is not int or version < 1:
-        raise TraceFormatError(f"{path}: the header's formatVersion {version!r} is not a positive integer")
-    if version > FORMAT_VERSION:
-        raise UnsupportedTraceVersion(
-            f"{path}: trace formatVersion {version} is newer than this tickscope reads ({FORMAT_VERSION}); "
-            "open it with a newer tickscope"
-        )
-    return header
-
-
-def _looks_like_evidence(path: str, first: bytes) -> bool:
-    head = first.lstrip()
-    if not head.startswith(b"{"):
-        return False
-    try:
-        doc = orjson.loads(first)
-    except orjson.JSONDecodeError:
-        return b'"events"' in first or len(first) == os.path.getsize(path)  # a pretty-printed package
-    return isinstance(doc, dict) and "events" in doc and "format" not in doc
 
 
 def load_trace(
@@ -100,20 +60,20 @@ def load_trace(
     try:
         total = os.path.getsize(spath)
         with open(spath, "rb") as f:
-            first = f.readline(_HEADER_LIMIT)
+            first = f.readline(HEADER_LIMIT)
     except OSError as exc:
         raise TraceFormatError(f"{spath}: cannot read: {exc.strerror or exc}") from None
-    if _looks_like_evidence(spath, first):
+    if looks_like_evidence(spath, first):
         from runtime.trace.evidence import load_evidence
 
         store = load_evidence(spath)
         if progress is not None:
             progress(total, total)
         return store
-    header = _check_header(spath, first)
+    header = check_header(spath, first)
     store = EventStore()
     store.header = header
-    store._attach_file(spath)
+    store.attach_file(spath)
     try:
         _stream(store, spath, len(first), total, progress, cancel, chunk_bytes)
         if build_indexes:
@@ -124,42 +84,68 @@ def load_trace(
     return store
 
 
+def _chunks(f: BinaryIO, pos: int, chunk_bytes: int) -> Iterator[tuple[list[bytes], list[int], bool, int]]:
+    """The file from offset `pos` on, in chunks of whole lines: (lines, the offset of each, whether the file ends
+    with them, the offset after them). The last line of the file is in the last chunk even without a newline."""
+    pending = b""
+    while True:
+        chunk = f.read(chunk_bytes)
+        at_end = not chunk
+        data = pending + chunk if pending else chunk
+        lines = data.split(b"\n")
+        pending = b"" if at_end else lines.pop()
+        starts = list(accumulate(map(_PLUS_ONE, map(len, lines)), initial=pos))  # line offsets, in C
+        pos = starts.pop()
+        yield lines, starts, at_end, pos
+        if at_end:
+            return
+
+
+def _unparsable(line: bytes, line_no: int, last: bool, exc: orjson.JSONDecodeError) -> LoadProblem | None:
+    """What a line that is not JSON means: nothing (blank), a recording cut short (the last line), or a problem."""
+    if line.isspace():
+        return None
+    if last:
+        return LoadProblem(line_no, "truncated: the last line is incomplete (the recording stopped mid-write)")
+    return LoadProblem(line_no, f"not JSON: {exc}")
+
+
+def _keep_other(store: EventStore, env: object, etype: object, payload: object, off: int, length: int) -> str | None:
+    """Keep an envelope that is not a debug:event (a static IR, a side record); why it cannot be kept, or None."""
+    if type(env) is not dict:
+        return f"not an envelope object (a JSON {type(env).__name__})"
+    if type(payload) is not dict or type(etype) is not str:
+        return "envelope without a string `type` and an object `payload`"
+    if etype == "static-ir":
+        if type(payload.get("staticIrDigest")) is not str:
+            return "static-ir payload without a staticIrDigest"
+        store.add_static_ir(payload)
+    else:
+        store.add_side(etype, payload, off, length)
+    return None
+
+
 def _stream(store: EventStore, path: str, start: int, total: int, progress: Progress | None,
             cancel: threading.Event | Callable[[], bool] | None, chunk_bytes: int) -> None:
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
     problems = store.problems
-    add_event = store._make_adder(buffered=True)
-    add_side = store._add_side
-    add_ir = store._add_static_ir
+    add_event = store.bulk_adder()
     line_no = 1
-    pos = start  # file offset of the first byte of `pending`
-    pending = b""
     with open(path, "rb") as f:
         f.seek(start)
-        while True:
+        for lines, starts, at_end, end in _chunks(f, start, chunk_bytes):
             if _cancelled(cancel):
                 raise LoadCancelled(f"loading {path} was cancelled after {line_no} lines")
-            chunk = f.read(chunk_bytes)
-            at_end = not chunk
-            data = pending + chunk if pending else chunk
-            lines = data.split(b"\n")
-            pending = b"" if at_end else lines.pop()
-            starts = list(accumulate(map(_PLUS_ONE, map(len, lines)), initial=pos))  # line offsets, in C
-            off = starts.pop()
             for line_no, line, here in zip(count(line_no + 1), lines, starts):  # noqa: B020 (numbering carries on)
                 if not line:
                     continue
                 try:
                     env = loads(line)
                 except decode_error as exc:
-                    if line.isspace():
-                        continue
-                    if at_end and line is lines[-1]:
-                        problems.append(LoadProblem(line_no, "truncated: the last line is incomplete (the "
-                                                             "recording stopped mid-write)"))
-                    else:
-                        problems.append(LoadProblem(line_no, f"not JSON: {exc}"))
+                    problem = _unparsable(line, line_no, at_end and line is lines[-1], exc)
+                    if problem is not None:
+                        problems.append(problem)
                     continue
                 try:
                     etype = env["type"]
@@ -168,36 +154,12 @@ def _stream(store: EventStore, path: str, start: int, total: int, progress: Prog
                     etype = payload = None
                 if etype == "debug:event":
                     if add_event(payload, env, here, len(line)) < 0:
-                        problems.append(LoadProblem(line_no, _bad_event(payload) or "unusable debug:event"))
+                        problems.append(LoadProblem(line_no, event_problem(payload) or "unusable debug:event"))
                     continue
-                if type(env) is not dict:
-                    problems.append(LoadProblem(line_no, f"not an envelope object (a JSON {type(env).__name__})"))
-                    continue
-                if type(payload) is not dict or type(etype) is not str:
-                    problems.append(LoadProblem(line_no, "envelope without a string `type` and an object `payload`"))
-                    continue
-                elif etype == "static-ir":
-                    if type(payload.get("staticIrDigest")) is not str:
-                        problems.append(LoadProblem(line_no, "static-ir payload without a staticIrDigest"))
-                        continue
-                    add_ir(payload)
-                else:
-                    add_side(etype, payload, here, len(line))
-            pos = off
-            store._flush_buffer()
+                why = _keep_other(store, env, etype, payload, here, len(line))
+                if why is not None:
+                    problems.append(LoadProblem(line_no, why))
+            store.flush_bulk()
             store.version += 1
             if progress is not None:
-                progress(min(pos, total), total)
-            if at_end:
-                break
-
-
-def _bad_event(p: Any) -> str | None:
-    """Why a debug:event payload cannot be a row (None when it can)."""
-    if type(p) is not dict:
-        return "debug:event payload is not an object"
-    for key in ("kind", "label", "moduleId", "instanceId"):
-        value = p.get(key)
-        if type(value) is not str or not value:
-            return f"debug:event payload has no string {key}"
-    return None
+                progress(min(end, total), total)

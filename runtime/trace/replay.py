@@ -31,8 +31,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from runtime.trace.columnar import FLAG_DOWNGRADE, EventStore
-from runtime.trace.writer import SNAPSHOT_TYPE
+from runtime.trace.columnar import EventStore
+from runtime.trace.format import SNAPSHOT_TYPE
+from runtime.trace.row_codes import FLAG_DOWNGRADE
 
 __all__ = ["Replay", "ReplayState", "ReplayPlayer", "untag", "UNITS"]
 
@@ -182,10 +183,10 @@ class Replay:
         return out
 
     def _decoded(self, key: tuple[str, int], load: Callable[[], Any]) -> Any:
-        got = self._cache.get(key)  # type: ignore[arg-type]
+        got = self._cache.get(key)
         if got is None:
             got = load()
-            self._cache[key] = got  # type: ignore[index]
+            self._cache[key] = got
             if len(self._cache) > _CACHE:
                 self._cache.popitem(last=False)
         return got

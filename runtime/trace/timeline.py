@@ -18,7 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from runtime.trace.columnar import FLAG_DIRTY_ALL, EventStore
+from runtime.trace.columnar import EventStore
+from runtime.trace.row_codes import FLAG_DIRTY_ALL
 
 __all__ = ["Lane", "Slice", "Run", "Flow", "Counter", "Instant", "Timeline", "build_timeline"]
 
@@ -146,7 +147,7 @@ class _Builder:
     def transactions_and_instants(self) -> None:
         s = self.s
         state_k, state_l = s.kinds.find("state"), s.labels.find("state:update")
-        diag_k, life_k = s.kinds.find("diagnostic"), s.kinds.find("lifecycle")
+        instant_kinds = (s.kinds.find("diagnostic"), s.kinds.find("lifecycle"))
         first: dict[int, tuple[float, int]] = {}
         kind, label, inst, txn, ts, flags = s.kind, s.label, s.instance, s.txn, s.ts, s.flags
         counters = self.tl.counters
@@ -171,7 +172,7 @@ class _Builder:
                     continue
                 if key not in first:
                     first[key] = (ts[row], row)
-            if k == diag_k or k == life_k:
+            if k in instant_kinds:
                 self.tl.instants.append(Instant(self.lane_of(inst[row]), self.us(ts[row]), s.label_of(row),
                                                 s.kinds.values[k], {"row": row, "txnSeq": t}))
 

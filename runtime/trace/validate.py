@@ -1,6 +1,7 @@
 """Validation of a trace file (or EvidencePackage), line by line, with line-numbered problems.
 
-What is checked (the parts of the 005/065 contracts a reader relies on, without needing jsonschema):
+What is checked (the parts of the envelope, event and static IR schemas of docs/rules/traces.md a reader relies on,
+without needing jsonschema):
 - the header (format, formatVersion this reader knows, runId, createdAt, source.host);
 - every line is one JSON object with the envelope fields `protocolVersion, runId, seq, timestamp, type, payload`
   (and no others), seq rising;
@@ -21,8 +22,9 @@ from typing import Any
 
 import orjson
 
+from runtime.errors import TraceFormatError
 from runtime.trace.columnar import LoadProblem
-from runtime.trace.loader import TraceFormatError, _check_header, _looks_like_evidence
+from runtime.trace.format import HEADER_LIMIT, check_header, looks_like_evidence
 
 __all__ = ["validate_file", "Validation"]
 
@@ -49,9 +51,8 @@ class Validation:
 def _typed(value: Any, expected: Any) -> bool:
     if expected is object:
         return True
-    if expected is int or expected == (int, float):
-        if isinstance(value, bool):
-            return False
+    if (expected is int or expected == (int, float)) and isinstance(value, bool):
+        return False
     return isinstance(value, expected)
 
 
@@ -123,16 +124,20 @@ class _Checker:
             self.problem(where, f"downgrade reason {down.get('reason')!r} is not one of {sorted(_DOWNGRADE_REASONS)}")
         meta = p.get("meta")
         if isinstance(meta, dict) and isinstance(meta.get("staticIrDigest"), str):
-            digest = meta["staticIrDigest"]
-            if digest not in self.paths:
-                self.problem(where, f"{p['kind']}/{p['label']} names static IR {digest} before it was written")
-            elif p["kind"] == "state":
-                dirty = meta.get("dirtySet")
-                ids = dirty.get("rootIds") if isinstance(dirty, dict) else None
-                if isinstance(ids, list):
-                    bad = [i for i in ids if not isinstance(i, int) or not 0 <= i < self.paths[digest]]
-                    if bad:
-                        self.problem(where, f"dirty root ids {bad[:5]} are not in the field path table of {digest}")
+            self.digest_use(where, p, meta)
+
+    def digest_use(self, where: int, p: dict[str, Any], meta: dict[str, Any]) -> None:
+        """An event naming a static IR: the IR came first, and a state:update's dirty root ids are in its table."""
+        digest = meta["staticIrDigest"]
+        if digest not in self.paths:
+            self.problem(where, f"{p['kind']}/{p['label']} names static IR {digest} before it was written")
+        elif p["kind"] == "state":
+            dirty = meta.get("dirtySet")
+            ids = dirty.get("rootIds") if isinstance(dirty, dict) else None
+            if isinstance(ids, list):
+                bad = [i for i in ids if not isinstance(i, int) or not 0 <= i < self.paths[digest]]
+                if bad:
+                    self.problem(where, f"dirty root ids {bad[:5]} are not in the field path table of {digest}")
 
 
 def validate_file(path: str | os.PathLike[str], progress: Callable[[int, int], None] | None = None) -> Validation:
@@ -141,18 +146,18 @@ def validate_file(path: str | os.PathLike[str], progress: Callable[[int, int], N
     try:
         total = os.path.getsize(spath)
         with open(spath, "rb") as f:
-            first = f.readline(1 << 20)
+            first = f.readline(HEADER_LIMIT)
     except OSError as exc:
         raise TraceFormatError(f"{spath}: cannot read: {exc.strerror or exc}") from None
     checker = _Checker()
-    if _looks_like_evidence(spath, first):
-        from runtime.trace.evidence import _read_package
+    if looks_like_evidence(spath, first):
+        from runtime.trace.evidence import read_package
 
-        doc = _read_package(spath)
+        doc = read_package(spath)
         for i, env in enumerate(doc["events"], start=1):
             checker.envelope(i, env)
         return checker.v
-    header = _check_header(spath, first)
+    header = check_header(spath, first)
     for key in ("runId", "createdAt", "source"):
         if key not in header:
             checker.problem(1, f"header has no {key}")

@@ -1,11 +1,12 @@
 """The trace writer: a runtime's exported records as JSON Lines.
 
 Line 1 is a header `{"format": "tickscope-trace", "formatVersion": 1, "protocolVersion", "runId", "createdAt",
-"source": {"host", "label"}}`; every further line is one ObservationEnvelope (schema 005)
-`{protocolVersion, runId, seq, timestamp, type, payload}`. Envelope types:
+"source": {"host", "label"}}`; every further line is one ObservationEnvelope
+`{protocolVersion, runId, seq, timestamp, type, payload}` (format.py; the schemas are in docs/rules/traces.md).
+Envelope types:
 
-- `debug:event`: payload a RuntimeDebugEventRef (schema 005).
-- `static-ir`: payload a ConvergeStaticIrExport (schema 065), written before any event that names its digest,
+- `debug:event`: payload a RuntimeDebugEventRef.
+- `static-ir`: payload a ConvergeStaticIrExport, written before any event that names its digest,
   because the hub announces an IR before the events that use it.
 - `state:snapshot` (written by `attach(hub, runtime=rt)` while the runtime is at diagnostics level `full`): the whole
   committed state of one instance, not cut to the 4 KB event budget, so a replay can rebuild states exactly.
@@ -27,6 +28,7 @@ from __future__ import annotations
 import os
 import socket
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
@@ -34,19 +36,15 @@ import orjson
 
 from runtime.debug.hub import DebugHub
 from runtime.debug.projection import SizeBudget, project
+from runtime.trace.format import FORMAT, FORMAT_VERSION, PROTOCOL_VERSION, SNAPSHOT_ENCODING, SNAPSHOT_TYPE
 
 if TYPE_CHECKING:
     from runtime.base.records import TxnRecord
     from runtime.kernel.instance import ModuleInstance
     from runtime.runtime import Runtime
 
-__all__ = ["TraceWriter", "FORMAT", "FORMAT_VERSION", "PROTOCOL_VERSION", "SNAPSHOT_TYPE", "encode_full_state"]
+__all__ = ["TraceWriter", "encode_full_state"]
 
-FORMAT = "tickscope-trace"
-FORMAT_VERSION = 1
-PROTOCOL_VERSION = "v1"
-SNAPSHOT_TYPE = "state:snapshot"
-SNAPSHOT_ENCODING = "tagged-json-v1"
 _FLUSH_EVERY = 256
 _FLUSH_AFTER_S = 0.25
 _UNBOUNDED = SizeBudget(max_depth=900, max_keys=2**62, max_items=2**62, max_string=2**62, max_bytes=2**62)
@@ -70,7 +68,7 @@ class TraceWriter:
         self._seq = 0
         self._pending = 0
         self._last_flush = time.monotonic()
-        self._detach: list[Any] = []
+        self._detach: list[Callable[[], None]] = []
         self._runtime: Runtime | None = None
         header = {
             "format": FORMAT,

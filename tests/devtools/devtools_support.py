@@ -87,6 +87,24 @@ def attached_window(qtbot, aio) -> Iterator[tuple[Runtime, object, object, Remot
             rt.dispose()
 
 
+def open_replay(qtbot, path, size=None):
+    """A replay window on the trace at `path`, loaded and active (at `size`, a (width, height), when given);
+    returns (host, window)."""
+    from PySide6.QtWidgets import QApplication
+
+    host = DevtoolsHost(application())
+    task = host.open_trace(path)
+    qtbot.waitUntil(task.done)
+    window = task.result()
+    assert window is not None, host.load_errors
+    qtbot.addWidget(window)
+    if size is not None:
+        window.resize(*size)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    return host, window
+
+
 def table_rows(window) -> list[tuple[str, ...]]:
     """Every row of the events table as the user reads it (all columns)."""
     model = window.events.model

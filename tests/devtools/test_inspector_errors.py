@@ -39,7 +39,9 @@ def test_errors_and_downgrades_are_marked(qtbot, aio, shop_runtime):
 
     click_row(qtbot, window, lambda c: c[2] == "state" and c[4] == "fragile#1" and c[5] == "t2")
     text = window.inspector.summary_text()
-    assert "Degraded: Not serializable" in text  # the set in the state cannot be plain JSON
+    lines = text.splitlines()  # the set in the state cannot be plain JSON: said of the payload, not as a degrade
+    assert lines[lines.index("Recorded payload") + 1].startswith("state:update: values JSON cannot hold")
+    assert "Degraded" not in text
     tree = window.inspector.tree_model
     rows = {tree.index(r, 0).data(): tree.index(r, 1).data() for r in range(tree.rowCount())}
     assert rows["seen"] == "set {'b'}"

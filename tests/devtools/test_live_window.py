@@ -34,8 +34,9 @@ def test_selecting_a_transaction_shows_its_dirty_paths_patches_and_state_diff(qt
     assert "shop#1::t2" in text
     assert "Dirty set" in text and "name, title" in text  # ids mapped to paths through the static IR
     lines = text.splitlines()
-    assert lines[lines.index("Patches") + 1:][:5] == ["name", "'Ada'", "→", "'Grace'", "reducer"]  # from -> to
-    assert "'Shop of Ada'\n→\n'Shop of Grace'\ncomputed:title" in text  # the derived write and who made it
+    # each patch: its path and who wrote it, then from -> to
+    assert lines[lines.index("Patches") + 1:][:4] == ["name  reducer", "'Ada' → 'Grace'",
+                                                      "title  computed:title", "'Shop of Ada' → 'Shop of Grace'"]
     assert lines[lines.index("mode") + 1] == "auto → dirty"  # the converge decision
     assert lines[lines.index("steps") + 1] == "1 of 3 ran, 1 changed"
     assert window.inspector.tree_model.changed_paths() == ["name", "title"]

@@ -94,8 +94,12 @@ def test_values_read_as_what_they_are():
     assert short_text({"$set": [1, 2]}) == "set {1, 2}"
     assert short_text(frozenset({3})) == "frozenset {3}"
     assert short_text((1, "a")) == "tuple (1, 'a')"
-    assert short_text([{"$truncated": "12 more items"}]) == "[… 12 more items]"
+    assert short_text([0.5] * 32 + [{"$truncated": "88 more items"}]) == "[120 items, 32 shown]"  # the mark is no item
+    assert len(view_of([0.5] * 32 + [{"$truncated": "88 more items"}]).children) == 32
+    assert short_text({**{f"k{i}": i for i in range(32)}, "$truncated": "8 more keys"}) == "{40 keys, 32 shown}"
     assert view_of({"$truncated": "object of 40 keys below depth 6"}).type_name == "cut"
+    assert short_text({"$truncated": "object of 40 keys below depth 6"}) == "{40 keys, none shown: below depth 6}"
+    assert short_text("x" * 256 + "…").endswith("…' (cut at 256 chars)")  # a string export cut says so
     assert short_text("x" * 500).endswith("(500 chars)")
     assert short_text(list(range(100))) == "[100 items]"
     assert view_of(np.float64(1.5)).type_name == "float64"  # a numpy value says so

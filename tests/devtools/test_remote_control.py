@@ -135,3 +135,50 @@ def test_a_command_without_a_connection_says_so(qtbot, attached):
     click(qtbot, window, window.remote_bar.pause_action)
     qtbot.waitUntil(lambda: "no answer" in receipt(window))
     assert receipt(window) == "pause: no answer — not connected"
+
+
+def pick(qtbot, combo, text):
+    """Open the combo's list and click the item `text`, as a user chooses from it."""
+    combo.showPopup()
+    view = combo.view()
+    row = [combo.itemText(i) for i in range(combo.count())].index(text)
+    index = view.model().index(row, 0)
+    qtbot.waitUntil(view.isVisible)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.visualRect(index).center())
+    qtbot.waitUntil(lambda: combo.currentText() == text and not view.isVisible())  # the list closed again
+
+
+def test_the_window_shows_the_remote_diagnostics_level(qtbot, attached):
+    rt, inst, window = attached
+    qtbot.waitUntil(lambda: "diagnostics full" in window.detail_label.text())
+    assert "?" not in window.detail_label.text()
+
+
+def open_dispatch(qtbot, window):
+    """Click Dispatch… and choose the shop's instance from the list; returns the dialog."""
+    click(qtbot, window, window.remote_bar.dispatch_action)
+    dialog = window.remote_bar.dialog
+    qtbot.waitUntil(dialog.isVisible)
+    pick(qtbot, dialog.instance, "shop#1")
+    return dialog
+
+
+def test_dispatch_offers_the_modules_reducers_and_still_takes_a_typed_one(qtbot, attached):
+    rt, inst, window = attached
+    dialog = open_dispatch(qtbot, window)
+    # nothing was dispatched yet: the list comes from the remote runtime's HELLO
+    assert [dialog.action_type.itemText(i) for i in range(dialog.action_type.count())] == ["add", "rename", "tag"]
+    pick(qtbot, dialog.action_type, "rename")
+    qtbot.keyClicks(dialog.payload, '"Grace"')
+    assert dialog.dispatch_button.isEnabled()
+    qtbot.mouseClick(dialog.dispatch_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    qtbot.waitUntil(lambda: inst.get_state()["name"] == "Grace")
+
+    dialog = open_dispatch(qtbot, window)
+    type_into(qtbot, dialog.action_type.lineEdit(), "fly")
+    assert dialog.problem.text().startswith("'fly' is not among the reducers listed (add, rename, tag)")
+    assert dialog.dispatch_button.isEnabled()  # the runtime is the judge
+    qtbot.mouseClick(dialog.dispatch_button, Qt.MouseButton.LeftButton)
+    assert not dialog.isVisible()
+    qtbot.waitUntil(lambda: "refused" in receipt(window))

@@ -5,24 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from devtools_support import table_rows
+from devtools_support import open_replay, table_rows
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtWidgets import QPushButton
 
 from devtools.host import DevtoolsHost, application
-
-
-def open_replay(qtbot, path):
-    host = DevtoolsHost(application())
-    task = host.open_trace(path)
-    qtbot.waitUntil(task.done)
-    window = task.result()
-    assert window is not None, host.load_errors
-    qtbot.addWidget(window)
-    window.activateWindow()
-    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
-    return host, window
 
 
 def key(qtbot, window, k, mod=Qt.KeyboardModifier.NoModifier):
@@ -73,9 +61,9 @@ def test_play_runs_to_the_end(recorded_trace, qtbot, aio):
     window.replay_bar.speed.activated.emit(window.replay_bar.speed.count() - 1)
     key(qtbot, window, Qt.Key.Key_Space)  # at the end: playing starts over from the start
     assert replay.playing and replay.cursor == -1
-    assert window.replay_bar.play_button.text() == "⏸ Pause"
+    assert window.replay_bar.play_button.text() == "Pause"
     qtbot.waitUntil(lambda: replay.at_end and not replay.playing)
-    qtbot.waitUntil(lambda: window.replay_bar.play_button.text() == "▶ Play")
+    qtbot.waitUntil(lambda: window.replay_bar.play_button.text() == "Play")
     qtbot.waitUntil(lambda: window.events.model.rowCount() == replay.total)
 
 

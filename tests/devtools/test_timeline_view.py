@@ -98,3 +98,11 @@ def test_the_screen_is_readable(qtbot, live, tmp_path):
     assert view.grab().save(str(path))
     # pyqtgraph has no getter for ticks given to setTicks
     assert "shop#1 · txn" in [t for _, t in view.plot.getAxis("left")._tickLevels[0]]  # noqa: SLF001
+
+
+def test_a_young_live_session_fills_the_axis_from_its_start(qtbot, live):
+    ctx, inst, view = live
+    assert view.following and view.model.end_s < 1.0
+    x0, x1 = view.x_range()
+    assert x0 <= 0.0 < view.model.end_s <= x1  # everything in sight
+    assert -x0 <= (x1 - x0) * 0.05  # not half an empty axis before the first event

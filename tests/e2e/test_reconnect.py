@@ -6,8 +6,7 @@ import asyncio
 
 import pytest
 
-from runtime.inspect import InspectError
-from runtime.inspect.client import InspectClient
+from runtime.inspect import InspectClient, InspectError
 
 
 async def next_batch(client: InspectClient, pred, timeout: float = 20.0):

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from ops_support import assert_operation_events_valid
 
 from runtime import Runtime
-from runtime.operations import TERMINAL, Budget, ManualClock, OperationTracker, Stage, StageFact, rank
+from runtime.operations import TERMINAL, Budget, ManualClock, OperationTracker, Stage, StageFact, rank, reached
 
 STAGES = list(Stage)
 fact_action = st.tuples(st.just("fact"), st.integers(0, 3), st.sampled_from(STAGES),
@@ -51,8 +51,8 @@ def test_random_interleavings_keep_the_invariants(plan, n_ops, wait_for, diagnos
                 limit = cur.submitted_at + budget.accept if cur.accepted_at is None else cur.accepted_at + budget.ready
                 assert cur.terminal_at <= limit + 1e-9
             assert [order(s) for s, _ in cur.stage_at] == sorted(order(s) for s, _ in cur.stage_at)
-            if cid not in resolution and tracker._reached(cur, wait_for) is not None:
-                resolution[cid] = bool(tracker._reached(cur, wait_for))
+            if cid not in resolution and reached(cur, wait_for) is not None:
+                resolution[cid] = bool(reached(cur, wait_for))
             prev[cid] = cur
 
     for action in plan:

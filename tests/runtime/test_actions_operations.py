@@ -148,7 +148,7 @@ async def test_runtime_disposal_with_runs_and_operations_in_flight_leaves_nothin
 async def test_runs_and_operation_timelines_rebuild_from_a_recorded_trace(backend, tmp_path):
     import orjson
 
-    from runtime.operations.timeline import build_action_runs, build_operation_timelines
+    from runtime.operations import build_action_runs, build_operation_timelines
 
     rt, tracker, inst, actions = await setup(backend)
     path = tmp_path / "trace.jsonl"

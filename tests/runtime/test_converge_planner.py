@@ -7,22 +7,8 @@ import sys
 import textwrap
 
 from runtime import ConvergeConfig, Module, Runtime, computed
+from converge_support import counted_pairs, pairs
 from runtime.converge.planner import near_full_threshold
-
-
-def pairs(steps: int) -> Module:
-    initial = {}
-    for i in range(steps):
-        initial[f"b{i}"] = 0
-    m = Module(f"pairs{steps}", initial, fields=[computed(f"d{i}", deps=[f"b{i}"], derive=lambda b: b + 1)
-                                                 for i in range(steps)])
-
-    @m.reducer("bump")
-    def bump(draft, which):
-        for i in which:
-            draft[f"b{i}"] += 1
-
-    return m
 
 
 def decisions(inst, batches):
@@ -31,6 +17,10 @@ def decisions(inst, batches):
         c = inst.dispatch("bump", which).converge
         out.append((c.executed_mode, c.reasons))
     return out
+
+
+def converge_events(rt):
+    return [e for e in rt.hub.events() if e["kind"] == "trait:converge"]
 
 
 def test_first_transaction_is_a_cold_start_full():
@@ -42,15 +32,45 @@ def test_first_transaction_is_a_cold_start_full():
     assert mount.converge.reasons == ("cold_start",)
 
 
-def test_diagnostics_off_uses_two_hit_admission():
-    inst = Runtime(diagnostics="off").mount(pairs(100))
-    got = decisions(inst, [[1], [1], [1], [2]])
-    assert got == [
-        ("full", ("low_hit_rate_protection",)),
-        ("dirty", ("inline_dirty", "cache_miss")),
-        ("dirty", ("inline_dirty", "cache_hit")),
-        ("full", ("low_hit_rate_protection",)),
-    ]
+def test_a_cold_start_that_changes_nothing_is_still_exported():
+    settled = Module("settled", {"b": 1, "d": 2}, reducers={"set": lambda draft, v: draft.__setitem__("b", v)},
+                     fields=[computed("d", deps=["b"], derive=lambda b: b + 1)])
+    rt = Runtime(diagnostics="light")
+    inst = rt.mount(settled)
+    assert not inst.history  # the mount converge changed nothing: no commit
+    (cold,) = converge_events(rt)
+    assert (cold["txnSeq"], cold["txnId"]) == (1, "settled#1::t1")
+    assert cold["meta"]["reasons"] == ["cold_start"] and cold["meta"]["outcome"] == "Noop"
+    assert cold["meta"]["executedMode"] == "full" and cold["meta"]["stepStats"]["executedSteps"] == 1
+    assert not [e for e in rt.hub.events() if e["label"] == "state:update"]
+    record = inst.dispatch("set", 5)
+    assert record.txn_id == "settled#1::t2"  # t1 is the cold start the trace shows
+    assert [e["txnSeq"] for e in converge_events(rt)] == [1, 2]
+
+
+def test_the_first_converge_of_an_instance_is_its_cold_start_even_after_mount():
+    plain = Module("plain", {"b": 0, "d": 0}, reducers={"set": lambda draft, v: draft.__setitem__("b", v)})
+    rt = Runtime(diagnostics="light", converge=ConvergeConfig(mode="dirty"))
+    inst = rt.mount(plain)
+    inst.dispatch("set", 1)  # no derived field yet: no converge
+    inst.install_fields([computed("d", deps=["b"], derive=lambda b: b * 10)])
+    first = inst.dispatch("set", 2).converge
+    assert (first.executed_mode, first.reasons) == ("full", ("cold_start",))
+    assert inst.dispatch("set", 3).converge.reasons == ("module_override",)
+
+
+def test_diagnostics_off_uses_two_hit_admission_and_builds_no_evidence():
+    calls: dict[int, int] = {}
+    inst = Runtime(diagnostics="off").mount(counted_pairs(100, calls))
+    ran = []
+    for which in ([1], [1], [1], [2]):
+        calls.clear()
+        record = inst.dispatch("bump", which)
+        assert record.converge is None  # modes and reasons are evidence: off builds none
+        ran.append(sorted(calls))
+    everything = list(range(100))
+    # first sighting full, second computes the plan and runs it, third reuses it, a new key runs full again
+    assert ran == [everything, [1], [1], everything]
 
 
 def test_diagnostics_on_uses_the_lru_cache_with_evidence():
@@ -108,7 +128,7 @@ def test_generation_bump_invalidates_the_cache_and_thrash_disables_it():
     inst.install_fields([computed("sum", deps=["b1", "b2"], derive=lambda a, b: a + b)])
     r = inst.dispatch("bump", [1])
     assert r.converge.cache["missReason"] == "generation_bumped"
-    assert r.converge.generation == {"generation": 1, "generationBumpCount": 1, "lastBumpReason": "logic_installed"}
+    assert r.converge.generation == {"generation": 1, "generationBumpCount": 1, "lastBumpReason": "writers_changed"}
     assert inst.get_state()["sum"] == 2
     for _ in range(3):
         inst.uninstall_fields(["sum"])
@@ -129,7 +149,7 @@ def test_low_hit_rate_disables_the_cache():
 def test_the_digest_is_identical_across_runs():
     code = textwrap.dedent("""
         import sys; sys.path.insert(0, %r)
-        from tests.runtime.test_converge_planner import pairs
+        from tests.runtime.converge_support import pairs
         from runtime import Runtime
         print(Runtime().mount(pairs(30)).shape.ir.digest)
     """) % str(__import__("pathlib").Path(__file__).resolve().parents[2])

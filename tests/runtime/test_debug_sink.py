@@ -58,8 +58,27 @@ def test_light_metas_are_slim_and_full_adds_patches_and_timings():
     assert fu["patches"] and {"opSeq", "reason"} <= set(fu["patches"][0])
     lc = [e for e in light.hub.events() if e["kind"] == "trait:converge"][-1]["meta"]
     fc = [e for e in full.hub.events() if e["kind"] == "trait:converge"][-1]["meta"]
-    assert set(lc["dirty"]) <= {"dirtyAll", "reason"} and "top3" not in lc
-    assert "rootIds" in fc["dirty"] and "top3" in fc
+    assert set(lc["dirty"]) <= {"dirtyAll", "reason", "rootIds", "rootIdsTruncated"} and "top3" not in lc
+    assert "rootCount" not in lc["dirty"] and len(lc["dirty"]["rootIds"]) <= 3
+    assert "rootIds" in fc["dirty"] and "rootCount" in fc["dirty"] and "top3" in fc
+
+
+def test_converge_evidence_carries_the_top_roots_3_at_light_and_32_at_full():
+    from converge_support import pairs
+
+    got = {}
+    for level in ("light", "sampled", "full"):
+        rt = Runtime(diagnostics=level)
+        inst = rt.mount(pairs(100))
+        inst.dispatch("bump", list(range(2, 42)))  # 40 roots
+        inst.dispatch("bump", [7, 9])
+        got[level] = [e["meta"]["dirty"] for e in rt.hub.events() if e["kind"] == "trait:converge"][1:]
+    registry_ids = got["full"][0]["rootIds"]
+    assert got["light"] == [{"dirtyAll": False, "rootIds": registry_ids[:3], "rootIdsTruncated": True},
+                            {"dirtyAll": False, "rootIds": got["full"][1]["rootIds"], "rootIdsTruncated": False}]
+    assert got["sampled"] == [{"dirtyAll": False}, {"dirtyAll": False}]
+    assert len(registry_ids) == 32 and got["full"][0]["rootCount"] == 40 and got["full"][0]["rootIdsTruncated"]
+    assert got["full"][1]["rootCount"] == 2 and not got["full"][1]["rootIdsTruncated"]
 
 
 def test_event_ids_are_deterministic_per_instance():

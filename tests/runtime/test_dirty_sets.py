@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from runtime import Module, Runtime
-from runtime.base.dirty import PathClassifier, infer_replace
+from runtime.base.dirty import INDEXED, DirtyTracker, PathClassifier, infer_replace
 from runtime.base.paths import DirtySet, FieldPathRegistry, fnv1a32_ids, normalize_path
 
 
@@ -16,11 +16,11 @@ def test_fnv1a_matches_the_published_vectors():
     assert fnv1a32_ids([ord(c) for c in "foobar"]) == 0xBF9CF968
 
 
-def test_list_indices_are_normalised_away():
+def test_a_typed_query_path_reads_indices_leniently():
+    # normalize_path is how a person's query is read without the state (trace indexes); the runtime's own writes
+    # tell keys from indices by the state (test_dirty_keys.py).
     assert normalize_path(("items", 3, "name")) == ("items", "name")
     assert normalize_path(("items", "3", "name")) == ("items", "name")
-    assert normalize_path(("items", "*", "name")) == ("items", "name")
-    assert normalize_path(("items", "[0]", "name")) == ("items", "name")
 
 
 def test_table_is_sorted_with_prefixes_first_and_roots_are_prefix_free():
@@ -32,6 +32,7 @@ def test_table_is_sorted_with_prefixes_first_and_roots_are_prefix_free():
     assert ds.root_ids == (2, 4) and ds.key_hash == fnv1a32_ids([2, 4])
     assert ds.to_json() == {"dirtyAll": False, "rootIds": [2, 4], "rootCount": 2, "keySize": 2,
                             "keyHash": fnv1a32_ids([2, 4])}
+    assert DirtySet.from_roots(()).key_hash == 0  # no root, no hash (not FNV's offset basis)
 
 
 @pytest.mark.parametrize(
@@ -40,15 +41,21 @@ def test_table_is_sorted_with_prefixes_first_and_roots_are_prefix_free():
         (None, "customMutation"),
         (("user", ("not", "a", "name")), "nonTrackablePatch"),
         (("user", None), "nonTrackablePatch"),
-        (("user", "a.b"), "fallbackPolicy"),
+        (("user", "a.b"), "fallbackPolicy"),  # a key with a dot is one key, and this one is unknown
+        (("user", ""), "nonTrackablePatch"),
+        (("user", "*"), "unknownWrite"),
         (("nowhere",), "fallbackPolicy"),
         (("user", "name"), ("user", "name")),
         (("items", 7, "price"), ("items", "price")),
+        (("user", 7), "nonTrackablePatch"),  # an integer into a dict is no key and no index
     ],
 )
 def test_dirty_all_reasons_follow_the_rules(raw, expected):
     reg = FieldPathRegistry.build([("user", "name"), ("items", "price")])
-    got = PathClassifier(reg).classify(raw)
+    classifier = PathClassifier(reg)
+    got = classifier.classify(raw)
+    if got is INDEXED:  # only the state can tell whether an integer indexes a list
+        got = classifier.record_indexed(DirtyTracker(), raw, {"user": {"name": "x"}, "items": [{"price": 1}] * 8})
     assert got == (reg.id_of[expected] if isinstance(expected, tuple) else expected)
 
 
@@ -76,13 +83,15 @@ def test_a_write_outside_the_table_dirties_everything_with_fallback_policy():
     assert any(e["label"] == "state_transaction::dirty_all_fallback" for e in rt.hub.events())
 
 
-def test_numeric_dict_keys_behave_like_list_indices():
-    m = Module("byid", {"todos": {"17": {"done": False}}})
+def test_numeric_dict_keys_are_keys():
+    m = Module("byid", {"todos": {"17": {"done": False}}, "rows": [{"done": False}]})
 
     @m.reducer("done")
     def done(draft, key):
         draft["todos"][key]["done"] = True
+        draft["rows"][0]["done"] = True
 
     inst = Runtime().mount(m)
     record = inst.dispatch("done", "17")
-    assert [inst.shape.registry.paths[i] for i in record.dirty.root_ids] == [("todos", "done")]
+    assert sorted(inst.shape.registry.paths[i] for i in record.dirty.root_ids) == [
+        ("rows", "done"), ("todos", "17", "done")]  # an index only where the value is a list

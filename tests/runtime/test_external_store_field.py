@@ -222,4 +222,4 @@ def test_bad_declarations_are_refused_naming_the_field() -> None:
     with pytest.raises(DefinitionError, match="priority"):
         external_store("x", value_store(0), priority="soon")
     with pytest.raises(DefinitionError, match="coalesce_window_ms"):
-        external_store("x", value_store(0), coalesce_window_ms=0)
+        external_store("x", value_store(0), coalesce_window_ms=-1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from tick_support import counter, diagnostics
+from tick_support import counter, diagnostics, ticks
 
 from runtime import (
     DefinitionError,
@@ -172,3 +172,29 @@ def test_module_as_source_naming_an_unknown_module_fails_the_mount_and_leaves_no
     with pytest.raises(ExternalStoreError, match="'ghost'"):
         rt.mount(_consumer("ghost"))
     assert rt.instances() == [] and rt.store.topic("consumer::consumer#1").get_snapshot() is None
+
+
+@pytest.mark.asyncio
+async def test_module_as_source_fan_out_is_one_target_commit_per_tick() -> None:
+    rt = Runtime(diagnostics="light")
+    a = rt.mount(counter("a"))
+    fan = Module("fan", initial={"count": 0, "label": "", "doubled": 0, "sum": 0}, fields=[
+        external_store("count", from_module(a, read_query(lambda s: s["count"], reads=["count"], selector_id="c"))),
+        external_store("label", from_module(a, read_query(lambda s: s["label"], reads=["label"], selector_id="l"))),
+        external_store("doubled", from_module(a, read_query(lambda s: s["doubled"], reads=["doubled"],
+                                                            selector_id="d"))),
+        computed("sum", deps=["count", "doubled"], derive=lambda c, d: c + d),
+    ])
+    b = rt.mount(fan)
+    seq = b.txn_seq
+    with rt.batch():
+        a.dispatch("add", 3)
+        a.dispatch("setLabel", "x")
+    await asyncio.sleep(0)
+    assert b.txn_seq == seq + 1  # three fields fed from one source: one target transaction
+    assert rt.store.topic(b).get_snapshot() == {"count": 3, "label": "x", "doubled": 6, "sum": 9}
+    (commit,) = [e for e in rt.hub.events() if e["label"] == "state:update" and e["instanceId"] == b.instance_id
+                 and e["txnSeq"] == seq + 1]
+    assert commit["meta"]["originKind"] == "field-external-store"
+    settled = [t for t in ticks(rt, "settled") if t["tickSeq"] == rt.store.tick_seq][0]
+    assert {c["instanceId"] for c in settled["anchors"]["commits"]} == {a.instance_id, b.instance_id}

@@ -243,3 +243,26 @@ def test_unmount_publishes_the_removal_in_a_tick() -> None:
     topic.subscribe(seen)
     rt.unmount(inst)
     assert topic.get_snapshot() is None and seen.calls == [(1, None)]
+
+
+def test_a_topic_s_listeners_are_a_set() -> None:
+    from runtime import Runtime
+    from tick_support import counter
+
+    rt = Runtime()
+    inst = rt.mount(counter())
+    topic = rt.store.topic(inst)
+    calls: list[int] = []
+
+    def listener() -> None:
+        calls.append(topic.tick_seq)
+
+    off_a = topic.subscribe(listener)
+    off_b = topic.subscribe(listener)  # the same listener again: still one registration
+    inst.dispatch("add", 1)
+    assert calls == [1]
+    off_b()  # either unsubscribe removes it
+    inst.dispatch("add", 1)
+    assert calls == [1]
+    off_a()  # and the other is then a no-op
+    assert not rt.store.has_listeners(topic.key)

@@ -39,8 +39,11 @@ def test_non_urgent_work_past_max_steps_is_deferred_to_later_ticks_never_lost() 
     settled = ticks(rt, "settled")
     assert [t["result"]["stable"] for t in settled] == [False, False, True]
     # once per unstable window, then recover on the first stable tick
-    assert [d["meta"]["tickSeq"] for d in diagnostics(rt, "scheduling::degrade")] == [1]
-    assert [d["meta"]["tickSeq"] for d in diagnostics(rt, "scheduling::recover")] == [3]
+    (degrade,) = [d["meta"] for d in diagnostics(rt, "scheduling::degrade")]
+    (recover,) = [d["meta"] for d in diagnostics(rt, "scheduling::recover")]
+    assert (degrade["tickSeq"], degrade["backlogCount"], degrade["configScope"]) == (1, 3, "runtime_default")
+    assert (recover["tickSeq"], recover["fromTickSeq"], recover["fromReason"]) == (3, 1, "budget_steps")
+    assert recover["configScope"] == "runtime_default" and recover["previousBacklogCount"] == 3
     # deferred non-urgent work whose topic has subscribers is a priority inversion
     inversion = diagnostics(rt, "warn:priority-inversion")
     assert inversion and inversion[0]["meta"]["reason"] == "deferredBacklog"

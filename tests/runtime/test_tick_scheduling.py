@@ -169,9 +169,12 @@ async def test_ticks_caused_by_listeners_chain_and_past_32_move_to_a_later_loop_
     depths = [t["schedule"]["microtaskChainDepth"] for t in starts]
     assert depths[:32] == list(range(32))
     forced = starts[32]["schedule"]
-    assert forced == {"startedAs": "macrotask", "microtaskChainDepth": 0, "forcedMacrotask": True,
-                      "reason": "microtask_starvation"}
-    assert len(diagnostics(rt, "warn:microtask-starvation")) == 1
+    assert forced == {"startedAs": "macrotask", "microtaskChainDepth": 32, "forcedMacrotask": True,
+                      "reason": "microtask_starvation"}  # the depth of the chain that forced it
+    (warn,) = diagnostics(rt, "warn:microtask-starvation")
+    assert warn["meta"]["tickSeq"] == starts[32]["tickSeq"]  # the forced tick's own tickSeq
+    assert warn["meta"]["microtaskChainDepth"] == 32
+    assert starts[33]["schedule"]["microtaskChainDepth"] == 1  # a later loop turn starts a new chain
 
 
 def test_without_a_loop_a_listener_feedback_loop_stops_after_32_chained_ticks() -> None:
@@ -185,6 +188,7 @@ def test_without_a_loop_a_listener_feedback_loop_stops_after_32_chained_ticks() 
     assert rt.scheduler.has_work()  # the 33rd commit waits for the next entry point or flush_now
     warn = diagnostics(rt, "warn:microtask-starvation")
     assert warn and warn[0]["meta"]["microtaskChainDepth"] == 32
+    assert warn[0]["meta"]["tickSeq"] == 33  # the tick that will carry what is left
 
     rt.flush_now()
     assert rt.store.tick_seq == 64

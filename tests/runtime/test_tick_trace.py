@@ -42,7 +42,8 @@ def test_start_and_settled_carry_the_reference_fields_and_the_commit_anchors() -
     anchors = settled["anchors"]
     assert (anchors["moduleId"], anchors["txnSeq"], anchors["txnId"]) == ("a", rec_a.txn_seq, rec_a.txn_id)
     assert [(c["txnId"], c["opSeq"]) for c in anchors["commits"]] == [
-        (rec_a.txn_id, rec_a.patch_count), (rec_b.txn_id, rec_b.patch_count)]
+        (rec_a.txn_id, rec_a.op_seq), (rec_b.txn_id, rec_b.op_seq)]  # the opSeq of the commit's operation
+    assert anchors["opSeq"] == rec_a.op_seq and rec_a.op_seq != rec_a.patch_count
     assert settled["budget"]["maxSteps"] == 64 and settled["budget"]["steps"] == 2
     assert settled["budget"]["txnCount"] == 2 and settled["budget"]["elapsedMs"] >= 0
     assert settled["backlog"] == {"pendingExternalInputs": 0, "pendingDeferredWork": 0}

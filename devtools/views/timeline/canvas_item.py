@@ -14,10 +14,9 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 
-__all__ = ["LaneCanvasItem", "Label"]
+from .frame import Label
 
-Label = tuple[float, float, float, str]
-"""A name drawn on a wide segment: (x px, y px, max width px, text), in buffer pixels."""
+__all__ = ["LaneCanvasItem", "Label"]
 
 
 class LaneCanvasItem(pg.GraphicsObject):  # type: ignore[misc]  # pyqtgraph ships no type information
@@ -67,6 +66,11 @@ class LaneCanvasItem(pg.GraphicsObject):  # type: ignore[misc]  # pyqtgraph ship
             painter.drawText(QRectF(origin.x() + x + 3, origin.y() + y, w - 6, 14),
                              int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), text)
         painter.restore()
+
+    @property
+    def buffer(self) -> np.ndarray | None:
+        """The pixels last drawn (height x width ARGB32, premultiplied), as the user sees them unscaled."""
+        return self._buffer
 
     def image_point(self, point: QPointF) -> tuple[int, int] | None:
         """The buffer pixel under a data-space point (hover and click), None outside."""

@@ -1,61 +1,61 @@
-"""The timeline pane: lanes per runtime and instance on a pyqtgraph time axis, zoomable to a million events.
+"""The timeline pane: lanes per runtime and instance on a time axis, zoomable to a million events.
 
 - Lanes (see devtools.model.timeline_model): ticks; per instance transactions coloured by executed converge mode
   (grey none, teal dirty, amber full; red outline = degraded), action runs by status, operations by stage with
-  their deadlines as red marks.
+  their deadlines as amber dashed marks (red is for failures). A legend under the lanes names every colour and mark
+  drawn; it wraps onto more lines instead of being cut.
+- Scope and selection follow the devtools state like every pane: only the lanes of the sidebar's scope are shown,
+  and the selected event is marked by a vertical line; a click selects the item under the mouse everywhere.
 - Input: the mouse wheel zooms, dragging pans (x only). Keys as in Perfetto: W/S zoom in/out, A/D pan left/right,
-  F follows the live end again, 0 fits everything. Hovering shows a tooltip naming the item; clicking selects its
-  event in the shared selection (`ctx.state.select_row`).
-- Live follow: while `follow` is on (the devtools state), the view keeps the newest events in sight; any manual zoom
-  or pan turns it off.
-- Drawing: on every range, size or data change the LOD step (devtools.model.lod) reduces each sub-row to at most
-  one segment per pixel column and rasterises it (devtools.model.raster) into one buffer that the canvas item blits.
-  That work happens in the range-change handler, never in paint(); data changes are coalesced to one rebuild per
-  REBUILD_MS.
+  F follows (the live end, or the replay cursor), 0 fits everything. Hovering shows a tooltip naming the item.
+- Live, the view follows the newest events until the user zooms or pans. A replay opens fitted to the whole trace
+  and follows the cursor only when asked (F); it never says "following live".
+- Drawing: on every range, size or data change the LOD step reduces each sub-row to at most one segment per pixel
+  column and rasterises it (devtools.views.timeline.frame) into one buffer that the canvas item blits. That work
+  happens in the range-change handler, never in paint(); data changes are coalesced to one rebuild per REBUILD_MS.
 """
 
 from __future__ import annotations
 
-import math
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent, QResizeEvent
+from PySide6.QtWidgets import QHBoxLayout, QPushButton, QToolTip, QVBoxLayout, QWidget
 
 from ...app.context import DevtoolsContext
-from ...model.lod import LodSegments, lod_segments
-from ...model.raster import Band, Palette, new_canvas, rasterize_band, rasterize_markers
-from ...model.spans import SpanLane
-from ...model.timeline_model import Lane, LaneKind
+from ...model.lod import LodSegments
+from ...model.raster import Band
+from ...model.scope import EVERYTHING, Scope, scope_of
+from ...model.time_units import unit_for
+from ...model.timeline_model import Lane
 from ...state import UiState, time_range_of
-from .canvas_item import Label, LaneCanvasItem
+from ..elided_label import ElidedLabel
+from ..legend import Legend
+from .canvas_item import LaneCanvasItem
 from .describe import Hit, describe_hit, selected_row_of
+from .frame import LaneFrame, draw_lanes, hit_in, lane_bands
+from .palette import LEGEND_ITEMS
 from .source import timeline_source
+from .time_axis import TimeAxis
 
 if TYPE_CHECKING:
     from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
 
-__all__ = ["TimelineView", "PALETTES", "REBUILD_MS"]
+__all__ = ["TimelineView", "REBUILD_MS"]
 
 REBUILD_MS = 33
 """Live data redraws at most this often (about 30 fps); range changes redraw at once."""
-HIT_SLOP_PX = 3
 MIN_SPAN_S = 1e-6
-
-PALETTES: dict[LaneKind, Palette] = {
-    "txn": Palette((0xFF8C9BAB, 0xFF26A69A, 0xFFF0A030)),
-    "runs": Palette((0xFF4A90E2, 0xFF43A047, 0xFFE53935, 0xFF9E9E9E)),
-    "ops": Palette((0xFFB0BEC5, 0xFF64B5F6, 0xFF1E88E5, 0xFF7E57C2, 0xFF43A047, 0xFFEF5350, 0xFFE53935,
-                    0xFFFB8C00, 0xFF9E9E9E, 0xFFCFD8DC)),
-    "ticks": Palette((0xFF5C6BC0, 0xFFE53935, 0xFF9FA8DA)),
-}
-_LEGEND = [("txn none", 0xFF8C9BAB), ("txn dirty", 0xFF26A69A), ("txn full", 0xFFF0A030),
-           ("degraded (outline)", 0xFFE0303A), ("run pending", 0xFF4A90E2), ("run ok", 0xFF43A047),
-           ("run failed", 0xFFE53935), ("cancelled", 0xFF9E9E9E), ("op accepted", 0xFF64B5F6),
-           ("op committed", 0xFF1E88E5), ("op observed", 0xFF7E57C2), ("deadline", 0xFFD32F2F)]
+FIT_PADDING = 0.03
+"""Fit all leaves this fraction of the extent free on either side, so the first and last items are not on the edge."""
+MIN_LANE_PX = 12
+"""The pane never gets so short that a lane is thinner than this (its title would overlap the next one)."""
+AXIS_PX = 44
+"""Room for the time axis under the lanes: tick labels and the axis title."""
+MIN_WIDTH_PX = 320
+SELECTION_PEN = pg.mkPen(color=(255, 64, 129), width=1.5)
 
 
 class TimelineView(QWidget):
@@ -71,9 +71,11 @@ class TimelineView(QWidget):
         self.ctx = ctx
         self.source = timeline_source(ctx)
         self.model = self.source.model
+        self.replaying = ctx.mode == "replay"
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
-        self.plot = pg.PlotWidget(background=None)
+        self.axis = TimeAxis()
+        self.plot = pg.PlotWidget(background=None, axisItems={"bottom": self.axis})
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseTracking(True)
@@ -84,23 +86,26 @@ class TimelineView(QWidget):
         vb.disableAutoRange()
         vb.setXRange(0.0, 10.0, padding=0)
         vb.setYRange(0.0, 1.0, padding=0)
-        self.plot.getAxis("bottom").setLabel("seconds since the first event")
         self.plot.getAxis("left").setWidth(150)
         self.canvas = LaneCanvasItem()
         self.plot.addItem(self.canvas)
-        self.selection_line = pg.InfiniteLine(angle=90, pen=pg.mkPen(color=(255, 64, 129), width=1.5))
+        self.selection_line = pg.InfiniteLine(angle=90, pen=SELECTION_PEN)
         self.selection_line.setVisible(False)
         self.plot.addItem(self.selection_line, ignoreBounds=True)
 
-        self.follow_button = QPushButton("Follow live (F)")
+        self.follow_button = QPushButton("Follow cursor (F)" if self.replaying else "Follow live (F)")
+        self.follow_button.setObjectName("followButton")
         self.follow_button.setCheckable(True)
+        self.follow_button.setToolTip("Keep the replay cursor in sight" if self.replaying
+                                      else "Keep the newest events in sight")
         self.follow_button.clicked.connect(self._follow_clicked)
         fit = QPushButton("Fit all (0)")
+        fit.setToolTip("Show the whole session")
         fit.clicked.connect(self.fit_all)
-        self.status = QLabel()
-        legend = QLabel(" ".join(f'<span style="color:#{c & 0xFFFFFF:06x}">&#9632;</span>&nbsp;{name}'
-                                 for name, c in _LEGEND))
-        legend.setTextFormat(Qt.TextFormat.RichText)
+        self.status = ElidedLabel()
+        self.status.setObjectName("timelineStatus")
+        self.legend = Legend(LEGEND_ITEMS, self)
+        self.legend.setObjectName("timelineLegend")
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 2, 4, 2)
         bar.addWidget(self.follow_button)
@@ -111,18 +116,25 @@ class TimelineView(QWidget):
         layout.setSpacing(0)
         layout.addLayout(bar)
         layout.addWidget(self.plot, 1)
-        layout.addWidget(legend)
+        layout.addWidget(self.legend)
 
+        self.shown_lanes: list[Lane] = []
+        """The lanes drawn, top to bottom: those of the sidebar's scope."""
         self.segments: dict[tuple[int, int], tuple[Band, LodSegments]] = {}
-        """The last drawn LOD per (lane index, sub-row): what hover and click read."""
+        """The last drawn LOD per (index in shown_lanes, sub-row): what hover and click read."""
         self.drawn_items = 0
         self.rebuilds = 0
         """How many times the lanes were rebuilt (range, size or data changes)."""
+        self._frame: LaneFrame | None = None
+        self._extent: tuple[int, tuple[float, float]] | None = None
+        """(store rows, extent) of the last extent() computed."""
         self._bands: list[tuple[int, int]] = []
-        self._lane_count = 0
-        self._setting_range = False
-        self._follow = True
-        self._hover: Hit | None = None
+        self._lane_keys: tuple[str, ...] | None = None
+        self._scope: Scope = EVERYTHING
+        self._selected_row: int | None = None
+        self._follow = not self.replaying
+        self._rebuilding = False
+        self._rebuild_again = False
         self._rebuild_timer = QTimer(self)
         self._rebuild_timer.setSingleShot(True)
         self._rebuild_timer.setInterval(REBUILD_MS)
@@ -134,10 +146,24 @@ class TimelineView(QWidget):
         self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
         self.plot.scene().sigMouseClicked.connect(self._mouse_clicked)
         self.source.modelChanged.connect(self._data_changed)
+        if self.replaying:
+            self._fit_extent()  # the whole trace at once, before the model has caught up with a big one
         ctx.bind(self, ctx.state.topic, self._ui_changed)
         self._data_changed_now()
 
     # -- geometry ---------------------------------------------------------------------------------------------------
+
+    def minimumSizeHint(self) -> QSize:
+        """Room for the buttons, every lane at MIN_LANE_PX, the axis and the legend's lines at the current width."""
+        width = max(self.width(), MIN_WIDTH_PX)
+        lanes = max(len(self.shown_lanes), 1)
+        bar = self.follow_button.sizeHint().height() + 4
+        return QSize(MIN_WIDTH_PX, bar + lanes * MIN_LANE_PX + AXIS_PX + self.legend.heightForWidth(width))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if event.size().width() != event.oldSize().width():
+            self.updateGeometry()  # the legend's lines depend on the width, so does the height this pane needs
 
     @property
     def view_box(self) -> pg.ViewBox:
@@ -153,11 +179,7 @@ class TimelineView(QWidget):
         if x1 - x0 < MIN_SPAN_S:
             mid = (x0 + x1) / 2
             x0, x1 = mid - MIN_SPAN_S / 2, mid + MIN_SPAN_S / 2
-        self._setting_range = True
-        try:
-            self.view_box.setXRange(x0, x1, padding=0)
-        finally:
-            self._setting_range = False
+        self.view_box.setXRange(x0, x1, padding=0)
 
     def zoom(self, factor: float, center: float | None = None) -> None:
         """Scale the visible width by `factor` (< 1 zooms in) around `center` (default: the middle)."""
@@ -174,11 +196,41 @@ class TimelineView(QWidget):
         self.set_x_range(x0 + d, x1 + d)
 
     def fit_all(self) -> None:
+        """Show the whole session (the whole trace in a replay, also beyond the cursor)."""
         self._user_moved()
-        end = max(self.model.end_s, 1e-3)
-        self.set_x_range(-end * 0.01, end * 1.01)
+        self._fit_extent()
 
-    # -- follow -----------------------------------------------------------------------------------------------------
+    def extent(self) -> tuple[float, float]:
+        """First and last event time of the session in seconds since the first event (all rows, not just those up
+        to the replay cursor), read from the store's columns: known before the lanes are built."""
+        rows = len(self.source.store)
+        if self._extent is not None and self._extent[0] == rows:
+            return self._extent[1]  # a replay's store never grows: a million-row min/max once, not per frame
+        ts = self.ctx.events.column("ts", visible_only=False)
+        if not len(ts):
+            return 0.0, 0.0
+        origin = self.model.origin_ms if self.model.origin_ms is not None else float(ts[0])
+        extent = (float(ts.min()) - origin) / 1000.0, (float(ts.max()) - origin) / 1000.0
+        self._extent = (rows, extent)
+        return extent
+
+    def _fit_extent(self) -> None:
+        start, end = self.extent()
+        span = max(end - start, 1e-3 if end == start == 0.0 else MIN_SPAN_S)
+        self.set_x_range(start - span * FIT_PADDING, end + span * FIT_PADDING)
+
+    def lane_index(self, key: str) -> int:
+        """Where the lane `key` (`shop#1/txn`) is drawn among the shown lanes (its y is index + 0.5)."""
+        for i, lane in enumerate(self.shown_lanes):
+            if lane.key == key:
+                return i
+        raise KeyError(f"lane {key!r} is not shown (shown: {', '.join(lane.key for lane in self.shown_lanes)})")
+
+    def lane_band(self, key: str) -> tuple[int, int]:
+        """The pixel rows [top, bottom) of lane `key` in the canvas buffer."""
+        return self._bands[self.lane_index(key)]
+
+    # -- follow and the shared state ---------------------------------------------------------------------------------
 
     @property
     def following(self) -> bool:
@@ -196,33 +248,44 @@ class TimelineView(QWidget):
 
     def _ui_changed(self, ui: UiState) -> None:
         follow = ui["follow"]
+        self.follow_button.setChecked(follow)
         if follow != self._follow:
             self._follow = follow
-            self.follow_button.setChecked(follow)
             if follow:
                 self._apply_follow()
-        self.follow_button.setChecked(follow)
         span = time_range_of(ui)
         if span and self.model.origin_ms is not None and not follow:
             x0, x1 = self.model.x_of(span[0]), self.model.x_of(span[1])
             if (x0, x1) != self.x_range():
                 self.set_x_range(x0, x1)
-        self._show_selection(ui["selectedRow"])
+        scope = scope_of(self.source.store, ui["selection"])
+        if scope != self._scope:
+            self._scope = scope
+            self.rebuild()
+        self._selected_row = ui["selectedRow"]
+        self._show_selection()
 
     def _apply_follow(self) -> None:
         end = self._x_limit()
         x0, x1 = self.x_range()
         width = max(x1 - x0, 1e-3)
         if end > 0:
-            self.set_x_range(end - width * 0.98, end + width * 0.02)
+            # the newest event near the right edge; a session shorter than the view starts at the left edge
+            # instead of leaving the first half of the axis empty
+            start = max(end - width * 0.98, -width * FIT_PADDING)
+            self.set_x_range(start, start + width)
 
-    def _show_selection(self, row: int | None) -> None:
-        store = self.source.store
+    def _show_selection(self) -> None:
+        store, row = self.source.store, self._selected_row
         if row is None or not 0 <= row < len(store) or self.model.origin_ms is None:  # below 0: let go
             self.selection_line.setVisible(False)
             return
         self.selection_line.setPos(self.model.x_of(float(store.ts[row])))
         self.selection_line.setVisible(True)
+
+    def selection_x(self) -> float | None:
+        """Where the selected event is marked (seconds since the first event), None when nothing is selected."""
+        return float(self.selection_line.value()) if self.selection_line.isVisible() else None
 
     # -- data -------------------------------------------------------------------------------------------------------
 
@@ -236,6 +299,7 @@ class TimelineView(QWidget):
             self._apply_follow()  # a range change rebuilds by itself
         if self.rebuilds == rebuilt:  # one rebuild per data change, not two (each costs a few ms at 25 Hz live)
             self.rebuild()
+        self._show_selection()  # the selected row may have been loaded only now
 
     def _range_changed(self, *_: object) -> None:
         x0, x1 = self.x_range()
@@ -252,19 +316,34 @@ class TimelineView(QWidget):
             return self.model.x_of(float(store.ts[visible - 1]))
         return self.model.end_s
 
+    def _in_scope(self, lane: Lane) -> bool:
+        return self._scope.has_runtime(lane.owner) if lane.kind == "ticks" else self._scope.has_instance(lane.owner)
+
     def _layout_lanes(self, height: int) -> None:
-        lanes = self.model.lanes
-        n = max(len(lanes), 1)
-        if len(lanes) != self._lane_count:
-            self._lane_count = len(lanes)
-            self.view_box.setYRange(0.0, float(n), padding=0)
-            self.plot.getAxis("left").setTicks([[(i + 0.5, lane.title) for i, lane in enumerate(lanes)]])
-        per = height / n
-        self._bands = [(int(i * per + per * 0.1), max(int(i * per + per * 0.1) + 1, int((i + 0.9) * per)))
-                       for i in range(n)]
+        self.shown_lanes = [lane for lane in self.model.lanes if self._in_scope(lane)]
+        keys = tuple(lane.key for lane in self.shown_lanes)
+        if keys != self._lane_keys:
+            self._lane_keys = keys
+            self.updateGeometry()  # another lane needs room
+            self.view_box.setYRange(0.0, float(max(len(keys), 1)), padding=0)
+            self.plot.getAxis("left").setTicks([[(i + 0.5, lane.title) for i, lane in enumerate(self.shown_lanes)]])
+        self._bands = lane_bands(len(self.shown_lanes), height)
 
     def rebuild(self, *_: object) -> None:
-        """Recompute every lane's LOD for the current range and size and hand the buffer to the canvas item."""
+        """Recompute every shown lane's LOD for the current range and size and hand the buffer to the canvas item."""
+        if self._rebuilding:  # a lane change resized the plot from inside a rebuild: draw again at the new size
+            self._rebuild_again = True
+            return
+        self._rebuilding = True
+        try:
+            self._rebuild_again = True
+            while self._rebuild_again:
+                self._rebuild_again = False
+                self._rebuild_once()
+        finally:
+            self._rebuilding = False
+
+    def _rebuild_once(self) -> None:
         vb = self.view_box
         width, height = int(vb.width()), int(vb.height())
         if width < 2 or height < 2:
@@ -272,91 +351,43 @@ class TimelineView(QWidget):
         self.rebuilds += 1
         x0, x1 = self.x_range()
         self._layout_lanes(height)
-        canvas = new_canvas(height, width)
-        # alternate lane backgrounds so bands read as rows even where they are empty
-        for i, (top, bottom) in enumerate(self._bands):
-            canvas[top:bottom, :] = 0x1C0E0E0E if i % 2 == 0 else 0x10080808  # premultiplied grey
-        limit = self._x_limit()
-        clip_w = width if limit >= x1 else int(math.floor((limit - x0) / (x1 - x0) * width)) + 1
-        segments: dict[tuple[int, int], tuple[Band, LodSegments]] = {}
-        labels: list[Label] = []
-        drawn = 0
-        for li, lane in enumerate(self.model.lanes):
-            top, bottom = self._bands[li]
-            used = [k for k, sub in enumerate(lane.subrows) if len(sub)] or [0]
-            rows = max(used) + 1
-            step = (bottom - top) / rows
-            palette = PALETTES[lane.kind]
-            for k in range(rows):
-                sub = lane.subrows[k]
-                band = Band(int(top + k * step), max(int(top + k * step) + 1, int(top + (k + 1) * step) - 1))
-                if clip_w <= 0 or not len(sub):
-                    continue
-                cw = min(clip_w, width)
-                seg = lod_segments(sub.arrays(), x0, x0 + (x1 - x0) * cw / width, cw)
-                segments[(li, k)] = (band, seg)
-                drawn += rasterize_band(canvas[:, :cw], band, seg, palette)
-                labels.extend(self._labels_for(lane, sub, seg, band))
-            if lane.deadlines:
-                marks = np.asarray(lane.deadlines, np.float64)
-                cols = np.floor((marks - x0) / (x1 - x0) * width).astype(np.int64)
-                rasterize_markers(canvas, Band(top, bottom), cols, palette.marker)
-        self.segments = segments
-        self.drawn_items = drawn
-        self.canvas.set_frame(QRectF(x0, 0.0, x1 - x0, float(max(len(self.model.lanes), 1))), canvas, labels)
-        self.status.setText(f"{self.model.total_spans():,} spans in {len(self.model.lanes)} lanes; "
-                            f"{drawn:,} drawn; " + ("following live" if self._follow else "paused (F follows)"))
+        frame = draw_lanes(self.shown_lanes, self._bands, x0=x0, x1=x1, width=width, height=height,
+                           limit_x=self._x_limit(), visible_rows=self.source.visible_rows, name_of=self._name_of)
+        self._frame = frame
+        self.legend.show_for({lane.kind for lane in self.shown_lanes})
+        self.segments = frame.segments
+        self.drawn_items = frame.drawn
+        self.canvas.set_frame(QRectF(x0, 0.0, x1 - x0, float(max(len(self.shown_lanes), 1))), frame.canvas,
+                              frame.labels)
+        self.status.setText(self._status_text())
 
-    def _labels_for(self, lane: Lane, sub: SpanLane, seg: LodSegments, band: Band) -> list[Label]:
-        """Names on segments wide enough to hold them (runs and operations only; transactions are too dense)."""
-        if lane.kind not in ("runs", "ops") or band.bottom - band.top < 10:
-            return []
-        wide = np.nonzero((seg.px1 - seg.px0) >= 60)[0][:40]
-        out = []
-        arrays = sub.arrays()
-        for i in wide.tolist():
-            key = lane.refs[int(arrays.refs[seg.items[i]])]
-            if lane.kind == "runs":
-                text = self.model.runs.runs[key].action_id
-            else:
-                text = f"{self.model.operations.ops[key].op_kind or 'op'}"
-            y = band.top + (band.bottom - band.top - 14) / 2
-            labels_w = float(seg.px1[i] - seg.px0[i])
-            out.append((float(seg.px0[i]), y, labels_w, text))
-        return out
+    def _status_text(self) -> str:
+        spans = sum(lane.span_count() for lane in self.shown_lanes)
+        text = f"{spans:,} spans in {len(self.shown_lanes)} lanes; {self.drawn_items:,} drawn"
+        if not self._scope.everything:
+            text += f" (scope: {len(self.shown_lanes)} of {len(self.model.lanes)} lanes)"
+        if not self.replaying:
+            return text + ("; following live" if self._follow else "; paused (F follows)")
+        cursor = self._x_limit()
+        text += f"; cursor at {unit_for(self.extent()[1]).format(cursor)}"
+        return text + ("; following the cursor" if self._follow else "")
+
+    def _name_of(self, lane: Lane, key: str) -> str:
+        if lane.kind == "runs":
+            return self.model.runs.runs[key].action_id
+        return self.model.operations.ops[key].op_kind or "op"
 
     # -- hit testing ------------------------------------------------------------------------------------------------
 
     def hit_at(self, scene_pos: QPointF) -> Hit | None:
-        """The item under a scene position (within HIT_SLOP_PX columns), from the last drawn LOD."""
-        if not self.view_box.sceneBoundingRect().contains(scene_pos):
+        """The item under a scene position (within a few columns), from the last drawn LOD."""
+        if self._frame is None or not self.view_box.sceneBoundingRect().contains(scene_pos):
             return None
-        point = self.view_box.mapSceneToView(scene_pos)
-        pixel = self.canvas.image_point(point)
-        if pixel is None:
-            return None
-        col, row = pixel
-        for (li, k), (band, seg) in self.segments.items():
-            if not band.top <= row < band.bottom:
-                continue
-            items = seg.column_items
-            lo, hi = max(0, col - HIT_SLOP_PX), min(items.shape[0], col + HIT_SLOP_PX + 1)
-            window = items[lo:hi]
-            hits = np.nonzero(window >= 0)[0]
-            if hits.size == 0:
-                return None
-            best = lo + int(hits[np.argmin(np.abs(hits + lo - col))])
-            item = int(items[best])
-            lane = self.model.lanes[li]
-            arrays = lane.subrows[k].arrays()
-            s = int(np.searchsorted(seg.px0, best, side="right")) - 1
-            count = int(seg.counts[s]) if 0 <= s < len(seg) else 1
-            return Hit(lane, k, item, int(arrays.refs[item]), max(count, 1))
-        return None
+        pixel = self.canvas.image_point(self.view_box.mapSceneToView(scene_pos))
+        return None if pixel is None else hit_in(self._frame, self.shown_lanes, *pixel)
 
     def _mouse_moved(self, scene_pos: QPointF) -> None:
         hit = self.hit_at(scene_pos)
-        self._hover = hit
         if hit is None:
             QToolTip.hideText()
             return
@@ -370,8 +401,7 @@ class TimelineView(QWidget):
         hit = self.hit_at(event.scenePos())
         if hit is None:
             return
-        row = selected_row_of(hit, self.model)
-        self.ctx.state.select_row(row)
+        self.ctx.state.select_row(selected_row_of(hit, self.model))
         key: object = hit.ref if hit.lane.kind in ("txn", "ticks") else hit.lane.refs[hit.ref]
         self.itemActivated.emit(hit.lane.kind, key)
 

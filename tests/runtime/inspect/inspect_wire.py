@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 
 import orjson
@@ -62,9 +63,9 @@ class RawClient:
             return None
         frame = orjson.loads(line)
         self.frames.append(frame)
-        if frame["type"] == "OBSERVATION_BATCH" and frame["payload"]["events"]:
-            if frame["payload"]["events"][0]["type"] != "inspect:error":
-                self.last_seq = max(self.last_seq, frame["payload"]["events"][-1]["seq"])
+        events = frame["payload"]["events"] if frame["type"] == "OBSERVATION_BATCH" else []
+        if events and events[0]["type"] != "inspect:error":
+            self.last_seq = max(self.last_seq, events[-1]["seq"])
         return frame
 
     async def control(self, type: str, **fields: Any) -> None:
@@ -88,10 +89,8 @@ class RawClient:
 
     async def close(self) -> None:
         self.writer.close()
-        try:
+        with contextlib.suppress(ConnectionError):
             await self.writer.wait_closed()
-        except ConnectionError:
-            pass
 
 
 def has_event(label: str, txn_seq: int | None = None):

@@ -112,7 +112,7 @@ async def test_an_inspector_nobody_watches_never_wakes_and_a_subscriber_starts_i
     import asyncio
 
     rt, inst = app
-    thread_id = rt.inspector._thread.native_id
+    thread_id = rt.inspector.thread_id
     inst.dispatch("inc", 1)
     await asyncio.sleep(0.1)
     before = _wakeups(thread_id)

@@ -36,7 +36,11 @@ def test_an_instance_commits_through_its_host_and_converges_in_the_same_window()
     record = inst.dispatch("add", 3)
     assert record is not None and inst.get_state() == {"n": 3, "double": 6}
     assert host.commits == [("counter#1", 1)]
-    assert record.converge is not None and record.converge.executed_mode in ("dirty", "full")
+    assert record.converge is None  # diagnostics off: the decision is evidence, and off builds none
+    loud = FakeHost("light")
+    record = mount(loud).dispatch("add", 3)
+    assert record is not None and record.converge is not None
+    assert (record.converge.executed_mode, record.converge.reasons) == ("full", ("cold_start",))
 
 
 def test_a_reducer_that_raises_leaves_the_state_and_the_host_untouched() -> None:

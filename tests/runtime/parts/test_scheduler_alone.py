@@ -29,7 +29,7 @@ class Input:
 
     def __init__(self) -> None:
         self.pulls = 0
-        self.trigger = ("sensor", "sensor#1", "value")
+        self.triggers = (("sensor", "sensor#1", "value"),)
 
     def pull(self) -> None:
         self.pulls += 1

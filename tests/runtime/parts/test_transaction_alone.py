@@ -29,6 +29,17 @@ class Owner:
         self.state = state
         self.sink = DebugSink(DebugHub(10), "full", "t")
         self.degrades: list[str | None] = []
+        self.ops = 0
+
+    def operation_seq(self, link_id: str | None) -> int:
+        self.ops += 1
+        return self.ops
+
+    def reserve_op_seqs(self) -> int:
+        return self.ops
+
+    def commit_op_seqs(self, base: int, count: int) -> None:
+        self.ops = base + count
 
     def converge_config(self) -> ResolvedConvergeConfig:
         return ConvergeSettings().resolve(self.module_id)
@@ -51,6 +62,7 @@ def test_a_window_records_its_writes_and_derives_in_the_same_transaction() -> No
     assert state["total"] == 7 and owner.state["total"] == 2  # the base was not mutated
     assert record.txn_id == "cart#1::t1" and record.patch_count == 2
     assert [p.reason for p in record.patches] == ["reducer", "trait-computed"]
+    assert record.op_seq == 1 and [p.op for p in record.patches] == [1, 2]  # the window's op, then its step's
 
 
 def test_a_window_without_effective_writes_commits_nothing() -> None:

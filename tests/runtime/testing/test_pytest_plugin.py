@@ -201,3 +201,33 @@ def test_the_plugin_is_registered_through_the_pytest11_entry_point():
             "any(m.startswith('PySide6') for m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert out.stdout.split() == ["True", "True", "False"], out.stderr  # fixtures there, and no Qt imported
+
+
+def test_a_typo_in_a_field_path_fails_the_test_and_names_the_fields(pytester):
+    pytester.makepyfile(test_typo='''
+from runtime import Module, computed
+
+cart = Module("cart", initial={"items": [], "total": 0, "customer": {"email": ""}},
+              fields=[computed("total", deps=["items"], derive=lambda items: sum(items))])
+
+@cart.reducer("add")
+def add(draft, price):
+    draft["items"].append(price)
+
+def test_typo(tickscope, tickscope_runtime):
+    record = tickscope_runtime.mount(cart).dispatch("add", 3)
+    tickscope.assert_not_touched(record, "customer.email")  # a real path, untouched: passes
+    tickscope.assert_not_touched(record, "items.0")         # under a field: checked against items, fails
+''', test_typo2='''
+from test_typo import cart
+
+def test_typo(tickscope, tickscope_runtime):
+    record = tickscope_runtime.mount(cart).dispatch("add", 3)
+    tickscope.assert_not_touched(record, "totl")
+''')
+    result = pytester.runpytest(*PLUGIN)
+    result.assert_outcomes(failed=2)
+    output = result.stdout.str()
+    assert "AssertionError: cart#1::t2 touched 'items.0' (through ['items'])" in output
+    assert ("runtime.errors.UnknownFieldPath: module 'cart' has no field path 'totl'; its fields: customer, "
+            "customer.email, items, total") in output

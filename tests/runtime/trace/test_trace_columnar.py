@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from runtime import Module, Runtime, check, computed
-from runtime.trace.columnar import FLAG_DIRTY_ALL, FLAG_TICK_END, EventStore
+from runtime.trace import FLAG_DIRTY_ALL, FLAG_TICK_END, EventStore
 
 
 def _form() -> Module:

@@ -10,9 +10,15 @@ import pytest
 from perfetto.protos.perfetto.trace import perfetto_trace_pb2 as pb
 from trace_samples import record_rich
 
-from runtime.trace import evidence_package, evidence_to_trace, load_evidence, load_trace, write_evidence
-from runtime.trace.export_chrome import export_chrome
-from runtime.trace.export_perfetto import export_perfetto
+from runtime.trace import (
+    evidence_package,
+    evidence_to_trace,
+    load_evidence,
+    load_trace,
+    write_chrome_trace,
+    write_evidence,
+    write_perfetto_trace,
+)
 
 
 @pytest.fixture
@@ -22,8 +28,17 @@ def rich(tmp_path: Path):
 
 def chrome_structure_problems(doc: dict) -> list[str]:
     """Independent structure check of a Chrome trace: lanes named, X nested per thread, pairs and flows matched."""
-    problems = []
     events = doc["traceEvents"]
+    per_thread = defaultdict(list)
+    for e in events:
+        if e["ph"] == "X":
+            per_thread[(e["pid"], e["tid"])].append(e)
+    return (_naming_problems(events) + _nesting_problems(per_thread) + _pair_problems(events)
+            + _flow_problems(events, per_thread))
+
+
+def _naming_problems(events: list[dict]) -> list[str]:
+    problems = []
     named_pids = {e["pid"] for e in events if e["ph"] == "M" and e["name"] == "process_name"}
     named_tids = {(e["pid"], e["tid"]) for e in events if e["ph"] == "M" and e["name"] == "thread_name"}
     for e in events:
@@ -33,10 +48,11 @@ def chrome_structure_problems(doc: dict) -> list[str]:
             problems.append(f"pid {e['pid']} has no process_name")
         if e["ph"] in "Xbestfi" and (e["pid"], e["tid"]) not in named_tids:
             problems.append(f"tid {e['pid']}/{e['tid']} has no thread_name")
-    per_thread = defaultdict(list)
-    for e in events:
-        if e["ph"] == "X":
-            per_thread[(e["pid"], e["tid"])].append(e)
+    return problems
+
+
+def _nesting_problems(per_thread: dict[tuple, list[dict]]) -> list[str]:
+    problems = []
     for key, xs in per_thread.items():
         stack: list[float] = []
         for e in sorted(xs, key=lambda e: (e["ts"], -e["dur"])):
@@ -45,18 +61,28 @@ def chrome_structure_problems(doc: dict) -> list[str]:
             if stack and e["ts"] + e["dur"] > stack[-1]:
                 problems.append(f"X {e['name']} on {key} overlaps its parent without nesting")
             stack.append(e["ts"] + e["dur"])
+    return problems
+
+
+def _pair_problems(events: list[dict]) -> list[str]:
     pairs = defaultdict(list)
     for e in events:
         if e["ph"] in "be":
             pairs[(e["cat"], e["id"])].append(e)
+    problems = []
     for key, evs in pairs.items():
         phases = [e["ph"] for e in sorted(evs, key=lambda e: (e["ts"], e["ph"] == "e"))]
         if phases != ["b", "e"]:
             problems.append(f"async {key} is not one b/e pair: {phases}")
+    return problems
+
+
+def _flow_problems(events: list[dict], per_thread: dict[tuple, list[dict]]) -> list[str]:
     flows = defaultdict(list)
     for e in events:
         if e["ph"] in "stf":
             flows[e["id"]].append(e)
+    problems = []
     for fid, evs in flows.items():
         kinds = Counter(e["ph"] for e in evs)
         if kinds["s"] != 1 or kinds["f"] != 1:
@@ -69,7 +95,7 @@ def chrome_structure_problems(doc: dict) -> list[str]:
 
 def test_chrome_export_has_the_structure_the_viewers_need(rich, tmp_path):
     out = tmp_path / "rich.json"
-    count = export_chrome(rich, out)
+    count = write_chrome_trace(rich, out)
     doc = orjson.loads(out.read_bytes())
     assert len(doc["traceEvents"]) == count and doc["displayTimeUnit"] == "ms"
     assert chrome_structure_problems(doc) == []
@@ -104,7 +130,7 @@ def test_chrome_structure_check_catches_broken_traces():
 
 def test_perfetto_export_reads_back_with_the_trace_protos(rich, tmp_path):
     out = tmp_path / "rich.pftrace"
-    count = export_perfetto(rich, out)
+    count = write_perfetto_trace(rich, out)
     trace = pb.Trace.FromString(out.read_bytes())
     assert len(trace.packet) == count
     declared: set[int] = set()

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from runtime.trace.loader import LoadCancelled, TraceFormatError, UnsupportedTraceVersion, load_trace
+from runtime.trace import LoadCancelled, TraceFormatError, UnsupportedTraceVersion, load_trace
 
 
 def _lines(path: Path) -> list[bytes]:

@@ -10,8 +10,7 @@ from trace_samples import sample_module
 
 from runtime import Module, Runtime
 from runtime.trace import TraceWriter
-from runtime.trace.loader import load_trace
-from runtime.trace.replay import Replay, ReplayPlayer, untag
+from runtime.trace import Replay, ReplayPlayer, load_trace, untag
 
 
 def _record_with_truth(path, level, steps=12):
