@@ -32,10 +32,9 @@ _PATCH_REASON = {
 }
 
 
-def _patch_json(p: PatchRecord, instance_id: str, downgrades: set[str]) -> dict[str, Any]:
+def _patch_json(p: PatchRecord, downgrades: set[str]) -> dict[str, Any]:
+    # The op id of a patch (PatchRecord.op) stays in the record: the exported patch shape has no field for it.
     out: dict[str, Any] = {"opSeq": p.op_seq, "reason": _PATCH_REASON.get(p.reason, "unknown")}
-    if p.op:
-        out["opId"] = f"{instance_id}::o{p.op}"
     if p.path_id is not None:
         out["pathId"] = p.path_id
     if p.step_id is not None:
@@ -73,7 +72,7 @@ def state_update_meta(record: TxnRecord, state: Any, level: str) -> tuple[dict[s
     if record.origin.name:
         meta["originName"] = record.origin.name
     if level == "full":
-        meta["patches"] = [_patch_json(p, record.instance_id, downgrades) for p in record.patches]
+        meta["patches"] = [_patch_json(p, downgrades) for p in record.patches]
         if record.converge is not None:
             meta["fieldSummary"] = {"converge": converge_meta(record.converge, level, record.instance_id)}
     reason = "non_serializable" if "non_serializable" in downgrades else ("oversized" if downgrades else None)
@@ -121,9 +120,8 @@ def converge_meta(c: ConvergeRecord, level: str, instance_id: str = "") -> dict[
         meta["diagnosticsSampling"] = {"strategy": "txnSeq_interval", "sampleEveryN": c.sample_every_n,
                                        "topK": c.top_k, "sampled": c.sampled}
     if level in ("full", "sampled") and c.top3:
-        meta["top3"] = [
-            {"kind": kind, "stepId": sid, "outFieldPathId": out_id, "durationMs": round(ms, 4), "changed": changed,
-             "opId": f"{instance_id}::o{op}"}
-            for sid, out_id, ms, changed, kind, op in c.top3
+        meta["top3"] = [  # a step's op id stays in ConvergeRecord.top3: the exported hotspot shape has no field for it
+            {"kind": kind, "stepId": sid, "outFieldPathId": out_id, "durationMs": round(ms, 4), "changed": changed}
+            for sid, out_id, ms, changed, kind, _op in c.top3
         ]
     return meta

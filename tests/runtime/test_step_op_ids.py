@@ -30,16 +30,15 @@ def op_ids(batches) -> tuple[list[int], list[str], list[str]]:
     rt = Runtime(diagnostics="full")
     inst = rt.mount(chain())
     txn_ops = []
+    step_patch_ops, hotspot_ops = [], []
     for key, value in batches:
         record = inst.dispatch("set", (key, value))
-        if record is not None:
-            txn_ops.append(record.op_seq)
-    step_patch_ops, hotspot_ops = [], []
-    for e in rt.hub.events():
-        if e["label"] == "state:update":
-            step_patch_ops += [p["opId"] for p in e["meta"]["patches"] if "stepId" in p]
-        if e["kind"] == "trait:converge":
-            hotspot_ops += [h["opId"] for h in e["meta"].get("top3", ())]
+        if record is None:
+            continue
+        txn_ops.append(record.op_seq)
+        step_patch_ops += [f"chain#1::o{p.op}" for p in record.patches if p.step_id is not None]
+        if record.converge is not None:
+            hotspot_ops += [f"chain#1::o{hot[5]}" for hot in record.converge.top3]
     return txn_ops, step_patch_ops, sorted(hotspot_ops)  # the slowest-first order is the clock's, not the ids'
 
 
