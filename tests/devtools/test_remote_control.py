@@ -181,4 +181,4 @@ def test_dispatch_offers_the_modules_reducers_and_still_takes_a_typed_one(qtbot,
     assert dialog.dispatch_button.isEnabled()  # the runtime is the judge
     qtbot.mouseClick(dialog.dispatch_button, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
-    qtbot.waitUntil(lambda: "refused" in receipt(window))
+    qtbot.waitUntil(lambda: "refused" in receipt(window), timeout=15_000)  # a round trip to the inspected process
