@@ -185,7 +185,12 @@ class RunIndex:
     def release(self, n: int) -> set[str]:
         """The store let its oldest `n` rows go: forget the settled runs all of whose events went with them (their
         linkIds are returned); the rows of the others move down by n (below 0: let go)."""
-        gone = {link for link, run in self.runs.items() if not run.open and all(r < n for r in run.rows)}
+        gone = set()
+        for link, run in self.runs.items():  # in trigger order: once a run starts at row n or later, so do the rest
+            if run.rows and run.rows[0] >= n:
+                break
+            if not run.open and all(r < n for r in run.rows):
+                gone.add(link)
         for link in gone:
             del self.runs[link]
         self.order = [link for link in self.order if link not in gone]
@@ -252,7 +257,12 @@ class OperationIndex:
     def release(self, n: int) -> set[str]:
         """The store let its oldest `n` rows go: forget the terminal operations all of whose facts went with them
         (their commandIds are returned); the fact rows of the others move down by n (below 0: let go)."""
-        gone = {cid for cid, op in self.ops.items() if op.terminal and all(f.row < n for f in op.facts)}
+        gone = set()
+        for cid, op in self.ops.items():  # in submit order: once one starts at row n or later, so do the rest
+            if op.facts and op.facts[0].row >= n:
+                break
+            if op.terminal and all(f.row < n for f in op.facts):
+                gone.add(cid)
         for cid in gone:
             del self.ops[cid]
         self.order = [cid for cid in self.order if cid not in gone]

@@ -105,9 +105,9 @@ class OperationsPane(QWidget):
         self.refresh(force=True)
 
     def refresh(self, force: bool = False) -> None:
-        """Fill the table from the model; a hidden pane (another tab is shown) does it at most every
-        HIDDEN_REFRESH_MS unless `force`d: a live session changes operations every flush, and the table is rebuilt
-        whole."""
+        """Fill the table from the model. A hidden pane (another tab is shown) does it at most every
+        HIDDEN_REFRESH_MS unless `force`d: a live session changes operations every flush, and the table is
+        rebuilt whole."""
         ops = self.model.operations
         if ops.version == self._shown_version:
             return

@@ -89,8 +89,9 @@ class RunsPane(QWidget):
         self.refresh(force=True)
 
     def refresh(self, force: bool = False) -> None:
-        """Fill the table from the model; a hidden pane (another tab is shown) does it at most every
-        HIDDEN_REFRESH_MS unless `force`d: a live session changes runs every flush, and the table is rebuilt whole."""
+        """Fill the table from the model. A hidden pane (another tab is shown) does it at most every
+        HIDDEN_REFRESH_MS unless `force`d: a live session changes runs every flush, and the table is
+        rebuilt whole."""
         runs = self.model.runs
         if runs.version == self._shown_version:
             return
