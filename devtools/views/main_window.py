@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from runtime.trace import write_chrome_trace, write_evidence, write_perfetto_trace
+from runtime.trace import CHROME_SUFFIX, PERFETTO_SUFFIX, write_chrome_trace, write_evidence, write_perfetto_trace
 
 from ..app.context import DevtoolsContext
 from ..app.recording import Recorder
@@ -54,8 +54,8 @@ ExportFormat = Literal["chrome", "perfetto", "evidence"]
 W = TypeVar("W", bound=QWidget)
 
 EXPORT_FORMATS: dict[ExportFormat, tuple[str, str]] = {
-    "chrome": ("Chrome Trace Event JSON (Perfetto, chrome://tracing)", ".json"),
-    "perfetto": ("Perfetto protobuf", ".pftrace"),
+    "chrome": ("Chrome Trace Event JSON (Perfetto, chrome://tracing, speedscope)", CHROME_SUFFIX),
+    "perfetto": ("Perfetto protobuf", PERFETTO_SUFFIX),
     "evidence": ("EvidencePackage JSON", ".evidence.json"),
 }
 
