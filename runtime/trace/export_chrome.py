@@ -40,22 +40,22 @@ _BATCH = 20_000
 
 def chrome_events(tl: Timeline) -> Iterator[dict[str, Any]]:
     """The trace events of a timeline, metadata first."""
-    pid, tid = tl.pid, tl.tid
+    pid, tids = tl.pid, tl.tids()
     for i, label in enumerate(tl.runtimes):
         yield {"ph": "M", "pid": pid(i), "tid": 0, "name": "process_name", "args": {"name": f"runtime {label}"}}
         yield {"ph": "M", "pid": pid(i), "tid": 0, "name": "process_sort_index", "args": {"sort_index": pid(i)}}
     for lane in tl.lanes:
-        where = {"pid": pid(lane.runtime), "tid": tid(lane.index)}
+        where = {"pid": pid(lane.runtime), "tid": tids[lane.index]}
         yield {"ph": "M", **where, "name": "thread_name", "args": {"name": lane.name}}
         yield {"ph": "M", **where, "name": "thread_sort_index",
                "args": {"sort_index": -1 if lane.instance_id is None else lane.index + 1}}
     lanes = tl.lanes
     for sl in tl.slices:
-        common = {"pid": pid(lanes[sl.lane].runtime), "tid": tid(sl.lane), "name": sl.name, "cat": sl.cat}
+        common = {"pid": pid(lanes[sl.lane].runtime), "tid": tids[sl.lane], "name": sl.name, "cat": sl.cat}
         yield {"ph": "B", "ts": sl.start_us, **common}
         yield {"ph": "E", "ts": sl.start_us + sl.dur_us, **common, "args": sl.args}
     for run in tl.runs:
-        common = {"pid": pid(run.runtime), "tid": tid(run.lane), "cat": run.cat, "id2": {"local": run.run_id},
+        common = {"pid": pid(run.runtime), "tid": tids[run.lane], "cat": run.cat, "id2": {"local": run.run_id},
                   "name": run.name}
         yield {"ph": "b", "ts": run.begin_us, "args": run.args, **common}
         yield {"ph": "e", "ts": max(run.end_us, run.begin_us), **common}
@@ -64,15 +64,15 @@ def chrome_events(tl: Timeline) -> Iterator[dict[str, Any]]:
         for k, (lane_index, ts) in enumerate(flow.points):
             ev: dict[str, Any] = {"ph": "s" if k == 0 else ("f" if k == last else "t"), "id": flow.flow_id,
                                   "cat": "flow", "name": "link", "pid": pid(lanes[lane_index].runtime),
-                                  "tid": tid(lane_index), "ts": ts, "args": {"linkId": flow.link_id}}
+                                  "tid": tids[lane_index], "ts": ts, "args": {"linkId": flow.link_id}}
             if k == last:
                 ev["bp"] = "e"
             yield ev
     for c in tl.counters:
-        yield {"ph": "C", "pid": pid(c.runtime), "tid": tid(c.lane), "name": c.name, "ts": c.ts_us,
+        yield {"ph": "C", "pid": pid(c.runtime), "tid": tids[c.lane], "name": c.name, "ts": c.ts_us,
                "args": {"value": c.value}}
     for inst in tl.instants:
-        yield {"ph": "i", "s": "t", "pid": pid(lanes[inst.lane].runtime), "tid": tid(inst.lane), "ts": inst.ts_us,
+        yield {"ph": "i", "s": "t", "pid": pid(lanes[inst.lane].runtime), "tid": tids[inst.lane], "ts": inst.ts_us,
                "name": inst.name, "cat": inst.cat, "args": inst.args}
 
 

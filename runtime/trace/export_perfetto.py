@@ -3,7 +3,8 @@
 The same timeline as the Chrome export (timeline.py), as TrackEvent packets on one sequence:
 - a clock snapshot first: the timestamps are epoch nanoseconds on the boot clock, and the snapshot says that boot
   time equals real time, so the UI shows the recording's real date rather than a boot-clock one;
-- a process track per runtime; a thread track per instance lane and per runtime's ticks lane (no tid equals a pid);
+- a process track per runtime; a thread track per instance lane and per runtime's ticks lane (no tid equals a
+  pid, and the ticks lane has the lowest: the UI orders threads by tid);
   each action run and operation on its own child track of its process (they overlap), named `action-run <action>`
   or `operation <kind>`; counters on counter tracks. The process orders its children explicitly: ticks first,
   then the instance lanes, then runs and counters, as the Chrome export's sort indexes do;
@@ -136,9 +137,10 @@ def _tracks(pb: Any, tl: Timeline) -> _Tracks:
         out.append(_descriptor(pb, tracks.process[i], process=(tl.pid(i), f"runtime {label}"),
                                child_ordering=explicit))
     tracks.lane = [100_000 + lane.index for lane in tl.lanes]
+    tids = tl.tids()
     for lane in tl.lanes:
         out.append(_descriptor(pb, tracks.lane[lane.index], parent_uuid=tracks.process[lane.runtime],
-                               thread=(tl.pid(lane.runtime), tl.tid(lane.index), lane.name),
+                               thread=(tl.pid(lane.runtime), tids[lane.index], lane.name),
                                sibling_order_rank=0 if lane.instance_id is None else lane.index + 1))
     tracks.run = [10_000_000 + k for k in range(len(tl.runs))]
     for k, run in enumerate(tl.runs):

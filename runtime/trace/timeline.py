@@ -106,10 +106,15 @@ class Timeline:
         """The process id of a runtime in the exports: 1, 2, ..."""
         return runtime + 1
 
-    def tid(self, lane: int) -> int:
-        """The thread id of a lane in the exports: above every pid, because viewers badge a thread whose id equals
-        its process's as the main thread."""
-        return len(self.runtimes) + 1 + lane
+    def tids(self) -> list[int]:
+        """The thread id of each lane in the exports: above every pid, because viewers badge a thread whose id equals
+        its process's as the main thread; ticks lanes lowest, because the Perfetto UI orders a process's threads by
+        tid and ignores sort hints."""
+        order = sorted(self.lanes, key=lambda lane: (lane.instance_id is not None, lane.index))
+        tids = [0] * len(self.lanes)
+        for rank, lane in enumerate(order):
+            tids[lane.index] = len(self.runtimes) + 1 + rank
+        return tids
 
 
 _MIN_DUR_US = 1

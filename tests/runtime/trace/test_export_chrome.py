@@ -30,6 +30,8 @@ def test_every_viewer_reads_the_export_as_written(rich, tmp_path):
     events = doc["traceEvents"]
     thread_names = {e["args"]["name"] for e in events if e["ph"] == "M" and e["name"] == "thread_name"}
     assert thread_names == {"form#1", "ticks"}
+    by_tid = sorted((e["tid"], e["args"]["name"]) for e in events if e["ph"] == "M" and e["name"] == "thread_name")
+    assert [name for _, name in by_tid] == ["ticks", "form#1"]  # ticks first, in viewers that order by tid too
     frames = speedscope_read(events).frames
     by_cat = Counter(e["cat"] for e in events if e["ph"] == "B")
     assert by_cat["transaction"] == len(rich.index.state_rows()) and by_cat["tick"] == rich.index.tick_count()

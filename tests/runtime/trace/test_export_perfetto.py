@@ -66,6 +66,8 @@ def test_lanes_are_ordered_ticks_first_as_in_the_json(rich):
     children = sorted((t for t in reading.tracks.values() if t.parent == process.uuid), key=lambda t: t.rank)
     assert [t.name for t in children[:2]] == ["ticks", "form#1"]
     assert all(t.name.startswith("action-run ") for t in children[2:8])
+    threads = sorted((t for t in children if t.tid is not None), key=lambda t: t.tid)
+    assert [t.name for t in threads] == ["ticks", "form#1"]  # the UI orders threads by tid, whatever the ranks say
 
 
 def zero_length_timeline() -> Timeline:
