@@ -17,6 +17,7 @@ import pytest
 import qasync
 from PySide6.QtCore import QSettings
 
+from devtools.qt.testing import qt_loop  # noqa: F401  (the adapter's own pytest-qt fixture, for its tests)
 from runtime import Runtime
 
 
