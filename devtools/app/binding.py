@@ -42,7 +42,7 @@ class Binding:
     """One widget's subscription to one source."""
 
     __slots__ = ("source", "owner", "_callback", "_unsubscribe", "_on_change", "_on_close", "closed", "last_tick",
-                 "calls", "__weakref__")
+                 "calls", "ticks", "__weakref__")
 
     def __init__(self, source: ExternalStore[Any], callback: Callable[[Any], None], *,
                  on_change: Callable[[Binding], None], on_close: Callable[[Binding], None],
@@ -63,6 +63,8 @@ class Binding:
         """The tick this binding's widget last repainted for."""
         self.calls = 0
         """How many times the callback ran (one per flush at most)."""
+        self.ticks = 0
+        """How many distinct ticks it was delivered at (calls / ticks: updates per tick, 1 for a topic binding)."""
         self._unsubscribe = source.subscribe(self._changed)
 
     def _changed(self, *_: object) -> None:
@@ -74,6 +76,8 @@ class Binding:
         if callback is None:
             self.close()
             return
+        if tick != self.last_tick:
+            self.ticks += 1
         self.last_tick = tick
         self.calls += 1
         callback(self.source.get_snapshot())

@@ -26,6 +26,7 @@ from .core import PARTS, DemoApp, DemoPart, FaultSwitch, UnknownFault, register_
 from .parts.sensor import SENSOR_HZ, SensorDevice, sensor_sample
 
 __all__ = ["DemoApp", "DemoPart", "FaultSwitch", "UnknownFault", "SensorDevice", "build_demo", "run_demo",
+           "start_demo", "close_demo",
            "register_part", "sensor_sample", "PARTS", "SENSOR_HZ"]
 
 _APPS: weakref.WeakKeyDictionary[Runtime, DemoApp] = weakref.WeakKeyDictionary()
@@ -83,3 +84,20 @@ async def run_demo(rt: Runtime, seconds: float | None, *, stop: asyncio.Event | 
         if isinstance(result, Exception):
             raise result
     return app
+
+
+async def start_demo(rt: Runtime) -> DemoApp:
+    """Build the demo and start its parts (the backend, the coordinators) without their drivers: for a UI or a
+    bench that drives the demo itself. End it with `close_demo`."""
+    app = build_demo(rt)
+    for part in PARTS:
+        if part.name in app.parts and part.start is not None:
+            await part.start(app)
+    return app
+
+
+async def close_demo(app: DemoApp) -> None:
+    """Close the parts `start_demo` started, in reverse order (nothing they started is left pending)."""
+    for part in reversed([p for p in PARTS if p.name in app.parts]):
+        if part.close is not None:
+            await part.close(app)

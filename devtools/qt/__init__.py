@@ -54,9 +54,9 @@ def adapter() -> QtAdapter:
 
 def bind(widget: QObject, prop: str | Setter, source: ExternalStore[Any], *, to: Callable[[Any], Any] | None = None,
          edit: str | ActionDef | None = None, on: ModuleInstance | ActionCoordinator | None = None,
-         signal: SignalInstance | None = None) -> Binding:
+         signal: SignalInstance | None = None, edit_payload: Callable[[Any], Any] | None = None) -> Binding:
     """`QtAdapter.bind` on the installed adapter."""
-    return adapter().bind(widget, prop, source, to=to, edit=edit, on=on, signal=signal)
+    return adapter().bind(widget, prop, source, to=to, edit=edit, on=on, signal=signal, edit_payload=edit_payload)
 
 
 def connect(signal: SignalInstance, action: str | ActionDef, *, on: ModuleInstance | ActionCoordinator,

@@ -51,14 +51,15 @@ class QtAdapter:
 
     def bind(self, widget: QObject, prop: str | Setter, source: ExternalStore[Any], *,
              to: Callable[[Any], Any] | None = None, edit: str | ActionDef | None = None,
-             on: ModuleInstance | ActionCoordinator | None = None,
-             signal: SignalInstance | None = None) -> Binding:
+             on: ModuleInstance | ActionCoordinator | None = None, signal: SignalInstance | None = None,
+             edit_payload: Callable[[Any], Any] | None = None) -> Binding:
         """Show `to(snapshot)` (the snapshot itself without `to`) in `widget`'s property `prop` (or call `prop`
         with it), now and after every tick that changed `source`, until the widget is destroyed.
 
         Two-way with `edit`: the user's changes of the property go to the runtime through an action, never into the
         widget's own truth: `edit` names a reducer action dispatched on the instance `on`, or an async action
-        (ActionDef) triggered on the coordinator `on`, with the new value as payload. `signal` is the user-change
+        (ActionDef) triggered on the coordinator `on`, with the new value as payload (or `edit_payload(value)`,
+        e.g. `lambda v: {"field": "first", "value": v}`). `signal` is the user-change
         signal (default: `textEdited` for a "text" property that has it, else the property's notify signal)."""
         setter = prop if callable(prop) else _property_setter(widget, prop)
         select = to or (lambda snapshot: snapshot)
@@ -81,10 +82,11 @@ class QtAdapter:
             else:
                 raise TypeError("a two-way binding through a setter function needs signal= (what the user changes)")
             send = _sender(edit, on)
+            shape = edit_payload or (lambda value: value)
 
             def edited(*args: Any) -> None:
                 if not state.setting:
-                    send(args[0] if args else (widget.property(prop) if isinstance(prop, str) else None))
+                    send(shape(args[0] if args else (widget.property(prop) if isinstance(prop, str) else None)))
 
             changed.connect(edited)
         return binding
