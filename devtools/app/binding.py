@@ -42,7 +42,7 @@ class Binding:
     """One widget's subscription to one source."""
 
     __slots__ = ("source", "owner", "_callback", "_unsubscribe", "_on_change", "_on_close", "closed", "last_tick",
-                 "calls", "ticks", "__weakref__")
+                 "last_version", "calls", "ticks", "__weakref__")
 
     def __init__(self, source: ExternalStore[Any], callback: Callable[[Any], None], *,
                  on_change: Callable[[Binding], None], on_close: Callable[[Binding], None],
@@ -61,6 +61,8 @@ class Binding:
         self.closed = False
         self.last_tick = -1
         """The tick this binding's widget last repainted for."""
+        self.last_version: int | None = None
+        """The topic version it last showed (sources with a `version`: a topic facade)."""
         self.calls = 0
         """How many times the callback ran (one per flush at most)."""
         self.ticks = 0
@@ -76,6 +78,10 @@ class Binding:
         if callback is None:
             self.close()
             return
+        version = getattr(self.source, "version", None)
+        if version is not None and version == self.last_version and tick == self.last_tick:
+            return  # the same snapshot at the same tick: nothing to show, and a widget updates once per tick
+        self.last_version = version if isinstance(version, int) else None
         if tick != self.last_tick:
             self.ticks += 1
         self.last_tick = tick
@@ -121,6 +127,10 @@ class Binder:
     @property
     def binding_count(self) -> int:
         return len(self._bindings)
+
+    def bindings(self) -> tuple[Binding, ...]:
+        """The live bindings (their `calls` and `ticks` say how often each widget updated)."""
+        return tuple(self._bindings)
 
     def _forget(self, binding: Binding) -> None:
         self._bindings.discard(binding)
