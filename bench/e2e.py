@@ -7,7 +7,7 @@ loopback backend (a real HTTP write), its settle, the tick, the bound widgets' u
 sampled (rate 1) and its chain read back from the `trace:e2e` events.
 
 - `action_to_paint_ms` p50/p95: from the run's trigger (`action:pending` start) to the end of the first paint that
-  carried the run after its settle (`paint` start + duration).
+  started after its settle ended (the devtools' own reading, devtools.model.e2e_chains).
 - `segments`: per segment kind, how many events and their duration p50/p95/mean.
 - `e2e_overhead` (checked, <= 1.10): the same click loop run alternately with e2e tracing off and at sample rate 1,
   diagnostics light in both, ROUNDS times each; the ratio of the median round times (on / off), i.e. throughput off
@@ -41,6 +41,7 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 from bench._common import percentile  # noqa: E402
 from devtools.demo import close_demo, start_demo  # noqa: E402
 from devtools.demo.window import DemoWindow  # noqa: E402
+from devtools.model.e2e_chains import E2EIndex  # noqa: E402
 from devtools.qt import QtAdapter  # noqa: E402
 from runtime import E2EConfig, Runtime  # noqa: E402
 from runtime.busy import BusyBoundary  # noqa: E402
@@ -89,18 +90,14 @@ class Session:
 
 
 def action_to_paint(events: list[dict[str, Any]], link_id: str) -> float | None:
-    start: float | None = None
-    settled = False
-    for e in events:
-        meta = e["meta"]
-        kind = meta["segmentKind"]
-        if e["linkId"] == link_id and kind == "action:pending":
-            start = meta["startMonoMs"]
-        elif e["linkId"] == link_id and kind == "action:settle":
-            settled = True
-        elif kind == "paint" and settled and link_id in meta.get("linkIds", ()) and start is not None:
-            return float(meta["startMonoMs"] + meta["durationMs"] - start)
-    return None
+    """The run's chain as the devtools read it (devtools.model.e2e_chains): trigger -> end of the first paint that
+    started after the settle ended."""
+    index = E2EIndex()
+    for row, event in enumerate(events):
+        if event["linkId"] == link_id or link_id in event["meta"].get("linkIds", ()):
+            index.feed(row, event)
+    chain = index.chains.get(link_id)
+    return chain.action_to_paint_ms() if chain is not None else None
 
 
 async def open_session(app_qt: QApplication) -> tuple[Session, Any]:
