@@ -41,15 +41,15 @@ repaint of every pane costs several ms; 25 updates a second looks live, and 10 w
 class Binding:
     """One widget's subscription to one source."""
 
-    __slots__ = ("source", "owner", "_callback", "_unsubscribe", "_on_change", "_on_close", "closed", "last_tick",
+    __slots__ = ("source", "_owner", "_callback", "_unsubscribe", "_on_change", "_on_close", "closed", "last_tick",
                  "last_version", "calls", "ticks", "__weakref__")
 
     def __init__(self, source: ExternalStore[Any], callback: Callable[[Any], None], *,
                  on_change: Callable[[Binding], None], on_close: Callable[[Binding], None],
                  owner: QObject | None = None) -> None:
         self.source = source
-        self.owner = owner
-        """The QObject whose destruction ends the binding (the widget whose paint ends a UI commit)."""
+        self._owner = weakref.ref(owner) if owner is not None else None
+        """Held weakly: a binding must not keep its widget's Python side alive after Qt deleted the widget."""
         self._on_change = on_change
         """Tells the binder this binding needs the next flush."""
         self._on_close = on_close
@@ -68,6 +68,11 @@ class Binding:
         self.ticks = 0
         """How many distinct ticks it was delivered at (calls / ticks: updates per tick, 1 for a topic binding)."""
         self._unsubscribe = source.subscribe(self._changed)
+
+    @property
+    def owner(self) -> QObject | None:
+        """The QObject whose destruction ends the binding (the widget whose paint ends a UI commit)."""
+        return self._owner() if self._owner is not None else None
 
     def _changed(self, *_: object) -> None:
         if not self.closed:
@@ -178,7 +183,8 @@ class Binder:
             if commit is not None:
                 if self.paint_probe is None:
                     self.paint_probe = PaintProbe(e2e)
-                self.paint_probe.arm(commit, [b.owner for b in dirty if b.owner is not None and not b.closed])
+                owners = [b.owner for b in dirty if not b.closed]
+                self.paint_probe.arm(commit, [o for o in owners if o is not None])
 
     def close(self) -> None:
         """End every binding (window shutdown)."""

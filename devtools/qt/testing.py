@@ -7,8 +7,8 @@
 
 The loop is marked running (pytest-qt has no qasync support of its own), so async actions can be triggered from a
 click and `asyncio.sleep` works inside them; never call qtbot.wait* from inside a coroutine. Teardown cancels the
-tasks left and undoes the running mark without `loop.stop()`, which would call `app.exit()` and silently break every
-later `qtbot.wait`.
+tasks left (and fails the test when one does not end), and undoes the running mark without `loop.stop()`, which
+would call `app.exit()` and silently break every later `qtbot.wait`.
 """
 
 from __future__ import annotations
@@ -40,3 +40,5 @@ def qt_loop(qapp: QApplication) -> Iterator[qasync.QEventLoop]:
     loop._QEventLoop__is_running = False  # noqa: SLF001  (see above)
     loop.close()
     asyncio.set_event_loop(None)
+    left = [t for t in tasks if not t.done()]
+    assert not left, f"tasks left pending after the test (a leak: something is still running): {left}"
