@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import weakref
+from collections.abc import Callable
 
 from runtime import Runtime
 
@@ -45,8 +46,10 @@ def build_demo(rt: Runtime) -> DemoApp:
     return app
 
 
-async def run_demo(rt: Runtime, seconds: float | None, *, stop: asyncio.Event | None = None) -> DemoApp:
+async def run_demo(rt: Runtime, seconds: float | None, *, stop: asyncio.Event | None = None,
+                   on_started: Callable[[DemoApp], None] | None = None) -> DemoApp:
     """Drive the demo (building it first if needed) for `seconds`, or until `stop` is set when seconds is None.
+    `on_started(app)` runs once every part started, before the drivers (the GUI opens the demo's window there).
 
     Parts start in mount order and close in reverse order after every driver has finished; every task, action run
     and backend operation they started is settled and the backend is stopped before this returns.
@@ -62,6 +65,8 @@ async def run_demo(rt: Runtime, seconds: float | None, *, stop: asyncio.Event | 
             if part.start is not None:
                 await part.start(app)
             started.append(part)
+        if on_started is not None:
+            on_started(app)
         tasks = [asyncio.create_task(driver(app, stop), name=f"demo:{part.name}")
                  for part in parts for driver in part.drivers]
         if seconds is None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QVBoxLayout, QWidget
 
 from runtime import ActionCoordinator
@@ -27,7 +28,7 @@ from .core import DemoApp
 from .parts.form import SUBMIT_ORDER
 from .parts.todos import SAVE_DRAFT, SAVE_TODO
 
-__all__ = ["DemoWindow"]
+__all__ = ["DemoWindow", "open_demo_window"]
 
 
 def _todo_summary(state: dict[str, Any]) -> str:
@@ -170,3 +171,15 @@ class DemoWindow(QWidget):
     def close_boundaries(self) -> None:
         for boundary in self.boundaries:
             boundary.close()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802  (Qt's virtual)
+        self.close_boundaries()
+        self.ui.close()
+        super().closeEvent(event)
+
+
+def open_demo_window(app: DemoApp) -> DemoWindow:
+    """The demo's window on an adapter of its own, shown (what `tickscope` opens beside the devtools window)."""
+    window = DemoWindow(app, QtAdapter(app.runtime))
+    window.show()
+    return window

@@ -64,3 +64,29 @@ def test_submit_shows_busy_while_the_order_service_thinks(demo, qtbot):
 
 def e2e(rt: Runtime) -> list[dict]:
     return [e for e in rt.hub.events() if e["label"] == "trace:e2e"]
+
+
+def test_the_running_demo_shows_in_its_window_as_its_script_drives_it(qtbot, qt_loop):
+    """What `tickscope` opens beside the devtools: run_demo's on_started opens the window, the scripted user's
+    typing and the sensor show in its widgets, and the UI commits of the sampled runs are recorded."""
+    from devtools.demo import run_demo
+    from devtools.demo.window import open_demo_window
+
+    rt = Runtime(label="demo", diagnostics="light", buffer_size=50_000)
+    rt.e2e.configure(E2EConfig(enabled=True, sample_rate=1.0))
+    windows: list[DemoWindow] = []
+    stop = asyncio.Event()
+    task = asyncio.ensure_future(run_demo(rt, None, stop=stop, on_started=lambda app: windows.append(
+        open_demo_window(app))))
+    qtbot.waitUntil(lambda: bool(windows), timeout=10_000)
+    window = windows[0]
+    qtbot.addWidget(window)
+    readings = set()
+    qtbot.waitUntil(lambda: readings.add(window.reading.text()) or len(readings) > 3, timeout=10_000)
+    qtbot.waitUntil(lambda: window.first.text() != "", timeout=10_000)  # the scripted customer types
+    qtbot.waitUntil(lambda: any(e["meta"]["segmentKind"] == "react:commit" for e in e2e(rt)), timeout=10_000)
+    stop.set()
+    qtbot.waitUntil(task.done, timeout=15_000)
+    task.result()
+    window.close()
+    rt.dispose()
