@@ -10,8 +10,9 @@ sampled (rate 1) and its chain read back from the `trace:e2e` events.
   started after its settle ended (the devtools' own reading, devtools.model.e2e_chains).
 - `segments`: per segment kind, how many events and their duration p50/p95/mean.
 - `e2e_overhead` (checked, <= 1.10): the same click loop run alternately with e2e tracing off and at sample rate 1,
-  diagnostics light in both, ROUNDS times each; the ratio of the median round times (on / off), i.e. throughput off
-  over throughput on, measured in one run.
+  diagnostics light in both, ROUNDS times each; the ratio of the fastest round times (on / off), i.e. throughput off
+  over throughput on, measured in one run (the fastest round: a shared machine only ever adds time to a round; the
+  ratio of the medians is reported beside it). Each click also autosaves the draft: the loop is backend-bound.
 - `adapter_updates_per_tick` (checked, <= 1): over every topic-bound widget of the window, the most updates one
   widget had at a single tickSeq (calls / distinct ticks); busy bindings follow the clock, not ticks, and are left out.
 
@@ -46,7 +47,7 @@ from devtools.qt import QtAdapter  # noqa: E402
 from runtime import E2EConfig, Runtime  # noqa: E402
 from runtime.busy import BusyBoundary  # noqa: E402
 
-ROUNDS = 5
+ROUNDS = 7
 
 
 async def until(predicate: Any, timeout_s: float = 10.0) -> None:
@@ -151,10 +152,13 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
                 for _ in range(per_round):
                     await session.add_todo()
                 times[mode].append(time.perf_counter() - t0)
-        off, on = statistics.median(times["off"]), statistics.median(times["on"])
+        # the fastest round of each mode: what other processes on the machine took from a round only adds
+        off, on = min(times["off"]), min(times["on"])
         overhead = on / off
+        median_ratio = statistics.median(times["on"]) / statistics.median(times["off"])
         results.append({"name": "throughput_runs_per_s", "off": round(per_round / off, 1),
-                        "on": round(per_round / on, 1), "rounds": ROUNDS, "runs_per_round": per_round})
+                        "on": round(per_round / on, 1), "median_round_ratio": round(median_ratio, 3),
+                        "rounds": ROUNDS, "runs_per_round": per_round})
         topic_bindings = [b for b in session.ui.binder.bindings() if not isinstance(b.source, BusyBoundary)]
         per_tick = max(b.calls / b.ticks for b in topic_bindings if b.ticks)
         probe = session.ui.binder.paint_probe

@@ -286,6 +286,8 @@ class TickScheduler:
             if e2e_t0 is not None:
                 sink.e2e.tick_published(tick_seq, e2e_t0, [(e.urgent, e.records) for e in accepted],
                                         low_delayed=bool(self._low))
+                if not self._low and sink.e2e.low_waiting:
+                    sink.e2e.low_flushed()  # this tick's urgent notifications told what earlier ticks held back
             self._track_degrade(tick_seq, degrade, len(deferred))
             if on:
                 self._report(tick_seq, t0, schedule, trigger, accepted, deferred, degrade)
@@ -384,12 +386,14 @@ class TickScheduler:
         if self._low_handle is not None:
             self._low_handle.cancel()
             self._low_handle = None
+        e2e = self.host.sink.e2e
         if not self._low:
+            if e2e.low_waiting:
+                e2e.low_flushed()
             return
         keys = list(self._low)
         self._low.clear()
         self.store.notify(self.store.listeners_of(keys))
-        e2e = self.host.sink.e2e
         if e2e.low_waiting:
             e2e.low_flushed()
 
