@@ -41,6 +41,7 @@ from .operations import OperationsPane
 from .overview import OverviewStrip
 from .replay_bar import ReplayBar
 from .retention_status import RetentionStatus
+from .e2e import E2EPane
 from .runs import RunsPane
 from .settings import SettingsDialog
 from .share_splitter import ShareSplitter
@@ -125,6 +126,8 @@ class MainWindow(QMainWindow):
         self.operations = _named(OperationsPane(ctx), "operationsPane")
         self.tabs.addTab(self.converge, "Converge")
         self.tabs.addTab(self.runs, "Action runs")
+        self.e2e = _named(E2EPane(ctx), "e2ePane")
+        self.tabs.addTab(self.e2e, "End to end")
         self.tabs.addTab(self.operations, "Operations")
 
         middle = self.middle_splitter = QSplitter(Qt.Orientation.Vertical)
