@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
+from runtime.base.quote import quoted
 from runtime.errors import CommandRefused
 from runtime.inspect.config import InspectConfig, is_loopback
 from runtime.inspect.control import prepare
@@ -199,6 +200,24 @@ class InspectorServer:
     def forget(self, session: ClientSession) -> None:
         self._sessions.pop(session.client_id, None)
 
+    def client_lost(self, session: ClientSession, code: str, message: str) -> None:
+        """A session is disconnecting its client for passing a bound: the application hears of it as a diagnostic
+        (posted to its loop: the runtime is not thread-safe), and the log in any case."""
+        text = f"inspector client {session.peer} disconnected: {message}"
+        app_loop = self._app_loop()
+        try:
+            if app_loop is None:
+                raise RuntimeError("no loop")
+            app_loop.call_soon_threadsafe(self._diagnose, code, text)
+        except RuntimeError:  # no loop to post to, or it closed meanwhile: the log is all that is left
+            log.warning("inspect::%s [%s] %s", code, self.runtime.label, text)
+
+    def _diagnose(self, code: str, message: str) -> None:
+        if not self.runtime.disposed:
+            self.runtime.sink.diagnostic(module_id="runtime", instance_id=self.runtime.label,
+                                         code=f"inspect::{code}", severity="warning", message=message,
+                                         hint="a viewer must read what it is sent (see InspectConfig)")
+
     def hello(self) -> bytes:
         return hello_frame(self.run_id, self.stream.last_seq, control=True, diagnostics=self.runtime.sink.level,
                            action_types=self._action_types())
@@ -283,7 +302,7 @@ class InspectorServer:
     def control(self, session: ClientSession, cmd: Control) -> None:
         if cmd.run_id is not None and cmd.run_id != self.run_id:
             session.send_urgent(ack_frame(self.run_id, cmd.command_seq, False,
-                                          f"command for run {cmd.run_id!r}; this is run {self.run_id!r}"))
+                                          f"command for run {quoted(cmd.run_id)}; this is run {self.run_id!r}"))
             return
         if cmd.type in ("pause", "resume"):
             session.send_urgent(ack_frame(self.run_id, cmd.command_seq, True))
@@ -304,6 +323,8 @@ class InspectorServer:
             app_loop.call_soon_threadsafe(self._on_app_loop, session, cmd)
         except RuntimeError:
             session.send_urgent(ack_frame(self.run_id, cmd.command_seq, False, "the application's loop is closed"))
+            return
+        session.command_posted()
 
     def _marker(self, session: ClientSession, cmd: Control) -> dict[str, Any]:
         return {"command": cmd.type, "commandSeq": cmd.command_seq, "clientId": session.client_id}
@@ -317,9 +338,9 @@ class InspectorServer:
         try:
             apply = prepare(self.runtime, cmd)
         except CommandRefused as err:
-            loop.call_soon_threadsafe(session.send_urgent, ack_frame(self.run_id, cmd.command_seq, False, str(err)))
+            loop.call_soon_threadsafe(session.answer, ack_frame(self.run_id, cmd.command_seq, False, str(err)))
             return
-        loop.call_soon_threadsafe(session.send_urgent, ack_frame(self.run_id, cmd.command_seq, True))
+        loop.call_soon_threadsafe(session.answer, ack_frame(self.run_id, cmd.command_seq, True))
 
         def run() -> None:
             apply()

@@ -52,6 +52,11 @@ class LevelSink(Protocol):
         """The inspector only ever switches a runtime that exports nothing to `light`."""
         ...
 
+    def diagnostic(self, *, module_id: str, instance_id: str, code: str, severity: str, message: str,
+                   hint: str | None = None) -> None:
+        """Report to the application (a client disconnected for passing a bound)."""
+        ...
+
 
 class TickLoop(Protocol):
     """The tick scheduler as the inspector uses it: the asyncio loop it last scheduled a tick on."""

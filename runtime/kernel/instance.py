@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from runtime.base.dirty import Evidence
 from runtime.base.field_decl import FieldDecl
+from runtime.base.quote import cut_text, quoted
 from runtime.base.records import CommitMode, ConvergeRecord, OriginKind, TxnOrigin, TxnPriority, TxnRecord
 from runtime.base.state_access import same_value
 from runtime.converge.config import ResolvedConvergeConfig
@@ -334,7 +335,7 @@ class ModuleInstance:
         except KeyError:
             known = ", ".join(sorted(self.module.reducers)) or "none"
             raise UnknownActionError(
-                f"module {self.module_id!r} has no reducer for action {action_type!r} (known: {known})"
+                f"module {self.module_id!r} has no reducer for action {quoted(action_type)} (known: {known})"
             ) from None
 
     def _announce_action(self, action_type: str, payload: Any, link_id: str | None) -> None:
@@ -418,7 +419,7 @@ class ModuleInstance:
         for record in reversed(self.history):
             if record.txn_id == txn_id:
                 return record
-        raise TimeTravelUnavailable(f"{txn_id} is not in the history of {self.instance_id}")
+        raise TimeTravelUnavailable(f"{cut_text(txn_id)} is not in the history of {self.instance_id}")
 
     def apply_transaction_snapshot(self, txn_id: str, which: str) -> TxnRecord | None:
         """Bring back the state before or after a past transaction, as a new devtools transaction."""
