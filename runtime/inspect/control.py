@@ -40,6 +40,10 @@ def prepare(runtime: InspectTarget, cmd: Control) -> Callable[[], None]:
             raise CommandRefused(f"module {inst.module_id!r} has no reducer for action {quoted(action)} "
                                  f"(known: {known})")
         payload = cmd.payload
+        try:
+            inst.check_payload(action, payload)
+        except TickscopeError as err:  # PayloadTypeError: reported by the runtime as a diagnostic already
+            raise CommandRefused(str(err)) from None
 
         def dispatch() -> None:
             try:

@@ -2,8 +2,9 @@
 
 Frames the server sends (each a valid TransportMessage, see docs/rules/transport.md):
 
-- `HELLO {protocolVersion, runId, lastSeq?, capabilities, diagnostics?, actionTypes?}`: after a client
-  authenticated; `diagnostics` is the runtime's level, `actionTypes` the reducers of each mounted module by module id.
+- `HELLO {protocolVersion, runId, lastSeq?, capabilities, diagnostics?, actionTypes?, actions?}`: after a client
+  authenticated; `diagnostics` is the runtime's level, `actionTypes` the reducers of each mounted module by module id,
+  `actions` the same with the payload type each reducer declares (payload-type.schema.json).
 - `OBSERVATION_BATCH {protocolVersion, runId, events, droppedCount?, droppedReason?}`: envelopes in seq order.
   `droppedCount` says how many envelopes this client lost since its previous batch (its queue was full, or the
   retained window had moved past the `afterSeq` it subscribed with); `droppedReason` is then `buffer_overflow`.
@@ -170,9 +171,11 @@ def _line(frame: dict[str, Any]) -> bytes:
 
 
 def hello_frame(run_id: str, last_seq: int, *, control: bool, diagnostics: str | None = None,
-                action_types: Mapping[str, Sequence[str]] | None = None) -> bytes:
+                action_types: Mapping[str, Sequence[str]] | None = None,
+                actions: Mapping[str, Mapping[str, Mapping[str, object]]] | None = None) -> bytes:
     """The HELLO of a run; `diagnostics` is the runtime's level (off | light | full: what the stream can hold),
-    `action_types` the reducers of each mounted module by module id (what a dispatch may name)."""
+    `action_types` the reducers of each mounted module by module id (what a dispatch may name), `actions` the same
+    with the payload type each declares (`{}`: any payload)."""
     payload: dict[str, Any] = {
         "protocolVersion": PROTOCOL_VERSION,
         "runId": run_id,
@@ -183,6 +186,8 @@ def hello_frame(run_id: str, last_seq: int, *, control: bool, diagnostics: str |
         payload["diagnostics"] = diagnostics
     if action_types is not None:
         payload["actionTypes"] = {module: sorted(types) for module, types in sorted(action_types.items())}
+    if actions is not None:
+        payload["actions"] = {module: dict(sorted(types.items())) for module, types in sorted(actions.items())}
     if last_seq:
         payload["lastSeq"] = last_seq
     return _line({"type": "HELLO", "payload": payload})

@@ -23,7 +23,7 @@ import secrets
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from runtime.base.quote import quoted
@@ -219,18 +219,22 @@ class InspectorServer:
                                          hint="a viewer must read what it is sent (see InspectConfig)")
 
     def hello(self) -> bytes:
+        actions = self._actions()
         return hello_frame(self.run_id, self.stream.last_seq, control=True, diagnostics=self.runtime.sink.level,
-                           action_types=self._action_types())
+                           action_types={module: sorted(schemas) for module, schemas in actions.items()},
+                           actions=actions)
 
-    def _action_types(self) -> dict[str, list[str]]:
-        """The reducers of every mounted module (read from the server thread: a mount racing it shows next HELLO)."""
-        types: dict[str, list[str]] = {}
+    def _actions(self) -> dict[str, Mapping[str, Mapping[str, object]]]:
+        """The actions of every mounted module with their payload types (read from the server thread: a mount
+        racing it shows in the next HELLO)."""
+        actions: dict[str, Mapping[str, Mapping[str, object]]] = {}
         try:
             for inst in self.runtime.instances():
-                types.setdefault(inst.module_id, sorted(inst.module.reducers))
+                if inst.module_id not in actions:
+                    actions[inst.module_id] = inst.module.action_schemas()
         except RuntimeError:  # the application mounted or unmounted meanwhile
             pass
-        return types
+        return actions
 
     def error(self, code: str, message: str) -> bytes:
         return error_frame(self.run_id, self.stream.error_envelope_seq(), time.time() * 1000.0, code, message)

@@ -69,6 +69,10 @@ class InspectedModule(Protocol):
     @property
     def reducers(self) -> Mapping[str, object]: ...
 
+    def action_schemas(self) -> Mapping[str, Mapping[str, object]]:
+        """Each action type with its payload type as JSON (`{}`: any payload)."""
+        ...
+
 
 class InspectedTransaction(Protocol):
     """A past transaction; its snapshots are None unless the runtime kept them (diagnostics level full)."""
@@ -90,6 +94,10 @@ class InspectedInstance(Protocol):
     def module(self) -> InspectedModule: ...
 
     def dispatch(self, action_type: str, payload: object = None, /) -> object: ...
+
+    def check_payload(self, action_type: str, payload: object, /) -> object:
+        """Raises PayloadTypeError (a TickscopeError) when `payload` is not of the type the reducer declares."""
+        ...
 
     def find_transaction(self, txn_id: str, /) -> InspectedTransaction:
         """Raises TimeTravelUnavailable when the transaction is not in the history."""

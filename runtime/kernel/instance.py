@@ -26,12 +26,14 @@ from runtime.errors import (
     DefinitionError,
     ExternalOwnedWriteError,
     FieldConfigError,
+    PayloadTypeError,
     TimeTravelUnavailable,
     TransactionError,
     UnknownActionError,
 )
 from runtime.debug.sink import DebugSink
 from runtime.kernel.module import Module, ModuleShape
+from runtime.kernel.payload import PayloadMismatch, PayloadType
 from runtime.kernel.transaction import Body, Transaction, WindowHook
 
 __all__ = ["CommitListener", "InstanceHost", "ModuleInstance", "WindowRun"]
@@ -165,8 +167,12 @@ class ModuleInstance:
     # -- entry points -----------------------------------------------------------------------------------------------
 
     def dispatch(self, action_type: str, payload: Any = None, *, link_id: str | None = None) -> TxnRecord | None:
-        """Run the reducer of `action_type` in one transaction; returns its record, or None when nothing changed."""
+        """Run the reducer of `action_type` in one transaction; returns its record, or None when nothing changed.
+        A payload of another type than the reducer declares raises PayloadTypeError before anything runs."""
         reducer = self._reducer(action_type)
+        ptype = self.module.payload_type(action_type)
+        if ptype is not None:
+            payload = self._checked(action_type, ptype, payload, link_id)
         self._announce_action(action_type, payload, link_id)
         return self.transact(
             lambda draft: reducer(draft, payload), origin_kind="action", origin_name=action_type, link_id=link_id
@@ -177,6 +183,7 @@ class ModuleInstance:
     ) -> TxnRecord | None:
         """Run several reducers in one transaction (one commit, commitMode `batch`)."""
         steps = [(a, None) if isinstance(a, str) else (a[0], a[1]) for a in actions]
+        steps = [(t, self.check_payload(t, p, link_id=link_id)) for t, p in steps]  # all checked before any runs
         reducers = [(self._reducer(t), p) for t, p in steps]
         for t, p in steps:
             self._announce_action(t, p, link_id)
@@ -338,6 +345,25 @@ class ModuleInstance:
                 f"module {self.module_id!r} has no reducer for action {quoted(action_type)} (known: {known})"
             ) from None
 
+    def check_payload(self, action_type: str, payload: Any, *, link_id: str | None = None) -> Any:
+        """The payload `action_type`'s reducer would get (a JSON object made into its dataclass); raises
+        UnknownActionError, or PayloadTypeError (reported as the diagnostic `action::payload_mismatch`)."""
+        self._reducer(action_type)
+        ptype = self.module.payload_type(action_type)
+        return payload if ptype is None else self._checked(action_type, ptype, payload, link_id)
+
+    def _checked(self, action_type: str, ptype: PayloadType, payload: Any, link_id: str | None) -> Any:
+        try:
+            return ptype.check(payload)
+        except PayloadMismatch as mismatch:
+            err = PayloadTypeError(module_id=self.module_id, action_type=action_type, expected=ptype.text,
+                                   received=quoted(payload), detail=str(mismatch))
+        self.sink.diagnostic(module_id=self.module_id, instance_id=self.instance_id, code=err.code,
+                             severity="error", message=str(err), link_id=link_id,
+                             hint="dispatch a payload of the declared type; nothing was applied",
+                             extra={"actionTag": action_type})
+        raise err
+
     def _announce_action(self, action_type: str, payload: Any, link_id: str | None) -> None:
         sink = self.sink
         if sink.on:
@@ -370,7 +396,8 @@ class ModuleInstance:
     def static_ir_export(self) -> dict[str, Any]:
         """ConvergeStaticIrExport of the current generation (cached until the next bump)."""
         if self._ir_export is None:
-            self._ir_export = self.shape.ir.export(self.instance_id, self.planner.generation)
+            self._ir_export = {**self.shape.ir.export(self.instance_id, self.planner.generation),
+                               "actions": self.module.action_schemas()}
         return self._ir_export
 
     def declarations(self) -> list[FieldDecl]:

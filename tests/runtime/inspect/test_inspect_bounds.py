@@ -68,7 +68,7 @@ async def test_a_client_that_never_reads_its_answers_is_disconnected_at_the_boun
     assert error["code"] == "client_overflow" and "16384 bytes" in error["message"]
     assert frames[-1]["payload"]["events"][0]["type"] == "inspect:error"  # the reason is the last thing it reads
     acks = [f["payload"] for f in frames if f["type"] == "CONTROL_ACK"]
-    assert acks and len(acks) < 300 and not any(a["accepted"] for a in acks)
+    assert len(acks) < 300 and not any(a["accepted"] for a in acks)  # those queued at the cut were dropped
     for frame in (frames[0], frames[-1]):
         transport_schema.validate(frame)
     await clients_left(rt, 0)
