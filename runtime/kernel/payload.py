@@ -155,6 +155,26 @@ class _List(_Node):
         return f"list[{self.item.text()}]"
 
 
+class _Tuple(_Node):
+    """A fixed-length tuple (a JSON array of that length)."""
+
+    def __init__(self, items: Sequence[_Node]) -> None:
+        self.items = list(items)
+        self.converts = any(i.converts for i in items)
+
+    def check(self, value: Any, where: str) -> Any:
+        if not isinstance(value, list | tuple) or len(value) != len(self.items):
+            raise PayloadMismatch(where, self.text(), value)
+        checked = [item.check(v, f"{where}[{i}]") for i, (item, v) in enumerate(zip(self.items, value, strict=True))]
+        return type(value)(checked) if self.converts else value
+
+    def schema(self) -> dict[str, Any]:
+        return {"type": "tuple", "items": [i.schema() for i in self.items]}
+
+    def text(self) -> str:
+        return f"tuple[{', '.join(i.text() for i in self.items)}]"
+
+
 class _Dict(_Node):
     def __init__(self, key: _Node, value: _Node) -> None:
         self.key, self.value = key, value
@@ -167,7 +187,7 @@ class _Dict(_Node):
         return out if self.converts else value
 
     def schema(self) -> dict[str, Any]:
-        return {"type": "dict", "keys": self.key.schema(), "values": self.value.schema()}
+        return {"type": "dict", "keys": self.key.schema(), "value": self.value.schema()}
 
     def text(self) -> str:
         return f"dict[{self.key.text()}, {self.value.text()}]"
@@ -312,24 +332,30 @@ def _compile(tp: Any, where: str, depth: int) -> _Node:
         return _Union([_compile(a, where, depth + 1) for a in args])
     if origin is Literal:
         return _Literal(args)
-    if origin in (list, Sequence, tuple) and (origin is not tuple or (len(args) == 2 and args[1] is Ellipsis)):
+    if origin is tuple and args and not (len(args) == 2 and args[1] is Ellipsis):
+        return _Tuple([_compile(a, where, depth + 1) for a in args])
+    if origin in (list, Sequence, tuple):
         return _List(_compile(args[0] if args else Any, where, depth + 1))
     if origin in (dict, Mapping):
         key, value = args if args else (Any, Any)
         return _Dict(_compile(key, where, depth + 1), _compile(value, where, depth + 1))
     if isinstance(tp, type):
-        if tp in _SCALARS:
-            return _Scalar(_SCALARS[tp])
-        if tp in (list, tuple):
-            return _List(_Any())
-        if tp is dict:
-            return _Dict(_Any(), _Any())
-        if dataclasses.is_dataclass(tp) or is_typeddict(tp):
-            return _object(tp, where, depth)
-        return _Class(tp)
+        return _class(tp, where, depth)
     if callable(tp) and origin is None:
         return _Validator(tp)
     raise DefinitionError(f"{where}: cannot check payloads of type {tp!r}; declare payload= with a validator")
+
+
+def _class(tp: type, where: str, depth: int) -> _Node:
+    if tp in _SCALARS:
+        return _Scalar(_SCALARS[tp])
+    if tp in (list, tuple):
+        return _List(_Any())
+    if tp is dict:
+        return _Dict(_Any(), _Any())
+    if dataclasses.is_dataclass(tp) or is_typeddict(tp):
+        return _object(tp, where, depth)
+    return _Class(tp)
 
 
 def _object(tp: type, where: str, depth: int) -> _Node:
@@ -355,8 +381,10 @@ def _from_schema(schema: Mapping[str, Any]) -> _Node:
         return _Literal(list(schema.get("values", [])))
     if kind == "list":
         return _List(_from_schema(schema.get("items", {})))
+    if kind == "tuple":
+        return _Tuple([_from_schema(s) for s in schema.get("items", [])])
     if kind == "dict":
-        return _Dict(_from_schema(schema.get("keys", {})), _from_schema(schema.get("values", {})))
+        return _Dict(_from_schema(schema.get("keys", {})), _from_schema(schema.get("value", {})))
     if kind == "union":
         return _Union([_from_schema(s) for s in schema.get("of", [])])
     if kind == "object":

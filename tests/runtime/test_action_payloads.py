@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Literal, TypedDict
 
 import pytest
+from schema_check import validator
 
 from runtime import DefinitionError, Module, PayloadType, PayloadTypeError, Runtime
 
@@ -60,6 +61,10 @@ def shop() -> Module:
     def set_odd(draft, value):
         draft["count"] = value
 
+    @m.reducer("span")
+    def span(draft, span: tuple[float, float] | None):
+        draft["log"].append(span)
+
     @m.reducer("free")
     def free(draft, anything):
         draft["log"].append(anything)
@@ -84,6 +89,8 @@ def inst():
     ("move", {"index": 1, "to": "end"}, "at .to: expected int"),
     ("tags", ["a", 2], "at [1]: expected str"),
     ("scores", {"a": "high"}, "at ['a']: expected float"),
+    ("span", [1, 2, 3], "expects tuple[float, float] | None"),
+    ("span", [1, "x"], "at [1]: expected float"),
     ("odd", 4, "what shop.<locals>.odd accepts"),
     ("odd", "x", "not an int"),
 ])
@@ -111,6 +118,7 @@ def test_payloads_of_the_declared_shape_go_through_and_json_objects_become_datac
     inst.dispatch("tags", ["x", "y"])
     inst.dispatch("scores", {"a": 1, "b": 2.5})  # an int is a JSON number, so a float
     inst.dispatch("odd", 7)
+    inst.dispatch("span", [0, 1.5])
     inst.dispatch("free", object())
     state = inst.get_state()
     assert state["names"] == {"first": "Ada", "last": "Lovelace"}
@@ -133,14 +141,17 @@ def test_a_batch_with_one_bad_payload_applies_nothing(inst):
 
 
 def test_the_static_ir_lists_the_actions_with_their_payload_types(inst):
+    validator("static-ir").validate(inst.static_ir_export())
     actions = inst.static_ir_export()["actions"]
-    assert sorted(actions) == ["add", "free", "move", "odd", "rename", "scores", "tags"]
+    assert sorted(actions) == ["add", "free", "move", "odd", "rename", "scores", "span", "tags"]
     assert actions["free"] == {}
     assert actions["add"]["payload"] == {"type": "int", "text": "int"}
     rename = actions["rename"]["payload"]
     assert rename["type"] == "object" and rename["required"] == ["field", "value"]
     assert rename["text"] == "Edit {field: 'first' | 'last', value: str, note?: str | None}"
     assert actions["odd"]["payload"]["doc"] == "An odd int."
+    assert actions["scores"]["payload"] == {"type": "dict", "keys": {"type": "str"}, "value": {"type": "float"},
+                                            "text": "dict[str, float]"}
 
 
 def test_a_checker_rebuilt_from_the_schema_applies_the_same_rules(inst):
@@ -155,8 +166,8 @@ def test_a_checker_rebuilt_from_the_schema_applies_the_same_rules(inst):
 
 def test_a_type_that_cannot_be_checked_is_refused_when_declared():
     m = Module("m", initial={"x": 0})
-    with pytest.raises(DefinitionError, match="module 'm' action 'pair'.*tuple"):
-        m.reducer("pair", payload=tuple[int, str])(lambda draft, p: None)
+    with pytest.raises(DefinitionError, match="module 'm' action 'pair'.*frozenset"):
+        m.reducer("pair", payload=frozenset[int])(lambda draft, p: None)
 
     def later(draft, p: NotDefinedAnywhere):  # noqa: F821 - the annotation names nothing, on purpose
         pass
