@@ -34,16 +34,25 @@ _SCALARS: dict[type, str] = {bool: "bool", int: "int", float: "float", str: "str
 class PayloadMismatch(Exception):
     """A value does not have the declared shape; `where` is the path inside the payload (`.field[2]`)."""
 
-    def __init__(self, where: str, expected: str, got: object) -> None:
-        self.where, self.expected, self.got = where, expected, got
-        super().__init__(f"at {where or 'the payload'}: expected {expected}, got {quoted(got, 64)}")
+    def __init__(self, expected: str, got: object) -> None:
+        super().__init__(expected)
+        self.where, self.expected, self.got = "", expected, got
+
+    def inside(self, step: str) -> PayloadMismatch:
+        """The same mismatch seen from the container: `step` (`.field`, `[2]`) goes in front of the path. Paths are
+        built only on failure, so a payload that fits costs no string."""
+        self.where = step + self.where
+        return self
+
+    def __str__(self) -> str:
+        return f"at {self.where or 'the payload'}: expected {self.expected}, got {quoted(self.got, 64)}"
 
 
 class _Node:
     converts = False
     """Whether checking may return another object than it was given (a dict made into a dataclass)."""
 
-    def check(self, value: Any, where: str) -> Any:
+    def check(self, value: Any) -> Any:
         raise NotImplementedError
 
     def schema(self) -> dict[str, Any]:
@@ -54,7 +63,7 @@ class _Node:
 
 
 class _Any(_Node):
-    def check(self, value: Any, where: str) -> Any:
+    def check(self, value: Any) -> Any:
         return value
 
     def schema(self) -> dict[str, Any]:
@@ -68,14 +77,14 @@ class _Scalar(_Node):
     def __init__(self, kind: str) -> None:
         self.kind = kind
 
-    def check(self, value: Any, where: str) -> Any:
+    def check(self, value: Any) -> Any:
         kind = self.kind
         ok = (value is None if kind == "none" else type(value) is bool if kind == "bool"
               else isinstance(value, str) if kind == "str"
               else isinstance(value, int) and type(value) is not bool if kind == "int"
               else isinstance(value, int | float) and type(value) is not bool)  # a JSON number is a float
         if not ok:
-            raise PayloadMismatch(where, self.text(), value)
+            raise PayloadMismatch(self.text(), value)
         return value
 
     def schema(self) -> dict[str, Any]:
@@ -91,9 +100,9 @@ class _Class(_Node):
     def __init__(self, cls: type) -> None:
         self.cls = cls
 
-    def check(self, value: Any, where: str) -> Any:
+    def check(self, value: Any) -> Any:
         if not isinstance(value, self.cls):
-            raise PayloadMismatch(where, self.text(), value)
+            raise PayloadMismatch(self.text(), value)
         return value
 
     def schema(self) -> dict[str, Any]:
@@ -109,7 +118,7 @@ class _Named(_Node):
     def __init__(self, schema: dict[str, Any]) -> None:
         self._schema = schema
 
-    def check(self, value: Any, where: str) -> Any:
+    def check(self, value: Any) -> Any:
         return value
 
     def schema(self) -> dict[str, Any]:
@@ -123,10 +132,15 @@ class _Named(_Node):
 class _Literal(_Node):
     def __init__(self, values: Sequence[Any]) -> None:
         self.values = list(values)
+        self._allowed = {(type(v), v) for v in self.values}
 
-    def check(self, value: Any, where: str) -> Any:
-        if not any(value == v and type(value) is type(v) for v in self.values):
-            raise PayloadMismatch(where, self.text(), value)
+    def check(self, value: Any) -> Any:
+        try:
+            allowed = (type(value), value) in self._allowed
+        except TypeError:  # an unhashable value equals no literal
+            allowed = False
+        if not allowed:
+            raise PayloadMismatch(self.text(), value)
         return value
 
     def schema(self) -> dict[str, Any]:
@@ -141,11 +155,16 @@ class _List(_Node):
         self.item = item
         self.converts = item.converts
 
-    def check(self, value: Any, where: str) -> Any:
+    def check(self, value: Any) -> Any:
         if not isinstance(value, list | tuple):
-            raise PayloadMismatch(where, self.text(), value)
+            raise PayloadMismatch(self.text(), value)
         check = self.item.check
-        checked = [check(v, f"{where}[{i}]") for i, v in enumerate(value)]
+        checked = []
+        for i, v in enumerate(value):
+            try:
+                checked.append(check(v))
+            except PayloadMismatch as mismatch:
+                raise mismatch.inside(f"[{i}]") from None
         return checked if self.converts else value
 
     def schema(self) -> dict[str, Any]:
@@ -162,10 +181,15 @@ class _Tuple(_Node):
         self.items = list(items)
         self.converts = any(i.converts for i in items)
 
-    def check(self, value: Any, where: str) -> Any:
+    def check(self, value: Any) -> Any:
         if not isinstance(value, list | tuple) or len(value) != len(self.items):
-            raise PayloadMismatch(where, self.text(), value)
-        checked = [item.check(v, f"{where}[{i}]") for i, (item, v) in enumerate(zip(self.items, value, strict=True))]
+            raise PayloadMismatch(self.text(), value)
+        checked = []
+        for i, (item, v) in enumerate(zip(self.items, value, strict=True)):
+            try:
+                checked.append(item.check(v))
+            except PayloadMismatch as mismatch:
+                raise mismatch.inside(f"[{i}]") from None
         return type(value)(checked) if self.converts else value
 
     def schema(self) -> dict[str, Any]:
@@ -180,10 +204,16 @@ class _Dict(_Node):
         self.key, self.value = key, value
         self.converts = value.converts
 
-    def check(self, value: Any, where: str) -> Any:
+    def check(self, value: Any) -> Any:
         if not isinstance(value, dict):
-            raise PayloadMismatch(where, self.text(), value)
-        out = {self.key.check(k, f"{where} key"): self.value.check(v, f"{where}[{k!r}]") for k, v in value.items()}
+            raise PayloadMismatch(self.text(), value)
+        key, item = self.key.check, self.value.check
+        out = {}
+        for k, v in value.items():
+            try:
+                out[key(k)] = item(v)
+            except PayloadMismatch as mismatch:
+                raise mismatch.inside(f"[{quoted(k, 64)}]") from None
         return out if self.converts else value
 
     def schema(self) -> dict[str, Any]:
@@ -198,17 +228,17 @@ class _Union(_Node):
         self.options = list(options)
         self.converts = any(o.converts for o in options)
 
-    def check(self, value: Any, where: str) -> Any:
+    def check(self, value: Any) -> Any:
         deepest: PayloadMismatch | None = None
         for option in self.options:
             try:
-                return option.check(value, where)
+                return option.check(value)
             except PayloadMismatch as mismatch:
                 if deepest is None or len(mismatch.where) > len(deepest.where):
                     deepest = mismatch
-        if deepest is not None and deepest.where != where:
+        if deepest is not None and deepest.where:
             raise deepest  # one option took the value's outer shape: where it differs inside says the most
-        raise PayloadMismatch(where, self.text(), value)
+        raise PayloadMismatch(self.text(), value)
 
     def schema(self) -> dict[str, Any]:
         return {"type": "union", "of": [o.schema() for o in self.options]}
@@ -224,18 +254,26 @@ class _Object(_Node):
         self.name, self.fields, self.required, self.build = name, fields, required, build
         self.converts = build is not None or any(f.converts for f in fields.values())
 
-    def check(self, value: Any, where: str) -> Any:
+    def check(self, value: Any) -> Any:
         if self.build is not None and isinstance(value, self.build):
             return value
         if not isinstance(value, dict):
-            raise PayloadMismatch(where, self.text(), value)
-        missing = self.required - value.keys()
-        if missing:
-            raise PayloadMismatch(where, f"{self.name} with {', '.join(sorted(missing))}", value)
-        extra = value.keys() - self.fields.keys()
-        if extra:
-            raise PayloadMismatch(where, f"{self.name} without {', '.join(sorted(map(str, extra)))}", value)
-        checked = {k: self.fields[k].check(v, f"{where}.{k}") for k, v in value.items()}
+            raise PayloadMismatch(self.text(), value)
+        fields = self.fields
+        for k in self.required:
+            if k not in value:
+                missing = sorted(self.required - value.keys())
+                raise PayloadMismatch(f"{self.name} with {', '.join(missing)}", value)
+        checked = {}
+        for k, v in value.items():
+            node = fields.get(k)
+            if node is None:
+                extra = sorted(map(str, value.keys() - fields.keys()))
+                raise PayloadMismatch(f"{self.name} without {', '.join(extra)}", value)
+            try:
+                checked[k] = node.check(v)
+            except PayloadMismatch as mismatch:
+                raise mismatch.inside(f".{k}") from None
         return self.build(**checked) if self.build is not None else checked if self.converts else value
 
     def schema(self) -> dict[str, Any]:
@@ -252,13 +290,13 @@ class _Validator(_Node):
         self.fn = fn
         self.name = getattr(fn, "__qualname__", None) or type(fn).__name__
 
-    def check(self, value: Any, where: str) -> Any:
+    def check(self, value: Any) -> Any:
         try:
             ok = self.fn(value)
         except (ValueError, TypeError) as err:
-            raise PayloadMismatch(where, f"what {self.name} accepts ({err})", value) from None
+            raise PayloadMismatch(f"what {self.name} accepts ({err})", value) from None
         if not ok:
-            raise PayloadMismatch(where, f"what {self.name} accepts", value)
+            raise PayloadMismatch(f"what {self.name} accepts", value)
         return value
 
     def schema(self) -> dict[str, Any]:
@@ -281,7 +319,7 @@ class PayloadType:
         self.schema = {**node.schema(), "text": self.text}
 
     def check(self, value: Any) -> Any:
-        return self._check(value, "")
+        return self._check(value)
 
     @classmethod
     def of(cls, declared: object, where: str) -> PayloadType | None:
