@@ -204,7 +204,10 @@ def settle(server: Any) -> None:
 
 
 def inspected(label: str) -> Runtime:
-    return Runtime(label=label, diagnostics="light", inspect=InspectConfig(token=TOKEN, announce=False))
+    # The stalled viewer must stay connected for the whole run, longer than the default idle timeout (60 s) after
+    # which a client that neither reads nor sends is closed: this measures a stall, not the idle timeout.
+    return Runtime(label=label, diagnostics="light",
+                   inspect=InspectConfig(token=TOKEN, announce=False, idle_timeout_s=3600.0))
 
 
 def run(quick: bool) -> dict[str, Any]:

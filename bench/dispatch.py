@@ -28,7 +28,7 @@ from typing import Any, Literal, TypedDict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import percentile, write_json  # noqa: E402
+from bench._common import finish, percentile  # noqa: E402
 from runtime import Module, Runtime, computed  # noqa: E402
 
 LIMIT = 1.5
@@ -121,11 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     report = run(args.quick)
     for result in report["results"]:
         print(result)
-    for c in report["checks"]:
-        print(f"check {c['name']}: {c['value']} (limit {c['limit']}) {'ok' if c['ok'] else 'FAILS'}")
-    if args.json:
-        write_json(args.json, report)
-    return 0 if all(c["ok"] for c in report["checks"]) else 1
+    return finish(report, args.json)
 
 
 if __name__ == "__main__":

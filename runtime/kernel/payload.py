@@ -19,7 +19,8 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import types
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import repeat
 from typing import Annotated, Any, Literal, Union, get_args, get_origin, get_type_hints, is_typeddict
 
 from runtime.base.quote import quoted
@@ -60,6 +61,17 @@ class _Node:
 
     def text(self) -> str:
         raise NotImplementedError
+
+
+def _each(items: Iterable[tuple[_Node, Any]]) -> list[Any]:
+    """Check the items of a list or tuple, each with its node; a mismatch names the index."""
+    checked = []
+    for i, (node, value) in enumerate(items):
+        try:
+            checked.append(node.check(value))
+        except PayloadMismatch as mismatch:
+            raise mismatch.inside(f"[{i}]") from None
+    return checked
 
 
 class _Any(_Node):
@@ -158,13 +170,7 @@ class _List(_Node):
     def check(self, value: Any) -> Any:
         if not isinstance(value, list | tuple):
             raise PayloadMismatch(self.text(), value)
-        check = self.item.check
-        checked = []
-        for i, v in enumerate(value):
-            try:
-                checked.append(check(v))
-            except PayloadMismatch as mismatch:
-                raise mismatch.inside(f"[{i}]") from None
+        checked = _each(zip(repeat(self.item), value))
         return checked if self.converts else value
 
     def schema(self) -> dict[str, Any]:
@@ -184,12 +190,7 @@ class _Tuple(_Node):
     def check(self, value: Any) -> Any:
         if not isinstance(value, list | tuple) or len(value) != len(self.items):
             raise PayloadMismatch(self.text(), value)
-        checked = []
-        for i, (item, v) in enumerate(zip(self.items, value, strict=True)):
-            try:
-                checked.append(item.check(v))
-            except PayloadMismatch as mismatch:
-                raise mismatch.inside(f"[{i}]") from None
+        checked = _each(zip(self.items, value, strict=True))
         return type(value)(checked) if self.converts else value
 
     def schema(self) -> dict[str, Any]:

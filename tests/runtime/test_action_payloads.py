@@ -174,3 +174,16 @@ def test_a_type_that_cannot_be_checked_is_refused_when_declared():
 
     with pytest.raises(DefinitionError, match="cannot read the payload annotation"):
         m.reducer("later")(later)
+
+
+def test_payloads_given_to_the_module_win_over_annotations():
+    def set_x(draft, value: str):
+        draft["x"] = value
+
+    rt = Runtime(label="t", diagnostics="off")
+    inst = rt.mount(Module("m", {"x": 0}, reducers={"set": set_x}, payloads={"set": int}))
+    inst.dispatch("set", 3)
+    with pytest.raises(PayloadTypeError, match="expects int; got 'three'"):
+        inst.dispatch("set", "three")
+    assert inst.get_state()["x"] == 3
+    rt.dispose()
