@@ -265,6 +265,8 @@ class ClientSession:
         if self.closed or self._liveness is None:
             return
         loop = asyncio.get_running_loop()
+        if self.in_flight:
+            self._liveness.heard(loop.time())  # its commands wait for the application: the silence is ours
         unsent = unsent_bytes(self.writer.transport)
         if not self._liveness.alive(loop.time(), self._written - unsent):
             idle = self.server.config.idle_timeout_s
