@@ -35,8 +35,8 @@ class InspectConfig:
     client_queue_bytes: int = 4 << 20
     """Bytes of everything queued for one client: batches, HELLO, acks, errors. Past it the oldest batches are
     dropped (the client is told how many events it lost); frames that are never dropped (acks, errors) past it
-    disconnect the client with `client_overflow`. The per-client memory bound: this, plus the socket's write buffer
-    (256 KB and the one write that crossed it), plus the unparsed input (at most twice `max_frame_bytes`)."""
+    disconnect the client with `client_overflow`. The per-client memory bound (docs/rules/transport.md): this,
+    the socket's write buffer included, plus the unparsed input (at most twice `max_frame_bytes`)."""
     batch_max_events: int = 512
     pending_limit: int = 65536
     """Records queued by the runtime's hub feed and not yet serialised; at this bound the application waits for the

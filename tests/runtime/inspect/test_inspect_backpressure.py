@@ -48,6 +48,7 @@ async def test_stalled_viewer_loses_oldest_batches_and_is_told(transport_schema)
     assert slow.queued_batches <= 16
     assert slow.queued_bytes <= 16 * 64 * 16384  # bounded by queue length x batch size, whatever the app did
     assert slow.write_buffer_bytes <= 256 * 1024 + 64 * 16384
+    assert slow.queued_bytes + slow.write_buffer_bytes <= InspectConfig().client_queue_bytes  # the one bound
 
     # the fast viewer got every envelope once, in order, with no drop reported
     fast_seqs = [e["seq"] for e in fast.events()]
