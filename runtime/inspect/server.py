@@ -344,6 +344,11 @@ class InspectorServer:
         except CommandRefused as err:
             loop.call_soon_threadsafe(session.answer, ack_frame(self.run_id, cmd.command_seq, False, str(err)))
             return
+        except Exception as err:  # application code (a payload validator) failed: the command still gets its answer
+            log.warning("checking a command from an inspector client failed", exc_info=err)
+            reason = f"the runtime could not check this command: {type(err).__name__}: {err}"
+            loop.call_soon_threadsafe(session.answer, ack_frame(self.run_id, cmd.command_seq, False, reason))
+            return
         loop.call_soon_threadsafe(session.answer, ack_frame(self.run_id, cmd.command_seq, True))
 
         def run() -> None:

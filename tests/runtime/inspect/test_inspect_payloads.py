@@ -52,3 +52,22 @@ async def test_hello_offers_the_payload_types_and_a_remote_dispatch_of_the_wrong
     await client.until(has_event("state:update"))
     assert inst.get_state()["n"] == 3
     await client.close()
+
+
+@pytest.mark.asyncio
+async def test_a_validator_that_fails_still_gets_the_command_an_answer(app):
+    rt, _ = app
+    m = Module("strict", initial={"x": 0})
+
+    def broken(value):
+        raise RuntimeError("validator bug " + "z" * 5000)
+
+    m.reducer("set", payload=broken)(lambda draft, v: None)
+    inst = rt.mount(m)
+    client = await RawClient.open(rt.inspector.address, "s3cret", subscribe=False)
+    await client.control("dispatch", instanceId=inst.instance_id, actionType="set", payload=1)
+    ack = (await client.until(lambda f: f["type"] == "CONTROL_ACK"))["payload"]
+    assert not ack["accepted"] and ack["reason"].startswith("the runtime could not check this command: RuntimeError")
+    assert len(ack["reason"]) < 1100  # cut like every reason
+    assert rt.inspector.client_stats()[0].commands_in_flight == 0
+    await client.close()
