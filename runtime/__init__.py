@@ -17,6 +17,7 @@ from runtime.errors import (
     ExternalOwnedWriteError,
     ExternalStoreError,
     FieldConfigError,
+    PayloadTypeError,
     ReducerError,
     SchedulingError,
     TickscopeError,
@@ -28,6 +29,7 @@ from runtime.errors import (
 from runtime.fields import Rule, RowsRule, check, check_list, computed, external_store, link, source
 from runtime.kernel.instance import ModuleInstance
 from runtime.kernel.module import Module
+from runtime.kernel.payload import PayloadType
 from runtime.operations import OperationTracker
 from runtime.runtime import Runtime
 from runtime.sources.external_store import (
@@ -75,6 +77,8 @@ __all__ = [
     "ModuleSource",
     "OperationTracker",
     "PatchRecord",
+    "PayloadType",
+    "PayloadTypeError",
     "ReadQuery",
     "ReducerError",
     "RowsRule",

@@ -5,7 +5,8 @@ path, transaction, operation, topic, frame).
       DefinitionError > FieldConfigError          a module, field, link or action declared wrongly
       TransactionError > ReducerError, AsyncEscapeError, ExternalOwnedWriteError
                                                   a transaction aborted; the state is as it was
-      UnknownActionError, ExternalStoreError, NotTrackable, Ambiguous, TimeTravelUnavailable, UnknownFieldPath
+      UnknownActionError, PayloadTypeError        a dispatch names no reducer, or a payload of the wrong type
+      ExternalStoreError, NotTrackable, Ambiguous, TimeTravelUnavailable, UnknownFieldPath
       SchedulingError, TopicKeyError              ticks and topics
       ActionError                                 async action runs
       OperationOutcomeError > OperationRejected, OperationFailed, OperationTimedOut, OperationCancelled
@@ -38,6 +39,7 @@ __all__ = [
     "OperationOutcomeError",
     "OperationRejected",
     "OperationTimedOut",
+    "PayloadTypeError",
     "PerfettoUnavailable",
     "ProtocolError",
     "ReducerError",
@@ -117,6 +119,24 @@ class AsyncEscapeError(TransactionError):
 
 class UnknownActionError(TickscopeError):
     """`dispatch` named an action type the module does not define."""
+
+
+class PayloadTypeError(TickscopeError):
+    """A dispatch's payload does not have the type its reducer declares; the reducer did not run, nothing applied.
+
+    `expected` is the declared type as text, `received` the payload as given (cut), `detail` where it differs.
+    """
+
+    code = "action::payload_mismatch"
+
+    def __init__(self, *, module_id: str, action_type: str, expected: str, received: str, detail: str) -> None:
+        self.module_id = module_id
+        self.action_type = action_type
+        self.expected = expected
+        self.received = received
+        self.detail = detail
+        super().__init__(f"action {action_type!r} of module {module_id!r} expects {expected}; got {received} "
+                         f"({detail})")
 
 
 class ExternalOwnedWriteError(TransactionError):
