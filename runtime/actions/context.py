@@ -19,6 +19,7 @@ from runtime.operations.records import Budget, OperationReceipt
 from runtime.operations.stages import Stage
 
 if TYPE_CHECKING:
+    from runtime.actions.optimistic import OptimisticToken
     from runtime.kernel.instance import ModuleInstance
 
 __all__ = ["ActionContext", "RunPort"]
@@ -48,6 +49,10 @@ class RunPort(Protocol):
     async def submit(self, kind: str, target: str | None, payload: Any, *, wait_for: Stage, budget: Budget | None,
                      correlation_id: str | None) -> OperationReceipt:
         """Send a backend write under the run; its receipt once it reached `wait_for`."""
+        ...
+
+    def optimistic(self, body: Body, name: str | None) -> OptimisticToken:
+        """Apply an optimistic change under the run (its own transaction, origin `optimistic`)."""
         ...
 
 
@@ -83,6 +88,13 @@ class ActionContext:
             return None
         return self._run.instance.transact(body, origin_kind="async-action", origin_name=name or self._run.action_id,
                                            reason="async-action", link_id=self.link_id)
+
+    def optimistic(self, body: Body, *, name: str | None = None) -> OptimisticToken:
+        """Apply `body` now as an optimistic change of this run: its own transaction (origin `optimistic`), with a
+        bounded inverse and a token `<linkId>::p<seq>`. The run's outcome settles it: reaching the stage a
+        `submit` waits for, or success, confirms it; failure, cancel, override or timeout roll it back (newest
+        first). Raises OptimisticError, applying nothing, when the run has settled or the change is too large."""
+        return self._run.optimistic(body, name)
 
     async def submit(self, kind: str, target: str | None, payload: Any = None, *,
                      wait_for: Stage = Stage.ACCEPTED, budget: Budget | None = None,
