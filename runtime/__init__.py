@@ -16,7 +16,9 @@ from runtime.errors import (
     ExternalOwnedWriteError,
     ExternalStoreError,
     FieldConfigError,
+    OptimisticError,
     ReducerError,
+    ResourceError,
     SchedulingError,
     TickscopeError,
     TimeTravelUnavailable,
@@ -28,6 +30,7 @@ from runtime.fields import Rule, RowsRule, check, check_list, computed, external
 from runtime.kernel.instance import ModuleInstance
 from runtime.kernel.module import Module
 from runtime.operations import OperationTracker
+from runtime.resources import ResourceCache, ResourceDef, resource, resource_key
 from runtime.runtime import Runtime
 from runtime.sources.external_store import (
     CallbackStore,
@@ -70,9 +73,13 @@ __all__ = [
     "ModuleInstance",
     "ModuleSource",
     "OperationTracker",
+    "OptimisticError",
     "PatchRecord",
     "ReadQuery",
     "ReducerError",
+    "ResourceCache",
+    "ResourceDef",
+    "ResourceError",
     "RowsRule",
     "Rule",
     "Runtime",
@@ -106,6 +113,8 @@ __all__ = [
     "from_stream",
     "link",
     "read_query",
+    "resource",
+    "resource_key",
     "source",
     "value_store",
 ]

@@ -4,6 +4,7 @@
     store      (runtime.ticks)    the published snapshots and their topic facades
     scheduler  (runtime.ticks)    the ticks that publish commits (see runtime.ticks.scheduler for when they run)
     links      (runtime.sources)  declarative cross-module links
+    resources  (runtime.resources) the keyed, shared, bounded resource cache
     external_fields               the external-store fields of every instance, wired at mount
 
 Nothing below this module takes the Runtime: each part gets the small protocol it uses (InstanceHost in
@@ -30,6 +31,7 @@ from runtime.inspect import InspectorServer, attach
 from runtime.kernel.instance import ModuleInstance
 from runtime.kernel.kernel import CommitListener, Kernel
 from runtime.kernel.module import Module
+from runtime.resources import ResourceCache
 from runtime.sources.drain import SourceDrain
 from runtime.sources.external_fields import ExternalFields
 from runtime.sources.links import DeclarativeLinks
@@ -58,6 +60,7 @@ class Runtime:
         tick: TickConfig | None = None,
         services: dict[str, Any] | None = None,
         inspect: Any = None,
+        resource_entries: int = 200,
     ) -> None:
         if "::" in label or not label:
             raise DefinitionError(f"runtime label {label!r} must be non-empty and without '::'")
@@ -73,6 +76,9 @@ class Runtime:
         self.links = DeclarativeLinks(self.kernel, self.scheduler)
         """The declarative links of this runtime (see runtime.sources.links)."""
         self.external_fields = ExternalFields(self.kernel, self.scheduler, self.links, dict(services or {}))
+        self.resources = ResourceCache(self.sink, max_entries=resource_entries)
+        """The runtime's resource cache (runtime.resources): source fields attached with it and actions read
+        through it."""
         self.scheduler.set_drain(SourceDrain(self.links, self.external_fields))
         self.kernel.add_commit_listener(self.scheduler.on_commit)
         self.kernel.add_settle_listener(self.scheduler.on_settled)
@@ -233,6 +239,7 @@ class Runtime:
             self.unmount(inst)
         self.scheduler.dispose()
         self.external_fields.dispose()
+        self.resources.dispose()
         self.kernel.clear_listeners()
         self.disposed = True
         if self.inspector is not None:

@@ -21,6 +21,7 @@ from runtime.operations.stages import Stage
 if TYPE_CHECKING:
     from runtime.actions.optimistic import OptimisticToken
     from runtime.kernel.instance import ModuleInstance
+    from runtime.resources import ResourceDef
 
 __all__ = ["ActionContext", "RunPort"]
 
@@ -53,6 +54,10 @@ class RunPort(Protocol):
 
     def optimistic(self, body: Body, name: str | None) -> OptimisticToken:
         """Apply an optimistic change under the run (its own transaction, origin `optimistic`)."""
+        ...
+
+    async def read(self, defn: ResourceDef, args: Any) -> Any:
+        """Read a resource through the coordinator's cache, the run as its initiator."""
         ...
 
 
@@ -95,6 +100,11 @@ class ActionContext:
         `submit` waits for, or success, confirms it; failure, cancel, override or timeout roll it back (newest
         first). Raises OptimisticError, applying nothing, when the run has settled or the change is too large."""
         return self._run.optimistic(body, name)
+
+    async def read(self, defn: ResourceDef, args: Any) -> Any:
+        """The value of resource `defn` for `args`, through the coordinator's cache (shared with every reader of
+        its key; its events name this run as the initiator). Cancelling the run releases this consumer."""
+        return await self._run.read(defn, args)
 
     async def submit(self, kind: str, target: str | None, payload: Any = None, *,
                      wait_for: Stage = Stage.ACCEPTED, budget: Budget | None = None,

@@ -41,6 +41,7 @@ from runtime.operations.binding import StateBinding
 from runtime.operations.clock import Clock, LoopClock
 from runtime.operations.records import Budget, OperationReceipt
 from runtime.operations.stages import Stage
+from runtime.resources import ResourceCache, ResourceDef
 
 if TYPE_CHECKING:
     from runtime.kernel.instance import ModuleInstance
@@ -86,6 +87,12 @@ class _RunPort:
     def optimistic(self, body: Callable[[DraftDict], Any], name: str | None) -> OptimisticToken:
         return self._coordinator.apply_optimistic(self._handle, body, name)
 
+    async def read(self, defn: ResourceDef, args: Any) -> Any:
+        resources = self._coordinator.resources
+        if resources is None:
+            raise ActionError(f"{self.action_id}: no resource cache was given to this coordinator")
+        return await resources.read(defn, args, link_id=self.link_id)
+
     async def submit(self, kind: str, target: str | None, payload: Any, *, wait_for: Stage, budget: Budget | None,
                      correlation_id: str | None) -> OperationReceipt:
         return await self._coordinator.submit_for(self._handle, kind, target, payload, wait_for=wait_for,
@@ -97,8 +104,11 @@ class ActionCoordinator:
 
     def __init__(self, inst: ModuleInstance, *, operations: OperationTracker | None = None,
                  runs_key: str | None = "runs", operations_key: str | None = "operations",
-                 clock: Clock | None = None, max_runs_kept: int = 512) -> None:
+                 clock: Clock | None = None, max_runs_kept: int = 512,
+                 resources: ResourceCache | None = None) -> None:
         self.inst = inst
+        self.resources = resources
+        """The resource cache `ctx.read` reads through (e.g. `rt.resources`)."""
         self.sink = inst.host.sink
         self.tracker = operations
         self.runs_key = runs_key
