@@ -9,7 +9,8 @@
 
 Nothing below this module takes the Runtime: each part gets the small protocol it uses (InstanceHost in
 runtime.kernel.instance, the ports of runtime.ticks.ports). A live inspector (runtime.inspect) is attached when
-`inspect=` or TICKSCOPE_INSPECT asks for one.
+`inspect=` or TICKSCOPE_INSPECT asks for one, an OpenTelemetry export (runtime.otel)
+when `otel=` or TICKSCOPE_OTEL does.
 """
 
 from __future__ import annotations
@@ -31,6 +32,10 @@ from runtime.inspect import InspectorServer, attach
 from runtime.kernel.instance import ModuleInstance
 from runtime.kernel.kernel import CommitListener, Kernel
 from runtime.kernel.module import Module
+from runtime.otel import ENV_VAR as OTEL_ENV_VAR
+from runtime.otel import LiveExport, OtelConfig, OtelUnavailable
+from runtime.otel import from_environment as otel_from_environment
+from runtime.otel import resolve as otel_resolve
 from runtime.resources import ResourceCache
 from runtime.sources.drain import SourceDrain
 from runtime.sources.external_fields import ExternalFields
@@ -61,9 +66,13 @@ class Runtime:
         services: dict[str, Any] | None = None,
         inspect: Any = None,
         resource_entries: int = 200,
+        otel: OtelConfig | str | bool | None = None,
     ) -> None:
         if "::" in label or not label:
             raise DefinitionError(f"runtime label {label!r} must be non-empty and without '::'")
+        otel_config = otel_resolve(otel) if otel not in (None, False) else None
+        if otel_config is not None and diagnostics == "off":
+            diagnostics = "light"  # the export reads the debug events: asking for it switches them on
         self.label = label
         self.clock = EventClock()
         self.hub = DebugHub(buffer_size)
@@ -87,6 +96,12 @@ class Runtime:
         self.disposed = False
         self.inspector: InspectorServer | None = None
         """The live inspector server (runtime.inspect) when `inspect=` or TICKSCOPE_INSPECT asked for one."""
+        self.otel: LiveExport | None = None
+        """The live OpenTelemetry export (runtime.otel) when `otel=` or TICKSCOPE_OTEL asked for one."""
+        if otel_config is not None:
+            self.otel = LiveExport(self.hub, otel_config, label=label, clock=self.clock)
+        elif OTEL_ENV_VAR in os.environ:
+            self.otel = self._otel_from_environment()
         if inspect is not None:
             self.inspector = attach(self, inspect)  # asked for in code: a failure is the caller's to see
         elif INSPECT_ENV_VAR in os.environ:
@@ -102,6 +117,22 @@ class Runtime:
             value = os.environ.get(INSPECT_ENV_VAR, "")
             print(f"tickscope: {INSPECT_ENV_VAR}={value!r} ignored, runtime {self.label!r} runs without an "
                   f"inspector: {exc}", file=sys.stderr, flush=True)
+            return None
+
+    def _otel_from_environment(self) -> LiveExport | None:
+        """The export TICKSCOPE_OTEL asks for; like the inspector, a malformed value or missing packages are one
+        warning on stderr, and the runtime runs on without export."""
+        try:
+            config = otel_from_environment()
+            if config is None:
+                return None
+            if not self.sink.on:
+                self.sink.set_level("light")
+            return LiveExport(self.hub, config, label=self.label, clock=self.clock)
+        except (ValueError, OtelUnavailable) as exc:
+            value = os.environ.get(OTEL_ENV_VAR, "")
+            print(f"tickscope: {OTEL_ENV_VAR}={value!r} ignored, runtime {self.label!r} runs without OpenTelemetry "
+                  f"export: {exc}", file=sys.stderr, flush=True)
             return None
 
     # -- instances --------------------------------------------------------------------------------------------------
@@ -242,5 +273,7 @@ class Runtime:
         self.resources.dispose()
         self.kernel.clear_listeners()
         self.disposed = True
+        if self.otel is not None:
+            self.otel.close()  # after the instances went: their runs' last events are exported too
         if self.inspector is not None:
             self.inspector.close()

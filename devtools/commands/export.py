@@ -1,4 +1,5 @@
-"""`tickscope export FILE --to chrome|perfetto|evidence -o OUT`: convert a trace for other tools.
+"""`tickscope export FILE --to chrome|perfetto|evidence -o OUT`: convert a trace for other tools;
+`tickscope export FILE --to otlp --endpoint URL`: send its runs, operations and ticks to an OpenTelemetry collector.
 
 A damaged trace (lines the loader had to skip) is not exported silently: the skipped lines are named on stderr and
 nothing is written (exit 1) unless `--allow-damaged` asks for the rest anyway.
@@ -11,9 +12,12 @@ import sys
 from collections.abc import Sequence
 
 from runtime.trace import (
+    EventStore,
     LoadProblem,
+    OtelUnavailable,
     PerfettoUnavailable,
     TraceFormatError,
+    export_otlp,
     load_trace,
     write_chrome_trace,
     write_evidence,
@@ -22,7 +26,7 @@ from runtime.trace import (
 
 from .progress import ProgressBar
 
-FORMATS = ("chrome", "perfetto", "evidence")
+FORMATS = ("chrome", "perfetto", "evidence", "otlp")
 _NAMED = 5
 
 
@@ -35,13 +39,20 @@ def _say_skipped(file: str, problems: Sequence[LoadProblem]) -> None:
 def add(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="a trace (.jsonl) or an evidence package (.json)")
     parser.add_argument("--to", choices=FORMATS, required=True,
-                        help="chrome: Trace Event JSON; perfetto: .pftrace protobuf; evidence: EvidencePackage JSON")
-    parser.add_argument("-o", "--output", required=True, help="the file to write")
+                        help="chrome: Trace Event JSON; perfetto: .pftrace protobuf; evidence: EvidencePackage JSON; "
+                             "otlp: OpenTelemetry spans sent to --endpoint")
+    parser.add_argument("-o", "--output", help="the file to write (chrome, perfetto, evidence)")
+    parser.add_argument("--endpoint", help="otlp: the OTLP/HTTP traces URL, e.g. http://localhost:4318/v1/traces "
+                                           "(default: the OpenTelemetry SDK's OTEL_EXPORTER_OTLP_* environment)")
     parser.add_argument("--allow-damaged", action="store_true",
                         help="export what could be read when some lines of FILE are damaged (they are skipped)")
 
 
 def run(args: argparse.Namespace) -> int:
+    if (args.to == "otlp") == (args.output is not None):
+        print("tickscope export: --to otlp sends to --endpoint and writes no file; the other formats need -o FILE",
+              file=sys.stderr)
+        return 2
     try:
         with ProgressBar(f"loading {args.file}") as bar:
             store = load_trace(args.file, progress=bar.update)
@@ -55,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             store.close()
             return 1
+    if args.to == "otlp":
+        return _send_otlp(args, store)
     try:
         if args.to == "chrome":
             count = write_chrome_trace(store, args.output)
@@ -75,4 +88,22 @@ def run(args: argparse.Namespace) -> int:
     finally:
         store.close()
     print(f"{args.output}: {count} {what} ({args.to}) from {len(store)} events")
+    return 0
+
+
+def _send_otlp(args: argparse.Namespace, store: EventStore) -> int:
+    events = len(store)
+    try:
+        result = export_otlp(store, args.endpoint)
+    except OtelUnavailable as exc:
+        print(f"tickscope export: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        store.close()
+    where = args.endpoint or "the OTEL_EXPORTER_OTLP_* endpoint"
+    if not result.ok:
+        print(f"tickscope export: {where} refused {result.failed_requests} of {result.requests} request(s)",
+              file=sys.stderr)
+        return 1
+    print(f"{where}: {result.spans} spans (otlp) in {result.requests} request(s) from {events} events")
     return 0
