@@ -30,6 +30,8 @@ class HubPort(Protocol):
 class ClockPort(Protocol):
     def now_ms(self) -> float: ...
 
+    def mono_ms(self) -> float: ...
+
 
 def tickscope_version() -> str:
     try:
@@ -48,7 +50,8 @@ class LiveExport:
         self.config = config
         self.session = config.session()
         self.clock = clock
-        self.assembler = SpanAssembler(self.session, ticks=config.ticks)
+        self.assembler = SpanAssembler(self.session, ticks=config.ticks,
+                                       mono_epoch_ms=clock.now_ms() - clock.mono_ms())
         self.resource = build_resource(config.service_name or label,
                                        {"tickscope.session_id": self.session, "tickscope.runtime_label": label})
         self._version = tickscope_version()

@@ -111,9 +111,12 @@ def _attrs(**values: Any) -> dict[str, Any]:
 class SpanAssembler:
     """Builds span records from debug events (one session: one live runtime, or one trace file)."""
 
-    def __init__(self, session: str, *, ticks: bool = True) -> None:
+    def __init__(self, session: str, *, ticks: bool = True, mono_epoch_ms: float | None = None) -> None:
         self.session = session
         self.ticks = ticks
+        self.mono_epoch_ms = mono_epoch_ms
+        """Epoch ms of the runtime's monotonic 0, when known (live): e2e segments then start exactly at their
+        startMonoMs; without it (a trace) a segment is taken to end when its event was emitted."""
         self._runs: OrderedDict[str, SpanRecord] = OrderedDict()
         self._ops: OrderedDict[str, SpanRecord] = OrderedDict()
         self._loads: OrderedDict[str, SpanRecord] = OrderedDict()
@@ -298,9 +301,14 @@ class SpanAssembler:
             return []
         trace_id, parent = self._parent(link_id, link_id)
         duration_ns = _ns(float(meta.get("durationMs") or 0.0))
-        start = at - duration_ns  # the segment ends when its event is emitted
+        start_mono = meta.get("startMonoMs")
+        if self.mono_epoch_ms is not None and isinstance(start_mono, (int, float)):
+            start = _ns(self.mono_epoch_ms + float(start_mono))
+        else:
+            start = at - duration_ns  # the segment ends when its event is emitted
         span = SpanRecord(f"e2e {meta.get('segmentKind')}", trace_id,
-                          span_id_of(self.session, f"e2e|{event.get('eventId')}"), parent, start, end_ns=at)
+                          span_id_of(self.session, f"e2e|{event.get('eventId')}"), parent, start,
+                          end_ns=start + duration_ns)
         span.attributes.update(_attrs(segment_kind=meta.get("segmentKind"), tick_seq=meta.get("tickSeq"),
                                       reason_code=meta.get("reasonCode"), link_ids=meta.get("linkIds"),
                                       start_mono_ms=meta.get("startMonoMs"), link_id=link_id))

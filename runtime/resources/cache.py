@@ -57,6 +57,11 @@ class PendingChange:
     initiator_link_id: str | None
     outcome: Literal["resolve", "reject", "cancel"] | None = None
 
+    @property
+    def load_id(self) -> str:
+        """`<resourceKey>#<generation>`: one load (a restart of the key is another one)."""
+        return f"{self.resource_key}#{self.generation}"
+
 
 class _Restarted(Exception):
     """The generation a consumer waited for was replaced by a new load of the same key: wait for that one."""

@@ -25,6 +25,11 @@ def test_an_e2e_segment_is_a_child_span_of_its_run_ending_at_its_event():
     assert segment.parent_span_id == span_id_of("s", "run|m#1::o1")
     assert (segment.start_ns, segment.end_ns) == (1_007_500_000, 1_020_000_000)
     assert segment.attributes["tickscope.segment_kind"] == "io:wait"
+    live = SpanAssembler("s", mono_epoch_ms=1000.0)  # live: the runtime's monotonic clock is known
+    [exact] = live.feed(event("devtools", "trace:e2e", {"type": "e2e-trace", "segmentKind": "io:wait",
+                                                         "startMonoMs": 5.0, "durationMs": 12.5}, 1020.0,
+                              linkId="m#1::o1"))
+    assert (exact.start_ns, exact.end_ns) == (1_005_000_000, 1_017_500_000)
 
 
 def test_facts_after_an_operations_terminal_stage_open_no_second_span():

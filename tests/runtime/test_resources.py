@@ -219,6 +219,7 @@ async def test_an_action_run_reads_as_the_initiator_and_the_pending_hook_reports
     key = resource_key(catalog, "tea")
     assert [(c.resource_key, c.pending, c.initiator_link_id, c.outcome) for c in changes] == [
         (key, True, run.link_id, None), (key, False, run.link_id, "resolve")]
+    assert changes[0].load_id == changes[1].load_id == f"{key}#1"
     start = resource_events(rt)[0]
     assert start["linkId"] == run.link_id and start["meta"]["initiatorLinkId"] == run.link_id
     cancelled = actions.trigger(action("find", find), "pot")
