@@ -163,8 +163,10 @@ class OptimisticLedger:
         outcome: dict[str, int] = {}
 
         def body(draft: DraftDict) -> None:
+            undone: set[str] = set()
             for token in targets:
-                outcome[token.optimistic_id] = self._undo(draft, token)
+                outcome[token.optimistic_id] = self._undo(draft, token, undone)
+                undone.add(token.optimistic_id)
 
         ids = [t.optimistic_id for t in targets]
         record: TxnRecord | None = None
@@ -186,9 +188,11 @@ class OptimisticLedger:
     def rollback_run(self, link_id: str, reason: OptimisticReason) -> list[OptimisticToken]:
         return self.rollback([t.optimistic_id for t in self.applied(link_id)], reason)
 
-    def _undo(self, draft: DraftDict, token: OptimisticToken) -> int:
-        """Undo one token inside the rollback window; returns how many of its values were left alone."""
-        later = self._stack[self._stack.index(token) + 1:] if token in self._stack else []
+    def _undo(self, draft: DraftDict, token: OptimisticToken, undone: set[str]) -> int:
+        """Undo one token inside the rollback window (the tokens in `undone` were undone before it in the same
+        window); returns how many of its values were left alone."""
+        i = self._index(token.optimistic_id)
+        later = [t for t in self._stack[i + 1:] if t.optimistic_id not in undone] if i is not None else []
         skipped = 0
         mine: list[Change] = []
         for change in token.changes:
@@ -200,8 +204,8 @@ class OptimisticLedger:
                 skipped += 1  # a later token replaced the whole value around it: that token's rollback restores it
             else:
                 mine.append(change)  # a row this token added goes, with whatever later tokens wrote into it
-        for _change, undone in undo(draft, tuple(mine)):
-            skipped += not undone
+        for _change, restored in undo(draft, tuple(mine)):
+            skipped += not restored
         return skipped
 
     def _bequeath(self, heir: OptimisticToken, change: Change) -> None:

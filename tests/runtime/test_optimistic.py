@@ -46,6 +46,11 @@ async def add_item(ctx, item):
     return receipt.command_id
 
 
+async def rename(ctx, title):
+    ctx.optimistic(lambda d: d.__setitem__("title", title))
+    await ctx.submit("title.save", "title", {"title": title}, wait_for=Stage.COMMITTED)
+
+
 @pytest.mark.asyncio
 async def test_the_change_shows_at_once_and_is_confirmed_when_the_operation_commits(backend, tmp_path, check_trace):
     rt, tracker, inst, actions = await setup(backend)
@@ -113,10 +118,6 @@ async def test_an_overridden_run_rolls_back_without_touching_the_newer_runs_valu
     rt, tracker, inst, actions = await setup(backend)
     backend.faults.set(kind="title.save", commit_delay_s=0.3)
 
-    async def rename(ctx, title):
-        ctx.optimistic(lambda d: d.__setitem__("title", title))
-        await ctx.submit("title.save", "title", {"title": title}, wait_for=Stage.COMMITTED)
-
     defn = action("rename", rename, concurrency="latest-wins")
     first = actions.trigger(defn, "draft one")
     await wait_until(lambda: inst.get_state()["title"] == "draft one", what="the first optimistic title")
@@ -159,10 +160,6 @@ async def test_a_newer_ordinary_write_wins_over_a_rollback(backend):
     rt, tracker, inst, actions = await setup(backend)
     backend.faults.set(kind="title.save", commit_delay_s=0.2, fail_after_accept="conflict")
 
-    async def rename(ctx, title):
-        ctx.optimistic(lambda d: d.__setitem__("title", title))
-        await ctx.submit("title.save", "title", {}, wait_for=Stage.COMMITTED)
-
     run = actions.trigger(action("rename", rename), "mine")
     await wait_until(lambda: inst.get_state()["title"] == "mine", what="the optimistic title")
     inst.transact(lambda d: d.__setitem__("title", "server"), origin_kind="operation", origin_name="push")
@@ -177,10 +174,6 @@ async def test_user_cancel_and_timeout_roll_back_with_reason_cancel(backend):
     clock = ManualClock(start=10.0)
     rt, tracker, inst, actions = await setup(backend, clock=clock)
     backend.faults.set(kind="title.save", commit_delay_s=30)
-
-    async def rename(ctx, title):
-        ctx.optimistic(lambda d: d.__setitem__("title", title))
-        await ctx.submit("title.save", "title", {}, wait_for=Stage.COMMITTED)
 
     cancelled = actions.trigger(action("rename", rename), "x")
     await wait_until(lambda: inst.get_state()["title"] == "x", what="the optimistic title")
@@ -221,6 +214,27 @@ async def test_settling_is_idempotent_and_matched_by_id_only():
     assert (await run.settled()).status == "success"
     assert actions.optimistic.get(token_id).status == "rolledBack"  # success cannot resurrect a rolled back token
     assert [e["meta"]["phase"] for e in optimistic_events(rt)] == ["apply", "rollback"]
+    await actions.aclose()
+
+
+@pytest.mark.asyncio
+async def test_a_runs_own_tokens_roll_back_newest_first_to_the_value_before_the_first():
+    rt = Runtime(diagnostics="light")
+    inst = rt.mount(todos())
+    actions = ActionCoordinator(inst)
+
+    async def twice(ctx, _):
+        ctx.optimistic(lambda d: d.__setitem__("title", "first"))
+        ctx.optimistic(lambda d: d.__setitem__("title", "second"))
+        ctx.optimistic(lambda d: d["items"].append({"id": 9, "title": "x"}))
+        raise RuntimeError("the save failed")
+
+    run = actions.trigger(action("twice", twice), None)
+    assert (await run.settled()).status == "failure"
+    assert inst.get_state()["title"] == "" and inst.get_state()["items"] == []
+    rollbacks = [e for e in optimistic_events(rt) if e["meta"]["phase"] == "rollback"]
+    assert [e["meta"]["optimisticId"] for e in rollbacks] == [f"{run.link_id}::p{n}" for n in (3, 2, 1)]
+    assert len({e["txnSeq"] for e in rollbacks}) == 1  # one transaction
     await actions.aclose()
 
 
