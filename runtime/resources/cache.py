@@ -69,7 +69,7 @@ class _Restarted(Exception):
 
 class _Entry:
     __slots__ = ("key", "defn", "args", "tags", "status", "generation", "value", "error", "consumers",
-                 "last_access", "task", "waiter", "initiator", "pending_since")
+                 "last_access", "task", "waiter", "initiator", "pending_since", "stale", "value_generation")
 
     def __init__(self, key: str, defn: ResourceDef, args: Any, tags: tuple[str, ...]) -> None:
         self.key = key
@@ -86,6 +86,10 @@ class _Entry:
         self.waiter: asyncio.Future[Any] | None = None
         self.initiator: str | None = None
         self.pending_since: float | None = None
+        self.stale = False
+        """The value is kept and served while a revalidation loads the next generation."""
+        self.value_generation = 0
+        """The generation the value came from (a stale value's is older than the one loading)."""
 
 
 class ResourceCache:
@@ -140,8 +144,9 @@ class ResourceCache:
             self._entries[key] = entry
             self._evict(keep=entry)
         entry.last_access = self.sink.clock.mono_ms()
-        if entry.status == "success":
-            self._emit(entry, "resolve", cacheHit=True, consumerCount=entry.consumers, link_id=link_id)
+        if entry.status == "success" or entry.stale:
+            self._emit(entry, "resolve", cacheHit=True, consumerCount=entry.consumers, link_id=link_id,
+                       generation=entry.value_generation)
             return entry.value
         if entry.status != "pending":
             self._start(entry, link_id)
@@ -200,8 +205,10 @@ class ResourceCache:
 
     def _settle(self, entry: _Entry, status: ResourceStatus, *, value: Any = None,
                 error: dict[str, Any] | None = None, exc: BaseException | None = None) -> None:
+        entry.stale = False
         entry.status = status
         entry.value = value
+        entry.value_generation = entry.generation
         entry.error = error
         entry.pending_since = None
         waiter = entry.waiter
@@ -221,6 +228,7 @@ class ResourceCache:
             entry.task.cancel()
         entry.task = None
         entry.status = "cancelled"
+        entry.stale = False
         entry.pending_since = None
         self._emit(entry, "cancel", cancelReason=reason, consumerCount=entry.consumers, link_id=entry.initiator)
         self._tell(PendingChange(entry.key, entry.generation, False, entry.initiator, "cancel"))
@@ -234,14 +242,21 @@ class ResourceCache:
 
     # -- invalidation and eviction ----------------------------------------------------------------------------------
 
-    def invalidate_key(self, key: str, *, reason: InvalidateReason = "key") -> bool:
+    def invalidate_key(self, key: str, *, reason: InvalidateReason = "key", revalidate: bool = False) -> bool:
         """Drop `key` (no stale value is kept: the next read loads again). A pending load with consumers is
-        restarted as the next generation, one without consumers is cancelled. False when the key was not held."""
+        restarted as the next generation, one without consumers is cancelled. False when the key was not held.
+
+        `revalidate` asks for stale-while-revalidate instead: a held value stays and is served while the next
+        generation loads at once in the background (a failed revalidation then drops it)."""
         entry = self._entries.get(key)
         if entry is None:
             return False
         self._emit(entry, "invalidate", invalidateReason=reason, consumerCount=entry.consumers,
                    link_id=entry.initiator)
+        if revalidate and entry.status == "success":
+            entry.stale = True
+            self._start(entry, None)
+            return True
         if entry.status == "pending" and entry.consumers > 0:
             self._cancel(entry, "invalidated", restart=True)
             return True
@@ -250,9 +265,10 @@ class ResourceCache:
         del self._entries[key]
         return True
 
-    def invalidate_tag(self, tag: str) -> int:
+    def invalidate_tag(self, tag: str, *, revalidate: bool = False) -> int:
         """invalidate_key for every entry carrying `tag`; returns how many."""
-        return sum(self.invalidate_key(k, reason="tag") for k, e in list(self._entries.items()) if tag in e.tags)
+        return sum(self.invalidate_key(k, reason="tag", revalidate=revalidate)
+                   for k, e in list(self._entries.items()) if tag in e.tags)
 
     def _evict(self, keep: _Entry) -> None:
         while len(self._entries) > self.max_entries:
@@ -275,7 +291,7 @@ class ResourceCache:
         if not sink.on:
             return
         meta: dict[str, Any] = {"type": "resource", "phase": phase, "resourceKey": entry.key,
-                                "generation": entry.generation, "tagCount": len(entry.tags)}
+                                "generation": extra.pop("generation", entry.generation), "tagCount": len(entry.tags)}
         if entry.tags:
             meta["tags"] = list(entry.tags)
         if link_id is not None:

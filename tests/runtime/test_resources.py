@@ -142,6 +142,28 @@ async def test_invalidate_key_and_tag_drop_settled_entries_without_keeping_a_sta
 
 
 @pytest.mark.asyncio
+async def test_stale_while_revalidate_only_when_asked_serves_the_old_value_while_the_next_loads():
+    rt = Runtime(diagnostics="light")
+    load = Loader()
+    load.gate("tea").set()
+    catalog = resource("catalog", load)
+    key = resource_key(catalog, "tea")
+    assert await rt.resources.read(catalog, "tea") == "value of tea #1"
+    load.gates["tea"] = asyncio.Event()  # the revalidation waits until the test lets it answer
+    assert rt.resources.invalidate_key(key, revalidate=True)
+    await wait_until(lambda: len(load.calls) == 2, what="the revalidation to start")
+    assert rt.resources.state(key).status == "pending"
+    assert await rt.resources.read(catalog, "tea") == "value of tea #1"  # stale, at once
+    load.gate("tea").set()
+    await wait_until(lambda: rt.resources.state(key).status == "success", what="the revalidation")
+    assert await rt.resources.read(catalog, "tea") == "value of tea #2"
+    assert phases(rt) == [("start", 1), ("resolve", 1), ("invalidate", 1), ("start", 2),
+                          ("resolve", 1),  # the stale hit names the generation its value came from
+                          ("resolve", 2), ("resolve", 2)]
+    rt.dispose()
+
+
+@pytest.mark.asyncio
 async def test_a_failure_is_reported_and_the_next_read_tries_again():
     rt = Runtime(diagnostics="light")
     load = Loader()
