@@ -24,15 +24,16 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from runtime import Runtime
-from runtime.actions import ActionContext, ActionCoordinator, action
+from runtime import ModuleInstance, Runtime
+from runtime.actions import ActionContext, ActionCoordinator, RunHandle, action
 from runtime.operations import Budget, OperationEvent, OperationTracker, Stage
 
 from ..backend import BackendServer
 from ..core import DemoApp, DemoPart, FaultSwitch, every
 from ..modules import flip, mark_sync, new_todo, note_rollback, todo_module
 
-__all__ = ["PART", "SAVE_DRAFT", "SAVE_TODO", "SAVE_TOGGLE", "BUDGET", "FAULTS", "FAULT_DRILL", "TODO_TITLES"]
+__all__ = ["PART", "add_todo", "SAVE_DRAFT", "SAVE_TODO", "SAVE_TOGGLE", "BUDGET", "FAULTS", "FAULT_DRILL",
+           "TODO_TITLES"]
 
 TODO_TITLES = ["buy tea", "report", "call bank", "plants", "fix bike"]
 BUDGET = Budget(accept=2.0, committed=1.5, observed=1.5, ready=1.5)
@@ -73,7 +74,12 @@ async def _save_draft(ctx: ActionContext, text: str) -> str:
 
 async def _save_todo(ctx: ActionContext, item: dict[str, Any]) -> str:
     todo = new_todo(item["id"], item["title"])
-    ctx.optimistic(lambda draft: draft["items"].append(todo), name=f"add {_todo_target(item['id'])}")
+
+    def show(draft: Any) -> None:
+        if all(i["id"] != todo["id"] for i in draft["items"]):  # an item already listed is not listed twice
+            draft["items"].append(todo)
+
+    ctx.optimistic(show, name=f"add {_todo_target(item['id'])}")
     receipt = await ctx.submit("todo.create", _todo_target(item["id"]), {"delta": 1, "title": item["title"]},
                                wait_for=Stage.OBSERVED)
     return receipt.command_id
@@ -84,6 +90,17 @@ async def _save_toggle(ctx: ActionContext, todo_id: int) -> str:
     done = next((i["done"] for i in ctx.state["items"] if i["id"] == todo_id), None)
     receipt = await ctx.submit("todo.toggle", _todo_target(todo_id), {"done": done}, wait_for=Stage.COMMITTED)
     return receipt.command_id
+
+
+def add_todo(todos: ModuleInstance, actions: ActionCoordinator) -> RunHandle | None:
+    """What the Add button does: take the draft as a new todo's title and save it; the item shows at once
+    (optimistically) and goes again if the save fails. None when the draft is empty."""
+    state = todos.get_state()
+    title, todo_id = state["draft"].strip(), state["next_id"]
+    if not title:
+        return None
+    todos.dispatch("take_draft")
+    return actions.trigger(SAVE_TODO, {"id": todo_id, "title": title})
 
 
 def _rolled_back(what: str) -> Callable[[Any, dict[str, Any]], None]:
@@ -191,11 +208,7 @@ async def _use_todos(app: DemoApp, stop: asyncio.Event) -> None:
             todos.dispatch("set_draft", arg)
             actions.trigger(SAVE_DRAFT, arg)
         elif what == "add":
-            state = todos.get_state()
-            title, todo_id = state["draft"].strip(), state["next_id"]
-            if title:
-                todos.dispatch("take_draft")
-                actions.trigger(SAVE_TODO, {"id": todo_id, "title": title})  # the item shows optimistically
+            add_todo(todos, actions)
         elif what == "toggle":
             items = todos.get_state()["items"]
             if items:
