@@ -18,7 +18,9 @@ from runtime.errors import (
     ExternalStoreError,
     FieldConfigError,
     PayloadTypeError,
+    OptimisticError,
     ReducerError,
+    ResourceError,
     SchedulingError,
     TickscopeError,
     TimeTravelUnavailable,
@@ -31,6 +33,7 @@ from runtime.kernel.instance import ModuleInstance
 from runtime.kernel.module import Module
 from runtime.kernel.payload import PayloadType
 from runtime.operations import OperationTracker
+from runtime.resources import ResourceCache, ResourceDef, resource, resource_key
 from runtime.runtime import Runtime
 from runtime.sources.external_store import (
     CallbackStore,
@@ -76,11 +79,15 @@ __all__ = [
     "ModuleInstance",
     "ModuleSource",
     "OperationTracker",
+    "OptimisticError",
     "PatchRecord",
     "PayloadType",
     "PayloadTypeError",
     "ReadQuery",
     "ReducerError",
+    "ResourceCache",
+    "ResourceDef",
+    "ResourceError",
     "RowsRule",
     "Rule",
     "Runtime",
@@ -114,6 +121,8 @@ __all__ = [
     "from_stream",
     "link",
     "read_query",
+    "resource",
+    "resource_key",
     "source",
     "value_store",
 ]

@@ -39,10 +39,13 @@ __all__ = [
     "OperationOutcomeError",
     "OperationRejected",
     "OperationTimedOut",
+    "OptimisticError",
+    "OtelUnavailable",
     "PayloadTypeError",
     "PerfettoUnavailable",
     "ProtocolError",
     "ReducerError",
+    "ResourceError",
     "SchedulingError",
     "TickscopeError",
     "TimeTravelUnavailable",
@@ -214,6 +217,15 @@ class ActionError(TickscopeError):
     """An action was triggered or cancelled in a way that cannot work (named in the message)."""
 
 
+class OptimisticError(ActionError):
+    """An optimistic change was refused (outside a pending run, past the inverse's bounds, not through the draft);
+    nothing of it was applied."""
+
+
+class ResourceError(TickscopeError):
+    """A resource was defined, read or invalidated in a way that cannot work (named in the message)."""
+
+
 class OperationOutcomeError(TickscopeError):
     """An operation ended before the stage its submitter waited for. `stage_reached` is the last progress stage."""
 
@@ -296,3 +308,7 @@ class LoadCancelled(TickscopeError):
 
 class PerfettoUnavailable(TickscopeError, ImportError):
     """The optional `perfetto` package is not installed (pip install 'tickscope[perfetto]')."""
+
+
+class OtelUnavailable(TickscopeError, ImportError):
+    """The optional OpenTelemetry packages are not installed (pip install 'tickscope[otel]')."""

@@ -11,8 +11,8 @@ from typing import Any, Literal, TypedDict
 
 from runtime import ExternalStore, Module, Rule, check, computed, external_store
 
-__all__ = ["form_module", "sensor_module", "todo_module", "mark_sync", "SENSOR_HISTORY", "CustomerEdit", "LineItem",
-           "QtyEdit"]
+__all__ = ["form_module", "sensor_module", "todo_module", "flip", "mark_sync", "new_todo", "note_rollback",
+           "SENSOR_HISTORY", "CustomerEdit", "LineItem", "QtyEdit"]
 
 SENSOR_HISTORY = 120
 """Readings the sensor keeps (two seconds at 60 Hz)."""
@@ -133,7 +133,8 @@ def todo_module() -> Module:
     todos = Module(
         "todos",
         initial={"items": [], "draft": "", "next_id": 1, "remaining": 0, "done_count": 0,
-                 "saved_draft": "", "sync": {"saved": 0, "failed": 0}, "runs": {}, "operations": {}},
+                 "saved_draft": "", "sync": {"saved": 0, "failed": 0, "rolled_back": 0}, "last_rollback": None,
+                 "runs": {}, "operations": {}},
         fields=[
             computed("remaining", deps=["items.done"], derive=lambda done: sum(1 for d in done if not d)),
             computed("done_count", deps=["items.done"], derive=lambda done: sum(1 for d in done if d)),
@@ -151,6 +152,14 @@ def todo_module() -> Module:
         title = draft["draft"].strip()
         if title:
             draft["items"].append({"id": draft["next_id"], "title": title, "done": False, "sync": "saving"})
+            draft["next_id"] += 1
+            draft["draft"] = ""
+
+    @todos.reducer("take_draft")
+    def take_draft(draft: Any, _: None = None) -> None:
+        """The user pressed add: the draft is consumed and its id reserved; the item itself is added by the save
+        (optimistically, see devtools.demo.parts.todos)."""
+        if draft["draft"].strip():
             draft["next_id"] += 1
             draft["draft"] = ""
 
@@ -174,6 +183,24 @@ def todo_module() -> Module:
         draft["saved_draft"] = text
 
     return todos
+
+
+def new_todo(todo_id: int, title: str) -> dict[str, Any]:
+    return {"id": todo_id, "title": title, "done": False, "sync": "saving"}
+
+
+def flip(draft: Any, todo_id: int) -> None:
+    """Flip one item's done flag and mark it saving (what a toggle's optimistic change writes)."""
+    for item in draft["items"]:
+        if item["id"] == todo_id:
+            item["done"] = not item["done"]
+            item["sync"] = "saving"
+
+
+def note_rollback(draft: Any, what: str, error: dict[str, Any]) -> None:
+    """A save failed and its optimistic change was rolled back: count it and say what went."""
+    draft["sync"]["rolled_back"] += 1
+    draft["last_rollback"] = f"{what}: {error.get('code') or error.get('message')}"
 
 
 def mark_sync(draft: Any, todo_id: int, status: str) -> None:
