@@ -1,4 +1,4 @@
-"""`tickscope export FILE --to chrome|perfetto|evidence -o OUT`: convert a trace for other tools.
+"""`tickscope export FILE --to chrome|perfetto|evidence|parquet -o OUT`: convert a trace for other tools.
 
 A damaged trace (lines the loader had to skip) is not exported silently: the skipped lines are named on stderr and
 nothing is written (exit 1) unless `--allow-damaged` asks for the rest anyway.
@@ -22,7 +22,7 @@ from runtime.trace import (
 
 from .progress import ProgressBar
 
-FORMATS = ("chrome", "perfetto", "evidence")
+FORMATS = ("chrome", "perfetto", "evidence", "parquet")
 _NAMED = 5
 
 
@@ -35,13 +35,18 @@ def _say_skipped(file: str, problems: Sequence[LoadProblem]) -> None:
 def add(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="a trace (.jsonl) or an evidence package (.json)")
     parser.add_argument("--to", choices=FORMATS, required=True,
-                        help="chrome: Trace Event JSON; perfetto: .pftrace protobuf; evidence: EvidencePackage JSON")
+                        help="chrome: Trace Event JSON; perfetto: .pftrace protobuf; evidence: EvidencePackage JSON; "
+                             "parquet: the query tables as Parquet files in the directory -o")
     parser.add_argument("-o", "--output", required=True, help="the file to write")
     parser.add_argument("--allow-damaged", action="store_true",
                         help="export what could be read when some lines of FILE are damaged (they are skipped)")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.to == "parquet":  # streams the trace file table by table: never loads it into a store
+        from . import export_parquet
+
+        return export_parquet.run(args)
     try:
         with ProgressBar(f"loading {args.file}") as bar:
             store = load_trace(args.file, progress=bar.update)
