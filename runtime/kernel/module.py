@@ -16,6 +16,7 @@ with a FieldConfigError when its derived fields form a cycle or two of them writ
 from __future__ import annotations
 
 import copy
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +27,7 @@ from runtime.base.paths import WILDCARD, FieldPath, FieldPathRegistry
 from runtime.base.state_access import compile_reader
 from runtime.converge.ir import StaticIr, build_static_ir
 from runtime.errors import DefinitionError
+from runtime.kernel.import_path import definition_site
 
 __all__ = ["Module", "Reducer", "ModuleShape"]
 
@@ -67,6 +69,13 @@ class Module:
         self.reducers: dict[str, Reducer] = dict(reducers or {})
         self.fields: list[FieldDecl] = list(fields)
         self.extra_paths: list[FieldPath] = [as_field_path(p, f"module {module_id!r} path") for p in paths]
+        self._site = definition_site(self, sys._getframe(1))  # noqa: SLF001 (the caller's frame names the definition site; inspect.stack would read every file)
+
+    @property
+    def import_path(self) -> str | None:
+        """`package.file:name` of the function that built this module or the global that holds it; None when it
+        cannot be imported by name (built in `__main__` or in a nested function). A trace records it at mount."""
+        return self._site.import_path(self) if self._site is not None else None
 
     def reducer(self, action_type: str | None = None) -> Callable[[Reducer], Reducer]:
         """Register a reducer for `action_type` (default: the function's name)."""
