@@ -209,6 +209,8 @@ class TraceTables:
             con.execute(f"SET memory_limit = {_quoted(memory_limit)}")
         if threads is not None:
             con.execute(f"SET threads = {int(threads)}")
+        con.execute("SET enable_progress_bar = true")  # query_progress() answers (another thread may ask) ...
+        con.execute("SET enable_progress_bar_print = false")  # ... without a bar on the terminal
         con.execute(
             f"CREATE VIEW _envelopes AS SELECT * FROM read_json({_quoted(source)}, format = 'newline_delimited', "
             f"columns = {_ENVELOPE_COLUMNS}, ignore_errors = true, maximum_object_size = {int(max_line_bytes)})")
@@ -220,6 +222,15 @@ class TraceTables:
         for a statement that returns no rows (SET, CREATE)."""
         relation = self.connection.sql(sql)
         return None if relation is None else relation.to_arrow_reader(batch_rows)
+
+    def progress(self) -> float | None:
+        """How far the running query is, 0..100, from any thread; None when DuckDB cannot tell (yet)."""
+        value = float(self.connection.query_progress())
+        return None if value < 0 else value
+
+    def interrupt(self) -> None:
+        """Stop the running query (from another thread); it raises there."""
+        self.connection.interrupt()
 
     def batches(self, table: str, *, batch_rows: int = 65536) -> Iterator[Any]:
         """The rows of one table, as pyarrow RecordBatches, in recording order."""

@@ -38,6 +38,7 @@ from .events import EventsView
 from .help_overlay import HelpOverlay
 from .inspector import Inspector
 from .operations import OperationsPane
+from .query_pane import QueryPane
 from .overview import OverviewStrip
 from .replay_bar import ReplayBar
 from .retention_status import RetentionStatus
@@ -126,6 +127,8 @@ class MainWindow(QMainWindow):
         self.tabs.addTab(self.converge, "Converge")
         self.tabs.addTab(self.runs, "Action runs")
         self.tabs.addTab(self.operations, "Operations")
+        self.query = _named(QueryPane(ctx, self.timeline), "queryPane")
+        self.tabs.addTab(self.query, "Query")
 
         middle = self.middle_splitter = QSplitter(Qt.Orientation.Vertical)
         middle.addWidget(self.overview)
