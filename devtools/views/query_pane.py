@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -69,6 +70,15 @@ def _execute(source: QuerySource, tables: Any, sql: str) -> tuple[list[str], lis
     return names, columns, texts, more
 
 
+def _button(text: str, name: str, tip: str, slot: Callable[[], object], *, enabled: bool = True) -> QPushButton:
+    button = QPushButton(text)
+    button.setObjectName(name)
+    button.setToolTip(tip)
+    button.setEnabled(enabled)
+    button.clicked.connect(slot)
+    return button
+
+
 class QueryPane(QWidget):
     """SQL editor, Run / Cancel, progress, the result table, Show these rows, Generate test…."""
 
@@ -82,23 +92,14 @@ class QueryPane(QWidget):
         self.sql.setPlaceholderText("SQL over events, transactions, dirty_roots, patches, converge, runs, "
                                     "operations, operation_stages, ticks")
         self.sql.setMaximumHeight(self.fontMetrics().lineSpacing() * 4 + 12)
-        self.run_button = QPushButton("Run (Ctrl+Enter)")
-        self.run_button.setObjectName("queryRun")
-        self.run_button.clicked.connect(self.run_query)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setEnabled(False)
-        self.cancel_button.clicked.connect(self.cancel)
-        self.show_button = QPushButton("Show these rows")
-        self.show_button.setObjectName("queryShowRows")
-        self.show_button.setToolTip("Mark the result's events (its seq column) or transactions (txn_id) on the "
-                                    "timeline")
-        self.show_button.setEnabled(False)
-        self.show_button.clicked.connect(self.show_rows)
-        self.testgen_button = QPushButton("Generate test…")
-        self.testgen_button.setObjectName("queryGenerateTest")
-        self.testgen_button.setToolTip("Write a pytest file replaying the transactions in the range the timeline "
-                                       "shows (the sidebar's instance, or every instance)")
-        self.testgen_button.clicked.connect(self.ask_generate_test)
+        self.run_button = _button("Run (Ctrl+Enter)", "queryRun", "Run the SQL over this window's events",
+                                  self.run_query)
+        self.cancel_button = _button("Cancel", "queryCancel", "Stop the running query", self.cancel, enabled=False)
+        self.show_button = _button("Show these rows", "queryShowRows", "Mark the result's events (its seq column) "
+                                   "or transactions (txn_id) on the timeline", self.show_rows, enabled=False)
+        self.testgen_button = _button("Generate test…", "queryGenerateTest", "Write a pytest file replaying the "
+                                      "transactions in the range the timeline shows (the sidebar's instance, or "
+                                      "every instance)", self.ask_generate_test)
         self.progress = QProgressBar()
         self.progress.setRange(0, 100)
         self.progress.setVisible(False)

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from devtools_support import open_live, open_replay
+from devtools_support import attached_window, open_live, open_replay
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLineEdit
 
@@ -89,6 +89,40 @@ def test_a_live_session_is_queried_and_shown(qtbot, aio, shop_runtime):
     inst.dispatch("rename", "Grace")  # the next run sees what arrived since
     run_sql(qtbot, pane, "SELECT action FROM transactions WHERE action = 'rename'")
     assert cells(pane)[1:] == [("rename",)]
+
+
+def test_an_attached_session_is_queried_and_shown(qtbot, aio):
+    with attached_window(qtbot, aio) as (rt, inst, window, session):
+        for price in (5, 6):
+            inst.dispatch("add", price)
+        qtbot.waitUntil(lambda: sum(window.ctx.events.store.label_of(r) == "state:update"
+                                    for r in range(len(window.ctx.events.store))) >= 3)
+        pane = query_tab(qtbot, window)
+        run_sql(qtbot, pane, "SELECT txn_id, action FROM transactions WHERE action = 'add' ORDER BY seq")
+        assert cells(pane)[1:] == [("shop#1::t2", "add"), ("shop#1::t3", "add")]
+        qtbot.mouseClick(pane.show_button, Qt.MouseButton.LeftButton)
+        store = window.ctx.events.store
+        assert [store.txn_id_of(r) for r in pane.last_rows] == ["shop#1::t2", "shop#1::t3"]
+        assert [key for key, _ in window.timeline.highlight.points] == ["shop#1/txn"] * 2
+
+
+def test_generate_test_from_a_live_session(qtbot, aio, shop_runtime, tmp_path):
+    host, window, inst = open_live(qtbot, shop_runtime)
+    inst.dispatch("add", 7)
+    inst.dispatch("rename", "Lin")
+    qtbot.waitUntil(lambda: len(window.ctx.events.store) >= 6)
+    pane = query_tab(qtbot, window)
+    window.timeline.fit_all()
+    path = tmp_path / "test_live_session.py"
+    task = pane.generate_test(str(path))
+    qtbot.waitUntil(task.done, timeout=20000)
+    assert task.result() is not None, pane.status.text()
+    assert task.result().instances == ["shop#1"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join((str(HERE), str(ROOT)))}
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(path)], cwd=tmp_path,
+                          capture_output=True, text=True, timeout=300, env=env)
+    assert proc.returncode == 0 and "1 passed" in proc.stdout, proc.stdout + proc.stderr
+    assert "inst.dispatch('rename', 'Lin')" in path.read_text()
 
 
 def test_generate_test_for_the_range_shown_writes_a_passing_test(qtbot, aio, recorded_trace, tmp_path):
