@@ -150,3 +150,25 @@ def test_a_trace_larger_than_the_memory_limit_is_queried_streaming(tmp_path):
         assert by_code[-1]["last"].startswith(f"{max(i for i in range(n) if i % 7 == 6):08d}")
         top = rows(tables, "SELECT seq FROM events ORDER BY meta->>'$.message' DESC LIMIT 2")
         assert [r["seq"] for r in top] == [n, n - 1]
+
+
+def test_query_parquet_and_testgen_import_no_qt(recorded_trace, tmp_path):
+    demo = tmp_path / "demo.jsonl"  # the demo's modules import no Qt (the shop of the Qt tests' support file does)
+    assert tickscope("record", "--demo", "--seconds", "0.5", "--level", "full", "-o", str(demo)).returncode == 0
+    script = f"""
+import sys
+from devtools.cli import main
+runs = [
+    ["query", {str(recorded_trace)!r}, "SELECT count(*) FROM events", "--csv"],
+    ["export", {str(recorded_trace)!r}, "--to", "parquet", "-o", {str(tmp_path / 'pq')!r}],
+    ["testgen", {str(demo)!r}, "-o", {str(tmp_path / 'test_x.py')!r}],
+]
+for argv in runs:
+    code = main(argv)
+    qt = sorted(m for m in sys.modules if m.split('.')[0] in ('PySide6', 'shiboken6', 'qasync', 'pyqtgraph'))
+    print("RUN", argv[0], code, qt)
+"""
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    report = [line.split(" ", 3)[1:] for line in proc.stdout.splitlines() if line.startswith("RUN ")]
+    assert report == [["query", "0", "[]"], ["export", "0", "[]"], ["testgen", "0", "[]"]], proc.stdout
