@@ -23,7 +23,6 @@ from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
-    QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QProgressBar,
@@ -41,6 +40,7 @@ from ..model.scope import scope_of
 from ..model.session_test import GeneratedTest, SessionTestError, session_test
 from ..qt_models.query_result import QueryResultModel
 from ..state import UiState, time_range_of
+from .flow_layout import FlowLayout
 from .timeline import TimelineView
 
 __all__ = ["DEFAULT_SQL", "QueryPane", "RESULT_LIMIT"]
@@ -107,6 +107,7 @@ class QueryPane(QWidget):
                              "operation_stages, ticks")
         self.status.setObjectName("queryStatus")
         self.status.setWordWrap(True)
+        self.status.setMinimumWidth(1)  # a long error wraps; it never widens the pane
         self.model = QueryResultModel()
         self.table = QTableView()
         self.table.setObjectName("queryResult")
@@ -117,15 +118,15 @@ class QueryPane(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.table.horizontalHeader().setStretchLastSection(True)
 
-        bar = QHBoxLayout()
+        bar = FlowLayout(h_spacing=6)  # the buttons wrap in a narrow pane instead of widening the tabs
         bar.setContentsMargins(0, 0, 0, 0)
         for button in (self.run_button, self.cancel_button, self.show_button, self.testgen_button):
             bar.addWidget(button)
-        bar.addWidget(self.progress, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.sql)
         layout.addLayout(bar)
+        layout.addWidget(self.progress)
         layout.addWidget(self.status)
         layout.addWidget(self.table, 1)
         shortcut = QShortcut(QKeySequence("Ctrl+Return"), self.sql)
