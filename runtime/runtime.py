@@ -168,8 +168,11 @@ class Runtime:
         self.kernel.add(inst)
         self.store.register_instance(inst)
         if self.sink.on:
+            init_meta = {"label": inst.label}
+            if module.import_path is not None:
+                init_meta["importPath"] = module.import_path
             self.sink.emit(module_id=module.id, instance_id=iid, kind="lifecycle", label="module:init",
-                           meta={"label": inst.label})
+                           meta=init_meta)
             self.hub.announce_static_ir(inst.static_ir_export())
         with self.batch():  # the mount converge and the first external-store reads publish in one tick
             if shape.ir.steps:

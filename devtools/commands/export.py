@@ -5,6 +5,7 @@ Without `-o`, the output sits next to FILE with the target's own ending (`t.json
 a DevTools profile and fails on a trace, so such a name is written as asked, with a warning.
 `tickscope export FILE --to otlp [--endpoint URL]` sends its runs, operations and ticks to an OpenTelemetry
 collector instead.
+`tickscope export FILE --to parquet -o DIR` writes the query tables (`tickscope query`) as Parquet files.
 
 A damaged trace (lines the loader had to skip) is not exported silently: the skipped lines are named on stderr and
 nothing is written (exit 1) unless `--allow-damaged` asks for the rest anyway.
@@ -49,7 +50,7 @@ TARGETS: dict[str, Target] = {
     "perfetto": Target(write_perfetto_trace, "packets", PERFETTO_SUFFIX),
     "evidence": Target(write_evidence, "envelopes", ".evidence.json"),
 }
-FORMATS = (*TARGETS, "otlp")  # otlp sends, it writes no file
+FORMATS = (*TARGETS, "otlp", "parquet")  # otlp sends, parquet writes a directory
 _NAMED = 5
 _MISREAD = ".chrome.json"
 
@@ -71,9 +72,11 @@ def add(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="a trace (.jsonl) or an evidence package (.json)")
     parser.add_argument("--to", choices=FORMATS, required=True,
                         help="chrome: Trace Event JSON; perfetto: .pftrace protobuf; evidence: EvidencePackage JSON; "
-                             "otlp: OpenTelemetry spans sent to --endpoint")
+                             "otlp: OpenTelemetry spans sent to --endpoint; "
+                             "parquet: the query tables as Parquet files in the directory -o")
     parser.add_argument("-o", "--output",
-                        help="the file to write (default: FILE's name ending in .trace.json, .pftrace, .evidence.json)")
+                        help="the file to write (default: FILE's name ending in .trace.json, .pftrace, .evidence.json);"
+                             " parquet: the directory")
     parser.add_argument("--endpoint", help="otlp: the OTLP/HTTP traces URL, e.g. http://localhost:4318/v1/traces "
                                            "(default: the OpenTelemetry SDK's OTEL_EXPORTER_OTLP_* environment)")
     parser.add_argument("--allow-damaged", action="store_true",
@@ -85,6 +88,13 @@ def run(args: argparse.Namespace) -> int:
         print("tickscope export: --to otlp sends to --endpoint and writes no file; -o is for the file formats",
               file=sys.stderr)
         return 2
+    if args.to == "parquet":  # streams the trace file table by table: never loads it into a store
+        if args.output is None:
+            print("tickscope export: --to parquet needs -o DIR (the directory for the tables)", file=sys.stderr)
+            return 2
+        from . import export_parquet
+
+        return export_parquet.run(args)
     if args.to != "otlp" and args.output is None:
         args.output = default_output(args.file, args.to)
         if Path(args.output).resolve() == Path(args.file).resolve():

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import inspect
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +30,7 @@ from runtime.base.paths import WILDCARD, FieldPath, FieldPathRegistry
 from runtime.base.state_access import compile_reader
 from runtime.converge.ir import StaticIr, build_static_ir
 from runtime.errors import DefinitionError
+from runtime.kernel.import_path import definition_site
 from runtime.kernel.payload import PayloadType, payload_type_of
 
 __all__ = ["Module", "Reducer", "ModuleShape"]
@@ -77,6 +79,13 @@ class Module:
             self.payload_type(action)  # a type that cannot be checked is refused here, not at the first dispatch
         self.fields: list[FieldDecl] = list(fields)
         self.extra_paths: list[FieldPath] = [as_field_path(p, f"module {module_id!r} path") for p in paths]
+        self._site = definition_site(self, sys._getframe(1))  # noqa: SLF001 (the caller's frame names the definition site; inspect.stack would read every file)
+
+    @property
+    def import_path(self) -> str | None:
+        """`package.file:name` of the function that built this module or the global that holds it; None when it
+        cannot be imported by name (built in `__main__` or in a nested function). A trace records it at mount."""
+        return self._site.import_path(self) if self._site is not None else None
 
     def reducer(self, action_type: str | None = None, *,
                 payload: object = inspect.Parameter.empty) -> Callable[[Reducer], Reducer]:
