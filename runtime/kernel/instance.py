@@ -276,8 +276,7 @@ class ModuleInstance:
         details = origin.details
         # An owner's write names its field, or (one write of several fields of its kind) lists them in details.
         fields = details.get("fields", ()) if isinstance(details, dict) else ()
-        for path, owner, read in self.shape.owned:
-            text = ".".join(path)
+        for text, owner, read in self.shape.owned:
             if origin.kind == owner and (origin.name == text or text in fields):
                 continue
             before, after = read(txn.base), read(txn.ws.root)

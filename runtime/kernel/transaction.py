@@ -115,7 +115,8 @@ class Transaction:
         self._plan_memo: tuple[tuple[Any, ...], DirtyPlan] | None = None
         self._step_op = self.op_seq
         self.base = inst.state
-        self.ws = WorkingState(self.base, self._on_write)
+        # Patches are evidence of full diagnostics only: below it a write records its dirty evidence and nothing else.
+        self.ws = WorkingState(self.base, self._on_write_full if self._full else self._on_write)
         self._reason = reason
         self._step: Step | None = None
         self._base_dirty = DirtyTracker()
@@ -130,36 +131,40 @@ class Transaction:
 
     # -- writes -----------------------------------------------------------------------------------------------------
 
-    def _on_write(self, raw: tuple[Any, ...], old: Any, new: Any) -> None:
+    def _on_write(self, raw: tuple[Any, ...], old: Any, new: Any) -> Any:
+        """Record one write's dirty evidence; returns its FieldPathId (int) or dirty-all reason (str)."""
         self.patch_count += 1
         classified = self._classify(raw)
-        tracker = self._tracker
         if classified.__class__ is int:
-            tracker.ids[classified] = None
+            self._tracker.ids[classified] = None
             if new.__class__ is list or old.__class__ is list:
-                tracker.touch_list(classified, "")  # the list itself was replaced: every row may have changed
+                self._tracker.touch_list(classified, "")  # the list itself was replaced: every row may have changed
         elif classified is INDEXED:
-            classified = self._classifier.record_indexed(tracker, raw, self.ws.root, old, new)
+            classified = self._classifier.record_indexed(self._tracker, raw, self.ws.root, old, new)
         else:
-            tracker.add_reason(classified)
-        if self._full:
-            if len(self._patches) < MAX_PATCHES:
-                step = self._step
-                self._patches.append(
-                    PatchRecord(
-                        op_seq=self.patch_count,
-                        path=raw,
-                        path_id=classified if classified.__class__ is int else None,
-                        reason=_STEP_REASON[step.kind] if step else self._reason,
-                        step_id=step.step_id if step else None,
-                        node=step.name if step else None,
-                        before=old,
-                        after=new,
-                        op=self._step_op,
-                    )
-                )
-            else:
-                self._truncated = True
+            self._tracker.add_reason(classified)
+        return classified
+
+    def _on_write_full(self, raw: tuple[Any, ...], old: Any, new: Any) -> None:
+        """At full diagnostics: the dirty evidence and the patch (at most MAX_PATCHES of them)."""
+        classified = self._on_write(raw, old, new)
+        if len(self._patches) >= MAX_PATCHES:
+            self._truncated = True
+            return
+        step = self._step
+        self._patches.append(
+            PatchRecord(
+                op_seq=self.patch_count,
+                path=raw,
+                path_id=classified if classified.__class__ is int else None,
+                reason=_STEP_REASON[step.kind] if step else self._reason,
+                step_id=step.step_id if step else None,
+                node=step.name if step else None,
+                before=old,
+                after=new,
+                op=self._step_op,
+            )
+        )
 
     def _set_step(self, step: Step | None, op_seq: int) -> None:
         self._step = step
@@ -370,7 +375,8 @@ class Transaction:
         self._tracker = self._derived_dirty
         op_base = inst.reserve_op_seqs()
         try:
-            res = run_steps(ir, order, self.ws, self._set_step, cfg.budget_ms, timed, op_base, self.changed_rows)
+            res = run_steps(ir, order, self.ws, self._set_step if self._full else None, cfg.budget_ms, timed, op_base,
+                            self.changed_rows)
         except AsyncDerive as escape:
             raise AsyncEscapeError(
                 f"{escape.step.name} returned an awaitable during {self._what()}: derivations must be synchronous",

@@ -68,6 +68,8 @@ class ExternalFieldBinding:
         self.select: Callable[[Any], Any] | None = opts["select"]
         self.equals = decl.equals or same_value
         self.priority: str = opts["priority"]
+        self.urgent = self.priority != "nonUrgent"
+        """Whether its writes commit with priority normal (fixed at mount; read on every emit)."""
         self.window_ms: float | None = opts["coalesce_window_ms"] or None
         self.meta: dict[str, Any] = opts["meta"]
         self._read_field = compile_reader(decl.target)
@@ -95,10 +97,6 @@ class ExternalFieldBinding:
     @property
     def trigger(self) -> tuple[str, str, str]:
         return (self.inst.module_id, self.inst.instance_id, self.path_text)
-
-    @property
-    def urgent(self) -> bool:
-        return self.priority != "nonUrgent"
 
     # -- lifecycle --------------------------------------------------------------------------------------------------
 

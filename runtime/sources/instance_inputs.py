@@ -39,8 +39,7 @@ class FieldInput(Protocol):
     @property
     def trigger(self) -> tuple[str, str, str]: ...
 
-    @property
-    def urgent(self) -> bool: ...
+    urgent: bool
 
     def read_change(self) -> Any:
         """The store's value when it differs from the field's, else NO_CHANGE."""
@@ -50,6 +49,14 @@ class FieldInput(Protocol):
 
 
 def _write(writes: list[tuple[FieldPath, Any]]) -> Callable[[Any], None]:
+    if len(writes) == 1 and len(writes[0][0]) == 1:  # the common case, one top-level field: no walk (every emit)
+        (((key,), one),) = writes
+
+        def write_one(draft: Any) -> None:
+            draft[key] = one
+
+        return write_one
+
     def body(draft: Any) -> None:
         for path, value in writes:
             node = draft
@@ -115,10 +122,11 @@ class InstanceInputs:
                     value = binding.read_change()
                     if value is not NO_CHANGE:
                         writes.append((binding, value))
-        names = [b.path_text for b, _ in writes]
+        first = writes[0][0].path_text
+        details = {"fields": [b.path_text for b, _ in writes]} if len(writes) > 1 else None
         # A failed write was reported by the kernel as a diagnostic; the fields keep their committed values.
         with contextlib.suppress(TickscopeError):
             self.inst.transact(_write([(b.path, v) for b, v in writes]), origin_kind=OWNER_ORIGIN,
-                               origin_name=names[0], details={"fields": names} if len(names) > 1 else None,
+                               origin_name=first, details=details,
                                reason="field-external-store", priority="normal" if urgent else "low",
                                commit_mode="normal" if urgent else "lowPriority")
