@@ -129,7 +129,8 @@ class ModuleInstance:
             tail = link_id[len(self._op_prefix):]
             if tail.isdigit():
                 return int(tail)
-        return self.next_op_seq()
+        self._op_seq += 1  # next_op_seq(), without a second call on every transaction
+        return self._op_seq
 
     def reserve_op_seqs(self) -> int:
         return self._op_seq

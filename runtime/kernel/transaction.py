@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from runtime.base.dirty import INDEXED, DirtyTracker, Evidence, infer_replace
@@ -95,7 +95,7 @@ class Transaction:
         priority: TxnPriority = "normal",
         reason: str = "reducer",
         link_id: str | None = None,
-        evidence: Iterable[Evidence] | None = None,
+        evidence: list[Evidence] | None = None,
     ) -> None:
         self.inst = inst
         self.txn_seq = txn_seq
@@ -111,8 +111,7 @@ class Transaction:
         """The opSeq of this window's operation (the run it belongs to, or one of its own)."""
         self._classifier = inst.shape.classifier
         self._classify = self._classifier.classify
-        self._evidence = None if evidence is None else list(evidence)
-        self._plan_memo: tuple[tuple[Any, ...], DirtyPlan] | None = None
+        self._evidence = evidence
         self._step_op = self.op_seq
         self.base = inst.state
         # Patches are evidence of full diagnostics only: below it a write records its dirty evidence and nothing else.
@@ -173,14 +172,7 @@ class Transaction:
     def dirty_plan(self) -> DirtyPlan:
         """The dirty plan snapshot of every write so far (base and derived); the same object until a new write
         adds something (docs/rules/transactions.md)."""
-        base, derived = self._current_base(), self._derived_dirty
-        key = (id(base), base.state_key(), derived.state_key())
-        memo = self._plan_memo
-        if memo is not None and memo[0] == key:
-            return memo[1]
-        plan = base.plan(self.inst.shape.registry, (derived,))
-        self._plan_memo = (key, plan)
-        return plan
+        return self._current_base().plan(self.inst.shape.registry, (self._derived_dirty,))
 
     def changed_rows(self, list_path_id: int) -> tuple[int, ...] | None:
         """The rows of a top-level list this transaction's own writes touched, from its evidence; None when every
@@ -309,8 +301,8 @@ class Transaction:
         self.converge = converge
         if base_dirty.empty and not self._derived_dirty.touched:
             return None
-        plan = self._base_dirty.plan(self.inst.shape.registry, (self._derived_dirty,))
-        dirty = plan.dirty
+        registry = self.inst.shape.registry
+        dirty = self._base_dirty.snapshot_with(registry, self._derived_dirty)
         state = self.ws.root
         record = TxnRecord(
             module_id=self.inst.module_id,
@@ -324,7 +316,7 @@ class Transaction:
             duration_ms=(time.perf_counter() - self._t0) * 1000.0,
             dirty=dirty,
             base_dirty=base_dirty,
-            dirty_plan=plan,
+            plan_of=(self._base_dirty, self._derived_dirty, registry),
             op_seq=self.op_seq,
             patch_count=self.patch_count,
             patches=tuple(self._patches),
