@@ -275,10 +275,10 @@ class ModuleInstance:
         in a whole-state replace is fine)."""
         origin = txn.origin
         details = origin.details
-        # An owner's write names its field, or (one write of several fields of its kind) lists them in details.
-        fields = details.get("fields", ()) if isinstance(details, dict) else ()
         for text, owner, read in self.shape.owned:
-            if origin.kind == owner and (origin.name == text or text in fields):
+            # An owner's write names its field, or (one write of several fields of its kind) lists them in details.
+            if origin.kind == owner and (origin.name == text or (isinstance(details, dict)
+                                                                 and text in details.get("fields", ()))):
                 continue
             before, after = read(txn.base), read(txn.ws.root)
             if before is not after and not same_value(before, after):

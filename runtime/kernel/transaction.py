@@ -82,6 +82,11 @@ class WindowOwner(Protocol):
 _STEP_REASON = {"computed": "trait-computed", "link": "trait-link", "check": "trait-check"}
 
 
+_NO_DERIVED_WRITES = DirtyTracker()
+"""The derived writes of a window that has not converged: nothing. Never written (converge gives a window a tracker
+of its own), so windows of modules without derived fields allocate none."""
+
+
 class Transaction:
     """The window of one entry point on one instance. Created, run and finished by ModuleInstance."""
 
@@ -119,7 +124,7 @@ class Transaction:
         self._reason = reason
         self._step: Step | None = None
         self._base_dirty = DirtyTracker()
-        self._derived_dirty = DirtyTracker()
+        self._derived_dirty = _NO_DERIVED_WRITES
         self._tracker = self._base_dirty
         self._replaced = False
         self.patch_count = 0
@@ -364,7 +369,7 @@ class Transaction:
         timed = sink.full or sampled
         self.ws.start_undo()
         patch_mark, patches_mark, truncated_mark = self.patch_count, len(self._patches), self._truncated
-        self._tracker = self._derived_dirty
+        self._tracker = self._derived_dirty = DirtyTracker()
         op_base = inst.reserve_op_seqs()
         try:
             res = run_steps(ir, order, self.ws, self._set_step if self._full else None, cfg.budget_ms, timed, op_base,

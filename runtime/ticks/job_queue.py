@@ -23,7 +23,8 @@ __all__ = ["JobQueue", "PendingModule", "FreshModule"]
 def _record_paths(inst: ModuleInstance, record: TxnRecord) -> list[FieldPath] | None:
     if record.dirty.dirty_all:
         return None
-    return list(map(inst.shape.registry.paths.__getitem__, record.dirty.root_ids))
+    table = inst.shape.registry.paths
+    return [table[i] for i in record.dirty.root_ids]
 
 
 class PendingModule:
