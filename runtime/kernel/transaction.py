@@ -307,7 +307,10 @@ class Transaction:
         if base_dirty.empty and not self._derived_dirty.touched:
             return None
         registry = self.inst.shape.registry
-        dirty = self._base_dirty.snapshot_with(registry, self._derived_dirty)
+        derived = self._derived_dirty
+        # Converge wrote nothing (or there is none): every write is a base write, and that dirty set is at hand.
+        dirty = (self._base_dirty.snapshot_with(registry, derived) if derived.ids or derived.reason is not None
+                 else base_dirty)
         state = self.ws.root
         record = TxnRecord(
             module_id=self.inst.module_id,

@@ -47,19 +47,20 @@ class FieldInput(Protocol):
     def cancel_window(self) -> None: ...
 
 
-def _write(writes: list[tuple[FieldInput, Any]]) -> Callable[[Any], None]:
-    if len(writes) == 1 and len(writes[0][0].path) == 1:  # the common case, one top-level field: no walk (every emit)
-        ((binding, one),) = writes
-        key = binding.path[0]
+def _write_one(path: FieldPath, value: Any) -> Callable[[Any], None]:
+    if len(path) == 1:  # the common case, a top-level field: no walk (every emit)
+        key = path[0]
 
-        def write_one(draft: Any) -> None:
-            draft[key] = one
+        def write_top(draft: Any) -> None:
+            draft[key] = value
 
-        return write_one
+        return write_top
+    return _write([(path, value)])
 
+
+def _write(writes: list[tuple[FieldPath, Any]]) -> Callable[[Any], None]:
     def body(draft: Any) -> None:
-        for binding, value in writes:
-            path = binding.path
+        for path, value in writes:
             node = draft
             for seg in path[:-1]:
                 if seg not in node:
@@ -107,6 +108,12 @@ class InstanceInputs:
         signalled, self._signalled = self._signalled, {}
         if self.inst.disposed:
             return
+        if len(signalled) == 1 and len(self.bindings) == 1:  # one field: nothing to gather or carry (every emit)
+            (binding,) = signalled
+            value = binding.read_change()
+            if value is not NO_CHANGE:
+                self._transact(_write_one(binding.path, value), binding.path_text, None, binding.urgent)
+            return
         writes: list[tuple[FieldInput, Any]] = []
         urgent = False
         for binding in signalled:
@@ -124,9 +131,12 @@ class InstanceInputs:
                     if value is not NO_CHANGE:
                         writes.append((binding, value))
         details = {"fields": [b.path_text for b, _ in writes]} if len(writes) > 1 else None
+        self._transact(_write([(b.path, v) for b, v in writes]), writes[0][0].path_text, details, urgent)
+
+    def _transact(self, body: Callable[[Any], None], name: str, details: dict[str, Any] | None, urgent: bool) -> None:
         try:  # not contextlib.suppress: that is three Python calls on every emit
-            self.inst.transact(_write(writes), origin_kind=OWNER_ORIGIN, origin_name=writes[0][0].path_text,
-                               details=details, reason="field-external-store", priority="normal" if urgent else "low",
+            self.inst.transact(body, origin_kind=OWNER_ORIGIN, origin_name=name, details=details,
+                               reason="field-external-store", priority="normal" if urgent else "low",
                                commit_mode="normal" if urgent else "lowPriority")
         except TickscopeError:
             return  # the kernel reported the failed write as a diagnostic; the fields keep their committed values
