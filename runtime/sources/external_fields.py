@@ -281,7 +281,12 @@ class ExternalFields:
                     binding.flush_window()
 
     def pending_windows(self) -> int:
-        return sum(1 for b in self.bindings() if b.window_pending)
+        count = 0  # a plain loop: asked by every tick at full diagnostics (its backlog)
+        for _group, bindings in self._by_key.values():
+            for binding in bindings:
+                if binding.window_pending:
+                    count += 1
+        return count
 
     def static_ir(self) -> list[dict[str, Any]]:
         """ExternalStoreTraitStaticIr of every wired external-store field (module-as-source ones included)."""
