@@ -61,7 +61,7 @@ class DirtyTracker:
     """Accumulates the dirty evidence of one phase of a transaction: path ids in write order, the strongest
     dirty-all reason, and the list index bindings."""
 
-    __slots__ = ("ids", "reason", "lists", "list_version")
+    __slots__ = ("ids", "reason", "lists", "list_version", "_plan_memo")
 
     def __init__(self) -> None:
         self.ids: dict[int, None] = {}
@@ -69,6 +69,7 @@ class DirtyTracker:
         self.reason: DirtyAllReason | None = None
         self.lists: dict[tuple[int, str], _ListTouch] = {}
         self.list_version = 0
+        self._plan_memo: tuple[tuple[Any, ...], DirtyPlan] | None = None
 
     def add_reason(self, reason: DirtyAllReason) -> None:
         current = self.reason
@@ -105,26 +106,40 @@ class DirtyTracker:
         """Changes whenever something new was recorded (what a memoised snapshot is keyed by)."""
         return len(self.ids), self.reason, self.list_version
 
-    def snapshot(self, registry: FieldPathRegistry, also: Iterable[DirtyTracker] = ()) -> DirtySet:
-        reason = self.reason
-        ids: Iterable[int] = self.ids
-        others = tuple(also)
-        if others:
-            merged = dict(self.ids)
-            for other in others:
-                if other.reason is not None and (reason is None or REASON_RANK[other.reason] > REASON_RANK[reason]):
-                    reason = other.reason
-                merged.update(other.ids)
-            ids = merged
+    def snapshot(self, registry: FieldPathRegistry) -> DirtySet:
+        """The dirty set of this tracker alone (a window's base writes: what converge plans from)."""
+        if self.reason is not None:
+            return DirtySet.everything(self.reason)
+        ids = self.ids
+        # Many ids go through a set: built in C, it iterates near sorted, so sorting the roots costs next to nothing.
+        return DirtySet.from_roots(registry.roots(set(ids) if len(ids) > 16 else ids))
+
+    def snapshot_with(self, registry: FieldPathRegistry, other: DirtyTracker) -> DirtySet:
+        """The dirty set of this tracker and `other` together (a commit's: base and derived writes), in one merge
+        and none when `other` wrote nothing."""
+        reason, other_reason = self.reason, other.reason
+        if other_reason is not None and (reason is None or REASON_RANK[other_reason] > REASON_RANK[reason]):
+            reason = other_reason
         if reason is not None:
             return DirtySet.everything(reason)
-        return DirtySet.from_roots(registry.roots(ids))
+        # A set, not the write-ordered dict (see snapshot).
+        return DirtySet.from_roots(registry.roots({*self.ids, *other.ids} if other.ids else self.ids))
 
     def plan(self, registry: FieldPathRegistry, also: Iterable[DirtyTracker] = ()) -> DirtyPlan:
-        """The dirty plan snapshot of this tracker (and `also`), merged once."""
+        """The dirty plan snapshot of this tracker (and `also`), merged once; the same object again while none of
+        them recorded anything new."""
+        others = [t for t in also if t.touched or t.lists]
+        key = (self.state_key(), *(t.state_key() for t in others), *map(id, others))
+        memo = self._plan_memo
+        if memo is not None and memo[0] == key:
+            return memo[1]
+        plan = self._plan(registry, others)
+        self._plan_memo = (key, plan)
+        return plan
+
+    def _plan(self, registry: FieldPathRegistry, others: list[DirtyTracker]) -> DirtyPlan:
         reason = self.reason
         raw: dict[int, None] = self.ids
-        others = [t for t in also if t.touched or t.lists]
         has_lists = bool(self.lists)
         if others:
             raw = dict(raw)

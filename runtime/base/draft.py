@@ -19,7 +19,8 @@ from runtime.base.state_access import MISSING
 
 __all__ = ["WorkingState", "DraftDict", "DraftList", "wrap", "unwrap", "WriteListener"]
 
-WriteListener = Callable[[tuple[Any, ...], Any, Any], None]
+WriteListener = Callable[[tuple[Any, ...], Any, Any], object]
+"""Told (path, old, new) of every effective write; what it returns is ignored."""
 """Called as (raw_path, old, new) for every effective write; old or new is MISSING for a created or deleted key."""
 
 

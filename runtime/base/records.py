@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from runtime.base.dirty import DirtyTracker
 from runtime.base.dirty_plan import DirtyPlan
-from runtime.base.paths import DirtySet
+from runtime.base.paths import DirtySet, FieldPathRegistry
 
 __all__ = ["CommitMode", "ConvergeMode", "ConvergeOutcome", "ConvergeRecord", "MAX_PATCHES", "OriginKind",
            "PatchRecord", "TxnOrigin", "TxnPriority", "TxnRecord"]
@@ -120,7 +121,17 @@ class TxnRecord:
     """State before the transaction (full diagnostics only)."""
     after: Any = None
     """State after the transaction (full diagnostics only)."""
-    dirty_plan: DirtyPlan | None = None
-    """The dirty plan snapshot of every write: raw ids in write order, authority, list index bindings."""
+    plan_of: tuple[DirtyTracker, DirtyTracker, FieldPathRegistry] | None = None
+    """What `dirty_plan` is worked out from: the window's base and derived writes (final once it committed) and
+    its path table. A commit pays for the plan only when someone reads it."""
     op_seq: int = 0
     """The opSeq of the transaction's operation (`instanceId::o<opSeq>`): the run it belongs to, or its own."""
+
+    @property
+    def dirty_plan(self) -> DirtyPlan | None:
+        """The dirty plan snapshot of every write: raw ids in write order, authority, list index bindings (the same
+        object each time it is read)."""
+        if self.plan_of is None:
+            return None
+        base, derived, registry = self.plan_of
+        return base.plan(registry, (derived,))

@@ -50,14 +50,15 @@ def run_steps(
     ir: StaticIr,
     order: Sequence[int],
     ws: WorkingState,
-    on_step: Callable[[Step | None, int], None],
+    on_step: Callable[[Step | None, int], None] | None,
     budget_ms: float,
     timed: bool,
     op_base: int = 0,
     rows_of: Callable[[int], tuple[int, ...] | None] | None = None,
 ) -> ExecResult:
     """Execute `order` (step ids in topological order); `on_step(step, opSeq)` names the step execution whose
-    writes follow (`on_step(None, op_base)` when the run is over)."""
+    writes follow (`on_step(None, op_base)` when the run is over). Without `on_step` (nobody records patches) no
+    call is made per step."""
     res = ExecResult()
     steps = ir.steps
     t0 = time.perf_counter()
@@ -86,7 +87,8 @@ def run_steps(
         is_same = (old is value or (type(old) is type(value) and old == value)) if eq is same_value else eq(old, value)
         executed += 1
         if not is_same:
-            on_step(step, op_base + executed)
+            if on_step is not None:
+                on_step(step, op_base + executed)
             ws.set(step.out_path, value, True)
             changed += 1
         if timed:
@@ -94,7 +96,8 @@ def run_steps(
         if executed % BUDGET_CHECK_EVERY == 0 and perf() > deadline and executed < len(order):
             res.degrade_reason = "budget_exceeded"
             break
-    on_step(None, op_base)
+    if on_step is not None:
+        on_step(None, op_base)
     res.executed, res.changed = executed, changed
     res.duration_ms = (perf() - t0) * 1000.0
     return res

@@ -138,7 +138,8 @@ class ModuleInstance:
             tail = link_id[len(self._op_prefix):]
             if tail.isdigit():
                 return int(tail)
-        return self.next_op_seq()
+        self._op_seq += 1  # next_op_seq(), without a second call on every transaction
+        return self._op_seq
 
     def reserve_op_seqs(self) -> int:
         return self._op_seq
@@ -288,11 +289,10 @@ class ModuleInstance:
         in a whole-state replace is fine)."""
         origin = txn.origin
         details = origin.details
-        # An owner's write names its field, or (one write of several fields of its kind) lists them in details.
-        fields = details.get("fields", ()) if isinstance(details, dict) else ()
-        for path, owner, read in self.shape.owned:
-            text = ".".join(path)
-            if origin.kind == owner and (origin.name == text or text in fields):
+        for text, owner, read in self.shape.owned:
+            # An owner's write names its field, or (one write of several fields of its kind) lists them in details.
+            if origin.kind == owner and (origin.name == text or (isinstance(details, dict)
+                                                                 and text in details.get("fields", ()))):
                 continue
             before, after = read(txn.base), read(txn.ws.root)
             if before is not after and not same_value(before, after):

@@ -46,8 +46,9 @@ class ModuleShape:
     registry: FieldPathRegistry
     ir: StaticIr
     classifier: PathClassifier
-    owned: tuple[tuple[FieldPath, str, Callable[[Any], Any]], ...] = ()
-    """(path, owner origin kind, reader) of fields only their owning writer may change (e.g. external stores)."""
+    owned: tuple[tuple[str, str, Callable[[Any], Any]], ...] = ()
+    """(path text, owner origin kind, reader) of fields only their owning writer may change (e.g. external stores);
+    the text is what an owner's write names, made once here rather than on every write."""
 
 
 class Module:
@@ -136,7 +137,7 @@ class Module:
             _check_target_reachable(self.id, self.initial, d)
         registry = FieldPathRegistry.build(paths)
         ir = build_static_ir(self.id, registry, decls)
-        owned = tuple((d.target, str(d.options["owner_origin"]), compile_reader(d.target))
+        owned = tuple((".".join(d.target), str(d.options["owner_origin"]), compile_reader(d.target))
                       for d in decls if d.options.get("owner_origin"))
         return ModuleShape(registry, ir, PathClassifier(registry), owned)
 

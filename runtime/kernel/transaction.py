@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from runtime.base.dirty import INDEXED, DirtyTracker, Evidence, infer_replace
@@ -82,6 +82,11 @@ class WindowOwner(Protocol):
 _STEP_REASON = {"computed": "trait-computed", "link": "trait-link", "check": "trait-check"}
 
 
+_NO_DERIVED_WRITES = DirtyTracker()
+"""The derived writes of a window that has not converged: nothing. Never written (converge gives a window a tracker
+of its own), so windows of modules without derived fields allocate none."""
+
+
 class Transaction:
     """The window of one entry point on one instance. Created, run and finished by ModuleInstance."""
 
@@ -95,7 +100,7 @@ class Transaction:
         priority: TxnPriority = "normal",
         reason: str = "reducer",
         link_id: str | None = None,
-        evidence: Iterable[Evidence] | None = None,
+        evidence: list[Evidence] | None = None,
     ) -> None:
         self.inst = inst
         self.txn_seq = txn_seq
@@ -111,15 +116,15 @@ class Transaction:
         """The opSeq of this window's operation (the run it belongs to, or one of its own)."""
         self._classifier = inst.shape.classifier
         self._classify = self._classifier.classify
-        self._evidence = None if evidence is None else list(evidence)
-        self._plan_memo: tuple[tuple[Any, ...], DirtyPlan] | None = None
+        self._evidence = evidence
         self._step_op = self.op_seq
         self.base = inst.state
-        self.ws = WorkingState(self.base, self._on_write)
+        # Patches are evidence of full diagnostics only: below it a write records its dirty evidence and nothing else.
+        self.ws = WorkingState(self.base, self._on_write_full if self._full else self._on_write)
         self._reason = reason
         self._step: Step | None = None
         self._base_dirty = DirtyTracker()
-        self._derived_dirty = DirtyTracker()
+        self._derived_dirty = _NO_DERIVED_WRITES
         self._tracker = self._base_dirty
         self._replaced = False
         self.patch_count = 0
@@ -130,36 +135,40 @@ class Transaction:
 
     # -- writes -----------------------------------------------------------------------------------------------------
 
-    def _on_write(self, raw: tuple[Any, ...], old: Any, new: Any) -> None:
+    def _on_write(self, raw: tuple[Any, ...], old: Any, new: Any) -> Any:
+        """Record one write's dirty evidence; returns its FieldPathId (int) or dirty-all reason (str)."""
         self.patch_count += 1
         classified = self._classify(raw)
-        tracker = self._tracker
         if classified.__class__ is int:
-            tracker.ids[classified] = None
+            self._tracker.ids[classified] = None
             if new.__class__ is list or old.__class__ is list:
-                tracker.touch_list(classified, "")  # the list itself was replaced: every row may have changed
+                self._tracker.touch_list(classified, "")  # the list itself was replaced: every row may have changed
         elif classified is INDEXED:
-            classified = self._classifier.record_indexed(tracker, raw, self.ws.root, old, new)
+            classified = self._classifier.record_indexed(self._tracker, raw, self.ws.root, old, new)
         else:
-            tracker.add_reason(classified)
-        if self._full:
-            if len(self._patches) < MAX_PATCHES:
-                step = self._step
-                self._patches.append(
-                    PatchRecord(
-                        op_seq=self.patch_count,
-                        path=raw,
-                        path_id=classified if classified.__class__ is int else None,
-                        reason=_STEP_REASON[step.kind] if step else self._reason,
-                        step_id=step.step_id if step else None,
-                        node=step.name if step else None,
-                        before=old,
-                        after=new,
-                        op=self._step_op,
-                    )
-                )
-            else:
-                self._truncated = True
+            self._tracker.add_reason(classified)
+        return classified
+
+    def _on_write_full(self, raw: tuple[Any, ...], old: Any, new: Any) -> None:
+        """At full diagnostics: the dirty evidence and the patch (at most MAX_PATCHES of them)."""
+        classified = self._on_write(raw, old, new)
+        if len(self._patches) >= MAX_PATCHES:
+            self._truncated = True
+            return
+        step = self._step
+        self._patches.append(
+            PatchRecord(
+                op_seq=self.patch_count,
+                path=raw,
+                path_id=classified if classified.__class__ is int else None,
+                reason=_STEP_REASON[step.kind] if step else self._reason,
+                step_id=step.step_id if step else None,
+                node=step.name if step else None,
+                before=old,
+                after=new,
+                op=self._step_op,
+            )
+        )
 
     def _set_step(self, step: Step | None, op_seq: int) -> None:
         self._step = step
@@ -168,14 +177,7 @@ class Transaction:
     def dirty_plan(self) -> DirtyPlan:
         """The dirty plan snapshot of every write so far (base and derived); the same object until a new write
         adds something (docs/rules/transactions.md)."""
-        base, derived = self._current_base(), self._derived_dirty
-        key = (id(base), base.state_key(), derived.state_key())
-        memo = self._plan_memo
-        if memo is not None and memo[0] == key:
-            return memo[1]
-        plan = base.plan(self.inst.shape.registry, (derived,))
-        self._plan_memo = (key, plan)
-        return plan
+        return self._current_base().plan(self.inst.shape.registry, (self._derived_dirty,))
 
     def changed_rows(self, list_path_id: int) -> tuple[int, ...] | None:
         """The rows of a top-level list this transaction's own writes touched, from its evidence; None when every
@@ -304,8 +306,11 @@ class Transaction:
         self.converge = converge
         if base_dirty.empty and not self._derived_dirty.touched:
             return None
-        plan = self._base_dirty.plan(self.inst.shape.registry, (self._derived_dirty,))
-        dirty = plan.dirty
+        registry = self.inst.shape.registry
+        derived = self._derived_dirty
+        # Converge wrote nothing (or there is none): every write is a base write, and that dirty set is at hand.
+        dirty = (self._base_dirty.snapshot_with(registry, derived) if derived.ids or derived.reason is not None
+                 else base_dirty)
         state = self.ws.root
         record = TxnRecord(
             module_id=self.inst.module_id,
@@ -319,7 +324,7 @@ class Transaction:
             duration_ms=(time.perf_counter() - self._t0) * 1000.0,
             dirty=dirty,
             base_dirty=base_dirty,
-            dirty_plan=plan,
+            plan_of=(self._base_dirty, self._derived_dirty, registry),
             op_seq=self.op_seq,
             patch_count=self.patch_count,
             patches=tuple(self._patches),
@@ -367,10 +372,11 @@ class Transaction:
         timed = sink.full or sampled
         self.ws.start_undo()
         patch_mark, patches_mark, truncated_mark = self.patch_count, len(self._patches), self._truncated
-        self._tracker = self._derived_dirty
+        self._tracker = self._derived_dirty = DirtyTracker()
         op_base = inst.reserve_op_seqs()
         try:
-            res = run_steps(ir, order, self.ws, self._set_step, cfg.budget_ms, timed, op_base, self.changed_rows)
+            res = run_steps(ir, order, self.ws, self._set_step if self._full else None, cfg.budget_ms, timed, op_base,
+                            self.changed_rows)
         except AsyncDerive as escape:
             raise AsyncEscapeError(
                 f"{escape.step.name} returned an awaitable during {self._what()}: derivations must be synchronous",

@@ -68,6 +68,8 @@ class ExternalFieldBinding:
         self.select: Callable[[Any], Any] | None = opts["select"]
         self.equals = decl.equals or same_value
         self.priority: str = opts["priority"]
+        self.urgent = self.priority != "nonUrgent"
+        """Whether its writes commit with priority normal (fixed at mount; read on every emit)."""
         self.window_ms: float | None = opts["coalesce_window_ms"] or None
         self.meta: dict[str, Any] = opts["meta"]
         self._read_field = compile_reader(decl.target)
@@ -95,10 +97,6 @@ class ExternalFieldBinding:
     @property
     def trigger(self) -> tuple[str, str, str]:
         return (self.inst.module_id, self.inst.instance_id, self.path_text)
-
-    @property
-    def urgent(self) -> bool:
-        return self.priority != "nonUrgent"
 
     # -- lifecycle --------------------------------------------------------------------------------------------------
 
@@ -283,7 +281,12 @@ class ExternalFields:
                     binding.flush_window()
 
     def pending_windows(self) -> int:
-        return sum(1 for b in self.bindings() if b.window_pending)
+        count = 0  # a plain loop: asked by every tick at full diagnostics (its backlog)
+        for _group, bindings in self._by_key.values():
+            for binding in bindings:
+                if binding.window_pending:
+                    count += 1
+        return count
 
     def static_ir(self) -> list[dict[str, Any]]:
         """ExternalStoreTraitStaticIr of every wired external-store field (module-as-source ones included)."""

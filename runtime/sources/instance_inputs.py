@@ -10,7 +10,6 @@ state in history. Its priority is low (`lowPriority`) only when every field it w
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -39,14 +38,24 @@ class FieldInput(Protocol):
     @property
     def trigger(self) -> tuple[str, str, str]: ...
 
-    @property
-    def urgent(self) -> bool: ...
+    urgent: bool
 
     def read_change(self) -> Any:
         """The store's value when it differs from the field's, else NO_CHANGE."""
         ...
 
     def cancel_window(self) -> None: ...
+
+
+def _write_one(path: FieldPath, value: Any) -> Callable[[Any], None]:
+    if len(path) == 1:  # the common case, a top-level field: no walk (every emit)
+        key = path[0]
+
+        def write_top(draft: Any) -> None:
+            draft[key] = value
+
+        return write_top
+    return _write([(path, value)])
 
 
 def _write(writes: list[tuple[FieldPath, Any]]) -> Callable[[Any], None]:
@@ -99,6 +108,12 @@ class InstanceInputs:
         signalled, self._signalled = self._signalled, {}
         if self.inst.disposed:
             return
+        if len(signalled) == 1 and len(self.bindings) == 1:  # one field: nothing to gather or carry (every emit)
+            (binding,) = signalled
+            value = binding.read_change()
+            if value is not NO_CHANGE:
+                self._transact(_write_one(binding.path, value), binding.path_text, None, binding.urgent)
+            return
         writes: list[tuple[FieldInput, Any]] = []
         urgent = False
         for binding in signalled:
@@ -115,10 +130,13 @@ class InstanceInputs:
                     value = binding.read_change()
                     if value is not NO_CHANGE:
                         writes.append((binding, value))
-        names = [b.path_text for b, _ in writes]
-        # A failed write was reported by the kernel as a diagnostic; the fields keep their committed values.
-        with contextlib.suppress(TickscopeError):
-            self.inst.transact(_write([(b.path, v) for b, v in writes]), origin_kind=OWNER_ORIGIN,
-                               origin_name=names[0], details={"fields": names} if len(names) > 1 else None,
+        details = {"fields": [b.path_text for b, _ in writes]} if len(writes) > 1 else None
+        self._transact(_write([(b.path, v) for b, v in writes]), writes[0][0].path_text, details, urgent)
+
+    def _transact(self, body: Callable[[Any], None], name: str, details: dict[str, Any] | None, urgent: bool) -> None:
+        try:  # not contextlib.suppress: that is three Python calls on every emit
+            self.inst.transact(body, origin_kind=OWNER_ORIGIN, origin_name=name, details=details,
                                reason="field-external-store", priority="normal" if urgent else "low",
                                commit_mode="normal" if urgent else "lowPriority")
+        except TickscopeError:
+            return  # the kernel reported the failed write as a diagnostic; the fields keep their committed values

@@ -41,13 +41,13 @@ class PendingModule:
         self.paths: set[FieldPath] | None = set()
         self.removed = False
 
-    def add(self, record: TxnRecord, state: Any) -> None:
+    def add(self, record: TxnRecord, state: Any, found: list[FieldPath] | None) -> None:
+        """`found`: the record's dirty paths (None: everything), worked out once for this entry and the fresh one."""
         self.state = state
         self.records.append(record)
         if record.priority != "low":
             self.urgent = True
         if self.paths is not None:
-            found = _record_paths(self.inst, record)
             if found is None:
                 self.paths = None
             else:
@@ -90,14 +90,14 @@ class JobQueue:
         entry = self.pending.get(key)
         if entry is None:
             entry = self.pending[key] = PendingModule(key, inst)
-        entry.add(record, state)
         fresh = self.fresh.get(key)
         if fresh is None:
             fresh = self.fresh[key] = FreshModule(inst)
+        found = _record_paths(inst, record) if entry.paths is not None or fresh.paths is not None else None
+        entry.add(record, state, found)
         if record.priority != "low":
             fresh.urgent = True
         if fresh.paths is not None:
-            found = _record_paths(inst, record)
             if found is None:
                 fresh.paths = None
             else:

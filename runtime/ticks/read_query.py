@@ -61,9 +61,14 @@ class ReadQuery:
 
     def touches(self, paths: Sequence[FieldPath]) -> bool:
         """Whether a write to any of `paths` can change this selector's value."""
-        if self.reads is None:
+        reads = self.reads
+        if reads is None:
             return True
-        return any(reads_overlap(r, p) for r in self.reads for p in paths)
+        for r in reads:  # reads_overlap, inline: every selector of a changed module asks on every tick
+            for p in paths:
+                if r[:len(p)] == p or p[:len(r)] == r:
+                    return True
+        return False
 
     def static_ir(self, selector_id: str | None = None) -> dict[str, Any]:
         """ReadQueryStaticIr (equalsKind `valueEquals` is the default `==` by type)."""

@@ -8,7 +8,7 @@ from collections import OrderedDict
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from runtime import Runtime
+from runtime import ConvergeConfig, Runtime
 from runtime.converge.plan_cache import PlanCache
 from converge_support import pairs
 
@@ -57,7 +57,9 @@ def test_the_cache_follows_its_rules_step_by_step(capacity, keys):
 
 
 def test_the_decision_that_switches_the_cache_off_shows_the_eviction_first():
-    rt = Runtime(diagnostics="light")
+    # No decision budget to speak of: on a loaded machine a plan over it would run full uncached (budget_cutoff),
+    # and this is about the order of store, eviction and switch-off, not about time.
+    rt = Runtime(diagnostics="light", converge=ConvergeConfig(decision_budget_ms=1e9))
     inst = rt.mount(pairs(300))
     seen = [inst.dispatch("bump", [k]).converge.cache for k in range(129)]  # every key new: no hit at all
     assert seen[0]["missReason"] == "cold_start"
