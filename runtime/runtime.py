@@ -58,12 +58,14 @@ class Runtime:
         tick: TickConfig | None = None,
         services: dict[str, Any] | None = None,
         inspect: Any = None,
+        hub: DebugHub | None = None,
     ) -> None:
         if "::" in label or not label:
             raise DefinitionError(f"runtime label {label!r} must be non-empty and without '::'")
         self.label = label
         self.clock = EventClock()
-        self.hub = DebugHub(buffer_size)
+        self.hub = hub if hub is not None else DebugHub(buffer_size)
+        """The debug hub; several runtimes may share one (its views and `clear` are per runtime label)."""
         self.sink = DebugSink(self.hub, diagnostics, label, self.clock)
         self.history_size = history_size
         self.converge = ConvergeSettings(converge, converge_by_module, converge_sampling)
@@ -117,6 +119,7 @@ class Runtime:
         inst = ModuleInstance(self.kernel, module, iid, label, shape)
         self.kernel.add(inst)
         self.store.register_instance(inst)
+        self.hub.instance_mounted(self.label, module.id, iid, inst.label)
         if self.sink.on:
             self.sink.emit(module_id=module.id, instance_id=iid, kind="lifecycle", label="module:init",
                            meta={"label": inst.label})
@@ -147,6 +150,7 @@ class Runtime:
         if self.sink.on:
             self.sink.emit(module_id=instance.module_id, instance_id=instance.instance_id, kind="lifecycle",
                            label="module:destroy")
+        self.hub.instance_destroyed(self.label, instance.module_id, instance.instance_id)
 
     def provide(self, key: str, service: Any) -> None:
         """Register a service under `key` for `from_service(key)` stores (resolved when a field using one is
