@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from runtime import is_fallback_link
+
 __all__ = ["RunInfo", "StageFactInfo", "OperationInfo", "RunIndex", "OperationIndex", "RUN_STATUSES", "STAGES",
            "TERMINAL_STAGES", "meta_of"]
 
@@ -165,6 +167,8 @@ class RunIndex:
         return run
 
     def note_txn(self, link_id: str, txn_seq: int) -> None:
+        if is_fallback_link(link_id):  # a transaction linked to itself only: never a run's
+            return
         run = self.runs.get(link_id)
         if run is None:  # a transaction seen before its run's trigger (e.g. a trace cut mid-run): keep it for later
             self._early_txns.setdefault(link_id, []).append(txn_seq)

@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from runtime.base.dirty import Evidence
 from runtime.base.field_decl import FieldDecl
+from runtime.base.links import fallback_link_id
 from runtime.base.records import CommitMode, ConvergeRecord, OriginKind, TxnOrigin, TxnPriority, TxnRecord
 from runtime.base.state_access import same_value
 from runtime.converge.config import ResolvedConvergeConfig
@@ -95,6 +96,8 @@ class ModuleInstance:
         self._ir_export: dict[str, Any] | None = None
         self._op_seq = 0
         self._op_prefix = f"{instance_id}::o"
+        self._link_seq = 0
+        """Unlinked transactions so far: the n of their fallback linkIds (runtime.base.links)."""
         self._dispose_hooks: list[Callable[[], None]] = []
         self.window_hooks: tuple[tuple[WindowHook, str], ...] = ()
 
@@ -241,6 +244,9 @@ class ModuleInstance:
     def _run(self, body: Body, origin: TxnOrigin, commit_mode: CommitMode, priority: TxnPriority, reason: str,
              link_id: str | None, converge_all: bool, evidence: list[Evidence] | None) -> TxnRecord | None:
         self._txn_seq += 1
+        if link_id is None:  # every transaction is linked: one of its own when no caller gave a link
+            self._link_seq += 1
+            link_id = fallback_link_id(self.instance_id, self._link_seq)
         txn = Transaction(self, self._txn_seq, origin, commit_mode=commit_mode, priority=priority, reason=reason,
                           link_id=link_id, evidence=evidence)
         try:
