@@ -8,7 +8,7 @@ from typing import Any, Literal
 from runtime.base.dirty_plan import DirtyPlan
 from runtime.base.paths import DirtySet
 
-__all__ = ["CommitMode", "ConvergeMode", "ConvergeOutcome", "ConvergeRecord", "MAX_PATCHES", "OriginKind",
+__all__ = ["CheckRun", "CommitMode", "ConvergeMode", "ConvergeOutcome", "ConvergeRecord", "MAX_PATCHES", "OriginKind",
            "PatchRecord", "TxnOrigin", "TxnPriority", "TxnRecord"]
 
 OriginKind = Literal["action", "batch", "setState", "lifecycle", "devtools", "async-action", "operation",
@@ -55,6 +55,22 @@ class PatchRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class CheckRun:
+    """One executed check step of a converge run: the rules that ran and what they found."""
+
+    step_id: int
+    field: str
+    """The checked field (or list), as path text."""
+    rules: tuple[tuple[str, str], ...]
+    """(ruleId, outcome) in declaration order: `pass`, `fail`, or `skipped` (an earlier rule already failed)."""
+    valid: bool
+    changed: bool
+    """Whether the verdict written to `errors.<field>` changed."""
+    rows: tuple[int, int] | None = None
+    """A list check: (rows revalidated, rows found invalid among them)."""
+
+
+@dataclass(frozen=True, slots=True)
 class ConvergeRecord:
     """What converge decided and did in one transaction (recorded while diagnostics are on; see
     docs/rules/converge.md)."""
@@ -87,6 +103,8 @@ class ConvergeRecord:
     top_k: int = 3
     dirty: DirtySet | None = None
     """The dirty set converge planned from (the entry point's own writes)."""
+    checks: tuple[CheckRun, ...] = ()
+    """The check steps it executed (`trait:check` events)."""
 
 
 @dataclass(frozen=True, slots=True)

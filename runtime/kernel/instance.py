@@ -20,6 +20,7 @@ from runtime.base.state_access import same_value
 from runtime.converge.config import ResolvedConvergeConfig
 from runtime.converge.executor import ExecResult
 from runtime.converge.planner import Planner
+from runtime.debug.check_events import check_meta
 from runtime.debug.config_errors import report_config_error
 from runtime.debug.txn_events import converge_meta, state_update_meta
 from runtime.errors import (
@@ -331,6 +332,10 @@ class ModuleInstance:
         sink.emit(kind="trait:converge", label="trace:trait:converge", meta=meta, budget=None,
                   module_id=self.module_id, instance_id=self.instance_id, txn_seq=txn_seq, txn_id=txn_id,
                   link_id=link_id)
+        for run in converge.checks:  # the rules each check ran, and what they found
+            sink.emit(kind="trait:check", label="trace:trait:check", meta=check_meta(run, converge.static_ir_digest),
+                      budget=None, module_id=self.module_id, instance_id=self.instance_id, txn_seq=txn_seq,
+                      txn_id=txn_id, link_id=link_id)
 
     # -- support for the window -------------------------------------------------------------------------------------
 

@@ -370,7 +370,8 @@ class Transaction:
         self._tracker = self._derived_dirty
         op_base = inst.reserve_op_seqs()
         try:
-            res = run_steps(ir, order, self.ws, self._set_step, cfg.budget_ms, timed, op_base, self.changed_rows)
+            res = run_steps(ir, order, self.ws, self._set_step, cfg.budget_ms, timed, op_base, self.changed_rows,
+                            traced=on)
         except AsyncDerive as escape:
             raise AsyncEscapeError(
                 f"{escape.step.name} returned an awaitable during {self._what()}: derivations must be synchronous",
@@ -428,4 +429,5 @@ class Transaction:
             sample_every_n=sampling.sample_every_n,
             top_k=sampling.top_k,
             dirty=base_dirty,
+            checks=tuple(res.checks),
         )
