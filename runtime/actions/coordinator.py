@@ -36,7 +36,7 @@ from runtime.actions.definitions import (
 from runtime.actions.handle import RunHandle
 from runtime.base.draft import DraftDict, unwrap
 from runtime.base.records import TxnRecord
-from runtime.debug.sink import error_summary
+from runtime.debug.sink import error_summary, summarize_cause
 from runtime.errors import OperationCancelled, OperationOutcomeError, TickscopeError
 from runtime.operations.binding import StateBinding
 from runtime.operations.clock import Clock, LoopClock
@@ -221,7 +221,8 @@ class ActionCoordinator:
             self._settle(handle, "failure", error=error_summary(exc, f"operation::{exc.stage}"))
             return
         except Exception as exc:
-            self._settle(handle, "failure", error=error_summary(exc, "action::handler_threw"))
+            summary, handle.error_downgrade = summarize_cause(exc, "action::handler_threw")
+            self._settle(handle, "failure", error=summary)
             return
         if not self._settle(handle, "success", result=result):
             self._late(handle, "result")
@@ -346,7 +347,8 @@ class ActionCoordinator:
         sink.emit(module_id=self.inst.module_id, instance_id=self.inst.instance_id, kind="action",
                   label="async-action", meta=run_event_meta(phase, handle.defn, handle.run),
                   txn_seq=record.txn_seq if record else 0, txn_id=record.txn_id if record else None,
-                  link_id=handle.link_id, error=error, budget=None)
+                  link_id=handle.link_id, error=error, budget=None,
+                  downgrade=handle.error_downgrade if phase == "settle" else None)
 
     def _trim(self) -> None:
         if len(self._runs) <= self.max_runs_kept:

@@ -81,6 +81,30 @@ def test_a_reducer_failing_with_an_unserialisable_cause_exports_a_marked_diagnos
     orjson.dumps(rt.hub.events())
 
 
+def test_a_run_failing_with_an_unserialisable_cause_settles_with_a_marked_event():
+    import asyncio
+
+    from runtime.actions import ActionCoordinator, action
+
+    async def main() -> list[dict[str, Any]]:
+        rt = Runtime(diagnostics="light")
+        inst = rt.mount(Module("m", {"runs": {}}))
+        actions = ActionCoordinator(inst)
+
+        async def boom(ctx, _):
+            raise RuntimeError(2**70)
+
+        assert (await actions.trigger(action("boom", boom)).settled()).status == "failure"
+        await actions.aclose()
+        return rt.hub.events()
+
+    events = asyncio.run(main())
+    settle = [e for e in events if e["label"] == "async-action" and e["meta"]["phase"] == "settle"][0]
+    assert settle["downgrade"] == {"reason": "non_serializable"}
+    assert settle["errorSummary"]["message"] == str(2**70)
+    orjson.dumps(events)
+
+
 def test_an_oversized_payload_is_marked_oversized_and_fits_the_byte_budget():
     m = Module("m", {"n": 0})
 
