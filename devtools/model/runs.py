@@ -24,7 +24,7 @@ RECORDED_ONLY = ("duplicate", "fenced", "unknown", "ignored")
 """Dispositions of facts that changed nothing (runtime/operations/machine.py)."""
 
 __all__ = ["RunInfo", "StageFactInfo", "OperationInfo", "RunIndex", "OperationIndex", "RUN_STATUSES", "STAGES",
-           "TERMINAL_STAGES", "meta_of"]
+           "TERMINAL_STAGES", "meta_of", "run_link_of"]
 
 RUN_STATUSES = ("pending", "success", "failure", "cancelled")
 STAGES = ("submitted", "accepted", "committed", "observed", "ready", "rejected", "failed", "timed_out", "cancelled",
@@ -131,6 +131,13 @@ class OperationInfo:
             if not f.late and not f.recorded_only and f.stage not in seen:
                 seen[f.stage] = f.at_ms
         return sorted(seen.items(), key=lambda kv: kv[1])
+
+
+def run_link_of(event: dict[str, Any]) -> str | None:
+    """The linkId of the run an event belongs to; None without one or for a transaction's own fallback link
+    (`instanceId::l<n>`), which names no run."""
+    link = event.get("linkId")
+    return link if isinstance(link, str) and not is_fallback_link(link) else None
 
 
 def meta_of(event: dict[str, Any]) -> dict[str, Any]:

@@ -4,12 +4,13 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import pytest
 from ops_support import settle_tasks
 from schema_check import validator
 
-from runtime import DefinitionError, Module, Runtime, is_fallback_link
+from runtime import DefinitionError, Module, ModuleInstance, Runtime, is_fallback_link
 from runtime.actions import ActionCoordinator, action
 
 META = validator("async-action-meta")
@@ -50,17 +51,28 @@ def test_every_transaction_of_a_runtime_is_linked():
     assert len({e["linkId"] for e in updates}) == len(updates)  # a fallback names one transaction
 
 
-@pytest.mark.asyncio
-async def test_run_transactions_keep_the_run_link_and_unlinked_ones_in_between_get_fallbacks():
-    rt = Runtime(diagnostics="light")
-    inst = rt.mount(form())
-    actions = ActionCoordinator(inst)
+def gated_save(started: list[Any]) -> tuple[asyncio.Event, Any]:
+    """A handler that notes its payload and waits for the returned gate."""
     gate = asyncio.Event()
 
-    async def save(ctx, _):
+    async def save(ctx, payload):
+        started.append(payload)
         await gate.wait()
-        return 1
+        return payload
 
+    return gate, save
+
+
+def coordinated() -> tuple[Runtime, ModuleInstance, ActionCoordinator]:
+    rt = Runtime(diagnostics="light")
+    inst = rt.mount(form())
+    return rt, inst, ActionCoordinator(inst)
+
+
+@pytest.mark.asyncio
+async def test_run_transactions_keep_the_run_link_and_unlinked_ones_in_between_get_fallbacks():
+    rt, inst, actions = coordinated()
+    gate, save = gated_save([])
     run = actions.trigger(action("save", save), None)
     between = inst.dispatch("inc")
     gate.set()
@@ -75,17 +87,9 @@ async def test_run_transactions_keep_the_run_link_and_unlinked_ones_in_between_g
 
 @pytest.mark.asyncio
 async def test_exhaust_ignores_triggers_while_a_run_is_pending_and_each_ignored_trigger_shows():
-    rt = Runtime(diagnostics="light")
-    inst = rt.mount(form())
-    actions = ActionCoordinator(inst)
-    gate = asyncio.Event()
+    rt, inst, actions = coordinated()
     started: list[int] = []
-
-    async def save(ctx, k):
-        started.append(k)
-        await gate.wait()
-        return k
-
+    gate, save = gated_save(started)
     defn = action("save", save, concurrency="exhaust")
     first = actions.trigger(defn, 1)
     second = actions.trigger(defn, 2)
