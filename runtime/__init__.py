@@ -10,6 +10,7 @@ from runtime.base.field_decl import FieldDecl
 from runtime.base.links import is_fallback_link
 from runtime.base.records import ConvergeRecord, PatchRecord, TxnOrigin, TxnRecord
 from runtime.converge.config import ConvergeConfig, ConvergeSampling
+from runtime.debug.e2e import E2ECommit, E2EConfig, E2ERecorder
 from runtime.errors import (
     ActionError,
     AsyncEscapeError,
@@ -62,6 +63,9 @@ __all__ = [
     "DeclarativeLinks",
     "DefinitionError",
     "DegradedTick",
+    "E2ECommit",
+    "E2EConfig",
+    "E2ERecorder",
     "ExternalOwnedWriteError",
     "ExternalStore",
     "ExternalStoreError",

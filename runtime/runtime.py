@@ -70,6 +70,10 @@ class Runtime:
         self.history_size = history_size
         self.converge = ConvergeSettings(converge, converge_by_module, converge_sampling)
         self.kernel = Kernel(label, self.sink, self.converge, history_size)
+        self.pending = self.kernel.pending
+        """What is pending (action runs, resource loads): the only input of busy state (runtime.busy)."""
+        self.e2e = self.sink.e2e
+        """End-to-end latency segments of sampled runs (`rt.e2e.configure(E2EConfig(enabled=True, ...))`)."""
         self.store = RuntimeStore()
         self.scheduler = TickScheduler(self.kernel, self.store, tick)
         self.links = DeclarativeLinks(self.kernel, self.scheduler)

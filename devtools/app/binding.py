@@ -24,7 +24,9 @@ from typing import Any, TypeVar
 
 from PySide6.QtCore import QObject
 
-from runtime import ExternalStore
+from runtime import E2ERecorder, ExternalStore
+
+from .paint_probe import PaintProbe
 
 __all__ = ["Binder", "Binding", "FRAME_INTERVAL_S"]
 
@@ -39,12 +41,15 @@ repaint of every pane costs several ms; 25 updates a second looks live, and 10 w
 class Binding:
     """One widget's subscription to one source."""
 
-    __slots__ = ("source", "_callback", "_unsubscribe", "_on_change", "_on_close", "closed", "last_tick", "calls",
-                 "__weakref__")
+    __slots__ = ("source", "_owner", "_callback", "_unsubscribe", "_on_change", "_on_close", "closed", "last_tick",
+                 "last_version", "calls", "ticks", "__weakref__")
 
     def __init__(self, source: ExternalStore[Any], callback: Callable[[Any], None], *,
-                 on_change: Callable[[Binding], None], on_close: Callable[[Binding], None]) -> None:
+                 on_change: Callable[[Binding], None], on_close: Callable[[Binding], None],
+                 owner: QObject | None = None) -> None:
         self.source = source
+        self._owner = weakref.ref(owner) if owner is not None else None
+        """Held weakly: a binding must not keep its widget's Python side alive after Qt deleted the widget."""
         self._on_change = on_change
         """Tells the binder this binding needs the next flush."""
         self._on_close = on_close
@@ -56,9 +61,18 @@ class Binding:
         self.closed = False
         self.last_tick = -1
         """The tick this binding's widget last repainted for."""
+        self.last_version: int | None = None
+        """The topic version it last showed (sources with a `version`: a topic facade)."""
         self.calls = 0
         """How many times the callback ran (one per flush at most)."""
+        self.ticks = 0
+        """How many distinct ticks it was delivered at (calls / ticks: updates per tick, 1 for a topic binding)."""
         self._unsubscribe = source.subscribe(self._changed)
+
+    @property
+    def owner(self) -> QObject | None:
+        """The QObject whose destruction ends the binding (the widget whose paint ends a UI commit)."""
+        return self._owner() if self._owner is not None else None
 
     def _changed(self, *_: object) -> None:
         if not self.closed:
@@ -69,6 +83,12 @@ class Binding:
         if callback is None:
             self.close()
             return
+        version = getattr(self.source, "version", None)
+        if version is not None and version == self.last_version and tick == self.last_tick:
+            return  # the same snapshot at the same tick: nothing to show, and a widget updates once per tick
+        self.last_version = version if isinstance(version, int) else None
+        if tick != self.last_tick:
+            self.ticks += 1
         self.last_tick = tick
         self.calls += 1
         callback(self.source.get_snapshot())
@@ -83,8 +103,11 @@ class Binding:
 class Binder:
     """Coalesces source notifications into flushes; one per loop iteration and frame at most."""
 
-    def __init__(self, tick_source: Callable[[], int] | None = None) -> None:
+    def __init__(self, tick_source: Callable[[], int] | None = None, *, e2e: E2ERecorder | None = None) -> None:
         self._tick_source = tick_source or (lambda: 0)
+        self._e2e = e2e
+        """The runtime's e2e recorder: a flush is then the UI commit of the ticks it shows, and their paint follows."""
+        self.paint_probe: PaintProbe | None = None
         self._dirty: dict[Binding, None] = {}
         self._bindings: set[Binding] = set()
         self._scheduled: asyncio.Handle | asyncio.TimerHandle | None = None
@@ -100,7 +123,7 @@ class Binder:
     def bind(self, owner: QObject, source: ExternalStore[T], callback: Callable[[T], None]) -> Binding:
         """Call `callback(source.get_snapshot())` now and after every change, at most once per flush, until `owner`
         is destroyed (a bound method is held weakly: its object going away ends the binding too)."""
-        binding = Binding(source, callback, on_change=self._mark, on_close=self._forget)
+        binding = Binding(source, callback, on_change=self._mark, on_close=self._forget, owner=owner)
         self._bindings.add(binding)
         owner.destroyed.connect(binding.close)
         binding.deliver(self.frame_tick)  # the widget starts from the current snapshot, not from empty
@@ -109,6 +132,10 @@ class Binder:
     @property
     def binding_count(self) -> int:
         return len(self._bindings)
+
+    def bindings(self) -> tuple[Binding, ...]:
+        """The live bindings (their `calls` and `ticks` say how often each widget updated)."""
+        return tuple(self._bindings)
 
     def _forget(self, binding: Binding) -> None:
         self._bindings.discard(binding)
@@ -141,6 +168,9 @@ class Binder:
         self.flushes += 1
         self.frame_tick = self._tick_source()
         dirty, self._dirty = self._dirty, {}
+        e2e = self._e2e
+        measured = e2e is not None and e2e.ui_waiting
+        start = e2e.mono_ms() if e2e is not None and measured else 0.0
         for binding in dirty:
             if binding.closed:
                 continue
@@ -148,6 +178,13 @@ class Binder:
                 binding.deliver(self.frame_tick)
             except Exception:  # one broken pane must not freeze the others
                 log.exception("devtools binding callback for %r raised", binding.source)
+        if e2e is not None and measured:
+            commit = e2e.ui_commit(self.frame_tick, start, e2e.mono_ms())
+            if commit is not None:
+                if self.paint_probe is None:
+                    self.paint_probe = PaintProbe(e2e)
+                owners = [b.owner for b in dirty if not b.closed]
+                self.paint_probe.arm(commit, [o for o in owners if o is not None])
 
     def close(self) -> None:
         """End every binding (window shutdown)."""

@@ -107,7 +107,7 @@ def _x_server_problem(display: str) -> str | None:
         if connection:
             xcb.xcb_disconnect(connection)
     return (f"cannot connect to the X server at DISPLAY={display} (is it running, and may this user use it? "
-            f"XAUTHORITY names the key); {_WITHOUT_A_WINDOW}")
+            f"XAUTHORITY names the key)")
 
 
 def display_problem() -> str | None:
@@ -124,11 +124,14 @@ def display_problem() -> str | None:
             "DISPLAY and WAYLAND_DISPLAY are unset"
         return (f"no display to open the window on ({where}); start it in a desktop session or under Xvfb "
                 f"(xvfb-run tickscope), {_WITHOUT_A_WINDOW}")
+    # Both problems are named at once when both hold, so fixing one does not just reveal the other.
+    problems = []
     plugin = xcb_plugin()
-    if plugin is not None:
-        missing = missing_libraries(plugin)
-        if missing:
-            return (f"Qt's xcb platform (a window on X) needs {', '.join(missing)}, not installed: "
-                    f"{_how_to_install(missing)}; "
-                    f"{_WITHOUT_A_WINDOW}")
-    return _x_server_problem(display)
+    missing = missing_libraries(plugin) if plugin is not None else []
+    if missing:
+        problems.append(f"Qt's xcb platform (a window on X) needs {', '.join(missing)}, not installed: "
+                        f"{_how_to_install(missing)}")
+    server = _x_server_problem(display)
+    if server is not None:
+        problems.append(server if not problems else f"and it {server}")
+    return f"{'; '.join(problems)}; {_WITHOUT_A_WINDOW}" if problems else None

@@ -1,4 +1,8 @@
-"""`tickscope export FILE --to chrome|perfetto|evidence -o OUT`: convert a trace for other tools.
+"""`tickscope export FILE --to chrome|perfetto|evidence [-o OUT]`: convert a trace for other tools.
+
+Without `-o`, the output sits next to FILE with the target's own ending (`t.jsonl` -> `t.trace.json`, `t.pftrace`,
+`t.evidence.json`): names every viewer reads as what they hold. speedscope reads a name ending in `.chrome.json` as
+a DevTools profile and fails on a trace, so such a name is written as asked, with a warning.
 
 A damaged trace (lines the loader had to skip) is not exported silently: the skipped lines are named on stderr and
 nothing is written (exit 1) unless `--allow-damaged` asks for the rest anyway.
@@ -8,9 +12,14 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 from runtime.trace import (
+    CHROME_SUFFIX,
+    PERFETTO_SUFFIX,
+    EventStore,
     LoadProblem,
     PerfettoUnavailable,
     TraceFormatError,
@@ -22,8 +31,30 @@ from runtime.trace import (
 
 from .progress import ProgressBar
 
-FORMATS = ("chrome", "perfetto", "evidence")
+@dataclass(frozen=True, slots=True)
+class Target:
+    write: Callable[[EventStore, str], int]
+    counted: str
+    """What the count `write` returns counts."""
+    suffix: str
+    """The ending of the default output name."""
+
+
+TARGETS: dict[str, Target] = {
+    "chrome": Target(write_chrome_trace, "trace events", CHROME_SUFFIX),
+    "perfetto": Target(write_perfetto_trace, "packets", PERFETTO_SUFFIX),
+    "evidence": Target(write_evidence, "envelopes", ".evidence.json"),
+}
+FORMATS = tuple(TARGETS)
 _NAMED = 5
+_MISREAD = ".chrome.json"
+
+
+def default_output(file: str, fmt: str) -> str:
+    """`file` with its trace ending replaced by the target's."""
+    path = Path(file)
+    stem = path.name.removesuffix(".jsonl").removesuffix(".evidence.json").removesuffix(".json")
+    return str(path.with_name(stem + TARGETS[fmt].suffix))
 
 
 def _say_skipped(file: str, problems: Sequence[LoadProblem]) -> None:
@@ -36,12 +67,21 @@ def add(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("file", help="a trace (.jsonl) or an evidence package (.json)")
     parser.add_argument("--to", choices=FORMATS, required=True,
                         help="chrome: Trace Event JSON; perfetto: .pftrace protobuf; evidence: EvidencePackage JSON")
-    parser.add_argument("-o", "--output", required=True, help="the file to write")
+    parser.add_argument("-o", "--output",
+                        help="the file to write (default: FILE's name ending in .trace.json, .pftrace, .evidence.json)")
     parser.add_argument("--allow-damaged", action="store_true",
                         help="export what could be read when some lines of FILE are damaged (they are skipped)")
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.output is None:
+        args.output = default_output(args.file, args.to)
+        if Path(args.output).resolve() == Path(args.file).resolve():
+            print(f"tickscope export: the default output name is {args.file} itself; pass -o", file=sys.stderr)
+            return 1
+    if args.to == "chrome" and args.output.endswith(_MISREAD):
+        print(f"tickscope export: note: speedscope reads a name ending in {_MISREAD} as a Chrome DevTools profile "
+              f"and cannot open it; name it *.trace.json (or *.json) for speedscope", file=sys.stderr)
     try:
         with ProgressBar(f"loading {args.file}") as bar:
             store = load_trace(args.file, progress=bar.update)
@@ -55,24 +95,16 @@ def run(args: argparse.Namespace) -> int:
                   file=sys.stderr)
             store.close()
             return 1
+    target = TARGETS[args.to]
     try:
-        if args.to == "chrome":
-            count = write_chrome_trace(store, args.output)
-            what = "trace events"
-        elif args.to == "perfetto":
-            try:
-                count = write_perfetto_trace(store, args.output)
-            except PerfettoUnavailable as exc:
-                print(f"tickscope export: {exc}", file=sys.stderr)
-                return 1
-            what = "packets"
-        else:
-            count = write_evidence(store, args.output)
-            what = "envelopes"
+        count = target.write(store, args.output)
+    except PerfettoUnavailable as exc:
+        print(f"tickscope export: {exc}", file=sys.stderr)
+        return 1
     except OSError as exc:
         print(f"tickscope export: cannot write {args.output}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     finally:
         store.close()
-    print(f"{args.output}: {count} {what} ({args.to}) from {len(store)} events")
+    print(f"{args.output}: {count} {target.counted} ({args.to}) from {len(store)} events")
     return 0

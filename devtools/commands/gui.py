@@ -1,6 +1,7 @@
 """`tickscope` with no subcommand: the devtools on the embedded demo (or on a trace file), on one qasync loop.
 
-    tickscope                                   the devtools, live, on the embedded demo runtime
+    tickscope                                   the devtools, live, on the embedded demo runtime, and the demo's own
+                                                window (devtools.demo.window, on the Qt adapter; e2e tracing on)
     tickscope --screenshot out.png --exit-after 5 [--size 1024x700] [FILE]
                                                 render the window after 5 s to out.png and exit (README picture,
                                                 checks); with FILE, the replay of that trace instead of the demo
@@ -120,6 +121,7 @@ async def _main(app: QApplication, file: str | None, screenshot: str | None, exi
     rt: Runtime | None = None
     stop = asyncio.Event()
     demo_task: asyncio.Task[object] | None = None
+    demo_windows: list[QWidget] = []
     try:
         if file is not None:
             window = await host.open_trace(file)
@@ -128,18 +130,22 @@ async def _main(app: QApplication, file: str | None, screenshot: str | None, exi
                     print(f"tickscope: {problem}", file=sys.stderr)
                 return 1
         else:
-            from runtime import Runtime
+            from runtime import E2EConfig, Runtime
 
             from ..demo import build_demo, run_demo
+            from ..demo.window import open_demo_window
             from ..views.fault_switches import add_fault_switches
 
             settings = host.settings
             rt = Runtime(label="demo", diagnostics=settings["diagnostics"], buffer_size=settings["bufferSize"])
+            rt.e2e.configure(E2EConfig(enabled=True, sample_rate=1.0))  # the demo shows every run's chain (092)
             ctx = live_context(rt, settings)
             demo = build_demo(rt)
             window = host.show_live(rt, ctx)
             add_fault_switches(window, demo)
-            demo_task = asyncio.get_running_loop().create_task(run_demo(rt, None, stop=stop), name="tickscope-demo")
+            demo_task = asyncio.get_running_loop().create_task(
+                run_demo(rt, None, stop=stop, on_started=lambda app_: demo_windows.append(open_demo_window(app_))),
+                name="tickscope-demo")
         if size is not None:
             window.resize(*size)
         if exit_after is not None:
@@ -153,6 +159,9 @@ async def _main(app: QApplication, file: str | None, screenshot: str | None, exi
         if demo_task is not None:
             with contextlib.suppress(asyncio.CancelledError):
                 await demo_task
+        for demo_window in demo_windows:
+            demo_window.close()  # its closeEvent ends its bindings and busy boundaries
+            demo_window.deleteLater()
         await host.shutdown()
         if rt is not None:
             rt.dispose()

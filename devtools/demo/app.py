@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import weakref
+from collections.abc import Callable
 
 from runtime import Runtime
 
@@ -26,6 +27,7 @@ from .core import PARTS, DemoApp, DemoPart, FaultSwitch, UnknownFault, register_
 from .parts.sensor import SENSOR_HZ, SensorDevice, sensor_sample
 
 __all__ = ["DemoApp", "DemoPart", "FaultSwitch", "UnknownFault", "SensorDevice", "build_demo", "run_demo",
+           "start_demo", "close_demo",
            "register_part", "sensor_sample", "PARTS", "SENSOR_HZ"]
 
 _APPS: weakref.WeakKeyDictionary[Runtime, DemoApp] = weakref.WeakKeyDictionary()
@@ -44,8 +46,10 @@ def build_demo(rt: Runtime) -> DemoApp:
     return app
 
 
-async def run_demo(rt: Runtime, seconds: float | None, *, stop: asyncio.Event | None = None) -> DemoApp:
+async def run_demo(rt: Runtime, seconds: float | None, *, stop: asyncio.Event | None = None,
+                   on_started: Callable[[DemoApp], None] | None = None) -> DemoApp:
     """Drive the demo (building it first if needed) for `seconds`, or until `stop` is set when seconds is None.
+    `on_started(app)` runs once every part started, before the drivers (the GUI opens the demo's window there).
 
     Parts start in mount order and close in reverse order after every driver has finished; every task, action run
     and backend operation they started is settled and the backend is stopped before this returns.
@@ -61,6 +65,8 @@ async def run_demo(rt: Runtime, seconds: float | None, *, stop: asyncio.Event | 
             if part.start is not None:
                 await part.start(app)
             started.append(part)
+        if on_started is not None:
+            on_started(app)
         tasks = [asyncio.create_task(driver(app, stop), name=f"demo:{part.name}")
                  for part in parts for driver in part.drivers]
         if seconds is None:
@@ -83,3 +89,20 @@ async def run_demo(rt: Runtime, seconds: float | None, *, stop: asyncio.Event | 
         if isinstance(result, Exception):
             raise result
     return app
+
+
+async def start_demo(rt: Runtime) -> DemoApp:
+    """Build the demo and start its parts (the backend, the coordinators) without their drivers: for a UI or a
+    bench that drives the demo itself. End it with `close_demo`."""
+    app = build_demo(rt)
+    for part in PARTS:
+        if part.name in app.parts and part.start is not None:
+            await part.start(app)
+    return app
+
+
+async def close_demo(app: DemoApp) -> None:
+    """Close the parts `start_demo` started, in reverse order (nothing they started is left pending)."""
+    for part in reversed([p for p in PARTS if p.name in app.parts]):
+        if part.close is not None:
+            await part.close(app)

@@ -31,19 +31,23 @@ import numpy.ma  # noqa: F401  (np.unique/np.isin import it on first use: 35 ms,
 from runtime.trace import EventStore
 
 from .deadlines import DeadlineMarks
+from .e2e_chains import E2E_SEGMENT_KINDS, E2EIndex
 from .runs import RUN_STATUSES, STAGES, OperationIndex, RunIndex, meta_of
 from .spans import FLAG_OUTLINED, SpanLane
 
 __all__ = ["Lane", "LaneKind", "TimelineModel", "TXN_CATEGORIES", "RUN_CATEGORIES", "STAGE_CATEGORIES",
            "TICK_CATEGORIES", "MAX_SUBROWS"]
 
-LaneKind = Literal["ticks", "txn", "runs", "ops"]
+LaneKind = Literal["ticks", "txn", "runs", "ops", "e2e"]
 
 TXN_CATEGORIES = ("no converge", "dirty", "full")
 RUN_CATEGORIES = RUN_STATUSES
 STAGE_CATEGORIES = STAGES
 TICK_CATEGORIES = ("settled", "over budget", "open")
+E2E_CATEGORIES = E2E_SEGMENT_KINDS
 MAX_SUBROWS = 3
+_DECODED_LABELS = ("async-action", "trace:tick", "trace:e2e")
+"""Labels whose events sync decodes one by one (transactions are built in bulk)."""
 _CHUNK = 4096
 _PENDING_CONVERGE = 1024
 
@@ -61,7 +65,9 @@ class Lane:
     deadlines: DeadlineMarks = field(default_factory=DeadlineMarks)
     """Operation deadlines with the rows that promised them (ops lanes only)."""
     refs: list[str] = field(default_factory=list)
-    """For runs/ops: the run linkId / operation commandId of each span ref index."""
+    """For runs/ops/e2e: the run linkId / operation commandId / run linkId of each span ref index."""
+    ref_rows: list[int] = field(default_factory=list)
+    """For e2e: the store row of each span's trace:e2e event (one span per segment)."""
 
     @property
     def title(self) -> str:
@@ -89,6 +95,8 @@ class TimelineModel:
         self._by_key: dict[str, Lane] = {}
         self.runs = RunIndex()
         self.operations = OperationIndex()
+        self.e2e = E2EIndex()
+        """End-to-end chains of sampled runs (092); drawn on each instance's `e2e` lane."""
         self.rows_seen = 0
         self.end_s = 0.0
         """The latest event time seen (x of the newest event)."""
@@ -112,7 +120,7 @@ class TimelineModel:
         if lane is not None:
             return lane
         n_cat = {"ticks": len(TICK_CATEGORIES), "txn": len(TXN_CATEGORIES), "runs": len(RUN_CATEGORIES),
-                 "ops": len(STAGE_CATEGORIES)}[kind]
+                 "ops": len(STAGE_CATEGORIES), "e2e": len(E2E_CATEGORIES)}[kind]
         subrows = [SpanLane(n_cat) for _ in range(1 if kind in ("ticks", "txn") else MAX_SUBROWS)]
         lane = Lane(key, kind, owner, subrows)
         self._by_key[key] = lane
@@ -125,7 +133,7 @@ class TimelineModel:
             return (0, 0, 0)
         if lane.owner not in self._instance_order:
             self._instance_order.append(lane.owner)
-        return (1, self._instance_order.index(lane.owner), ("txn", "runs", "ops").index(lane.kind))
+        return (1, self._instance_order.index(lane.owner), ("txn", "runs", "e2e", "ops").index(lane.kind))
 
     def _x(self, ts_ms: float) -> float:
         if self.origin_ms is None:
@@ -158,8 +166,8 @@ class TimelineModel:
             label_codes = np.frombuffer(store.label[row:hi], np.uint32)
             state = label_codes == labels.get("state:update", -1)
             converge = label_codes == labels.get("trace:trait:converge", -1)
-            other = np.isin(label_codes, np.asarray([labels[name] for name in ("async-action", "trace:tick")
-                                                     if name in labels], np.uint32))
+            other = np.isin(label_codes, np.asarray([labels[name] for name in _DECODED_LABELS if name in labels],
+                                                    np.uint32))
             op_code = kinds.get("operation")
             if op_code is not None:
                 other |= np.frombuffer(store.kind[row:hi], np.uint32) == op_code
@@ -270,6 +278,9 @@ class TimelineModel:
         self.rows_seen = max(0, self.rows_seen - n)
         runs_gone = self.runs.release(n)
         ops_gone = self.operations.release(n)
+        chains_before = set(self.e2e.chains)
+        self.e2e.release(n)
+        e2e_gone = chains_before - set(self.e2e.chains)
         moves: dict[int, np.ndarray] = {}
         """id(sub-row) -> each old span's new index there (-1: let go)."""
         for lane in self.lanes:
@@ -277,7 +288,9 @@ class TimelineModel:
                 for sub in lane.subrows:
                     moves[id(sub)] = sub.retain((sub.refs() >= n) | sub.open_mask(), ref_shift=-n)
             else:
-                self._release_items(lane, runs_gone if lane.kind == "runs" else ops_gone, moves)
+                gone = {"runs": runs_gone, "ops": ops_gone}.get(lane.kind, e2e_gone)
+                self._release_items(lane, gone, moves)
+                lane.ref_rows = [row - n for row in lane.ref_rows]  # below 0: its event was let go
         _move_placed(self._open_ticks, set(), moves)
         _move_placed(self._run_spans, runs_gone, moves)
         _move_placed(self._op_spans, ops_gone, moves)
@@ -302,6 +315,8 @@ class TimelineModel:
         kept_refs = np.fromiter((key not in gone for key in lane.refs), np.bool_, len(lane.refs))
         new_ref = np.cumsum(kept_refs) - 1
         lane.refs = [key for key, kept in zip(lane.refs, kept_refs.tolist(), strict=True) if kept]
+        if lane.ref_rows:
+            lane.ref_rows = [row for row, kept in zip(lane.ref_rows, kept_refs.tolist(), strict=True) if kept]
         for sub in lane.subrows:
             refs = sub.refs()
             keep = kept_refs[refs] if len(refs) else np.zeros(0, np.bool_)
@@ -329,6 +344,8 @@ class TimelineModel:
             self._operation(row, event)
         elif label == "trace:tick":
             self._tick(row, event)
+        elif label == "trace:e2e":
+            self._e2e(row, event)
 
     def _note_converge(self, event: dict[str, Any]) -> None:
         meta = meta_of(event)
@@ -419,6 +436,22 @@ class TimelineModel:
                 sub.append(x, x, 1 if over else 0, FLAG_OUTLINED if over else 0, row)
             else:
                 placed[0].close(placed[1], x, 1 if over else 0, FLAG_OUTLINED if over else 0)
+
+    def _e2e(self, row: int, event: dict[str, Any]) -> None:
+        """One segment of a run's chain, drawn once on the lane of the event's instance (events are emitted when
+        their segment ends, so the span ends at the event's time and starts its duration earlier)."""
+        chains = self.e2e.feed(row, event)
+        if not chains:
+            return
+        meta = meta_of(event)
+        kind = str(meta.get("segmentKind"))
+        end = self._x(float(event.get("timestamp") or 0.0))
+        start = end - float(meta.get("durationMs") or 0.0) / 1000.0
+        lane = self._lane("e2e", str(event.get("instanceId", "")))
+        lane.refs.append(chains[0].link_id)
+        lane.ref_rows.append(row)
+        sub = _free_subrow(lane, start)
+        sub.append(start, end, E2E_CATEGORIES.index(kind) if kind in E2E_CATEGORIES else 0, 0, len(lane.refs) - 1)
 
     # -- reading ----------------------------------------------------------------------------------------------------
 

@@ -4,7 +4,8 @@ Sections: the event, its transaction summary, the dirty set as field paths (ids 
 the matching digest; unmapped ids shown with a warning), patches from -> to, the converge decision, errors with
 their downgrade marks, and the state as a tree with what changed against the previous state. Live, buttons bring
 the instance to its state before or after the transaction (time travel) and back to the latest; a banner says
-plainly while the past is shown.
+plainly while the past is shown. An event of a run with an end-to-end chain (092) also lists the chain's segments
+with their durations.
 """
 
 from __future__ import annotations
@@ -33,9 +34,11 @@ from ..qt_models.state_tree import StateTreeModel
 from ..state import TravelMode, UiState
 from .events import scope_instances
 from .glyphs import PAST
+from .e2e_text import chain_html
 from .inspector_text import summary_html
 from .state_tree_view import StateTreeView
 from .summary_browser import SummaryBrowser
+from .timeline.source import timeline_source
 
 __all__ = ["Inspector"]
 
@@ -220,7 +223,9 @@ class Inspector(QWidget):
             return
         self._summary_width = self.summary.width_chars()
         text = summary_html(self.ctx.events, self.facts, self._summary_width)
-        self.summary.show_html(text.html, text.tooltips)
+        link = self.facts.event.get("linkId")
+        chain = timeline_source(self.ctx).model.e2e.chains.get(link) if isinstance(link, str) else None
+        self.summary.show_html(text.html + (chain_html(chain) if chain is not None else ""), text.tooltips)
         self._patch_paths = text.paths
 
     def resizeEvent(self, event: QResizeEvent) -> None:

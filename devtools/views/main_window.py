@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from runtime.trace import write_chrome_trace, write_evidence, write_perfetto_trace
+from runtime.trace import CHROME_SUFFIX, PERFETTO_SUFFIX, write_chrome_trace, write_evidence, write_perfetto_trace
 
 from ..app.context import DevtoolsContext
 from ..app.recording import Recorder
@@ -41,6 +41,7 @@ from .operations import OperationsPane
 from .overview import OverviewStrip
 from .replay_bar import ReplayBar
 from .retention_status import RetentionStatus
+from .e2e import E2EPane
 from .runs import RunsPane
 from .settings import SettingsDialog
 from .share_splitter import ShareSplitter
@@ -54,8 +55,8 @@ ExportFormat = Literal["chrome", "perfetto", "evidence"]
 W = TypeVar("W", bound=QWidget)
 
 EXPORT_FORMATS: dict[ExportFormat, tuple[str, str]] = {
-    "chrome": ("Chrome Trace Event JSON (Perfetto, chrome://tracing)", ".json"),
-    "perfetto": ("Perfetto protobuf", ".pftrace"),
+    "chrome": ("Chrome Trace Event JSON (Perfetto, chrome://tracing, speedscope)", CHROME_SUFFIX),
+    "perfetto": ("Perfetto protobuf", PERFETTO_SUFFIX),
     "evidence": ("EvidencePackage JSON", ".evidence.json"),
 }
 
@@ -125,6 +126,8 @@ class MainWindow(QMainWindow):
         self.operations = _named(OperationsPane(ctx), "operationsPane")
         self.tabs.addTab(self.converge, "Converge")
         self.tabs.addTab(self.runs, "Action runs")
+        self.e2e = _named(E2EPane(ctx), "e2ePane")
+        self.tabs.addTab(self.e2e, "End to end")
         self.tabs.addTab(self.operations, "Operations")
 
         middle = self.middle_splitter = QSplitter(Qt.Orientation.Vertical)

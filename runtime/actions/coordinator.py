@@ -97,6 +97,9 @@ class ActionCoordinator:
         self.clock: Clock = clock or LoopClock()
         self.max_runs_kept = max_runs_kept
         self.binding = StateBinding(inst, mirror_key=operations_key)
+        self.pending_registry = inst.host.pending
+        """Where runs report pending (busy state reads it; see runtime.busy)."""
+        self._e2e = self.sink.e2e
         self.disposed = False
         self._runs: dict[str, RunHandle] = {}
         self._active: dict[str, list[RunHandle]] = {}
@@ -144,6 +147,10 @@ class ActionCoordinator:
                            payload)
         self._runs[link_id] = handle
         self._pending_count[defn.action_id] = self._pending_count.get(defn.action_id, 0) + 1
+        if self._e2e.active:
+            self._e2e.run_triggered(link_id, defn.action_id, self.inst.module_id, self.inst.instance_id)
+        self.pending_registry.begin("run", link_id, owner=defn.action_id, instance_id=self.inst.instance_id,
+                                    link_id=link_id)
         self._emit(handle, "trigger")
         if defn.concurrency == "latest-wins":
             for older in [*self._active.get(aid, ()), *self._waiting.get(aid, ())]:
@@ -209,8 +216,15 @@ class ActionCoordinator:
 
     async def _execute(self, handle: RunHandle) -> None:
         ctx = ActionContext(_RunPort(self, handle))
+        e2e = self._e2e
+        if e2e.following:
+            e2e.run_started(handle.link_id)
         try:
-            result = await handle.defn.handler(ctx, handle.payload)
+            try:
+                result = await handle.defn.handler(ctx, handle.payload)
+            finally:
+                if e2e.following:
+                    e2e.handler_done(handle.link_id)
         except asyncio.CancelledError:
             self._settle(handle, "cancelled", reason="unknown")  # a no-op when we cancelled it ourselves
             return
@@ -234,6 +248,8 @@ class ActionCoordinator:
             return False
         defn = handle.defn
         aid = defn.action_id
+        settle_start = self._e2e.mono_ms() if self._e2e.following else 0.0
+        self.pending_registry.end("run", handle.link_id)
         handle.run = replace(handle.run, status=status, settled_at_mono_ms=self.sink.clock.mono_ms(),
                              cancel_reason=reason if status == "cancelled" else None,
                              error_summary=error if status != "success" else None)
@@ -265,6 +281,8 @@ class ActionCoordinator:
                 defn.on_cancel(draft, reason or "unknown")
 
         record = self._write(handle, status, body) if not self.inst.disposed else None
+        if self._e2e.following:
+            self._e2e.run_settled(handle.link_id, status, settle_start)
         handle.collecting = False
         self._emit(handle, "settle", record, error=handle.run.error_summary)
         handle.wake_waiters()
@@ -298,9 +316,15 @@ class ActionCoordinator:
         def note(command_id: str) -> None:
             handle.run = replace(handle.run, command_ids=handle.run.command_ids + (command_id,))
 
-        return await self.tracker.submit(kind, target, payload, wait_for=wait_for, budget=budget,
-                                         correlation_id=correlation_id, link_id=handle.link_id, instance=self.inst,
-                                         listener=self.binding, on_begin=note)
+        e2e = self._e2e
+        io_start = e2e.mono_ms() if e2e.follows(handle.link_id) else None
+        try:
+            return await self.tracker.submit(kind, target, payload, wait_for=wait_for, budget=budget,
+                                             correlation_id=correlation_id, link_id=handle.link_id,
+                                             instance=self.inst, listener=self.binding, on_begin=note)
+        finally:
+            if io_start is not None:
+                e2e.io_waited(handle.link_id, io_start, "operation")
 
     # -- state and events -------------------------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from typing import Any, Literal, get_args
 
 import orjson
 
+from runtime.debug.e2e import E2ERecorder
 from runtime.debug.hub import DebugHub
 from runtime.debug.projection import DEFAULT_BUDGET, SizeBudget, cut_text, project
 
@@ -39,6 +40,10 @@ class EventClock:
     def mono_ms(self) -> float:
         """Milliseconds since the runtime started (for durations and monotonic stamps)."""
         return (time.perf_counter() - self._perf0) * 1000.0
+
+    def to_mono_ms(self, epoch_ms: float) -> float:
+        """The monotonic stamp of a `now_ms` value (a record's startedAt) on this clock."""
+        return epoch_ms - self._epoch_ms
 
 
 MAX_ERROR_MESSAGE = 1024
@@ -113,6 +118,8 @@ class DebugSink:
         self.on = False
         self.full = False
         self.set_level(level)
+        self.e2e = E2ERecorder(self)
+        """The end-to-end latency segments of sampled action runs (off until configured; see runtime.debug.e2e)."""
 
     def announce_static_ir(self, export: dict[str, Any]) -> None:
         """Hand the hub a static IR that events of this runtime refer to by digest (kept once per digest)."""

@@ -17,6 +17,7 @@ from runtime.base.field_decl import FieldDecl
 from runtime.base.links import fallback_link_id
 from runtime.base.records import CommitMode, ConvergeRecord, OriginKind, TxnOrigin, TxnPriority, TxnRecord
 from runtime.base.state_access import same_value
+from runtime.busy.registry import PendingRegistry
 from runtime.converge.config import ResolvedConvergeConfig
 from runtime.converge.executor import ExecResult
 from runtime.converge.planner import Planner
@@ -57,6 +58,11 @@ class InstanceHost(Protocol):
 
     @property
     def history_size(self) -> int: ...
+
+    @property
+    def pending(self) -> PendingRegistry:
+        """What is pending in this runtime (action runs and resource loads report there; busy state reads it)."""
+        ...
 
     @property
     def in_transaction(self) -> bool: ...

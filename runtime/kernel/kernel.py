@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from runtime.base.records import TxnOrigin, TxnRecord
+from runtime.busy.registry import PendingRegistry
 from runtime.converge.config import ConvergeSettings, ResolvedConvergeConfig
 from runtime.debug.sink import DebugSink
 from runtime.errors import DefinitionError, TickscopeError
@@ -38,8 +39,10 @@ def _remover(items: list[Any], item: Any) -> Callable[[], None]:
 class Kernel:
     """The instances of one runtime, its transaction window and its commit and settle listeners."""
 
-    def __init__(self, label: str, sink: DebugSink, converge: ConvergeSettings, history_size: int) -> None:
+    def __init__(self, label: str, sink: DebugSink, converge: ConvergeSettings, history_size: int,
+                 pending: PendingRegistry | None = None) -> None:
         self._label = label
+        self._pending = pending or PendingRegistry()
         self._sink = sink
         self._history_size = history_size
         self.converge = converge
@@ -62,6 +65,10 @@ class Kernel:
     @property
     def history_size(self) -> int:
         return self._history_size
+
+    @property
+    def pending(self) -> PendingRegistry:
+        return self._pending
 
     @property
     def in_transaction(self) -> bool:

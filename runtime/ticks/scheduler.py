@@ -133,8 +133,11 @@ class TickScheduler:
         if self.disposed:
             return
         self.queue.enqueue_commit(f"{inst.module_id}::{inst.instance_id}", inst, record, state)
-        if self.host.sink.on:
+        sink = self.host.sink
+        if sink.on:
             self._tally.add(record)
+            if record.link_id is not None and sink.e2e.following:
+                sink.e2e.txn_committed(record)
         if not self._flushing:
             self._request()
 
@@ -253,6 +256,7 @@ class TickScheduler:
         t0 = time.perf_counter()
         schedule: dict[str, Any] | None = None
         trigger: tuple[TriggerTally, Any, int] | None = None
+        e2e_t0 = sink.e2e.mono_ms() if on and sink.e2e.following else None
         self._flushing = True
         try:
             if on:
@@ -279,6 +283,11 @@ class TickScheduler:
                         for record in entry.records:
                             self._tally.add(record)
             self._publish(tick_seq, accepted)
+            if e2e_t0 is not None:
+                sink.e2e.tick_published(tick_seq, e2e_t0, [(e.urgent, e.records) for e in accepted],
+                                        low_delayed=bool(self._low))
+                if not self._low and sink.e2e.low_waiting:
+                    sink.e2e.low_flushed()  # this tick's urgent notifications told what earlier ticks held back
             self._track_degrade(tick_seq, degrade, len(deferred))
             if on:
                 self._report(tick_seq, t0, schedule, trigger, accepted, deferred, degrade)
@@ -377,11 +386,16 @@ class TickScheduler:
         if self._low_handle is not None:
             self._low_handle.cancel()
             self._low_handle = None
+        e2e = self.host.sink.e2e
         if not self._low:
+            if e2e.low_waiting:
+                e2e.low_flushed()
             return
         keys = list(self._low)
         self._low.clear()
         self.store.notify(self.store.listeners_of(keys))
+        if e2e.low_waiting:
+            e2e.low_flushed()
 
     # -- instances and external inputs -----------------------------------------------------------------------------
 

@@ -4,14 +4,14 @@ Perfetto, evidence packages).
     writer = TraceWriter("run.jsonl", label="app").attach(rt.hub, runtime=rt)
     store = load_trace("run.jsonl")                 # an EventStore; store.problems lists the lines skipped
     Replay(store).state_at("form#1", row)
-    write_chrome_trace(store, "run.json")
+    write_chrome_trace(store, "run.trace.json")
 """
 
 from runtime.errors import LoadCancelled, PerfettoUnavailable, TraceFormatError, UnsupportedTraceVersion
 from runtime.trace.columnar import EventStore, LoadProblem, SideRecords
 from runtime.trace.evidence import evidence_package, evidence_to_trace, load_evidence, write_evidence
-from runtime.trace.export_chrome import write_chrome_trace
-from runtime.trace.export_perfetto import write_perfetto_trace
+from runtime.trace.export_chrome import CHROME_SUFFIX, write_chrome_trace
+from runtime.trace.export_perfetto import PERFETTO_SUFFIX, write_perfetto_trace
 from runtime.trace.format import FORMAT, FORMAT_VERSION, PROTOCOL_VERSION, SNAPSHOT_TYPE, read_header
 from runtime.trace.indexes import TickSpan, TouchResult
 from runtime.trace.loader import Progress, load_trace
@@ -34,6 +34,7 @@ from runtime.trace.validate import Validation, validate_file
 from runtime.trace.writer import TraceWriter
 
 __all__ = [
+    "CHROME_SUFFIX",
     "CONVERGE_DEGRADED",
     "CONVERGE_DIRTY",
     "CONVERGE_FULL",
@@ -47,6 +48,7 @@ __all__ = [
     "FORMAT",
     "FORMAT_VERSION",
     "NO_CODE",
+    "PERFETTO_SUFFIX",
     "PROTOCOL_VERSION",
     "SNAPSHOT_TYPE",
     "UNITS",

@@ -1,17 +1,25 @@
 """Perfetto protobuf (`.pftrace`) through the `perfetto` package's trace protos (optional extra `perfetto`).
 
-The same timeline as the Chrome export (timeline.py), as TrackEvent packets:
-- a process track per runtime, a thread track per instance lane and per runtime's ticks lane;
-- transactions and ticks as SLICE_BEGIN/SLICE_END on their lane (they nest per lane);
-- each action run and operation on its own child track of its process (they overlap), as a begin/end pair;
-- flows as `flow_ids` on the slices they link (`terminating_flow_ids` on the last one);
-- counters on counter tracks; diagnostics and lifecycle events as INSTANT events.
-Every track is declared (TrackDescriptor) before its first event; timestamps are epoch nanoseconds.
+The same timeline as the Chrome export (timeline.py), as TrackEvent packets on one sequence:
+- a clock snapshot first: the timestamps are epoch nanoseconds on the boot clock, and the snapshot says that boot
+  time equals real time, so the UI shows the recording's real date rather than a boot-clock one;
+- a process track per runtime; a thread track per instance lane and per runtime's ticks lane (no tid equals a
+  pid, and the ticks lane has the lowest: the UI orders threads by tid);
+  each action run and operation on its own child track of its process (they overlap), named `action-run <action>`
+  or `operation <kind>`; counters on counter tracks. The process orders its children explicitly: ticks first,
+  then the instance lanes, then runs and counters, as the Chrome export's sort indexes do;
+- transactions and ticks as SLICE_BEGIN/SLICE_END on their lane (they nest per lane), runs as a begin/end pair;
+  per track, events are written in the order they open and close, so a zero-length slice begins before it ends;
+- flows as `flow_ids` on the slices they link (`terminating_flow_ids` on the last one); diagnostics and
+  lifecycle events as INSTANT events; args as debug annotations (lists as arrays);
+- event names, categories and annotation names interned (`interned_data`, defined by the first packet using them).
+Every track is declared (TrackDescriptor) before its first event.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,9 +27,12 @@ from runtime.errors import PerfettoUnavailable
 from runtime.trace.columnar import EventStore
 from runtime.trace.timeline import Timeline, build_timeline
 
-__all__ = ["write_perfetto_trace"]
+__all__ = ["PERFETTO_SUFFIX", "perfetto_packets", "write_perfetto_trace"]
 
+PERFETTO_SUFFIX = ".pftrace"
 _SEQ = 1
+_RUN_RANK = 1_000_000
+"""Runs and counters rank after every lane of their process."""
 
 
 def _protos() -> Any:
@@ -40,21 +51,28 @@ def _annotate(event: Any, args: dict[str, Any]) -> None:
             continue
         ann = event.debug_annotations.add()
         ann.name = key
-        if isinstance(value, bool):
-            ann.bool_value = value
-        elif isinstance(value, int):
-            ann.int_value = value
-        elif isinstance(value, float):
-            ann.double_value = value
-        else:
-            ann.string_value = str(value)
+        _set_value(ann, value)
+
+
+def _set_value(ann: Any, value: Any) -> None:
+    if isinstance(value, bool):
+        ann.bool_value = value
+    elif isinstance(value, int):
+        ann.int_value = value
+    elif isinstance(value, float):
+        ann.double_value = value
+    elif isinstance(value, (list, tuple)) and value:
+        for item in value:
+            _set_value(ann.array_values.add(), item)
+    else:
+        ann.string_value = str(value)
 
 
 def write_perfetto_trace(store: EventStore, path: str | os.PathLike[str]) -> int:
     """Write `store` as a Perfetto trace to `path`; returns the number of packets."""
     pb = _protos()
     tl = build_timeline(store)
-    packets = _packets(pb, tl)
+    packets = perfetto_packets(tl)
     with open(path, "wb") as out:
         trace = pb.Trace()
         for n, packet in enumerate(packets, start=1):
@@ -66,9 +84,22 @@ def write_perfetto_trace(store: EventStore, path: str | os.PathLike[str]) -> int
     return len(packets)
 
 
+def _clock_snapshot(pb: Any, base_ns: int) -> Any:
+    packet = pb.TracePacket()
+    packet.trusted_packet_sequence_id = _SEQ
+    packet.first_packet_on_sequence = True
+    packet.sequence_flags = pb.TracePacket.SEQ_INCREMENTAL_STATE_CLEARED
+    snapshot = packet.clock_snapshot
+    for clock in (pb.BUILTIN_CLOCK_BOOTTIME, pb.BUILTIN_CLOCK_REALTIME):
+        c = snapshot.clocks.add()
+        c.clock_id, c.timestamp = clock, base_ns
+    snapshot.primary_trace_clock = pb.BUILTIN_CLOCK_BOOTTIME
+    return packet
+
+
 def _descriptor(pb: Any, uuid: int, **fields: Any) -> Any:
     """A TrackDescriptor packet: `process=(pid, name)`, `thread=(pid, tid, name)`, `counter=True`, or plain
-    descriptor fields (parent_uuid, name)."""
+    descriptor fields (parent_uuid, name, sibling_order_rank, child_ordering)."""
     packet = pb.TracePacket()
     packet.trusted_packet_sequence_id = _SEQ
     packet.track_descriptor.uuid = uuid
@@ -100,33 +131,34 @@ class _Tracks:
 def _tracks(pb: Any, tl: Timeline) -> _Tracks:
     tracks = _Tracks()
     out = tracks.packets
+    explicit = pb.TrackDescriptor.EXPLICIT
     tracks.process = [1_000 + i for i in range(len(tl.runtimes))]
     for i, label in enumerate(tl.runtimes):
-        out.append(_descriptor(pb, tracks.process[i], process=(i + 1, f"runtime {label}")))
+        out.append(_descriptor(pb, tracks.process[i], process=(tl.pid(i), f"runtime {label}"),
+                               child_ordering=explicit))
     tracks.lane = [100_000 + lane.index for lane in tl.lanes]
+    tids = tl.tids()
     for lane in tl.lanes:
         out.append(_descriptor(pb, tracks.lane[lane.index], parent_uuid=tracks.process[lane.runtime],
-                               thread=(lane.runtime + 1, lane.index + 1, lane.name)))
+                               thread=(tl.pid(lane.runtime), tids[lane.index], lane.name),
+                               sibling_order_rank=0 if lane.instance_id is None else lane.index + 1))
     tracks.run = [10_000_000 + k for k in range(len(tl.runs))]
     for k, run in enumerate(tl.runs):
         out.append(_descriptor(pb, tracks.run[k], parent_uuid=tracks.process[run.runtime],
-                               name=f"{run.cat} {run.name}"))
+                               name=f"{run.cat} {run.name}", sibling_order_rank=_RUN_RANK + k))
     for c in tl.counters:
         key = (c.runtime, c.name)
         if key not in tracks.counter:
             tracks.counter[key] = 50_000_000 + len(tracks.counter)
             out.append(_descriptor(pb, tracks.counter[key], parent_uuid=tracks.process[c.runtime], name=c.name,
-                                   counter=True))
+                                   counter=True, sibling_order_rank=2 * _RUN_RANK + len(tracks.counter)))
     return tracks
 
 
-def _packets(pb: Any, tl: Timeline) -> list[Any]:
-    """Every packet of the trace: the track descriptors first, then the events in time order (ends sort before
-    begins at equal times)."""
-    base_ns = int(tl.base_ms * 1_000_000)
-
-    def ns(us: float) -> int:
-        return base_ns + int(round(us * 1000))
+def perfetto_packets(tl: Timeline) -> list[Any]:
+    """Every TracePacket of a timeline: the clock snapshot, the track descriptors, then the events in time order."""
+    pb = _protos()
+    base_ns = round(tl.base_ms * 1000) * 1000  # whole microseconds: what the events carry, and exact in a float
 
     tracks = _tracks(pb, tl)
     flows_of: dict[int, list[tuple[int, bool]]] = {}
@@ -135,12 +167,16 @@ def _packets(pb: Any, tl: Timeline) -> list[Any]:
         for k, sidx in enumerate(flow.slices):
             flows_of.setdefault(sidx, []).append((flow.flow_id, k == last))
 
-    timed: list[tuple[int, int, Any]] = []  # (ts, order, packet)
+    timed: list[tuple[int, Any]] = []
+    """(ts, packet), each track's events in the order they open and close; a stable sort by time keeps that order
+    among a track's events at equal times (an end before the next begin, a zero-length slice's begin before its
+    end)."""
 
-    def event(ts: int, order: int, etype: int, track: int, name: str | None = None, cat: str | None = None) -> Any:
+    def event(ts_us: int, etype: int, track: int, name: str | None = None, cat: str | None = None) -> Any:
         packet = pb.TracePacket()
-        packet.timestamp = ts
+        packet.timestamp = base_ns + ts_us * 1000
         packet.trusted_packet_sequence_id = _SEQ
+        packet.sequence_flags = pb.TracePacket.SEQ_NEEDS_INCREMENTAL_STATE
         te = packet.track_event
         te.type = etype
         te.track_uuid = track
@@ -148,26 +184,55 @@ def _packets(pb: Any, tl: Timeline) -> list[Any]:
             te.name = name
         if cat:
             te.categories.append(cat)
-        timed.append((ts, order, packet))
+        timed.append((ts_us, packet))
         return te
 
     TE = pb.TrackEvent
     lane_uuid, run_uuid = tracks.lane, tracks.run
     for sidx, sl in enumerate(tl.slices):
-        begin = event(ns(sl.start_us), 1, TE.TYPE_SLICE_BEGIN, lane_uuid[sl.lane], sl.name, sl.cat)
+        begin = event(sl.start_us, TE.TYPE_SLICE_BEGIN, lane_uuid[sl.lane], sl.name, sl.cat)
         _annotate(begin, sl.args)
         for flow_id, terminating in flows_of.get(sidx, ()):
             (begin.terminating_flow_ids if terminating else begin.flow_ids).append(flow_id)
-        event(ns(sl.start_us + sl.dur_us), 0, TE.TYPE_SLICE_END, lane_uuid[sl.lane])
+        event(sl.start_us + sl.dur_us, TE.TYPE_SLICE_END, lane_uuid[sl.lane])
     for k, run in enumerate(tl.runs):
-        begin = event(ns(run.begin_us), 1, TE.TYPE_SLICE_BEGIN, run_uuid[k], run.name, run.cat)
-        _annotate(begin, {key: v for key, v in run.args.items() if not isinstance(v, list)})
-        event(ns(max(run.end_us, run.begin_us)), 0, TE.TYPE_SLICE_END, run_uuid[k])
+        begin = event(run.begin_us, TE.TYPE_SLICE_BEGIN, run_uuid[k], run.name, run.cat)
+        _annotate(begin, run.args)
+        event(max(run.end_us, run.begin_us), TE.TYPE_SLICE_END, run_uuid[k])
     for c in tl.counters:
-        te = event(ns(c.ts_us), 2, TE.TYPE_COUNTER, tracks.counter[(c.runtime, c.name)])
+        te = event(c.ts_us, TE.TYPE_COUNTER, tracks.counter[(c.runtime, c.name)])
         te.double_counter_value = c.value
     for inst in tl.instants:
-        te = event(ns(inst.ts_us), 2, TE.TYPE_INSTANT, lane_uuid[inst.lane], inst.name, inst.cat)
+        te = event(inst.ts_us, TE.TYPE_INSTANT, lane_uuid[inst.lane], inst.name, inst.cat)
         _annotate(te, inst.args)
-    timed.sort(key=lambda item: (item[0], item[1]))
-    return tracks.packets + [p for _, _, p in timed]
+    timed.sort(key=lambda item: item[0])
+    events = [p for _, p in timed]
+    _intern(events)
+    return [_clock_snapshot(pb, base_ns), *tracks.packets, *events]
+
+
+def _intern(packets: Iterable[Any]) -> None:
+    """Replace names, categories and annotation names by interned ids, each defined in the first packet (in
+    file order) that uses it."""
+    tables: dict[str, dict[str, int]] = {"event_names": {}, "event_categories": {}, "debug_annotation_names": {}}
+
+    def iid(packet: Any, table: str, text: str) -> int:
+        ids = tables[table]
+        found = ids.get(text)
+        if found is None:
+            found = ids[text] = len(ids) + 1
+            entry = getattr(packet.interned_data, table).add()
+            entry.iid, entry.name = found, text
+        return found
+
+    for packet in packets:
+        te = packet.track_event
+        if te.HasField("name"):
+            te.name_iid = iid(packet, "event_names", te.name)  # setting the iid clears the name (a oneof)
+        if te.categories:
+            cats = list(te.categories)
+            del te.categories[:]
+            te.category_iids.extend(iid(packet, "event_categories", c) for c in cats)
+        for ann in te.debug_annotations:
+            if ann.HasField("name"):
+                ann.name_iid = iid(packet, "debug_annotation_names", ann.name)

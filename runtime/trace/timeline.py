@@ -1,16 +1,21 @@
 """A store seen as a timeline: lanes, slices, overlapping runs, flows, counters and instants (shared by exporters).
 
 - Lanes: one per instance (named by instance id), grouped by runtime label, plus one `ticks` lane per runtime.
-- Slices (must nest per lane, so each lane's slices are kept in order and never overlap):
+- Slices (must nest per lane, so each lane's slices are kept in order, never overlap and never touch):
   transactions on their instance's lane, from the first event of the transaction (its action) to its
-  `state:update`; ticks on the ticks lane, from the tick's `start` event (or the first row it published) to its end.
+  `state:update`, named by their origin (the action, `field-external-store:reading`, `operation:<kind>`); ticks
+  (`tick`) on the ticks lane, from the tick's `start` event (or the first row it published) to its end.
 - Runs (overlap freely, so exporters write them as async pairs with ids): async action runs (`action/async-action`
   grouped by linkId, from trigger to settle; a run still open when the trace ends is closed there and marked
   `unfinished`), and operations (events naming a `commandId`, from the first to the last of them).
 - Flows: for every linkId, its transactions in order and the ticks that published them.
-- Counters: dirty roots per transaction (per instance; none for dirty-everything), queue depth from tick backlogs.
+- Counters: dirty roots per transaction (per instance; none for dirty-everything), queue depth from tick backlogs;
+  each on the lane it describes (the instance's, the ticks lane).
 - Instants: diagnostics and lifecycle events on their instance's lane.
-Times are microseconds since the first event (`base_ms` keeps the epoch of that origin).
+Names say what a thing is (the action, `tick`, the operation kind), so viewers that aggregate by name (speedscope's
+Sandwich, Perfetto's slice aggregation) group them; sequence numbers and ids go in the args.
+Times are whole microseconds (int) since the first event: the events carry microseconds, and integers keep the
+exports free of float noise. `base_ms` keeps the epoch of that origin.
 """
 
 from __future__ import annotations
@@ -38,8 +43,8 @@ class Lane:
 @dataclass(frozen=True, slots=True)
 class Slice:
     lane: int
-    start_us: float
-    dur_us: float
+    start_us: int
+    dur_us: int
     name: str
     cat: str
     args: dict[str, Any]
@@ -53,8 +58,9 @@ class Run:
     """action-run | operation."""
     run_id: str
     name: str
-    begin_us: float
-    end_us: float
+    """What the run is: the action id, the operation kind."""
+    begin_us: int
+    end_us: int
     args: dict[str, Any]
 
 
@@ -62,7 +68,7 @@ class Run:
 class Flow:
     flow_id: int
     link_id: str
-    points: tuple[tuple[int, float], ...]
+    points: tuple[tuple[int, int], ...]
     """(lane, ts_us) inside the slices it links, in time order."""
     slices: tuple[int, ...]
     """Index in Timeline.slices of the slice holding each point."""
@@ -71,15 +77,16 @@ class Flow:
 @dataclass(frozen=True, slots=True)
 class Counter:
     runtime: int
+    lane: int
     name: str
-    ts_us: float
+    ts_us: int
     value: float
 
 
 @dataclass(frozen=True, slots=True)
 class Instant:
     lane: int
-    ts_us: float
+    ts_us: int
     name: str
     cat: str
     args: dict[str, Any]
@@ -96,8 +103,22 @@ class Timeline:
     counters: list[Counter] = field(default_factory=list)
     instants: list[Instant] = field(default_factory=list)
 
+    def pid(self, runtime: int) -> int:
+        """The process id of a runtime in the exports: 1, 2, ..."""
+        return runtime + 1
 
-_MIN_DUR_US = 1.0
+    def tids(self) -> list[int]:
+        """The thread id of each lane in the exports: above every pid, because viewers badge a thread whose id equals
+        its process's as the main thread; ticks lanes lowest, because the Perfetto UI orders a process's threads by
+        tid and ignores sort hints."""
+        order = sorted(self.lanes, key=lambda lane: (lane.instance_id is not None, lane.index))
+        tids = [0] * len(self.lanes)
+        for rank, lane in enumerate(order):
+            tids[lane.index] = len(self.runtimes) + 1 + rank
+        return tids
+
+
+_MIN_DUR_US = 1
 
 
 class _Builder:
@@ -108,12 +129,12 @@ class _Builder:
         self._runtime_idx: dict[str, int] = {}
         self._lane_of_inst: dict[int, int] = {}
         self._tick_lane: dict[int, int] = {}
-        self._lane_end: dict[int, float] = {}
-        self._txn_point: dict[int, tuple[int, float, int]] = {}
+        self._lane_end: dict[int, int] = {}
+        self._txn_point: dict[int, tuple[int, int, int]] = {}
         """state row -> (lane, middle of its slice, slice index)."""
 
-    def us(self, ts_ms: float) -> float:
-        return round((ts_ms - self.base) * 1000.0, 3)
+    def us(self, ts_ms: float) -> int:
+        return round((ts_ms - self.base) * 1000.0)
 
     def runtime(self, label: str) -> int:
         idx = self._runtime_idx.get(label)
@@ -137,19 +158,45 @@ class _Builder:
             self.tl.lanes.append(Lane(lane, runtime, "ticks", None))
         return lane
 
-    def add_slice(self, lane: int, start: float, end: float, name: str, cat: str, args: dict[str, Any]) -> Slice:
-        start = max(start, self._lane_end.get(lane, start))  # keep slices of one lane from overlapping
+    def add_slice(self, lane: int, start: int, end: int, name: str, cat: str, args: dict[str, Any]) -> Slice:
+        # Slices of one lane never overlap nor touch: speedscope orders an end and a begin at the same time by name,
+        # so a `tick` ending where the next `tick` begins would nest the next one inside it.
+        previous_end = self._lane_end.get(lane)
+        if previous_end is not None and start <= previous_end:
+            start = previous_end + 1
         dur = max(end - start, _MIN_DUR_US)
         self._lane_end[lane] = start + dur
         sl = Slice(lane, start, dur, name, cat, args)
         self.tl.slices.append(sl)
         return sl
 
+    def operation_kind(self, command_id: str) -> str | None:
+        rows = self.s.index.rows_of_command(command_id)
+        meta = self.s.payload(int(rows[0])).get("meta") if len(rows) else None
+        kind = meta.get("kind") if isinstance(meta, dict) else None
+        return kind if isinstance(kind, str) and kind else None
+
+    def txn_name(self, origin: tuple[str | None, str | None]) -> str | None:
+        """What caused a transaction, as a name shared by every transaction with that cause: the action (with its
+        async phase), the operation's kind rather than its command id, else `originKind:originName`."""
+        kind, name = origin
+        if not kind or not name:
+            return None
+        if kind in ("action", "async-action"):
+            return name
+        if kind == "operation":
+            op_kind = self.operation_kind(name.removeprefix("operation:"))
+            return f"operation:{op_kind}" if op_kind else "operation"
+        return f"{kind}:{name}"
+
     def transactions_and_instants(self) -> None:
         s = self.s
         state_k, state_l = s.kinds.find("state"), s.labels.find("state:update")
         instant_kinds = (s.kinds.find("diagnostic"), s.kinds.find("lifecycle"))
+        action_k = s.kinds.find("action")
         first: dict[int, tuple[float, int]] = {}
+        action_of: dict[int, int] = {}
+        """transaction -> its first action row: the slice is named by the action, not by whatever came first."""
         kind, label, inst, txn, ts, flags = s.kind, s.label, s.instance, s.txn, s.ts, s.flags
         counters = self.tl.counters
         for row in range(len(s)):
@@ -159,20 +206,27 @@ class _Builder:
                 key = inst[row] << 32 | t
                 if k == state_k and label[row] == state_l:
                     start_ms, first_row = first.pop(key, (ts[row], row))
+                    named_by = action_of.pop(key, first_row)
                     lane = self.lane_of(inst[row])
                     roots = s.dirty_roots(row)
                     dirty_all = bool(flags[row] & FLAG_DIRTY_ALL)
-                    cause = s.label_of(first_row) if first_row != row else "commit"
-                    sl = self.add_slice(lane, self.us(start_ms), self.us(ts[row]), f"txn {t} {cause}", "transaction",
-                                        {"txnId": f"{s.instances.values[inst[row]]}::t{t}", "dirtyAll": dirty_all,
+                    meta = s.payload(row).get("meta")
+                    origin = _origin(meta if isinstance(meta, dict) else {})
+                    name = self.txn_name(origin) or (s.label_of(named_by) if named_by != row else "commit")
+                    sl = self.add_slice(lane, self.us(start_ms), self.us(ts[row]), name, "transaction",
+                                        {"txnSeq": t, "txnId": f"{s.instances.values[inst[row]]}::t{t}",
+                                         "originKind": origin[0], "originName": origin[1], "dirtyAll": dirty_all,
                                          "dirtyRoots": 0 if dirty_all else len(roots), "row": row})
-                    self._txn_point[row] = (lane, sl.start_us + sl.dur_us / 2, len(self.tl.slices) - 1)
+                    self._txn_point[row] = (lane, sl.start_us + sl.dur_us // 2, len(self.tl.slices) - 1)
                     if not dirty_all:  # "everything" has no count; the slice's args say dirtyAll
-                        counters.append(Counter(self.tl.lanes[lane].runtime, f"dirty roots {self.tl.lanes[lane].name}",
-                                                sl.start_us + sl.dur_us, float(len(roots))))
+                        counters.append(Counter(self.tl.lanes[lane].runtime, lane,
+                                                f"dirty roots {self.tl.lanes[lane].name}", sl.start_us + sl.dur_us,
+                                                float(len(roots))))
                     continue
                 if key not in first:
                     first[key] = (ts[row], row)
+                if k == action_k and key not in action_of:
+                    action_of[key] = row
             if k in instant_kinds:
                 self.tl.instants.append(Instant(self.lane_of(inst[row]), self.us(ts[row]), s.label_of(row),
                                                 s.kinds.values[k], {"row": row, "txnSeq": t}))
@@ -188,18 +242,19 @@ class _Builder:
             budget = meta.get("budget")
             if isinstance(budget, dict):
                 args["txnCount"] = budget.get("txnCount")
-            self.add_slice(self.tick_lane(runtime), self.us(s.ts[start_row]), self.us(s.ts[tick.end_row]),
-                           f"tick {tick.tick_seq}", "tick", args)
+            lane = self.tick_lane(runtime)
+            self.add_slice(lane, self.us(s.ts[start_row]), self.us(s.ts[tick.end_row]), "tick", "tick", args)
             backlog = meta.get("backlog")
             if isinstance(backlog, dict):
                 depth = sum(v for v in (backlog.get("pendingExternalInputs"), backlog.get("pendingDeferredWork"))
                             if isinstance(v, (int, float)))
-                self.tl.counters.append(Counter(runtime, "queue depth", self.us(s.ts[tick.end_row]), float(depth)))
+                self.tl.counters.append(Counter(runtime, lane, "queue depth", self.us(s.ts[tick.end_row]),
+                                                float(depth)))
 
     def runs(self) -> None:
         s = self.s
         label_code = s.labels.find("async-action")
-        end_us = self.us(s.ts[len(s) - 1]) if len(s) else 0.0
+        end_us = self.us(s.ts[len(s) - 1]) if len(s) else 0
         open_runs: dict[str, dict[str, Any]] = {}
         if label_code is not None:
             action_k = s.kinds.find("action")
@@ -232,9 +287,10 @@ class _Builder:
                 continue
             lane = self.lane_of(s.instance[rows[0]])
             stages = [s.label_of(r) for r in rows]
-            self.tl.runs.append(Run(self.tl.lanes[lane].runtime, lane, "operation", cmd, f"operation {cmd}",
+            kind = self.operation_kind(cmd)
+            self.tl.runs.append(Run(self.tl.lanes[lane].runtime, lane, "operation", cmd, kind or "operation",
                                     self.us(s.ts[rows[0]]), self.us(s.ts[rows[-1]]),
-                                    {"commandId": cmd, "stages": stages[:32]}))
+                                    {"commandId": cmd, "kind": kind, "stages": stages[:32]}))
 
     def flows(self) -> None:
         s = self.s
@@ -243,10 +299,10 @@ class _Builder:
             code = s.link[row]
             if code >= 0:
                 by_link.setdefault(code, []).append(row)
-        tick_point: dict[int, tuple[int, float, int]] = {}
+        tick_point: dict[int, tuple[int, int, int]] = {}
         for k, sl in enumerate(self.tl.slices):
             if sl.cat == "tick":
-                tick_point[sl.args["tickSeq"]] = (sl.lane, sl.start_us + sl.dur_us / 2, k)
+                tick_point[sl.args["tickSeq"]] = (sl.lane, sl.start_us + sl.dur_us // 2, k)
         for code, rows in by_link.items():
             if is_fallback_link(s.links.values[code]):
                 continue  # a transaction's own link: nothing to tie together
@@ -261,6 +317,11 @@ class _Builder:
                 points.sort(key=lambda p: p[1])
                 self.tl.flows.append(Flow(len(self.tl.flows) + 1, s.links.values[code],
                                           tuple((p[0], p[1]) for p in points), tuple(p[2] for p in points)))
+
+
+def _origin(meta: dict[str, Any]) -> tuple[str | None, str | None]:
+    kind, name = meta.get("originKind"), meta.get("originName")
+    return (kind if isinstance(kind, str) else None, name if isinstance(name, str) else None)
 
 
 def build_timeline(store: EventStore) -> Timeline:

@@ -8,33 +8,21 @@ would call app.exit() and silently break every later qtbot.wait.
 
 from __future__ import annotations
 
-import asyncio
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before the first Qt import
 
 import pytest
-import qasync
 from PySide6.QtCore import QSettings
 
+from devtools.qt.testing import qt_loop  # noqa: F401  (the adapter's own pytest-qt fixture, for its tests)
 from runtime import Runtime
 
 
 @pytest.fixture
-def aio(qapp):
-    loop = qasync.QEventLoop(qapp, already_running=True)
-    asyncio.set_event_loop(loop)
-    yield loop
-    tasks = [t for t in asyncio.all_tasks(loop) if not t.done()]
-    for task in tasks:
-        task.cancel()
-    qapp.processEvents()
-    # neither asyncio nor qasync 0.28 has a public way to undo already_running without loop.stop()
-    asyncio.events._set_running_loop(None)  # noqa: SLF001
-    loop._QEventLoop__is_running = False  # noqa: SLF001
-    loop.close()
-    asyncio.set_event_loop(None)
-    assert not [t for t in tasks if not t.done()], f"tasks left pending: {tasks}"
+def aio(request):
+    """The adapter's own fixture (devtools.qt.testing.qt_loop), under the name these tests have always used."""
+    return request.getfixturevalue("qt_loop")
 
 
 @pytest.fixture(autouse=True)

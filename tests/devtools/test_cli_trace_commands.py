@@ -70,7 +70,7 @@ def test_export_and_import_round_trip(recorded, tmp_path):
         assert proc.returncode == 0, proc.stderr
         assert out.stat().st_size > 0
     doc = orjson.loads(chrome.read_bytes())
-    assert any(e["ph"] == "X" and e["cat"] == "transaction" for e in doc["traceEvents"])
+    assert any(e["ph"] == "B" and e["cat"] == "transaction" for e in doc["traceEvents"])
     assert orjson.loads(evidence.read_bytes())["summary"]["converge"]["staticIrByDigest"]
     proc = tickscope("import", str(evidence), "-o", str(back))
     assert proc.returncode == 0, proc.stderr

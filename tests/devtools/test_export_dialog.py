@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QLineEdit
 from devtools.views.main_window import EXPORT_FORMATS
 
 
-@pytest.mark.parametrize(("fmt", "typed", "written"), [("chrome", "mytrace", "mytrace.json"),
+@pytest.mark.parametrize(("fmt", "typed", "written"), [("chrome", "mytrace", "mytrace.trace.json"),
                                                        ("evidence", "session", "session.evidence.json"),
                                                        ("chrome", "keep.trace", "keep.trace")])
 def test_a_name_without_extension_gets_the_formats(qtbot, aio, shop_runtime, tmp_path, fmt, typed, written):

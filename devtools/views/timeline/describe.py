@@ -53,6 +53,8 @@ def describe_hit(hit: Hit, model: TimelineModel, store: EventStore) -> str:
     key = hit.lane.refs[hit.ref]
     if kind == "runs":
         return _describe_run(model.runs.runs[key]) + more
+    if kind == "e2e":
+        return _describe_segment(hit.lane.ref_rows[hit.ref], key, model, store) + more
     return _describe_op(model.operations.ops[key]) + more
 
 
@@ -106,6 +108,25 @@ def _describe_run(run: RunInfo) -> str:
     return "\n".join(lines)
 
 
+def _describe_segment(row: int, link_id: str, model: TimelineModel, store: EventStore) -> str:
+    if row < 0:
+        return f"e2e segment of {link_id} whose event was let go (retention bound)"
+    meta = store.payload(row).get("meta") or {}
+    kind = meta.get("segmentKind", "?")
+    name = "UI commit (react:commit)" if kind == "react:commit" else kind
+    lines = [f"e2e {name} of {link_id}", f"duration: {_ms(meta.get('durationMs'))}"]
+    if "tickSeq" in meta:
+        shared = len(meta.get("linkIds", [])) - 1 + int(meta.get("droppedLinkIdCount", 0) or 0)
+        lines.append(f"tick {meta['tickSeq']}" + (f", shared with {shared} other run(s)" if shared > 0 else ""))
+    if meta.get("reasonCode"):
+        lines.append(f"reason: {meta['reasonCode']}")
+    chain = model.e2e.chains.get(link_id)
+    latency = chain.action_to_paint_ms() if chain is not None else None
+    if latency is not None:
+        lines.append(f"action -> paint: {_ms(latency)}")
+    return "\n".join(lines)
+
+
 def _describe_op(op: OperationInfo) -> str:
     lines = [f"operation {op.command_id}" + (f" {op.op_kind}" if op.op_kind else "")
              + (f" -> {op.target}" if op.target else ""), f"stage: {op.stage}"]
@@ -127,6 +148,9 @@ def selected_row_of(hit: Hit, model: TimelineModel) -> int:
     if hit.lane.kind in ("txn", "ticks"):
         return hit.ref
     key = hit.lane.refs[hit.ref]
+    if hit.lane.kind == "e2e":
+        row = hit.lane.ref_rows[hit.ref]
+        return row if row >= 0 else (model.runs.runs[key].rows[0] if key in model.runs.runs else 0)
     if hit.lane.kind == "runs":
         return model.runs.runs[key].rows[0]
     return model.operations.ops[key].facts[0].row

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from ...model.raster import Palette
 from ...model.runs import STAGES
-from ...model.timeline_model import RUN_CATEGORIES, TICK_CATEGORIES, TXN_CATEGORIES, LaneKind
+from ...model.timeline_model import E2E_CATEGORIES, RUN_CATEGORIES, TICK_CATEGORIES, TXN_CATEGORIES, LaneKind
 from ..legend import LegendItem
 
 __all__ = ["PALETTES", "DEADLINE_COLOUR", "OUTLINE_COLOUR", "LEGEND_ITEMS"]
@@ -21,15 +21,20 @@ _RUNS = (0xFF4A90E2, 0xFF43A047, 0xFFE53935, 0xFF9E9E9E)
 _OPS = (0xFFB0BEC5, 0xFF64B5F6, 0xFF1E88E5, 0xFF7E57C2, 0xFF43A047, 0xFFEF5350, 0xFFE53935, 0xFFFB8C00, 0xFF9E9E9E,
         0xFFCFD8DC)
 _TICKS = (0xFF5C6BC0, 0xFFE53935, 0xFF9FA8DA)
+_E2E = (0xFF90CAF9, 0xFFFFB74D, 0xFF26A69A, 0xFF9575CD, 0xFF5C6BC0, 0xFFEC407A, 0xFFAB47BC, 0xFF66BB6A)
+"""092 segments in chain order: action:pending, io:wait, txn:commit, notify:scheduled, notify:flush, the UI commit
+(react:commit), paint, action:settle."""
 
 PALETTES: dict[LaneKind, Palette] = {
     "txn": Palette(_TXN, outline=OUTLINE_COLOUR, marker=DEADLINE_COLOUR),
     "runs": Palette(_RUNS, outline=OUTLINE_COLOUR, marker=DEADLINE_COLOUR),
     "ops": Palette(_OPS, outline=OUTLINE_COLOUR, marker=DEADLINE_COLOUR),
     "ticks": Palette(_TICKS, outline=OUTLINE_COLOUR, marker=DEADLINE_COLOUR),
+    "e2e": Palette(_E2E, outline=OUTLINE_COLOUR, marker=DEADLINE_COLOUR),
 }
 assert len(_TXN) == len(TXN_CATEGORIES) and len(_RUNS) == len(RUN_CATEGORIES) and len(_OPS) == len(STAGES) \
-    and len(_TICKS) == len(TICK_CATEGORIES), "one colour per category of each lane kind"
+    and len(_TICKS) == len(TICK_CATEGORIES) and len(_E2E) == len(E2E_CATEGORIES), \
+    "one colour per category of each lane kind"
 
 
 def _op(stage: str) -> int:
@@ -38,6 +43,13 @@ def _op(stage: str) -> int:
 
 _RUNS_OR_OPS = frozenset({"runs", "ops"})
 _OPS_ONLY = frozenset({"ops"})
+_E2E_ONLY = frozenset({"e2e"})
+_E2E_TIPS = {"action:pending": "trigger until the handler starts", "io:wait": "a backend write until its receipt",
+             "txn:commit": "a transaction of the run", "notify:scheduled": "the run's commit until its tick starts",
+             "notify:flush": "the tick until its listeners were told",
+             "react:commit": "the UI commit: the bound widgets' update for that tick",
+             "paint": "the bound widgets' paint after the UI commit",
+             "action:settle": "the handler's end until the settle committed"}
 
 LEGEND_ITEMS: tuple[LegendItem, ...] = (
     LegendItem("tick", _TICKS[0], tip="a tick of the scheduler, from start to settled", when=frozenset({"ticks"})),
@@ -56,6 +68,8 @@ LEGEND_ITEMS: tuple[LegendItem, ...] = (
     LegendItem("failed", _RUNS[2], tip="a run that failed, an operation rejected or failed", when=_RUNS_OR_OPS),
     LegendItem("timed out", _op("timed_out"), tip="an operation that missed its deadline", when=_OPS_ONLY),
     LegendItem("cancelled", _RUNS[3], tip="a run or an operation that was cancelled", when=_RUNS_OR_OPS),
+    *(LegendItem("UI commit" if kind == "react:commit" else kind, colour, tip=f"e2e: {_E2E_TIPS[kind]}",
+                 when=_E2E_ONLY) for kind, colour in zip(E2E_CATEGORIES, _E2E, strict=True)),
     LegendItem("degraded / over budget", OUTLINE_COLOUR, "outline",
                tip="outlined: a degraded converge, a tick over its budget, a failed run or stage"),
     LegendItem("deadline", DEADLINE_COLOUR, "marker",

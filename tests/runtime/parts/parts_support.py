@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from runtime.base.records import TxnOrigin, TxnRecord
+from runtime.busy.registry import PendingRegistry
 from runtime.converge.config import ConvergeSettings, ResolvedConvergeConfig
 from runtime.debug.hub import DebugHub
 from runtime.debug.sink import DebugSink, Level
@@ -19,6 +20,7 @@ class FakeHost:
         self.label = "fake"
         self.sink = DebugSink(DebugHub(1000), level, "fake")
         self.history_size = 10
+        self.pending = PendingRegistry()
         self.in_transaction = False
         self.commits: list[tuple[str, int]] = []
         self.on_commit: Callable[[ModuleInstance, TxnRecord, Any], None] | None = None
