@@ -8,7 +8,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["percentile", "write_json"]
+__all__ = ["finish", "percentile", "write_json"]
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -25,3 +25,12 @@ def percentile(values: list[float], q: float) -> float:
 def write_json(path: str | os.PathLike[str], report: dict[str, Any]) -> None:
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     Path(path).write_bytes(orjson.dumps(report, option=orjson.OPT_INDENT_2))
+
+
+def finish(report: dict[str, Any], out: str | os.PathLike[str] | None) -> int:
+    """Print a report's checks, write it to `out` (when given); the exit code: 0 when every check is ok."""
+    for c in report["checks"]:
+        print(f"check {c['name']}: {c['value']} (limit {c['limit']}) {'ok' if c['ok'] else 'FAILS'}")
+    if out:
+        write_json(out, report)
+    return 0 if all(c["ok"] for c in report["checks"]) else 1

@@ -7,7 +7,9 @@ driven at full speed by the same fixed script of transactions, in a tight loop t
 case: the inspector's thread competes for the interpreter):
 
 - `attached`: one viewer in another process reads and decodes everything (InspectClient);
-- `stalled`: one viewer authenticates, subscribes and then never reads again.
+- `stalled`: one viewer authenticates, subscribes and then never reads again;
+- `flooding` (after the rounds, on the attached copy): a client that sends CONTROL commands as fast as it can and
+  never reads the answers, while the workload runs.
 
 Each copy runs rounds in two states: exporting (its records stream to the viewer) and not exporting (the inspector's
 tap is detached: the application pays nothing for it but an idle thread polling 100 times a second, and the viewer
@@ -22,9 +24,12 @@ starts. Each round reports transactions per second, and an overhead is the media
 
 Checks (ratios of one run):
 - attached_overhead = tx/s not exporting / tx/s exporting to the reading viewer <= 1.15;
-- stalled_viewer_overhead = the same for the stalled viewer <= 1.15, with the stalled viewer's server-side memory
-  (its queued batches plus the socket's write buffer) reported, and bounded by its queue length whatever the run
-  length.
+- stalled_viewer_overhead = the same for the stalled viewer <= 1.15;
+- reading_viewer_bytes, stalled_viewer_bytes, flooding_client_bytes: the most the server held for that client (its
+  queued batches and frames plus the socket's write buffer, sampled: the reading viewer at the end of each exporting
+  round, the stalled one after each round, the flooding one every 2 ms) <= the documented bound,
+  `client_queue_bytes`; the flooding client must also have been disconnected (`client_overflow`) rather than
+  buffered without end.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -131,6 +137,69 @@ def stalled_viewer(port: int) -> socket.socket:
     return sock
 
 
+class Flooder:
+    """Authenticates, then sends CONTROL commands from a thread as fast as the socket takes them; never reads."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        self.sock.connect(("127.0.0.1", port))
+        self.sock.settimeout(5.0)
+        self.sock.sendall(orjson.dumps({"type": "AUTH", "payload": {"token": TOKEN}}) + b"\n")
+        self.sent = 0
+        self.error: str | None = None
+        self._thread = threading.Thread(target=self._flood, daemon=True)
+        self._thread.start()
+
+    def _flood(self) -> None:
+        chunk = b"".join(orjson.dumps({"type": "CONTROL", "payload": {
+            "protocolVersion": "v1", "commandSeq": i + 1, "type": "dispatch", "instanceId": "form#1",
+            "actionType": "set_customer", "payload": {"field": "first", "value": "x" * 64}}}) + b"\n"
+            for i in range(256))
+        try:
+            while True:
+                self.sock.sendall(chunk)
+                self.sent += 256
+        except OSError as err:  # the server closed the connection (or stopped reading for 5 s)
+            self.error = type(err).__name__
+
+    def done(self) -> bool:
+        return not self._thread.is_alive()
+
+    def close(self) -> None:
+        self.sock.close()
+        self._thread.join(10)
+
+
+def flood(load: Workload, steps: int) -> dict[str, Any]:
+    """Run the workload while a flooding client hammers the inspector; sample what the server holds for it."""
+    server = load.rt.inspector
+    before = {s.client_id for s in server.client_stats()}
+    flooder = Flooder(server.address[1])
+    held: list[int] = []
+
+    def sample() -> None:  # every 2 ms from its own thread (client_stats is thread-safe): the peak is brief
+        while not flooder.done():
+            stats = [s for s in server.client_stats() if s.client_id not in before]
+            held.extend(s.queued_bytes + s.write_buffer_bytes for s in stats)
+            time.sleep(0.002)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    rounds = 0
+    while rounds < 400 and not flooder.done():
+        load.round(steps)
+        rounds += 1
+    deadline = time.perf_counter() + 10
+    while not flooder.done() and time.perf_counter() < deadline:
+        time.sleep(0.05)
+    sampler.join(10)
+    still = [s for s in server.client_stats() if s.client_id not in before]
+    flooder.close()
+    return {"server_bytes_max": max(held, default=0), "samples": len(held), "commands_sent": flooder.sent,
+            "disconnected": not still, "client_error": flooder.error, "workload_rounds": rounds}
+
+
 def settle(server: Any) -> None:
     """Wait (at most 1 s) until the server has handed the viewer everything exported, so that the viewer's decoding
     of one round's last collection does not run during the next round (whichever state that measures)."""
@@ -144,7 +213,10 @@ def settle(server: Any) -> None:
 
 
 def inspected(label: str) -> Runtime:
-    return Runtime(label=label, diagnostics="light", inspect=InspectConfig(token=TOKEN, announce=False))
+    # The stalled viewer must stay connected for the whole run, longer than the default idle timeout (60 s) after
+    # which a client that neither reads nor sends is closed: this measures a stall, not the idle timeout.
+    return Runtime(label=label, diagnostics="light",
+                   inspect=InspectConfig(token=TOKEN, announce=False, idle_timeout_s=3600.0))
 
 
 def run(quick: bool) -> dict[str, Any]:
@@ -168,6 +240,8 @@ def run(quick: bool) -> dict[str, Any]:
     tps: dict[tuple[str, bool], list[float]] = {pair: [] for pair in pairs}
     cpu: dict[tuple[str, bool], list[float]] = {pair: [] for pair in pairs}
     stalled_bytes: list[int] = []
+    reading_bytes: list[int] = []
+    """What the server held for the reading viewer at the end of each exporting round (before it caught up)."""
     for r in range(rounds):
         # A copy's two rounds run back to back (the machine's speed drifts within a second), idle first or exporting
         # first in turn, and the copies take turns going first: no state always follows the same other state.
@@ -180,11 +254,16 @@ def run(quick: bool) -> dict[str, Any]:
                 tps[name, exporting].append(wall)
                 cpu[name, exporting].append(per_cpu)
                 if exporting and name == "attached":
+                    reading_bytes.extend(c.queued_bytes + c.write_buffer_bytes for c in attached_server.client_stats())
                     settle(load.rt.inspector)
                 time.sleep(0.02)
         (stats,) = stalled_server.client_stats()
         stalled_bytes.append(stats.queued_bytes + stats.write_buffer_bytes)
     (stalled_stats,) = stalled_server.client_stats()
+    loads["attached"].rt.inspector.set_exporting(True)
+    flooding = flood(loads["attached"], steps)
+    loads["attached"].rt.inspector.set_exporting(False)
+    settle(attached_server)
 
     time.sleep(0.3)
     last = attached_server.stream.last_seq
@@ -219,7 +298,7 @@ def run(quick: bool) -> dict[str, Any]:
         "attached_overhead": round(attached, 4),
         "stalled_viewer_overhead": round(stalled, 4),
         "attached_viewer": {"envelopes_streamed": last, "envelopes_received": seen, "dropped_reported": viewer_dropped,
-                            "last_seq_seen": viewer_last},
+                            "last_seq_seen": viewer_last, "server_bytes_max": max(reading_bytes, default=0)},
         "stalled_viewer": {
             "server_bytes_max": max(stalled_bytes),
             "server_bytes_per_round": stalled_bytes,
@@ -229,9 +308,18 @@ def run(quick: bool) -> dict[str, Any]:
             "dropped_events": stalled_stats.dropped_events,
             "envelopes_streamed": stalled_server.stream.last_seq,
         },
+        "flooding_client": flooding,
+        "client_bound_bytes": config.client_queue_bytes,
     }
     checks = [{"name": name, "value": round(value, 4), "limit": LIMIT, "ok": value <= LIMIT}
               for name, value in (("attached_overhead", attached), ("stalled_viewer_overhead", stalled))]
+    bound = config.client_queue_bytes
+    checks += [{"name": name, "value": value, "limit": bound, "ok": value <= bound}
+               for name, value in (("reading_viewer_bytes", max(reading_bytes, default=0)),
+                                   ("stalled_viewer_bytes", max(stalled_bytes)),
+                                   ("flooding_client_bytes", flooding["server_bytes_max"]))]
+    checks.append({"name": "flooding_client_disconnected", "value": flooding["disconnected"], "limit": True,
+                   "ok": flooding["disconnected"]})
     return {"suite": "attach", "results": [details], "checks": checks}
 
 

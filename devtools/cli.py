@@ -22,6 +22,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "check": ("check", "validate a trace or evidence package (exit 1 with line-numbered problems)"),
     "info": ("info", "summarise a trace: kinds, instances, time span, ticks, transactions, runs, operations"),
     "export": ("export", "export a trace to Chrome Trace JSON, Perfetto protobuf or an EvidencePackage"),
+    "query": ("query", "run SQL (DuckDB) over a trace's tables: events, transactions, dirty roots, patches, ..."),
+    "testgen": ("testgen", "write a pytest file that replays a recorded session's actions and checks its states"),
     "import": ("import_evidence", "turn an EvidencePackage into a trace file"),
     "tail": ("tail", "print a live runtime's events as JSON lines (attach to its inspector, headless)"),
     "attach": ("attach", "open the devtools on a live runtime in another process (its inspector)"),

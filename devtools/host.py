@@ -28,6 +28,7 @@ from .app.context import DevtoolsContext
 from .app.contexts import live_context, replay_context
 from .app.loading import load_in_worker
 from .app.settings_store import load_settings
+from .app.qt_messages import quiet_platform_noise
 from .state import Settings
 from .views.main_window import MainWindow
 from .views.settings import apply_settings
@@ -43,6 +44,7 @@ def application(argv: list[str] | None = None) -> QApplication:
     if app is None:
         app = QApplication(argv if argv is not None else sys.argv[:1])
     assert isinstance(app, QApplication)
+    quiet_platform_noise(app.platformName())
     app.setOrganizationName("tickscope")
     app.setApplicationName("devtools")
     QSettings.setDefaultFormat(QSettings.Format.IniFormat)

@@ -18,7 +18,10 @@ from runtime.errors import (
     ExternalOwnedWriteError,
     ExternalStoreError,
     FieldConfigError,
+    PayloadTypeError,
+    OptimisticError,
     ReducerError,
+    ResourceError,
     SchedulingError,
     TickscopeError,
     TimeTravelUnavailable,
@@ -29,7 +32,9 @@ from runtime.errors import (
 from runtime.fields import Rule, RowsRule, check, check_list, computed, external_store, link, source
 from runtime.kernel.instance import ModuleInstance
 from runtime.kernel.module import Module
+from runtime.kernel.payload import PayloadType
 from runtime.operations import OperationTracker
+from runtime.resources import ResourceCache, ResourceDef, resource, resource_key
 from runtime.runtime import Runtime
 from runtime.sources.external_store import (
     CallbackStore,
@@ -75,9 +80,15 @@ __all__ = [
     "ModuleInstance",
     "ModuleSource",
     "OperationTracker",
+    "OptimisticError",
     "PatchRecord",
+    "PayloadType",
+    "PayloadTypeError",
     "ReadQuery",
     "ReducerError",
+    "ResourceCache",
+    "ResourceDef",
+    "ResourceError",
     "RowsRule",
     "Rule",
     "Runtime",
@@ -112,6 +123,8 @@ __all__ = [
     "is_fallback_link",
     "link",
     "read_query",
+    "resource",
+    "resource_key",
     "source",
     "value_store",
 ]

@@ -5,7 +5,8 @@ path, transaction, operation, topic, frame).
       DefinitionError > FieldConfigError          a module, field, link or action declared wrongly
       TransactionError > ReducerError, AsyncEscapeError, ExternalOwnedWriteError
                                                   a transaction aborted; the state is as it was
-      UnknownActionError, ExternalStoreError, NotTrackable, Ambiguous, TimeTravelUnavailable, UnknownFieldPath
+      UnknownActionError, PayloadTypeError        a dispatch names no reducer, or a payload of the wrong type
+      ExternalStoreError, NotTrackable, Ambiguous, TimeTravelUnavailable, UnknownFieldPath
       SchedulingError, TopicKeyError              ticks and topics
       ActionError                                 async action runs
       OperationOutcomeError > OperationRejected, OperationFailed, OperationTimedOut, OperationCancelled
@@ -38,9 +39,13 @@ __all__ = [
     "OperationOutcomeError",
     "OperationRejected",
     "OperationTimedOut",
+    "OptimisticError",
+    "OtelUnavailable",
+    "PayloadTypeError",
     "PerfettoUnavailable",
     "ProtocolError",
     "ReducerError",
+    "ResourceError",
     "SchedulingError",
     "TickscopeError",
     "TimeTravelUnavailable",
@@ -119,6 +124,24 @@ class UnknownActionError(TickscopeError):
     """`dispatch` named an action type the module does not define."""
 
 
+class PayloadTypeError(TickscopeError):
+    """A dispatch's payload does not have the type its reducer declares; the reducer did not run, nothing applied.
+
+    `expected` is the declared type as text, `received` the payload as given (cut), `detail` where it differs.
+    """
+
+    code = "action::payload_mismatch"
+
+    def __init__(self, *, module_id: str, action_type: str, expected: str, received: str, detail: str) -> None:
+        self.module_id = module_id
+        self.action_type = action_type
+        self.expected = expected
+        self.received = received
+        self.detail = detail
+        super().__init__(f"action {action_type!r} of module {module_id!r} expects {expected}; got {received} "
+                         f"({detail})")
+
+
 class ExternalOwnedWriteError(TransactionError):
     """A transaction wrote a field owned by an external store (or another owning writer); nothing was applied.
 
@@ -192,6 +215,15 @@ class TopicKeyError(TickscopeError, KeyError):
 
 class ActionError(TickscopeError):
     """An action was triggered or cancelled in a way that cannot work (named in the message)."""
+
+
+class OptimisticError(ActionError):
+    """An optimistic change was refused (outside a pending run, past the inverse's bounds, not through the draft);
+    nothing of it was applied."""
+
+
+class ResourceError(TickscopeError):
+    """A resource was defined, read or invalidated in a way that cannot work (named in the message)."""
 
 
 class OperationOutcomeError(TickscopeError):
@@ -276,3 +308,7 @@ class LoadCancelled(TickscopeError):
 
 class PerfettoUnavailable(TickscopeError, ImportError):
     """The optional `perfetto` package is not installed (pip install 'tickscope[perfetto]')."""
+
+
+class OtelUnavailable(TickscopeError, ImportError):
+    """The optional OpenTelemetry packages are not installed (pip install 'tickscope[otel]')."""

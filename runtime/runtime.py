@@ -4,11 +4,13 @@
     store      (runtime.ticks)    the published snapshots and their topic facades
     scheduler  (runtime.ticks)    the ticks that publish commits (see runtime.ticks.scheduler for when they run)
     links      (runtime.sources)  declarative cross-module links
+    resources  (runtime.resources) the keyed, shared, bounded resource cache
     external_fields               the external-store fields of every instance, wired at mount
 
 Nothing below this module takes the Runtime: each part gets the small protocol it uses (InstanceHost in
 runtime.kernel.instance, the ports of runtime.ticks.ports). A live inspector (runtime.inspect) is attached when
-`inspect=` or TICKSCOPE_INSPECT asks for one.
+`inspect=` or TICKSCOPE_INSPECT asks for one, an OpenTelemetry export (runtime.otel)
+when `otel=` or TICKSCOPE_OTEL does.
 """
 
 from __future__ import annotations
@@ -30,6 +32,11 @@ from runtime.inspect import InspectorServer, attach
 from runtime.kernel.instance import ModuleInstance
 from runtime.kernel.kernel import CommitListener, Kernel
 from runtime.kernel.module import Module
+from runtime.otel import ENV_VAR as OTEL_ENV_VAR
+from runtime.otel import LiveExport, OtelConfig, OtelUnavailable
+from runtime.otel import from_environment as otel_from_environment
+from runtime.otel import resolve as otel_resolve
+from runtime.resources import PendingChange, ResourceCache
 from runtime.sources.drain import SourceDrain
 from runtime.sources.external_fields import ExternalFields
 from runtime.sources.links import DeclarativeLinks
@@ -58,10 +65,15 @@ class Runtime:
         tick: TickConfig | None = None,
         services: dict[str, Any] | None = None,
         inspect: Any = None,
+        resource_entries: int = 200,
+        otel: OtelConfig | str | bool | None = None,
         hub: DebugHub | None = None,
     ) -> None:
         if "::" in label or not label:
             raise DefinitionError(f"runtime label {label!r} must be non-empty and without '::'")
+        otel_config = otel_resolve(otel) if otel not in (None, False) else None
+        if otel_config is not None and diagnostics == "off":
+            diagnostics = "light"  # the export reads the debug events: asking for it switches them on
         self.label = label
         self.clock = EventClock()
         self.hub = hub if hub is not None else DebugHub(buffer_size)
@@ -79,6 +91,10 @@ class Runtime:
         self.links = DeclarativeLinks(self.kernel, self.scheduler)
         """The declarative links of this runtime (see runtime.sources.links)."""
         self.external_fields = ExternalFields(self.kernel, self.scheduler, self.links, dict(services or {}))
+        self.resources = ResourceCache(self.sink, max_entries=resource_entries)
+        """The runtime's resource cache (runtime.resources): source fields attached with it and actions read
+        through it."""
+        self.resources.on_pending(self._report_resource_pending)
         self.scheduler.set_drain(SourceDrain(self.links, self.external_fields))
         self.kernel.add_commit_listener(self.scheduler.on_commit)
         self.kernel.add_settle_listener(self.scheduler.on_settled)
@@ -87,6 +103,12 @@ class Runtime:
         self.disposed = False
         self.inspector: InspectorServer | None = None
         """The live inspector server (runtime.inspect) when `inspect=` or TICKSCOPE_INSPECT asked for one."""
+        self.otel: LiveExport | None = None
+        """The live OpenTelemetry export (runtime.otel) when `otel=` or TICKSCOPE_OTEL asked for one."""
+        if otel_config is not None:
+            self.otel = LiveExport(self.hub, otel_config, label=label, clock=self.clock)
+        elif OTEL_ENV_VAR in os.environ:
+            self.otel = self._otel_from_environment()
         if inspect is not None:
             self.inspector = attach(self, inspect)  # asked for in code: a failure is the caller's to see
         elif INSPECT_ENV_VAR in os.environ:
@@ -102,6 +124,30 @@ class Runtime:
             value = os.environ.get(INSPECT_ENV_VAR, "")
             print(f"tickscope: {INSPECT_ENV_VAR}={value!r} ignored, runtime {self.label!r} runs without an "
                   f"inspector: {exc}", file=sys.stderr, flush=True)
+            return None
+
+    def _report_resource_pending(self, change: PendingChange) -> None:
+        """Resource loads are pending like runs: busy state (091) reads both, and only these, from `pending`."""
+        if change.pending:
+            self.pending.begin("resource", change.load_id, owner=change.resource_key,
+                               link_id=change.initiator_link_id)
+        else:
+            self.pending.end("resource", change.load_id)
+
+    def _otel_from_environment(self) -> LiveExport | None:
+        """The export TICKSCOPE_OTEL asks for; like the inspector, a malformed value or missing packages are one
+        warning on stderr, and the runtime runs on without export."""
+        try:
+            config = otel_from_environment()
+            if config is None:
+                return None
+            if not self.sink.on:
+                self.sink.set_level("light")
+            return LiveExport(self.hub, config, label=self.label, clock=self.clock)
+        except (ValueError, OtelUnavailable) as exc:
+            value = os.environ.get(OTEL_ENV_VAR, "")
+            print(f"tickscope: {OTEL_ENV_VAR}={value!r} ignored, runtime {self.label!r} runs without OpenTelemetry "
+                  f"export: {exc}", file=sys.stderr, flush=True)
             return None
 
     # -- instances --------------------------------------------------------------------------------------------------
@@ -125,8 +171,11 @@ class Runtime:
         self.store.register_instance(inst)
         self.hub.instance_mounted(self.label, module.id, iid, inst.label)
         if self.sink.on:
+            init_meta = {"label": inst.label}
+            if module.import_path is not None:
+                init_meta["importPath"] = module.import_path
             self.sink.emit(module_id=module.id, instance_id=iid, kind="lifecycle", label="module:init",
-                           meta={"label": inst.label})
+                           meta=init_meta)
             self.hub.announce_static_ir(inst.static_ir_export())
         with self.batch():  # the mount converge and the first external-store reads publish in one tick
             if shape.ir.steps:
@@ -241,7 +290,10 @@ class Runtime:
             self.unmount(inst)
         self.scheduler.dispose()
         self.external_fields.dispose()
+        self.resources.dispose()
         self.kernel.clear_listeners()
         self.disposed = True
+        if self.otel is not None:
+            self.otel.close()  # after the instances went: their runs' last events are exported too
         if self.inspector is not None:
             self.inspector.close()

@@ -87,6 +87,18 @@ class RemoteSession:
         listed = types.get(module_id) if isinstance(types, dict) else None
         return [str(t) for t in listed] if isinstance(listed, list) else []
 
+    def payload_types(self, module_id: str) -> dict[str, dict[str, Any]]:
+        """The payload type each action of `module_id` declares (a payload-type schema), by action type, as the
+        remote runtime's HELLO listed them; an action that takes any payload, or a server that does not say, has
+        none."""
+        hello = self.client.hello or {}
+        actions = hello.get("actions")
+        listed = actions.get(module_id) if isinstance(actions, dict) else None
+        if not isinstance(listed, dict):
+            return {}
+        return {str(action): dict(declared["payload"]) for action, declared in listed.items()
+                if isinstance(declared, dict) and isinstance(declared.get("payload"), dict)}
+
     @property
     def live_run(self) -> RemoteRun:
         return self.runs[-1]

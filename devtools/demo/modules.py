@@ -1,17 +1,42 @@
-"""The demo's modules: a form with derived fields, checks and a list; a sensor; a todo list. Plain runtime code."""
+"""The demo's modules: a form with derived fields, checks and a list; a sensor; a todo list. Plain runtime code.
+
+Every reducer declares its payload type (the annotation of its payload parameter): a dispatch of another shape, from
+the code or from an attached devtools window, is refused before the reducer runs.
+"""
 
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from runtime import ExternalStore, Module, Rule, check, computed, external_store
 
-__all__ = ["form_module", "sensor_module", "todo_module", "mark_sync", "SENSOR_HISTORY"]
+__all__ = ["form_module", "sensor_module", "todo_module", "flip", "mark_sync", "new_todo", "note_rollback",
+           "SENSOR_HISTORY", "CustomerEdit", "LineItem", "QtyEdit"]
 
 SENSOR_HISTORY = 120
 """Readings the sensor keeps (two seconds at 60 Hz)."""
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[a-z]{2,}$")
+
+
+class CustomerEdit(TypedDict):
+    """One field of the customer and its new value (`age` takes a number)."""
+
+    field: Literal["first", "last", "email", "age"]
+    value: str | int
+
+
+class LineItem(TypedDict):
+    name: str
+    qty: int
+    price: float
+
+
+class QtyEdit(TypedDict):
+    """The quantity of the line item at `index`."""
+
+    index: int
+    qty: int
 
 
 def _email_format(value: str) -> str | None:
@@ -51,15 +76,15 @@ def form_module() -> Module:
     )
 
     @form.reducer("set_customer")
-    def set_customer(draft: Any, payload: dict[str, Any]) -> None:
+    def set_customer(draft: Any, payload: CustomerEdit) -> None:
         draft["customer"][payload["field"]] = payload["value"]
 
     @form.reducer("add_item")
-    def add_item(draft: Any, item: dict[str, Any]) -> None:
+    def add_item(draft: Any, item: LineItem) -> None:
         draft["items"].append(dict(item))
 
     @form.reducer("set_qty")
-    def set_qty(draft: Any, payload: dict[str, Any]) -> None:
+    def set_qty(draft: Any, payload: QtyEdit) -> None:
         draft["items"][payload["index"]]["qty"] = payload["qty"]
 
     @form.reducer("remove_item")
@@ -108,7 +133,8 @@ def todo_module() -> Module:
     todos = Module(
         "todos",
         initial={"items": [], "draft": "", "next_id": 1, "remaining": 0, "done_count": 0,
-                 "saved_draft": "", "sync": {"saved": 0, "failed": 0}, "runs": {}, "operations": {}},
+                 "saved_draft": "", "sync": {"saved": 0, "failed": 0, "rolled_back": 0}, "last_rollback": None,
+                 "runs": {}, "operations": {}},
         fields=[
             computed("remaining", deps=["items.done"], derive=lambda done: sum(1 for d in done if not d)),
             computed("done_count", deps=["items.done"], derive=lambda done: sum(1 for d in done if d)),
@@ -122,10 +148,18 @@ def todo_module() -> Module:
         draft["draft"] = text
 
     @todos.reducer("add")
-    def add(draft: Any, _: Any = None) -> None:
+    def add(draft: Any, _: None = None) -> None:  # the title is the draft's
         title = draft["draft"].strip()
         if title:
             draft["items"].append({"id": draft["next_id"], "title": title, "done": False, "sync": "saving"})
+            draft["next_id"] += 1
+            draft["draft"] = ""
+
+    @todos.reducer("take_draft")
+    def take_draft(draft: Any, _: None = None) -> None:
+        """The user pressed add: the draft is consumed and its id reserved; the item itself is added by the save
+        (optimistically, see devtools.demo.parts.todos)."""
+        if draft["draft"].strip():
             draft["next_id"] += 1
             draft["draft"] = ""
 
@@ -149,6 +183,24 @@ def todo_module() -> Module:
         draft["saved_draft"] = text
 
     return todos
+
+
+def new_todo(todo_id: int, title: str) -> dict[str, Any]:
+    return {"id": todo_id, "title": title, "done": False, "sync": "saving"}
+
+
+def flip(draft: Any, todo_id: int) -> None:
+    """Flip one item's done flag and mark it saving (what a toggle's optimistic change writes)."""
+    for item in draft["items"]:
+        if item["id"] == todo_id:
+            item["done"] = not item["done"]
+            item["sync"] = "saving"
+
+
+def note_rollback(draft: Any, what: str, error: dict[str, Any]) -> None:
+    """A save failed and its optimistic change was rolled back: count it and say what went."""
+    draft["sync"]["rolled_back"] += 1
+    draft["last_rollback"] = f"{what}: {error.get('code') or error.get('message')}"
 
 
 def mark_sync(draft: Any, todo_id: int, status: str) -> None:

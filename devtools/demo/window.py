@@ -6,7 +6,7 @@
 
 Order form: name fields two-way through `set_customer`, the total and the full name (a selector topic), Submit
 (`submit-order`, busy while it runs). Todos: the draft two-way through `set_draft` (each edit also autosaves,
-`save-draft`), Add (the `add` reducer, then `save-todo` to the backend), the list's summary, a spinner while saves
+`save-draft`), Add (`save-todo`, optimistic, then the `take_draft` reducer), the list's summary, a spinner while saves
 are pending. Sensor: the reading. Search: the query two-way through `set_query`, the result count. Dashboard: the
 headline. Nothing here writes a widget from its own truth: every value comes from a topic, every change goes
 through an action.
@@ -37,6 +37,10 @@ def _todo_summary(state: dict[str, Any]) -> str:
         return "no todos"
     last = items[-1]
     return f"{state['remaining']} open of {len(items)}; last: {last['title']} ({last.get('sync', '-')})"
+
+
+def _new_todo(state: dict[str, Any]) -> dict[str, Any]:
+    return {"id": state["next_id"], "title": state["draft"].strip()}
 
 
 def _customer_field(name: str) -> Callable[[dict[str, Any]], Any]:
@@ -118,8 +122,10 @@ class DemoWindow(QWidget):
         self.add = QPushButton("Add")
         self.add.setObjectName("todos.add")
         self.ui.bind(self.add, "enabled", topic, to=lambda s: bool(s["draft"].strip()))  # "add" needs a title
-        self.ui.connect(self.add.clicked, "add", on=todos)  # runs first: the save below sends the new item
-        self.ui.connect(self.add.clicked, SAVE_TODO, on=actions, payload=lambda: dict(todos.get_state()["items"][-1]))
+        # What devtools.demo.parts.add_todo does, as two connections in order: the save (optimistic: the item shows
+        # at once and goes again if the save fails) takes the draft's title and the next id, then the draft is taken.
+        self.ui.connect(self.add.clicked, SAVE_TODO, on=actions, payload=lambda: _new_todo(todos.get_state()))
+        self.ui.connect(self.add.clicked, "take_draft", on=todos)
         self.summary = QLabel()
         self.summary.setObjectName("todos.summary")
         self.ui.bind(self.summary, "text", topic, to=_todo_summary)

@@ -5,14 +5,17 @@ module, as the remote runtime listed them in its HELLO (`known_types(module_id)`
 stream showed for that module. Both can be typed freely: the remote runtime is the judge of what exists and
 refuses with a reason (a typed name its module does not list is pointed out, not blocked). The payload is checked as
 JSON while it is typed; the Dispatch button stays disabled and a message names the problem (with line and column)
-until it parses. An empty payload sends null. The dialog is non-modal (a modal one would nest an event loop under
+until it parses. An empty payload sends null. When the HELLO said which payload type the chosen action declares
+(`payload_types(module_id)`), the dialog shows it and checks the parsed payload against it with the runtime's own
+rules (`runtime.inspect.payload_problem`): a payload of another shape keeps Dispatch disabled, saying where it
+differs. The dialog is non-modal (a modal one would nest an event loop under
 the qasync tasks) and hands `(instance_id, action_type, payload)` to `on_dispatch`.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -26,6 +29,8 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from runtime.inspect import payload_problem
 
 from ..model.event_feed import EventFeed
 
@@ -76,12 +81,16 @@ def module_of_instance(feed: EventFeed, instance_id: str) -> str | None:
 class DispatchDialog(QDialog):
     def __init__(self, feed: EventFeed, on_dispatch: Callable[[str, str, Any], object],
                  parent: QWidget | None = None, instance_id: str | None = None,
-                 known_types: Callable[[str], list[str]] | None = None) -> None:
+                 known_types: Callable[[str], list[str]] | None = None,
+                 payload_types: Callable[[str], Mapping[str, Mapping[str, Any]]] | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Dispatch an action in the attached runtime")
         self._on_dispatch = on_dispatch
         self._feed = feed
         self._known_types = known_types
+        self._payload_types = payload_types
+        self.expected: dict[str, Any] | None = None
+        """The payload type the chosen action declares (a payload-type schema), when the runtime said."""
         self.offered: list[str] = []
         """The action types the list offers for the chosen instance."""
         self.instance = QComboBox(self)
@@ -98,6 +107,9 @@ class DispatchDialog(QDialog):
         self.payload.setObjectName("dispatchPayload")
         self.payload.setPlaceholderText('JSON, e.g. 5, "text" or {"id": 1}; empty sends null')
         self.payload.setFixedHeight(90)
+        self.expects = QLabel(self)
+        self.expects.setObjectName("dispatchExpects")
+        self.expects.setWordWrap(True)
         self.problem = QLabel(self)
         self.problem.setObjectName("dispatchProblem")
         self.problem.setStyleSheet("color:#d64545")
@@ -112,6 +124,7 @@ class DispatchDialog(QDialog):
         form.addRow("Instance", self.instance)
         form.addRow("Action type", self.action_type)
         form.addRow("Payload (JSON)", self.payload)
+        form.addRow("Expects", self.expects)
         layout = QVBoxLayout(self)
         layout.addLayout(form)
         layout.addWidget(self.problem)
@@ -138,19 +151,32 @@ class DispatchDialog(QDialog):
         if line is not None:
             line.setPlaceholderText(f"a reducer of {module}, or type one" if self.offered else "type the action type")
 
+    def _expected(self, action: str) -> dict[str, Any] | None:
+        module = module_of_instance(self._feed, self.instance.currentText().strip())
+        if module is None or self._payload_types is None:
+            return None
+        schema = self._payload_types(module).get(action)
+        return dict(schema) if schema is not None else None
+
     def _check(self) -> bool:
         """Say what is missing or wrong; Dispatch is enabled only when nothing is."""
         problem = note = ""
         action = self.action_type.currentText().strip()
+        self.expected = self._expected(action)
+        self.expects.setText(str(self.expected.get("text", "?")) if self.expected else "any payload (not declared)")
         if not self.instance.currentText().strip():
             problem = "Choose the instance to dispatch to."
         elif not action:
             problem = "Name the action type."
         else:
             try:
-                parse_payload(self.payload.toPlainText())
+                payload = parse_payload(self.payload.toPlainText())
             except PayloadError as err:
                 problem = str(err)
+            else:
+                mismatch = payload_problem(self.expected, payload) if self.expected else None
+                if mismatch is not None:
+                    problem = f"The payload does not fit {action}: {mismatch}."
         if not problem and self.offered and action not in self.offered:
             note = f"{action!r} is not among the reducers listed ({', '.join(self.offered)}); the runtime may " \
                    "refuse it."

@@ -38,6 +38,7 @@ from .events import EventsView
 from .help_overlay import HelpOverlay
 from .inspector import Inspector
 from .operations import OperationsPane
+from .query_pane import QueryPane
 from .overview import OverviewStrip
 from .replay_bar import ReplayBar
 from .retention_status import RetentionStatus
@@ -129,6 +130,8 @@ class MainWindow(QMainWindow):
         self.e2e = _named(E2EPane(ctx), "e2ePane")
         self.tabs.addTab(self.e2e, "End to end")
         self.tabs.addTab(self.operations, "Operations")
+        self.query = _named(QueryPane(ctx, self.timeline), "queryPane")
+        self.tabs.addTab(self.query, "Query")
 
         middle = self.middle_splitter = QSplitter(Qt.Orientation.Vertical)
         middle.addWidget(self.overview)

@@ -148,7 +148,8 @@ class RemoteControlBar(QToolBar):
         facts = self._window().inspector.facts
         self.dialog = DispatchDialog(self.ctx.events, self.dispatch, self._window(),
                                      instance_id=facts.instance_id if facts is not None else None,
-                                     known_types=self.session.action_types)
+                                     known_types=self.session.action_types,
+                                     payload_types=self.session.payload_types)
         self.dialog.open()
 
     def time_travel(self, which: TravelMode) -> asyncio.Task[PendingCommand] | None:

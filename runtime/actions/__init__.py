@@ -12,6 +12,9 @@
     run = actions.trigger(save_def, {"id": "t1"})      # pending committed now, under linkId `inst::o<opSeq>`
     final = await run.settled()                         # success | failure | cancelled, exactly once
 
+Optimistic changes: `ctx.optimistic(body)` applies a change at once, bound to the run (runtime.actions.optimistic);
+the run's outcome confirms or rolls it back.
+
 Events: kind `action`, label `async-action`, one per phase (trigger, pending, settle) with the meta described in
 docs/rules/async-actions.md; none at diagnostics off. Every transaction of a run (pending, its writes, its operations'
 continuations, its result) carries the run's linkId.
@@ -32,12 +35,20 @@ from runtime.actions.definitions import (
     action,
 )
 from runtime.actions.handle import RunHandle
-from runtime.errors import ActionError
+from runtime.actions.optimistic import (
+    OPTIMISTIC_REASONS,
+    OptimisticLedger,
+    OptimisticReason,
+    OptimisticStatus,
+    OptimisticToken,
+)
+from runtime.errors import ActionError, OptimisticError
 
 __all__ = [
     "CANCEL_REASONS",
     "CONCURRENCY",
     "LANES",
+    "OPTIMISTIC_REASONS",
     "ActionContext",
     "ActionCoordinator",
     "ActionDef",
@@ -46,6 +57,11 @@ __all__ = [
     "ActionRun",
     "CancelReason",
     "Concurrency",
+    "OptimisticError",
+    "OptimisticLedger",
+    "OptimisticReason",
+    "OptimisticStatus",
+    "OptimisticToken",
     "RunHandle",
     "RunStatus",
     "action",

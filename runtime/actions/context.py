@@ -19,7 +19,9 @@ from runtime.operations.records import Budget, OperationReceipt
 from runtime.operations.stages import Stage
 
 if TYPE_CHECKING:
+    from runtime.actions.optimistic import OptimisticToken
     from runtime.kernel.instance import ModuleInstance
+    from runtime.resources import ResourceDef
 
 __all__ = ["ActionContext", "RunPort"]
 
@@ -48,6 +50,14 @@ class RunPort(Protocol):
     async def submit(self, kind: str, target: str | None, payload: Any, *, wait_for: Stage, budget: Budget | None,
                      correlation_id: str | None) -> OperationReceipt:
         """Send a backend write under the run; its receipt once it reached `wait_for`."""
+        ...
+
+    def optimistic(self, body: Body, name: str | None) -> OptimisticToken:
+        """Apply an optimistic change under the run (its own transaction, origin `optimistic`)."""
+        ...
+
+    async def read(self, defn: ResourceDef, args: Any) -> Any:
+        """Read a resource through the coordinator's cache, the run as its initiator."""
         ...
 
 
@@ -83,6 +93,18 @@ class ActionContext:
             return None
         return self._run.instance.transact(body, origin_kind="async-action", origin_name=name or self._run.action_id,
                                            reason="async-action", link_id=self.link_id)
+
+    def optimistic(self, body: Body, *, name: str | None = None) -> OptimisticToken:
+        """Apply `body` now as an optimistic change of this run: its own transaction (origin `optimistic`), with a
+        bounded inverse and a token `<linkId>::p<seq>`. The run's outcome settles it: reaching the stage a
+        `submit` waits for, or success, confirms it; failure, cancel, override or timeout roll it back (newest
+        first). Raises OptimisticError, applying nothing, when the run has settled or the change is too large."""
+        return self._run.optimistic(body, name)
+
+    async def read(self, defn: ResourceDef, args: Any) -> Any:
+        """The value of resource `defn` for `args`, through the coordinator's cache (shared with every reader of
+        its key; its events name this run as the initiator). Cancelling the run releases this consumer."""
+        return await self._run.read(defn, args)
 
     async def submit(self, kind: str, target: str | None, payload: Any = None, *,
                      wait_for: Stage = Stage.ACCEPTED, budget: Budget | None = None,

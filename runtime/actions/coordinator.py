@@ -34,20 +34,28 @@ from runtime.actions.definitions import (
     run_event_meta,
 )
 from runtime.actions.handle import RunHandle
+from runtime.actions.optimistic import OptimisticLedger, OptimisticReason, OptimisticToken
 from runtime.base.draft import DraftDict, unwrap
 from runtime.base.records import TxnRecord
 from runtime.debug.sink import error_summary, summarize_cause
-from runtime.errors import OperationCancelled, OperationOutcomeError, TickscopeError
+from runtime.errors import OperationCancelled, OperationOutcomeError, OptimisticError, TickscopeError
 from runtime.operations.binding import StateBinding
 from runtime.operations.clock import Clock, LoopClock
 from runtime.operations.records import Budget, OperationReceipt
 from runtime.operations.stages import Stage
+from runtime.resources import ResourceCache, ResourceDef
 
 if TYPE_CHECKING:
     from runtime.kernel.instance import ModuleInstance
     from runtime.operations.tracker import OperationTracker
 
 __all__ = ["ActionCoordinator"]
+
+_ROLLBACK_REASON: dict[str, OptimisticReason] = {
+    "failure": "failure", "override": "override", "user": "cancel", "timeout": "cancel", "navigation": "cancel",
+    "unknown": "unknown",
+}
+"""A settled run's status (failure) or cancel reason, as the reason its optimistic tokens roll back."""
 
 
 class _RunPort:
@@ -78,6 +86,15 @@ class _RunPort:
     def may_write(self, what: str) -> bool:
         return self._coordinator.write_allowed(self._handle, what)
 
+    def optimistic(self, body: Callable[[DraftDict], Any], name: str | None) -> OptimisticToken:
+        return self._coordinator.apply_optimistic(self._handle, body, name)
+
+    async def read(self, defn: ResourceDef, args: Any) -> Any:
+        resources = self._coordinator.resources
+        if resources is None:
+            raise ActionError(f"{self.action_id}: no resource cache was given to this coordinator")
+        return await resources.read(defn, args, link_id=self.link_id)
+
     async def submit(self, kind: str, target: str | None, payload: Any, *, wait_for: Stage, budget: Budget | None,
                      correlation_id: str | None) -> OperationReceipt:
         return await self._coordinator.submit_for(self._handle, kind, target, payload, wait_for=wait_for,
@@ -89,8 +106,11 @@ class ActionCoordinator:
 
     def __init__(self, inst: ModuleInstance, *, operations: OperationTracker | None = None,
                  runs_key: str | None = "runs", operations_key: str | None = "operations",
-                 clock: Clock | None = None, max_runs_kept: int = 512) -> None:
+                 clock: Clock | None = None, max_runs_kept: int = 512,
+                 resources: ResourceCache | None = None) -> None:
         self.inst = inst
+        self.resources = resources
+        """The resource cache `ctx.read` reads through (e.g. `rt.resources`)."""
         self.sink = inst.host.sink
         self.tracker = operations
         self.runs_key = runs_key
@@ -100,6 +120,8 @@ class ActionCoordinator:
         self.pending_registry = inst.host.pending
         """Where runs report pending (busy state reads it; see runtime.busy)."""
         self._e2e = self.sink.e2e
+        self.optimistic = OptimisticLedger(inst)
+        """The optimistic tokens of the instance's runs (runtime.actions.optimistic)."""
         self.disposed = False
         self._runs: dict[str, RunHandle] = {}
         self._active: dict[str, list[RunHandle]] = {}
@@ -271,6 +293,7 @@ class ActionCoordinator:
                     self.tracker.detach(cid)  # nobody waits for it now; it is still tracked to a terminal stage
                     if status == "cancelled" and reason == "override" and defn.cancel_on_supersede:
                         self._spawn(self.tracker.cancel(cid), f"cancel:{cid}")
+        self._settle_optimistic(handle, status, reason)
 
         def body(draft: DraftDict) -> None:
             if status == "success" and defn.on_success:
@@ -289,6 +312,24 @@ class ActionCoordinator:
         if not self.disposed:
             self._pump(defn)
         return True
+
+    def _settle_optimistic(self, handle: RunHandle, status: RunStatus, reason: CancelReason | None) -> None:
+        """The run's outcome settles its optimistic tokens before its own result is written."""
+        if not self.optimistic.applied(handle.link_id):
+            return
+        if status == "success":
+            self.optimistic.confirm_run(handle.link_id)
+        elif not self.inst.disposed:
+            self.optimistic.rollback_run(handle.link_id, _ROLLBACK_REASON[status if status == "failure" else
+                                                                           reason or "unknown"])
+
+    def apply_optimistic(self, handle: RunHandle, body: Callable[[DraftDict], Any],
+                         name: str | None) -> OptimisticToken:
+        """Apply an optimistic change under the pending run `handle` (what its context's `optimistic` does)."""
+        if handle.run.settled:
+            raise OptimisticError(f"{handle.link_id} has settled; its optimistic change was not applied")
+        return self.optimistic.apply(handle.link_id, body, name=name,
+                                     priority="low" if handle.defn.lane == "nonUrgent" else "normal")
 
     def _late(self, handle: RunHandle, what: str) -> None:
         self.sink.diagnostic(
@@ -319,12 +360,15 @@ class ActionCoordinator:
         e2e = self._e2e
         io_start = e2e.mono_ms() if e2e.follows(handle.link_id) else None
         try:
-            return await self.tracker.submit(kind, target, payload, wait_for=wait_for, budget=budget,
-                                             correlation_id=correlation_id, link_id=handle.link_id,
-                                             instance=self.inst, listener=self.binding, on_begin=note)
+            receipt = await self.tracker.submit(kind, target, payload, wait_for=wait_for, budget=budget,
+                                                correlation_id=correlation_id, link_id=handle.link_id,
+                                                instance=self.inst, listener=self.binding, on_begin=note)
         finally:
             if io_start is not None:
                 e2e.io_waited(handle.link_id, io_start, "operation")
+        if not handle.run.settled:
+            self.optimistic.confirm_run(handle.link_id)  # the operation reached the stage the run waits for
+        return receipt
 
     # -- state and events -------------------------------------------------------------------------------------------
 

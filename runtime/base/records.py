@@ -11,7 +11,7 @@ from runtime.base.paths import DirtySet
 __all__ = ["CheckRun", "CommitMode", "ConvergeMode", "ConvergeOutcome", "ConvergeRecord", "MAX_PATCHES", "OriginKind",
            "PatchRecord", "TxnOrigin", "TxnPriority", "TxnRecord"]
 
-OriginKind = Literal["action", "batch", "setState", "lifecycle", "devtools", "async-action", "operation",
+OriginKind = Literal["action", "batch", "setState", "lifecycle", "devtools", "async-action", "operation", "optimistic",
                      "field-external-store", "source-refresh"]
 """Why a transaction ran (the kind of its entry point)."""
 CommitMode = Literal["normal", "batch", "lowPriority"]

@@ -9,6 +9,7 @@ TICKSCOPE_INSPECT=host:port[,token]; read `rt.inspector.address` and `rt.inspect
 from __future__ import annotations
 
 from runtime.errors import AuthRequired, CommandRefused, InspectError, ProtocolError
+from runtime.inspect.payloads import payload_problem
 from runtime.inspect.client import HANDSHAKE_TIMEOUT, Ack, Batch, InspectClient, parse_address
 from runtime.inspect.config import ENV_VAR, InspectConfig, InspectSpec, parse_spec, resolve
 from runtime.inspect.protocol import PROTOCOL_VERSION
@@ -35,6 +36,7 @@ __all__ = [
     "attach",
     "parse_address",
     "parse_spec",
+    "payload_problem",
 ]
 
 _env_claimed = False

@@ -312,8 +312,9 @@ class InspectClient:
             payload = frame.get("payload") or {}
             if kind == "OBSERVATION_BATCH":
                 events = payload.get("events", [])
-                if events:
-                    self.last_seq = max(self.last_seq, int(events[-1]["seq"]))
+                if not events and not payload.get("droppedCount"):
+                    continue  # a keep-alive: reading it is what keeps this client open
+                self.last_seq = max(self.last_seq, int(events[-1]["seq"])) if events else self.last_seq
                 batch = Batch(payload["runId"], events, int(payload.get("droppedCount", 0)),
                               payload.get("droppedReason"), self._new_run)
                 self._new_run = False

@@ -33,8 +33,10 @@ class InspectConfig:
     collection under load hands over about 40 batches of 64 events on a fast machine: a viewer that keeps up must
     never come near this."""
     client_queue_bytes: int = 4 << 20
-    """Bytes of queued batches per client; past it the oldest are dropped as well (the memory bound of a stalled
-    viewer: this plus the socket's write buffer)."""
+    """Bytes of everything queued for one client: batches, HELLO, acks, errors. Past it the oldest batches are
+    dropped (the client is told how many events it lost); frames that are never dropped (acks, errors) past it
+    disconnect the client with `client_overflow`. The per-client memory bound (docs/rules/transport.md): this,
+    the socket's write buffer included, plus the unparsed input (at most twice `max_frame_bytes`)."""
     batch_max_events: int = 512
     pending_limit: int = 65536
     """Records queued by the runtime's hub feed and not yet serialised; at this bound the application waits for the
@@ -50,8 +52,24 @@ class InspectConfig:
     retain_events: int = 4096
     """Envelopes kept so that a client subscribing later (or reconnecting) gets recent history."""
     auth_timeout_s: float = 10.0
+    max_commands_in_flight: int = 16
+    """Commands of one client handed to the application and not yet answered; at this bound the server stops reading
+    that client's socket until one is answered (a flood of commands is throttled, not queued)."""
+    idle_timeout_s: float = 60.0
+    """After AUTH, a client that neither reads what it is sent nor sends a frame for this long is closed with
+    `idle_timeout`."""
+    keepalive_interval_s: float = 15.0
+    """After this long with nothing sent to a client, the server sends it an empty OBSERVATION_BATCH: a quiet viewer
+    that reads it stays open (keep it well under `idle_timeout_s`)."""
     announce: bool = True
     """Print the address and token to stderr when the server starts."""
+
+    def __post_init__(self) -> None:
+        if not 0 < self.keepalive_interval_s < self.idle_timeout_s:
+            raise ValueError(f"InspectConfig: keepalive_interval_s ({self.keepalive_interval_s:g}) must be above 0 "
+                             f"and below idle_timeout_s ({self.idle_timeout_s:g})")
+        if self.max_commands_in_flight < 1:
+            raise ValueError("InspectConfig: max_commands_in_flight must be at least 1")
 
 
 def is_loopback(host: str) -> bool:

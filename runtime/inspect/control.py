@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from runtime.base.quote import cut_text, quoted
 from runtime.errors import CommandRefused, TickscopeError, TimeTravelUnavailable
 from runtime.inspect.protocol import Control
 from runtime.inspect.target import InspectTarget
@@ -36,8 +37,13 @@ def prepare(runtime: InspectTarget, cmd: Control) -> Callable[[], None]:
         action = cmd.action_type or ""
         if action not in inst.module.reducers:
             known = ", ".join(sorted(inst.module.reducers)) or "none"
-            raise CommandRefused(f"module {inst.module_id!r} has no reducer for action {action!r} (known: {known})")
+            raise CommandRefused(f"module {inst.module_id!r} has no reducer for action {quoted(action)} "
+                                 f"(known: {known})")
         payload = cmd.payload
+        try:
+            inst.check_payload(action, payload)
+        except TickscopeError as err:  # PayloadTypeError: reported by the runtime as a diagnostic already
+            raise CommandRefused(str(err)) from None
 
         def dispatch() -> None:
             try:
@@ -53,7 +59,7 @@ def prepare(runtime: InspectTarget, cmd: Control) -> Callable[[], None]:
         except TimeTravelUnavailable as err:
             raise CommandRefused(str(err)) from None
         if (record.before if cmd.mode == "before" else record.after) is None:
-            raise CommandRefused(f"{cmd.txn_id} kept no snapshots (they are kept at diagnostics level full)")
+            raise CommandRefused(f"{cut_text(cmd.txn_id)} kept no snapshots (they are kept at diagnostics level full)")
         txn_id, mode = cmd.txn_id, cmd.mode
 
         def travel() -> None:

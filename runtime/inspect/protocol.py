@@ -2,8 +2,9 @@
 
 Frames the server sends (each a valid TransportMessage, see docs/rules/transport.md):
 
-- `HELLO {protocolVersion, runId, lastSeq?, capabilities, diagnostics?, actionTypes?}`: after a client
-  authenticated; `diagnostics` is the runtime's level, `actionTypes` the reducers of each mounted module by module id.
+- `HELLO {protocolVersion, runId, lastSeq?, capabilities, diagnostics?, actionTypes?, actions?}`: after a client
+  authenticated; `diagnostics` is the runtime's level, `actionTypes` the reducers of each mounted module by module id,
+  `actions` the same with the payload type each reducer declares (payload-type.schema.json).
 - `OBSERVATION_BATCH {protocolVersion, runId, events, droppedCount?, droppedReason?}`: envelopes in seq order.
   `droppedCount` says how many envelopes this client lost since its previous batch (its queue was full, or the
   retained window had moved past the `afterSeq` it subscribed with); `droppedReason` is then `buffer_overflow`.
@@ -33,12 +34,14 @@ from typing import Any, Literal, TypeGuard
 
 import orjson
 
+from runtime.base.quote import cut_text, quoted
 from runtime.errors import ProtocolError
 from runtime.inspect.target import TravelMode
 
 __all__ = [
     "CONTROL_TYPES",
     "ERROR_CODES",
+    "MESSAGE_LIMIT",
     "PROTOCOL_VERSION",
     "Auth",
     "Control",
@@ -50,12 +53,16 @@ __all__ = [
     "envelope",
     "error_frame",
     "hello_frame",
+    "keepalive_frame",
     "parse_client_frame",
 ]
 
 PROTOCOL_VERSION = "v1"
 ERROR_CODES = ("auth_failed", "auth_timeout", "frame_too_large", "malformed_json", "unknown_message",
-               "invalid_message", "protocol_version")
+               "invalid_message", "protocol_version", "client_overflow", "idle_timeout")
+MESSAGE_LIMIT = 1024
+"""Characters of an ack's reason or an error's message: the values they quote are cut to 256 each (base/quote.py),
+and this caps what several quotes and a list of known names add up to."""
 ControlType = Literal["clear", "pause", "resume", "dispatch", "timeTravel"]
 CONTROL_TYPES: tuple[ControlType, ...] = ("clear", "pause", "resume", "dispatch", "timeTravel")
 _TRAVEL_MODES: tuple[TravelMode, ...] = ("before", "after")
@@ -107,7 +114,7 @@ def _field(obj: dict[str, Any], name: str, kind: type | tuple[type, ...], where:
 def _version(payload: dict[str, Any], where: str) -> None:
     version = _field(payload, "protocolVersion", str, where)
     if version != PROTOCOL_VERSION:
-        raise ProtocolError("protocol_version", f"{where} speaks protocol {version!r}; this server speaks "
+        raise ProtocolError("protocol_version", f"{where} speaks protocol {quoted(version)}; this server speaks "
                                                 f"{PROTOCOL_VERSION!r}")
 
 
@@ -116,7 +123,7 @@ def parse_client_frame(line: bytes) -> Auth | Subscribe | Control:
     try:
         frame = orjson.loads(line)
     except orjson.JSONDecodeError as err:
-        raise ProtocolError("malformed_json", f"frame is not JSON: {err}") from None
+        raise ProtocolError("malformed_json", f"frame is not JSON: {cut_text(str(err))}") from None
     if not isinstance(frame, dict) or not isinstance(frame.get("type"), str):
         raise ProtocolError("invalid_message", "a frame is a JSON object with a string 'type'")
     kind = frame["type"]
@@ -124,7 +131,7 @@ def parse_client_frame(line: bytes) -> Auth | Subscribe | Control:
     if kind not in ("AUTH", "SUBSCRIBE", "CONTROL"):
         known = "HELLO, OBSERVATION_BATCH, CONTROL_ACK"
         why = f"only the server sends {kind}" if kind in known else "unknown message type"
-        raise ProtocolError("unknown_message", f"{why}: {kind!r} (a client sends AUTH, SUBSCRIBE, CONTROL)")
+        raise ProtocolError("unknown_message", f"{why}: {quoted(kind)} (a client sends AUTH, SUBSCRIBE, CONTROL)")
     if not isinstance(payload, dict):
         raise ProtocolError("invalid_message", f"{kind} needs an object 'payload'")
     if kind == "AUTH":
@@ -140,7 +147,7 @@ def parse_client_frame(line: bytes) -> Auth | Subscribe | Control:
         raise ProtocolError("invalid_message", "CONTROL.commandSeq must be >= 1")
     ctype = _field(payload, "type", str, "CONTROL")
     if not _is_control_type(ctype):
-        raise ProtocolError("invalid_message", f"CONTROL.type {ctype!r} is not one of {', '.join(CONTROL_TYPES)}")
+        raise ProtocolError("invalid_message", f"CONTROL.type {quoted(ctype)} is not one of {', '.join(CONTROL_TYPES)}")
     run_id = _field(payload, "runId", str, "CONTROL", required=False)
     if ctype == "dispatch":
         return Control(seq, ctype, run_id, instance_id=_field(payload, "instanceId", str, "CONTROL dispatch"),
@@ -149,7 +156,8 @@ def parse_client_frame(line: bytes) -> Auth | Subscribe | Control:
     if ctype == "timeTravel":
         mode = _field(payload, "mode", str, "CONTROL timeTravel")
         if not _is_travel_mode(mode):
-            raise ProtocolError("invalid_message", f"CONTROL timeTravel.mode must be 'before' or 'after', not {mode!r}")
+            raise ProtocolError("invalid_message", f"CONTROL timeTravel.mode must be 'before' or 'after', not "
+                                                   f"{quoted(mode)}")
         return Control(seq, ctype, run_id, instance_id=_field(payload, "instanceId", str, "CONTROL timeTravel"),
                        txn_id=_field(payload, "txnId", str, "CONTROL timeTravel"), mode=mode)
     return Control(seq, ctype, run_id)
@@ -163,9 +171,11 @@ def _line(frame: dict[str, Any]) -> bytes:
 
 
 def hello_frame(run_id: str, last_seq: int, *, control: bool, diagnostics: str | None = None,
-                action_types: Mapping[str, Sequence[str]] | None = None) -> bytes:
+                action_types: Mapping[str, Sequence[str]] | None = None,
+                actions: Mapping[str, Mapping[str, Mapping[str, object]]] | None = None) -> bytes:
     """The HELLO of a run; `diagnostics` is the runtime's level (off | light | full: what the stream can hold),
-    `action_types` the reducers of each mounted module by module id (what a dispatch may name)."""
+    `action_types` the reducers of each mounted module by module id (what a dispatch may name), `actions` the same
+    with the payload type each declares (`{}`: any payload)."""
     payload: dict[str, Any] = {
         "protocolVersion": PROTOCOL_VERSION,
         "runId": run_id,
@@ -176,6 +186,8 @@ def hello_frame(run_id: str, last_seq: int, *, control: bool, diagnostics: str |
         payload["diagnostics"] = diagnostics
     if action_types is not None:
         payload["actionTypes"] = {module: sorted(types) for module, types in sorted(action_types.items())}
+    if actions is not None:
+        payload["actions"] = {module: dict(sorted(types.items())) for module, types in sorted(actions.items())}
     if last_seq:
         payload["lastSeq"] = last_seq
     return _line({"type": "HELLO", "payload": payload})
@@ -185,7 +197,7 @@ def ack_frame(run_id: str, command_seq: int, accepted: bool, reason: str | None 
     payload: dict[str, Any] = {"protocolVersion": PROTOCOL_VERSION, "commandSeq": command_seq, "runId": run_id,
                                "accepted": accepted}
     if reason:
-        payload["reason"] = reason
+        payload["reason"] = cut_text(reason, MESSAGE_LIMIT)
     return _line({"type": "CONTROL_ACK", "payload": payload})
 
 
@@ -195,9 +207,16 @@ def envelope(run_id: str, seq: int, timestamp: float, kind: str, payload: Any) -
 
 
 def error_frame(run_id: str, last_seq: int, timestamp: float, code: str, message: str) -> bytes:
-    event = envelope(run_id, max(1, last_seq), timestamp, "inspect:error", {"code": code, "message": message})
+    event = envelope(run_id, max(1, last_seq), timestamp, "inspect:error",
+                     {"code": code, "message": cut_text(message, MESSAGE_LIMIT)})
     return _line({"type": "OBSERVATION_BATCH",
                   "payload": {"protocolVersion": PROTOCOL_VERSION, "runId": run_id, "events": [event]}})
+
+
+def keepalive_frame(head: bytes) -> bytes:
+    """An OBSERVATION_BATCH with no events: sent to a client nothing was sent to for a while, so that a quiet viewer
+    has something to read (a viewer that reads stays open; see `InspectConfig.idle_timeout_s`)."""
+    return head + b"[]}}\n"
 
 
 def batch_frame(head: bytes, events_json: bytes, dropped: int) -> bytes:

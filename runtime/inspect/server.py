@@ -23,9 +23,10 @@ import secrets
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
+from runtime.base.quote import quoted
 from runtime.errors import CommandRefused
 from runtime.inspect.config import InspectConfig, is_loopback
 from runtime.inspect.control import prepare
@@ -199,19 +200,41 @@ class InspectorServer:
     def forget(self, session: ClientSession) -> None:
         self._sessions.pop(session.client_id, None)
 
-    def hello(self) -> bytes:
-        return hello_frame(self.run_id, self.stream.last_seq, control=True, diagnostics=self.runtime.sink.level,
-                           action_types=self._action_types())
+    def client_lost(self, session: ClientSession, code: str, message: str) -> None:
+        """A session is disconnecting its client for passing a bound: the application hears of it as a diagnostic
+        (posted to its loop: the runtime is not thread-safe), and the log in any case."""
+        text = f"inspector client {session.peer} disconnected: {message}"
+        app_loop = self._app_loop()
+        try:
+            if app_loop is None:
+                raise RuntimeError("no loop")
+            app_loop.call_soon_threadsafe(self._diagnose, code, text)
+        except RuntimeError:  # no loop to post to, or it closed meanwhile: the log is all that is left
+            log.warning("inspect::%s [%s] %s", code, self.runtime.label, text)
 
-    def _action_types(self) -> dict[str, list[str]]:
-        """The reducers of every mounted module (read from the server thread: a mount racing it shows next HELLO)."""
-        types: dict[str, list[str]] = {}
+    def _diagnose(self, code: str, message: str) -> None:
+        if not self.runtime.disposed:
+            self.runtime.sink.diagnostic(module_id="runtime", instance_id=self.runtime.label,
+                                         code=f"inspect::{code}", severity="warning", message=message,
+                                         hint="a viewer must read what it is sent (see InspectConfig)")
+
+    def hello(self) -> bytes:
+        actions = self._actions()
+        return hello_frame(self.run_id, self.stream.last_seq, control=True, diagnostics=self.runtime.sink.level,
+                           action_types={module: sorted(schemas) for module, schemas in actions.items()},
+                           actions=actions)
+
+    def _actions(self) -> dict[str, Mapping[str, Mapping[str, object]]]:
+        """The actions of every mounted module with their payload types (read from the server thread: a mount
+        racing it shows in the next HELLO)."""
+        actions: dict[str, Mapping[str, Mapping[str, object]]] = {}
         try:
             for inst in self.runtime.instances():
-                types.setdefault(inst.module_id, sorted(inst.module.reducers))
+                if inst.module_id not in actions:
+                    actions[inst.module_id] = inst.module.action_schemas()
         except RuntimeError:  # the application mounted or unmounted meanwhile
             pass
-        return types
+        return actions
 
     def error(self, code: str, message: str) -> bytes:
         return error_frame(self.run_id, self.stream.error_envelope_seq(), time.time() * 1000.0, code, message)
@@ -283,7 +306,7 @@ class InspectorServer:
     def control(self, session: ClientSession, cmd: Control) -> None:
         if cmd.run_id is not None and cmd.run_id != self.run_id:
             session.send_urgent(ack_frame(self.run_id, cmd.command_seq, False,
-                                          f"command for run {cmd.run_id!r}; this is run {self.run_id!r}"))
+                                          f"command for run {quoted(cmd.run_id)}; this is run {self.run_id!r}"))
             return
         if cmd.type in ("pause", "resume"):
             session.send_urgent(ack_frame(self.run_id, cmd.command_seq, True))
@@ -304,6 +327,8 @@ class InspectorServer:
             app_loop.call_soon_threadsafe(self._on_app_loop, session, cmd)
         except RuntimeError:
             session.send_urgent(ack_frame(self.run_id, cmd.command_seq, False, "the application's loop is closed"))
+            return
+        session.command_posted()
 
     def _marker(self, session: ClientSession, cmd: Control) -> dict[str, Any]:
         return {"command": cmd.type, "commandSeq": cmd.command_seq, "clientId": session.client_id}
@@ -317,9 +342,14 @@ class InspectorServer:
         try:
             apply = prepare(self.runtime, cmd)
         except CommandRefused as err:
-            loop.call_soon_threadsafe(session.send_urgent, ack_frame(self.run_id, cmd.command_seq, False, str(err)))
+            loop.call_soon_threadsafe(session.answer, ack_frame(self.run_id, cmd.command_seq, False, str(err)))
             return
-        loop.call_soon_threadsafe(session.send_urgent, ack_frame(self.run_id, cmd.command_seq, True))
+        except Exception as err:  # application code (a payload validator) failed: the command still gets its answer
+            log.warning("checking a command from an inspector client failed", exc_info=err)
+            reason = f"the runtime could not check this command: {type(err).__name__}: {err}"
+            loop.call_soon_threadsafe(session.answer, ack_frame(self.run_id, cmd.command_seq, False, reason))
+            return
+        loop.call_soon_threadsafe(session.answer, ack_frame(self.run_id, cmd.command_seq, True))
 
         def run() -> None:
             apply()

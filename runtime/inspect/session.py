@@ -1,13 +1,18 @@
 """One connected client of an inspector server (runs on the server thread).
 
 A session reads the client's frames (AUTH first, then SUBSCRIBE and CONTROL) and writes to it from two queues:
-urgent frames (HELLO, CONTROL_ACK) that are never dropped, and observation batches in a bounded deque. When the
-client reads too slowly the batch deque is full, the oldest batch is dropped and its event count added to
-`dropped`; the next batch written carries that count as `droppedCount`. Nothing is written while the socket's
-buffer is above its high-water mark, so for a stalled client the server holds at most its queue
-(`client_queue_bytes`, or `client_queue_batches`) plus that buffer: the high-water mark and the one write that
-crossed it (at most a queue's worth; bench/attach.py reports about 6 MB with the default 4 MB queue, flat however
-long it runs).
+urgent frames (HELLO, CONTROL_ACK) that are never dropped, and observation batches in a bounded deque. One bound,
+`client_queue_bytes`, covers everything the server holds for the client: both queues plus the transport's write
+buffer. When a batch would pass it, the oldest batches are dropped and their event count added to `dropped` (the
+next batch written carries it as `droppedCount`); when an urgent frame would pass it even with no batch left (a
+client that sends commands and never reads the answers), the client is disconnected with `client_overflow`, and the
+application gets a diagnostic. Nothing is written while the socket's buffer is above its high-water mark.
+
+Input is bounded too: a frame longer than `max_frame_bytes` is refused as soon as that many bytes arrived without a
+newline (the stream reader holds at most twice that); at most `max_commands_in_flight` commands of one client wait
+for the application, and while they do the session reads nothing more from that client (TCP pushes back on it).
+After AUTH, a client that neither sends a frame nor takes any of what it was sent for `idle_timeout_s` is closed
+(`idle_timeout`); an empty batch every `keepalive_interval_s` of silence keeps a quiet viewer that reads open.
 """
 
 from __future__ import annotations
@@ -22,12 +27,15 @@ from typing import Protocol
 
 from runtime.errors import AuthRequired, ProtocolError
 from runtime.inspect.config import InspectConfig
-from runtime.inspect.protocol import Auth, Control, Subscribe, batch_frame, parse_client_frame
+from runtime.inspect.liveness import Liveness, unsent_bytes
+from runtime.inspect.protocol import Auth, Control, Subscribe, batch_frame, keepalive_frame, parse_client_frame
 
 __all__ = ["ClientSession", "ClientStats", "SessionHost"]
 
 log = logging.getLogger("tickscope.inspect")
 _WRITE_HIGH_WATER = 256 * 1024
+_LINGER_S = 2.0
+"""How long a refused client gets to read the error frame before its connection is closed anyway."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,10 +48,15 @@ class ClientStats:
     paused: bool
     queued_batches: int
     queued_bytes: int
+    """Queued batches and urgent frames (HELLO, acks) not yet written."""
     write_buffer_bytes: int
     dropped_events: int
     """Events this client lost in total (queue overflow), reported to it or still to be reported."""
     sent_batches: int
+    commands_in_flight: int = 0
+    """Commands handed to the application and not answered yet (at most `max_commands_in_flight`)."""
+    frames_read: int = 0
+    """Frames read from this client, AUTH included."""
 
 
 class SessionHost(Protocol):
@@ -72,6 +85,10 @@ class SessionHost(Protocol):
         """The session has closed: the server no longer delivers to it."""
         ...
 
+    def client_lost(self, session: ClientSession, code: str, message: str) -> None:
+        """The session is disconnecting its client for `code` (a bound it passed): tell the application."""
+        ...
+
 
 class ClientSession:
     """Reads one client's frames and writes its urgent frames and batches (see the module docstring)."""
@@ -88,8 +105,20 @@ class ClientSession:
         self.paused = False
         self.closed = False
         self._urgent: deque[bytes] = deque()
+        self._urgent_bytes = 0
         self._batches: deque[tuple[bytes, int]] = deque()
         self._queued_bytes = 0
+        self._written = 0
+        """Bytes handed to the transport in total (what the client took is this minus what is unsent)."""
+        self._written_at_check = 0
+        self.frames_read = 0
+        self.in_flight = 0
+        """Commands handed to the application and not answered yet."""
+        self._slot = asyncio.Event()
+        self._slot.set()
+        self._failure: tuple[str, str] | None = None
+        self._liveness: Liveness | None = None
+        self._watch: asyncio.TimerHandle | None = None
         self._dropped = 0
         self.dropped_total = 0
         self.sent_batches = 0
@@ -107,13 +136,28 @@ class ClientSession:
         if self.closed or not self.subscribed or self.paused:
             return
         limit = self.server.config.client_queue_batches
-        budget = self.server.config.client_queue_bytes - len(events_json)
-        while self._batches and (len(self._batches) >= limit or self._queued_bytes > budget):
-            old, old_count = self._batches.popleft()
-            self._queued_bytes -= len(old)
-            self.lose(old_count)
+        while self._batches and len(self._batches) >= limit:
+            self._drop_oldest()
+        self._make_room(len(events_json))
         self._batches.append((events_json, count))
         self._queued_bytes += len(events_json)
+
+    def held_bytes(self) -> int:
+        """Everything the server holds for this client: queued batches and urgent frames, and the write buffer."""
+        transport = self.writer.transport
+        buffered = 0 if transport.is_closing() else transport.get_write_buffer_size()
+        return self._queued_bytes + self._urgent_bytes + buffered
+
+    def _make_room(self, size: int) -> None:
+        """Drop the oldest batches until `size` more bytes fit in the client's bound (or no batch is left)."""
+        budget = self.server.config.client_queue_bytes - size
+        while self._batches and self.held_bytes() > budget:
+            self._drop_oldest()
+
+    def _drop_oldest(self) -> None:
+        old, old_count = self._batches.popleft()
+        self._queued_bytes -= len(old)
+        self.lose(old_count)
 
     def lose(self, count: int) -> None:
         """Count events this client will never get; its next batch says so."""
@@ -121,15 +165,51 @@ class ClientSession:
         self.dropped_total += count
 
     def send_urgent(self, frame: bytes) -> None:
-        if not self.closed:
-            self._urgent.append(frame)
-            self._ready.set()
+        """Queue a frame that is never dropped; one that would pass the client's bound disconnects it instead."""
+        if self.closed or self._failure is not None:
+            return
+        self._make_room(len(frame))
+        limit = self.server.config.client_queue_bytes
+        if self.held_bytes() + len(frame) > limit:
+            self.abort("client_overflow", f"this client left more than {limit} bytes unread (answers to its commands "
+                                          "included); the inspector keeps no more than that for one client")
+            return
+        self._urgent.append(frame)
+        self._urgent_bytes += len(frame)
+        self._ready.set()
+
+    def command_posted(self) -> None:
+        """A command went to the application; at `max_commands_in_flight` reading this client pauses."""
+        self.in_flight += 1
+        if self.in_flight >= self.server.config.max_commands_in_flight:
+            self._slot.clear()
+
+    def answer(self, ack: bytes) -> None:
+        """The application answered a command posted with `command_posted`."""
+        self.in_flight = max(0, self.in_flight - 1)
+        self._slot.set()
+        self.send_urgent(ack)
+
+    def abort(self, code: str, message: str) -> None:
+        """Disconnect this client from synchronous code: one error frame with `code`, then close (see run)."""
+        if self.closed or self._failure is not None:
+            return
+        self._failure = (code, message)
+        self._urgent.clear()
+        self._urgent_bytes = 0
+        self._batches.clear()
+        self._queued_bytes = 0
+        self.server.client_lost(self, code, message)
+        if self._run_task is not None:
+            self._run_task.cancel()
 
     def stats(self) -> ClientStats:
         transport = self.writer.transport
         return ClientStats(self.client_id, self.peer, self.subscribed, self.paused, len(self._batches),
-                           self._queued_bytes, 0 if transport.is_closing() else transport.get_write_buffer_size(),
-                           self.dropped_total, self.sent_batches)
+                           self._queued_bytes + self._urgent_bytes,
+                           0 if transport.is_closing() else transport.get_write_buffer_size(),
+                           self.dropped_total, self.sent_batches, self.in_flight,
+                           self.frames_read)
 
     # -- lifetime ---------------------------------------------------------------------------------------------------
 
@@ -141,11 +221,15 @@ class ClientSession:
         return self._run_task
 
     async def run(self) -> None:
-        self._run_task = asyncio.current_task()
+        self._run_task = task = asyncio.current_task()
         self._writer_task = asyncio.get_running_loop().create_task(self._write_loop())
+        failure: tuple[str, str] | None = None
         try:
             await self._authenticate()
+            self._watch_liveness()
             while not self.closed:
+                if not self._slot.is_set():
+                    await self._slot.wait()  # throttled: the application has not answered enough of its commands
                 line = await self._read_frame()
                 if line is None:
                     break
@@ -157,11 +241,41 @@ class ClientSession:
                 else:
                     raise ProtocolError("invalid_message", "AUTH was already accepted; send SUBSCRIBE or CONTROL")
         except ProtocolError as err:
-            await self.fail(err.code, err.message)
+            failure = (err.code, err.message)
+        except asyncio.CancelledError:
+            if self._failure is None or task is None:
+                raise  # the server is shutting down
+            task.uncancel()  # abort() cancelled the read to end this session
+            failure = self._failure
         except (ConnectionError, asyncio.IncompleteReadError):
             pass
+        try:
+            if failure is not None:
+                await self.fail(*failure)
         finally:
             await self.close()
+
+    def _watch_liveness(self) -> None:
+        loop = asyncio.get_running_loop()
+        self._liveness = Liveness(self.server.config.idle_timeout_s, loop.time())
+        self._watch = loop.call_later(self.server.config.keepalive_interval_s, self._check_liveness)
+
+    def _check_liveness(self) -> None:
+        """Close a client idle for too long; send a keep-alive to one nothing was written to since the last check."""
+        if self.closed or self._liveness is None:
+            return
+        loop = asyncio.get_running_loop()
+        if self.in_flight:
+            self._liveness.heard(loop.time())  # its commands wait for the application: the silence is ours
+        unsent = unsent_bytes(self.writer.transport)
+        if not self._liveness.alive(loop.time(), self._written - unsent):
+            idle = self.server.config.idle_timeout_s
+            self.abort("idle_timeout", f"this client neither read nor sent anything for {idle:g} s")
+            return
+        if self._written == self._written_at_check and not unsent and not (self._urgent or self._batches):
+            self._write(keepalive_frame(self.server.batch_head))
+        self._written_at_check = self._written
+        self._watch = loop.call_later(self.server.config.keepalive_interval_s, self._check_liveness)
 
     async def _read_frame(self) -> bytes | None:
         while True:
@@ -174,6 +288,9 @@ class ClientSession:
                 if err.partial.strip():
                     raise ProtocolError("malformed_json", "the connection ended inside a frame") from None
                 return None
+            self.frames_read += 1
+            if self._liveness is not None:
+                self._liveness.heard(asyncio.get_running_loop().time())
             if len(line) > self.server.config.max_frame_bytes:
                 raise ProtocolError("frame_too_large",
                                     f"a frame is limited to {self.server.config.max_frame_bytes} bytes")
@@ -203,11 +320,23 @@ class ClientSession:
         """Send one error frame, then close: the server and the other clients carry on."""
         log.info("inspector client %s refused: %s: %s", self.peer, code, message)
         self._urgent.clear()
+        self._urgent_bytes = 0
         self._batches.clear()
+        self._queued_bytes = 0
         self.closed = True
-        with contextlib.suppress(ConnectionError, asyncio.TimeoutError):
-            self.writer.write(self.server.error(code, message))
-            await asyncio.wait_for(self.writer.drain(), 2.0)
+        with contextlib.suppress(ConnectionError, asyncio.TimeoutError, OSError):
+            self._write(self.server.error(code, message))
+            await asyncio.wait_for(self._linger(), _LINGER_S)
+
+    async def _linger(self) -> None:
+        """Let the error frame reach the client: write it, end our side, and read (and drop) what the client still
+        sends until it closes. Closing with its input unread would reset the connection, and a reset can lose the
+        frame that says why (the caller bounds this in time)."""
+        await self.writer.drain()
+        if self.writer.can_write_eof():
+            self.writer.write_eof()
+        while await self.reader.read(1 << 16):
+            pass
 
     async def close(self) -> None:
         self.closed = True
@@ -217,8 +346,12 @@ class ClientSession:
         if self._writer_task is not None and self._writer_task is not asyncio.current_task():
             self._writer_task.cancel()
             await asyncio.gather(self._writer_task, return_exceptions=True)
+        if self._watch is not None:
+            self._watch.cancel()
         self._batches.clear()
         self._queued_bytes = 0
+        self._urgent.clear()
+        self._urgent_bytes = 0
         if self.writer.transport.get_write_buffer_size():
             self.writer.transport.abort()  # a client that stopped reading would hold a graceful close forever
         else:
@@ -244,6 +377,7 @@ class ClientSession:
         single frame returns it as it is, so the common case copies nothing."""
         frames = list(self._urgent)
         self._urgent.clear()
+        self._urgent_bytes = 0
         head = self.server.batch_head
         while self._batches:
             events_json, _count = self._batches.popleft()
@@ -251,7 +385,11 @@ class ClientSession:
             self._dropped = 0
             self.sent_batches += 1
         self._queued_bytes = 0
-        self.writer.write(b"".join(frames))
+        self._write(b"".join(frames))
+
+    def _write(self, data: bytes) -> None:
+        self._written += len(data)
+        self.writer.write(data)
 
     async def _write_loop(self) -> None:
         try:

@@ -52,6 +52,11 @@ class LevelSink(Protocol):
         """The inspector only ever switches a runtime that exports nothing to `light`."""
         ...
 
+    def diagnostic(self, *, module_id: str, instance_id: str, code: str, severity: str, message: str,
+                   hint: str | None = None) -> None:
+        """Report to the application (a client disconnected for passing a bound)."""
+        ...
+
 
 class TickLoop(Protocol):
     """The tick scheduler as the inspector uses it: the asyncio loop it last scheduled a tick on."""
@@ -63,6 +68,10 @@ class TickLoop(Protocol):
 class InspectedModule(Protocol):
     @property
     def reducers(self) -> Mapping[str, object]: ...
+
+    def action_schemas(self) -> Mapping[str, Mapping[str, object]]:
+        """Each action type with its payload type as JSON (`{}`: any payload)."""
+        ...
 
 
 class InspectedTransaction(Protocol):
@@ -85,6 +94,10 @@ class InspectedInstance(Protocol):
     def module(self) -> InspectedModule: ...
 
     def dispatch(self, action_type: str, payload: object = None, /) -> object: ...
+
+    def check_payload(self, action_type: str, payload: object, /) -> object:
+        """Raises PayloadTypeError (a TickscopeError) when `payload` is not of the type the reducer declares."""
+        ...
 
     def find_transaction(self, txn_id: str, /) -> InspectedTransaction:
         """Raises TimeTravelUnavailable when the transaction is not in the history."""

@@ -15,6 +15,7 @@ from typing import Any, Protocol
 from runtime.base.dirty import Evidence
 from runtime.base.field_decl import FieldDecl
 from runtime.base.links import fallback_link_id
+from runtime.base.quote import cut_text, quoted
 from runtime.base.records import CommitMode, ConvergeRecord, OriginKind, TxnOrigin, TxnPriority, TxnRecord
 from runtime.base.state_access import same_value
 from runtime.busy.registry import PendingRegistry
@@ -28,12 +29,14 @@ from runtime.errors import (
     DefinitionError,
     ExternalOwnedWriteError,
     FieldConfigError,
+    PayloadTypeError,
     TimeTravelUnavailable,
     TransactionError,
     UnknownActionError,
 )
 from runtime.debug.sink import DebugSink
 from runtime.kernel.module import Module, ModuleShape
+from runtime.kernel.payload import PayloadMismatch, PayloadType
 from runtime.kernel.transaction import Body, Transaction, WindowHook
 
 __all__ = ["CommitListener", "InstanceHost", "ModuleInstance", "WindowRun"]
@@ -174,8 +177,12 @@ class ModuleInstance:
     # -- entry points -----------------------------------------------------------------------------------------------
 
     def dispatch(self, action_type: str, payload: Any = None, *, link_id: str | None = None) -> TxnRecord | None:
-        """Run the reducer of `action_type` in one transaction; returns its record, or None when nothing changed."""
+        """Run the reducer of `action_type` in one transaction; returns its record, or None when nothing changed.
+        A payload of another type than the reducer declares raises PayloadTypeError before anything runs."""
         reducer = self._reducer(action_type)
+        ptype = self.module.payload_type(action_type)
+        if ptype is not None:
+            payload = self._checked(action_type, ptype, payload, link_id)
         self._announce_action(action_type, payload, link_id)
         return self.transact(
             lambda draft: reducer(draft, payload), origin_kind="action", origin_name=action_type, link_id=link_id
@@ -186,6 +193,7 @@ class ModuleInstance:
     ) -> TxnRecord | None:
         """Run several reducers in one transaction (one commit, commitMode `batch`)."""
         steps = [(a, None) if isinstance(a, str) else (a[0], a[1]) for a in actions]
+        steps = [(t, self.check_payload(t, p, link_id=link_id)) for t, p in steps]  # all checked before any runs
         reducers = [(self._reducer(t), p) for t, p in steps]
         for t, p in steps:
             self._announce_action(t, p, link_id)
@@ -351,8 +359,27 @@ class ModuleInstance:
         except KeyError:
             known = ", ".join(sorted(self.module.reducers)) or "none"
             raise UnknownActionError(
-                f"module {self.module_id!r} has no reducer for action {action_type!r} (known: {known})"
+                f"module {self.module_id!r} has no reducer for action {quoted(action_type)} (known: {known})"
             ) from None
+
+    def check_payload(self, action_type: str, payload: Any, *, link_id: str | None = None) -> Any:
+        """The payload `action_type`'s reducer would get (a JSON object made into its dataclass); raises
+        UnknownActionError, or PayloadTypeError (reported as the diagnostic `action::payload_mismatch`)."""
+        self._reducer(action_type)
+        ptype = self.module.payload_type(action_type)
+        return payload if ptype is None else self._checked(action_type, ptype, payload, link_id)
+
+    def _checked(self, action_type: str, ptype: PayloadType, payload: Any, link_id: str | None) -> Any:
+        try:
+            return ptype.check(payload)
+        except PayloadMismatch as mismatch:
+            err = PayloadTypeError(module_id=self.module_id, action_type=action_type, expected=ptype.text,
+                                   received=quoted(payload), detail=str(mismatch))
+        self.sink.diagnostic(module_id=self.module_id, instance_id=self.instance_id, code=err.code,
+                             severity="error", message=str(err), link_id=link_id,
+                             hint="dispatch a payload of the declared type; nothing was applied",
+                             extra={"actionTag": action_type})
+        raise err
 
     def _announce_action(self, action_type: str, payload: Any, link_id: str | None) -> None:
         sink = self.sink
@@ -386,7 +413,8 @@ class ModuleInstance:
     def static_ir_export(self) -> dict[str, Any]:
         """ConvergeStaticIrExport of the current generation (cached until the next bump)."""
         if self._ir_export is None:
-            self._ir_export = self.shape.ir.export(self.instance_id, self.planner.generation)
+            self._ir_export = {**self.shape.ir.export(self.instance_id, self.planner.generation),
+                               "actions": self.module.action_schemas()}
         return self._ir_export
 
     def declarations(self) -> list[FieldDecl]:
@@ -435,7 +463,7 @@ class ModuleInstance:
         for record in reversed(self.history):
             if record.txn_id == txn_id:
                 return record
-        raise TimeTravelUnavailable(f"{txn_id} is not in the history of {self.instance_id}")
+        raise TimeTravelUnavailable(f"{cut_text(txn_id)} is not in the history of {self.instance_id}")
 
     def apply_transaction_snapshot(self, txn_id: str, which: str) -> TxnRecord | None:
         """Bring back the state before or after a past transaction, as a new devtools transaction."""

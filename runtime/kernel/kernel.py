@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from runtime.base.quote import quoted
 from runtime.base.records import TxnOrigin, TxnRecord
 from runtime.busy.registry import PendingRegistry
 from runtime.converge.config import ConvergeSettings, ResolvedConvergeConfig
@@ -169,7 +170,7 @@ class Kernel:
         try:
             return self._instances[instance_id]
         except KeyError:
-            raise KeyError(f"no instance {instance_id!r} in runtime {self._label!r}") from None
+            raise KeyError(f"no instance {quoted(instance_id)} in runtime {self._label!r}") from None
 
     def instances(self) -> list[ModuleInstance]:
         return list(self._instances.values())

@@ -9,13 +9,17 @@
     counter.fields.append(computed("doubled", deps=["count"], derive=lambda c: c * 2))
 
 A reducer receives the draft and the action's payload and writes through the draft (or returns a whole new state).
-The module's shape (FieldPathId table and converge IR) is built when the first instance mounts, and refused there
+A reducer may declare the type of its payload (the annotation of its second parameter, or `payload=`; see
+payload.py): a dispatch whose payload does not match is refused before the reducer runs. The module's shape
+(FieldPathId table and converge IR) is built when the first instance mounts, and refused there
 with a FieldConfigError when its derived fields form a cycle or two of them write one field.
 """
 
 from __future__ import annotations
 
 import copy
+import inspect
+import sys
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,6 +30,8 @@ from runtime.base.paths import WILDCARD, FieldPath, FieldPathRegistry
 from runtime.base.state_access import compile_reader
 from runtime.converge.ir import StaticIr, build_static_ir
 from runtime.errors import DefinitionError
+from runtime.kernel.import_path import definition_site
+from runtime.kernel.payload import PayloadType, payload_type_of
 
 __all__ = ["Module", "Reducer", "ModuleShape"]
 
@@ -53,6 +59,7 @@ class Module:
         initial: Mapping[str, Any],
         *,
         reducers: Mapping[str, Reducer] | None = None,
+        payloads: Mapping[str, object] | None = None,
         fields: Iterable[FieldDecl] = (),
         paths: Iterable[str | Sequence[str]] = (),
     ) -> None:
@@ -65,17 +72,55 @@ class Module:
         self.id = module_id
         self.initial: dict[str, Any] = copy.deepcopy(dict(initial))
         self.reducers: dict[str, Reducer] = dict(reducers or {})
+        self._declared: dict[str, object] = dict(payloads or {})
+        """Payload types given explicitly (`payloads=`, `reducer(payload=...)`), by action type."""
+        self._payload_types: dict[str, tuple[Reducer, PayloadType | None]] = {}
+        for action in self.reducers:
+            self.payload_type(action)  # a type that cannot be checked is refused here, not at the first dispatch
         self.fields: list[FieldDecl] = list(fields)
         self.extra_paths: list[FieldPath] = [as_field_path(p, f"module {module_id!r} path") for p in paths]
+        self._site = definition_site(self, sys._getframe(1))  # noqa: SLF001 (the caller's frame names the definition site; inspect.stack would read every file)
 
-    def reducer(self, action_type: str | None = None) -> Callable[[Reducer], Reducer]:
-        """Register a reducer for `action_type` (default: the function's name)."""
+    @property
+    def import_path(self) -> str | None:
+        """`package.file:name` of the function that built this module or the global that holds it; None when it
+        cannot be imported by name (built in `__main__` or in a nested function). A trace records it at mount."""
+        return self._site.import_path(self) if self._site is not None else None
+
+    def reducer(self, action_type: str | None = None, *,
+                payload: object = inspect.Parameter.empty) -> Callable[[Reducer], Reducer]:
+        """Register a reducer for `action_type` (default: the function's name). Its payload type is `payload` when
+        given (a type, or a validator callable), else the annotation of its second parameter, if any."""
 
         def register(fn: Reducer) -> Reducer:
-            self.reducers[action_type or fn.__name__] = fn
+            action = action_type or fn.__name__
+            self.reducers[action] = fn
+            if payload is not inspect.Parameter.empty:
+                self._declared[action] = payload
+            self.payload_type(action)
             return fn
 
         return register
+
+    def payload_type(self, action_type: str) -> PayloadType | None:
+        """The payload type `action_type`'s reducer declares (None: any payload). Raises KeyError for an action
+        with no reducer, DefinitionError for a type that cannot be checked."""
+        fn = self.reducers[action_type]
+        known = self._payload_types.get(action_type)
+        if known is not None and known[0] is fn:
+            return known[1]
+        where = f"module {self.id!r} action {action_type!r}"
+        ptype = payload_type_of(fn, self._declared.get(action_type, inspect.Parameter.empty), where)
+        self._payload_types[action_type] = (fn, ptype)
+        return ptype
+
+    def action_schemas(self) -> dict[str, dict[str, Any]]:
+        """Every action type with its payload type as JSON (`{}` for an action that takes any payload), sorted."""
+        out: dict[str, dict[str, Any]] = {}
+        for action in sorted(self.reducers):
+            ptype = self.payload_type(action)
+            out[action] = {} if ptype is None else {"payload": ptype.schema}
+        return out
 
     def build_shape(self, fields: Sequence[FieldDecl] | None = None) -> ModuleShape:
         """Build (and validate) the shape for the given declarations (default: the module's own)."""

@@ -28,6 +28,7 @@ from runtime.base.paths import DirtySet, FieldPath, path_text, stable_stringify
 from runtime.base.state_access import compile_reader
 from runtime.debug.sink import error_summary
 from runtime.fields.source import IDLE, SOURCE_CONCURRENCY, source
+from runtime.resources import ResourceCache, ResourceDef, resource
 
 if TYPE_CHECKING:
     from runtime.base.records import TxnRecord
@@ -47,6 +48,8 @@ class _Slot:
     generation: int = 0
     task: asyncio.Task[None] | None = None
     trailing: tuple[Any, str] | None = None
+    resource: ResourceDef | None = None
+    """How the load goes through a resource cache, when the controller has one."""
 
     @property
     def name(self) -> str:
@@ -73,11 +76,15 @@ def _write(draft: Any, path: FieldPath, value: Any) -> None:
 class SourceController:
     """Keeps the source fields of one instance loaded. Create it with `attach_sources(inst)`."""
 
-    def __init__(self, inst: ModuleInstance) -> None:
+    def __init__(self, inst: ModuleInstance, resources: ResourceCache | None = None) -> None:
         self.inst = inst
+        self.resources = resources
         registry = inst.shape.registry
         decls = [d for d in inst.declarations() if d.kind == "source"]
-        self._slots = [_Slot(d, compile_reader(d.target), tuple(registry.id_of[p] for p in d.deps)) for d in decls]
+        cached = resources is not None
+        self._slots = [_Slot(d, compile_reader(d.target), tuple(registry.id_of[p] for p in d.deps),
+                             resource=resource(d.options["resource"], d.options["load"]) if cached else None)
+                       for d in decls]
         self._prefix_ids = registry.prefix_ids
         self._tasks: set[asyncio.Task[None]] = set()
         self.disposed = False
@@ -162,7 +169,10 @@ class SourceController:
 
     async def _load(self, slot: _Slot, key: Any, key_hash: str, generation: int) -> None:
         try:
-            data = await slot.decl.options["load"](key)
+            if slot.resource is not None and self.resources is not None:
+                data = await self.resources.read(slot.resource, key)  # shared with every reader of the key
+            else:
+                data = await slot.decl.options["load"](key)
         except asyncio.CancelledError:
             raise
         except Exception as exc:
@@ -208,9 +218,12 @@ class SourceController:
             await asyncio.gather(*tasks, return_exceptions=True)
 
 
-def attach_sources(inst: ModuleInstance, *, start: bool = True) -> SourceController:
-    """Install the controller of `inst`'s source fields (needs a running asyncio loop) and evaluate them once."""
-    controller = SourceController(inst)
+def attach_sources(inst: ModuleInstance, *, start: bool = True,
+                   resources: ResourceCache | None = None) -> SourceController:
+    """Install the controller of `inst`'s source fields (needs a running asyncio loop) and evaluate them once.
+    With `resources` (e.g. `rt.resources`) every load goes through that cache, keyed by the field's resource name
+    and its key: readers of one key share one load, a switch releases its consumer, and cached keys load at once."""
+    controller = SourceController(inst, resources)
     if start:
         controller.start()
     return controller

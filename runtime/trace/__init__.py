@@ -5,13 +5,21 @@ Perfetto, evidence packages).
     store = load_trace("run.jsonl")                 # an EventStore; store.problems lists the lines skipped
     Replay(store).state_at("form#1", row)
     write_chrome_trace(store, "run.trace.json")
+    export_otlp(store, "http://collector:4318/v1/traces")     # OpenTelemetry spans (needs tickscope[otel])
 """
 
-from runtime.errors import LoadCancelled, PerfettoUnavailable, TraceFormatError, UnsupportedTraceVersion
+from runtime.errors import (
+    LoadCancelled,
+    OtelUnavailable,
+    PerfettoUnavailable,
+    TraceFormatError,
+    UnsupportedTraceVersion,
+)
 from runtime.trace.columnar import EventStore, LoadProblem, SideRecords
 from runtime.trace.evidence import evidence_package, evidence_to_trace, load_evidence, write_evidence
 from runtime.trace.export_chrome import CHROME_SUFFIX, write_chrome_trace
 from runtime.trace.export_perfetto import PERFETTO_SUFFIX, write_perfetto_trace
+from runtime.trace.otlp_export import OtlpExportResult, export_otlp
 from runtime.trace.format import FORMAT, FORMAT_VERSION, PROTOCOL_VERSION, SNAPSHOT_TYPE, read_header
 from runtime.trace.indexes import TickSpan, TouchResult
 from runtime.trace.loader import Progress, load_trace
@@ -56,6 +64,8 @@ __all__ = [
     "Interned",
     "LoadCancelled",
     "LoadProblem",
+    "OtelUnavailable",
+    "OtlpExportResult",
     "PerfettoUnavailable",
     "Progress",
     "Replay",
@@ -70,6 +80,7 @@ __all__ = [
     "Validation",
     "evidence_package",
     "evidence_to_trace",
+    "export_otlp",
     "load_evidence",
     "load_trace",
     "read_header",

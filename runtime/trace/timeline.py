@@ -187,6 +187,8 @@ class _Builder:
         if kind == "operation":
             op_kind = self.operation_kind(name.removeprefix("operation:"))
             return f"operation:{op_kind}" if op_kind else "operation"
+        if kind == "optimistic":  # `apply:<token>` / `rollback:<token>`: the phase names it, the token is in args
+            return f"optimistic:{name.split(':', 1)[0]}"
         return f"{kind}:{name}"
 
     def transactions_and_instants(self) -> None:

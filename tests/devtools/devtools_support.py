@@ -33,7 +33,7 @@ def shop_module() -> Module:
     )
 
     @m.reducer("add")
-    def add(draft, price):
+    def add(draft, price: int):
         draft["items"].append({"price": price})
 
     @m.reducer("rename")

@@ -111,6 +111,22 @@ async def test_a_recorded_demo_shows_every_kind_of_event_and_passes_the_checker(
     assert timed_out and all(e["meta"]["error"]["code"] == "deadline" for e in timed_out)  # not ended by disposal
     final = Counter(str(o.stage) for o in tracker.operations())
     assert final["ready"] >= 1 and final["failed"] == len(failed)
+    # optimistic saves: every todo add and flip shows at once; a failed one was rolled back, linked to its run
+    optimistic = [e for e in events if (e["kind"], e["label"]) == ("state", "optimistic")]
+    by_phase = Counter(e["meta"]["phase"] for e in optimistic)
+    assert by_phase["apply"] >= 1 and by_phase["confirm"] >= 1
+    failed_saves = [e for e in failed if e["meta"]["kind"] in ("todo.create", "todo.toggle")]
+    if failed_saves:
+        failed_links = {e["linkId"] for e in failed_saves}
+        rolled = {e["linkId"] for e in optimistic if e["meta"]["phase"] == "rollback"}
+        assert failed_links <= rolled
+        assert all(e["meta"]["reason"] == "failure" for e in optimistic if e["linkId"] in failed_links
+                   and e["meta"]["phase"] == "rollback")
+    # the search loads through the resource cache
+    resources = [e for e in events if (e["kind"], e["label"]) == ("service", "resource")]
+    assert {"start", "resolve"} <= {e["meta"]["phase"] for e in resources}
+    assert all(e["meta"]["resourceKey"].startswith("resource:catalog:") for e in resources)
+
     runs = [e for e in events if e["label"] == "async-action"]
     policies = {e["meta"].get("actionId") for e in runs}
     assert {"save-draft", "save-todo", "save-toggle", "submit-order"} <= policies

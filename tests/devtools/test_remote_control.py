@@ -182,3 +182,28 @@ def test_dispatch_offers_the_modules_reducers_and_still_takes_a_typed_one(qtbot,
     qtbot.mouseClick(dialog.dispatch_button, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
     qtbot.waitUntil(lambda: "refused" in receipt(window), timeout=15_000)  # a round trip to the inspected process
+
+
+def test_dispatch_shows_the_declared_payload_type_and_checks_it_before_sending(qtbot, attached):
+    rt, inst, window = attached
+    dialog = open_dispatch(qtbot, window)
+    pick(qtbot, dialog.action_type, "add")
+    assert dialog.expects.text() == "int"  # from the remote runtime's HELLO
+    qtbot.keyClicks(dialog.payload, '"five"')
+    assert dialog.problem.text() == "The payload does not fit add: at the payload: expected int, got 'five'."
+    assert not dialog.dispatch_button.isEnabled()
+    dialog.payload.clear()
+    qtbot.keyClicks(dialog.payload, "5")
+    assert dialog.problem.text() == "" and dialog.dispatch_button.isEnabled()
+    pick(qtbot, dialog.action_type, "rename")
+    assert dialog.expects.text() == "any payload (not declared)"
+    dialog.reject()
+
+    # a client that skips the check (or an older viewer) is refused by the runtime, with the reason
+    bar = window.remote_bar
+    bar.dispatch("shop#1", "add", "five")
+    qtbot.waitUntil(lambda: "refused" in receipt(window), timeout=15_000)
+    assert receipt(window) == ("dispatch add → shop#1: refused — action 'add' of module 'shop' expects int; "
+                               "got 'five' (at the payload: expected int, got 'five')")
+    assert inst.get_state()["items"] == [{"price": 2}]
+

@@ -8,7 +8,7 @@ import asyncio
 import pytest
 from ops_support import settle_tasks
 
-from runtime import DefinitionError, Module, Runtime
+from runtime import DefinitionError, Module, Runtime, resource, resource_key
 from runtime.actions import ActionCoordinator, action
 from runtime.busy import BusyBoundary, BusyPolicy, PendingRegistry, resources_of, runs_of
 from runtime.operations import ManualClock
@@ -157,5 +157,33 @@ async def test_action_runs_report_pending_to_their_runtime_and_drive_a_boundary(
     actions.cancel(cancelled)
     assert not rt.pending.entries()  # every way a run settles ends its pending
     await actions.aclose()
+    rt.dispose()
+    assert not await settle_tasks()
+
+
+@pytest.mark.asyncio
+async def test_resource_loads_report_pending_to_their_runtime_and_drive_a_boundary():
+    rt = Runtime(label="app")
+    clock = ManualClock()
+    gate = asyncio.Event()
+
+    async def search(query):
+        await gate.wait()
+        return [query]
+
+    catalog = resource("catalog", search)
+    key = resource_key(catalog, "tea")
+    busy = BusyBoundary(rt.pending, clock=clock, match=resources_of(key))
+    other = BusyBoundary(rt.pending, clock=clock, match=runs_of())  # runs only: a load is not a run
+    read = asyncio.ensure_future(rt.resources.read(catalog, "tea", link_id="app::o7"))
+    await asyncio.sleep(0)
+    assert [(e.kind, e.owner, e.link_id) for e in rt.pending.entries()] == [("resource", key, "app::o7")]
+    clock.advance(0.2)
+    assert busy.get_snapshot().shown and not other.get_snapshot().shown
+    gate.set()
+    assert await read == ["tea"]
+    assert not rt.pending.entries()  # the load's end ends its pending
+    clock.advance(0.3)
+    assert busy.get_snapshot().phase == "idle"
     rt.dispose()
     assert not await settle_tasks()

@@ -2,7 +2,9 @@
 
 Each keystroke changes `query`; the source (concurrency `switch`) writes `loading`, cancels the load it had in flight
 and starts one for the new key, so while the typist is fast only the last query of a burst reaches `success`. A
-query with a `*` is refused by the catalog (`error`), and an empty query resets the field to `idle`.
+query with a `*` is refused by the catalog (`error`), and an empty query resets the field to `idle`. Loads go
+through the runtime's resource cache (resource `catalog`): a query searched before is answered from the cache, and
+a keystroke that switches away releases the load it no longer needs (cancelled when nobody else reads it).
 """
 
 from __future__ import annotations
@@ -78,7 +80,7 @@ def _mount(rt: Runtime, app: DemoApp) -> None:
 
 
 async def _start(app: DemoApp) -> None:
-    app.extras["search.sources"] = attach_sources(app["search"])
+    app.extras["search.sources"] = attach_sources(app["search"], resources=app.runtime.resources)
 
 
 async def _type_queries(app: DemoApp, stop: asyncio.Event) -> None:

@@ -5,9 +5,13 @@ stops both at close, after what is in flight has settled. Three actions, three c
 
 - `save-draft` (latest-wins): autosave of the draft after a short pause in typing; a keystroke supersedes the run
   before it (cancelled/override), waits until the save is committed;
-- `save-todo` (queue): creates a todo on the backend, one at a time in order, waits until the read model shows it;
-- `save-toggle` (allow-concurrent): sends a done/undone flip, returns once accepted; the later stages arrive as
-  operation transactions that set the item's sync status (`saved` at ready, `failed` on failed or timed_out).
+- `save-todo` (allow-concurrent): adds the todo **optimistically** (it shows at once, sync `saving`), creates it on
+  the backend and waits until the read model shows it; a save that fails or times out rolls the item back out of
+  the list (`sync.rolled_back` counts it, `last_rollback` says which);
+- `save-toggle` (queue): flips done/undone optimistically, one flip at a time in order (a flip never overtakes the
+  one before it), and waits until the backend committed it; a failed flip is rolled back.
+The later stages arrive as operation transactions that set the item's sync status (`saved` at ready, `failed` on
+failed or timed_out).
 
 Fault switches (bound to toggles in the GUI, `app.set_fault(name, on)`): `fail_saves`, `never_project`,
 `slow_commit`. Until somebody flips one, a scripted drill turns them on and off so a recording shows failed and
@@ -20,15 +24,16 @@ import asyncio
 from collections.abc import Callable
 from typing import Any
 
-from runtime import Runtime
-from runtime.actions import ActionContext, ActionCoordinator, action
+from runtime import ModuleInstance, Runtime
+from runtime.actions import ActionContext, ActionCoordinator, RunHandle, action
 from runtime.operations import Budget, OperationEvent, OperationTracker, Stage
 
 from ..backend import BackendServer
 from ..core import DemoApp, DemoPart, FaultSwitch, every
-from ..modules import mark_sync, todo_module
+from ..modules import flip, mark_sync, new_todo, note_rollback, todo_module
 
-__all__ = ["PART", "SAVE_DRAFT", "SAVE_TODO", "SAVE_TOGGLE", "BUDGET", "FAULTS", "FAULT_DRILL", "TODO_TITLES"]
+__all__ = ["PART", "add_todo", "SAVE_DRAFT", "SAVE_TODO", "SAVE_TOGGLE", "BUDGET", "FAULTS", "FAULT_DRILL",
+           "TODO_TITLES"]
 
 TODO_TITLES = ["buy tea", "report", "call bank", "plants", "fix bike"]
 BUDGET = Budget(accept=2.0, committed=1.5, observed=1.5, ready=1.5)
@@ -70,19 +75,44 @@ async def _save_draft(ctx: ActionContext, text: str) -> str:
 
 
 async def _save_todo(ctx: ActionContext, item: dict[str, Any]) -> str:
+    todo = new_todo(item["id"], item["title"])
+
+    def show(draft: Any) -> None:
+        if all(i["id"] != todo["id"] for i in draft["items"]):  # an item already listed is not listed twice
+            draft["items"].append(todo)
+
+    ctx.optimistic(show, name=f"add {_todo_target(item['id'])}")
     receipt = await ctx.submit("todo.create", _todo_target(item["id"]), {"delta": 1, "title": item["title"]},
                                wait_for=Stage.OBSERVED)
     return receipt.command_id
 
 
-async def _save_toggle(ctx: ActionContext, item: dict[str, Any]) -> str:
-    receipt = await ctx.submit("todo.toggle", _todo_target(item["id"]), {"done": item["done"]})
+async def _save_toggle(ctx: ActionContext, todo_id: int) -> str:
+    ctx.optimistic(lambda draft: flip(draft, todo_id), name=f"toggle {_todo_target(todo_id)}")
+    done = next((i["done"] for i in ctx.state["items"] if i["id"] == todo_id), None)
+    receipt = await ctx.submit("todo.toggle", _todo_target(todo_id), {"done": done}, wait_for=Stage.COMMITTED)
     return receipt.command_id
 
 
+def add_todo(todos: ModuleInstance, actions: ActionCoordinator) -> RunHandle | None:
+    """What the Add button does: take the draft as a new todo's title and save it; the item shows at once
+    (optimistically) and goes again if the save fails. None when the draft is empty."""
+    state = todos.get_state()
+    title, todo_id = state["draft"].strip(), state["next_id"]
+    if not title:
+        return None
+    todos.dispatch("take_draft")
+    return actions.trigger(SAVE_TODO, {"id": todo_id, "title": title})
+
+
+def _rolled_back(what: str) -> Callable[[Any, dict[str, Any]], None]:
+    return lambda draft, error: note_rollback(draft, what, error)
+
+
 SAVE_DRAFT = action("save-draft", _save_draft, concurrency="latest-wins")
-SAVE_TODO = action("save-todo", _save_todo, concurrency="queue")
-SAVE_TOGGLE = action("save-toggle", _save_toggle, concurrency="allow-concurrent", max_concurrent=4)
+SAVE_TODO = action("save-todo", _save_todo, concurrency="allow-concurrent", max_concurrent=4,
+                   on_failure=_rolled_back("add"))
+SAVE_TOGGLE = action("save-toggle", _save_toggle, concurrency="queue", on_failure=_rolled_back("toggle"))
 
 
 # -- wiring -------------------------------------------------------------------------------------------------------
@@ -180,18 +210,11 @@ async def _use_todos(app: DemoApp, stop: asyncio.Event) -> None:
             todos.dispatch("set_draft", arg)
             actions.trigger(SAVE_DRAFT, arg)
         elif what == "add":
-            before = todos.get_state()["next_id"]
-            todos.dispatch("add")
-            items = todos.get_state()["items"]
-            if items and items[-1]["id"] == before:
-                actions.trigger(SAVE_TODO, dict(items[-1]))
+            add_todo(todos, actions)
         elif what == "toggle":
             items = todos.get_state()["items"]
             if items:
-                todo_id = items[arg % len(items)]["id"]
-                todos.dispatch("toggle", todo_id)
-                item = next(i for i in todos.get_state()["items"] if i["id"] == todo_id)
-                actions.trigger(SAVE_TOGGLE, dict(item))
+                actions.trigger(SAVE_TOGGLE, items[arg % len(items)]["id"])
         elif what == "remove":
             items = todos.get_state()["items"]
             if len(items) > 6:

@@ -36,6 +36,7 @@ from ..legend import Legend
 from .canvas_item import LaneCanvasItem
 from .describe import Hit, describe_hit, selected_row_of
 from .frame import LaneFrame, draw_lanes, hit_in, lane_bands
+from .highlight import HighlightMarks
 from .palette import LEGEND_ITEMS
 from .source import timeline_source
 from .time_axis import TimeAxis
@@ -92,6 +93,8 @@ class TimelineView(QWidget):
         self.selection_line = pg.InfiniteLine(angle=90, pen=SELECTION_PEN)
         self.selection_line.setVisible(False)
         self.plot.addItem(self.selection_line, ignoreBounds=True)
+        self.highlight = HighlightMarks(self)
+        """Rows a query chose ("show these rows"), marked in their lanes."""
 
         self.follow_button = QPushButton("Follow cursor (F)" if self.replaying else "Follow live (F)")
         self.follow_button.setObjectName("followButton")
@@ -194,6 +197,15 @@ class TimelineView(QWidget):
         d = (x1 - x0) * fraction
         self._user_moved()
         self.set_x_range(x0 + d, x1 + d)
+
+    def show_rows(self, rows: list[int]) -> None:
+        """Mark these store rows in their lanes and bring them into view (an empty list clears the marks)."""
+        self.highlight.set_rows(rows)
+        span = self.highlight.span()
+        if span is not None:
+            self._user_moved()
+            pad = max((span[1] - span[0]) * FIT_PADDING, 1e-3)
+            self.set_x_range(span[0] - pad, span[1] + pad)
 
     def fit_all(self) -> None:
         """Show the whole session (the whole trace in a replay, also beyond the cursor)."""
@@ -360,6 +372,7 @@ class TimelineView(QWidget):
         self.canvas.set_frame(QRectF(x0, 0.0, x1 - x0, float(max(len(self.shown_lanes), 1))), frame.canvas,
                               frame.labels)
         self.status.setText(self._status_text())
+        self.highlight.redraw()
 
     def _status_text(self) -> str:
         spans = sum(lane.span_count() for lane in self.shown_lanes)

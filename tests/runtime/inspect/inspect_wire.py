@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 from typing import Any
 
 import orjson
@@ -98,3 +99,48 @@ def has_event(label: str, txn_seq: int | None = None):
     return lambda f: f["type"] == "OBSERVATION_BATCH" and any(
         e["type"] == "debug:event" and e["payload"]["label"] == label
         and (txn_seq is None or e["payload"]["txnSeq"] == txn_seq) for e in f["payload"]["events"])
+
+
+class StalledViewer:
+    """A bare socket (no asyncio reader draining it into memory): authenticates, subscribes, then reads nothing
+    until the test makes it read (`frame`, `frames_until_closed`)."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.buffer = b""
+
+    @classmethod
+    async def open(cls, address, token: str, subscribe: bool = True) -> StalledViewer:
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+        sock.setblocking(False)
+        loop = asyncio.get_running_loop()
+        await loop.sock_connect(sock, address)
+        viewer = cls(sock)
+        await viewer.send({"type": "AUTH", "payload": {"token": token}})
+        if subscribe:
+            await viewer.send({"type": "SUBSCRIBE", "payload": {"protocolVersion": "v1"}})
+        assert (await viewer.frame())["type"] == "HELLO"
+        return viewer
+
+    async def send(self, frame: Any) -> None:
+        data = frame if isinstance(frame, bytes) else orjson.dumps(frame) + b"\n"
+        await asyncio.get_running_loop().sock_sendall(self.sock, data)
+
+    async def frames_until_closed(self, timeout: float = 10.0) -> list[dict[str, Any]]:
+        """Read everything left, up to the server's close (a reset after the last frame counts as the close)."""
+        frames = []
+        with contextlib.suppress(ConnectionError):
+            while (frame := await self.frame(timeout)) is not None:
+                frames.append(frame)
+        return frames
+
+    async def frame(self, timeout: float = 10.0):
+        loop = asyncio.get_running_loop()
+        while b"\n" not in self.buffer:
+            chunk = await asyncio.wait_for(loop.sock_recv(self.sock, 1 << 16), timeout)
+            if not chunk:
+                return None
+            self.buffer += chunk
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        return orjson.loads(line)

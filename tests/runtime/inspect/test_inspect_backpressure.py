@@ -3,46 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import socket
 
 import orjson
 import pytest
-from inspect_wire import RawClient, counter_module
+from inspect_wire import RawClient, StalledViewer, counter_module
 
 from runtime import Runtime
 from runtime.inspect import InspectConfig
-
-
-class StalledViewer:
-    """A bare socket (no asyncio reader draining it into memory): authenticates, subscribes, then reads nothing."""
-
-    def __init__(self, sock: socket.socket) -> None:
-        self.sock = sock
-        self.buffer = b""
-
-    @classmethod
-    async def open(cls, address, token: str) -> StalledViewer:
-        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-        sock.setblocking(False)
-        loop = asyncio.get_running_loop()
-        await loop.sock_connect(sock, address)
-        viewer = cls(sock)
-        for frame in ({"type": "AUTH", "payload": {"token": token}},
-                      {"type": "SUBSCRIBE", "payload": {"protocolVersion": "v1"}}):
-            await loop.sock_sendall(sock, orjson.dumps(frame) + b"\n")
-        assert (await viewer.frame())["type"] == "HELLO"
-        return viewer
-
-    async def frame(self, timeout: float = 10.0):
-        loop = asyncio.get_running_loop()
-        while b"\n" not in self.buffer:
-            chunk = await asyncio.wait_for(loop.sock_recv(self.sock, 1 << 16), timeout)
-            if not chunk:
-                return None
-            self.buffer += chunk
-        line, _, self.buffer = self.buffer.partition(b"\n")
-        return orjson.loads(line)
 
 
 @pytest.mark.asyncio
@@ -81,6 +48,7 @@ async def test_stalled_viewer_loses_oldest_batches_and_is_told(transport_schema)
     assert slow.queued_batches <= 16
     assert slow.queued_bytes <= 16 * 64 * 16384  # bounded by queue length x batch size, whatever the app did
     assert slow.write_buffer_bytes <= 256 * 1024 + 64 * 16384
+    assert slow.queued_bytes + slow.write_buffer_bytes <= InspectConfig().client_queue_bytes  # the one bound
 
     # the fast viewer got every envelope once, in order, with no drop reported
     fast_seqs = [e["seq"] for e in fast.events()]
