@@ -7,6 +7,7 @@ runtime.actions, runtime.operations, runtime.trace, runtime.inspect and runtime.
 
 from runtime.actions import ActionCoordinator, action
 from runtime.base.field_decl import FieldDecl
+from runtime.base.links import is_fallback_link
 from runtime.base.records import ConvergeRecord, PatchRecord, TxnOrigin, TxnRecord
 from runtime.converge.config import ConvergeConfig, ConvergeSampling
 from runtime.debug.e2e import E2ECommit, E2EConfig, E2ERecorder
@@ -119,6 +120,7 @@ __all__ = [
     "from_observable",
     "from_service",
     "from_stream",
+    "is_fallback_link",
     "link",
     "read_query",
     "resource",

@@ -67,6 +67,7 @@ class Runtime:
         inspect: Any = None,
         resource_entries: int = 200,
         otel: OtelConfig | str | bool | None = None,
+        hub: DebugHub | None = None,
     ) -> None:
         if "::" in label or not label:
             raise DefinitionError(f"runtime label {label!r} must be non-empty and without '::'")
@@ -75,7 +76,8 @@ class Runtime:
             diagnostics = "light"  # the export reads the debug events: asking for it switches them on
         self.label = label
         self.clock = EventClock()
-        self.hub = DebugHub(buffer_size)
+        self.hub = hub if hub is not None else DebugHub(buffer_size)
+        """The debug hub; several runtimes may share one (its views and `clear` are per runtime label)."""
         self.sink = DebugSink(self.hub, diagnostics, label, self.clock)
         self.history_size = history_size
         self.converge = ConvergeSettings(converge, converge_by_module, converge_sampling)
@@ -167,6 +169,7 @@ class Runtime:
         inst = ModuleInstance(self.kernel, module, iid, label, shape)
         self.kernel.add(inst)
         self.store.register_instance(inst)
+        self.hub.instance_mounted(self.label, module.id, iid, inst.label)
         if self.sink.on:
             init_meta = {"label": inst.label}
             if module.import_path is not None:
@@ -200,6 +203,7 @@ class Runtime:
         if self.sink.on:
             self.sink.emit(module_id=instance.module_id, instance_id=instance.instance_id, kind="lifecycle",
                            label="module:destroy")
+        self.hub.instance_destroyed(self.label, instance.module_id, instance.instance_id)
 
     def provide(self, key: str, service: Any) -> None:
         """Register a service under `key` for `from_service(key)` stores (resolved when a field using one is

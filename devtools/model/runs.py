@@ -18,8 +18,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from runtime import is_fallback_link
+
+RECORDED_ONLY = ("duplicate", "fenced", "unknown", "ignored")
+"""Dispositions of facts that changed nothing (runtime/operations/machine.py)."""
+
 __all__ = ["RunInfo", "StageFactInfo", "OperationInfo", "RunIndex", "OperationIndex", "RUN_STATUSES", "STAGES",
-           "TERMINAL_STAGES", "meta_of"]
+           "TERMINAL_STAGES", "meta_of", "run_link_of"]
 
 RUN_STATUSES = ("pending", "success", "failure", "cancelled")
 STAGES = ("submitted", "accepted", "committed", "observed", "ready", "rejected", "failed", "timed_out", "cancelled",
@@ -75,11 +80,19 @@ class StageFactInfo:
     error: dict[str, Any] | None = None
     version: int | None = None
     attempt: int | None = None
+    disposition: str | None = None
+    """What the stage machine did with a fact that changed nothing: duplicate, fenced (a superseded observer
+    attempt), unknown (a wire stage it does not know), ignored; None for a fact that moved the operation."""
 
     def moved(self, by: int) -> StageFactInfo:
         """The same fact at row `row + by` (positional: dataclasses.replace costs four times as much)."""
         return StageFactInfo(self.stage, self.at_ms, self.source, self.late, self.inferred, self.row + by, self.error,
-                             self.version, self.attempt)
+                             self.version, self.attempt, self.disposition)
+
+    @property
+    def recorded_only(self) -> bool:
+        """A fact kept for the record that moved nothing (it has no place on the stage path)."""
+        return self.disposition in RECORDED_ONLY
 
 
 @dataclass(slots=True)
@@ -107,13 +120,24 @@ class OperationInfo:
     def late_facts(self) -> list[StageFactInfo]:
         return [f for f in self.facts if f.late]
 
+    def facts_with(self, disposition: str) -> list[StageFactInfo]:
+        """The facts the stage machine recorded as `disposition` (fenced, duplicate, unknown, ignored)."""
+        return [f for f in self.facts if f.disposition == disposition]
+
     def stage_times(self) -> list[tuple[str, float]]:
-        """(stage, first time reached) along the path actually taken, late facts excluded."""
+        """(stage, first time reached) along the path actually taken, late and recorded-only facts excluded."""
         seen: dict[str, float] = {}
         for f in self.facts:
-            if not f.late and f.stage not in seen:
+            if not f.late and not f.recorded_only and f.stage not in seen:
                 seen[f.stage] = f.at_ms
         return sorted(seen.items(), key=lambda kv: kv[1])
+
+
+def run_link_of(event: dict[str, Any]) -> str | None:
+    """The linkId of the run an event belongs to; None without one or for a transaction's own fallback link
+    (`instanceId::l<n>`), which names no run."""
+    link = event.get("linkId")
+    return link if isinstance(link, str) and not is_fallback_link(link) else None
 
 
 def meta_of(event: dict[str, Any]) -> dict[str, Any]:
@@ -165,6 +189,8 @@ class RunIndex:
         return run
 
     def note_txn(self, link_id: str, txn_seq: int) -> None:
+        if is_fallback_link(link_id):  # a transaction linked to itself only: never a run's
+            return
         run = self.runs.get(link_id)
         if run is None:  # a transaction seen before its run's trigger (e.g. a trace cut mid-run): keep it for later
             self._early_txns.setdefault(link_id, []).append(txn_seq)
@@ -239,7 +265,8 @@ class OperationIndex:
         op.facts.append(StageFactInfo(fact_stage if fact_stage in STAGES else "unknown", ts, _str(meta.get("source")),
                                       late, bool(meta.get("inferred")) or disposition == "inferred", row, error,
                                       meta.get("version") if isinstance(meta.get("version"), int) else None,
-                                      meta.get("attempt") if isinstance(meta.get("attempt"), int) else None))
+                                      meta.get("attempt") if isinstance(meta.get("attempt"), int) else None,
+                                      disposition if phase == "fact" and disposition in RECORDED_ONLY else None))
         if stage_after in STAGES and stage_after != "unknown":
             op.stage = stage_after
         op.detached = bool(meta.get("detached", op.detached))

@@ -11,6 +11,7 @@ from typing import Any
 
 from ..model.event_feed import EventFeed
 from ..model.field_paths import dirty_paths
+from ..model.runs import run_link_of
 from ..model.state_diff import state_diff
 from ..model.txn_view import EventFacts
 from ..model.values import preview_text, short_text
@@ -69,8 +70,9 @@ def _event_section(feed: EventFeed, f: EventFacts) -> str:
     rows = [_row("event", f"<b>{escape(str(ev.get('kind')))}</b> / {escape(str(ev.get('label')))}"),
             _row("id", escape(str(ev.get("eventId", "")))),
             _row("instance", inst)]
-    if ev.get("linkId"):
-        rows.append(_row("action run", escape(str(ev["linkId"]))))
+    run = run_link_of(ev)
+    if run:
+        rows.append(_row("action run", escape(run)))
     return _table(rows)
 
 

@@ -3,7 +3,9 @@
 Table columns: command, kind, target, run (linkId), stage chip, accepted->committed->observed->ready times, time
 left to the deadline ("stalling" once 80 % is used), late and detached flags. The detail draws the operation's
 stages as chips on a time axis from submit, the deadline as a red line, and late facts in grey after the terminal
-marker; below it the raw fact log (source, attempt, version, error). Operations come from the shared timeline model
+marker; below it the raw fact log (source, attempt, version, error, and what a fact that changed nothing was:
+fenced, duplicate, unknown or ignored). A fenced fact (from a superseded observer attempt) is a grey `(fenced)` chip
+and counts in the flags column. Operations come from the shared timeline model
 (devtools.model.runs.OperationIndex).
 """
 
@@ -126,8 +128,10 @@ class OperationsPane(QWidget):
         table.blockSignals(True)
         table.setRowCount(len(all_ops))
         for r, op in enumerate(all_ops):
+            fenced = len(op.facts_with("fenced"))
             flags = ", ".join(x for x in ("late" if op.late_facts else "", "detached" if op.detached else "",
-                                          f"late: {op.late_resolution}" if op.late_resolution else "") if x)
+                                          f"late: {op.late_resolution}" if op.late_resolution else "",
+                                          f"fenced ×{fenced}" if fenced else "") if x)
             values = (op.command_id, op.op_kind or "", op.target or "", op.link_id or "", op.stage,
                       stage_steps(op), deadline_text(op, now), flags)
             for c, v in enumerate(values):
@@ -163,7 +167,7 @@ class OperationsPane(QWidget):
         rows = ["<table cellspacing=4><tr><th>+ms</th><th>stage</th><th>source</th><th>attempt</th>"
                 "<th>version</th><th>note</th></tr>"]
         for f in op.facts:
-            note = " ".join(x for x in ("late" if f.late else "", "inferred" if f.inferred else "",
+            note = " ".join(x for x in (f.disposition or "", "late" if f.late else "", "inferred" if f.inferred else "",
                                         f"{f.error.get('code', '')} {f.error.get('message', '')}" if f.error else "")
                             if x)
             rows.append(f"<tr><td>{f.at_ms - op.submitted_ms:.1f}</td><td>{f.stage}</td><td>{f.source or ''}</td>"

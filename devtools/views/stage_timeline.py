@@ -90,8 +90,8 @@ class StageTimeline(QWidget):
         self.setMinimumHeight(self._height_for(self.op))  # a narrower pane may need another row of chips
 
     @staticmethod
-    def _label(stage: str, late: bool) -> str:
-        return stage + (" (late)" if late else "")
+    def _label(stage: str, late: bool, fenced: bool = False) -> str:
+        return stage + (" (late)" if late else "") + (" (fenced)" if fenced else "")
 
     def _chips(self, op: OperationInfo, fm: QFontMetrics) -> list[Chip]:
         """Every fact as a chip (repeats of one stage in a row as one), placed without overlap, row 0 at y 0."""
@@ -102,14 +102,16 @@ class StageTimeline(QWidget):
         for i in order:
             last = op.facts[groups[-1][-1]] if groups else None
             f = op.facts[i]
-            if last is not None and (last.stage, last.late, last.inferred) == (f.stage, f.late, f.inferred):
+            if last is not None and (last.stage, last.late, last.inferred, last.disposition == "fenced") == (
+                    f.stage, f.late, f.inferred, f.disposition == "fenced"):
                 groups[-1].append(i)
             else:
                 groups.append([i])
         wanted = []
         for group in groups:
             f = op.facts[group[0]]
-            label = self._label(f.stage, f.late) + (f" ×{len(group)}" if len(group) > 1 else "")
+            label = self._label(f.stage, f.late, f.disposition == "fenced") + (f" ×{len(group)}" if len(group) > 1
+                                                                                else "")
             x = left + (f.at_ms - t0) / span * (right - left)
             width = fm.horizontalAdvance(label) + 10
             wanted.append((tuple(group), label, x, max(left, min(x, right - width)), width))
@@ -167,7 +169,7 @@ class StageTimeline(QWidget):
         self._text(p, QRectF(left, axis_y + 3, 120, _LABEL_H), Qt.AlignmentFlag.AlignLeft, "submit")
         self._text(p, QRectF(right - 120, axis_y + 3, 120, _LABEL_H), Qt.AlignmentFlag.AlignRight,
                    f"+{span:.0f} ms")
-        colours = [QColor("#9e9e9e") if op.facts[c.facts[0]].late
+        colours = [QColor("#9e9e9e") if op.facts[c.facts[0]].late or op.facts[c.facts[0]].disposition == "fenced"
                    else QColor(STAGE_COLOURS.get(op.facts[c.facts[0]].stage, "#cfd8dc")) for c in chips]
         for c, colour in zip(chips, colours, strict=True):  # the ticks first: no tick crosses a chip
             chip = c.rect.translated(0, top)
@@ -180,7 +182,8 @@ class StageTimeline(QWidget):
             p.setPen(QPen(colour.darker(130), 1, Qt.PenStyle.DashLine if f.inferred else Qt.PenStyle.SolidLine))
             p.setBrush(QBrush(colour))
             p.drawRoundedRect(chip, 8, 8)
-            p.setPen(QColor("black") if f.late or colour.lightness() > 150 else QColor("white"))
+            p.setPen(QColor("black") if f.late or f.disposition == "fenced" or colour.lightness() > 150
+                     else QColor("white"))
             self._text(p, chip, Qt.AlignmentFlag.AlignCenter, c.label)
         p.end()
 

@@ -6,7 +6,9 @@
 
 Policies: `latest-wins` settles the previous pending runs of the action as cancelled/override at once (their tasks
 are cancelled, their operations detached but still tracked); `queue` starts one run at a time in trigger order;
-`allow-concurrent` runs up to `max_concurrent` at once and keeps the rest pending until a slot frees.
+`allow-concurrent` runs up to `max_concurrent` at once and keeps the rest pending until a slot frees; `exhaust`
+ignores a trigger while a run of its action is pending: the trigger gets a run that is `ignored` at once (never
+pending, never run), reported as the info diagnostic `action::trigger_ignored`.
 Nothing stays pending: results, failures, timeouts, user cancels and disposal all settle runs, exactly once.
 """
 
@@ -35,7 +37,7 @@ from runtime.actions.handle import RunHandle
 from runtime.actions.optimistic import OptimisticLedger, OptimisticReason, OptimisticToken
 from runtime.base.draft import DraftDict, unwrap
 from runtime.base.records import TxnRecord
-from runtime.debug.sink import error_summary
+from runtime.debug.sink import error_summary, summarize_cause
 from runtime.errors import OperationCancelled, OperationOutcomeError, OptimisticError, TickscopeError
 from runtime.operations.binding import StateBinding
 from runtime.operations.clock import Clock, LoopClock
@@ -160,6 +162,9 @@ class ActionCoordinator:
         except RuntimeError:
             raise ActionError(f"{defn.action_id}: async actions need a running asyncio loop") from None
         link_id = f"{self.inst.instance_id}::o{self.inst.next_op_seq()}"
+        aid = defn.action_id
+        if defn.concurrency == "exhaust" and self._pending_count.get(aid, 0):
+            return self._ignore(defn, link_id, payload)
         handle = RunHandle(defn, ActionRun(defn.action_id, link_id, "pending", self.sink.clock.mono_ms()),
                            payload)
         self._runs[link_id] = handle
@@ -169,7 +174,6 @@ class ActionCoordinator:
         self.pending_registry.begin("run", link_id, owner=defn.action_id, instance_id=self.inst.instance_id,
                                     link_id=link_id)
         self._emit(handle, "trigger")
-        aid = defn.action_id
         if defn.concurrency == "latest-wins":
             for older in [*self._active.get(aid, ()), *self._waiting.get(aid, ())]:
                 self._settle(older, "cancelled", reason="override")
@@ -180,6 +184,24 @@ class ActionCoordinator:
                                               lambda: self._settle(handle, "cancelled", reason="timeout"))
         self._waiting.setdefault(aid, deque()).append(handle)
         self._pump(defn)
+        self._trim()
+        return handle
+
+    def _ignore(self, defn: ActionDef, link_id: str, payload: Any) -> RunHandle:
+        """An exhaust trigger while a run is pending: settled as `ignored` before it returns, nothing written."""
+        now = self.sink.clock.mono_ms()
+        busy = next((h.link_id for h in (*self._active.get(defn.action_id, ()), *self._waiting.get(defn.action_id, ()))
+                     if not h.run.settled), None)
+        handle = RunHandle(defn, ActionRun(defn.action_id, link_id, "ignored", now, settled_at_mono_ms=now,
+                                           extra={"ignoredFor": busy}), payload)
+        handle.collecting = False
+        self._runs[link_id] = handle
+        self.sink.diagnostic(
+            module_id=self.inst.module_id, instance_id=self.inst.instance_id, code="action::trigger_ignored",
+            severity="info", link_id=link_id,
+            message=f"{defn.action_id} (exhaust) ignored a trigger while {busy} is pending",
+            extra={"actionId": defn.action_id, "concurrencyPolicy": "exhaust", "busyLinkId": busy},
+        )
         self._trim()
         return handle
 
@@ -201,7 +223,7 @@ class ActionCoordinator:
         aid = defn.action_id
         waiting = self._waiting.get(aid)
         active = self._active.setdefault(aid, [])
-        limit = {"queue": 1, "allow-concurrent": defn.max_concurrent}.get(defn.concurrency)
+        limit = {"queue": 1, "exhaust": 1, "allow-concurrent": defn.max_concurrent}.get(defn.concurrency)
         while waiting and (limit is None or len(active) < limit):
             handle = waiting.popleft()
             handle.run = replace(handle.run, started=True)
@@ -235,7 +257,8 @@ class ActionCoordinator:
             self._settle(handle, "failure", error=error_summary(exc, f"operation::{exc.stage}"))
             return
         except Exception as exc:
-            self._settle(handle, "failure", error=error_summary(exc, "action::handler_threw"))
+            summary, handle.error_downgrade = summarize_cause(exc, "action::handler_threw")
+            self._settle(handle, "failure", error=summary)
             return
         if not self._settle(handle, "success", result=result):
             self._late(handle, "result")
@@ -392,7 +415,8 @@ class ActionCoordinator:
         sink.emit(module_id=self.inst.module_id, instance_id=self.inst.instance_id, kind="action",
                   label="async-action", meta=run_event_meta(phase, handle.defn, handle.run),
                   txn_seq=record.txn_seq if record else 0, txn_id=record.txn_id if record else None,
-                  link_id=handle.link_id, error=error, budget=None)
+                  link_id=handle.link_id, error=error, budget=None,
+                  downgrade=handle.error_downgrade if phase == "settle" else None)
 
     def _trim(self) -> None:
         if len(self._runs) <= self.max_runs_kept:

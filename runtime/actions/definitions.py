@@ -37,16 +37,20 @@ __all__ = [
     "run_event_meta",
 ]
 
-Concurrency = Literal["latest-wins", "queue", "allow-concurrent"]
+Concurrency = Literal["latest-wins", "queue", "allow-concurrent", "exhaust"]
 """How runs of one action share the instance (see runtime.actions.coordinator)."""
 ActionLane = Literal["urgent", "nonUrgent"]
 """The priority of a run's own bookkeeping writes for the tick layer (nonUrgent: low)."""
 CancelReason = Literal["override", "user", "navigation", "timeout", "unknown"]
-RunStatus = Literal["pending", "success", "failure", "cancelled"]
+RunStatus = Literal["pending", "success", "failure", "cancelled", "ignored"]
+"""`ignored`: an exhaust trigger that came while a run of its action was pending; it never ran (and never was
+pending)."""
 RunPhase = Literal["trigger", "pending", "settle"]
 """The exported events of a run: triggered, its pending state committed, settled."""
 
-CONCURRENCY: tuple[Concurrency, ...] = ("latest-wins", "queue", "allow-concurrent")
+CONCURRENCY: tuple[Concurrency, ...] = ("latest-wins", "queue", "allow-concurrent", "exhaust")
+EXPORTED_POLICIES = frozenset({"latest-wins", "queue", "allow-concurrent"})
+"""The policies the exported vocabulary (088) names; an exhaust run's events leave `concurrencyPolicy` out."""
 LANES: tuple[ActionLane, ...] = ("urgent", "nonUrgent")
 CANCEL_REASONS: tuple[CancelReason, ...] = ("override", "user", "navigation", "timeout", "unknown")
 MAX_RUN_TXN_SEQS = 8
@@ -164,8 +168,11 @@ class ActionRun:
 
 def run_event_meta(phase: RunPhase, defn: ActionDef, run: ActionRun) -> dict[str, Any]:
     """The meta of a run's exported event: exactly these keys, no others (see docs/rules/async-actions.md)."""
-    meta: dict[str, Any] = {"type": "async-action", "phase": phase, "actionId": defn.action_id,
-                            "concurrencyPolicy": defn.concurrency, "lane": defn.lane, "status": run.status}
+    meta: dict[str, Any] = {"type": "async-action", "phase": phase, "actionId": defn.action_id}
+    if defn.concurrency in EXPORTED_POLICIES:
+        meta["concurrencyPolicy"] = defn.concurrency
+    meta["lane"] = defn.lane
+    meta["status"] = run.status
     if phase == "settle":
         if run.cancel_reason:
             meta["cancelReason"] = run.cancel_reason

@@ -9,7 +9,7 @@ from runtime.base.dirty import DirtyTracker
 from runtime.base.dirty_plan import DirtyPlan
 from runtime.base.paths import DirtySet, FieldPathRegistry
 
-__all__ = ["CommitMode", "ConvergeMode", "ConvergeOutcome", "ConvergeRecord", "MAX_PATCHES", "OriginKind",
+__all__ = ["CheckRun", "CommitMode", "ConvergeMode", "ConvergeOutcome", "ConvergeRecord", "MAX_PATCHES", "OriginKind",
            "PatchRecord", "TxnOrigin", "TxnPriority", "TxnRecord"]
 
 OriginKind = Literal["action", "batch", "setState", "lifecycle", "devtools", "async-action", "operation", "optimistic",
@@ -56,6 +56,22 @@ class PatchRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class CheckRun:
+    """One executed check step of a converge run: the rules that ran and what they found."""
+
+    step_id: int
+    field: str
+    """The checked field (or list), as path text."""
+    rules: tuple[tuple[str, str], ...]
+    """(ruleId, outcome) in declaration order: `pass`, `fail`, or `skipped` (an earlier rule already failed)."""
+    valid: bool
+    changed: bool
+    """Whether the verdict written to `errors.<field>` changed."""
+    rows: tuple[int, int] | None = None
+    """A list check: (rows revalidated, rows found invalid among them)."""
+
+
+@dataclass(frozen=True, slots=True)
 class ConvergeRecord:
     """What converge decided and did in one transaction (recorded while diagnostics are on; see
     docs/rules/converge.md)."""
@@ -88,6 +104,8 @@ class ConvergeRecord:
     top_k: int = 3
     dirty: DirtySet | None = None
     """The dirty set converge planned from (the entry point's own writes)."""
+    checks: tuple[CheckRun, ...] = ()
+    """The check steps it executed (`trait:check` events)."""
 
 
 @dataclass(frozen=True, slots=True)

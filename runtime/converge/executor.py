@@ -16,6 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from runtime.base.draft import WorkingState
+from runtime.base.paths import path_text
+from runtime.base.records import CheckRun
 from runtime.base.state_access import same_value
 from runtime.converge.ir import StaticIr, Step
 
@@ -44,6 +46,8 @@ class ExecResult:
     duration_ms: float = 0.0
     timings: list[tuple[int, float, bool, int]] = field(default_factory=list)
     """(step_id, ms, changed, opSeq) per executed step, when asked for."""
+    checks: list[CheckRun] = field(default_factory=list)
+    """The check steps executed, with their rules' outcomes, when asked for (`traced`)."""
 
 
 def run_steps(
@@ -55,10 +59,11 @@ def run_steps(
     timed: bool,
     op_base: int = 0,
     rows_of: Callable[[int], tuple[int, ...] | None] | None = None,
+    traced: bool = False,
 ) -> ExecResult:
     """Execute `order` (step ids in topological order); `on_step(step, opSeq)` names the step execution whose
     writes follow (`on_step(None, op_base)` when the run is over). Without `on_step` (nobody records patches) no
-    call is made per step."""
+    call is made per step. `traced` records what each check step's rules found (for `trait:check` events)."""
     res = ExecResult()
     steps = ir.steps
     t0 = time.perf_counter()
@@ -93,6 +98,8 @@ def run_steps(
             changed += 1
         if timed:
             res.timings.append((sid, (perf() - ts) * 1000.0, not is_same, op_base + executed))
+        if traced and step.report is not None:
+            res.checks.append(_check_run(step, value, not is_same))
         if executed % BUDGET_CHECK_EVERY == 0 and perf() > deadline and executed < len(order):
             res.degrade_reason = "budget_exceeded"
             break
@@ -101,3 +108,10 @@ def run_steps(
     res.executed, res.changed = executed, changed
     res.duration_ms = (perf() - t0) * 1000.0
     return res
+
+
+def _check_run(step: Step, verdict: object, changed: bool) -> CheckRun:
+    assert step.report is not None
+    rules, rows = step.report()
+    valid = not any(verdict) if isinstance(verdict, list) else not verdict
+    return CheckRun(step.step_id, path_text(step.out_path[1:]), rules, valid, changed, rows)

@@ -45,6 +45,9 @@ class Step:
     None for all) -> new output; it is run instead of `compute`."""
     list_id: int = -1
     """The FieldPathId of that list."""
+    report: Callable[[], tuple[tuple[tuple[str, str], ...], tuple[int, int] | None]] | None = None
+    """For a check: the rules its last run ran with their outcomes, and (rows revalidated, rows invalid) for a list
+    check."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -153,6 +156,7 @@ def _compile_step(step_id: int, decl: FieldDecl, registry: FieldPathRegistry) ->
         equals=decl.equals or same_value,
         compute_rows=None if rows is None else _rows_runner(rows, readers[0]),
         list_id=registry.id_of[decl.deps[0]] if rows is not None else -1,
+        report=decl.options.get("report"),
     )
 
 

@@ -5,8 +5,15 @@
   a tick has notified its listeners: freeing a large event costs microseconds, and that cost belongs after the
   notifications, not in front of them. Readers never see more than `buffer_size` events, and the ring never holds
   more than `buffer_size + TRIM_SLACK` (a runtime that never ticks trims itself at that bound).
-- `token` changes synchronously with every visible change (an event recorded, the ring cleared or resized), so a
-  reader can tell at once whether what it holds is current. Subscribers are notified in batches: once per loop
+- Besides the window, the hub keeps snapshot views per runtime label (runtime.debug.views): live instances with
+  counts and labels, the latest state and field summary per instance, and the export budget. They do not depend on
+  the window (a window of 0 keeps them), `instance_destroyed` removes an instance from all of them, and a later
+  event of a destroyed instance does not bring it back. Several runtimes may share one hub (`Runtime(hub=...)`);
+  `clear(runtime_label)` clears one runtime's events and leaves the others alone. `snapshot()` reads it all at
+  once.
+- `token` changes synchronously with every visible change (an event recorded, the ring cleared or resized, an
+  instance mounted or destroyed, any view changed, also with the window disabled), so a reader can tell at once
+  whether what it holds is current. Subscribers are notified in batches: once per loop
   iteration when an asyncio loop runs, at once otherwise, always with the latest token.
 - Taps see every exported record synchronously, in order, as `(type, payload)` with type `debug:event` or
   `static-ir` (a ConvergeStaticIrExport, sent before the first event that names its digest). Trace writers and the
@@ -26,7 +33,9 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["DebugHub", "Tap", "Feed"]
+from runtime.debug.views import DevtoolsSnapshot, ExportBudget, RuntimeViews
+
+__all__ = ["DebugHub", "Tap", "Feed", "DevtoolsSnapshot"]
 
 Tap = Callable[[str, dict[str, Any]], None]
 TRIM_SLACK = 256
@@ -54,8 +63,7 @@ class DebugHub:
         self._events: deque[dict[str, Any]] = deque()
         self._limit = max(0, buffer_size)
         self.token = 0
-        self.dropped = 0
-        """Events pushed out of the ring since the last clear."""
+        self._views: dict[str, RuntimeViews] = {}
         self._subscribers: list[Callable[[int], None]] = []
         self._taps: tuple[Tap, ...] = ()
         """Immutable, replaced on change: sending iterates it as it is, with no copy per record."""
@@ -71,10 +79,30 @@ class DebugHub:
     def buffer_size(self) -> int:
         return self._limit
 
-    def events(self) -> list[dict[str, Any]]:
-        """The newest `buffer_size` events, oldest first."""
+    def events(self, runtime_label: str | None = None) -> list[dict[str, Any]]:
+        """The newest `buffer_size` events (of one runtime, or of all), oldest first."""
         events = list(self._events)
-        return events[len(events) - self._limit :] if len(events) > self._limit else events
+        if len(events) > self._limit:
+            events = events[len(events) - self._limit :]
+        if runtime_label is not None:
+            events = [e for e in events if e["runtimeLabel"] == runtime_label]
+        return events
+
+    @property
+    def dropped(self) -> int:
+        """Events let go of the window since their runtime's last clear, over every runtime."""
+        return sum(v.budget.dropped for v in self._views.values())
+
+    def snapshot(self, runtime_label: str | None = None) -> DevtoolsSnapshot:
+        """The window and every view (of one runtime, or of all) as of the current token."""
+        views = [v for k, v in self._views.items() if runtime_label is None or k == runtime_label]
+        return DevtoolsSnapshot.of(self.token, self.events(runtime_label), views, self._limit)
+
+    def _bucket(self, runtime_label: str) -> RuntimeViews:
+        views = self._views.get(runtime_label)
+        if views is None:
+            views = self._views[runtime_label] = RuntimeViews(runtime_label)
+        return views
 
     def static_irs(self) -> dict[str, dict[str, Any]]:
         """Every ConvergeStaticIrExport announced so far, keyed `digest@instanceId`."""
@@ -86,7 +114,19 @@ class DebugHub:
 
     # -- writing ----------------------------------------------------------------------------------------------------
 
+    def instance_mounted(self, runtime_label: str, module_id: str, instance_id: str, label: str) -> None:
+        """An instance is live: counted and labelled (whatever the diagnostics level)."""
+        self._bucket(runtime_label).mounted(module_id, instance_id, label)
+        self._changed()
+
+    def instance_destroyed(self, runtime_label: str, module_id: str, instance_id: str) -> None:
+        """An instance went away: it leaves every view, and its later events do not bring it back."""
+        if self._bucket(runtime_label).destroyed(module_id, instance_id):
+            self._changed()
+
     def record(self, event: dict[str, Any]) -> None:
+        if event["kind"] == "state" or "downgrade" in event:
+            self._note_views(event)
         events = self._events
         if self._limit:
             events.append(event)
@@ -103,6 +143,14 @@ class DebugHub:
         if self._subscribers and not self._notify_scheduled:
             self._schedule_notify()
 
+    def _note_views(self, event: dict[str, Any]) -> None:
+        views = self._bucket(event["runtimeLabel"])
+        downgrade = event.get("downgrade")
+        if downgrade is not None:
+            views.note_downgrade(downgrade.get("reason", "unknown"))
+        if event["kind"] == "state" and event["label"] == "state:update":
+            views.state_update(event)
+
     def announce_static_ir(self, export: dict[str, Any]) -> None:
         """Make an IR known; taps get it once per digest and instance."""
         key = f"{export['staticIrDigest']}@{export['instanceId']}"
@@ -117,17 +165,32 @@ class DebugHub:
         """Let go of the events past `buffer_size` (counted in `dropped`)."""
         events = self._events
         excess = len(events) - self._limit
-        if excess > 0:
-            self.dropped += excess
+        if excess <= 0:
+            return
+        if len(self._views) == 1:  # one runtime (the usual case): no per-event bookkeeping
+            next(iter(self._views.values())).budget.dropped += excess
             for _ in range(excess):
                 events.popleft()
+            return
+        for _ in range(excess):
+            self._bucket(events.popleft()["runtimeLabel"]).budget.dropped += 1
 
-    def clear(self) -> None:
-        self._events.clear()
-        self.dropped = 0
+    def clear(self, runtime_label: str | None = None) -> None:
+        """Clear the window and the export budget, of one runtime or of all; instances and latest views stay."""
+        if runtime_label is None:
+            self._events.clear()
+            labels = list(self._views)
+        else:
+            self._events = deque(e for e in self._events if e["runtimeLabel"] != runtime_label)
+            labels = [runtime_label] if runtime_label in self._views else []
+        for label in labels:
+            self._views[label].budget = ExportBudget()
         self._changed()
 
     def resize(self, buffer_size: int) -> None:
+        """Shrinking keeps the newest events; growing never brings back what was let go (or hidden past the old
+        size)."""
+        self.trim()
         self._limit = max(0, buffer_size)
         self.trim()
         self._changed()

@@ -1,10 +1,12 @@
 """Projection of arbitrary Python values to bounded JSON values for export.
 
 The size budget (docs/rules/diagnostics.md): depth 6, 32 keys per object, 32 items per array, 256 characters per
-string, 4 KB per value. Anything cut or converted marks the result with a downgrade reason:
+string (a cut string ends with `…` and is at most max_string long, the mark included), 4 KB per value.
+Anything cut or converted marks the result with a downgrade reason:
 `non_serializable` (a value JSON cannot hold: a set becomes a sorted list tagged `{"$set": [...]}`, an object its
 repr) or `oversized` (something was cut to fit). Cut containers say how much was left out, so a reader sees that
-a value was cut, not a smaller value.
+a value was cut, not a smaller value. A container met again inside itself (a cycle) becomes `"$cycle"` and marks
+the result `non_serializable`.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["SizeBudget", "DEFAULT_BUDGET", "project", "Projection"]
+__all__ = ["SizeBudget", "DEFAULT_BUDGET", "project", "Projection", "cut_text"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +31,13 @@ class SizeBudget:
 
 DEFAULT_BUDGET = SizeBudget()
 _TRUNC_KEY = "$truncated"
+_CYCLE = "$cycle"
+_MARK = "…"
+
+
+def cut_text(text: str, limit: int) -> str:
+    """`text` in at most `limit` characters, the cut mark included."""
+    return text if len(text) <= limit else text[: max(0, limit - len(_MARK))] + _MARK
 
 
 @dataclass(slots=True)
@@ -47,7 +56,7 @@ def project(value: Any, budget: SizeBudget = DEFAULT_BUDGET) -> Projection:
     out = Projection(None)
     b = budget
     for _ in range(6):
-        out.value = _project(value, b, 0, out)
+        out.value = _project(value, b, 0, out, set())
         size = len(orjson.dumps(out.value))
         if size <= budget.max_bytes:
             return out
@@ -59,22 +68,30 @@ def project(value: Any, budget: SizeBudget = DEFAULT_BUDGET) -> Projection:
     return out
 
 
-def _project(v: Any, b: SizeBudget, depth: int, out: Projection) -> Any:
+def _project(v: Any, b: SizeBudget, depth: int, out: Projection, path: set[int]) -> Any:
+    """`path` holds the ids of the containers being projected above `v` (to meet a cycle once, not 6 deep)."""
     if v is None or v is True or v is False:
         return v
     t = type(v)
     if t is str:
         if len(v) > b.max_string:
             out.mark("oversized")
-            return v[: b.max_string] + "…"
+            return cut_text(v, b.max_string)
         return v
     if t is int or t is float:
         return _project_number(v, out)
-    if isinstance(v, dict):
-        return _project_dict(v, b, depth, out)
-    if isinstance(v, (list, tuple, set, frozenset)):
-        return _project_items(v, b, depth, out)
-    return _project_other(v, b, depth, out)
+    if isinstance(v, (dict, list, tuple, set, frozenset)):
+        if id(v) in path:
+            out.mark("non_serializable")
+            return _CYCLE
+        path.add(id(v))
+        try:
+            if isinstance(v, dict):
+                return _project_dict(v, b, depth, out, path)
+            return _project_items(v, b, depth, out, path)
+        finally:
+            path.discard(id(v))
+    return _project_other(v, b, depth, out, path)
 
 
 def _project_number(v: int | float, out: Projection) -> Any:
@@ -89,7 +106,7 @@ def _project_number(v: int | float, out: Projection) -> Any:
     return repr(v)
 
 
-def _project_dict(v: dict[Any, Any], b: SizeBudget, depth: int, out: Projection) -> Any:
+def _project_dict(v: dict[Any, Any], b: SizeBudget, depth: int, out: Projection, path: set[int]) -> Any:
     if depth >= b.max_depth:
         out.mark("oversized")
         return {_TRUNC_KEY: f"object of {len(v)} keys below depth {b.max_depth}"}
@@ -102,12 +119,12 @@ def _project_dict(v: dict[Any, Any], b: SizeBudget, depth: int, out: Projection)
         if not isinstance(k, str):
             out.mark("non_serializable")
             k = str(k)
-        res[k[: b.max_string]] = _project(item, b, depth + 1, out)
+        res[k[: b.max_string]] = _project(item, b, depth + 1, out, path)
     return res
 
 
 def _project_items(v: list[Any] | tuple[Any, ...] | set[Any] | frozenset[Any], b: SizeBudget, depth: int,
-                   out: Projection) -> Any:
+                   out: Projection, path: set[int]) -> Any:
     items: Any = v
     tag = None
     if isinstance(v, (set, frozenset)):
@@ -122,20 +139,27 @@ def _project_items(v: list[Any] | tuple[Any, ...] | set[Any] | frozenset[Any], b
     if depth >= b.max_depth:
         out.mark("oversized")
         return {_TRUNC_KEY: f"array of {len(v)} items below depth {b.max_depth}"}
-    res_list = [_project(item, b, depth + 1, out) for item in list(items)[: b.max_items]]
+    res_list = [_project(item, b, depth + 1, out, path) for item in list(items)[: b.max_items]]
     if len(v) > b.max_items:
         out.mark("oversized")
         res_list.append({_TRUNC_KEY: f"{len(v) - b.max_items} more items"})
     return {tag: res_list} if tag else res_list
 
 
-def _project_other(v: Any, b: SizeBudget, depth: int, out: Projection) -> Any:
+def _project_other(v: Any, b: SizeBudget, depth: int, out: Projection, path: set[int]) -> Any:
     if isinstance(v, int):  # subclasses such as IntEnum
-        return _project(int(v), b, depth, out)
+        return _project(int(v), b, depth, out, path)
     if isinstance(v, float):
-        return _project(float(v), b, depth, out)
+        return _project(float(v), b, depth, out, path)
     if isinstance(v, str):
-        return _project(str(v), b, depth, out)
+        return _project(str(v), b, depth, out, path)
     out.mark("non_serializable")
-    text = repr(v)
-    return text[: b.max_string] + ("…" if len(text) > b.max_string else "")
+    return cut_text(_safe_repr(v), b.max_string)
+
+
+def _safe_repr(v: Any) -> str:
+    """repr(v), or its type's name when repr itself raises (an export never fails on a user's object)."""
+    try:
+        return repr(v)
+    except Exception:
+        return f"<{type(v).__name__} (repr failed)>"

@@ -12,11 +12,13 @@ import logging
 import time
 from typing import Any, Literal, get_args
 
+import orjson
+
 from runtime.debug.e2e import E2ERecorder
 from runtime.debug.hub import DebugHub
-from runtime.debug.projection import DEFAULT_BUDGET, SizeBudget, project
+from runtime.debug.projection import DEFAULT_BUDGET, SizeBudget, cut_text, project
 
-__all__ = ["DebugSink", "LEVELS", "EventClock", "error_summary"]
+__all__ = ["DebugSink", "LEVELS", "EventClock", "error_summary", "summarize_cause"]
 
 Level = Literal["off", "light", "sampled", "full"]
 LEVELS: tuple[Level, ...] = get_args(Level)
@@ -44,15 +46,63 @@ class EventClock:
         return epoch_ms - self._epoch_ms
 
 
+MAX_ERROR_MESSAGE = 1024
+
+
 def error_summary(exc: BaseException, code: str | None = None, hint: str | None = None) -> dict[str, Any]:
     """SerializableErrorSummary (schema 016) of an exception."""
-    message = str(exc) or type(exc).__name__
-    out: dict[str, Any] = {"name": type(exc).__name__, "message": message[:1024]}
+    return summarize_cause(exc, code, hint)[0]
+
+
+def summarize_cause(cause: object, code: str | None = None,
+                    hint: str | None = None) -> tuple[dict[str, Any], str | None]:
+    """(SerializableErrorSummary, downgrade reason or None) of whatever a failure carries.
+
+    An exception is its type name and text; anything else is its JSON text. When the cause (an exception's args, or
+    the value itself) is not JSON (an integer past 64 bits, a cycle, a function, ...), the summary is its text and
+    the reason is `non_serializable`, so a reader knows the value itself could not be exported.
+    """
+    downgrade = None
+    if isinstance(cause, BaseException):
+        name = type(cause).__name__
+        message = _text(cause) or name
+        if cause.args and not _is_json(cause.args):
+            downgrade = "non_serializable"
+    elif isinstance(cause, str):
+        name, message = "Error", cause or "Error"
+    else:
+        name = type(cause).__name__
+        if _is_json(cause):
+            message = orjson.dumps(cause).decode()
+        else:
+            message, downgrade = _text(cause, repr) or name, "non_serializable"
+    out: dict[str, Any] = {"name": name, "message": cut_text(message, MAX_ERROR_MESSAGE)}
     if code:
         out["code"] = code
     if hint:
         out["hint"] = hint
-    return out
+    return out, downgrade
+
+
+def _stronger(a: str | None, b: str | None) -> str | None:
+    """The downgrade reason that wins: non_serializable over any other, any over none."""
+    return "non_serializable" if "non_serializable" in (a, b) else a or b
+
+
+def _is_json(value: object) -> bool:
+    try:
+        orjson.dumps(value)
+    except (TypeError, orjson.JSONEncodeError):
+        return False
+    return True
+
+
+def _text(value: object, how: Any = str) -> str:
+    """str (or repr) of a user's value; a method that raises gives its type's name instead."""
+    try:
+        return str(how(value))
+    except Exception:
+        return f"<{type(value).__name__}>"
 
 
 class DebugSink:
@@ -100,8 +150,9 @@ class DebugSink:
     ) -> dict[str, Any] | None:
         """Record one event; `meta` is projected within `budget` unless budget is None (already bounded).
 
-        `downgrade` names what the caller already cut from an already bounded meta; it is set before the event
-        reaches the hub, so taps (trace writers) see it too.
+        `downgrade` names what the caller already cut (from an already bounded meta, or from the cause it summarised
+        as `error`, see summarize_cause); it is set before the event reaches the hub, so taps (trace writers) see it
+        too. The stronger of it and the projection's reason wins.
         """
         if not self.on:
             return None
@@ -122,16 +173,16 @@ class DebugSink:
             event["txnId"] = txn_id
         if link_id:
             event["linkId"] = link_id
+        reason = downgrade
         if meta is not None:
             if budget is None:
                 event["meta"] = meta
-                if downgrade:
-                    event["downgrade"] = {"reason": downgrade}
             else:
                 projected = project(meta, budget)
                 event["meta"] = projected.value
-                if projected.downgrade:
-                    event["downgrade"] = {"reason": projected.downgrade}
+                reason = _stronger(reason, projected.downgrade)
+        if reason:
+            event["downgrade"] = {"reason": reason}
         if error is not None:
             event["errorSummary"] = error
         self.hub.record(event)
@@ -181,6 +232,7 @@ class DebugSink:
             meta["hint"] = hint
         if extra:
             meta.update(extra)
+        summary, cause_downgrade = summarize_cause(error, code, hint) if error is not None else (None, None)
         self.emit(
             module_id=module_id,
             instance_id=instance_id,
@@ -190,5 +242,6 @@ class DebugSink:
             txn_seq=txn_seq,
             txn_id=txn_id,
             link_id=link_id,
-            error=error_summary(error, code, hint) if error is not None else None,
+            error=summary,
+            downgrade=cause_downgrade,
         )

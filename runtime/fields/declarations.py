@@ -82,12 +82,35 @@ def check(field_path: PathLike, rules: Mapping[str, Rule | Callable[..., str | N
             slots.append(all_deps.index(d))
         compiled.append((rule_name, r.validate, tuple(slots)))
 
-    def run_rules(*values: Any) -> str | None:
-        for _name, validate, slots in compiled:
+    rules_run = _CheckRules(compiled)
+    target = (ERRORS_ROOT, *checked)
+    return FieldDecl("check", target, tuple(all_deps), rules_run, label=f"check:{'.'.join(checked)}",
+                     options={"report": rules_run.report})
+
+
+class _CheckRules:
+    """The rules of one check, run in order until one fails; remembers what the last run found (for
+    `trait:check` events: the rules that ran and their outcome)."""
+
+    __slots__ = ("compiled", "_last")
+
+    def __init__(self, compiled: list[tuple[str, Callable[..., str | None], tuple[int, ...]]]) -> None:
+        self.compiled = compiled
+        self._last: tuple[tuple[str, str], ...] = ()
+
+    def __call__(self, *values: Any) -> str | None:
+        outcomes: list[tuple[str, str]] = []
+        verdict: str | None = None
+        for name, validate, slots in self.compiled:
+            if verdict is not None:
+                outcomes.append((name, "skipped"))
+                continue
             message = validate(*(values[i] for i in slots))
             if message:
-                return str(message)
-        return None
+                verdict = str(message)
+            outcomes.append((name, "fail" if message else "pass"))
+        self._last = tuple(outcomes)
+        return verdict
 
-    target = (ERRORS_ROOT, *checked)
-    return FieldDecl("check", target, tuple(all_deps), run_rules, label=f"check:{'.'.join(checked)}")
+    def report(self) -> tuple[tuple[tuple[str, str], ...], tuple[int, int] | None]:
+        return self._last, None

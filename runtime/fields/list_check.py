@@ -41,26 +41,39 @@ class RowsRule:
 class _RowChecker:
     """Runs the rules of one list check over the rows to revalidate (the first failing rule's message per row)."""
 
-    __slots__ = ("rules",)
+    __slots__ = ("names", "rules", "_last")
 
-    def __init__(self, rules: list[RowRule | RowsRule]) -> None:
+    def __init__(self, names: list[str], rules: list[RowRule | RowsRule]) -> None:
+        self.names = names
         self.rules = rules
+        self._last: tuple[tuple[tuple[str, str], ...], tuple[int, int]] = ((), (0, 0))
 
     def messages(self, rows: Sequence[Any], indices: tuple[int, ...]) -> dict[int, str | None]:
         found: dict[int, str | None] = dict.fromkeys(indices)
-        for rule in self.rules:
+        outcomes: list[tuple[str, str]] = []
+        for name, rule in zip(self.names, self.rules, strict=True):
             open_rows = tuple(i for i in indices if found[i] is None)
             if not open_rows:
-                break
+                outcomes.append((name, "skipped"))
+                continue
             if isinstance(rule, RowsRule):
                 got = rule.validate(rows, open_rows)
                 answers = ((i, got.get(i)) for i in open_rows)
             else:
                 answers = ((i, rule(rows[i])) for i in open_rows)
+            failed = False
             for i, message in answers:
                 if message:
                     found[i] = str(message)
+                    failed = True
+            outcomes.append((name, "fail" if failed else "pass"))
+        self._last = (tuple(outcomes), (len(indices), sum(1 for m in found.values() if m)))
         return found
+
+    def report(self) -> tuple[tuple[tuple[str, str], ...], tuple[int, int] | None]:
+        """The rules of the last run and their outcomes (fail: some row failed it), and (rows revalidated, rows
+        found invalid); what a `trait:check` event says."""
+        return self._last
 
     def revalidate(self, rows: list[Any], current: Any, changed: tuple[int, ...] | None) -> list[str | None]:
         """The new `errors.<list>`: only the `changed` rows revalidated, or every row when changed is None (or the
@@ -71,6 +84,7 @@ class _RowChecker:
             return [found[i] for i in range(n)]
         indices = tuple(i for i in changed if i < n)
         if not indices:
+            self._last = (tuple((name, "skipped") for name in self.names), (0, 0))
             return current
         out = list(current)
         for i, message in self.messages(rows, indices).items():
@@ -90,6 +104,6 @@ def check_list(list_path: PathLike, rules: Mapping[str, RowRule | RowsRule]) -> 
     for rule_name, rule in rules.items():
         if not isinstance(rule, RowsRule) and not callable(rule):
             raise DefinitionError(f"check_list {name}: rule {rule_name!r} is neither a callable nor a RowsRule")
-    checker = _RowChecker(list(rules.values()))
+    checker = _RowChecker([str(n) for n in rules], list(rules.values()))
     return FieldDecl("check", (ERRORS_ROOT, *target_list), (target_list,), checker.validate_all,
-                     label=f"check_list:{name}", options={"rows": checker.revalidate})
+                     label=f"check_list:{name}", options={"rows": checker.revalidate, "report": checker.report})

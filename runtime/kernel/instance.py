@@ -14,6 +14,7 @@ from typing import Any, Protocol
 
 from runtime.base.dirty import Evidence
 from runtime.base.field_decl import FieldDecl
+from runtime.base.links import fallback_link_id
 from runtime.base.quote import cut_text, quoted
 from runtime.base.records import CommitMode, ConvergeRecord, OriginKind, TxnOrigin, TxnPriority, TxnRecord
 from runtime.base.state_access import same_value
@@ -21,6 +22,7 @@ from runtime.busy.registry import PendingRegistry
 from runtime.converge.config import ResolvedConvergeConfig
 from runtime.converge.executor import ExecResult
 from runtime.converge.planner import Planner
+from runtime.debug.check_events import check_meta
 from runtime.debug.config_errors import report_config_error
 from runtime.debug.txn_events import converge_meta, state_update_meta
 from runtime.errors import (
@@ -104,6 +106,8 @@ class ModuleInstance:
         self._ir_export: dict[str, Any] | None = None
         self._op_seq = 0
         self._op_prefix = f"{instance_id}::o"
+        self._link_seq = 0
+        """Unlinked transactions so far: the n of their fallback linkIds (runtime.base.links)."""
         self._dispose_hooks: list[Callable[[], None]] = []
         self.window_hooks: tuple[tuple[WindowHook, str], ...] = ()
 
@@ -256,6 +260,9 @@ class ModuleInstance:
     def _run(self, body: Body, origin: TxnOrigin, commit_mode: CommitMode, priority: TxnPriority, reason: str,
              link_id: str | None, converge_all: bool, evidence: list[Evidence] | None) -> TxnRecord | None:
         self._txn_seq += 1
+        if link_id is None:  # every transaction is linked: one of its own when no caller gave a link
+            self._link_seq += 1
+            link_id = fallback_link_id(self.instance_id, self._link_seq)
         txn = Transaction(self, self._txn_seq, origin, commit_mode=commit_mode, priority=priority, reason=reason,
                           link_id=link_id, evidence=evidence)
         try:
@@ -339,6 +346,10 @@ class ModuleInstance:
         sink.emit(kind="trait:converge", label="trace:trait:converge", meta=meta, budget=None,
                   module_id=self.module_id, instance_id=self.instance_id, txn_seq=txn_seq, txn_id=txn_id,
                   link_id=link_id)
+        for run in converge.checks:  # the rules each check ran, and what they found
+            sink.emit(kind="trait:check", label="trace:trait:check", meta=check_meta(run, converge.static_ir_digest),
+                      budget=None, module_id=self.module_id, instance_id=self.instance_id, txn_seq=txn_seq,
+                      txn_id=txn_id, link_id=link_id)
 
     # -- support for the window -------------------------------------------------------------------------------------
 

@@ -376,7 +376,7 @@ class Transaction:
         op_base = inst.reserve_op_seqs()
         try:
             res = run_steps(ir, order, self.ws, self._set_step if self._full else None, cfg.budget_ms, timed, op_base,
-                            self.changed_rows)
+                            self.changed_rows, traced=on)
         except AsyncDerive as escape:
             raise AsyncEscapeError(
                 f"{escape.step.name} returned an awaitable during {self._what()}: derivations must be synchronous",
@@ -434,4 +434,5 @@ class Transaction:
             sample_every_n=sampling.sample_every_n,
             top_k=sampling.top_k,
             dirty=base_dirty,
+            checks=tuple(res.checks),
         )

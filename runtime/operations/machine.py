@@ -7,6 +7,8 @@ Rules (see docs/rules/operations.md):
   sets `late_resolution` once (event `resolved_late`) without changing the verdict;
 - a fact applied at or after the deadline loses: the operation times out first;
 - facts from an older attempt of an observer are fenced; unknown wire stages are recorded and ignored;
+- facts are deduplicated by `fact_id` (within their source): a second copy is recorded as a duplicate and produces
+  no event, whatever the stage (also after a terminal, where it would otherwise be a second late fact);
 - an `observed` fact below the committed version (a lagging replica) is recorded and ignored.
 """
 
@@ -57,6 +59,8 @@ class OperationState:
     stage_at: tuple[tuple[Stage, float], ...] = ()
     """When each stage was reached (inferred ones at the moment they were inferred)."""
     outcome_unknown: bool = False
+    fact_keys: frozenset[str] = frozenset()
+    """`source:fact_id` of every fact with an id seen so far (the dedupe keys)."""
 
     @property
     def terminal(self) -> bool:
@@ -145,6 +149,11 @@ def step(state: OperationState, fact: StageFact, now: float) -> tuple[OperationS
     if fenced is None:
         return _only_record(state, fact, now, "fenced"), events
     state = fenced
+    if fact.fact_id is not None:
+        key = f"{fact.source}:{fact.fact_id}"
+        if key in state.fact_keys:
+            return _only_record(state, fact, now, "duplicate"), events
+        state = _with(state, fact_keys=state.fact_keys | {key})
     timer = fact.source in ("timer", "disposal")
     if not state.terminal and not timer and now >= state.deadline_at:
         # The deadline passed before this fact was applied: the verdict is timed_out, the fact arrives late.

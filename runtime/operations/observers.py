@@ -4,7 +4,10 @@ An observer gets a `Watch` on one accepted operation and an `emit(fact)` callbac
 terminal (the tracker also cancels it then). Transport errors are never verdicts: the observer waits a capped
 backoff and tries again as attempt+1, and facts of an older attempt are fenced by the tracker.
 
-- EventStreamObserver: SSE on the receipt's observe_url, resumed with Last-Event-ID after a disconnect.
+- EventStreamObserver: SSE on the receipt's observe_url, resumed with Last-Event-ID after a disconnect. Once the
+  operation needs no more observing it does not hang up in the middle of facts the backend has already sent: it
+  reads on until the stream ends or stays quiet for `drain_s`, so a `committed` sent after `observed` is still
+  recorded (as a late fact). Its tracker gives it that long before cancelling it (`drains`).
 - StatusPoller: GET status_url, honouring Retry-After (capped); a 404 becomes failed(status_not_found).
 - ReadModelObserver: GET read_model_url?min_version=<committed version> with `Prefer: wait=S` (long-poll); it emits
   `observed` only when the row's version reaches the token, so a lagging replica never counts.
@@ -13,13 +16,14 @@ backoff and tries again as attempt+1, and facts of an older attempt are fenced b
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+import contextlib
+from collections.abc import AsyncIterator, Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from runtime.errors import TransportError
 from runtime.operations.records import FactSource, OperationError, StageFact
 from runtime.operations.stages import Stage, parse_stage
-from runtime.operations.transport import Transport
+from runtime.operations.transport import SseMessage, Transport
 
 if TYPE_CHECKING:
     from runtime.operations.tracked import Watch
@@ -30,6 +34,8 @@ Emit = Callable[[StageFact], object]
 """Hands a fact to the tracker (what it returns is not the observer's business)."""
 SERVER_DONE = frozenset({Stage.OBSERVED, Stage.READY, Stage.FAILED, Stage.CANCELLED, Stage.REJECTED})
 """Stages after which the backend's surfaces have nothing more to say."""
+DRAIN_S = 0.5
+"""How long a stream is read on, quiet, after its operation needs no more observing."""
 
 
 class Observer(Protocol):
@@ -60,9 +66,12 @@ def _fact(watch: Watch, body: dict[str, Any], source: FactSource, observer: str,
 
 class EventStreamObserver:
     name = "sse"
+    drains = True
+    """Its tracker lets it read what was already sent (up to DRAIN_S) instead of cancelling it at once."""
 
-    def __init__(self, transport: Transport) -> None:
+    def __init__(self, transport: Transport, *, drain_s: float = DRAIN_S) -> None:
         self.transport = transport
+        self.drain_s = drain_s
 
     async def observe(self, watch: Watch, emit: Emit) -> None:
         url = watch.receipt.observe_url
@@ -82,18 +91,32 @@ class EventStreamObserver:
 
     async def _follow(self, url: str, watch: Watch, emit: Emit, attempt: int,
                       last_id: int | None) -> tuple[bool, int | None]:
-        """Emit the stream's facts until it ends; (whether the operation needs no more observing, the last event
-        id seen)."""
-        async for msg in self.transport.stream(url, last_event_id=None if last_id is None else str(last_id)):
-            if not isinstance(msg.data, dict):
-                continue
-            fact = _fact(watch, msg.data, "sse", self.name, attempt, msg.id)
-            if msg.id is not None and msg.id.isdigit():
-                last_id = max(last_id or 0, int(msg.id))
-            emit(fact)
-            if watch.done:
-                return True, last_id
-        return False, last_id
+        """Emit the stream's facts until it ends (or, once the operation is done, goes quiet); (whether the
+        operation needs no more observing, the last event id seen)."""
+        stream = self.transport.stream(url, last_event_id=None if last_id is None else str(last_id))
+        try:
+            while True:
+                try:
+                    msg = await (_next(stream) if not watch.done else asyncio.wait_for(_next(stream), self.drain_s))
+                except StopAsyncIteration:
+                    return watch.done, last_id
+                except TimeoutError:
+                    return True, last_id  # done, and nothing more came: what was sent has been read
+                if not isinstance(msg.data, dict):
+                    continue
+                fact = _fact(watch, msg.data, "sse", self.name, attempt, msg.id)
+                if msg.id is not None and msg.id.isdigit():
+                    last_id = max(last_id or 0, int(msg.id))
+                emit(fact)
+        finally:
+            closer = getattr(stream, "aclose", None)
+            if closer is not None:
+                with contextlib.suppress(Exception):
+                    await closer()
+
+
+async def _next(stream: AsyncIterator[SseMessage]) -> SseMessage:
+    return await anext(stream)
 
 
 class StatusPoller:

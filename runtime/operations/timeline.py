@@ -14,9 +14,10 @@ from typing import Any, Literal
 __all__ = ["ActionRunRow", "MarkKind", "OperationTimeline", "TimelineMark", "build_action_runs",
            "build_operation_timelines"]
 
-MarkKind = Literal["reached", "inferred", "late", "resolved-late", "recorded", "retry"]
-"""A stage reached (or inferred from a later one), a late fact or resolution, a fact that changed nothing
-(a duplicate, fenced, unknown or ignored fact), a resend."""
+MarkKind = Literal["reached", "inferred", "late", "resolved-late", "fenced", "recorded", "retry"]
+"""A stage reached (or inferred from a later one), a late fact or resolution, a fact from a superseded observer
+attempt (fenced), another fact that changed nothing (a duplicate, unknown or ignored fact: its `disposition` says
+which), a resend."""
 
 _STAGE_PHASES = ("accepted", "stage_reached", "rejected", "failed", "timed_out", "cancelled")
 
@@ -31,6 +32,8 @@ class TimelineMark:
     source: str = ""
     attempt: int = 0
     version: int | None = None
+    disposition: str | None = None
+    """What the stage machine did with the fact, for facts that changed nothing (duplicate, fenced, ...)."""
 
 
 @dataclass(slots=True)
@@ -108,7 +111,10 @@ def build_operation_timelines(events: Iterable[dict[str, Any]]) -> dict[str, Ope
             kind = "late" if phase == "late_fact" else "resolved-late"
             tl.marks.append(TimelineMark(at, meta.get("eventStage", ""), kind, **common))
         elif phase == "fact":
-            tl.marks.append(TimelineMark(at, meta.get("eventStage", ""), "recorded", **common))
+            disposition = meta.get("disposition")
+            tl.marks.append(TimelineMark(at, meta.get("eventStage", ""),
+                                         "fenced" if disposition == "fenced" else "recorded", **common,
+                                         disposition=disposition if isinstance(disposition, str) else None))
         elif phase == "retry":
             tl.marks.append(TimelineMark(at, "submitted", "retry", **common))
     return out

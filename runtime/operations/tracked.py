@@ -65,7 +65,7 @@ class Watch:
 
 class TrackedOperation:
     __slots__ = ("state", "receipt", "timer", "tasks", "waiters", "changed", "instance", "listener", "payload",
-                 "send_attempts", "observing")
+                 "send_attempts", "observing", "draining")
 
     def __init__(self, state: OperationState, instance: ModuleInstance | None, listener: OperationListener | None,
                  payload: Any) -> None:
@@ -78,5 +78,7 @@ class TrackedOperation:
         self.instance = instance
         self.listener = listener
         self.payload = payload
+        self.draining: set[asyncio.Task[None]] = set()
+        """Observer tasks that read on what was already sent when observing stops (cancelled after a grace)."""
         self.send_attempts = 0
         self.observing = True

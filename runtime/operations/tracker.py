@@ -34,7 +34,7 @@ from runtime.errors import (
 from runtime.operations.clock import Clock, LoopClock
 from runtime.operations.events import LABELS, ExportPhase, operation_meta
 from runtime.operations.machine import OperationState, deadline_for, reached, step
-from runtime.operations.observers import EventStreamObserver, Observer, ReadModelObserver, StatusPoller
+from runtime.operations.observers import DRAIN_S, EventStreamObserver, Observer, ReadModelObserver, StatusPoller
 from runtime.operations.records import Budget, FactEntry, OperationError, OperationEvent, OperationReceipt, StageFact
 from runtime.operations.stages import Stage, rank
 from runtime.operations.tracked import KindPolicy, ObserverName, OperationListener, TrackedOperation, Watch
@@ -272,10 +272,15 @@ class OperationTracker:
             op.timer = None
         current = asyncio.current_task() if _loop_running() else None
         for task in op.tasks:
-            if task is not current:
+            if task is current:
+                continue
+            if task in op.draining and not self.disposed:
+                # A stream may be in the middle of facts the backend already sent: let it read them, briefly.
+                asyncio.get_running_loop().call_later(DRAIN_S, task.cancel)
+            else:
                 task.cancel()
 
-    def _spawn(self, op: TrackedOperation, coro: Coroutine[Any, Any, None], name: str) -> None:
+    def _spawn(self, op: TrackedOperation, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
         task = asyncio.get_running_loop().create_task(coro, name=name)
         op.tasks.append(task)
         self._tasks.add(task)
@@ -286,6 +291,7 @@ class OperationTracker:
                 op.tasks.remove(done)
 
         task.add_done_callback(forget)
+        return task
 
     def _detach(self, op: TrackedOperation) -> None:
         if not op.state.detached:
@@ -351,7 +357,10 @@ class OperationTracker:
         watch = Watch(op)
         for name in names:
             observer = _OBSERVER_FACTORIES[name](self.transport)
-            self._spawn(op, self._run_observer(observer, watch, op), f"observe:{name}:{op.state.command_id}")
+            task = self._spawn(op, self._run_observer(observer, watch, op), f"observe:{name}:{op.state.command_id}")
+            if getattr(observer, "drains", False):
+                op.draining.add(task)
+                task.add_done_callback(op.draining.discard)
 
     async def _run_observer(self, observer: Observer, watch: Watch, op: TrackedOperation) -> None:
         try:

@@ -25,6 +25,7 @@ from typing import Any
 
 from runtime.trace.columnar import EventStore
 from runtime.trace.row_codes import FLAG_DIRTY_ALL
+from runtime.base.links import is_fallback_link
 
 __all__ = ["Lane", "Slice", "Run", "Flow", "Counter", "Instant", "Timeline", "build_timeline"]
 
@@ -305,6 +306,8 @@ class _Builder:
             if sl.cat == "tick":
                 tick_point[sl.args["tickSeq"]] = (sl.lane, sl.start_us + sl.dur_us // 2, k)
         for code, rows in by_link.items():
+            if is_fallback_link(s.links.values[code]):
+                continue  # a transaction's own link: nothing to tie together
             points = [self._txn_point[r] for r in rows if r in self._txn_point]
             seen_ticks: set[int] = set()
             for r in rows:

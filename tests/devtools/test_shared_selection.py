@@ -86,7 +86,7 @@ def test_a_selected_row_the_filters_hide_is_highlighted_nowhere_in_the_table(qtb
     window = two_shops
     click_row(qtbot, window, lambda c: c[3] == "state:update" and c[4] == "shop#1")
     chosen = window.events.selected_store_row()
-    window.events.search.setText("trace:trait")  # the user searches for converge events: the row leaves the table
+    window.events.search.setText("trace:trait:converge")  # the user searches for converge events: the row leaves
     qtbot.waitUntil(lambda: {c[3] for c in table_rows(window)} == {"trace:trait:converge"})
     qtbot.waitUntil(lambda: window.events.selected_store_row() is None)
     assert "selected event is filtered out" in window.events.status.text()

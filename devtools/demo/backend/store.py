@@ -14,6 +14,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,6 +42,8 @@ CREATE TABLE IF NOT EXISTS read_model(
   prev_state TEXT, prev_version INT, PRIMARY KEY(kind, target));
 CREATE INDEX IF NOT EXISTS commands_by_stage ON commands(stage);
 CREATE TABLE IF NOT EXISTS checkpoints(projector TEXT PRIMARY KEY, seq INT NOT NULL);
+CREATE TABLE IF NOT EXISTS held(projector TEXT NOT NULL, seq INT NOT NULL, kind TEXT NOT NULL, target TEXT NOT NULL,
+  PRIMARY KEY(projector, seq));
 CREATE TABLE IF NOT EXISTS facts(
   command_id TEXT NOT NULL, seq INT NOT NULL, stage TEXT NOT NULL, version INT, at REAL NOT NULL,
   error_code TEXT, error_message TEXT, PRIMARY KEY(command_id, seq));
@@ -247,34 +250,79 @@ class BackendStore:
         Idempotent by `(kind, target, version)`: an event at or below the row's version changes nothing, so a
         replay after a restart applies nothing twice. Returns True when the row changed.
         """
+        def body() -> bool:
+            changed = self._apply(event, apply)
+            self._checkpoint(projector, event.seq)
+            return changed
+
+        return self._in_transaction(body)
+
+    def hold(self, projector: str, event: Event) -> None:
+        """Move the checkpoint past an event without projecting it, and keep it to project later (`release`)."""
+        def body() -> bool:
+            self.db.execute("INSERT OR IGNORE INTO held(projector, seq, kind, target) VALUES(?,?,?,?)",
+                            (projector, event.seq, event.kind, event.target))
+            self._checkpoint(projector, event.seq)
+            return False
+
+        self._in_transaction(body)
+
+    def held_events(self, projector: str) -> list[Event]:
+        """The events held back, oldest first."""
+        rows = self.db.execute("SELECT e.seq, e.command_id, e.kind, e.target, e.version, e.data FROM held h"
+                               " JOIN events e ON e.seq = h.seq WHERE h.projector=? ORDER BY h.seq",
+                               (projector,)).fetchall()
+        return [Event(r[0], r[1], r[2], r[3], r[4], orjson.loads(r[5])) for r in rows]
+
+    def is_held_back(self, projector: str, kind: str, target: str) -> bool:
+        """Whether an earlier event of this aggregate is held (a later one must wait: the read model is in order)."""
+        return self.db.execute("SELECT 1 FROM held WHERE projector=? AND kind=? AND target=? LIMIT 1",
+                               (projector, kind, target)).fetchone() is not None
+
+    def release(self, projector: str, event: Event) -> bool:
+        """Project a held event (the checkpoint stays where it is) and forget that it was held."""
+        def body() -> bool:
+            changed = self._apply(event, True)
+            self.db.execute("DELETE FROM held WHERE projector=? AND seq=?", (projector, event.seq))
+            return changed
+
+        return self._in_transaction(body)
+
+    def _in_transaction(self, body: Callable[[], bool]) -> bool:
         db = self.db
         db.execute("BEGIN IMMEDIATE")
         try:
-            changed = False
-            row = db.execute("SELECT state, version FROM read_model WHERE kind=? AND target=?",
-                             (event.kind, event.target)).fetchone()
-            if apply and (row is None or row[1] < event.version):
-                old: dict[str, Any] = orjson.loads(row[0]) if row else {"value": 0, "count": 0, "last": None}
-                new = {"value": old["value"] + int(event.data.get("delta", 0)), "count": old["count"] + 1,
-                       "last": event.data}
-                db.execute(
-                    "INSERT OR REPLACE INTO read_model(kind, target, state, version, last_command_id, prev_state,"
-                    " prev_version) VALUES(?,?,?,?,?,?,?)",
-                    (event.kind, event.target, orjson.dumps(new).decode(), event.version, event.command_id,
-                     row[0] if row else None, row[1] if row else 0))
-                stage = db.execute("SELECT stage FROM commands WHERE command_id=?", (event.command_id,)).fetchone()
-                if stage and stage[0] == "committed":
-                    now = time.time()
-                    db.execute("UPDATE commands SET stage='observed', terminal_at=? WHERE command_id=?",
-                               (now, event.command_id))
-                    self._fact(event.command_id, "observed", event.version, now)
-                changed = True
-            db.execute("INSERT OR REPLACE INTO checkpoints(projector, seq) VALUES(?, ?)", (projector, event.seq))
+            out = body()
             db.execute("COMMIT")
-            return changed
+            return out
         except BaseException:
             db.execute("ROLLBACK")
             raise
+
+    def _checkpoint(self, projector: str, seq: int) -> None:
+        self.db.execute("INSERT OR REPLACE INTO checkpoints(projector, seq) VALUES(?, ?)", (projector, seq))
+
+    def _apply(self, event: Event, apply: bool) -> bool:
+        db = self.db
+        row = db.execute("SELECT state, version FROM read_model WHERE kind=? AND target=?",
+                         (event.kind, event.target)).fetchone()
+        if not apply or (row is not None and row[1] >= event.version):
+            return False
+        old: dict[str, Any] = orjson.loads(row[0]) if row else {"value": 0, "count": 0, "last": None}
+        new = {"value": old["value"] + int(event.data.get("delta", 0)), "count": old["count"] + 1,
+               "last": event.data}
+        db.execute(
+            "INSERT OR REPLACE INTO read_model(kind, target, state, version, last_command_id, prev_state,"
+            " prev_version) VALUES(?,?,?,?,?,?,?)",
+            (event.kind, event.target, orjson.dumps(new).decode(), event.version, event.command_id,
+             row[0] if row else None, row[1] if row else 0))
+        stage = db.execute("SELECT stage FROM commands WHERE command_id=?", (event.command_id,)).fetchone()
+        if stage and stage[0] == "committed":
+            now = time.time()
+            db.execute("UPDATE commands SET stage='observed', terminal_at=? WHERE command_id=?",
+                       (now, event.command_id))
+            self._fact(event.command_id, "observed", event.version, now)
+        return True
 
     # -- reads ------------------------------------------------------------------------------------------------------
 

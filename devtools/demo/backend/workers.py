@@ -1,6 +1,11 @@
 """The backend's background work: the processor (accepted -> committed | failed) and the projector (events -> read
 model). Both read their progress from the store, so stopping them at any point and starting them again (a restart)
 resumes exactly where the store says, and the projector's idempotence by version means nothing applies twice.
+
+`never_project` holds an event back instead of losing it: the projector moves past it but keeps it (the store's
+`held` table), and every pass projects the held events whose switch is off again, oldest first. So turning the
+fault off (or restarting with it off) projects what was left, and an operation that timed out meanwhile resolves
+late. An aggregate with a held event holds its later events too: the read model stays in version order.
 """
 
 from __future__ import annotations
@@ -43,13 +48,34 @@ async def run_projector(server: BackendPort) -> None:
     """Apply events after the checkpoint, in order; each apply and its checkpoint are one SQLite transaction."""
     while True:
         changed = server.changed_event()
+        released = _release_held(server)
         events = server.store.events_after(server.store.checkpoint(PROJECTOR))
         for event in events:
             faults = server.faults.for_command(event.command_id, event.kind)
             if faults.project_delay_s > 0:
                 await asyncio.sleep(faults.project_delay_s)
-            server.store.project(PROJECTOR, event, apply=not faults.never_project)
+            if faults.never_project or server.store.is_held_back(PROJECTOR, event.kind, event.target):
+                server.store.hold(PROJECTOR, event)
+                continue
+            server.store.project(PROJECTOR, event)
             server.notify(("cmd", event.command_id), ("read", event.kind, event.target))
-        if not events:
+        if not events and not released:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(changed.wait(), _IDLE_WAIT_S)
+
+
+def _release_held(server: BackendPort) -> int:
+    """Project the held events whose never_project switch is off, oldest first per aggregate; returns how many."""
+    blocked: set[tuple[str, str]] = set()
+    released = 0
+    for event in server.store.held_events(PROJECTOR):
+        key = (event.kind, event.target)
+        if key in blocked:
+            continue
+        if server.faults.for_command(event.command_id, event.kind).never_project:
+            blocked.add(key)  # this one stays held, and so do the later events of its aggregate
+            continue
+        server.store.release(PROJECTOR, event)
+        server.notify(("cmd", event.command_id), ("read", event.kind, event.target))
+        released += 1
+    return released

@@ -10,7 +10,7 @@ from typing import Any
 
 from runtime.trace import EventStore
 
-from ...model.runs import OperationInfo, RunInfo
+from ...model.runs import OperationInfo, RunInfo, run_link_of
 from ...model.timeline_model import Lane, TimelineModel
 
 __all__ = ["Hit", "describe_hit", "selected_row_of"]
@@ -75,8 +75,9 @@ def _describe_txn(row: int, store: EventStore) -> str:
                      f"execution {_ms(converge.get('executionDurationMs'))}")
     else:
         lines.append("converge: none (no derived fields ran)")
-    if event.get("linkId"):
-        lines.append(f"run: {event['linkId']}")
+    run = run_link_of(event)
+    if run:
+        lines.append(f"run: {run}")
     return "\n".join(lines)
 
 
