@@ -42,8 +42,7 @@ def test_a_restart_with_a_new_token_keeps_the_window_and_adds_a_run(qtbot, aio, 
     run(qtbot, aio, client.connect())
     session = RemoteSession(client, EventFeed())
     host = DevtoolsHost(application(), settings=dict(DEFAULT_SETTINGS))
-    window = show_attached(host, session)
-    qtbot.addWidget(window)
+    window = show_attached(host, session)  # the host closes and deletes it (host.shutdown below), not qtbot
     pump = aio.create_task(session.run())
     second: Runtime | None = None
     try:
