@@ -413,8 +413,9 @@ class ModuleInstance:
     def static_ir_export(self) -> dict[str, Any]:
         """ConvergeStaticIrExport of the current generation (cached until the next bump)."""
         if self._ir_export is None:
-            self._ir_export = {**self.shape.ir.export(self.instance_id, self.planner.generation),
-                               "actions": self.module.action_schemas()}
+            # The reference's ConvergeStaticIrExport admits no other keys: the actions and their payload types
+            # travel in the inspector's HELLO and `module.action_schemas()`, not here.
+            self._ir_export = self.shape.ir.export(self.instance_id, self.planner.generation)
         return self._ir_export
 
     def declarations(self) -> list[FieldDecl]:

@@ -142,7 +142,7 @@ def test_a_batch_with_one_bad_payload_applies_nothing(inst):
 
 def test_the_static_ir_lists_the_actions_with_their_payload_types(inst):
     validator("static-ir").validate(inst.static_ir_export())
-    actions = inst.static_ir_export()["actions"]
+    actions = inst.module.action_schemas()
     assert sorted(actions) == ["add", "free", "move", "odd", "rename", "scores", "span", "tags"]
     assert actions["free"] == {}
     assert actions["add"]["payload"] == {"type": "int", "text": "int"}
@@ -158,7 +158,7 @@ def test_a_checker_rebuilt_from_the_schema_applies_the_same_rules(inst):
     for action, good, bad in [("rename", {"field": "last", "value": "x"}, {"field": "last"}),
                               ("tags", ["a"], [1]), ("scores", {"a": 1}, {"a": None}), ("move", {"index": 1, "to": 2},
                                                                                       {"index": 1})]:
-        rebuilt = PayloadType.from_schema(inst.static_ir_export()["actions"][action]["payload"])
+        rebuilt = PayloadType.from_schema(inst.module.action_schemas()[action]["payload"])
         assert rebuilt.check(good) == good
         with pytest.raises(Exception, match="expected"):
             rebuilt.check(bad)
