@@ -166,6 +166,7 @@ def test_subscribing_inside_a_listener_applies_from_the_next_tick() -> None:
     assert [t for t, _ in late.calls] == [2]
 
 
+@pytest.mark.listener_may_throw
 def test_a_listener_that_raises_is_reported_and_the_others_still_run() -> None:
     rt = Runtime(diagnostics="light")
     inst = rt.mount(counter())
