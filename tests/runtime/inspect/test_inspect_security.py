@@ -110,3 +110,22 @@ async def test_several_clients_see_the_same_stream(app, transport_schema):
         await client.close()
     await asyncio.sleep(0.05)
     assert rt.inspector.client_stats() == []
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("token", ["", "s", "s3cre", "3cret", "s3cretX", "s3cret ", " s3cret", "S3CRET", "s3cret\n",
+                                   "s3cret" * 2])
+async def test_only_the_exact_token_is_accepted(app, transport_schema, token):
+    """A prefix, a suffix, the empty string, the token with something around it or in another case: all refused."""
+    rt, inst = app
+    client = await RawClient.open(rt.inspector.address)
+    await client.send({"type": "AUTH", "payload": {"token": token}})
+    message = await expect_refused(client, "auth_failed")
+    assert "token" in message
+    assert not [e for e in client.events() if e["type"] == "debug:event"]
+    for frame in client.frames:
+        transport_schema.validate(frame)
+    exact = await RawClient.open(rt.inspector.address, token="s3cret")  # and the exact one still gets in
+    inst.dispatch("inc", 1)
+    await exact.until(has_event("state:update"))
+    await exact.close()
