@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 
 import pytest
+from ops_support import wait_until
 from inspect_wire import RawClient, has_event
 
 
@@ -94,8 +94,9 @@ async def test_several_clients_see_the_same_stream(app, transport_schema):
     clients = [await RawClient.open(rt.inspector.address, "s3cret") for _ in range(3)]
     for i in range(4):
         inst.dispatch("inc", i + 1)
-    await asyncio.sleep(0.05)  # the ticks after the commits run on the loop
-    last = rt.inspector.stream.last_seq
+    for client in clients:  # each got the last commit ...
+        await client.until(has_event("state:update", inst.txn_seq))
+    last = rt.inspector.stream.last_seq  # ... and reads on to whatever the stream holds now
     for client in clients:
         while client.last_seq < last:
             await client.frame()
@@ -108,8 +109,7 @@ async def test_several_clients_see_the_same_stream(app, transport_schema):
         for f in client.frames:
             transport_schema.validate(f)
         await client.close()
-    await asyncio.sleep(0.05)
-    assert rt.inspector.client_stats() == []
+    await wait_until(lambda: rt.inspector.client_stats() == [], what="the server to forget the closed clients")
 
 
 @pytest.mark.asyncio
