@@ -108,7 +108,8 @@ def _bounded(workdir: Path, args: list[str], time_limit_s: float) -> str:
     return "finished" if proc.returncode == 0 else "failed:\n" + proc.stdout[-3000:] + proc.stderr[-3000:]
 
 
-def run(target: Target, rev: str, workdir: Path, time_limit_s: float) -> str:
+def prepare(target: Target, rev: str, workdir: Path) -> None:
+    """Export the commit into the work folder and add the target's mutmut section (`run` does it when needed)."""
     if not (workdir / _TARGET_FILE).exists():
         workdir.mkdir(parents=True, exist_ok=True)
         _export(rev, workdir)
@@ -117,6 +118,10 @@ def run(target: Target, rev: str, workdir: Path, time_limit_s: float) -> str:
         sources = tuple(p for p in target.mutate if "*" not in p)
         (workdir / _TARGET_FILE).write_text(json.dumps({"target": target.name, "rev": rev,
                                                         "sources": _tree_hash(rev, sources)}))
+
+
+def run(target: Target, rev: str, workdir: Path, time_limit_s: float) -> str:
+    prepare(target, rev, workdir)
     return _bounded(workdir, [], time_limit_s)
 
 
@@ -174,6 +179,10 @@ def main(argv: list[str] | None = None) -> int:
     p_run.add_argument("--rev", default="HEAD")
     p_run.add_argument("--workdir", type=Path, required=True)
     p_run.add_argument("--time-limit", type=float, default=1800.0, help="seconds (default 1800)")
+    p_prep = sub.add_parser("prepare", help="only export the commit and write the config (to patch it first)")
+    p_prep.add_argument("target", choices=sorted(TARGETS))
+    p_prep.add_argument("--rev", default="HEAD")
+    p_prep.add_argument("--workdir", type=Path, required=True)
     p_re = sub.add_parser("retest", help="run the survivors again with the tests of another commit")
     p_re.add_argument("workdir", type=Path)
     p_re.add_argument("--rev", default="HEAD")
@@ -186,6 +195,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "list":
         for t in TARGETS.values():
             print(f"{t.name}: mutates {', '.join(t.mutate)}; tests {', '.join(t.tests)}")
+        return 0
+    if args.command == "prepare":
+        prepare(TARGETS[args.target], args.rev, args.workdir)
         return 0
     if args.command == "run":
         print(run(TARGETS[args.target], args.rev, args.workdir, args.time_limit))

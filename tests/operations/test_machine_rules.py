@@ -8,7 +8,17 @@ from dataclasses import replace
 
 import pytest
 
-from runtime.operations import Budget, OperationError, OperationState, Stage, StageFact, parse_stage, rank, step
+from runtime.operations import (
+    Budget,
+    OperationError,
+    OperationEvent,
+    OperationState,
+    Stage,
+    StageFact,
+    parse_stage,
+    rank,
+    step,
+)
 from runtime.operations.machine import MAX_FACTS, deadline_for
 from runtime.operations.stages import PROGRESS, TERMINAL
 
@@ -141,3 +151,24 @@ def test_a_late_fact_after_ready_is_reported_and_changes_nothing():
     s2, events = step(s, fact(Stage.FAILED, error=OperationError("x", "y")), 10.2)
     assert (s2.stage, s2.error, s2.late_resolution) == (Stage.READY, None, None)
     assert [(e.type, e.stage, e.detached) for e in events] == [("late_fact", Stage.FAILED, False)]
+
+
+def test_every_event_carries_the_operation_and_the_fact_exactly():
+    s = replace(fresh(), detached=True)
+    s, events = step(s, fact(Stage.COMMITTED, "sse", observer="sse", attempt=2, version=7), 10.2)
+    common = {"command_id": CID, "correlation_id": "corr", "kind": "k", "target": "t", "link_id": "m#1::o1",
+              "detached": True}
+    assert events == [
+        OperationEvent(type="accepted", stage=Stage.ACCEPTED, at=10.2, source="sse", version=7, attempt=2,
+                       inferred=True, **common),
+        OperationEvent(type="stage_reached", stage=Stage.COMMITTED, at=10.2, source="sse", version=7, attempt=2,
+                       **common)]
+    assert (s.accepted_at, s.version, s.stage_at) == (10.2, 7, ((Stage.ACCEPTED, 10.2), (Stage.COMMITTED, 10.2)))
+    err = OperationError("boom", "it broke")
+    s, events = step(s, fact(Stage.FAILED, "status", attempt=3, error=err), 10.4)
+    assert events == [OperationEvent(type="failed", stage=Stage.FAILED, at=10.4, source="status", version=None,
+                                     attempt=3, error=err, **common)]
+    s, events = step(s, fact(Stage.OBSERVED, "read-model", version=8), 10.6)
+    assert events == [OperationEvent(type="late_fact", stage=Stage.OBSERVED, at=10.6, source="read-model", version=8,
+                                     **common)]
+    assert s.dropped_facts == 0 and [e.at for e in s.facts] == [10.2, 10.2, 10.4, 10.6]
