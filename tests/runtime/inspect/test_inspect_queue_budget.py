@@ -146,3 +146,26 @@ def test_queue_bounds_hold_and_nothing_is_lost_unreported(budget, limit, batches
             await server.wait_closed()
 
     asyncio.run(run())
+
+
+@pytest.mark.asyncio
+async def test_the_stats_say_who_the_client_is_and_nothing_is_queued_unless_it_is_subscribed_and_not_paused(
+        connection):
+    reader, writer, client_reader = connection
+    session = ClientSession(Host(InspectConfig(token="s3cret", announce=False)), 7, reader, writer)
+    host, port = writer.get_extra_info("peername")[:2]
+    batch = events_json(1, 1, 10)
+    session.offer(batch, 1)  # not subscribed yet: nothing is kept for it
+    stats = session.stats()
+    assert (stats.client_id, stats.peer, stats.subscribed, stats.paused) == (7, f"{host}:{port}", False, False)
+    assert (stats.queued_batches, stats.queued_bytes, stats.dropped_events, stats.sent_batches) == (0, 0, 0, 0)
+    session.subscribed, session.paused = True, True
+    session.offer(batch, 1)  # paused: not kept either
+    assert (session.stats().subscribed, session.stats().paused, session.stats().queued_batches) == (True, True, 0)
+    session.paused = False
+    session.offer(batch, 1)
+    assert (session.stats().queued_batches, session.stats().queued_bytes) == (1, len(batch))
+    session.write_now()
+    (frame,) = await read_batches(client_reader, 1)
+    assert [e["seq"] for e in frame["payload"]["events"]] == [1] and "droppedCount" not in frame["payload"]
+    assert (session.stats().sent_batches, session.stats().queued_batches) == (1, 0)
