@@ -5,6 +5,7 @@
     nice -n 15 python -m bench.mutation run machine --rev main --workdir /tmp/mut-machine --time-limit 1200
     nice -n 15 python -m bench.mutation retest /tmp/mut-machine --rev HEAD     # the survivors, with newer tests
     python -m bench.mutation report /tmp/mut-machine --survivors --json machine.json
+    python -m bench.mutation compare /tmp/mut-kernel-main /tmp/mut-kernel-head      # the mutants both runs checked
 
 `run` exports the commit with `git archive` into the work folder (so the working tree is never mutated and any
 commit can be scored), adds the target's [tool.mutmut] section to its pyproject.toml and runs mutmut with one
@@ -15,6 +16,9 @@ mutmut runs only the target's tests that reach the mutated function.
 were only added or made stricter kill at least what the old ones killed, so the score after a change to the tests
 is the old kills plus what the new tests kill of the survivors (the code under test must be the same in both
 commits; `retest` refuses otherwise).
+
+When the code under test changed too, score the new commit with `run` in another folder and `compare` the two: a
+bounded run checks the first mutants in mutmut's order, so the mutants both runs checked are scored side by side.
 
 `report` prints killed, survived, timeout, suspicious, no tests and not checked, and the score: killed + timeout
 over the mutants checked. Not part of CI's time budget: a target takes 10 to 30 minutes on one core.
@@ -168,7 +172,24 @@ def report(workdir: Path, diffs: bool) -> dict[str, Any]:
                            "survivors": [n for n, s in verdicts if s in ("survived", "suspicious")]}
     if diffs:
         out["diffs"] = {n: _mutmut(workdir, "show", n).stdout for n in out["survivors"]}
+    out["verdicts"] = dict(verdicts)
     return out
+
+
+def compare(before: Path, after: Path) -> dict[str, Any]:
+    """Two runs of one target (e.g. before and after a change to the code and its tests), scored on the mutants
+    both checked: a bounded run checks the first mutants in the same order, so the common part is comparable."""
+    counted = ("killed", "timeout", "survived", "suspicious")
+    old, new = dict(results(before)), dict(results(after))
+    common = sorted(n for n in old.keys() & new.keys() if old[n] in counted and new[n] in counted)
+
+    def score(verdicts: dict[str, str]) -> float:
+        caught = sum(1 for n in common if verdicts[n] in ("killed", "timeout"))
+        return round(100.0 * caught / len(common), 1) if common else 0.0
+
+    return {"common": len(common), "before": score(old), "after": score(new),
+            "newly_killed": [n for n in common if old[n] in ("survived", "suspicious") and new[n] == "killed"],
+            "still_surviving": [n for n in common if new[n] in ("survived", "suspicious")]}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -188,6 +209,9 @@ def main(argv: list[str] | None = None) -> int:
     p_re.add_argument("workdir", type=Path)
     p_re.add_argument("--rev", default="HEAD")
     p_re.add_argument("--time-limit", type=float, default=1800.0)
+    p_cmp = sub.add_parser("compare", help="two runs of one target scored on the mutants both checked")
+    p_cmp.add_argument("before", type=Path)
+    p_cmp.add_argument("after", type=Path)
     p_rep = sub.add_parser("report", help="the verdicts and the score")
     p_rep.add_argument("workdir", type=Path)
     p_rep.add_argument("--survivors", action="store_true", help="print the diff of every surviving mutant")
@@ -206,9 +230,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "retest":
         print(retest(args.workdir, args.rev, args.time_limit))
         return 0
+    if args.command == "compare":
+        print(json.dumps(compare(args.before, args.after), indent=2))
+        return 0
     rep = report(args.workdir, args.survivors)
     diffs = rep.pop("diffs", {})
-    print(json.dumps({k: v for k, v in rep.items() if k != "survivors"}, indent=2))
+    print(json.dumps({k: v for k, v in rep.items() if k not in ("survivors", "verdicts")}, indent=2))
     for name in rep["survivors"]:
         print(diffs.get(name) or f"survived: {name}")
     if args.json:
