@@ -116,12 +116,14 @@ def test_a_failure_with_a_reason_keeps_it():
 def test_after_timed_out_the_first_late_outcome_resolves_it_and_later_ones_are_late_facts():
     s, _ = step(fresh(), fact(Stage.ACCEPTED), 10.1)
     s, events = step(s, fact(Stage.TIMED_OUT, "timer"), s.deadline_at)
-    assert [e.type for e in events] == ["timed_out"]
+    assert [e.type for e in events] == ["timed_out"] and s.facts[-1].disposition == "applied"
     s, events = step(s, fact(Stage.COMMITTED, version=3), 20.0)  # not an outcome: a late fact only
     assert s.late_resolution is None and [(e.type, e.stage) for e in events] == [("late_fact", Stage.COMMITTED)]
-    s, events = step(s, fact(Stage.CANCELLED), 21.0)
-    assert s.late_resolution is Stage.CANCELLED
-    assert [(e.type, e.stage, e.at, e.version) for e in events] == [("resolved_late", Stage.CANCELLED, 21.0, None)]
+    cancelled = fact(Stage.CANCELLED, "status", attempt=4)
+    s, events = step(s, cancelled, 21.0)
+    assert s.late_resolution is Stage.CANCELLED and s.facts[-1].fact == cancelled  # the late fact itself is kept
+    assert [(e.type, e.stage, e.at, e.version, e.source, e.attempt) for e in events] == [
+        ("resolved_late", Stage.CANCELLED, 21.0, None, "status", 4)]
     s, events = step(s, fact(Stage.READY, version=4), 22.0)
     assert s.late_resolution is Stage.CANCELLED and [e.type for e in events] == ["late_fact"]
     assert s.stage is Stage.TIMED_OUT and [e.disposition for e in s.facts[-3:]] == ["late"] * 3
