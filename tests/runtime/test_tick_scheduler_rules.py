@@ -147,3 +147,30 @@ def test_a_telemetry_hook_that_raises_is_logged_and_the_tick_goes_on(caplog: pyt
     assert [r.getMessage() for r in caplog.records if "on_tick_degraded" in r.getMessage()] == [
         f"on_tick_degraded hook {hook!r} raised"]
     assert all(rt.store.topic(i).get_snapshot()["count"] == 7 for i in insts)
+
+
+def test_an_unstable_window_is_reported_once_when_it_starts_and_once_when_it_ends() -> None:
+    rt = Runtime(diagnostics="light", label="app", tick=TickConfig(max_steps=2))
+    insts = [rt.mount(counter(f"m{i}")) for i in range(5)]
+    with rt.batch():
+        for n, inst in enumerate(insts):
+            _low(inst, n + 1)
+    assert only(rt, "scheduling::degrade") == {
+        "moduleId": "runtime", "instanceId": "app", "code": "scheduling::degrade", "severity": "warning",
+        "message": "tick 1 was not stable (budget_steps); 3 deferred entries follow in later ticks", "tickSeq": 1,
+        "degradeReason": "budget_steps", "backlogCount": 3, "configScope": "runtime_default"}
+    assert only(rt, "scheduling::recover") == {
+        "moduleId": "runtime", "instanceId": "app", "code": "scheduling::recover", "severity": "info",
+        "message": "tick 3 is stable again (unstable since tick 1)", "tickSeq": 3, "fromTickSeq": 1,
+        "fromReason": "budget_steps", "backlogCount": 0, "previousBacklogCount": 3, "configScope": "runtime_default"}
+
+
+def test_a_chain_of_ticks_past_the_limit_is_a_starvation_warning_of_the_runtime() -> None:
+    rt = Runtime(diagnostics="light", label="app", tick=TickConfig(microtask_chain_depth_limit=3))
+    inst = rt.mount(counter())
+    rt.store.topic(inst).subscribe(lambda: inst.dispatch("add", 1) if inst.get_state()["count"] < 10 else None)
+    inst.dispatch("add", 1)
+    assert only(rt, "warn:microtask-starvation") == {
+        "moduleId": "runtime", "instanceId": "app", "code": "warn:microtask-starvation", "severity": "warning",
+        "message": "3 ticks chained (listeners keep committing); tick 4 waits for a later turn", "tickSeq": 4,
+        "microtaskChainDepth": 3}
