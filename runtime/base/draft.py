@@ -17,7 +17,7 @@ from typing import Any, SupportsIndex, overload
 
 from runtime.base.state_access import MISSING
 
-__all__ = ["WorkingState", "DraftDict", "DraftList", "wrap", "unwrap", "WriteListener"]
+__all__ = ["WorkingState", "DraftDict", "DraftList", "wrap", "unwrap", "unwrap_all", "WriteListener"]
 
 WriteListener = Callable[[tuple[Any, ...], Any, Any], object]
 """Told (path, old, new) of every effective write; what it returns is ignored."""
@@ -167,6 +167,28 @@ def unwrap(value: Any) -> Any:
     """The plain value behind a draft proxy (a proxy stored into state becomes the value it shows)."""
     if value.__class__ is DraftDict or value.__class__ is DraftList:
         return value.snapshot()
+    return value
+
+
+def unwrap_all(value: Any) -> Any:
+    """`value` with every draft proxy in it replaced by the plain value it shows; the same object when it holds none.
+    A reducer that returns `{**draft, "name": x}` hands back the draft's proxies as values: adopted as they are, they
+    would resolve through the state they are now part of."""
+    cls = value.__class__
+    if cls is DraftDict or cls is DraftList:
+        return value.snapshot()
+    if cls is dict:
+        out: dict[Any, Any] | None = None
+        for key, item in value.items():
+            plain = unwrap_all(item)
+            if plain is not item:
+                if out is None:
+                    out = dict(value)
+                out[key] = plain
+        return value if out is None else out
+    if cls is list:
+        items = [unwrap_all(item) for item in value]
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
     return value
 
 

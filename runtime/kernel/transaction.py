@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from runtime.base.dirty import INDEXED, DirtyTracker, Evidence, infer_replace
 from runtime.base.dirty_plan import DirtyPlan
-from runtime.base.draft import DraftDict, WorkingState
+from runtime.base.draft import DraftDict, WorkingState, unwrap_all
 from runtime.base.paths import DirtySet
 from runtime.base.records import (
     MAX_PATCHES,
@@ -236,6 +236,7 @@ class Transaction:
             )
         if new_root is self.ws.root:
             return
+        new_root = unwrap_all(new_root)  # before adopting: the proxies in it resolve through the current root
         old = self.ws.root
         self.ws.adopt(new_root)
         self._replaced = True

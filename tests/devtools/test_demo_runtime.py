@@ -6,6 +6,7 @@ import asyncio
 from urllib.parse import urlsplit
 
 import pytest
+from ops_support import wait_until
 
 from devtools.demo import UnknownFault, build_demo, run_demo, sensor_sample
 from runtime import Runtime
@@ -39,7 +40,7 @@ async def test_the_demo_drives_every_part_and_leaves_nothing_pending():
     # the sensor was fed through its store, in order, none lost
     reading = app["sensor"].get_state()["reading"]
     n = reading["seq"]
-    assert n > 30
+    assert n >= 2  # fed more than once; how many times in 1.5 s depends on the machine, so that is not checked
     assert reading["history"] == [sensor_sample(i) for i in range(max(0, n - 120), n)]
     assert reading["value"] == sensor_sample(n - 1)
     assert app["sensor"].get_state()["stats"]["max"] == max(reading["history"])
@@ -58,8 +59,10 @@ async def test_without_seconds_the_demo_runs_until_stopped():
     rt = Runtime(label="demo", diagnostics="off")
     stop = asyncio.Event()
     task = asyncio.create_task(run_demo(rt, None, stop=stop))
-    await asyncio.sleep(0.3)
-    assert not task.done()
+    # it runs: the sensor part has been fed at least twice ...
+    await wait_until(lambda: task.done() or any(i.module_id == "sensor" and i.txn_seq > 2 for i in rt.instances()),
+                     timeout_s=20, what="the demo's sensor to be fed")
+    assert not task.done()  # ... and it goes on until it is stopped
     stop.set()
     app = await asyncio.wait_for(task, 10)
     assert app["sensor"].txn_seq > 1

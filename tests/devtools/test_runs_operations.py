@@ -1,104 +1,162 @@
-"""Runs and operations panes, and their lanes in the timeline, from schema-valid exported events."""
+"""Runs and operations panes, and their lanes in the timeline, driven by real runs: an ActionCoordinator and an
+OperationTracker over HTTP against the loopback backend, on the test's qasync loop.
+
+One session: run o1 of `save` (latest-wins) writes a line and blocks; run o2 supersedes it (o1 is cancelled with
+reason override), writes, submits a `todo.create` to the backend and returns once it is accepted. The backend holds
+its projection (a fault), so the operation commits and then stalls; the tracker's clock is a ManualClock, and the
+test moves it past the deadline: the operation times out, detached from its run. The backend then projects, and the
+late facts arrive (the late resolution `ready`)."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
+import asyncio
+from typing import Any
 
-import jsonschema
 import pytest
 from devtools_support import shop_module
+from PySide6.QtCore import Qt
 from schema_check import validator
-from timeline_events import op_event, run_events
 
 from devtools.app.contexts import live_context
+from devtools.demo.backend import BackendServer
 from devtools.views.operations import OperationsPane
 from devtools.views.runs import RunsPane
 from devtools.views.timeline import TimelineView
+from runtime.actions import ActionCoordinator, action
+from runtime.operations import Budget, ManualClock, OperationTracker, Stage
+from runtime.operations.http import HttpTransport
 
-OP_SCHEMA = Path(__file__).resolve().parents[2] / "resources" / "schemas" / "operation-event-meta.schema.json"
+BUDGET = Budget(accept=5.0, committed=5.0, observed=5.0, ready=5.0)
+
+
+def finish(qtbot, aio, coro: Any, timeout_ms: int = 10_000) -> Any:
+    """Run a coroutine on the test's loop while Qt keeps spinning; its result."""
+    task = aio.create_task(coro)
+    qtbot.waitUntil(task.done, timeout=timeout_ms)
+    return task.result()
 
 
 @pytest.fixture
 def session(qtbot, aio, shop_runtime):
-    ctx = live_context(shop_runtime)
-    inst = shop_runtime.mount(shop_module())
     rt = shop_runtime
-    t0 = rt.sink.clock.now_ms()
-    inst.dispatch("add", 5, link_id="shop#1::o1")
-    inst.dispatch("add", 6, link_id="shop#1::o1")
-    events = run_events(rt, "shop#1", "shop#1::o1", t0=t0, status="success", duration=12.0)
-    events += run_events(rt, "shop#1", "shop#1::o2", t0=t0 + 2, status="cancelled", duration=3.0,
-                         cancel_reason="override")
-    ops = [op_event(rt, "shop#1", "cmd-1", ts=t0 + 1, phase="submitted", stage="submitted", link="shop#1::o1",
-                    deadline_in_ms=50.0),
-           op_event(rt, "shop#1", "cmd-1", ts=t0 + 4, phase="accepted", stage="accepted", event_stage="accepted",
-                    link="shop#1::o1", deadline_in_ms=40.0),
-           op_event(rt, "shop#1", "cmd-1", ts=t0 + 15, phase="stage_reached", stage="committed",
-                    event_stage="committed", link="shop#1::o1", detached=True, deadline_in_ms=30.0),
-           op_event(rt, "shop#1", "cmd-1", ts=t0 + 60, phase="timed_out", stage="timed_out", link="shop#1::o1",
-                    detached=True),
-           op_event(rt, "shop#1", "cmd-1", ts=t0 + 70, phase="late_fact", stage="timed_out", event_stage="ready",
-                    link="shop#1::o1", detached=True, disposition="late")]
-    yield ctx, rt, events, ops
-    for fn in ctx.cleanups:
-        fn()
+    backend = BackendServer()
+    finish(qtbot, aio, backend.start())
+    backend.faults.set(kind="todo.create", project_delay_s=30.0)  # commits, then stalls; released by the test
+    clock = ManualClock()
+    tracker = OperationTracker(rt, HttpTransport(backend.base_url), clock=clock, budget=BUDGET, late_grace_s=60.0)
+    inst = rt.mount(shop_module())
+    actions = ActionCoordinator(inst, operations=tracker)
+    ctx = live_context(rt)
+    gate = asyncio.Event()
+
+    async def save(run, payload):
+        run.dispatch("add", payload["price"])
+        if payload["block"]:
+            await gate.wait()  # never set: superseded while it waits
+        receipt = await run.submit("todo.create", "todo-1", {"title": "milk"}, wait_for=Stage.ACCEPTED)
+        run.dispatch("rename", "Grace")
+        return receipt.command_id
+
+    defn = action("save", save, concurrency="latest-wins")
+    try:
+        first = actions.trigger(defn, {"price": 5, "block": True})
+        qtbot.waitUntil(lambda: len(inst.get_state()["items"]) == 2)  # o1 ran up to its wait
+        second = actions.trigger(defn, {"price": 6, "block": False})
+        finish(qtbot, aio, second.settled())
+        command_id = second.result
+        qtbot.waitUntil(lambda: tracker.get(command_id).stage is Stage.COMMITTED, timeout=10_000)
+        clock.advance(BUDGET.ready + 1.0)  # past the deadline, on the tracker's clock
+        assert tracker.get(command_id).stage is Stage.TIMED_OUT
+        backend.faults.set(kind="todo.create", project_delay_s=0.0)
+        finish(qtbot, aio, backend.restart())  # the projector resumes from its checkpoint, now without a delay
+        qtbot.waitUntil(lambda: tracker.get(command_id).late_resolution is Stage.READY, timeout=10_000)
+        yield ctx, rt, first, second, command_id, tracker, backend
+    finally:
+        for fn in ctx.cleanups:
+            fn()
+        finish(qtbot, aio, actions.aclose())
+        finish(qtbot, aio, tracker.aclose())
+        finish(qtbot, aio, backend.stop())
+
+
+def link_events(rt, link_id: str, label: str) -> list[dict]:
+    return [e for e in rt.hub.events() if e.get("linkId") == link_id and e["label"] == label]
 
 
 def test_the_emitted_events_follow_their_schemas(session):
-    ctx, rt, events, ops = session
-    for e in events:
+    ctx, rt, first, second, command_id, tracker, backend = session
+    runs = [e for e in rt.hub.events() if e["label"] == "async-action"]
+    ops = [e for e in rt.hub.events() if e["kind"] == "operation"]
+    assert {e["meta"]["phase"] for e in runs} >= {"trigger", "pending", "settle"}
+    assert {e["meta"]["phase"] for e in ops} >= {"submitted", "accepted", "detached", "stage_reached", "timed_out",
+                                                 "resolved_late"}
+    for e in runs:
         validator("async-action-meta").validate(e["meta"])
-    if OP_SCHEMA.exists():
-        op_schema = json.loads(OP_SCHEMA.read_text())
-        for e in ops:
-            jsonschema.validate(e["meta"], op_schema)
+    for e in ops:
+        validator("operation-event-meta").validate(e["meta"])
 
 
 def test_runs_pane_lists_runs_and_details_policy_status_cancel_reason_transactions_operations(qtbot, session):
-    ctx, rt, events, ops = session
+    ctx, rt, first, second, command_id, tracker, backend = session
     pane = RunsPane(ctx)
     qtbot.addWidget(pane)
     pane.show()
     qtbot.waitUntil(lambda: pane.table.rowCount() == 2)
     cells = [[pane.table.item(r, c).text() for c in range(pane.table.columnCount())] for r in range(2)]
-    assert cells[0][:5] == ["shop#1::o1", "shop#1", "save", "latest-wins", "success"]
-    assert cells[1][4:6] == ["cancelled", "override"]
-    pane.select_run("shop#1::o1")
-    assert "success" in pane.summary.text() and "12.0" in pane.summary.text()
+    # link, instance, action, policy, status, cancel reason, duration, transactions, operations
+    assert cells[0][:6] == [first.link_id, "shop#1", "save", "latest-wins", "cancelled", "override"]
+    assert cells[0][7:] == ["1", "0"]
+    assert cells[1][:6] == [second.link_id, "shop#1", "save", "latest-wins", "success", ""]
+    assert cells[1][7:] == ["2", "1"]
+    pane.select_run(second.link_id)
+    summary = pane.summary.text()
+    assert second.link_id in summary and "success" in summary and "cancel reason" not in summary
+    # the run's transactions as the runtime reported them: its state updates, in order
+    expected = [e["txnId"] for e in link_events(rt, second.link_id, "state:update")]
     txns = [pane.transactions.item(i).text() for i in range(pane.transactions.count())]
-    assert txns == ["shop#1::t2", "shop#1::t3"]
-    assert "cmd-1" in pane.operations.item(0).text() and "timed_out" in pane.operations.item(0).text()
-    qtbot.mouseClick(pane.transactions.viewport(), __import__("PySide6.QtCore").QtCore.Qt.MouseButton.LeftButton,
-                     pos=pane.transactions.visualItemRect(pane.transactions.item(1)).center())
+    assert len(expected) >= 2 and set(txns) <= set(expected) and len(txns) == 2
+    assert pane.operations.count() == 1
+    assert pane.operations.item(0).text() == f"{command_id}: todo.create · timed_out (detached)"
+    item = pane.transactions.item(1)
+    qtbot.mouseClick(pane.transactions.viewport(), Qt.MouseButton.LeftButton,
+                     pos=pane.transactions.visualItemRect(item).center())
     row = ctx.state.get()["selectedRow"]
-    assert ctx.events.store.txn_id_of(row) == "shop#1::t3" and ctx.events.store.label_of(row) == "state:update"
+    assert ctx.events.store.txn_id_of(row) == txns[1] and ctx.events.store.label_of(row) == "state:update"
+    pane.select_run(first.link_id)
+    assert "cancel reason: <b>override</b>" in pane.summary.text()
+    assert [pane.transactions.item(i).text() for i in range(pane.transactions.count())] == [
+        e["txnId"] for e in link_events(rt, first.link_id, "state:update")][:1]
 
 
 def test_operations_pane_shows_stages_deadline_late_fact_and_detached(qtbot, session):
-    ctx, rt, events, ops = session
+    ctx, rt, first, second, command_id, tracker, backend = session
     pane = OperationsPane(ctx)
     qtbot.addWidget(pane)
     pane.show()
     qtbot.waitUntil(lambda: pane.table.rowCount() == 1)
+    qtbot.waitUntil(lambda: pane.table.item(0, 7).text() == "late, detached, late: ready")  # the late resolution
     row = [pane.table.item(0, c).text() for c in range(pane.table.columnCount())]
-    assert row[0] == "cmd-1" and row[1] == "todo.create" and row[4] == "timed_out"
-    assert row[5].startswith("submitted +3.0 ms accepted +11.0 ms committed")
-    assert row[7] == "late, detached"  # a late fact arrived; no late resolution was reported
-    pane.select_operation("cmd-1")
+    assert row[:5] == [command_id, "todo.create", "todo-1", second.link_id, "timed_out"]
+    assert [w for w in row[5].split() if not w.startswith("+")] == ["submitted", "ms", "accepted", "ms",
+                                                                    "committed", "ms", "timed_out"]
+    pane.select_operation(command_id)
     op = pane.stages.op
-    assert op is not None and op.deadline_ms is not None and op.late_facts and op.late_facts[0].stage == "ready"
-    assert "late" in pane.facts.toPlainText()
+    assert op is not None and op.deadline_ms is not None and op.detached
+    assert [f.stage for f in op.late_facts] == ["ready"]
+    facts = pane.facts.toPlainText()
+    assert "timed_out" in facts and "late" in facts and "deadline" in facts
     assert not pane.stages.grab().isNull()
 
 
 def test_timeline_has_run_and_operation_lanes(qtbot, session):
-    ctx, rt, events, ops = session
+    ctx, rt, first, second, command_id, tracker, backend = session
     view = TimelineView(ctx)
     qtbot.addWidget(view)
     view.show()
     qtbot.waitUntil(lambda: view.model.lane("shop#1/runs") is not None and view.model.lane("shop#1/ops") is not None)
     runs = view.model.lane("shop#1/runs")
-    assert runs.span_count() == 2 and len(runs.subrows[0]) + len(runs.subrows[1]) == 2  # overlapping runs split
+    assert runs.span_count() == 2 and [len(r) for r in runs.subrows if len(r)] == [1, 1]  # overlapping runs split
     ops_lane = view.model.lane("shop#1/ops")
-    assert ops_lane.span_count() == 4 and ops_lane.deadlines  # submitted, accepted, committed, timed_out
+    assert ops_lane.span_count() == 4  # submitted, accepted, committed, timed_out
+    promised = [e for e in rt.hub.events() if e["kind"] == "operation" and "deadlineInMs" in e["meta"]]
+    assert len(ops_lane.deadlines) == len(promised) > 0  # a marker for each event that promised a deadline

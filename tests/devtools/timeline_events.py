@@ -1,7 +1,8 @@
 """Emitting async-action and operation events with the exported shapes (schemas 088 and operation-event-meta).
 
-The runtime of this branch has no action coordinator or operation tracker wired to a test runtime yet, so these
-helpers emit the exported events through the runtime's own sink; tests validate them against the schemas first.
+For the retention tests, which need many runs and operations with chosen timestamps and only their shapes matter:
+the helpers emit them through the runtime's own sink. The panes themselves are tested on real runs of an
+ActionCoordinator and an OperationTracker against the loopback backend (test_runs_operations.py).
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from ops_support import wait_until
 
 from runtime.inspect import InspectClient, InspectError
 
@@ -29,8 +30,8 @@ async def test_client_reconnects_after_the_process_restarts(inspected_app):
     assert not first.new_run and first.run_id == first_run
 
     inspected_app.stop()
+    await wait_until(lambda: not client.connected, what="the client to see the process go")
     with pytest.raises(InspectError, match="connection_lost"):
-        await asyncio.sleep(0.3)
         await client.pause()  # no ack can come while the process is gone: said plainly, never assumed
     inspected_app.start()
 

@@ -11,6 +11,7 @@ from runtime import Module
 from runtime.operations import (
     Budget,
     KindPolicy,
+    ManualClock,
     OperationCancelled,
     OperationRejected,
     OperationTimedOut,
@@ -76,21 +77,31 @@ async def test_waiting_for_a_later_stage_fails_with_the_stage_reached(runtime_op
 
 @pytest.mark.asyncio
 async def test_accepted_but_never_observed_times_out_and_a_late_resolution_keeps_the_verdict(runtime_ops, backend):
-    rt, tracker = runtime_ops
-    backend.faults.set(kind="slow.kind", project_delay_s=0.8)
+    rt, _ = runtime_ops
+    backend.faults.set(kind="slow.kind", project_delay_s=30.0)  # committed, then held until the test lets it go
     budget = Budget(accept=1.0, committed=0.4, observed=0.5, ready=0.5)
-    inst = rt.mount(Module("slow", initial={"operations": {}}))
-    receipt = await tracker.submit("slow.kind", "s1", {}, budget=budget, instance=inst, listener=StateBinding(inst))
-    await wait_until(lambda: tracker.get(receipt.command_id).stage is Stage.TIMED_OUT, what="timed_out")
-    op = tracker.get(receipt.command_id)
-    assert op.terminal_at <= op.accepted_at + budget.ready + 0.1
-    await wait_until(lambda: tracker.get(receipt.command_id).late_resolution is not None, what="late resolution")
-    op = tracker.get(receipt.command_id)
-    assert op.stage is Stage.TIMED_OUT and op.late_resolution is Stage.READY
-    assert any(f.disposition == "late" and f.fact.stage is Stage.OBSERVED for f in op.facts)
-    assert inst.get_state()["operations"][receipt.command_id]["lateResolution"] == "ready"
-    assert inst.get_state()["operations"][receipt.command_id]["stage"] == "timed_out"
-    assert not [t for t in tracker.running_tasks() if receipt.command_id in t.get_name()]
+    clock = ManualClock(100.0)  # the deadlines run on this clock: the test decides when they pass
+    tracker = OperationTracker(rt, HttpTransport(backend.base_url), clock=clock, budget=budget, late_grace_s=3.0)
+    try:
+        inst = rt.mount(Module("slow", initial={"operations": {}}))
+        receipt = await tracker.submit("slow.kind", "s1", {}, instance=inst, listener=StateBinding(inst))
+        await wait_until(lambda: tracker.get(receipt.command_id).stage is Stage.COMMITTED, what="committed")
+        clock.advance(budget.ready - 0.01)
+        assert tracker.get(receipt.command_id).stage is Stage.COMMITTED  # not before its deadline ...
+        clock.advance(0.01)
+        op = tracker.get(receipt.command_id)
+        assert op.stage is Stage.TIMED_OUT and op.terminal_at == op.accepted_at + budget.ready  # ... and at it
+        backend.faults.set(kind="slow.kind", project_delay_s=0.0)
+        await backend.restart()  # the projector resumes from its checkpoint and projects the held event
+        await wait_until(lambda: tracker.get(receipt.command_id).late_resolution is not None, what="late resolution")
+        op = tracker.get(receipt.command_id)
+        assert op.stage is Stage.TIMED_OUT and op.late_resolution is Stage.READY
+        assert any(f.disposition == "late" and f.fact.stage is Stage.OBSERVED for f in op.facts)
+        assert inst.get_state()["operations"][receipt.command_id]["lateResolution"] == "ready"
+        assert inst.get_state()["operations"][receipt.command_id]["stage"] == "timed_out"
+        assert not [t for t in tracker.running_tasks() if receipt.command_id in t.get_name()]
+    finally:
+        await tracker.aclose()
 
 
 @pytest.mark.asyncio
@@ -118,8 +129,8 @@ async def test_the_same_command_sent_twice_gets_the_same_receipt(backend):
         await transport.aclose()
     assert first.status == second.status == 202 and first.body == second.body
     assert other.status == 409 and other.body["code"] == "command_id_conflict"
-    await asyncio.sleep(0.1)
-    assert backend.store.count_events("dup-1") == 1
+    await wait_until(lambda: backend.store.command("dup-1").stage != "accepted", what="dup-1 processed")
+    assert backend.store.count_events("dup-1") == 1  # committed once, for the three sends
 
 
 @pytest.mark.asyncio
@@ -227,7 +238,9 @@ async def test_a_backend_restart_mid_projection_applies_nothing_twice(runtime_op
     backend.faults.set(kind="counter", project_delay_s=0.25)
     receipts = [await tracker.submit("counter", "shared", {"delta": d}) for d in (1, 2, 3)]
     await wait_until(lambda: backend.store.events_after(0) and len(backend.store.events_after(0)) == 3, what="commits")
-    await asyncio.sleep(0.3)
+    # the first event is projected; the projector now waits on the second one's delay: restart it there
+    await wait_until(lambda: backend.store.read("counter", "shared")["version"] == 1, what="the first projection")
+    assert backend.store.read("counter", "shared")["version"] == 1
     await backend.restart()
     for r in receipts:
         await tracker.wait(r.command_id, Stage.READY)
@@ -259,8 +272,8 @@ async def test_disposal_with_operations_in_flight_leaves_nothing_pending(runtime
     backend.faults.set(kind="stuck", commit_delay_s=30)
     receipts = [await tracker.submit("stuck", f"s{i}", {}) for i in range(4)]
     waiter = asyncio.create_task(tracker.wait(receipts[0].command_id, Stage.READY))
-    await asyncio.sleep(0.05)
-    assert len(tracker.pending()) == 4 and tracker.running_tasks()
+    await wait_until(lambda: bool(tracker.running_tasks()), what="the observers to start")
+    assert len(tracker.pending()) == 4
     await tracker.aclose()
     assert not tracker.pending() and not tracker.running_tasks()
     for r in receipts:

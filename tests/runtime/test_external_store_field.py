@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from ops_support import settle_tasks, wait_until
 from tick_support import diagnostics
 
 from runtime import (
@@ -114,8 +115,10 @@ async def test_a_coalesce_window_commits_only_the_latest_value_when_it_closes() 
         store.set(n)
         await asyncio.sleep(0)
     assert inst.txn_seq == seq and rt.store.topic(inst).get_snapshot()["value"] == 0
-    await asyncio.sleep(0.06)
+    await wait_until(lambda: inst.txn_seq > seq, what="the window to close")  # its timer commits, unprompted
+    await asyncio.sleep(0)  # and the tick after that commit
     assert inst.txn_seq == seq + 1 and rt.store.topic(inst).get_snapshot()["value"] == 3
+    assert rt.external_fields.pending_windows() == 0
 
 
 @pytest.mark.asyncio
@@ -138,7 +141,8 @@ async def test_unmount_cancels_a_pending_coalesce_window() -> None:
     store.set(1)
     seq = inst.txn_seq
     rt.unmount(inst)
-    await asyncio.sleep(0.05)
+    assert rt.external_fields.pending_windows() == 0  # the window is gone, not merely not closed yet
+    await settle_tasks()
     assert inst.txn_seq == seq and inst.get_state()["value"] == 0
 
 

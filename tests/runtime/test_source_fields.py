@@ -13,21 +13,30 @@ from runtime.sources.source_fields import IDLE, attach_sources, source
 
 
 class Loader:
-    """Loads `counter/<key>` rows from the backend; `slow` keys long-poll for a version that never comes."""
+    """Loads `counter/<key>` rows from the backend; a load of a key in `held` waits until the test releases it
+    (`release(key)`), so a test decides which load finishes first instead of racing timed delays."""
 
     def __init__(self, rt: Runtime, base_url: str) -> None:
         self.rt = rt
         self.http = HttpTransport(base_url)
         self.calls: list[str] = []
         self.in_window: list[bool] = []
-        self.slow: dict[str, float] = {}
+        self.held: dict[str, asyncio.Event] = {}
+
+    def hold(self, *keys: str) -> None:
+        for key in keys:
+            self.held[key] = asyncio.Event()
+
+    def release(self, *keys: str) -> None:
+        for key in keys:
+            self.held[key].set()
 
     async def __call__(self, key: str) -> dict:
         self.calls.append(key)
         self.in_window.append(self.rt.in_transaction)
-        wait = self.slow.get(key, 0.0)
-        answer = await self.http.get(f"/read/counter/{key}", params={"min_version": "999" if wait else "0"},
-                                     headers={"Prefer": f"wait={wait}"} if wait else None)
+        if key in self.held:
+            await self.held[key].wait()
+        answer = await self.http.get(f"/read/counter/{key}", params={"min_version": "0"})
         if answer.status != 200:
             raise LookupError(f"{key}: HTTP {answer.status}")
         return answer.body["state"]
@@ -100,7 +109,7 @@ async def test_an_unchanged_key_is_skipped_unless_forced(backend):
     await wait_until(lambda: inst.get_state()["user"]["status"] == "success", what="success")
     inst.dispatch("page", 2)  # touches query but not the key
     inst.dispatch("select", "bob")  # same key: no write at all
-    await asyncio.sleep(0.05)
+    await settle_tasks()  # a load it started would have been called by now
     assert loader.calls == ["bob"]
     sources.refresh("user")
     await wait_until(lambda: len(loader.calls) == 2 and inst.get_state()["user"]["status"] == "success", what="reload")
@@ -113,7 +122,7 @@ async def test_an_unchanged_key_is_skipped_unless_forced(backend):
 async def test_a_key_going_away_resets_to_idle_inside_the_same_transaction_and_drops_the_load(backend):
     rt = Runtime(diagnostics="full")
     loader = Loader(rt, backend.base_url)
-    loader.slow["cara"] = 0.3
+    loader.hold("cara")
     inst = rt.mount(profile(loader))
     sources = attach_sources(inst)
     inst.dispatch("select", "cara")
@@ -123,8 +132,9 @@ async def test_a_key_going_away_resets_to_idle_inside_the_same_transaction_and_d
     user_id = inst.shape.registry.id_of[("user",)]
     assert user_id in record.dirty.root_ids and record.origin.kind == "action"  # the same transaction, no tearing
     assert [p.reason for p in record.patches if p.path == ("user",)] == ["source-idle"]
-    await asyncio.sleep(0.4)
-    assert inst.get_state()["user"] == IDLE  # the slow load's result was dropped
+    loader.release("cara")  # the dropped load ends now, after the key went away
+    await wait_until(lambda: not sources.running_tasks(), what="the dropped load to end")
+    assert inst.get_state()["user"] == IDLE  # its result was dropped
     await close(rt, sources, loader)
 
 
@@ -133,14 +143,15 @@ async def test_switch_keeps_only_the_latest_key(backend):
     await seed(backend.base_url, c=3)
     rt = Runtime(diagnostics="light")
     loader = Loader(rt, backend.base_url)
-    loader.slow.update(a=0.3, b=0.3)
+    loader.hold("a", "b")
     inst = rt.mount(profile(loader))
     sources = attach_sources(inst)
     for key in ("a", "b", "c"):
         inst.dispatch("select", key)
-        await asyncio.sleep(0.02)
+        await settle_tasks()
     await wait_until(lambda: inst.get_state()["user"]["status"] == "success", what="success")
-    await asyncio.sleep(0.35)
+    loader.release("a", "b")  # the superseded loads finish after the latest one
+    await wait_until(lambda: not sources.running_tasks(), what="the superseded loads to end")
     assert inst.get_state()["user"]["keyHash"] == '"c"' and inst.get_state()["user"]["data"]["value"] == 3
     successes = [r for r in inst.history if r.origin.details and r.origin.details.get("phase") == "success"]
     assert [r.origin.details["keyHash"] for r in successes] == ['"c"']
@@ -152,13 +163,16 @@ async def test_exhaust_trailing_finishes_the_running_load_then_loads_the_latest_
     await seed(backend.base_url, z=9)
     rt = Runtime(diagnostics="light")
     loader = Loader(rt, backend.base_url)
-    loader.slow["x"] = 0.2
+    loader.hold("x")
     inst = rt.mount(profile(loader, "exhaust-trailing"))
     sources = attach_sources(inst)
     inst.dispatch("select", "x")
-    await asyncio.sleep(0.02)
+    await wait_until(lambda: loader.calls == ["x"], what="the load of x to start")
     inst.dispatch("select", "y")
     inst.dispatch("select", "z")
+    await settle_tasks()
+    assert loader.calls == ["x"]  # exhaust: nothing else starts while x runs
+    loader.release("x")
     await wait_until(lambda: inst.get_state()["user"]["keyHash"] == '"z"'
                      and inst.get_state()["user"]["status"] == "success", what="the trailing load")
     assert loader.calls == ["x", "z"]  # y was never loaded
@@ -207,11 +221,11 @@ def test_a_source_and_a_computed_on_one_field_are_multiple_writers():
 async def test_disposal_with_a_load_in_flight_leaves_no_task_and_writes_nothing(backend):
     rt = Runtime()
     loader = Loader(rt, backend.base_url)
-    loader.slow["slow"] = 1.0
+    loader.hold("slow")  # never released: disposal ends it
     inst = rt.mount(profile(loader))
     sources = attach_sources(inst)
     inst.dispatch("select", "slow")
-    await asyncio.sleep(0.02)
+    await wait_until(lambda: loader.calls == ["slow"], what="the load to start")
     assert sources.running_tasks()
     rt.dispose()
     await settle_tasks()

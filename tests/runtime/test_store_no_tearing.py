@@ -35,20 +35,28 @@ async def _run(sequence) -> None:
                      action="setOther")
     facades = [rt.store.topic(i) for i in insts]
     facades.append(rt.store.select(insts[2], read_query(lambda s: s["label"], reads=["label"], selector_id="label")))
-    views: dict[int, tuple] = {}
+    # every read of all facades, by the tick it was taken at: from listeners and between the steps
+    reads: list[tuple[int, str, tuple]] = []
     calls: dict[str, list[tuple[int, object]]] = defaultdict(list)
 
-    def check() -> None:
-        view = tuple((f.get_snapshot(), f.version) for f in facades)
-        seen = views.setdefault(rt.store.tick_seq, view)
-        assert seen == view, f"torn read at tick {rt.store.tick_seq}"
+    def read(where: str) -> None:
+        reads.append((rt.store.tick_seq, where, tuple((f.get_snapshot(), f.version) for f in facades)))
 
     for f in facades:
         def listener(f=f) -> None:
+            # a listener only records: the store catches and logs what a listener raises, so an assert here
+            # would be swallowed
             calls[f.key].append((rt.store.tick_seq, f.get_snapshot()))
-            check()
+            read(f"listener of {f.key}")
 
         f.subscribe(listener)
+
+    def check() -> None:
+        read("between steps")
+        first: dict[int, tuple[str, tuple]] = {}
+        for tick, where, view in reads:
+            seen_where, seen = first.setdefault(tick, (where, view))
+            assert seen == view, f"torn read at tick {tick}: {where} saw {view}, {seen_where} saw {seen}"
 
     for op in sequence:
         kind = op[0]
@@ -65,7 +73,7 @@ async def _run(sequence) -> None:
             await asyncio.sleep(op[1])
         check()
     await asyncio.sleep(0)
-    await asyncio.sleep(0.03)  # past the low-priority delay
+    rt.flush_now()  # the low-priority calls still owed are made now, not after a sleep past their delay
     check()
 
     for f, inst in zip(facades[:3], insts, strict=True):

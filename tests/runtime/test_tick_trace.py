@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterator
+
 import orjson
+import pytest
 from tick_support import counter, ticks
 
 from runtime import Runtime, TickConfig, value_store
@@ -19,7 +23,23 @@ def test_no_trace_tick_at_diagnostics_off() -> None:
     assert rt.hub.events() == []
 
 
-def test_start_and_settled_carry_the_reference_fields_and_the_commit_anchors() -> None:
+class SteppingPerfCounter:
+    """Stands in for the scheduler's `time` module: perf_counter() returns the given readings in turn."""
+
+    def __init__(self, readings: Iterator[float]) -> None:
+        self._readings = readings
+
+    def perf_counter(self) -> float:
+        return next(self._readings)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(time, name)
+
+
+def test_start_and_settled_carry_the_reference_fields_and_the_commit_anchors(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the tick's cost is measured on the scheduler's perf_counter: a fake one that reads 100.0 s when the tick starts
+    # and 100.0042 s when it reports makes the reported cost exact
+    monkeypatch.setattr("runtime.ticks.scheduler.time", SteppingPerfCounter(iter([100.0, 100.0042])))
     rt = Runtime(diagnostics="light", label="app")
     a = rt.mount(counter("a"))
     b = rt.mount(counter("b"))
@@ -45,7 +65,7 @@ def test_start_and_settled_carry_the_reference_fields_and_the_commit_anchors() -
         (rec_a.txn_id, rec_a.op_seq), (rec_b.txn_id, rec_b.op_seq)]  # the opSeq of the commit's operation
     assert anchors["opSeq"] == rec_a.op_seq and rec_a.op_seq != rec_a.patch_count
     assert settled["budget"]["maxSteps"] == 64 and settled["budget"]["steps"] == 2
-    assert settled["budget"]["txnCount"] == 2 and settled["budget"]["elapsedMs"] >= 0
+    assert settled["budget"]["txnCount"] == 2 and settled["budget"]["elapsedMs"] == 4.2
     assert settled["backlog"] == {"pendingExternalInputs": 0, "pendingDeferredWork": 0}
     assert settled["result"] == {"stable": True}
     orjson.dumps(settled)  # JSON-ready as it is

@@ -6,7 +6,7 @@ import asyncio
 
 import orjson
 import pytest
-from inspect_wire import RawClient, StalledViewer, counter_module
+from inspect_wire import RawClient, StalledViewer, counter_module, has_event
 
 from runtime import Runtime
 from runtime.inspect import InspectConfig
@@ -37,7 +37,7 @@ async def test_stalled_viewer_loses_oldest_batches_and_is_told(transport_schema)
             break
     assert overflowed_at is not None, "the stalled viewer never overflowed"
     inst.dispatch("inc", 1)
-    await asyncio.sleep(0.05)  # its tick, and one more server poll
+    await fast.until(has_event("state:update", inst.txn_seq))  # the last commit reached the fast viewer
     await caught_up()
     last = server.stream.last_seq
 

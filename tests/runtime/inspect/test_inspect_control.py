@@ -57,8 +57,8 @@ async def test_refused_commands_say_why_and_change_nothing(app, transport_schema
     inst.dispatch("inc", 1)
     client = await RawClient.open(rt.inspector.address, "s3cret")
     await client.until(has_event("state:update"))
-    kind = fields.pop("type")
-    await client.control(kind, **fields)
+    kind, rest = fields["type"], {k: v for k, v in fields.items() if k != "type"}  # the parameter is shared: keep it
+    await client.control(kind, **rest)
     ack = (await client.until(is_ack(1)))["payload"]
     assert ack["accepted"] is False and reason in ack["reason"], ack
     inst.dispatch("inc", 1)  # the connection stays usable after a refusal

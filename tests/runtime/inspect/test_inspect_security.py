@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import asyncio
 
 import pytest
+from ops_support import wait_until
 from inspect_wire import RawClient, has_event
 
 
@@ -94,8 +94,9 @@ async def test_several_clients_see_the_same_stream(app, transport_schema):
     clients = [await RawClient.open(rt.inspector.address, "s3cret") for _ in range(3)]
     for i in range(4):
         inst.dispatch("inc", i + 1)
-    await asyncio.sleep(0.05)  # the ticks after the commits run on the loop
-    last = rt.inspector.stream.last_seq
+    for client in clients:  # each got the last commit ...
+        await client.until(has_event("state:update", inst.txn_seq))
+    last = rt.inspector.stream.last_seq  # ... and reads on to whatever the stream holds now
     for client in clients:
         while client.last_seq < last:
             await client.frame()
@@ -108,5 +109,23 @@ async def test_several_clients_see_the_same_stream(app, transport_schema):
         for f in client.frames:
             transport_schema.validate(f)
         await client.close()
-    await asyncio.sleep(0.05)
-    assert rt.inspector.client_stats() == []
+    await wait_until(lambda: rt.inspector.client_stats() == [], what="the server to forget the closed clients")
+
+
+@pytest.mark.asyncio
+@pytest.mark.parametrize("token", ["", "s", "s3cre", "3cret", "s3cretX", "s3cret ", " s3cret", "S3CRET", "s3cret\n",
+                                   "s3cret" * 2])
+async def test_only_the_exact_token_is_accepted(app, transport_schema, token):
+    """A prefix, a suffix, the empty string, the token with something around it or in another case: all refused."""
+    rt, inst = app
+    client = await RawClient.open(rt.inspector.address)
+    await client.send({"type": "AUTH", "payload": {"token": token}})
+    message = await expect_refused(client, "auth_failed")
+    assert "token" in message
+    assert not [e for e in client.events() if e["type"] == "debug:event"]
+    for frame in client.frames:
+        transport_schema.validate(frame)
+    exact = await RawClient.open(rt.inspector.address, token="s3cret")  # and the exact one still gets in
+    inst.dispatch("inc", 1)
+    await exact.until(has_event("state:update"))
+    await exact.close()

@@ -42,7 +42,11 @@ def test_a_killed_recorder_leaves_a_loadable_trace(tmp_path, check_trace):
     try:
         for _ in range(10):  # let it write a few thousand records
             assert proc.stdout.readline()
-        time.sleep(0.3)  # past the writer's 250 ms flush interval
+        # the writer flushes on its own interval: wait until records are on disk (not for a time past the interval)
+        give_up = time.monotonic() + 60
+        while not (path.exists() and path.read_bytes().count(b"\n") > 100):
+            assert time.monotonic() < give_up, "the recorder never flushed its records to disk"
+            time.sleep(0.02)
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(10)

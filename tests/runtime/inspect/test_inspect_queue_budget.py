@@ -1,0 +1,171 @@
+"""A viewer's batch queue holds to its byte budget (`client_queue_bytes`) as well as to its length
+(`client_queue_batches`): a stalled viewer loses its oldest batches, is told how many events it lost, and what it
+gets plus what it lost is everything offered, in order.
+
+The session is built alone on a real loopback connection, with the small host it needs (SessionHost): nothing is
+written while the test does not let it, so the queue is exactly what the session holds for a stalled client."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import orjson
+import pytest
+import pytest_asyncio
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from runtime.inspect import InspectConfig
+from runtime.inspect.protocol import batch_head
+from runtime.inspect.session import ClientSession
+
+
+class Host:
+    """The SessionHost of one session: its config and the frames it would answer with."""
+
+    def __init__(self, config: InspectConfig) -> None:
+        self.config = config
+        self.token = "s3cret"
+        self.batch_head = batch_head("run-1")
+        self.forgotten = False
+
+    def hello(self) -> bytes:
+        return b'{"type":"HELLO"}\n'
+
+    def error(self, code: str, message: str) -> bytes:
+        return orjson.dumps({"type": "ERROR", "code": code, "message": message}) + b"\n"
+
+    def subscribe(self, session, sub) -> None:
+        session.subscribed = True
+
+    def control(self, session, cmd) -> None:
+        pass
+
+    def forget(self, session) -> None:
+        self.forgotten = True
+
+
+@pytest_asyncio.fixture
+async def connection() -> AsyncIterator[tuple[asyncio.StreamReader, asyncio.StreamWriter, asyncio.StreamReader]]:
+    """(server-side reader, server-side writer, client-side reader) of one loopback TCP connection."""
+    accepted: asyncio.Future = asyncio.get_running_loop().create_future()
+    server = await asyncio.start_server(lambda r, w: accepted.set_result((r, w)), "127.0.0.1", 0)
+    client_reader, client_writer = await asyncio.open_connection(*server.sockets[0].getsockname()[:2])
+    reader, writer = await accepted
+    yield reader, writer, client_reader
+    writer.close()
+    client_writer.close()
+    server.close()
+    await server.wait_closed()
+
+
+def events_json(first_seq: int, count: int, pad: int) -> bytes:
+    return orjson.dumps([{"seq": first_seq + i, "pad": "x" * pad} for i in range(count)])
+
+
+async def read_batches(client_reader: asyncio.StreamReader, frames: int) -> list[dict]:
+    return [orjson.loads(await asyncio.wait_for(client_reader.readline(), 10)) for _ in range(frames)]
+
+
+@pytest.mark.asyncio
+async def test_the_byte_budget_drops_the_oldest_batches_and_the_next_batch_says_how_many_events(connection):
+    reader, writer, client_reader = connection
+    config = InspectConfig(token="s3cret", announce=False, client_queue_batches=1000, client_queue_bytes=10_000)
+    session = ClientSession(Host(config), 1, reader, writer)
+    session.subscribed = True
+    seq = 1
+    sizes = []
+    for _ in range(12):  # 12 batches of 4 events, ~4 KB each: far fewer than the batch limit, far over the bytes
+        batch = events_json(seq, 4, 1000)
+        sizes.append(len(batch))
+        session.offer(batch, 4)
+        seq += 4
+        assert session.stats().queued_bytes <= 10_000
+    stats = session.stats()
+    kept = 10_000 // sizes[0]  # the batches are the same size: as many as fit the budget are kept
+    assert stats.queued_batches == kept and stats.queued_bytes == sum(sizes[-kept:])
+    assert stats.dropped_events == (12 - kept) * 4
+
+    session.write_now()  # the viewer reads again
+    frames = await read_batches(client_reader, kept)
+    assert frames[0]["payload"]["droppedCount"] == (12 - kept) * 4
+    assert frames[0]["payload"]["droppedReason"] == "buffer_overflow"
+    assert all("droppedCount" not in f["payload"] for f in frames[1:])
+    got = [e["seq"] for f in frames for e in f["payload"]["events"]]
+    assert got == list(range((12 - kept) * 4 + 1, seq))  # the newest batches, whole and in order
+    assert session.stats().queued_bytes == 0
+
+
+@pytest.mark.asyncio
+async def test_one_batch_larger_than_the_budget_is_still_delivered_alone(connection):
+    reader, writer, client_reader = connection
+    config = InspectConfig(token="s3cret", announce=False, client_queue_bytes=5_000)
+    session = ClientSession(Host(config), 1, reader, writer)
+    session.subscribed = True
+    session.offer(events_json(1, 2, 100), 2)
+    big = events_json(3, 2, 4000)
+    session.offer(big, 2)  # over the budget on its own: the queue holds it, and nothing else
+    assert (session.stats().queued_batches, session.stats().queued_bytes) == (1, len(big))
+    session.write_now()
+    (frame,) = await read_batches(client_reader, 1)
+    assert [e["seq"] for e in frame["payload"]["events"]] == [3, 4] and frame["payload"]["droppedCount"] == 2
+
+
+@settings(max_examples=80, deadline=None)
+@given(budget=st.integers(200, 20_000), limit=st.integers(1, 40),
+       batches=st.lists(st.tuples(st.integers(1, 6), st.integers(0, 800)), min_size=1, max_size=60))
+def test_queue_bounds_hold_and_nothing_is_lost_unreported(budget, limit, batches):
+    async def run() -> None:
+        server_side: asyncio.Future = asyncio.get_running_loop().create_future()
+        server = await asyncio.start_server(lambda r, w: server_side.set_result((r, w)), "127.0.0.1", 0)
+        _, client_writer = await asyncio.open_connection(*server.sockets[0].getsockname()[:2])
+        reader, writer = await server_side
+        try:
+            config = InspectConfig(token="s3cret", announce=False, client_queue_batches=limit,
+                                   client_queue_bytes=budget)
+            session = ClientSession(Host(config), 1, reader, writer)
+            session.subscribed = True
+            seq, offered = 1, 0
+            for count, pad in batches:
+                batch = events_json(seq, count, pad)
+                session.offer(batch, count)
+                seq += count
+                offered += count
+                stats = session.stats()
+                assert stats.queued_batches <= limit
+                # the bytes stay in the budget; only a batch larger than the budget on its own exceeds it, alone
+                assert stats.queued_bytes <= budget or (stats.queued_batches == 1 and stats.queued_bytes == len(batch))
+                assert stats.queued_batches >= 1  # the newest batch is always kept
+            kept_events = sum(c for c, _ in batches[len(batches) - session.stats().queued_batches:])
+            assert session.stats().dropped_events + kept_events == offered  # every loss is counted
+        finally:
+            writer.close()
+            client_writer.close()
+            server.close()
+            await server.wait_closed()
+
+    asyncio.run(run())
+
+
+@pytest.mark.asyncio
+async def test_the_stats_say_who_the_client_is_and_nothing_is_queued_unless_it_is_subscribed_and_not_paused(
+        connection):
+    reader, writer, client_reader = connection
+    session = ClientSession(Host(InspectConfig(token="s3cret", announce=False)), 7, reader, writer)
+    host, port = writer.get_extra_info("peername")[:2]
+    batch = events_json(1, 1, 10)
+    session.offer(batch, 1)  # not subscribed yet: nothing is kept for it
+    stats = session.stats()
+    assert (stats.client_id, stats.peer, stats.subscribed, stats.paused) == (7, f"{host}:{port}", False, False)
+    assert (stats.queued_batches, stats.queued_bytes, stats.dropped_events, stats.sent_batches) == (0, 0, 0, 0)
+    session.subscribed, session.paused = True, True
+    session.offer(batch, 1)  # paused: not kept either
+    assert (session.stats().subscribed, session.stats().paused, session.stats().queued_batches) == (True, True, 0)
+    session.paused = False
+    session.offer(batch, 1)
+    assert (session.stats().queued_batches, session.stats().queued_bytes) == (1, len(batch))
+    session.write_now()
+    (frame,) = await read_batches(client_reader, 1)
+    assert [e["seq"] for e in frame["payload"]["events"]] == [1] and "droppedCount" not in frame["payload"]
+    assert (session.stats().sent_batches, session.stats().queued_batches) == (1, 0)
