@@ -236,15 +236,15 @@ async def test_a_broken_event_stream_is_resumed_without_replaying(runtime_ops, b
 async def test_a_backend_restart_mid_projection_applies_nothing_twice(runtime_ops, backend):
     rt, tracker = runtime_ops
     backend.faults.set(kind="counter", project_delay_s=0.25)
-    receipts = [await tracker.submit("counter", "shared", {"delta": d}) for d in (1, 2, 3)]
+    receipts = [await tracker.submit("counter", "common", {"delta": d}) for d in (1, 2, 3)]
     await wait_until(lambda: backend.store.events_after(0) and len(backend.store.events_after(0)) == 3, what="commits")
     # the first event is projected; the projector now waits on the second one's delay: restart it there
-    await wait_until(lambda: backend.store.read("counter", "shared")["version"] == 1, what="the first projection")
-    assert backend.store.read("counter", "shared")["version"] == 1
+    await wait_until(lambda: backend.store.read("counter", "common")["version"] == 1, what="the first projection")
+    assert backend.store.read("counter", "common")["version"] == 1
     await backend.restart()
     for r in receipts:
         await tracker.wait(r.command_id, Stage.READY)
-    row = backend.store.read("counter", "shared")
+    row = backend.store.read("counter", "common")
     assert row["state"] == {"value": 6, "count": 3, "last": {"delta": 3}} and row["version"] == 3
     for r in receipts:
         stages = [f["stage"] for f in backend.store.facts_after(r.command_id, 0)]
