@@ -231,7 +231,10 @@ class RemoteControlBar(QToolBar):
     # -- the receipt ------------------------------------------------------------------------------------------------
 
     def _show_receipt(self, cmd: PendingCommand) -> None:
-        self._say(cmd.text(), bad=not cmd.ok)
+        # The label follows the newest command: an older one whose effect arrives late settles in the tooltip only,
+        # so the receipt of what the user just sent is never overwritten by the one before it.
+        latest = self.tracker.history[-1] if self.tracker.history else cmd
+        self._say(latest.text(), bad=not latest.ok)
         self.receipt.setToolTip("\n".join(c.text() for c in self.tracker.history[-10:]))
 
     def _say(self, text: str, *, bad: bool) -> None:

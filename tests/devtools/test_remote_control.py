@@ -207,3 +207,18 @@ def test_dispatch_shows_the_declared_payload_type_and_checks_it_before_sending(q
                                "got 'five' (at the payload: expected int, got 'five')")
     assert inst.get_state()["items"] == [{"price": 2}]
 
+
+
+def test_the_receipt_stays_on_the_newest_command_when_an_older_one_settles_later(qtbot, attached):
+    rt, inst, window = attached
+    bar = window.remote_bar
+    bar.tracker.effect_timeout_s = 1.0
+    click(qtbot, window, bar.pause_action)
+    qtbot.waitUntil(lambda: "the stream is paused" in receipt(window))
+    older = bar.dispatch("shop#1", "add", 5)  # accepted; its effect cannot show while this viewer is paused
+    qtbot.waitUntil(older.done)
+    newer = bar.dispatch("shop#1", "fly", None)
+    qtbot.waitUntil(newer.done)
+    assert receipt(window).startswith("dispatch fly → shop#1: refused — module 'shop' has no reducer for action 'fly'")
+    qtbot.waitUntil(lambda: "no effect seen" in bar.receipt.toolTip(), timeout=5000)  # the older one settled ...
+    assert receipt(window).startswith("dispatch fly → shop#1: refused")  # ... and the label still shows the newer
