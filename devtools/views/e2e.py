@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QShowEvent
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QSplitter, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QTableWidgetItem, QWidget
 
 from ..app.context import DevtoolsContext
 from ..model.e2e_chains import E2E_SEGMENT_KINDS, E2EChain
 from .e2e_text import segment_line, segment_name
+from .table_pane import detail_column, lay_out_table_pane
 from .tables import readonly_table
 from .timeline.source import timeline_source
 
@@ -49,18 +50,8 @@ class E2EPane(QWidget):
         self.heading = QLabel("Select a run.")
         self.segments = QListWidget()
         self.segments.itemClicked.connect(self._segment_clicked)
-        detail = QWidget()
-        dl = QVBoxLayout(detail)
-        dl.setContentsMargins(0, 0, 0, 0)
-        dl.addWidget(self.heading)
-        dl.addWidget(self.segments, 1)
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.table)
-        split.addWidget(detail)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.empty)
-        layout.addWidget(split, 1)
+        lay_out_table_pane(self, self.empty, self.table, detail_column(self.heading, (self.segments, 1)),
+                           Qt.Orientation.Vertical)
         self._shown_version = -1
         self._sorted_once = False
         self.source.modelChanged.connect(self.refresh)

@@ -11,23 +11,22 @@ and counts in the flags column. Operations come from the shared timeline model
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QShowEvent
-from PySide6.QtWidgets import QLabel, QSplitter, QTableWidgetItem, QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QTableWidgetItem, QTextBrowser, QWidget
 
 from ..app.context import DevtoolsContext
 from ..model.runs import OperationInfo
 from ..state import UiState
 from .stage_timeline import STAGE_COLOURS, StageTimeline
 from .scoped_rows import ScopedRows
+from .table_pane import HiddenRefresh, detail_column, lay_out_table_pane
 from .tables import readonly_table
 from .timeline.source import timeline_source
 
 __all__ = ["OperationsPane", "StageTimeline", "STAGE_COLOURS", "STALLING_RATIO"]
 
 STALLING_RATIO = 0.8
-HIDDEN_REFRESH_MS = 1000
-"""How often a pane behind another tab fills its table (shown, it follows every change)."""
 _COLUMNS = ("command", "kind", "target", "run", "stage", "stage times", "deadline", "flags")
 
 
@@ -68,25 +67,12 @@ class OperationsPane(QWidget):
         self.stages = StageTimeline()
         self.facts = QTextBrowser()
         self.empty = QLabel("No operations yet: backend writes appear here once submitted.")
-        detail = QWidget()
-        dl = QVBoxLayout(detail)
-        dl.setContentsMargins(0, 0, 0, 0)
-        dl.addWidget(self.stages)
-        dl.addWidget(self.facts, 1)
-        split = QSplitter(Qt.Orientation.Vertical)
-        split.addWidget(self.table)
-        split.addWidget(detail)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.empty)
-        layout.addWidget(split, 1)
+        lay_out_table_pane(self, self.empty, self.table, detail_column(self.stages, (self.facts, 1)),
+                           Qt.Orientation.Vertical)
         self._keys: list[str] = []
         self._shown_version = -1
         self.scoped = ScopedRows(self.table, lambda key: self.model.operations.ops[key].instance_id)
-        self._hidden_timer = QTimer(self)
-        self._hidden_timer.setSingleShot(True)
-        self._hidden_timer.setInterval(HIDDEN_REFRESH_MS)
-        self._hidden_timer.timeout.connect(lambda: self.refresh(force=True))
+        self._hidden = HiddenRefresh(self, lambda: self.refresh(force=True))
         self.source.modelChanged.connect(self.refresh)
         self.refresh()
         ctx.bind(self, ctx.state.topic, self._follow_selection)
@@ -113,9 +99,7 @@ class OperationsPane(QWidget):
         ops = self.model.operations
         if ops.version == self._shown_version:
             return
-        if not force and not self.isVisible():
-            if not self._hidden_timer.isActive():
-                self._hidden_timer.start()
+        if self._hidden.defer(force):
             return
         self._shown_version = ops.version
         current = self.selected_command()

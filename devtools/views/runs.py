@@ -8,14 +8,15 @@ the shared timeline model (devtools.model.runs.RunIndex), so the pane costs noth
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor, QShowEvent
-from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QSplitter, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QTableWidgetItem, QWidget
 
 from ..app.context import DevtoolsContext
 from ..model.runs import RunInfo
 from ..state import UiState
 from .scoped_rows import ScopedRows
+from .table_pane import HiddenRefresh, detail_column, lay_out_table_pane
 from .tables import readonly_table
 from .timeline.source import timeline_source
 
@@ -23,8 +24,6 @@ __all__ = ["RunsPane", "STATUS_COLOURS"]
 
 STATUS_COLOURS = {"pending": QColor("#4a90e2"), "success": QColor("#43a047"), "failure": QColor("#e53935"),
                   "cancelled": QColor("#9e9e9e")}
-HIDDEN_REFRESH_MS = 1000
-"""How often a pane behind another tab fills its table (shown, it follows every change)."""
 _COLUMNS = ("run", "instance", "action", "policy", "status", "cancel reason", "duration ms", "txns", "ops")
 
 
@@ -49,30 +48,14 @@ class RunsPane(QWidget):
         self.transactions.itemClicked.connect(self._txn_clicked)
         self.operations = QListWidget()
         self.operations.itemClicked.connect(self._op_clicked)
-        detail = QWidget()
-        dl = QVBoxLayout(detail)
-        dl.setContentsMargins(0, 0, 0, 0)
-        dl.addWidget(self.summary)
-        dl.addWidget(QLabel("Its transactions (click to select):"))
-        dl.addWidget(self.transactions, 1)
-        dl.addWidget(QLabel("Its operations:"))
-        dl.addWidget(self.operations, 1)
-        split = QSplitter(Qt.Orientation.Horizontal)
-        split.addWidget(self.table)
-        split.addWidget(detail)
-        split.setSizes([600, 300])
+        detail = detail_column(self.summary, QLabel("Its transactions (click to select):"), (self.transactions, 1),
+                               QLabel("Its operations:"), (self.operations, 1))
         self.empty = QLabel("No action runs yet: async actions appear here once triggered.")
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(4, 4, 4, 4)
-        layout.addWidget(self.empty)
-        layout.addWidget(split, 1)
+        lay_out_table_pane(self, self.empty, self.table, detail, Qt.Orientation.Horizontal, sizes=(600, 300))
         self._shown_version = -1
         self._keys: list[str] = []
         self.scoped = ScopedRows(self.table, lambda key: self.model.runs.runs[key].instance_id)
-        self._hidden_timer = QTimer(self)
-        self._hidden_timer.setSingleShot(True)
-        self._hidden_timer.setInterval(HIDDEN_REFRESH_MS)
-        self._hidden_timer.timeout.connect(lambda: self.refresh(force=True))
+        self._hidden = HiddenRefresh(self, lambda: self.refresh(force=True))
         self.source.modelChanged.connect(self.refresh)
         self.refresh()
         ctx.bind(self, ctx.state.topic, self._follow_selection)
@@ -95,9 +78,7 @@ class RunsPane(QWidget):
         runs = self.model.runs
         if runs.version == self._shown_version:
             return
-        if not force and not self.isVisible():
-            if not self._hidden_timer.isActive():
-                self._hidden_timer.start()
+        if self._hidden.defer(force):
             return
         self._shown_version = runs.version
         current = self.selected_link()

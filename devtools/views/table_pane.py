@@ -1,0 +1,61 @@
+"""The shape the list panes share (runs, operations, end to end): an empty-state line, then a table split from the
+detail of its selected row; and the throttle that keeps a pane behind another tab from rebuilding its table on
+every flush of a live session."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QLabel, QSplitter, QTableWidget, QVBoxLayout, QWidget
+
+__all__ = ["HIDDEN_REFRESH_MS", "HiddenRefresh", "detail_column", "lay_out_table_pane"]
+
+HIDDEN_REFRESH_MS = 1000
+"""How often a pane behind another tab fills its table (shown, it follows every change)."""
+
+
+def detail_column(*parts: QWidget | tuple[QWidget, int]) -> QWidget:
+    """A margin-less column of widgets; a `(widget, stretch)` pair takes a share of the spare height."""
+    column = QWidget()
+    layout = QVBoxLayout(column)
+    layout.setContentsMargins(0, 0, 0, 0)
+    for part in parts:
+        widget, stretch = part if isinstance(part, tuple) else (part, 0)
+        layout.addWidget(widget, stretch)
+    return column
+
+
+def lay_out_table_pane(pane: QWidget, empty: QLabel, table: QTableWidget, detail: QWidget,
+                       orientation: Qt.Orientation, sizes: Sequence[int] = ()) -> QSplitter:
+    """Give `pane` its layout: `empty` (shown while there are no rows) above the table split from `detail`."""
+    split = QSplitter(orientation)
+    split.addWidget(table)
+    split.addWidget(detail)
+    if sizes:
+        split.setSizes(list(sizes))
+    layout = QVBoxLayout(pane)
+    layout.setContentsMargins(4, 4, 4, 4)
+    layout.addWidget(empty)
+    layout.addWidget(split, 1)
+    return split
+
+
+class HiddenRefresh:
+    """Defers a hidden pane's refresh to at most one every HIDDEN_REFRESH_MS (a live session changes its rows every
+    flush, and the table is rebuilt whole); a shown pane, or a forced refresh, goes ahead at once."""
+
+    def __init__(self, pane: QWidget, refresh: Callable[[], None], interval_ms: int = HIDDEN_REFRESH_MS) -> None:
+        self._pane = pane
+        self._timer = QTimer(pane)
+        self._timer.setSingleShot(True)
+        self._timer.setInterval(interval_ms)
+        self._timer.timeout.connect(refresh)
+
+    def defer(self, force: bool) -> bool:
+        """True when the refresh should wait (hidden and not forced); the timer then calls it later."""
+        if force or self._pane.isVisible():
+            return False
+        if not self._timer.isActive():
+            self._timer.start()
+        return True
