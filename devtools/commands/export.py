@@ -26,15 +26,13 @@ from runtime.trace import (
     LoadProblem,
     OtelUnavailable,
     PerfettoUnavailable,
-    TraceFormatError,
     export_otlp,
-    load_trace,
     write_chrome_trace,
     write_evidence,
     write_perfetto_trace,
 )
 
-from .progress import ProgressBar
+from .progress import load_with_progress
 
 @dataclass(frozen=True, slots=True)
 class Target:
@@ -103,11 +101,8 @@ def run(args: argparse.Namespace) -> int:
     if args.to == "chrome" and args.output.endswith(_MISREAD):
         print(f"tickscope export: note: speedscope reads a name ending in {_MISREAD} as a Chrome DevTools profile "
               f"and cannot open it; name it *.trace.json (or *.json) for speedscope", file=sys.stderr)
-    try:
-        with ProgressBar(f"loading {args.file}") as bar:
-            store = load_trace(args.file, progress=bar.update)
-    except TraceFormatError as exc:
-        print(str(exc), file=sys.stderr)
+    store = load_with_progress(args.file)
+    if store is None:
         return 1
     if store.problems:
         _say_skipped(args.file, store.problems)

@@ -4,12 +4,11 @@ operations."""
 from __future__ import annotations
 
 import argparse
-import sys
 from collections import Counter
 
-from runtime.trace import Replay, TraceFormatError, load_trace
+from runtime.trace import Replay
 
-from .progress import ProgressBar
+from .progress import load_with_progress
 
 
 def add(parser: argparse.ArgumentParser) -> None:
@@ -17,11 +16,8 @@ def add(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        with ProgressBar(f"loading {args.file}") as bar:
-            store = load_trace(args.file, progress=bar.update)
-    except TraceFormatError as exc:
-        print(str(exc), file=sys.stderr)
+    store = load_with_progress(args.file)
+    if store is None:
         return 1
     n = len(store)
     header = store.header or {}

@@ -6,7 +6,9 @@ import sys
 import time
 from typing import TextIO
 
-__all__ = ["ProgressBar"]
+from runtime.trace import EventStore, TraceFormatError, load_trace
+
+__all__ = ["ProgressBar", "load_with_progress"]
 
 _WIDTH = 30
 
@@ -45,3 +47,14 @@ class ProgressBar:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def load_with_progress(path: str, *, prefix: str = "") -> EventStore | None:
+    """Load the trace at `path` with a progress bar on a terminal; None, with the problem on stderr (after `prefix`),
+    when it is no trace."""
+    try:
+        with ProgressBar(f"loading {path}") as bar:
+            return load_trace(path, progress=bar.update)
+    except TraceFormatError as exc:
+        print(f"{prefix}{exc}", file=sys.stderr)
+        return None

@@ -9,9 +9,8 @@ import sys
 from pathlib import Path
 
 from devtools.model.session_test import SessionTestError, session_test
-from runtime.trace import TraceFormatError, load_trace
 
-from .progress import ProgressBar
+from .progress import load_with_progress
 
 __all__ = ["add", "run"]
 
@@ -28,11 +27,8 @@ def add(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        with ProgressBar(f"loading {args.file}") as bar:
-            store = load_trace(args.file, progress=bar.update)
-    except TraceFormatError as exc:
-        print(f"tickscope testgen: {exc}", file=sys.stderr)
+    store = load_with_progress(args.file, prefix="tickscope testgen: ")
+    if store is None:
         return 1
     try:
         t0 = store.ts[0] if len(store) else 0.0
