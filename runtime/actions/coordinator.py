@@ -21,6 +21,7 @@ from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
+from runtime.base.task_set import TaskSet
 from runtime.actions.context import ActionContext
 from runtime.actions.definitions import (
     CANCEL_REASONS,
@@ -126,7 +127,7 @@ class ActionCoordinator:
         self._runs: dict[str, RunHandle] = {}
         self._active: dict[str, list[RunHandle]] = {}
         self._waiting: dict[str, deque[RunHandle]] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks: TaskSet[Any] = TaskSet()
         self._pending_count: dict[str, int] = {}
         self._off_commit = inst.subscribe(self._on_commit)
         self._off_dispose = inst.on_dispose(self.dispose)
@@ -147,7 +148,7 @@ class ActionCoordinator:
             raise KeyError(f"no run {link_id!r} on {self.inst.instance_id}") from None
 
     def running_tasks(self) -> list[asyncio.Task[Any]]:
-        return [t for t in self._tasks if not t.done()]
+        return self._tasks.running()
 
     # -- triggering -------------------------------------------------------------------------------------------------
 
@@ -231,10 +232,7 @@ class ActionCoordinator:
             handle.task = self._spawn(self._execute(handle), f"action:{handle.link_id}")
 
     def _spawn(self, coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
-        task = asyncio.get_running_loop().create_task(coro, name=name)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
+        return self._tasks.start(coro, name)
 
     async def _execute(self, handle: RunHandle) -> None:
         ctx = ActionContext(_RunPort(self, handle))
@@ -433,14 +431,11 @@ class ActionCoordinator:
         self.disposed = True
         for handle in list(self._runs.values()):
             self._settle(handle, "cancelled", reason="navigation")
-        for task in list(self._tasks):
-            task.cancel()
+        self._tasks.cancel_all()
         self._off_commit()
         self._off_dispose()
 
     async def aclose(self) -> None:
         """dispose(), then wait until every task of the coordinator has finished."""
         self.dispose()
-        tasks = [t for t in self._tasks if not t.done()]
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+        await self._tasks.wait_all()

@@ -21,6 +21,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal
 
+from runtime.base.task_set import TaskSet
 from runtime.errors import (
     NoTransport,
     OperationCancelled,
@@ -90,7 +91,7 @@ class OperationTracker:
         self.fact_count = 0
         self._ops: dict[str, TrackedOperation] = {}
         self._listeners: list[OperationListener] = []
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: TaskSet[None] = TaskSet()
         runtime.on_dispose(self.dispose)
 
     # -- reading ----------------------------------------------------------------------------------------------------
@@ -112,7 +113,7 @@ class OperationTracker:
         return [op.state for op in self._ops.values() if not op.state.terminal]
 
     def running_tasks(self) -> list[asyncio.Task[None]]:
-        return [t for t in self._tasks if not t.done()]
+        return self._tasks.running()
 
     def subscribe(self, listener: OperationListener) -> Callable[[], None]:
         """Call `listener(event, state)` for every continuation event of every operation."""
@@ -281,10 +282,8 @@ class OperationTracker:
                 task.cancel()
 
     def _spawn(self, op: TrackedOperation, coro: Coroutine[Any, Any, None], name: str) -> asyncio.Task[None]:
-        task = asyncio.get_running_loop().create_task(coro, name=name)
+        task = self._tasks.start(coro, name)
         op.tasks.append(task)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
         def forget(done: asyncio.Task[None]) -> None:
             if done in op.tasks:
@@ -413,15 +412,12 @@ class OperationTracker:
                 if not fut.done():
                     fut.set_result(op.state)
             self._stop_observing(op)
-        for task in list(self._tasks):
-            task.cancel()
+        self._tasks.cancel_all()
 
     async def aclose(self, *, close_transport: bool = True) -> None:
         """dispose(), then wait until every task of the tracker has finished."""
         self.dispose()
-        tasks = [t for t in self._tasks if not t.done()]
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+        await self._tasks.wait_all()
         if close_transport and self.transport is not None:
             await self.transport.aclose()
 

@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
+from runtime.base.task_set import TaskSet
 from runtime.base.field_decl import FieldDecl
 from runtime.base.paths import DirtySet, FieldPath, path_text, stable_stringify
 from runtime.base.state_access import compile_reader
@@ -86,7 +87,7 @@ class SourceController:
                              resource=resource(d.options["resource"], d.options["load"]) if cached else None)
                        for d in decls]
         self._prefix_ids = registry.prefix_ids
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._tasks: TaskSet[None] = TaskSet()
         self.disposed = False
         self._off_hook = inst.add_window_hook(self._in_window, "source-idle")
         self._off_commit = inst.subscribe(self._after_commit)
@@ -97,7 +98,7 @@ class SourceController:
         return [s.name for s in self._slots]
 
     def running_tasks(self) -> list[asyncio.Task[None]]:
-        return [t for t in self._tasks if not t.done()]
+        return self._tasks.running()
 
     # -- inside a window: only the idle reset ----------------------------------------------------------------------
 
@@ -161,11 +162,8 @@ class SourceController:
         slot.trailing = None
         generation = slot.generation
         self._writeback(slot, {"status": "loading", "keyHash": key_hash, "data": None, "error": None}, "loading")
-        task = asyncio.get_running_loop().create_task(self._load(slot, key, key_hash, generation),
-                                                      name=f"source:{self.inst.instance_id}:{slot.name}")
-        slot.task = task
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        slot.task = self._tasks.start(self._load(slot, key, key_hash, generation),
+                                      f"source:{self.inst.instance_id}:{slot.name}")
 
     async def _load(self, slot: _Slot, key: Any, key_hash: str, generation: int) -> None:
         try:
@@ -213,9 +211,7 @@ class SourceController:
 
     async def aclose(self) -> None:
         self.dispose()
-        tasks = [t for t in self._tasks if not t.done()]
-        if tasks:
-            await asyncio.gather(*tasks, return_exceptions=True)
+        await self._tasks.wait_all()
 
 
 def attach_sources(inst: ModuleInstance, *, start: bool = True,
