@@ -41,7 +41,7 @@ from runtime.base.records import TxnRecord
 from runtime.debug.sink import error_summary, summarize_cause
 from runtime.errors import OperationCancelled, OperationOutcomeError, OptimisticError, TickscopeError
 from runtime.operations.binding import StateBinding
-from runtime.operations.clock import Clock, LoopClock
+from runtime.base.clock import Clock, LoopClock
 from runtime.operations.records import Budget, OperationReceipt
 from runtime.operations.stages import Stage
 from runtime.resources import ResourceCache, ResourceDef

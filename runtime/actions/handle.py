@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from runtime.actions.definitions import ActionDef, ActionRun
-from runtime.operations.clock import TimerHandle
+from runtime.base.clock import TimerHandle
 
 __all__ = ["RunHandle"]
 

@@ -14,37 +14,18 @@ never sleep. A boundary with a `parent` and `allow_nested=False` is suppressed w
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from dataclasses import replace
-from typing import Protocol
 
+from runtime.base.clock import Clock, LoopClock, TimerHandle
 from runtime.busy.policy import IDLE, BusyPolicy, BusyState
 from runtime.busy.registry import PendingEntry, PendingRegistry
 
 __all__ = ["BusyBoundary", "BusyClock", "any_pending", "runs_of", "resources_of"]
 
 
-class _Timer(Protocol):
-    def cancel(self) -> None: ...
-
-
-class BusyClock(Protocol):
-    """Monotonic seconds and one-shot timers (runtime.operations' LoopClock and ManualClock fit)."""
-
-    def now(self) -> float: ...
-
-    def call_at(self, when: float, fn: Callable[[], object]) -> _Timer: ...
-
-
-class _RunningLoopClock:
-    """The running asyncio loop's clock, looked up per call (so a boundary can be built before the loop runs)."""
-
-    def now(self) -> float:
-        return asyncio.get_running_loop().time()
-
-    def call_at(self, when: float, fn: Callable[[], object]) -> _Timer:
-        return asyncio.get_running_loop().call_at(when, fn)
+BusyClock = Clock
+"""Monotonic seconds and one-shot timers: the clocks of runtime.base.clock (LoopClock, ManualClock) fit."""
 
 
 Match = Callable[[PendingEntry], bool]
@@ -84,10 +65,10 @@ class BusyBoundary:
         self.policy = policy or BusyPolicy()
         self.parent = parent
         self._match = match
-        self._clock: BusyClock = clock or _RunningLoopClock()
+        self._clock: BusyClock = clock or LoopClock()
         self._keys: set[tuple[str, str]] = {(e.kind, e.key) for e in pending.entries() if match(e)}
         self._state = IDLE
-        self._timer: _Timer | None = None
+        self._timer: TimerHandle | None = None
         self._listeners: list[Callable[[], None]] = []
         self.transitions = 0
         """How many times the phase changed (a fast run that never showed counts idle->waiting->idle: 2)."""

@@ -18,7 +18,7 @@ from runtime.errors import (
     TransportError,
 )
 from runtime.operations.binding import StateBinding, operation_summary
-from runtime.operations.clock import Clock, LoopClock, ManualClock, TimerHandle
+from runtime.base.clock import Clock, LoopClock, ManualClock, TimerHandle
 from runtime.operations.events import ExportPhase
 from runtime.operations.machine import OperationState, reached, step
 from runtime.operations.records import (

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from runtime.operations.clock import TimerHandle
+from runtime.base.clock import TimerHandle
 from runtime.operations.machine import OperationState
 from runtime.operations.records import Budget, OperationEvent, OperationReceipt
 from runtime.operations.stages import Stage

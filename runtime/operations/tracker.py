@@ -32,7 +32,7 @@ from runtime.errors import (
     TrackerDisposed,
     TransportError,
 )
-from runtime.operations.clock import Clock, LoopClock
+from runtime.base.clock import Clock, LoopClock
 from runtime.operations.events import LABELS, ExportPhase, operation_meta
 from runtime.operations.machine import OperationState, deadline_for, reached, step
 from runtime.operations.observers import DRAIN_S, EventStreamObserver, Observer, ReadModelObserver, StatusPoller

@@ -1,7 +1,8 @@
-"""The clocks deadlines run on: the asyncio loop's, or a manual one tests advance by hand.
+"""The clocks deadlines and busy timers run on: the asyncio loop's, or a manual one tests advance by hand.
 
 A clock gives monotonic seconds (`now`) and one-shot timers (`call_at(when, fn)` returning something with
-`cancel()`; what `fn` returns is ignored). Server timestamps never enter here: deadlines are owned by the tracker.
+`cancel()`; what `fn` returns is ignored). Server timestamps never enter here: operation deadlines are owned by
+the tracker.
 """
 
 from __future__ import annotations
