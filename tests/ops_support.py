@@ -13,7 +13,8 @@ import jsonschema
 import pytest_asyncio
 
 from devtools.demo.backend import BackendServer
-from runtime import Runtime
+from runtime import Module, ModuleInstance, Runtime
+from runtime.actions import ActionCoordinator
 from runtime.operations import Budget, OperationTracker
 from runtime.operations.http import HttpTransport
 
@@ -22,6 +23,13 @@ OPERATION_SCHEMA = json.loads((ROOT / "resources" / "schemas" / "operation-event
 _VALIDATOR = jsonschema.Draft202012Validator(OPERATION_SCHEMA)
 
 FAST = Budget(accept=2.0, committed=3.0, observed=4.0, ready=4.0)
+
+
+def with_actions(module: Module) -> tuple[Runtime, ModuleInstance, ActionCoordinator]:
+    """A runtime at diagnostics light with `module` mounted and an action coordinator on it."""
+    rt = Runtime(diagnostics="light")
+    inst = rt.mount(module)
+    return rt, inst, ActionCoordinator(inst)
 
 
 def operation_events(rt: Runtime) -> list[dict]:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from ops_support import settle_tasks
+from ops_support import settle_tasks, with_actions
 
 from runtime import Module, Runtime
 from runtime.actions import ActionCoordinator, action
@@ -33,9 +33,7 @@ def settle_records(rt: Runtime, link_id: str) -> list[dict]:
 
 @pytest.mark.asyncio
 async def test_cancel_action_cancels_every_pending_run_of_that_action_only_and_runs_on_cancel():
-    rt = Runtime(diagnostics="light")
-    inst = rt.mount(board())
-    actions = ActionCoordinator(inst)
+    rt, inst, actions = with_actions(board())
     save = action("save", _blocked, concurrency="allow-concurrent", on_cancel=log_cancel)
     other = action("other", _blocked, on_cancel=log_cancel)
     runs = [actions.trigger(save, i) for i in range(3)]

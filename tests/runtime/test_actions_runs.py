@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from ops_support import settle_tasks, wait_until
+from ops_support import settle_tasks, wait_until, with_actions
 from schema_check import validator
 
 from runtime import DefinitionError, Module, Runtime
@@ -41,9 +41,7 @@ async def closed(rt: Runtime, actions: ActionCoordinator) -> None:
 
 @pytest.mark.asyncio
 async def test_pending_is_committed_before_trigger_returns_and_success_in_its_own_transaction():
-    rt = Runtime(diagnostics="light")
-    inst = rt.mount(form_module())
-    actions = ActionCoordinator(inst)
+    rt, inst, actions = with_actions(form_module())
     gate = asyncio.Event()
 
     async def save(ctx, text):
@@ -73,9 +71,7 @@ async def test_pending_is_committed_before_trigger_returns_and_success_in_its_ow
 
 @pytest.mark.asyncio
 async def test_latest_wins_settles_the_old_run_at_once_and_drops_its_late_result():
-    rt = Runtime(diagnostics="light")
-    inst = rt.mount(form_module())
-    actions = ActionCoordinator(inst)
+    rt, inst, actions = with_actions(form_module())
     release = asyncio.Event()
 
     async def search(ctx, q):
@@ -156,9 +152,7 @@ async def test_allow_concurrent_is_bounded_by_default_at_16():
 
 @pytest.mark.asyncio
 async def test_failure_timeout_and_user_cancel_each_settle_once_with_their_reason():
-    rt = Runtime(diagnostics="light")
-    inst = rt.mount(form_module())
-    actions = ActionCoordinator(inst)
+    rt, inst, actions = with_actions(form_module())
 
     async def broken(ctx, _):
         raise ValueError("no such todo")
@@ -185,9 +179,7 @@ async def test_failure_timeout_and_user_cancel_each_settle_once_with_their_reaso
 
 @pytest.mark.asyncio
 async def test_every_transaction_of_a_run_carries_its_link_id_and_the_txn_list_is_bounded():
-    rt = Runtime(diagnostics="light")
-    inst = rt.mount(form_module())
-    actions = ActionCoordinator(inst)
+    rt, inst, actions = with_actions(form_module())
 
     async def chatty(ctx, n):
         for i in range(n):
@@ -222,9 +214,7 @@ async def test_diagnostics_off_exports_no_action_events_but_state_still_shows_ru
 
 @pytest.mark.asyncio
 async def test_runtime_disposal_settles_every_run_and_leaves_no_task():
-    rt = Runtime(diagnostics="light")
-    inst = rt.mount(form_module())
-    actions = ActionCoordinator(inst)
+    rt, inst, actions = with_actions(form_module())
 
     async def forever(ctx, _):
         await asyncio.Event().wait()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from ops_support import FAST, settle_tasks, wait_until
+from ops_support import FAST, settle_tasks, wait_until, with_actions
 from schema_check import schema_errors
 
 from runtime import Module, Runtime
@@ -191,9 +191,7 @@ async def test_user_cancel_and_timeout_roll_back_with_reason_cancel(backend):
 
 @pytest.mark.asyncio
 async def test_settling_is_idempotent_and_matched_by_id_only():
-    rt = Runtime(diagnostics="light")
-    inst = rt.mount(todos())
-    actions = ActionCoordinator(inst)
+    rt, inst, actions = with_actions(todos())
     gate = asyncio.Event()
 
     async def hold(ctx, title):
@@ -219,9 +217,7 @@ async def test_settling_is_idempotent_and_matched_by_id_only():
 
 @pytest.mark.asyncio
 async def test_a_runs_own_tokens_roll_back_newest_first_to_the_value_before_the_first():
-    rt = Runtime(diagnostics="light")
-    inst = rt.mount(todos())
-    actions = ActionCoordinator(inst)
+    rt, inst, actions = with_actions(todos())
 
     async def twice(ctx, _):
         ctx.optimistic(lambda d: d.__setitem__("title", "first"))
@@ -240,9 +236,7 @@ async def test_a_runs_own_tokens_roll_back_newest_first_to_the_value_before_the_
 
 @pytest.mark.asyncio
 async def test_a_change_past_the_bound_is_refused_and_nothing_is_applied():
-    rt = Runtime(diagnostics="light")
-    inst = rt.mount(Module("big", initial={"cells": {str(i): 0 for i in range(100)}, "runs": {}}))
-    actions = ActionCoordinator(inst)
+    rt, inst, actions = with_actions(Module("big", initial={"cells": {str(i): 0 for i in range(100)}, "runs": {}}))
 
     async def fill(ctx, _):
         def body(d):

@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 import pytest
+from ops_support import with_actions
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -84,12 +85,10 @@ def test_a_reducer_failing_with_an_unserialisable_cause_exports_a_marked_diagnos
 def test_a_run_failing_with_an_unserialisable_cause_settles_with_a_marked_event():
     import asyncio
 
-    from runtime.actions import ActionCoordinator, action
+    from runtime.actions import action
 
     async def main() -> list[dict[str, Any]]:
-        rt = Runtime(diagnostics="light")
-        inst = rt.mount(Module("m", {"runs": {}}))
-        actions = ActionCoordinator(inst)
+        rt, inst, actions = with_actions(Module("m", {"runs": {}}))
 
         async def boom(ctx, _):
             raise RuntimeError(2**70)
