@@ -142,7 +142,9 @@ def test_operations_pane_shows_stages_deadline_late_fact_and_detached(qtbot, ses
     pane.select_operation(command_id)
     op = pane.stages.op
     assert op is not None and op.deadline_ms is not None and op.detached
-    assert [f.stage for f in op.late_facts] == ["ready"]
+    # the late resolution; the SSE observer may also deliver the projection's `observed` after it (a slow machine)
+    late_stages = [f.stage for f in op.late_facts]
+    assert "ready" in late_stages and set(late_stages) <= {"observed", "ready"}
     facts = pane.facts.toPlainText()
     assert "timed_out" in facts and "late" in facts and "deadline" in facts
     assert not pane.stages.grab().isNull()
