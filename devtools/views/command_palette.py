@@ -168,7 +168,8 @@ class CommandPalette(QDialog):
         width = self.list.viewport().width()
         self.list.setColumnWidth(0, max(160, width - 150))
         rows = max(1, min(len(self._items), _MOST_ROWS))  # the box fits what matches, up to a screenful
-        self.resize(self.width(), self.search.sizeHint().height() + rows * (self.fontMetrics().height() + 4) + 24)
+        row_px = self.list.sizeHintForRow(0) if self._items else self.fontMetrics().height() + 4
+        self.resize(self.width(), self.search.sizeHint().height() + rows * row_px + 2 * self.list.frameWidth() + 20)
 
     def run_current(self) -> None:
         """Close, then run the highlighted command (closed first: the command may open a dialog of its own)."""

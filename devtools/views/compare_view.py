@@ -17,8 +17,8 @@ from typing import Any
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtGui import QBrush, QColor
-from PySide6.QtWidgets import QLabel, QProgressBar, QSplitter, QTableWidgetItem, QVBoxLayout, QWidget
+from PySide6.QtGui import QBrush, QCloseEvent, QColor
+from PySide6.QtWidgets import QHeaderView, QLabel, QProgressBar, QSplitter, QTableWidgetItem, QVBoxLayout, QWidget
 
 from ..model.diff_text import COLUMNS, stat_cells
 from ..model.event_feed import EventFeed
@@ -35,6 +35,7 @@ _FASTER = QColor("#2e9e5b")
 _TXN_PEN = QColor("#3d6fb6")
 _TICK_PEN = QColor("#8a8a8a")
 _PROGRESS_MS = 100
+_AXIS_PX = 56
 
 
 def _stems(points: tuple[Point, ...]) -> tuple[np.ndarray, np.ndarray]:
@@ -75,6 +76,7 @@ class CompareView(QWidget):
             plot.showGrid(x=True, y=True, alpha=0.2)
             plot.setMouseEnabled(x=True, y=False)
             plot.setMinimumHeight(90)
+            plot.getAxis("left").setWidth(_AXIS_PX)  # equal widths: the linked x axes line up pixel for pixel
         self.plots[1].setXLink(self.plots[0])
         self.plots[1].setYLink(self.plots[0])
         self.plots[1].setLabel("bottom", "ms since the trace's first event")
@@ -84,10 +86,18 @@ class CompareView(QWidget):
         stack.setSpacing(0)
         for plot in self.plots:
             stack.addWidget(plot, 1)
+        legend = QLabel(f"<span style='color:{_TXN_PEN.name()}'>▮</span> transaction (its duration) · "
+                        f"<span style='color:{_TICK_PEN.name()}'>▮</span> tick · "
+                        f"<span style='color:{_SLOWER.name()}'>▲</span> degraded tick · "
+                        f"<span style='color:{_SLOWER.name()}'>┆</span> where B's rolling duration first exceeds "
+                        "A's", timelines)
+        legend.setObjectName("compareLegend")
+        legend.setWordWrap(True)
+        stack.addWidget(legend)
         split = QSplitter(Qt.Orientation.Vertical, self)
         split.addWidget(self.table)
         split.addWidget(timelines)
-        split.setSizes([300, 260])
+        split.setSizes([220, 340])
         split.setChildrenCollapsible(False)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
@@ -165,6 +175,12 @@ class CompareView(QWidget):
         self.show_diff(diff)
         return diff
 
+    def closeEvent(self, event: QCloseEvent) -> None:
+        # a comparison nobody looks at stops (its worker's query finishes on its own; the result is dropped)
+        if self.task is not None and not self.task.done():
+            self.task.cancel()
+        super().closeEvent(event)
+
     # -- showing ----------------------------------------------------------------------------------------------------
 
     def show_diff(self, diff: TraceDiff) -> None:
@@ -189,7 +205,7 @@ class CompareView(QWidget):
                     item.setFont(font)
                 table.setItem(r, c, item)
         table.resizeColumnsToContents()
-        table.horizontalHeader().setStretchLastSection(True)
+        table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.ResizeMode.Stretch)
         crossing = diff.crossing
         lines = [f"<b>A</b> {describe_degradation(diff.a.degradation)}",
                  f"<b>B</b> {describe_degradation(diff.b.degradation)}",

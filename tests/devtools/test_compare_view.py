@@ -54,7 +54,7 @@ def test_the_two_timelines_share_an_x_axis_that_starts_at_zero(qtbot, pair, aio)
     _host, window = open_replay(qtbot, a)
     view = compare_through_the_palette(qtbot, window, b)
     top, bottom = view.plots
-    assert top.viewRange()[0] == bottom.viewRange()[0]
+    assert top.viewRange()[0] == pytest.approx(bottom.viewRange()[0])
     low, high = top.viewRange()[0]
     assert low <= 0.0 < high and high >= view.diff.b.span_ms
     top.setXRange(5.0, 20.0, padding=0)  # zooming one zooms the other
@@ -86,3 +86,13 @@ def test_a_live_session_is_compared_through_a_temporary_trace_of_its_events(qtbo
     assert rows[("transaction", "shop", "add")][3] == "3" and rows[("transaction", "shop", "add")][-1] == "only in A"
     assert rows[("transaction", "cart", "add")][-1] == "only in B"
     assert "<b>A</b> this session" in view.title.text()
+
+
+def test_closing_the_view_while_it_reads_stops_the_comparison(qtbot, pair, aio):
+    view = CompareView()
+    qtbot.addWidget(view)
+    view.show()
+    task = view.compare(*pair)
+    view.close()
+    qtbot.waitUntil(task.done, timeout=30000)
+    assert task.cancelled() and view.table.rowCount() == 0
