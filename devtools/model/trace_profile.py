@@ -90,55 +90,57 @@ class TraceProfile:
         return sum(d.count for (k, _m, _n), d in self.groups.items() if k == kind)
 
 
-_STATS = ("count(*)::BIGINT AS n, quantile_cont(ms, 0.5) AS p50, quantile_cont(ms, 0.95) AS p95, max(ms) AS mx")
+# Each trace table is read from the file once, into a small temporary table; the aggregates and points are then
+# computed from those (a scan of a large trace costs seconds, a query of the temporary tables milliseconds).
+_MATERIALIZE: tuple[tuple[str, str], ...] = (
+    ("_spans", "SELECT txn_id, min(ts) AS t0, max(ts) AS t1 FROM events GROUP BY txn_id"),  # NULL: the rest
+    ("_txns", """
+        SELECT t.seq, t.txn_id, t.module_id AS module,
+               coalesce(t.action, t.origin_kind || ':' || t.origin_name, t.origin_kind, '?') AS name,
+               s.t0, s.t1 - s.t0 AS ms
+        FROM transactions t JOIN _spans s USING (txn_id)"""),
+    ("_converge", "SELECT seq, ts, txn_id, module_id, executed_mode, execution_ms, outcome, reasons FROM converge"),
+    ("_ticks", "SELECT * FROM ticks"),
+    ("_runs", "SELECT module_id, action_id, coalesce(duration_ms, settled_ts - started_ts) AS ms FROM runs"),
+    # a tick is degraded when it was not stable (its budget ran out, a cycle) or was forced onto a later loop turn
+    ("_degraded", """
+        SELECT tick_seq, seq, ts,
+               coalesce(meta->>'$.result.degradeReason',
+                        CASE WHEN meta->>'$.phase' = 'budgetExceeded' THEN 'budget' END,
+                        'forced macrotask: ' || coalesce(meta->>'$.schedule.reason', '?')) AS reason
+        FROM events
+        WHERE label = 'trace:tick' AND tick_seq IS NOT NULL
+          AND (meta->>'$.phase' = 'budgetExceeded' OR TRY_CAST(meta->>'$.result.stable' AS BOOLEAN) = false
+               OR TRY_CAST(meta->>'$.schedule.forcedMacrotask' AS BOOLEAN))"""),
+)
 
-_TXN_SPANS = """
-    SELECT t.seq, t.txn_id, t.module_id AS module,
-           coalesce(t.action, t.origin_kind || ':' || t.origin_name, t.origin_kind, '?') AS name,
-           s.t0, s.t1 - s.t0 AS ms
-    FROM transactions t
-    JOIN (SELECT txn_id, min(ts) AS t0, max(ts) AS t1 FROM events WHERE txn_id IS NOT NULL GROUP BY txn_id) s
-      USING (txn_id)
-"""
+_STATS = "count(*)::BIGINT AS n, quantile_cont(ms, 0.5) AS p50, quantile_cont(ms, 0.95) AS p95, max(ms) AS mx"
 
 _GROUPS: dict[str, str] = {
-    "transaction": f"SELECT module, name, {_STATS} FROM ({_TXN_SPANS}) GROUP BY ALL",
+    "transaction": f"SELECT module, name, {_STATS} FROM _txns GROUP BY ALL",
     "converge": f"""SELECT coalesce(module_id, '?') AS module, coalesce(executed_mode, '?') AS name, {_STATS}
-                    FROM (SELECT *, execution_ms AS ms FROM converge) GROUP BY ALL""",
+                    FROM (SELECT *, execution_ms AS ms FROM _converge) GROUP BY ALL""",
     "tick": f"""SELECT 'runtime' AS module, coalesce(started_as, '?') AS name, {_STATS}
-                FROM (SELECT *, coalesce(elapsed_ms, end_ts - start_ts) AS ms FROM ticks) GROUP BY ALL""",
+                FROM (SELECT *, coalesce(elapsed_ms, end_ts - start_ts) AS ms FROM _ticks) GROUP BY ALL""",
     "run": f"""SELECT coalesce(module_id, '?') AS module, coalesce(action_id, '?') AS name, {_STATS}
-               FROM (SELECT *, coalesce(duration_ms, settled_ts - started_ts) AS ms FROM runs) GROUP BY ALL""",
+               FROM _runs GROUP BY ALL""",
 }
 
-# a tick is degraded when it was not stable (its budget ran out, a cycle) or was forced onto a later loop turn
-_DEGRADED_TICK_EVENTS = """
-    SELECT tick_seq, seq, ts,
-           coalesce(meta->>'$.result.degradeReason', CASE WHEN meta->>'$.phase' = 'budgetExceeded' THEN 'budget'
-                    END, 'forced macrotask: ' || coalesce(meta->>'$.schedule.reason', '?')) AS reason
-    FROM events
-    WHERE label = 'trace:tick' AND tick_seq IS NOT NULL
-      AND (meta->>'$.phase' = 'budgetExceeded' OR TRY_CAST(meta->>'$.result.stable' AS BOOLEAN) = false
-           OR TRY_CAST(meta->>'$.schedule.forcedMacrotask' AS BOOLEAN))
-"""
-
-_TICK_POINTS = f"""
+_TICK_POINTS = """
     SELECT t.tick_seq, coalesce(t.start_ts, t.end_ts) AS t0, coalesce(t.elapsed_ms, t.end_ts - t.start_ts, 0) AS ms,
            d.tick_seq IS NOT NULL AS degraded
-    FROM ticks t LEFT JOIN (SELECT DISTINCT tick_seq FROM ({_DEGRADED_TICK_EVENTS})) d USING (tick_seq)
+    FROM _ticks t LEFT JOIN (SELECT DISTINCT tick_seq FROM _degraded) d USING (tick_seq)
     WHERE coalesce(t.start_ts, t.end_ts) IS NOT NULL ORDER BY t.tick_seq
 """
 
-_FIRST_DEGRADED_TICK = f"SELECT * FROM ({_DEGRADED_TICK_EVENTS}) ORDER BY seq LIMIT 1"
-
 _FIRST_BUDGET_CUT = """
     SELECT txn_id, ts, CASE WHEN outcome = 'Degraded' THEN 'converge degraded' ELSE 'decision over budget' END AS reason
-    FROM converge WHERE outcome = 'Degraded' OR list_contains(reasons, 'budget_cutoff')
+    FROM _converge WHERE outcome = 'Degraded' OR list_contains(reasons, 'budget_cutoff')
     ORDER BY seq LIMIT 1
 """
 
-_STEPS = len(_GROUPS) + 5
-"""The queries profile_trace runs: bounds, the groups, transaction and tick points, first degraded tick, first cut."""
+_STEPS = len(_MATERIALIZE) + 1
+"""What profile_trace reports progress in: each table read from the file, then everything computed from them."""
 
 
 def _rows(tables: TraceTables, sql: str) -> list[dict[str, Any]]:
@@ -152,8 +154,8 @@ def _ms(value: Any) -> float:
 
 def profile_trace(path: str | os.PathLike[str], *, progress: Callable[[int, int], None] | None = None,
                   memory_limit: str | None = None) -> TraceProfile:
-    """Aggregate one trace file (or evidence package); `progress(done, total)` after each query (each one streams
-    the file: a large trace takes a while). Raises TraceFormatError for a file that is no trace."""
+    """Aggregate one trace file (or evidence package); `progress(done, total)` after each table read from the file
+    (each read streams the file: a large trace takes a while). Raises TraceFormatError for a file that is no trace."""
     with TraceTables(path, memory_limit=memory_limit) as tables:
         done = 0
 
@@ -163,24 +165,22 @@ def profile_trace(path: str | os.PathLike[str], *, progress: Callable[[int, int]
             if progress is not None:
                 progress(done, _STEPS)
 
-        bounds = _rows(tables, "SELECT min(ts) AS t0, max(ts) AS t1 FROM events")[0]
+        for name, select in _MATERIALIZE:
+            tables.query(f"CREATE TEMP TABLE {name} AS {select}")
+            step()
+        bounds = _rows(tables, "SELECT min(t0) AS t0, max(t1) AS t1 FROM _spans")[0]
         start = bounds["t0"]
-        step()
         groups: dict[GroupKey, Durations] = {}
         for kind, sql in _GROUPS.items():
             for r in _rows(tables, sql):
                 groups[(kind, r["module"], r["name"])] = Durations(int(r["n"]), _ms(r["p50"]), _ms(r["p95"]),
                                                                    _ms(r["mx"]))
-            step()
         base = 0.0 if start is None else float(start)
         txns = tuple(Point(float(r["t0"]) - base, _ms(r["ms"]), f"{r['name']} {r['txn_id']}")
-                     for r in _rows(tables, f"SELECT * FROM ({_TXN_SPANS}) ORDER BY seq"))
-        step()
+                     for r in _rows(tables, "SELECT * FROM _txns ORDER BY seq"))
         ticks = tuple(Point(float(r["t0"]) - base, _ms(r["ms"]), f"tick {r['tick_seq']}", bool(r["degraded"]))
                       for r in _rows(tables, _TICK_POINTS))
-        step()
-        tick = _rows(tables, _FIRST_DEGRADED_TICK)
-        step()
+        tick = _rows(tables, "SELECT * FROM _degraded ORDER BY seq LIMIT 1")
         cut = _rows(tables, _FIRST_BUDGET_CUT)
         step()
         degradation = Degradation(
