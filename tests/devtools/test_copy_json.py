@@ -98,3 +98,19 @@ def test_the_state_tree_copies_a_field_as_json(qtbot, recorded_trace, aio):
     qtbot.waitUntil(lambda: QGuiApplication.clipboard().text() != "")
     assert orjson.loads(QGuiApplication.clipboard().text()) == [{"price": 2}, {"price": 10}, {"price": 20},
                                                                 {"price": 30}]
+
+
+def test_a_query_result_row_is_copied_as_json_by_column(qtbot, recorded_trace, aio):
+    from test_query_pane import query_tab, run_sql
+
+    _host, window = open_replay(qtbot, recorded_trace)
+    pane = query_tab(qtbot, window)
+    run_sql(qtbot, pane, "SELECT action, count(*) AS n FROM transactions WHERE action IS NOT NULL "
+                         "GROUP BY action ORDER BY n DESC")
+    table = pane.table
+    QGuiApplication.clipboard().clear()
+    right_click(qtbot, table.viewport(), table.visualRect(table.model().index(1, 0)).center())
+    qtbot.waitUntil(lambda: pane.row_menu is not None and pane.row_menu.isVisible())
+    choose(qtbot, pane.row_menu, "Copy as JSON")
+    qtbot.waitUntil(lambda: QGuiApplication.clipboard().text() != "")
+    assert orjson.loads(QGuiApplication.clipboard().text()) == {"action": "rename", "n": 1}
