@@ -23,6 +23,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "info": ("info", "summarise a trace: kinds, instances, time span, ticks, transactions, runs, operations"),
     "export": ("export", "export a trace to Chrome Trace JSON, Perfetto protobuf or an EvidencePackage"),
     "query": ("query", "run SQL (DuckDB) over a trace's tables: events, transactions, dirty roots, patches, ..."),
+    "diff": ("diff", "compare two traces: durations per module and action side by side, what got slower, degradation"),
     "testgen": ("testgen", "write a pytest file that replays a recorded session's actions and checks its states"),
     "import": ("import_evidence", "turn an EvidencePackage into a trace file"),
     "tail": ("tail", "print a live runtime's events as JSON lines (attach to its inspector, headless)"),

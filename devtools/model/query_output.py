@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 import orjson
 
-__all__ = ["cell_text", "write_aligned", "write_csv", "write_json"]
+__all__ = ["aligned_lines", "cell_text", "write_aligned", "write_csv", "write_json"]
 
 _NULL = "NULL"
 
@@ -39,19 +39,24 @@ def write_aligned(batches: Iterable[Any], names: list[str], out: TextIO) -> int:
     for batch in batches:
         columns = [col.to_pylist() for col in batch.columns]
         rows.extend(map(list, zip(*columns, strict=True)))
+    for text in aligned_lines(names, rows):
+        out.write(text + "\n")
+    out.write(f"({len(rows)} row{'' if len(rows) == 1 else 's'})\n")
+    return len(rows)
+
+
+def aligned_lines(names: list[str], rows: list[list[Any]], right: list[bool] | None = None) -> list[str]:
+    """The header, a rule and one line per row, each column as wide as its widest cell; numbers to the right (or
+    the columns `right` names)."""
     texts = [[cell_text(v) for v in row] for row in rows]
     widths = [max([len(name)] + [len(t[i]) for t in texts]) for i, name in enumerate(names)]
-    right = [bool(rows) and all(_right_aligned(r[i]) or r[i] is None for r in rows) for i in range(len(names))]
+    if right is None:
+        right = [bool(rows) and all(_right_aligned(r[i]) or r[i] is None for r in rows) for i in range(len(names))]
 
     def line(cells: list[str]) -> str:
         return "  ".join(c.rjust(w) if r else c.ljust(w) for c, w, r in zip(cells, widths, right, strict=True))
 
-    out.write(line(names).rstrip() + "\n")
-    out.write("  ".join("-" * w for w in widths) + "\n")
-    for t in texts:
-        out.write(line(t).rstrip() + "\n")
-    out.write(f"({len(rows)} row{'' if len(rows) == 1 else 's'})\n")
-    return len(rows)
+    return [line(names).rstrip(), "  ".join("-" * w for w in widths), *(line(t).rstrip() for t in texts)]
 
 
 def write_csv(batches: Iterable[Any], names: list[str], out: TextIO) -> int:

@@ -8,7 +8,7 @@ regular expression, a malformed path) is shown in red under the bar and leaves t
 
 from __future__ import annotations
 
-from PySide6.QtCore import QItemSelectionModel, Qt
+from PySide6.QtCore import QItemSelectionModel, QPoint, Qt
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QHeaderView,
     QLabel,
     QLineEdit,
+    QMenu,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -26,8 +27,10 @@ from ..app.context import DevtoolsContext
 from ..model.event_filter import EventFilter, FilterError
 from ..model.scope import scope_of
 from ..model.time_units import TimeUnit, unit_for
+from ..model.values import copy_text
 from ..qt_models.events_model import EventsModel
 from .elided_label import ElidedLabel
+from .json_view import add_json_actions
 from ..state import Filters, Selection, UiState, time_range_of
 
 __all__ = ["EventsView", "ALL_KINDS"]
@@ -114,9 +117,12 @@ class EventsView(QWidget):
         self.path.textChanged.connect(self._path_cleared)
         # selection, not the current index: a focused view makes a row current by itself, which is no choice
         self.table.selectionModel().selectionChanged.connect(self._row_chosen)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._row_menu)
         ctx.bind(self, ctx.events, self._on_rows)
         ctx.bind(self, ctx.state.topic, self._on_state)
         self._releasing = False
+        self.row_menu: QMenu | None = None
         ctx.on_release(self, self._rows_released)
 
     # -- state -> view ----------------------------------------------------------------------------------------------
@@ -135,6 +141,19 @@ class EventsView(QWidget):
         if following and ui["selectedRow"] is None:
             self.table.scrollToBottom()
         self._show_status()
+
+    def _row_menu(self, pos: QPoint) -> None:
+        """Right click on a row: its event as JSON (copied, or in a raw view)."""
+        index = self.table.indexAt(pos)
+        if not index.isValid():
+            return
+        row = self.model.store_row(index.row())
+        store = self.ctx.events.store
+        menu = QMenu(self.table)
+        add_json_actions(menu, lambda: copy_text(store.payload(row)), f"event {store.payload(row).get('eventId', row)}",
+                         self)
+        menu.popup(self.table.viewport().mapToGlobal(pos))
+        self.row_menu = menu
 
     def _rows_released(self, n: int) -> None:
         # rows leaving the top move Qt's current index and selection by themselves: that is no user's choice

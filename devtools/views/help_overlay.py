@@ -11,6 +11,7 @@ __all__ = ["HelpOverlay", "SHORTCUTS"]
 SHORTCUTS: tuple[tuple[str, str, str], ...] = (
     # (group, keys, what)
     ("General", "F1 / ?", "Show or hide this help"),
+    ("General", "Ctrl+K", "Command palette: every command, by name"),
     ("General", "Ctrl+O", "Open a recorded trace"),
     ("General", "Ctrl+R", "Start / stop recording the live session"),
     ("General", "Ctrl+E", "Export (Chrome trace, Perfetto, evidence package)"),
@@ -18,7 +19,7 @@ SHORTCUTS: tuple[tuple[str, str, str], ...] = (
     ("General", "Ctrl+Q", "Quit"),
     ("Events", "Ctrl+F", "Search kind, label, instance"),
     ("Events", "Ctrl+P", "Filter by field path"),
-    ("Events", "Ctrl+K", "Clear all filters and the selection"),
+    ("Events", "Ctrl+Shift+K", "Clear all filters and the selection"),
     ("Events", "F", "Follow the newest event (live)"),
     ("Events", "Esc", "Clear the selection"),
     ("Time travel", "Alt+B", "State before the selected transaction"),

@@ -14,11 +14,12 @@ from html import escape
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import QModelIndex, Qt, QTimer, QUrl
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, QUrl
 from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
+    QMenu,
     QPushButton,
     QSplitter,
     QVBoxLayout,
@@ -30,12 +31,14 @@ from ..app.time_travel import TimeTravelUnavailable, back_to_latest, travel
 from ..model.event_feed import TXN_KIND, EventFeed
 from ..model.state_diff import MISSING, state_diff
 from ..model.txn_view import EventFacts, facts_of, last_state_row
+from ..model.values import copy_text
 from ..qt_models.state_tree import StateTreeModel
 from ..state import TravelMode, UiState
 from .events import scope_instances
 from .glyphs import PAST
 from .e2e_text import chain_html
 from .inspector_text import summary_html
+from .json_view import add_json_actions
 from .state_tree_view import StateTreeView
 from .summary_browser import SummaryBrowser
 from .timeline.source import timeline_source
@@ -77,6 +80,7 @@ class Inspector(QWidget):
         super().__init__(parent)
         self.ctx = ctx
         self.facts: EventFacts | None = None
+        self.summary_menu: QMenu | None = None
         self._selected = False
         self._latest_timer = QTimer(self)
         self._latest_timer.setSingleShot(True)
@@ -112,6 +116,8 @@ class Inspector(QWidget):
         self.summary = SummaryBrowser(self)
         self.summary.setObjectName("inspectorSummary")
         self.summary.anchorClicked.connect(self._link_clicked)
+        self.summary.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.summary.customContextMenuRequested.connect(self._summary_menu)
         self._summary_width = 0
         self._patch_paths: dict[str, str] = {}
         self.tree_model = StateTreeModel(self)
@@ -232,6 +238,20 @@ class Inspector(QWidget):
         super().resizeEvent(event)
         if self.facts is not None and self.summary.width_chars() != self._summary_width:
             self._show_summary()  # paths and values are cut to the width, so a new width cuts them anew
+
+    def _summary_menu(self, pos: QPoint) -> None:
+        """The browser's own entries (copy the selection), then the shown event and its state as JSON."""
+        menu = self.summary.createStandardContextMenu(pos)
+        facts = self.facts
+        if facts is not None:
+            menu.addSeparator()
+            add_json_actions(menu, lambda: copy_text(facts.event), f"event {facts.event.get('eventId', '')}", self,
+                             "event")
+            state = (facts.state_event or {}).get("meta", {}).get("state", MISSING)
+            if state is not MISSING:
+                add_json_actions(menu, lambda: copy_text(state), f"state of {facts.instance_id}", self, "state")
+        menu.popup(self.summary.viewport().mapToGlobal(pos))
+        self.summary_menu = menu
 
     def _link_clicked(self, url: QUrl) -> None:
         """A click on a patch opens its field in the state tree."""

@@ -33,6 +33,8 @@ from ..app.context import DevtoolsContext
 from ..app.recording import Recorder
 from ..app.time_travel import back_to_latest
 from ..state import UiState
+from .command_palette import CommandPalette
+from .compare_view import CompareView
 from .converge import ConvergePane
 from .events import EventsView
 from .help_overlay import HelpOverlay
@@ -182,6 +184,8 @@ class MainWindow(QMainWindow):
 
         self.help = HelpOverlay(central)
         self.settings_dialog: SettingsDialog | None = None
+        self.command_palette: CommandPalette | None = None
+        self.compare_view: CompareView | None = None
         self._build_actions()
         ctx.bind(self, ctx.state.topic, self._on_state)
         ctx.bind(self, ctx.events, self._on_rows)
@@ -220,13 +224,15 @@ class MainWindow(QMainWindow):
             self._action("Latest", "Alt+L", lambda: back_to_latest(self.ctx), "Leave time travel", bar)
             self._action("Before", "Alt+B", lambda: self.inspector.time_travel("before"))
             self._action("After", "Alt+A", lambda: self.inspector.time_travel("after"))
-        self._action("Clear filters", "Ctrl+K", self.clear_filters, "Clear every filter and the selection", bar)
+        self._action("Clear filters", "Ctrl+Shift+K", self.clear_filters, "Clear every filter and the selection", bar)
         bar.addSeparator()
         self._action("Settings", "Ctrl+,", self.show_settings, "Diagnostics level, buffer, theme", bar)
         self._action("Help", ["F1", "?"], self.help.toggle, "Keyboard shortcuts", bar)
         self._action("Quit", "Ctrl+Q", self.close)
         self._action("Search", "Ctrl+F", self.events.focus_search)
         self._action("Path filter", "Ctrl+P", self.events.focus_path)
+        self._action("Compare with trace…", "", self.ask_compare, "Compare this window's events with another trace")
+        self.palette_action = self._action("Commands", "Ctrl+K", self.show_palette, "Every command, by name", bar)
         replay = self.ctx.replay
         if replay is not None:
             self._action("Play/pause", "Space", replay.toggle)
@@ -238,6 +244,27 @@ class MainWindow(QMainWindow):
             self._action("Previous tick", "Ctrl+Left", lambda: replay.step("tick", -1))
             self._action("Start", "Home", replay.to_start)
             self._action("End", "End", replay.to_end)
+
+    def show_palette(self) -> CommandPalette:
+        if self.command_palette is None:
+            self.command_palette = CommandPalette(self, skip=self.palette_action)
+        self.command_palette.open_palette()
+        return self.command_palette
+
+    def ask_compare(self) -> QFileDialog:
+        """Pick the trace to compare this window's events with; the comparison opens in a window of its own."""
+        dialog = QFileDialog(self, "Compare with a tickscope trace", "", "Traces (*.jsonl *.json);;All files (*)")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.fileSelected.connect(self.compare_with)
+        dialog.open()
+        return dialog
+
+    def compare_with(self, path: str) -> CompareView:
+        """Compare this window's events (A) with the trace at `path` (B), in a worker; returns the view."""
+        view = self.compare_view = CompareView(self)
+        view.compare_store(self.ctx.events, path)
+        view.show()
+        return view
 
     def follow(self) -> None:
         """Drop the selection and keep the newest event in view (the inspector shows the latest event)."""

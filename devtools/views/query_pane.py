@@ -18,12 +18,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QPoint, Qt, QTimer
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileDialog,
     QLabel,
+    QMenu,
     QPlainTextEdit,
     QProgressBar,
     QPushButton,
@@ -38,9 +39,11 @@ from ..model.query_output import cell_text
 from ..model.query_source import QuerySource, query_source_for
 from ..model.scope import scope_of
 from ..model.session_test import GeneratedTest, SessionTestError, session_test
+from ..model.values import copy_text
 from ..qt_models.query_result import QueryResultModel
 from ..state import UiState, time_range_of
 from .flow_layout import FlowLayout
+from .json_view import add_json_actions
 from .timeline import TimelineView
 
 __all__ = ["DEFAULT_SQL", "QueryPane", "RESULT_LIMIT"]
@@ -117,6 +120,9 @@ class QueryPane(QWidget):
         self.table.verticalHeader().setVisible(False)
         self.table.verticalHeader().setDefaultSectionSize(self.fontMetrics().height() + 6)
         self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.table.customContextMenuRequested.connect(self._row_menu)
+        self.row_menu: QMenu | None = None
 
         bar = FlowLayout(h_spacing=6)  # the buttons wrap in a narrow pane instead of widening the tabs
         bar.setContentsMargins(0, 0, 0, 0)
@@ -144,6 +150,17 @@ class QueryPane(QWidget):
         self._timer.setInterval(_PROGRESS_MS)
         self._timer.timeout.connect(self._show_progress)
         ctx.bind(self, ctx.state.topic, self._on_state)
+
+    def _row_menu(self, pos: QPoint) -> None:
+        """Right click on a result row: the row (column name -> value) as JSON."""
+        row = self.table.indexAt(pos).row()
+        if row < 0:
+            return
+        model = self.model
+        record = {name: values[row] for name, values in zip(model.names, model.columns, strict=True)}
+        menu = self.row_menu = QMenu(self.table)
+        add_json_actions(menu, lambda: copy_text(record), f"result row {row + 1}", self)
+        menu.popup(self.table.viewport().mapToGlobal(pos))
 
     def _on_state(self, ui: UiState) -> None:
         self._ui = ui

@@ -2,7 +2,7 @@
 
 A nested key cut at its end ("save-t…") hides what tells siblings apart; cut in the middle ("sav…ggle") it keeps
 both ends. The field column is sized to the keys (up to a share of the width), each row's tooltip holds its path
-and full value, and a right click (or Ctrl+C) copies a value as JSON or its dotted path.
+and full value, and a right click copies a value as JSON (Ctrl+C too), shows it raw, or copies its dotted path.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from PySide6.QtGui import QGuiApplication, QKeySequence, QResizeEvent, QShortcut
 from PySide6.QtWidgets import QHeaderView, QMenu, QStyledItemDelegate, QStyleOptionViewItem, QTreeView, QWidget
 
 from ..qt_models.state_tree import StateTreeModel
+from .json_view import add_json_actions
 
 __all__ = ["StateTreeView", "ElideDelegate", "FIELD_SHARE"]
 
@@ -78,7 +79,9 @@ class StateTreeView(QTreeView):
             return
         self.setCurrentIndex(index)
         menu = QMenu(self)
-        menu.addAction("Copy value", self.copy_value)
+        node = self.state_model.node(index)
+        if node is not None:
+            add_json_actions(menu, node.copy_value, node.path() or "the state", self)
         menu.addAction("Copy path", self.copy_path)
         menu.popup(self.viewport().mapToGlobal(pos))
 

@@ -91,6 +91,7 @@ runs = [
     ["export", {str(recorded)!r}, "--to", "evidence", "-o", {str(tmp_path / 'q.evidence')!r}],
     ["export", {str(recorded)!r}, "--to", "perfetto", "-o", {str(tmp_path / 'q.pftrace')!r}],
     ["import", {str(tmp_path / 'q.evidence')!r}, "-o", {str(tmp_path / 'q2.jsonl')!r}],
+    ["diff", {str(recorded)!r}, {str(tmp_path / 'q2.jsonl')!r}],
 ]
 for argv in runs:
     code = main(argv)
@@ -100,6 +101,6 @@ for argv in runs:
     proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     report = [line.split(" ", 2) for line in proc.stdout.splitlines() if line.split(" ")[0] in
-              ("record", "check", "info", "export", "import")]
-    assert len(report) == 7
+              ("record", "check", "info", "export", "import", "diff")]
+    assert len(report) == 8
     assert all(code == "0" and qt == "[]" for _, code, qt in report), proc.stdout

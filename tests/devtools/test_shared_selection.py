@@ -99,7 +99,8 @@ def test_clear_filters_and_scopes_chosen_elsewhere_show_in_the_sidebar(qtbot, tw
     click_sidebar(qtbot, window, "app", "shop", "shop#2")
     qtbot.waitUntil(lambda: any("shop#2" in name for name in sidebar_highlight(window)))
     window.activateWindow()
-    qtbot.keyClick(window.events.table, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)  # Clear filters
+    qtbot.keyClick(window.events.table, Qt.Key.Key_K,
+                   Qt.KeyboardModifier.ControlModifier | Qt.KeyboardModifier.ShiftModifier)  # Clear filters
     qtbot.waitUntil(lambda: sidebar_highlight(window) == [])
     qtbot.waitUntil(lambda: {"shop#1/txn", "shop#2/txn"} <= {lane.key for lane in window.timeline.shown_lanes})
     window.ctx.state.select(runtime="app", module="shop", instance="shop#1")  # a command, not a click
