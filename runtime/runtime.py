@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from runtime.converge.config import ConvergeConfig, ConvergeSampling, ConvergeSettings
+from runtime.debug.call_site import DEFAULT_CALL_SITE_LIMIT
 from runtime.debug.config_errors import report_config_error
 from runtime.debug.hub import DebugHub
 from runtime.debug.sink import DebugSink, EventClock, Level
@@ -68,6 +69,7 @@ class Runtime:
         resource_entries: int = 200,
         otel: OtelConfig | str | bool | None = None,
         hub: DebugHub | None = None,
+        call_site_limit: int = DEFAULT_CALL_SITE_LIMIT,
     ) -> None:
         if "::" in label or not label:
             raise DefinitionError(f"runtime label {label!r} must be non-empty and without '::'")
@@ -79,6 +81,7 @@ class Runtime:
         self.hub = hub if hub is not None else DebugHub(buffer_size)
         """The debug hub; several runtimes may share one (its views and `clear` are per runtime label)."""
         self.sink = DebugSink(self.hub, diagnostics, label, self.clock)
+        self.sink.call_sites.set_limit(call_site_limit)  # frames per call site at level full (0: none)
         self.history_size = history_size
         self.converge = ConvergeSettings(converge, converge_by_module, converge_sampling)
         self.kernel = Kernel(label, self.sink, self.converge, history_size)
