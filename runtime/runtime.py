@@ -25,6 +25,7 @@ from typing import Any
 from runtime.converge.config import ConvergeConfig, ConvergeSampling, ConvergeSettings
 from runtime.debug.call_site import DEFAULT_CALL_SITE_LIMIT
 from runtime.debug.config_errors import report_config_error
+from runtime.debug.highlight import UpdateHighlight
 from runtime.debug.hub import DebugHub
 from runtime.debug.sink import DebugSink, EventClock, Level
 from runtime.errors import DefinitionError, FieldConfigError
@@ -88,6 +89,8 @@ class Runtime:
         self.pending = self.kernel.pending
         """What is pending (action runs, resource loads): the only input of busy state (runtime.busy)."""
         self.e2e = self.sink.e2e
+        self.highlight = UpdateHighlight()
+        """Whether the application's UI adapter flashes the widgets a tick updates (switched by the devtools)."""
         """End-to-end latency segments of sampled runs (`rt.e2e.configure(E2EConfig(enabled=True, ...))`)."""
         self.store = RuntimeStore()
         self.scheduler = TickScheduler(self.kernel, self.store, tick)
