@@ -15,10 +15,11 @@ Only `full` walks frames: every caller tests `sink.full` before calling `capture
 
 from __future__ import annotations
 
-import inspect
 import os
+import sys
 import sysconfig
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 __all__ = ["CallSite", "CallSites", "DEFAULT_CALL_SITE_LIMIT"]
@@ -39,6 +40,7 @@ _LIBRARY_DIRS = tuple(sorted({str(Path(p).resolve()) + os.sep
                               if (p := sysconfig.get_paths().get(key))}))
 
 _USER, _LIBRARY, _OWN = 0, 1, 2
+_getframe = sys._getframe  # noqa: SLF001  (the one way to start a walk without a Python-level call per capture)
 
 
 def _where(filename: str) -> int:
@@ -80,9 +82,7 @@ class CallSites:
         self.walks += 1
         kinds = self._kinds
         picked: list[list[tuple[str, int, str]]] = [[], [], []]  # user, library, own frames
-        frame = inspect.currentframe()
-        for _ in range(skip):
-            frame = frame.f_back if frame is not None else None
+        frame: FrameType | None = _getframe(skip)
         depth = 0
         while frame is not None and depth < MAX_DEPTH and len(picked[_USER]) < limit:
             code = frame.f_code

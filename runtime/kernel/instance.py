@@ -25,6 +25,7 @@ from runtime.converge.planner import Planner
 from runtime.debug.call_site import CallSite
 from runtime.debug.check_events import check_meta
 from runtime.debug.config_errors import report_config_error
+from runtime.debug.projection import DEFAULT_BUDGET, project
 from runtime.debug.txn_events import converge_meta, state_update_meta
 from runtime.errors import (
     DefinitionError,
@@ -396,15 +397,16 @@ class ModuleInstance:
         if not sink.on:
             return None
         meta: dict[str, Any] = {"actionTag": action_type}
-        site = None
+        site = downgrade = None
         if sink.full:
             meta["action"] = {"type": action_type, "payload": payload}
             site = sink.call_sites.capture(3)  # above this and dispatch: whoever called dispatch
-            if site is not None:
-                meta["callSite"] = site
+            if site is not None:  # bounded by its limit already: only the user's payload needs projecting
+                projected = project(meta, DEFAULT_BUDGET)
+                meta, downgrade = {**projected.value, "callSite": site}, projected.downgrade
         sink.emit(module_id=self.module_id, instance_id=self.instance_id, kind="action", label=action_type,
                   meta=meta, txn_seq=self._txn_seq + 1, txn_id=f"{self.instance_id}::t{self._txn_seq + 1}",
-                  link_id=link_id)
+                  link_id=link_id, budget=DEFAULT_BUDGET if site is None else None, downgrade=downgrade)
         return site
 
     def converge_config(self) -> ResolvedConvergeConfig:
