@@ -3,8 +3,9 @@
 Like Redux DevTools' `trace` / `traceLimit`: at most `limit` frames (default 10), innermost first. Frames inside
 tickscope's own packages (`runtime`, and `devtools` except its demo application) and library frames (the standard
 library, site-packages and console scripts: asyncio, qasync, pytest, bin/tickscope) are left out, so the first
-frame is the user's line. A call that comes from tickscope alone (a devtools command) keeps its own frames instead,
-so it still says where it came from.
+frame is the user's line. A call that reaches the runtime from tickscope's own code called by the event loop or a
+framework, before any user frame (a devtools command, a Qt signal through the adapter), keeps tickscope's frames
+instead: the user's `qasync.run(main())` far below is not where it came from.
 
     {"file": "/home/ada/shop/cart.py", "line": 42, "function": "on_add", "frames": [{file, line, function}, ...],
      "truncated": false}
@@ -81,23 +82,31 @@ class CallSites:
             return None
         self.walks += 1
         kinds = self._kinds
-        picked: list[list[tuple[str, int, str]]] = [[], [], []]  # user, library, own frames
+        user: list[tuple[str, int, str]] = []
+        own: list[tuple[str, int, str]] = []
         frame: FrameType | None = _getframe(skip)
         depth = 0
-        while frame is not None and depth < MAX_DEPTH and len(picked[_USER]) < limit:
+        while frame is not None and depth < MAX_DEPTH and len(user) < limit:
             code = frame.f_code
             name = code.co_filename
             kind = kinds.get(name)
             if kind is None:
                 kind = kinds[name] = _where(name)
-            if len(picked[kind]) < limit:
-                picked[kind].append((name, frame.f_lineno or 0, code.co_qualname))
+            if kind == _USER:
+                user.append((name, frame.f_lineno or 0, code.co_qualname))
+            elif not user:
+                if kind == _LIBRARY:  # the event loop or a framework called tickscope: its own frames say from where
+                    if not own:
+                        own.append((name, frame.f_lineno or 0, code.co_qualname))
+                    break
+                if len(own) < limit:
+                    own.append((name, frame.f_lineno or 0, code.co_qualname))
             frame = frame.f_back
             depth += 1
-        chosen = picked[_USER] or picked[_OWN] or picked[_LIBRARY]
+        chosen = user or own
         if not chosen:
             return None
         file, line, function = chosen[0]
         return {"file": file, "line": line, "function": function,
                 "frames": [{"file": f, "line": n, "function": fn} for f, n, fn in chosen],
-                "truncated": frame is not None}
+                "truncated": len(user) == limit and frame is not None}

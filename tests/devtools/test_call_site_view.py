@@ -115,3 +115,28 @@ def test_at_light_the_inspector_shows_no_call_site(qtbot, aio):
     assert "Called from" not in text
     assert rt.sink.call_sites.walks == 0
     rt.dispose()
+
+
+def test_a_click_through_the_adapter_names_the_adapter_not_the_program_below_the_event_loop(qtbot, aio):
+    """Qt calls the adapter's slot from its event loop: the frames above are the loop's, not a caller's, so the call
+    site is the adapter's connection (tickscope's own frame), never a user frame far down the stack."""
+    from PySide6.QtWidgets import QPushButton
+
+    from devtools.qt import QtAdapter
+    from devtools_support import shop_module
+
+    rt = Runtime(label="app", diagnostics="full")
+    inst = rt.mount(shop_module())
+    ui = QtAdapter(rt)
+    button = QPushButton("rename")
+    qtbot.addWidget(button)
+    ui.connect(button.clicked, "rename", on=inst, payload="Grace")
+    button.show()
+    qtbot.mouseClick(button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: inst.get_state()["name"] == "Grace")
+    site = next(e["meta"]["callSite"] for e in rt.hub.events() if e["label"] == "rename")
+    assert site["file"].endswith(str(Path("devtools", "qt", "adapter.py")))
+    assert any(frame["function"].endswith("connect.<locals>.fire") for frame in site["frames"])
+    assert all(frame["file"] != __file__ for frame in site["frames"])
+    ui.close()
+    rt.dispose()
