@@ -59,7 +59,6 @@ def test_below_full_no_frame_is_walked_and_nothing_is_recorded(level):
     rt = Runtime(diagnostics=level)
     inst = rt.mount(counter)
     walked: list[object] = []
-    tracer = sys.gettrace()
 
     def profile(frame, event, arg):  # a walk starts from the current frame: catch every call that could give it
         name = getattr(arg, "__name__", "") if event == "c_call" else frame.f_code.co_name
@@ -72,10 +71,16 @@ def test_below_full_no_frame_is_walked_and_nothing_is_recorded(level):
         inst.set_state({"n": 5, "runs": {}})
     finally:
         sys.setprofile(None)
-        sys.settrace(tracer)
     assert walked == []
     assert rt.sink.call_sites.walks == 0
     assert all(e.get("meta") is None or "callSite" not in e["meta"] for e in rt.hub.events())
+    rt.set_diagnostics("full")  # the probe does see a walk: the same calls at full make one each
+    sys.setprofile(profile)
+    try:
+        press_add(inst)
+    finally:
+        sys.setprofile(None)
+    assert "_getframe" in walked and rt.sink.call_sites.walks == 1
     rt.dispose()
 
 
