@@ -14,7 +14,10 @@ diagnostics `off` and `full` are interleaved, so their ratio is measured in one 
 Checks (ratios of one run):
 - diagnostics_overhead: per-tick p95 at full / at off, at 512 watchers, <= 1.25;
 - sharding: p50 of a tick changing one module with 512 watchers registered over all ten, versus the same change
-  with only that module's watchers registered, <= 1.25 (a tick costs what the touched topics cost).
+  with only that module's watchers registered, <= 1.25 (a tick costs what the touched topics cost);
+- callsite_full_overhead: dispatch -> notified p50 at full with call sites (the default limit, 10 frames, taken
+  from 16 frames of the caller's own code) / at full with `call_site_limit=0`, <= CALLSITE_LIMIT (what recording
+  where every dispatch came from costs; below full no frame is walked at all, tests/runtime/test_call_sites.py).
 """
 
 from __future__ import annotations
@@ -122,6 +125,50 @@ class ExternalScene:
         return (self.last_notified - t0) * 1000.0
 
 
+class DispatchScene:
+    """One module at diagnostics full, 8 watchers, dispatched from CALLER_DEPTH frames of user code (the walk then
+    fills its limit); `step()` returns dispatch -> last watcher notified in ms (no loop: the tick runs inline)."""
+
+    def __init__(self, call_site_limit: int) -> None:
+        self.rt = Runtime(diagnostics="full", buffer_size=500, call_site_limit=call_site_limit)
+        self.inst = self.rt.mount(_module("m0"))
+        topic = self.rt.store.topic(self.inst)
+        for _ in range(8):
+            topic.subscribe(lambda: setattr(self, "last_notified", time.perf_counter()))
+        self.n = 0
+        self.total_ms = 0.0
+
+    def _nested(self, depth: int) -> None:
+        if depth:
+            self._nested(depth - 1)
+        else:
+            self.inst.dispatch("bump", self.n)
+
+    def step(self) -> float:
+        self.n += 1
+        t0 = time.perf_counter()
+        self._nested(CALLER_DEPTH)
+        self.total_ms = (time.perf_counter() - t0) * 1000.0
+        return (self.last_notified - t0) * 1000.0
+
+
+CALLER_DEPTH = 16
+CALLSITE_LIMIT = 1.3
+"""A dispatch at full already builds its patches, converge decision and events: a walk of 10 frames adds about 15 %
+(1.14-1.18 over runs on a loaded 2-vCPU machine)."""
+
+
+def call_site_cost(rounds: int, per_round: int) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The call-site section: its result rows and its check (kept apart from diagnostics_overhead)."""
+    # a dispatch costs ~0.05 ms: even a quick run can afford 2,000 samples a side, and a median of fewer moves
+    got = _interleave({"sites": DispatchScene(10), "none": DispatchScene(0)}, max(rounds, 40), max(per_round, 50))
+    results = [_result("dispatch_to_notified_call_sites", "full", 8, got["sites"], callSiteLimit=10),
+               _result("dispatch_to_notified_no_call_sites", "full", 8, got["none"], callSiteLimit=0)]
+    ratio = statistics.median(got["sites"]) / statistics.median(got["none"])
+    return results, {"name": "callsite_full_overhead", "value": round(ratio, 4), "limit": CALLSITE_LIMIT,
+                     "ok": ratio <= CALLSITE_LIMIT}
+
+
 def _pct(samples: list[float], q: float) -> float:
     ordered = sorted(samples)
     return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
@@ -180,6 +227,9 @@ def run(quick: bool) -> dict[str, Any]:
          "detail": {f"ratio_p95_at_{w}": round(r, 4) for w, r in ratios.items()}},
         {"name": "sharding", "value": round(sharding, 4), "limit": 1.25, "ok": sharding <= 1.25},
     ]
+    site_results, site_check = call_site_cost(rounds, per_round)
+    results += site_results
+    checks.append(site_check)
     return {"suite": "tick", "quick": quick, "python": sys.version.split()[0], "results": results, "checks": checks}
 
 

@@ -30,6 +30,7 @@ from .app.loading import load_in_worker
 from .app.settings_store import load_settings
 from .app.qt_messages import quiet_platform_noise
 from .state import Settings
+from .views.highlight_toggle import add_highlight_toggle
 from .views.main_window import MainWindow
 from .views.settings import apply_settings
 
@@ -78,7 +79,9 @@ class DevtoolsHost:
 
     def show_live(self, rt: Runtime, ctx: DevtoolsContext | None = None) -> MainWindow:
         ctx = ctx or live_context(rt, self.settings)
-        return self.show(ctx, f"tickscope — live: {rt.label}")
+        window = self.show(ctx, f"tickscope — live: {rt.label}")
+        add_highlight_toggle(window)
+        return window
 
     def _spawn(self, coro: Coroutine[Any, Any, T], name: str) -> asyncio.Task[T]:
         task = asyncio.get_running_loop().create_task(coro, name=name)

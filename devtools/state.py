@@ -61,6 +61,8 @@ class Settings(TypedDict):
     """Append the events a live window lets go to a trace file instead of dropping them."""
     spillDir: str
     """Where spill files go ("": the devtools' data directory)."""
+    editorCommand: str
+    """How a call site opens in an editor: a command line with {file} and {line} ("": $VISUAL / $EDITOR)."""
 
 
 class UiState(TypedDict):
@@ -87,6 +89,7 @@ DEFAULT_SETTINGS: Settings = {
     "retainMB": 192,
     "spill": False,
     "spillDir": "",
+    "editorCommand": "",
 }
 
 _INITIAL: UiState = {
@@ -143,21 +146,28 @@ def devtools_module() -> Module:
 
     @m.reducer("setSettings")
     def set_settings(draft: Any, changes: Mapping[str, Any]) -> None:
-        if "diagnostics" in changes and changes["diagnostics"] not in DIAGNOSTICS_LEVELS:
-            raise ValueError(f"diagnostics level {changes['diagnostics']!r} is not one of {DIAGNOSTICS_LEVELS}")
-        if "theme" in changes and changes["theme"] not in THEMES:
-            raise ValueError(f"theme {changes['theme']!r} is not one of {THEMES}")
-        for key, what in (("bufferSize", "buffer size"), ("retainEvents", "events kept"), ("retainMB", "MB kept")):
-            value = changes.get(key, 0)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"{what} must be a non-negative integer, not {value!r}")
-        if "spill" in changes and not isinstance(changes["spill"], bool):
-            raise ValueError(f"spill must be true or false, not {changes['spill']!r}")
-        if "spillDir" in changes and not isinstance(changes["spillDir"], str):
-            raise ValueError(f"the spill directory must be a path, not {changes['spillDir']!r}")
+        _check_settings(changes)
         _merge(draft, "settings", changes)
 
     return m
+
+
+def _check_settings(changes: Mapping[str, Any]) -> None:
+    """Refuse a settings change that is not of the setting's type (nothing is applied then)."""
+    if "diagnostics" in changes and changes["diagnostics"] not in DIAGNOSTICS_LEVELS:
+        raise ValueError(f"diagnostics level {changes['diagnostics']!r} is not one of {DIAGNOSTICS_LEVELS}")
+    if "theme" in changes and changes["theme"] not in THEMES:
+        raise ValueError(f"theme {changes['theme']!r} is not one of {THEMES}")
+    for key, what in (("bufferSize", "buffer size"), ("retainEvents", "events kept"), ("retainMB", "MB kept")):
+        value = changes.get(key, 0)
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+            raise ValueError(f"{what} must be a non-negative integer, not {value!r}")
+    if "spill" in changes and not isinstance(changes["spill"], bool):
+        raise ValueError(f"spill must be true or false, not {changes['spill']!r}")
+    for key, what in (("spillDir", "the spill directory must be a path"),
+                      ("editorCommand", "the editor command must be a command line")):
+        if key in changes and not isinstance(changes[key], str):
+            raise ValueError(f"{what}, not {changes[key]!r}")
 
 
 class DevtoolsState:

@@ -23,7 +23,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from runtime.converge.config import ConvergeConfig, ConvergeSampling, ConvergeSettings
+from runtime.debug.call_site import DEFAULT_CALL_SITE_LIMIT
 from runtime.debug.config_errors import report_config_error
+from runtime.debug.highlight import UpdateHighlight
 from runtime.debug.hub import DebugHub
 from runtime.debug.sink import DebugSink, EventClock, Level
 from runtime.errors import DefinitionError, FieldConfigError
@@ -68,6 +70,7 @@ class Runtime:
         resource_entries: int = 200,
         otel: OtelConfig | str | bool | None = None,
         hub: DebugHub | None = None,
+        call_site_limit: int = DEFAULT_CALL_SITE_LIMIT,
     ) -> None:
         if "::" in label or not label:
             raise DefinitionError(f"runtime label {label!r} must be non-empty and without '::'")
@@ -79,12 +82,15 @@ class Runtime:
         self.hub = hub if hub is not None else DebugHub(buffer_size)
         """The debug hub; several runtimes may share one (its views and `clear` are per runtime label)."""
         self.sink = DebugSink(self.hub, diagnostics, label, self.clock)
+        self.sink.call_sites.set_limit(call_site_limit)  # frames per call site at level full (0: none)
         self.history_size = history_size
         self.converge = ConvergeSettings(converge, converge_by_module, converge_sampling)
         self.kernel = Kernel(label, self.sink, self.converge, history_size)
         self.pending = self.kernel.pending
         """What is pending (action runs, resource loads): the only input of busy state (runtime.busy)."""
         self.e2e = self.sink.e2e
+        self.highlight = UpdateHighlight()
+        """Whether the application's UI adapter flashes the widgets a tick updates (switched by the devtools)."""
         """End-to-end latency segments of sampled runs (`rt.e2e.configure(E2EConfig(enabled=True, ...))`)."""
         self.store = RuntimeStore()
         self.scheduler = TickScheduler(self.kernel, self.store, tick)

@@ -3,7 +3,8 @@
 The receipt rule is the one backend operations follow: the server's CONTROL_ACK only says the command was accepted
 (queued) or refused with a reason; what the command did is believed only when it shows up in the stream:
 
-- pause / resume / clear: the server's `inspect:control` marker carrying this command's sequence number;
+- pause / resume / clear / highlight updates: the server's `inspect:control` marker carrying this command's
+  sequence number;
 - dispatch: the action's own event in the instance, then its `state:update` (committed), a diagnostic of the same
   transaction (the reducer failed), or a later event of the instance in another transaction (it changed nothing);
 - time travel: the instance's next `state:update` of origin devtools/time-travel.
@@ -31,8 +32,8 @@ from ..state import TravelMode
 from .remote_session import RemoteSession
 
 __all__ = ["CommandSpec", "PendingCommand", "CommandTracker", "CommandPhase", "pause_command", "resume_command",
-           "clear_command", "dispatch_command", "travel_command", "latest_own_transaction", "EFFECT_TIMEOUT_S",
-           "ACK_TIMEOUT_S"]
+           "clear_command", "dispatch_command", "highlight_command", "travel_command", "latest_own_transaction",
+           "EFFECT_TIMEOUT_S", "ACK_TIMEOUT_S"]
 
 EFFECT_TIMEOUT_S = 10.0
 ACK_TIMEOUT_S = 10.0
@@ -219,6 +220,13 @@ def resume_command(on_effect: Callable[[str], None] | None = None) -> CommandSpe
 def clear_command(on_effect: Callable[[str], None] | None = None) -> CommandSpec:
     return CommandSpec("clear", lambda s: s.clear(),
                        _marker("clear", "the runtime's event buffer was cleared"), on_effect)
+
+
+def highlight_command(enabled: bool, on_effect: Callable[[str], None] | None = None) -> CommandSpec:
+    """Switch the application's "highlight updates" (its Qt adapter flashes the widgets each tick updates)."""
+    effect = "the application highlights its updates" if enabled else "the application stopped highlighting"
+    return CommandSpec(f"highlight updates {'on' if enabled else 'off'}", lambda s: s.highlight_updates(enabled),
+                       _marker("highlightUpdates", effect), on_effect)
 
 
 def _is_event_of(env: Envelope, instance_id: str) -> dict[str, Any] | None:

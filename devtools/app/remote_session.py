@@ -208,6 +208,9 @@ class RemoteSession:
     async def time_travel(self, instance_id: str, txn_id: str, mode: TravelMode) -> Ack:
         return await self.client.time_travel(instance_id, txn_id, mode)
 
+    async def highlight_updates(self, enabled: bool) -> Ack:
+        return await self.client.highlight_updates(enabled)
+
     async def pause(self) -> Ack:
         return await self.client.pause()
 

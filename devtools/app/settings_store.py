@@ -1,5 +1,5 @@
-"""Devtools settings on disk (QSettings, INI format): diagnostics level, buffer size, theme, showDevtools, and the
-live retention bound (events, MB, spill to a trace file and where).
+"""Devtools settings on disk (QSettings, INI format): diagnostics level, buffer size, theme, showDevtools, the
+live retention bound (events, MB, spill to a trace file and where) and the editor command call sites open in.
 
 INI format everywhere so the file is readable and a test can point QSettings at a temporary directory with
 `QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tmp)`. Unknown or malformed stored values
@@ -49,6 +49,10 @@ def _as_size(value: object) -> int | None:
     return size if size is not None and size >= 0 else None
 
 
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
 def load_settings() -> Settings:
     """The stored settings, each checked; defaults for whatever is missing or invalid."""
     qs = _qsettings()
@@ -62,8 +66,8 @@ def load_settings() -> Settings:
     for flag in ("showDevtools", "spill"):
         if qs.contains(flag):
             out[flag] = _as_bool(qs.value(flag))
-    spill_dir = qs.value("spillDir", "")
-    out["spillDir"] = spill_dir if isinstance(spill_dir, str) else ""
+    out["spillDir"] = _text(qs.value("spillDir", ""))
+    out["editorCommand"] = _text(qs.value("editorCommand", ""))
     return out
 
 

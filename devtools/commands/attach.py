@@ -67,6 +67,7 @@ def show_attached(host: DevtoolsHost, session: RemoteSession) -> MainWindow:
     from PySide6.QtWidgets import QLabel
 
     from ..app.contexts import remote_context
+    from ..views.highlight_toggle import add_highlight_toggle
     from ..views.remote_bar import RemoteControlBar
 
     window = host.show(remote_context(session, host.settings), f"tickscope — attached: {session.address}")
@@ -75,6 +76,7 @@ def show_attached(host: DevtoolsHost, session: RemoteSession) -> MainWindow:
     window.statusBar().addPermanentWidget(label)
     window.attach_label = label
     window.remote_bar = RemoteControlBar(window, session)
+    add_highlight_toggle(window)
 
     def show_status() -> None:
         label.setText(session.status())

@@ -8,7 +8,8 @@
 A binding's widget shows the snapshot published by the latest tick; several ticks between two frames cost one
 update (the Binder coalesces to one flush per loop turn, 25 a second at most), and every widget of a flush shows the
 same tick (`ui.frame_tick`). With e2e tracing on (`rt.e2e`), a flush is the UI commit of the ticks it shows (092's
-`react:commit`) and the widgets' next paint is measured (`paint`).
+`react:commit`) and the widgets' next paint is measured (`paint`). With the runtime's `highlight` switch on (the
+devtools' "Highlight updates"), each widget a tick updates flashes (devtools.qt.highlight).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from runtime.busy import BusyBoundary
 
 from ..app.binding import Binder, Binding
 from .busy import bind_busy
+from .highlight import UpdateHighlighter
 
 __all__ = ["QtAdapter", "Setter"]
 
@@ -41,6 +43,11 @@ class QtAdapter:
         if tick_source is None:
             tick_source = (lambda: runtime.store.tick_seq) if runtime is not None else (lambda: 0)
         self.binder = Binder(tick_source, e2e=runtime.e2e if runtime is not None else None)
+        self.highlighter: UpdateHighlighter | None = None
+        """Flashes the widgets each tick updates while the runtime's `highlight` switch is on (None while off)."""
+        self._unwatch = runtime.highlight.subscribe(self.highlight_updates) if runtime is not None else None
+        if runtime is not None and runtime.highlight.enabled:
+            self.highlight_updates(True)
 
     @property
     def frame_tick(self) -> int:
@@ -120,12 +127,28 @@ class QtAdapter:
         `spinner` visible while shown, the `busy` property and the accessible busy state set while shown."""
         return bind_busy(self.binder, widget, boundary, disable=disable, spinner=spinner)
 
+    # -- highlight updates ------------------------------------------------------------------------------------------
+
+    def highlight_updates(self, on: bool) -> None:
+        """Flash every bound widget a tick updates (colour by the update's duration), or stop. The devtools switch
+        it through the runtime's `highlight` (live or attached); calling it here switches this adapter alone."""
+        if on and self.highlighter is None:
+            self.highlighter = UpdateHighlighter()
+            self.binder.highlight = self.highlighter.flash
+        elif not on and self.highlighter is not None:
+            self.highlighter = None
+            self.binder.highlight = None
+
     def flush(self) -> None:
         """Deliver every pending change now (a test that does not want to wait for the next loop turn)."""
         self.binder.flush()
 
     def close(self) -> None:
         """End every binding of this adapter."""
+        if self._unwatch is not None:
+            self._unwatch()
+            self._unwatch = None
+        self.highlight_updates(False)
         self.binder.close()
 
 

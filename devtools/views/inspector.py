@@ -5,7 +5,8 @@ the matching digest; unmapped ids shown with a warning), patches from -> to, the
 their downgrade marks, and the state as a tree with what changed against the previous state. Live, buttons bring
 the instance to its state before or after the transaction (time travel) and back to the latest; a banner says
 plainly while the past is shown. An event of a run with an end-to-end chain (092) also lists the chain's segments
-with their durations.
+with their durations. At diagnostics level full, "Called from" lists where the dispatch came from; clicking a
+frame opens its file at that line in the user's editor (devtools.app.editor).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..app.context import DevtoolsContext
+from ..app.editor import EditorError, open_in_editor
 from ..app.time_travel import TimeTravelUnavailable, back_to_latest, travel
 from ..model.event_feed import TXN_KIND, EventFeed
 from ..model.state_diff import MISSING, state_diff
@@ -112,6 +114,10 @@ class Inspector(QWidget):
             buttons.addWidget(b)
         buttons.addStretch(1)
         self.travel_row.setVisible(ctx.runtime is not None)
+        self.editor_status = QLabel(self)
+        self.editor_status.setObjectName("editorStatus")
+        self.editor_status.setWordWrap(True)
+        self.editor_status.setVisible(False)
 
         self.summary = SummaryBrowser(self)
         self.summary.setObjectName("inspectorSummary")
@@ -120,6 +126,7 @@ class Inspector(QWidget):
         self.summary.customContextMenuRequested.connect(self._summary_menu)
         self._summary_width = 0
         self._patch_paths: dict[str, str] = {}
+        self._sites: dict[str, tuple[str, int]] = {}
         self.tree_model = StateTreeModel(self)
         self.tree = StateTreeView(self.tree_model, self)
         self.tree_title = QLabel("<b>State</b>", self)
@@ -140,6 +147,7 @@ class Inspector(QWidget):
         layout.addWidget(self.banner)
         layout.addWidget(self.travel_row)
         layout.addWidget(self.travel_error)
+        layout.addWidget(self.editor_status)
         layout.addWidget(split, 1)
 
         self.before_button.clicked.connect(lambda: self.time_travel("before"))
@@ -233,6 +241,7 @@ class Inspector(QWidget):
         chain = timeline_source(self.ctx).model.e2e.chains.get(link) if isinstance(link, str) else None
         self.summary.show_html(text.html + (chain_html(chain) if chain is not None else ""), text.tooltips)
         self._patch_paths = text.paths
+        self._sites = text.sites
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -254,10 +263,26 @@ class Inspector(QWidget):
         self.summary_menu = menu
 
     def _link_clicked(self, url: QUrl) -> None:
-        """A click on a patch opens its field in the state tree."""
-        path = self._patch_paths.get(url.toString())
+        """A click on a patch opens its field in the state tree; one on a call site frame, its file in the editor."""
+        href = url.toString()
+        path = self._patch_paths.get(href)
         if path:
             self.tree.reveal(path)
+        elif href in self._sites:
+            self.open_call_site(*self._sites[href])
+
+    def open_call_site(self, file: str, line: int) -> None:
+        """Open `file` at `line` in the user's editor (never waited for); the line under the buttons says how it
+        went."""
+        try:
+            launched = open_in_editor(file, line, self.ctx.state.get()["settings"]["editorCommand"])
+        except EditorError as err:
+            self.editor_status.setText(f"Cannot open the call site: {err}")
+            self.editor_status.setStyleSheet("color:#d64545")
+        else:
+            self.editor_status.setText(launched.text(file, line).capitalize())
+            self.editor_status.setStyleSheet("color:gray")
+        self.editor_status.setVisible(True)
 
     def _show_state(self, f: EventFacts) -> None:
         if f.state_event is None or f.state_row is None:

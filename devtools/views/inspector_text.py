@@ -15,6 +15,7 @@ from ..model.runs import run_link_of
 from ..model.state_diff import state_diff
 from ..model.txn_view import EventFacts
 from ..model.values import preview_text, short_text
+from .call_site_text import call_site_section
 
 __all__ = ["summary_html", "Summary", "PAYLOAD_TEXT", "elide_middle"]
 
@@ -35,6 +36,8 @@ class Summary:
     html: str
     tooltips: dict[str, str] = field(default_factory=dict)
     paths: dict[str, str] = field(default_factory=dict)
+    sites: dict[str, tuple[str, int]] = field(default_factory=dict)
+    """The file and line each call site frame link names (devtools.views.call_site_text)."""
 
 
 def elide_end(text: str, chars: int) -> str:
@@ -221,7 +224,8 @@ def summary_html(feed: EventFeed, f: EventFacts, width: int = 60) -> Summary:
     """Every section that has something to say, in reading order; `width` is the pane's width in characters
     (long paths and values are cut to it, never wrapped)."""
     links = Summary("")
-    html = "".join([_event_section(feed, f), _txn_section(feed, f), _dirty_section(feed, f),
+    html = "".join([_event_section(feed, f), call_site_section(f, width, links.tooltips, links.sites),
+                    _txn_section(feed, f), _dirty_section(feed, f),
                     _patches_section(feed, f, width, links), _converge_section(f), _errors_section(f),
                     _payload_section(f), _details_section(f)])
-    return Summary(html, links.tooltips, links.paths)
+    return Summary(html, links.tooltips, links.paths, links.sites)

@@ -1,5 +1,6 @@
 """Settings: diagnostics level, event buffer size, theme, whether the devtools shows its own runtime, and how much
-of a live session a window keeps (events, MB, and whether what it lets go is spilled to a trace file, and where).
+of a live session a window keeps (events, MB, and whether what it lets go is spilled to a trace file, and where),
+and the editor command a call site opens in.
 
 Every change goes to the devtools state first (one place of truth), is applied to the live runtime and the
 application palette, and is saved with QSettings, so it is there again after a restart.
@@ -87,6 +88,11 @@ class SettingsDialog(QDialog):
         self.spill_dir.setPlaceholderText(default_spill_dir())
         self.spill_dir.setToolTip("Where spill files go (empty: the devtools' data directory); "
                                   "`tickscope open FILE` opens one")
+        self.editor_command = QLineEdit(self)
+        self.editor_command.setObjectName("editorCommandSetting")
+        self.editor_command.setPlaceholderText("$VISUAL / $EDITOR, e.g. code -g {file}:{line}")
+        self.editor_command.setToolTip("How a call site in the inspector opens: a command line with {file} and "
+                                       "{line} (empty: $VISUAL, then $EDITOR, with +LINE or -g FILE:LINE)")
         form = QFormLayout(self)
         form.addRow("Diagnostics level", self.diagnostics)
         form.addRow("Event buffer size", self.buffer)
@@ -96,6 +102,7 @@ class SettingsDialog(QDialog):
         form.addRow("and at most", self.retain_mb)
         form.addRow("", self.spill)
         form.addRow("Spill folder", self.spill_dir)
+        form.addRow("Editor command", self.editor_command)
         where = QLabel(f"<small style='color:gray'>Saved in {settings_file()}</small>", self)
         where.setWordWrap(True)
         form.addRow(where)
@@ -110,6 +117,8 @@ class SettingsDialog(QDialog):
         self.retain_mb.editingFinished.connect(lambda: self.change(retainMB=self.retain_mb.value()))
         self.spill.toggled.connect(lambda on: self.change(spill=on))
         self.spill_dir.editingFinished.connect(lambda: self.change(spillDir=self.spill_dir.text().strip()))
+        self.editor_command.editingFinished.connect(
+            lambda: self.change(editorCommand=self.editor_command.text().strip()))
         ctx.bind(self, ctx.state.topic, self._on_state)
 
     def _on_state(self, ui: UiState) -> None:
@@ -125,8 +134,9 @@ class SettingsDialog(QDialog):
                 box.setValue(value)
         if self.spill.isChecked() != s["spill"]:
             self.spill.setChecked(s["spill"])
-        if not self.spill_dir.hasFocus() and self.spill_dir.text() != s["spillDir"]:
-            self.spill_dir.setText(s["spillDir"])
+        for edit, text in ((self.spill_dir, s["spillDir"]), (self.editor_command, s["editorCommand"])):
+            if not edit.hasFocus() and edit.text() != text:
+                edit.setText(text)
 
     def change(self, **changes: Any) -> None:
         """Change settings as the form does: state, then runtime and palette, then disk."""

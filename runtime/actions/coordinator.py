@@ -168,6 +168,8 @@ class ActionCoordinator:
             return self._ignore(defn, link_id, payload)
         handle = RunHandle(defn, ActionRun(defn.action_id, link_id, "pending", self.sink.clock.mono_ms()),
                            payload)
+        if self.sink.full:
+            handle.call_site = self.sink.call_sites.capture(2)
         self._runs[link_id] = handle
         self._pending_count[defn.action_id] = self._pending_count.get(defn.action_id, 0) + 1
         if self._e2e.active:
@@ -389,7 +391,7 @@ class ActionCoordinator:
             return self.inst.transact(body, origin_kind="async-action", origin_name=f"{aid}:{phase}",
                                       details={"linkId": handle.link_id, "lane": handle.defn.lane},
                                       priority="low" if handle.defn.lane == "nonUrgent" else "normal",
-                                      reason="async-action", link_id=handle.link_id)
+                                      reason="async-action", link_id=handle.link_id, call_site=handle.call_site)
         except TickscopeError:
             return None  # reported as a diagnostic by the instance; the run's status stands
 

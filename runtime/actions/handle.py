@@ -14,7 +14,8 @@ __all__ = ["RunHandle"]
 class RunHandle:
     """One triggered run: its current ActionRun snapshot, its result, and a way to wait for it to settle."""
 
-    __slots__ = ("defn", "run", "payload", "task", "timer", "result", "collecting", "error_downgrade", "_done")
+    __slots__ = ("defn", "run", "payload", "task", "timer", "result", "collecting", "error_downgrade", "call_site",
+                 "_done")
 
     def __init__(self, defn: ActionDef, run: ActionRun, payload: Any) -> None:
         self.defn = defn
@@ -27,6 +28,8 @@ class RunHandle:
         """Whether the run's transactions are still counted into its txnSeqs (until it settles)."""
         self.error_downgrade: str | None = None
         """`non_serializable` when the failure's cause could only be summarised as text (its settle event says so)."""
+        self.call_site: dict[str, Any] | None = None
+        """Where the run was triggered (diagnostics full): every transaction of the run records it."""
         self._done: asyncio.Future[ActionRun] | None = None
 
     @property

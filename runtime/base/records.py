@@ -33,6 +33,8 @@ class TxnOrigin:
     name: str | None = None
     """The action type, field path or other name within the kind."""
     details: Any = None
+    site: dict[str, Any] | None = None
+    """Where the entry point was called from (runtime.debug.call_site), at diagnostics level full; else None."""
 
 
 @dataclass(frozen=True, slots=True)

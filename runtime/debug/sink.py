@@ -14,6 +14,7 @@ from typing import Any, Literal, get_args
 
 import orjson
 
+from runtime.debug.call_site import CallSites
 from runtime.debug.e2e import E2ERecorder
 from runtime.debug.hub import DebugHub
 from runtime.debug.projection import DEFAULT_BUDGET, SizeBudget, cut_text, project
@@ -120,6 +121,8 @@ class DebugSink:
         self.set_level(level)
         self.e2e = E2ERecorder(self)
         """The end-to-end latency segments of sampled action runs (off until configured; see runtime.debug.e2e)."""
+        self.call_sites = CallSites()
+        """Where dispatches come from, taken at level full only (runtime.debug.call_site)."""
 
     def announce_static_ir(self, export: dict[str, Any]) -> None:
         """Hand the hub a static IR that events of this runtime refer to by digest (kept once per digest)."""

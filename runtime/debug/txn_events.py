@@ -73,6 +73,8 @@ def state_update_meta(record: TxnRecord, state: Any, level: str) -> tuple[dict[s
         meta["originName"] = record.origin.name
     if level == "full":
         meta["patches"] = [_patch_json(p, downgrades) for p in record.patches]
+        if record.origin.site is not None:
+            meta["callSite"] = record.origin.site
         if record.converge is not None:
             meta["fieldSummary"] = {"converge": converge_meta(record.converge, level, record.instance_id)}
     reason = "non_serializable" if "non_serializable" in downgrades else ("oversized" if downgrades else None)

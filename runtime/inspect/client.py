@@ -386,6 +386,10 @@ class InspectClient:
     async def time_travel(self, instance_id: str, txn_id: str, mode: TravelMode) -> Ack:
         return await self.command("timeTravel", instanceId=instance_id, txnId=txn_id, mode=mode)
 
+    async def highlight_updates(self, enabled: bool) -> Ack:
+        """Switch the application's "highlight updates" (its UI adapter flashes the widgets a tick updates)."""
+        return await self.command("highlightUpdates", enabled=enabled)
+
     # -- closing ----------------------------------------------------------------------------------------------------
 
     async def close(self) -> None:

@@ -1,10 +1,11 @@
-"""Control commands that touch the runtime (clear, dispatch, timeTravel), checked and run on the application's loop.
+"""Control commands that touch the runtime (clear, dispatch, timeTravel, highlightUpdates), checked and run on the
+application's loop.
 
 The runtime is not thread-safe, so the server thread never touches it: it posts the command to the loop the
 application runs the runtime on. There the command is checked (`prepare`), the acknowledgement goes back (accepted,
 or refused with the reason), and only then, in a later loop callback, is it applied. The ack therefore means
 "accepted and queued"; what happened shows in the event stream (an action and its state:update, a diagnostic when
-the reducer raised, the `inspect:control` marker of a clear).
+the reducer raised, the `inspect:control` marker of a clear or of highlightUpdates).
 """
 
 from __future__ import annotations
@@ -28,6 +29,9 @@ def prepare(runtime: InspectTarget, cmd: Control) -> Callable[[], None]:
         raise CommandRefused(f"runtime {runtime.label!r} is disposed")
     if cmd.type == "clear":
         return runtime.hub.clear
+    if cmd.type == "highlightUpdates":
+        switch, enabled = runtime.highlight, bool(cmd.enabled)
+        return lambda: switch.set(enabled)
     assert cmd.instance_id is not None
     try:
         inst = runtime.instance(cmd.instance_id)

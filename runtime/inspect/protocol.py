@@ -19,7 +19,8 @@ Frames a client sends:
 - `SUBSCRIBE {protocolVersion, runId?, afterSeq?}`: start streaming; with the runId of this run and `afterSeq`, the
   server first sends what it retained after that seq (a reconnect picks up where it stopped).
 - `CONTROL {protocolVersion, commandSeq, type, runId?}` with type `clear` | `pause` | `resume`, or the
-  tickscope extensions `dispatch {instanceId, actionType, payload?}` and `timeTravel {instanceId, txnId, mode}`.
+  tickscope extensions `dispatch {instanceId, actionType, payload?}`, `timeTravel {instanceId, txnId, mode}` and
+  `highlightUpdates {enabled}` (the application's UI adapter flashes the widgets its ticks update).
 
 Stream envelopes are `{protocolVersion, runId, seq, timestamp, type, payload}`; `seq` is dense per run over every
 envelope the server streams (`debug:event`, `static-ir`, and `inspect:control` markers that show a control command's
@@ -63,8 +64,8 @@ ERROR_CODES = ("auth_failed", "auth_timeout", "frame_too_large", "malformed_json
 MESSAGE_LIMIT = 1024
 """Characters of an ack's reason or an error's message: the values they quote are cut to 256 each (base/quote.py),
 and this caps what several quotes and a list of known names add up to."""
-ControlType = Literal["clear", "pause", "resume", "dispatch", "timeTravel"]
-CONTROL_TYPES: tuple[ControlType, ...] = ("clear", "pause", "resume", "dispatch", "timeTravel")
+ControlType = Literal["clear", "pause", "resume", "dispatch", "timeTravel", "highlightUpdates"]
+CONTROL_TYPES: tuple[ControlType, ...] = ("clear", "pause", "resume", "dispatch", "timeTravel", "highlightUpdates")
 _TRAVEL_MODES: tuple[TravelMode, ...] = ("before", "after")
 
 
@@ -89,6 +90,8 @@ class Control:
     payload: Any = None
     txn_id: str | None = None
     mode: TravelMode | None = None
+    enabled: bool | None = None
+    """highlightUpdates: on or off."""
 
 
 def _is_control_type(value: str) -> TypeGuard[ControlType]:
@@ -160,6 +163,8 @@ def parse_client_frame(line: bytes) -> Auth | Subscribe | Control:
                                                    f"{quoted(mode)}")
         return Control(seq, ctype, run_id, instance_id=_field(payload, "instanceId", str, "CONTROL timeTravel"),
                        txn_id=_field(payload, "txnId", str, "CONTROL timeTravel"), mode=mode)
+    if ctype == "highlightUpdates":
+        return Control(seq, ctype, run_id, enabled=_field(payload, "enabled", bool, "CONTROL highlightUpdates"))
     return Control(seq, ctype, run_id)
 
 

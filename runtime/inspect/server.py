@@ -355,8 +355,16 @@ class InspectorServer:
             apply()
             if cmd.type == "clear" and not self.closed:
                 loop.call_soon_threadsafe(self._cleared, session, cmd)
+            elif cmd.type == "highlightUpdates" and not self.closed:
+                loop.call_soon_threadsafe(self._switched, session, cmd)
 
         asyncio.get_running_loop().call_soon(run)
+
+    def _switched(self, session: ClientSession, cmd: Control) -> None:
+        """highlightUpdates took effect: its marker (with the new value) joins the stream."""
+        self._drain()
+        self.stream.marker({**self._marker(session, cmd), "enabled": bool(cmd.enabled)})
+        self._deliver()
 
     def _cleared(self, session: ClientSession, cmd: Control) -> None:
         self._drain()

@@ -14,6 +14,7 @@ from runtime.debug.hub import Feed
 
 __all__ = [
     "FeedHub",
+    "HighlightSwitch",
     "InspectTarget",
     "InspectedInstance",
     "InspectedModule",
@@ -56,6 +57,12 @@ class LevelSink(Protocol):
                    hint: str | None = None) -> None:
         """Report to the application (a client disconnected for passing a bound)."""
         ...
+
+
+class HighlightSwitch(Protocol):
+    """The runtime's "highlight updates" switch (runtime.debug.highlight) as highlightUpdates sets it."""
+
+    def set(self, enabled: bool, /) -> None: ...
 
 
 class TickLoop(Protocol):
@@ -123,6 +130,9 @@ class InspectTarget(Protocol):
 
     @property
     def scheduler(self) -> TickLoop: ...
+
+    @property
+    def highlight(self) -> HighlightSwitch: ...
 
     def instance(self, instance_id: str, /) -> InspectedInstance:
         """Raises KeyError naming the instance when none has that id."""

@@ -22,8 +22,10 @@ from runtime.busy.registry import PendingRegistry
 from runtime.converge.config import ResolvedConvergeConfig
 from runtime.converge.executor import ExecResult
 from runtime.converge.planner import Planner
+from runtime.debug.call_site import CallSite
 from runtime.debug.check_events import check_meta
 from runtime.debug.config_errors import report_config_error
+from runtime.debug.projection import DEFAULT_BUDGET, project
 from runtime.debug.txn_events import converge_meta, state_update_meta
 from runtime.errors import (
     DefinitionError,
@@ -184,10 +186,9 @@ class ModuleInstance:
         ptype = self.module.payload_type(action_type)
         if ptype is not None:
             payload = self._checked(action_type, ptype, payload, link_id)
-        self._announce_action(action_type, payload, link_id)
-        return self.transact(
-            lambda draft: reducer(draft, payload), origin_kind="action", origin_name=action_type, link_id=link_id
-        )
+        site = self._announce_action(action_type, payload, link_id)
+        return self._enter(lambda draft: reducer(draft, payload), TxnOrigin("action", action_type, None, site),
+                           "normal", "normal", "reducer", link_id, False, None)
 
     def dispatch_batch(
         self, actions: Iterable[tuple[str, Any] | str], *, link_id: str | None = None
@@ -196,8 +197,7 @@ class ModuleInstance:
         steps = [(a, None) if isinstance(a, str) else (a[0], a[1]) for a in actions]
         steps = [(t, self.check_payload(t, p, link_id=link_id)) for t, p in steps]  # all checked before any runs
         reducers = [(self._reducer(t), p) for t, p in steps]
-        for t, p in steps:
-            self._announce_action(t, p, link_id)
+        sites = [self._announce_action(t, p, link_id) for t, p in steps]
 
         def body(draft: Any) -> None:
             for reducer, payload in reducers:
@@ -206,7 +206,8 @@ class ModuleInstance:
                     raise TypeError("reducers in a batch write through the draft; return None")
 
         names = ",".join(t for t, _ in steps)
-        return self.transact(body, origin_kind="batch", origin_name=names, commit_mode="batch", link_id=link_id)
+        return self._enter(body, TxnOrigin("batch", names, None, sites[0] if sites else None), "batch", "normal",
+                           "reducer", link_id, False, None)
 
     def set_state(self, state: dict[str, Any], *, origin_kind: OriginKind = "setState", origin_name: str | None = None,
                   reason: str = "reducer", details: Any = None,
@@ -232,8 +233,12 @@ class ModuleInstance:
         link_id: str | None = None,
         converge_all: bool = False,
         dirty: Iterable[Evidence] | None = None,
+        call_site: CallSite | None = None,
     ) -> TxnRecord | None:
         """The general entry point other layers build on: run `body` on a draft in one transaction window.
+
+        At diagnostics level full the transaction records where it was called from (`call_site` when the caller
+        took it earlier, an action run's trigger say; else this call's own); below full nothing is walked.
 
         `dirty` is explicit dirty evidence: for a body that returns a whole new state it says what changed (instead
         of inference); for a body that writes through the draft it adds to what the writes recorded. It counts only
@@ -242,13 +247,18 @@ class ModuleInstance:
         Called while another transaction window of this runtime is open, the entry is queued and runs right after
         that one commits (it then returns None here).
         """
+        if call_site is None and self.sink.full:
+            call_site = self.sink.call_sites.capture(2)
+        origin = TxnOrigin(origin_kind, origin_name, details, call_site)
+        return self._enter(body, origin, commit_mode, priority, reason, link_id, converge_all,
+                           None if dirty is None else list(dirty))
+
+    def _enter(self, body: Body, origin: TxnOrigin, commit_mode: CommitMode, priority: TxnPriority, reason: str,
+               link_id: str | None, converge_all: bool, evidence: list[Evidence] | None) -> TxnRecord | None:
         if self.disposed:
             raise TransactionError(
                 f"{self.instance_id} is disposed", txn_id="", module_id=self.module_id, instance_id=self.instance_id
             )
-        origin = TxnOrigin(origin_kind, origin_name, details)
-
-        evidence = None if dirty is None else list(dirty)
 
         def run() -> TxnRecord | None:
             return self._run(body, origin, commit_mode, priority, reason, link_id, converge_all, evidence)
@@ -381,15 +391,23 @@ class ModuleInstance:
                              extra={"actionTag": action_type})
         raise err
 
-    def _announce_action(self, action_type: str, payload: Any, link_id: str | None) -> None:
+    def _announce_action(self, action_type: str, payload: Any, link_id: str | None) -> CallSite | None:
+        """Export the action event; at level full it carries the call site, which is returned for the transaction."""
         sink = self.sink
-        if sink.on:
-            meta: dict[str, Any] = {"actionTag": action_type}
-            if sink.full:
-                meta["action"] = {"type": action_type, "payload": payload}
-            sink.emit(module_id=self.module_id, instance_id=self.instance_id, kind="action", label=action_type,
-                      meta=meta, txn_seq=self._txn_seq + 1, txn_id=f"{self.instance_id}::t{self._txn_seq + 1}",
-                      link_id=link_id)
+        if not sink.on:
+            return None
+        meta: dict[str, Any] = {"actionTag": action_type}
+        site = downgrade = None
+        if sink.full:
+            meta["action"] = {"type": action_type, "payload": payload}
+            site = sink.call_sites.capture(3)  # above this and dispatch: whoever called dispatch
+            if site is not None:  # bounded by its limit already: only the user's payload needs projecting
+                projected = project(meta, DEFAULT_BUDGET)
+                meta, downgrade = {**projected.value, "callSite": site}, projected.downgrade
+        sink.emit(module_id=self.module_id, instance_id=self.instance_id, kind="action", label=action_type,
+                  meta=meta, txn_seq=self._txn_seq + 1, txn_id=f"{self.instance_id}::t{self._txn_seq + 1}",
+                  link_id=link_id, budget=DEFAULT_BUDGET if site is None else None, downgrade=downgrade)
+        return site
 
     def converge_config(self) -> ResolvedConvergeConfig:
         return self.host.converge_config(self.module_id)

@@ -76,6 +76,8 @@ class ExternalFieldBinding:
         self.fused = False
         self.disposed = False
         self.window_pending = False
+        self.emit_site: dict[str, Any] | None = None
+        """Where the store last emitted from, taken at diagnostics level full (its write records it)."""
         self._timer: asyncio.TimerHandle | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self.source: ModuleInstance | None = None
@@ -139,6 +141,9 @@ class ExternalFieldBinding:
     def _on_emit(self) -> None:
         if self.fused or self.disposed:
             return
+        sink = self.kernel.sink
+        if sink.full:  # the writeback comes later, in a tick: remember who set the store
+            self.emit_site = sink.call_sites.capture(2)
         if self.window_ms:
             try:
                 loop = asyncio.get_running_loop()

@@ -34,6 +34,8 @@ class FieldInput(Protocol):
     path: FieldPath
     path_text: str
     window_pending: bool
+    emit_site: dict[str, Any] | None
+    """Where its store last emitted from (diagnostics full): the write of that value records it."""
 
     @property
     def trigger(self) -> tuple[str, str, str]: ...
@@ -112,7 +114,8 @@ class InstanceInputs:
             (binding,) = signalled
             value = binding.read_change()
             if value is not NO_CHANGE:
-                self._transact(_write_one(binding.path, value), binding.path_text, None, binding.urgent)
+                self._transact(_write_one(binding.path, value), binding.path_text, None, binding.urgent,
+                               binding.emit_site)
             return
         writes: list[tuple[FieldInput, Any]] = []
         urgent = False
@@ -131,12 +134,14 @@ class InstanceInputs:
                     if value is not NO_CHANGE:
                         writes.append((binding, value))
         details = {"fields": [b.path_text for b, _ in writes]} if len(writes) > 1 else None
-        self._transact(_write([(b.path, v) for b, v in writes]), writes[0][0].path_text, details, urgent)
+        self._transact(_write([(b.path, v) for b, v in writes]), writes[0][0].path_text, details, urgent,
+                       writes[0][0].emit_site)
 
-    def _transact(self, body: Callable[[Any], None], name: str, details: dict[str, Any] | None, urgent: bool) -> None:
+    def _transact(self, body: Callable[[Any], None], name: str, details: dict[str, Any] | None, urgent: bool,
+                  site: dict[str, Any] | None) -> None:
         try:  # not contextlib.suppress: that is three Python calls on every emit
             self.inst.transact(body, origin_kind=OWNER_ORIGIN, origin_name=name, details=details,
                                reason="field-external-store", priority="normal" if urgent else "low",
-                               commit_mode="normal" if urgent else "lowPriority")
+                               commit_mode="normal" if urgent else "lowPriority", call_site=site)
         except TickscopeError:
             return  # the kernel reported the failed write as a diagnostic; the fields keep their committed values

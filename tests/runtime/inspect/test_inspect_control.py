@@ -126,3 +126,23 @@ async def test_clear_empties_the_runtime_ring_and_the_retained_history(app):
     await late.until(lambda f: bool(markers(late, "clear")))
     assert not [e for e in late.events() if e["type"] == "debug:event"]
     assert [e["type"] for e in late.events()] == ["static-ir", "inspect:control"]
+
+
+@pytest.mark.asyncio
+async def test_highlight_updates_switches_the_runtime_and_its_marker_says_to_what(app, transport_schema):
+    rt, _inst = app
+    client = await RawClient.open(rt.inspector.address, "s3cret")
+    await client.control("highlightUpdates", enabled=True)
+    assert (await client.until(is_ack(1)))["payload"]["accepted"] is True
+    await client.until(lambda f: bool(markers(client, "highlightUpdates")))
+    assert rt.highlight.enabled is True
+    assert markers(client, "highlightUpdates")[0]["payload"]["enabled"] is True
+    await client.control("highlightUpdates", enabled=False)
+    await client.until(lambda f: len(markers(client, "highlightUpdates")) == 2)
+    assert rt.highlight.enabled is False
+    await client.control("highlightUpdates", enabled="yes")  # not a boolean: refused before anything happens
+    error = await client.until(lambda f: any(e["type"] == "inspect:error" for e in f["payload"].get("events", [])))
+    assert "enabled" in str(error)
+    assert rt.highlight.enabled is False
+    for frame in client.frames:
+        transport_schema.validate(frame)
