@@ -186,7 +186,7 @@ def psygnal_case(shape: str, rounds: int) -> list[float] | None:
 
 
 def run(rounds: int) -> dict[str, Any]:
-    results = []
+    results: list[dict[str, Any]] = []
     for shape in ("sparse", "fanout"):
         base = percentile(tickscope_case(shape, rounds), 50)
         results.append({"workload": shape, "library": "tickscope", "p50_ms": round(base, 4), "ratio": 1.0})
