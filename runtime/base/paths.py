@@ -22,6 +22,7 @@ from typing import Any, Literal, get_args
 
 import orjson
 
+from runtime.base.frozen import fast_init
 from runtime.errors import Ambiguous, NotTrackable
 
 __all__ = [
@@ -162,6 +163,7 @@ DirtyAllReason = Literal["unknownWrite", "customMutation", "nonTrackablePatch", 
 DIRTY_ALL_REASONS: tuple[DirtyAllReason, ...] = get_args(DirtyAllReason)
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class DirtySet:
     """The id-first dirty set of one transaction: the prefix-free root FieldPathIds it wrote, or dirty-all with a

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from runtime.base.dirty import DirtyTracker
 from runtime.base.dirty_plan import DirtyPlan
+from runtime.base.frozen import fast_init
 from runtime.base.paths import DirtySet, FieldPathRegistry
 
 __all__ = ["CheckRun", "CommitMode", "ConvergeMode", "ConvergeOutcome", "ConvergeRecord", "MAX_PATCHES", "OriginKind",
@@ -25,6 +26,7 @@ MAX_PATCHES = 256
 """Patch records kept per transaction; past it the record says `patchesTruncated` (reason `max_patches`)."""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class TxnOrigin:
     """Why a transaction ran."""
@@ -35,6 +37,7 @@ class TxnOrigin:
     details: Any = None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class PatchRecord:
     """One effective write (kept at full diagnostics, at most MAX_PATCHES per transaction)."""
@@ -55,6 +58,7 @@ class PatchRecord:
     """The opSeq of the operation that wrote it: the window's own, or the step execution's."""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class CheckRun:
     """One executed check step of a converge run: the rules that ran and what they found."""
@@ -71,6 +75,7 @@ class CheckRun:
     """A list check: (rows revalidated, rows found invalid among them)."""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ConvergeRecord:
     """What converge decided and did in one transaction (recorded while diagnostics are on; see
@@ -108,6 +113,7 @@ class ConvergeRecord:
     """The check steps it executed (`trait:check` events)."""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class TxnRecord:
     """One committed transaction."""
