@@ -15,7 +15,11 @@ Peers, where they fit:
 
 `ratio` = peer p50 / tickscope p50 (above 1: tickscope is faster). All figures come from one run.
 
-    python bench/peers.py [--rounds N] --json OUT
+Checks (each a ratio, peer over tickscope): sparse_vs_reaktiv >= 1.0 (at least as fast as reaktiv on its best case
+while recording a transaction), sparse_vs_psygnal >= 0.5, fanout_vs_psygnal >= 1.5. A check whose peer is not
+installed is left out.
+
+    python bench/peers.py [--quick] [--rounds N] [--json OUT]
 """
 
 from __future__ import annotations
@@ -30,10 +34,12 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import percentile, write_json  # noqa: E402
+from bench._common import finish, percentile  # noqa: E402
 from runtime import Module, Runtime, computed  # noqa: E402
 
 N = 2000
+MINIMUMS = {("sparse", "reaktiv"): 1.0, ("sparse", "psygnal"): 0.5, ("fanout", "psygnal"): 1.5}
+"""The least ratio (peer p50 / tickscope p50) each checked comparison must reach."""
 
 
 WARMUP = 50
@@ -180,7 +186,7 @@ def psygnal_case(shape: str, rounds: int) -> list[float] | None:
 
 
 def run(rounds: int) -> dict[str, Any]:
-    results = []
+    results: list[dict[str, Any]] = []
     for shape in ("sparse", "fanout"):
         base = percentile(tickscope_case(shape, rounds), 50)
         results.append({"workload": shape, "library": "tickscope", "p50_ms": round(base, 4), "ratio": 1.0})
@@ -192,23 +198,28 @@ def run(rounds: int) -> dict[str, Any]:
             p50 = percentile(times, 50)
             results.append({"workload": shape, "library": name, "p50_ms": round(p50, 4),
                             "ratio": round(p50 / base, 3)})
-    return {"suite": "peers", "derived": N, "rounds": rounds, "results": results}
+    checks = []
+    for r in results:
+        least = MINIMUMS.get((r["workload"], r["library"]))
+        if least is not None and "ratio" in r:
+            checks.append({"name": f"{r['workload']}_vs_{r['library']}", "value": r["ratio"], "limit": least,
+                           "ok": r["ratio"] >= least})
+    return {"suite": "peers", "derived": N, "rounds": rounds, "results": results, "checks": checks}
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--rounds", type=int, default=300)
-    parser.add_argument("--json", dest="out")
+    parser.add_argument("--quick", action="store_true", help="fewer rounds (a smoke run)")
+    parser.add_argument("--rounds", type=int, default=None, help="timed rounds per case (default 300, 60 with --quick)")
+    parser.add_argument("--json", metavar="OUT", dest="out")
     args = parser.parse_args()
-    report = run(args.rounds)
+    report = run(args.rounds or (60 if args.quick else 300))
     for r in report["results"]:
         if "skipped" in r:
             print(f"{r['workload']:7s} {r['library']:10s} skipped: {r['skipped']}")
         else:
             print(f"{r['workload']:7s} {r['library']:10s} p50={r['p50_ms']:9.4f} ms  ratio to tickscope={r['ratio']}")
-    if args.out:
-        write_json(args.out, report)
-    return 0
+    return finish(report, args.out)
 
 
 if __name__ == "__main__":

@@ -111,6 +111,9 @@ class DirtyTracker:
         if self.reason is not None:
             return DirtySet.everything(self.reason)
         ids = self.ids
+        if len(ids) == 1:
+            for only in ids:
+                return DirtySet.single(only)
         # Many ids go through a set: built in C, it iterates near sorted, so sorting the roots costs next to nothing.
         return DirtySet.from_roots(registry.roots(set(ids) if len(ids) > 16 else ids))
 

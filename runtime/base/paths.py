@@ -22,6 +22,7 @@ from typing import Any, Literal, get_args
 
 import orjson
 
+from runtime.base.frozen import fast_init
 from runtime.errors import Ambiguous, NotTrackable
 
 __all__ = [
@@ -162,6 +163,11 @@ DirtyAllReason = Literal["unknownWrite", "customMutation", "nonTrackablePatch", 
 DIRTY_ALL_REASONS: tuple[DirtyAllReason, ...] = get_args(DirtyAllReason)
 
 
+_SINGLE_ROOT: dict[int, DirtySet] = {}
+"""DirtySet.single's memo (a DirtySet holds no reference to a registry, so one per id serves every module)."""
+
+
+@fast_init
 @dataclass(frozen=True, slots=True)
 class DirtySet:
     """The id-first dirty set of one transaction: the prefix-free root FieldPathIds it wrote, or dirty-all with a
@@ -177,6 +183,14 @@ class DirtySet:
     @classmethod
     def from_roots(cls, roots: Sequence[int]) -> DirtySet:
         return cls(False, None, tuple(roots))
+
+    @classmethod
+    def single(cls, root_id: int) -> DirtySet:
+        """The dirty set of one root id (the same object for the same id: most transactions write one field)."""
+        found = _SINGLE_ROOT.get(root_id)
+        if found is None:
+            found = _SINGLE_ROOT[root_id] = cls(False, None, (root_id,))
+        return found
 
     @classmethod
     def everything(cls, reason: DirtyAllReason) -> DirtySet:

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from runtime.base.dirty import DirtyTracker
 from runtime.base.dirty_plan import DirtyPlan
+from runtime.base.frozen import fast_init
 from runtime.base.paths import DirtySet, FieldPathRegistry
 
 __all__ = ["CheckRun", "CommitMode", "ConvergeMode", "ConvergeOutcome", "ConvergeRecord", "MAX_PATCHES", "OriginKind",
@@ -25,6 +26,7 @@ MAX_PATCHES = 256
 """Patch records kept per transaction; past it the record says `patchesTruncated` (reason `max_patches`)."""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class TxnOrigin:
     """Why a transaction ran."""
@@ -37,6 +39,7 @@ class TxnOrigin:
     """Where the entry point was called from (runtime.debug.call_site), at diagnostics level full; else None."""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class PatchRecord:
     """One effective write (kept at full diagnostics, at most MAX_PATCHES per transaction)."""
@@ -57,6 +60,7 @@ class PatchRecord:
     """The opSeq of the operation that wrote it: the window's own, or the step execution's."""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class CheckRun:
     """One executed check step of a converge run: the rules that ran and what they found."""
@@ -73,6 +77,7 @@ class CheckRun:
     """A list check: (rows revalidated, rows found invalid among them)."""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class ConvergeRecord:
     """What converge decided and did in one transaction (recorded while diagnostics are on; see
@@ -110,6 +115,7 @@ class ConvergeRecord:
     """The check steps it executed (`trait:check` events)."""
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class TxnRecord:
     """One committed transaction."""

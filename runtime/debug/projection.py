@@ -33,6 +33,8 @@ DEFAULT_BUDGET = SizeBudget()
 _TRUNC_KEY = "$truncated"
 _CYCLE = "$cycle"
 _MARK = "…"
+_I64 = -(2**63)
+_U64 = 2**64
 
 
 def cut_text(text: str, limit: int) -> str:
@@ -96,7 +98,7 @@ def _project(v: Any, b: SizeBudget, depth: int, out: Projection, path: set[int])
 
 def _project_number(v: int | float, out: Projection) -> Any:
     if type(v) is int:
-        if -(2**63) <= v < 2**64:
+        if _I64 <= v < _U64:
             return v
         out.mark("non_serializable")
         return str(v)
@@ -111,6 +113,7 @@ def _project_dict(v: dict[Any, Any], b: SizeBudget, depth: int, out: Projection,
         out.mark("oversized")
         return {_TRUNC_KEY: f"object of {len(v)} keys below depth {b.max_depth}"}
     res: dict[str, Any] = {}
+    max_string = b.max_string
     for i, (k, item) in enumerate(v.items()):
         if i >= b.max_keys:
             out.mark("oversized")
@@ -119,7 +122,12 @@ def _project_dict(v: dict[Any, Any], b: SizeBudget, depth: int, out: Projection,
         if not isinstance(k, str):
             out.mark("non_serializable")
             k = str(k)
-        res[k[: b.max_string]] = _project(item, b, depth + 1, out, path)
+        t = item.__class__
+        # The scalars _project would return unchanged, kept inline: most values of a state, no call for each.
+        if (t is str and len(item) <= max_string) or (t is int and _I64 <= item < _U64) or item is None or t is bool:
+            res[k[:max_string]] = item
+        else:
+            res[k[:max_string]] = _project(item, b, depth + 1, out, path)
     return res
 
 

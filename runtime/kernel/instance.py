@@ -93,6 +93,8 @@ class ModuleInstance:
     def __init__(self, host: InstanceHost, module: Module, instance_id: str, label: str | None, shape: ModuleShape):
         self.host = host
         """The kernel this instance is mounted in (see InstanceHost)."""
+        self.sink: DebugSink = host.sink
+        """The host's debug sink (kept here: every transaction reads it several times)."""
         self.module = module
         self.module_id = module.id
         self.instance_id = instance_id
@@ -117,10 +119,6 @@ class ModuleInstance:
         return f"<ModuleInstance {self.instance_id} of {self.module_id}>"
 
     # -- reading ----------------------------------------------------------------------------------------------------
-
-    @property
-    def sink(self) -> DebugSink:
-        return self.host.sink
 
     def get_state(self) -> dict[str, Any]:
         """The committed state. It is shared with the runtime's history: read it, never mutate it."""
@@ -182,13 +180,22 @@ class ModuleInstance:
     def dispatch(self, action_type: str, payload: Any = None, *, link_id: str | None = None) -> TxnRecord | None:
         """Run the reducer of `action_type` in one transaction; returns its record, or None when nothing changed.
         A payload of another type than the reducer declares raises PayloadTypeError before anything runs."""
-        reducer = self._reducer(action_type)
+        reducer = self.module.reducers.get(action_type)
+        if reducer is None:
+            reducer = self._reducer(action_type)  # raises UnknownActionError
         ptype = self.module.payload_type(action_type)
         if ptype is not None:
             payload = self._checked(action_type, ptype, payload, link_id)
-        site = self._announce_action(action_type, payload, link_id)
-        return self._enter(lambda draft: reducer(draft, payload), TxnOrigin("action", action_type, None, site),
-                           "normal", "normal", "reducer", link_id, False, None)
+        site = self._announce_action(action_type, payload, link_id) if self.sink.on else None
+        if self.disposed:
+            self._refuse_disposed()
+        origin = TxnOrigin("action", action_type, None, site)
+
+        def run() -> TxnRecord | None:  # straight to the window: no hop through transact
+            return self._run(lambda draft: reducer(draft, payload), origin, "normal", "normal", "reducer", link_id,
+                             False, None)
+
+        return self.host.enter(self, run, origin)
 
     def dispatch_batch(
         self, actions: Iterable[tuple[str, Any] | str], *, link_id: str | None = None
@@ -256,14 +263,17 @@ class ModuleInstance:
     def _enter(self, body: Body, origin: TxnOrigin, commit_mode: CommitMode, priority: TxnPriority, reason: str,
                link_id: str | None, converge_all: bool, evidence: list[Evidence] | None) -> TxnRecord | None:
         if self.disposed:
-            raise TransactionError(
-                f"{self.instance_id} is disposed", txn_id="", module_id=self.module_id, instance_id=self.instance_id
-            )
+            self._refuse_disposed()
 
         def run() -> TxnRecord | None:
             return self._run(body, origin, commit_mode, priority, reason, link_id, converge_all, evidence)
 
         return self.host.enter(self, run, origin)
+
+    def _refuse_disposed(self) -> None:
+        raise TransactionError(
+            f"{self.instance_id} is disposed", txn_id="", module_id=self.module_id, instance_id=self.instance_id
+        )
 
     # -- the window -------------------------------------------------------------------------------------------------
 
@@ -326,8 +336,10 @@ class ModuleInstance:
         if sink.on:
             self.history.append(record)
             self._export(record, state)
-        for listener in tuple(self._listeners):
-            self.host.notify(self, record, listener, record, state)
+        if self._listeners:
+            notify = self.host.notify
+            for listener in tuple(self._listeners):
+                notify(self, record, listener, record, state)
         self.host.after_commit(self, record, state)
 
     def _export(self, record: TxnRecord, state: Any) -> None:

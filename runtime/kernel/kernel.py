@@ -45,6 +45,8 @@ class Kernel:
         self._label = label
         self._pending = pending or PendingRegistry()
         self._sink = sink
+        self.sink = sink
+        """The debug sink of the runtime (an attribute, not a property: read several times per transaction)."""
         self._history_size = history_size
         self.converge = converge
         self._instances: dict[str, ModuleInstance] = {}
@@ -58,10 +60,6 @@ class Kernel:
     @property
     def label(self) -> str:
         return self._label
-
-    @property
-    def sink(self) -> DebugSink:
-        return self._sink
 
     @property
     def history_size(self) -> int:

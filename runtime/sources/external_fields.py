@@ -280,6 +280,8 @@ class ExternalFields:
 
     def flush_urgent(self, fresh: Mapping[str, FreshModule]) -> None:
         """An urgent commit carries a pending coalesced value of its instance along into the same tick."""
+        if not self._by_key:
+            return
         for key, item in fresh.items():
             if item.urgent:
                 for binding in self._by_key.get(key, (None, []))[1]:

@@ -230,6 +230,8 @@ class DeclarativeLinks:
 
     def apply(self, fresh: Mapping[str, FreshModule]) -> None:
         """Evaluate the links of the instances that committed; fuse the dispatches per target."""
+        if not self._by_source and not self._module_sources:
+            return
         per_target: dict[str, tuple[ModuleInstance, list[tuple[str, Any]]]] = {}
         for key, item in fresh.items():
             links = self._by_source.get(key)

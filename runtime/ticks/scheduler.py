@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from asyncio import _get_running_loop
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -83,11 +84,9 @@ class TickConfig:
 log = logging.getLogger("tickscope")
 
 
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
+_running_loop = _get_running_loop
+"""The running loop of this thread, or None: asked on every commit, so not by catching get_running_loop's error
+(asyncio exports this function for the libraries that need that answer cheaply, sniffio among them)."""
 
 
 class TickScheduler:
@@ -161,7 +160,8 @@ class TickScheduler:
             self._request()
 
     def has_work(self) -> bool:
-        return bool(self.queue) or bool(self._inputs)
+        queue = self.queue  # spelled out: asked two or three times by every synchronous tick
+        return bool(queue.pending or queue.fresh or queue.topics or self._inputs)
 
     # -- scheduling -------------------------------------------------------------------------------------------------
 
@@ -288,7 +288,8 @@ class TickScheduler:
                                         low_delayed=bool(self._low))
                 if not self._low and sink.e2e.low_waiting:
                     sink.e2e.low_flushed()  # this tick's urgent notifications told what earlier ticks held back
-            self._track_degrade(tick_seq, degrade, len(deferred))
+            if degrade is not None or self._degraded is not None:
+                self._track_degrade(tick_seq, degrade, len(deferred))
             if on:
                 self._report(tick_seq, t0, schedule, trigger, accepted, deferred, degrade)
                 sink.hub.trim()  # after the listeners heard of the tick: letting old events go is not in their way
@@ -329,7 +330,9 @@ class TickScheduler:
                 self._inputs.clear()
                 for source in inputs:
                     source.pull()
-            fresh = queue.take_fresh()
+            fresh = queue.fresh
+            if fresh:
+                queue.fresh = {}
             if fresh and self._drain_step is not None:
                 self._drain_step.apply(fresh)
             if not self._inputs and not queue.fresh:
@@ -342,6 +345,8 @@ class TickScheduler:
 
     def _accept(self, pending: dict[str, PendingModule],
                 cycle: bool) -> tuple[list[PendingModule], list[PendingModule], str | None]:
+        if len(pending) == 1 and not cycle:  # the common tick: one instance committed; every budget admits one
+            return list(pending.values()), [], None
         cfg = self.config
         deferred: list[PendingModule] = []
         degrade: str | None = None

@@ -26,6 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from runtime.base.frozen import fast_init
 from runtime.base.paths import FieldPath
 from runtime.errors import DefinitionError, TopicKeyError
 from runtime.ticks.read_query import ReadQuery, as_read_query
@@ -74,6 +75,7 @@ def parse_topic_key(key: Any) -> TopicKey | None:
     return None
 
 
+@fast_init
 @dataclass(frozen=True, slots=True)
 class PublishedModule:
     """One module instance accepted by a tick: its latest committed state and what its commits touched."""
