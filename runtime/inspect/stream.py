@@ -37,7 +37,7 @@ from typing import Any
 
 import orjson
 
-from runtime.debug.hub import Feed
+from runtime.debug.hub import GRAPH_TYPE, Feed
 from runtime.inspect.protocol import PROTOCOL_VERSION
 
 __all__ = ["EnvelopeStream", "SerialisedBatch"]
@@ -96,7 +96,7 @@ class EnvelopeStream:
         self._static: list[tuple[int, Envelope]] = []
         self.flushes = 0
         """Flushes that sequenced something (the server thread flushes only when the application has stopped)."""
-        self.hub_feed = Feed(self.queue, flush_every, self._on_full, self._announce)
+        self.hub_feed = Feed(self.queue, flush_every, self._on_full, self._announce, self._announce_graph)
 
     @property
     def last_seq(self) -> int:
@@ -114,6 +114,10 @@ class EnvelopeStream:
         subscribers."""
         self._sequence_now("static-ir", payload.get("timestamp", time.time() * 1000.0), payload)
 
+    def _announce_graph(self, payload: dict[str, Any]) -> None:
+        """The dependency graph that follows its static IR: kept for late subscribers as the IR is."""
+        self._sequence_now(GRAPH_TYPE, time.time() * 1000.0, payload)
+
     def _sequence_now(self, kind: str, timestamp: float, payload: dict[str, Any]) -> None:
         """An envelope numbered at once, after what is queued (static IRs and control markers: rare)."""
         env = {"protocolVersion": PROTOCOL_VERSION, "runId": self.run_id, "seq": 0, "timestamp": timestamp,
@@ -122,7 +126,7 @@ class EnvelopeStream:
             self._flush_locked()
             self._seq += 1
             env["seq"] = self._seq
-            if kind == "static-ir":
+            if kind in ("static-ir", GRAPH_TYPE):
                 self._static.append((self._seq, env))
             self._publish(_dumps([env]), self._seq, 1)
 
