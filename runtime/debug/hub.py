@@ -18,13 +18,12 @@
 - Taps see every exported record synchronously, in order, as `(type, payload)` with type `debug:event` or
   `static-ir` (a ConvergeStaticIrExport, sent before the first event that names its digest), each followed by its
   `static-ir:graph` (GRAPH_TYPE: the dependency edges of that IR, which the closed export cannot hold). Trace
-  writers and the
-  inspector server are taps; a tap that raises is removed and reported, it never breaks the runtime.
+  writers and the inspector server are taps; a tap that raises is removed and reported, it never breaks the runtime.
 - Feeds are the batched form of a tap, for consumers that handle records in bulk (the inspector): every event is
   appended to the feed's deque (one C call, no Python call per event) and the feed's `on_full()` runs on the
   recording thread once the deque holds `threshold` events; static IRs go to its `on_static_ir(export)` and their
-  graphs to its `on_ir_graph(graph)`, in order with the events (the consumer takes what its deque holds first). The consumer may drain its deque from another
-  thread with `popleft` (atomic): the hub only appends.
+  graphs to its `on_ir_graph(graph)`, in order with the events (the consumer takes what its deque holds first).
+  The consumer may drain its deque from another thread with `popleft` (atomic): the hub only appends.
 """
 
 from __future__ import annotations
