@@ -33,6 +33,7 @@ from ..app.context import DevtoolsContext
 from ..app.recording import Recorder
 from ..app.time_travel import back_to_latest
 from ..state import UiState
+from .causality import CausalityPane
 from .converge import ConvergePane
 from .events import EventsView
 from .help_overlay import HelpOverlay
@@ -183,6 +184,7 @@ class MainWindow(QMainWindow):
         self.help = HelpOverlay(central)
         self.settings_dialog: SettingsDialog | None = None
         self._build_actions()
+        self._add_causality()
         ctx.bind(self, ctx.state.topic, self._on_state)
         ctx.bind(self, ctx.events, self._on_rows)
 
@@ -238,6 +240,25 @@ class MainWindow(QMainWindow):
             self._action("Previous tick", "Ctrl+Left", lambda: replay.step("tick", -1))
             self._action("Start", "Home", replay.to_start)
             self._action("End", "End", replay.to_end)
+
+    def _add_causality(self) -> None:
+        """The Causality tab, its shortcuts, and "Why did this recompute?" on the events table's context menu."""
+        self.causality = _named(CausalityPane(self.ctx), "causalityPane")
+        self.tabs.addTab(self.causality, "Causality")
+        why = self._action("Why did this recompute?", "Ctrl+G", self.show_causality,
+                           "The selected transaction's dirty roots and the fields that ran because of them")
+        ir = self._action("Module dependency graph", "Ctrl+Shift+G", self.show_ir_graph,
+                          "The whole static IR of the module as a dependency graph")
+        self.events.table.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.events.table.addActions([why, ir])
+
+    def show_causality(self) -> None:
+        self.tabs.setCurrentWidget(self.causality)
+        self.causality.show_transaction()
+
+    def show_ir_graph(self) -> None:
+        self.tabs.setCurrentWidget(self.causality)
+        self.causality.show_ir()
 
     def follow(self) -> None:
         """Drop the selection and keep the newest event in view (the inspector shows the latest event)."""
