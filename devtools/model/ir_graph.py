@@ -165,15 +165,19 @@ def ir_graph_from(export: Mapping[str, Any], graph: Mapping[str, Any] | None) ->
             key = _text(imp["path"])
             nodes.setdefault(key, IrNode(key, str(imp.get("kind", "import")), None, f"{imp.get('kind')}:{key}"))
             providers.append((tuple(str(s) for s in imp["path"]), key))
+    by_head: dict[str, list[tuple[tuple[str, ...], str]]] = {}
+    """Providers by their first segment: overlapping paths share it (large IRs: no scan of every provider)."""
+    for p, k in providers:
+        by_head.setdefault(p[0], []).append((p, k))
     edges: dict[tuple[str, str], None] = {}
     inputs: dict[str, IrNode] = {}
     for sid, out in enumerate(outs):
         target = ".".join(paths[out])
         for pid in deps[sid] if sid < len(deps) and isinstance(deps[sid], list) else ():
-            if not isinstance(pid, int) or not 0 <= pid < len(paths):
+            if not isinstance(pid, int) or not 0 <= pid < len(paths) or not paths[pid]:
                 continue
             dep = paths[pid]
-            fed = [k for p, k in providers if k != target and _overlaps(p, dep)]
+            fed = [k for p, k in by_head.get(dep[0], ()) if k != target and _overlaps(p, dep)]
             if not fed:  # a plain state path, written by reducers only
                 key = ".".join(dep)
                 inputs.setdefault(key, IrNode(key, "state"))

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, Literal
+from weakref import WeakKeyDictionary
 
 from runtime.trace import EventStore
 
@@ -83,10 +84,22 @@ class TxnCausality:
         return g.restricted(keep), len(g.nodes) - len(keep)
 
 
+_GRAPHS: WeakKeyDictionary[EventStore, dict[tuple[str, bool], IrGraph]] = WeakKeyDictionary()
+"""Built graphs per store, by digest and whether its graph record was there (an IR's graph never changes)."""
+
+
 def ir_graph_of(store: EventStore, digest: str) -> IrGraph | None:
     """The dependency graph of the static IR `digest` held by the store (None when the store lacks that IR)."""
     export = store.static_irs.get(digest)
-    return None if export is None else ir_graph_from(export, store.ir_graphs.get(digest))
+    if export is None:
+        return None
+    record = store.ir_graphs.get(digest)
+    cache = _GRAPHS.setdefault(store, {})
+    key = (digest, record is not None)
+    graph = cache.get(key)
+    if graph is None:
+        graph = cache[key] = ir_graph_from(export, record)
+    return graph
 
 
 def txn_of_row(store: EventStore, row: int) -> tuple[str, int] | None:

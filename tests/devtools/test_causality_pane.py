@@ -182,3 +182,58 @@ def is_update(txn: str):
 def _rows(window):
     model = window.events.model
     return [tuple(model.index(r, c).data() for c in range(model.columnCount())) for r in range(model.rowCount())]
+
+
+def wide_module(n: int):
+    """A module of n derived fields in a binary tree (f_i reads f_{i//2}), under three prefixes."""
+    from runtime import Module, computed
+
+    initial = {"seed": 1, **{f"g{i % 3}": {} for i in range(3)}}
+    fields = [computed(f"g{i % 3}.f{i}", deps=[f"g{(i // 2) % 3}.f{i // 2}" if i > 1 else "seed"],
+                       derive=lambda v: (v or 0) + 1) for i in range(1, n + 1)]
+    m = Module("wide", initial=initial, fields=fields)
+
+    @m.reducer("seed")
+    def seed(draft, v):
+        draft["seed"] = v
+
+    return m
+
+
+def test_a_large_ir_is_laid_out_off_the_loop_and_stays_navigable(qtbot, aio, shop_runtime):
+    from devtools.views.graph_panel import INLINE_LAYOUT_NODES
+
+    host, window, _shop = open_live(qtbot, shop_runtime)
+    inst = shop_runtime.mount(wide_module(INLINE_LAYOUT_NODES + 100))
+    inst.dispatch("seed", 2)
+    window.activateWindow()
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window)
+    press(qtbot, window, "Ctrl+Shift+G")
+    page = window.causality.ir
+    qtbot.waitUntil(page.isVisible)
+    assert page.show_module("wide")
+    panel = page.panel
+    assert panel.busy and panel.waiting.isVisible()  # the layout runs in a worker; the window says so meanwhile
+    fields, edges = INLINE_LAYOUT_NODES + 101, INLINE_LAYOUT_NODES + 100
+    assert panel.waiting.text() == f"Laying out {fields:,} fields and {edges:,} edges…"
+    qtbot.waitUntil(lambda: not panel.busy, timeout=30000)
+    assert len(panel.canvas.boxes) == INLINE_LAYOUT_NODES + 101
+    assert panel.layout_result.layer["g0.f300"] == 9  # seed -> f1 -> f2 -> ... -> f300: 9 hops deep
+
+    qtbot.keyClicks(page.search, "g0.f300")
+    qtbot.keyClick(page.search, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: panel.selected == "g0.f300")
+    assert panel.canvas.visible("g0.f300")  # brought into view
+    assert list_texts(panel.detail.fed_by) == ["g0.f150  (computed)"]
+
+    qtbot.mouseClick(page.focus_button, Qt.MouseButton.LeftButton)  # 2 hops by default
+    # its parent and grandparent, and its parent's other child (its own children would be f600, f601: past 400)
+    qtbot.waitUntil(lambda: set(panel.canvas.boxes) == {"g0.f300", "g0.f150", "g0.f75", "g1.f301"})
+    qtbot.mouseClick(page.whole_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: not panel.busy and len(panel.canvas.boxes) == INLINE_LAYOUT_NODES + 101, timeout=30000)
+    qtbot.keyClicks(page.collapse, "g1, g2")
+    qtbot.keyClick(page.collapse, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "g1.*" in panel.canvas.boxes and "g2.*" in panel.canvas.boxes, timeout=30000)
+    assert sum(1 for k in panel.canvas.boxes if k.startswith("g0.")) == (INLINE_LAYOUT_NODES + 100) // 3
+    assert "g1.f301" not in panel.canvas.boxes
+
