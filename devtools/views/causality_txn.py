@@ -38,6 +38,7 @@ class TxnCausalityPage(QWidget):
         self.header.setObjectName("causalityHeader")
         self.header.setWordWrap(True)
         self.legend = QLabel(legend_html(STATUS_FILL))
+        self.legend.setWordWrap(True)
         self.note = QLabel()
         self.note.setWordWrap(True)
         self.note.setStyleSheet("color:#8a8f98")
@@ -125,6 +126,8 @@ class TxnCausalityPage(QWidget):
             f"<b>{ran}</b> ran ({c.count('changed')} changed, {c.count('unchanged')} same), "
             f"<b>{c.count('skipped')}</b> skipped")
         notes = [_EVIDENCE[c.evidence]]
+        if c.outcome == "Degraded":
+            notes.insert(0, "converge degraded: the steps shown ran, and their writes were rolled back")
         if hidden:
             notes.append(f"{hidden} fields neither dirty nor downstream are not drawn")
         if not c.graph.has_edges:

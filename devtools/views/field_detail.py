@@ -43,6 +43,8 @@ class FieldDetail(QWidget):
         for lst in (self.fed_by, self.feeds):
             lst.itemClicked.connect(lambda item: self.field_chosen.emit(item.text().split("  ")[0]))
             lst.setMaximumHeight(84)
+        for lst in (self.fed_by, self.feeds, self.txns):
+            lst.setMinimumHeight(36)  # the window must fit 1024x700: the lists give way first
         self.txns.itemClicked.connect(self._txn_clicked)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 0, 0, 0)
@@ -63,7 +65,8 @@ class FieldDetail(QWidget):
             self.txns_label.setText("")
             return
         node = graph.nodes[key]
-        what = node.name if node.name and node.name != key else node.kind
+        named = node.name and not node.name.startswith(f"{node.kind}:")  # a label of the user's own, not the default
+        what = f"{node.kind} {node.name}" if named else node.kind
         self.title.setText(f"<b>{key}</b> · {what}" + (f" · {status}" if status else ""))
         for lst, keys in ((self.fed_by, graph.inputs_of(key)), (self.feeds, graph.outputs_of(key))):
             for k in keys:

@@ -12,7 +12,6 @@ from PySide6.QtCore import QPoint
 from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMenu,
@@ -25,6 +24,7 @@ from PySide6.QtWidgets import (
 from ..app.context import DevtoolsContext
 from ..model.ir_graph import GROUP, IrGraph
 from ..model.txn_causality import ir_graph_of
+from .flow_layout import FlowLayout
 from .causality_style import KIND_FILL, ir_looks, legend_html
 from .graph_panel import GraphPanel
 
@@ -65,17 +65,18 @@ class IrGraphPage(QWidget):
         self.panel.canvas.node_menu.connect(self.node_menu)
         self.panel.txn_chosen.connect(self._select_txn)
         self.panel.field_selected.connect(lambda _k: self._show_status())
-        bar = QHBoxLayout()
-        bar.addWidget(self.module_box, 2)
-        bar.addWidget(self.search, 2)
-        bar.addWidget(self.hops)
-        bar.addWidget(self.focus_button)
-        bar.addWidget(self.whole_button)
-        bar.addWidget(self.collapse, 2)
+        bar = QWidget()  # its controls wrap onto a second line in a narrow window, they never widen it
+        flow = FlowLayout(bar, h_spacing=6, v_spacing=4)
+        for w, width in ((self.module_box, 0), (self.search, 150), (self.hops, 0), (self.focus_button, 0),
+                         (self.whole_button, 0), (self.collapse, 210)):
+            if width:
+                w.setFixedWidth(width)
+            flow.addWidget(w)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
-        layout.addLayout(bar)
+        layout.addWidget(bar)
         self.legend = QLabel(legend_html({k: v for k, v in KIND_FILL.items() if k != "step"}))
+        self.legend.setWordWrap(True)
         layout.addWidget(self.legend)
         layout.addWidget(self.panel, 1)
         layout.addWidget(self.status)

@@ -245,6 +245,8 @@ class MainWindow(QMainWindow):
         """The Causality tab, its shortcuts, and "Why did this recompute?" on the events table's context menu."""
         self.causality = _named(CausalityPane(self.ctx), "causalityPane")
         self.tabs.addTab(self.causality, "Causality")
+        # with this tab the bar overflows a 1024 px window: its scroll arrows get the width their icons need
+        self.tabs.setStyleSheet("QTabBar::scroller { width: 52px; }")
         why = self._action("Why did this recompute?", "Ctrl+G", self.show_causality,
                            "The selected transaction's dirty roots and the fields that ran because of them")
         ir = self._action("Module dependency graph", "Ctrl+Shift+G", self.show_ir_graph,
