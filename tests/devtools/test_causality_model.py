@@ -160,3 +160,20 @@ def test_the_trace_carries_each_ir_graph_once_and_every_executed_step(tmp_path, 
     assert [s["stepId"] for s in update["convergeSteps"]] == [0, 1, 2] and update["convergeStepsTruncated"] is False
     code, report = check_trace(path)
     assert code == 0, report
+
+
+def test_an_external_store_write_is_the_root_of_what_it_feeds(tmp_path):
+    feed = value_store(0)
+    m = Module("gauge", initial={"feed": 0, "twice": 0},
+               fields=[external_store("feed", feed), computed("twice", deps=["feed"], derive=lambda f: f * 2)])
+    rt = Runtime(label="app", diagnostics="full")
+    path = tmp_path / "ext.jsonl"
+    writer = TraceWriter(path, label="app").attach(rt.hub, runtime=rt)
+    rt.mount(m)
+    feed.set(4)
+    writer.close()
+    rt.dispose()
+    store = load_trace(str(path))
+    c = txn_causality(store, store.index.state_rows()[-1])
+    assert c.graph.nodes["feed"].kind == "externalStore" and ("feed", "twice") in c.graph.edges
+    assert c.roots == ("feed",) and c.steps["twice"].status == "changed"
