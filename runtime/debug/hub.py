@@ -21,8 +21,9 @@
   writers and the inspector server are taps; a tap that raises is removed and reported, it never breaks the runtime.
 - Feeds are the batched form of a tap, for consumers that handle records in bulk (the inspector): every event is
   appended to the feed's deque (one C call, no Python call per event) and the feed's `on_full()` runs on the
-  recording thread once the deque holds `threshold` events; static IRs go to its `on_static_ir(export)` and their
-  graphs to its `on_ir_graph(graph)`, in order with the events (the consumer takes what its deque holds first).
+  recording thread once the deque holds `threshold` events; static IRs go to its `on_static_ir(export)`, or with
+  their graph to its `on_ir_graph(export, graph)` when it has one (a live stream then sends the two in one batch),
+  in order with the events (the consumer takes what its deque holds first).
   The consumer may drain its deque from another thread with `popleft` (atomic): the hub only appends.
 """
 
@@ -54,7 +55,7 @@ class Feed:
 
     def __init__(self, queue: deque[dict[str, Any]], threshold: int, on_full: Callable[[], None],
                  on_static_ir: Callable[[dict[str, Any]], None],
-                 on_ir_graph: Callable[[dict[str, Any]], None] | None = None) -> None:
+                 on_ir_graph: Callable[[dict[str, Any], dict[str, Any]], None] | None = None) -> None:
         self.queue = queue
         self.threshold = max(1, threshold)
         self.on_full = on_full
@@ -174,10 +175,11 @@ class DebugHub:
             self._send(GRAPH_TYPE, graph)
 
     def _feed_ir(self, feed: Feed, key: str) -> None:
-        self._call(feed, feed.on_static_ir, self._static_irs[key])
         graph = self._ir_graphs.get(key)
         if graph is not None and feed.on_ir_graph is not None:
-            self._call(feed, feed.on_ir_graph, graph)
+            self._call(feed, feed.on_ir_graph, self._static_irs[key], graph)
+        else:
+            self._call(feed, feed.on_static_ir, self._static_irs[key])
 
     def trim(self) -> None:
         """Let go of the events past `buffer_size` (counted in `dropped`)."""

@@ -144,7 +144,8 @@ def test_a_feed_gets_every_event_in_order_batched_and_a_failing_feed_is_dropped_
         drain()  # what the feed holds comes first, as the stream sequences it
         seen.append(("static-ir", export["staticIrDigest"]))
 
-    def on_graph(graph) -> None:  # the dependency graph follows its IR at once
+    def on_graph(export, graph) -> None:  # an IR with its dependency graph, handed over together
+        on_ir(export)
         seen.append(("static-ir:graph", graph["staticIrDigest"]))
 
     rt.hub.feed(Feed(queue, 4, drain, on_ir, on_graph))
