@@ -182,7 +182,7 @@ class Runtime:
                 init_meta["importPath"] = module.import_path
             self.sink.emit(module_id=module.id, instance_id=iid, kind="lifecycle", label="module:init",
                            meta=init_meta)
-            self.hub.announce_static_ir(inst.static_ir_export())
+            inst.announce_ir()
         with self.batch():  # the mount converge and the first external-store reads publish in one tick
             if shape.ir.steps:
                 inst.transact(lambda draft: None, origin_kind="lifecycle", origin_name="mount", converge_all=True)
@@ -225,7 +225,7 @@ class Runtime:
         self.sink.set_level(level)
         if self.sink.on:
             for inst in self.kernel.instances():
-                self.hub.announce_static_ir(inst.static_ir_export())
+                inst.announce_ir()
 
     def set_buffer_size(self, size: int) -> None:
         """Resize the hub's event ring (0 keeps no window); recorded as `trace:devtools:ring-trim-policy`."""

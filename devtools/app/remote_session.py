@@ -142,8 +142,8 @@ class RemoteSession:
         """The remote buffer was cleared: so is the newest run (static IRs kept, later events still need them)."""
         run = self.live_run
         store = EventStore()
-        for export in run.store.static_irs.values():
-            store.append("static-ir", export)
+        for etype, payload in run.store.static_records():
+            store.append(etype, payload)
         run.store = store
         if self.following:
             self.feed.show_store(store, keep_labels=True)

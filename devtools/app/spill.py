@@ -34,16 +34,17 @@ class SpillFile:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._writer = TraceWriter(self.path, label=label)
-        self._irs_written: set[str] = set()
+        self._irs_written: set[tuple[str, str]] = set()
         self.rows_written = 0
 
     def write_rows(self, store: EventStore, lo: int, hi: int) -> None:
         """Append rows lo..hi-1 of `store` (after the static IRs their digests name, if not written yet)."""
         writer = self._writer
-        for digest, export in store.static_irs.items():
-            if digest not in self._irs_written:
-                writer.write("static-ir", export)
-                self._irs_written.add(digest)
+        if len(self._irs_written) < len(store.static_irs):
+            for etype, payload in store.static_records():
+                if (etype, payload["staticIrDigest"]) not in self._irs_written:
+                    writer.write(etype, payload)
+                    self._irs_written.add((etype, payload["staticIrDigest"]))
         ts = store.ts
         for row in range(lo, hi):
             writer.write_encoded("debug:event", store.raw(row), ts[row])

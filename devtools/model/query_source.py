@@ -74,8 +74,8 @@ def query_source_for(store: EventStore, *, progress: Callable[[int, int], None] 
     path = os.path.join(tmp, "session.jsonl")
     n = len(store)
     with TraceWriter(path, label="devtools") as writer:
-        for export in store.static_irs.values():
-            writer.write("static-ir", export)
+        for etype, payload in store.static_records():
+            writer.write(etype, payload)
         offset = writer.count
         for row in range(n):
             writer.write("debug:event", store.payload(row), float(store.ts[row]))

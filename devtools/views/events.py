@@ -143,7 +143,7 @@ class EventsView(QWidget):
         self._show_status()
 
     def _row_menu(self, pos: QPoint) -> None:
-        """Right click on a row: its event as JSON (copied, or in a raw view)."""
+        """Right click on a row: its event as JSON (copied, or in a raw view), then the table's own actions."""
         index = self.table.indexAt(pos)
         if not index.isValid():
             return
@@ -152,6 +152,9 @@ class EventsView(QWidget):
         menu = QMenu(self.table)
         add_json_actions(menu, lambda: copy_text(store.payload(row)), f"event {store.payload(row).get('eventId', row)}",
                          self)
+        if self.table.actions():  # what the window adds for a row (the causality views)
+            menu.addSeparator()
+            menu.addActions(self.table.actions())
         menu.popup(self.table.viewport().mapToGlobal(pos))
         self.row_menu = menu
 

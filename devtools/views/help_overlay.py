@@ -25,6 +25,8 @@ SHORTCUTS: tuple[tuple[str, str, str], ...] = (
     ("Time travel", "Alt+B", "State before the selected transaction"),
     ("Time travel", "Alt+A", "State after the selected transaction"),
     ("Time travel", "Alt+L", "Back to the latest state"),
+    ("Causality", "Ctrl+G", "Why did the selected transaction's fields recompute?"),
+    ("Causality", "Ctrl+Shift+G", "The module's whole dependency graph (search, focus, collapse)"),
     ("Replay", "Space", "Play / pause"),
     ("Replay", "Left / Right", "Step one event"),
     ("Replay", "Shift+Left / Right", "Step one transaction"),

@@ -35,6 +35,7 @@ from ..app.time_travel import back_to_latest
 from ..state import UiState
 from .command_palette import CommandPalette
 from .compare_view import CompareView
+from .causality import CausalityPane
 from .converge import ConvergePane
 from .events import EventsView
 from .help_overlay import HelpOverlay
@@ -187,6 +188,7 @@ class MainWindow(QMainWindow):
         self.command_palette: CommandPalette | None = None
         self.compare_view: CompareView | None = None
         self._build_actions()
+        self._add_causality()
         ctx.bind(self, ctx.state.topic, self._on_state)
         ctx.bind(self, ctx.events, self._on_rows)
 
@@ -265,6 +267,25 @@ class MainWindow(QMainWindow):
         view.compare_store(self.ctx.events, path)
         view.show()
         return view
+    def _add_causality(self) -> None:
+        """The Causality tab, its shortcuts, and "Why did this recompute?" on the events table's context menu."""
+        self.causality = _named(CausalityPane(self.ctx), "causalityPane")
+        self.tabs.addTab(self.causality, "Causality")
+        # with this tab the bar overflows a 1024 px window: its scroll arrows get the width their icons need
+        self.tabs.setStyleSheet("QTabBar::scroller { width: 52px; }")
+        why = self._action("Why did this recompute?", "Ctrl+G", self.show_causality,
+                           "The selected transaction's dirty roots and the fields that ran because of them")
+        ir = self._action("Module dependency graph", "Ctrl+Shift+G", self.show_ir_graph,
+                          "The whole static IR of the module as a dependency graph")
+        self.events.table.addActions([why, ir])  # the row's context menu lists them after Copy as JSON
+
+    def show_causality(self) -> None:
+        self.tabs.setCurrentWidget(self.causality)
+        self.causality.show_transaction()
+
+    def show_ir_graph(self) -> None:
+        self.tabs.setCurrentWidget(self.causality)
+        self.causality.show_ir()
 
     def follow(self) -> None:
         """Drop the selection and keep the newest event in view (the inspector shows the latest event)."""

@@ -113,6 +113,8 @@ class ConvergeRecord:
     """The dirty set converge planned from (the entry point's own writes)."""
     checks: tuple[CheckRun, ...] = ()
     """The check steps it executed (`trait:check` events)."""
+    steps: tuple[tuple[int, float, bool, int], ...] = ()
+    """(stepId, durationMs, changed, opSeq) of every executed step, in execution order (full diagnostics only)."""
 
 
 @fast_init

@@ -110,6 +110,20 @@ class StaticIr:
             "buildDurationMs": round(self.build_duration_ms, 4),
         }
 
+    def graph_export(self, instance_id: str) -> dict[str, Any]:
+        """The dependency edges the export above leaves out (its reference schema admits no further keys): what
+        each step reads and what feeds the module from outside, as the `static-ir:graph` record beside it. Ids
+        refer to the `fieldPaths` of the static IR of the same digest."""
+        return {
+            "staticIrDigest": self.digest,
+            "moduleId": self.module_id,
+            "instanceId": instance_id,
+            "stepKindByStepId": [s.kind for s in self.steps],
+            "stepNameByStepId": [s.name for s in self.steps],
+            "stepDepFieldPathIdsByStepId": [list(s.dep_ids) for s in self.steps],
+            "imports": [{"kind": kind, "path": list(target)} for kind, target in self.imports],
+        }
+
 
 def _overlaps(a: FieldPath, b: FieldPath) -> bool:
     n = min(len(a), len(b))

@@ -16,13 +16,15 @@
   whether what it holds is current. Subscribers are notified in batches: once per loop
   iteration when an asyncio loop runs, at once otherwise, always with the latest token.
 - Taps see every exported record synchronously, in order, as `(type, payload)` with type `debug:event` or
-  `static-ir` (a ConvergeStaticIrExport, sent before the first event that names its digest). Trace writers and the
-  inspector server are taps; a tap that raises is removed and reported, it never breaks the runtime.
+  `static-ir` (a ConvergeStaticIrExport, sent before the first event that names its digest), each followed by its
+  `static-ir:graph` (GRAPH_TYPE: the dependency edges of that IR, which the closed export cannot hold). Trace
+  writers and the inspector server are taps; a tap that raises is removed and reported, it never breaks the runtime.
 - Feeds are the batched form of a tap, for consumers that handle records in bulk (the inspector): every event is
   appended to the feed's deque (one C call, no Python call per event) and the feed's `on_full()` runs on the
-  recording thread once the deque holds `threshold` events; static IRs go to its `on_static_ir(export)`, in order
-  with the events (the consumer takes what its deque holds first). The consumer may drain its deque from another
-  thread with `popleft` (atomic): the hub only appends.
+  recording thread once the deque holds `threshold` events; static IRs go to its `on_static_ir(export)`, or with
+  their graph to its `on_ir_graph(export, graph)` when it has one (a live stream then sends the two in one batch),
+  in order with the events (the consumer takes what its deque holds first).
+  The consumer may drain its deque from another thread with `popleft` (atomic): the hub only appends.
 """
 
 from __future__ import annotations
@@ -35,7 +37,10 @@ from typing import Any
 
 from runtime.debug.views import DevtoolsSnapshot, ExportBudget, RuntimeViews
 
-__all__ = ["DebugHub", "Tap", "Feed", "DevtoolsSnapshot"]
+__all__ = ["DebugHub", "Tap", "Feed", "DevtoolsSnapshot", "GRAPH_TYPE"]
+
+GRAPH_TYPE = "static-ir:graph"
+"""The envelope type of a static IR's dependency edges (runtime.converge.ir.StaticIr.graph_export)."""
 
 Tap = Callable[[str, dict[str, Any]], None]
 TRIM_SLACK = 256
@@ -46,14 +51,16 @@ log = logging.getLogger("tickscope.debug")
 class Feed:
     """A batched tap (see the module docstring): events go to `queue`, `on_full()` runs at `threshold`."""
 
-    __slots__ = ("queue", "threshold", "on_full", "on_static_ir")
+    __slots__ = ("queue", "threshold", "on_full", "on_static_ir", "on_ir_graph")
 
     def __init__(self, queue: deque[dict[str, Any]], threshold: int, on_full: Callable[[], None],
-                 on_static_ir: Callable[[dict[str, Any]], None]) -> None:
+                 on_static_ir: Callable[[dict[str, Any]], None],
+                 on_ir_graph: Callable[[dict[str, Any], dict[str, Any]], None] | None = None) -> None:
         self.queue = queue
         self.threshold = max(1, threshold)
         self.on_full = on_full
         self.on_static_ir = on_static_ir
+        self.on_ir_graph = on_ir_graph
 
 
 class DebugHub:
@@ -71,6 +78,8 @@ class DebugHub:
         self._feed_queues: tuple[tuple[deque[dict[str, Any]], int, Feed], ...] = ()
         """What `record` needs of each feed, unpacked once per change rather than read per event."""
         self._static_irs: dict[str, dict[str, Any]] = {}
+        self._ir_graphs: dict[str, dict[str, Any]] = {}
+        """The `static-ir:graph` of each announced IR that came with one, by the same key."""
         self._notify_scheduled = False
 
     # -- reading ----------------------------------------------------------------------------------------------------
@@ -151,15 +160,26 @@ class DebugHub:
         if event["kind"] == "state" and event["label"] == "state:update":
             views.state_update(event)
 
-    def announce_static_ir(self, export: dict[str, Any]) -> None:
-        """Make an IR known; taps get it once per digest and instance."""
+    def announce_static_ir(self, export: dict[str, Any], graph: dict[str, Any] | None = None) -> None:
+        """Make an IR (and its dependency graph) known; taps get them once per digest and instance."""
         key = f"{export['staticIrDigest']}@{export['instanceId']}"
         if key in self._static_irs:
             return
         self._static_irs[key] = export
+        if graph is not None:
+            self._ir_graphs[key] = graph
         for feed in self._feeds:
-            self._call(feed, feed.on_static_ir, export)
+            self._feed_ir(feed, key)
         self._send("static-ir", export)
+        if graph is not None:
+            self._send(GRAPH_TYPE, graph)
+
+    def _feed_ir(self, feed: Feed, key: str) -> None:
+        graph = self._ir_graphs.get(key)
+        if graph is not None and feed.on_ir_graph is not None:
+            self._call(feed, feed.on_ir_graph, self._static_irs[key], graph)
+        else:
+            self._call(feed, feed.on_static_ir, self._static_irs[key])
 
     def trim(self) -> None:
         """Let go of the events past `buffer_size` (counted in `dropped`)."""
@@ -204,8 +224,10 @@ class DebugHub:
 
     def tap(self, tap: Tap) -> Callable[[], None]:
         """Stream every exported record to `tap`, starting with the IRs already announced."""
-        for export in self._static_irs.values():
+        for key, export in self._static_irs.items():
             tap("static-ir", export)
+            if key in self._ir_graphs:
+                tap(GRAPH_TYPE, self._ir_graphs[key])
         self._taps = (*self._taps, tap)
         return lambda: self._untap(tap)
 
@@ -219,8 +241,8 @@ class DebugHub:
     def feed(self, feed: Feed) -> Callable[[], None]:
         """Stream every exported record to `feed`, starting with the IRs already announced; returns the detach
         function."""
-        for export in self._static_irs.values():
-            feed.on_static_ir(export)
+        for key in self._static_irs:
+            self._feed_ir(feed, key)
         self._set_feeds((*self._feeds, feed))
         return lambda: self._unfeed(feed)
 

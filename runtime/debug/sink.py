@@ -124,9 +124,10 @@ class DebugSink:
         self.call_sites = CallSites()
         """Where dispatches come from, taken at level full only (runtime.debug.call_site)."""
 
-    def announce_static_ir(self, export: dict[str, Any]) -> None:
-        """Hand the hub a static IR that events of this runtime refer to by digest (kept once per digest)."""
-        self.hub.announce_static_ir(export)
+    def announce_static_ir(self, export: dict[str, Any], graph: dict[str, Any] | None = None) -> None:
+        """Hand the hub a static IR that events of this runtime refer to by digest (kept once per digest), with its
+        dependency graph when the caller has one."""
+        self.hub.announce_static_ir(export, graph)
 
     def set_level(self, level: str) -> None:
         if level not in LEVELS:

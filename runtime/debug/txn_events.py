@@ -10,10 +10,12 @@ from runtime.base.records import ConvergeRecord, PatchRecord, TxnRecord
 from runtime.base.state_access import MISSING
 from runtime.debug.projection import SizeBudget, project
 
-__all__ = ["state_update_meta", "converge_meta", "DIRTY_ROOT_EXPORT_LIMIT"]
+__all__ = ["state_update_meta", "converge_meta", "DIRTY_ROOT_EXPORT_LIMIT", "CONVERGE_STEP_EXPORT_LIMIT"]
 
 DIRTY_ROOT_EXPORT_LIMIT = 256
 """rootIds exported per state:update; beyond it `rootIdsTruncated` (rootCount stays exact)."""
+CONVERGE_STEP_EXPORT_LIMIT = 512
+"""Executed steps a full-level state:update lists in `convergeSteps`; beyond it `convergeStepsTruncated`."""
 CONVERGE_TOP_ROOTS = {"light": 3, "full": 32}
 """Dirty root ids a converge decision carries, by level (the first ones; rootIdsTruncated says when cut)."""
 STATE_BUDGET = SizeBudget()
@@ -77,8 +79,18 @@ def state_update_meta(record: TxnRecord, state: Any, level: str) -> tuple[dict[s
             meta["callSite"] = record.origin.site
         if record.converge is not None:
             meta["fieldSummary"] = {"converge": converge_meta(record.converge, level, record.instance_id)}
+            if record.converge.steps:
+                _add_steps(meta, record.converge.steps)
     reason = "non_serializable" if "non_serializable" in downgrades else ("oversized" if downgrades else None)
     return meta, reason
+
+
+def _add_steps(meta: dict[str, Any], steps: tuple[tuple[int, float, bool, int], ...]) -> None:
+    """Every executed step with its duration and whether it changed its output: the converge decision's own shape
+    (reference schema, closed) holds only the top 3, so the whole list rides on state:update as an extension."""
+    meta["convergeSteps"] = [{"stepId": sid, "durationMs": round(ms, 4), "changed": changed}
+                             for sid, ms, changed, _op in steps[:CONVERGE_STEP_EXPORT_LIMIT]]
+    meta["convergeStepsTruncated"] = len(steps) > CONVERGE_STEP_EXPORT_LIMIT
 
 
 def converge_meta(c: ConvergeRecord, level: str, instance_id: str = "") -> dict[str, Any]:

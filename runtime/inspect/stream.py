@@ -37,7 +37,7 @@ from typing import Any
 
 import orjson
 
-from runtime.debug.hub import Feed
+from runtime.debug.hub import GRAPH_TYPE, Feed
 from runtime.inspect.protocol import PROTOCOL_VERSION
 
 __all__ = ["EnvelopeStream", "SerialisedBatch"]
@@ -96,7 +96,7 @@ class EnvelopeStream:
         self._static: list[tuple[int, Envelope]] = []
         self.flushes = 0
         """Flushes that sequenced something (the server thread flushes only when the application has stopped)."""
-        self.hub_feed = Feed(self.queue, flush_every, self._on_full, self._announce)
+        self.hub_feed = Feed(self.queue, flush_every, self._on_full, self._announce, self._announce_with_graph)
 
     @property
     def last_seq(self) -> int:
@@ -112,19 +112,27 @@ class EnvelopeStream:
     def _announce(self, payload: dict[str, Any]) -> None:
         """A static IR (rare: one per mounted instance): sequenced after what is queued, kept for late
         subscribers."""
-        self._sequence_now("static-ir", payload.get("timestamp", time.time() * 1000.0), payload)
+        self._sequence_now([("static-ir", payload)], payload.get("timestamp", time.time() * 1000.0))
 
-    def _sequence_now(self, kind: str, timestamp: float, payload: dict[str, Any]) -> None:
-        """An envelope numbered at once, after what is queued (static IRs and control markers: rare)."""
-        env = {"protocolVersion": PROTOCOL_VERSION, "runId": self.run_id, "seq": 0, "timestamp": timestamp,
-               "type": kind, "payload": payload}
+    def _announce_with_graph(self, export: dict[str, Any], graph: dict[str, Any]) -> None:
+        """A static IR and its dependency graph, in one batch (a client's queue counts batches), both kept for late
+        subscribers."""
+        self._sequence_now([("static-ir", export), (GRAPH_TYPE, graph)], time.time() * 1000.0)
+
+    def _sequence_now(self, records: list[tuple[str, dict[str, Any]]], timestamp: float) -> None:
+        """Envelopes numbered at once, after what is queued, as one batch (static IRs and control markers: rare)."""
         with self._lock:
             self._flush_locked()
-            self._seq += 1
-            env["seq"] = self._seq
-            if kind == "static-ir":
-                self._static.append((self._seq, env))
-            self._publish(_dumps([env]), self._seq, 1)
+            first = self._seq + 1
+            envs = []
+            for kind, payload in records:
+                self._seq += 1
+                env = {"protocolVersion": PROTOCOL_VERSION, "runId": self.run_id, "seq": self._seq,
+                       "timestamp": timestamp, "type": kind, "payload": payload}
+                if kind in ("static-ir", GRAPH_TYPE):
+                    self._static.append((self._seq, env))
+                envs.append(env)
+            self._publish(_dumps(envs), first, len(envs))
 
     # -- either thread ----------------------------------------------------------------------------------------------
 
@@ -174,7 +182,7 @@ class EnvelopeStream:
 
     def marker(self, payload: dict[str, Any]) -> None:
         """An `inspect:control` envelope (the observable effect of a control command), streamed in order."""
-        self._sequence_now("inspect:control", time.time() * 1000.0, payload)
+        self._sequence_now([("inspect:control", payload)], time.time() * 1000.0)
 
     def clear(self) -> None:
         """Forget the retained window (static IRs stay: later events still need them)."""

@@ -108,6 +108,7 @@ class ModuleInstance:
         self._txn_seq = 0
         self._listeners: list[CommitListener] = []
         self._ir_export: dict[str, Any] | None = None
+        self._ir_graph: dict[str, Any] | None = None
         self._op_seq = 0
         self._op_prefix = f"{instance_id}::o"
         self._link_seq = 0
@@ -354,7 +355,7 @@ class ModuleInstance:
         if record.converge is not None:
             self._export_converge(record.converge, seq, tid, lid)
         else:
-            sink.announce_static_ir(self.static_ir_export())
+            self.announce_ir()
         meta, downgrade = state_update_meta(record, state, sink.level)
         sink.emit(kind="state", label="state:update", meta=meta, budget=None, downgrade=downgrade,
                   module_id=mid, instance_id=iid, txn_seq=seq, txn_id=tid, link_id=lid)
@@ -363,7 +364,7 @@ class ModuleInstance:
         """The `trait:converge` event of a window: exported whether or not the window committed, so a converge that
         changed nothing (an instance's cold start at mount, say) is seen too (docs/rules/converge.md)."""
         sink = self.sink
-        sink.announce_static_ir(self.static_ir_export())
+        self.announce_ir()
         meta = converge_meta(converge, sink.level, self.instance_id)
         sink.emit(kind="trait:converge", label="trace:trait:converge", meta=meta, budget=None,
                   module_id=self.module_id, instance_id=self.instance_id, txn_seq=txn_seq, txn_id=txn_id,
@@ -446,7 +447,14 @@ class ModuleInstance:
             # The reference's ConvergeStaticIrExport admits no other keys: the actions and their payload types
             # travel in the inspector's HELLO and `module.action_schemas()`, not here.
             self._ir_export = self.shape.ir.export(self.instance_id, self.planner.generation)
+            self._ir_graph = self.shape.ir.graph_export(self.instance_id)
         return self._ir_export
+
+    def announce_ir(self) -> None:
+        """Hand the sink the static IR of the current generation and its dependency graph (the hub keeps each
+        once)."""
+        export = self._ir_export or self.static_ir_export()
+        self.sink.announce_static_ir(export, self._ir_graph)
 
     def declarations(self) -> list[FieldDecl]:
         """Every field declaration of this instance: the module's and those added by install_fields."""

@@ -436,4 +436,5 @@ class Transaction:
             top_k=sampling.top_k,
             dirty=base_dirty,
             checks=tuple(res.checks),
+            steps=tuple(res.timings) if sink.full else (),
         )

@@ -32,7 +32,9 @@ API (row = 0-based index in recording order; every column is an `array.array` in
       txn_id_of(row) ("instanceId::t<txnSeq>" or None), event_id_of(row) (decodes), dirty_roots(row) -> list[int]
       (state:update rootIds; [-1] means dirtyAll), runtime_of_instance(instance_id).
     Payloads: payload(row) -> dict (the RuntimeDebugEventRef, decoded on demand, small cache); raw(row) -> bytes.
-    Static IRs: static_irs {digest: ConvergeStaticIrExport}; field_paths(digest) -> tuple of path tuples | None.
+    Static IRs: static_irs {digest: ConvergeStaticIrExport}; field_paths(digest) -> tuple of path tuples | None;
+      ir_graphs {digest: the `static-ir:graph` record (each step's dependencies, the imports)}; static_records()
+      yields both as (envelope type, payload), the IRs first (what a copy of the store writes first).
     Side records (other envelope types, in order, anchored after the rows before them): side(type) -> SideRecords
       with .after_row (rows recorded before it), .instance (code, -1 none), .txn, payload(i).
     Indexes (built lazily, caught up incrementally after appends; see indexes.py): store.index.rows_of_instance(id),
@@ -55,13 +57,14 @@ import os
 from array import array
 from collections import OrderedDict
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import accumulate
 from typing import Any
 
 import orjson
 
+from runtime.debug.hub import GRAPH_TYPE
 from runtime.trace.payload_blocks import PayloadBlocks
 
 from runtime.trace.indexes import StoreIndexes
@@ -197,6 +200,7 @@ class EventStore:
         self.commands = Interned()
         self.digests = Interned()
         self.static_irs: dict[str, dict[str, Any]] = {}
+        self.ir_graphs: dict[str, dict[str, Any]] = {}
         self._paths_cache: dict[str, tuple[tuple[str, ...], ...]] = {}
         self._instance_runtime: dict[int, str] = {}
         self._sides: dict[str, SideRecords] = {}
@@ -280,8 +284,8 @@ class EventStore:
         """Add one record as a hub tap would hand it over; returns the new row, or -1 when it is not an event row."""
         if not isinstance(payload, dict):
             raise TypeError(f"a {envelope_type} payload must be a dict, not {type(payload).__name__}")
-        if envelope_type == "static-ir":
-            self.add_static_ir(payload)
+        if envelope_type in ("static-ir", GRAPH_TYPE):
+            (self.add_static_ir if envelope_type == "static-ir" else self.add_ir_graph)(payload)
             self.version += 1
             return -1
         data = orjson.dumps(payload, option=orjson.OPT_NON_STR_KEYS)
@@ -304,6 +308,22 @@ class EventStore:
         digest = export.get("staticIrDigest")
         if isinstance(digest, str) and digest not in self.static_irs:
             self.static_irs[digest] = export
+
+    def add_ir_graph(self, graph: dict[str, Any]) -> None:
+        """Keep the dependency graph of a static IR by its digest (the first one seen of a digest wins)."""
+        digest = graph.get("staticIrDigest")
+        if isinstance(digest, str) and digest not in self.ir_graphs:
+            self.ir_graphs[digest] = graph
+
+    def static_records(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every static IR as ("static-ir", export), then the graphs known of them as ("static-ir:graph", graph) (an
+        evidence package wants every static IR before any other envelope)."""
+        for export in self.static_irs.values():
+            yield "static-ir", export
+        for digest in self.static_irs:
+            graph = self.ir_graphs.get(digest)
+            if graph is not None:
+                yield GRAPH_TYPE, graph
 
     def add_side(self, envelope_type: str, payload: dict[str, Any], off: int, length: int) -> None:
         """Keep a record of a non-event envelope type, anchored after the rows before it (buffered ones included)."""

@@ -37,8 +37,8 @@ def store_envelopes(store: EventStore) -> Iterator[tuple[str, dict[str, Any], fl
     """Every record of the store as (type, payload, timestamp): static IRs first, then rows and side records in
     order."""
     first_ts = store.ts[0] if len(store) else 0.0
-    for export in store.static_irs.values():
-        yield "static-ir", export, first_ts
+    for etype, payload in store.static_records():
+        yield etype, payload, first_ts
     sides = [(store.side(t), 0) for t in store.side_types()]
     cursors = [0] * len(sides)
 

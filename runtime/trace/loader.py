@@ -25,6 +25,7 @@ from typing import BinaryIO
 
 import orjson
 
+from runtime.debug.hub import GRAPH_TYPE
 from runtime.errors import LoadCancelled, TraceFormatError
 from runtime.trace.columnar import EventStore, LoadProblem
 from runtime.trace.format import HEADER_LIMIT, check_header, event_problem, looks_like_evidence
@@ -120,6 +121,8 @@ def _keep_other(store: EventStore, env: object, etype: object, payload: object, 
         if type(payload.get("staticIrDigest")) is not str:
             return "static-ir payload without a staticIrDigest"
         store.add_static_ir(payload)
+    elif etype == GRAPH_TYPE and type(payload.get("staticIrDigest")) is str:
+        store.add_ir_graph(payload)
     else:
         store.add_side(etype, payload, off, length)
     return None

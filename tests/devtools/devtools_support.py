@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QContextMenuEvent
+from PySide6.QtWidgets import QApplication
 
 from devtools.app.contexts import live_context
 from devtools.app.remote_session import RemoteSession
@@ -133,3 +135,26 @@ def record_shop_session(rt) -> None:
     for price in (10, 20, 30):
         inst.dispatch("add", price)
     inst.dispatch("rename", "Grace")
+
+
+def choose(qtbot, menu, text: str) -> None:
+    """Click the entry named `text` of an open context menu."""
+    qtbot.waitUntil(menu.isVisible)
+    action = next(a for a in menu.actions() if a.text() == text)
+    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
+
+
+def right_click(qtbot, widget, pos) -> None:
+    """A right click as the platform delivers it: the button, then the context menu event (QTest sends only the
+    former)."""
+    qtbot.mouseClick(widget, Qt.MouseButton.RightButton, pos=pos)
+    QApplication.sendEvent(widget, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, widget.mapToGlobal(pos)))
+
+
+def right_click_row(qtbot, window, row: int):
+    table = window.events.table
+    table.scrollTo(table.model().index(row, 3))
+    rect = table.visualRect(table.model().index(row, 3))
+    right_click(qtbot, table.viewport(), rect.center())
+    qtbot.waitUntil(lambda: window.events.row_menu is not None and window.events.row_menu.isVisible())
+    return window.events.row_menu

@@ -3,35 +3,11 @@
 from __future__ import annotations
 
 import orjson
-from devtools_support import click_row, open_replay
-from PySide6.QtCore import Qt
-from PySide6.QtGui import QContextMenuEvent, QFontInfo, QGuiApplication
-from PySide6.QtWidgets import QApplication, QMenu
+from devtools_support import choose, click_row, open_replay, right_click, right_click_row
+from PySide6.QtGui import QFontInfo, QGuiApplication
+from PySide6.QtWidgets import QMenu
 
 from devtools.views.json_view import RawView
-
-
-def choose(qtbot, menu, text: str) -> None:
-    """Click the entry named `text` of an open context menu."""
-    qtbot.waitUntil(menu.isVisible)
-    action = next(a for a in menu.actions() if a.text() == text)
-    qtbot.mouseClick(menu, Qt.MouseButton.LeftButton, pos=menu.actionGeometry(action).center())
-
-
-def right_click(qtbot, widget, pos) -> None:
-    """A right click as the platform delivers it: the button, then the context menu event (QTest sends only the
-    former)."""
-    qtbot.mouseClick(widget, Qt.MouseButton.RightButton, pos=pos)
-    QApplication.sendEvent(widget, QContextMenuEvent(QContextMenuEvent.Reason.Mouse, pos, widget.mapToGlobal(pos)))
-
-
-def right_click_row(qtbot, window, row: int):
-    table = window.events.table
-    table.scrollTo(table.model().index(row, 3))
-    rect = table.visualRect(table.model().index(row, 3))
-    right_click(qtbot, table.viewport(), rect.center())
-    qtbot.waitUntil(lambda: window.events.row_menu is not None and window.events.row_menu.isVisible())
-    return window.events.row_menu
 
 
 def event_row(window, label: str) -> int:

@@ -144,7 +144,11 @@ def test_a_feed_gets_every_event_in_order_batched_and_a_failing_feed_is_dropped_
         drain()  # what the feed holds comes first, as the stream sequences it
         seen.append(("static-ir", export["staticIrDigest"]))
 
-    rt.hub.feed(Feed(queue, 4, drain, on_ir))
+    def on_graph(export, graph) -> None:  # an IR with its dependency graph, handed over together
+        on_ir(export)
+        seen.append(("static-ir:graph", graph["staticIrDigest"]))
+
+    rt.hub.feed(Feed(queue, 4, drain, on_ir, on_graph))
     failures: list[int] = []
 
     def fail() -> None:

@@ -125,7 +125,7 @@ async def test_clear_empties_the_runtime_ring_and_the_retained_history(app):
     late = await RawClient.open(rt.inspector.address, "s3cret")  # a newcomer gets no pre-clear history
     await late.until(lambda f: bool(markers(late, "clear")))
     assert not [e for e in late.events() if e["type"] == "debug:event"]
-    assert [e["type"] for e in late.events()] == ["static-ir", "inspect:control"]
+    assert [e["type"] for e in late.events()] == ["static-ir", "static-ir:graph", "inspect:control"]
 
 
 @pytest.mark.asyncio
