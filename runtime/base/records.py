@@ -106,6 +106,8 @@ class ConvergeRecord:
     """The dirty set converge planned from (the entry point's own writes)."""
     checks: tuple[CheckRun, ...] = ()
     """The check steps it executed (`trait:check` events)."""
+    exec_vm: Any = None
+    """Whether it ran through an assembled kernel (runtime.converge.assembly.ExecVm; `trace:exec-vm` events)."""
 
 
 @dataclass(frozen=True, slots=True)

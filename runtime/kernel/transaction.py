@@ -29,7 +29,8 @@ from runtime.base.records import (
     TxnPriority,
     TxnRecord,
 )
-from runtime.converge.executor import AsyncDerive, run_steps
+from runtime.converge.assembly import run_converge
+from runtime.converge.executor import AsyncDerive
 from runtime.converge.ir import Step
 from runtime.errors import AsyncEscapeError, ReducerError
 
@@ -376,8 +377,9 @@ class Transaction:
         self._tracker = self._derived_dirty = DirtyTracker()
         op_base = inst.reserve_op_seqs()
         try:
-            res = run_steps(ir, order, self.ws, self._set_step if self._full else None, cfg.budget_ms, timed, op_base,
-                            self.changed_rows, traced=on)
+            res, exec_vm = run_converge(ir, planner.kernels, cfg.assembly, plan, self.ws,
+                                        self._set_step if self._full else None, cfg.budget_ms, timed, op_base,
+                                        self.changed_rows, traced=on)
         except AsyncDerive as escape:
             raise AsyncEscapeError(
                 f"{escape.step.name} returned an awaitable during {self._what()}: derivations must be synchronous",
@@ -436,4 +438,5 @@ class Transaction:
             top_k=sampling.top_k,
             dirty=base_dirty,
             checks=tuple(res.checks),
+            exec_vm=exec_vm,
         )
