@@ -15,10 +15,14 @@ source with the step ids, paths and functions baked in, compiled once and cached
 Reads use the state's mapping `get` for top-level paths and the interpreter's compiled readers for deeper ones;
 writes use `WorkingState.set`; so both paths see and make the same states, dirty evidence and patches.
 
-What cannot be assembled runs through the interpreter, with the reason as evidence (`ExecVm`): a list check over the
-rows a transaction changed (its input differs per transaction, `not_implemented`), a plan seen for the first time
-(assembled when it runs a second time, so one-off plans never pay for compiling: `missing_capability`), and the
-switch `ConvergeConfig(assembly=False)` (`disabled`).
+Compiling costs about 0.1-0.3 ms per step (CPython's compiler), far more than one interpreted run of it, so a plan is
+assembled from its second run on (one-off plans never pay for it), one part of PART_STEPS steps per run (no single
+transaction stalls on compiling a 2000-step plan); each part runs through its kernel once it has one.
+
+What does not run assembled runs through the interpreter, with the reason as evidence (`ExecVm`): a part with a list
+check over the rows a transaction changed (its input differs per transaction: `not_implemented`), a plan on its
+first run or with parts still to assemble (`missing_capability`), and the switch `ConvergeConfig(assembly=False)`
+(`disabled`).
 """
 
 from __future__ import annotations
@@ -40,9 +44,9 @@ __all__ = ["EXEC_IR_VERSION", "ExecVm", "Kernel", "KernelCache", "assemble", "ru
 
 EXEC_IR_VERSION = "tickscope-py-kernel-v1"
 KERNEL_CACHE_LIMIT = 64
-"""Kernels kept per planner (the plan cache's own protections bound the distinct plans in practice)."""
-SIGHTINGS_LIMIT = 4096
-"""Plans counted for admission before the count starts over."""
+"""Plans whose kernels are kept per planner (the plan cache's own protections bound the distinct plans)."""
+PART_STEPS = 256
+"""Steps per kernel. Compiling costs about 0.1-0.3 ms per step, so a long plan is assembled a part per run."""
 
 ReasonCode = Literal["not_implemented", "missing_capability", "disabled"]
 
@@ -171,39 +175,69 @@ def assemble(ir: StaticIr, order: Sequence[int], *, notify: bool, timed: bool, t
     return Kernel(env["kernel"], compute_lines, exec_ir_hash, ExecVm(True, exec_ir_hash=exec_ir_hash))
 
 
-class KernelCache:
-    """The kernels of one planner's IR, keyed by (plan, variant); a plan is assembled on its second run."""
+class PlanKernels:
+    """The kernels of one plan and variant, one per part of PART_STEPS steps (None: not assembled yet)."""
 
-    __slots__ = ("_kernels", "_sightings")
+    __slots__ = ("parts", "blocked", "runs", "evidence")
+
+    def __init__(self, n_parts: int, digest: str) -> None:
+        self.parts: list[Kernel | None] = [None] * n_parts
+        self.blocked = False
+        """Some part can never be assembled (it runs interpreted)."""
+        self.runs = 0
+        self.evidence = FIRST_SIGHTING if n_parts else ExecVm(True, exec_ir_hash=f"{digest}:empty")
+        """What the latest run says (an empty plan has nothing to assemble: it runs as assembled as it gets)."""
+
+    def add(self, i: int, made: Kernel | ExecVm) -> None:
+        """Part i assembled (a Kernel), or why it cannot be (an ExecVm, which every later run reports)."""
+        if isinstance(made, ExecVm):
+            self.blocked, self.evidence = True, made
+            return
+        parts = self.parts
+        parts[i] = made
+        done = sum(part is not None for part in parts)
+        if done < len(parts):
+            self.evidence = ExecVm(False, "missing_capability", f"{done} of {len(parts)} parts of {PART_STEPS} "
+                                                                "steps assembled: one more is assembled per run")
+        elif len(parts) == 1:
+            self.evidence = made.evidence
+        else:
+            hashes = " ".join(part.exec_ir_hash for part in parts if part is not None)
+            self.evidence = ExecVm(True, exec_ir_hash=f"{made.exec_ir_hash.split(':')[0]}:{fnv1a32_text(hashes):08x}")
+
+
+class KernelCache:
+    """The kernels of one planner's IR, keyed by (plan, variant). A plan is assembled from its second run on, one
+    part of PART_STEPS steps per run, so no single transaction pays for compiling more than one part."""
+
+    __slots__ = ("_plans",)
 
     def __init__(self) -> None:
-        self._kernels: dict[tuple[Any, ...], Kernel | ExecVm] = {}
-        self._sightings: dict[tuple[Any, ...], int] = {}
+        self._plans: dict[tuple[Any, ...], PlanKernels] = {}
 
     def clear(self) -> None:
         """A new IR (new derivations, maybe a new graph): every kernel baked the old one in."""
-        self._kernels.clear()
-        self._sightings.clear()
+        self._plans.clear()
 
     def __len__(self) -> int:
-        return len(self._kernels)
+        return len(self._plans)
 
     def get(self, ir: StaticIr, plan: tuple[int, ...] | None, order: Sequence[int], notify: bool, timed: bool,
-            traced: bool) -> Kernel | ExecVm:
+            traced: bool) -> PlanKernels:
+        """The plan's kernels, one more part assembled when it runs a second time or later."""
         key = (plan, notify, timed, traced)
-        found = self._kernels.get(key)
-        if found is not None:
-            return found
-        sightings = self._sightings
-        if sightings.get(key) is None:
-            if len(sightings) >= SIGHTINGS_LIMIT:
-                sightings.clear()
-            sightings[key] = 1
-            return FIRST_SIGHTING
-        del sightings[key]
-        if len(self._kernels) >= KERNEL_CACHE_LIMIT:
-            del self._kernels[next(iter(self._kernels))]  # the oldest
-        found = self._kernels[key] = assemble(ir, order, notify=notify, timed=timed, traced=traced)
+        found = self._plans.get(key)
+        if found is None:
+            if len(self._plans) >= KERNEL_CACHE_LIMIT:
+                del self._plans[next(iter(self._plans))]  # the oldest
+            found = self._plans[key] = PlanKernels(-(-len(order) // PART_STEPS), ir.digest)
+        found.runs += 1
+        if found.runs >= 2 and not found.blocked:
+            for i, part in enumerate(found.parts):
+                if part is None:
+                    found.add(i, assemble(ir, order[i * PART_STEPS:(i + 1) * PART_STEPS], notify=notify,
+                                          timed=timed, traced=traced))
+                    break
         return found
 
 
@@ -220,14 +254,51 @@ def run_converge(
     rows_of: Callable[[int], tuple[int, ...] | None] | None = None,
     traced: bool = False,
 ) -> tuple[ExecResult, ExecVm]:
-    """Run `plan` (None: every step) assembled when it can be, else through the interpreter; says which."""
+    """Run `plan` (None: every step): its assembled parts through their kernels, the others interpreted; says
+    whether every part ran assembled."""
     order = ir.topo_order if plan is None else plan
-    kernel = kernels.get(ir, plan, order, on_step is not None, timed, traced) if enabled else DISABLED
-    if kernel.__class__ is not Kernel:
-        assert isinstance(kernel, ExecVm)
-        return run_steps(ir, order, ws, on_step, budget_ms, timed, op_base, rows_of, traced), kernel
-    assert isinstance(kernel, Kernel)
-    return _run_kernel(kernel, ir, order, ws, on_step, budget_ms, op_base), kernel.evidence
+    if not enabled:
+        return run_steps(ir, order, ws, on_step, budget_ms, timed, op_base, rows_of, traced), DISABLED
+    found = kernels.get(ir, plan, order, on_step is not None, timed, traced)
+    parts = found.parts
+    if len(parts) == 1:
+        only = parts[0]
+        if only is None:
+            return run_steps(ir, order, ws, on_step, budget_ms, timed, op_base, rows_of, traced), found.evidence
+        return _run_kernel(only, ir, order, ws, on_step, budget_ms, op_base), found.evidence
+    return _run_parts(parts, ir, order, ws, on_step, budget_ms, timed, op_base, rows_of, traced), found.evidence
+
+
+def _run_parts(parts: list[Kernel | None], ir: StaticIr, order: Sequence[int], ws: WorkingState,
+               on_step: Callable[[Step | None, int], None] | None, budget_ms: float, timed: bool, op_base: int,
+               rows_of: Callable[[int], tuple[int, ...] | None] | None, traced: bool) -> ExecResult:
+    """A plan of several parts: each through its kernel or the interpreter, the budget checked between them at the
+    positions the interpreter checks it (PART_STEPS is a multiple of BUDGET_CHECK_EVERY)."""
+    res = ExecResult()
+    perf = time.perf_counter
+    t0 = perf()
+    deadline = t0 + budget_ms / 1000.0
+    n = len(order)
+    for i, part in enumerate(parts):
+        lo = i * PART_STEPS
+        chunk = order[lo:lo + PART_STEPS]
+        if part is None:
+            sub = run_steps(ir, chunk, ws, on_step, (deadline - perf()) * 1000.0, timed, op_base + lo, rows_of,
+                            traced)
+        else:
+            sub = _run_kernel(part, ir, chunk, ws, on_step, (deadline - perf()) * 1000.0, op_base + lo)
+        res.executed += sub.executed
+        res.changed += sub.changed
+        res.timings += sub.timings
+        res.checks += sub.checks
+        if sub.degrade_reason is not None:
+            res.degrade_reason, res.error, res.failed_step = sub.degrade_reason, sub.error, sub.failed_step
+            break
+        if res.executed < n and perf() > deadline:
+            res.degrade_reason = "budget_exceeded"
+            break
+    res.duration_ms = (perf() - t0) * 1000.0
+    return res
 
 
 def _run_kernel(kernel: Kernel, ir: StaticIr, order: Sequence[int], ws: WorkingState,

@@ -153,3 +153,39 @@ def test_a_kernel_reads_the_latest_root_after_a_write_replaced_it():
     assert vm.hit and ws.root == interpreted.root == {"a": 1, "b": 2, "c": 20}
     assert res.executed == 2 and res.changed == 2
     assert writes[2:] == [(("b",), 0, 2), (("c",), 0, 20)]
+
+
+def test_a_long_plan_is_assembled_a_part_per_run_and_runs_the_same_meanwhile():
+    """600 steps are 3 parts of 256: assembled on runs 2, 3 and 4; every run converges exactly as interpreted."""
+    assembled = Runtime(diagnostics="full", converge=ConvergeConfig(mode="full"))
+    interpreted = Runtime(diagnostics="full", converge=ConvergeConfig(mode="full", assembly=False))
+    a, b = assembled.mount(pairs(600)), interpreted.mount(pairs(600))
+    for i in range(4):
+        ra, rb = a.dispatch("bump", [i, 300 + i, 599 - i]), b.dispatch("bump", [i, 300 + i, 599 - i])
+        assert (ra.dirty, ra.patches, ra.converge.changed_steps) == (rb.dirty, rb.patches, rb.converge.changed_steps)
+    assert a.get_state() == b.get_state()
+    shown = [(m["hit"], m.get("reasonDetail", "")[:16]) for m in exec_vm(assembled)]
+    assert shown == [(False, "not assembled ye"), (False, "1 of 3 parts of "), (False, "2 of 3 parts of "),
+                     (True, ""), (True, "")]
+
+
+def test_a_failure_in_a_later_part_degrades_with_the_interpreter_s_counts():
+    def module() -> Module:
+        fields = [computed(f"d{i}", deps=[f"b{i}"], derive=(lambda b: 1 // (b - 7)) if i == 400 else (lambda b: b))
+                  for i in range(600)]
+        m = Module("late", {f"b{i}": 0 for i in range(600)}, fields=fields)
+
+        @m.reducer("all")
+        def all_to(draft: Any, v: int) -> None:
+            for i in range(600):
+                draft[f"b{i}"] = v
+        return m
+
+    runs = [Runtime(diagnostics="full", converge=ConvergeConfig(mode="full", assembly=on)).mount(module())
+            for on in (True, False)]
+    for v in (1, 2, 3, 4, 7):
+        records = [inst.dispatch("all", v) for inst in runs]
+    a, b = (r.converge for r in records)
+    assert a.exec_vm.hit and a.outcome == b.outcome == "Degraded"
+    assert a.executed_steps == b.executed_steps == 400 and a.changed_steps == b.changed_steps == 400
+    assert runs[0].get_state() == runs[1].get_state() and runs[0].get_state()["d0"] == 4  # derived writes undone
