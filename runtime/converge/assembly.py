@@ -176,34 +176,37 @@ def assemble(ir: StaticIr, order: Sequence[int], *, notify: bool, timed: bool, t
 
 
 class PlanKernels:
-    """The kernels of one plan and variant, one per part of PART_STEPS steps (None: not assembled yet)."""
+    """The kernels of one plan and variant, one per part of PART_STEPS steps (None: not assembled yet; an ExecVm: the
+    part cannot be assembled and runs interpreted, for the reason it gives)."""
 
-    __slots__ = ("parts", "blocked", "runs", "evidence")
+    __slots__ = ("parts", "pending", "runs", "evidence")
 
     def __init__(self, n_parts: int, digest: str) -> None:
-        self.parts: list[Kernel | None] = [None] * n_parts
-        self.blocked = False
-        """Some part can never be assembled (it runs interpreted)."""
+        self.parts: list[Kernel | ExecVm | None] = [None] * n_parts
+        self.pending = n_parts > 0
+        """Some part is still to be assembled (False once all are, or once one turned out not assemblable)."""
         self.runs = 0
         self.evidence = FIRST_SIGHTING if n_parts else ExecVm(True, exec_ir_hash=f"{digest}:empty")
         """What the latest run says (an empty plan has nothing to assemble: it runs as assembled as it gets)."""
 
     def add(self, i: int, made: Kernel | ExecVm) -> None:
-        """Part i assembled (a Kernel), or why it cannot be (an ExecVm, which every later run reports)."""
-        if isinstance(made, ExecVm):
-            self.blocked, self.evidence = True, made
-            return
+        """Part i assembled (a Kernel), or why it cannot be (an ExecVm: it stays interpreted, the others do not)."""
         parts = self.parts
         parts[i] = made
-        done = sum(part is not None for part in parts)
-        if done < len(parts):
-            self.evidence = ExecVm(False, "missing_capability", f"{done} of {len(parts)} parts of {PART_STEPS} "
-                                                                "steps assembled: one more is assembled per run")
+        kernels = [part for part in parts if isinstance(part, Kernel)]
+        refused = next((part for part in parts if isinstance(part, ExecVm)), None)
+        self.pending = any(part is None for part in parts)
+        if refused is not None:
+            self.evidence = refused  # every later run says why it cannot run fully assembled
+        elif self.pending:
+            self.evidence = ExecVm(False, "missing_capability", f"{len(kernels)} of {len(parts)} parts of "
+                                                                f"{PART_STEPS} steps assembled: one more per run")
         elif len(parts) == 1:
-            self.evidence = made.evidence
+            self.evidence = kernels[0].evidence
         else:
-            hashes = " ".join(part.exec_ir_hash for part in parts if part is not None)
-            self.evidence = ExecVm(True, exec_ir_hash=f"{made.exec_ir_hash.split(':')[0]}:{fnv1a32_text(hashes):08x}")
+            hashes = " ".join(k.exec_ir_hash for k in kernels)
+            self.evidence = ExecVm(True, exec_ir_hash=f"{kernels[0].exec_ir_hash.split(':')[0]}:"
+                                                      f"{fnv1a32_text(hashes):08x}")
 
 
 class KernelCache:
@@ -232,7 +235,7 @@ class KernelCache:
                 del self._plans[next(iter(self._plans))]  # the oldest
             found = self._plans[key] = PlanKernels(-(-len(order) // PART_STEPS), ir.digest)
         found.runs += 1
-        if found.runs >= 2 and not found.blocked:
+        if found.pending and found.runs >= 2:
             for i, part in enumerate(found.parts):
                 if part is None:
                     found.add(i, assemble(ir, order[i * PART_STEPS:(i + 1) * PART_STEPS], notify=notify,
@@ -263,13 +266,13 @@ def run_converge(
     parts = found.parts
     if len(parts) == 1:
         only = parts[0]
-        if only is None:
+        if not isinstance(only, Kernel):
             return run_steps(ir, order, ws, on_step, budget_ms, timed, op_base, rows_of, traced), found.evidence
         return _run_kernel(only, ir, order, ws, on_step, budget_ms, op_base), found.evidence
     return _run_parts(parts, ir, order, ws, on_step, budget_ms, timed, op_base, rows_of, traced), found.evidence
 
 
-def _run_parts(parts: list[Kernel | None], ir: StaticIr, order: Sequence[int], ws: WorkingState,
+def _run_parts(parts: list[Kernel | ExecVm | None], ir: StaticIr, order: Sequence[int], ws: WorkingState,
                on_step: Callable[[Step | None, int], None] | None, budget_ms: float, timed: bool, op_base: int,
                rows_of: Callable[[int], tuple[int, ...] | None] | None, traced: bool) -> ExecResult:
     """A plan of several parts: each through its kernel or the interpreter, the budget checked between them at the
@@ -282,7 +285,7 @@ def _run_parts(parts: list[Kernel | None], ir: StaticIr, order: Sequence[int], w
     for i, part in enumerate(parts):
         lo = i * PART_STEPS
         chunk = order[lo:lo + PART_STEPS]
-        if part is None:
+        if not isinstance(part, Kernel):
             sub = run_steps(ir, chunk, ws, on_step, (deadline - perf()) * 1000.0, timed, op_base + lo, rows_of,
                             traced)
         else:
@@ -294,7 +297,7 @@ def _run_parts(parts: list[Kernel | None], ir: StaticIr, order: Sequence[int], w
         if sub.degrade_reason is not None:
             res.degrade_reason, res.error, res.failed_step = sub.degrade_reason, sub.error, sub.failed_step
             break
-        if res.executed < n and perf() > deadline:
+        if res.executed < n and res.executed % BUDGET_CHECK_EVERY == 0 and perf() > deadline:
             res.degrade_reason = "budget_exceeded"
             break
     res.duration_ms = (perf() - t0) * 1000.0
