@@ -29,7 +29,7 @@ from typing import Any
 
 from runtime.base.paths import DirtySet
 from runtime.base.records import ConvergeMode
-from runtime.converge.assembly import KernelCache
+from runtime.converge.kernel_cache import KernelCache
 from runtime.converge.generation import BumpReason, bump_reason
 from runtime.converge.ir import StaticIr
 from runtime.converge.plan_cache import DEFAULT_CAPACITY, PlanCache

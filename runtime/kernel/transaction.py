@@ -29,7 +29,7 @@ from runtime.base.records import (
     TxnPriority,
     TxnRecord,
 )
-from runtime.converge.assembly import run_converge
+from runtime.converge.kernel_cache import run_converge
 from runtime.converge.executor import AsyncDerive
 from runtime.converge.ir import Step
 from runtime.errors import AsyncEscapeError, ReducerError

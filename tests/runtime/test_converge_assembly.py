@@ -11,7 +11,7 @@ from schema_check import check_file, validator
 from converge_support import pairs
 from runtime import AsyncEscapeError, ConvergeConfig, Module, Runtime, check_list, computed
 from runtime.base.draft import WorkingState
-from runtime.converge.assembly import KernelCache, run_converge
+from runtime.converge.kernel_cache import KernelCache, run_converge
 from runtime.converge.executor import run_steps
 from runtime.trace import TraceWriter
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from test_converge_property import _num, graphs, writes
 
 from runtime import ConvergeConfig, Module, Runtime, computed, link
-from runtime.converge import assembly
+from runtime.converge import kernel_cache
 
 
 def _maker(offset: int, fails: bool) -> Any:
@@ -70,11 +70,11 @@ def _observed(record: Any) -> Any:
        mode=st.sampled_from(["full", "dirty", "auto"]), part_steps=st.sampled_from([2, 3, 256]),
        batches=st.lists(st.lists(writes, min_size=1, max_size=4), min_size=1, max_size=6))
 def test_assembled_and_interpreted_converge_agree(decls, failing, mode, part_steps, batches):
-    kept, assembly.PART_STEPS = assembly.PART_STEPS, part_steps
+    kept, kernel_cache.PART_STEPS = kernel_cache.PART_STEPS, part_steps
     try:
         _compare(decls, failing, mode, batches)
     finally:
-        assembly.PART_STEPS = kept
+        kernel_cache.PART_STEPS = kept
 
 
 def _compare(decls: Any, failing: set[int], mode: str, batches: list[list[tuple[str, Any]]]) -> None:
