@@ -57,8 +57,8 @@ class PlanKernels:
             self.evidence = kernels[0].evidence
         else:
             hashes = " ".join(k.exec_ir_hash for k in kernels)
-            self.evidence = ExecVm(True, exec_ir_hash=f"{kernels[0].exec_ir_hash.split(':')[0]}:"
-                                                      f"{fnv1a32_text(hashes):08x}")
+            digest = kernels[0].exec_ir_hash.rsplit(":", 1)[0]  # the static IR digest has a colon of its own
+            self.evidence = ExecVm(True, exec_ir_hash=f"{digest}:{fnv1a32_text(hashes):08x}")
 
 
 class KernelCache:

@@ -164,7 +164,9 @@ def test_a_long_plan_is_assembled_a_part_per_run_and_runs_the_same_meanwhile():
         ra, rb = a.dispatch("bump", [i, 300 + i, 599 - i]), b.dispatch("bump", [i, 300 + i, 599 - i])
         assert (ra.dirty, ra.patches, ra.converge.changed_steps) == (rb.dirty, rb.patches, rb.converge.changed_steps)
     assert a.get_state() == b.get_state()
-    shown = [(m["hit"], m.get("reasonDetail", "")[:16]) for m in exec_vm(assembled)]
+    metas = exec_vm(assembled)
+    assert metas[-1]["execIrHash"].rsplit(":", 1)[0] == a.shape.ir.digest  # the kernels of every part, one hash
+    shown = [(m["hit"], m.get("reasonDetail", "")[:16]) for m in metas]
     assert shown == [(False, "not assembled ye"), (False, "1 of 3 parts of "), (False, "2 of 3 parts of "),
                      (True, ""), (True, "")]
 
