@@ -2,7 +2,9 @@
 
 Top: bars per transaction (decision time stacked under execution time; amber when it ran full, teal when dirty, red
 when degraded), for the selected instance (all instances when none is selected) within the chosen time range.
-Middle: the same transactions as a table. Bottom: the eight audits (devtools.model.converge_audits), each fired,
+Middle: the same transactions as a table, its `assembled` column from the window's `trace:exec-vm` evidence: `yes` when
+the plan ran through an assembled kernel, else why not (`disabled`, `not_implemented`, `missing_capability`), `-`
+when the trace has none. Bottom: the eight audits (devtools.model.converge_audits), each fired,
 passed or lacking evidence; selecting one explains it, shows the config change that addresses it (copyable), and
 highlights its transactions in the table. Clicking a transaction row selects it everywhere.
 
@@ -57,7 +59,7 @@ _STATUS_MARK = {"fired": "●", "passed": "✓", "insufficient_evidence": "?"}
 _SEVERITY_COLOUR = {"error": QColor("#e53935"), "warning": QColor("#fb8c00"), "info": QColor("#1e88e5")}
 _DEGRADED_BRUSH = QBrush(QColor("#e53935"))
 _COLUMNS = ("transaction", "requested", "executed", "outcome", "decision ms", "execution ms", "steps run",
-            "reasons")
+            "assembled", "reasons")
 
 
 class ConvergePane(QWidget):
@@ -79,6 +81,10 @@ class ConvergePane(QWidget):
         """Feed rows already scanned for the current scope."""
         self._matched = 0
         """Converge events in scope seen so far (decoded or skipped as too old)."""
+        self._vm_pending: deque[int] = deque(maxlen=WINDOW)
+        """Rows of `trace:exec-vm` events in scope, scanned but not decoded yet."""
+        self._assembled: dict[str, str] = {}
+        """txnId -> what the `assembled` column shows, for the newest 2 x WINDOW transactions."""
         self._window_version = 0
         self._shown_version = -1
 
@@ -151,7 +157,7 @@ class ConvergePane(QWidget):
             self.refresh()
             return
         self._scan()
-        if self._pending and not self._decode_timer.isActive():
+        if (self._pending or self._vm_pending) and not self._decode_timer.isActive():
             self._decode_timer.start()
 
     def _rows_released(self, n: int) -> None:
@@ -161,6 +167,7 @@ class ConvergePane(QWidget):
         self._window = deque((t for t, _ in kept), maxlen=WINDOW)
         self._bar_values = deque((bars for _, bars in kept), maxlen=WINDOW)
         self._pending = deque((r - n for r in self._pending if r >= n), maxlen=WINDOW)
+        self._vm_pending = deque((r - n for r in self._vm_pending if r >= n), maxlen=WINDOW)
         self._scanned = max(0, self._scanned - n)
         self._window_version += 1
         self._show()
@@ -176,20 +183,26 @@ class ConvergePane(QWidget):
         feed = self.ctx.events
         n = len(feed)
         lo, self._scanned = self._scanned, n
-        code = feed.store.labels.find("trace:trait:converge")
-        if code is None or n <= lo:
+        if n <= lo:
             return
-        mask = feed.column("label")[lo:n] == code
+        labels = feed.column("label")[lo:n]
         instance, span = self._scope
+        scope = np.ones(n - lo, dtype=bool)
         if instance is not None:
             inst_code = feed.store.instances.find(instance)
             if inst_code is None:
                 return
-            mask &= feed.column("instance")[lo:n] == inst_code
+            scope &= feed.column("instance")[lo:n] == inst_code
         if span is not None:
             ts = feed.column("ts")[lo:n]
-            mask &= (ts >= span[0]) & (ts <= span[1])
-        rows = np.flatnonzero(mask)
+            scope &= (ts >= span[0]) & (ts <= span[1])
+        vm_code = feed.store.labels.find("trace:exec-vm")
+        if vm_code is not None:
+            self._vm_pending.extend((np.flatnonzero(scope & (labels == vm_code))[-WINDOW:] + lo).tolist())
+        code = feed.store.labels.find("trace:trait:converge")
+        if code is None:
+            return
+        rows = np.flatnonzero(scope & (labels == code))
         self._matched += int(rows.size)
         self._pending.extend((rows[-WINDOW:] + lo).tolist())
 
@@ -198,6 +211,16 @@ class ConvergePane(QWidget):
         pending, window = self._pending, self._window
         end = None if budget_s is None else time.perf_counter() + budget_s
         decoded = 0
+        vm_pending, assembled = self._vm_pending, self._assembled
+        while vm_pending:  # small metas, one per converge: read before the converge rows they annotate
+            event = store.payload(vm_pending.popleft())
+            meta = event.get("meta")
+            if isinstance(meta, dict) and event.get("txnId"):
+                assembled[str(event["txnId"])] = "yes" if meta.get("hit") else str(meta.get("reasonCode", "no"))
+            decoded += 1
+        if len(assembled) > 2 * WINDOW:
+            for key in list(assembled)[: len(assembled) - WINDOW]:
+                del assembled[key]
         while pending:
             row = pending.popleft()
             t = converge_txn_from_event(row, store.payload(row))
@@ -226,6 +249,8 @@ class ConvergePane(QWidget):
         self._window.clear()
         self._bar_values.clear()
         self._pending.clear()
+        self._vm_pending.clear()
+        self._assembled.clear()
         self._scanned = self._matched = 0
         self._scan()
         self._decode(None)
@@ -335,7 +360,7 @@ class ConvergePane(QWidget):
             values = (t.txn_id, m.get("requestedMode", "?"), m.get("executedMode", "?"), m.get("outcome", "?"),
                       f"{_ms(m.get('decisionDurationMs')):.3f}", f"{_ms(m.get('executionDurationMs')):.3f}",
                       f"{steps.get('executedSteps', '?')}/{steps.get('totalSteps', '?')}",
-                      ", ".join(m.get("reasons") or []))
+                      self._assembled.get(t.txn_id, "-"), ", ".join(m.get("reasons") or []))
             for c, v in enumerate(values):
                 item = table.item(r, c)
                 if item is None:  # items are reused: creating 1,600 of them per refresh costs more than the rest

@@ -115,6 +115,8 @@ class ConvergeRecord:
     """The check steps it executed (`trait:check` events)."""
     steps: tuple[tuple[int, float, bool, int], ...] = ()
     """(stepId, durationMs, changed, opSeq) of every executed step, in execution order (full diagnostics only)."""
+    exec_vm: Any = None
+    """Whether it ran through an assembled kernel (runtime.converge.assembly.ExecVm; `trace:exec-vm` events)."""
 
 
 @fast_init

@@ -38,6 +38,8 @@ class ConvergeConfig:
     """Execution budget of one converge; past it the derived writes of the transaction are rolled back."""
     decision_budget_ms: float | None = None
     """How long auto may spend choosing a plan (checked from 32 steps up)."""
+    assembly: bool | None = None
+    """Run plans through assembled kernels (runtime/converge/assembly.py); False runs the interpreter only."""
 
     def __post_init__(self) -> None:
         if self.mode is not None and self.mode not in MODES:
@@ -46,6 +48,8 @@ class ConvergeConfig:
             value = getattr(self, name)
             if value is not None and value < 0:
                 raise DefinitionError(f"converge {name} must not be negative, got {value}")
+        if self.assembly is not None and not isinstance(self.assembly, bool):
+            raise DefinitionError(f"converge assembly must be True, False or None, got {self.assembly!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,9 +75,10 @@ class ResolvedConvergeConfig:
     decision_budget_ms: float
     scope: ConfigScope
     sampling: ConvergeSampling = ConvergeSampling()
+    assembly: bool = True
 
 
-BUILTIN = ConvergeConfig(mode="auto", budget_ms=200.0, decision_budget_ms=0.5)
+BUILTIN = ConvergeConfig(mode="auto", budget_ms=200.0, decision_budget_ms=0.5, assembly=True)
 
 
 def resolve_converge_config(
@@ -102,9 +107,11 @@ def resolve_converge_config(
         raise AssertionError(name)  # the builtin layer sets every setting
 
     mode, budget_ms, decision_budget_ms = pick("mode"), pick("budget_ms"), pick("decision_budget_ms")
+    assembly = pick("assembly")
     assert mode in MODES and isinstance(budget_ms, (int, float)) and isinstance(decision_budget_ms, (int, float))
+    assert isinstance(assembly, bool)
     return ResolvedConvergeConfig(mode=mode, budget_ms=float(budget_ms), decision_budget_ms=float(decision_budget_ms),
-                                  scope=scope, sampling=sampling or ConvergeSampling())
+                                  scope=scope, sampling=sampling or ConvergeSampling(), assembly=assembly)
 
 
 class ConvergeSettings:

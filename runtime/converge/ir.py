@@ -48,6 +48,9 @@ class Step:
     report: Callable[[], tuple[tuple[tuple[str, str], ...], tuple[int, int] | None]] | None = None
     """For a check: the rules its last run ran with their outcomes, and (rows revalidated, rows invalid) for a list
     check."""
+    derive: Callable[..., Any] | None = None
+    """The derivation `compute` wraps, called with the values of `dep_paths` (assembled kernels call it directly)."""
+    dep_paths: tuple[FieldPath, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +174,8 @@ def _compile_step(step_id: int, decl: FieldDecl, registry: FieldPathRegistry) ->
         compute_rows=None if rows is None else _rows_runner(rows, readers[0]),
         list_id=registry.id_of[decl.deps[0]] if rows is not None else -1,
         report=decl.options.get("report"),
+        derive=derive,
+        dep_paths=tuple(decl.deps),
     )
 
 

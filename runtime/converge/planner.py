@@ -29,6 +29,7 @@ from typing import Any
 
 from runtime.base.paths import DirtySet
 from runtime.base.records import ConvergeMode
+from runtime.converge.kernel_cache import KernelCache
 from runtime.converge.generation import BumpReason, bump_reason
 from runtime.converge.ir import StaticIr
 from runtime.converge.plan_cache import DEFAULT_CAPACITY, PlanCache
@@ -97,6 +98,8 @@ class Planner:
         self.last_bump_reason: BumpReason | None = None
         self._bumps_since_txn = 0
         self.cache = PlanCache(capacity)
+        self.kernels = KernelCache()
+        """The assembled kernels of this IR's plans (rebuilt with every new IR: they bake its derivations in)."""
         self._clock = clock
         self._cold = True
         self._slots: list[_InlineSlot] = []
@@ -119,6 +122,7 @@ class Planner:
         keeps the generation and the plans. Returns the bump reason, None when there was no bump."""
         reason = bump_reason(self.ir, ir)
         self.ir = ir
+        self.kernels.clear()
         if reason is None:
             return None
         self.generation += 1

@@ -369,6 +369,10 @@ class ModuleInstance:
         sink.emit(kind="trait:converge", label="trace:trait:converge", meta=meta, budget=None,
                   module_id=self.module_id, instance_id=self.instance_id, txn_seq=txn_seq, txn_id=txn_id,
                   link_id=link_id)
+        if converge.exec_vm is not None:  # whether the plan ran assembled (065 Exec VM evidence)
+            sink.emit(kind="devtools", label="trace:exec-vm", meta=converge.exec_vm.evidence(sink.level), budget=None,
+                      module_id=self.module_id, instance_id=self.instance_id, txn_seq=txn_seq, txn_id=txn_id,
+                      link_id=link_id)
         for run in converge.checks:  # the rules each check ran, and what they found
             sink.emit(kind="trait:check", label="trace:trait:check", meta=check_meta(run, converge.static_ir_digest),
                       budget=None, module_id=self.module_id, instance_id=self.instance_id, txn_seq=txn_seq,

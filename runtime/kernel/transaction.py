@@ -29,7 +29,8 @@ from runtime.base.records import (
     TxnPriority,
     TxnRecord,
 )
-from runtime.converge.executor import AsyncDerive, run_steps
+from runtime.converge.kernel_cache import run_converge
+from runtime.converge.executor import AsyncDerive
 from runtime.converge.ir import Step
 from runtime.errors import AsyncEscapeError, ReducerError
 
@@ -376,8 +377,9 @@ class Transaction:
         self._tracker = self._derived_dirty = DirtyTracker()
         op_base = inst.reserve_op_seqs()
         try:
-            res = run_steps(ir, order, self.ws, self._set_step if self._full else None, cfg.budget_ms, timed, op_base,
-                            self.changed_rows, traced=on)
+            res, exec_vm = run_converge(ir, planner.kernels, cfg.assembly, plan, self.ws,
+                                        self._set_step if self._full else None, cfg.budget_ms, timed, op_base,
+                                        self.changed_rows, traced=on)
         except AsyncDerive as escape:
             raise AsyncEscapeError(
                 f"{escape.step.name} returned an awaitable during {self._what()}: derivations must be synchronous",
@@ -437,4 +439,5 @@ class Transaction:
             dirty=base_dirty,
             checks=tuple(res.checks),
             steps=tuple(res.timings) if sink.full else (),
+            exec_vm=exec_vm,
         )

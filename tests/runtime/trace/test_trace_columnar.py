@@ -79,7 +79,7 @@ def test_rows_by_instance_txn_and_link(live):
     other = rt.mount(_form(), "form#2")
     other.dispatch("add_item", 9)
     rows = store.index.rows_of_txn("form#1", record.txn_seq).tolist()
-    assert [store.label_of(r) for r in rows] == ["set_first", "trace:trait:converge", "state:update"]
+    assert [store.label_of(r) for r in rows] == ["set_first", "trace:trait:converge", "trace:exec-vm", "state:update"]
     assert store.index.rows_of_link("form#1::r7").tolist() == rows
     assert {store.instance_of(r) for r in store.index.rows_of_instance("form#2")} == {"form#2"}
     ticks = store.index.rows_of_instance(rt.label)  # the tick scheduler reports under the runtime's label
