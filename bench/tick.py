@@ -12,7 +12,9 @@ snapshot). What the tick does after that (its `settled` trace:tick event at diag
 diagnostics `off` and `full` are interleaved, so their ratio is measured in one run under the same conditions.
 
 Checks (ratios of one run):
-- diagnostics_overhead: per-tick p95 at full / at off, at 512 watchers, <= 1.25;
+- diagnostics_overhead: per-tick p95 at full / at off, at 512 watchers, <= 1.10: the median over the rounds of each
+  round's ratio (a round runs a block of steps of each scene back to back), so a slow phase of the machine that
+  hits one scene's block moves one round's ratio, not the check;
 - sharding: p50 of a tick changing one module with 512 watchers registered over all ten, versus the same change
   with only that module's watchers registered, <= 1.25 (a tick costs what the touched topics cost);
 - callsite_full_overhead: dispatch -> notified p50 at full with call sites (the default limit, 10 frames, taken
@@ -177,8 +179,10 @@ def _pct(samples: list[float], q: float) -> float:
 def _interleave(scenes: dict[str, Any], rounds: int, per_round: int) -> dict[str, list[float]]:
     """Run the scenes in turns (per_round steps each), so slow phases of the machine hit them alike.
 
-    Returns the notified times by scene name, and under `<name>:total` the times until the step returned."""
+    Returns the notified times by scene name, under `<name>:total` the times until the step returned, and under
+    `<name>:round_p95` each round's p95 of the notified times."""
     out: dict[str, list[float]] = {k: [] for k in scenes}
+    out.update({f"{k}:round_p95": [] for k in scenes})
     out.update({f"{k}:total": [] for k in scenes})
     for scene in scenes.values():
         for _ in range(20):
@@ -188,9 +192,13 @@ def _interleave(scenes: dict[str, Any], rounds: int, per_round: int) -> dict[str
     try:
         for _ in range(rounds):
             for name, scene in scenes.items():
+                block: list[float] = []
+                totals = out[f"{name}:total"]
                 for _ in range(per_round):
-                    out[name].append(scene.step())
-                    out[f"{name}:total"].append(scene.total_ms)
+                    block.append(scene.step())
+                    totals.append(scene.total_ms)
+                out[name] += block
+                out[f"{name}:round_p95"].append(_pct(block, 0.95))
     finally:
         gc.enable()
     return out
@@ -207,12 +215,15 @@ def run(quick: bool) -> dict[str, Any]:
     rounds, per_round = (10, 20) if quick else (200, 50)
     results: list[dict[str, Any]] = []
     ratios: dict[int, float] = {}
+    pooled: dict[int, float] = {}
     for w in WATCHERS:
         got = _interleave({"off": Scene("off", w), "full": Scene("full", w)}, rounds, per_round)
         for level in ("off", "full"):
             results.append(_result("commit_to_notified", level, w, got[level]))
             results.append(_result("tick_total", level, w, got[f"{level}:total"]))
-        ratios[w] = _pct(got["full"], 0.95) / _pct(got["off"], 0.95)
+        per_round_ratios = [f / o for f, o in zip(got["full:round_p95"], got["off:round_p95"], strict=True)]
+        ratios[w] = statistics.median(per_round_ratios)
+        pooled[w] = _pct(got["full"], 0.95) / _pct(got["off"], 0.95)
     got = _interleave({"all": Scene("off", 512), "only": Scene("off", 512, only_first=True)}, rounds, per_round)
     results.append(_result("sharding_all_watchers", "off", 512, got["all"]))
     results.append(_result("sharding_touched_module_watchers_only", "off", 512 // MODULES, got["only"]))
@@ -223,8 +234,9 @@ def run(quick: bool) -> dict[str, Any]:
             results.append(_result("external_emit_to_notified", level, w, ext[level]))
             results.append(_result("external_emit_total", level, w, ext[f"{level}:total"]))
     checks = [
-        {"name": "diagnostics_overhead", "value": round(ratios[512], 4), "limit": 1.25, "ok": ratios[512] <= 1.25,
-         "detail": {f"ratio_p95_at_{w}": round(r, 4) for w, r in ratios.items()}},
+        {"name": "diagnostics_overhead", "value": round(ratios[512], 4), "limit": 1.10, "ok": ratios[512] <= 1.10,
+         "detail": {**{f"ratio_p95_at_{w}": round(r, 4) for w, r in ratios.items()},
+                    **{f"pooled_p95_ratio_at_{w}": round(r, 4) for w, r in pooled.items()}}},
         {"name": "sharding", "value": round(sharding, 4), "limit": 1.25, "ok": sharding <= 1.25},
     ]
     site_results, site_check = call_site_cost(rounds, per_round)

@@ -4,8 +4,8 @@
 
 The trace is the demo application's mix (sensor readings dominate, form edits and todo changes between them),
 driven as fast as the runtime goes and recorded at diagnostics level light. Checks, each measured in this run:
-- load_vs_parse: load_trace CPU time / CPU time to merely orjson.loads every line of the same file (<= 2.0;
-  alternating runs, best of 5 each);
+- load_vs_parse: load_trace CPU time / CPU time to merely orjson.loads every line of the same file (<= 1.5, the
+  target of issue 18; alternating runs, best of 5 each);
 - bytes_per_event: resident memory the loaded store adds, per event, measured in a fresh process (<= 300);
 - query_vs_load: the CPU time `tickscope query T "SELECT kind, count(*) ... GROUP BY kind"` takes as a process of
   its own (start-up, imports and every DuckDB thread included) / the CPU time loading the same trace into the
@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     ratio = load_s / parse_s
     query_ratio = qvl["query_cpu_s"] / qvl["load_cpu_s"]
     checks = [
-        {"name": "load_vs_parse", "value": round(ratio, 3), "limit": 2.0, "ok": ratio <= 2.0},
+        {"name": "load_vs_parse", "value": round(ratio, 3), "limit": 1.5, "ok": ratio <= 1.5},
         {"name": "bytes_per_event", "value": round(mem["rss_loaded"], 1), "limit": 300, "ok": mem["rss_loaded"] <= 300},
         {"name": "query_vs_load", "value": round(query_ratio, 3), "limit": 0.5,
          "ok": query_ratio <= 0.5 and qvl["counted"] == qvl["events"]},

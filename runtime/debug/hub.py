@@ -11,6 +11,10 @@
   event of a destroyed instance does not bring it back. Several runtimes may share one hub (`Runtime(hub=...)`);
   `clear(runtime_label)` clears one runtime's events and leaves the others alone. `snapshot()` reads it all at
   once.
+- An event can be handed over ready to build (`record_later`): it is built and recorded before whatever the hub
+  records, announces or shows next, or at `flush_later()`, so it keeps its place and its content (eventSeq and
+  timestamp are taken when it is handed over) while its building waits until the work it marks is done (a tick's
+  start event waits until the tick's listeners were told).
 - `token` changes synchronously with every visible change (an event recorded, the ring cleared or resized, an
   instance mounted or destroyed, any view changed, also with the window disabled), so a reader can tell at once
   whether what it holds is current. Subscribers are notified in batches: once per loop
@@ -69,7 +73,9 @@ class DebugHub:
     def __init__(self, buffer_size: int = 500) -> None:
         self._events: deque[dict[str, Any]] = deque()
         self._limit = max(0, buffer_size)
-        self.token = 0
+        self._token = 0
+        self._later: tuple[Callable[..., dict[str, Any]], tuple[Any, ...]] | None = None
+        """An event handed over by record_later and not built yet (at most one: a second one records the first)."""
         self._views: dict[str, RuntimeViews] = {}
         self._subscribers: list[Callable[[int], None]] = []
         self._taps: tuple[Tap, ...] = ()
@@ -85,11 +91,19 @@ class DebugHub:
     # -- reading ----------------------------------------------------------------------------------------------------
 
     @property
+    def token(self) -> int:
+        if self._later is not None:
+            self.flush_later()
+        return self._token
+
+    @property
     def buffer_size(self) -> int:
         return self._limit
 
     def events(self, runtime_label: str | None = None) -> list[dict[str, Any]]:
         """The newest `buffer_size` events (of one runtime, or of all), oldest first."""
+        if self._later is not None:
+            self.flush_later()
         events = list(self._events)
         if len(events) > self._limit:
             events = events[len(events) - self._limit :]
@@ -100,12 +114,15 @@ class DebugHub:
     @property
     def dropped(self) -> int:
         """Events let go of the window since their runtime's last clear, over every runtime."""
+        if self._later is not None:
+            self.flush_later()
         return sum(v.budget.dropped for v in self._views.values())
 
     def snapshot(self, runtime_label: str | None = None) -> DevtoolsSnapshot:
         """The window and every view (of one runtime, or of all) as of the current token."""
+        events = self.events(runtime_label)  # first: it records an event handed over for later
         views = [v for k, v in self._views.items() if runtime_label is None or k == runtime_label]
-        return DevtoolsSnapshot.of(self.token, self.events(runtime_label), views, self._limit)
+        return DevtoolsSnapshot.of(self._token, events, views, self._limit)
 
     def _bucket(self, runtime_label: str) -> RuntimeViews:
         views = self._views.get(runtime_label)
@@ -134,6 +151,8 @@ class DebugHub:
             self._changed()
 
     def record(self, event: dict[str, Any]) -> None:
+        if self._later is not None:
+            self.flush_later()
         if event["kind"] == "state" or "downgrade" in event:
             self._note_views(event)
         events = self._events
@@ -148,9 +167,24 @@ class DebugHub:
         if self._taps:
             self._send("debug:event", event)
         # _changed(), inlined: this runs for every exported event
-        self.token += 1
+        self._token += 1
         if self._subscribers and not self._notify_scheduled:
             self._schedule_notify()
+
+    def record_later(self, build: Callable[..., dict[str, Any]], *args: Any) -> None:
+        """Record `build(*args)` before anything the hub records, announces or shows next (see the module
+        docstring); `build` must not fail and must not depend on what happens meanwhile."""
+        if self._later is not None:
+            self.flush_later()
+        self._later = (build, args)
+
+    def flush_later(self) -> None:
+        """Record the event handed over by record_later now (nothing when there is none)."""
+        later = self._later
+        if later is not None:
+            self._later = None
+            build, args = later
+            self.record(build(*args))
 
     def _note_views(self, event: dict[str, Any]) -> None:
         views = self._bucket(event["runtimeLabel"])
@@ -165,6 +199,8 @@ class DebugHub:
         key = f"{export['staticIrDigest']}@{export['instanceId']}"
         if key in self._static_irs:
             return
+        if self._later is not None:
+            self.flush_later()
         self._static_irs[key] = export
         if graph is not None:
             self._ir_graphs[key] = graph
@@ -183,6 +219,8 @@ class DebugHub:
 
     def trim(self) -> None:
         """Let go of the events past `buffer_size` (counted in `dropped`)."""
+        if self._later is not None:
+            self.flush_later()
         events = self._events
         excess = len(events) - self._limit
         if excess <= 0:
@@ -197,6 +235,7 @@ class DebugHub:
 
     def clear(self, runtime_label: str | None = None) -> None:
         """Clear the window and the export budget, of one runtime or of all; instances and latest views stay."""
+        self.flush_later()
         if runtime_label is None:
             self._events.clear()
             labels = list(self._views)
@@ -224,6 +263,7 @@ class DebugHub:
 
     def tap(self, tap: Tap) -> Callable[[], None]:
         """Stream every exported record to `tap`, starting with the IRs already announced."""
+        self.flush_later()  # recorded before the tap came
         for key, export in self._static_irs.items():
             tap("static-ir", export)
             if key in self._ir_graphs:
@@ -241,6 +281,7 @@ class DebugHub:
     def feed(self, feed: Feed) -> Callable[[], None]:
         """Stream every exported record to `feed`, starting with the IRs already announced; returns the detach
         function."""
+        self.flush_later()
         for key in self._static_irs:
             self._feed_ir(feed, key)
         self._set_feeds((*self._feeds, feed))
@@ -269,7 +310,9 @@ class DebugHub:
                 self._untap(tap)
 
     def _changed(self) -> None:
-        self.token += 1
+        if self._later is not None:
+            self.flush_later()
+        self._token += 1
         if self._subscribers and not self._notify_scheduled:
             self._schedule_notify()
 

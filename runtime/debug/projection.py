@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-__all__ = ["SizeBudget", "DEFAULT_BUDGET", "project", "Projection", "cut_text"]
+__all__ = ["SizeBudget", "DEFAULT_BUDGET", "project", "project_value", "Projection", "cut_text"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,10 +55,14 @@ class Projection:
 
 def project(value: Any, budget: SizeBudget = DEFAULT_BUDGET) -> Projection:
     """Project `value` within `budget`; tighter passes are tried until the JSON fits in max_bytes."""
+    plain = _plain_scalar(value, budget)
+    if plain is not _NOT_PLAIN:
+        return Projection(plain)
     out = Projection(None)
     b = budget
+    top_dict = type(value) is dict  # the usual meta or state: straight to its items, the cycle guard set up here
     for _ in range(6):
-        out.value = _project(value, b, 0, out, set())
+        out.value = _project_dict(value, b, 0, out, {id(value)}) if top_dict else _project(value, b, 0, out, set())
         size = len(orjson.dumps(out.value))
         if size <= budget.max_bytes:
             return out
@@ -68,6 +72,37 @@ def project(value: Any, budget: SizeBudget = DEFAULT_BUDGET) -> Projection:
     out.mark("oversized")
     out.value = {_TRUNC_KEY: "value over the byte budget", "bytes": size}
     return out
+
+
+def project_value(value: Any, budget: SizeBudget = DEFAULT_BUDGET) -> tuple[Any, str | None]:
+    """`project` as (value, downgrade): no Projection is made for a scalar that projects to itself."""
+    plain = _plain_scalar(value, budget)
+    if plain is not _NOT_PLAIN:
+        return plain, None
+    out = project(value, budget)
+    return out.value, out.downgrade
+
+
+_NOT_PLAIN = object()
+_MAX_SCALAR_JSON = 32
+"""Bytes an exported int, float, true, false or null takes at most (a float's repr is at most 24 characters)."""
+
+
+def _plain_scalar(v: Any, b: SizeBudget) -> Any:
+    """`v` itself when it is a scalar that projects to itself and whose JSON surely fits the byte budget (so the
+    size check can be skipped: most patch values are such scalars), else _NOT_PLAIN."""
+    t = type(v)
+    if t is str:
+        # an ASCII character takes at most 6 bytes of JSON (an escape such as \u0001), plus the quotes; other text
+        # (a lone surrogate, which orjson refuses, say) takes the checked path
+        return v if v.isascii() and len(v) <= b.max_string and 6 * len(v) + 2 <= b.max_bytes else _NOT_PLAIN
+    if b.max_bytes < _MAX_SCALAR_JSON:
+        return _NOT_PLAIN
+    if t is int:
+        return v if -(2**63) <= v < 2**64 else _NOT_PLAIN
+    if t is float:
+        return v if math.isfinite(v) else _NOT_PLAIN
+    return v if v is None or t is bool else _NOT_PLAIN
 
 
 def _project(v: Any, b: SizeBudget, depth: int, out: Projection, path: set[int]) -> Any:
@@ -114,20 +149,31 @@ def _project_dict(v: dict[Any, Any], b: SizeBudget, depth: int, out: Projection,
         return {_TRUNC_KEY: f"object of {len(v)} keys below depth {b.max_depth}"}
     res: dict[str, Any] = {}
     max_string = b.max_string
+    max_keys = b.max_keys
+    isfinite = math.isfinite
     for i, (k, item) in enumerate(v.items()):
-        if i >= b.max_keys:
+        if i >= max_keys:
             out.mark("oversized")
-            res[_TRUNC_KEY] = f"{len(v) - b.max_keys} more keys"
+            res[_TRUNC_KEY] = f"{len(v) - max_keys} more keys"
             break
-        if not isinstance(k, str):
-            out.mark("non_serializable")
+        if type(k) is not str:
+            if not isinstance(k, str):
+                out.mark("non_serializable")
             k = str(k)
-        t = item.__class__
-        # The scalars _project would return unchanged, kept inline: most values of a state, no call for each.
-        if (t is str and len(item) <= max_string) or (t is int and _I64 <= item < _U64) or item is None or t is bool:
-            res[k[:max_string]] = item
+        if len(k) > max_string:
+            k = k[:max_string]
+        # the scalars that project to themselves, inline: a call per value is most of what a flat state costs
+        t = type(item)
+        if t is int:
+            res[k] = item if _I64 <= item < _U64 else _project_number(item, out)
+        elif t is str:
+            res[k] = item if len(item) <= max_string else _project(item, b, depth + 1, out, path)
+        elif t is float:
+            res[k] = item if isfinite(item) else _project_number(item, out)
+        elif item is None or t is bool:
+            res[k] = item
         else:
-            res[k[:max_string]] = _project(item, b, depth + 1, out, path)
+            res[k] = _project(item, b, depth + 1, out, path)
     return res
 
 
@@ -147,7 +193,8 @@ def _project_items(v: list[Any] | tuple[Any, ...] | set[Any] | frozenset[Any], b
     if depth >= b.max_depth:
         out.mark("oversized")
         return {_TRUNC_KEY: f"array of {len(v)} items below depth {b.max_depth}"}
-    res_list = [_project(item, b, depth + 1, out, path) for item in list(items)[: b.max_items]]
+    res_list = [item if (type(item) is str and len(item) <= b.max_string) or item is None or type(item) is bool
+                else _project(item, b, depth + 1, out, path) for item in list(items)[: b.max_items]]
     if len(v) > b.max_items:
         out.mark("oversized")
         res_list.append({_TRUNC_KEY: f"{len(v) - b.max_items} more items"})

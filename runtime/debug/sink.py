@@ -198,7 +198,20 @@ class DebugSink:
         (trace:tick): no projection, no optional fields. Callers check `on` first."""
         seq = self._seq.get(instance_id, 0) + 1
         self._seq[instance_id] = seq
-        self.hub.record({
+        self.hub.record(self._bounded_event(seq, module_id, instance_id, kind, label, meta, timestamp))
+
+    def emit_bounded_later(self, module_id: str, instance_id: str, kind: str, label: str, meta: dict[str, Any],
+                           timestamp: float) -> None:
+        """`emit_bounded`, with the event's seq taken now and the event built and recorded before anything the hub
+        records or shows next (DebugHub.record_later): what it marks (a tick's listeners) runs first. Callers
+        check `on` first, and give a meta nothing changes meanwhile."""
+        seq = self._seq.get(instance_id, 0) + 1
+        self._seq[instance_id] = seq
+        self.hub.record_later(self._bounded_event, seq, module_id, instance_id, kind, label, meta, timestamp)
+
+    def _bounded_event(self, seq: int, module_id: str, instance_id: str, kind: str, label: str, meta: dict[str, Any],
+                       timestamp: float) -> dict[str, Any]:
+        return {
             "eventId": f"{instance_id}::e{seq}",
             "eventSeq": seq,
             "moduleId": module_id,
@@ -209,7 +222,7 @@ class DebugSink:
             "kind": kind,
             "label": label,
             "meta": meta,
-        })
+        }
 
     def diagnostic(
         self,

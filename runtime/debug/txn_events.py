@@ -8,7 +8,7 @@ from typing import Any
 from runtime.base.paths import DirtySet
 from runtime.base.records import ConvergeRecord, PatchRecord, TxnRecord
 from runtime.base.state_access import MISSING
-from runtime.debug.projection import SizeBudget, project
+from runtime.debug.projection import SizeBudget, project, project_value
 
 __all__ = ["state_update_meta", "converge_meta", "DIRTY_ROOT_EXPORT_LIMIT", "CONVERGE_STEP_EXPORT_LIMIT"]
 
@@ -44,12 +44,30 @@ def _patch_json(p: PatchRecord, downgrades: set[str]) -> dict[str, Any]:
     node = p.node or (p.reason if p.reason not in _PATCH_REASON else None)
     if node:
         out["traitNodeId"] = node
-    for key, value in (("from", p.before), ("to", p.after)):
-        if value is not MISSING:
-            pr = project(value, PATCH_VALUE_BUDGET)
-            out[key] = pr.value
-            if pr.downgrade:
-                downgrades.add(pr.downgrade)
+    if p.before is not MISSING:
+        out["from"], downgrade = project_value(p.before, PATCH_VALUE_BUDGET)
+        if downgrade:
+            downgrades.add(downgrade)
+    if p.after is not MISSING:
+        out["to"], downgrade = project_value(p.after, PATCH_VALUE_BUDGET)
+        if downgrade:
+            downgrades.add(downgrade)
+    return out
+
+
+_DIRTY_EXPORTS: dict[tuple[bool, str | None, tuple[int, ...]], dict[str, Any]] = {}
+_DIRTY_EXPORTS_LIMIT = 256
+
+
+def _dirty_json(dirty: DirtySet) -> dict[str, Any]:
+    """The exported dirty set, one object per distinct set reused across events (most transactions of an app
+    write the same few sets; exported metas are read-only, as the tick metas of runtime.ticks.tick_trace)."""
+    key = (dirty.dirty_all, dirty.reason, dirty.root_ids)
+    out = _DIRTY_EXPORTS.get(key)
+    if out is None:
+        if len(_DIRTY_EXPORTS) >= _DIRTY_EXPORTS_LIMIT:
+            _DIRTY_EXPORTS.clear()
+        out = _DIRTY_EXPORTS[key] = dirty.to_json(DIRTY_ROOT_EXPORT_LIMIT)
     return out
 
 
@@ -61,7 +79,7 @@ def state_update_meta(record: TxnRecord, state: Any, level: str) -> tuple[dict[s
         downgrades.add(projected.downgrade)
     meta: dict[str, Any] = {
         "state": projected.value,
-        "dirtySet": record.dirty.to_json(DIRTY_ROOT_EXPORT_LIMIT),
+        "dirtySet": _dirty_json(record.dirty),
         "patchCount": record.patch_count,
         "patchesTruncated": record.patches_truncated,
         "staticIrDigest": record.static_ir_digest,

@@ -82,6 +82,9 @@ class TickConfig:
 
 
 log = logging.getLogger("tickscope")
+# Parts of most settled metas, shared: exported metas are read-only (see runtime.ticks.tick_trace.shared).
+_STABLE: dict[str, Any] = {"stable": True}
+_NO_BACKLOG: dict[str, Any] = {"pendingExternalInputs": 0, "pendingDeferredWork": 0}
 
 
 _running_loop = _get_running_loop
@@ -117,6 +120,8 @@ class TickScheduler:
         self._timers = 0
         self._tally = TriggerTally()
         """Commits waiting for the next tick, counted for its start event (while diagnostics are on)."""
+        self._spare_tally: TriggerTally | None = None
+        """The tally of the last reported tick, emptied for reuse: no allocation on the way to the listeners."""
         self.disposed = False
         store.on_listener_error = self._listener_error
         store.on_selector_error = self._selector_error
@@ -266,9 +271,13 @@ class TickScheduler:
                                   lambda: _schedule(started_as, depth, forced, reason))
                 inputs = [t for source in self._inputs for t in source.triggers] if self._inputs else ()
                 trigger = (self._tally, inputs, self._timers)
-                self._tally = TriggerTally()
-                self._emit({"tickSeq": tick_seq, "phase": "start", "timestampMs": sink.clock.now_ms(),
-                            "schedule": schedule})
+                self._tally = self._spare_tally or TriggerTally()  # the one the last tick summarised, emptied
+                self._spare_tally = None
+                # Stamped now, built once the listeners were told (or before anything else is recorded).
+                now = sink.clock.now_ms()
+                sink.emit_bounded_later("runtime", self.host.label, "devtools", "trace:tick",
+                                        {"tickSeq": tick_seq, "phase": "start", "timestampMs": now,
+                                         "schedule": schedule}, now)
             self._timers = 0
             if forced and reason == "microtask_starvation":
                 self._warn_starvation(tick_seq, depth)
@@ -299,6 +308,8 @@ class TickScheduler:
             return degrade is None, degrade
         finally:
             self._flushing = False
+            if on:
+                sink.hub.flush_later()  # the start event, also when the tick failed
 
     def _publish(self, tick_seq: int, accepted: list[PendingModule]) -> None:
         """Commit the accepted states at `tick_seq` and tell the listeners of the changed topics."""
@@ -437,10 +448,13 @@ class TickScheduler:
         pending_inputs = len(self._inputs)
         if self._drain_step is not None:
             pending_inputs += self._drain_step.pending_windows()
-        backlog: dict[str, Any] = {"pendingExternalInputs": pending_inputs,
-                                   "pendingDeferredWork": len(deferred) + len(self.queue.fresh)}
-        if deferred:
-            backlog["deferredPrimary"] = _deferred_primary(deferred)
+        pending_work = len(deferred) + len(self.queue.fresh)
+        if pending_inputs or pending_work:
+            backlog: dict[str, Any] = {"pendingExternalInputs": pending_inputs, "pendingDeferredWork": pending_work}
+            if deferred:
+                backlog["deferredPrimary"] = _deferred_primary(deferred)
+        else:
+            backlog = _NO_BACKLOG
         txn_count = 0
         for entry in accepted:
             txn_count += len(entry.records)
@@ -452,11 +466,13 @@ class TickScheduler:
             "budget": {"maxSteps": self.config.max_steps, "elapsedMs": round((time.perf_counter() - t0) * 1000.0, 4),
                        "steps": len(accepted), "txnCount": txn_count},
             "backlog": backlog,
-            "result": {"stable": True} if degrade is None else {"stable": False, "degradeReason": degrade},
+            "result": _STABLE if degrade is None else {"stable": False, "degradeReason": degrade},
         }
         if trigger is not None:
             tally, inputs, timers = trigger
             meta["triggerSummary"] = tally.summary(inputs, timers)
+            tally.clear()
+            self._spare_tally = tally
         found = anchors(accepted, sink.full)
         if found is not None:
             meta["anchors"] = found

@@ -114,3 +114,33 @@ def test_a_trace_across_every_diagnostics_level_passes_the_reference_checker(tmp
     full_settled = [env["payload"]["meta"] for env in lines
                     if env["payload"].get("label") == "trace:tick" and env["payload"]["meta"]["phase"] == "settled"]
     assert full_settled[-1]["anchors"]["commits"][0]["moduleId"] == "a"
+
+
+def test_the_start_event_keeps_its_place_before_what_the_listeners_cause(tmp_path) -> None:
+    # The start event is built after the listeners ran (issue 18: diagnostics out of their way), yet every reader
+    # sees it where it happened: before the events a listener causes, in the hub, in a tap and in a trace file.
+    rt = Runtime(diagnostics="full")
+    source, echo = rt.mount(counter("source")), rt.mount(counter("echo"))
+    path = tmp_path / "t.jsonl"
+    writer = TraceWriter(path, label="t").attach(rt.hub, runtime=rt)
+    tapped: list[str] = []
+    rt.hub.tap(lambda kind, e: tapped.append(e["eventId"]) if kind == "debug:event" else None)
+    seen_by_listener: list[list[str]] = []
+
+    def listener() -> None:
+        seen_by_listener.append([e["label"] for e in rt.hub.events()][-1:])
+        echo.dispatch("add", 1)  # recorded now, committed in the next tick
+
+    rt.store.topic(source).subscribe(listener)
+    source.dispatch("add", 1)
+    writer.close()
+
+    assert seen_by_listener == [["trace:tick"]]  # the running tick's start, read from inside the tick
+    hub_events = [e for e in rt.hub.events() if e["label"] in ("trace:tick", "add")]
+    first_tick = [(e["moduleId"], e["meta"].get("phase") or e["meta"]["actionTag"]) for e in hub_events][1:5]
+    assert first_tick == [("runtime", "start"), ("echo", "add"), ("runtime", "settled"), ("runtime", "start")]
+    runtime_seqs = [e["eventSeq"] for e in rt.hub.events() if e["instanceId"] == "runtime"]
+    assert runtime_seqs == sorted(runtime_seqs)
+    assert len(tapped) >= 8 and tapped == [e["eventId"] for e in rt.hub.events()][-len(tapped):]  # since the tap
+    lines = [orjson.loads(line) for line in path.read_bytes().splitlines()[1:]]
+    assert [e["payload"]["eventId"] for e in lines if e["type"] == "debug:event"][-len(tapped):] == tapped
