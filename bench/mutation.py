@@ -30,6 +30,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -114,11 +115,18 @@ def _tree_hash(rev: str, paths: tuple[str, ...]) -> str:
 
 
 def _bounded(workdir: Path, args: list[str], time_limit_s: float) -> str:
+    env = {**os.environ, "PYTHONPATH": str(workdir), "QT_QPA_PLATFORM": "offscreen"}
+    # a session of its own: at the time limit the mutant mutmut is testing stops too, not only mutmut
+    proc = subprocess.Popen([sys.executable, "-m", "mutmut", "run", "--max-children", "1", *args], cwd=workdir,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
     try:
-        proc = _mutmut(workdir, "run", "--max-children", "1", *args, timeout=time_limit_s)
+        out, err = proc.communicate(timeout=time_limit_s)
     except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.communicate()
         return "stopped at the time limit"
-    return "finished" if proc.returncode == 0 else "failed:\n" + proc.stdout[-3000:] + proc.stderr[-3000:]
+    return "finished" if proc.returncode == 0 else "failed:\n" + out[-3000:] + err[-3000:]
 
 
 def prepare(target: Target, rev: str, workdir: Path) -> None:
