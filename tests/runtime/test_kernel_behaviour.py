@@ -125,8 +125,8 @@ def test_mounted_instances_are_found_by_id_until_unmounted_and_an_unknown_id_is_
     with pytest.raises(DefinitionError, match=r"instance id 'shop#1' is already mounted in runtime 'shopfront'"):
         rt.mount(shop(), "shop#1")
     other = Runtime(label="elsewhere").mount(shop(), "shop#1")
-    rt.unmount(other)  # an instance of another runtime with the same id: ours stays
-    assert rt.instance("shop#1") is first
+    rt.unmount(other)  # an instance of another runtime with the same id: ours stays, and so does that one
+    assert rt.instance("shop#1") is first and not other.disposed
     rt.unmount(first)
     rt.unmount(first)  # twice: nothing more happens
     assert rt.instances() == [second]
