@@ -15,7 +15,8 @@ from converge_support import pairs
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(steps=st.integers(min_value=3, max_value=90), data=st.data())
 def test_a_zero_budget_cuts_every_plan_of_a_graph_that_is_not_exempt(steps, data):
-    rt = Runtime(diagnostics="light", converge=ConvergeConfig(decision_budget_ms=0.0))
+    # the execution budget out of reach: on a loaded machine (or under a mutation tester) 90 steps can take 200 ms
+    rt = Runtime(diagnostics="light", converge=ConvergeConfig(decision_budget_ms=0.0, budget_ms=1e9))
     inst = rt.mount(pairs(steps))
     batches = data.draw(st.lists(st.lists(st.integers(0, steps - 1), min_size=1, max_size=3, unique=True),
                                  min_size=1, max_size=6))

@@ -30,6 +30,10 @@ def todo_list(calls: list[int], asked: list[tuple[int, ...]]) -> Module:
     def insert(draft, i):
         draft["items"].insert(i, {"id": 100 + i, "title": ""})
 
+    @m.reducer("remove")
+    def remove(draft, i):
+        del draft["items"][i]
+
     @m.reducer("note")
     def note(draft, text):
         draft["note"] = text
@@ -78,3 +82,15 @@ def test_revalidating_changed_rows_gives_what_validating_everything_gives(edits)
         expected = ["a title is required" if not r["title"] else ("too long" if len(r["title"]) > 3 else None)
                     for r in inst.get_state()["items"]]
         assert inst.get_state()["errors"]["items"] == expected
+
+
+def test_removing_a_row_revalidates_the_rows_that_moved_up():
+    calls: list[int] = []
+    inst = Runtime().mount(todo_list(calls, []))
+    inst.dispatch("retitle", [(5, "")])
+    assert inst.get_state()["errors"]["items"][5] == "a title is required"
+    calls.clear()
+    inst.dispatch("remove", 2)
+    errors = inst.get_state()["errors"]["items"]
+    assert len(errors) == 19 and errors[4] == "a title is required" and errors[5] is None  # row 5 is row 4 now
+    assert sorted(calls) == [i for i in range(20) if i != 2]
