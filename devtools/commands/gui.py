@@ -150,7 +150,8 @@ async def _main(app: QApplication, file: str | None, screenshot: str | None, exi
             window.resize(*size)
         if exit_after is not None:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(closed.wait(), exit_after)
+                async with asyncio.timeout(exit_after):
+                    await closed.wait()
         else:
             await closed.wait()
         return 0 if save_screenshot(window, screenshot, "tickscope") else 1

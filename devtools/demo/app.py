@@ -73,7 +73,8 @@ async def run_demo(rt: Runtime, seconds: float | None, *, stop: asyncio.Event | 
             await stop.wait()
         else:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), seconds)
+                async with asyncio.timeout(seconds):
+                    await stop.wait()
     finally:
         stop.set()
         for task in tasks:

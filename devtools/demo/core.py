@@ -131,6 +131,7 @@ async def every(period_s: float, stop: asyncio.Event, step: Callable[[int], None
         delay = start + n * period_s - loop.time()
         if delay > 0:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), delay)
+                async with asyncio.timeout(delay):
+                    await stop.wait()
         else:
             await asyncio.sleep(0)  # running late: still let the loop breathe

@@ -32,6 +32,7 @@ from typing import Any
 
 import orjson
 
+from runtime.base.waits import wait_set
 from runtime.errors import AuthRequired, InspectError, ProtocolError
 from runtime.inspect.protocol import PROTOCOL_VERSION, ControlType
 from runtime.inspect.target import TravelMode
@@ -297,8 +298,7 @@ class InspectClient:
             if self.token_source is None:
                 await self._token_changed.wait()
             else:
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._token_changed.wait(), self.max_retry_delay)
+                await wait_set(self._token_changed, self.max_retry_delay)
                 if self._next_token() != refused:
                     return
 

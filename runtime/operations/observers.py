@@ -97,7 +97,8 @@ class EventStreamObserver:
         try:
             while True:
                 try:
-                    msg = await (_next(stream) if not watch.done else asyncio.wait_for(_next(stream), self.drain_s))
+                    async with asyncio.timeout(self.drain_s if watch.done else None):
+                        msg = await _next(stream)
                 except StopAsyncIteration:
                     return watch.done, last_id
                 except TimeoutError:

@@ -4,11 +4,11 @@ policy. Internal to the tracker except for Watch (the observers' protocol) and K
 from __future__ import annotations
 
 import asyncio
-import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from runtime.base.waits import wait_set
 from runtime.base.clock import TimerHandle
 from runtime.operations.machine import OperationState
 from runtime.operations.records import Budget, OperationEvent, OperationReceipt
@@ -59,8 +59,7 @@ class Watch:
 
     async def wait_changed(self, timeout_s: float) -> None:
         """Return at the operation's next change, or after `timeout_s`."""
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._op.changed.wait(), timeout_s)
+        await wait_set(self._op.changed, timeout_s)
 
 
 class TrackedOperation:

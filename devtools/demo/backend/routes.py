@@ -147,7 +147,8 @@ class _Handlers:
                 if fact["stage"] in SERVER_TERMINAL and held is None:
                     return resp
             try:
-                await asyncio.wait_for(changed.wait(), 10.0)
+                async with asyncio.timeout(10.0):  # not wait_for: on 3.11 it can swallow the hang-up's cancel
+                    await changed.wait()
             except TimeoutError:
                 await resp.write(b": keep-alive\n\n")
 
@@ -184,7 +185,8 @@ class _Handlers:
                 headers = {"Preference-Applied": f"wait={wait_s:g}"} if wait_s else {}
                 return _json({**row, "fresh": row["version"] >= min_version}, 200, headers)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), left)
+                async with asyncio.timeout(left):
+                    await changed.wait()
 
     async def faults_get(self, request: web.Request) -> web.Response:
         return _json(self.server.faults.to_json())

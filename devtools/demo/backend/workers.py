@@ -40,8 +40,9 @@ async def run_processor(server: BackendPort) -> None:
                 server.store.commit(cmd.command_id)
             server.notify(("cmd", cmd.command_id))
         wait = _IDLE_WAIT_S if next_due is None else max(0.0, min(_IDLE_WAIT_S, next_due - time.time()))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(changed.wait(), wait)
+        with contextlib.suppress(TimeoutError):  # asyncio.timeout: wait_for on 3.11 can swallow a cancel
+            async with asyncio.timeout(wait):
+                await changed.wait()
 
 
 async def run_projector(server: BackendPort) -> None:
@@ -61,7 +62,8 @@ async def run_projector(server: BackendPort) -> None:
             server.notify(("cmd", event.command_id), ("read", event.kind, event.target))
         if not events and not released:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(changed.wait(), _IDLE_WAIT_S)
+                async with asyncio.timeout(_IDLE_WAIT_S):
+                    await changed.wait()
 
 
 def _release_held(server: BackendPort) -> int:

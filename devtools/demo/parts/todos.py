@@ -233,7 +233,8 @@ async def _fault_drill(app: DemoApp, stop: asyncio.Event) -> None:
                 delay = start + cycle * _DRILL_CYCLE_S + at - loop.time()
                 if delay > 0:
                     try:
-                        await asyncio.wait_for(stop.wait(), delay)
+                        async with asyncio.timeout(delay):
+                            await stop.wait()
                         return
                     except asyncio.TimeoutError:
                         pass
