@@ -6,7 +6,8 @@ Each is a series sampled at `bins` points over the visible range, computed from 
 - `pending runs`: action runs triggered and not settled at each sample (from the TimelineModel's run index);
 - `pending operations`: backend operations submitted and not yet terminal (its operation index);
 - `tick backlog`: what the scheduler reported still waiting at each settled tick (pending external inputs plus
-  deferred work, `meta.backlog`), held until the next tick reports; the rows are decoded once, as they arrive.
+  deferred work, `meta.backlog`), held until the next tick reports; the TimelineModel notes it while it decodes
+  the tick events anyway, so nothing is decoded twice.
 Pure Python + numpy, no Qt.
 """
 
@@ -18,7 +19,7 @@ import numpy as np
 
 from runtime.trace import EventStore
 
-from .runs import TERMINAL_STAGES, meta_of
+from .runs import TERMINAL_STAGES
 from .timeline_model import TimelineModel
 
 __all__ = ["CounterSeries", "CounterTracks", "COUNTER_NAMES"]
@@ -41,37 +42,14 @@ class CounterSeries:
 
 
 class CounterTracks:
-    """The counters of one event store and its TimelineModel; `sync` reads new tick rows, `series` samples."""
+    """The counters of one event store and its TimelineModel, sampled on demand (`series`)."""
 
     def __init__(self) -> None:
-        self._reset()
-
-    def _reset(self) -> None:
-        self.rows_seen = 0
-        self._backlog_ms: list[float] = []
-        self._backlog: list[float] = []
         self._steps: tuple[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] | None = None
-
-    def sync(self, store: EventStore) -> None:
-        """Read the tick backlogs of the rows added since the last call."""
-        n = len(store)
-        if n < self.rows_seen:  # the store was replaced
-            self._reset()
-        code = store.labels.codes.get("trace:tick")
-        if code is not None and n > self.rows_seen:
-            labels = np.frombuffer(store.label, np.uint32)[self.rows_seen:n]
-            for r in (np.flatnonzero(labels == code) + self.rows_seen).tolist():
-                meta = meta_of(store.payload(r))
-                backlog = meta.get("backlog")
-                if meta.get("phase") == "start" or not isinstance(backlog, dict):
-                    continue
-                self._backlog_ms.append(float(store.ts[r]))
-                self._backlog.append(float(sum(v for v in backlog.values() if isinstance(v, (int, float)))))
-        self.rows_seen = n
-
-    def release(self, n: int) -> None:
-        """The store let its oldest `n` rows go (the samples are times, they stay)."""
-        self.rows_seen = max(0, self.rows_seen - n)
+        self._backlog = (np.zeros(0), np.zeros(0))
+        """The model's tick backlog samples as arrays, extended as the model's lists grow."""
+        self._backlog_of: list[float] | None = None
+        """The model list `_backlog` was read from (a model that started over has new lists)."""
 
     def series(self, store: EventStore, model: TimelineModel, x0: float, x1: float, bins: int,
                visible_rows: int) -> list[CounterSeries]:
@@ -91,16 +69,29 @@ class CounterTracks:
         run_start, run_end, op_start, op_end = self._pending_steps(model)
         runs = _open_at(run_start, run_end, centres_ms)
         ops = _open_at(op_start, op_end, centres_ms)
-        backlog = np.zeros(bins)
-        if self._backlog_ms:
-            at = np.searchsorted(np.asarray(self._backlog_ms), centres_ms, side="right") - 1
-            backlog = np.where(at >= 0, np.asarray(self._backlog)[np.maximum(at, 0)], 0.0)
+        backlog = self._backlog_at(model, centres_ms, origin)
         out = []
         for name, ys in zip(COUNTER_NAMES, (rate, runs, ops, backlog), strict=True):
             ys = ys.astype(np.float64)
             ys[beyond] = np.nan
             out.append(CounterSeries(name, xs, ys))
         return out
+
+    def _backlog_at(self, model: TimelineModel, at_ms: np.ndarray, origin: float) -> np.ndarray:
+        """The backlog the last settled tick before each time reported (0 before the first)."""
+        xs, values = model.tick_backlog
+        have_x, have_v = self._backlog
+        if xs is not self._backlog_of:  # the model started over
+            have_x, have_v, self._backlog_of = np.zeros(0), np.zeros(0), xs
+        if len(xs) > have_x.shape[0]:
+            k = have_x.shape[0]
+            have_x = np.concatenate((have_x, np.asarray(xs[k:], np.float64)))
+            have_v = np.concatenate((have_v, np.asarray(values[k:], np.float64)))
+        self._backlog = (have_x, have_v)
+        at = np.searchsorted(have_x, (at_ms - origin) / 1000.0, side="right") - 1
+        result: np.ndarray = np.where(at >= 0, have_v[np.maximum(at, 0)], 0.0) if have_x.size else \
+            np.zeros(at_ms.shape[0])
+        return result
 
     def _pending_steps(self, model: TimelineModel) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Sorted start and end times (epoch ms, +inf while open) of the runs and operations, cached per model

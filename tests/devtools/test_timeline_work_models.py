@@ -19,7 +19,6 @@ from devtools.model.sidecar import (Bookmark, SidecarError, bookmarks_from_json,
 def test_counters_follow_runs_operations_ticks_and_the_event_rate():
     store, model, _ = scenario()
     counters = CounterTracks()
-    counters.sync(store)
     # 12 bins of 5 ms over 0..60 ms: the run is open 0..50 ms, the operation 30..40 ms, the first tick reports a
     # backlog of 3 at 12 ms, the second 1 at 25 ms; nothing is shown after the last event (50 ms)
     series = {s.name: s for s in counters.series(store, model, 0.0, 0.06, 12, len(store))}

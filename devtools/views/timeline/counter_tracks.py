@@ -1,7 +1,7 @@
 """Counter tracks under the timeline's lanes: events/s, pending runs, pending operations and tick backlog, each a
 small filled line on its own row, on the lanes' time axis (x-linked to the timeline's view box).
 
-The values come from devtools.model.counters, sampled at about one point per two pixel columns of the visible range
+The values come from devtools.model.counters, sampled at about one point per three pixel columns of the visible range
 whenever the lanes are rebuilt (never in paint). Each row's scale is its own peak in view, named on the left with the
 row (`events/s · peak 1.2k`), so a quiet counter still shows its shape.
 """
@@ -69,10 +69,9 @@ class CounterStrip(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no t
 
     def refresh(self, store: EventStore, x0: float, x1: float, width: int, visible_rows: int) -> None:
         """Resample every counter over [x0, x1) for a pane `width` pixels wide."""
-        self.counters.sync(store)
         if width < 2 or not x1 > x0:
             return
-        self.series = self.counters.series(store, self.model, x0, x1, max(2, min(width // 2, 600)), visible_rows)
+        self.series = self.counters.series(store, self.model, x0, x1, max(2, min(width // 3, 400)), visible_rows)
         ticks = []
         for i, (series, curve) in enumerate(zip(self.series, self._curves, strict=True)):
             peak = series.peak
@@ -80,6 +79,3 @@ class CounterStrip(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no t
             curve.setData(series.xs, ys)
             ticks.append((i + 0.5, f"{series.name} · peak {_short(peak)}"))
         self.getAxis("left").setTicks([ticks])
-
-    def release(self, n: int) -> None:
-        self.counters.release(n)

@@ -389,7 +389,6 @@ class TimelineView(QWidget):
     def _rows_released(self, n: int) -> None:
         self.highlight.release(n)
         self.filter_highlight.rows_released(n)
-        self.counters.release(n)
 
     def _range_changed(self, *_: object) -> None:
         x0, x1 = self.x_range()
