@@ -4,6 +4,8 @@ the trace's sidecar. On a recorded trace, a live session and an attached one."""
 
 from __future__ import annotations
 
+import numpy as np
+import pytest
 from devtools_support import attached_window, click_row, open_live, open_replay
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
@@ -155,9 +157,39 @@ def test_selecting_an_action_draws_arrows_to_its_transaction_and_its_tick(qtbot,
     assert ys[0] != ys[1] and (ys[6], ys[7]) == (view.lane_extent(view.lane_index("shop#1/txn"))[0],
                                                 view.lane_extent(view.lane_index("app/ticks"))[1])
 
+    # hovering another transaction shows its arrows instead; leaving it brings the selection's back
+    t2 = int((arrays.refs == txn_rows(store)[2]).nonzero()[0][0])
+    middle = (float(arrays.starts[t2]) + float(arrays.ends[t2])) / 2
+    view.set_x_range(middle - 2e-4, middle + 2e-4)
+    qtbot.waitUntil(lambda: view.x_range()[0] > float(arrays.ends[t2 - 1]))
+    txn_lane = view.lane_index("shop#1/txn")
+    view.plot.scene().sigMouseMoved.emit(view.view_box.mapViewToScene(QPointF(middle, view.lane_centre(txn_lane))))
+    assert [f.dst_x for f in view.flows.flows if f.kind == "action->txn"] == [float(arrays.starts[t2])]
+    view.plot.scene().sigMouseMoved.emit(QPointF(-50.0, -50.0))
+    assert view.flows.flows[0].dst_x == float(arrays.starts[span])
+
     window.ctx.state.select_row(None)
-    qtbot.waitUntil(lambda: not view.flows.drawn)
+    qtbot.waitUntil(lambda: not view.flows.flows)
     assert len(view.flows.item.getData()[0]) == 0
+
+
+def test_counter_tracks_under_the_lanes_follow_the_view_and_can_be_hidden(qtbot, aio, recorded_trace):
+    window, view, store = replay(qtbot, recorded_trace)
+    strip = view.counters
+    assert strip.isVisible()
+    assert [s.name for s in strip.series] == ["events/s", "pending runs", "pending operations", "tick backlog"]
+    rate = strip.series[0]
+    x0, x1 = view.x_range()
+    assert rate.xs[0] > x0 and rate.xs[-1] < x1  # sampled over the range shown
+    shown = rate.ys[~np.isnan(rate.ys)]
+    assert shown.sum() * (x1 - x0) / len(rate.ys) == pytest.approx(len(store), rel=0.01)  # every event counted
+    assert strip.drawn_points() == [len(rate.xs)] * 4
+    view.zoom(0.5)
+    assert strip.series[0].xs[0] > x0  # resampled with the lanes
+    qtbot.mouseClick(strip.toggle, Qt.MouseButton.LeftButton)
+    assert not strip.isVisible()
+    qtbot.mouseClick(strip.toggle, Qt.MouseButton.LeftButton)
+    assert strip.isVisible()
 
 
 def test_dragging_an_area_shows_counts_and_percentiles_and_esc_clears(qtbot, aio, recorded_trace):
@@ -199,7 +231,7 @@ def test_lanes_are_hidden_listed_brought_back_pinned_and_collapsed(qtbot, aio, s
     assert [lane.key for lane in view.shown_lanes] == ["shop#1/txn"]
     assert view.lane_titles == ["shop#1 · txn"]  # its title is gone too
     button = view.lane_menu.hidden_button
-    assert button.isVisible() and button.text() == "Hidden lanes (1)"
+    assert button.isVisible() and button.text() == "Hidden (1)"
     listed = [a.text() for a in button.menu().actions() if a.text()]
     assert listed == ["app · ticks", "Show all lanes"]
     choose(button.menu(), "app · ticks")
@@ -243,7 +275,7 @@ def test_a_bookmark_is_named_kept_in_the_sidecar_and_there_again_when_the_trace_
     qtbot.waitUntil(lambda: view.bookmarks.lines_shown() == [("the rename", at)])
     assert view.bookmarks.button.text() == "Bookmarks (1)"
     assert "app/ticks" not in [lane.key for lane in view.shown_lanes]
-    assert view.lane_menu.hidden_button.text() == "Hidden lanes (1)"
+    assert view.lane_menu.hidden_button.text() == "Hidden (1)"
     view.set_x_range(at + 10.0, at + 11.0)
     jump = next(a for a in view.bookmarks.menu.actions() if a.text().startswith("the rename · "))
     jump.trigger()

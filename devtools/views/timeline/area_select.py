@@ -13,7 +13,7 @@ from typing import Any, Literal, Protocol
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QBrush, QColor, QPen
-from PySide6.QtWidgets import QGraphicsRectItem, QLabel
+from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QWidget
 
 from ...model.area_stats import KindStats, area_stats
 from ...model.time_units import format_duration, unit_for
@@ -58,7 +58,8 @@ class _Timeline(Protocol):
 class AreaSelection:
     """The area selected on one timeline view, its rectangle and its panel."""
 
-    def __init__(self, view: _Timeline) -> None:
+    def __init__(self, view: _Timeline, host: QWidget) -> None:
+        """`host`: the widget the panel floats in (the timeline pane, so it may sit over the counter tracks)."""
         self.view = view
         self.rect = QGraphicsRectItem()
         self.rect.setPen(QPen(QColor(124, 77, 255), 0))
@@ -66,9 +67,11 @@ class AreaSelection:
         self.rect.setZValue(15)
         self.rect.setVisible(False)
         view.view_box.addItem(self.rect, ignoreBounds=True)
-        self.panel = QLabel(view.plot)
+        self.host = host
+        self.panel = QLabel(host)
         self.panel.setObjectName("areaPanel")
-        self.panel.setStyleSheet("QLabel#areaPanel { background: palette(base); border: 1px solid #7c4dff;"
+        self.panel.setStyleSheet("QLabel#areaPanel { background: rgba(255, 255, 255, 225); color: #202020;"
+                                 " border: 1px solid #7c4dff;"
                                  " border-radius: 3px; padding: 4px; }")
         self.panel.setVisible(False)
         self.span: tuple[float, float] | None = None
@@ -119,15 +122,22 @@ class AreaSelection:
         return "\n".join(lines)
 
     def place_panel(self) -> None:
-        """Beside the area, on the side with more room (over the lanes' titles rather than over the area)."""
+        """At the top of the lanes beside the area, on the side with more room, never over the lanes' titles; when
+        the lanes are too short to hold it, under them (over the counter tracks), so the lanes stay in sight."""
         if self.span is None:
             return
         plot, vb = self.view.plot, self.view.view_box
-        left = plot.mapFromScene(vb.mapViewToScene(QPointF(self.span[0], 0.0))).x()
-        right = plot.mapFromScene(vb.mapViewToScene(QPointF(self.span[1], 0.0))).x()
-        width = self.panel.width()
-        x = right + 8 if plot.width() - right >= left else left - width - 8
-        self.panel.move(int(min(max(0, x), max(0, plot.width() - width))), 4)
+        host = self.host
+        lanes = plot.mapFromScene(vb.sceneBoundingRect()).boundingRect()
+        lanes.moveTopLeft(plot.mapTo(host, lanes.topLeft()))
+        left = plot.mapTo(host, plot.mapFromScene(vb.mapViewToScene(QPointF(self.span[0], 0.0)))).x()
+        right = plot.mapTo(host, plot.mapFromScene(vb.mapViewToScene(QPointF(self.span[1], 0.0)))).x()
+        width, height = self.panel.width(), self.panel.height()
+        x = right + 8 if lanes.right() - right >= left - lanes.left() else left - width - 8
+        x = int(min(max(lanes.left() + 2, x), max(lanes.left(), lanes.right() - width - 2)))
+        y = lanes.top() + 4 if lanes.height() >= height + 24 else max(0, host.height() - height - 4)
+        self.panel.move(x, y)
+        self.panel.raise_()
 
     def clear(self) -> bool:
         """Drop the selection; False when there was none (the key is then someone else's)."""

@@ -12,6 +12,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
+from PySide6.QtWidgets import QToolButton
 
 from runtime.trace import EventStore
 
@@ -23,7 +24,6 @@ __all__ = ["CounterStrip", "ROW_PX"]
 ROW_PX = 14
 """Height of one counter row."""
 _COLOURS = ((38, 166, 154), (74, 144, 226), (126, 87, 194), (240, 160, 48))
-_LEFT_AXIS_PX = 150
 
 
 def _short(value: float) -> str:
@@ -37,7 +37,7 @@ def _short(value: float) -> str:
 class CounterStrip(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no type information
     """The counter rows of one timeline view."""
 
-    def __init__(self, model: TimelineModel, link_to: pg.PlotWidget) -> None:
+    def __init__(self, model: TimelineModel, link_to: pg.PlotWidget, titles_px: int) -> None:
         super().__init__(background=None)
         self.setObjectName("counterTracks")
         self.model = model
@@ -50,7 +50,7 @@ class CounterStrip(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no t
         self.setFixedHeight(ROW_PX * len(COUNTER_NAMES) + 4)
         self.hideAxis("bottom")
         axis = self.getAxis("left")
-        axis.setWidth(_LEFT_AXIS_PX)
+        axis.setWidth(titles_px)
         font = QFont()
         font.setPointSizeF(7.5)
         axis.setStyle(tickFont=font, tickLength=0)
@@ -60,6 +60,13 @@ class CounterStrip(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no t
         vb.disableAutoRange()
         vb.setYRange(0.0, float(len(COUNTER_NAMES)), padding=0)
         self.setXLink(link_to)
+        self.toggle = QToolButton()
+        self.toggle.setObjectName("countersToggle")
+        self.toggle.setText("Counters")
+        self.toggle.setCheckable(True)
+        self.toggle.setChecked(True)
+        self.toggle.setToolTip("Show or hide the counter tracks under the lanes")
+        self.toggle.toggled.connect(self.setVisible)
         self._curves = []
         for i, colour in enumerate(_COLOURS):
             curve = pg.PlotCurveItem(pen=pg.mkPen(colour, width=1.2), brush=pg.mkBrush(*colour, 70),
@@ -67,9 +74,13 @@ class CounterStrip(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no t
             self.addItem(curve)
             self._curves.append(curve)
 
+    def drawn_points(self) -> list[int]:
+        """How many points each counter's curve holds now (one per sample)."""
+        return [len(curve.getData()[0] if curve.getData()[0] is not None else []) for curve in self._curves]
+
     def refresh(self, store: EventStore, x0: float, x1: float, width: int, visible_rows: int) -> None:
         """Resample every counter over [x0, x1) for a pane `width` pixels wide."""
-        if width < 2 or not x1 > x0:
+        if width < 2 or not x1 > x0 or self.isHidden():
             return
         self.series = self.counters.series(store, self.model, x0, x1, max(2, min(width // 3, 400)), visible_rows)
         ticks = []

@@ -107,6 +107,6 @@ class LaneMenu:
     def refresh_hidden(self) -> None:
         """The bar's button: the hidden lanes, or nothing while none is hidden."""
         hidden = self.layout.hidden
-        self.hidden_button.setText(f"Hidden lanes ({len(hidden)})")
+        self.hidden_button.setText(f"Hidden ({len(hidden)})")
         self.hidden_button.setVisible(bool(hidden))
         self._fill_hidden(self.hidden_menu)

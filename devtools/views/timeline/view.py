@@ -65,6 +65,8 @@ AXIS_PX = 44
 """Room for the time axis under the lanes: tick labels and the axis title."""
 MIN_WIDTH_PX = 320
 SELECTION_PEN = pg.mkPen(color=(255, 64, 129), width=1.5)
+LANE_TITLES_PX = 160
+"""Room for the lanes' titles on the left (the counter tracks' names line up with it)."""
 PIN_MARK = "▲ "
 """Before the title of a pinned lane."""
 
@@ -97,7 +99,7 @@ class TimelineView(QWidget):
         vb.disableAutoRange()
         vb.setXRange(0.0, 10.0, padding=0)
         vb.setYRange(0.0, 1.0, padding=0)
-        self.plot.getAxis("left").setWidth(150)
+        self.plot.getAxis("left").setWidth(LANE_TITLES_PX)
         self.canvas = LaneCanvasItem()
         self.plot.addItem(self.canvas)
         self.selection_line = pg.InfiniteLine(angle=90, pen=SELECTION_PEN)
@@ -113,7 +115,7 @@ class TimelineView(QWidget):
         self.filter_highlight = FilterHighlight(ctx, self.highlight)
         self.flows = FlowArrows(self)
         """Arrows from the action hovered or selected to its transactions and their ticks."""
-        self.area = AreaSelection(self)
+        self.area = AreaSelection(self, self)
         """The Shift+drag area selection and its aggregates panel."""
         vb.on_area = self.area.drag
         self.lane_layout = LaneLayout()
@@ -123,7 +125,7 @@ class TimelineView(QWidget):
         self.sidecar = SidecarKeeper(ctx.events.store.source_path if self.replaying else None)
         self.bookmarks.set_all(self.sidecar.load(self.lane_layout))
         self.lane_menu.refresh_hidden()
-        self.counters = CounterStrip(self.model, self.plot)
+        self.counters = CounterStrip(self.model, self.plot, LANE_TITLES_PX)
         """Counter tracks under the lanes (events/s, pending runs and operations, tick backlog)."""
         self._mouse_x: float | None = None
 
@@ -144,6 +146,7 @@ class TimelineView(QWidget):
         bar.setContentsMargins(4, 2, 4, 2)
         bar.addWidget(self.follow_button)
         bar.addWidget(fit)
+        bar.addWidget(self.counters.toggle)
         bar.addWidget(self.lane_menu.hidden_button)
         bar.addWidget(self.bookmarks.button)
         bar.addWidget(self.bookmarks.name_field)
@@ -195,8 +198,8 @@ class TimelineView(QWidget):
         width = max(self.width(), MIN_WIDTH_PX)
         lanes = max(len(self.shown_lanes), 1)
         bar = self.follow_button.sizeHint().height() + 4
-        return QSize(MIN_WIDTH_PX, bar + lanes * MIN_LANE_PX + AXIS_PX + self.counters.height()
-                     + self.legend.heightForWidth(width))
+        counters = 0 if self.counters.isHidden() else self.counters.height()
+        return QSize(MIN_WIDTH_PX, bar + lanes * MIN_LANE_PX + AXIS_PX + counters + self.legend.heightForWidth(width))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
