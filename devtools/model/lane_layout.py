@@ -28,17 +28,17 @@ class LaneLayout:
         self.version += 1
 
     def pin(self, key: str, on: bool = True) -> None:
-        if on and key not in self.pinned:
-            self.pinned.append(key)
-        elif not on and key in self.pinned:
-            self.pinned.remove(key)
-        self._changed()
+        self._toggle(self.pinned, key, on)
 
     def hide(self, key: str, on: bool = True) -> None:
-        if on and key not in self.hidden:
-            self.hidden.append(key)
-        elif not on and key in self.hidden:
-            self.hidden.remove(key)
+        self._toggle(self.hidden, key, on)
+
+    def _toggle(self, keys: list[str], key: str, on: bool) -> None:
+        """Add `key` at the end of `keys` (on) or take it out; the order of the others stays."""
+        if on and key not in keys:
+            keys.append(key)
+        elif not on and key in keys:
+            keys.remove(key)
         self._changed()
 
     def collapse(self, key: str, on: bool = True) -> None:

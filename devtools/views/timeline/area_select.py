@@ -7,8 +7,8 @@ small panel in the corner says what lies inside: per kind, how many spans and th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from typing import Any, Literal, Protocol
+from collections.abc import Callable
+from typing import Any, Literal
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QWidget
 
 from ...model.area_stats import KindStats, area_stats
 from ...model.time_units import format_duration, unit_for
-from ...model.timeline_model import Lane
+from .face import TimelineFace
 
 __all__ = ["SelectingViewBox", "AreaSelection", "AreaPhase"]
 
@@ -42,23 +42,10 @@ class SelectingViewBox(pg.ViewBox):  # type: ignore[misc]  # pyqtgraph ships no 
         self.on_area(start, self.mapSceneToView(ev.scenePos()), "done" if ev.isFinish() else "move")
 
 
-class _Timeline(Protocol):
-    @property
-    def shown_lanes(self) -> Sequence[Lane]: ...
-
-    @property
-    def plot(self) -> pg.PlotWidget: ...
-
-    @property
-    def view_box(self) -> pg.ViewBox: ...
-
-    def lane_extent(self, index: int) -> tuple[float, float]: ...
-
-
 class AreaSelection:
     """The area selected on one timeline view, its rectangle and its panel."""
 
-    def __init__(self, view: _Timeline, host: QWidget) -> None:
+    def __init__(self, view: TimelineFace, host: QWidget) -> None:
         """`host`: the widget the panel floats in (the timeline pane, so it may sit over the counter tracks)."""
         self.view = view
         self.rect = QGraphicsRectItem()

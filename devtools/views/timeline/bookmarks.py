@@ -10,30 +10,20 @@ list is kept in the trace's sidecar file (devtools.model.sidecar) by whoever lis
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QKeyEvent
-from PySide6.QtWidgets import QLineEdit, QMenu, QToolButton, QWidget
+from PySide6.QtWidgets import QLineEdit, QMenu, QWidget
 
 from ...model.sidecar import Bookmark
 from ...model.time_units import unit_for
-from ...model.timeline_model import TimelineModel
+from .face import TimelineFace
+from .menu_button import menu_button
 
 __all__ = ["BookmarkBar", "BOOKMARK_PEN"]
 
 BOOKMARK_PEN = pg.mkPen(color=(46, 160, 67), width=1.4, style=Qt.PenStyle.DashLine)
-
-
-class _Timeline(Protocol):
-    @property
-    def model(self) -> TimelineModel: ...
-
-    @property
-    def plot(self) -> pg.PlotWidget: ...
-
-    def centre_on(self, x: float) -> None: ...
 
 
 class _NameField(QLineEdit):
@@ -53,18 +43,14 @@ class _NameField(QLineEdit):
 class BookmarkBar:
     """The bookmarks of one timeline view: the list button, the name field, the lines on the plot."""
 
-    def __init__(self, view: _Timeline, parent: QWidget, changed: Callable[[], None]) -> None:
+    def __init__(self, view: TimelineFace, parent: QWidget, changed: Callable[[], None]) -> None:
         self.view = view
         self._changed = changed
         self.bookmarks: list[Bookmark] = []
         self._lines: list[pg.InfiniteLine] = []
         self._editing: int | None = None
-        self.button = QToolButton(parent)
-        self.button.setObjectName("bookmarksButton")
-        self.button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.button.setToolTip("Bookmarks: choose one to bring it into view (B adds one)")
-        self.menu = QMenu(self.button)
-        self.button.setMenu(self.menu)
+        self.button, self.menu = menu_button(parent, "bookmarksButton",
+                                             "Bookmarks: choose one to bring it into view (B adds one)")
         self.name_field = _NameField(self._finish_naming, parent)
         self.name_field.setObjectName("bookmarkName")
         self.name_field.setPlaceholderText("bookmark name")

@@ -8,14 +8,12 @@ hundred arrows at most, never a per-arrow graphics item.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import Any, Protocol
 
 import numpy as np
 import pyqtgraph as pg
 
 from ...model.flows import Flow, flows_of
-from ...model.timeline_model import Lane, TimelineModel
+from .face import TimelineFace
 
 __all__ = ["FlowArrows", "FLOW_PEN"]
 
@@ -23,31 +21,10 @@ FLOW_PEN = pg.mkPen(color=(124, 77, 255), width=1.6)
 HEAD_PX = 7.0
 
 
-class _Timeline(Protocol):
-    @property
-    def source(self) -> Any: ...
-
-    @property
-    def model(self) -> TimelineModel: ...
-
-    @property
-    def shown_lanes(self) -> Sequence[Lane]: ...
-
-    @property
-    def plot(self) -> pg.PlotWidget: ...
-
-    @property
-    def view_box(self) -> pg.ViewBox: ...
-
-    def x_range(self) -> tuple[float, float]: ...
-
-    def lane_extent(self, index: int) -> tuple[float, float]: ...
-
-
 class FlowArrows:
     """The arrows of the focused row (hovered, else selected) of one timeline view."""
 
-    def __init__(self, view: _Timeline) -> None:
+    def __init__(self, view: TimelineFace) -> None:
         self.view = view
         self.item = pg.PlotCurveItem(pen=FLOW_PEN, connect="pairs")
         self.item.setZValue(12)

@@ -11,7 +11,7 @@ pane is wide; the per-span masks are cached per sub-row version.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, Literal, Protocol
+from typing import Literal
 
 import numpy as np
 import pyqtgraph as pg
@@ -20,7 +20,8 @@ from runtime.trace import EventStore
 
 from ...model.emphasis import RowMatch, row_match, span_mask
 from ...model.spans import SpanArrays
-from ...model.timeline_model import Lane, TimelineModel
+from ...model.timeline_model import Lane
+from .face import TimelineFace
 
 __all__ = ["HighlightMarks", "HighlightSource", "lane_keys_of"]
 
@@ -50,35 +51,10 @@ def lane_keys_of(store: EventStore, rows: np.ndarray) -> tuple[np.ndarray, list[
     return index.astype(np.int64), keys
 
 
-class _Timeline(Protocol):
-    """What the marks read of the timeline view (view.py; a Protocol, so neither file imports the other's)."""
-
-    @property
-    def source(self) -> Any: ...  # a TimelineSource: `.store`
-
-    @property
-    def model(self) -> TimelineModel: ...
-
-    @property
-    def shown_lanes(self) -> Sequence[Lane]: ...
-
-    @property
-    def plot(self) -> pg.PlotWidget: ...
-
-    @property
-    def view_box(self) -> pg.ViewBox: ...
-
-    def x_range(self) -> tuple[float, float]: ...
-
-    def lane_centre(self, index: int) -> float: ...
-
-    def rebuild(self) -> None: ...
-
-
 class HighlightMarks:
     """The highlighted rows of one timeline view and the scatter item that shows them."""
 
-    def __init__(self, view: _Timeline) -> None:
+    def __init__(self, view: TimelineFace) -> None:
         self.view = view
         self.rows = np.zeros(0, dtype=np.int64)
         self.source: HighlightSource | None = None

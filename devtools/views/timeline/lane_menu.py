@@ -13,10 +13,11 @@ from collections.abc import Callable
 
 from PySide6.QtCore import QPoint
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMenu, QToolButton, QWidget
+from PySide6.QtWidgets import QMenu, QWidget
 
 from ...model.lane_layout import LaneLayout
 from ...model.timeline_model import Lane
+from .menu_button import menu_button
 
 __all__ = ["LaneMenu"]
 
@@ -31,12 +32,8 @@ class LaneMenu:
         self._title_of = title_of
         self.menu: QMenu | None = None
         """The context menu shown last (tests and the help read its actions)."""
-        self.hidden_button = QToolButton(parent)
-        self.hidden_button.setObjectName("hiddenLanesButton")
-        self.hidden_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        self.hidden_button.setToolTip("Lanes you hid; choose one to show it again")
-        self.hidden_menu = QMenu(self.hidden_button)
-        self.hidden_button.setMenu(self.hidden_menu)
+        self.hidden_button, self.hidden_menu = menu_button(parent, "hiddenLanesButton",
+                                                           "Lanes you hid; choose one to show it again")
         self.refresh_hidden()
 
     def _apply(self, change: Callable[[], None]) -> None:
