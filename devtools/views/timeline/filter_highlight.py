@@ -58,5 +58,7 @@ class FilterHighlight:
         except FilterError:
             self.marks.clear("filter")  # the events pane says what is wrong with it
             return
+        fresh = self._rows_tested == 0
         self._rows_tested = n
-        self.marks.set_rows(np.concatenate((kept, rows)) if len(kept) else rows, "filter")
+        if fresh or len(rows):  # new rows none of which match change nothing drawn
+            self.marks.set_rows(np.concatenate((kept, rows)) if len(kept) else rows, "filter")
