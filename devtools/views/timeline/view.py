@@ -8,6 +8,11 @@
   and the selected event is marked by a vertical line; a click selects the item under the mouse everywhere.
 - Input: the mouse wheel zooms, dragging pans (x only). Keys as in Perfetto: W/S zoom in/out, A/D pan left/right,
   F follows (the live end, or the replay cursor), 0 fits everything. Hovering shows a tooltip naming the item.
+- A work surface (each part in its own file here): the events table's filter highlighted on the lanes
+  (filter_highlight, highlight), arrows from the action hovered or selected to its transactions and ticks
+  (flow_arrows), counter tracks under the lanes (counter_tracks), a Shift+drag area with its aggregates and Esc to
+  clear it (area_select), a lane's context menu to pin, collapse or hide it (lane_menu), bookmarks on B
+  (bookmarks), and a recorded trace's bookmarks and lane layout kept in its sidecar file (sidecar_keeper).
 - Live, the view follows the newest events until the user zooms or pans. A replay opens fitted to the whole trace
   and follows the cursor only when asked (F); it never says "following live".
 - Drawing: on every range, size or data change the LOD step reduces each sub-row to at most one segment per pixel
@@ -276,7 +281,7 @@ class TimelineView(QWidget):
         self.set_x_range(start - span * FIT_PADDING, end + span * FIT_PADDING)
 
     def lane_index(self, key: str) -> int:
-        """Where the lane `key` (`shop#1/txn`) is drawn among the shown lanes (its y is index + 0.5)."""
+        """Where the lane `key` (`shop#1/txn`) is drawn among the shown lanes (its y: `lane_centre(index)`)."""
         for i, lane in enumerate(self.shown_lanes):
             if lane.key == key:
                 return i
