@@ -63,6 +63,8 @@ class HighlightMarks:
         """Per highlighted row, an index into `_lane_keys`."""
         self._lane_keys: list[str] = []
         self._match: RowMatch | None = None
+        self._ts_ms = np.zeros(0)
+        """The highlighted rows' times, read once (every redraw places the marks by them)."""
         self._masks: dict[tuple[str, int], tuple[int, np.ndarray]] = {}
         self.item = pg.ScatterPlotItem(symbol="d", size=9, pen=None, brush=HIGHLIGHT_BRUSH)
         self.item.setZValue(10)
@@ -90,9 +92,11 @@ class HighlightMarks:
 
     def _set(self, rows: np.ndarray, source: HighlightSource | None) -> None:
         store = self.view.source.store
+        rows = rows[(rows >= 0) & (rows < len(store))]  # a row that is not (or no longer) there marks nothing
         self.rows, self.source = rows, source
         self._lane_of, self._lane_keys = lane_keys_of(store, rows)
         self._match = row_match(store, rows) if source is not None else None
+        self._ts_ms = np.frombuffer(store.ts, dtype=np.float64)[rows]
         self._masks.clear()
         self.view.rebuild()
 
@@ -103,6 +107,7 @@ class HighlightMarks:
         kept = self.rows >= n
         self._lane_of = self._lane_of[kept]
         self.rows = self.rows[kept] - n
+        self._ts_ms = self._ts_ms[kept]
         self._match = row_match(self.view.source.store, self.rows) if self.source is not None else None
         self._masks.clear()
 
@@ -127,7 +132,7 @@ class HighlightMarks:
         return mask
 
     def redraw(self) -> None:
-        view, store = self.view, self.view.source.store
+        view = self.view
         self.points = []
         origin = view.model.origin_ms
         if not len(self.rows) or origin is None:
@@ -137,9 +142,8 @@ class HighlightMarks:
         lane_index = np.asarray([shown.get(key, -1) for key in self._lane_keys], np.int64)[self._lane_of]
         x0, x1 = view.x_range()
         width = max(int(view.view_box.width()), 1)
-        rows = self.rows
-        inside = (lane_index >= 0) & (rows < len(store))
-        xs = (np.frombuffer(store.ts, dtype=np.float64)[rows[inside]] - origin) / 1000.0
+        inside = lane_index >= 0
+        xs = (self._ts_ms[inside] - origin) / 1000.0
         lanes = lane_index[inside]
         keys = self._lane_of[inside]
         visible = (xs >= x0) & (xs <= x1)
