@@ -103,6 +103,9 @@ class TimelineModel:
         self.version = 0
         self._converge: dict[tuple[str, int], tuple[int, int, float]] = {}
         self._open_ticks: dict[tuple[str, int], tuple[SpanLane, int]] = {}
+        self.tick_backlog: tuple[list[float], list[float]] = ([], [])
+        """(x, backlog) of each settled tick that reported one: pending external inputs plus deferred work, what
+        the scheduler still held (the counter tracks draw it)."""
         self._run_spans: dict[str, tuple[SpanLane, int]] = {}
         self._op_spans: dict[str, tuple[SpanLane, int, str]] = {}
         self._op_deadlines: dict[str, float] = {}
@@ -429,6 +432,10 @@ class TimelineModel:
             sub = self._lane("ticks", owner).subrows[0]
             self._open_ticks[key] = (sub, sub.append(x, np.inf, 2, 0, row))
         else:
+            backlog = meta.get("backlog")
+            if isinstance(backlog, dict):
+                self.tick_backlog[0].append(x)
+                self.tick_backlog[1].append(float(sum(v for v in backlog.values() if isinstance(v, (int, float)))))
             placed = self._open_ticks.pop(key, None)
             over = phase == "budgetExceeded"
             if placed is None:  # a settle without its start (the ring dropped it): a zero-length tick

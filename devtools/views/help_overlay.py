@@ -34,6 +34,10 @@ SHORTCUTS: tuple[tuple[str, str, str], ...] = (
     ("Replay", "Home / End", "To the start / end"),
     ("Timeline", "W / S", "Zoom in / out"),
     ("Timeline", "A / D", "Pan left / right"),
+    ("Timeline", "0", "Fit the whole session"),
+    ("Timeline", "Shift+drag", "Select an area: counts and duration p50 / p95 by kind (Esc clears)"),
+    ("Timeline", "B", "Bookmark the time under the mouse (kept beside a recorded trace)"),
+    ("Timeline", "Right-click a lane", "Pin it to the top, collapse or hide it; bookmark there"),
 )
 
 

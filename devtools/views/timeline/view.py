@@ -8,6 +8,11 @@
   and the selected event is marked by a vertical line; a click selects the item under the mouse everywhere.
 - Input: the mouse wheel zooms, dragging pans (x only). Keys as in Perfetto: W/S zoom in/out, A/D pan left/right,
   F follows (the live end, or the replay cursor), 0 fits everything. Hovering shows a tooltip naming the item.
+- A work surface (each part in its own file here): the events table's filter highlighted on the lanes
+  (filter_highlight, highlight), arrows from the action hovered or selected to its transactions and ticks
+  (flow_arrows), counter tracks under the lanes (counter_tracks), a Shift+drag area with its aggregates and Esc to
+  clear it (area_select), a lane's context menu to pin, collapse or hide it (lane_menu), bookmarks on B
+  (bookmarks), and a recorded trace's bookmarks and lane layout kept in its sidecar file (sidecar_keeper).
 - Live, the view follows the newest events until the user zooms or pans. A replay opens fitted to the whole trace
   and follows the cursor only when asked (F); it never says "following live".
 - Drawing: on every range, size or data change the LOD step reduces each sub-row to at most one segment per pixel
@@ -21,10 +26,11 @@ from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent, QResizeEvent
+from PySide6.QtGui import QAction, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QToolTip, QVBoxLayout, QWidget
 
 from ...app.context import DevtoolsContext
+from ...model.lane_layout import LaneLayout
 from ...model.lod import LodSegments
 from ...model.raster import Band
 from ...model.scope import EVERYTHING, Scope, scope_of
@@ -33,11 +39,18 @@ from ...model.timeline_model import Lane
 from ...state import UiState, time_range_of
 from ..elided_label import ElidedLabel
 from ..legend import Legend
+from .area_select import AreaSelection, SelectingViewBox
+from .bookmarks import BookmarkBar
 from .canvas_item import LaneCanvasItem
+from .counter_tracks import CounterStrip
 from .describe import Hit, describe_hit, selected_row_of
-from .frame import LaneFrame, draw_lanes, hit_in, lane_bands
+from .filter_highlight import FilterHighlight
+from .flow_arrows import FlowArrows
+from .frame import LaneFrame, draw_lanes, hit_in, lane_bands, lane_spans
 from .highlight import HighlightMarks
+from .lane_menu import LaneMenu
 from .palette import LEGEND_ITEMS
+from .sidecar_keeper import SidecarKeeper
 from .source import timeline_source
 from .time_axis import TimeAxis
 
@@ -57,6 +70,10 @@ AXIS_PX = 44
 """Room for the time axis under the lanes: tick labels and the axis title."""
 MIN_WIDTH_PX = 320
 SELECTION_PEN = pg.mkPen(color=(255, 64, 129), width=1.5)
+LANE_TITLES_PX = 160
+"""Room for the lanes' titles on the left (the counter tracks' names line up with it)."""
+PIN_MARK = "▲ "
+"""Before the title of a pinned lane."""
 
 
 class TimelineView(QWidget):
@@ -76,7 +93,7 @@ class TimelineView(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
         self.axis = TimeAxis()
-        self.plot = pg.PlotWidget(background=None, axisItems={"bottom": self.axis})
+        self.plot = pg.PlotWidget(background=None, axisItems={"bottom": self.axis}, viewBox=SelectingViewBox())
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseTracking(True)
@@ -87,14 +104,35 @@ class TimelineView(QWidget):
         vb.disableAutoRange()
         vb.setXRange(0.0, 10.0, padding=0)
         vb.setYRange(0.0, 1.0, padding=0)
-        self.plot.getAxis("left").setWidth(150)
+        self.plot.getAxis("left").setWidth(LANE_TITLES_PX)
         self.canvas = LaneCanvasItem()
         self.plot.addItem(self.canvas)
         self.selection_line = pg.InfiniteLine(angle=90, pen=SELECTION_PEN)
         self.selection_line.setVisible(False)
         self.plot.addItem(self.selection_line, ignoreBounds=True)
+        self.shown_lanes: list[Lane] = []
+        """The lanes drawn, top to bottom: those of the sidebar's scope, pinned ones first, hidden ones left out."""
+        self._lane_extents: list[tuple[float, float]] = []
+        self.lane_titles: list[str] = []
+        """The titles written left of the lanes, top to bottom (a pinned lane's after PIN_MARK)."""
         self.highlight = HighlightMarks(self)
-        """Rows a query chose ("show these rows"), marked in their lanes."""
+        """Rows the events filter keeps or a query chose ("show these rows"), marked and emphasised."""
+        self.filter_highlight = FilterHighlight(ctx, self.highlight)
+        self.flows = FlowArrows(self)
+        """Arrows from the action hovered or selected to its transactions and their ticks."""
+        self.area = AreaSelection(self, self)
+        """The Shift+drag area selection and its aggregates panel."""
+        vb.on_area = self.area.drag
+        self.lane_layout = LaneLayout()
+        self.lane_menu = LaneMenu(self, self.lane_layout, self._lanes_rearranged, self._lane_title)
+        self.bookmarks = BookmarkBar(self, self, self._save_notes)
+        self.bookmarks.add_request = self.add_bookmark
+        self.sidecar = SidecarKeeper(ctx.events.store.source_path if self.replaying else None)
+        self.bookmarks.set_all(self.sidecar.load(self.lane_layout))
+        self.lane_menu.refresh_hidden()
+        self.counters = CounterStrip(self.model, self.plot, LANE_TITLES_PX)
+        """Counter tracks under the lanes (events/s, pending runs and operations, tick backlog)."""
+        self._mouse_x: float | None = None
 
         self.follow_button = QPushButton("Follow cursor (F)" if self.replaying else "Follow live (F)")
         self.follow_button.setObjectName("followButton")
@@ -113,16 +151,19 @@ class TimelineView(QWidget):
         bar.setContentsMargins(4, 2, 4, 2)
         bar.addWidget(self.follow_button)
         bar.addWidget(fit)
+        bar.addWidget(self.counters.toggle)
+        bar.addWidget(self.lane_menu.hidden_button)
+        bar.addWidget(self.bookmarks.button)
+        bar.addWidget(self.bookmarks.name_field)
         bar.addWidget(self.status, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addLayout(bar)
         layout.addWidget(self.plot, 1)
+        layout.addWidget(self.counters)
         layout.addWidget(self.legend)
 
-        self.shown_lanes: list[Lane] = []
-        """The lanes drawn, top to bottom: those of the sidebar's scope."""
         self.segments: dict[tuple[int, int], tuple[Band, LodSegments]] = {}
         """The last drawn LOD per (index in shown_lanes, sub-row): what hover and click read."""
         self.drawn_items = 0
@@ -149,6 +190,7 @@ class TimelineView(QWidget):
         self.plot.scene().sigMouseMoved.connect(self._mouse_moved)
         self.plot.scene().sigMouseClicked.connect(self._mouse_clicked)
         self.source.modelChanged.connect(self._data_changed)
+        ctx.on_release(self, self._rows_released)
         if self.replaying:
             self._fit_extent()  # the whole trace at once, before the model has caught up with a big one
         ctx.bind(self, ctx.state.topic, self._ui_changed)
@@ -161,7 +203,8 @@ class TimelineView(QWidget):
         width = max(self.width(), MIN_WIDTH_PX)
         lanes = max(len(self.shown_lanes), 1)
         bar = self.follow_button.sizeHint().height() + 4
-        return QSize(MIN_WIDTH_PX, bar + lanes * MIN_LANE_PX + AXIS_PX + self.legend.heightForWidth(width))
+        counters = 0 if self.counters.isHidden() else self.counters.height()
+        return QSize(MIN_WIDTH_PX, bar + lanes * MIN_LANE_PX + AXIS_PX + counters + self.legend.heightForWidth(width))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -207,6 +250,12 @@ class TimelineView(QWidget):
             pad = max((span[1] - span[0]) * FIT_PADDING, 1e-3)
             self.set_x_range(span[0] - pad, span[1] + pad)
 
+    def centre_on(self, x: float) -> None:
+        """Bring time x (seconds since the first event) to the middle of the view, keeping the zoom."""
+        x0, x1 = self.x_range()
+        self._user_moved()
+        self.set_x_range(x - (x1 - x0) / 2, x + (x1 - x0) / 2)
+
     def fit_all(self) -> None:
         """Show the whole session (the whole trace in a replay, also beyond the cursor)."""
         self._user_moved()
@@ -232,7 +281,7 @@ class TimelineView(QWidget):
         self.set_x_range(start - span * FIT_PADDING, end + span * FIT_PADDING)
 
     def lane_index(self, key: str) -> int:
-        """Where the lane `key` (`shop#1/txn`) is drawn among the shown lanes (its y is index + 0.5)."""
+        """Where the lane `key` (`shop#1/txn`) is drawn among the shown lanes (its y: `lane_centre(index)`)."""
         for i, lane in enumerate(self.shown_lanes):
             if lane.key == key:
                 return i
@@ -241,6 +290,35 @@ class TimelineView(QWidget):
     def lane_band(self, key: str) -> tuple[int, int]:
         """The pixel rows [top, bottom) of lane `key` in the canvas buffer."""
         return self._bands[self.lane_index(key)]
+
+    def lane_extent(self, index: int) -> tuple[float, float]:
+        """The [top, bottom) in view units of the lane drawn at `index` (a collapsed lane is thinner)."""
+        return self._lane_extents[index]
+
+    def lane_centre(self, index: int) -> float:
+        top, bottom = self._lane_extents[index]
+        return (top + bottom) / 2
+
+    def _lane_title(self, key: str) -> str:
+        lane = self.model.lane(key)
+        return lane.title if lane is not None else key.replace("/", " · ")
+
+    def _lanes_rearranged(self) -> None:
+        self.rebuild()
+        self._save_notes()
+
+    def _save_notes(self) -> None:
+        self.sidecar.save(self.lane_layout, self.bookmarks.bookmarks)
+        self.status.setText(self._status_text())
+
+    def add_bookmark(self, x: float | None = None, name: str | None = None) -> None:
+        """A bookmark at x, else at the mouse, else at the selected event, else in the middle of the view."""
+        if x is None:
+            x = self._mouse_x if self._mouse_x is not None else self.selection_x()
+        if x is None:
+            x0, x1 = self.x_range()
+            x = (x0 + x1) / 2
+        self.bookmarks.add(x, name)
 
     # -- follow and the shared state ---------------------------------------------------------------------------------
 
@@ -276,6 +354,8 @@ class TimelineView(QWidget):
             self.rebuild()
         self._selected_row = ui["selectedRow"]
         self._show_selection()
+        self.filter_highlight.filters_changed(ui["filters"])
+        self.flows.select(self._selected_row)
 
     def _apply_follow(self) -> None:
         end = self._x_limit()
@@ -309,9 +389,14 @@ class TimelineView(QWidget):
         rebuilt = self.rebuilds
         if self._follow:
             self._apply_follow()  # a range change rebuilds by itself
+        self.filter_highlight.rows_added()  # rebuilds when new rows matched the filter
         if self.rebuilds == rebuilt:  # one rebuild per data change, not two (each costs a few ms at 25 Hz live)
             self.rebuild()
         self._show_selection()  # the selected row may have been loaded only now
+
+    def _rows_released(self, n: int) -> None:
+        self.highlight.release(n)
+        self.filter_highlight.rows_released(n)
 
     def _range_changed(self, *_: object) -> None:
         x0, x1 = self.x_range()
@@ -332,14 +417,23 @@ class TimelineView(QWidget):
         return self._scope.has_runtime(lane.owner) if lane.kind == "ticks" else self._scope.has_instance(lane.owner)
 
     def _layout_lanes(self, height: int) -> None:
-        self.shown_lanes = [lane for lane in self.model.lanes if self._in_scope(lane)]
-        keys = tuple(lane.key for lane in self.shown_lanes)
+        self.shown_lanes = self.lane_layout.arrange([lane for lane in self.model.lanes if self._in_scope(lane)])
+        weights = self.lane_layout.weights(self.shown_lanes)
+        self._lane_extents = lane_spans(weights)
+        pinned = set(self.lane_layout.pinned)
+        keys = tuple(f"{lane.key}:{w}:{lane.key in pinned}" for lane, w in zip(self.shown_lanes, weights, strict=True))
         if keys != self._lane_keys:
             self._lane_keys = keys
             self.updateGeometry()  # another lane needs room
-            self.view_box.setYRange(0.0, float(max(len(keys), 1)), padding=0)
-            self.plot.getAxis("left").setTicks([[(i + 0.5, lane.title) for i, lane in enumerate(self.shown_lanes)]])
-        self._bands = lane_bands(len(self.shown_lanes), height)
+            self.view_box.setYRange(0.0, self._lanes_height(), padding=0)
+            self.lane_titles = [(PIN_MARK if lane.key in pinned else "") + lane.title for lane in self.shown_lanes]
+            self.plot.getAxis("left").setTicks([[(self.lane_centre(i), title)
+                                                 for i, title in enumerate(self.lane_titles)]])
+        self._bands = lane_bands(len(self.shown_lanes), height, weights)
+
+    def _lanes_height(self) -> float:
+        """The lanes' height in view units (1 per expanded lane), at least 1."""
+        return max(self._lane_extents[-1][1], 1.0) if self._lane_extents else 1.0
 
     def rebuild(self, *_: object) -> None:
         """Recompute every shown lane's LOD for the current range and size and hand the buffer to the canvas item."""
@@ -364,21 +458,29 @@ class TimelineView(QWidget):
         x0, x1 = self.x_range()
         self._layout_lanes(height)
         frame = draw_lanes(self.shown_lanes, self._bands, x0=x0, x1=x1, width=width, height=height,
-                           limit_x=self._x_limit(), visible_rows=self.source.visible_rows, name_of=self._name_of)
+                           limit_x=self._x_limit(), visible_rows=self.source.visible_rows, name_of=self._name_of,
+                           emphasis=self.highlight.emphasis if self.highlight.active else None)
         self._frame = frame
         self.legend.show_for({lane.kind for lane in self.shown_lanes})
         self.segments = frame.segments
         self.drawn_items = frame.drawn
-        self.canvas.set_frame(QRectF(x0, 0.0, x1 - x0, float(max(len(self.shown_lanes), 1))), frame.canvas,
-                              frame.labels)
+        self.canvas.set_frame(QRectF(x0, 0.0, x1 - x0, self._lanes_height()), frame.canvas, frame.labels)
         self.status.setText(self._status_text())
         self.highlight.redraw()
+        self.flows.redraw()
+        self.bookmarks.redraw_if_needed()
+        self.counters.refresh(self.source.store, x0, x1, width, self.source.visible_rows)
+        self.area.place_panel()
 
     def _status_text(self) -> str:
         spans = sum(lane.span_count() for lane in self.shown_lanes)
         text = f"{spans:,} spans in {len(self.shown_lanes)} lanes; {self.drawn_items:,} drawn"
         if not self._scope.everything:
             text += f" (scope: {len(self.shown_lanes)} of {len(self.model.lanes)} lanes)"
+        if self.highlight.active:
+            text += f"; {len(self.highlight.rows):,} highlighted ({self.highlight.source})"
+        if self.sidecar.problem:
+            text += f"; {self.sidecar.problem}"
         if not self.replaying:
             return text + ("; following live" if self._follow else "; paused (F follows)")
         cursor = self._x_limit()
@@ -400,7 +502,11 @@ class TimelineView(QWidget):
         return None if pixel is None else hit_in(self._frame, self.shown_lanes, *pixel)
 
     def _mouse_moved(self, scene_pos: QPointF) -> None:
+        inside = self.view_box.sceneBoundingRect().contains(scene_pos)
+        self._mouse_x = float(self.view_box.mapSceneToView(scene_pos).x()) if inside else None
         hit = self.hit_at(scene_pos)
+        self.flows.hover(selected_row_of(hit, self.model) if hit is not None and hit.lane.kind in ("txn", "runs")
+                         else None)
         if hit is None:
             QToolTip.hideText()
             return
@@ -409,6 +515,9 @@ class TimelineView(QWidget):
         QToolTip.showText(self.plot.mapToGlobal(view_pos), text, self.plot)
 
     def _mouse_clicked(self, event: MouseClickEvent) -> None:
+        if event.button() == Qt.MouseButton.RightButton:
+            self.context_menu_at(event.scenePos())
+            return
         if event.button() != Qt.MouseButton.LeftButton:
             return
         hit = self.hit_at(event.scenePos())
@@ -417,6 +526,22 @@ class TimelineView(QWidget):
         self.ctx.state.select_row(selected_row_of(hit, self.model))
         key: object = hit.ref if hit.lane.kind in ("txn", "ticks") else hit.lane.refs[hit.ref]
         self.itemActivated.emit(hit.lane.kind, key)
+
+    def lane_at(self, scene_pos: QPointF) -> int | None:
+        """The index of the lane at a scene position (on the lane or on its title at the left), None elsewhere."""
+        y = float(self.view_box.mapSceneToView(scene_pos).y())
+        return next((i for i, (top, bottom) in enumerate(self._lane_extents) if top <= y < bottom), None)
+
+    def context_menu_at(self, scene_pos: QPointF) -> None:
+        """The context menu of the lane at `scene_pos`: pin, collapse, hide, the hidden lanes, a bookmark there."""
+        index = self.lane_at(scene_pos)
+        if index is None or index >= len(self.shown_lanes):
+            return
+        x = float(self.view_box.mapSceneToView(scene_pos).x())
+        here = QAction("Add bookmark here (B)")
+        here.triggered.connect(lambda: self.add_bookmark(x))
+        at = self.plot.mapToGlobal(self.plot.mapFromScene(scene_pos))
+        self.lane_menu.popup(self.shown_lanes[index], at, [here])
 
     # -- keys -------------------------------------------------------------------------------------------------------
 
@@ -434,5 +559,9 @@ class TimelineView(QWidget):
             self.ctx.state.set_follow(True)
         elif key == Qt.Key.Key_0:
             self.fit_all()
+        elif key == Qt.Key.Key_B:
+            self.add_bookmark()
+        elif key == Qt.Key.Key_Escape and self.area.clear():
+            pass
         else:
             super().keyPressEvent(event)
