@@ -66,6 +66,20 @@ def lane_bands(count: int, height: int, weights: Sequence[float] | None = None) 
                                                       int((a + (b - a) * 0.9) * per))) for a, b in spans]
 
 
+def readable_titles(spans: Sequence[tuple[float, float]], height: int, line_px: int) -> list[int]:
+    """The lanes whose titles fit `height` pixels without overlapping (each title `line_px` tall): all of them when
+    the lanes are tall enough, else every lane whose centre is a line below the last one kept."""
+    per = height / max(spans[-1][1], 1e-9) if spans else 0.0
+    kept: list[int] = []
+    last = -float(line_px)
+    for i, (a, b) in enumerate(spans):
+        centre = (a + b) / 2 * per
+        if centre - last >= line_px:
+            kept.append(i)
+            last = centre
+    return kept
+
+
 def draw_lanes(lanes: Sequence[Lane], bands: Sequence[tuple[int, int]], *, x0: float, x1: float, width: int,
                height: int, limit_x: float, visible_rows: int, name_of: Callable[[Lane, str], str],
                emphasis: Emphasis | None = None) -> LaneFrame:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING
 
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeyEvent, QResizeEvent
+from PySide6.QtGui import QAction, QFontMetrics, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import QHBoxLayout, QPushButton, QToolTip, QVBoxLayout, QWidget
 
 from ...app.context import DevtoolsContext
@@ -46,7 +46,7 @@ from .counter_tracks import CounterStrip
 from .describe import Hit, describe_hit, selected_row_of
 from .filter_highlight import FilterHighlight
 from .flow_arrows import FlowArrows
-from .frame import LaneFrame, draw_lanes, hit_in, lane_bands, lane_spans
+from .frame import LaneFrame, draw_lanes, hit_in, lane_bands, lane_spans, readable_titles
 from .highlight import HighlightMarks
 from .lane_menu import LaneMenu
 from .palette import LEGEND_ITEMS
@@ -174,6 +174,8 @@ class TimelineView(QWidget):
         """(store rows, extent) of the last extent() computed."""
         self._bands: list[tuple[int, int]] = []
         self._lane_keys: tuple[str, ...] | None = None
+        self._titled: list[int] | None = None
+        """The lanes whose titles the left axis shows (all, unless the lanes are shorter than a line)."""
         self._scope: Scope = EVERYTHING
         self._selected_row: int | None = None
         self._follow = not self.replaying
@@ -427,8 +429,13 @@ class TimelineView(QWidget):
             self.updateGeometry()  # another lane needs room
             self.view_box.setYRange(0.0, self._lanes_height(), padding=0)
             self.lane_titles = [(PIN_MARK if lane.key in pinned else "") + lane.title for lane in self.shown_lanes]
-            self.plot.getAxis("left").setTicks([[(self.lane_centre(i), title)
-                                                 for i, title in enumerate(self.lane_titles)]])
+            self._titled = None  # new titles: set the axis again
+        # lanes shorter than a line of text (a small window) title only every few lanes, never on top of each other
+        axis = self.plot.getAxis("left")
+        titled = readable_titles(self._lane_extents, height, QFontMetrics(axis.font()).height())
+        if titled != self._titled:
+            self._titled = titled
+            axis.setTicks([[(self.lane_centre(i), self.lane_titles[i]) for i in titled]])
         self._bands = lane_bands(len(self.shown_lanes), height, weights)
 
     def _lanes_height(self) -> float:
