@@ -11,7 +11,7 @@ A fourth turn in every cell, `bare`, does by hand what a transaction does, with 
 a copy of the state, then the same derive calls with compare-and-write (the runtime's equality: identical, or the
 same type and equal). It is the physical limit the runtime is held to.
 
-- auto_vs_full: auto p50 <= 1.05 x full p50 in every cell;
+- auto_vs_full: in every cell, the median over rounds of auto / full (the two transactions of one round) <= 1.05;
 - sparse_speedup: at 2000 steps and ratio 0.005, full p50 / auto p50 >= 10;
 - decision_budget: auto decision p95 <= 0.5 ms in every cell;
 - full_vs_bare: at 2000 steps, every input written (ratio 1.0), full p50 / bare p50 <= 2.0.
@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import gc
 import math
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -33,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import finish, percentile  # noqa: E402
 from runtime import ConvergeConfig, Module, Runtime, computed  # noqa: E402
+from runtime.converge.kernel_cache import PART_STEPS  # noqa: E402
 
 STEPS = (200, 800, 2000)
 RATIOS = (0.005, 0.05, 0.25, 0.75, 1.0)
@@ -123,6 +125,9 @@ def measure(module: Module, steps: int, ratio: float, runs: int, warmup: int) ->
     cells: list[Cell | BareCell] = [Cell(module, mode) for mode in MODES]
     cells.append(BareCell(module))
     n = max(1, math.ceil(steps * ratio))
+    # Steady state: a plan is assembled one part of PART_STEPS steps per run from its second run, and compiling a
+    # part costs tens of ms; the warm-up covers that, so no measured transaction includes a compile.
+    warmup = max(warmup, math.ceil(steps / PART_STEPS) + 2)
     for cell in cells:
         for _ in range(warmup):
             cell.step(n, keep=False)
@@ -149,6 +154,10 @@ def measure(module: Module, steps: int, ratio: float, runs: int, warmup: int) ->
             row["executed"] = cell.executed
             if cell.mode == "auto":
                 row["decision_p95_ms"] = round(percentile(cell.decisions, 95), 4)
+                full = next(c for c in cells if c.mode == "full")
+                # the same round's two transactions side by side: a slow moment of the machine weighs on both
+                row["vs_full_paired"] = round(statistics.median(a / f for a, f in zip(cell.times, full.times,
+                                                                                     strict=True)), 4)
             cell.rt.dispose()
         rows.append(row)
     return rows
@@ -169,7 +178,7 @@ def run(quick: bool) -> dict[str, Any]:
 
 def checks(results: list[dict[str, Any]]) -> list[dict[str, Any]]:
     cell = {(r["steps"], r["ratio"], r["mode"]): r for r in results}
-    worst_ratio = max(cell[(s, q, "auto")]["p50_ms"] / cell[(s, q, "full")]["p50_ms"] for s in STEPS for q in RATIOS)
+    worst_ratio = max(cell[(s, q, "auto")]["vs_full_paired"] for s in STEPS for q in RATIOS)
     speedup = cell[(2000, 0.005, "full")]["p50_ms"] / cell[(2000, 0.005, "auto")]["p50_ms"]
     decision = max(r["decision_p95_ms"] for r in results if r["mode"] == "auto")
     vs_bare = cell[(2000, 1.0, "full")]["p50_ms"] / cell[(2000, 1.0, "bare")]["p50_ms"]
