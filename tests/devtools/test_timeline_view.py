@@ -109,7 +109,7 @@ def test_a_young_live_session_fills_the_axis_from_its_start(qtbot, live):
     assert -x0 <= (x1 - x0) * 0.05  # not half an empty axis before the first event
 
 
-def test_lane_titles_never_overlap_when_the_lanes_are_shorter_than_a_line(qtbot, aio, shop_runtime):
+def test_lane_titles_never_overlap_when_the_lanes_are_shorter_than_their_letters(qtbot, aio, shop_runtime):
     ctx = live_context(shop_runtime)
     for n in range(12):  # twelve instances: a lane each, more than a short timeline has lines for
         shop_runtime.mount(shop_module(), instance_id=f"shop#{n + 2}").dispatch("add", 1)
@@ -119,13 +119,13 @@ def test_lane_titles_never_overlap_when_the_lanes_are_shorter_than_a_line(qtbot,
     view.show()
     qtbot.waitUntil(lambda: view.source.caught_up and len(view.shown_lanes) >= 12)
     axis = view.plot.getAxis("left")
-    line = QFontMetrics(axis.font()).height()
+    letters = QFontMetrics(axis.font()).ascent()
 
     def shown() -> list[tuple[float, str]]:
         return list(axis._tickLevels[0])  # noqa: SLF001  (pyqtgraph has no getter for ticks given to setTicks)
 
     qtbot.waitUntil(lambda: 0 < len(shown()) < len(view.shown_lanes))  # some titles left out ...
     pixels = sorted(view.view_box.mapViewToScene(QPointF(0, y)).y() for y, _ in shown())
-    assert all(b - a >= line - 1 for a, b in zip(pixels, pixels[1:], strict=False))  # ... the rest apart
+    assert all(b - a >= letters - 1 for a, b in zip(pixels, pixels[1:], strict=False))  # ... the rest apart
     view.resize(1000, 1400)  # tall enough: every lane titled again
     qtbot.waitUntil(lambda: len(shown()) == len(view.shown_lanes))

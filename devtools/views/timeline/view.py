@@ -430,9 +430,10 @@ class TimelineView(QWidget):
             self.view_box.setYRange(0.0, self._lanes_height(), padding=0)
             self.lane_titles = [(PIN_MARK if lane.key in pinned else "") + lane.title for lane in self.shown_lanes]
             self._titled = None  # new titles: set the axis again
-        # lanes shorter than a line of text (a small window) title only every few lanes, never on top of each other
+        # lanes shorter than a title's letters (a small window) title only every few lanes, never on top of each
+        # other; the ascent, not the line height: titles a line apart minus the leading still read (1440x900)
         axis = self.plot.getAxis("left")
-        titled = readable_titles(self._lane_extents, height, QFontMetrics(axis.font()).height())
+        titled = readable_titles(self._lane_extents, height, QFontMetrics(axis.font()).ascent())
         if titled != self._titled:
             self._titled = titled
             axis.setTicks([[(self.lane_centre(i), self.lane_titles[i]) for i in titled]])
