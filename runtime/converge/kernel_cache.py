@@ -112,16 +112,17 @@ def run_converge(
     """Run `plan` (None: every step): its assembled parts through their kernels, the others interpreted; says
     whether every part ran assembled."""
     order = ir.topo_order if plan is None else plan
-    if not enabled:
-        return run_steps(ir, order, ws, on_step, budget_ms, timed, op_base, rows_of, traced), DISABLED
-    found = kernels.get(ir, plan, order, on_step is not None, timed, traced)
-    parts = found.parts
-    if len(parts) == 1:
+    evidence = DISABLED
+    if enabled:
+        found = kernels.get(ir, plan, order, on_step is not None, timed, traced)
+        parts, evidence = found.parts, found.evidence
+        if len(parts) != 1:
+            return _run_parts(parts, ir, order, ws, on_step, budget_ms, timed, op_base, rows_of, traced), evidence
         only = parts[0]
-        if not isinstance(only, Kernel):
-            return run_steps(ir, order, ws, on_step, budget_ms, timed, op_base, rows_of, traced), found.evidence
-        return run_kernel(only, ir, order, ws, on_step, budget_ms, op_base), found.evidence
-    return _run_parts(parts, ir, order, ws, on_step, budget_ms, timed, op_base, rows_of, traced), found.evidence
+        if isinstance(only, Kernel):
+            return run_kernel(only, ir, order, ws, on_step, budget_ms, op_base), evidence
+    # off, or a one-part plan not assembled (yet, or ever): interpreted whole
+    return run_steps(ir, order, ws, on_step, budget_ms, timed, op_base, rows_of, traced), evidence
 
 
 def _run_parts(parts: list[Kernel | ExecVm | None], ir: StaticIr, order: Sequence[int], ws: WorkingState,

@@ -11,7 +11,7 @@ instead: the user's `qasync.run(main())` far below is not where it came from.
      "truncated": false}
 
 Only `full` walks frames: every caller tests `sink.full` before calling `capture`, so light and off never walk
-(`CallSites.walks` counts the walks; tests/runtime/debug/test_call_sites.py holds that to zero below full).
+(`CallSites.walks` counts the walks; tests/runtime/test_call_sites.py holds that to zero below full).
 """
 
 from __future__ import annotations
@@ -63,7 +63,6 @@ class CallSites:
     __slots__ = ("limit", "walks", "_kinds")
 
     def __init__(self, limit: int = DEFAULT_CALL_SITE_LIMIT) -> None:
-        self.limit = DEFAULT_CALL_SITE_LIMIT
         self.set_limit(limit)
         self.walks = 0
         self._kinds: dict[str, int] = {}

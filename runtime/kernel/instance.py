@@ -205,7 +205,7 @@ class ModuleInstance:
         steps = [(a, None) if isinstance(a, str) else (a[0], a[1]) for a in actions]
         steps = [(t, self.check_payload(t, p, link_id=link_id)) for t, p in steps]  # all checked before any runs
         reducers = [(self._reducer(t), p) for t, p in steps]
-        sites = [self._announce_action(t, p, link_id) for t, p in steps]
+        sites = [self._announce_action(t, p, link_id) for t, p in steps] if self.sink.on else []
 
         def body(draft: Any) -> None:
             for reducer, payload in reducers:
@@ -409,10 +409,9 @@ class ModuleInstance:
         raise err
 
     def _announce_action(self, action_type: str, payload: Any, link_id: str | None) -> CallSite | None:
-        """Export the action event; at level full it carries the call site, which is returned for the transaction."""
+        """Export the action event; at level full it carries the call site, which is returned for the transaction.
+        Callers check `sink.on` first."""
         sink = self.sink
-        if not sink.on:
-            return None
         meta: dict[str, Any] = {"actionTag": action_type}
         site = downgrade = None
         if sink.full:

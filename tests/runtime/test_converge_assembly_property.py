@@ -12,9 +12,9 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_converge_property import _num, graphs, writes
+from test_converge_property import _num, build, graphs, writes
 
-from runtime import ConvergeConfig, Module, Runtime, computed, link
+from runtime import ConvergeConfig, Runtime
 from runtime.converge import kernel_cache
 
 
@@ -25,32 +25,6 @@ def _maker(offset: int, fails: bool) -> Any:
             raise ValueError(f"no {total}")
         return total
     return derive
-
-
-def _module(decls: Any, failing: set[int]) -> Module:
-    fields = []
-    for i, (kind, target, deps) in enumerate(decls):
-        fields.append(link(target, deps[0]) if kind == "link"
-                      else computed(target, deps=deps, derive=_maker(i, i in failing)))
-    m = Module("prop", {"b0": 0, "b1": 0, "b2": 0, "g": {"x": 0, "y": 0}, "items": [{"v": 1}], "h": {}},
-               fields=fields)
-
-    @m.reducer("write")
-    def write(draft: Any, batch: Any) -> None:
-        for path, value in batch:
-            if path == "items+":
-                draft["items"].append({"v": value})
-            elif path == "items.v":
-                draft["items"][0]["v"] = value
-            elif path == "g":
-                draft["g"] = value
-            elif "." in path:
-                group, key = path.split(".")
-                draft[group][key] = value
-            else:
-                draft[path] = value
-
-    return m
 
 
 def _shifted(batch: list[tuple[str, Any]], by: int) -> list[tuple[str, Any]]:
@@ -78,7 +52,7 @@ def test_assembled_and_interpreted_converge_agree(decls, failing, mode, part_ste
 
 
 def _compare(decls: Any, failing: set[int], mode: str, batches: list[list[tuple[str, Any]]]) -> None:
-    module = _module(decls, failing)
+    module = build(decls, lambda i: _maker(i, i in failing))
     # a budget no converge here reaches, even on a loaded machine: the budget is checked at different moments by
     # the two (between a kernel's parts too), and a budget cut is a matter of time, not of the graph
     budget = 60_000.0

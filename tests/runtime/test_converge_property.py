@@ -48,10 +48,12 @@ writes = st.one_of(
 )
 
 
-def build(decls) -> Module:
+def build(decls, derive_for=_maker) -> Module:
+    """The module of graph `decls`, written through its `write` reducer; `derive_for(i)` derives the i-th field."""
     fields = []
     for i, (kind, target, deps) in enumerate(decls):
-        fields.append(link(target, deps[0]) if kind == "link" else computed(target, deps=deps, derive=_maker(i)))
+        fields.append(link(target, deps[0]) if kind == "link"
+                      else computed(target, deps=deps, derive=derive_for(i)))
     m = Module("prop", {"b0": 0, "b1": 0, "b2": 0, "g": {"x": 0, "y": 0}, "items": [{"v": 1}], "h": {}},
                fields=fields)
 
