@@ -33,13 +33,12 @@ from typing import Any
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import orjson  # noqa: E402
-import qasync  # noqa: E402
 from PySide6.QtCore import Qt  # noqa: E402
 from PySide6.QtTest import QTest  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from bench._common import percentile  # noqa: E402
+from bench._qt import run_qt_bench  # noqa: E402
 from devtools.demo import close_demo, start_demo  # noqa: E402
 from devtools.demo.window import DemoWindow  # noqa: E402
 from devtools.model.e2e_chains import E2EIndex  # noqa: E402
@@ -178,16 +177,7 @@ def cli() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer runs (15 for latency, 10 per overhead round)")
     parser.add_argument("--json", type=Path, help="write the results here")
-    args = parser.parse_args()
-    app = QApplication.instance() or QApplication([])
-    app.setQuitOnLastWindowClosed(False)
-    out = qasync.run(main(args))
-    text = orjson.dumps(out, option=orjson.OPT_INDENT_2).decode()
-    print(text)
-    if args.json:
-        args.json.write_text(text)
-    del app
-    return 0 if all(c["ok"] for c in out["checks"]) else 1
+    return run_qt_bench(main, parser.parse_args())
 
 
 if __name__ == "__main__":

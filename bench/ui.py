@@ -37,11 +37,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import numpy as np  # noqa: E402
-import orjson  # noqa: E402
-import qasync  # noqa: E402
 from PySide6.QtCore import QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from bench._qt import run_qt_bench  # noqa: E402
 from bench.demo_mix import record_demo  # noqa: E402
 from bench.ui_retention import bounded_memory, retained_bytes_per_event  # noqa: E402
 from bench.ui_trace import write_trace  # noqa: E402
@@ -228,16 +226,7 @@ def cli() -> int:
                         help="3 s of live load instead of 10 s, 15 s of bounded load instead of 60 s")
     parser.add_argument("--json", type=Path, help="write the results here")
     parser.add_argument("--events", type=int, default=1_000_000, help="events in the loaded trace")
-    args = parser.parse_args()
-    app = QApplication.instance() or QApplication([])
-    app.setQuitOnLastWindowClosed(False)  # the benchmark opens and closes windows; main() returning ends it
-    out = qasync.run(main(args))
-    text = orjson.dumps(out, option=orjson.OPT_INDENT_2).decode()
-    print(text)
-    if args.json:
-        args.json.write_text(text)
-    del app
-    return 0 if all(c["ok"] for c in out["checks"]) else 1
+    return run_qt_bench(main, parser.parse_args())
 
 
 if __name__ == "__main__":

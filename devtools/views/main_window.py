@@ -255,11 +255,7 @@ class MainWindow(QMainWindow):
 
     def ask_compare(self) -> QFileDialog:
         """Pick the trace to compare this window's events with; the comparison opens in a window of its own."""
-        dialog = QFileDialog(self, "Compare with a tickscope trace", "", "Traces (*.jsonl *.json);;All files (*)")
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.fileSelected.connect(self.compare_with)
-        dialog.open()
-        return dialog
+        return self._ask_trace("Compare with a tickscope trace", self.compare_with)
 
     def compare_with(self, path: str) -> CompareView:
         """Compare this window's events (A) with the trace at `path` (B), in a worker; returns the view."""
@@ -267,6 +263,7 @@ class MainWindow(QMainWindow):
         view.compare_store(self.ctx.events, path)
         view.show()
         return view
+
     def _add_causality(self) -> None:
         """The Causality tab, its shortcuts, and "Why did this recompute?" on the events table's context menu."""
         self.causality = _named(CausalityPane(self.ctx), "causalityPane")
@@ -307,11 +304,16 @@ class MainWindow(QMainWindow):
         self.settings_dialog.raise_()
 
     def ask_open(self) -> None:
-        """A non-modal file dialog (a modal one would nest an event loop under the runtime's tasks)."""
-        dialog = QFileDialog(self, "Open a tickscope trace", "", "Traces (*.jsonl *.json);;All files (*)")
+        self._ask_trace("Open a tickscope trace", self.open_trace)
+
+    def _ask_trace(self, title: str, chosen: Callable[[str], object]) -> QFileDialog:
+        """A non-modal dialog picking a trace file, `chosen` called with its path (a modal one would nest an event
+        loop under the runtime's tasks)."""
+        dialog = QFileDialog(self, title, "", "Traces (*.jsonl *.json);;All files (*)")
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.fileSelected.connect(self.open_trace)
+        dialog.fileSelected.connect(chosen)
         dialog.open()
+        return dialog
 
     def open_trace(self, path: str) -> object:
         if self._open_trace is None:

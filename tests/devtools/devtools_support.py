@@ -3,6 +3,7 @@ would."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -13,8 +14,11 @@ from PySide6.QtWidgets import QApplication
 from devtools.app.contexts import live_context
 from devtools.app.remote_session import RemoteSession
 from devtools.commands.attach import show_attached
+from devtools.demo import close_demo, start_demo
+from devtools.demo.window import DemoWindow
 from devtools.host import DevtoolsHost, application
 from devtools.model.event_feed import EventFeed
+from devtools.qt import QtAdapter
 from devtools.state import DEFAULT_SETTINGS
 from runtime import Module, Runtime, check, computed
 from runtime.inspect import InspectConfig
@@ -87,6 +91,26 @@ def attached_window(qtbot, aio) -> Iterator[tuple[Runtime, object, object, Remot
         run(qtbot, aio, host.shutdown())
         if not rt.disposed:
             rt.dispose()
+
+
+@contextmanager
+def demo_window(qtbot, rt: Runtime) -> Iterator[tuple[object, DemoWindow]]:
+    """The demo's parts started on `rt` and its window shown on an adapter of its own; yields (app, window), then
+    closes the window's boundaries, the adapter and the demo (`rt` stays the caller's)."""
+    task = asyncio.ensure_future(start_demo(rt))
+    qtbot.waitUntil(task.done, timeout=10_000)
+    app = task.result()
+    ui = QtAdapter(rt)
+    window = DemoWindow(app, ui)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    yield app, window
+    window.close_boundaries()
+    ui.close()
+    closing = asyncio.ensure_future(close_demo(app))
+    qtbot.waitUntil(closing.done, timeout=10_000)
+    closing.result()
 
 
 def open_replay(qtbot, path, size=None):

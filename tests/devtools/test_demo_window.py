@@ -6,11 +6,10 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+from devtools_support import demo_window
 from PySide6.QtCore import Qt
 
-from devtools.demo import close_demo, start_demo
 from devtools.demo.window import DemoWindow
-from devtools.qt import QtAdapter
 from runtime import E2EConfig, Runtime
 
 
@@ -18,20 +17,8 @@ from runtime import E2EConfig, Runtime
 def demo(qtbot, qt_loop):
     rt = Runtime(label="demo", diagnostics="light", buffer_size=20_000)
     rt.e2e.configure(E2EConfig(enabled=True, sample_rate=1.0))
-    task = asyncio.ensure_future(start_demo(rt))
-    qtbot.waitUntil(task.done, timeout=10_000)
-    app = task.result()
-    ui = QtAdapter(rt)
-    window = DemoWindow(app, ui)
-    qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
-    yield rt, app, window
-    window.close_boundaries()
-    ui.close()
-    closing = asyncio.ensure_future(close_demo(app))
-    qtbot.waitUntil(closing.done, timeout=10_000)
-    closing.result()
+    with demo_window(qtbot, rt) as (app, window):
+        yield rt, app, window
     rt.dispose()
 
 

@@ -9,13 +9,11 @@ import asyncio
 import time
 
 import pytest
-from devtools_support import attached_window
+from devtools_support import attached_window, demo_window
 from PySide6.QtCore import QPoint, QRect, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QLabel, QToolButton, QWidget
 
-from devtools.demo import close_demo, start_demo
-from devtools.demo.window import DemoWindow
 from devtools.host import DevtoolsHost, application
 from devtools.qt import QtAdapter
 from devtools.qt.highlight import FlashOverlay, colour_for
@@ -43,23 +41,11 @@ def _click_toggle(qtbot, window) -> None:
 @pytest.fixture
 def live_demo(qtbot, qt_loop):
     rt = Runtime(label="demo", diagnostics="light")
-    task = asyncio.ensure_future(start_demo(rt))
-    qtbot.waitUntil(task.done, timeout=10_000)
-    app = task.result()
     host = DevtoolsHost(application(), settings=dict(DEFAULT_SETTINGS, diagnostics="light"))
-    devtools = host.show_live(rt)
+    devtools = host.show_live(rt)  # before the demo starts, as `tickscope` opens them
     qtbot.addWidget(devtools)
-    ui = QtAdapter(rt)
-    demo = DemoWindow(app, ui)
-    qtbot.addWidget(demo)
-    demo.show()
-    qtbot.waitExposed(demo)
-    yield rt, devtools, demo
-    demo.close_boundaries()
-    ui.close()
-    closing = asyncio.ensure_future(close_demo(app))
-    qtbot.waitUntil(closing.done, timeout=10_000)
-    closing.result()
+    with demo_window(qtbot, rt) as (_app, demo):
+        yield rt, devtools, demo
     shut = asyncio.ensure_future(host.shutdown())
     qtbot.waitUntil(shut.done, timeout=10_000)
     rt.dispose()
