@@ -125,7 +125,7 @@ class BusyBoundary:
                 self._set(replace(state, pending_count=count))
             else:
                 self._cancel()
-                self._set(replace(IDLE, suppressed_by_ancestor=state.suppressed_by_ancestor))
+                self._set_idle()
         else:  # visible
             if count:
                 self._cancel()  # a hide waiting for the minimum is off: pending again
@@ -135,7 +135,7 @@ class BusyBoundary:
             hide_at = since + self.policy.min_duration_ms
             if self._now_ms() >= hide_at:
                 self._cancel()
-                self._set(replace(IDLE, suppressed_by_ancestor=state.suppressed_by_ancestor))
+                self._set_idle()
             else:
                 self._arm(hide_at, self._min_over)
                 self._set(replace(state, pending_count=0))
@@ -148,13 +148,13 @@ class BusyBoundary:
         if state.pending_count:
             self._set(replace(state, phase="visible", visible_since_mono_ms=self._now_ms()))
         else:
-            self._set(replace(IDLE, suppressed_by_ancestor=state.suppressed_by_ancestor))
+            self._set_idle()
 
     def _min_over(self) -> None:
         self._timer = None
         state = self._state
         if state.phase == "visible" and not state.pending_count:
-            self._set(replace(IDLE, suppressed_by_ancestor=state.suppressed_by_ancestor))
+            self._set_idle()
 
     def _on_parent(self) -> None:
         parent = self.parent
@@ -162,6 +162,10 @@ class BusyBoundary:
         if suppressed != self._state.suppressed_by_ancestor:
             self._state = replace(self._state, suppressed_by_ancestor=suppressed)
             self._tell()
+
+    def _set_idle(self) -> None:
+        """Back to idle; whether an ancestor suppresses it stays as it is (that follows the parent, not the count)."""
+        self._set(replace(IDLE, suppressed_by_ancestor=self._state.suppressed_by_ancestor))
 
     def _arm(self, when_ms: float, fn: Callable[[], None]) -> None:
         self._cancel()

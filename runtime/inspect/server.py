@@ -331,7 +331,10 @@ class InspectorServer:
         session.command_posted()
 
     def _marker(self, session: ClientSession, cmd: Control) -> dict[str, Any]:
-        return {"command": cmd.type, "commandSeq": cmd.command_seq, "clientId": session.client_id}
+        marker: dict[str, Any] = {"command": cmd.type, "commandSeq": cmd.command_seq, "clientId": session.client_id}
+        if cmd.enabled is not None:  # highlightUpdates: the new value
+            marker["enabled"] = cmd.enabled
+        return marker
 
     # -- application thread, posted by control() --------------------------------------------------------------------
 
@@ -353,21 +356,15 @@ class InspectorServer:
 
         def run() -> None:
             apply()
-            if cmd.type == "clear" and not self.closed:
-                loop.call_soon_threadsafe(self._cleared, session, cmd)
-            elif cmd.type == "highlightUpdates" and not self.closed:
-                loop.call_soon_threadsafe(self._switched, session, cmd)
+            if cmd.type in ("clear", "highlightUpdates") and not self.closed:
+                loop.call_soon_threadsafe(self._applied, session, cmd)
 
         asyncio.get_running_loop().call_soon(run)
 
-    def _switched(self, session: ClientSession, cmd: Control) -> None:
-        """highlightUpdates took effect: its marker (with the new value) joins the stream."""
+    def _applied(self, session: ClientSession, cmd: Control) -> None:
+        """A clear or highlightUpdates took effect: its marker joins the stream (after a clear, the first of it)."""
         self._drain()
-        self.stream.marker({**self._marker(session, cmd), "enabled": bool(cmd.enabled)})
-        self._deliver()
-
-    def _cleared(self, session: ClientSession, cmd: Control) -> None:
-        self._drain()
-        self.stream.clear()
+        if cmd.type == "clear":
+            self.stream.clear()
         self.stream.marker(self._marker(session, cmd))
         self._deliver()

@@ -159,6 +159,13 @@ class ClientSession:
         self._queued_bytes -= len(old)
         self.lose(old_count)
 
+    def _drop_queues(self) -> None:
+        """Forget every queued batch and urgent frame (the session is ending)."""
+        self._urgent.clear()
+        self._urgent_bytes = 0
+        self._batches.clear()
+        self._queued_bytes = 0
+
     def lose(self, count: int) -> None:
         """Count events this client will never get; its next batch says so."""
         self._dropped += count
@@ -195,10 +202,7 @@ class ClientSession:
         if self.closed or self._failure is not None:
             return
         self._failure = (code, message)
-        self._urgent.clear()
-        self._urgent_bytes = 0
-        self._batches.clear()
-        self._queued_bytes = 0
+        self._drop_queues()
         self.server.client_lost(self, code, message)
         if self._run_task is not None:
             self._run_task.cancel()
@@ -319,10 +323,7 @@ class ClientSession:
     async def fail(self, code: str, message: str) -> None:
         """Send one error frame, then close: the server and the other clients carry on."""
         log.info("inspector client %s refused: %s: %s", self.peer, code, message)
-        self._urgent.clear()
-        self._urgent_bytes = 0
-        self._batches.clear()
-        self._queued_bytes = 0
+        self._drop_queues()
         self.closed = True
         with contextlib.suppress(ConnectionError, asyncio.TimeoutError, OSError):
             self._write(self.server.error(code, message))
@@ -348,10 +349,7 @@ class ClientSession:
             await asyncio.gather(self._writer_task, return_exceptions=True)
         if self._watch is not None:
             self._watch.cancel()
-        self._batches.clear()
-        self._queued_bytes = 0
-        self._urgent.clear()
-        self._urgent_bytes = 0
+        self._drop_queues()
         if self.writer.transport.get_write_buffer_size():
             self.writer.transport.abort()  # a client that stopped reading would hold a graceful close forever
         else:

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol
 
 from runtime.errors import TransportError
 from runtime.operations.records import FactSource, OperationError, StageFact
 from runtime.operations.stages import Stage, parse_stage
-from runtime.operations.transport import SseMessage, Transport
+from runtime.operations.transport import Transport
 
 if TYPE_CHECKING:
     from runtime.operations.tracked import Watch
@@ -98,7 +98,7 @@ class EventStreamObserver:
             while True:
                 try:
                     async with asyncio.timeout(self.drain_s if watch.done else None):
-                        msg = await _next(stream)
+                        msg = await anext(stream)
                 except StopAsyncIteration:
                     return watch.done, last_id
                 except TimeoutError:
@@ -115,9 +115,6 @@ class EventStreamObserver:
                 with contextlib.suppress(Exception):
                     await closer()
 
-
-async def _next(stream: AsyncIterator[SseMessage]) -> SseMessage:
-    return await anext(stream)
 
 
 class StatusPoller:

@@ -183,15 +183,11 @@ class ResourceCache:
         outcome: Any = MISSING
         error: BaseException | None = None
         try:
-            if defn.timeout_s is not None:
-                outcome = await asyncio.wait_for(defn.load(entry.args), defn.timeout_s)
-            else:
+            async with asyncio.timeout(defn.timeout_s):  # None: no limit; a cancel from outside goes through
                 outcome = await defn.load(entry.args)
         except asyncio.CancelledError:
             return  # whoever cancelled it settled the entry
-        except TimeoutError as exc:
-            error = exc
-        except Exception as exc:
+        except Exception as exc:  # a TimeoutError among them: cancelled as "timeout" below
             error = exc
         if entry.generation != generation or entry.status != "pending":
             return  # an old generation's result: dropped
