@@ -21,7 +21,6 @@ from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
-from runtime.base.task_set import TaskSet
 from runtime.actions.context import ActionContext
 from runtime.actions.definitions import (
     CANCEL_REASONS,
@@ -36,12 +35,13 @@ from runtime.actions.definitions import (
 )
 from runtime.actions.handle import RunHandle
 from runtime.actions.optimistic import OptimisticLedger, OptimisticReason, OptimisticToken
+from runtime.base.clock import Clock, LoopClock
 from runtime.base.draft import DraftDict, unwrap
 from runtime.base.records import TxnRecord
+from runtime.base.task_set import TaskSet
 from runtime.debug.sink import error_summary, summarize_cause
 from runtime.errors import OperationCancelled, OperationOutcomeError, OptimisticError, TickscopeError
 from runtime.operations.binding import StateBinding
-from runtime.base.clock import Clock, LoopClock
 from runtime.operations.records import Budget, OperationReceipt
 from runtime.operations.stages import Stage
 from runtime.resources import ResourceCache, ResourceDef

@@ -8,8 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from runtime.base.waits import wait_set
 from runtime.base.clock import TimerHandle
+from runtime.base.waits import wait_set
 from runtime.operations.machine import OperationState
 from runtime.operations.records import Budget, OperationEvent, OperationReceipt
 from runtime.operations.stages import Stage

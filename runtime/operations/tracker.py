@@ -21,6 +21,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Literal
 
+from runtime.base.clock import Clock, LoopClock
 from runtime.base.task_set import TaskSet
 from runtime.errors import (
     NoTransport,
@@ -32,7 +33,6 @@ from runtime.errors import (
     TrackerDisposed,
     TransportError,
 )
-from runtime.base.clock import Clock, LoopClock
 from runtime.operations.events import LABELS, ExportPhase, operation_meta
 from runtime.operations.machine import OperationState, deadline_for, reached, step
 from runtime.operations.observers import DRAIN_S, EventStreamObserver, Observer, ReadModelObserver, StatusPoller

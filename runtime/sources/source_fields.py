@@ -23,10 +23,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 
-from runtime.base.task_set import TaskSet
 from runtime.base.field_decl import FieldDecl
 from runtime.base.paths import DirtySet, FieldPath, path_text, stable_stringify
 from runtime.base.state_access import compile_reader
+from runtime.base.task_set import TaskSet
 from runtime.debug.sink import error_summary
 from runtime.fields.source import IDLE, SOURCE_CONCURRENCY, source
 from runtime.resources import ResourceCache, ResourceDef, resource
