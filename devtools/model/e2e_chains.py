@@ -112,12 +112,16 @@ class E2EIndex:
         known.sort(key=lambda c: -(c.action_to_paint_ms() or 0.0))
         return known if n is None else known[:n]
 
-    def release(self, n: int) -> None:
-        """The store let its oldest `n` rows go: segments of those rows go; a chain left empty goes."""
+    def release(self, n: int) -> set[str]:
+        """The store let its oldest `n` rows go: segments of those rows go; a chain left empty goes (their linkIds
+        are returned, as RunIndex.release returns its runs')."""
+        gone = set()
         for lid in list(self.chains):
             chain = self.chains[lid]
             chain.segments = [E2ESegment(s.kind, s.start_ms, s.duration_ms, s.row - n, s.tick_seq, s.txn_seq,
                                          s.reason, s.shared_with) for s in chain.segments if s.row >= n]
             if not chain.segments:
                 del self.chains[lid]
+                gone.add(lid)
         self.version += 1
+        return gone

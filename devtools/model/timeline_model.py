@@ -281,9 +281,7 @@ class TimelineModel:
         self.rows_seen = max(0, self.rows_seen - n)
         runs_gone = self.runs.release(n)
         ops_gone = self.operations.release(n)
-        chains_before = set(self.e2e.chains)
-        self.e2e.release(n)
-        e2e_gone = chains_before - set(self.e2e.chains)
+        e2e_gone = self.e2e.release(n)
         moves: dict[int, np.ndarray] = {}
         """id(sub-row) -> each old span's new index there (-1: let go)."""
         for lane in self.lanes:

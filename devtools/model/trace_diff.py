@@ -113,9 +113,8 @@ def _verdict(a: Durations | None, b: Durations | None) -> tuple[float | None, Ve
 
 def _sort_key(row: Change) -> tuple[int, float, int, str, str]:
     ratio = row.ratio if row.ratio is not None else 1.0
-    change = -ratio if row.verdict == "slower" else ratio if row.verdict == "faster" else 0.0
-    if row.verdict == "faster":
-        change = -change  # the biggest speed-up last
+    # by falling ratio: the biggest slowdown first, the biggest speed-up last
+    change = -ratio if row.verdict in ("slower", "faster") else 0.0
     return _ORDER[row.verdict], change, KINDS.index(row.kind), row.module, row.name
 
 
