@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from runtime.base.clock import Clock, LoopClock, TimerHandle
+from runtime.base.listeners import ListenerList
 from runtime.busy.policy import IDLE, BusyPolicy, BusyState
 from runtime.busy.registry import PendingEntry, PendingRegistry
 
@@ -69,7 +70,7 @@ class BusyBoundary:
         self._keys: set[tuple[str, str]] = {(e.kind, e.key) for e in pending.entries() if match(e)}
         self._state = IDLE
         self._timer: TimerHandle | None = None
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners: ListenerList[[]] = ListenerList("a busy boundary")
         self.transitions = 0
         """How many times the phase changed (a fast run that never showed counts idle->waiting->idle: 2)."""
         self._off = pending.subscribe(self._on_pending)
@@ -83,13 +84,7 @@ class BusyBoundary:
         return self._state
 
     def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
-        self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return unsubscribe
+        return self._listeners.add(listener)
 
     def close(self) -> None:
         """Stop listening to the registry (and the parent); a pending timer is cancelled."""
@@ -184,5 +179,4 @@ class BusyBoundary:
             self._tell()
 
     def _tell(self) -> None:
-        for listener in tuple(self._listeners):
-            listener()
+        self._listeners.notify()

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal, get_args
 
+from runtime.base.listeners import ListenerList
 from runtime.errors import DefinitionError
 
 __all__ = ["PENDING_KINDS", "PendingEntry", "PendingKind", "PendingListener", "PendingRegistry"]
@@ -48,7 +49,7 @@ class PendingRegistry:
 
     def __init__(self) -> None:
         self._entries: dict[tuple[PendingKind, str], PendingEntry] = {}
-        self._listeners: list[PendingListener] = []
+        self._listeners: ListenerList[[PendingEntry, bool]] = ListenerList("the pending registry")
 
     def begin(self, kind: PendingKind, key: str, *, owner: str, instance_id: str | None = None,
               link_id: str | None = None) -> PendingEntry:
@@ -80,14 +81,7 @@ class PendingRegistry:
         return len(self._entries)
 
     def subscribe(self, listener: PendingListener) -> Callable[[], None]:
-        self._listeners.append(listener)
-
-        def unsubscribe() -> None:
-            if listener in self._listeners:
-                self._listeners.remove(listener)
-
-        return unsubscribe
+        return self._listeners.add(listener)
 
     def _tell(self, entry: PendingEntry, started: bool) -> None:
-        for listener in tuple(self._listeners):
-            listener(entry, started)
+        self._listeners.notify(entry, started)

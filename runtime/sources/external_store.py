@@ -26,6 +26,7 @@ import logging
 from collections.abc import AsyncIterable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar, runtime_checkable
 
+from runtime.base.listeners import ListenerList
 from runtime.base.state_access import same_value
 from runtime.errors import ExternalStoreError
 from runtime.fields.external_store import is_external_store
@@ -56,33 +57,15 @@ class ExternalStore(Protocol[T_co]):
     def subscribe(self, listener: Listener) -> Callable[[], None]: ...
 
 
-class _Listeners:
-    """A listener list notified from a copy, with each listener isolated from the others' failures."""
+class _Listeners(ListenerList[[]]):
+    """A store's listeners; told inside one emit scope, so that without a loop the subscribers' signals still
+    settle in one tick (see emit_scope)."""
 
-    __slots__ = ("items", "owner")
-
-    def __init__(self, owner: str) -> None:
-        self.items: list[Listener] = []
-        self.owner = owner
-
-    def add(self, listener: Listener) -> Callable[[], None]:
-        if not callable(listener):
-            raise TypeError(f"listener {listener!r} of {self.owner} is not callable")
-        self.items.append(listener)
-
-        def unsubscribe() -> None:
-            if listener in self.items:
-                self.items.remove(listener)
-
-        return unsubscribe
+    __slots__ = ()
 
     def notify(self) -> None:
-        with emitting():  # without a loop, the subscribers' signals still settle in one tick (see emit_scope)
-            for listener in tuple(self.items):
-                try:
-                    listener()
-                except Exception:  # a broken listener must not silence the others
-                    log.exception("listener %r of %s raised", listener, self.owner)
+        with emitting():
+            super().notify()
 
 
 class CallbackStore(Generic[T]):

@@ -187,3 +187,24 @@ async def test_resource_loads_report_pending_to_their_runtime_and_drive_a_bounda
     assert busy.get_snapshot().phase == "idle"
     rt.dispose()
     assert not await settle_tasks()
+
+
+def test_a_listener_that_raises_neither_silences_the_others_nor_fails_the_pending_it_hears_of(caplog):
+    pending, clock, busy = boundary()
+    seen = []
+
+    def broken(*_args):
+        raise RuntimeError("a widget binding broke")
+
+    pending.subscribe(broken)
+    busy.subscribe(broken)
+    busy.subscribe(lambda: seen.append(busy.get_snapshot().phase))
+    entry = pending.begin("run", "a::o1", owner="save")  # told to `broken` first: still registered and returned
+    assert entry.key == "a::o1" and len(pending) == 1
+    clock.advance(0.150)
+    assert pending.end("run", "a::o1")
+    clock.advance(1.0)
+    phases = [phase for i, phase in enumerate(seen) if i == 0 or seen[i - 1] != phase]
+    assert phases == ["waiting", "visible", "idle"]
+    assert len(pending) == 0 and clock.pending_timers == 0
+    assert "a widget binding broke" in caplog.text and "busy boundary" in caplog.text
