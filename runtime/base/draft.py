@@ -31,7 +31,7 @@ class WorkingState:
     __slots__ = ("root", "_owned", "_on_write", "_undo")
 
     def __init__(self, base: dict[str, Any] | SharedRoot, on_write: WriteListener) -> None:
-        self.root: Any = base  # a dict (mutated in place once owned) or a SharedRoot (replaced on each write)
+        self.root: Any = base  # a dict, or a SharedRoot when large; either is written in place only once owned
         self._owned: dict[int, Any] = {}
         self._on_write = on_write
         self._undo: list[tuple[Any, Any, Any]] | None = None
@@ -68,50 +68,27 @@ class WorkingState:
         return node
 
     def _own(self, node: Any) -> Any:
-        copy = node.copy()
+        copy = node.owned_copy() if node.__class__ is SharedRoot else node.copy()
         self._owned[id(copy)] = copy
         return copy
 
     def _own_root(self) -> Any:
         if self._undo is not None:
             self._undo.append((None, None, self.root))
-        self.root = root = self._own(self.root)
+        root = self.root
+        if root.__class__ is dict and len(root) >= SHARE_MIN:
+            root = SharedRoot(root)  # once per instance: later transactions share it in O(1)
+        self.root = root = self._own(root)
         return root
-
-    def _shares_root(self) -> bool:
-        """Whether writes make a new SharedRoot rather than copy the root dict (a large root not copied yet)."""
-        root = self.root
-        return root.__class__ is SharedRoot or (id(root) not in self._owned and len(root) >= SHARE_MIN)
-
-    def _set_shared(self, key: Any, value: Any) -> None:
-        root = self.root
-        if self._undo is not None:
-            self._undo.append((None, None, root))
-        self.root = (root if root.__class__ is SharedRoot else SharedRoot(root)).set(key, value)
 
     def _owned_container(self, raw_path: tuple[Any, ...], create: bool) -> Any:
         """The container at raw_path, copied (with its ancestors) unless this transaction already owns it."""
         owned = self._owned
         undo = self._undo
         node = self.root
-        start = 0
-        if raw_path and self._shares_root():
-            seg = raw_path[0]
-            child = node.get(seg, MISSING)
-            if child is MISSING:
-                if not create:
-                    raise KeyError(seg)
-                child = {}
-                owned[id(child)] = child
-                self._set_shared(seg, child)
-            elif id(child) not in owned or node.__class__ is not SharedRoot:
-                child = self._own_child(raw_path, child)
-                self._set_shared(seg, child)
-            node = child
-            start = 1
-        elif id(node) not in owned:
+        if id(node) not in owned:
             node = self._own_root()
-        for seg in raw_path[start:]:
+        for seg in raw_path:
             try:
                 child = node[seg]
             except KeyError:
@@ -123,19 +100,14 @@ class WorkingState:
                     undo.append((node, seg, MISSING))
                 node[seg] = child
             if id(child) not in owned:
+                if not isinstance(child, (dict, list)):
+                    raise TypeError(f"cannot write inside {type(child).__name__} at {'.'.join(map(str, raw_path))}")
                 if undo is not None:
                     undo.append((node, seg, child))
-                child = self._own_child(raw_path, child)
+                child = self._own(child)
                 node[seg] = child
             node = child
         return node
-
-    def _own_child(self, raw_path: tuple[Any, ...], child: Any) -> Any:
-        if id(child) in self._owned:
-            return child
-        if not isinstance(child, (dict, list)):
-            raise TypeError(f"cannot write inside {type(child).__name__} at {'.'.join(map(str, raw_path))}")
-        return self._own(child)
 
     def set(self, raw_path: tuple[Any, ...], value: Any, create_parents: bool = False) -> bool:
         """Write one value; returns False when it equals the current value (nothing recorded)."""
@@ -145,10 +117,6 @@ class WorkingState:
             old = parent.get(key, MISSING)
             if old is value or (type(old) is type(value) and old == value):
                 return False
-            if self._shares_root():
-                self._set_shared(key, value)
-                self._on_write(raw_path, old, value)
-                return True
             if id(parent) not in self._owned:
                 parent = self._own_root()
         else:
@@ -170,14 +138,6 @@ class WorkingState:
         return True
 
     def delete(self, raw_path: tuple[Any, ...]) -> None:
-        if len(raw_path) == 1 and self._shares_root():
-            root = self.root
-            old = root[raw_path[0]]
-            if self._undo is not None:
-                self._undo.append((None, None, root))
-            self.root = (root if root.__class__ is SharedRoot else SharedRoot(root)).delete(raw_path[0])
-            self._on_write(raw_path, old, MISSING)
-            return
         parent = self._owned_container(raw_path[:-1], False)
         key = raw_path[-1]
         old = parent[key]
