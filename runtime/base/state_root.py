@@ -27,24 +27,29 @@ SHARE_MIN = 64  # measured: a dict copy takes 0.30 us at 64 keys, a HAMT write 0
 class SharedRoot(Mapping[str, Any]):
     """A state root; only the transaction that made it by `owned_copy` writes it (`root[key] = v`, `del root[key]`)."""
 
-    __slots__ = ("_map", "_order")
+    __slots__ = ("_map", "_order", "get")
 
     def __init__(self, items: Any, order: tuple[str, ...] | None = None) -> None:
         """`items`: a Mapping of the values, or the Map or MapMutation of another SharedRoot (with its `order`)."""
         self._map: Any = items if items.__class__ is _MAP or items.__class__ is _MUTATION else immutables.Map(items)
         # the HAMT has no order: `_order` keeps the dict's insertion order (shared until a key is added or removed)
         self._order: tuple[str, ...] = tuple(items) if order is None else order
+        # the HAMT's own get, bound per instance: `root.get(key)` (derive inputs, assembled kernels) calls C directly
+        self.get: Any = self._map.get
 
     def owned_copy(self) -> SharedRoot:
         """A writable next version sharing every key with this one (which is frozen, if it was still writable)."""
         if self._map.__class__ is _MUTATION:
             self._map = self._map.finish()
+            self.get = self._map.get
         return SharedRoot(self._map.mutate(), self._order)
 
     def __setitem__(self, key: str, value: Any) -> None:
-        if key not in self._map:
+        m = self._map
+        n = len(m)
+        m[key] = value
+        if len(m) != n:  # a new key goes last, as in a dict
             self._order = (*self._order, key)
-        self._map[key] = value
 
     def __delitem__(self, key: str) -> None:
         del self._map[key]
@@ -52,9 +57,6 @@ class SharedRoot(Mapping[str, Any]):
 
     def __getitem__(self, key: str) -> Any:
         return self._map[key]
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self._map.get(key, default)
 
     def __contains__(self, key: object) -> bool:
         return key in self._map
