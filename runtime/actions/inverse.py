@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runtime.base.state_access import MISSING, same_value
+from runtime.base.state_root import SharedRoot
 from runtime.errors import OptimisticError
 
 __all__ = ["MAX_CHANGES", "MAX_DEPTH", "Change", "Row", "overlaps", "path_json", "record_inverse", "same_path", "undo"]
@@ -50,6 +51,9 @@ class Change:
     """MISSING when the change created it."""
     after: Any
     """MISSING when the change deleted it."""
+
+
+_MAPS = (dict, SharedRoot)  # walked key by key (a subclass of dict is compared whole, as before)
 
 
 def _keyed(rows: list[Any]) -> bool:
@@ -82,7 +86,7 @@ class _Diff:
         if a is b:
             return
         deep = len(path) < self.max_depth
-        if deep and a.__class__ is dict and b.__class__ is dict:
+        if deep and a.__class__ in _MAPS and b.__class__ in _MAPS:
             for key in [*a, *(k for k in b if k not in a)]:
                 self.walk(a.get(key, MISSING), b.get(key, MISSING), (*path, key))
             return

@@ -25,6 +25,7 @@ from typing import Any
 from runtime.base.dirty_plan import DirtyPlan, ListTouch
 from runtime.base.paths import WILDCARD, DirtyAllReason, DirtySet, FieldPathRegistry
 from runtime.base.state_access import MISSING
+from runtime.base.state_root import STATE_MAPPINGS
 
 __all__ = ["PathClassifier", "DirtyTracker", "Evidence", "infer_replace", "MAX_INFERRED_LIST_INDICES", "REASON_RANK",
            "INDEXED"]
@@ -234,7 +235,7 @@ class PathClassifier:
                 last_was_index = True
             elif isinstance(seg, str) and seg and seg != WILDCARD:
                 keys.append(seg)
-                node = node.get(seg) if isinstance(node, dict) else None
+                node = node.get(seg) if isinstance(node, STATE_MAPPINGS) else None
                 last_was_index = False
             else:
                 reason = "unknownWrite" if seg == WILDCARD else "nonTrackablePatch"
@@ -311,7 +312,7 @@ class PathClassifier:
 def infer_replace(before: Any, after: Any) -> list[tuple[Any, ...]] | None:
     """Raw paths changed by replacing `before` with `after`, one level deep ([] when nothing changed); None when
     nothing can be inferred (either side is not a dict)."""
-    if not isinstance(before, dict) or not isinstance(after, dict):
+    if not isinstance(before, STATE_MAPPINGS) or not isinstance(after, STATE_MAPPINGS):
         return None
     paths: list[tuple[Any, ...]] = []
     for key in [*before, *(k for k in after if k not in before)]:

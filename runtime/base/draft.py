@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator, MutableMapping, MutableSequence
 from typing import Any, SupportsIndex, overload
 
 from runtime.base.state_access import MISSING
+from runtime.base.state_root import SHARE_MIN, SharedRoot
 
 __all__ = ["WorkingState", "DraftDict", "DraftList", "wrap", "unwrap", "unwrap_all", "WriteListener"]
 
@@ -29,8 +30,8 @@ class WorkingState:
 
     __slots__ = ("root", "_owned", "_on_write", "_undo")
 
-    def __init__(self, base: dict[str, Any], on_write: WriteListener) -> None:
-        self.root = base
+    def __init__(self, base: dict[str, Any] | SharedRoot, on_write: WriteListener) -> None:
+        self.root: Any = base  # a dict, or a SharedRoot when large; either is written in place only once owned
         self._owned: dict[int, Any] = {}
         self._on_write = on_write
         self._undo: list[tuple[Any, Any, Any]] | None = None
@@ -53,7 +54,7 @@ class WorkingState:
     def stop_undo(self) -> None:
         self._undo = None
 
-    def adopt(self, root: dict[str, Any]) -> None:
+    def adopt(self, root: dict[str, Any] | SharedRoot) -> None:
         """Make `root` the state; it is not ours to mutate, so later writes copy it."""
         if self._undo is not None:
             self._undo.append((None, None, self.root))
@@ -67,14 +68,17 @@ class WorkingState:
         return node
 
     def _own(self, node: Any) -> Any:
-        copy = node.copy()
+        copy = node.owned_copy() if node.__class__ is SharedRoot else node.copy()
         self._owned[id(copy)] = copy
         return copy
 
     def _own_root(self) -> Any:
         if self._undo is not None:
             self._undo.append((None, None, self.root))
-        self.root = root = self._own(self.root)
+        root = self.root
+        if root.__class__ is dict and len(root) >= SHARE_MIN:
+            root = SharedRoot(root)  # once per instance: later transactions share it in O(1)
+        self.root = root = self._own(root)
         return root
 
     def _owned_container(self, raw_path: tuple[Any, ...], create: bool) -> Any:

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 from runtime.base.paths import FieldPath
+from runtime.base.state_root import STATE_MAPPINGS
 
 __all__ = ["compile_reader", "MISSING", "same_value"]
 
@@ -33,7 +34,7 @@ def same_value(a: Any, b: Any) -> bool:
 
 def _walk(node: Any, path: FieldPath, start: int) -> Any:
     for i in range(start, len(path)):
-        if isinstance(node, dict):
+        if isinstance(node, STATE_MAPPINGS):
             node = node.get(path[i])
         elif isinstance(node, list):
             return [_walk(item, path, i) for item in node]

@@ -17,6 +17,8 @@ from typing import Any
 
 import orjson
 
+from runtime.base.state_root import SharedRoot
+
 __all__ = ["SizeBudget", "DEFAULT_BUDGET", "project", "project_value", "Projection", "cut_text"]
 
 
@@ -60,7 +62,7 @@ def project(value: Any, budget: SizeBudget = DEFAULT_BUDGET) -> Projection:
         return Projection(plain)
     out = Projection(None)
     b = budget
-    top_dict = type(value) is dict  # the usual meta or state: straight to its items, the cycle guard set up here
+    top_dict = type(value) is dict or type(value) is SharedRoot  # the usual meta or state: straight to its items
     for _ in range(6):
         out.value = _project_dict(value, b, 0, out, {id(value)}) if top_dict else _project(value, b, 0, out, set())
         size = len(orjson.dumps(out.value))
@@ -117,13 +119,13 @@ def _project(v: Any, b: SizeBudget, depth: int, out: Projection, path: set[int])
         return v
     if t is int or t is float:
         return _project_number(v, out)
-    if isinstance(v, (dict, list, tuple, set, frozenset)):
+    if isinstance(v, (dict, list, tuple, set, frozenset, SharedRoot)):
         if id(v) in path:
             out.mark("non_serializable")
             return _CYCLE
         path.add(id(v))
         try:
-            if isinstance(v, dict):
+            if isinstance(v, (dict, SharedRoot)):
                 return _project_dict(v, b, depth, out, path)
             return _project_items(v, b, depth, out, path)
         finally:
@@ -143,7 +145,7 @@ def _project_number(v: int | float, out: Projection) -> Any:
     return repr(v)
 
 
-def _project_dict(v: dict[Any, Any], b: SizeBudget, depth: int, out: Projection, path: set[int]) -> Any:
+def _project_dict(v: dict[Any, Any] | SharedRoot, b: SizeBudget, depth: int, out: Projection, path: set[int]) -> Any:
     if depth >= b.max_depth:
         out.mark("oversized")
         return {_TRUNC_KEY: f"object of {len(v)} keys below depth {b.max_depth}"}

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from runtime.base.dirty import INDEXED, DirtyTracker, Evidence, infer_replace
 from runtime.base.dirty_plan import DirtyPlan
 from runtime.base.draft import DraftDict, WorkingState, unwrap_all
+from runtime.base.state_root import STATE_MAPPINGS
 from runtime.base.paths import DirtySet
 from runtime.base.records import (
     MAX_PATCHES,
@@ -228,7 +229,7 @@ class Transaction:
 
     def replace_root(self, new_root: Any) -> None:
         """Replace the whole state (setState, a reducer returning a state); its dirty paths are inferred later."""
-        if not isinstance(new_root, dict):
+        if not isinstance(new_root, STATE_MAPPINGS):
             raise ReducerError(
                 f"{self._what()} produced a state of type {type(new_root).__name__}; a module state is a dict",
                 txn_id=self.txn_id,

@@ -14,6 +14,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from runtime.base.records import TxnRecord
+from runtime.base.state_root import STATE_MAPPINGS
 from runtime.testing.probe import TraceProbe
 
 if TYPE_CHECKING:
@@ -32,7 +33,7 @@ def _show(value: Any) -> str:
 
 def state_differences(actual: Any, expected: Any, path: str = "") -> Iterator[tuple[str, Any, Any]]:
     """(path, expected, actual) for every place the two values differ, depth first; lists compare item by item."""
-    if isinstance(actual, dict) and isinstance(expected, dict):
+    if isinstance(actual, STATE_MAPPINGS) and isinstance(expected, STATE_MAPPINGS):
         for key in list(expected) + [k for k in actual if k not in expected]:
             sub = f"{path}.{key}" if path else str(key)
             yield from state_differences(actual.get(key, _MISSING), expected.get(key, _MISSING), sub)
@@ -86,7 +87,7 @@ def assert_touched_exactly(probe: TraceProbe, record: TxnRecord | None, paths: S
 def set_recorded_fields(inst: ModuleInstance, values: Mapping[str, Any]) -> None:
     """Write what a recorded non-action transaction wrote: each dotted path gets its recorded value (the path ""
     the whole state), everything else stays as the replay left it, so a difference made earlier still shows."""
-    state = copy.deepcopy(inst.get_state())
+    state = copy.deepcopy(dict(inst.get_state()))  # a plain dict to write into, whatever the root type
     for path, value in values.items():
         if not path:
             state = copy.deepcopy(value)
