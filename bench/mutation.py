@@ -62,7 +62,7 @@ TARGETS = {t.name: t for t in (
             "tests/runtime/test_store_no_tearing.py", "tests/runtime/test_source_fields.py",
             "tests/runtime/test_links_declarative.py", "tests/runtime/test_actions_runs.py",
             "tests/runtime/test_external_store_field.py", "tests/runtime/test_kernel_behaviour.py",
-            "tests/runtime/test_kernel_windows.py")),
+            "tests/runtime/test_kernel_windows.py", "tests/runtime/test_list_check_evidence.py")),
     Target("ticks", ("runtime/ticks/scheduler.py",),
            ("tests/runtime/test_tick_scheduling.py", "tests/runtime/test_tick_budget.py",
             "tests/runtime/test_tick_trace.py", "tests/runtime/test_tick_telemetry.py",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from runtime import AsyncEscapeError, Module, ReducerError, Runtime, computed
+from runtime import AsyncEscapeError, ConvergeConfig, Module, ReducerError, Runtime, computed
 
 
 class Later:
@@ -30,7 +30,9 @@ def cart(**derive) -> Module:
                   reducers={"swap": lambda d, items: {**d, "items": items},
                             "rename": lambda d, name: {**d, "name": name},
                             "add": lambda d, price: d["items"].append({"price": price}),
-                            "idle": lambda d, _: None})
+                            "idle": lambda d, _: None,
+                            "extra": lambda d, v: d.__setitem__("extra", v),
+                            "tag": lambda d, v: d.__setitem__("tag", v)})
 
 
 def paths(inst, dirty) -> list[str]:
@@ -121,3 +123,25 @@ def test_the_converge_record_counts_the_field_paths_and_carries_the_ir_build_tim
     converge = inst.dispatch("add", 3).converge
     assert converge.field_path_count == 6  # name, tag, items, items.price, total, n
     assert converge.ir_build_ms == inst.shape.ir.build_duration_ms > 0
+
+
+def test_a_patch_of_a_write_to_no_declared_field_has_no_path_id():
+    rt = Runtime(diagnostics="full")
+    inst = rt.mount(cart())
+    record = inst.dispatch("extra", 1)
+    assert record.dirty.dirty_all and record.dirty.reason == "fallbackPolicy"
+    assert [(p.path, p.path_id) for p in record.patches] == [(("extra",), None)]
+
+
+@pytest.mark.parametrize(("mode", "derived"), [("dirty", 0), ("full", 1)])
+def test_the_configured_converge_mode_holds_with_diagnostics_off(mode, derived):
+    calls: list[list[int]] = []
+
+    def total(prices):
+        calls.append(prices)
+        return sum(prices)
+
+    inst = Runtime(converge=ConvergeConfig(mode=mode)).mount(cart(total=total))
+    calls.clear()
+    inst.dispatch("tag", "new")  # no dependency of total: a dirty plan skips it, a full converge runs it
+    assert len(calls) == derived
