@@ -74,3 +74,24 @@ def test_row_edits_inserts_and_removals_revalidate_the_same_rows_at_every_diagno
     inst.dispatch("remove", 0)
     assert len(calls) == 10
     assert errors(inst)[2] == "a title is required" and errors(inst)[6] == "a title is required"
+
+
+def test_a_nested_list_revalidates_the_written_row_and_every_row_when_its_parent_is_replaced():
+    calls: list[int] = []
+
+    def named(row):
+        calls.append(row["id"])
+        return None if row["title"] else "a title is required"
+
+    m = Module("board", {"board": {"items": [{"id": i, "title": "t"} for i in range(5)]}, "errors": {}},
+               fields=[check_list("board.items", {"named": named})])
+    m.reducer("retitle")(lambda d, i: d["board"]["items"][i].__setitem__("title", ""))
+    m.reducer("reload")(lambda d, rows: d.__setitem__("board", {"items": rows}))
+    inst = Runtime().mount(m)
+    calls.clear()
+    inst.dispatch("retitle", 2)
+    assert calls == [2]
+    calls.clear()
+    inst.dispatch("reload", [{"id": i, "title": "" if i == 4 else "t"} for i in range(5)])
+    assert sorted(calls) == list(range(5))
+    assert inst.get_state()["errors"]["board"]["items"] == [None, None, None, None, "a title is required"]
