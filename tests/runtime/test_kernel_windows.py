@@ -147,3 +147,13 @@ def test_the_configured_converge_mode_holds_with_diagnostics_off(mode, derived):
     calls.clear()
     inst.dispatch("tag", "new")  # no dependency of total: a dirty plan skips it, a full converge runs it
     assert len(calls) == derived
+
+
+def test_the_dirty_plan_of_a_returned_state_marks_a_replaced_list_as_touched_at_its_root_and_nothing_else():
+    inst = Runtime().mount(cart())
+    items_id = inst.shape.registry.id_of[("items",)]
+    plan = inst.dispatch("swap", [{"price": 5}, {"price": 7}]).dirty_plan
+    assert [(t.list_path_id, t.parent_key, t.root_touched, t.rows) for t in plan.lists] == [(items_id, "", True, ())]
+    assert plan.to_json()["list"]["rootTouched"] == [f"{items_id}@@"]
+    plan = inst.set_state({**inst.get_state(), "tag": "new"}).dirty_plan  # no list replaced: no list touched
+    assert plan.lists == () and [inst.shape.registry.text(i) for i in plan.dirty.root_ids] == ["tag"]
