@@ -69,7 +69,8 @@ TARGETS = {t.name: t for t in (
             "tests/runtime/test_tick_scheduler_rules.py")),
     Target("machine", ("runtime/operations/machine.py", "runtime/operations/stages.py"),
            ("tests/operations/test_machine.py", "tests/operations/test_properties.py",
-            "tests/operations/test_machine_rules.py")),
+            "tests/operations/test_machine_rules.py", "tests/operations/test_late_and_fenced_facts.py",
+            "tests/operations/test_tracker_backend.py")),
     Target("session", ("runtime/inspect/session.py",),
            ("tests/runtime/inspect/",)),
 )}
