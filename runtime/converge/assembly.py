@@ -159,7 +159,7 @@ def _generate(ir: StaticIr, order: Sequence[int], *, notify: bool, timed: bool, 
         if traced and step.report is not None:
             lines.append(f"    checks.append(check_run(s{sid}, v, c))")
         if executed % BUDGET_CHECK_EVERY == 0 and executed < n:
-            lines.append(f"    if perf() > deadline: return {executed}, changed, 'budget_exceeded'")
+            lines.append(f"    if perf() > deadline: return {executed}, changed, 'budget_exceeded', direct")
     lines.append(f"    return {n}, changed, None, direct")
     return "\n".join(lines) + "\n", env, compute_lines
 

@@ -145,6 +145,21 @@ def test_below_full_a_kernel_writes_the_root_itself_and_a_failure_still_rolls_th
     assert inst.get_state() == {"b": 5, "c": 5, "d": 3, "e": 6}
 
 
+def test_below_full_a_kernel_past_its_budget_degrades_and_takes_its_own_writes_back():
+    m = Module("late", {**{f"b{i}": 0 for i in range(40)}, **{f"d{i}": 1 for i in range(40)}},
+               fields=[computed(f"d{i}", deps=[f"b{i}"], derive=lambda b: b + 1) for i in range(40)])
+
+    @m.reducer("bump")
+    def bump(draft: Any, by: int) -> None:
+        for i in range(40):
+            draft[f"b{i}"] += by
+
+    inst = Runtime(diagnostics="off", converge=ConvergeConfig(mode="full", budget_ms=0.001)).mount(m)
+    inst.dispatch("bump", 1)  # the plan's second run: assembled, and past its budget at the check after 32 steps
+    state = inst.get_state()
+    assert all(state[f"b{i}"] == 1 and state[f"d{i}"] == 1 for i in range(40))
+
+
 def test_an_awaitable_from_a_derivation_in_a_kernel_is_an_async_escape():
     async def later(b: int) -> int:
         return b
