@@ -81,6 +81,15 @@ class WorkingState:
         self.root = root = self._own(root)
         return root
 
+    def claim_root(self) -> tuple[dict[str, Any], list[tuple[Any, Any, Any]] | None]:
+        """The root, owned by this transaction (copied on the first claim), and the undo log (None when not
+        recording), for a writer that sets top-level keys itself and reports their dirty evidence in bulk (the
+        assembled converge kernels): it must log (root, key, old) for each write it makes."""
+        root = self.root
+        if id(root) not in self._owned:
+            root = self._own_root()
+        return root, self._undo
+
     def _owned_container(self, raw_path: tuple[Any, ...], create: bool) -> Any:
         """The container at raw_path, copied (with its ancestors) unless this transaction already owns it."""
         owned = self._owned

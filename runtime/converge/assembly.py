@@ -31,7 +31,7 @@ from types import TracebackType
 from typing import Any, Literal
 
 from runtime.base.draft import WorkingState
-from runtime.base.paths import fnv1a32_text
+from runtime.base.paths import WILDCARD, fnv1a32_text
 from runtime.base.state_access import compile_reader, same_value
 from runtime.converge.executor import _PLAIN, BUDGET_CHECK_EVERY, AsyncDerive, ExecResult, _check_run
 from runtime.converge.ir import StaticIr, Step
@@ -69,7 +69,7 @@ DISABLED = ExecVm(False, "disabled", "assembly is switched off (ConvergeConfig(a
 FIRST_SIGHTING = ExecVm(False, "missing_capability", "not assembled yet: a plan is assembled when it runs a second "
                                                       "time")
 
-KernelFn = Callable[..., tuple[int, int, str | None]]
+KernelFn = Callable[..., tuple[int, int, str | None, int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,14 +98,28 @@ def _reader_expr(path: tuple[str, ...], name: str, env: dict[str, Any]) -> str:
     return f"{name}(root)"
 
 
-def _generate(ir: StaticIr, order: Sequence[int], *, notify: bool, timed: bool,
-              traced: bool) -> tuple[str, dict[str, Any], dict[int, int]]:
+def _direct_key(step: Step) -> str | None:
+    """The top-level key a direct write may set, None when the step's output needs WorkingState.set (a deeper path,
+    or a segment the path classifier would not map to the step's own path id)."""
+    path = step.out_path
+    if len(path) != 1:
+        return None
+    key = path[0]
+    if key.__class__ is not str or not key or key.isdigit() or key == WILDCARD:
+        return None
+    return key
+
+
+def _generate(ir: StaticIr, order: Sequence[int], *, notify: bool, timed: bool, traced: bool,
+              direct: bool) -> tuple[str, dict[str, Any], dict[int, int]]:
     """The kernel's source, the names it uses, and its compute lines."""
-    env: dict[str, Any] = {"PLAIN": _PLAIN, "awaitable": _awaitable, "check_run": _check_run}
-    lines = ["def kernel(ws, on_step, op_base, deadline, perf, timings, checks):",
+    env: dict[str, Any] = {"PLAIN": _PLAIN, "awaitable": _awaitable, "check_run": _check_run, "discard": _discard}
+    lines = ["def kernel(ws, on_step, op_base, deadline, perf, timings, checks, ids):",
              "    ws_set = ws.set",
+             "    claim = ws.claim_root",
              "    root = ws.root",
-             "    changed = 0"]
+             "    mine = log = None",
+             "    changed = direct = 0"]
     compute_lines: dict[int, int] = {}
     n = len(order)
     steps = ir.steps
@@ -135,15 +149,44 @@ def _generate(ir: StaticIr, order: Sequence[int], *, notify: bool, timed: bool,
             lines.append(f"    if not ({same}):")
         if notify:
             lines.append(f"        on_step(s{sid}, op_base + {executed})")
-        lines += [f"        ws_set(o{sid}, v, True)", "        root = ws.root", "        changed += 1"]
+        key = _direct_key(step) if direct else None
+        if key is None:
+            lines += [f"        ws_set(o{sid}, v, True)", "        root = ws.root", "        changed += 1"]
+        else:
+            lines += _direct_write(sid, key, step.out_id)
         if timed:
             lines.append(f"    timings.append(({sid}, (perf() - ts) * 1000.0, c, op_base + {executed}))")
         if traced and step.report is not None:
             lines.append(f"    checks.append(check_run(s{sid}, v, c))")
         if executed % BUDGET_CHECK_EVERY == 0 and executed < n:
-            lines.append(f"    if perf() > deadline: return {executed}, changed, 'budget_exceeded'")
-    lines.append(f"    return {n}, changed, None")
+            lines.append(f"    if perf() > deadline: return {executed}, changed, 'budget_exceeded', direct")
+    lines.append(f"    return {n}, changed, None, direct")
     return "\n".join(lines) + "\n", env, compute_lines
+
+
+def _direct_write(sid: int, key: str, out_id: int) -> list[str]:
+    """A changed top-level value written straight into the owned root, its undo entry logged and its path id marked
+    dirty, which is what WorkingState.set and the transaction's write listener do for it (they still take the writes
+    whose old value is missing or None, and list values, whose rows the listener marks as touched)."""
+    return [
+        "        if old is None or old.__class__ is list or v.__class__ is list:",
+        f"            ws_set(o{sid}, v, True)",
+        "            root = ws.root",
+        "        else:",
+        "            if root is not mine:",
+        "                mine, undo = claim()",
+        "                root = mine",
+        "                log = discard if undo is None else undo.append",
+        f"            log((root, {key!r}, old))",
+        f"            root[{key!r}] = v",
+        f"            ids[{out_id}] = None",
+        "            direct += 1",
+        "        changed += 1",
+    ]
+
+
+def _discard(_entry: object) -> None:
+    """The undo log of a working state that keeps none."""
 
 
 def _awaitable(value: Any, step: Step) -> None:
@@ -154,13 +197,15 @@ def _awaitable(value: Any, step: Step) -> None:
         raise AsyncDerive(step)
 
 
-def assemble(ir: StaticIr, order: Sequence[int], *, notify: bool, timed: bool, traced: bool) -> Kernel | ExecVm:
-    """The kernel of `order` over `ir`, or the evidence of why it cannot be assembled."""
+def assemble(ir: StaticIr, order: Sequence[int], *, notify: bool, timed: bool, traced: bool,
+             direct: bool = False) -> Kernel | ExecVm:
+    """The kernel of `order` over `ir`, or the evidence of why it cannot be assembled. `direct`: the kernel writes
+    top-level values itself and marks their path ids in the `ids` it is run with (run_kernel's `dirty_ids`)."""
     for sid in order:
         why = unassemblable(ir.steps[sid])
         if why is not None:
             return ExecVm(False, "not_implemented", why)
-    source, env, compute_lines = _generate(ir, order, notify=notify, timed=timed, traced=traced)
+    source, env, compute_lines = _generate(ir, order, notify=notify, timed=timed, traced=traced, direct=direct)
     exec_ir_hash = f"{ir.digest}:{fnv1a32_text(source):08x}"
     code = compile(source, f"<converge kernel {ir.module_id} {exec_ir_hash}>", "exec")
     exec(code, env)  # noqa: S102 - the source is generated here from the IR, nothing of it comes from outside
@@ -168,15 +213,18 @@ def assemble(ir: StaticIr, order: Sequence[int], *, notify: bool, timed: bool, t
 
 
 def run_kernel(kernel: Kernel, ir: StaticIr, order: Sequence[int], ws: WorkingState,
-                on_step: Callable[[Step | None, int], None] | None, budget_ms: float, op_base: int) -> ExecResult:
+                on_step: Callable[[Step | None, int], None] | None, budget_ms: float, op_base: int,
+                dirty_ids: dict[int, None] | None = None) -> ExecResult:
     """Run one kernel over `order` (the steps it was assembled for); a derivation's failure degrades, as in the
-    interpreter, and anything else raised (a custom equality, a write) goes through, as it does there."""
+    interpreter, and anything else raised (a custom equality, a write) goes through, as it does there. A kernel
+    assembled `direct` marks the path ids of the writes it makes itself in `dirty_ids` (counted in
+    `direct_writes`)."""
     res = ExecResult()
     perf = time.perf_counter
     t0 = perf()
     try:
-        res.executed, res.changed, res.degrade_reason = kernel.fn(ws, on_step, op_base, t0 + budget_ms / 1000.0,
-                                                                  perf, res.timings, res.checks)
+        res.executed, res.changed, res.degrade_reason, res.direct_writes = kernel.fn(
+            ws, on_step, op_base, t0 + budget_ms / 1000.0, perf, res.timings, res.checks, dirty_ids)
     except AsyncDerive:
         raise
     except Exception as exc:  # a failing derivation degrades the transaction, as in the interpreter
@@ -185,7 +233,8 @@ def run_kernel(kernel: Kernel, ir: StaticIr, order: Sequence[int], ws: WorkingSt
         if frame is None or at is None:
             raise  # not a derivation's failure (a custom equality, a write): the interpreter lets it through too
         res.degrade_reason, res.error, res.failed_step = "runtime_error", exc, ir.steps[order[at]]
-        res.executed, res.changed = at, frame.tb_frame.f_locals["changed"]
+        local = frame.tb_frame.f_locals
+        res.executed, res.changed, res.direct_writes = at, local["changed"], local["direct"]
     if on_step is not None:
         on_step(None, op_base)
     res.duration_ms = (perf() - t0) * 1000.0

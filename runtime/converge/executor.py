@@ -44,6 +44,8 @@ class ExecResult:
     error: BaseException | None = None
     failed_step: Step | None = None
     duration_ms: float = 0.0
+    direct_writes: int = 0
+    """Writes an assembled kernel made itself (not through WorkingState.set, so no write listener counted them)."""
     timings: list[tuple[int, float, bool, int]] = field(default_factory=list)
     """(step_id, ms, changed, opSeq) per executed step, when asked for."""
     checks: list[CheckRun] = field(default_factory=list)

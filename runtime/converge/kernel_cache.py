@@ -78,9 +78,9 @@ class KernelCache:
         return len(self._plans)
 
     def get(self, ir: StaticIr, plan: tuple[int, ...] | None, order: Sequence[int], notify: bool, timed: bool,
-            traced: bool) -> PlanKernels:
+            traced: bool, direct: bool = False) -> PlanKernels:
         """The plan's kernels, one more part assembled when it runs a second time or later."""
-        key = (plan, notify, timed, traced)
+        key = (plan, notify, timed, traced, direct)
         found = self._plans.get(key)
         if found is None:
             if len(self._plans) >= KERNEL_CACHE_LIMIT:
@@ -91,7 +91,7 @@ class KernelCache:
             for i, part in enumerate(found.parts):
                 if part is None:
                     found.add(i, assemble(ir, order[i * PART_STEPS:(i + 1) * PART_STEPS], notify=notify,
-                                          timed=timed, traced=traced))
+                                          timed=timed, traced=traced, direct=direct))
                     break
         return found
 
@@ -108,26 +108,31 @@ def run_converge(
     op_base: int = 0,
     rows_of: Callable[[int], tuple[int, ...] | None] | None = None,
     traced: bool = False,
+    dirty_ids: dict[int, None] | None = None,
 ) -> tuple[ExecResult, ExecVm]:
     """Run `plan` (None: every step): its assembled parts through their kernels, the others interpreted; says
-    whether every part ran assembled."""
+    whether every part ran assembled. With `dirty_ids` (the path ids the write listener marks) and nobody recording
+    patches (`on_step` None), kernels write top-level values themselves and mark their ids there in bulk."""
     order = ir.topo_order if plan is None else plan
     evidence = DISABLED
     if enabled:
-        found = kernels.get(ir, plan, order, on_step is not None, timed, traced)
+        direct = dirty_ids is not None and on_step is None
+        found = kernels.get(ir, plan, order, on_step is not None, timed, traced, direct)
         parts, evidence = found.parts, found.evidence
         if len(parts) != 1:
-            return _run_parts(parts, ir, order, ws, on_step, budget_ms, timed, op_base, rows_of, traced), evidence
+            return _run_parts(parts, ir, order, ws, on_step, budget_ms, timed, op_base, rows_of, traced,
+                              dirty_ids), evidence
         only = parts[0]
         if isinstance(only, Kernel):
-            return run_kernel(only, ir, order, ws, on_step, budget_ms, op_base), evidence
+            return run_kernel(only, ir, order, ws, on_step, budget_ms, op_base, dirty_ids), evidence
     # off, or a one-part plan not assembled (yet, or ever): interpreted whole
     return run_steps(ir, order, ws, on_step, budget_ms, timed, op_base, rows_of, traced), evidence
 
 
 def _run_parts(parts: list[Kernel | ExecVm | None], ir: StaticIr, order: Sequence[int], ws: WorkingState,
                on_step: Callable[[Step | None, int], None] | None, budget_ms: float, timed: bool, op_base: int,
-               rows_of: Callable[[int], tuple[int, ...] | None] | None, traced: bool) -> ExecResult:
+               rows_of: Callable[[int], tuple[int, ...] | None] | None, traced: bool,
+               dirty_ids: dict[int, None] | None) -> ExecResult:
     """A plan of several parts: each through its kernel or the interpreter, the budget checked between them at the
     positions the interpreter checks it (PART_STEPS is a multiple of BUDGET_CHECK_EVERY)."""
     res = ExecResult()
@@ -142,9 +147,10 @@ def _run_parts(parts: list[Kernel | ExecVm | None], ir: StaticIr, order: Sequenc
             sub = run_steps(ir, chunk, ws, on_step, (deadline - perf()) * 1000.0, timed, op_base + lo, rows_of,
                             traced)
         else:
-            sub = run_kernel(part, ir, chunk, ws, on_step, (deadline - perf()) * 1000.0, op_base + lo)
+            sub = run_kernel(part, ir, chunk, ws, on_step, (deadline - perf()) * 1000.0, op_base + lo, dirty_ids)
         res.executed += sub.executed
         res.changed += sub.changed
+        res.direct_writes += sub.direct_writes
         res.timings += sub.timings
         res.checks += sub.checks
         if sub.degrade_reason is not None:

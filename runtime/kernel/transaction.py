@@ -380,7 +380,7 @@ class Transaction:
         try:
             res, exec_vm = run_converge(ir, planner.kernels, cfg.assembly, plan, self.ws,
                                         self._set_step if self._full else None, cfg.budget_ms, timed, op_base,
-                                        self.changed_rows, traced=on)
+                                        self.changed_rows, traced=on, dirty_ids=self._derived_dirty.ids)
         except AsyncDerive as escape:
             raise AsyncEscapeError(
                 f"{escape.step.name} returned an awaitable during {self._what()}: derivations must be synchronous",
@@ -393,6 +393,7 @@ class Transaction:
             self._step = None
             self._step_op = self.op_seq
         inst.commit_op_seqs(op_base, res.executed)
+        self.patch_count += res.direct_writes  # the writes the kernels made themselves, their ids marked already
         if res.degrade_reason:
             self.ws.rollback()
             self._derived_dirty = DirtyTracker()

@@ -119,6 +119,47 @@ def test_a_derivation_failing_in_a_kernel_degrades_the_window_as_the_interpreter
     assert "field::runtime_error" in codes
 
 
+def test_below_full_a_kernel_writes_the_root_itself_and_a_failure_still_rolls_those_writes_back():
+    """Without patches to record, a kernel sets top-level values and marks their ids itself: the record's dirty set
+    and write count are those of WorkingState.set, and a degraded window takes the kernel's writes back."""
+    def derive_e(d: int) -> int:
+        if d == 6:
+            raise ValueError("boom")
+        return d * 2
+
+    m = Module("direct", {"b": 0, "c": 0, "d": 0, "e": 0},
+               fields=[computed("d", deps=["b"], derive=lambda b: b + 1), computed("e", deps=["d"], derive=derive_e)])
+
+    @m.reducer("set")
+    def set_b(draft: Any, v: int) -> None:
+        draft["b"] = v
+        draft["c"] = v
+
+    inst = Runtime(diagnostics="off", converge=ConvergeConfig(mode="full")).mount(m)  # the cold start: run 1
+    inst.dispatch("set", 1)
+    record = inst.dispatch("set", 2)  # runs 2 and 3: assembled
+    ids = inst.shape.registry.id_of
+    assert inst.get_state() == {"b": 2, "c": 2, "d": 3, "e": 6}
+    assert record.patch_count == 4 and set(record.dirty.root_ids) == {ids[(k,)] for k in "bcde"}
+    inst.dispatch("set", 5)  # d = 6 written by the kernel, then e fails
+    assert inst.get_state() == {"b": 5, "c": 5, "d": 3, "e": 6}
+
+
+def test_below_full_a_kernel_past_its_budget_degrades_and_takes_its_own_writes_back():
+    m = Module("late", {**{f"b{i}": 0 for i in range(40)}, **{f"d{i}": 1 for i in range(40)}},
+               fields=[computed(f"d{i}", deps=[f"b{i}"], derive=lambda b: b + 1) for i in range(40)])
+
+    @m.reducer("bump")
+    def bump(draft: Any, by: int) -> None:
+        for i in range(40):
+            draft[f"b{i}"] += by
+
+    inst = Runtime(diagnostics="off", converge=ConvergeConfig(mode="full", budget_ms=0.001)).mount(m)
+    inst.dispatch("bump", 1)  # the plan's second run: assembled, and past its budget at the check after 32 steps
+    state = inst.get_state()
+    assert all(state[f"b{i}"] == 1 and state[f"d{i}"] == 1 for i in range(40))
+
+
 def test_an_awaitable_from_a_derivation_in_a_kernel_is_an_async_escape():
     async def later(b: int) -> int:
         return b

@@ -73,6 +73,22 @@ def test_diagnostics_off_uses_two_hit_admission_and_builds_no_evidence():
     assert ran == [everything, [1], [1], everything]
 
 
+def test_diagnostics_off_runs_a_rotating_root_dirty_once_the_inline_cache_gave_up():
+    """A new root every write: after 32 first sightings the inline cache switches itself off. A full converge of 100
+    one-step pairs is cheap, but so is the plan (memoised closures of 1 step each): it runs dirty, not full forever."""
+    calls: dict[int, int] = {}
+    inst = Runtime(diagnostics="off").mount(counted_pairs(100, calls))
+    for i in range(40):
+        inst.dispatch("bump", [i])
+    ran = []
+    for i in range(40, 44):
+        calls.clear()
+        inst.dispatch("bump", [i])
+        ran.append(sorted(calls))
+    assert ran == [[40], [41], [42], [43]]
+    assert inst.get_state()["d43"] == 2
+
+
 def test_diagnostics_on_uses_the_lru_cache_with_evidence():
     rt = Runtime(diagnostics="light")
     inst = rt.mount(pairs(100))
