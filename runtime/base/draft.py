@@ -25,6 +25,10 @@ WriteListener = Callable[[tuple[Any, ...], Any, Any], object]
 """Called as (raw_path, old, new) for every effective write; old or new is MISSING for a created or deleted key."""
 
 
+def _ignore_write(raw_path: tuple[Any, ...], old: Any, new: Any) -> None:
+    """The write listener of a working state whose window is over."""
+
+
 class WorkingState:
     """The state a transaction reads and writes; `root` is the latest value."""
 
@@ -53,6 +57,12 @@ class WorkingState:
 
     def stop_undo(self) -> None:
         self._undo = None
+
+    def release(self) -> None:
+        """The window is over: stop telling its owner of writes. The listener is the owner's bound method, so
+        keeping it would leave a reference cycle (owner -> working state -> owner) for the collector to find on
+        every dispatch, with the state versions it holds."""
+        self._on_write = _ignore_write
 
     def adopt(self, root: dict[str, Any] | SharedRoot) -> None:
         """Make `root` the state; it is not ours to mutate, so later writes copy it."""

@@ -304,6 +304,8 @@ class ModuleInstance:
                 error=err.__cause__ or err,
             )
             raise
+        finally:
+            txn.ws.release()
         if out is None:
             if txn.converge is not None:
                 self._export_converge(txn.converge, txn.txn_seq, txn.txn_id, link_id)
