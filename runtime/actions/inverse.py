@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from runtime.base.state_access import MISSING, same_value
-from runtime.base.state_root import SharedRoot
+from runtime.base.state_root import STATE_MAPPINGS
 from runtime.errors import OptimisticError
 
 __all__ = ["MAX_CHANGES", "MAX_DEPTH", "Change", "Row", "overlaps", "path_json", "record_inverse", "same_path", "undo"]
@@ -51,9 +51,6 @@ class Change:
     """MISSING when the change created it."""
     after: Any
     """MISSING when the change deleted it."""
-
-
-_MAPS = (dict, SharedRoot)  # walked key by key (a subclass of dict is compared whole, as before)
 
 
 def _keyed(rows: list[Any]) -> bool:
@@ -86,7 +83,8 @@ class _Diff:
         if a is b:
             return
         deep = len(path) < self.max_depth
-        if deep and a.__class__ in _MAPS and b.__class__ in _MAPS:
+        # walked key by key by exact class (a subclass of dict is compared whole, as before)
+        if deep and a.__class__ in STATE_MAPPINGS and b.__class__ in STATE_MAPPINGS:
             for key in [*a, *(k for k in b if k not in a)]:
                 self.walk(a.get(key, MISSING), b.get(key, MISSING), (*path, key))
             return

@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from runtime.base.state_root import SharedRoot
+from runtime.base.state_root import STATE_MAPPINGS, SharedRoot
 
 __all__ = ["SizeBudget", "DEFAULT_BUDGET", "project", "project_value", "Projection", "cut_text"]
 
@@ -119,13 +119,13 @@ def _project(v: Any, b: SizeBudget, depth: int, out: Projection, path: set[int])
         return v
     if t is int or t is float:
         return _project_number(v, out)
-    if isinstance(v, (dict, list, tuple, set, frozenset, SharedRoot)):
+    if isinstance(v, (*STATE_MAPPINGS, list, tuple, set, frozenset)):
         if id(v) in path:
             out.mark("non_serializable")
             return _CYCLE
         path.add(id(v))
         try:
-            if isinstance(v, (dict, SharedRoot)):
+            if isinstance(v, STATE_MAPPINGS):
                 return _project_dict(v, b, depth, out, path)
             return _project_items(v, b, depth, out, path)
         finally:

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any, Protocol
 from runtime.base.dirty import INDEXED, DirtyTracker, Evidence, infer_replace
 from runtime.base.dirty_plan import DirtyPlan
 from runtime.base.draft import DraftDict, WorkingState, unwrap_all
-from runtime.base.state_root import STATE_MAPPINGS
 from runtime.base.paths import DirtySet
 from runtime.base.records import (
     MAX_PATCHES,
@@ -30,6 +29,7 @@ from runtime.base.records import (
     TxnPriority,
     TxnRecord,
 )
+from runtime.base.state_root import STATE_MAPPINGS
 from runtime.converge.kernel_cache import run_converge
 from runtime.converge.executor import AsyncDerive
 from runtime.converge.ir import Step
