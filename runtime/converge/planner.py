@@ -250,15 +250,11 @@ class Planner:
     def _cheap_plan(self, roots: tuple[int, ...], n_steps: int) -> tuple[int, ...] | None:
         """The plan of `roots` when their closures add up to at most CHEAP_PLAN_SHARE of the steps, else None. A
         closure not memoised yet is reached now (a walk no longer than the closure itself) and kept either way."""
-        closures = self._closures
-        if len(closures) > CLOSURE_MEMO_LIMIT:
-            closures.clear()
+        self._bound_closures()
         left = int(n_steps * CHEAP_PLAN_SHARE)
         parts = []
         for root in roots:
-            plan = closures.get(root)
-            if plan is None:
-                plan = closures[root] = self._order(self._reach((root,), None, 0.0))
+            plan = self._closure(root, None, 0.0)
             left -= len(plan)
             if left < 0:
                 return None
@@ -317,24 +313,26 @@ class Planner:
 
     def _plan(self, roots: tuple[int, ...], t0: float | None, budget_ms: float) -> tuple[int, ...]:
         """Steps reachable from the dirty roots, in topological order (closures per root are memoised)."""
-        closures = self._closures
-        if len(closures) > CLOSURE_MEMO_LIMIT:
-            closures.clear()
+        self._bound_closures()
         if len(roots) == 1:
-            root = roots[0]
-            plan = closures.get(root)
-            if plan is None:
-                plan = closures[root] = self._order(self._reach((root,), t0, budget_ms))
-            return plan
+            return self._closure(roots[0], t0, budget_ms)
         parts = []
         for i, root in enumerate(roots):
-            plan = closures.get(root)
-            if plan is None:
-                plan = closures[root] = self._order(self._reach((root,), t0, budget_ms))
-            parts.append(plan)
+            parts.append(self._closure(root, t0, budget_ms))
             if t0 is not None and i & 15 == 15 and (self._clock() - t0) * 1000.0 > budget_ms:
                 raise _BudgetCut
         return self._order(set().union(*parts))
+
+    def _bound_closures(self) -> None:
+        if len(self._closures) > CLOSURE_MEMO_LIMIT:
+            self._closures.clear()
+
+    def _closure(self, root: int, t0: float | None, budget_ms: float) -> tuple[int, ...]:
+        """The steps reachable from one root, in topological order, memoised."""
+        plan = self._closures.get(root)
+        if plan is None:
+            plan = self._closures[root] = self._order(self._reach((root,), t0, budget_ms))
+        return plan
 
     def _reach(self, roots: tuple[int, ...], t0: float | None, budget_ms: float) -> set[int]:
         ir = self.ir
