@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Protocol
+from typing import Any, NamedTuple, NoReturn, Protocol
 
 from runtime.base.dirty import Evidence
 from runtime.base.field_decl import FieldDecl
@@ -39,7 +39,7 @@ from runtime.errors import (
 from runtime.debug.sink import DebugSink
 from runtime.kernel.module import Module, ModuleShape
 from runtime.kernel.payload import PayloadMismatch, PayloadType
-from runtime.kernel.transaction import Body, Transaction, WindowHook
+from runtime.kernel.transaction import NO_PAYLOAD, Body, Transaction, WindowHook
 
 __all__ = ["CommitListener", "InstanceHost", "ModuleInstance", "WindowRun"]
 
@@ -87,6 +87,14 @@ class InstanceHost(Protocol):
     def converge_config(self, module_id: str) -> ResolvedConvergeConfig: ...
 
 
+class _Action(NamedTuple):
+    reducer: Callable[[Any, Any], Any]
+    check: Callable[[Any], Any] | None
+    """The payload check (None: any payload)."""
+    origin: TxnOrigin
+    """The origin of its transactions without a call site (one object for all: it is frozen)."""
+
+
 class ModuleInstance:
     """One instance of a module inside a runtime."""
 
@@ -98,6 +106,8 @@ class ModuleInstance:
         self.module = module
         self.module_id = module.id
         self.instance_id = instance_id
+        self.topic_key = f"{module.id}::{instance_id}"
+        """The key of this instance's module topic (`moduleId::instanceId`), made once: every commit is queued by it."""
         self.label = label or instance_id
         self.shape = shape
         self.planner = Planner(shape.ir)
@@ -115,6 +125,7 @@ class ModuleInstance:
         """Unlinked transactions so far: the n of their fallback linkIds (runtime.base.links)."""
         self._dispose_hooks: list[Callable[[], None]] = []
         self.window_hooks: tuple[tuple[WindowHook, str], ...] = ()
+        self._actions: dict[str, _Action] = {}
 
     def __repr__(self) -> str:
         return f"<ModuleInstance {self.instance_id} of {self.module_id}>"
@@ -182,21 +193,35 @@ class ModuleInstance:
         """Run the reducer of `action_type` in one transaction; returns its record, or None when nothing changed.
         A payload of another type than the reducer declares raises PayloadTypeError before anything runs."""
         reducer = self.module.reducers.get(action_type)
-        if reducer is None:
-            reducer = self._reducer(action_type)  # raises UnknownActionError
-        ptype = self.module.payload_type(action_type)
-        if ptype is not None:
-            payload = self._checked(action_type, ptype, payload, link_id)
-        site = self._announce_action(action_type, payload, link_id) if self.sink.on else None
+        entry = self._actions.get(action_type)
+        if entry is None or entry.reducer is not reducer:
+            entry = self._action(action_type)  # raises UnknownActionError
+        check = entry.check
+        if check is not None:
+            try:
+                payload = check(payload)
+            except PayloadMismatch as mismatch:
+                self._payload_refused(action_type, payload, mismatch, link_id)
+        if self.sink.on:
+            site = self._announce_action(action_type, payload, link_id)
+            origin = entry.origin if site is None else TxnOrigin("action", action_type, None, site)
+        else:
+            origin = entry.origin
         if self.disposed:
             self._refuse_disposed()
-        origin = TxnOrigin("action", action_type, None, site)
 
         def run() -> TxnRecord | None:  # straight to the window: no hop through transact
-            return self._run(lambda draft: reducer(draft, payload), origin, "normal", "normal", "reducer", link_id,
-                             False, None)
+            return self._run(entry.reducer, origin, "normal", "normal", "reducer", link_id, False, None, payload)
 
         return self.host.enter(self, run, origin)
+
+    def _action(self, action_type: str) -> _Action:
+        """What dispatch needs of an action, looked up once per reducer (again when the reducer is replaced)."""
+        reducer = self._reducer(action_type)
+        ptype = self.module.payload_type(action_type)
+        entry = self._actions[action_type] = _Action(reducer, None if ptype is None else ptype.check,
+                                                     TxnOrigin("action", action_type, None, None))
+        return entry
 
     def dispatch_batch(
         self, actions: Iterable[tuple[str, Any] | str], *, link_id: str | None = None
@@ -278,8 +303,10 @@ class ModuleInstance:
 
     # -- the window -------------------------------------------------------------------------------------------------
 
-    def _run(self, body: Body, origin: TxnOrigin, commit_mode: CommitMode, priority: TxnPriority, reason: str,
-             link_id: str | None, converge_all: bool, evidence: list[Evidence] | None) -> TxnRecord | None:
+    def _run(self, body: Callable[..., Any], origin: TxnOrigin, commit_mode: CommitMode, priority: TxnPriority,
+             reason: str, link_id: str | None, converge_all: bool, evidence: list[Evidence] | None,
+             payload: Any = NO_PAYLOAD) -> TxnRecord | None:
+        """One window: `body(draft)`, or a reducer's `body(draft, payload)`; converge; commit."""
         self._txn_seq += 1
         if link_id is None:  # every transaction is linked: one of its own when no caller gave a link
             self._link_seq += 1
@@ -287,7 +314,7 @@ class ModuleInstance:
         txn = Transaction(self, self._txn_seq, origin, commit_mode=commit_mode, priority=priority, reason=reason,
                           link_id=link_id, evidence=evidence)
         try:
-            txn.run_body(body)
+            txn.run_body(body, payload)
             if self.shape.owned:
                 self._check_owned(txn)
             out = txn.finish(converge_all=converge_all)
@@ -402,8 +429,14 @@ class ModuleInstance:
         try:
             return ptype.check(payload)
         except PayloadMismatch as mismatch:
-            err = PayloadTypeError(module_id=self.module_id, action_type=action_type, expected=ptype.text,
-                                   received=quoted(payload), detail=str(mismatch))
+            self._payload_refused(action_type, payload, mismatch, link_id)
+
+    def _payload_refused(self, action_type: str, payload: Any, mismatch: PayloadMismatch,
+                         link_id: str | None) -> NoReturn:
+        ptype = self.module.payload_type(action_type)
+        assert ptype is not None
+        err = PayloadTypeError(module_id=self.module_id, action_type=action_type, expected=ptype.text,
+                               received=quoted(payload), detail=str(mismatch))
         self.sink.diagnostic(module_id=self.module_id, instance_id=self.instance_id, code=err.code,
                              severity="error", message=str(err), link_id=link_id,
                              hint="dispatch a payload of the declared type; nothing was applied",

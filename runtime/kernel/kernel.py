@@ -89,7 +89,8 @@ class Kernel:
         self._depth = 1
         try:
             result = run()
-            self._run_queued()
+            if self._queue:
+                self._run_queued()
             return result
         finally:
             self._depth = 0
@@ -117,15 +118,22 @@ class Kernel:
         try:
             listener(*args)
         except Exception as exc:  # one failing subscriber must not keep the others from hearing about the commit
-            self._sink.diagnostic(
-                module_id=inst.module_id, instance_id=inst.instance_id, code="commit_listener::threw",
-                severity="error", message=f"commit listener {listener!r} raised {type(exc).__name__}: {exc}",
-                txn_seq=record.txn_seq, txn_id=record.txn_id, error=exc,
-            )
+            self._listener_threw(inst, record, listener, exc)
+
+    def _listener_threw(self, inst: ModuleInstance, record: TxnRecord, listener: Callable[..., None],
+                        exc: Exception) -> None:
+        self._sink.diagnostic(
+            module_id=inst.module_id, instance_id=inst.instance_id, code="commit_listener::threw",
+            severity="error", message=f"commit listener {listener!r} raised {type(exc).__name__}: {exc}",
+            txn_seq=record.txn_seq, txn_id=record.txn_id, error=exc,
+        )
 
     def after_commit(self, inst: ModuleInstance, record: TxnRecord, state: Any) -> None:
         for listener in tuple(self._commit_listeners):
-            self.notify(inst, record, listener, inst, record, state)
+            try:  # notify(), spelled out: every commit passes here
+                listener(inst, record, state)
+            except Exception as exc:
+                self._listener_threw(inst, record, listener, exc)
 
     # -- listeners --------------------------------------------------------------------------------------------------
 

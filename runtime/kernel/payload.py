@@ -311,16 +311,14 @@ class _Validator(_Node):
 class PayloadType:
     """A compiled payload type: `check(value)` returns what the reducer gets, or raises PayloadMismatch."""
 
-    __slots__ = ("_node", "_check", "text", "schema")
+    __slots__ = ("_node", "check", "text", "schema")
 
     def __init__(self, node: _Node) -> None:
         self._node = node
-        self._check = node.check
+        self.check: Callable[[Any], Any] = node.check
+        """`check(value)`: the node's own check, bound (a dispatch calls it with no wrapper in between)."""
         self.text = node.text()
         self.schema = {**node.schema(), "text": self.text}
-
-    def check(self, value: Any) -> Any:
-        return self._check(value)
 
     @classmethod
     def of(cls, declared: object, where: str) -> PayloadType | None:

@@ -42,7 +42,10 @@ if TYPE_CHECKING:
     from runtime.debug.sink import DebugSink
     from runtime.kernel.module import ModuleShape
 
-__all__ = ["Body", "Transaction", "WindowHook", "WindowOwner"]
+__all__ = ["Body", "NO_PAYLOAD", "Transaction", "WindowHook", "WindowOwner"]
+
+NO_PAYLOAD: Any = object()
+"""run_body's payload when the body is an entry point's own function of the draft alone (not a reducer)."""
 
 Body = Callable[[DraftDict], Any]
 """Writes through the draft; may return a whole new state (a replace) instead of writing."""
@@ -199,11 +202,12 @@ class Transaction:
             return None
         return tuple(sorted(touch.rows))
 
-    def run_body(self, body: Body) -> None:
-        """Run one entry point's writes; raises ReducerError or AsyncEscapeError (nothing is kept then)."""
+    def run_body(self, body: Callable[..., Any], payload: Any = NO_PAYLOAD) -> None:
+        """Run one entry point's writes, `body(draft)` (or a reducer's `body(draft, payload)`); raises ReducerError
+        or AsyncEscapeError (nothing is kept then)."""
         draft = DraftDict(self.ws)
         try:
-            result = body(draft)
+            result = body(draft) if payload is NO_PAYLOAD else body(draft, payload)
         except (ReducerError, AsyncEscapeError):
             raise
         except Exception as exc:

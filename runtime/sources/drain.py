@@ -28,6 +28,10 @@ class SourceDrain:
         self._fields.flush_urgent(fresh)
         self._links.apply(fresh)
 
+    def watches(self, key: str) -> bool:
+        """False when applying a commit of the instance `key` would do nothing (a tick may then skip the drain)."""
+        return self._fields.watches(key) or self._links.watches(key)
+
     def has_work_for(self, fresh: Mapping[str, FreshModule]) -> bool:
         return self._links.has_work_for(fresh)
 

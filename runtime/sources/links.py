@@ -225,6 +225,10 @@ class DeclarativeLinks:
 
     # -- the tick's drain rounds ------------------------------------------------------------------------------------
 
+    def watches(self, key: str) -> bool:
+        """True when a commit of the instance `key` could make a link or module-as-source field act."""
+        return bool(self._by_source.get(key) or self._module_sources.get(key))
+
     def has_work_for(self, fresh: Mapping[str, FreshModule]) -> bool:
         return any(self._by_source.get(k) or self._module_sources.get(k) for k in fresh)
 

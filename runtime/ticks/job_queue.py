@@ -17,10 +17,11 @@ from runtime.base.records import TxnRecord
 if TYPE_CHECKING:
     from runtime.kernel.instance import ModuleInstance
 
-__all__ = ["JobQueue", "PendingModule", "FreshModule"]
+__all__ = ["JobQueue", "PendingModule", "FreshModule", "record_paths"]
 
 
-def _record_paths(inst: ModuleInstance, record: TxnRecord) -> list[FieldPath] | None:
+def record_paths(inst: ModuleInstance, record: TxnRecord) -> list[FieldPath] | None:
+    """The dirty root paths of a commit; None when it dirtied everything."""
     if record.dirty.dirty_all:
         return None
     table = inst.shape.registry.paths
@@ -93,7 +94,7 @@ class JobQueue:
         fresh = self.fresh.get(key)
         if fresh is None:
             fresh = self.fresh[key] = FreshModule(inst)
-        found = _record_paths(inst, record) if entry.paths is not None or fresh.paths is not None else None
+        found = record_paths(inst, record) if entry.paths is not None or fresh.paths is not None else None
         entry.add(record, state, found)
         if record.priority != "low":
             fresh.urgent = True

@@ -62,6 +62,11 @@ class DrainStep(Protocol):
         """React to fresh commits: dispatch declarative links, mark module-as-source fields as inputs."""
         ...
 
+    def watches(self, key: str) -> bool:
+        """Whether `apply` could do anything for a commit of the instance `key` (False lets a tick of that one commit
+        skip the drain round). A drain step without this method sees every commit through the full tick."""
+        ...
+
     def has_work_for(self, fresh: Mapping[str, FreshModule]) -> bool:
         """Whether `apply` would do anything for these commits (a cycle needs another round only then)."""
         ...

@@ -34,14 +34,14 @@ import asyncio
 import logging
 from asyncio import _get_running_loop
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
 from runtime.errors import DefinitionError, SchedulingError
 from runtime.ticks.emit_scope import defer_to_emit_end
-from runtime.ticks.job_queue import JobQueue, PendingModule
+from runtime.ticks.job_queue import JobQueue, PendingModule, record_paths
 from runtime.ticks.store import PublishedModule, RuntimeStore, SelectorTopic, module_key, parse_topic_key
 from runtime.ticks.telemetry import DegradedTick, TickTelemetry, sampled
 from runtime.ticks.tick_trace import TriggerTally, anchors, shared
@@ -123,21 +123,40 @@ class TickScheduler:
         self._spare_tally: TriggerTally | None = None
         """The tally of the last reported tick, emptied for reuse: no allocation on the way to the listeners."""
         self.disposed = False
+        self._solo: tuple[str, ModuleInstance, TxnRecord, Any] | None = None
+        """The one commit of a window that a plain tick will publish (see on_commit), held outside the queue."""
+        self._drain_watches: Callable[[str], bool] | None = None
         store.on_listener_error = self._listener_error
         store.on_selector_error = self._selector_error
 
     def set_drain(self, step: DrainStep) -> None:
         """What each drain round applies to fresh commits (declarative links, module-as-source fields)."""
         self._drain_step = step
+        # A drain step that cannot say which instances it reacts to sees every commit through the full tick.
+        self._drain_watches = getattr(step, "watches", None)
 
     # -- inputs -----------------------------------------------------------------------------------------------------
 
     def on_commit(self, inst: ModuleInstance, record: TxnRecord, state: Any) -> None:
-        """An instance committed: publish it in the next tick."""
+        """An instance committed: publish it in the next tick.
+
+        The common case, a window's only commit with nothing else waiting (no loop, diagnostics off, no drain work
+        for the instance), is held aside and published by on_settled without the queue's bookkeeping; anything
+        else arriving first puts it into the queue, in order."""
         if self.disposed:
             return
-        self.queue.enqueue_commit(f"{inst.module_id}::{inst.instance_id}", inst, record, state)
+        key = inst.topic_key
         sink = self.host.sink
+        solo = self._solo
+        if solo is None:
+            if (not sink.on and not self._flushing and not self._batch_depth and self._handle is None
+                    and record.priority != "low" and self._degraded is None and not self._inputs
+                    and not self.queue and self._quiet(key) and _running_loop() is None and self.host.in_transaction):
+                self._solo = (key, inst, record, state)
+                return
+        else:
+            self._unstash()
+        self.queue.enqueue_commit(key, inst, record, state)
         if sink.on:
             self._tally.add(record)
             if record.link_id is not None and sink.e2e.following:
@@ -166,7 +185,19 @@ class TickScheduler:
 
     def has_work(self) -> bool:
         queue = self.queue  # spelled out: asked two or three times by every synchronous tick
-        return bool(queue.pending or queue.fresh or queue.topics or self._inputs)
+        return bool(queue.pending or queue.fresh or queue.topics or self._inputs or self._solo is not None)
+
+    def _quiet(self, key: str) -> bool:
+        """No drain round would do anything for a commit of `key`."""
+        watches = self._drain_watches
+        return self._drain_step is None or (watches is not None and not watches(key))
+
+    def _unstash(self) -> None:
+        """The held commit joins the queue, ahead of anything later."""
+        solo = self._solo
+        if solo is not None:
+            self._solo = None
+            self.queue.enqueue_commit(*solo)
 
     # -- scheduling -------------------------------------------------------------------------------------------------
 
@@ -184,14 +215,23 @@ class TickScheduler:
 
     def on_settled(self) -> None:
         """The outermost transaction window, or a store emit that asked for a synchronous tick, has ended."""
+        solo = self._solo
+        if solo is not None:
+            if (not self.host.sink.on and not self._batch_depth and not self._flushing and not self.disposed
+                    and self._handle is None and self._degraded is None and not self._inputs and not self.queue
+                    and self._quiet(solo[0]) and _running_loop() is None and not self.host.in_transaction):
+                if not defer_to_emit_end(self.on_settled):
+                    self._publish_solo(solo)
+                    self._run_sync("unknown", 1)  # the ticks its listeners caused, chained as after any tick
+                return
+            self._unstash()
         if (self._batch_depth or self._flushing or self.disposed or self._handle is not None
                 or not self.has_work() or _running_loop() is not None or self.host.in_transaction):
             return
         if not defer_to_emit_end(self.on_settled):
             self._run_sync("unknown")
 
-    def _run_sync(self, started_as: str) -> None:
-        depth = 0
+    def _run_sync(self, started_as: str, depth: int = 0) -> None:
         while self.has_work() and not self.disposed:
             if depth >= self.config.microtask_chain_depth_limit:
                 self._warn_starvation(self.store.tick_seq + 1, depth)  # the tick that will carry what is left
@@ -262,6 +302,7 @@ class TickScheduler:
         schedule: dict[str, Any] | None = None
         trigger: tuple[TriggerTally, Any, int] | None = None
         e2e_t0 = sink.e2e.mono_ms() if on and sink.e2e.following else None
+        self._unstash()
         self._flushing = True
         try:
             if on:
@@ -310,6 +351,30 @@ class TickScheduler:
             self._flushing = False
             if on:
                 sink.hub.flush_later()  # the start event, also when the tick failed
+
+    def _publish_solo(self, solo: tuple[str, ModuleInstance, TxnRecord, Any]) -> None:
+        """The tick of one urgent commit with nothing else to do (no inputs, links, topics or degrade to track, at
+        diagnostics off): what _tick does then, without the queue, drain and accept bookkeeping."""
+        self._solo = None
+        key, inst, record, state = solo
+        store = self.store
+        self._timers = 0
+        self._flushing = True
+        try:
+            if self._tally.first is not None:
+                self._tally.clear()
+            urgent = store.commit_one(store.tick_seq + 1, key, state,
+                                      None if key not in store.attached else lambda: record_paths(inst, record))
+            low_pending = self._low
+            if low_pending:
+                for changed in urgent:
+                    low_pending.pop(changed, None)  # told now: this covers the earlier low-priority change too
+            if urgent:
+                store.notify(store.listeners_of(urgent))
+            if self._low:
+                self._schedule_low()
+        finally:
+            self._flushing = False
 
     def _publish(self, tick_seq: int, accepted: list[PendingModule]) -> None:
         """Commit the accepted states at `tick_seq` and tell the listeners of the changed topics."""
@@ -424,6 +489,7 @@ class TickScheduler:
         """Publish the instance's removal in the next tick."""
         if self.disposed:
             return
+        self._unstash()
         self.queue.enqueue_removal(module_key(inst.module_id, inst.instance_id), inst)
         self._request()
 

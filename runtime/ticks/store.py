@@ -188,8 +188,9 @@ class RuntimeStore:
         self._versions: dict[str, int] = {}
         self._listeners: dict[str, list[Listener]] = {}
         self._facades: weakref.WeakValueDictionary[str, TopicFacade] = weakref.WeakValueDictionary()
-        self._attached: dict[str, dict[str, SelectorTopic]] = {}
-        """Selector topics with listeners, by module key: the ones ticks evaluate (held strongly)."""
+        self.attached: dict[str, dict[str, SelectorTopic]] = {}
+        """Selector topics with listeners, by module key: the ones ticks evaluate (held strongly). Read-only outside
+        the store."""
         self._anon = 0
         self.on_listener_error: Callable[[str, Listener, Exception], None] | None = None
         self.on_selector_error: Callable[[SelectorTopic, Exception], None] | None = None
@@ -263,7 +264,7 @@ class RuntimeStore:
     def has_listeners(self, key: str) -> bool:
         if self._listeners.get(key):
             return True
-        return bool(self._attached.get(key))
+        return bool(self.attached.get(key))
 
     # -- registration (called by the runtime) -----------------------------------------------------------------------
 
@@ -314,14 +315,14 @@ class RuntimeStore:
 
     def attach_selector(self, topic: SelectorTopic) -> None:
         """Ticks evaluate `topic` from now on (it has listeners)."""
-        self._attached.setdefault(topic.module_key, {})[topic.key] = topic
+        self.attached.setdefault(topic.module_key, {})[topic.key] = topic
 
     def detach_selector(self, topic: SelectorTopic) -> None:
-        attached = self._attached.get(topic.module_key)
+        attached = self.attached.get(topic.module_key)
         if attached is not None:
             attached.pop(topic.key, None)
             if not attached:
-                del self._attached[topic.module_key]
+                del self.attached[topic.module_key]
 
     def refresh_selector(self, topic: SelectorTopic, paths: tuple[FieldPath, ...] | None | Literal[False]) -> bool:
         """Bring a selector topic up to the published state; True when its version was bumped."""
@@ -348,13 +349,31 @@ class RuntimeStore:
             out = low if mod.low_priority else urgent
             if key in self._listeners:
                 out.append(key)
-            attached = self._attached.get(key)
+            attached = self.attached.get(key)
             if attached:
                 paths = None if mod.removed else mod.paths
                 for topic in tuple(attached.values()):
                     if self.refresh_selector(topic, paths):
                         out.append(topic.key)
         return urgent, low
+
+    def commit_one(self, tick_seq: int, key: str, state: Any,
+                   paths: Callable[[], Sequence[FieldPath] | None] | None) -> list[str]:
+        """commit_tick of one urgent module topic (the common tick); `paths` gives its dirty root paths, asked only
+        when selector topics of it are attached. Returns the changed topics."""
+        self.tick_seq = tick_seq
+        self._states[key] = state
+        versions = self._versions
+        versions[key] = versions.get(key, 0) + 1
+        changed = [key] if key in self._listeners else []
+        attached = self.attached.get(key)
+        if attached:
+            found = None if paths is None else paths()
+            touched = None if found is None else tuple(set(found))
+            for topic in tuple(attached.values()):
+                if self.refresh_selector(topic, touched):
+                    changed.append(topic.key)
+        return changed
 
     def bump_topic(self, key: str) -> bool:
         """Force a topic's version up (a dirty topic without a module commit); False when nobody listens."""
