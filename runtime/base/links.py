@@ -8,11 +8,16 @@ readers that group transactions by run (run tables, trace flows) skip it.
 
 from __future__ import annotations
 
-__all__ = ["fallback_link_id", "is_fallback_link"]
+__all__ = ["fallback_link_id", "fallback_link_prefix", "is_fallback_link"]
+
+
+def fallback_link_prefix(instance_id: str) -> str:
+    """What every fallback link id of the instance starts with: the id is this followed by n."""
+    return f"{instance_id}::l"
 
 
 def fallback_link_id(instance_id: str, n: int) -> str:
-    return f"{instance_id}::l{n}"
+    return f"{fallback_link_prefix(instance_id)}{n}"
 
 
 def is_fallback_link(link_id: str) -> bool:

@@ -14,7 +14,7 @@ from typing import Any, NamedTuple, NoReturn, Protocol
 
 from runtime.base.dirty import Evidence
 from runtime.base.field_decl import FieldDecl
-from runtime.base.links import fallback_link_id
+from runtime.base.links import fallback_link_prefix
 from runtime.base.quote import cut_text, quoted
 from runtime.base.records import CommitMode, ConvergeRecord, OriginKind, TxnOrigin, TxnPriority, TxnRecord
 from runtime.base.state_access import same_value
@@ -122,6 +122,7 @@ class ModuleInstance:
         self._op_seq = 0
         self._op_prefix = f"{instance_id}::o"
         self._link_seq = 0
+        self._link_prefix = fallback_link_prefix(instance_id)
         """Unlinked transactions so far: the n of their fallback linkIds (runtime.base.links)."""
         self._dispose_hooks: list[Callable[[], None]] = []
         self.window_hooks: tuple[tuple[WindowHook, str], ...] = ()
@@ -310,9 +311,13 @@ class ModuleInstance:
         self._txn_seq += 1
         if link_id is None:  # every transaction is linked: one of its own when no caller gave a link
             self._link_seq += 1
-            link_id = fallback_link_id(self.instance_id, self._link_seq)
+            link_id = f"{self._link_prefix}{self._link_seq}"
+            self._op_seq += 1  # a fallback link names no run: the window is an operation of its own
+            op_seq = self._op_seq
+        else:
+            op_seq = self.operation_seq(link_id)
         txn = Transaction(self, self._txn_seq, origin, commit_mode=commit_mode, priority=priority, reason=reason,
-                          link_id=link_id, evidence=evidence)
+                          link_id=link_id, evidence=evidence, op_seq=op_seq)
         try:
             txn.run_body(body, payload)
             if self.shape.owned:
@@ -338,7 +343,15 @@ class ModuleInstance:
                 self._export_converge(txn.converge, txn.txn_seq, txn.txn_id, link_id)
             return None
         record, state = out
-        self._commit(record, state)
+        self.state = state  # _commit(record, state), spelled out: this is every dispatch's way
+        if self.sink.on:
+            self.history.append(record)
+            self._export(record, state)
+        if self._listeners:
+            notify = self.host.notify
+            for listener in tuple(self._listeners):
+                notify(self, record, listener, record, state)
+        self.host.after_commit(self, record, state)
         return record
 
     def _check_owned(self, txn: Transaction) -> None:
@@ -359,18 +372,6 @@ class ModuleInstance:
                     "computed field)",
                     txn_id=txn.txn_id, module_id=self.module_id, instance_id=self.instance_id, path=text, owner=owner,
                 )
-
-    def _commit(self, record: TxnRecord, state: Any) -> None:
-        self.state = state
-        sink = self.sink
-        if sink.on:
-            self.history.append(record)
-            self._export(record, state)
-        if self._listeners:
-            notify = self.host.notify
-            for listener in tuple(self._listeners):
-                notify(self, record, listener, record, state)
-        self.host.after_commit(self, record, state)
 
     def _export(self, record: TxnRecord, state: Any) -> None:
         sink = self.sink

@@ -52,7 +52,9 @@ class Kernel:
         self._instances: dict[str, ModuleInstance] = {}
         self._commit_listeners: list[CommitListener] = []
         self._settle_listeners: list[Callable[[], None]] = []
-        self._depth = 0
+        self.in_transaction = False
+        """True while a transaction window (or the queue behind it) is running (an attribute: asked by every commit
+        and tick)."""
         self._queue: deque[WindowRun] = deque()
 
     # -- the host protocol of an instance ---------------------------------------------------------------------------
@@ -69,16 +71,11 @@ class Kernel:
     def pending(self) -> PendingRegistry:
         return self._pending
 
-    @property
-    def in_transaction(self) -> bool:
-        """True while a transaction window (or the queue behind it) is running."""
-        return bool(self._depth)
-
     def converge_config(self, module_id: str) -> ResolvedConvergeConfig:
         return self.converge.resolve(module_id)
 
     def enter(self, inst: ModuleInstance, run: WindowRun, origin: TxnOrigin) -> TxnRecord | None:
-        if self._depth:
+        if self.in_transaction:
             self._queue.append(run)
             self._sink.diagnostic(
                 module_id=inst.module_id, instance_id=inst.instance_id,
@@ -86,16 +83,20 @@ class Kernel:
                 severity="info", message=f"{origin.kind} {origin.name or ''} queued behind the open transaction",
             )
             return None
-        self._depth = 1
+        self.in_transaction = True
         try:
             result = run()
             if self._queue:
                 self._run_queued()
             return result
         finally:
-            self._depth = 0
+            self.in_transaction = False
             self._queue.clear()
-            self._settled()
+            for listener in tuple(self._settle_listeners):  # _settled(), spelled out: every window ends here
+                try:
+                    listener()
+                except Exception:
+                    log.exception("settle listener %r raised", listener)
 
     def _run_queued(self) -> None:
         while self._queue:
@@ -106,13 +107,6 @@ class Kernel:
                 pass  # already reported as a diagnostic by the instance
             except Exception:
                 log.exception("a queued transaction failed")
-
-    def _settled(self) -> None:
-        for listener in tuple(self._settle_listeners):
-            try:
-                listener()
-            except Exception:
-                log.exception("settle listener %r raised", listener)
 
     def notify(self, inst: ModuleInstance, record: TxnRecord, listener: Callable[..., None], *args: Any) -> None:
         try:

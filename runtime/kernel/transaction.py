@@ -95,6 +95,12 @@ of its own), so windows of modules without derived fields allocate none."""
 class Transaction:
     """The window of one entry point on one instance. Created, run and finished by ModuleInstance."""
 
+    __slots__ = (
+        "_base_dirty", "_classifier", "_classify", "_derived_dirty", "_evidence", "_full", "_patches", "_reason",
+        "_replaced", "_step", "_step_op", "_t0", "_tracker", "_truncated", "base", "commit_mode", "converge", "inst",
+        "link_id", "op_seq", "origin", "patch_count", "priority", "started_at", "txn_id", "txn_seq", "ws",
+    )
+
     def __init__(
         self,
         inst: WindowOwner,
@@ -106,7 +112,9 @@ class Transaction:
         reason: str = "reducer",
         link_id: str | None = None,
         evidence: list[Evidence] | None = None,
+        op_seq: int | None = None,
     ) -> None:
+        """`op_seq`: the opSeq of the window's operation when the caller worked it out (else asked of `inst`)."""
         self.inst = inst
         self.txn_seq = txn_seq
         self.txn_id = f"{inst.instance_id}::t{txn_seq}"
@@ -117,7 +125,7 @@ class Transaction:
         self.started_at = inst.sink.clock.now_ms()
         self._t0 = time.perf_counter()
         self._full = inst.sink.full
-        self.op_seq = inst.operation_seq(link_id)
+        self.op_seq = inst.operation_seq(link_id) if op_seq is None else op_seq
         """The opSeq of this window's operation (the run it belongs to, or one of its own)."""
         self._classifier = inst.shape.classifier
         self._classify = self._classifier.classify
@@ -303,18 +311,26 @@ class Transaction:
 
         `converge_all` converges even without base writes (an instance's first converge at mount).
         """
-        base_dirty = self._base_dirty_set()
-        if self.inst.window_hooks and not base_dirty.empty:
+        inst = self.inst
+        shape = inst.shape
+        registry = shape.registry
+        # The base writes' dirty set; plain draft writes (the common window) need no replace or evidence folded in.
+        if self._replaced or self._evidence is not None:
+            base_dirty = self._base_dirty_set()
+        else:
+            base_dirty = self._base_dirty.snapshot(registry)
+        empty = not base_dirty.dirty_all and not base_dirty.root_ids  # DirtySet.empty, spelled out
+        if inst.window_hooks and not empty:
             self._run_window_hooks(base_dirty)
             base_dirty = self._base_dirty_set()
-        if base_dirty.empty and not converge_all:
+            empty = base_dirty.empty
+        if empty and not converge_all:
             return None
-        converge = self._converge(base_dirty) if self.inst.shape.ir.steps else None
+        converge = self._converge(base_dirty) if shape.ir.steps else None
         self.converge = converge
-        if base_dirty.empty and not self._derived_dirty.touched:
-            return None
-        registry = self.inst.shape.registry
         derived = self._derived_dirty
+        if empty and not derived.ids and derived.reason is None:
+            return None
         # Converge wrote nothing (or there is none): every write is a base write, and that dirty set is at hand.
         dirty = (self._base_dirty.snapshot_with(registry, derived) if derived.ids or derived.reason is not None
                  else base_dirty)
