@@ -23,14 +23,16 @@ class SourceDrain:
     def __init__(self, links: DeclarativeLinks, fields: ExternalFields) -> None:
         self._links = links
         self._fields = fields
+        self._link_sources, self._module_sources = links.watched()
+        self._field_keys = fields.watched()
 
     def apply(self, fresh: Mapping[str, FreshModule]) -> None:
         self._fields.flush_urgent(fresh)
         self._links.apply(fresh)
 
-    def watches(self, key: str) -> bool:
-        """False when applying a commit of the instance `key` would do nothing (a tick may then skip the drain)."""
-        return self._fields.watches(key) or self._links.watches(key)
+    def idle_for(self, key: str) -> bool:
+        """True when applying a commit of the instance `key` would do nothing (a tick may then skip the drain)."""
+        return key not in self._field_keys and not self._link_sources.get(key) and not self._module_sources.get(key)
 
     def has_work_for(self, fresh: Mapping[str, FreshModule]) -> bool:
         return self._links.has_work_for(fresh)

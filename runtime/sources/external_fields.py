@@ -278,9 +278,10 @@ class ExternalFields:
     def bindings(self) -> list[ExternalFieldBinding]:
         return [b for _group, bindings in self._by_key.values() for b in bindings]
 
-    def watches(self, key: str) -> bool:
-        """True when the instance `key` has external-store fields (an urgent commit of it flushes their windows)."""
-        return key in self._by_key
+    def watched(self) -> Mapping[str, object]:
+        """The instance keys with external-store fields, live (read it, never change it): an urgent commit of one
+        flushes their coalescing windows."""
+        return self._by_key
 
     def flush_urgent(self, fresh: Mapping[str, FreshModule]) -> None:
         """An urgent commit carries a pending coalesced value of its instance along into the same tick."""

@@ -225,9 +225,10 @@ class DeclarativeLinks:
 
     # -- the tick's drain rounds ------------------------------------------------------------------------------------
 
-    def watches(self, key: str) -> bool:
-        """True when a commit of the instance `key` could make a link or module-as-source field act."""
-        return bool(self._by_source.get(key) or self._module_sources.get(key))
+    def watched(self) -> tuple[Mapping[str, list[DeclarativeLink]], Mapping[str, list[ModuleSourceField]]]:
+        """The links and module-as-source fields by source instance key, live (kept up to date in place; read
+        them, never change them): a commit of a key with neither makes no link act."""
+        return self._by_source, self._module_sources
 
     def has_work_for(self, fresh: Mapping[str, FreshModule]) -> bool:
         return any(self._by_source.get(k) or self._module_sources.get(k) for k in fresh)

@@ -62,8 +62,8 @@ class DrainStep(Protocol):
         """React to fresh commits: dispatch declarative links, mark module-as-source fields as inputs."""
         ...
 
-    def watches(self, key: str) -> bool:
-        """Whether `apply` could do anything for a commit of the instance `key` (False lets a tick of that one commit
+    def idle_for(self, key: str) -> bool:
+        """True when `apply` would do nothing for a commit of the instance `key` (a tick of that one commit may then
         skip the drain round). A drain step without this method sees every commit through the full tick."""
         ...
 

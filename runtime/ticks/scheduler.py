@@ -125,7 +125,8 @@ class TickScheduler:
         self.disposed = False
         self._solo: tuple[str, ModuleInstance, TxnRecord, Any] | None = None
         """The one commit of a window that a plain tick will publish (see on_commit), held outside the queue."""
-        self._drain_watches: Callable[[str], bool] | None = None
+        self._drain_quiet: Callable[[str], bool] = self._never_quiet
+        """Whether the drain step would do nothing for a commit of an instance (asked when there is one)."""
         store.on_listener_error = self._listener_error
         store.on_selector_error = self._selector_error
 
@@ -133,7 +134,7 @@ class TickScheduler:
         """What each drain round applies to fresh commits (declarative links, module-as-source fields)."""
         self._drain_step = step
         # A drain step that cannot say which instances it reacts to sees every commit through the full tick.
-        self._drain_watches = getattr(step, "watches", None)
+        self._drain_quiet = getattr(step, "idle_for", None) or self._never_quiet
 
     # -- inputs -----------------------------------------------------------------------------------------------------
 
@@ -151,7 +152,8 @@ class TickScheduler:
         if solo is None:
             if (not sink.on and not self._flushing and not self._batch_depth and self._handle is None
                     and record.priority != "low" and self._degraded is None and not self._inputs
-                    and not self.queue and self._quiet(key) and _running_loop() is None and self.host.in_transaction):
+                    and not self.queue and (self._drain_step is None or self._drain_quiet(key))
+                    and _running_loop() is None and self.host.in_transaction):
                 self._solo = (key, inst, record, state)
                 return
         else:
@@ -187,10 +189,8 @@ class TickScheduler:
         queue = self.queue  # spelled out: asked two or three times by every synchronous tick
         return bool(queue.pending or queue.fresh or queue.topics or self._inputs or self._solo is not None)
 
-    def _quiet(self, key: str) -> bool:
-        """No drain round would do anything for a commit of `key`."""
-        watches = self._drain_watches
-        return self._drain_step is None or (watches is not None and not watches(key))
+    def _never_quiet(self, key: str) -> bool:
+        return False
 
     def _unstash(self) -> None:
         """The held commit joins the queue, ahead of anything later."""
@@ -219,10 +219,12 @@ class TickScheduler:
         if solo is not None:
             if (not self.host.sink.on and not self._batch_depth and not self._flushing and not self.disposed
                     and self._handle is None and self._degraded is None and not self._inputs and not self.queue
-                    and self._quiet(solo[0]) and _running_loop() is None and not self.host.in_transaction):
+                    and (self._drain_step is None or self._drain_quiet(solo[0])) and _running_loop() is None
+                    and not self.host.in_transaction):
                 if not defer_to_emit_end(self.on_settled):
                     self._publish_solo(solo)
-                    self._run_sync("unknown", 1)  # the ticks its listeners caused, chained as after any tick
+                    if self.has_work():
+                        self._run_sync("unknown", 1)  # the ticks its listeners caused, chained as after any tick
                 return
             self._unstash()
         if (self._batch_depth or self._flushing or self.disposed or self._handle is not None
