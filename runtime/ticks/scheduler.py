@@ -123,6 +123,9 @@ class TickScheduler:
         self._spare_tally: TriggerTally | None = None
         """The tally of the last reported tick, emptied for reuse: no allocation on the way to the listeners."""
         self.disposed = False
+        self.solo_ticks = True
+        """Publish a window's lone commit without the queue (see on_commit); False sends every commit through the
+        queue and the full tick (the reference the property tests compare the short way with)."""
         self._solo: tuple[str, ModuleInstance, TxnRecord, Any] | None = None
         """The one commit of a window that a plain tick will publish (see on_commit), held outside the queue."""
         self._drain_quiet: Callable[[str], bool] = self._never_quiet
@@ -150,7 +153,7 @@ class TickScheduler:
         sink = self.host.sink
         solo = self._solo
         if solo is None:
-            if (not sink.on and not self._flushing and not self._batch_depth and self._handle is None
+            if (self.solo_ticks and not sink.on and not self._flushing and not self._batch_depth and self._handle is None
                     and record.priority != "low" and self._degraded is None and not self._inputs
                     and not self.queue and (self._drain_step is None or self._drain_quiet(key))
                     and _running_loop() is None and self.host.in_transaction):
