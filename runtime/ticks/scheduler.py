@@ -154,8 +154,8 @@ class TickScheduler:
         solo = self._solo
         if solo is None:
             if (self.solo_ticks and not sink.on and not self._flushing and not self._batch_depth
-                    and self._handle is None and record.priority != "low" and self._degraded is None and not self._inputs
-                    and not self.queue and (self._drain_step is None or self._drain_quiet(key))
+                    and self._handle is None and record.priority != "low" and self._degraded is None
+                    and not self._inputs and not self.queue and (self._drain_step is None or self._drain_quiet(key))
                     and _running_loop() is None and self.host.in_transaction):
                 self._solo = (key, inst, record, state)
                 return
