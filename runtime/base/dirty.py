@@ -126,8 +126,8 @@ class DirtyTracker:
             reason = other_reason
         if reason is not None:
             return DirtySet.everything(reason)
-        # A set, not the write-ordered dict (see snapshot).
-        return DirtySet.from_roots(registry.roots({*self.ids, *other.ids} if other.ids else self.ids))
+        # A set, not the write-ordered dict (see snapshot); the DirtySet built directly (from_roots, without the hop).
+        return DirtySet(False, None, tuple(registry.roots({*self.ids, *other.ids} if other.ids else self.ids)))
 
     def plan(self, registry: FieldPathRegistry, also: Iterable[DirtyTracker] = ()) -> DirtyPlan:
         """The dirty plan snapshot of this tracker (and `also`), merged once; the same object again while none of

@@ -150,18 +150,15 @@ class TickScheduler:
         if self.disposed:
             return
         key = inst.topic_key
-        sink = self.host.sink
         solo = self._solo
         if solo is None:
-            if (self.solo_ticks and not sink.on and not self._flushing and not self._batch_depth
-                    and self._handle is None and record.priority != "low" and self._degraded is None
-                    and not self._inputs and not self.queue and (self._drain_step is None or self._drain_quiet(key))
-                    and _running_loop() is None and self.host.in_transaction):
+            if self.solo_ticks and record.priority != "low" and self.host.in_transaction and self._solo_clear(key):
                 self._solo = (key, inst, record, state)
                 return
         else:
             self._unstash()
         self.queue.enqueue_commit(key, inst, record, state)
+        sink = self.host.sink
         if sink.on:
             self._tally.add(record)
             if record.link_id is not None and sink.e2e.following:
@@ -192,6 +189,15 @@ class TickScheduler:
         queue = self.queue  # spelled out: asked two or three times by every synchronous tick
         return bool(queue.pending or queue.fresh or queue.topics or self._inputs or self._solo is not None)
 
+    def _solo_clear(self, key: str) -> bool:
+        """Nothing stands between a lone commit of `key` and its short tick: diagnostics off, no batch, tick, loop
+        or scheduled tick, no degraded stretch to track, nothing else queued, no drain work for it."""
+        queue = self.queue  # its three parts read here rather than through bool(queue): asked twice per commit
+        return (not self.host.sink.on and not self._batch_depth and not self._flushing and not self.disposed
+                and self._handle is None and self._degraded is None and not self._inputs
+                and not (queue.pending or queue.fresh or queue.topics)
+                and (self._drain_step is None or self._drain_quiet(key)) and _running_loop() is None)
+
     def _never_quiet(self, key: str) -> bool:
         return False
 
@@ -220,10 +226,7 @@ class TickScheduler:
         """The outermost transaction window, or a store emit that asked for a synchronous tick, has ended."""
         solo = self._solo
         if solo is not None:
-            if (not self.host.sink.on and not self._batch_depth and not self._flushing and not self.disposed
-                    and self._handle is None and self._degraded is None and not self._inputs and not self.queue
-                    and (self._drain_step is None or self._drain_quiet(solo[0])) and _running_loop() is None
-                    and not self.host.in_transaction):
+            if not self.host.in_transaction and self._solo_clear(solo[0]):
                 if not defer_to_emit_end(self.on_settled):
                     self._publish_solo(solo)
                     if self.has_work():
