@@ -49,6 +49,8 @@ class Kernel:
         """The debug sink of the runtime (an attribute, not a property: read several times per transaction)."""
         self._history_size = history_size
         self.converge = converge
+        self.converge_config: Callable[[str], ResolvedConvergeConfig] = converge.resolve
+        """The converge settings of a module (the settings' own resolve, bound: asked by every transaction)."""
         self._instances: dict[str, ModuleInstance] = {}
         self._commit_listeners: list[CommitListener] = []
         self._settle_listeners: list[Callable[[], None]] = []
@@ -70,9 +72,6 @@ class Kernel:
     @property
     def pending(self) -> PendingRegistry:
         return self._pending
-
-    def converge_config(self, module_id: str) -> ResolvedConvergeConfig:
-        return self.converge.resolve(module_id)
 
     def enter(self, inst: ModuleInstance, run: WindowRun, origin: TxnOrigin) -> TxnRecord | None:
         if self.in_transaction:

@@ -229,7 +229,8 @@ class TickScheduler:
             if not self.host.in_transaction and self._solo_clear(solo[0]):
                 if not defer_to_emit_end(self.on_settled):
                     self._publish_solo(solo)
-                    if self.has_work():
+                    queue = self.queue
+                    if queue.pending or queue.fresh or queue.topics or self._inputs:  # has_work(), spelled out
                         self._run_sync("unknown", 1)  # the ticks its listeners caused, chained as after any tick
                 return
             self._unstash()
