@@ -12,7 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 
-__all__ = ["emitting", "defer_to_emit_end"]
+__all__ = ["emitting", "defer_to_emit_end", "scope"]
 
 
 class _Scope(threading.local):
@@ -23,6 +23,9 @@ class _Scope(threading.local):
 
 
 _scope = _Scope()
+scope = _scope
+"""This thread's emit scope: `scope.depth` is 0 outside any store notification (read it, never change it; a check
+on every window's end, so without a call)."""
 
 
 class emitting:  # noqa: N801 - used as a statement (`with emitting():`), like contextlib's helpers

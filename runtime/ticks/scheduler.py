@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from runtime.errors import DefinitionError, SchedulingError
 from runtime.ticks.emit_scope import defer_to_emit_end
+from runtime.ticks.emit_scope import scope as emit_scope
 from runtime.ticks.job_queue import JobQueue, PendingModule, record_paths
 from runtime.ticks.store import PublishedModule, RuntimeStore, SelectorTopic, module_key, parse_topic_key
 from runtime.ticks.telemetry import DegradedTick, TickTelemetry, sampled
@@ -227,7 +228,9 @@ class TickScheduler:
         solo = self._solo
         if solo is not None:
             if not self.host.in_transaction and self._solo_clear(solo[0]):
-                if not defer_to_emit_end(self.on_settled):
+                if emit_scope.depth:
+                    defer_to_emit_end(self.on_settled)
+                else:
                     self._publish_solo(solo)
                     queue = self.queue
                     if queue.pending or queue.fresh or queue.topics or self._inputs:  # has_work(), spelled out
