@@ -90,7 +90,8 @@ class Kernel:
             return result
         finally:
             self.in_transaction = False
-            self._queue.clear()
+            if self._queue:  # entries queued by a window that raised belong to it: dropped with it
+                self._queue.clear()
             for listener in tuple(self._settle_listeners):  # _settled(), spelled out: every window ends here
                 try:
                     listener()

@@ -336,8 +336,8 @@ class Transaction:
                  else base_dirty)
         state = self.ws.root
         record = TxnRecord(
-            module_id=self.inst.module_id,
-            instance_id=self.inst.instance_id,
+            module_id=inst.module_id,
+            instance_id=inst.instance_id,
             txn_seq=self.txn_seq,
             txn_id=self.txn_id,
             origin=self.origin,
@@ -350,9 +350,9 @@ class Transaction:
             plan_of=(self._base_dirty, self._derived_dirty, registry),
             op_seq=self.op_seq,
             patch_count=self.patch_count,
-            patches=tuple(self._patches),
+            patches=tuple(self._patches) if self._patches else (),
             patches_truncated=self._truncated,
-            static_ir_digest=self.inst.shape.ir.digest,
+            static_ir_digest=shape.ir.digest,
             link_id=self.link_id,
             converge=converge,
             before=self.base if self._full else None,
