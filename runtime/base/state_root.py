@@ -44,6 +44,13 @@ class SharedRoot(Mapping[str, Any]):
             self.get = self._map.get
         return SharedRoot(self._map.mutate(), self._order)
 
+    def store(self) -> Any:
+        """The HAMT mutation behind a writable version: setting an existing key there directly (C, no order to
+        keep) is what a writer that knows the key exists does; only the owner of this version may."""
+        if self._map.__class__ is not _MUTATION:
+            raise TypeError("a committed SharedRoot is never written: take an owned_copy")
+        return self._map
+
     def __setitem__(self, key: str, value: Any) -> None:
         m = self._map
         n = len(m)

@@ -113,12 +113,12 @@ def _direct_key(step: Step) -> str | None:
 def _generate(ir: StaticIr, order: Sequence[int], *, notify: bool, timed: bool, traced: bool,
               direct: bool) -> tuple[str, dict[str, Any], dict[int, int]]:
     """The kernel's source, the names it uses, and its compute lines."""
-    env: dict[str, Any] = {"PLAIN": _PLAIN, "awaitable": _awaitable, "check_run": _check_run, "discard": _discard}
+    env: dict[str, Any] = {"PLAIN": _PLAIN, "awaitable": _awaitable, "check_run": _check_run}
     lines = ["def kernel(ws, on_step, op_base, deadline, perf, timings, checks, ids):",
              "    ws_set = ws.set",
              "    claim = ws.claim_root",
              "    root = ws.root",
-             "    mine = log = None",
+             "    mine = store = None",
              "    changed = direct = 0"]
     compute_lines: dict[int, int] = {}
     n = len(order)
@@ -165,28 +165,23 @@ def _generate(ir: StaticIr, order: Sequence[int], *, notify: bool, timed: bool, 
 
 
 def _direct_write(sid: int, key: str, out_id: int) -> list[str]:
-    """A changed top-level value written straight into the owned root, its undo entry logged and its path id marked
-    dirty, which is what WorkingState.set and the transaction's write listener do for it (they still take the writes
-    whose old value is missing or None, and list values, whose rows the listener marks as touched)."""
+    """A changed top-level value written straight into the owned root's store and its path id marked dirty, which is
+    what WorkingState.set and the transaction's write listener do for it (they still take the writes whose old value
+    is missing or None, and list values, whose rows the listener marks as touched). No undo entry: a rollback goes
+    back to the root as it was when converge started (WorkingState.start_undo)."""
     return [
         "        if old is None or old.__class__ is list or v.__class__ is list:",
         f"            ws_set(o{sid}, v, True)",
         "            root = ws.root",
         "        else:",
         "            if root is not mine:",
-        "                mine, undo = claim()",
+        "                mine, store = claim()",
         "                root = mine",
-        "                log = discard if undo is None else undo.append",
-        f"            log((root, {key!r}, old))",
-        f"            root[{key!r}] = v",
+        f"            store[{key!r}] = v",
         f"            ids[{out_id}] = None",
         "            direct += 1",
         "        changed += 1",
     ]
-
-
-def _discard(_entry: object) -> None:
-    """The undo log of a working state that keeps none."""
 
 
 def _awaitable(value: Any, step: Step) -> None:
