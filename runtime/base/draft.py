@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterator, Mapping, MutableMapping, Mutable
 from typing import Any, SupportsIndex, overload
 
 from runtime.base.state_access import MISSING
-from runtime.base.state_root import SHARE_MIN, SharedRoot
+from runtime.base.state_root import SHARE_MIN, SharedRoot, note_root_writes
 
 __all__ = ["WorkingState", "DraftDict", "DraftList", "wrap", "unwrap", "unwrap_all", "WriteListener",
            "TopWritesListener"]
@@ -71,6 +71,7 @@ class WorkingState:
         """Tell the owner the top-level keys the draft wrote itself since the last flush."""
         written = self._written
         if written:
+            note_root_writes(self.root, len(written))
             self._on_writes(written)
             written.clear()
 
@@ -174,6 +175,7 @@ class WorkingState:
                 return False
             if id(parent) not in self._owned:
                 parent = self._own_root()
+            note_root_writes(parent, 1)
         else:
             parent_path = raw_path[:-1]
             try:

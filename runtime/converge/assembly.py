@@ -33,6 +33,7 @@ from typing import Any, Literal
 from runtime.base.draft import WorkingState
 from runtime.base.paths import WILDCARD, fnv1a32_text
 from runtime.base.state_access import compile_reader, same_value
+from runtime.base.state_root import note_root_writes
 from runtime.converge.executor import _PLAIN, BUDGET_CHECK_EVERY, AsyncDerive, ExecResult, _check_run
 from runtime.converge.ir import StaticIr, Step
 
@@ -230,6 +231,8 @@ def run_kernel(kernel: Kernel, ir: StaticIr, order: Sequence[int], ws: WorkingSt
         res.degrade_reason, res.error, res.failed_step = "runtime_error", exc, ir.steps[order[at]]
         local = frame.tb_frame.f_locals
         res.executed, res.changed, res.direct_writes = at, local["changed"], local["direct"]
+    if res.direct_writes:
+        note_root_writes(ws.root, res.direct_writes)
     if on_step is not None:
         on_step(None, op_base)
     res.duration_ms = (perf() - t0) * 1000.0
