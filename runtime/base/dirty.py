@@ -176,11 +176,17 @@ class PathClassifier:
     """Raw write path -> FieldPathId, or the dirty-all reason when it has none (memoised per raw path while the
     path crosses no list; a path that may cross one is read against the state)."""
 
-    __slots__ = ("registry", "_cache")
+    __slots__ = ("registry", "_cache", "top_ids")
 
     def __init__(self, registry: FieldPathRegistry) -> None:
         self.registry = registry
         self._cache: dict[tuple[Any, ...], Any] = {}
+        self.top_ids: dict[str, int] = {
+            path[0]: i for i, path in enumerate(registry.paths)
+            if len(path) == 1 and self._classify_keys(path) == i
+        }
+        """The top-level keys a write of which classifies as their own path id and nothing else (so a writer may
+        record it by that id alone): registered, no index, no wildcard."""
 
     def classify(self, raw: tuple[Any, ...] | None) -> Any:
         """A FieldPathId (int), a dirty-all reason (str), or INDEXED when only the state can tell (a segment that

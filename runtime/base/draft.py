@@ -12,64 +12,105 @@ current one is not a write, which is what makes "no change, no commit" hold.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, MutableMapping, MutableSequence
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, MutableSequence
 from typing import Any, SupportsIndex, overload
 
 from runtime.base.state_access import MISSING
-from runtime.base.state_root import SHARE_MIN, SharedRoot
+from runtime.base.state_root import SHARE_MIN, SharedRoot, note_root_writes
 
-__all__ = ["WorkingState", "DraftDict", "DraftList", "wrap", "unwrap", "unwrap_all", "WriteListener"]
+__all__ = ["WorkingState", "DraftDict", "DraftList", "wrap", "unwrap", "unwrap_all", "WriteListener",
+           "TopWritesListener"]
 
 WriteListener = Callable[[tuple[Any, ...], Any, Any], object]
 """Told (path, old, new) of every effective write; what it returns is ignored."""
 """Called as (raw_path, old, new) for every effective write; old or new is MISSING for a created or deleted key."""
 
 
+TopWritesListener = Callable[[list[str]], object]
+"""Told, in write order, the top-level keys the draft set itself: each one its owner listed (records by path id
+alone), each an existing key, no list before or after. The list is the working state's: read it, do not keep it."""
+
+
 def _ignore_write(raw_path: tuple[Any, ...], old: Any, new: Any) -> None:
     """The write listener of a working state whose window is over."""
 
 
+def _ignore_writes(keys: list[str]) -> None:
+    """The top-level writes listener of a working state that has none, or whose window is over."""
+
+
 class WorkingState:
-    """The state a transaction reads and writes; `root` is the latest value."""
+    """The state a transaction reads and writes; `root` is the latest value.
 
-    __slots__ = ("root", "_owned", "_on_write", "_undo")
+    With `top_writes` (the keys its owner records by path id alone, and where to tell them), the draft sets such a
+    top-level key itself: straight into the owned root, noting the key, and `flush` tells the owner the keys in
+    bulk (before any other write is reported, so the owner sees every write in order)."""
 
-    def __init__(self, base: dict[str, Any] | SharedRoot, on_write: WriteListener) -> None:
+    __slots__ = ("root", "_owned", "_on_write", "_undo_root", "direct_store", "direct_keys", "note_direct", "_written",
+                 "_on_writes")
+
+    def __init__(self, base: dict[str, Any] | SharedRoot, on_write: WriteListener,
+                 top_writes: tuple[Mapping[str, int], TopWritesListener] | None = None) -> None:
         self.root: Any = base  # a dict, or a SharedRoot when large; either is written in place only once owned
         self._owned: dict[int, Any] = {}
         self._on_write = on_write
-        self._undo: list[tuple[Any, Any, Any]] | None = None
+        self._undo_root: Any = None
+        """The root to go back to on rollback (None: not recording)."""
+        self.direct_store: Any = None
+        """The owned root's own writable mapping (the dict, or the SharedRoot's store), None until owned."""
+        self._written: list[str] = []
+        self.note_direct = self._written.append
+        """Notes a key the draft set itself (its owner is told at the next flush)."""
+        self.direct_keys: Mapping[str, int] | None = None
+        """The top-level keys the draft may set itself (None: every write goes through `set`)."""
+        self._on_writes: TopWritesListener = _ignore_writes
+        if top_writes is not None:
+            self.direct_keys, self._on_writes = top_writes
+
+    def flush(self) -> None:
+        """Tell the owner the top-level keys the draft wrote itself since the last flush."""
+        written = self._written
+        if written:
+            note_root_writes(self.root, len(written))
+            self._on_writes(written)
+            written.clear()
 
     def start_undo(self) -> None:
-        """From now on, remember how to take every write back (converge's derived writes may be rolled back)."""
-        self._undo = []
+        """From now on, be ready to take every write back (converge's derived writes may be rolled back): the root
+        as it is becomes the one to go back to, and whatever this transaction owned so far is now that snapshot's,
+        so later writes copy it again instead of logging each write."""
+        self.flush()
+        self._undo_root = self.root
+        self._owned = {}
+        self.direct_store = None
 
     def rollback(self) -> None:
-        """Take back every write since start_undo, newest first."""
-        undo, self._undo = self._undo or [], None
-        for container, key, old in reversed(undo):
-            if container is None:
-                self.root = old
-            elif old is MISSING:
-                del container[key]
-            else:
-                container[key] = old
+        """Take back every write since start_undo."""
+        self.flush()
+        root, self._undo_root = self._undo_root, None
+        if root is not None:
+            self.root = root
+            self._owned = {}
+            self.direct_store = None
 
     def stop_undo(self) -> None:
-        self._undo = None
+        self._undo_root = None
 
     def release(self) -> None:
         """The window is over: stop telling its owner of writes. The listener is the owner's bound method, so
         keeping it would leave a reference cycle (owner -> working state -> owner) for the collector to find on
         every dispatch, with the state versions it holds."""
+        self.flush()
         self._on_write = _ignore_write
+        self._on_writes = _ignore_writes
+        self.direct_keys = None
 
     def adopt(self, root: dict[str, Any] | SharedRoot) -> None:
         """Make `root` the state; it is not ours to mutate, so later writes copy it."""
-        if self._undo is not None:
-            self._undo.append((None, None, self.root))
+        self.flush()
         self.root = root
         self._owned = {}
+        self.direct_store = None
 
     def resolve(self, raw_path: tuple[Any, ...]) -> Any:
         node = self.root
@@ -83,27 +124,27 @@ class WorkingState:
         return copy
 
     def _own_root(self) -> Any:
-        if self._undo is not None:
-            self._undo.append((None, None, self.root))
         root = self.root
         if root.__class__ is dict and len(root) >= SHARE_MIN:
             root = SharedRoot(root)  # once per instance: later transactions share it in O(1)
         self.root = root = self._own(root)
         return root
 
-    def claim_root(self) -> tuple[dict[str, Any], list[tuple[Any, Any, Any]] | None]:
-        """The root, owned by this transaction (copied on the first claim), and the undo log (None when not
-        recording), for a writer that sets top-level keys itself and reports their dirty evidence in bulk (the
-        assembled converge kernels): it must log (root, key, old) for each write it makes."""
+    def claim_root(self) -> tuple[Any, Any]:
+        """The root, owned by this transaction (copied on the first claim), and its store: the mapping to set
+        existing top-level keys in directly, for a writer that reports their dirty evidence itself (the draft, the
+        assembled converge kernels)."""
         root = self.root
         if id(root) not in self._owned:
             root = self._own_root()
-        return root, self._undo
+        store = self.direct_store
+        if store is None:
+            store = self.direct_store = root.store() if root.__class__ is SharedRoot else root
+        return root, store
 
     def _owned_container(self, raw_path: tuple[Any, ...], create: bool) -> Any:
         """The container at raw_path, copied (with its ancestors) unless this transaction already owns it."""
         owned = self._owned
-        undo = self._undo
         node = self.root
         if id(node) not in owned:
             node = self._own_root()
@@ -115,14 +156,10 @@ class WorkingState:
                     raise
                 child = {}
                 owned[id(child)] = child
-                if undo is not None:
-                    undo.append((node, seg, MISSING))
                 node[seg] = child
             if id(child) not in owned:
                 if not isinstance(child, (dict, list)):
                     raise TypeError(f"cannot write inside {type(child).__name__} at {'.'.join(map(str, raw_path))}")
-                if undo is not None:
-                    undo.append((node, seg, child))
                 child = self._own(child)
                 node[seg] = child
             node = child
@@ -138,6 +175,7 @@ class WorkingState:
                 return False
             if id(parent) not in self._owned:
                 parent = self._own_root()
+            note_root_writes(parent, 1)
         else:
             parent_path = raw_path[:-1]
             try:
@@ -150,9 +188,9 @@ class WorkingState:
             if old is value or (type(old) is type(value) and old == value):
                 return False
             parent = self._owned_container(parent_path, create_parents)
-        if self._undo is not None:
-            self._undo.append((parent, key, old))
         parent[key] = value
+        if self._written:
+            self.flush()
         self._on_write(raw_path, old, value)
         return True
 
@@ -160,18 +198,16 @@ class WorkingState:
         parent = self._owned_container(raw_path[:-1], False)
         key = raw_path[-1]
         old = parent[key]
-        if self._undo is not None:
-            self._undo.append((parent, slice(None), list(parent)) if isinstance(parent, list) else (parent, key, old))
         del parent[key]
+        self.flush()
         self._on_write(raw_path, old, MISSING)
 
     def insert(self, list_path: tuple[Any, ...], index: int, value: Any) -> None:
         target = self._owned_container(list_path, False)
         n = len(target)
         index = max(0, min(n, index + n if index < 0 else index))
-        if self._undo is not None:
-            self._undo.append((target, slice(None), list(target)))
         target.insert(index, value)
+        self.flush()
         self._on_write((*list_path, index), MISSING, value)
 
     def replace_list(self, list_path: tuple[Any, ...], items: list[Any]) -> None:
@@ -180,10 +216,13 @@ class WorkingState:
         if old == items:
             return
         target = self._owned_container(list_path, False)
-        if self._undo is not None:
-            self._undo.append((target, slice(None), old))
         target[:] = items
+        self.flush()
         self._on_write(list_path, old, list(items))
+
+
+_SCALARS = frozenset({int, float, str, bool, type(None), tuple})
+"""Value classes a draft hands out as they are (no proxy): checked first, as most reads are of these."""
 
 
 def unwrap(value: Any) -> Any:
@@ -238,8 +277,15 @@ class DraftDict(MutableMapping[str, Any]):
 
     def __getitem__(self, key: str) -> Any:
         path = self._path
-        value = (self._ws.resolve(path) if path else self._ws.root)[key]
-        if value.__class__ is dict or value.__class__ is list or isinstance(value, (dict, list)):
+        if path:
+            value = self._ws.resolve(path)[key]
+        else:  # the root's get is C (a SharedRoot's is its HAMT's), its subscript may not be
+            value = self._ws.root.get(key, MISSING)
+            if value is MISSING:
+                raise KeyError(key)
+        if value.__class__ in _SCALARS:
+            return value
+        if isinstance(value, (dict, list)):
             return wrap(self._ws, (*path, key), value)
         return value
 
@@ -250,7 +296,23 @@ class DraftDict(MutableMapping[str, Any]):
         return default
 
     def __setitem__(self, key: str, value: Any) -> None:
-        self._ws.set((*self._path, key) if self._path else (key,), unwrap(value))
+        ws = self._ws
+        top = ws.direct_keys
+        if self._path or top is None:
+            ws.set((*self._path, key) if self._path else (key,), unwrap(value))
+            return
+        # A top-level key: set it here and note it, the owner records its id with the others at the next flush.
+        old = ws.root.get(key, MISSING)
+        if old is value or (type(old) is type(value) and old == value):
+            return
+        if old is MISSING or old.__class__ is list or value.__class__ in _NOT_DIRECT or key not in top:
+            ws.set((key,), unwrap(value))  # a new key, a list (its rows are dirty evidence), a proxy to unwrap
+            return
+        store = ws.direct_store
+        if store is None:
+            store = ws.claim_root()[1]
+        store[key] = value
+        ws.note_direct(key)
 
     def __delitem__(self, key: str) -> None:
         self._ws.delete((*self._path, key))
@@ -346,3 +408,7 @@ class DraftList(MutableSequence[Any]):
 
     def __repr__(self) -> str:
         return f"DraftList({self.snapshot()!r})"
+
+
+_NOT_DIRECT = frozenset({DraftDict, DraftList, list})
+"""Classes of a value the draft does not set itself: a proxy is unwrapped, a list's rows are dirty evidence."""

@@ -4,16 +4,21 @@ The interpreter (executor.run_steps) looks every step up, calls its compute clos
 derivation), its output reader and its equality per step. A kernel is that same work written out as straight-line
 source with the step ids, paths and functions baked in, compiled once and cached with the planner (per IR and plan):
 
-    v = d3(root.get('b_3'))                    # the compute line of step 3 (its reads and its derivation)
-    if v.__class__ not in PLAIN: awaitable(v, 3)
-    old = root.get('d_3')
+    v = d3(get('b_3'))                         # the compute line of step 3 (its reads and its derivation)
+    vc = v.__class__
+    if vc not in PLAIN: awaitable(v, s3)
+    old = get('d_3')                           # get: the current root's own (C) get
     if not (old is v or (type(old) is type(v) and old == v)):
         ws_set(('d_3',), v, True)              # the write goes through WorkingState.set, as the interpreter's does
         root = ws.root
+        get = root.get
+        slow += 1
         changed += 1
 
 Reads use the state's mapping `get` for top-level paths and the interpreter's compiled readers for deeper ones;
-writes use `WorkingState.set`; so both paths see and make the same states, dirty evidence and patches.
+writes use `WorkingState.set`; so both paths see and make the same states, dirty evidence and patches. Below full
+diagnostics (`direct`), a changed top-level value whose key exists goes straight into the owned root's store with
+its path id marked (_direct_write); `changed - slow` is the count of those.
 
 Which plans are assembled, when, and in how many parts is kernel_cache.py's. What does not run assembled runs through
 the interpreter, with the reason as evidence (`ExecVm`): a part with a list check over the rows a transaction changed
@@ -33,6 +38,7 @@ from typing import Any, Literal
 from runtime.base.draft import WorkingState
 from runtime.base.paths import WILDCARD, fnv1a32_text
 from runtime.base.state_access import compile_reader, same_value
+from runtime.base.state_root import note_root_writes
 from runtime.converge.executor import _PLAIN, BUDGET_CHECK_EVERY, AsyncDerive, ExecResult, _check_run
 from runtime.converge.ir import StaticIr, Step
 
@@ -93,7 +99,7 @@ def unassemblable(step: Step) -> str | None:
 
 def _reader_expr(path: tuple[str, ...], name: str, env: dict[str, Any]) -> str:
     if len(path) == 1 and isinstance(path[0], str):
-        return f"root.get({path[0]!r})"
+        return f"get({path[0]!r})"
     env[name] = compile_reader(path)
     return f"{name}(root)"
 
@@ -113,13 +119,14 @@ def _direct_key(step: Step) -> str | None:
 def _generate(ir: StaticIr, order: Sequence[int], *, notify: bool, timed: bool, traced: bool,
               direct: bool) -> tuple[str, dict[str, Any], dict[int, int]]:
     """The kernel's source, the names it uses, and its compute lines."""
-    env: dict[str, Any] = {"PLAIN": _PLAIN, "awaitable": _awaitable, "check_run": _check_run, "discard": _discard}
+    env: dict[str, Any] = {"PLAIN": _PLAIN, "awaitable": _awaitable, "check_run": _check_run}
     lines = ["def kernel(ws, on_step, op_base, deadline, perf, timings, checks, ids):",
              "    ws_set = ws.set",
              "    claim = ws.claim_root",
              "    root = ws.root",
-             "    mine = log = None",
-             "    changed = direct = 0"]
+             "    get = root.get",
+             "    mine = store = None",
+             "    changed = slow = 0"]
     compute_lines: dict[int, int] = {}
     n = len(order)
     steps = ir.steps
@@ -134,7 +141,8 @@ def _generate(ir: StaticIr, order: Sequence[int], *, notify: bool, timed: bool, 
             lines.append("    ts = perf()")
         compute_lines[len(lines) + 1] = k  # co_firstlineno is 1: the def is line 1
         lines.append(f"    v = d{sid}({args})")
-        lines.append(f"    if v.__class__ not in PLAIN: awaitable(v, s{sid})")
+        lines.append("    vc = v.__class__")
+        lines.append(f"    if vc not in PLAIN: awaitable(v, s{sid})")
         lines.append(f"    old = {_reader_expr(step.out_path, f'w{sid}', env)}")
         if step.equals is same_value:
             same = "old is v or (type(old) is type(v) and old == v)"
@@ -151,7 +159,8 @@ def _generate(ir: StaticIr, order: Sequence[int], *, notify: bool, timed: bool, 
             lines.append(f"        on_step(s{sid}, op_base + {executed})")
         key = _direct_key(step) if direct else None
         if key is None:
-            lines += [f"        ws_set(o{sid}, v, True)", "        root = ws.root", "        changed += 1"]
+            lines += [f"        ws_set(o{sid}, v, True)", "        root = ws.root", "        get = root.get",
+                      "        slow += 1", "        changed += 1"]
         else:
             lines += _direct_write(sid, key, step.out_id)
         if timed:
@@ -159,34 +168,31 @@ def _generate(ir: StaticIr, order: Sequence[int], *, notify: bool, timed: bool, 
         if traced and step.report is not None:
             lines.append(f"    checks.append(check_run(s{sid}, v, c))")
         if executed % BUDGET_CHECK_EVERY == 0 and executed < n:
-            lines.append(f"    if perf() > deadline: return {executed}, changed, 'budget_exceeded', direct")
-    lines.append(f"    return {n}, changed, None, direct")
+            lines.append(f"    if perf() > deadline: return {executed}, changed, 'budget_exceeded', changed - slow")
+    lines.append(f"    return {n}, changed, None, changed - slow")
     return "\n".join(lines) + "\n", env, compute_lines
 
 
 def _direct_write(sid: int, key: str, out_id: int) -> list[str]:
-    """A changed top-level value written straight into the owned root, its undo entry logged and its path id marked
-    dirty, which is what WorkingState.set and the transaction's write listener do for it (they still take the writes
-    whose old value is missing or None, and list values, whose rows the listener marks as touched)."""
+    """A changed top-level value written straight into the owned root's store and its path id marked dirty, which is
+    what WorkingState.set and the transaction's write listener do for it (they still take the writes whose old value
+    is missing or None, and list values, whose rows the listener marks as touched). No undo entry: a rollback goes
+    back to the root as it was when converge started (WorkingState.start_undo)."""
     return [
-        "        if old is None or old.__class__ is list or v.__class__ is list:",
+        "        if old is None or vc is list or old.__class__ is list:",
         f"            ws_set(o{sid}, v, True)",
         "            root = ws.root",
+        "            get = root.get",
+        "            slow += 1",
         "        else:",
         "            if root is not mine:",
-        "                mine, undo = claim()",
+        "                mine, store = claim()",
         "                root = mine",
-        "                log = discard if undo is None else undo.append",
-        f"            log((root, {key!r}, old))",
-        f"            root[{key!r}] = v",
+        "                get = root.get",
+        f"            store[{key!r}] = v",
         f"            ids[{out_id}] = None",
-        "            direct += 1",
         "        changed += 1",
     ]
-
-
-def _discard(_entry: object) -> None:
-    """The undo log of a working state that keeps none."""
 
 
 def _awaitable(value: Any, step: Step) -> None:
@@ -234,7 +240,10 @@ def run_kernel(kernel: Kernel, ir: StaticIr, order: Sequence[int], ws: WorkingSt
             raise  # not a derivation's failure (a custom equality, a write): the interpreter lets it through too
         res.degrade_reason, res.error, res.failed_step = "runtime_error", exc, ir.steps[order[at]]
         local = frame.tb_frame.f_locals
-        res.executed, res.changed, res.direct_writes = at, local["changed"], local["direct"]
+        res.executed, res.changed = at, local["changed"]
+        res.direct_writes = local["changed"] - local["slow"]
+    if res.direct_writes:
+        note_root_writes(ws.root, res.direct_writes)
     if on_step is not None:
         on_step(None, op_base)
     res.duration_ms = (perf() - t0) * 1000.0

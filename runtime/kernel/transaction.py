@@ -133,7 +133,9 @@ class Transaction:
         self._step_op = self.op_seq
         self.base = inst.state
         # Patches are evidence of full diagnostics only: below it a write records its dirty evidence and nothing else.
-        self.ws = WorkingState(self.base, self._on_write_full if self._full else self._on_write)
+        # Below full, the draft sets registered top-level keys itself and the window records their ids in bulk.
+        self.ws = WorkingState(self.base, self._on_write_full if self._full else self._on_write,
+                               None if self._full else (self._classifier.top_ids, self._on_top_writes))
         self._reason = reason
         self._step: Step | None = None
         self._base_dirty = DirtyTracker()
@@ -161,6 +163,11 @@ class Transaction:
         else:
             self._tracker.add_reason(classified)
         return classified
+
+    def _on_top_writes(self, keys: list[str]) -> None:
+        """The top-level writes the draft made itself (WorkingState.flush): what `_on_write` records of each."""
+        self.patch_count += len(keys)
+        self._tracker.ids.update(dict.fromkeys(map(self._classifier.top_ids.__getitem__, keys)))
 
     def _on_write_full(self, raw: tuple[Any, ...], old: Any, new: Any) -> None:
         """At full diagnostics: the dirty evidence and the patch (at most MAX_PATCHES of them)."""
@@ -264,6 +271,7 @@ class Transaction:
 
     def _current_base(self) -> DirtyTracker:
         """The base writes' tracker, with a whole-state replace turned into what it changed."""
+        self.ws.flush()
         if self._replaced:
             replaced = self._base_dirty
             self._base_dirty = self._replace_evidence()
