@@ -319,6 +319,7 @@ class Transaction:
 
         `converge_all` converges even without base writes (an instance's first converge at mount).
         """
+        self.ws.flush()  # the draft's own top-level writes are recorded before the dirty set is read
         inst = self.inst
         shape = inst.shape
         registry = shape.registry

@@ -123,3 +123,28 @@ def test_a_degraded_converge_takes_back_derived_writes_and_keeps_the_direct_base
     state = inst.get_state()
     assert (state["a"], state["d"], state["e"]) == (3, 3, 20)  # d's write was taken back with e's failure
     assert (kept["a"], kept["d"], kept["e"]) == (2, 3, 20)
+
+
+@pytest.mark.parametrize("diagnostics", ["off", "light", "full"])
+@pytest.mark.parametrize("filler", [0, SHARE_MIN])
+def test_a_module_without_derived_fields_commits_each_direct_write(diagnostics: str, filler: int) -> None:
+    # No converge runs here, so nothing but the window's finish can record the draft's own top-level writes.
+    m = Module("plain", {"n": 0, "name": "a", **{f"pad{i}": i for i in range(filler)}})
+
+    @m.reducer("inc")
+    def inc(draft: Any, by: int) -> None:
+        draft["n"] += by
+
+    @m.reducer("rename")
+    def rename(draft: Any, name: str) -> None:
+        draft["name"] = name
+
+    inst = Runtime(diagnostics=diagnostics).mount(m)
+    seen: list[tuple[str, ...]] = []
+    registry = inst.shape.registry
+    inst.subscribe(lambda record, state: seen.append(tuple(registry.text(i) for i in record.dirty.root_ids)))
+    inst.dispatch("rename", "x")
+    inst.dispatch("inc", 2)
+    inst.dispatch("inc", 2)
+    assert (inst.get_state()["n"], inst.get_state()["name"]) == (4, "x")
+    assert seen == [("name",), ("n",), ("n",)]
