@@ -74,6 +74,7 @@ from runtime.trace.row_codes import NO_CODE, Interned
 __all__ = ["EventStore", "LoadProblem", "SideRecords"]
 
 _CACHE_SIZE = 512
+_WIDTH = len(COLUMNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -210,7 +211,8 @@ class EventStore:
         self.released = 0
         """Rows let go from the front since this store began (`release_front`): row r is the store's event number
         r + released, counting from 0."""
-        self._buffer: list[tuple[Any, ...]] | None = None
+        self._buffer: list[Any] | None = None
+        """The loader's rows until `flush_bulk`, flat: the values of row i are [i * _WIDTH:(i + 1) * _WIDTH]."""
         self._buffer_ids: list[int] = []
         self._adder = self._make_adder()
         self.index = StoreIndexes(self)
@@ -333,8 +335,8 @@ class EventStore:
         iid = payload.get("instanceId")
         inst = self.instances.code(iid) if isinstance(iid, str) else -1
         txn = payload.get("txnSeq")
-        pending = self._buffer or ()
-        side.add(len(self.ts) + len(pending), inst, txn if type(txn) is int else -1, off, length)
+        pending = len(self._buffer) // _WIDTH if self._buffer else 0
+        side.add(len(self.ts) + pending, inst, txn if type(txn) is int else -1, off, length)
 
     _COLUMN_ATTRS = tuple("_" + name if name in ("off", "len") else name for name in COLUMNS)
     """The store attribute of each value of an ingested row (the payload ranges are private)."""
@@ -342,14 +344,15 @@ class EventStore:
     def _make_adder(self, buffered: bool = False) -> EventAdder:
         """The per-event ingest function of this store (see ingest.py).
 
-        Buffered (the loader): values go to plain lists (twice as fast to append as arrays) and `flush_bulk`
-        moves them into the columns once per chunk; the function then returns 0 for a row instead of its index.
+        Buffered (the loader): values go to one flat list (a row's tuple is extended onto it and freed at once) and
+        `flush_bulk` moves them into the columns once per chunk, a strided slice per column (no per-row tuples to
+        transpose); the function then returns 0 for a row instead of its index.
         Unbuffered (live appends): straight into the columns.
         """
         if buffered:
             self._buffer = []
             self._buffer_ids = []
-            row_sink: Callable[[tuple[Any, ...]], None] = self._buffer.append
+            row_sink: Callable[[tuple[Any, ...]], None] = self._buffer.extend
             dirty_sink: Callable[[int], None] = self._buffer_ids.append
         else:
             row_sink = self._column_sink()
@@ -387,17 +390,19 @@ class EventStore:
         return self._make_adder(buffered=True)
 
     def flush_bulk(self) -> None:
-        """Move the loader's buffered rows into the columns (once per chunk): one transpose, one fromlist each."""
+        """Move the loader's buffered rows into the columns (once per chunk): one strided slice, one fromlist each."""
         rows = self._buffer
         if not rows:
             return
         base = len(self.dirty_ids) + self.dirty_released
         self.dirty_ids.fromlist(self._buffer_ids)
         self._buffer_ids.clear()
-        for name, values in zip(self._COLUMN_ATTRS, zip(*rows, strict=False), strict=False):
+        for k, name in enumerate(self._COLUMN_ATTRS):
+            values = rows[k::_WIDTH]
             if name == "dirty_end":  # per-row counts become running ends
-                values = tuple(accumulate(values, initial=base))[1:]
-            getattr(self, name).fromlist(list(values))
+                values = list(accumulate(values, initial=base))
+                del values[0]
+            getattr(self, name).fromlist(values)
         rows.clear()
 
     # -- reading ----------------------------------------------------------------------------------------------------

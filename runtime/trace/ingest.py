@@ -36,7 +36,9 @@ EventAdder = Callable[[dict[str, Any], dict[str, Any], int, int], int]
 """(payload, envelope, offset, length) -> the row index (0 when buffered), or -1 when the payload cannot be a row.
 The envelope gives `seq` and a fallback `timestamp`."""
 
-_TICK_END_PHASES = frozenset(("settled", "budgetExceeded"))
+_TICK_END_PHASES = ("settled", "budgetExceeded")
+"""A tuple, not a set: membership compares, so a phase that is a JSON array or object is no end (a set would
+hash it and raise, which stopped the whole load)."""
 _MAX_Q = 9223372036854775807
 _MAX_I = 2147483648
 _MAX_I_UNSIGNED = 4294967296

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from runtime.trace import LoadCancelled, TraceFormatError, UnsupportedTraceVersion, load_trace
+from runtime.trace.row_codes import FLAG_TICK_END
 
 
 def _lines(path: Path) -> list[bytes]:
@@ -68,6 +69,25 @@ def test_corrupt_and_truncated_lines_are_reported_by_number_and_the_rest_loads(f
     assert "truncated" in by_line[len(broken)]
     lost = sum(1 for i in (4, 9, len(broken) - 1) if b'"debug:event"' in lines[i])
     assert len(store) == total_events - lost
+
+
+def test_a_tick_event_with_an_odd_phase_loads_as_a_plain_tick_row(full_trace, tmp_path):
+    """A phase that is a JSON array or object (a hand-edited or foreign trace) neither ends the tick nor stops the
+    load: the row is there with its tickSeq, the ticks after it still end."""
+    lines = _lines(full_trace)
+    ends = [i for i, line in enumerate(lines) if b'"label":"trace:tick"' in line and b'"phase":"settled"' in line]
+    assert len(ends) > 2
+    odd = lines[ends[0]].replace(b'"phase":"settled"', b'"phase":["settled"]')
+    target = tmp_path / "odd_phase.jsonl"
+    target.write_bytes(b"\n".join(lines[: ends[0]] + [odd] + lines[ends[0] + 1:]))
+    store = load_trace(target)
+    original = load_trace(full_trace)
+    assert store.problems == [] and len(store) == len(original)
+    row = next(r for r in range(len(store)) if store.raw(r) == odd)
+    assert store.tick[row] == original.tick[row] >= 0
+    assert not store.flags[row] & FLAG_TICK_END and original.flags[row] & FLAG_TICK_END
+    assert [store.flags[r] for r in range(row + 1, len(store))] == [original.flags[r] for r in
+                                                                     range(row + 1, len(original))]
 
 
 def test_a_newer_format_or_a_non_trace_is_refused_with_a_clear_message(full_trace, tmp_path):
