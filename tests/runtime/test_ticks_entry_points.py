@@ -8,7 +8,7 @@ import asyncio
 from collections.abc import Callable
 
 import pytest
-from tick_support import counter, ticks
+from tick_support import counter, diagnostics, ticks
 
 from runtime import Runtime, TickConfig
 from runtime.ticks import tick_trace
@@ -106,3 +106,27 @@ async def test_a_disposed_runtime_runs_no_tick_and_tells_no_owed_low_priority_li
     for _ in range(5):
         await asyncio.sleep(0)  # nothing scheduled survives the disposal either
     assert heard == [] and rt.store.tick_seq == seq
+
+
+@pytest.mark.asyncio
+async def test_a_feedback_loop_past_the_chain_limit_at_a_batch_end_goes_on_in_later_loop_turns() -> None:
+    rt = Runtime(diagnostics="light")
+    inst = rt.mount(counter())
+
+    def again() -> None:  # a listener that commits again until the count reaches 40
+        if inst.get_state()["count"] < 40:
+            inst.dispatch("add", 1)
+
+    rt.store.topic(inst).subscribe(again)
+    start = len(ticks(rt, "start"))
+    with rt.batch():
+        inst.dispatch("add", 1)
+    assert rt.store.topic(inst).get_snapshot()["count"] == 32  # 32 chained ticks ran at the batch's end ...
+    await _turns_until(lambda: rt.store.topic(inst).get_snapshot()["count"] == 40, "the rest of the loop")
+    schedules = [t["schedule"] for t in ticks(rt, "start")[start:]]  # ... the rest waited for the loop
+    assert schedules[32] == {"startedAs": "macrotask", "microtaskChainDepth": 32, "forcedMacrotask": True,
+                             "reason": "microtask_starvation"}
+    assert [d["meta"]["tickSeq"] for d in diagnostics(rt, "warn:microtask-starvation")] == [
+        ticks(rt, "start")[start + 32]["tickSeq"]]  # said once, by the tick that carried the rest
+    assert not rt.scheduler.has_work()
+    rt.dispose()
