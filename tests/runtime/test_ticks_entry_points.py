@@ -5,10 +5,9 @@ runtime still does (nothing: no tick, no owed low-priority call)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
 
 import pytest
-from tick_support import counter, diagnostics, ticks
+from tick_support import counter, diagnostics, ticks, turns_until
 
 from runtime import Runtime, TickConfig
 from runtime.ticks import tick_trace
@@ -25,14 +24,6 @@ def _low(inst, value: int) -> None:
     inst.transact(lambda d: d.__setitem__("count", value), origin_kind="test", priority="low")
 
 
-async def _turns_until(done: Callable[[], bool], what: str, turns: int = 200) -> None:
-    for _ in range(turns):
-        if done():
-            return
-        await asyncio.sleep(0)  # one loop turn: the ticks under test are call_soon / call_later(0) callbacks
-    raise AssertionError(f"{what} did not happen within {turns} loop turns")
-
-
 @pytest.mark.asyncio
 async def test_each_tick_says_how_it_was_scheduled() -> None:
     rt = Runtime(diagnostics="light", tick=TickConfig(max_steps=1))
@@ -42,12 +33,13 @@ async def test_each_tick_says_how_it_was_scheduled() -> None:
         a.dispatch("add", 1)
     _low(a, 5)
     _low(b, 6)  # two non-urgent instances, one step each: the microtask tick defers one
-    await _turns_until(lambda: not rt.scheduler.has_work(), "the deferred work")
+    await turns_until(lambda: not rt.scheduler.has_work(), "the deferred work")
     assert [t["schedule"] for t in ticks(rt, "start")[start:]] == [
         {"startedAs": "batch", "microtaskChainDepth": 0},
         {"startedAs": "microtask", "microtaskChainDepth": 0},
         {"startedAs": "macrotask", "microtaskChainDepth": 1, "forcedMacrotask": True, "reason": "budget"}]
     assert (rt.store.topic(a).get_snapshot()["count"], rt.store.topic(b).get_snapshot()["count"]) == (5, 6)
+    assert not diagnostics(rt, "warn:microtask-starvation")  # forced by the budget, not by a feedback loop
     rt.dispose()
 
 
@@ -108,25 +100,69 @@ async def test_a_disposed_runtime_runs_no_tick_and_tells_no_owed_low_priority_li
     assert heard == [] and rt.store.tick_seq == seq
 
 
+def _chain_once(rt: Runtime, source, follower) -> None:
+    """The follower commits once from a listener of the source: the tick that publishes it is a chained one."""
+    def follow() -> None:
+        if follower.get_state()["count"] == 0:
+            follower.dispatch("add", 1)
+
+    rt.store.topic(source).subscribe(follow)
+
+
+def test_without_a_loop_a_dispatch_and_the_ticks_it_chains_start_as_unknown() -> None:
+    rt = Runtime(diagnostics="light")
+    source, follower = rt.mount(counter("source")), rt.mount(counter("follower"))
+    _chain_once(rt, source, follower)
+    start = len(ticks(rt, "start"))
+    source.dispatch("add", 1)
+    with rt.batch():
+        source.dispatch("add", 1)
+    assert [t["schedule"] for t in ticks(rt, "start")[start:]] == [
+        {"startedAs": "unknown", "microtaskChainDepth": 0}, {"startedAs": "unknown", "microtaskChainDepth": 1},
+        {"startedAs": "batch", "microtaskChainDepth": 0}]
+    rt.dispose()
+
+
 @pytest.mark.asyncio
-async def test_a_feedback_loop_past_the_chain_limit_at_a_batch_end_goes_on_in_later_loop_turns() -> None:
+async def test_with_a_loop_a_chained_tick_is_a_microtask_one_level_deeper() -> None:
+    rt = Runtime(diagnostics="light")
+    source, follower = rt.mount(counter("source")), rt.mount(counter("follower"))
+    _chain_once(rt, source, follower)
+    start = len(ticks(rt, "start"))
+    source.dispatch("add", 1)
+    await turns_until(lambda: rt.store.topic(follower).get_snapshot()["count"] == 1, "the chained tick")
+    assert [t["schedule"] for t in ticks(rt, "start")[start:]] == [
+        {"startedAs": "microtask", "microtaskChainDepth": 0}, {"startedAs": "microtask", "microtaskChainDepth": 1}]
+    rt.dispose()
+
+
+def test_a_batch_closed_by_a_listener_of_a_running_tick_leaves_its_tick_to_after_that_one() -> None:
+    rt = Runtime()
+    source, follower = rt.mount(counter("source")), rt.mount(counter("follower"))
+    seen_inside: list[int] = []
+
+    def follow() -> None:
+        if follower.get_state()["count"] == 0:
+            with rt.batch():
+                follower.dispatch("add", 1)
+            seen_inside.append(rt.store.topic(follower).get_snapshot()["count"])
+
+    rt.store.topic(source).subscribe(follow)
+    source.dispatch("add", 1)
+    assert seen_inside == [0] and rt.store.topic(follower).get_snapshot()["count"] == 1
+    rt.dispose()
+
+
+@pytest.mark.asyncio
+async def test_a_tick_scheduled_before_a_batch_waits_for_the_batch_to_end_even_across_an_await() -> None:
     rt = Runtime(diagnostics="light")
     inst = rt.mount(counter())
-
-    def again() -> None:  # a listener that commits again until the count reaches 40
-        if inst.get_state()["count"] < 40:
-            inst.dispatch("add", 1)
-
-    rt.store.topic(inst).subscribe(again)
-    start = len(ticks(rt, "start"))
+    inst.dispatch("add", 1)  # a tick scheduled for a later loop turn
+    seq = rt.store.tick_seq
     with rt.batch():
-        inst.dispatch("add", 1)
-    assert rt.store.topic(inst).get_snapshot()["count"] == 32  # 32 chained ticks ran at the batch's end ...
-    await _turns_until(lambda: rt.store.topic(inst).get_snapshot()["count"] == 40, "the rest of the loop")
-    schedules = [t["schedule"] for t in ticks(rt, "start")[start:]]  # ... the rest waited for the loop
-    assert schedules[32] == {"startedAs": "macrotask", "microtaskChainDepth": 32, "forcedMacrotask": True,
-                             "reason": "microtask_starvation"}
-    assert [d["meta"]["tickSeq"] for d in diagnostics(rt, "warn:microtask-starvation")] == [
-        ticks(rt, "start")[start + 32]["tickSeq"]]  # said once, by the tick that carried the rest
-    assert not rt.scheduler.has_work()
+        for _ in range(5):
+            await asyncio.sleep(0)  # the turn the tick was scheduled for passes inside the batch
+        assert rt.store.tick_seq == seq and rt.store.topic(inst).get_snapshot()["count"] == 0
+    assert rt.store.tick_seq == seq + 1 and rt.store.topic(inst).get_snapshot()["count"] == 1
+    assert ticks(rt, "start")[-1]["schedule"] == {"startedAs": "batch", "microtaskChainDepth": 0}
     rt.dispose()

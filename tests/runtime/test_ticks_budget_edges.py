@@ -1,0 +1,105 @@
+"""The tick budgets at their edges and what the scheduler says about them: a TickConfig refuses what is no count
+(and accepts any delay >= 0), a tick exactly at a budget is stable, the degrade/recover pair names where the budgets
+came from and the ticks after a recovery run normally, a marked topic ticks at once outside any window (urgent by
+default, low-priority when asked), and each tick counts only its own triggers."""
+
+from __future__ import annotations
+
+import pytest
+from tick_support import Recorder, counter, diagnostics, ticks
+
+from runtime import DefinitionError, Runtime, TickConfig
+from runtime.ticks import tick_trace
+
+
+@pytest.fixture(autouse=True)
+def fresh_meta_parts(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Meta parts built by this test, not reused from an earlier one (see test_ticks_entry_points.py)."""
+    monkeypatch.setattr(tick_trace, "_shared", {})
+
+
+def _low(inst, value: int) -> None:
+    inst.transact(lambda d: d.__setitem__("count", value), origin_kind="test", priority="low")
+
+
+@pytest.mark.parametrize("value", [True, 2.5, "3", 0])
+def test_a_tick_budget_that_is_no_count_is_refused_by_name(value) -> None:
+    with pytest.raises(DefinitionError) as err:
+        TickConfig(max_steps=value)
+    assert str(err.value) == f"TickConfig.max_steps must be an integer >= 1, not {value!r}"
+
+
+def test_any_low_priority_delay_from_zero_is_accepted_and_a_wrong_telemetry_is_named() -> None:
+    assert [TickConfig(low_priority_delay_ms=d).low_priority_delay_ms for d in (0, 0.5)] == [0, 0.5]
+    with pytest.raises(DefinitionError) as err:
+        TickConfig(telemetry="often")  # type: ignore[arg-type]
+    assert str(err.value) == "TickConfig.telemetry must be a TickTelemetry, not 'often'"
+
+
+@pytest.mark.parametrize("urgent", [True, False])
+def test_a_tick_exactly_at_its_budget_is_stable(urgent: bool) -> None:
+    rt = Runtime(diagnostics="light", tick=TickConfig(max_steps=2, urgent_step_cap=2))
+    insts = [rt.mount(counter(f"m{i}")) for i in range(2)]
+    with rt.batch():
+        for inst in insts:
+            inst.dispatch("add", 1) if urgent else _low(inst, 1)
+    (settled,) = ticks(rt, "settled")[-1:]
+    assert settled["result"] == {"stable": True} and settled["budget"]["steps"] == 2
+    assert not rt.scheduler.has_work() and not diagnostics(rt, "scheduling::degrade")
+    rt.dispose()
+
+
+@pytest.mark.parametrize("config, scope", [(None, "builtin"), (TickConfig(), "runtime_default")])
+def test_degrade_and_recover_name_the_budgets_source_and_the_ticks_after_run_normally(config, scope) -> None:
+    rt = Runtime(diagnostics="light", tick=config)
+    insts = [rt.mount(counter(f"m{i}")) for i in range(rt.scheduler.config.max_steps + 1)]
+    with rt.batch():
+        for inst in insts:
+            _low(inst, 1)  # one more non-urgent instance than a tick takes: the synchronous tick after it recovers
+    for round_ in (2, 3):
+        insts[0].dispatch("add", 1)
+        assert rt.store.topic(insts[0]).get_snapshot()["count"] == round_
+    (degrade,) = [d["meta"] for d in diagnostics(rt, "scheduling::degrade")]
+    (recover,) = [d["meta"] for d in diagnostics(rt, "scheduling::recover")]
+    assert (degrade["configScope"], recover["configScope"]) == (scope, scope)
+    assert not diagnostics(rt, "warn:microtask-starvation")  # a budget, not a feedback loop
+    rt.dispose()
+
+
+def test_a_topic_marked_outside_any_window_is_told_in_a_tick_of_its_own_at_once() -> None:
+    rt = Runtime(diagnostics="light")
+    inst = rt.mount(counter())
+    topic = rt.store.topic(inst)
+    seen = Recorder(topic)
+    topic.subscribe(seen)
+    rt.scheduler.mark_topic_dirty(topic.key)
+    assert seen.calls == [(1, topic.get_snapshot())] and topic.version == 1
+    assert ticks(rt, "start")[-1]["schedule"] == {"startedAs": "unknown", "microtaskChainDepth": 0}
+    rt.dispose()
+
+
+@pytest.mark.asyncio  # a running loop: a low-priority call waits for its delay, an urgent one is made in the tick
+async def test_a_marked_topic_is_urgent_unless_asked_to_be_low_priority() -> None:
+    rt = Runtime(tick=TickConfig(low_priority_delay_ms=60_000.0))
+    urgent, lazy = rt.mount(counter("urgent")), rt.mount(counter("lazy"))
+    seen = {i.module_id: Recorder(rt.store.topic(i)) for i in (urgent, lazy)}
+    for inst in (urgent, lazy):
+        rt.store.topic(inst).subscribe(seen[inst.module_id])
+    with rt.batch():
+        rt.scheduler.mark_topic_dirty(rt.store.topic(urgent).key)
+        rt.scheduler.mark_topic_dirty(rt.store.topic(lazy).key, low_priority=True)
+    assert (seen["urgent"].count, seen["lazy"].count) == (1, 0)
+    rt.flush_now()  # the owed low-priority call, now
+    assert (seen["urgent"].count, seen["lazy"].count) == (1, 1)
+    rt.dispose()
+
+
+def test_each_tick_counts_only_the_commits_that_triggered_it() -> None:
+    rt = Runtime(diagnostics="light")
+    inst = rt.mount(counter())
+    for amount in (1, 2):
+        inst.dispatch("add", amount)
+    summaries = [t["triggerSummary"] for t in ticks(rt, "settled")[-2:]]
+    assert [s["total"] for s in summaries] == [1, 1]
+    assert [s["kinds"] for s in summaries] == [[{"kind": "dispatch", "count": 1}]] * 2
+    rt.dispose()
