@@ -8,8 +8,9 @@ from __future__ import annotations
 import pytest
 from tick_support import Recorder, counter, diagnostics, ticks
 
-from runtime import DefinitionError, Runtime, TickConfig
+from runtime import DefinitionError, Runtime, TickConfig, TickTelemetry
 from runtime.ticks import tick_trace
+from runtime.ticks.telemetry import sampled
 
 
 @pytest.fixture(autouse=True)
@@ -102,4 +103,44 @@ def test_each_tick_counts_only_the_commits_that_triggered_it() -> None:
     summaries = [t["triggerSummary"] for t in ticks(rt, "settled")[-2:]]
     assert [s["total"] for s in summaries] == [1, 1]
     assert [s["kinds"] for s in summaries] == [[{"kind": "dispatch", "count": 1}]] * 2
+    rt.dispose()
+
+
+def test_a_marked_key_after_one_that_is_no_topic_is_still_told() -> None:
+    rt = Runtime(diagnostics="light")
+    inst = rt.mount(counter())
+    topic = rt.store.topic(inst)
+    seen = Recorder(topic)
+    topic.subscribe(seen)
+    with rt.batch():
+        rt.scheduler.mark_topic_dirty("garbage")  # dropped with a diagnostic ...
+        rt.scheduler.mark_topic_dirty(topic.key)  # ... and the next key is bumped all the same
+    assert seen.count == 1 and topic.version == 1
+    assert len(diagnostics(rt, "runtime_store::topic_key_unparseable")) == 1
+    rt.dispose()
+
+
+def test_at_full_diagnostics_a_tick_anchors_more_than_four_commits() -> None:
+    rt = Runtime(diagnostics="full")
+    insts = [rt.mount(counter(f"m{i}")) for i in range(6)]
+    with rt.batch():
+        for inst in insts:
+            inst.dispatch("add", 1)
+    anchors = ticks(rt, "settled")[-1]["anchors"]
+    assert [c["moduleId"] for c in anchors["commits"]] == [f"m{i}" for i in range(6)]
+    rt.dispose()
+
+
+def test_a_sampled_telemetry_hook_hears_the_degraded_ticks_its_rate_picks() -> None:
+    heard: list[int] = []
+    telemetry = TickTelemetry(sample_rate=0.5, on_tick_degraded=lambda event: heard.append(event.tick_seq))
+    rt = Runtime(tick=TickConfig(max_steps=1, telemetry=telemetry))
+    insts = [rt.mount(counter(f"m{i}")) for i in range(2)]
+    degraded = []
+    for round_ in range(12):
+        with rt.batch():
+            for inst in insts:
+                _low(inst, round_)  # two non-urgent instances, one step a tick: every other tick degrades
+        degraded.append(rt.store.tick_seq - 1)
+    assert heard == [seq for seq in degraded if sampled(seq, 0.5)] and 0 < len(heard) < len(degraded)
     rt.dispose()
