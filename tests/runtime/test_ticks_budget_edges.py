@@ -133,7 +133,13 @@ def test_at_full_diagnostics_a_tick_anchors_more_than_four_commits() -> None:
 
 def test_a_sampled_telemetry_hook_hears_the_degraded_ticks_its_rate_picks() -> None:
     heard: list[int] = []
-    telemetry = TickTelemetry(sample_rate=0.5, on_tick_degraded=lambda event: heard.append(event.tick_seq))
+    forced: list[object] = []
+
+    def hook(event) -> None:
+        heard.append(event.tick_seq)
+        forced.append(event.forced_macrotask)
+
+    telemetry = TickTelemetry(sample_rate=0.5, on_tick_degraded=hook)
     rt = Runtime(tick=TickConfig(max_steps=1, telemetry=telemetry))
     insts = [rt.mount(counter(f"m{i}")) for i in range(2)]
     degraded = []
@@ -143,4 +149,5 @@ def test_a_sampled_telemetry_hook_hears_the_degraded_ticks_its_rate_picks() -> N
                 _low(inst, round_)  # two non-urgent instances, one step a tick: every other tick degrades
         degraded.append(rt.store.tick_seq - 1)
     assert heard == [seq for seq in degraded if sampled(seq, 0.5)] and 0 < len(heard) < len(degraded)
+    assert set(forced) == {False}  # synchronous ticks are never forced onto a later loop turn
     rt.dispose()

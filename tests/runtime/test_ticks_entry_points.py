@@ -166,3 +166,16 @@ async def test_a_tick_scheduled_before_a_batch_waits_for_the_batch_to_end_even_a
     assert rt.store.tick_seq == seq + 1 and rt.store.topic(inst).get_snapshot()["count"] == 1
     assert ticks(rt, "start")[-1]["schedule"] == {"startedAs": "batch", "microtaskChainDepth": 0}
     rt.dispose()
+
+
+def test_an_unmount_is_published_in_a_tick_that_tells_the_listener_the_state_is_gone() -> None:
+    rt = Runtime()
+    inst = rt.mount(counter())
+    topic = rt.store.topic(inst)
+    heard: list[object] = []
+    topic.subscribe(lambda: heard.append(topic.get_snapshot()))
+    inst.dispatch("add", 1)
+    rt.unmount(inst)
+    assert heard == [{"count": 1, "label": "", "other": 0, "doubled": 2}, None]
+    assert topic.get_snapshot() is None and rt.store.tick_seq == 2
+    rt.dispose()
