@@ -5,10 +5,12 @@ default, low-priority when asked), and each tick counts only its own triggers.""
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from tick_support import Recorder, counter, diagnostics, ticks
 
-from runtime import DefinitionError, Runtime, TickConfig, TickTelemetry
+from runtime import DefinitionError, Module, Runtime, TickConfig, TickTelemetry, external_store, value_store
 from runtime.ticks import tick_trace
 from runtime.ticks.telemetry import sampled
 
@@ -150,4 +152,37 @@ def test_a_sampled_telemetry_hook_hears_the_degraded_ticks_its_rate_picks() -> N
         degraded.append(rt.store.tick_seq - 1)
     assert heard == [seq for seq in degraded if sampled(seq, 0.5)] and 0 < len(heard) < len(degraded)
     assert set(forced) == {False}  # synchronous ticks are never forced onto a later loop turn
+    rt.dispose()
+
+
+@pytest.mark.asyncio  # a running loop: coalescing windows are loop timers
+async def test_every_coalescing_window_that_elapsed_before_a_tick_counts_as_one_timer_trigger() -> None:
+    first, second = value_store(0), value_store(0)
+    rt = Runtime(diagnostics="light")
+    inst = rt.mount(Module("v", {"a": 0, "b": 0}, fields=[external_store("a", first, coalesce_window_ms=1),
+                                                          external_store("b", second, coalesce_window_ms=1)]))
+    with rt.batch():  # the tick waits for the batch: both windows elapse before it
+        first.set(1)
+        second.set(2)
+        for _ in range(5000):  # wait on the event (both windows closed), polling the loop's timers
+            if rt.external_fields.pending_windows() == 0:
+                break
+            await asyncio.sleep(0.001)
+        assert rt.external_fields.pending_windows() == 0
+    assert rt.store.topic(inst).get_snapshot() == {"a": 1, "b": 2}
+    assert ticks(rt, "settled")[-1]["triggerSummary"]["kinds"] == [
+        {"kind": "externalStore", "count": 2}, {"kind": "timer", "count": 2}]
+    rt.dispose()
+
+
+@pytest.mark.asyncio  # a running loop: the window is a loop timer, left far in the future
+async def test_a_tick_reports_a_coalescing_window_still_open_as_a_pending_external_input() -> None:
+    slow = value_store(0)
+    rt = Runtime(diagnostics="light")
+    rt.mount(Module("v", {"slow": 0}, fields=[external_store("slow", slow, coalesce_window_ms=60_000)]))
+    inst = rt.mount(counter())
+    slow.set(1)  # held in its window
+    inst.dispatch("add", 1)
+    rt.flush_now()
+    assert ticks(rt, "settled")[-1]["backlog"] == {"pendingExternalInputs": 1, "pendingDeferredWork": 0}
     rt.dispose()
