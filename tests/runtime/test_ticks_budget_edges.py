@@ -186,3 +186,15 @@ async def test_a_tick_reports_a_coalescing_window_still_open_as_a_pending_extern
     rt.flush_now()
     assert ticks(rt, "settled")[-1]["backlog"] == {"pendingExternalInputs": 1, "pendingDeferredWork": 0}
     rt.dispose()
+
+
+def test_a_commit_a_link_made_inside_a_tick_is_not_counted_again_by_the_next_one() -> None:
+    rt = Runtime(diagnostics="light")
+    a, b, c = rt.mount(counter("a")), rt.mount(counter("b")), rt.mount(counter("c"))
+    rt.links.declare("a-b", source=a, read=lambda s: s["count"], reads=["count"], target=b, action="setOther")
+    a.dispatch("add", 3)  # its tick applies the link: b commits inside that tick
+    c.dispatch("add", 1)
+    assert rt.store.topic(b).get_snapshot()["other"] == 3
+    last = ticks(rt, "settled")[-1]["triggerSummary"]
+    assert last["total"] == 1 and last["primary"]["moduleId"] == "c"
+    rt.dispose()
