@@ -198,3 +198,15 @@ def test_a_commit_a_link_made_inside_a_tick_is_not_counted_again_by_the_next_one
     last = ticks(rt, "settled")[-1]["triggerSummary"]
     assert last["total"] == 1 and last["primary"]["moduleId"] == "c"
     rt.dispose()
+
+
+def test_a_chain_of_links_as_long_as_the_drain_rounds_settles_stable_in_one_tick() -> None:
+    rt = Runtime(diagnostics="light", tick=TickConfig(max_drain_rounds=2))
+    a, b, c = rt.mount(counter("a")), rt.mount(counter("b")), rt.mount(counter("c"))
+    rt.links.declare("a-b", source=a, read=lambda s: s["count"], reads=["count"], target=b, action="setCount")
+    rt.links.declare("b-c", source=b, read=lambda s: s["count"], reads=["count"], target=c, action="setCount")
+    seq = rt.store.tick_seq
+    a.dispatch("add", 4)  # round 1 applies a-b, round 2 b-c; c's commit leads nowhere
+    assert rt.store.tick_seq == seq + 1 and rt.store.topic(c).get_snapshot()["count"] == 4
+    assert ticks(rt, "settled")[-1]["result"] == {"stable": True} and not rt.scheduler.has_work()
+    rt.dispose()
