@@ -210,3 +210,12 @@ def test_a_chain_of_links_as_long_as_the_drain_rounds_settles_stable_in_one_tick
     assert rt.store.tick_seq == seq + 1 and rt.store.topic(c).get_snapshot()["count"] == 4
     assert ticks(rt, "settled")[-1]["result"] == {"stable": True} and not rt.scheduler.has_work()
     rt.dispose()
+
+
+def test_a_link_cycle_of_a_single_instance_is_reported_as_cycle_detected() -> None:
+    rt = Runtime(diagnostics="light", tick=TickConfig(max_drain_rounds=2))
+    inst = rt.mount(counter())
+    rt.links.declare("self", source=inst, read=lambda s: s["count"], reads=["count"], target=inst, action="add")
+    inst.dispatch("add", 1)  # every application of the link changes what it reads: it never settles
+    assert ticks(rt, "settled")[0]["result"] == {"stable": False, "degradeReason": "cycle_detected"}
+    rt.dispose()

@@ -179,3 +179,20 @@ def test_an_unmount_is_published_in_a_tick_that_tells_the_listener_the_state_is_
     assert heard == [{"count": 1, "label": "", "other": 0, "doubled": 2}, None]
     assert topic.get_snapshot() is None and rt.store.tick_seq == 2
     rt.dispose()
+
+
+def test_the_scheduler_names_the_loop_of_its_last_scheduled_tick_and_none_before() -> None:
+    rt = Runtime()
+    inst = rt.mount(counter())
+    inst.dispatch("add", 1)  # no loop running: a synchronous tick
+    assert rt.scheduler.loop is None
+
+    async def scheduled() -> asyncio.AbstractEventLoop:
+        inst.dispatch("add", 1)
+        await turns_until(lambda: not rt.scheduler.has_work(), "the scheduled tick")
+        return asyncio.get_running_loop()
+
+    used = asyncio.run(scheduled())
+    assert rt.scheduler.loop is used
+    assert rt.store.topic(inst).get_snapshot()["count"] == 2
+    rt.dispose()
