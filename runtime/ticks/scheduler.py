@@ -246,7 +246,13 @@ class TickScheduler:
     def _run_sync(self, started_as: str, depth: int = 0) -> None:
         while self.has_work() and not self.disposed:
             if depth >= self.config.microtask_chain_depth_limit:
-                self._warn_starvation(self.store.tick_seq + 1, depth)  # the tick that will carry what is left
+                loop = _running_loop()
+                if loop is None:
+                    self._warn_starvation(self.store.tick_seq + 1, depth)  # the tick that will carry what is left
+                else:  # a later loop turn carries the rest (and warns), as after a chain of scheduled ticks
+                    self.loop = loop
+                    self._next = ("macrotask", depth, True, "microtask_starvation")
+                    self._handle = loop.call_later(0, self._run_scheduled)
                 return
             self._tick(started_as, depth, False, None)
             started_as = "unknown"

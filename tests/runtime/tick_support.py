@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Callable
 from typing import Any
 
 from runtime import Module, Runtime, computed
@@ -51,3 +53,13 @@ class Recorder:
     @property
     def count(self) -> int:
         return len(self.calls)
+
+
+async def turns_until(done: Callable[[], bool], what: str, turns: int = 200) -> None:
+    """Let the loop run one turn at a time until `done()`: ticks are call_soon / call_later(0) callbacks, so a
+    bounded number of turns is a wait on the event, not on the clock."""
+    for _ in range(turns):
+        if done():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError(f"{what} did not happen within {turns} loop turns")
