@@ -224,8 +224,8 @@ def test_a_failure_in_a_later_part_degrades_with_the_interpreter_s_counts():
                 draft[f"b{i}"] = v
         return m
 
-    runs = [Runtime(diagnostics="full", converge=ConvergeConfig(mode="full", assembly=on, budget_ms=60_000)).mount(module())
-            for on in (True, False)]
+    configs = [ConvergeConfig(mode="full", assembly=on, budget_ms=60_000) for on in (True, False)]
+    runs = [Runtime(diagnostics="full", converge=config).mount(module()) for config in configs]
     for v in (1, 2, 3, 4, 7):
         records = [inst.dispatch("all", v) for inst in runs]
     a, b = (r.converge for r in records)
