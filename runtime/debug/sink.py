@@ -178,14 +178,17 @@ class DebugSink:
         return event
 
     def emit_pending(self, module_id: str, instance_id: str, kind: str, label: str, txn_seq: int, txn_id: str | None,
-                     link_id: str | None, make_meta: MetaMaker, *args: Any, state_of: bool = False) -> None:
+                     link_id: str | None, make_meta: MetaMaker, *args: Any, state_of: bool = False,
+                     timestamp: float | None = None) -> None:
         """`emit`, with the meta made by `make_meta(*args)` -> (meta, downgrade reason) only when the event is read
         (DebugHub.record_pending): seq and timestamp are taken now, and nothing `args` refers to may change
-        afterwards. `state_of`: a `state:update` (the hub's latest-state view takes it). Callers check `on`."""
+        afterwards. `state_of`: a `state:update` (the hub's latest-state view takes it); `timestamp`: the time the
+        event stands for, when not now. Callers check `on`."""
         seq = self._seq.get(instance_id, 0) + 1
         self._seq[instance_id] = seq
         pending = PendingEvent(self._made_event, (seq, module_id, instance_id, kind, label, txn_seq, txn_id, link_id,
-                                                  self.clock.now_ms(), make_meta, args), self.runtime_label)
+                                                  self.clock.now_ms() if timestamp is None else timestamp, make_meta,
+                                                  args), self.runtime_label)
         self.hub.record_pending(pending, (module_id, instance_id) if state_of else None, self.full)
 
     def _made_event(self, seq: int, module_id: str, instance_id: str, kind: str, label: str, txn_seq: int,
