@@ -1,10 +1,14 @@
 """The in-process debug hub: a bounded ring of exported events, a snapshot token, and taps.
 
 - The ring keeps the newest `buffer_size` events (500 by default; 0 keeps none). Resizing is itself recorded as a
-  `trace:devtools:ring-trim-policy` event. Old events are let go by `trim()`, which the tick scheduler calls after
-  a tick has notified its listeners: freeing a large event costs microseconds, and that cost belongs after the
-  notifications, not in front of them. Readers never see more than `buffer_size` events, and the ring never holds
-  more than `buffer_size + TRIM_SLACK` (a runtime that never ticks trims itself at that bound).
+  `trace:devtools:ring-trim-policy` event. Old events are let go in chunks (amortised: once the ring holds
+  `buffer_size + TRIM_SLACK`, and before anything reads it), not one per event or tick. Readers never see more than
+  `buffer_size` events.
+- An event may be recorded unbuilt (`record_pending`, a runtime.debug.pending.PendingEvent): it takes its place, its
+  eventSeq and its timestamp at once and is built when something reads it (the window, a snapshot, the views), or
+  at once when a tap or feed is attached (they see every event, in order). What building cuts (`downgrade`) is
+  counted in the export budget when the event is built, once: an event let go of the window unread counts as
+  `dropped` only.
 - Besides the window, the hub keeps snapshot views per runtime label (runtime.debug.views): live instances with
   counts and labels, the latest state and field summary per instance, and the export budget. They do not depend on
   the window (a window of 0 keeps them), `instance_destroyed` removes an instance from all of them, and a later
@@ -39,6 +43,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from runtime.debug.pending import PendingEvent
 from runtime.debug.views import DevtoolsSnapshot, ExportBudget, RuntimeViews
 
 __all__ = ["DebugHub", "Tap", "Feed", "DevtoolsSnapshot", "GRAPH_TYPE"]
@@ -71,7 +76,7 @@ class DebugHub:
     """Events exported by one runtime."""
 
     def __init__(self, buffer_size: int = 500) -> None:
-        self._events: deque[dict[str, Any]] = deque()
+        self._events: deque[dict[str, Any] | PendingEvent] = deque()
         self._limit = max(0, buffer_size)
         self._token = 0
         self._later: tuple[Callable[..., dict[str, Any]], tuple[Any, ...]] | None = None
@@ -102,11 +107,9 @@ class DebugHub:
 
     def events(self, runtime_label: str | None = None) -> list[dict[str, Any]]:
         """The newest `buffer_size` events (of one runtime, or of all), oldest first."""
-        if self._later is not None:
-            self.flush_later()
-        events = list(self._events)
-        if len(events) > self._limit:
-            events = events[len(events) - self._limit :]
+        self.trim()  # first: it records an event handed over for later
+        events = [self._built(e) if isinstance(e, PendingEvent) else e for e in self._events]
+        self._events = deque(events)
         if runtime_label is not None:
             events = [e for e in events if e["runtimeLabel"] == runtime_label]
         return events
@@ -114,15 +117,30 @@ class DebugHub:
     @property
     def dropped(self) -> int:
         """Events let go of the window since their runtime's last clear, over every runtime."""
-        if self._later is not None:
-            self.flush_later()
+        self.trim()
         return sum(v.budget.dropped for v in self._views.values())
 
     def snapshot(self, runtime_label: str | None = None) -> DevtoolsSnapshot:
         """The window and every view (of one runtime, or of all) as of the current token."""
         events = self.events(runtime_label)  # first: it records an event handed over for later
         views = [v for k, v in self._views.items() if runtime_label is None or k == runtime_label]
+        for v in views:
+            self._settle(v)
         return DevtoolsSnapshot.of(self._token, events, views, self._limit)
+
+    def _built(self, pending: PendingEvent) -> dict[str, Any]:
+        event, fresh = pending.built()
+        if fresh and "downgrade" in event:
+            self._bucket(event["runtimeLabel"]).note_downgrade(event["downgrade"].get("reason", "unknown"))
+        return event
+
+    def _settle(self, views: RuntimeViews) -> None:
+        """Take the unbuilt state:update events of `views` into its latest states and field summaries."""
+        pending = views.pending_states
+        if pending:
+            views.pending_states = {}
+            for p, _full in pending.values():
+                views.state_update(self._built(p))
 
     def _bucket(self, runtime_label: str) -> RuntimeViews:
         views = self._views.get(runtime_label)
@@ -171,6 +189,33 @@ class DebugHub:
         if self._subscribers and not self._notify_scheduled:
             self._schedule_notify()
 
+    def record_pending(self, pending: PendingEvent, state_of: tuple[str, str] | None = None,
+                       full: bool = False) -> None:
+        """Record an event unbuilt (see the module docstring). `state_of` is (moduleId, instanceId) of a
+        `state:update` (its view is taken when read), `full` whether it was recorded at level full (it then carries a
+        field summary)."""
+        if self._taps or self._feeds:
+            self.record(pending.built()[0])  # a live consumer sees it now, in order
+            return
+        if self._later is not None:
+            self.flush_later()
+        if state_of is not None:
+            views = self._bucket(pending.runtime_label)
+            key = f"{state_of[0]}::{state_of[1]}"
+            if key in views.labels:
+                older = views.pending_states.get(key)
+                if older is not None and older[1] and not full:  # its field summary stays the latest one
+                    views.state_update(self._built(older[0]))
+                views.pending_states[key] = (pending, full)
+        events = self._events
+        if self._limit:
+            events.append(pending)
+            if len(events) > self._limit + TRIM_SLACK:
+                self.trim()
+        self._token += 1
+        if self._subscribers and not self._notify_scheduled:
+            self._schedule_notify()
+
     def record_later(self, build: Callable[..., dict[str, Any]], *args: Any) -> None:
         """Record `build(*args)` before anything the hub records, announces or shows next (see the module
         docstring); `build` must not fail and must not depend on what happens meanwhile."""
@@ -192,6 +237,9 @@ class DebugHub:
         if downgrade is not None:
             views.note_downgrade(downgrade.get("reason", "unknown"))
         if event["kind"] == "state" and event["label"] == "state:update":
+            key = f"{event['moduleId']}::{event['instanceId']}"
+            if key in views.pending_states:  # an older unbuilt one, whose field summary this may not replace
+                self._settle(views)
             views.state_update(event)
 
     def announce_static_ir(self, export: dict[str, Any], graph: dict[str, Any] | None = None) -> None:
@@ -231,7 +279,7 @@ class DebugHub:
                 events.popleft()
             return
         for _ in range(excess):
-            self._bucket(events.popleft()["runtimeLabel"]).budget.dropped += 1
+            self._bucket(_label_of(events.popleft())).budget.dropped += 1
 
     def clear(self, runtime_label: str | None = None) -> None:
         """Clear the window and the export budget, of one runtime or of all; instances and latest views stay."""
@@ -240,9 +288,10 @@ class DebugHub:
             self._events.clear()
             labels = list(self._views)
         else:
-            self._events = deque(e for e in self._events if e["runtimeLabel"] != runtime_label)
+            self._events = deque(e for e in self._events if _label_of(e) != runtime_label)
             labels = [runtime_label] if runtime_label in self._views else []
         for label in labels:
+            self._settle(self._views[label])  # the latest views stay, and what building them cut is cleared
             self._views[label].budget = ExportBudget()
         self._changed()
 
@@ -333,3 +382,7 @@ class DebugHub:
                 listener(token)
             except Exception:
                 log.exception("debug hub subscriber %r raised", listener)
+
+
+def _label_of(event: dict[str, Any] | PendingEvent) -> str:
+    return event.runtime_label if isinstance(event, PendingEvent) else event["runtimeLabel"]

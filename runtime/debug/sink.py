@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any, Literal, get_args
 
 import orjson
@@ -17,11 +18,14 @@ import orjson
 from runtime.debug.call_site import CallSites
 from runtime.debug.e2e import E2ERecorder
 from runtime.debug.hub import DebugHub
+from runtime.debug.pending import PendingEvent
 from runtime.debug.projection import DEFAULT_BUDGET, SizeBudget, cut_text, project
 
 __all__ = ["DebugSink", "LEVELS", "EventClock", "error_summary", "summarize_cause"]
 
 Level = Literal["off", "light", "sampled", "full"]
+MetaMaker = Callable[..., tuple[Any, str | None]]
+"""Makes an event's meta and the downgrade reason of what it cut (None when nothing was)."""
 LEVELS: tuple[Level, ...] = get_args(Level)
 log = logging.getLogger("tickscope")
 
@@ -162,6 +166,42 @@ class DebugSink:
             return None
         seq = self._seq.get(instance_id, 0) + 1
         self._seq[instance_id] = seq
+        stamp = self.clock.now_ms() if timestamp is None else timestamp
+        reason = downgrade
+        if meta is not None and budget is not None:
+            projected = project(meta, budget)
+            meta = projected.value
+            reason = _stronger(reason, projected.downgrade)
+        event = self._event(seq, module_id, instance_id, kind, label, txn_seq, txn_id, link_id, stamp, meta, reason,
+                            error)
+        self.hub.record(event)
+        return event
+
+    def emit_pending(self, module_id: str, instance_id: str, kind: str, label: str, txn_seq: int, txn_id: str | None,
+                     link_id: str | None, make_meta: MetaMaker, *args: Any, state_of: bool = False,
+                     timestamp: float | None = None) -> None:
+        """`emit`, with the meta made by `make_meta(*args)` -> (meta, downgrade reason) only when the event is read
+        (DebugHub.record_pending): seq and timestamp are taken now, and nothing `args` refers to may change
+        afterwards. `state_of`: a `state:update` (the hub's latest-state view takes it); `timestamp`: the time the
+        event stands for, when not now. Callers check `on`."""
+        seq = self._seq.get(instance_id, 0) + 1
+        self._seq[instance_id] = seq
+        pending = PendingEvent(self._made_event, (seq, module_id, instance_id, kind, label, txn_seq, txn_id, link_id,
+                                                  self.clock.now_ms() if timestamp is None else timestamp, make_meta,
+                                                  args), self.runtime_label)
+        self.hub.record_pending(pending, (module_id, instance_id) if state_of else None, self.full)
+
+    def _made_event(self, seq: int, module_id: str, instance_id: str, kind: str, label: str, txn_seq: int,
+                    txn_id: str | None, link_id: str | None, timestamp: float, make_meta: MetaMaker,
+                    args: tuple[Any, ...]) -> dict[str, Any]:
+        meta, reason = make_meta(*args)
+        return self._event(seq, module_id, instance_id, kind, label, txn_seq, txn_id, link_id, timestamp, meta,
+                           reason, None)
+
+    def _event(self, seq: int, module_id: str, instance_id: str, kind: str, label: str, txn_seq: int,
+               txn_id: str | None, link_id: str | None, timestamp: float, meta: Any, reason: str | None,
+               error: dict[str, Any] | None) -> dict[str, Any]:
+        """The exported event (RuntimeDebugEventRef), its keys always in this order."""
         event: dict[str, Any] = {
             "eventId": f"{instance_id}::e{seq}",
             "eventSeq": seq,
@@ -169,7 +209,7 @@ class DebugSink:
             "instanceId": instance_id,
             "runtimeLabel": self.runtime_label,
             "txnSeq": txn_seq,
-            "timestamp": self.clock.now_ms() if timestamp is None else timestamp,
+            "timestamp": timestamp,
             "kind": kind,
             "label": label,
         }
@@ -177,19 +217,12 @@ class DebugSink:
             event["txnId"] = txn_id
         if link_id:
             event["linkId"] = link_id
-        reason = downgrade
         if meta is not None:
-            if budget is None:
-                event["meta"] = meta
-            else:
-                projected = project(meta, budget)
-                event["meta"] = projected.value
-                reason = _stronger(reason, projected.downgrade)
+            event["meta"] = meta
         if reason:
             event["downgrade"] = {"reason": reason}
         if error is not None:
             event["errorSummary"] = error
-        self.hub.record(event)
         return event
 
     def emit_bounded(self, module_id: str, instance_id: str, kind: str, label: str, meta: dict[str, Any],
@@ -198,7 +231,12 @@ class DebugSink:
         (trace:tick): no projection, no optional fields. Callers check `on` first."""
         seq = self._seq.get(instance_id, 0) + 1
         self._seq[instance_id] = seq
-        self.hub.record(self._bounded_event(seq, module_id, instance_id, kind, label, meta, timestamp))
+        args = (seq, module_id, instance_id, kind, label, meta, timestamp)
+        hub = self.hub
+        if hub.tapped:
+            hub.record(self._bounded_event(*args))
+        else:
+            hub.record_pending(PendingEvent(self._bounded_event, args, self.runtime_label))
 
     def emit_bounded_later(self, module_id: str, instance_id: str, kind: str, label: str, meta: dict[str, Any],
                            timestamp: float) -> None:
@@ -207,7 +245,12 @@ class DebugSink:
         check `on` first, and give a meta nothing changes meanwhile."""
         seq = self._seq.get(instance_id, 0) + 1
         self._seq[instance_id] = seq
-        self.hub.record_later(self._bounded_event, seq, module_id, instance_id, kind, label, meta, timestamp)
+        args = (seq, module_id, instance_id, kind, label, meta, timestamp)
+        hub = self.hub
+        if hub.tapped:  # built once what it marks ran, so taps are not in the way of the tick's listeners
+            hub.record_later(self._bounded_event, *args)
+        else:  # unbuilt, in its place now
+            hub.record_pending(PendingEvent(self._bounded_event, args, self.runtime_label))
 
     def _bounded_event(self, seq: int, module_id: str, instance_id: str, kind: str, label: str, meta: dict[str, Any],
                        timestamp: float) -> dict[str, Any]:

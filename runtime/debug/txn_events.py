@@ -8,9 +8,10 @@ from typing import Any
 from runtime.base.paths import DirtySet
 from runtime.base.records import ConvergeRecord, PatchRecord, TxnRecord
 from runtime.base.state_access import MISSING
-from runtime.debug.projection import SizeBudget, project, project_value
+from runtime.debug.projection import DEFAULT_BUDGET, SizeBudget, project, project_value
 
-__all__ = ["state_update_meta", "converge_meta", "DIRTY_ROOT_EXPORT_LIMIT", "CONVERGE_STEP_EXPORT_LIMIT"]
+__all__ = ["state_update_meta", "converge_meta", "converge_event_meta", "exec_vm_meta", "action_meta",
+           "DIRTY_ROOT_EXPORT_LIMIT", "CONVERGE_STEP_EXPORT_LIMIT"]
 
 DIRTY_ROOT_EXPORT_LIMIT = 256
 """rootIds exported per state:update; beyond it `rootIdsTruncated` (rootCount stays exact)."""
@@ -157,3 +158,22 @@ def converge_meta(c: ConvergeRecord, level: str, instance_id: str = "") -> dict[
             for sid, out_id, ms, changed, kind, _op in c.top3
         ]
     return meta
+
+
+# The meta makers of events recorded unbuilt (DebugSink.emit_pending): (meta, downgrade reason) from what the
+# transaction already holds.
+
+def converge_event_meta(c: ConvergeRecord, level: str, instance_id: str) -> tuple[dict[str, Any], None]:
+    """The meta of a `trait:converge` event (bounded by construction)."""
+    return converge_meta(c, level, instance_id), None
+
+
+def exec_vm_meta(exec_vm: Any, level: str) -> tuple[dict[str, Any], None]:
+    """The meta of a `trace:exec-vm` event (runtime.converge.assembly.ExecVm.evidence)."""
+    return exec_vm.evidence(level), None
+
+
+def action_meta(action_type: str) -> tuple[Any, str | None]:
+    """The meta of an action event below level full: its tag, projected as any meta is."""
+    projected = project({"actionTag": action_type}, DEFAULT_BUDGET)
+    return projected.value, projected.downgrade

@@ -41,6 +41,9 @@ class RuntimeViews:
     latest_states: dict[str, Any] = field(default_factory=dict)
     latest_field_summaries: dict[str, Any] = field(default_factory=dict)
     budget: ExportBudget = field(default_factory=ExportBudget)
+    pending_states: dict[str, tuple[Any, bool]] = field(default_factory=dict)
+    """moduleId::instanceId -> its latest unbuilt state:update (a PendingEvent) and whether it was recorded at level
+    full; the hub takes it into the latest views when they are read."""
 
     def mounted(self, module_id: str, instance_id: str, label: str) -> None:
         key = f"{module_id}::{instance_id}"
@@ -60,6 +63,7 @@ class RuntimeViews:
             self.counts.pop(module_id, None)
         self.latest_states.pop(key, None)
         self.latest_field_summaries.pop(key, None)
+        self.pending_states.pop(key, None)
         return True
 
     def state_update(self, event: dict[str, Any]) -> bool:

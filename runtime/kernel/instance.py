@@ -27,7 +27,7 @@ from runtime.debug.call_site import CallSite
 from runtime.debug.check_events import check_meta
 from runtime.debug.config_errors import report_config_error
 from runtime.debug.projection import DEFAULT_BUDGET, project
-from runtime.debug.txn_events import converge_meta, state_update_meta
+from runtime.debug.txn_events import action_meta, converge_event_meta, exec_vm_meta, state_update_meta
 from runtime.errors import (
     DefinitionError,
     ExternalOwnedWriteError,
@@ -389,23 +389,21 @@ class ModuleInstance:
             self._export_converge(record.converge, seq, tid, lid)
         else:
             self.announce_ir()
-        meta, downgrade = state_update_meta(record, state, sink.level)
-        sink.emit(kind="state", label="state:update", meta=meta, budget=None, downgrade=downgrade,
-                  module_id=mid, instance_id=iid, txn_seq=seq, txn_id=tid, link_id=lid)
+        # built when read (runtime.debug.pending): the record is frozen and the committed state is never written again
+        sink.emit_pending(mid, iid, "state", "state:update", seq, tid, lid, state_update_meta, record, state,
+                          sink.level, state_of=True)
 
     def _export_converge(self, converge: ConvergeRecord, txn_seq: int, txn_id: str, link_id: str | None) -> None:
         """The `trait:converge` event of a window: exported whether or not the window committed, so a converge that
         changed nothing (an instance's cold start at mount, say) is seen too (docs/rules/converge.md)."""
         sink = self.sink
         self.announce_ir()
-        meta = converge_meta(converge, sink.level, self.instance_id)
-        sink.emit(kind="trait:converge", label="trace:trait:converge", meta=meta, budget=None,
-                  module_id=self.module_id, instance_id=self.instance_id, txn_seq=txn_seq, txn_id=txn_id,
-                  link_id=link_id)
+        mid, iid, level = self.module_id, self.instance_id, sink.level
+        sink.emit_pending(mid, iid, "trait:converge", "trace:trait:converge", txn_seq, txn_id, link_id,
+                          converge_event_meta, converge, level, iid)
         if converge.exec_vm is not None:  # whether the plan ran assembled (065 Exec VM evidence)
-            sink.emit(kind="devtools", label="trace:exec-vm", meta=converge.exec_vm.evidence(sink.level), budget=None,
-                      module_id=self.module_id, instance_id=self.instance_id, txn_seq=txn_seq, txn_id=txn_id,
-                      link_id=link_id)
+            sink.emit_pending(mid, iid, "devtools", "trace:exec-vm", txn_seq, txn_id, link_id, exec_vm_meta,
+                              converge.exec_vm, level)
         for run in converge.checks:  # the rules each check ran, and what they found
             sink.emit(kind="trait:check", label="trace:trait:check", meta=check_meta(run, converge.static_ir_digest),
                       budget=None, module_id=self.module_id, instance_id=self.instance_id, txn_seq=txn_seq,
@@ -451,14 +449,18 @@ class ModuleInstance:
         """Export the action event; at level full it carries the call site, which is returned for the transaction.
         Callers check `sink.on` first."""
         sink = self.sink
-        meta: dict[str, Any] = {"actionTag": action_type}
-        site = downgrade = None
-        if sink.full:
-            meta["action"] = {"type": action_type, "payload": payload}
-            site = sink.call_sites.capture(3)  # above this and dispatch: whoever called dispatch
-            if site is not None:  # bounded by its limit already: only the user's payload needs projecting
-                projected = project(meta, DEFAULT_BUDGET)
-                meta, downgrade = {**projected.value, "callSite": site}, projected.downgrade
+        if not sink.full:  # the tag alone, built when read
+            seq = self._txn_seq + 1
+            sink.emit_pending(self.module_id, self.instance_id, "action", action_type, seq,
+                              f"{self.instance_id}::t{seq}", link_id, action_meta, action_type)
+            return None
+        # the user's payload may change after the dispatch: projected now
+        meta: dict[str, Any] = {"actionTag": action_type, "action": {"type": action_type, "payload": payload}}
+        downgrade = None
+        site = sink.call_sites.capture(3)  # above this and dispatch: whoever called dispatch
+        if site is not None:  # bounded by its limit already: only the user's payload needs projecting
+            projected = project(meta, DEFAULT_BUDGET)
+            meta, downgrade = {**projected.value, "callSite": site}, projected.downgrade
         sink.emit(module_id=self.module_id, instance_id=self.instance_id, kind="action", label=action_type,
                   meta=meta, txn_seq=self._txn_seq + 1, txn_id=f"{self.instance_id}::t{self._txn_seq + 1}",
                   link_id=link_id, budget=DEFAULT_BUDGET if site is None else None, downgrade=downgrade)

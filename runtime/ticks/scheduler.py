@@ -45,7 +45,7 @@ from runtime.ticks.emit_scope import scope as emit_scope
 from runtime.ticks.job_queue import JobQueue, PendingModule, record_paths
 from runtime.ticks.store import PublishedModule, RuntimeStore, SelectorTopic, module_key, parse_topic_key
 from runtime.ticks.telemetry import DegradedTick, TickTelemetry, sampled
-from runtime.ticks.tick_trace import TriggerTally, anchors, shared
+from runtime.ticks.tick_trace import TriggerTally, settled_meta, shared
 
 if TYPE_CHECKING:
     from runtime.base.records import TxnRecord
@@ -360,7 +360,6 @@ class TickScheduler:
                 self._track_degrade(tick_seq, degrade, len(deferred))
             if on:
                 self._report(tick_seq, t0, schedule, trigger, accepted, deferred, degrade)
-                sink.hub.trim()  # after the listeners heard of the tick: letting old events go is not in their way
             if degrade is not None or forced:
                 self._tell_telemetry(DegradedTick(tick_seq, degrade is None, degrade, forced, reason, depth,
                                                   len(deferred)))
@@ -539,37 +538,32 @@ class TickScheduler:
                 backlog["deferredPrimary"] = _deferred_primary(deferred)
         else:
             backlog = _NO_BACKLOG
-        txn_count = 0
-        for entry in accepted:
-            txn_count += len(entry.records)
-        meta: dict[str, Any] = {
-            "tickSeq": tick_seq,
-            "phase": "settled",
-            "timestampMs": sink.clock.now_ms(),
-            "schedule": schedule,
-            "budget": {"maxSteps": self.config.max_steps, "elapsedMs": round((time.perf_counter() - t0) * 1000.0, 4),
-                       "steps": len(accepted), "txnCount": txn_count},
-            "backlog": backlog,
-            "result": _STABLE if degrade is None else {"stable": False, "degradeReason": degrade},
-        }
+        carried = [r for entry in accepted for r in entry.records]  # frozen records, copied out of the entries
+        now = sink.clock.now_ms()
+        budget = {"maxSteps": self.config.max_steps, "elapsedMs": round((time.perf_counter() - t0) * 1000.0, 4),
+                  "steps": len(accepted), "txnCount": len(carried)}
+        summary = None
         if trigger is not None:
             tally, inputs, timers = trigger
-            meta["triggerSummary"] = tally.summary(inputs, timers)
+            summary = tally.summary(inputs, timers)
             tally.clear()
             self._spare_tally = tally
-        found = anchors(accepted, sink.full)
-        if found is not None:
-            meta["anchors"] = found
-        if degrade is not None:
-            self._emit({**meta, "phase": "budgetExceeded"})
-            inverted = next((e for e in deferred if not e.urgent and self.store.has_listeners(e.key)), None)
-            if inverted is not None:
-                sink.diagnostic(
-                    module_id=inverted.inst.module_id, instance_id=inverted.inst.instance_id,
-                    code="warn:priority-inversion", severity="warning",
-                    message=f"tick {tick_seq} deferred non-urgent work of {inverted.key}, which has subscribers",
-                    extra={"tickSeq": tick_seq, "reason": "deferredBacklog"},
-                )
+        if degrade is None:  # the usual tick: its event is built when read (runtime.debug.pending)
+            sink.emit_pending("runtime", self.host.label, "devtools", "trace:tick", 0, None, None, settled_meta,
+                              tick_seq, now, schedule, budget, backlog, _STABLE, summary, carried, sink.full,
+                              timestamp=now)
+            return
+        meta, _ = settled_meta(tick_seq, now, schedule, budget, backlog, {"stable": False, "degradeReason": degrade},
+                               summary, carried, sink.full)
+        self._emit({**meta, "phase": "budgetExceeded"})
+        inverted = next((e for e in deferred if not e.urgent and self.store.has_listeners(e.key)), None)
+        if inverted is not None:
+            sink.diagnostic(
+                module_id=inverted.inst.module_id, instance_id=inverted.inst.instance_id,
+                code="warn:priority-inversion", severity="warning",
+                message=f"tick {tick_seq} deferred non-urgent work of {inverted.key}, which has subscribers",
+                extra={"tickSeq": tick_seq, "reason": "deferredBacklog"},
+            )
         self._emit(meta)
 
     def _track_degrade(self, tick_seq: int, degrade: str | None, backlog: int) -> None:

@@ -19,7 +19,7 @@ from runtime.base.records import TxnRecord
 if TYPE_CHECKING:
     from runtime.ticks.job_queue import PendingModule
 
-__all__ = ["trigger_kind", "TriggerTally", "commit_anchor", "anchors", "MAX_ANCHORS"]
+__all__ = ["trigger_kind", "TriggerTally", "commit_anchor", "anchors", "anchors_of", "settled_meta", "MAX_ANCHORS"]
 
 MAX_ANCHORS = 16
 
@@ -127,10 +127,14 @@ def commit_anchor(record: TxnRecord) -> dict[str, Any]:
 
 def anchors(accepted: Sequence[PendingModule], full: bool) -> dict[str, Any] | None:
     """The first commit the tick carries as the anchor, and the carried commits under `commits` (bounded)."""
-    if len(accepted) == 1 and len(accepted[0].records) == 1:  # the common tick: one commit
-        only = commit_anchor(accepted[0].records[0])
+    return anchors_of([r for entry in accepted for r in entry.records], full)
+
+
+def anchors_of(records: Sequence[TxnRecord], full: bool) -> dict[str, Any] | None:
+    """`anchors` of the carried commits `records`, in order."""
+    if len(records) == 1:  # the common tick: one commit
+        only = commit_anchor(records[0])
         return {**only, "commits": [only]}
-    records = [r for entry in accepted for r in entry.records]
     if not records:
         return None
     limit = MAX_ANCHORS if full else 4
@@ -139,3 +143,17 @@ def anchors(accepted: Sequence[PendingModule], full: bool) -> dict[str, Any] | N
     if len(records) > limit:
         out["commitsTruncated"] = len(records) - limit
     return out
+
+
+def settled_meta(tick_seq: int, now: float, schedule: dict[str, Any] | None, budget: dict[str, Any],
+                 backlog: dict[str, Any], result: dict[str, Any], summary: dict[str, Any] | None,
+                 records: Sequence[TxnRecord], full: bool) -> tuple[dict[str, Any], None]:
+    """The meta of a tick's `settled` event (as a meta maker of DebugSink.emit_pending: with no downgrade)."""
+    meta: dict[str, Any] = {"tickSeq": tick_seq, "phase": "settled", "timestampMs": now, "schedule": schedule,
+                            "budget": budget, "backlog": backlog, "result": result}
+    if summary is not None:
+        meta["triggerSummary"] = summary
+    found = anchors_of(records, full)
+    if found is not None:
+        meta["anchors"] = found
+    return meta, None
