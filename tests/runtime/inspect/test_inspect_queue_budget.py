@@ -8,56 +8,15 @@ written while the test does not let it, so the queue is exactly what the session
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import orjson
 import pytest
-import pytest_asyncio
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from session_host import Host
 
 from runtime.inspect import InspectConfig
-from runtime.inspect.protocol import batch_head
 from runtime.inspect.session import ClientSession
-
-
-class Host:
-    """The SessionHost of one session: its config and the frames it would answer with."""
-
-    def __init__(self, config: InspectConfig) -> None:
-        self.config = config
-        self.token = "s3cret"
-        self.batch_head = batch_head("run-1")
-        self.forgotten = False
-
-    def hello(self) -> bytes:
-        return b'{"type":"HELLO"}\n'
-
-    def error(self, code: str, message: str) -> bytes:
-        return orjson.dumps({"type": "ERROR", "code": code, "message": message}) + b"\n"
-
-    def subscribe(self, session, sub) -> None:
-        session.subscribed = True
-
-    def control(self, session, cmd) -> None:
-        pass
-
-    def forget(self, session) -> None:
-        self.forgotten = True
-
-
-@pytest_asyncio.fixture
-async def connection() -> AsyncIterator[tuple[asyncio.StreamReader, asyncio.StreamWriter, asyncio.StreamReader]]:
-    """(server-side reader, server-side writer, client-side reader) of one loopback TCP connection."""
-    accepted: asyncio.Future = asyncio.get_running_loop().create_future()
-    server = await asyncio.start_server(lambda r, w: accepted.set_result((r, w)), "127.0.0.1", 0)
-    client_reader, client_writer = await asyncio.open_connection(*server.sockets[0].getsockname()[:2])
-    reader, writer = await accepted
-    yield reader, writer, client_reader
-    writer.close()
-    client_writer.close()
-    server.close()
-    await server.wait_closed()
 
 
 def events_json(first_seq: int, count: int, pad: int) -> bytes:
