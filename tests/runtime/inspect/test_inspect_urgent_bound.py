@@ -37,15 +37,24 @@ async def test_urgent_frames_fill_the_bound_to_the_byte_and_one_byte_more_discon
 
 
 @pytest.mark.asyncio
-async def test_the_stats_count_the_urgent_frames_and_the_batches_queued_together(connection):
-    reader, writer, _client_reader = connection
+async def test_the_stats_count_the_urgent_frames_and_the_batches_queued_together_and_every_batch_sent(connection):
+    reader, writer, client_reader = connection
     session = ClientSession(Host(InspectConfig(token="s3cret", announce=False)), 1, reader, writer)
     session.subscribed = True
-    session.send_urgent(b"u" * 300)
+    session.send_urgent(b"u" * 299 + b"\n")
     batch = b"[" + b"1," * 99 + b"1]"
     session.offer(batch, 100)
     stats = session.stats()
-    assert (stats.queued_batches, stats.queued_bytes) == (1, 300 + len(batch))
+    assert (stats.queued_batches, stats.queued_bytes, stats.sent_batches) == (1, 300 + len(batch), 0)
+
+    session.write_now()
+    assert await asyncio.wait_for(client_reader.readline(), 10) == b"u" * 299 + b"\n"  # urgent frames first
+    await asyncio.wait_for(client_reader.readline(), 10)
+    session.offer(batch, 100)
+    session.write_now()
+    await asyncio.wait_for(client_reader.readline(), 10)
+    stats = session.stats()
+    assert (stats.queued_batches, stats.queued_bytes, stats.sent_batches) == (0, 0, 2)
 
 
 @pytest.mark.asyncio
