@@ -3,18 +3,11 @@ side open; and the refusal ends inside the server: no error escapes to the serve
 
 from __future__ import annotations
 
-import gc
 import logging
 
 import pytest
-from inspect_wire import RawClient
+from inspect_wire import RawClient, escaped
 from test_inspect_bounds import clients_left, errors_in
-
-
-def escaped(caplog: pytest.LogCaptureFixture) -> list[str]:
-    """What the asyncio loops logged as errors (an exception out of a connection's handler task)."""
-    gc.collect()  # a finished task's unretrieved exception is logged when the task is collected
-    return [r.getMessage() for r in caplog.records if r.name == "asyncio" and r.levelno >= logging.ERROR]
 
 
 async def served_a_command(rt, inst) -> None:

@@ -1,13 +1,16 @@
-"""However a client leaves (it closes, it is refused, it breaks the protocol), the server closes its side of the
-connection: a long-running application that viewers come and go from holds no socket per viewer that left."""
+"""However a client leaves (it closes, resets the connection, is refused, breaks the protocol), the server closes its
+side of the connection and nothing escapes to the server loop's log: a long-running application that viewers come
+and go from holds no socket per viewer that left."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 
 import pytest
-from inspect_wire import RawClient
+import orjson
+from inspect_wire import RawClient, escaped, reset_connection
 from test_inspect_bounds import clients_left
 
 
@@ -25,8 +28,10 @@ async def descriptors_back_to(count: int, timeout: float = 10.0) -> None:
 
 
 @pytest.mark.asyncio
-async def test_every_client_that_leaves_has_its_server_side_socket_closed(app):
+async def test_every_client_that_leaves_has_its_server_side_socket_closed(app, caplog):
     rt, _inst = app
+    caplog.set_level(logging.ERROR, logger="asyncio")
+    auth = orjson.dumps({"type": "AUTH", "payload": {"token": "s3cret"}}) + b"\n"
     address = rt.inspector.address
     baseline = open_descriptors()
     for _ in range(3):
@@ -43,5 +48,8 @@ async def test_every_client_that_leaves_has_its_server_side_socket_closed(app):
         await rude.until(lambda f: f["type"] == "OBSERVATION_BATCH" and f["payload"]["events"]
                          and f["payload"]["events"][0]["type"] == "inspect:error")
         await rude.close()
+
+        await reset_connection(address, auth)
     await clients_left(rt, 0)
     await descriptors_back_to(baseline)
+    assert escaped(caplog) == []
