@@ -1,5 +1,6 @@
-"""A refused client gets its error frame and a clean close, whatever it still sends and however long it keeps its
-side open; and the refusal ends inside the server: no error escapes to the server loop's log."""
+"""A refused client gets its error frame and a clean close, whatever it still sends, however long it keeps its side
+open, and when it ends its side inside a frame; and the refusal ends inside the server: no error escapes to the
+server loop's log."""
 
 from __future__ import annotations
 
@@ -49,3 +50,21 @@ async def test_a_refused_client_that_never_closes_is_closed_after_the_linger_and
     await served_a_command(rt, inst)
     assert escaped(caplog) == []
     await client.close()
+
+
+@pytest.mark.asyncio
+async def test_a_client_that_ends_its_side_inside_a_frame_is_told_so(app, caplog, transport_schema):
+    rt, inst = app
+    caplog.set_level(logging.ERROR, logger="asyncio")
+    client = await RawClient.open(rt.inspector.address, "s3cret")
+    await client.send(b'{"type": "CONTROL", "payload": {"protoc')
+    client.writer.write_eof()  # half-closed: it can still read the answer
+    error = await client.until(lambda f: f["type"] == "OBSERVATION_BATCH" and f["payload"]["events"]
+                               and f["payload"]["events"][0]["type"] == "inspect:error")
+    transport_schema.validate(error)
+    (payload,) = errors_in([error])
+    assert (payload["code"], payload["message"]) == ("malformed_json", "the connection ended inside a frame")
+    assert await client.frame() is None
+    await client.close()
+    await served_a_command(rt, inst)
+    assert escaped(caplog) == []
