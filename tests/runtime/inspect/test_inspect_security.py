@@ -59,6 +59,8 @@ async def test_wrong_or_missing_token_gets_one_error_frame_and_is_closed(app, tr
     (b'{"type": "SUBSCRIBE", "payload": {"protocolVersion": "v1", "afterSeq": "x"}}\n',
      "invalid_message", "afterSeq"),
     (b'{"pad": "' + b"x" * 5000 + b'"}\n', "frame_too_large", "4096 bytes"),
+    (b'{"type": "AUTH", "payload": {"token": "s3cret"}}\n', "invalid_message",
+     "AUTH was already accepted; send SUBSCRIBE or CONTROL"),
 ])
 async def test_bad_frames_close_only_that_client(app, transport_schema, bad, code, words):
     rt, inst = app
