@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
+import logging
 import socket
+import struct
 from typing import Any
 
 import orjson
+import pytest
 
 from runtime import Module
 
@@ -144,3 +148,21 @@ class StalledViewer:
             self.buffer += chunk
         line, _, self.buffer = self.buffer.partition(b"\n")
         return orjson.loads(line)
+
+
+def escaped(caplog: pytest.LogCaptureFixture) -> list[str]:
+    """What the asyncio loops logged as errors: an exception out of a connection's handler task (asyncio reports it
+    as it ends, or as the finished task is collected)."""
+    gc.collect()
+    return [r.getMessage() for r in caplog.records if r.name == "asyncio" and r.levelno >= logging.ERROR]
+
+
+async def reset_connection(address: tuple[str, int], frames: bytes) -> None:
+    """Connect, send `frames`, and drop the connection with a reset (SO_LINGER 0) instead of a close."""
+    _reader, writer = await asyncio.open_connection(*address)
+    writer.write(frames)
+    await writer.drain()
+    writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.close()
+    with contextlib.suppress(ConnectionError):
+        await writer.wait_closed()

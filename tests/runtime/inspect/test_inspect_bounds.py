@@ -5,11 +5,12 @@ would be echoed whole, and a client that goes silent."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
 
 import orjson
 import pytest
-from inspect_wire import RawClient, StalledViewer, counter_module
+from inspect_wire import RawClient, StalledViewer, counter_module, escaped
 
 from runtime import Module, Runtime
 from runtime.inspect import InspectConfig
@@ -129,6 +130,22 @@ async def test_a_frame_past_the_limit_is_refused_before_it_ends(app):
 
 
 @pytest.mark.asyncio
+async def test_a_frame_of_exactly_the_limit_is_read_and_one_byte_more_is_refused(app):
+    rt, inst = app
+    command = orjson.dumps({"type": "CONTROL", "payload": {"protocolVersion": "v1", "commandSeq": 1,
+                                                           "type": "dispatch", "instanceId": inst.instance_id,
+                                                           "actionType": "inc", "payload": 1}})
+    client = await RawClient.open(rt.inspector.address, TOKEN, subscribe=False)
+    await client.send(command + b" " * (4096 - len(command) - 1) + b"\n")  # 4096 bytes with its newline
+    ack = await client.until(lambda f: f["type"] == "CONTROL_ACK")
+    assert ack["payload"]["accepted"]
+    await client.send(command + b" " * (4096 - len(command)) + b"\n")  # 4097
+    (error,) = errors_in([await client.until(lambda f: bool(errors_in([f])))])
+    assert (error["code"], error["message"]) == ("frame_too_large", "a frame is limited to 4096 bytes")
+    assert await client.frame() is None
+
+
+@pytest.mark.asyncio
 async def test_acks_and_errors_quote_at_most_256_characters_of_the_input(app, transport_schema):
     rt, inst = app
     client = await RawClient.open(rt.inspector.address, TOKEN, subscribe=False)
@@ -148,6 +165,28 @@ async def test_acks_and_errors_quote_at_most_256_characters_of_the_input(app, tr
     assert error["code"] == "unknown_message"
     assert "T" * 255 in error["message"] and "T" * 256 not in error["message"] and "(cut:" in error["message"]
     await client.close()
+
+
+@pytest.mark.asyncio
+async def test_a_client_that_stopped_reading_and_then_sends_a_blank_line_is_closed_an_idle_time_later(caplog):
+    caplog.set_level(logging.ERROR, logger="asyncio")
+    rt, inst = inspected(counter_module(), idle_timeout_s=2.0, keepalive_interval_s=0.05)
+    silent = await StalledViewer.open(rt.inspector.address, TOKEN)
+    loop = asyncio.get_running_loop()
+    end = loop.time() + 10
+    i = 0
+    while not rt.inspector.client_stats()[0].write_buffer_bytes:  # until its socket buffers are full
+        assert loop.time() < end
+        inst.dispatch("note", f"{i} " + "x" * 2000)
+        i += 1
+        await asyncio.sleep(0)
+    await silent.send(b"\n")  # a frame (heard), that asks for nothing: then silence again
+    diag = await diagnostic(rt, "inspect::idle_timeout")
+    assert "neither read nor sent anything for 2 s" in diag["meta"]["message"]
+    await clients_left(rt, 0)
+    assert escaped(caplog) == []
+    silent.sock.close()
+    rt.dispose()
 
 
 @pytest.mark.asyncio

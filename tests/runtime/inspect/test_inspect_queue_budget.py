@@ -8,56 +8,16 @@ written while the test does not let it, so the queue is exactly what the session
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+import socket
 
 import orjson
 import pytest
-import pytest_asyncio
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from session_host import Host
 
 from runtime.inspect import InspectConfig
-from runtime.inspect.protocol import batch_head
 from runtime.inspect.session import ClientSession
-
-
-class Host:
-    """The SessionHost of one session: its config and the frames it would answer with."""
-
-    def __init__(self, config: InspectConfig) -> None:
-        self.config = config
-        self.token = "s3cret"
-        self.batch_head = batch_head("run-1")
-        self.forgotten = False
-
-    def hello(self) -> bytes:
-        return b'{"type":"HELLO"}\n'
-
-    def error(self, code: str, message: str) -> bytes:
-        return orjson.dumps({"type": "ERROR", "code": code, "message": message}) + b"\n"
-
-    def subscribe(self, session, sub) -> None:
-        session.subscribed = True
-
-    def control(self, session, cmd) -> None:
-        pass
-
-    def forget(self, session) -> None:
-        self.forgotten = True
-
-
-@pytest_asyncio.fixture
-async def connection() -> AsyncIterator[tuple[asyncio.StreamReader, asyncio.StreamWriter, asyncio.StreamReader]]:
-    """(server-side reader, server-side writer, client-side reader) of one loopback TCP connection."""
-    accepted: asyncio.Future = asyncio.get_running_loop().create_future()
-    server = await asyncio.start_server(lambda r, w: accepted.set_result((r, w)), "127.0.0.1", 0)
-    client_reader, client_writer = await asyncio.open_connection(*server.sockets[0].getsockname()[:2])
-    reader, writer = await accepted
-    yield reader, writer, client_reader
-    writer.close()
-    client_writer.close()
-    server.close()
-    await server.wait_closed()
 
 
 def events_json(first_seq: int, count: int, pad: int) -> bytes:
@@ -110,6 +70,43 @@ async def test_one_batch_larger_than_the_budget_is_still_delivered_alone(connect
     session.write_now()
     (frame,) = await read_batches(client_reader, 1)
     assert [e["seq"] for e in frame["payload"]["events"]] == [3, 4] and frame["payload"]["droppedCount"] == 2
+
+
+@pytest.mark.asyncio
+async def test_batches_that_fill_the_budget_to_the_byte_are_all_kept(connection):
+    reader, writer, _client_reader = connection
+    first, second = events_json(1, 1, 400), events_json(2, 1, 400)
+    config = InspectConfig(token="s3cret", announce=False, client_queue_bytes=len(first) + len(second))
+    session = ClientSession(Host(config), 1, reader, writer)
+    session.subscribed = True
+    session.offer(first, 1)
+    session.offer(second, 1)
+    assert (session.stats().queued_batches, session.stats().dropped_events) == (2, 0)
+    session.offer(events_json(3, 1, 0), 1)  # one byte more than fits: the oldest goes
+    assert (session.stats().queued_batches, session.stats().dropped_events) == (2, 1)
+
+
+@pytest.mark.asyncio
+async def test_the_budget_counts_what_waits_in_the_socket_write_buffer(connection):
+    reader, writer, _client_reader = connection
+    writer.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, 4096)
+    budget = 1 << 20
+    session = ClientSession(Host(InspectConfig(token="s3cret", announce=False, client_queue_bytes=budget)), 1,
+                            reader, writer)
+    session.subscribed = True
+    seq = 1
+    for _ in range(80):  # 800 KB written to a client that does not read: most of it waits in the write buffer
+        session.offer(events_json(seq, 1, 10_000), 1)
+        seq += 1
+    session.write_now()
+    buffered = session.stats().write_buffer_bytes
+    assert buffered > budget // 2
+    for _ in range(80):  # as much again: only what fits next to the write buffer is kept
+        session.offer(events_json(seq, 1, 10_000), 1)
+        seq += 1
+        stats = session.stats()
+        assert stats.queued_bytes + stats.write_buffer_bytes <= budget
+    assert session.stats().dropped_events > 0
 
 
 @settings(max_examples=80, deadline=None)

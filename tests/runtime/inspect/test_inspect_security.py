@@ -37,10 +37,14 @@ async def test_wrong_or_missing_token_gets_one_error_frame_and_is_closed(app, tr
     await skipped.send({"type": "SUBSCRIBE", "payload": {"protocolVersion": "v1"}})
     assert "first frame must be AUTH" in await expect_refused(skipped, "auth_failed")
 
+    garbled = await RawClient.open(address)
+    await garbled.send(b"{not json}\n")
+    assert (await expect_refused(garbled, "auth_failed")).startswith("the first frame must be AUTH with the token (")
+
     silent = await RawClient.open(address)  # says nothing: closed after the auth timeout (1 s here)
     assert "no AUTH frame" in await expect_refused(silent, "auth_timeout")
 
-    for client in (wrong, skipped, silent):
+    for client in (wrong, skipped, garbled, silent):
         assert not [e for e in client.events() if e["type"] == "debug:event"]  # nothing leaked before auth
         for frame in client.frames:
             transport_schema.validate(frame)
@@ -59,6 +63,8 @@ async def test_wrong_or_missing_token_gets_one_error_frame_and_is_closed(app, tr
     (b'{"type": "SUBSCRIBE", "payload": {"protocolVersion": "v1", "afterSeq": "x"}}\n',
      "invalid_message", "afterSeq"),
     (b'{"pad": "' + b"x" * 5000 + b'"}\n', "frame_too_large", "4096 bytes"),
+    (b'{"type": "AUTH", "payload": {"token": "s3cret"}}\n', "invalid_message",
+     "AUTH was already accepted; send SUBSCRIBE or CONTROL"),
 ])
 async def test_bad_frames_close_only_that_client(app, transport_schema, bad, code, words):
     rt, inst = app
