@@ -67,7 +67,8 @@ TARGETS = {t.name: t for t in (
             # not test_call_sites.py: under mutmut the first frame outside the runtime is mutmut's trampoline
             "tests/runtime/test_action_payloads.py", "tests/runtime/test_shared_root.py",
             "tests/runtime/test_optimistic.py", "tests/runtime/test_replace_evidence_kept.py",
-            "tests/runtime/test_auto_learns_full_cost.py")),
+            "tests/runtime/test_auto_learns_full_cost.py", "tests/runtime/test_instance_batches.py",
+            "tests/runtime/test_instance_lifecycle.py")),
     Target("ticks", ("runtime/ticks/scheduler.py",),
            ("tests/runtime/test_tick_scheduling.py", "tests/runtime/test_tick_budget.py",
             "tests/runtime/test_tick_trace.py", "tests/runtime/test_tick_telemetry.py",
