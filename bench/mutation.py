@@ -70,7 +70,7 @@ TARGETS = {t.name: t for t in (
             "tests/runtime/test_auto_learns_full_cost.py", "tests/runtime/test_instance_batches.py",
             "tests/runtime/test_instance_lifecycle.py", "tests/runtime/test_owned_field_guard.py",
             "tests/runtime/test_instance_reports.py", "tests/runtime/test_instance_reshape.py",
-            "tests/runtime/test_instance_time_travel.py")),
+            "tests/runtime/test_instance_time_travel.py", "tests/runtime/test_instance_events.py")),
     Target("ticks", ("runtime/ticks/scheduler.py",),
            ("tests/runtime/test_tick_scheduling.py", "tests/runtime/test_tick_budget.py",
             "tests/runtime/test_tick_trace.py", "tests/runtime/test_tick_telemetry.py",

@@ -1,0 +1,55 @@
+"""The events an instance exports beside its commits: a window's converge and exec-VM events carry its transaction
+and link (whether or not it committed), and a dispose hook that raises is reported while the other hooks still run
+and the instance is disposed all the same."""
+
+from __future__ import annotations
+
+import pytest
+
+from runtime import Module, Runtime, TransactionError, computed
+
+
+def gauge() -> Module:
+    return Module("gauge", initial={"v": 1, "w": 2}, fields=[computed("w", deps=["v"], derive=lambda v: v * 2)],
+                  reducers={"set": lambda d, v: d.__setitem__("v", v)})
+
+
+def test_a_windows_converge_and_exec_vm_events_carry_its_transaction_and_link():
+    rt = Runtime(diagnostics="light")
+    inst = rt.mount(gauge())
+    record = inst.dispatch("set", 4, link_id="run-1")
+    ids = [(e["label"], e["txnSeq"], e["txnId"], e["linkId"]) for e in rt.hub.events()
+           if e["label"] in ("trace:trait:converge", "trace:exec-vm") and e["txnSeq"] == record.txn_seq]
+    assert ids == [("trace:trait:converge", 2, "gauge#1::t2", "run-1"), ("trace:exec-vm", 2, "gauge#1::t2", "run-1")]
+
+
+def test_the_converge_of_a_window_that_committed_nothing_still_carries_its_link():
+    rt = Runtime(diagnostics="light")
+    inst = rt.mount(gauge())
+    assert inst.transact(lambda d: None, origin_kind="setState", link_id="run-2", converge_all=True) is None
+    (event,) = [e for e in rt.hub.events() if e["label"] == "trace:trait:converge" and e["txnSeq"] == 2]
+    assert (event["txnId"], event["linkId"]) == ("gauge#1::t2", "run-2")
+
+
+def test_a_dispose_hook_that_raises_is_reported_and_the_others_still_run():
+    rt = Runtime(diagnostics="light")
+    inst = rt.mount(gauge())
+    calls: list[str] = []
+
+    def broken():
+        raise OSError("socket already closed")
+
+    inst.on_dispose(lambda: calls.append("first"))
+    inst.on_dispose(broken)
+    inst.on_dispose(lambda: calls.append("last"))
+    rt.unmount(inst)
+    assert calls == ["last", "first"]
+    (report,) = [e for e in rt.hub.events() if e["kind"] == "diagnostic"]
+    assert (report["label"], report["moduleId"], report["instanceId"]) == (
+        "lifecycle::dispose_hook_threw", "gauge", "gauge#1")
+    assert report["meta"] == {"code": "lifecycle::dispose_hook_threw", "severity": "error",
+                              "message": f"dispose hook {broken!r} raised OSError: socket already closed"}
+    assert (report["errorSummary"]["name"], report["errorSummary"]["message"]) == ("OSError", "socket already closed")
+    assert inst.disposed
+    with pytest.raises(TransactionError):
+        inst.dispatch("set", 5)
