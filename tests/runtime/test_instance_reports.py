@@ -51,10 +51,11 @@ def test_check_payload_answers_what_the_reducer_would_get_or_refuses_on_the_call
 
 
 def test_an_unknown_action_is_refused_with_the_actions_the_module_knows():
-    inst = Runtime().mount(meter())
+    pair = Module("pair", initial={"n": 0}, reducers={"inc": lambda d, _: None, "dec": lambda d, _: None})
+    inst = Runtime().mount(pair)
     with pytest.raises(UnknownActionError) as err:
         inst.dispatch("reset")
-    assert str(err.value) == "module 'meter' has no reducer for action 'reset' (known: set)"
+    assert str(err.value) == "module 'pair' has no reducer for action 'reset' (known: dec, inc)"
     bare = Runtime().mount(Module("bare", initial={}))
     with pytest.raises(UnknownActionError) as none:
         bare.dispatch("reset")
