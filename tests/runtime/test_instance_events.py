@@ -18,9 +18,19 @@ def test_a_windows_converge_and_exec_vm_events_carry_its_transaction_and_link():
     rt = Runtime(diagnostics="light")
     inst = rt.mount(gauge())
     record = inst.dispatch("set", 4, link_id="run-1")
-    ids = [(e["label"], e["txnSeq"], e["txnId"], e["linkId"]) for e in rt.hub.events()
+    ids = [(e["kind"], e["label"], e["txnSeq"], e["txnId"], e["linkId"]) for e in rt.hub.events()
            if e["label"] in ("trace:trait:converge", "trace:exec-vm") and e["txnSeq"] == record.txn_seq]
-    assert ids == [("trace:trait:converge", 2, "gauge#1::t2", "run-1"), ("trace:exec-vm", 2, "gauge#1::t2", "run-1")]
+    assert ids == [("trait:converge", "trace:trait:converge", 2, "gauge#1::t2", "run-1"),
+                   ("devtools", "trace:exec-vm", 2, "gauge#1::t2", "run-1")]
+
+
+@pytest.mark.parametrize("level", ["light", "full"])
+def test_only_at_full_diagnostics_the_exec_vm_event_says_in_words_why_a_plan_did_not_run_assembled(level):
+    rt = Runtime(diagnostics=level)
+    rt.mount(gauge())
+    (cold,) = [e["meta"] for e in rt.hub.events() if e["label"] == "trace:exec-vm"]  # the mount's, not assembled
+    assert cold["hit"] is False and cold["reasonCode"]
+    assert bool(cold.get("reasonDetail")) == (level == "full")
 
 
 def test_the_converge_of_a_window_that_committed_nothing_still_carries_its_link():
