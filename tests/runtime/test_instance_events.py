@@ -63,3 +63,11 @@ def test_a_dispose_hook_that_raises_is_reported_and_the_others_still_run():
     assert inst.disposed
     with pytest.raises(TransactionError):
         inst.dispatch("set", 5)
+
+
+def test_below_full_diagnostics_an_action_records_no_call_site():
+    rt = Runtime(diagnostics="light")
+    inst = rt.mount(gauge())
+    record = inst.dispatch("set", 3)
+    (action,) = [e for e in rt.hub.events() if e["kind"] == "action"]
+    assert record.origin.site is None and "callSite" not in action["meta"] and "downgrade" not in action
