@@ -71,3 +71,16 @@ def test_below_full_diagnostics_an_action_records_no_call_site():
     record = inst.dispatch("set", 3)
     (action,) = [e for e in rt.hub.events() if e["kind"] == "action"]
     assert record.origin.site is None and "callSite" not in action["meta"] and "downgrade" not in action
+
+
+@pytest.mark.parametrize("call_site_limit", [10, 0], ids=["with-call-site", "without"])
+def test_an_oversized_action_payload_is_cut_in_its_event_and_says_so(call_site_limit):
+    rt = Runtime(diagnostics="full", call_site_limit=call_site_limit)
+    inst = rt.mount(Module("queue", initial={"n": 0}, reducers={"put": lambda d, p: d.__setitem__("n", len(p))}))
+    inst.dispatch("put", list(range(100)))
+    (action,) = [e for e in rt.hub.events() if e["kind"] == "action"]
+    payload = action["meta"]["action"]["payload"]
+    assert payload[:32] == list(range(32)) and payload[32] == {"$truncated": "68 more items"}
+    assert action["downgrade"] == {"reason": "oversized"}
+    assert ("callSite" in action["meta"]) == bool(call_site_limit)
+    assert inst.get_state()["n"] == 100  # the reducer got the whole payload
