@@ -95,3 +95,15 @@ def test_a_converge_past_its_budget_is_reported_with_the_advice_to_raise_it():
                         "writes were rolled back", report["meta"]["message"])
     assert report["meta"]["hint"] == "raise the execution budget or make the derivation cheaper"
     assert "errorSummary" not in report and inst.get_state()["b"] == 1
+
+
+def test_a_commit_that_dirtied_everything_is_reported_on_its_transaction_and_link():
+    rt = Runtime(diagnostics="light")
+    inst = rt.mount(meter())
+    record = inst.transact(lambda d: {**d, "v": 3}, origin_kind="setState", reason="perf", link_id="run-6")
+    assert record.dirty.dirty_all and record.dirty.reason == "unknownWrite"
+    (report,) = reports(rt, "state_transaction::dirty_all_fallback")
+    assert (report["moduleId"], report["instanceId"], report["txnSeq"], report["txnId"], report["linkId"]) == (
+        "meter", "meter#1", record.txn_seq, record.txn_id, "run-6")
+    assert report["meta"] == {"code": "state_transaction::dirty_all_fallback", "severity": "info",
+                              "message": f"{record.txn_id} dirtied everything (unknownWrite)"}
