@@ -84,3 +84,16 @@ def test_an_oversized_action_payload_is_cut_in_its_event_and_says_so(call_site_l
     assert action["downgrade"] == {"reason": "oversized"}
     assert ("callSite" in action["meta"]) == bool(call_site_limit)
     assert inst.get_state()["n"] == 100  # the reducer got the whole payload
+
+
+def test_a_commits_state_event_carries_its_link_and_an_oversized_state_is_cut_once_and_marked():
+    rt = Runtime(diagnostics="light")
+    wide = Module("wide", initial={f"k{i:02}": 0 for i in range(40)},
+                  reducers={"set": lambda d, v: d.__setitem__("k00", v)})
+    inst = rt.mount(wide)
+    record = inst.dispatch("set", 1, link_id="run-8")
+    (update,) = [e for e in rt.hub.events() if e["label"] == "state:update"]
+    assert (update["kind"], update["txnId"], update["linkId"]) == ("state", record.txn_id, "run-8")
+    state = update["meta"]["state"]
+    assert list(state)[:32] == [f"k{i:02}" for i in range(32)] and state["$truncated"] == "8 more keys"
+    assert len(state) == 33 and update["downgrade"] == {"reason": "oversized"}
