@@ -269,11 +269,11 @@ class TimelineView(QWidget):
         rows = len(self.source.store)
         if self._extent is not None and self._extent[0] == rows:
             return self._extent[1]  # a replay's store never grows: a million-row min/max once, not per frame
-        ts = self.ctx.events.column("ts", visible_only=False)
-        if not len(ts):
+        bounds = self.ctx.events.column_bounds("ts")
+        if bounds is None:
             return 0.0, 0.0
-        origin = self.model.origin_ms if self.model.origin_ms is not None else float(ts[0])
-        extent = (float(ts.min()) - origin) / 1000.0, (float(ts.max()) - origin) / 1000.0
+        origin = self.model.origin_ms if self.model.origin_ms is not None else float(self.source.store.ts[0])
+        extent = (bounds[0] - origin) / 1000.0, (bounds[1] - origin) / 1000.0
         self._extent = (rows, extent)
         return extent
 
