@@ -18,6 +18,7 @@ from runtime.trace import EventStore
 
 from ...model.counters import COUNTER_NAMES, CounterSeries, CounterTracks
 from ...model.timeline_model import TimelineModel
+from .plain_axis import plain_axes
 
 __all__ = ["CounterStrip", "ROW_PX"]
 
@@ -38,7 +39,7 @@ class CounterStrip(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no t
     """The counter rows of one timeline view."""
 
     def __init__(self, model: TimelineModel, link_to: pg.PlotWidget, titles_px: int) -> None:
-        super().__init__(background=None)
+        super().__init__(background=None, axisItems=plain_axes())
         self.setObjectName("counterTracks")
         self.model = model
         self.counters = CounterTracks()
