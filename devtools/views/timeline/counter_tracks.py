@@ -39,7 +39,7 @@ class CounterStrip(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no t
     """The counter rows of one timeline view."""
 
     def __init__(self, model: TimelineModel, link_to: pg.PlotWidget, titles_px: int) -> None:
-        super().__init__(background=None, axisItems=plain_axes())
+        super().__init__(background=None, axisItems=plain_axes(), viewBox=pg.ViewBox(enableMenu=False))
         self.setObjectName("counterTracks")
         self.model = model
         self.counters = CounterTracks()
