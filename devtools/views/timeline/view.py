@@ -58,10 +58,13 @@ from .time_axis import TimeAxis
 if TYPE_CHECKING:
     from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
 
-__all__ = ["TimelineView", "REBUILD_MS"]
+__all__ = ["TimelineView", "REBUILD_MS", "CATCH_UP_REBUILD_MS"]
 
 REBUILD_MS = 33
 """Live data redraws at most this often (about 30 fps); range changes redraw at once."""
+CATCH_UP_REBUILD_MS = 150
+"""While the model catches up with a backlog (a trace being opened) the lanes redraw this often: redrawing at 30 fps
+took as much loop time as building the model it showed, so a million events took twice as long to appear."""
 MIN_SPAN_S = 1e-6
 FIT_PADDING = 0.03
 """Fit all leaves this fraction of the extent free on either side, so the first and last items are not on the edge."""
@@ -184,7 +187,6 @@ class TimelineView(QWidget):
         self._rebuild_again = False
         self._rebuild_timer = QTimer(self)
         self._rebuild_timer.setSingleShot(True)
-        self._rebuild_timer.setInterval(REBUILD_MS)
         self._rebuild_timer.timeout.connect(self._data_changed_now)
 
         vb.sigXRangeChanged.connect(self._range_changed)
@@ -385,8 +387,9 @@ class TimelineView(QWidget):
     # -- data -------------------------------------------------------------------------------------------------------
 
     def _data_changed(self) -> None:
-        if not self._rebuild_timer.isActive():
-            self._rebuild_timer.start()
+        interval = REBUILD_MS if self.source.caught_up else CATCH_UP_REBUILD_MS
+        if not self._rebuild_timer.isActive() or self._rebuild_timer.remainingTime() > interval:
+            self._rebuild_timer.start(interval)  # caught up: the last rows drawn soon, not after a catch-up wait
 
     def _data_changed_now(self) -> None:
         rebuilt = self.rebuilds
