@@ -18,7 +18,7 @@ from runtime.trace import EventStore
 
 from ...model.counters import COUNTER_NAMES, CounterSeries, CounterTracks
 from ...model.timeline_model import TimelineModel
-from .plain_axis import plain_axes
+from .plain_axis import hide_spare_axes, plain_axes
 
 __all__ = ["CounterStrip", "ROW_PX"]
 
@@ -45,6 +45,7 @@ class CounterStrip(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no t
         self.counters = CounterTracks()
         self.series: list[CounterSeries] = []
         """What is drawn now, one per counter in COUNTER_NAMES order."""
+        hide_spare_axes(self)
         self.setMenuEnabled(False)
         self.hideButtons()
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 
-__all__ = ["PlainAxis", "plain_axes"]
+__all__ = ["PlainAxis", "plain_axes", "hide_spare_axes"]
 
 SIDES = ("left", "bottom", "right", "top")
 
@@ -24,5 +24,12 @@ class PlainAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph ships no type i
 
 
 def plain_axes(**given: pg.AxisItem) -> dict[str, pg.AxisItem]:
-    """All four axes of a plot: those `given` by side, a PlainAxis for the others (pass it as `axisItems`)."""
+    """All four axes of a plot: those `given` by side, a PlainAxis for the others (pass it as `axisItems`, then
+    `hide_spare_axes`)."""
     return {side: given.get(side) or PlainAxis(side) for side in SIDES}
+
+
+def hide_spare_axes(plot: pg.PlotWidget) -> None:
+    """Hide the right and top axes: pyqtgraph shows every axis it was given, and `plain_axes` gives all four."""
+    for side in SIDES[2:]:
+        plot.hideAxis(side)

@@ -50,7 +50,7 @@ from .frame import LaneFrame, draw_lanes, hit_in, lane_bands, lane_spans, readab
 from .highlight import HighlightMarks
 from .lane_menu import LaneMenu
 from .palette import LEGEND_ITEMS
-from .plain_axis import plain_axes
+from .plain_axis import hide_spare_axes, plain_axes
 from .sidecar_keeper import SidecarKeeper
 from .source import timeline_source
 from .time_axis import TimeAxis
@@ -98,6 +98,7 @@ class TimelineView(QWidget):
 
         self.axis = TimeAxis()
         self.plot = pg.PlotWidget(background=None, axisItems=plain_axes(bottom=self.axis), viewBox=SelectingViewBox())
+        hide_spare_axes(self.plot)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseTracking(True)
