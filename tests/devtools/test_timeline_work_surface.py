@@ -156,6 +156,8 @@ def test_the_filter_is_highlighted_as_rows_arrive_in_an_attached_window(qtbot, a
         assert store.label_of(int(view.highlight.rows[0])) == "tag"
         tagged = txn_rows(store)[int(store.txn[int(view.highlight.rows[0])])]
         view.fit_all()
+        # the events table can hold the row a moment before the timeline's model has caught up with it
+        qtbot.waitUntil(lambda: bool((view.model.lane("shop#1/txn").subrows[0].arrays().refs == tagged).any()))
         qtbot.waitUntil(lambda: pixel_of(view, "shop#1/txn", tagged, 2) == EMPHASIS_COLOUR)
 
 
