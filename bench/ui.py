@@ -104,7 +104,7 @@ async def bench_load_and_frames(path: Path, results: list[dict]) -> tuple[float,
     results.append({"name": "load", "events": len(store), "load_s": round(loaded_s, 3),
                     "model_s": round(model_s, 3), "lag_max_ms": round(load_lag_max, 2),
                     "lag_p95_ms": round(float(np.percentile(lags, 95)), 2) if lags else 0.0,
-                    "spans": view.model.total_spans()})
+                    "spans": view.model.total_spans(), "rebuilds": view.rebuilds})
 
     view.fit_all()
     await asyncio.sleep(0.05)

@@ -33,8 +33,8 @@ class ReplayController:
         self.engine = Replay(feed.store)
         self.player = ReplayPlayer(self.engine, self._moved)
         self.on_change = on_change
-        self._tick_ends = [t.end_row for t in feed.store.index.ticks()]
-        self._tick_seqs = [t.tick_seq for t in feed.store.index.ticks()]
+        self._tick_ends: list[int] | None = None
+        self._tick_seqs: list[int] = []
         self.seek(self.total - 1)
 
     # -- where it is ------------------------------------------------------------------------------------------------
@@ -65,12 +65,21 @@ class ReplayController:
             raise ValueError(f"replay speed must be positive, not {value}")
         self.player.speed = value
 
+    def _ticks(self) -> list[int]:
+        # read on first use, not when the window opens: tens of thousands of ticks take tens of ms, and opening a
+        # big trace must not stall the loop (a replay's store never grows, so once is enough)
+        if self._tick_ends is None:
+            ticks = self.feed.store.index.ticks()
+            self._tick_seqs = [t.tick_seq for t in ticks]
+            self._tick_ends = [t.end_row for t in ticks]
+        return self._tick_ends
+
     def has_ticks(self) -> bool:
-        return bool(self._tick_ends)
+        return bool(self._ticks())
 
     def tick_seq(self) -> int:
         """The tick of the cursor: the latest tick that ended at or before it (0 before the first)."""
-        i = bisect_right(self._tick_ends, self.cursor) - 1
+        i = bisect_right(self._ticks(), self.cursor) - 1
         return self._tick_seqs[i] if i >= 0 else 0
 
     def state_at(self, instance_id: str, row: int) -> ReplayState:

@@ -232,6 +232,19 @@ class EventFeed:
         n = len(self) if visible_only else total
         return mirror.data[:n]
 
+    def column_bounds(self, name: str) -> tuple[float, float] | None:
+        """The smallest and largest value of one column over all rows (None when empty), read in place: opening a
+        big trace asks this before any pane needs the column itself, and copying a million rows for two numbers
+        stalled the loop."""
+        source = getattr(self.store, name)
+        if not len(source):
+            return None
+        view = np.frombuffer(source, dtype=COLUMN_DTYPES[name])  # released at once: the array may grow again
+        try:
+            return float(view.min()), float(view.max())
+        finally:
+            del view
+
     def instance_counts(self) -> dict[str, int]:
         """Visible rows per instance id (kept up to date incrementally: a live flush counts only new rows)."""
         n = len(self)

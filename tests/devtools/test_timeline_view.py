@@ -101,6 +101,15 @@ def test_the_screen_is_readable(qtbot, live, tmp_path):
     assert "shop#1 · txn" in [t for _, t in view.plot.getAxis("left")._tickLevels[0]]  # noqa: SLF001
 
 
+def test_the_lanes_and_counters_show_only_the_time_axis_below_and_titles_on_the_left(qtbot, live):
+    ctx, inst, view = live
+    shown = {side for side in ("left", "bottom", "right", "top") if view.plot.getAxis(side).isVisible()}
+    assert shown == {"left", "bottom"}
+    assert view.axis.labelText == "time since the first event"
+    counters = {side for side in ("left", "bottom", "right", "top") if view.counters.getAxis(side).isVisible()}
+    assert counters == {"left"}  # the counters share the lanes' time axis: no second one
+
+
 def test_a_young_live_session_fills_the_axis_from_its_start(qtbot, live):
     ctx, inst, view = live
     assert view.following and view.model.end_s < 1.0

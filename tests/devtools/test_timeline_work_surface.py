@@ -105,6 +105,31 @@ def test_typing_a_filter_emphasises_the_matching_transactions_and_clearing_resto
     assert pixel_of(view, "shop#1/txn", rows[5], 2) != EMPHASIS_COLOUR
 
 
+def pink_pixels(view) -> int:
+    """How many pixels of the plot as shown are the highlight marks' pink (nothing is selected: no pink line)."""
+    image = view.plot.grab().toImage()
+    rgb = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+    rgb = rgb[:, : image.width() * 4].reshape(image.height(), image.width(), 4).astype(np.int16)
+    b, g, r = rgb[..., 0], rgb[..., 1], rgb[..., 2]  # Format_(A)RGB32 is B, G, R, A in memory
+    return int(((abs(r - 255) < 40) & (abs(g - 64) < 40) & (abs(b - 129) < 40)).sum())
+
+
+def test_the_filter_marks_are_drawn_and_gone_again_when_it_is_cleared(qtbot, aio, recorded_trace):
+    window, view, store = replay(qtbot, recorded_trace)
+    assert window.ctx.state.get()["selectedRow"] is None
+    assert pink_pixels(view) == 0
+
+    qtbot.keyClicks(window.events.search, "rename")
+    qtbot.waitUntil(lambda: view.highlight.source == "filter")
+    qtbot.waitUntil(lambda: pink_pixels(view) > 20)  # the rename's diamond on its lane
+
+    window.events.search.clear()
+    qtbot.waitUntil(lambda: view.highlight.source is None)
+    qtbot.waitUntil(lambda: pink_pixels(view) == 0)
+    view.fit_all()  # and a later rebuild draws none either
+    assert pink_pixels(view) == 0
+
+
 def test_a_query_and_the_filter_share_the_highlight_and_clearing_the_filter_keeps_the_query(qtbot, aio,
                                                                                           recorded_trace):
     window, view, store = replay(qtbot, recorded_trace)
@@ -131,6 +156,8 @@ def test_the_filter_is_highlighted_as_rows_arrive_in_an_attached_window(qtbot, a
         assert store.label_of(int(view.highlight.rows[0])) == "tag"
         tagged = txn_rows(store)[int(store.txn[int(view.highlight.rows[0])])]
         view.fit_all()
+        # the events table can hold the row a moment before the timeline's model has caught up with it
+        qtbot.waitUntil(lambda: bool((view.model.lane("shop#1/txn").subrows[0].arrays().refs == tagged).any()))
         qtbot.waitUntil(lambda: pixel_of(view, "shop#1/txn", tagged, 2) == EMPHASIS_COLOUR)
 
 

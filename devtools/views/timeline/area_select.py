@@ -29,7 +29,7 @@ class SelectingViewBox(pg.ViewBox):  # type: ignore[misc]  # pyqtgraph ships no 
     """A view box whose Shift+drag reports an area (in view coordinates) instead of panning."""
 
     def __init__(self) -> None:
-        super().__init__()
+        super().__init__(enableMenu=False)  # the lanes have their own context menu; pyqtgraph's would cost ~5 ms
         self.on_area: Callable[[QPointF, QPointF, AreaPhase], None] | None = None
 
     def mouseDragEvent(self, ev: Any, axis: int | None = None) -> None:  # noqa: N802  (pyqtgraph's name)

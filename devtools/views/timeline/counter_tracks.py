@@ -18,6 +18,7 @@ from runtime.trace import EventStore
 
 from ...model.counters import COUNTER_NAMES, CounterSeries, CounterTracks
 from ...model.timeline_model import TimelineModel
+from .plain_axis import hide_spare_axes, plain_axes
 
 __all__ = ["CounterStrip", "ROW_PX"]
 
@@ -38,12 +39,13 @@ class CounterStrip(pg.PlotWidget):  # type: ignore[misc]  # pyqtgraph ships no t
     """The counter rows of one timeline view."""
 
     def __init__(self, model: TimelineModel, link_to: pg.PlotWidget, titles_px: int) -> None:
-        super().__init__(background=None)
+        super().__init__(background=None, axisItems=plain_axes(), viewBox=pg.ViewBox(enableMenu=False))
         self.setObjectName("counterTracks")
         self.model = model
         self.counters = CounterTracks()
         self.series: list[CounterSeries] = []
         """What is drawn now, one per counter in COUNTER_NAMES order."""
+        hide_spare_axes(self)
         self.setMenuEnabled(False)
         self.hideButtons()
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)

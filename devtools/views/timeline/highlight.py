@@ -71,6 +71,8 @@ class HighlightMarks:
         view.plot.addItem(self.item, ignoreBounds=True)
         self.points: list[tuple[str, float]] = []
         """What is drawn now: (lane key, x in seconds), one per lane and pixel column."""
+        self._marked = False
+        """Whether the scatter item holds marks now (clearing an empty one still cost a few ms per rebuild)."""
 
     @property
     def active(self) -> bool:
@@ -136,7 +138,9 @@ class HighlightMarks:
         self.points = []
         origin = view.model.origin_ms
         if not len(self.rows) or origin is None:
-            self.item.setData([], [])
+            if self._marked:
+                self.item.setData([], [])
+                self._marked = False
             return
         shown = {lane.key: i for i, lane in enumerate(view.shown_lanes)}
         lane_index = np.asarray([shown.get(key, -1) for key in self._lane_keys], np.int64)[self._lane_of]
@@ -155,3 +159,4 @@ class HighlightMarks:
         self.points = [(self._lane_keys[k], float(x)) for k, x in zip(keys[first].tolist(), xs[first].tolist(),
                                                                         strict=True)]
         self.item.setData(xs[first], ys)
+        self._marked = True

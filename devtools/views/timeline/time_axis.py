@@ -7,19 +7,17 @@ follow the tick spacing, so a label is always short and exact: "2.5 ms", "40 s",
 
 from __future__ import annotations
 
-import pyqtgraph as pg
-
 from ...model.time_units import tick_decimals, unit_for
+from .plain_axis import PlainAxis
 
 __all__ = ["TimeAxis", "AXIS_TITLE"]
 
 AXIS_TITLE = "time since the first event"
 
 
-class TimeAxis(pg.AxisItem):  # type: ignore[misc]  # pyqtgraph ships no type information
+class TimeAxis(PlainAxis):  # the unit is on every tick label instead of an SI prefix on the title
     def __init__(self) -> None:
         super().__init__("bottom")
-        self.enableAutoSIPrefix(False)  # the unit is on every tick label instead
         self.setLabel(AXIS_TITLE)
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:

@@ -50,6 +50,7 @@ from .frame import LaneFrame, draw_lanes, hit_in, lane_bands, lane_spans, readab
 from .highlight import HighlightMarks
 from .lane_menu import LaneMenu
 from .palette import LEGEND_ITEMS
+from .plain_axis import hide_spare_axes, plain_axes
 from .sidecar_keeper import SidecarKeeper
 from .source import timeline_source
 from .time_axis import TimeAxis
@@ -57,10 +58,13 @@ from .time_axis import TimeAxis
 if TYPE_CHECKING:
     from pyqtgraph.GraphicsScene.mouseEvents import MouseClickEvent
 
-__all__ = ["TimelineView", "REBUILD_MS"]
+__all__ = ["TimelineView", "REBUILD_MS", "CATCH_UP_REBUILD_MS"]
 
 REBUILD_MS = 33
 """Live data redraws at most this often (about 30 fps); range changes redraw at once."""
+CATCH_UP_REBUILD_MS = 150
+"""While the model catches up with a backlog (a trace being opened) the lanes redraw this often: redrawing at 30 fps
+took as much loop time as building the model it showed, so a million events took twice as long to appear."""
 MIN_SPAN_S = 1e-6
 FIT_PADDING = 0.03
 """Fit all leaves this fraction of the extent free on either side, so the first and last items are not on the edge."""
@@ -93,7 +97,8 @@ class TimelineView(QWidget):
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
 
         self.axis = TimeAxis()
-        self.plot = pg.PlotWidget(background=None, axisItems={"bottom": self.axis}, viewBox=SelectingViewBox())
+        self.plot = pg.PlotWidget(background=None, axisItems=plain_axes(bottom=self.axis), viewBox=SelectingViewBox())
+        hide_spare_axes(self.plot)
         self.plot.setMenuEnabled(False)
         self.plot.hideButtons()
         self.plot.setMouseTracking(True)
@@ -183,7 +188,6 @@ class TimelineView(QWidget):
         self._rebuild_again = False
         self._rebuild_timer = QTimer(self)
         self._rebuild_timer.setSingleShot(True)
-        self._rebuild_timer.setInterval(REBUILD_MS)
         self._rebuild_timer.timeout.connect(self._data_changed_now)
 
         vb.sigXRangeChanged.connect(self._range_changed)
@@ -269,11 +273,11 @@ class TimelineView(QWidget):
         rows = len(self.source.store)
         if self._extent is not None and self._extent[0] == rows:
             return self._extent[1]  # a replay's store never grows: a million-row min/max once, not per frame
-        ts = self.ctx.events.column("ts", visible_only=False)
-        if not len(ts):
+        bounds = self.ctx.events.column_bounds("ts")
+        if bounds is None:
             return 0.0, 0.0
-        origin = self.model.origin_ms if self.model.origin_ms is not None else float(ts[0])
-        extent = (float(ts.min()) - origin) / 1000.0, (float(ts.max()) - origin) / 1000.0
+        origin = self.model.origin_ms if self.model.origin_ms is not None else float(self.source.store.ts[0])
+        extent = (bounds[0] - origin) / 1000.0, (bounds[1] - origin) / 1000.0
         self._extent = (rows, extent)
         return extent
 
@@ -384,8 +388,9 @@ class TimelineView(QWidget):
     # -- data -------------------------------------------------------------------------------------------------------
 
     def _data_changed(self) -> None:
-        if not self._rebuild_timer.isActive():
-            self._rebuild_timer.start()
+        interval = REBUILD_MS if self.source.caught_up else CATCH_UP_REBUILD_MS
+        if not self._rebuild_timer.isActive() or self._rebuild_timer.remainingTime() > interval:
+            self._rebuild_timer.start(interval)  # caught up: the last rows drawn soon, not after a catch-up wait
 
     def _data_changed_now(self) -> None:
         rebuilt = self.rebuilds
