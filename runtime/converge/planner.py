@@ -120,8 +120,6 @@ class Planner:
         self._full_samples = 0
         self._full_ewma_ms = 0.0
         self._closures: dict[int, tuple[int, ...]] = {}
-        self._closure_sizes: dict[int, int] = {}
-        """len() of each memoised closure: lets the cheap-plan rule refuse a wide write in one C-level sum."""
         self.last_decision_ms = 0.0
         """How long the latest decision took (kept at every level: numbers, not evidence)."""
         self.last_ran_all = True
@@ -145,7 +143,6 @@ class Planner:
         self.cache.invalidate("generation_bumped")
         self._slots.clear()
         self._closures = {}
-        self._closure_sizes = {}
         if self._bumps_since_txn >= GENERATION_THRASH_BUMPS and not self.cache.disabled:
             self.cache.disable("generation_thrash")
         return reason
@@ -258,7 +255,7 @@ class Planner:
         left = int(n_steps * CHEAP_PLAN_SHARE)
         # The memoised closures alone already past the share (the rest count 0 here, at least that much in truth):
         # a wide write is refused in one C-level sum instead of a Python loop over its roots.
-        if sum(map(self._closure_sizes.get, roots, repeat(0))) > left:
+        if sum(map(len, map(self._closures.get, roots, repeat(())))) > left:
             return None
         parts = []
         for root in roots:
@@ -334,14 +331,12 @@ class Planner:
     def _bound_closures(self) -> None:
         if len(self._closures) > CLOSURE_MEMO_LIMIT:
             self._closures.clear()
-            self._closure_sizes.clear()
 
     def _closure(self, root: int, t0: float | None, budget_ms: float) -> tuple[int, ...]:
         """The steps reachable from one root, in topological order, memoised."""
         plan = self._closures.get(root)
         if plan is None:
             plan = self._closures[root] = self._order(self._reach((root,), t0, budget_ms))
-            self._closure_sizes[root] = len(plan)
         return plan
 
     def _reach(self, roots: tuple[int, ...], t0: float | None, budget_ms: float) -> set[int]:
