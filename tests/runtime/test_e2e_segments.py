@@ -48,8 +48,13 @@ async def step(ctx, payload):
 
 
 async def until_quiet(rt: Runtime) -> None:
-    for _ in range(5):
-        await asyncio.sleep(0.02)  # low-priority notifications go out 16 ms after their tick
+    """Waits on the runtime itself (not for a time past the 16 ms low-priority delay) until no tick is queued and
+    no sampled run's delayed notification is still to go out, then flushes what is left."""
+    loop = asyncio.get_running_loop()
+    give_up = loop.time() + 30
+    while rt.scheduler.has_work() or rt.e2e.low_waiting:
+        assert loop.time() < give_up, "the runtime never went quiet"
+        await asyncio.sleep(0.005)
     rt.flush_now()
 
 
