@@ -48,7 +48,7 @@ def test_a_backend_fault_turned_on_in_the_toolbar_fails_later_todo_saves(qtbot, 
         tab = bar.tabRect(window.tabs.indexOf(window.operations))
         qtbot.mouseClick(bar, Qt.MouseButton.LeftButton, pos=tab.center())
         assert [a.text() for a in button.menu().actions()] == ["fail_saves", "never_project", "slow_commit"]
-        qtbot.waitUntil(lambda: bool(todo_saves(window, stages=("ready",))), timeout=20000)  # saves work at first
+        qtbot.waitUntil(lambda: bool(todo_saves(window, stages=("ready",))))  # saves work at first
 
         if demo.faults["fail_saves"]:  # the demo's own drill may have it on already: the user turns it off first
             click_switch(qtbot, button, "fail_saves")
@@ -56,18 +56,18 @@ def test_a_backend_fault_turned_on_in_the_toolbar_fails_later_todo_saves(qtbot, 
         click_switch(qtbot, button, "fail_saves")
         assert demo.faults["fail_saves"] is True and demo.manual_faults
         assert "fail_saves" in button.text()
-        qtbot.waitUntil(lambda: bool(todo_saves(window, stages=("failed", "timed_out"), besides=seen)), timeout=20000)
+        qtbot.waitUntil(lambda: bool(todo_saves(window, stages=("failed", "timed_out"), besides=seen)))
 
         for name, on in demo.faults.items():  # every switch off again: a later save succeeds
             if on:
                 click_switch(qtbot, button, name)
         assert not any(demo.faults.values()) and button.text() == "Backend faults"
         seen = {r[0] for r in operations(window)}
-        qtbot.waitUntil(lambda: bool(todo_saves(window, stages=("ready",), besides=seen)), timeout=20000)
+        qtbot.waitUntil(lambda: bool(todo_saves(window, stages=("ready",), besides=seen)))
     finally:
         stop.set()
-        qtbot.waitUntil(driving.done, timeout=20000)
+        qtbot.waitUntil(driving.done)
         done = aio.create_task(host.shutdown())
-        qtbot.waitUntil(done.done, timeout=10000)
+        qtbot.waitUntil(done.done)
         rt.dispose()
     assert driving.exception() is None
