@@ -103,8 +103,8 @@ def demo_window(qtbot, rt: Runtime) -> Iterator[tuple[object, DemoWindow]]:
     ui = QtAdapter(rt)
     window = DemoWindow(app, ui)
     qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+    with qtbot.waitExposed(window):  # a context manager: called alone it waits for nothing
+        window.show()
     yield app, window
     window.close_boundaries()
     ui.close()

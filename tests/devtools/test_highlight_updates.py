@@ -88,8 +88,8 @@ def test_a_slow_update_flashes_red(qtbot, qt_loop):
         label.setText(text)
 
     ui.bind(label, slow_show, rt.store.topic(inst), to=lambda s: s["name"])
-    window.show()
-    qtbot.waitExposed(window)
+    with qtbot.waitExposed(window):  # a context manager: called alone it waits for nothing
+        window.show()
     rt.highlight.set(True)
     inst.dispatch("rename", "Grace")
     qtbot.waitUntil(lambda: label.text() == "Grace" and bool(_flashes_over(label)))
@@ -108,8 +108,8 @@ def test_attached_the_switch_reaches_the_application_through_the_inspector(qtbot
         label.setGeometry(10, 10, 160, 24)
         ui = QtAdapter(rt)  # the application's own adapter, in "its" process
         ui.bind(label, "text", rt.store.topic(inst), to=lambda s: s["title"])
-        app_window.show()
-        qtbot.waitExposed(app_window)
+        with qtbot.waitExposed(app_window):  # a context manager: called alone it waits for nothing
+            app_window.show()
 
         _click_toggle(qtbot, window)
         qtbot.waitUntil(lambda: rt.highlight.enabled)
