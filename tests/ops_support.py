@@ -52,7 +52,9 @@ async def settle_tasks() -> set[asyncio.Task]:
     return {t for t in asyncio.all_tasks() if t is not asyncio.current_task() and not t.done()}
 
 
-async def wait_until(predicate, timeout_s: float = 5.0, what: str = "condition") -> None:
+async def wait_until(predicate, timeout_s: float = 60.0, what: str = "condition") -> None:
+    """Let the loop run until `predicate()` holds; the limit is an upper bound only (a loaded machine is slow, never
+    wrong), and a condition that never holds still fails."""
     loop = asyncio.get_running_loop()
     end = loop.time() + timeout_s
     while not predicate():

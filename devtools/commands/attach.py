@@ -16,8 +16,7 @@ import contextlib
 import sys
 from typing import TYPE_CHECKING
 
-from .display_check import display_problem
-from .gui import add_display_options, offscreen_without_display, save_screenshot
+from .gui import add_display_options, qt_application, save_screenshot
 from .tail import add_connection_options, client_from_args
 
 if TYPE_CHECKING:
@@ -46,18 +45,11 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as err:
         print(f"tickscope attach: {err}", file=sys.stderr)
         return 2
-    if args.screenshot:
-        offscreen_without_display()
-    problem = display_problem()
-    if problem is not None:
-        print(f"tickscope attach: {problem}", file=sys.stderr)
+    app = qt_application("tickscope attach", args.screenshot)
+    if app is None:
         return 1
     import qasync
 
-    from ..host import application
-
-    app = application()
-    app.setQuitOnLastWindowClosed(False)
     return int(qasync.run(_main(app, client, args.screenshot, args.exit_after, args.size)))
 
 

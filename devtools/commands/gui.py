@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from runtime import Runtime
 
 __all__ = ["default_parser", "run_default", "run_gui", "add_display_options", "offscreen_without_display",
-           "save_screenshot", "window_size", "WindowSize"]
+           "qt_application", "save_screenshot", "window_size", "WindowSize"]
 
 WindowSize = tuple[int, int]
 MIN_WINDOW_SIZE: WindowSize = (640, 480)
@@ -37,6 +37,22 @@ def offscreen_without_display() -> None:
     """Render offscreen when no screen is attached: a screenshot needs none (CI, README builds). Before Qt loads."""
     if not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+def qt_application(prog: str, screenshot: str | None) -> QApplication | None:
+    """The QApplication of a command that opens a window (offscreen for a screenshot without a display), or None
+    after saying on stderr why Qt cannot start here (no display, a missing library)."""
+    if screenshot:
+        offscreen_without_display()
+    problem = display_problem()
+    if problem is not None:
+        print(f"{prog}: {problem}", file=sys.stderr)
+        return None
+    from ..host import application
+
+    app = application()
+    app.setQuitOnLastWindowClosed(False)  # the main coroutine ends the app, so nothing is left pending
+    return app
 
 
 def add_display_options(parser: argparse.ArgumentParser) -> None:
@@ -95,18 +111,11 @@ def run_gui(file: str | None = None, *, screenshot: str | None = None, exit_afte
         hint = "" if Path(file).suffix or "/" in file else " (nor a command: tickscope --help lists them)"
         print(f"tickscope: no such trace file: {file}{hint}", file=sys.stderr)
         return 2
-    if screenshot:
-        offscreen_without_display()
-    problem = display_problem()
-    if problem is not None:
-        print(f"tickscope: {problem}", file=sys.stderr)
+    app = qt_application("tickscope", screenshot)
+    if app is None:
         return 1
     import qasync
 
-    from ..host import application
-
-    app = application()
-    app.setQuitOnLastWindowClosed(False)  # the main coroutine ends the app, so nothing is left pending
     return int(qasync.run(_main(app, file, screenshot, exit_after, size)))
 
 

@@ -14,7 +14,7 @@ through an action.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from PySide6.QtGui import QCloseEvent
@@ -39,7 +39,7 @@ def _todo_summary(state: dict[str, Any]) -> str:
     return f"{state['remaining']} open of {len(items)}; last: {last['title']} ({last.get('sync', '-')})"
 
 
-def _new_todo(state: dict[str, Any]) -> dict[str, Any]:
+def _new_todo(state: Mapping[str, Any]) -> dict[str, Any]:
     return {"id": state["next_id"], "title": state["draft"].strip()}
 
 
@@ -51,7 +51,7 @@ def _customer_edit(name: str) -> Callable[[Any], dict[str, Any]]:
     return lambda value: {"field": name, "value": value}
 
 
-def _order(state: dict[str, Any]) -> dict[str, Any]:
+def _order(state: Mapping[str, Any]) -> dict[str, Any]:
     return {"n": state["submitted"]["count"], "total": state["total"]}
 
 

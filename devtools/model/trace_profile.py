@@ -90,8 +90,11 @@ class TraceProfile:
         return sum(d.count for (k, _m, _n), d in self.groups.items() if k == kind)
 
 
-# Each trace table is read from the file once, into a small temporary table; the aggregates and points are then
-# computed from those (a scan of a large trace costs seconds, a query of the temporary tables milliseconds).
+# The file is read once (TraceTables.hold_events, keeping the meta of the events these tables read), each trace
+# table computed from that into a small temporary table, and the aggregates and points from those (a scan of a
+# large trace costs seconds, a query of the temporary tables milliseconds).
+_META_READ = ("label IN ('state:update', 'trace:tick') OR kind IN ('trait:converge', 'field:converge') "
+              "OR (kind = 'action' AND label = 'async-action')")
 _MATERIALIZE: tuple[tuple[str, str], ...] = (
     ("_spans", "SELECT txn_id, min(ts) AS t0, max(ts) AS t1 FROM events GROUP BY txn_id"),  # NULL: the rest
     ("_txns", """
@@ -139,8 +142,8 @@ _FIRST_BUDGET_CUT = """
     ORDER BY seq LIMIT 1
 """
 
-_STEPS = len(_MATERIALIZE) + 1
-"""What profile_trace reports progress in: each table read from the file, then everything computed from them."""
+_STEPS = 1 + len(_MATERIALIZE) + 1
+"""What profile_trace reports progress in: the file read, each table computed from it, then the aggregates."""
 
 
 def _rows(tables: TraceTables, sql: str) -> list[dict[str, Any]]:
@@ -154,8 +157,8 @@ def _ms(value: Any) -> float:
 
 def profile_trace(path: str | os.PathLike[str], *, progress: Callable[[int, int], None] | None = None,
                   memory_limit: str | None = None) -> TraceProfile:
-    """Aggregate one trace file (or evidence package); `progress(done, total)` after each table read from the file
-    (each read streams the file: a large trace takes a while). Raises TraceFormatError for a file that is no trace."""
+    """Aggregate one trace file (or evidence package), read once; `progress(done, total)` after the read (most of the
+    time of a large trace) and each step after it. Raises TraceFormatError for a file that is no trace."""
     with TraceTables(path, memory_limit=memory_limit) as tables:
         done = 0
 
@@ -165,6 +168,8 @@ def profile_trace(path: str | os.PathLike[str], *, progress: Callable[[int, int]
             if progress is not None:
                 progress(done, _STEPS)
 
+        tables.hold_events(meta_where=_META_READ)
+        step()
         for name, select in _MATERIALIZE:
             tables.query(f"CREATE TEMP TABLE {name} AS {select}")
             step()

@@ -47,11 +47,13 @@ from .query_deps import duckdb
 
 __all__ = ["TABLES", "TraceTables", "table_names_in"]
 
-_ENVELOPE_COLUMNS = (
-    "{seq: 'BIGINT', timestamp: 'DOUBLE', type: 'VARCHAR', payload: 'STRUCT(kind VARCHAR, label VARCHAR, "
-    "moduleId VARCHAR, instanceId VARCHAR, runtimeLabel VARCHAR, txnSeq BIGINT, txnId VARCHAR, eventId VARCHAR, "
-    "linkId VARCHAR, timestamp DOUBLE, meta JSON, staticIrDigest VARCHAR, fieldPaths VARCHAR[][])'}"
-)
+_PAYLOAD_FIELDS = (("kind", "VARCHAR"), ("label", "VARCHAR"), ("moduleId", "VARCHAR"), ("instanceId", "VARCHAR"),
+                   ("runtimeLabel", "VARCHAR"), ("txnSeq", "BIGINT"), ("txnId", "VARCHAR"), ("eventId", "VARCHAR"),
+                   ("linkId", "VARCHAR"), ("timestamp", "DOUBLE"), ("meta", "JSON"), ("staticIrDigest", "VARCHAR"),
+                   ("fieldPaths", "VARCHAR[][]"))
+"""What the tables read of a line's payload: a debug event's fields, a static IR's digest and field paths."""
+_ENVELOPE_COLUMNS = ("{seq: 'BIGINT', timestamp: 'DOUBLE', type: 'VARCHAR', payload: 'STRUCT("
+                     + ", ".join(f"{name} {kind}" for name, kind in _PAYLOAD_FIELDS) + ")'}")
 
 _IRS = ("(SELECT payload.staticIrDigest AS digest, any_value(payload.fieldPaths) AS paths FROM _envelopes "
         "WHERE type = 'static-ir' GROUP BY ALL)")
@@ -216,6 +218,22 @@ class TraceTables:
             f"columns = {_ENVELOPE_COLUMNS}, ignore_errors = true, maximum_object_size = {int(max_line_bytes)})")
         for name, select in TABLES.items():
             con.execute(f"CREATE VIEW {name} AS {select}")
+
+    def hold_events(self, *, meta_where: str = "true") -> None:
+        """Read the file's events and static IRs once into a temporary table and answer every later query from it:
+        for a caller that runs many queries (each would stream the whole file again). `meta_where`, an SQL
+        condition on an event's `kind` and `label`, keeps the meta of the events the caller reads (the others' is
+        NULL: meta is most of an event's bytes). Beyond `memory_limit` the table spills to the temporary directory.
+        """
+        fields = ", ".join(f"{name} := payload.{name}" for name, _kind in _PAYLOAD_FIELDS if name != "meta")
+        self.connection.execute(f"""
+            CREATE TEMP TABLE _held_envelopes AS
+            SELECT seq, timestamp, type,
+                   struct_pack({fields}, meta := CASE WHEN {meta_where} THEN payload.meta END) AS payload
+            FROM (SELECT *, payload.kind AS kind, payload.label AS label FROM _envelopes
+                  WHERE type IN ('debug:event', 'static-ir'))""")
+        # every table is a view over _envelopes, bound when queried: they all read the held rows from now on
+        self.connection.execute("CREATE OR REPLACE VIEW _envelopes AS SELECT * FROM _held_envelopes")
 
     def query(self, sql: str, *, batch_rows: int = 65536) -> Any:
         """Run `sql`; its result as a pyarrow RecordBatchReader (streamed: read it before the next query), or None

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from ..model.txn_view import EventFacts
+from .elide import elide_middle
 
 __all__ = ["SITE_HREF", "call_site_of", "call_site_section", "shown_path"]
 
@@ -33,10 +34,7 @@ def shown_path(file: str, chars: int) -> str:
         text = rel if not rel.startswith("..") else file
     except ValueError:  # another drive on Windows
         text = file
-    if len(text) <= chars:
-        return text
-    keep = max(8, chars - 1)
-    return text[: keep // 3] + "…" + text[len(text) - (keep - keep // 3):]
+    return elide_middle(text, max(9, chars), front_part=3)  # never fewer than 8 characters of the path
 
 
 def call_site_section(f: EventFacts, width: int, tooltips: dict[str, str],

@@ -16,8 +16,9 @@ from ..model.state_diff import state_diff
 from ..model.txn_view import EventFacts
 from ..model.values import preview_text, short_text
 from .call_site_text import call_site_section
+from .elide import elide_end, elide_middle
 
-__all__ = ["summary_html", "Summary", "PAYLOAD_TEXT", "elide_middle"]
+__all__ = ["summary_html", "Summary", "PAYLOAD_TEXT"]
 
 PAYLOAD_TEXT = {
     "oversized": "payload cut to the export size budget (oversized); cut values say how much they left out",
@@ -38,18 +39,6 @@ class Summary:
     paths: dict[str, str] = field(default_factory=dict)
     sites: dict[str, tuple[str, int]] = field(default_factory=dict)
     """The file and line each call site frame link names (devtools.views.call_site_text)."""
-
-
-def elide_end(text: str, chars: int) -> str:
-    return text if len(text) <= chars else text[: max(1, chars - 1)] + "…"
-
-
-def elide_middle(text: str, chars: int) -> str:
-    """`reading.hi…story.min`: both ends kept, at most `chars` characters."""
-    if len(text) <= chars:
-        return text
-    keep = max(1, chars - 1)
-    return text[: (keep + 1) // 2] + "…" + text[len(text) - keep // 2:]
 
 
 def _row(name: str, value: Any) -> str:

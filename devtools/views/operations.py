@@ -20,7 +20,7 @@ from ..model.runs import OperationInfo
 from ..state import UiState
 from .stage_timeline import STAGE_COLOURS, StageTimeline
 from .scoped_rows import ScopedRows
-from .table_pane import HiddenRefresh, detail_column, lay_out_table_pane
+from .table_pane import HiddenRefresh, detail_column, fill_table, lay_out_table_pane
 from .tables import readonly_table
 from .timeline.source import timeline_source
 
@@ -49,6 +49,13 @@ def deadline_text(op: OperationInfo, now_ms: float) -> str:
     left = op.deadline_ms - now_ms
     used = 1.0 - left / total if total > 0 else 1.0
     return f"{left:.0f} ms left" + (" · stalling" if used >= STALLING_RATIO else "")
+
+
+def _flags(op: OperationInfo) -> str:
+    fenced = len(op.facts_with("fenced"))
+    return ", ".join(x for x in ("late" if op.late_facts else "", "detached" if op.detached else "",
+                                 f"late: {op.late_resolution}" if op.late_resolution else "",
+                                 f"fenced ×{fenced}" if fenced else "") if x)
 
 
 class OperationsPane(QWidget):
@@ -107,26 +114,15 @@ class OperationsPane(QWidget):
         self.empty.setVisible(not all_ops)
         self._keys = [o.command_id for o in all_ops]
         now = self._now_ms()
-        table = self.table
-        table.setUpdatesEnabled(False)
-        table.blockSignals(True)
-        table.setRowCount(len(all_ops))
-        for r, op in enumerate(all_ops):
-            fenced = len(op.facts_with("fenced"))
-            flags = ", ".join(x for x in ("late" if op.late_facts else "", "detached" if op.detached else "",
-                                          f"late: {op.late_resolution}" if op.late_resolution else "",
-                                          f"fenced ×{fenced}" if fenced else "") if x)
-            values = (op.command_id, op.op_kind or "", op.target or "", op.link_id or "", op.stage,
-                      stage_steps(op), deadline_text(op, now), flags)
-            for c, v in enumerate(values):
-                item = QTableWidgetItem(v)
-                item.setToolTip(v)
-                if c == 4:
-                    item.setBackground(QBrush(QColor(STAGE_COLOURS.get(op.stage, "#cfd8dc"))))
-                    item.setForeground(QBrush(QColor("white")))
-                table.setItem(r, c, item)
-        table.blockSignals(False)
-        table.setUpdatesEnabled(True)
+
+        def dress(r: int, c: int, item: QTableWidgetItem) -> None:
+            item.setToolTip(item.text())
+            if c == 4:
+                item.setBackground(QBrush(QColor(STAGE_COLOURS.get(all_ops[r].stage, "#cfd8dc"))))
+                item.setForeground(QBrush(QColor("white")))
+
+        fill_table(self.table, [(op.command_id, op.op_kind or "", op.target or "", op.link_id or "", op.stage,
+                                 stage_steps(op), deadline_text(op, now), _flags(op)) for op in all_ops], dress)
         self.scoped.apply(self._keys)
         if current in self._keys:
             self.select_operation(current)

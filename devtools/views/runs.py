@@ -16,7 +16,7 @@ from ..app.context import DevtoolsContext
 from ..model.runs import RunInfo
 from ..state import UiState
 from .scoped_rows import ScopedRows
-from .table_pane import HiddenRefresh, detail_column, lay_out_table_pane
+from .table_pane import HiddenRefresh, detail_column, fill_table, lay_out_table_pane
 from .tables import readonly_table
 from .timeline.source import timeline_source
 
@@ -86,19 +86,14 @@ class RunsPane(QWidget):
         self.empty.setVisible(not all_runs)
         self._keys = [r.link_id for r in all_runs]
         table = self.table
-        table.setUpdatesEnabled(False)
-        table.blockSignals(True)
-        table.setRowCount(len(all_runs))
-        for r, run in enumerate(all_runs):
-            values = (run.link_id, run.instance_id, run.action_id, run.policy or "", run.status,
-                      run.cancel_reason or "", _duration(run), str(len(run.txn_seqs)), str(len(run.command_ids)))
-            for c, v in enumerate(values):
-                item = QTableWidgetItem(v)
-                if c == 4:
-                    item.setForeground(QBrush(STATUS_COLOURS.get(run.status, QColor("gray"))))
-                table.setItem(r, c, item)
-        table.blockSignals(False)
-        table.setUpdatesEnabled(True)
+
+        def dress(r: int, c: int, item: QTableWidgetItem) -> None:
+            if c == 4:
+                item.setForeground(QBrush(STATUS_COLOURS.get(all_runs[r].status, QColor("gray"))))
+
+        fill_table(table, [(run.link_id, run.instance_id, run.action_id, run.policy or "", run.status,
+                            run.cancel_reason or "", _duration(run), str(len(run.txn_seqs)),
+                            str(len(run.command_ids))) for run in all_runs], dress)
         self.scoped.apply(self._keys)
         if current in self._keys:
             self.select_run(current)

@@ -1,15 +1,15 @@
 """The shape the list panes share (runs, operations, end to end): an empty-state line, then a table split from the
-detail of its selected row; and the throttle that keeps a pane behind another tab from rebuilding its table on
-every flush of a live session."""
+detail of its selected row; the table rebuilt whole from its rows' texts; and the throttle that keeps a pane behind
+another tab from rebuilding its table on every flush of a live session."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
 from PySide6.QtCore import Qt, QTimer
-from PySide6.QtWidgets import QLabel, QSplitter, QTableWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
-__all__ = ["HIDDEN_REFRESH_MS", "HiddenRefresh", "detail_column", "lay_out_table_pane"]
+__all__ = ["HIDDEN_REFRESH_MS", "HiddenRefresh", "detail_column", "fill_table", "lay_out_table_pane"]
 
 HIDDEN_REFRESH_MS = 1000
 """How often a pane behind another tab fills its table (shown, it follows every change)."""
@@ -39,6 +39,22 @@ def lay_out_table_pane(pane: QWidget, empty: QLabel, table: QTableWidget, detail
     layout.addWidget(empty)
     layout.addWidget(split, 1)
     return split
+
+
+def fill_table(table: QTableWidget, rows: Sequence[Sequence[str]],
+               dress: Callable[[int, int, QTableWidgetItem], None]) -> None:
+    """Rebuild `table` whole from its rows' cell texts, repainted once and with no signal per cell (a current-cell
+    change would show a half-filled row's detail); `dress(row, column, item)` colours a cell or adds its tooltip."""
+    table.setUpdatesEnabled(False)
+    table.blockSignals(True)
+    table.setRowCount(len(rows))
+    for r, values in enumerate(rows):
+        for c, text in enumerate(values):
+            item = QTableWidgetItem(text)
+            dress(r, c, item)
+            table.setItem(r, c, item)
+    table.blockSignals(False)
+    table.setUpdatesEnabled(True)
 
 
 class HiddenRefresh:

@@ -11,6 +11,7 @@ linkId guard that keeps a late result from touching state.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 from runtime.base.records import TxnRecord
@@ -74,8 +75,8 @@ class ActionContext:
         return self._run.link_id
 
     @property
-    def state(self) -> dict[str, Any]:
-        """The instance's committed state (read it, never mutate it)."""
+    def state(self) -> Mapping[str, Any]:
+        """The instance's committed state (read it, never mutate it): a dict, or a SharedRoot for a large one."""
         return self._run.instance.get_state()
 
     @property

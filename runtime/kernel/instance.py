@@ -10,7 +10,7 @@ from __future__ import annotations
 import copy
 from functools import partial
 from collections import deque
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple, NoReturn, Protocol
 
 from runtime.base.dirty import Evidence
@@ -137,7 +137,7 @@ class ModuleInstance:
 
     # -- reading ----------------------------------------------------------------------------------------------------
 
-    def get_state(self) -> dict[str, Any]:
+    def get_state(self) -> Mapping[str, Any]:
         """The committed state. It is shared with the runtime's history: read it, never mutate it."""
         return self.state
 

@@ -14,9 +14,39 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before the first Qt imp
 
 import pytest
 from PySide6.QtCore import QSettings
+from pytestqt.qtbot import QtBot
 
 from devtools.qt.testing import qt_loop  # noqa: F401  (the adapter's own pytest-qt fixture, for its tests)
 from runtime import Runtime
+
+
+WAIT_MS = 120_000
+"""How long a qtbot wait lasts at most (pytest-qt's default is 5 s). Every wait of these tests is an upper bound only:
+it returns as soon as its condition holds, so its limit only has to be far above what a loaded machine needs (CI, or
+eight test runs on two cores, where opening a trace or a backend round trip of the demo took more than 5 s and
+20 s); a condition that never holds still fails, after this (and pytest-timeout ends a test after 600 s)."""
+
+
+class PatientQtBot(QtBot):
+    """pytest-qt's QtBot whose waits last up to WAIT_MS unless a test says otherwise."""
+
+    def waitUntil(self, callback, *, timeout: int = WAIT_MS) -> None:  # noqa: N802  (pytest-qt's names)
+        super().waitUntil(callback, timeout=timeout)
+
+    def waitExposed(self, widget, *, timeout: int = WAIT_MS):  # noqa: N802
+        return super().waitExposed(widget, timeout=timeout)
+
+    def waitActive(self, widget, *, timeout: int = WAIT_MS):  # noqa: N802
+        return super().waitActive(widget, timeout=timeout)
+
+    def waitSignal(self, signal, *, timeout: int = WAIT_MS, **kw):  # noqa: N802
+        return super().waitSignal(signal, timeout=timeout, **kw)
+
+
+@pytest.fixture
+def qtbot(qapp, request) -> QtBot:
+    """pytest-qt's qtbot, patient (PatientQtBot): a slow machine never fails a test whose condition does hold."""
+    return PatientQtBot(request)
 
 
 @pytest.fixture

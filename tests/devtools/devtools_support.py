@@ -66,7 +66,7 @@ def open_live(qtbot, rt, settings=None):
 def run(qtbot, aio, coro):
     """Run a coroutine on the qasync loop while pytest-qt pumps Qt (pattern A); returns its result."""
     task = aio.create_task(coro)
-    qtbot.waitUntil(task.done, timeout=10000)
+    qtbot.waitUntil(task.done)
     return task.result()
 
 
@@ -98,18 +98,18 @@ def demo_window(qtbot, rt: Runtime) -> Iterator[tuple[object, DemoWindow]]:
     """The demo's parts started on `rt` and its window shown on an adapter of its own; yields (app, window), then
     closes the window's boundaries, the adapter and the demo (`rt` stays the caller's)."""
     task = asyncio.ensure_future(start_demo(rt))
-    qtbot.waitUntil(task.done, timeout=10_000)
+    qtbot.waitUntil(task.done)
     app = task.result()
     ui = QtAdapter(rt)
     window = DemoWindow(app, ui)
     qtbot.addWidget(window)
-    window.show()
-    qtbot.waitExposed(window)
+    with qtbot.waitExposed(window):  # a context manager: called alone it waits for nothing
+        window.show()
     yield app, window
     window.close_boundaries()
     ui.close()
     closing = asyncio.ensure_future(close_demo(app))
-    qtbot.waitUntil(closing.done, timeout=10_000)
+    qtbot.waitUntil(closing.done)
     closing.result()
 
 

@@ -83,7 +83,7 @@ def test_the_inspector_shows_this_line_and_a_click_opens_it_in_the_configured_ed
     script.write_text(EDITOR_SCRIPT)
     _set_editor_command(qtbot, window, f"{sys.executable} {script} {out} {{file}} {{line}}")
     _click_link(qtbot, window.inspector.summary, "site:0")
-    qtbot.waitUntil(lambda: out.exists() and out.read_text().endswith("]"), timeout=10000)
+    qtbot.waitUntil(lambda: out.exists() and out.read_text().endswith("]"))
     assert orjson.loads(out.read_text()) == [__file__, str(line)]
     assert window.inspector.editor_status.text().startswith(f"Opened test_call_site_view.py:{line} in ")
     rt.dispose()

@@ -30,7 +30,7 @@ def compare_through_the_palette(qtbot, window, other) -> CompareView:
     qtbot.waitUntil(lambda: window.compare_view is not None)
     view = window.compare_view
     qtbot.addWidget(view)
-    qtbot.waitUntil(lambda: view.task is not None and view.task.done(), timeout=30000)
+    qtbot.waitUntil(lambda: view.task is not None and view.task.done())
     return view
 
 
@@ -97,5 +97,5 @@ def test_closing_the_view_while_it_reads_stops_the_comparison(qtbot, pair, aio):
     view.show()
     task = view.compare(*pair)
     view.close()
-    qtbot.waitUntil(task.done, timeout=30000)
+    qtbot.waitUntil(task.done)
     assert task.cancelled() and view.table.rowCount() == 0

@@ -17,13 +17,20 @@ from runtime.trace import TraceWriter
 REQUIRED = ("state/state:update", "trait:converge", "action/async-action", "devtools/trace:tick")
 
 
-async def _until(predicate, what: str, timeout_s: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    end = loop.time() + timeout_s
-    while not predicate():
-        if loop.time() > end:
-            raise AssertionError(f"the demo never got to: {what}")
-        await asyncio.sleep(0.01)
+async def _until(rt: Runtime, predicate, what: str) -> None:
+    """Wait until `predicate()` holds, checking it after each batch of the runtime's debug events (every stage an
+    operation reaches is one). The bound is an upper one only, far above what a loaded machine needs."""
+    changed = asyncio.Event()
+    unsubscribe = rt.hub.subscribe(lambda _token: changed.set())
+    try:
+        async with asyncio.timeout(120):
+            while not predicate():
+                changed.clear()
+                await changed.wait()
+    except TimeoutError:
+        raise AssertionError(f"the demo never got to: {what}") from None
+    finally:
+        unsubscribe()
 
 
 async def _user_at_the_fault_toggles(app, stop: asyncio.Event) -> None:
@@ -35,13 +42,14 @@ async def _user_at_the_fault_toggles(app, stop: asyncio.Event) -> None:
         return [op.stage for op in tracker.operations()] if tracker is not None else []
 
     try:
-        await _until(lambda: Stage.READY in stages(), "a save reaching ready")
+        await _until(app.runtime, lambda: Stage.READY in stages(), "a save reaching ready")
         app.set_fault("fail_saves", True)
-        await _until(lambda: Stage.FAILED in stages(), "a save failing after acceptance")
+        await _until(app.runtime, lambda: Stage.FAILED in stages(), "a save failing after acceptance")
         app.set_fault("fail_saves", False)
         app.set_fault("never_project", True)
         seen = len(stages())
-        await _until(lambda: Stage.COMMITTED in stages()[seen:], "a save committed while the projector is broken")
+        await _until(app.runtime, lambda: Stage.COMMITTED in stages()[seen:],
+                     "a save committed while the projector is broken")
         await asyncio.sleep(0.3)  # a little more of everything else
     finally:
         stop.set()  # also when the demo never got there: the test fails instead of hanging

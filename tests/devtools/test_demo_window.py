@@ -31,7 +31,7 @@ def test_typing_and_adding_a_todo_goes_through_actions_and_the_backend_answer_sh
     qtbot.keyClicks(window.draft, "tea")
     qtbot.waitUntil(window.add.isEnabled)
     qtbot.mouseClick(window.add, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "last: tea (saved)" in window.summary.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: "last: tea (saved)" in window.summary.text())
     save = next(r for r in app.extras["todos.actions"].runs("save-todo"))
     assert save.status == "success"
     qtbot.waitUntil(lambda: any(e["meta"]["segmentKind"] == "paint" and save.link_id in e["meta"]["linkIds"]
@@ -46,7 +46,7 @@ def test_submit_shows_busy_while_the_order_service_thinks(demo, qtbot):
     rt, app, window = demo
     qtbot.mouseClick(window.submit, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not window.submit.isEnabled())  # the service takes 0.25 s: past the 150 ms delay
-    qtbot.waitUntil(lambda: window.submit.isEnabled() and "(1 sent)" in window.total.text(), timeout=10_000)
+    qtbot.waitUntil(lambda: window.submit.isEnabled() and "(1 sent)" in window.total.text())
 
 
 def e2e(rt: Runtime) -> list[dict]:
@@ -65,15 +65,15 @@ def test_the_running_demo_shows_in_its_window_as_its_script_drives_it(qtbot, qt_
     stop = asyncio.Event()
     task = asyncio.ensure_future(run_demo(rt, None, stop=stop, on_started=lambda app: windows.append(
         open_demo_window(app))))
-    qtbot.waitUntil(lambda: bool(windows), timeout=10_000)
+    qtbot.waitUntil(lambda: bool(windows))
     window = windows[0]
     qtbot.addWidget(window)
     readings = set()
-    qtbot.waitUntil(lambda: readings.add(window.reading.text()) or len(readings) > 3, timeout=10_000)
-    qtbot.waitUntil(lambda: window.first.text() != "", timeout=10_000)  # the scripted customer types
-    qtbot.waitUntil(lambda: any(e["meta"]["segmentKind"] == "react:commit" for e in e2e(rt)), timeout=10_000)
+    qtbot.waitUntil(lambda: readings.add(window.reading.text()) or len(readings) > 3)
+    qtbot.waitUntil(lambda: window.first.text() != "")  # the scripted customer types
+    qtbot.waitUntil(lambda: any(e["meta"]["segmentKind"] == "react:commit" for e in e2e(rt)))
     stop.set()
-    qtbot.waitUntil(task.done, timeout=15_000)
+    qtbot.waitUntil(task.done)
     task.result()
     window.close()
     rt.dispose()

@@ -39,8 +39,8 @@ def traced(qtbot, qt_loop):
     ui = QtAdapter(rt)
     label = QLabel("-")
     qtbot.addWidget(label)
-    label.show()
-    qtbot.waitExposed(label)
+    with qtbot.waitExposed(label):  # a context manager: called alone it waits for nothing
+        label.show()
     ui.bind(label, "text", rt.store.topic(inst), to=lambda s: str(s["n"]))
 
     async def step(ctx_, delay):

@@ -47,7 +47,7 @@ def live_demo(qtbot, qt_loop):
     with demo_window(qtbot, rt) as (_app, demo):
         yield rt, devtools, demo
     shut = asyncio.ensure_future(host.shutdown())
-    qtbot.waitUntil(shut.done, timeout=10_000)
+    qtbot.waitUntil(shut.done)
     rt.dispose()
 
 
@@ -63,7 +63,7 @@ def test_live_the_demo_widget_flashes_in_the_colour_of_its_update_then_stops_whe
     assert _covers(overlay, label)
     assert overlay.colour == colour_for(overlay.duration_ms)
     assert label.styleSheet() == ""  # the widget's own look is never touched
-    qtbot.waitUntil(lambda: not demo.findChildren(FlashOverlay), timeout=5000)  # faded out and deleted
+    qtbot.waitUntil(lambda: not demo.findChildren(FlashOverlay))  # faded out and deleted
 
     _click_toggle(qtbot, devtools)
     qtbot.waitUntil(lambda: not rt.highlight.enabled)
@@ -88,8 +88,8 @@ def test_a_slow_update_flashes_red(qtbot, qt_loop):
         label.setText(text)
 
     ui.bind(label, slow_show, rt.store.topic(inst), to=lambda s: s["name"])
-    window.show()
-    qtbot.waitExposed(window)
+    with qtbot.waitExposed(window):  # a context manager: called alone it waits for nothing
+        window.show()
     rt.highlight.set(True)
     inst.dispatch("rename", "Grace")
     qtbot.waitUntil(lambda: label.text() == "Grace" and bool(_flashes_over(label)))
@@ -108,8 +108,8 @@ def test_attached_the_switch_reaches_the_application_through_the_inspector(qtbot
         label.setGeometry(10, 10, 160, 24)
         ui = QtAdapter(rt)  # the application's own adapter, in "its" process
         ui.bind(label, "text", rt.store.topic(inst), to=lambda s: s["title"])
-        app_window.show()
-        qtbot.waitExposed(app_window)
+        with qtbot.waitExposed(app_window):  # a context manager: called alone it waits for nothing
+            app_window.show()
 
         _click_toggle(qtbot, window)
         qtbot.waitUntil(lambda: rt.highlight.enabled)
@@ -118,7 +118,7 @@ def test_attached_the_switch_reaches_the_application_through_the_inspector(qtbot
         inst.dispatch("rename", "Grace")
         qtbot.waitUntil(lambda: label.text() == "Shop of Grace" and bool(_flashes_over(label)))
         assert _covers(_flashes_over(label)[0], label)
-        qtbot.waitUntil(lambda: not app_window.findChildren(FlashOverlay), timeout=5000)
+        qtbot.waitUntil(lambda: not app_window.findChildren(FlashOverlay))
 
         _click_toggle(qtbot, window)
         qtbot.waitUntil(lambda: not rt.highlight.enabled)

@@ -162,8 +162,8 @@ def test_the_ui_commit_and_the_paint_of_a_run_are_recorded_once_per_tick(app, qt
     rt, inst, actions, ui, window, layout = app
     rt.e2e.configure(E2EConfig(enabled=True, sample_rate=1.0))
     label, other = add(layout, QLabel("-")), add(layout, QLabel("-"))
-    window.show()
-    qtbot.waitExposed(window)
+    with qtbot.waitExposed(window):  # a context manager: called alone it waits for nothing
+        window.show()
     topic = rt.store.topic(inst)
     ui.bind(label, "text", topic, to=lambda s: str(s["count"]))
     ui.bind(other, "text", topic, to=lambda s: f"n={s['count']}")

@@ -27,7 +27,7 @@ def run_sql(qtbot, pane, sql: str) -> None:
     pane.sql.clear()
     qtbot.keyClicks(pane.sql, sql)
     qtbot.mouseClick(pane.run_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: not pane.running and pane.run_button.isEnabled(), timeout=30000)
+    qtbot.waitUntil(lambda: not pane.running and pane.run_button.isEnabled())
 
 
 def cells(pane) -> list[tuple[str, ...]]:
@@ -115,7 +115,7 @@ def test_generate_test_from_a_live_session(qtbot, aio, shop_runtime, tmp_path):
     window.timeline.fit_all()
     path = tmp_path / "test_live_session.py"
     task = pane.generate_test(str(path))
-    qtbot.waitUntil(task.done, timeout=20000)
+    qtbot.waitUntil(task.done)
     assert task.result() is not None, pane.status.text()
     assert task.result().instances == ["shop#1"]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join((str(HERE), str(ROOT)))}
@@ -137,7 +137,7 @@ def test_generate_test_for_the_range_shown_writes_a_passing_test(qtbot, aio, rec
     assert name.text() == "test_session.py"  # offered, selected: typing replaces it
     qtbot.keyClicks(name, "test_shop_session.py")
     qtbot.keyClick(name, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: pane.last_test is not None or "No test" in pane.status.text(), timeout=20000)
+    qtbot.waitUntil(lambda: pane.last_test is not None or "No test" in pane.status.text())
     assert pane.last_test is not None, pane.status.text()
     path, generated = pane.last_test
     assert Path(path) == tmp_path / "test_shop_session.py"
@@ -173,7 +173,7 @@ def test_a_long_query_runs_off_the_loop_with_progress(qtbot, aio, tmp_path):
     qtbot.mouseClick(pane.run_button, Qt.MouseButton.LeftButton)
     assert pane.running and pane.progress.isVisible() and pane.cancel_button.isEnabled()
     assert not pane.run_button.isEnabled()
-    qtbot.waitUntil(lambda: not pane.running, timeout=60000)
+    qtbot.waitUntil(lambda: not pane.running)
     timer.stop()
     assert True in ticks  # the loop turned (a timer fired) while the query ran
     assert cells(pane)[1:] == [(str(1000 * 60 * 60),)]

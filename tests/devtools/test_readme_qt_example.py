@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from pytestqt.exceptions import TimeoutError  # noqa: A004  (pytest-qt's name for it)
+from pytestqt.qtbot import QtBot
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -34,8 +35,10 @@ def test_the_readme_qt_application_passes_its_own_test(qtbot, qt_loop, monkeypat
     tests[0](qtbot, qt_loop)
 
 
-def test_the_readme_test_fails_when_the_app_is_broken(qtbot, qt_loop, monkeypatch):
-    """The README's test is not a test that cannot fail: with the busy binding taken out it fails."""
+def test_the_readme_test_fails_when_the_app_is_broken(request, qt_loop, monkeypatch):
+    """The README's test is not a test that cannot fail: with the busy binding taken out it fails, in pytest-qt's
+    own qtbot as a user runs it (its 5 s waits, not this suite's patient ones: tests/devtools/conftest.py)."""
+    qtbot = QtBot(request)
     app_code, test_code = blocks()
     broken = app_code.replace("    qt.bind_busy(", "    (lambda *a, **k: None)(")
     module = types.ModuleType("counter_app")

@@ -79,7 +79,7 @@ def test_a_paused_stream_never_claims_the_effect_it_did_not_show(qtbot, attached
     # ... but this viewer is paused: accepted, and no effect claimed
     assert receipt(window) == "dispatch add → shop#1: accepted (command #2) · waiting for its effect in the stream"
     assert not any(c[3] == "add" for c in table_rows(window))
-    qtbot.waitUntil(lambda: "no effect seen" in receipt(window), timeout=5000)
+    qtbot.waitUntil(lambda: "no effect seen" in receipt(window))
     assert receipt(window).endswith("no effect seen in the stream within 1 s")
 
     click(qtbot, window, bar.resume_action)
@@ -181,7 +181,7 @@ def test_dispatch_offers_the_modules_reducers_and_still_takes_a_typed_one(qtbot,
     assert dialog.dispatch_button.isEnabled()  # the runtime is the judge
     qtbot.mouseClick(dialog.dispatch_button, Qt.MouseButton.LeftButton)
     assert not dialog.isVisible()
-    qtbot.waitUntil(lambda: "refused" in receipt(window), timeout=15_000)  # a round trip to the inspected process
+    qtbot.waitUntil(lambda: "refused" in receipt(window))  # a round trip to the inspected process
 
 
 def test_dispatch_shows_the_declared_payload_type_and_checks_it_before_sending(qtbot, attached):
@@ -202,7 +202,7 @@ def test_dispatch_shows_the_declared_payload_type_and_checks_it_before_sending(q
     # a client that skips the check (or an older viewer) is refused by the runtime, with the reason
     bar = window.remote_bar
     bar.dispatch("shop#1", "add", "five")
-    qtbot.waitUntil(lambda: "refused" in receipt(window), timeout=15_000)
+    qtbot.waitUntil(lambda: "refused" in receipt(window))
     assert receipt(window) == ("dispatch add → shop#1: refused — action 'add' of module 'shop' expects int; "
                                "got 'five' (at the payload: expected int, got 'five')")
     assert inst.get_state()["items"] == [{"price": 2}]
@@ -220,5 +220,5 @@ def test_the_receipt_stays_on_the_newest_command_when_an_older_one_settles_later
     newer = bar.dispatch("shop#1", "fly", None)
     qtbot.waitUntil(newer.done)
     assert receipt(window).startswith("dispatch fly → shop#1: refused — module 'shop' has no reducer for action 'fly'")
-    qtbot.waitUntil(lambda: "no effect seen" in bar.receipt.toolTip(), timeout=5000)  # the older one settled ...
+    qtbot.waitUntil(lambda: "no effect seen" in bar.receipt.toolTip())  # the older one settled ...
     assert receipt(window).startswith("dispatch fly → shop#1: refused")  # ... and the label still shows the newer

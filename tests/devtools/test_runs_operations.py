@@ -29,10 +29,10 @@ from runtime.operations.http import HttpTransport
 BUDGET = Budget(accept=5.0, committed=5.0, observed=5.0, ready=5.0)
 
 
-def finish(qtbot, aio, coro: Any, timeout_ms: int = 10_000) -> Any:
+def finish(qtbot, aio, coro: Any) -> Any:
     """Run a coroutine on the test's loop while Qt keeps spinning; its result."""
     task = aio.create_task(coro)
-    qtbot.waitUntil(task.done, timeout=timeout_ms)
+    qtbot.waitUntil(task.done)
     return task.result()
 
 
@@ -64,12 +64,12 @@ def session(qtbot, aio, shop_runtime):
         second = actions.trigger(defn, {"price": 6, "block": False})
         finish(qtbot, aio, second.settled())
         command_id = second.result
-        qtbot.waitUntil(lambda: tracker.get(command_id).stage is Stage.COMMITTED, timeout=10_000)
+        qtbot.waitUntil(lambda: tracker.get(command_id).stage is Stage.COMMITTED)
         clock.advance(BUDGET.ready + 1.0)  # past the deadline, on the tracker's clock
         assert tracker.get(command_id).stage is Stage.TIMED_OUT
         backend.faults.set(kind="todo.create", project_delay_s=0.0)
         finish(qtbot, aio, backend.restart())  # the projector resumes from its checkpoint, now without a delay
-        qtbot.waitUntil(lambda: tracker.get(command_id).late_resolution is Stage.READY, timeout=10_000)
+        qtbot.waitUntil(lambda: tracker.get(command_id).late_resolution is Stage.READY)
         yield ctx, rt, first, second, command_id, tracker, backend
     finally:
         for fn in ctx.cleanups:

@@ -63,7 +63,8 @@ def test_the_generated_test_passes_and_fails_when_a_reducer_changes(demo_trace, 
     assert failed.returncode == 1, failed.stdout + failed.stderr
     assert "1 failed" in failed.stdout
     assert "AssertionError: the state of form#1 after form#1::t" in failed.stdout
-    assert "customer.email: recorded 'a" in failed.stdout and ", now 'A" in failed.stdout
+    # the first name is typed first (0.12 s a keystroke): how far the customer got in 2 s depends on the machine's load
+    assert "customer.first: recorded 'Ad" in failed.stdout and ", now 'AD" in failed.stdout
 
 
 def test_testgen_says_which_instances_it_cannot_replay(demo_trace, tmp_path):

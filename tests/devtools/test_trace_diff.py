@@ -96,3 +96,23 @@ def test_tickscope_diff_says_which_file_is_not_a_trace(pair, tmp_path):
     assert proc.returncode == 1 and "tickscope diff:" in proc.stderr and "not a tickscope trace" in proc.stderr
     missing = tickscope("diff", str(tmp_path / "gone.jsonl"), str(pair[0]))
     assert missing.returncode == 1 and "gone.jsonl: cannot read" in missing.stderr
+
+
+def test_held_events_answer_every_table_as_the_file_did_after_the_file_is_gone(pair, tmp_path):
+    """`tickscope diff` reads each trace once (TraceTables.hold_events) instead of streaming it for every table."""
+    import shutil
+
+    from devtools.model.trace_tables import TABLES, TraceTables
+
+    copy = tmp_path / "held.jsonl"
+    shutil.copyfile(pair[1], copy)
+
+    def every_table(tables: TraceTables) -> dict[str, list[dict[str, object]]]:
+        return {name: tables.query(f"SELECT * FROM {name} ORDER BY ALL").read_all().to_pylist() for name in TABLES}
+
+    with TraceTables(copy) as tables:
+        streamed = every_table(tables)
+        tables.hold_events()
+        copy.unlink()
+        held = every_table(tables)
+    assert held == streamed and len(streamed["transactions"]) > 6 and streamed["ticks"]

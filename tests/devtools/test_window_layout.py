@@ -83,7 +83,7 @@ def settle(qtbot, window, size):
 def assert_whole(qtbot, window):
     """Every pane and control whole, once the layout has settled (the failure lists what is cut)."""
     try:
-        qtbot.waitUntil(lambda: not cut_off(window), timeout=3000)
+        qtbot.waitUntil(lambda: not cut_off(window))
     except qtbot.TimeoutError:
         assert cut_off(window) == []
 

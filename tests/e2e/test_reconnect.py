@@ -10,7 +10,7 @@ from ops_support import wait_until
 from runtime.inspect import InspectClient, InspectError
 
 
-async def next_batch(client: InspectClient, pred, timeout: float = 20.0):
+async def next_batch(client: InspectClient, pred, timeout: float = 120.0):  # an upper bound: a restart under load
     async def find():
         async for batch in client.batches():
             if pred(batch):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -19,29 +20,38 @@ sys.exit(code)
 """
 
 
-def tail(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def tail(*args: str, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """`tickscope tail ARGS` run headless; the limit is an upper bound only (a loaded machine is slow)."""
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     return subprocess.run([sys.executable, "-c", TAIL_NO_QT, "tail", *args], capture_output=True, text=True,
                           timeout=timeout, env=env, cwd=ROOT)
 
 
 def test_tail_prints_envelopes_as_json_lines_without_importing_qt(inspected_app):
-    proc = tail(inspected_app.address, "--token", inspected_app.token, "--count", "40")
+    # the app's HELLO may take longer than the default 5 s handshake on a loaded machine: an upper bound only
+    proc = tail(inspected_app.address, "--token", inspected_app.token, "--count", "40", "--handshake-timeout", "60")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.splitlines()
     assert len(lines) == 40
     envelopes = [orjson.loads(line) for line in lines]
     assert {e["runId"] for e in envelopes} == {inspected_app.info["runId"]}
-    assert [e["seq"] for e in envelopes] == list(range(1, 41))  # from the start of the run, nothing skipped
-    assert {"debug:event", "static-ir"} <= {e["type"] for e in envelopes}
+    # From the start of the run, nothing skipped unsaid: every envelope up to the last one shown was printed or told
+    # lost. On a quiet machine none is lost; a tail that a loaded one starts late finds the oldest envelopes gone from
+    # the app's retained window (the demo exports fast at full) and says how many.
+    lost = sum(int(n) for n in re.findall(r"^tickscope tail: (\d+) events lost", proc.stderr, re.M))
+    seqs = [e["seq"] for e in envelopes]
+    assert seqs == sorted(set(seqs)) and seqs[-1] == 40 + lost, (seqs[:4], lost, proc.stderr)
+    types = {e["type"] for e in envelopes}
     labels = {e["payload"]["label"] for e in envelopes if e["type"] == "debug:event"}
-    assert "module:init" in labels
+    assert "debug:event" in types
+    if not lost:  # the run opens with its IRs and mounts (a late tail's replay overflows its queue, IRs and all)
+        assert "static-ir" in types and "module:init" in labels
     (qt_line,) = [line for line in proc.stderr.splitlines() if line.startswith("QT-MODULES:")]
     assert qt_line == "QT-MODULES:", qt_line  # headless: no Qt module was imported
 
 
 def test_tail_with_a_wrong_token_says_so(inspected_app):
-    proc = tail(inspected_app.address, "--token", "wrong", "--count", "1")
+    proc = tail(inspected_app.address, "--token", "wrong", "--count", "1", "--handshake-timeout", "60")
     assert proc.returncode == 1
     assert "wrong token (auth_failed)" in proc.stderr and proc.stdout == ""
 

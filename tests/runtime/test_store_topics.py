@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 from ops_support import wait_until
-from tick_support import Recorder, counter, diagnostics
+from tick_support import Recorder, counter, diagnostics, watched
 
 from runtime import Runtime, TopicKeyError, read_query
 from runtime.ticks.store import parse_topic_key
@@ -26,9 +26,7 @@ def test_the_same_key_gives_the_same_facade_and_two_instances_never_share_a_topi
     one, two = rt.mount(m), rt.mount(m)
     assert rt.store.topic("counter::counter#1") is rt.store.topic(one)
     assert rt.store.topic(one) is not rt.store.topic(two)
-    seen_one, seen_two = Recorder(rt.store.topic(one)), Recorder(rt.store.topic(two))
-    rt.store.topic(one).subscribe(seen_one)
-    rt.store.topic(two).subscribe(seen_two)
+    seen_one, seen_two = watched(rt, one), watched(rt, two)
     two.dispatch("add", 5)
     assert (seen_one.count, seen_two.count) == (0, 1)
     assert rt.store.topic(one).get_snapshot()["count"] == 0 and rt.store.topic(two).get_snapshot()["count"] == 5
@@ -69,9 +67,7 @@ async def test_no_snapshot_changes_while_tick_seq_is_unchanged() -> None:
 async def test_each_changed_topic_is_notified_once_per_tick_and_untouched_ones_not_at_all() -> None:
     rt = Runtime()
     a, b = rt.mount(counter("a")), rt.mount(counter("b"))
-    seen_a, seen_b = Recorder(rt.store.topic(a)), Recorder(rt.store.topic(b))
-    rt.store.topic(a).subscribe(seen_a)
-    rt.store.topic(b).subscribe(seen_b)
+    seen_a, seen_b = watched(rt, a), watched(rt, b)
     for _ in range(10):
         a.dispatch("add", 1)
     await asyncio.sleep(0)
@@ -200,10 +196,8 @@ def test_a_selector_that_raises_keeps_its_last_value_and_is_reported() -> None:
 
 def test_marked_topics_are_bumped_and_unparseable_ones_dropped() -> None:
     rt = Runtime(diagnostics="light")
-    inst = rt.mount(counter())
-    topic = rt.store.topic(inst)
-    seen = Recorder(topic)
-    topic.subscribe(seen)
+    seen = watched(rt, rt.mount(counter()))
+    topic = seen.facade
     with rt.batch():
         rt.scheduler.mark_topic_dirty("counter::counter#1")
         rt.scheduler.mark_topic_dirty("garbage")
@@ -216,9 +210,7 @@ def test_marked_topics_are_bumped_and_unparseable_ones_dropped() -> None:
 async def test_low_priority_topics_are_notified_a_little_later_but_never_skipped() -> None:
     rt = Runtime()
     lazy, urgent = rt.mount(counter("lazy")), rt.mount(counter("urgent"))
-    seen_lazy, seen_urgent = Recorder(rt.store.topic(lazy)), Recorder(rt.store.topic(urgent))
-    rt.store.topic(lazy).subscribe(seen_lazy)
-    rt.store.topic(urgent).subscribe(seen_urgent)
+    seen_lazy, seen_urgent = watched(rt, lazy), watched(rt, urgent)
 
     lazy.transact(lambda d: d.__setitem__("count", 1), origin_kind="test", priority="low")
     urgent.dispatch("add", 1)
@@ -240,9 +232,8 @@ async def test_low_priority_topics_are_notified_a_little_later_but_never_skipped
 def test_unmount_publishes_the_removal_in_a_tick() -> None:
     rt = Runtime()
     inst = rt.mount(counter())
-    topic = rt.store.topic(inst)
-    seen = Recorder(topic)
-    topic.subscribe(seen)
+    seen = watched(rt, inst)
+    topic = seen.facade
     rt.unmount(inst)
     assert topic.get_snapshot() is None and seen.calls == [(1, None)]
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from tick_support import Recorder, counter, diagnostics, ticks
+from tick_support import counter, diagnostics, ticks, watched
 
 from runtime import DefinitionError, Module, Runtime, TickConfig, TickTelemetry, external_store, value_store
 from runtime.ticks import tick_trace
@@ -71,10 +71,8 @@ def test_degrade_and_recover_name_the_budgets_source_and_the_ticks_after_run_nor
 
 def test_a_topic_marked_outside_any_window_is_told_in_a_tick_of_its_own_at_once() -> None:
     rt = Runtime(diagnostics="light")
-    inst = rt.mount(counter())
-    topic = rt.store.topic(inst)
-    seen = Recorder(topic)
-    topic.subscribe(seen)
+    seen = watched(rt, rt.mount(counter()))
+    topic = seen.facade
     rt.scheduler.mark_topic_dirty(topic.key)
     assert seen.calls == [(1, topic.get_snapshot())] and topic.version == 1
     assert ticks(rt, "start")[-1]["schedule"] == {"startedAs": "unknown", "microtaskChainDepth": 0}
@@ -85,9 +83,7 @@ def test_a_topic_marked_outside_any_window_is_told_in_a_tick_of_its_own_at_once(
 async def test_a_marked_topic_is_urgent_unless_asked_to_be_low_priority() -> None:
     rt = Runtime(tick=TickConfig(low_priority_delay_ms=60_000.0))
     urgent, lazy = rt.mount(counter("urgent")), rt.mount(counter("lazy"))
-    seen = {i.module_id: Recorder(rt.store.topic(i)) for i in (urgent, lazy)}
-    for inst in (urgent, lazy):
-        rt.store.topic(inst).subscribe(seen[inst.module_id])
+    seen = {i.module_id: watched(rt, i) for i in (urgent, lazy)}
     with rt.batch():
         rt.scheduler.mark_topic_dirty(rt.store.topic(urgent).key)
         rt.scheduler.mark_topic_dirty(rt.store.topic(lazy).key, low_priority=True)
@@ -110,10 +106,8 @@ def test_each_tick_counts_only_the_commits_that_triggered_it() -> None:
 
 def test_a_marked_key_after_one_that_is_no_topic_is_still_told() -> None:
     rt = Runtime(diagnostics="light")
-    inst = rt.mount(counter())
-    topic = rt.store.topic(inst)
-    seen = Recorder(topic)
-    topic.subscribe(seen)
+    seen = watched(rt, rt.mount(counter()))
+    topic = seen.facade
     with rt.batch():
         rt.scheduler.mark_topic_dirty("garbage")  # dropped with a diagnostic ...
         rt.scheduler.mark_topic_dirty(topic.key)  # ... and the next key is bumped all the same

@@ -55,6 +55,13 @@ class Recorder:
         return len(self.calls)
 
 
+def watched(rt: Runtime, inst: Any) -> Recorder:
+    """A Recorder subscribed to `inst`'s module topic (the topic is its `facade`)."""
+    seen = Recorder(rt.store.topic(inst))
+    seen.facade.subscribe(seen)
+    return seen
+
+
 async def turns_until(done: Callable[[], bool], what: str, turns: int = 200) -> None:
     """Let the loop run one turn at a time until `done()`: ticks are call_soon / call_later(0) callbacks, so a
     bounded number of turns is a wait on the event, not on the clock."""
