@@ -53,6 +53,7 @@ another thread see a consistent prefix as long as they read only rows < the len(
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import struct
 from array import array
@@ -132,7 +133,13 @@ def _append_values(column: array[Any], values: list[Any]) -> None:
 
 def _decode(blobs: _Blobs, off: int, length: int) -> dict[str, Any]:
     """A row's payload: file ranges hold the whole envelope line, memory ranges the payload alone."""
-    doc: dict[str, Any] = orjson.loads(blobs.read(off, length))
+    data = blobs.read(off, length)
+    try:
+        doc: dict[str, Any] = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        # The loader's typed decode lets one thing orjson refuses through: a number beyond a double (1e999) in a
+        # field it skips. The standard library reads that as infinity; anything else it refuses, as orjson did.
+        doc = json.loads(data)
     return doc["payload"] if off >= 0 else doc
 
 

@@ -13,6 +13,14 @@ LoadCancelled and releases the partial store (nothing half-loaded is handed out)
 Why chunks and offsets: a line's bytes stay in the file (the store reads them back with pread when a payload is
 looked at), so loading parses each line once and keeps only columns; progress and cancellation are checked per
 chunk, which also lets a GUI thread run between chunks (the GIL is released at every read).
+
+Why a typed decode: a debug:event line is decoded by msgspec into only the fields its row needs (event_fields.py),
+skipping the rest (the state, the converge stats) while still checking the whole line's JSON syntax; that costs
+about half of decoding it whole. A line it does not make a row (a static IR, a side record, a problem, a line that
+is not valid UTF-8, which the skipping does not check) is decoded whole by orjson, as every line was before, so
+problems read as they always did. One difference is left: a number too large for a double (1e999) in a skipped
+field loads (orjson refuses the line), and the row's payload then decodes with that number as infinity (the
+store falls back to the standard library's json); tickscope's writer never writes one.
 """
 
 from __future__ import annotations

@@ -108,3 +108,15 @@ def test_a_loaded_trace_has_the_columns_of_a_live_store_fed_the_same_events(full
     for table in ("kinds", "labels", "modules", "instances", "links", "commands", "digests"):
         assert getattr(loaded, table).values == getattr(live, table).values, table
     assert [loaded.payload(r) for r in range(len(loaded))] == [live.payload(r) for r in range(len(live))]
+
+
+def test_a_number_beyond_a_double_in_a_skipped_field_loads_and_its_payload_still_decodes(full_trace, tmp_path):
+    lines = full_trace.read_bytes().split(b"\n")
+    at = next(i for i, line in enumerate(lines) if b'"label":"state:update"' in line)
+    lines[at] = lines[at].replace(b'"kind":"state"', b'"huge":1e999,"kind":"state"')
+    target = tmp_path / "huge.jsonl"
+    target.write_bytes(b"\n".join(lines))
+    store = load_trace(target)
+    assert store.problems == [] and len(store) == len(load_trace(full_trace))
+    row = next(r for r in range(len(store)) if store.raw(r) == lines[at])
+    assert store.payload(row)["huge"] == float("inf") and store.kind_of(row) == "state"
