@@ -53,7 +53,9 @@ another thread see a consistent prefix as long as they read only rows < the len(
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import struct
 from array import array
 from collections import OrderedDict
 from bisect import bisect_left
@@ -67,6 +69,7 @@ import orjson
 from runtime.debug.hub import GRAPH_TYPE
 from runtime.trace.payload_blocks import PayloadBlocks
 
+from runtime.trace.event_fields import payload_fields
 from runtime.trace.indexes import StoreIndexes
 from runtime.trace.ingest import COLUMNS, EventAdder, event_adder
 from runtime.trace.row_codes import NO_CODE, Interned
@@ -119,9 +122,24 @@ def _codes_only_in(column: array[int], n: int) -> list[int]:
     return sorted(released)
 
 
+def _append_values(column: array[Any], values: list[Any]) -> None:
+    """`column.fromlist(values)`, faster: fromlist converts each value through a format parse except for 'I', and
+    struct's packing of the whole list costs about half of that (measured per value: 25 ns against 50)."""
+    if column.typecode == "I":
+        column.fromlist(values)
+    else:
+        column.frombytes(struct.pack(f"{len(values)}{column.typecode}", *values))
+
+
 def _decode(blobs: _Blobs, off: int, length: int) -> dict[str, Any]:
     """A row's payload: file ranges hold the whole envelope line, memory ranges the payload alone."""
-    doc: dict[str, Any] = orjson.loads(blobs.read(off, length))
+    data = blobs.read(off, length)
+    try:
+        doc: dict[str, Any] = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        # The loader's typed decode lets one thing orjson refuses through: a number beyond a double (1e999) in a
+        # field it skips. The standard library reads that as infinity; anything else it refuses, as orjson did.
+        doc = json.loads(data)
     return doc["payload"] if off >= 0 else doc
 
 
@@ -294,7 +312,7 @@ class EventStore:
         self._live_seq += 1
         off = -self._blobs.keep_live(data) - 1
         if envelope_type == "debug:event":
-            row = self._adder(payload, {"seq": self._live_seq, "timestamp": timestamp}, off, len(data))
+            row = self._adder(payload_fields(payload), self._live_seq, timestamp, off, len(data))
             if row < 0:
                 raise ValueError("a debug:event payload needs non-empty string kind, label, moduleId and instanceId")
         else:
@@ -390,7 +408,8 @@ class EventStore:
         return self._make_adder(buffered=True)
 
     def flush_bulk(self) -> None:
-        """Move the loader's buffered rows into the columns (once per chunk): one strided slice, one fromlist each."""
+        """Move the loader's buffered rows into the columns (once per chunk): one strided slice per column, and
+        the values into the array in one C call (`_append_values`)."""
         rows = self._buffer
         if not rows:
             return
@@ -402,7 +421,7 @@ class EventStore:
             if name == "dirty_end":  # per-row counts become running ends
                 values = list(accumulate(values, initial=base))
                 del values[0]
-            getattr(self, name).fromlist(values)
+            _append_values(getattr(self, name), values)
         rows.clear()
 
     # -- reading ----------------------------------------------------------------------------------------------------

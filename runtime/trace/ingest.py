@@ -1,4 +1,5 @@
-"""Ingest: one exported debug event payload becomes the column values of one EventStore row.
+"""Ingest: the row fields of one exported debug event payload (event_fields.py) become the column values of one
+EventStore row.
 
 `event_adder` builds the per-event function with every table and appender bound once (it runs a million times on
 a large load). A row is handed to `row_sink` as one tuple, in the order of `COLUMNS`; the dirty root ids of a
@@ -9,8 +10,11 @@ their column are replaced: seq -1, txnSeq 0, tick -1, a timestamp that is no num
 from __future__ import annotations
 
 from collections.abc import Callable
-from operator import itemgetter
-from typing import Any, cast
+from typing import Any
+
+from msgspec import UNSET
+
+from runtime.trace.event_fields import DirtyFields, MetaFields, PayloadFields
 
 from runtime.trace.row_codes import (
     CONVERGE_DEGRADED,
@@ -32,9 +36,9 @@ COLUMNS = ("seq", "ts", "kind", "label", "module", "instance", "txn", "link", "c
            "converge", "converge_ms", "dirty_end", "off", "len")
 """The values of a row, in the order `row_sink` gets them (`dirty_end` is the row's count of dirty root ids)."""
 
-EventAdder = Callable[[dict[str, Any], dict[str, Any], int, int], int]
-"""(payload, envelope, offset, length) -> the row index (0 when buffered), or -1 when the payload cannot be a row.
-The envelope gives `seq` and a fallback `timestamp`."""
+EventAdder = Callable[[PayloadFields, Any, Any, int, int], int]
+"""(payload fields, envelope seq, envelope timestamp, offset, length) -> the row index (0 when buffered), or -1 when
+the payload cannot be a row. The envelope's timestamp stands in for a payload timestamp that is no number."""
 
 _TICK_END_PHASES = ("settled", "budgetExceeded")
 """A tuple, not a set: membership compares, so a phase that is a JSON array or object is no end (a set would
@@ -45,24 +49,23 @@ _MAX_I_UNSIGNED = 4294967296
 _TICK_BOUND = 4611686018427387904
 
 
-def _fallback_timestamp(ts: object, env: dict[str, Any]) -> float:
+def _fallback_timestamp(ts: object, env_ts: object) -> float:
     """A payload timestamp that is not a float: an int as float, else the envelope's, else 0.0."""
     if type(ts) is int:
         return float(ts)
-    ts = env.get("timestamp")
-    return float(ts) if type(ts) is int or type(ts) is float else 0.0
+    return float(env_ts) if type(env_ts) is int or type(env_ts) is float else 0.0
 
 
 def _interner(kinds: Interned, labels: Interned, modules: Interned, instances: Interned,
               instance_runtime: dict[int, str],
               combos: dict[tuple[str, str, str, str], tuple[int, int, int, int]],
-              ) -> Callable[[dict[str, Any], tuple[Any, ...]], tuple[int, int, int, int] | None]:
+              ) -> Callable[[PayloadFields, tuple[Any, ...]], tuple[int, int, int, int] | None]:
     """Codes (kind, label, instance, module) met for the first time: checked to be non-empty strings, interned,
     and remembered in `combos`; None when they cannot name a row."""
     inst_codes = instances.codes
     str_ = str
 
-    def intern(p: dict[str, Any], key: tuple[Any, ...]) -> tuple[int, int, int, int] | None:
+    def intern(p: PayloadFields, key: tuple[Any, ...]) -> tuple[int, int, int, int] | None:
         kind, label, iid, mid = key
         if type(kind) is not str_ or type(label) is not str_ or type(iid) is not str_ or type(mid) is not str_ \
                 or not kind or not label or not iid or not mid:
@@ -70,7 +73,7 @@ def _interner(kinds: Interned, labels: Interned, modules: Interned, instances: I
         inst = inst_codes.get(iid)
         if inst is None:
             inst = instances.code(iid)
-            rl = p.get("runtimeLabel")
+            rl = p.runtimeLabel
             instance_runtime[inst] = rl if type(rl) is str_ else "runtime"
         codes = (kinds.code(kind), labels.code(label), inst, modules.code(mid))
         combos[key] = codes
@@ -90,80 +93,80 @@ def event_adder(*, kinds: Interned, labels: Interned, modules: Interned, instanc
     four were already checked to be non-empty strings (no other value equals a str)."""
     intern = _interner(kinds, labels, modules, instances, instance_runtime, combos)
     fallback_timestamp = _fallback_timestamp
-    link_codes = links.codes
-    digest_codes = digests.codes
-    core = itemgetter("kind", "label", "instanceId", "moduleId")
+    link_get = links.codes.get
+    digest_get = digests.codes.get
     end_phases = _TICK_END_PHASES
     dirty_all = (DIRTY_ALL_ID,)
     no_code = NO_CODE
+    unset = UNSET
     str_ = str
     int_ = int
     float_ = float
-    dict_ = dict
+    meta_fields = MetaFields
+    dirty_fields = DirtyFields
     list_ = list
 
     # One function, no calls on the common path: a call per event costs about a tenth of what ingesting it does
     # (measured on the demo trace), so the per-kind parts are written inline and the value choices as expressions.
-    def add(p: dict[str, Any], env: dict[str, Any], off: int, length: int) -> int:
+    def add(p: PayloadFields, seq: Any, env_ts: Any, off: int, length: int) -> int:
+        key = (p.kind, p.label, p.instanceId, p.moduleId)
         try:
-            key = core(p)
             codes = combos.get(key) or intern(p, key)
-        except (KeyError, TypeError):  # a field missing, not a dict, or an unhashable value
+        except TypeError:  # an unhashable value (a JSON array or object)
             return -1
         if codes is None:
             return -1
         kc, lc, inst, mc = codes
-        seq = env.get("seq")
         seq = seq if type(seq) is int_ and 0 <= seq < _MAX_Q else -1
-        ts = p.get("timestamp")
-        ts = ts if type(ts) is float_ else fallback_timestamp(ts, env)
-        txn = p.get("txnSeq", 0)
+        ts = p.timestamp
+        ts = ts if type(ts) is float_ else fallback_timestamp(ts, env_ts)
+        txn = p.txnSeq
         txn = txn if type(txn) is int_ and 0 <= txn < _MAX_I_UNSIGNED else 0
-        link_id = p.get("linkId")
-        link = -1 if type(link_id) is not str_ else link_codes.get(link_id)
+        link_id = p.linkId
+        link = -1 if type(link_id) is not str_ else link_get(link_id)
         if link is None:
-            link = links.code(cast(str, link_id))  # a str: only a str is looked up
-        flags = 0 if "downgrade" not in p and "errorSummary" not in p else \
-            ("downgrade" in p) | ("errorSummary" in p) * FLAG_ERROR_SUMMARY
+            link = links.code(link_id)  # a str: only a str is looked up
+        flags = 0 if p.downgrade is unset and p.errorSummary is unset else \
+            (p.downgrade is not unset) | (p.errorSummary is not unset) * FLAG_ERROR_SUMMARY
         command = tick = -1
         digest: int | None = no_code
         nd = conv = 0
         conv_ms = 0.0
-        meta = p.get("meta")
-        if type(meta) is dict_:
+        meta = p.meta
+        if type(meta) is meta_fields:
             kind = key[0]
             if kind == "trait:converge":
-                mode = meta.get("executedMode")
+                mode = meta.executedMode
                 conv = (CONVERGE_FULL if mode == "full" else CONVERGE_DIRTY if mode == "dirty" else 0) \
-                    | (CONVERGE_DEGRADED if meta.get("outcome") == "Degraded" else 0)
-                run_ms, decide_ms = meta.get("executionDurationMs"), meta.get("decisionDurationMs")
+                    | (CONVERGE_DEGRADED if meta.outcome == "Degraded" else 0)
+                run_ms, decide_ms = meta.executionDurationMs, meta.decisionDurationMs
                 conv_ms = (run_ms if type(run_ms) is float_ or type(run_ms) is int_ else 0.0) \
                     + (decide_ms if type(decide_ms) is float_ or type(decide_ms) is int_ else 0.0)
             elif kind == "state":
-                dirty = meta.get("dirtySet")
-                if type(dirty) is dict_:
-                    ids = dirty.get("rootIds")
-                    ids = dirty_all if dirty.get("dirtyAll") is True else ids if type(ids) is list_ else ()
+                dirty = meta.dirtySet
+                if type(dirty) is dirty_fields:
+                    ids = dirty.rootIds
+                    ids = dirty_all if dirty.dirtyAll is True else ids if type(ids) is list_ else ()
                     flags |= FLAG_DIRTY_ALL if ids is dirty_all else 0
                     low = DIRTY_ALL_ID if ids is dirty_all else 0  # a root id is never negative, but "all" is -1
                     for i in ids:
                         if type(i) is int_ and low <= i < _MAX_I:
                             dirty_sink(i)
                             nd += 1
-                d = meta.get("staticIrDigest")
-                digest = digest_codes.get(d) if type(d) is str_ else no_code
+                d = meta.staticIrDigest
+                digest = digest_get(d) if type(d) is str_ else no_code
                 if digest is None:
-                    digest = digests.code(cast(str, d))  # a str: only a str is looked up
+                    digest = digests.code(d)  # a str: only a str is looked up
             elif kind == "diagnostic":
-                severity = meta.get("severity")
+                severity = meta.severity
                 flags |= FLAG_ERROR if severity == "error" else FLAG_WARNING if severity == "warning" else 0
-            if "commandId" in meta:  # only operation events name one: a lookup that fails costs less than a get
-                cmd = meta["commandId"]
+            cmd = meta.commandId
+            if cmd is not unset:  # only operation events name one
                 command = commands.code(cmd) if type(cmd) is str_ else -1
-            t = meta.get("tickSeq")
+            t = meta.tickSeq
             if type(t) is int_ and -_TICK_BOUND < t < _TICK_BOUND:
                 tick = t
-                flags |= FLAG_TICK_END if key[1] == "trace:tick" and meta.get("phase") in end_phases else 0
+                flags |= FLAG_TICK_END if key[1] == "trace:tick" and meta.phase in end_phases else 0
         row_sink((seq, ts, kc, lc, mc, inst, txn, link, command, tick, digest, flags, conv, conv_ms, nd, off, length))
         return rows() - 1 if rows is not None else 0
 
