@@ -62,3 +62,22 @@ def test_a_refused_state_with_no_cause_is_summarised_as_the_refusal_itself():
                                                                            str(raised.value))
     assert event["errorSummary"] == {"name": "ReducerError", "message": str(raised.value), "code": "reducer::threw"}
     assert inst.get_state() == {"n": 1}
+
+
+def test_a_raising_subscriber_is_reported_on_its_instance_and_commit_and_the_next_subscriber_still_hears_it():
+    rt = Runtime(diagnostics="light")
+    inst = rt.mount(shop())
+    heard = []
+
+    def broken(record, state):
+        raise ValueError("subscriber bug")
+
+    inst.subscribe(broken)
+    inst.subscribe(lambda record, state: heard.append((record, state)))
+    inst.dispatch("add", 1)
+    record = inst.dispatch("add", 2)
+    assert record is not None and heard[-1] == (record, {"n": 3})  # the commit stands, the next one heard it
+    reports = [e for e in diagnostics(rt) if e["txnId"] == "shop#1::t2"]
+    assert [(e["label"], e["moduleId"], e["instanceId"], e["txnSeq"]) for e in reports] == [
+        ("commit_listener::threw", "shop", "shop#1", 2)]
+    assert reports[0]["meta"]["message"] == f"commit listener {broken!r} raised ValueError: subscriber bug"
