@@ -59,3 +59,9 @@ def test_a_window_of_one_of_the_instance_s_runs_takes_the_run_s_op_seq_and_the_c
     assert inside is not None and after is not None
     assert (inside.link_id, inside.op_seq, [p.op for p in inside.patches]) == ("counter#1::o3", 3, [3, 4])
     assert (after.link_id, after.op_seq, [p.op for p in after.patches]) == ("counter#1::l2", 5, [5, 6])
+
+
+def test_a_window_linked_to_another_instance_s_run_is_an_operation_of_its_own_whatever_its_id_ends_with():
+    inst = Runtime().mount(counter())
+    record = inst.dispatch("add", 1, link_id="another#1::o7")  # as long as this instance's prefix, then digits
+    assert record is not None and (record.link_id, record.op_seq) == ("another#1::o7", 3)
