@@ -70,7 +70,12 @@ TARGETS = {t.name: t for t in (
             "tests/runtime/test_auto_learns_full_cost.py", "tests/runtime/test_instance_batches.py",
             "tests/runtime/test_instance_lifecycle.py", "tests/runtime/test_owned_field_guard.py",
             "tests/runtime/test_instance_reports.py", "tests/runtime/test_instance_reshape.py",
-            "tests/runtime/test_instance_time_travel.py", "tests/runtime/test_instance_events.py")),
+            "tests/runtime/test_instance_time_travel.py", "tests/runtime/test_instance_events.py",
+            # session 29 (instance.py's core path); not test_transact_call_site_line.py, for the reason above
+            "tests/runtime/test_instance_id_counters.py", "tests/runtime/test_instance_window_errors.py",
+            "tests/runtime/test_instance_entry_points.py", "tests/runtime/test_instance_action_events.py",
+            "tests/runtime/test_instance_transact_origin.py",
+            "tests/runtime/test_hub_views.py")),
     Target("ticks", ("runtime/ticks/scheduler.py",),
            ("tests/runtime/test_tick_scheduling.py", "tests/runtime/test_tick_budget.py",
             "tests/runtime/test_tick_trace.py", "tests/runtime/test_tick_telemetry.py",
