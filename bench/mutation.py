@@ -76,6 +76,7 @@ TARGETS = {t.name: t for t in (
             "tests/runtime/test_instance_entry_points.py", "tests/runtime/test_instance_action_events.py",
             "tests/runtime/test_instance_transact_origin.py", "tests/runtime/test_instance_converge_events.py",
             "tests/runtime/test_instance_quiet_at_off.py", "tests/runtime/test_instance_ir_announce.py",
+            "tests/runtime/test_instance_own_state.py",
             "tests/runtime/test_hub_views.py")),
     Target("ticks", ("runtime/ticks/scheduler.py",),
            ("tests/runtime/test_tick_scheduling.py", "tests/runtime/test_tick_budget.py",
