@@ -70,7 +70,10 @@ TARGETS = {t.name: t for t in (
             "tests/runtime/test_auto_learns_full_cost.py", "tests/runtime/test_instance_batches.py",
             "tests/runtime/test_instance_lifecycle.py", "tests/runtime/test_owned_field_guard.py",
             "tests/runtime/test_instance_reports.py", "tests/runtime/test_instance_reshape.py",
-            "tests/runtime/test_instance_time_travel.py", "tests/runtime/test_instance_events.py")),
+            "tests/runtime/test_instance_time_travel.py", "tests/runtime/test_instance_events.py",
+            "tests/runtime/test_subscriber_errors.py", "tests/runtime/test_patch_count.py",
+            "tests/runtime/test_window_hook_veto.py", "tests/runtime/test_op_seq_numbering.py",
+            "tests/runtime/test_in_transaction_flag.py")),
     Target("ticks", ("runtime/ticks/scheduler.py",),
            ("tests/runtime/test_tick_scheduling.py", "tests/runtime/test_tick_budget.py",
             "tests/runtime/test_tick_trace.py", "tests/runtime/test_tick_telemetry.py",
@@ -88,6 +91,13 @@ TARGETS = {t.name: t for t in (
             "tests/operations/test_inferred_facts_backend.py")),
     Target("session", ("runtime/inspect/session.py",),
            ("tests/runtime/inspect/",)),
+    # the write path of every dispatch: the draft's direct top-level writes, undo, the SharedRoot density switch
+    Target("draft", ("runtime/base/draft.py", "runtime/base/state_root.py"),
+           ("tests/runtime/test_draft_direct_writes.py", "tests/runtime/test_shared_root.py",
+            "tests/runtime/test_shared_root_density.py", "tests/runtime/test_transactions.py",
+            "tests/runtime/test_dirty_sets.py", "tests/runtime/test_converge_assembly.py",
+            "tests/runtime/test_converge_property.py", "tests/runtime/test_converge_assembly_property.py",
+            "tests/runtime/test_dispatch_paths_property.py")),
 )}
 
 _STATUS = {  # `mutmut results` verdicts
