@@ -94,7 +94,8 @@ TARGETS = {t.name: t for t in (
     # the write path of every dispatch: the draft's direct top-level writes, undo, the SharedRoot density switch
     Target("draft", ("runtime/base/draft.py", "runtime/base/state_root.py"),
            ("tests/runtime/test_draft_direct_writes.py", "tests/runtime/test_shared_root.py",
-            "tests/runtime/test_shared_root_density.py", "tests/runtime/test_transactions.py",
+            "tests/runtime/test_shared_root_density.py", "tests/runtime/test_shared_root_equality.py",
+            "tests/runtime/test_transactions.py",
             "tests/runtime/test_dirty_sets.py", "tests/runtime/test_converge_assembly.py",
             "tests/runtime/test_converge_property.py", "tests/runtime/test_converge_assembly_property.py",
             "tests/runtime/test_dispatch_paths_property.py")),
