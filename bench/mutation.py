@@ -77,7 +77,10 @@ TARGETS = {t.name: t for t in (
             "tests/runtime/test_instance_transact_origin.py", "tests/runtime/test_instance_converge_events.py",
             "tests/runtime/test_instance_quiet_at_off.py", "tests/runtime/test_instance_ir_announce.py",
             "tests/runtime/test_instance_own_state.py",
-            "tests/runtime/test_hub_views.py")),
+            "tests/runtime/test_hub_views.py",
+            "tests/runtime/test_subscriber_errors.py", "tests/runtime/test_patch_count.py",
+            "tests/runtime/test_window_hook_veto.py", "tests/runtime/test_op_seq_numbering.py",
+            "tests/runtime/test_in_transaction_flag.py")),
     Target("ticks", ("runtime/ticks/scheduler.py",),
            ("tests/runtime/test_tick_scheduling.py", "tests/runtime/test_tick_budget.py",
             "tests/runtime/test_tick_trace.py", "tests/runtime/test_tick_telemetry.py",
@@ -95,6 +98,14 @@ TARGETS = {t.name: t for t in (
             "tests/operations/test_inferred_facts_backend.py")),
     Target("session", ("runtime/inspect/session.py",),
            ("tests/runtime/inspect/",)),
+    # the write path of every dispatch: the draft's direct top-level writes, undo, the SharedRoot density switch
+    Target("draft", ("runtime/base/draft.py", "runtime/base/state_root.py"),
+           ("tests/runtime/test_draft_direct_writes.py", "tests/runtime/test_shared_root.py",
+            "tests/runtime/test_shared_root_density.py", "tests/runtime/test_shared_root_equality.py",
+            "tests/runtime/test_transactions.py",
+            "tests/runtime/test_dirty_sets.py", "tests/runtime/test_converge_assembly.py",
+            "tests/runtime/test_converge_property.py", "tests/runtime/test_converge_assembly_property.py",
+            "tests/runtime/test_dispatch_paths_property.py")),
 )}
 
 _STATUS = {  # `mutmut results` verdicts
