@@ -212,9 +212,13 @@ class TickScheduler:
     # -- scheduling -------------------------------------------------------------------------------------------------
 
     def _request(self) -> None:
-        if self._batch_depth or self._flushing or self.disposed or self._handle is not None:
+        if self._batch_depth or self._flushing or self.disposed:
             return
         loop = _running_loop()
+        if self._handle is not None:
+            if loop is self.loop:
+                return  # the scheduled tick takes this work too
+            self._cancel()  # scheduled on a loop that stopped before running it: it would hold every later tick
         if loop is None:
             if not self.host.in_transaction and not defer_to_emit_end(self.on_settled):
                 self._run_sync("unknown")
