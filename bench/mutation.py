@@ -49,7 +49,8 @@ class Target:
 
 
 TARGETS = {t.name: t for t in (
-    Target("kernel", ("runtime/kernel/transaction.py", "runtime/kernel/kernel.py", "runtime/kernel/instance.py"),
+    Target("kernel", ("runtime/kernel/transaction.py", "runtime/kernel/kernel.py", "runtime/kernel/instance.py",
+                      "runtime/kernel/fast_dispatch.py"),
            ("tests/runtime/test_transactions.py", "tests/runtime/test_derived_fields.py",
             "tests/runtime/test_dirty_sets.py", "tests/runtime/test_dirty_reasons.py",
             "tests/runtime/test_dirty_keys.py", "tests/runtime/test_generation_bumps.py",
@@ -70,7 +71,8 @@ TARGETS = {t.name: t for t in (
             "tests/runtime/test_auto_learns_full_cost.py", "tests/runtime/test_instance_batches.py",
             "tests/runtime/test_instance_lifecycle.py", "tests/runtime/test_owned_field_guard.py",
             "tests/runtime/test_instance_reports.py", "tests/runtime/test_instance_reshape.py",
-            "tests/runtime/test_instance_time_travel.py", "tests/runtime/test_instance_events.py")),
+            "tests/runtime/test_instance_time_travel.py", "tests/runtime/test_instance_events.py",
+            "tests/runtime/test_dispatch_paths_property.py")),
     Target("ticks", ("runtime/ticks/scheduler.py",),
            ("tests/runtime/test_tick_scheduling.py", "tests/runtime/test_tick_budget.py",
             "tests/runtime/test_tick_trace.py", "tests/runtime/test_tick_telemetry.py",
