@@ -209,7 +209,9 @@ def _run_wide(sequence: list[tuple[Any, ...]], fused: bool) -> list[Any]:
                 else:
                     _step(rt, insts, op, log)
             except Exception as exc:  # noqa: BLE001 - what each failure was is part of what a user sees
-                log.append(("raised", type(exc).__name__, str(exc), [i.get_state() for i in insts]))
+                log.append(("raised", type(exc).__name__, str(exc), getattr(exc, "txn_id", None),
+                            getattr(exc, "module_id", None), getattr(exc, "instance_id", None),
+                            [i.get_state() for i in insts]))
             log.append(("step", rt.store.tick_seq, [(f.get_snapshot(), f.version) for f in facades],
                         rt.scheduler.has_work(), [i.txn_seq for i in insts], [i.next_op_seq() for i in insts]))
         rt.flush_now()
