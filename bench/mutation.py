@@ -49,7 +49,8 @@ class Target:
 
 
 TARGETS = {t.name: t for t in (
-    Target("kernel", ("runtime/kernel/transaction.py", "runtime/kernel/kernel.py", "runtime/kernel/instance.py"),
+    Target("kernel", ("runtime/kernel/transaction.py", "runtime/kernel/kernel.py", "runtime/kernel/instance.py",
+                      "runtime/kernel/fast_dispatch.py"),
            ("tests/runtime/test_transactions.py", "tests/runtime/test_derived_fields.py",
             "tests/runtime/test_dirty_sets.py", "tests/runtime/test_dirty_reasons.py",
             "tests/runtime/test_dirty_keys.py", "tests/runtime/test_generation_bumps.py",
@@ -80,7 +81,7 @@ TARGETS = {t.name: t for t in (
             "tests/runtime/test_hub_views.py",
             "tests/runtime/test_subscriber_errors.py", "tests/runtime/test_patch_count.py",
             "tests/runtime/test_window_hook_veto.py", "tests/runtime/test_op_seq_numbering.py",
-            "tests/runtime/test_in_transaction_flag.py")),
+            "tests/runtime/test_in_transaction_flag.py", "tests/runtime/test_dispatch_paths_property.py")),
     Target("ticks", ("runtime/ticks/scheduler.py",),
            ("tests/runtime/test_tick_scheduling.py", "tests/runtime/test_tick_budget.py",
             "tests/runtime/test_tick_trace.py", "tests/runtime/test_tick_telemetry.py",

@@ -102,8 +102,7 @@ class Runtime:
         through it."""
         self.resources.on_pending(self._report_resource_pending)
         self.scheduler.set_drain(SourceDrain(self.links, self.external_fields))
-        self.kernel.add_commit_listener(self.scheduler.on_commit)
-        self.kernel.add_settle_listener(self.scheduler.on_settled)
+        self.kernel.attach_ticks(self.scheduler.on_commit, self.scheduler.on_settled, self.scheduler.publish_lone)
         self._mount_counts: dict[str, int] = {}
         self._dispose_hooks: list[Callable[[], None]] = []
         self.disposed = False

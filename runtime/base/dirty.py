@@ -129,6 +129,22 @@ class DirtyTracker:
         # A set, not the write-ordered dict (see snapshot); the DirtySet built directly (from_roots, without the hop).
         return DirtySet(False, None, tuple(registry.roots({*self.ids, *other.ids} if other.ids else self.ids)))
 
+    def changed_rows(self, registry: FieldPathRegistry, list_path_id: int) -> tuple[int, ...] | None:
+        """The rows of a top-level list these writes touched; None when every row may have changed (the list or a
+        prefix of it written, rows inserted or removed, dirty-all)."""
+        if self.reason is not None:
+            return None
+        ids = self.ids
+        for prefix in registry.prefix_ids[list_path_id]:
+            if prefix in ids:
+                return None
+        touch = self.lists.get((list_path_id, ""))
+        if touch is None:
+            return None if list_path_id in ids else ()
+        if touch.root:
+            return None
+        return tuple(sorted(touch.rows))
+
     def plan(self, registry: FieldPathRegistry, also: Iterable[DirtyTracker] = ()) -> DirtyPlan:
         """The dirty plan snapshot of this tracker (and `also`), merged once; the same object again while none of
         them recorded anything new."""
@@ -217,6 +233,20 @@ class PathClassifier:
         if reason is not None:
             return reason
         return self.registry.id_of.get(raw, "fallbackPolicy")
+
+    def record(self, tracker: DirtyTracker, raw: tuple[Any, ...], root: Any, old: Any, new: Any) -> Any:
+        """Record one write of `raw` (`root`: the state after it) in `tracker`; returns its FieldPathId (int) or
+        dirty-all reason (str)."""
+        classified = self.classify(raw)
+        if classified.__class__ is int:
+            tracker.ids[classified] = None
+            if new.__class__ is list or old.__class__ is list:
+                tracker.touch_list(classified, "")  # the list itself was replaced: every row may have changed
+        elif classified is INDEXED:
+            classified = self.record_indexed(tracker, raw, root, old, new)
+        else:
+            tracker.add_reason(classified)
+        return classified
 
     def record_indexed(self, tracker: DirtyTracker, raw: tuple[Any, ...], root: Any, old: Any = None,
                        new: Any = None) -> int | DirtyAllReason:

@@ -11,7 +11,7 @@ import copy
 from functools import partial
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from typing import Any, NamedTuple, NoReturn, Protocol
+from typing import Any, NamedTuple, NoReturn, Protocol, cast
 
 from runtime.base.dirty import Evidence
 from runtime.base.field_decl import FieldDecl
@@ -38,6 +38,8 @@ from runtime.errors import (
     UnknownActionError,
 )
 from runtime.debug.sink import DebugSink
+from runtime.kernel import fast_dispatch
+from runtime.kernel.fast_dispatch import FusedHost, WindowIds
 from runtime.kernel.module import Module, ModuleShape
 from runtime.kernel.payload import PayloadMismatch, PayloadType
 from runtime.kernel.transaction import NO_PAYLOAD, Body, Transaction, WindowHook
@@ -131,9 +133,24 @@ class ModuleInstance:
         self.converge_config: Callable[[], ResolvedConvergeConfig] = partial(host.converge_config, module.id)
         """The converge settings in force for this instance's module (asked by every transaction: a partial, so no
         Python frame of its own)."""
+        self.fused_host: FusedHost | None = cast(FusedHost, host) if hasattr(host, "close_fused") else None
+        """The host as the fused dispatch path uses it (runtime.kernel.fast_dispatch); None: a host without one."""
+        self.dirty_sets: dict[Any, Any] = {}
+        """The fused path's dirty sets by write pattern (for the current shape)."""
+        self.fused_ok = False
+        """Whether a dispatch may take the fused path when no window is open (see refresh_fused)."""
+        self.refresh_fused()
 
     def __repr__(self) -> str:
         return f"<ModuleInstance {self.instance_id} of {self.module_id}>"
+
+    dispatch_fused = fast_dispatch.dispatch_fused
+
+    def refresh_fused(self) -> None:
+        """Work out `fused_ok` (asked when one of its parts changes): a host whose fused windows are on, no window
+        hooks, no owned fields."""
+        host = self.fused_host
+        self.fused_ok = host is not None and host.fused_windows and not self.window_hooks and not self.shape.owned
 
     # -- reading ----------------------------------------------------------------------------------------------------
 
@@ -181,9 +198,11 @@ class ModuleInstance:
         Returns the function that removes the hook."""
         entry = (hook, reason)
         self.window_hooks = (*self.window_hooks, entry)
+        self.refresh_fused()
 
         def remove() -> None:
             self.window_hooks = tuple(e for e in self.window_hooks if e is not entry)
+            self.refresh_fused()
 
         return remove
 
@@ -210,6 +229,8 @@ class ModuleInstance:
         if self.sink.on:
             site = self._announce_action(action_type, payload, link_id)
             origin = entry.origin if site is None else TxnOrigin("action", action_type, None, site)
+        elif self.fused_ok and link_id is None and not self.disposed and not self.host.in_transaction:
+            return self.dispatch_fused(entry.reducer, entry.origin, payload)  # the common case, in one frame
         else:
             origin = entry.origin
         if self.disposed:
@@ -321,23 +342,20 @@ class ModuleInstance:
             op_seq = self.operation_seq(link_id)
         txn = Transaction(self, self._txn_seq, origin, commit_mode=commit_mode, priority=priority, reason=reason,
                           link_id=link_id, evidence=evidence, op_seq=op_seq)
+        return self.close_window(txn, body, payload, converge_all)
+
+    def close_window(self, txn: Transaction, body: Callable[..., Any], payload: Any,
+                     converge_all: bool) -> TxnRecord | None:
+        """The window of `txn` from its body on: the body, the owned-field guard, converge, the commit and its
+        subscribers (the fused path hands a reducer that returned a state over to it)."""
+        link_id = txn.link_id
         try:
             txn.run_body(body, payload)
             if self.shape.owned:
                 self._check_owned(txn)
             out = txn.finish(converge_all=converge_all)
         except TransactionError as err:
-            self.sink.diagnostic(
-                module_id=self.module_id,
-                instance_id=self.instance_id,
-                code=err.code,
-                severity="error",
-                message=str(err),
-                txn_seq=txn.txn_seq,
-                txn_id=txn.txn_id,
-                link_id=link_id,
-                error=err.__cause__ or err,
-            )
+            self.report_failed(err, txn.txn_seq, txn.txn_id, link_id)
             raise
         finally:
             txn.ws.release()
@@ -356,6 +374,12 @@ class ModuleInstance:
                 notify(self, record, listener, record, state)
         self.host.after_commit(self, record, state)
         return record
+
+    def report_failed(self, err: TransactionError, txn_seq: int, txn_id: str, link_id: str | None) -> None:
+        """The diagnostic of a window that raised (nothing of it was kept)."""
+        self.sink.diagnostic(module_id=self.module_id, instance_id=self.instance_id, code=err.code, severity="error",
+                             message=str(err), txn_seq=txn_seq, txn_id=txn_id, link_id=link_id,
+                             error=err.__cause__ or err)
 
     def _check_owned(self, txn: Transaction) -> None:
         """Refuse a change to an owned field from anyone but its owner (compared by value, so an unchanged field
@@ -466,7 +490,7 @@ class ModuleInstance:
                   link_id=link_id, budget=DEFAULT_BUDGET if site is None else None, downgrade=downgrade)
         return site
 
-    def report_degrade(self, txn: Transaction, res: ExecResult) -> None:
+    def report_degrade(self, txn: WindowIds | Transaction, res: ExecResult) -> None:
         step = res.failed_step
         if res.degrade_reason == "runtime_error" and step is not None:
             code = "field::runtime_error"
@@ -534,6 +558,8 @@ class ModuleInstance:
             raise
         self._installed = installed
         self.shape = shape
+        self.dirty_sets = {}
+        self.refresh_fused()
         if self.planner.adopt(shape.ir) is not None:
             self._ir_export = None
 

@@ -22,17 +22,23 @@ from runtime.debug.sink import DebugSink
 from runtime.errors import DefinitionError, TickscopeError
 from runtime.kernel.instance import ModuleInstance, WindowRun
 
-__all__ = ["Kernel", "CommitListener"]
+__all__ = ["Kernel", "CommitListener", "ShortTick"]
 
 CommitListener = Callable[[ModuleInstance, TxnRecord, Any], None]
 """Called as (instance, record, committed_state) after every commit of every instance."""
 log = logging.getLogger("tickscope")
 
 
-def _remover(items: list[Any], item: Any) -> Callable[[], None]:
+ShortTick = Callable[[ModuleInstance, TxnRecord, Any], bool]
+"""The tick layer's short tick of a lone commit: publishes it and returns True, or does nothing and returns False
+(then the commit takes the general way: the commit listeners, then the settle listeners)."""
+
+
+def _remover(items: list[Any], item: Any, changed: Callable[[], None]) -> Callable[[], None]:
     def remove() -> None:
         if item in items:
             items.remove(item)
+            changed()
 
     return remove
 
@@ -58,6 +64,13 @@ class Kernel:
         """True while a transaction window (or the queue behind it) is running (an attribute: asked by every commit
         and tick)."""
         self._queue: deque[WindowRun] = deque()
+        self._ticks: tuple[CommitListener, Callable[[], None], ShortTick] | None = None
+        self.fused_windows = True
+        """Dispatches may take the fused path (runtime.kernel.fast_dispatch); set_fused_windows(False) sends every
+        one the general way (the reference the property tests compare the fused path with)."""
+        self.short_tick: ShortTick | None = None
+        """The tick layer's short tick while its two listeners are the only commit and settle listeners (the fused
+        dispatch path, runtime.kernel.fast_dispatch, then publishes through it); None otherwise."""
 
     # -- the host protocol of an instance ---------------------------------------------------------------------------
 
@@ -89,14 +102,53 @@ class Kernel:
                 self._run_queued()
             return result
         finally:
-            self.in_transaction = False
-            if self._queue:  # entries queued by a window that raised belong to it: dropped with it
-                self._queue.clear()
-            for listener in tuple(self._settle_listeners):  # _settled(), spelled out: every window ends here
-                try:
-                    listener()
-                except Exception:
-                    log.exception("settle listener %r raised", listener)
+            self.end_window()
+
+    def end_window(self) -> None:
+        """The outermost window (and the entries queued behind it) is over, committed or raised: entries still
+        queued belonged to a window that raised and are dropped with it; the settle listeners run."""
+        self.in_transaction = False
+        if self._queue:
+            self._queue.clear()
+        for listener in tuple(self._settle_listeners):
+            try:
+                listener()
+            except Exception:
+                log.exception("settle listener %r raised", listener)
+
+    def close_fused(self, inst: ModuleInstance, record: TxnRecord, state: Any) -> None:
+        """The end of a fused window (runtime.kernel.fast_dispatch, which opened it by setting `in_transaction`)
+        that committed `record`: the tick layer's short tick when it is the only listener and nothing is queued,
+        else what a window through `enter` does after its commit (commit listeners, queued entries, settle)."""
+        short = self.short_tick
+        if short is not None and not self._queue:
+            self.in_transaction = False  # as for the settle listeners: what the tick's listeners start runs at once
+            try:
+                if short(inst, record, state):
+                    return
+            except Exception:
+                log.exception("settle listener %r raised", short)
+                return
+            self.in_transaction = True
+        try:
+            self.after_commit(inst, record, state)
+        except BaseException:
+            self.end_window()
+            raise
+        self.finish_window()
+
+    def finish_window(self) -> None:
+        """What enter does once its window ran: the entries queued behind it, then the end of the window."""
+        try:
+            if self._queue:
+                self._run_queued()
+        finally:
+            self.end_window()
+
+    def set_fused_windows(self, on: bool) -> None:
+        self.fused_windows = on
+        for inst in self._instances.values():
+            inst.refresh_fused()
 
     def _run_queued(self) -> None:
         while self._queue:
@@ -134,16 +186,31 @@ class Kernel:
     def add_commit_listener(self, listener: CommitListener) -> Callable[[], None]:
         """Call `listener(instance, record, state)` after every commit of every instance."""
         self._commit_listeners.append(listener)
-        return _remover(self._commit_listeners, listener)
+        self._relisten()
+        return _remover(self._commit_listeners, listener, self._relisten)
 
     def add_settle_listener(self, listener: Callable[[], None]) -> Callable[[], None]:
         """Call `listener()` whenever the outermost transaction window (and the entries queued behind it) finished."""
         self._settle_listeners.append(listener)
-        return _remover(self._settle_listeners, listener)
+        self._relisten()
+        return _remover(self._settle_listeners, listener, self._relisten)
+
+    def attach_ticks(self, on_commit: CommitListener, on_settled: Callable[[], None], short_tick: ShortTick) -> None:
+        """The tick layer's commit and settle listeners, and its short tick of a lone commit (which a fused window
+        calls instead of the two while they are the only listeners)."""
+        self._ticks = (on_commit, on_settled, short_tick)
+        self.add_commit_listener(on_commit)
+        self.add_settle_listener(on_settled)
+
+    def _relisten(self) -> None:
+        ticks = self._ticks
+        self.short_tick = (ticks[2] if ticks is not None and self._commit_listeners == [ticks[0]]
+                           and self._settle_listeners == [ticks[1]] else None)
 
     def clear_listeners(self) -> None:
         self._commit_listeners.clear()
         self._settle_listeners.clear()
+        self._relisten()
 
     # -- instances --------------------------------------------------------------------------------------------------
 

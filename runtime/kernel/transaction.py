@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from runtime.debug.sink import DebugSink
     from runtime.kernel.module import ModuleShape
 
-__all__ = ["Body", "NO_PAYLOAD", "Transaction", "WindowHook", "WindowOwner"]
+__all__ = ["Body", "NO_PAYLOAD", "Transaction", "WindowHook", "WindowOwner", "window_what"]
 
 NO_PAYLOAD: Any = object()
 """run_body's payload when the body is an entry point's own function of the draft alone (not a reducer)."""
@@ -90,6 +90,12 @@ _STEP_REASON = {"computed": "trait-computed", "link": "trait-link", "check": "tr
 _NO_DERIVED_WRITES = DirtyTracker()
 """The derived writes of a window that has not converged: nothing. Never written (converge gives a window a tracker
 of its own), so windows of modules without derived fields allocate none."""
+
+
+def window_what(origin: TxnOrigin, instance_id: str, txn_id: str) -> str:
+    """A window as error messages name it: `action 'add' on counter#1 (counter#1::t3)`."""
+    name = f" {origin.name!r}" if origin.name else ""
+    return f"{origin.kind}{name} on {instance_id} ({txn_id})"
 
 
 class Transaction:
@@ -153,16 +159,7 @@ class Transaction:
     def _on_write(self, raw: tuple[Any, ...], old: Any, new: Any) -> Any:
         """Record one write's dirty evidence; returns its FieldPathId (int) or dirty-all reason (str)."""
         self.patch_count += 1
-        classified = self._classify(raw)
-        if classified.__class__ is int:
-            self._tracker.ids[classified] = None
-            if new.__class__ is list or old.__class__ is list:
-                self._tracker.touch_list(classified, "")  # the list itself was replaced: every row may have changed
-        elif classified is INDEXED:
-            classified = self._classifier.record_indexed(self._tracker, raw, self.ws.root, old, new)
-        else:
-            self._tracker.add_reason(classified)
-        return classified
+        return self._classifier.record(self._tracker, raw, self.ws.root, old, new)
 
     def _on_top_writes(self, keys: list[str]) -> None:
         """The top-level writes the draft made itself (WorkingState.flush): what `_on_write` records of each."""
@@ -202,20 +199,7 @@ class Transaction:
     def changed_rows(self, list_path_id: int) -> tuple[int, ...] | None:
         """The rows of a top-level list this transaction's own writes touched, from its evidence; None when every
         row may have changed (the list or a prefix of it written, rows inserted or removed, dirty-all)."""
-        tracker = self._current_base()
-        if tracker.reason is not None:
-            return None
-        registry = self.inst.shape.registry
-        ids = tracker.ids
-        for prefix in registry.prefix_ids[list_path_id]:
-            if prefix in ids:
-                return None
-        touch = tracker.lists.get((list_path_id, ""))
-        if touch is None:
-            return None if list_path_id in ids else ()
-        if touch.root:
-            return None
-        return tuple(sorted(touch.rows))
+        return self._current_base().changed_rows(self.inst.shape.registry, list_path_id)
 
     def run_body(self, body: Callable[..., Any], payload: Any = NO_PAYLOAD) -> None:
         """Run one entry point's writes, `body(draft)` (or a reducer's `body(draft, payload)`); raises ReducerError
@@ -264,8 +248,7 @@ class Transaction:
         self._on_write((), old, new_root)
 
     def _what(self) -> str:
-        name = f" {self.origin.name!r}" if self.origin.name else ""
-        return f"{self.origin.kind}{name} on {self.inst.instance_id} ({self.txn_id})"
+        return window_what(self.origin, self.inst.instance_id, self.txn_id)
 
     # -- finish -----------------------------------------------------------------------------------------------------
 

@@ -199,6 +199,20 @@ class TickScheduler:
                 and not (queue.pending or queue.fresh or queue.topics)
                 and (self._drain_step is None or self._drain_quiet(key)) and _running_loop() is None)
 
+    def publish_lone(self, inst: ModuleInstance, record: TxnRecord, state: Any) -> bool:
+        """The short tick of a fused window's commit (runtime.kernel.fast_dispatch), called once its window closed:
+        what on_commit and then on_settled do for a lone commit with nothing in its way, in one call. False, with
+        nothing done: the caller takes the general way (on_commit inside the window, on_settled after it)."""
+        key = inst.topic_key
+        if (self._solo is not None or not self.solo_ticks or record.priority == "low" or emit_scope.depth
+                or not self._solo_clear(key)):
+            return False
+        self._publish_solo((key, inst, record, state))
+        queue = self.queue
+        if queue.pending or queue.fresh or queue.topics or self._inputs:  # has_work(), spelled out
+            self._run_sync("unknown", 1)  # the ticks its listeners caused, chained as after any tick
+        return True
+
     def _never_quiet(self, key: str) -> bool:
         return False
 

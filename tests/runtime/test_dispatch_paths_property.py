@@ -5,14 +5,15 @@ the same ticks and the same listener calls, in the same order."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from tick_support import counter
 
-from runtime import ReducerError, Runtime, read_query
+from runtime import ReducerError, Runtime, computed, read_query
 
 index = st.integers(0, 2)
 dispatch = st.tuples(st.just("dispatch"), index, st.sampled_from(["add", "setLabel", "setOther", "setCount"]),
@@ -109,3 +110,148 @@ def test_a_lone_commit_is_published_with_its_derived_value_before_dispatch_retur
     inst.dispatch("add", 1)
     assert seen == [(1, 1, 6), (2, 2, 8)]
     assert not rt.scheduler.has_work()
+
+
+# -- the fused dispatch (runtime.kernel.fast_dispatch) against the general way ----------------------------------------
+
+def _raise(draft: Any, payload: Any) -> None:
+    draft["label"] = "half"
+    raise ValueError("no")
+
+
+async def _later() -> None:
+    """Never awaited: the reducer that returns it is refused."""
+
+
+def _wide(module_id: str) -> Any:
+    """Every kind of write a reducer makes: top-level, nested, list rows, a new key, no change, a replace (alone and
+    after writes), an awaitable, a raise; a derivation that fails for one value (its writes are rolled back) and one
+    that returns an awaitable for another (the window is refused)."""
+    m = counter(module_id)
+    m.initial.update({"nested": {"x": 0}, "items": [0, 0], "inverse": 0, "echo": ""})
+    m.fields.append(computed("inverse", deps=["other"], derive=lambda o: 12 // (o - 3)))
+    m.fields.append(computed("echo", deps=["label"], derive=lambda text: _later() if text == "l4" else text))
+    reducers = {
+        "nest": lambda d, v: d["nested"].__setitem__("x", v),
+        "push": lambda d, v: d["items"].append(v),
+        "row": lambda d, v: d["items"].__setitem__(0, v),
+        "newKey": lambda d, v: d.__setitem__(f"k{v}", v),
+        "same": lambda d, v: d.__setitem__("count", d["count"]),
+        "replace": lambda d, v: {**d, "count": v},
+        "writeThenReplace": lambda d, v: (d.__setitem__("label", f"w{v}"), {**d, "other": v})[1],
+        "notAState": lambda d, v: 7,
+        "async": lambda d, v: _later(),
+        "raise": _raise,
+        "both": lambda d, v: (d.__setitem__("count", v), d.__setitem__("other", v + 1))[0],
+    }
+    for name, reducer in reducers.items():
+        m.reducer(name)(reducer)
+    return m
+
+
+WIDE_ACTIONS = ["add", "setLabel", "setOther", "setCount", "nest", "push", "row", "newKey", "same", "replace",
+                "writeThenReplace", "notAState", "async", "raise", "both"]
+wide_dispatch = st.tuples(st.just("dispatch"), index, st.sampled_from(WIDE_ACTIONS), st.integers(0, 4))
+wide_ops = st.lists(st.one_of(wide_dispatch, wide_dispatch, wide_dispatch, wide_dispatch, low, batch, flush,
+                              st.tuples(st.just("listen"), index), st.tuples(st.just("hook"), index),
+                              st.tuples(st.just("linked"), index, st.integers(0, 4))),
+                    min_size=1, max_size=30)
+
+
+def _view(record: Any) -> tuple[Any, ...]:
+    """Everything of a commit record but its clock readings."""
+    return (record.module_id, record.instance_id, record.txn_seq, record.txn_id, record.origin, record.commit_mode,
+            record.priority, record.dirty, record.base_dirty, record.patch_count, record.patches,
+            record.patches_truncated, record.static_ir_digest, record.link_id, record.converge, record.before,
+            record.after, record.op_seq, record.dirty_plan)
+
+
+class _Messages(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.seen.append(record.getMessage())
+
+
+def _run_wide(sequence: list[tuple[Any, ...]], fused: bool) -> list[Any]:
+    """What a user sees of `sequence` on three instances of the wide module: commits, errors, diagnostics, ticks."""
+    rt = Runtime(diagnostics="off")
+    rt.kernel.set_fused_windows(fused)
+    insts = [rt.mount(_wide(f"w{i}")) for i in range(3)]
+    log: list[Any] = []
+    messages = _Messages()
+    logging.getLogger("tickscope").addHandler(messages)
+    removers: dict[tuple[str, int], Any] = {}
+    for inst in insts:
+        inst.subscribe(lambda r, s, inst=inst: log.append(("subscriber", inst.instance_id, _view(r), s)))
+    insts[2].subscribe(lambda r, s: insts[0].dispatch("add", 1) if s["count"] % 3 == 1 else None)
+    facades = [rt.store.topic(i) for i in insts]
+    for facade in facades:
+        facade.subscribe(lambda f=facade: log.append(("topic", f.key, rt.store.tick_seq, f.version,
+                                                      f.get_snapshot())))
+    try:
+        for op in sequence:
+            kind = op[0]
+            try:
+                if kind in ("listen", "hook"):
+                    key = (kind, op[1])
+                    if key in removers:
+                        removers.pop(key)()
+                    elif kind == "listen":  # another commit listener: no short tick while it listens
+                        removers[key] = rt.add_commit_listener(
+                            lambda inst, r, s: log.append(("commit", inst.instance_id, _view(r))))
+                    else:  # a window hook: its instance takes the general way while it is there
+                        removers[key] = insts[op[1]].add_window_hook(lambda txn, draft, dirty: None, "hook")
+                elif kind == "linked":
+                    insts[op[1]].dispatch("add", op[2], link_id="run-1")
+                else:
+                    _step(rt, insts, op, log)
+            except Exception as exc:  # noqa: BLE001 - what each failure was is part of what a user sees
+                log.append(("raised", type(exc).__name__, str(exc), getattr(exc, "txn_id", None),
+                            getattr(exc, "module_id", None), getattr(exc, "instance_id", None),
+                            [i.get_state() for i in insts]))
+            log.append(("step", rt.store.tick_seq, [(f.get_snapshot(), f.version) for f in facades],
+                        rt.scheduler.has_work(), [i.txn_seq for i in insts], [i.next_op_seq() for i in insts]))
+        rt.flush_now()
+    finally:
+        logging.getLogger("tickscope").removeHandler(messages)
+    log.append(("end", rt.store.tick_seq, [i.get_state() for i in insts], messages.seen))
+    rt.dispose()
+    return log
+
+
+@settings(max_examples=120, deadline=None)
+@given(wide_ops)
+@example([("dispatch", 0, "both", 1), ("dispatch", 0, "both", 2)])  # doubled written, then inverse fails: rolled back
+@example([("dispatch", 1, "setLabel", 4), ("dispatch", 1, "replace", 2)])  # echo returns an awaitable
+def test_the_fused_dispatch_and_the_general_way_give_the_same_run(sequence: list[tuple[Any, ...]]) -> None:
+    assert _run_wide(sequence, fused=True) == _run_wide(sequence, fused=False)
+
+
+def test_the_fused_dispatch_runs_where_it_may() -> None:
+    """The switch is real: with it on, a plain dispatch never builds a Transaction (with it off, each does)."""
+    import runtime.kernel.transaction as transaction
+
+    built: list[int] = []
+    original = transaction.Transaction.__init__
+
+    def counting(self: Any, *args: Any, **kwargs: Any) -> None:
+        built.append(1)
+        original(self, *args, **kwargs)
+
+    for fused, expected in ((True, 0), (False, 3)):
+        rt = Runtime(diagnostics="off")
+        rt.kernel.set_fused_windows(fused)
+        inst = rt.mount(_wide("w"))
+        built.clear()
+        transaction.Transaction.__init__ = counting  # type: ignore[method-assign]
+        try:
+            for value in (1, 2, 3):
+                inst.dispatch("setCount", value)
+        finally:
+            transaction.Transaction.__init__ = original  # type: ignore[method-assign]
+        assert len(built) == expected
+        assert inst.get_state()["doubled"] == 6
+        rt.dispose()

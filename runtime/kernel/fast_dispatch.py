@@ -1,0 +1,271 @@
+"""The fused dispatch: a reducer's whole window in one function, for the common case.
+
+`ModuleInstance.dispatch` takes this way when the diagnostics are off, no window is open, the call names no link, the
+instance has no window hooks and no owned fields and its host is a kernel with a tick layer (attribute reads only,
+no call). Then one function opens the window, runs the reducer on a draft, converges through the converge entry the
+transaction uses, builds the commit record once, commits, calls the subscribers and closes the window through the
+kernel, which publishes the lone commit with the tick layer's short tick.
+
+What a user sees is what the general way (Kernel.enter -> ModuleInstance._run -> Transaction) gives: the same
+records, states, ids, listener calls and ticks, in the same order (tests/runtime/test_dispatch_paths_property.py
+runs both over random sequences). What it leaves out is what nobody reads at off: the Transaction object, the
+window's partial and the hops between kernel, instance, transaction and scheduler; the dirty sets of a write
+pattern seen before are taken from a memo. What it cannot do in a line, it hands to the general code where it
+happens: a reducer that returns a state or an awaitable goes on in a Transaction with what it wrote so far.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from time import perf_counter
+from typing import TYPE_CHECKING, Any, Protocol
+
+from runtime.base.dirty import DirtyTracker
+from runtime.base.draft import DraftDict, WorkingState
+from runtime.base.paths import DirtySet
+from runtime.base.records import TxnOrigin, TxnRecord
+from runtime.converge.executor import AsyncDerive
+from runtime.converge.kernel_cache import run_converge
+from runtime.errors import AsyncEscapeError, ReducerError, TransactionError
+from runtime.kernel.transaction import NO_PAYLOAD, Transaction, window_what
+
+if TYPE_CHECKING:
+    from runtime.converge.config import ResolvedConvergeConfig
+    from runtime.converge.executor import ExecResult
+    from runtime.converge.planner import Planner
+    from runtime.debug.sink import DebugSink
+    from runtime.kernel.module import ModuleShape
+
+__all__ = ["DIRTY_SET_MEMO", "FusedHost", "FusedOwner", "WindowIds", "dispatch_fused"]
+
+DIRTY_SET_MEMO = 512
+"""Write patterns whose dirty sets an instance keeps (the memo starts over when full)."""
+
+_NOTHING_DERIVED = DirtyTracker()
+"""The derived writes of a window without converge: nothing (never written)."""
+
+
+class WindowIds:
+    """What a report about a window names it by (a Transaction has the same three)."""
+
+    __slots__ = ("txn_seq", "txn_id", "link_id")
+
+    def __init__(self, txn_seq: int, txn_id: str, link_id: str | None) -> None:
+        self.txn_seq = txn_seq
+        self.txn_id = txn_id
+        self.link_id = link_id
+
+
+class FusedHost(Protocol):
+    """What a fused window needs of its kernel (runtime.kernel.kernel.Kernel)."""
+
+    in_transaction: bool
+    fused_windows: bool
+
+    def notify(self, inst: Any, record: TxnRecord, listener: Callable[..., None], *args: Any) -> None: ...
+
+    def end_window(self) -> None: ...
+
+    def finish_window(self) -> None: ...
+
+    def close_fused(self, inst: Any, record: TxnRecord, state: Any) -> None: ...
+
+
+class FusedOwner(Protocol):
+    """The instance a fused window runs on (a ModuleInstance: dispatch_fused is one of its methods)."""
+
+    module_id: str
+    instance_id: str
+    sink: DebugSink
+    shape: ModuleShape
+    planner: Planner
+    state: Any
+    fused_host: FusedHost | None
+    dirty_sets: dict[Any, DirtySet]
+    _txn_seq: int
+    _link_seq: int
+    _link_prefix: str
+    _op_seq: int
+    _listeners: list[Callable[[TxnRecord, Any], None]]
+
+    @property
+    def history(self) -> Any: ...
+
+    def converge_config(self) -> ResolvedConvergeConfig: ...
+
+    def report_degrade(self, txn: WindowIds, res: ExecResult) -> None: ...
+
+    def report_failed(self, err: TransactionError, txn_seq: int, txn_id: str, link_id: str | None) -> None: ...
+
+    def close_window(self, txn: Transaction, body: Callable[..., Any], payload: Any,
+                     converge_all: bool) -> TxnRecord | None: ...
+
+    def _export(self, record: TxnRecord, state: Any) -> None: ...
+
+
+def dispatch_fused(self: FusedOwner, reducer: Callable[[Any, Any], Any], origin: TxnOrigin,
+                   payload: Any) -> TxnRecord | None:
+    """One dispatch's window, the general way's steps in one frame (the caller checked the module's gate)."""
+    host = self.fused_host
+    assert host is not None  # the gate in dispatch checked it
+    host.in_transaction = True  # Kernel.enter, without the hop
+    seq = self._txn_seq = self._txn_seq + 1
+    self._link_seq += 1
+    link_id = f"{self._link_prefix}{self._link_seq}"
+    op_seq = self._op_seq = self._op_seq + 1  # a fallback link names no run: the window is an operation of its own
+    iid = self.instance_id
+    txn_id = f"{iid}::t{seq}"
+    sink = self.sink
+    started_at = sink.clock.now_ms()
+    t0 = perf_counter()
+    base = self.state
+    shape = self.shape
+    classifier = shape.classifier
+    top_ids = classifier.top_ids
+    base_writes = DirtyTracker()
+    current = [base_writes]  # where writes are recorded: the base writes, the derived ones during converge
+    keys: list[str] = []  # the top-level keys the draft set itself, told at each flush (list.extend: no frame)
+    patches = 0
+
+    def on_write(raw: tuple[Any, ...], old: Any, new: Any) -> Any:
+        """Transaction._on_write: the keys the draft set first (write order), then this write."""
+        nonlocal patches
+        patches += len(keys) + 1
+        current[0].ids.update(dict.fromkeys(map(top_ids.__getitem__, keys)))
+        keys.clear()
+        return classifier.record(current[0], raw, ws.root, old, new)
+
+    ws = WorkingState(base, on_write, (top_ids, keys.extend))
+    try:
+        try:
+            result = reducer(DraftDict(ws), payload)
+        except (ReducerError, AsyncEscapeError):
+            raise
+        except Exception as exc:
+            raise ReducerError(f"{window_what(origin, iid, txn_id)} raised {type(exc).__name__}: {exc}",
+                               txn_id=txn_id, module_id=self.module_id, instance_id=iid) from exc
+        ws.flush()
+    except BaseException as err:
+        _abort(self, host, ws, err, seq, txn_id, link_id)
+        raise
+    if result is not None and not isinstance(result, DraftDict) and result is not ws.root:
+        ws.release()
+        return _go_on_in_transaction(self, host, seq, origin, link_id, op_seq, patches + len(keys), result)
+    try:
+        patches += len(keys)  # what the draft set itself, recorded by id in bulk (Transaction._on_top_writes)
+        base_writes.ids.update(dict.fromkeys(map(top_ids.__getitem__, keys)))
+        keys.clear()
+        registry = shape.registry
+        sets = self.dirty_sets
+        base_key = tuple(base_writes.ids) if base_writes.reason is None else None
+        found = sets.get(base_key)
+        base_dirty = found if found is not None else _remember(sets, base_key, base_writes.snapshot(registry))
+        if base_dirty.dirty_all is False and not base_dirty.root_ids:  # nothing changed: no commit
+            ws.release()
+            host.end_window()
+            return None
+        derived = _NOTHING_DERIVED
+        ir = shape.ir
+        if ir.steps:
+            patch_mark = patches
+            current[0] = DirtyTracker()
+            op_base = self._op_seq
+            try:
+                derived, direct, degraded, executed = _converge(self, ws, base_writes, base_dirty, current[0], origin,
+                                                                (seq, txn_id, link_id), op_base)
+            finally:
+                current[0] = base_writes
+            self._op_seq = max(self._op_seq, op_base + executed)  # the opSeqs its step executions took
+            patches = patch_mark if degraded else patches + direct
+        dirty = base_dirty
+        if derived.ids or derived.reason is not None:
+            key = None if base_key is None or derived.reason is not None else (base_key, tuple(derived.ids))
+            found = sets.get(key)
+            dirty = found if found is not None else _remember(sets, key, base_writes.snapshot_with(registry, derived))
+        state = ws.root
+        record = TxnRecord(
+            module_id=self.module_id, instance_id=iid, txn_seq=seq, txn_id=txn_id, origin=origin,
+            commit_mode="normal", priority="normal", started_at=started_at,
+            duration_ms=(perf_counter() - t0) * 1000.0, dirty=dirty, base_dirty=base_dirty,
+            plan_of=(base_writes, derived, registry), op_seq=op_seq, patch_count=patches, patches=(),
+            patches_truncated=False, static_ir_digest=ir.digest, link_id=link_id, converge=None,
+        )
+        ws.release()
+        self.state = state
+        if sink.on:  # switched on inside the window
+            self.history.append(record)
+            self._export(record, state)
+        if self._listeners:
+            notify = host.notify
+            for listener in tuple(self._listeners):
+                notify(self, record, listener, record, state)
+    except BaseException as err:
+        _abort(self, host, ws, err, seq, txn_id, link_id)
+        raise
+    host.close_fused(self, record, state)
+    return record
+
+
+def _abort(inst: FusedOwner, host: FusedHost, ws: WorkingState, err: BaseException, txn_seq: int, txn_id: str,
+           link_id: str) -> None:
+    """A fused window raised: what ModuleInstance._run and Kernel.enter do then (nothing of it is kept)."""
+    if isinstance(err, TransactionError):
+        inst.report_failed(err, txn_seq, txn_id, link_id)
+    ws.release()
+    host.end_window()
+
+
+def _remember(sets: dict[Any, DirtySet], key: Any, dirty: DirtySet) -> DirtySet:
+    """Keep `dirty` for its write pattern (`key`; None: a dirty-all one, not kept)."""
+    if key is not None:
+        if len(sets) >= DIRTY_SET_MEMO:
+            sets.clear()
+        sets[key] = dirty
+    return dirty
+
+
+def _converge(inst: FusedOwner, ws: WorkingState, base_writes: DirtyTracker, base_dirty: DirtySet,
+              derived: DirtyTracker, origin: TxnOrigin, ids: tuple[int, str, str],
+              op_base: int) -> tuple[DirtyTracker, int, bool, int]:
+    """Transaction._converge at diagnostics off: the plan and the converge entry, and on a failing step or the budget
+    run out, the derived writes taken back and reported. Returns the derived writes that stand, the writes the
+    kernels made themselves (their ids marked already), whether it degraded and how many steps it executed (their
+    opSeqs follow `op_base`)."""
+    cfg = inst.converge_config()
+    planner = inst.planner
+    shape = inst.shape
+    plan = planner.choose(base_dirty, cfg.mode)
+    ws.start_undo()
+    try:
+        res, _ = run_converge(shape.ir, planner.kernels, cfg.assembly, plan, ws, None, cfg.budget_ms, False, op_base,
+                              partial(base_writes.changed_rows, shape.registry), traced=False, dirty_ids=derived.ids)
+    except AsyncDerive as escape:
+        raise AsyncEscapeError(
+            f"{escape.step.name} returned an awaitable during {window_what(origin, inst.instance_id, ids[1])}: "
+            "derivations must be synchronous", txn_id=ids[1], module_id=inst.module_id,
+            instance_id=inst.instance_id,
+        ) from None
+    if res.degrade_reason:
+        ws.rollback()
+        inst.report_degrade(WindowIds(*ids), res)
+        return DirtyTracker(), 0, True, res.executed
+    ws.stop_undo()
+    if plan is None:
+        planner.note_full_duration(res.duration_ms)
+    return derived, res.direct_writes, False, res.executed
+
+
+def _go_on_in_transaction(inst: FusedOwner, host: FusedHost, seq: int, origin: TxnOrigin, link_id: str, op_seq: int,
+                          patches: int, result: Any) -> TxnRecord | None:
+    """The reducer returned a state (or an awaitable): a Transaction takes the window over with the writes counted
+    so far, as run_body would have gone on."""
+    txn = Transaction(inst, seq, origin, link_id=link_id, op_seq=op_seq)  # type: ignore[arg-type]
+    txn.patch_count = patches
+    try:
+        record = inst.close_window(txn, lambda draft: result, NO_PAYLOAD, False)
+    except BaseException:
+        host.end_window()
+        raise
+    host.finish_window()  # its commit's listeners were told by close_window, as in a window through enter
+    return record
