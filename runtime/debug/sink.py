@@ -258,18 +258,20 @@ class DebugSink:
             hub.record_pending(PendingEvent(self._bounded_event, args, self.runtime_label))
 
     def emit_bounded_later(self, module_id: str, instance_id: str, kind: str, label: str, meta: dict[str, Any],
-                           timestamp: float) -> None:
+                           timestamp: float) -> bool:
         """`emit_bounded`, with the event's seq taken now and the event built and recorded before anything the hub
         records or shows next (DebugHub.record_later): what it marks (a tick's listeners) runs first. Callers
-        check `on` first, and give a meta nothing changes meanwhile."""
+        check `on` first, and give a meta nothing changes meanwhile. True when the event waits in the hub (a tap is
+        attached: `hub.flush_later()` records it), False when it was recorded unbuilt in its place."""
         seq = self._seq.get(instance_id, 0) + 1
         self._seq[instance_id] = seq
         args = (seq, module_id, instance_id, kind, label, meta, timestamp)
         hub = self.hub
         if hub.tapped:  # built once what it marks ran, so taps are not in the way of the tick's listeners
             hub.record_later(self._bounded_event, *args)
-        else:  # unbuilt, in its place now
-            hub.record_pending(PendingEvent(self._bounded_event, args, self.runtime_label))
+            return True
+        hub.record_pending(PendingEvent(self._bounded_event, args, self.runtime_label))  # unbuilt, in its place now
+        return False
 
     def _bounded_event(self, seq: int, module_id: str, instance_id: str, kind: str, label: str, meta: dict[str, Any],
                        timestamp: float) -> dict[str, Any]:

@@ -120,6 +120,8 @@ class ModuleInstance:
         self._listeners: list[CommitListener] = []
         self._ir_export: dict[str, Any] | None = None
         self._ir_graph: dict[str, Any] | None = None
+        self._ir_announced: dict[str, Any] | None = None
+        """The export last handed to the sink (announce_ir)."""
         self._op_seq = 0
         self._op_prefix = f"{instance_id}::o"
         self._link_seq = 0
@@ -506,7 +508,9 @@ class ModuleInstance:
         """Hand the sink the static IR of the current generation and its dependency graph (the hub keeps each
         once)."""
         export = self._ir_export or self.static_ir_export()
-        self.sink.announce_static_ir(export, self._ir_graph)
+        if export is not self._ir_announced:  # the hub keeps an IR for good: once per generation is enough
+            self._ir_announced = export
+            self.sink.announce_static_ir(export, self._ir_graph)
 
     def declarations(self) -> list[FieldDecl]:
         """Every field declaration of this instance: the module's and those added by install_fields."""

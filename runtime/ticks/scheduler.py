@@ -380,7 +380,7 @@ class TickScheduler:
         key, inst, record, state = solo
         store = self.store
         sink = self.host.sink
-        on = sink.on
+        on = later = sink.on
         timers = self._timers
         self._timers = 0
         self._flushing = True
@@ -389,9 +389,10 @@ class TickScheduler:
             if on:
                 t0 = time.perf_counter()
                 now = sink.clock.now_ms()
-                sink.emit_bounded_later("runtime", self.host.label, "devtools", "trace:tick",
-                                        {"tickSeq": tick_seq, "phase": "start", "timestampMs": now,
-                                         "schedule": SOLO_SCHEDULE}, now)
+                label = self.host.label
+                later = sink.emit_bounded_later("runtime", label, "devtools", "trace:tick",
+                                                {"tickSeq": tick_seq, "phase": "start", "timestampMs": now,
+                                                 "schedule": SOLO_SCHEDULE}, now)
             if self._tally.first is not None:
                 self._tally.clear()
             urgent = store.commit_one(tick_seq, key, state,
@@ -409,14 +410,13 @@ class TickScheduler:
                 inputs = len(self._inputs)  # what its listeners left for the next tick, as _report counts it
                 if self._drain_step is not None:
                     inputs += self._drain_step.pending_windows()
-                sink.emit_pending("runtime", self.host.label, "devtools", "trace:tick", 0, None, None,
-                                  solo_settled_meta, tick_seq, now, self.config.max_steps,
-                                  (time.perf_counter() - t0) * 1000.0, inputs, len(self.queue.fresh), record, timers,
-                                  sink.full, timestamp=now)
+                sink.emit_pending("runtime", label, "devtools", "trace:tick", 0, None, None, solo_settled_meta,
+                                  tick_seq, now, self.config.max_steps, (time.perf_counter() - t0) * 1000.0, inputs,
+                                  len(self.queue.fresh), record, timers, sink.full, timestamp=now)
         finally:
             self._flushing = False
-            if on:
-                sink.hub.flush_later()  # the start event, also when the tick failed
+            if later:
+                sink.hub.flush_later()  # the start event a tap waits for, also when the tick failed
 
     def _publish(self, tick_seq: int, accepted: list[PendingModule]) -> None:
         """Commit the accepted states at `tick_seq` and tell the listeners of the changed topics."""
