@@ -4,7 +4,8 @@
   `trace:devtools:ring-trim-policy` event. Old events are let go in chunks (amortised: once the ring holds
   `buffer_size + TRIM_SLACK`, and before anything reads it), not one per event or tick. Readers never see more than
   `buffer_size` events.
-- An event may be recorded unbuilt (`record_pending`, a runtime.debug.pending.PendingEvent): it takes its place, its
+- An event may be recorded unbuilt (`record_pending`, a runtime.debug.pending.PendingEvent; several of one moment in
+  one entry with `record_group`, a PendingGroup, counted and trimmed as that many events): it takes its place, its
   eventSeq and its timestamp at once and is built when something reads it (the window, a snapshot, the views), or
   at once when a tap or feed is attached (they see every event, in order). What building cuts (`downgrade`) is
   counted in the export budget when the event is built, once: an event let go of the window unread counts as
@@ -43,7 +44,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from runtime.debug.pending import PendingEvent
+from runtime.debug.pending import PendingEvent, PendingGroup
 from runtime.debug.views import DevtoolsSnapshot, ExportBudget, RuntimeViews
 
 __all__ = ["DebugHub", "Tap", "Feed", "DevtoolsSnapshot", "GRAPH_TYPE"]
@@ -76,7 +77,9 @@ class DebugHub:
     """Events exported by one runtime."""
 
     def __init__(self, buffer_size: int = 500) -> None:
-        self._events: deque[dict[str, Any] | PendingEvent] = deque()
+        self._events: deque[dict[str, Any] | PendingEvent | PendingGroup] = deque()
+        self._extra = 0
+        """Events the ring's PendingGroups hold past one per entry (the ring holds len(_events) + _extra events)."""
         self._limit = max(0, buffer_size)
         self._token = 0
         self._later: tuple[Callable[..., dict[str, Any]], tuple[Any, ...]] | None = None
@@ -108,8 +111,14 @@ class DebugHub:
     def events(self, runtime_label: str | None = None) -> list[dict[str, Any]]:
         """The newest `buffer_size` events (of one runtime, or of all), oldest first."""
         self.trim()  # first: it records an event handed over for later
-        events = [self._built(e) if isinstance(e, PendingEvent) else e for e in self._events]
+        events: list[dict[str, Any]] = []
+        for e in self._events:
+            if isinstance(e, PendingGroup):
+                events += self._built_group(e)
+            else:
+                events.append(self._built(e) if isinstance(e, PendingEvent) else e)
         self._events = deque(events)
+        self._extra = 0
         if runtime_label is not None:
             events = [e for e in events if e["runtimeLabel"] == runtime_label]
         return events
@@ -134,13 +143,26 @@ class DebugHub:
             self._bucket(event["runtimeLabel"]).note_downgrade(event["downgrade"].get("reason", "unknown"))
         return event
 
+    def _built_group(self, group: PendingGroup, unread: int = 0) -> list[dict[str, Any]]:
+        """The group's events; what building cuts is counted, except in its first `unread` (let go unread)."""
+        events, fresh = group.built()
+        if fresh:
+            for event in events[unread:]:
+                if "downgrade" in event:
+                    self._bucket(event["runtimeLabel"]).note_downgrade(event["downgrade"].get("reason", "unknown"))
+        return events
+
+    def _state_event(self, pending: PendingEvent | PendingGroup) -> dict[str, Any]:
+        """The state:update an unbuilt entry holds (a group's last event)."""
+        return self._built_group(pending)[-1] if isinstance(pending, PendingGroup) else self._built(pending)
+
     def _settle(self, views: RuntimeViews) -> None:
         """Take the unbuilt state:update events of `views` into its latest states and field summaries."""
         pending = views.pending_states
         if pending:
             views.pending_states = {}
             for p, _full in pending.values():
-                views.state_update(self._built(p))
+                views.state_update(self._state_event(p))
 
     def _bucket(self, runtime_label: str) -> RuntimeViews:
         views = self._views.get(runtime_label)
@@ -176,7 +198,7 @@ class DebugHub:
         events = self._events
         if self._limit:
             events.append(event)
-            if len(events) > self._limit + TRIM_SLACK:
+            if len(events) + self._extra > self._limit + TRIM_SLACK:
                 self.trim()
         for queue, threshold, feed in self._feed_queues:
             queue.append(event)
@@ -200,21 +222,46 @@ class DebugHub:
         if self._later is not None:
             self.flush_later()
         if state_of is not None:
-            views = self._bucket(pending.runtime_label)
-            key = f"{state_of[0]}::{state_of[1]}"
-            if key in views.labels:
-                older = views.pending_states.get(key)
-                if older is not None and older[1] and not full:  # its field summary stays the latest one
-                    views.state_update(self._built(older[0]))
-                views.pending_states[key] = (pending, full)
+            self._hold_state(pending, state_of, full)
         events = self._events
         if self._limit:
             events.append(pending)
-            if len(events) > self._limit + TRIM_SLACK:
+            if len(events) + self._extra > self._limit + TRIM_SLACK:
                 self.trim()
         self._token += 1
         if self._subscribers and not self._notify_scheduled:
             self._schedule_notify()
+
+    def record_group(self, group: PendingGroup, state_of: tuple[str, str] | None = None, full: bool = False) -> None:
+        """`record_pending` of several events in one entry (runtime.debug.pending.PendingGroup); with `state_of`, its
+        last event is that instance's state:update."""
+        if self._taps or self._feeds:
+            for event in group.built()[0]:
+                self.record(event)
+            return
+        if self._later is not None:
+            self.flush_later()
+        if state_of is not None:
+            self._hold_state(group, state_of, full)
+        events = self._events
+        if self._limit:
+            events.append(group)
+            self._extra += group.size - 1
+            if len(events) + self._extra > self._limit + TRIM_SLACK:
+                self.trim()
+        self._token += group.size
+        if self._subscribers and not self._notify_scheduled:
+            self._schedule_notify()
+
+    def _hold_state(self, pending: PendingEvent | PendingGroup, state_of: tuple[str, str], full: bool) -> None:
+        """An unbuilt state:update becomes its instance's latest state, taken into the views when they are read."""
+        views = self._bucket(pending.runtime_label)
+        key = f"{state_of[0]}::{state_of[1]}"
+        if key in views.labels:
+            older = views.pending_states.get(key)
+            if older is not None and older[1] and not full:  # its field summary stays the latest one
+                views.state_update(self._state_event(older[0]))
+            views.pending_states[key] = (pending, full)
 
     def record_later(self, build: Callable[..., dict[str, Any]], *args: Any) -> None:
         """Record `build(*args)` before anything the hub records, announces or shows next (see the module
@@ -270,25 +317,38 @@ class DebugHub:
         if self._later is not None:
             self.flush_later()
         events = self._events
-        excess = len(events) - self._limit
+        excess = len(events) + self._extra - self._limit
         if excess <= 0:
             return
-        if len(self._views) == 1:  # one runtime (the usual case): no per-event bookkeeping
-            next(iter(self._views.values())).budget.dropped += excess
-            for _ in range(excess):
-                events.popleft()
-            return
-        for _ in range(excess):
-            self._bucket(_label_of(events.popleft())).budget.dropped += 1
+        one = len(self._views) == 1  # one runtime (the usual case): counted once, not per entry
+        dropped = 0
+        while excess > 0:
+            entry = events.popleft()
+            size = 1
+            if entry.__class__ is PendingGroup:
+                size = entry.size
+                self._extra -= size - 1
+                if size > excess:  # the newest of its events stay
+                    events.extendleft(reversed(self._built_group(entry, excess)[excess:]))
+                    size = excess
+            if one:
+                dropped += size
+            else:
+                self._bucket(_label_of(entry)).budget.dropped += size
+            excess -= size
+        if one:
+            next(iter(self._views.values())).budget.dropped += dropped
 
     def clear(self, runtime_label: str | None = None) -> None:
         """Clear the window and the export budget, of one runtime or of all; instances and latest views stay."""
         self.flush_later()
         if runtime_label is None:
             self._events.clear()
+            self._extra = 0
             labels = list(self._views)
         else:
             self._events = deque(e for e in self._events if _label_of(e) != runtime_label)
+            self._extra = sum(e.size - 1 for e in self._events if isinstance(e, PendingGroup))
             labels = [runtime_label] if runtime_label in self._views else []
         for label in labels:
             self._settle(self._views[label])  # the latest views stay, and what building them cut is cleared
@@ -384,5 +444,5 @@ class DebugHub:
                 log.exception("debug hub subscriber %r raised", listener)
 
 
-def _label_of(event: dict[str, Any] | PendingEvent) -> str:
-    return event.runtime_label if isinstance(event, PendingEvent) else event["runtimeLabel"]
+def _label_of(event: dict[str, Any] | PendingEvent | PendingGroup) -> str:
+    return event["runtimeLabel"] if isinstance(event, dict) else event.runtime_label

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["PendingEvent"]
+__all__ = ["PendingEvent", "PendingGroup"]
 
 
 class PendingEvent:
@@ -37,5 +37,30 @@ class PendingEvent:
         return event, True
 
 
-def _spent() -> dict[str, Any]:
+class PendingGroup:
+    """Several events of one moment (a commit's trait:converge, trace:exec-vm and state:update) recorded as one entry
+    of the ring: `build(*args)` gives all `size` of them, in order, once. One entry instead of one per event is what
+    makes recording them cost about one event's worth; the hub counts and trims them as `size` events."""
+
+    __slots__ = ("build", "args", "runtime_label", "size", "events")
+
+    def __init__(self, build: Callable[..., list[dict[str, Any]]], args: tuple[Any, ...], runtime_label: str,
+                 size: int) -> None:
+        self.build = build
+        self.args = args
+        self.runtime_label = runtime_label
+        self.size = size
+        self.events: list[dict[str, Any]] | None = None
+
+    def built(self) -> tuple[list[dict[str, Any]], bool]:
+        """The events, and whether this call built them."""
+        events = self.events
+        if events is not None:
+            return events, False
+        events = self.events = self.build(*self.args)
+        self.build, self.args = _spent, ()
+        return events, True
+
+
+def _spent() -> Any:
     raise AssertionError("a pending event is built once")

@@ -18,7 +18,7 @@ import orjson
 from runtime.debug.call_site import CallSites
 from runtime.debug.e2e import E2ERecorder
 from runtime.debug.hub import DebugHub
-from runtime.debug.pending import PendingEvent
+from runtime.debug.pending import PendingEvent, PendingGroup
 from runtime.debug.projection import DEFAULT_BUDGET, SizeBudget, cut_text, project
 
 __all__ = ["DebugSink", "LEVELS", "EventClock", "error_summary", "summarize_cause"]
@@ -26,6 +26,8 @@ __all__ = ["DebugSink", "LEVELS", "EventClock", "error_summary", "summarize_caus
 Level = Literal["off", "light", "sampled", "full"]
 MetaMaker = Callable[..., tuple[Any, str | None]]
 """Makes an event's meta and the downgrade reason of what it cut (None when nothing was)."""
+Member = tuple[str, str, MetaMaker, tuple[Any, ...]]
+"""One event of emit_group: (kind, label, make_meta, args)."""
 LEVELS: tuple[Level, ...] = get_args(Level)
 log = logging.getLogger("tickscope")
 
@@ -191,6 +193,23 @@ class DebugSink:
                                                   args), self.runtime_label)
         self.hub.record_pending(pending, (module_id, instance_id) if state_of else None, self.full)
 
+    def emit_group(self, module_id: str, instance_id: str, txn_seq: int, txn_id: str | None, link_id: str | None,
+                   members: tuple[Member, ...], *, state_of: bool = False) -> None:
+        """`emit_pending` of several events of one moment (a commit's), in order, as one entry of the hub
+        (DebugHub.record_group): consecutive eventSeqs and one timestamp, taken now. `state_of`: the last member is
+        a `state:update`. Callers check `on`."""
+        size = len(members)
+        seq = self._seq.get(instance_id, 0)
+        self._seq[instance_id] = seq + size
+        group = PendingGroup(self._made_events, (seq, module_id, instance_id, txn_seq, txn_id, link_id,
+                                                 self.clock.now_ms(), members), self.runtime_label, size)
+        self.hub.record_group(group, (module_id, instance_id) if state_of else None, self.full)
+
+    def _made_events(self, seq: int, module_id: str, instance_id: str, txn_seq: int, txn_id: str | None,
+                     link_id: str | None, timestamp: float, members: tuple[Member, ...]) -> list[dict[str, Any]]:
+        return [self._made_event(seq + n, module_id, instance_id, kind, label, txn_seq, txn_id, link_id, timestamp,
+                                 make_meta, args) for n, (kind, label, make_meta, args) in enumerate(members, 1)]
+
     def _made_event(self, seq: int, module_id: str, instance_id: str, kind: str, label: str, txn_seq: int,
                     txn_id: str | None, link_id: str | None, timestamp: float, make_meta: MetaMaker,
                     args: tuple[Any, ...]) -> dict[str, Any]:
@@ -239,18 +258,20 @@ class DebugSink:
             hub.record_pending(PendingEvent(self._bounded_event, args, self.runtime_label))
 
     def emit_bounded_later(self, module_id: str, instance_id: str, kind: str, label: str, meta: dict[str, Any],
-                           timestamp: float) -> None:
+                           timestamp: float) -> bool:
         """`emit_bounded`, with the event's seq taken now and the event built and recorded before anything the hub
         records or shows next (DebugHub.record_later): what it marks (a tick's listeners) runs first. Callers
-        check `on` first, and give a meta nothing changes meanwhile."""
+        check `on` first, and give a meta nothing changes meanwhile. True when the event waits in the hub (a tap is
+        attached: `hub.flush_later()` records it), False when it was recorded unbuilt in its place."""
         seq = self._seq.get(instance_id, 0) + 1
         self._seq[instance_id] = seq
         args = (seq, module_id, instance_id, kind, label, meta, timestamp)
         hub = self.hub
         if hub.tapped:  # built once what it marks ran, so taps are not in the way of the tick's listeners
             hub.record_later(self._bounded_event, *args)
-        else:  # unbuilt, in its place now
-            hub.record_pending(PendingEvent(self._bounded_event, args, self.runtime_label))
+            return True
+        hub.record_pending(PendingEvent(self._bounded_event, args, self.runtime_label))  # unbuilt, in its place now
+        return False
 
     def _bounded_event(self, seq: int, module_id: str, instance_id: str, kind: str, label: str, meta: dict[str, Any],
                        timestamp: float) -> dict[str, Any]:

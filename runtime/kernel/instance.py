@@ -122,6 +122,8 @@ class ModuleInstance:
         self._listeners: list[CommitListener] = []
         self._ir_export: dict[str, Any] | None = None
         self._ir_graph: dict[str, Any] | None = None
+        self._ir_announced: dict[str, Any] | None = None
+        """The export last handed to the sink (announce_ir)."""
         self._op_seq = 0
         self._op_prefix = f"{instance_id}::o"
         self._link_seq = 0
@@ -409,13 +411,24 @@ class ModuleInstance:
                 txn_seq=record.txn_seq, txn_id=record.txn_id, link_id=record.link_id,
             )
         mid, iid, seq, tid, lid = self.module_id, self.instance_id, record.txn_seq, record.txn_id, record.link_id
-        if record.converge is not None:
-            self._export_converge(record.converge, seq, tid, lid)
-        else:
-            self.announce_ir()
+        converge, level = record.converge, sink.level
         # built when read (runtime.debug.pending): the record is frozen and the committed state is never written again
-        sink.emit_pending(mid, iid, "state", "state:update", seq, tid, lid, state_update_meta, record, state,
-                          sink.level, state_of=True)
+        if converge is None or converge.checks:  # check events are recorded eagerly, between the two
+            if converge is not None:
+                self._export_converge(converge, seq, tid, lid)
+            else:
+                self.announce_ir()
+            sink.emit_pending(mid, iid, "state", "state:update", seq, tid, lid, state_update_meta, record, state,
+                              level, state_of=True)
+            return
+        self.announce_ir()  # what _export_converge records, and the state:update, in one entry
+        decision = ("trait:converge", "trace:trait:converge", converge_event_meta, (converge, level, iid))
+        update = ("state", "state:update", state_update_meta, (record, state, level))
+        if converge.exec_vm is None:
+            sink.emit_group(mid, iid, seq, tid, lid, (decision, update), state_of=True)
+        else:
+            sink.emit_group(mid, iid, seq, tid, lid, (decision, ("devtools", "trace:exec-vm", exec_vm_meta,
+                                                                 (converge.exec_vm, level)), update), state_of=True)
 
     def _export_converge(self, converge: ConvergeRecord, txn_seq: int, txn_id: str, link_id: str | None) -> None:
         """The `trait:converge` event of a window: exported whether or not the window committed, so a converge that
@@ -519,7 +532,9 @@ class ModuleInstance:
         """Hand the sink the static IR of the current generation and its dependency graph (the hub keeps each
         once)."""
         export = self._ir_export or self.static_ir_export()
-        self.sink.announce_static_ir(export, self._ir_graph)
+        if export is not self._ir_announced:  # the hub keeps an IR for good: once per generation is enough
+            self._ir_announced = export
+            self.sink.announce_static_ir(export, self._ir_graph)
 
     def declarations(self) -> list[FieldDecl]:
         """Every field declaration of this instance: the module's and those added by install_fields."""

@@ -45,7 +45,9 @@ from runtime.ticks.emit_scope import scope as emit_scope
 from runtime.ticks.job_queue import JobQueue, PendingModule, record_paths
 from runtime.ticks.store import PublishedModule, RuntimeStore, SelectorTopic, module_key, parse_topic_key
 from runtime.ticks.telemetry import DegradedTick, TickTelemetry, sampled
-from runtime.ticks.tick_trace import TriggerTally, settled_meta, shared
+from runtime.ticks.tick_trace import NO_BACKLOG as _NO_BACKLOG
+from runtime.ticks.tick_trace import SOLO_SCHEDULE, TriggerTally, settled_meta, shared, solo_settled_meta
+from runtime.ticks.tick_trace import STABLE as _STABLE
 
 if TYPE_CHECKING:
     from runtime.base.records import TxnRecord
@@ -83,9 +85,6 @@ class TickConfig:
 
 
 log = logging.getLogger("tickscope")
-# Parts of most settled metas, shared: exported metas are read-only (see runtime.ticks.tick_trace.shared).
-_STABLE: dict[str, Any] = {"stable": True}
-_NO_BACKLOG: dict[str, Any] = {"pendingExternalInputs": 0, "pendingDeferredWork": 0}
 
 
 _running_loop = _get_running_loop
@@ -191,10 +190,12 @@ class TickScheduler:
         return bool(queue.pending or queue.fresh or queue.topics or self._inputs or self._solo is not None)
 
     def _solo_clear(self, key: str) -> bool:
-        """Nothing stands between a lone commit of `key` and its short tick: diagnostics off, no batch, tick, loop
+        """Nothing stands between a lone commit of `key` and its short tick: no followed e2e run, no batch, tick, loop
         or scheduled tick, no degraded stretch to track, nothing else queued, no drain work for it."""
         queue = self.queue  # its three parts read here rather than through bool(queue): asked twice per commit
-        return (not self.host.sink.on and not self._batch_depth and not self._flushing and not self.disposed
+        sink = self.host.sink  # on: the short tick reports itself, unless a followed run needs the full one's e2e
+        return ((not sink.on or not sink.e2e.following) and not self._batch_depth and not self._flushing
+                and not self.disposed
                 and self._handle is None and self._degraded is None and not self._inputs
                 and not (queue.pending or queue.fresh or queue.topics)
                 and (self._drain_step is None or self._drain_quiet(key)) and _running_loop() is None)
@@ -222,6 +223,8 @@ class TickScheduler:
         if solo is not None:
             self._solo = None
             self.queue.enqueue_commit(*solo)
+            if self.host.sink.on:
+                self._tally.add(solo[2])  # counted as on_commit counts a queued commit
 
     # -- scheduling -------------------------------------------------------------------------------------------------
 
@@ -388,17 +391,29 @@ class TickScheduler:
                 sink.hub.flush_later()  # the start event, also when the tick failed
 
     def _publish_solo(self, solo: tuple[str, ModuleInstance, TxnRecord, Any]) -> None:
-        """The tick of one urgent commit with nothing else to do (no inputs, links, topics or degrade to track, at
-        diagnostics off): what _tick does then, without the queue, drain and accept bookkeeping."""
+        """The tick of one urgent commit with nothing else to do (no inputs, links, topics or degrade to track): what
+        _tick does then, without the queue, drain and accept bookkeeping; its trace:tick events, with diagnostics on,
+        are the ones _tick records for such a tick (the settled one built when read)."""
         self._solo = None
         key, inst, record, state = solo
         store = self.store
+        sink = self.host.sink
+        on = later = sink.on
+        timers = self._timers
         self._timers = 0
         self._flushing = True
         try:
+            tick_seq = store.tick_seq + 1
+            if on:
+                t0 = time.perf_counter()
+                now = sink.clock.now_ms()
+                label = self.host.label
+                later = sink.emit_bounded_later("runtime", label, "devtools", "trace:tick",
+                                                {"tickSeq": tick_seq, "phase": "start", "timestampMs": now,
+                                                 "schedule": SOLO_SCHEDULE}, now)
             if self._tally.first is not None:
                 self._tally.clear()
-            urgent = store.commit_one(store.tick_seq + 1, key, state,
+            urgent = store.commit_one(tick_seq, key, state,
                                       None if key not in store.attached else lambda: record_paths(inst, record))
             low_pending = self._low
             if low_pending:
@@ -408,8 +423,18 @@ class TickScheduler:
                 store.notify(store.listeners_of(urgent))
             if self._low:
                 self._schedule_low()
+            if on:  # what _report says of this tick, built when read
+                now = sink.clock.now_ms()
+                inputs = len(self._inputs)  # what its listeners left for the next tick, as _report counts it
+                if self._drain_step is not None:
+                    inputs += self._drain_step.pending_windows()
+                sink.emit_pending("runtime", label, "devtools", "trace:tick", 0, None, None, solo_settled_meta,
+                                  tick_seq, now, self.config.max_steps, (time.perf_counter() - t0) * 1000.0, inputs,
+                                  len(self.queue.fresh), record, timers, sink.full, timestamp=now)
         finally:
             self._flushing = False
+            if later:
+                sink.hub.flush_later()  # the start event a tap waits for, also when the tick failed
 
     def _publish(self, tick_seq: int, accepted: list[PendingModule]) -> None:
         """Commit the accepted states at `tick_seq` and tell the listeners of the changed topics."""

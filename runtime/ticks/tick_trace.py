@@ -19,7 +19,8 @@ from runtime.base.records import TxnRecord
 if TYPE_CHECKING:
     from runtime.ticks.job_queue import PendingModule
 
-__all__ = ["trigger_kind", "TriggerTally", "commit_anchor", "anchors", "anchors_of", "settled_meta", "MAX_ANCHORS"]
+__all__ = ["trigger_kind", "TriggerTally", "commit_anchor", "anchors", "anchors_of", "settled_meta",
+           "solo_settled_meta", "SOLO_SCHEDULE", "STABLE", "NO_BACKLOG", "MAX_ANCHORS"]
 
 MAX_ANCHORS = 16
 
@@ -157,3 +158,23 @@ def settled_meta(tick_seq: int, now: float, schedule: dict[str, Any] | None, bud
     if found is not None:
         meta["anchors"] = found
     return meta, None
+
+
+SOLO_SCHEDULE: dict[str, Any] = {"startedAs": "unknown", "microtaskChainDepth": 0}
+"""How a lone commit's short tick was scheduled (always synchronously, after the outermost window, unchained)."""
+# Parts of most settled metas, shared: exported metas are read-only (see shared above).
+STABLE: dict[str, Any] = {"stable": True}
+NO_BACKLOG: dict[str, Any] = {"pendingExternalInputs": 0, "pendingDeferredWork": 0}
+
+
+def solo_settled_meta(tick_seq: int, now: float, max_steps: int, elapsed_ms: float, pending_inputs: int,
+                      pending_work: int, record: TxnRecord, timers: int, full: bool) -> tuple[dict[str, Any], None]:
+    """`settled_meta` of the short tick of one commit (TickScheduler._publish_solo), from the numbers the hot path
+    took: what the full tick reports for that commit (nothing deferred), built only when the event is read."""
+    tally = TriggerTally()
+    tally.add(record)
+    backlog = (NO_BACKLOG if not pending_inputs and not pending_work
+               else {"pendingExternalInputs": pending_inputs, "pendingDeferredWork": pending_work})
+    budget = {"maxSteps": max_steps, "elapsedMs": round(elapsed_ms, 4), "steps": 1, "txnCount": 1}
+    return settled_meta(tick_seq, now, SOLO_SCHEDULE, budget, backlog, STABLE, tally.summary((), timers), (record,),
+                        full)

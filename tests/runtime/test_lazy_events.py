@@ -14,6 +14,7 @@ import orjson
 import pytest
 
 from runtime import Module, Runtime, computed
+from runtime.debug.hub import DebugHub
 
 TIMED = {"timestamp", "timestampMs", "executionDurationMs", "decisionDurationMs", "buildDurationMs", "elapsedMs",
          "durationMs"}
@@ -101,6 +102,41 @@ def test_a_small_window_reads_the_newest_events_and_counts_the_rest_as_dropped()
     assert _bytes(lazy) == _bytes(eager_rt.hub.events())
     assert lazy_rt.hub.dropped == eager_rt.hub.dropped > 0
     assert lazy[-1]["eventSeq"] > 7  # the newest, not the first
+
+
+@pytest.mark.parametrize("buffer_size", [1, 2, 3, 5, 8, 13])
+def test_a_window_that_cuts_through_a_commits_events_keeps_the_newest_of_them(buffer_size: int) -> None:
+    # A commit's trait:converge, trace:exec-vm and state:update are one entry of the ring (a PendingGroup): a window
+    # edge inside it keeps its newest events and counts the others as dropped, as it does for events one by one.
+    lazy_rt, eager_rt, _ = _both("light", buffer_size=buffer_size)
+    lazy, eager = lazy_rt.hub.events(), eager_rt.hub.events()
+    assert len(lazy) == buffer_size
+    assert _bytes(lazy) == _bytes(eager)
+    assert lazy_rt.hub.dropped == eager_rt.hub.dropped
+    assert lazy_rt.hub.snapshot("app").latest_states == eager_rt.hub.snapshot("app").latest_states
+
+
+def _shared_hub(labels: tuple[str, ...]) -> tuple[DebugHub, list[Any]]:
+    hub = DebugHub(buffer_size=10)
+    insts = [Runtime(label=label, diagnostics="light", hub=hub).mount(_module("small")) for label in labels]
+    for value in range(1, 4):
+        for inst in insts:
+            inst.dispatch("set_a", value)
+    return hub, insts
+
+
+def test_clearing_one_runtime_of_a_shared_hub_keeps_the_others_events_whole() -> None:
+    hub, insts = _shared_hub(("one", "two"))
+    alone, _ = _shared_hub(("two",))
+    hub.clear("one")
+    kept = hub.events()
+    assert len(kept) == 10
+    assert _bytes(kept) == _bytes(alone.events())  # the newest ten of "two", as if it had the hub to itself
+    insts[1].dispatch("set_a", 9)
+    labels = [e["label"] for e in hub.events()]
+    assert len(labels) == 10
+    assert labels[-6:] == ["set_a", "trace:trait:converge", "trace:exec-vm", "state:update", "trace:tick",
+                           "trace:tick"]
 
 
 def test_a_tap_attached_later_sees_the_events_from_then_on_built_at_once() -> None:
