@@ -77,6 +77,16 @@ class KernelCache:
     def __len__(self) -> int:
         return len(self._plans)
 
+    def whole(self, plan: tuple[int, ...] | None, notify: bool, timed: bool, traced: bool,
+              direct: bool = False) -> Kernel | None:
+        """The plan's one kernel once it is assembled whole (a plan of one part); None before, or when it cannot be.
+        A caller that keeps it may run it without `get` while the IR stays (`clear` drops it here)."""
+        found = self._plans.get((plan, notify, timed, traced, direct))
+        if found is None or len(found.parts) != 1:
+            return None
+        only = found.parts[0]
+        return only if isinstance(only, Kernel) else None
+
     def get(self, ir: StaticIr, plan: tuple[int, ...] | None, order: Sequence[int], notify: bool, timed: bool,
             traced: bool, direct: bool = False) -> PlanKernels:
         """The plan's kernels, one more part assembled when it runs a second time or later."""

@@ -25,6 +25,7 @@ from runtime.base.dirty import DirtyTracker
 from runtime.base.draft import DraftDict, WorkingState
 from runtime.base.paths import DirtySet
 from runtime.base.records import TxnOrigin, TxnRecord
+from runtime.converge.assembly import Kernel, run_kernel
 from runtime.converge.executor import AsyncDerive
 from runtime.converge.kernel_cache import run_converge
 from runtime.errors import AsyncEscapeError, ReducerError, TransactionError
@@ -37,10 +38,13 @@ if TYPE_CHECKING:
     from runtime.debug.sink import DebugSink
     from runtime.kernel.module import ModuleShape
 
-__all__ = ["DIRTY_SET_MEMO", "FusedHost", "FusedOwner", "WindowIds", "dispatch_fused"]
+__all__ = ["DIRTY_SET_MEMO", "KERNEL_MEMO", "FusedHost", "FusedOwner", "WindowIds", "dispatch_fused"]
 
 DIRTY_SET_MEMO = 512
 """Write patterns whose dirty sets an instance keeps (the memo starts over when full)."""
+
+KERNEL_MEMO = 64
+"""Plans whose whole assembled kernel an instance keeps (the memo starts over when full)."""
 
 _NOTHING_DERIVED = DirtyTracker()
 """The derived writes of a window without converge: nothing (never written)."""
@@ -63,7 +67,7 @@ class FusedHost(Protocol):
     in_transaction: bool
     fused_windows: bool
 
-    def notify(self, inst: Any, record: TxnRecord, listener: Callable[..., None], *args: Any) -> None: ...
+    def listener_threw(self, inst: Any, record: TxnRecord, listener: Callable[..., None], exc: Exception) -> None: ...
 
     def end_window(self) -> None: ...
 
@@ -83,6 +87,7 @@ class FusedOwner(Protocol):
     state: Any
     fused_host: FusedHost | None
     dirty_sets: dict[Any, DirtySet]
+    fused_kernels: dict[tuple[int, ...] | None, tuple[Any, Kernel]]
     _txn_seq: int
     _link_seq: int
     _link_prefix: str
@@ -197,9 +202,11 @@ def dispatch_fused(self: FusedOwner, reducer: Callable[[Any, Any], Any], origin:
             self.history.append(record)
             self._export(record, state)
         if self._listeners:
-            notify = host.notify
             for listener in tuple(self._listeners):
-                notify(self, record, listener, record, state)
+                try:  # Kernel.notify, without its frame: one failing subscriber must not keep the others deaf
+                    listener(record, state)
+                except Exception as exc:
+                    host.listener_threw(self, record, listener, exc)
     except BaseException as err:
         _abort(self, host, ws, err, seq, txn_id, link_id)
         raise
@@ -225,6 +232,16 @@ def _remember(sets: dict[Any, DirtySet], key: Any, dirty: DirtySet) -> DirtySet:
     return dirty
 
 
+def _keep_kernel(memo: dict[tuple[int, ...] | None, tuple[Any, Kernel]], ir: Any, plan: tuple[int, ...] | None,
+                 kernel: Kernel | None) -> None:
+    """Keep the plan's whole kernel (the one run_converge would pick: direct, unnotified, untimed, untraced) for the
+    next window on `ir`; the kernel cache is only asked again when the IR changed."""
+    if kernel is not None:
+        if len(memo) >= KERNEL_MEMO:
+            memo.clear()
+        memo[plan] = (ir, kernel)
+
+
 def _converge(inst: FusedOwner, ws: WorkingState, base_writes: DirtyTracker, base_dirty: DirtySet,
               derived: DirtyTracker, origin: TxnOrigin, ids: tuple[int, str, str],
               op_base: int) -> tuple[DirtyTracker, int, bool, int]:
@@ -235,11 +252,20 @@ def _converge(inst: FusedOwner, ws: WorkingState, base_writes: DirtyTracker, bas
     cfg = inst.converge_config()
     planner = inst.planner
     shape = inst.shape
+    ir = shape.ir
     plan = planner.choose(base_dirty, cfg.mode)
     ws.start_undo()
+    kept = inst.fused_kernels.get(plan) if cfg.assembly else None
     try:
-        res, _ = run_converge(shape.ir, planner.kernels, cfg.assembly, plan, ws, None, cfg.budget_ms, False, op_base,
-                              partial(base_writes.changed_rows, shape.registry), traced=False, dirty_ids=derived.ids)
+        if kept is not None and kept[0] is ir:  # assembled whole before, for this IR: straight to its kernel
+            res = run_kernel(kept[1], ir, ir.topo_order if plan is None else plan, ws, None, cfg.budget_ms, op_base,
+                             derived.ids)
+        else:
+            res, _ = run_converge(ir, planner.kernels, cfg.assembly, plan, ws, None, cfg.budget_ms, False, op_base,
+                                  partial(base_writes.changed_rows, shape.registry), traced=False,
+                                  dirty_ids=derived.ids)
+            if cfg.assembly:
+                _keep_kernel(inst.fused_kernels, ir, plan, planner.kernels.whole(plan, False, False, False, True))
     except AsyncDerive as escape:
         raise AsyncEscapeError(
             f"{escape.step.name} returned an awaitable during {window_what(origin, inst.instance_id, ids[1])}: "

@@ -139,6 +139,8 @@ class ModuleInstance:
         """The host as the fused dispatch path uses it (runtime.kernel.fast_dispatch); None: a host without one."""
         self.dirty_sets: dict[Any, Any] = {}
         """The fused path's dirty sets by write pattern (for the current shape)."""
+        self.fused_kernels: dict[tuple[int, ...] | None, tuple[Any, Any]] = {}
+        """The fused path's whole assembled kernels by plan, with the IR they were assembled for."""
         self.fused_ok = False
         """Whether a dispatch may take the fused path when no window is open (see refresh_fused)."""
         self.refresh_fused()

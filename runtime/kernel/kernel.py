@@ -164,9 +164,9 @@ class Kernel:
         try:
             listener(*args)
         except Exception as exc:  # one failing subscriber must not keep the others from hearing about the commit
-            self._listener_threw(inst, record, listener, exc)
+            self.listener_threw(inst, record, listener, exc)
 
-    def _listener_threw(self, inst: ModuleInstance, record: TxnRecord, listener: Callable[..., None],
+    def listener_threw(self, inst: ModuleInstance, record: TxnRecord, listener: Callable[..., None],
                         exc: Exception) -> None:
         self._sink.diagnostic(
             module_id=inst.module_id, instance_id=inst.instance_id, code="commit_listener::threw",
@@ -179,7 +179,7 @@ class Kernel:
             try:  # notify(), spelled out: every commit passes here
                 listener(inst, record, state)
             except Exception as exc:
-                self._listener_threw(inst, record, listener, exc)
+                self.listener_threw(inst, record, listener, exc)
 
     # -- listeners --------------------------------------------------------------------------------------------------
 
