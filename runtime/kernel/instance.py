@@ -94,6 +94,8 @@ class _Action(NamedTuple):
     reducer: Callable[[Any, Any], Any]
     check: Callable[[Any], Any] | None
     """The payload check (None: any payload)."""
+    exact: type | None
+    """A payload of exactly this class passes the check unchanged (no call); None: every payload is checked."""
     origin: TxnOrigin
     """The origin of its transactions without a call site (one object for all: it is frozen)."""
 
@@ -225,7 +227,7 @@ class ModuleInstance:
         if entry is None or entry.reducer is not reducer:
             entry = self._action(action_type)  # raises UnknownActionError
         check = entry.check
-        if check is not None:
+        if check is not None and payload.__class__ is not entry.exact:
             try:
                 payload = check(payload)
             except PayloadMismatch as mismatch:
@@ -249,6 +251,7 @@ class ModuleInstance:
         reducer = self._reducer(action_type)
         ptype = self.module.payload_type(action_type)
         entry = self._actions[action_type] = _Action(reducer, None if ptype is None else ptype.check,
+                                                     None if ptype is None else ptype.exact,
                                                      TxnOrigin("action", action_type, None, None))
         return entry
 

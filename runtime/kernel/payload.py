@@ -52,6 +52,8 @@ class PayloadMismatch(Exception):
 class _Node:
     converts = False
     """Whether checking may return another object than it was given (a dict made into a dataclass)."""
+    exact: type | None = None
+    """A class whose every instance passes the check unchanged (a dispatch may then skip the call); None: no such."""
 
     def check(self, value: Any) -> Any:
         raise NotImplementedError
@@ -85,9 +87,13 @@ class _Any(_Node):
         return "any"
 
 
+_SCALAR_EXACT: dict[str, type] = {kind: tp for tp, kind in _SCALARS.items()}
+
+
 class _Scalar(_Node):
     def __init__(self, kind: str) -> None:
         self.kind = kind
+        self.exact = _SCALAR_EXACT.get(kind)
 
     def check(self, value: Any) -> Any:
         kind = self.kind
@@ -311,12 +317,14 @@ class _Validator(_Node):
 class PayloadType:
     """A compiled payload type: `check(value)` returns what the reducer gets, or raises PayloadMismatch."""
 
-    __slots__ = ("_node", "check", "text", "schema")
+    __slots__ = ("_node", "check", "exact", "text", "schema")
 
     def __init__(self, node: _Node) -> None:
         self._node = node
         self.check: Callable[[Any], Any] = node.check
         """`check(value)`: the node's own check, bound (a dispatch calls it with no wrapper in between)."""
+        self.exact = node.exact
+        """A class whose instances pass unchanged: a dispatch skips `check` for a payload of exactly it."""
         self.text = node.text()
         self.schema = {**node.schema(), "text": self.text}
 
