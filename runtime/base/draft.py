@@ -79,7 +79,8 @@ class WorkingState:
         """From now on, be ready to take every write back (converge's derived writes may be rolled back): the root
         as it is becomes the one to go back to, and whatever this transaction owned so far is now that snapshot's,
         so later writes copy it again instead of logging each write."""
-        self.flush()
+        if self._written:  # flush's frame saved when nothing waits, the usual case
+            self.flush()
         self._undo_root = self.root
         self._owned = {}
         self.direct_store = None
@@ -100,7 +101,8 @@ class WorkingState:
         """The window is over: stop telling its owner of writes. The listener is the owner's bound method, so
         keeping it would leave a reference cycle (owner -> working state -> owner) for the collector to find on
         every dispatch, with the state versions it holds."""
-        self.flush()
+        if self._written:
+            self.flush()
         self._on_write = _ignore_write
         self._on_writes = _ignore_writes
         self.direct_keys = None
@@ -125,9 +127,15 @@ class WorkingState:
 
     def _own_root(self) -> Any:
         root = self.root
-        if root.__class__ is dict and len(root) >= SHARE_MIN:
-            root = SharedRoot(root)  # once per instance: later transactions share it in O(1)
-        self.root = root = self._own(root)
+        if root.__class__ is dict:
+            if len(root) >= SHARE_MIN:
+                root = SharedRoot(root).owned_copy()  # once per instance: later transactions share it in O(1)
+            else:
+                root = root.copy()
+        else:
+            root = root.owned_copy()
+        self._owned[id(root)] = root  # _own, without its frame: every transaction's first write comes here
+        self.root = root
         return root
 
     def claim_root(self) -> tuple[Any, Any]:
