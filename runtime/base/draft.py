@@ -128,10 +128,8 @@ class WorkingState:
     def _own_root(self) -> Any:
         root = self.root
         if root.__class__ is dict:
-            if len(root) >= SHARE_MIN:
-                root = SharedRoot(root).owned_copy()  # once per instance: later transactions share it in O(1)
-            else:
-                root = root.copy()
+            # a large dict becomes a SharedRoot once per instance: later transactions share it in O(1)
+            root = SharedRoot(root).owned_copy() if len(root) >= SHARE_MIN else root.copy()
         else:
             root = root.owned_copy()
         self._owned[id(root)] = root  # _own, without its frame: every transaction's first write comes here

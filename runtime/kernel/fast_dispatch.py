@@ -189,13 +189,10 @@ def dispatch_fused(self: FusedOwner, reducer: Callable[[Any, Any], Any], origin:
             found = sets.get(key)
             dirty = found if found is not None else _remember(sets, key, base_writes.snapshot_with(registry, derived))
         state = ws.root
-        record = TxnRecord(
-            module_id=self.module_id, instance_id=iid, txn_seq=seq, txn_id=txn_id, origin=origin,
-            commit_mode="normal", priority="normal", started_at=started_at,
-            duration_ms=(perf_counter() - t0) * 1000.0, dirty=dirty, base_dirty=base_dirty,
-            plan_of=(base_writes, derived, registry), op_seq=op_seq, patch_count=patches, patches=(),
-            patches_truncated=False, static_ir_digest=ir.digest, link_id=link_id, converge=None,
-        )
+        # positional, in TxnRecord's field order (twenty keywords cost more than the rest of the record)
+        record = TxnRecord(self.module_id, iid, seq, txn_id, origin, "normal", "normal", started_at,
+                           (perf_counter() - t0) * 1000.0, dirty, base_dirty, patches, (), False, ir.digest, link_id,
+                           None, None, None, (base_writes, derived, registry), op_seq)
         ws.release()
         self.state = state
         if sink.on:  # switched on inside the window
