@@ -234,20 +234,29 @@ def run_kernel(kernel: Kernel, ir: StaticIr, order: Sequence[int], ws: WorkingSt
     except AsyncDerive:
         raise
     except Exception as exc:  # a failing derivation degrades the transaction, as in the interpreter
-        frame = _kernel_frame(exc.__traceback__)
-        at = None if frame is None else kernel.compute_lines.get(frame.tb_lineno)
-        if frame is None or at is None:
+        if not kernel_failed(kernel, ir, order, exc, res):
             raise  # not a derivation's failure (a custom equality, a write): the interpreter lets it through too
-        res.degrade_reason, res.error, res.failed_step = "runtime_error", exc, ir.steps[order[at]]
-        local = frame.tb_frame.f_locals
-        res.executed, res.changed = at, local["changed"]
-        res.direct_writes = local["changed"] - local["slow"]
     if res.direct_writes:
         note_root_writes(ws.root, res.direct_writes)
     if on_step is not None:
         on_step(None, op_base)
     res.duration_ms = (perf() - t0) * 1000.0
     return res
+
+
+def kernel_failed(kernel: Kernel, ir: StaticIr, order: Sequence[int], exc: Exception, res: ExecResult) -> bool:
+    """`exc`, raised out of `kernel.fn` called straight from its caller's frame: when a derivation raised it, the
+    run degrades as the interpreter's does (what it did up to the failing step, in `res`) and this says True; False
+    for anything else (a custom equality, a write), which goes through as it does in the interpreter."""
+    frame = _kernel_frame(exc.__traceback__)
+    at = None if frame is None else kernel.compute_lines.get(frame.tb_lineno)
+    if frame is None or at is None:
+        return False
+    res.degrade_reason, res.error, res.failed_step = "runtime_error", exc, ir.steps[order[at]]
+    local = frame.tb_frame.f_locals
+    res.executed, res.changed = at, local["changed"]
+    res.direct_writes = local["changed"] - local["slow"]
+    return True
 
 
 def _kernel_frame(tb: TracebackType | None) -> TracebackType | None:

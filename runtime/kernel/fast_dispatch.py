@@ -25,15 +25,15 @@ from runtime.base.dirty import DirtyTracker
 from runtime.base.draft import DraftDict, WorkingState
 from runtime.base.paths import DirtySet
 from runtime.base.records import TxnOrigin, TxnRecord
-from runtime.converge.assembly import Kernel, run_kernel
-from runtime.converge.executor import AsyncDerive
+from runtime.base.state_root import note_root_writes
+from runtime.converge.assembly import Kernel, kernel_failed
+from runtime.converge.executor import AsyncDerive, ExecResult
 from runtime.converge.kernel_cache import run_converge
 from runtime.errors import AsyncEscapeError, ReducerError, TransactionError
 from runtime.kernel.transaction import NO_PAYLOAD, Transaction, window_what
 
 if TYPE_CHECKING:
     from runtime.converge.config import ResolvedConvergeConfig
-    from runtime.converge.executor import ExecResult
     from runtime.converge.planner import Planner
     from runtime.debug.sink import DebugSink
     from runtime.kernel.module import ModuleShape
@@ -253,30 +253,50 @@ def _converge(inst: FusedOwner, ws: WorkingState, base_writes: DirtyTracker, bas
     plan = planner.choose(base_dirty, cfg.mode)
     ws.start_undo()
     kept = inst.fused_kernels.get(plan) if cfg.assembly else None
+    res: ExecResult | None = None
     try:
-        if kept is not None and kept[0] is ir:  # assembled whole before, for this IR: straight to its kernel
-            res = run_kernel(kept[1], ir, ir.topo_order if plan is None else plan, ws, None, cfg.budget_ms, op_base,
-                             derived.ids)
+        if kept is not None and kept[0] is ir:  # assembled whole before, for this IR: run_kernel's work, here
+            kernel = kept[1]
+            t_run = perf_counter()
+            try:
+                executed, changed, reason, direct = kernel.fn(ws, None, op_base, t_run + cfg.budget_ms / 1000.0,
+                                                              perf_counter, None, None, derived.ids)
+            except AsyncDerive:
+                raise
+            except Exception as exc:  # a failing derivation degrades the window, anything else goes through
+                res = ExecResult()
+                if not kernel_failed(kernel, ir, ir.topo_order if plan is None else plan, exc, res):
+                    raise
+                executed, changed, reason, direct = res.executed, res.changed, res.degrade_reason, res.direct_writes
+            if direct:
+                note_root_writes(ws.root, direct)
+            duration_ms = (perf_counter() - t_run) * 1000.0
+            if reason is not None:
+                if res is None:  # the budget ran out between steps
+                    res = ExecResult(executed, changed, reason, direct_writes=direct)
+                res.duration_ms = duration_ms
         else:
             res, _ = run_converge(ir, planner.kernels, cfg.assembly, plan, ws, None, cfg.budget_ms, False, op_base,
                                   partial(base_writes.changed_rows, shape.registry), traced=False,
                                   dirty_ids=derived.ids)
             if cfg.assembly:
                 _keep_kernel(inst.fused_kernels, ir, plan, planner.kernels.whole(plan, False, False, False, True))
+            executed, reason, direct, duration_ms = res.executed, res.degrade_reason, res.direct_writes, res.duration_ms
     except AsyncDerive as escape:
         raise AsyncEscapeError(
             f"{escape.step.name} returned an awaitable during {window_what(origin, inst.instance_id, ids[1])}: "
             "derivations must be synchronous", txn_id=ids[1], module_id=inst.module_id,
             instance_id=inst.instance_id,
         ) from None
-    if res.degrade_reason:
+    if reason:
+        assert res is not None
         ws.rollback()
         inst.report_degrade(WindowIds(*ids), res)
-        return DirtyTracker(), 0, True, res.executed
+        return DirtyTracker(), 0, True, executed
     ws.stop_undo()
     if plan is None:
-        planner.note_full_duration(res.duration_ms)
-    return derived, res.direct_writes, False, res.executed
+        planner.note_full_duration(duration_ms)
+    return derived, direct, False, executed
 
 
 def _go_on_in_transaction(inst: FusedOwner, host: FusedHost, seq: int, origin: TxnOrigin, link_id: str, op_seq: int,

@@ -13,7 +13,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from tick_support import counter
 
-from runtime import ReducerError, Runtime, computed, read_query
+from runtime import ConvergeConfig, Module, ReducerError, Runtime, computed, read_query
 
 index = st.integers(0, 2)
 dispatch = st.tuples(st.just("dispatch"), index, st.sampled_from(["add", "setLabel", "setOther", "setCount"]),
@@ -226,6 +226,7 @@ def _run_wide(sequence: list[tuple[Any, ...]], fused: bool) -> list[Any]:
 @given(wide_ops)
 @example([("dispatch", 0, "both", 1), ("dispatch", 0, "both", 2)])  # doubled written, then inverse fails: rolled back
 @example([("dispatch", 1, "setLabel", 4), ("dispatch", 1, "replace", 2)])  # echo returns an awaitable
+@example([("dispatch", 0, "setOther", v) for v in (1, 2, 4, 0, 3, 2)])  # inverse fails in the plan's kept kernel
 def test_the_fused_dispatch_and_the_general_way_give_the_same_run(sequence: list[tuple[Any, ...]]) -> None:
     assert _run_wide(sequence, fused=True) == _run_wide(sequence, fused=False)
 
@@ -255,3 +256,35 @@ def test_the_fused_dispatch_runs_where_it_may() -> None:
         assert len(built) == expected
         assert inst.get_state()["doubled"] == 6
         rt.dispose()
+
+
+def _late_run(fused: bool) -> list[Any]:
+    """Forty derivations past a budget that runs out at the first check (after 32 steps), dispatched until the
+    plan's kernel is kept and run straight by the fused path: every window degrades and keeps its base writes."""
+    m = Module("late", {**{f"b{i}": 0 for i in range(40)}, **{f"d{i}": 1 for i in range(40)}},
+               fields=[computed(f"d{i}", deps=[f"b{i}"], derive=lambda b: b + 1) for i in range(40)])
+
+    @m.reducer("bump")
+    def bump(draft: Any, by: int) -> None:
+        for i in range(40):
+            draft[f"b{i}"] += by
+
+    rt = Runtime(diagnostics="off", converge=ConvergeConfig(mode="full", budget_ms=0.001))
+    rt.kernel.set_fused_windows(fused)
+    inst = rt.mount(m)
+    messages = _Messages()
+    logging.getLogger("tickscope").addHandler(messages)
+    try:
+        seen = [(_view(inst.dispatch("bump", 1)), dict(inst.get_state()), inst.next_op_seq()) for _ in range(4)]
+    finally:
+        logging.getLogger("tickscope").removeHandler(messages)
+    rt.dispose()
+    return [seen, messages.seen]
+
+
+def test_a_kept_kernel_past_its_budget_degrades_on_the_fused_path_as_on_the_general_way() -> None:
+    fused = _late_run(fused=True)
+    assert fused == _late_run(fused=False)
+    states = [state for _, state, _ in fused[0]]
+    assert [state["b0"] for state in states] == [1, 2, 3, 4]  # the base writes stand
+    assert all(state[f"d{i}"] == 1 for state in states for i in range(40))  # the derived ones were taken back
