@@ -276,10 +276,10 @@ def _converge(inst: FusedOwner, ws: WorkingState, base_writes: DirtyTracker, bas
                     res = ExecResult(executed, changed, reason, direct_writes=direct)
                 res.duration_ms = duration_ms
         else:
-            res, _ = run_converge(ir, planner.kernels, cfg.assembly, plan, ws, None, cfg.budget_ms, False, op_base,
-                                  partial(base_writes.changed_rows, shape.registry), traced=False,
-                                  dirty_ids=derived.ids)
-            if cfg.assembly:
+            res, exec_vm = run_converge(ir, planner.kernels, cfg.assembly, plan, ws, None, cfg.budget_ms, False,
+                                        op_base, partial(base_writes.changed_rows, shape.registry), traced=False,
+                                        dirty_ids=derived.ids)
+            if exec_vm.hit:  # it ran assembled (whole, when of one part): kept for the next window
                 _keep_kernel(inst.fused_kernels, ir, plan, planner.kernels.whole(plan, False, False, False, True))
             executed, reason, direct, duration_ms = res.executed, res.degrade_reason, res.direct_writes, res.duration_ms
     except AsyncDerive as escape:
