@@ -431,13 +431,7 @@ class ModuleInstance:
                               level, state_of=True)
             return
         self.announce_ir()  # what _export_converge records, and the state:update, in one entry
-        decision = ("trait:converge", "trace:trait:converge", converge_event_meta, (converge, level, iid))
-        update = ("state", "state:update", state_update_meta, (record, state, level))
-        if converge.exec_vm is None:
-            sink.emit_group(mid, iid, seq, tid, lid, (decision, update), state_of=True)
-        else:
-            sink.emit_group(mid, iid, seq, tid, lid, (decision, ("devtools", "trace:exec-vm", exec_vm_meta,
-                                                                 (converge.exec_vm, level)), update), state_of=True)
+        sink.emit_commit(mid, iid, record, state, converge, level)
 
     def _export_converge(self, converge: ConvergeRecord | DeferredConverge, txn_seq: int, txn_id: str,
                          link_id: str | None) -> None:
