@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any, Literal
 
 from runtime.base.dirty import DirtyTracker
@@ -11,7 +12,7 @@ from runtime.base.frozen import fast_init
 from runtime.base.paths import DirtySet, FieldPathRegistry
 
 __all__ = ["CheckRun", "CommitMode", "ConvergeMode", "ConvergeOutcome", "ConvergeRecord", "MAX_PATCHES", "OriginKind",
-           "PatchRecord", "TxnOrigin", "TxnPriority", "TxnRecord"]
+           "DeferredConverge", "PatchRecord", "TxnOrigin", "TxnPriority", "TxnRecord", "converge_of"]
 
 OriginKind = Literal["action", "batch", "setState", "lifecycle", "devtools", "async-action", "operation", "optimistic",
                      "field-external-store", "source-refresh"]
@@ -147,6 +148,7 @@ class TxnRecord:
     link_id: str | None = None
     """The action run this transaction belongs to, if any."""
     converge: ConvergeRecord | None = None
+    """Built when first read (DeferredConverge): a window with diagnostics on hands over what it already holds."""
     before: Any = None
     """State before the transaction (full diagnostics only)."""
     after: Any = None
@@ -165,3 +167,64 @@ class TxnRecord:
             return None
         base, derived, registry = self.plan_of
         return base.plan(registry, (derived,))
+
+
+class DeferredConverge:
+    """A ConvergeRecord not built yet: `build(*args)` from the references a window already holds, once, when the
+    record's `converge` is first read (or its `trait:converge` event built). Building the record costs more than
+    a small window's converge and most records are never read; what an export needs at once (the check runs, the
+    Exec VM evidence, the IR digest) is at hand without building."""
+
+    __slots__ = ("build", "args", "checks", "exec_vm", "static_ir_digest", "_record")
+
+    def __init__(self, build: Callable[..., ConvergeRecord], args: tuple[Any, ...], checks: tuple[CheckRun, ...],
+                 exec_vm: Any, static_ir_digest: str) -> None:
+        self.build = build
+        self.args = args
+        self.checks = checks
+        self.exec_vm = exec_vm
+        self.static_ir_digest = static_ir_digest
+        self._record: ConvergeRecord | None = None
+
+    def record(self) -> ConvergeRecord:
+        """The record, built on first use (the same object after)."""
+        built = self._record
+        if built is None:
+            built = self._record = self.build(*self.args)
+            self.args = ()  # let go of what it was built from
+        return built
+
+
+class _BuiltWhenRead:
+    """TxnRecord.converge: the slot's value, a DeferredConverge built (and kept in its place) when read, so every
+    reader (attribute, equality, repr, pickling, dataclasses.replace) sees a ConvergeRecord."""
+
+    __slots__ = ("slot",)
+
+    def __init__(self, slot: Any) -> None:
+        self.slot = slot
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self
+        value = self.slot.__get__(obj, owner)
+        if value.__class__ is DeferredConverge:
+            value = value.record()
+            self.slot.__set__(obj, value)
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self.slot.__set__(obj, value)
+
+    def __delete__(self, obj: Any) -> None:
+        self.slot.__delete__(obj)
+
+
+_CONVERGE_SLOT = TxnRecord.__dict__["converge"]
+setattr(TxnRecord, "converge", _BuiltWhenRead(_CONVERGE_SLOT))  # noqa: B010 - after fast_init took the raw setter
+
+
+def converge_of(record: TxnRecord) -> ConvergeRecord | DeferredConverge | None:
+    """The record's converge as it is held, unbuilt when it was deferred (for exports that build it when read)."""
+    value: ConvergeRecord | DeferredConverge | None = _CONVERGE_SLOT.__get__(record, TxnRecord)
+    return value

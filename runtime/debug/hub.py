@@ -95,6 +95,8 @@ class DebugHub:
         self._ir_graphs: dict[str, dict[str, Any]] = {}
         """The `static-ir:graph` of each announced IR that came with one, by the same key."""
         self._notify_scheduled = False
+        self._state_keys: dict[tuple[str, str], str] = {}
+        """The views' key of each (moduleId, instanceId) an unbuilt state:update named, made once."""
 
     # -- reading ----------------------------------------------------------------------------------------------------
 
@@ -187,6 +189,7 @@ class DebugHub:
 
     def instance_destroyed(self, runtime_label: str, module_id: str, instance_id: str) -> None:
         """An instance went away: it leaves every view, and its later events do not bring it back."""
+        self._state_keys.pop((module_id, instance_id), None)
         if self._bucket(runtime_label).destroyed(module_id, instance_id):
             self._changed()
 
@@ -256,7 +259,9 @@ class DebugHub:
     def _hold_state(self, pending: PendingEvent | PendingGroup, state_of: tuple[str, str], full: bool) -> None:
         """An unbuilt state:update becomes its instance's latest state, taken into the views when they are read."""
         views = self._bucket(pending.runtime_label)
-        key = f"{state_of[0]}::{state_of[1]}"
+        key = self._state_keys.get(state_of)
+        if key is None:
+            key = self._state_keys[state_of] = f"{state_of[0]}::{state_of[1]}"
         if key in views.labels:
             older = views.pending_states.get(key)
             if older is not None and older[1] and not full:  # its field summary stays the latest one

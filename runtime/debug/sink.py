@@ -15,19 +15,19 @@ from typing import Any, Literal, get_args
 
 import orjson
 
+from runtime.base.records import ConvergeRecord, DeferredConverge, TxnRecord
 from runtime.debug.call_site import CallSites
 from runtime.debug.e2e import E2ERecorder
 from runtime.debug.hub import DebugHub
 from runtime.debug.pending import PendingEvent, PendingGroup
 from runtime.debug.projection import DEFAULT_BUDGET, SizeBudget, cut_text, project
+from runtime.debug.txn_events import converge_event_meta, exec_vm_meta, state_update_meta
 
 __all__ = ["DebugSink", "LEVELS", "EventClock", "error_summary", "summarize_cause"]
 
 Level = Literal["off", "light", "sampled", "full"]
 MetaMaker = Callable[..., tuple[Any, str | None]]
 """Makes an event's meta and the downgrade reason of what it cut (None when nothing was)."""
-Member = tuple[str, str, MetaMaker, tuple[Any, ...]]
-"""One event of emit_group: (kind, label, make_meta, args)."""
 LEVELS: tuple[Level, ...] = get_args(Level)
 log = logging.getLogger("tickscope")
 
@@ -121,6 +121,11 @@ class DebugSink:
         self.runtime_label = runtime_label
         self.clock = clock or EventClock()
         self._seq: dict[str, int] = {}
+        # The builders unbuilt events keep, bound once: a bound method made per event would be one more object
+        # each event holds in the ring until it is let go.
+        self._made_event = self._made_event  # type: ignore[method-assign]
+        self._bounded_event = self._bounded_event  # type: ignore[method-assign]
+        self._commit_events = self._commit_events  # type: ignore[method-assign]
         self.level = "off"
         self.on = False
         self.full = False
@@ -193,22 +198,35 @@ class DebugSink:
                                                   args), self.runtime_label)
         self.hub.record_pending(pending, (module_id, instance_id) if state_of else None, self.full)
 
-    def emit_group(self, module_id: str, instance_id: str, txn_seq: int, txn_id: str | None, link_id: str | None,
-                   members: tuple[Member, ...], *, state_of: bool = False) -> None:
-        """`emit_pending` of several events of one moment (a commit's), in order, as one entry of the hub
-        (DebugHub.record_group): consecutive eventSeqs and one timestamp, taken now. `state_of`: the last member is
-        a `state:update`. Callers check `on`."""
-        size = len(members)
+    def emit_commit(self, module_id: str, instance_id: str, record: TxnRecord, state: Any,
+                    converge: ConvergeRecord | DeferredConverge, level: str) -> None:
+        """A commit's `trait:converge`, its `trace:exec-vm` when converge ran assembled or was refused, and its
+        `state:update`, recorded unbuilt as one entry of the hub (DebugHub.record_group): consecutive eventSeqs and
+        one timestamp, taken now; the hub's latest-state view takes the last. Nothing the record, state and converge
+        refer to changes afterwards (a committed state is never written again). Callers check `on`."""
+        size = 2 if converge.exec_vm is None else 3
         seq = self._seq.get(instance_id, 0)
         self._seq[instance_id] = seq + size
-        group = PendingGroup(self._made_events, (seq, module_id, instance_id, txn_seq, txn_id, link_id,
-                                                 self.clock.now_ms(), members), self.runtime_label, size)
-        self.hub.record_group(group, (module_id, instance_id) if state_of else None, self.full)
+        group = PendingGroup(self._commit_events, (seq, module_id, instance_id, record, state, converge, level,
+                                                   self.clock.now_ms()), self.runtime_label, size)
+        self.hub.record_group(group, (module_id, instance_id), self.full)
 
-    def _made_events(self, seq: int, module_id: str, instance_id: str, txn_seq: int, txn_id: str | None,
-                     link_id: str | None, timestamp: float, members: tuple[Member, ...]) -> list[dict[str, Any]]:
-        return [self._made_event(seq + n, module_id, instance_id, kind, label, txn_seq, txn_id, link_id, timestamp,
-                                 make_meta, args) for n, (kind, label, make_meta, args) in enumerate(members, 1)]
+    def _commit_events(self, seq: int, module_id: str, instance_id: str, record: TxnRecord, state: Any,
+                       converge: ConvergeRecord | DeferredConverge, level: str,
+                       timestamp: float) -> list[dict[str, Any]]:
+        txn_seq, txn_id, link_id = record.txn_seq, record.txn_id, record.link_id
+        event = self._event
+        meta, _ = converge_event_meta(converge, level, instance_id)
+        events = [event(seq + 1, module_id, instance_id, "trait:converge", "trace:trait:converge", txn_seq, txn_id,
+                        link_id, timestamp, meta, None, None)]
+        if converge.exec_vm is not None:
+            meta, _ = exec_vm_meta(converge.exec_vm, level)
+            events.append(event(seq + 2, module_id, instance_id, "devtools", "trace:exec-vm", txn_seq, txn_id, link_id,
+                                timestamp, meta, None, None))
+        meta, reason = state_update_meta(record, state, level)
+        events.append(event(seq + len(events) + 1, module_id, instance_id, "state", "state:update", txn_seq, txn_id,
+                            link_id, timestamp, meta, reason, None))
+        return events
 
     def _made_event(self, seq: int, module_id: str, instance_id: str, kind: str, label: str, txn_seq: int,
                     txn_id: str | None, link_id: str | None, timestamp: float, make_meta: MetaMaker,

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from runtime.base.paths import DirtySet
-from runtime.base.records import ConvergeRecord, PatchRecord, TxnRecord
+from runtime.base.records import ConvergeRecord, DeferredConverge, PatchRecord, TxnRecord
 from runtime.base.state_access import MISSING
 from runtime.debug.projection import DEFAULT_BUDGET, SizeBudget, project, project_value
 
@@ -163,9 +163,10 @@ def converge_meta(c: ConvergeRecord, level: str, instance_id: str = "") -> dict[
 # The meta makers of events recorded unbuilt (DebugSink.emit_pending): (meta, downgrade reason) from what the
 # transaction already holds.
 
-def converge_event_meta(c: ConvergeRecord, level: str, instance_id: str) -> tuple[dict[str, Any], None]:
-    """The meta of a `trait:converge` event (bounded by construction)."""
-    return converge_meta(c, level, instance_id), None
+def converge_event_meta(c: ConvergeRecord | DeferredConverge, level: str,
+                        instance_id: str) -> tuple[dict[str, Any], None]:
+    """The meta of a `trait:converge` event (bounded by construction); a deferred record is built now."""
+    return converge_meta(c.record() if isinstance(c, DeferredConverge) else c, level, instance_id), None
 
 
 def exec_vm_meta(exec_vm: Any, level: str) -> tuple[dict[str, Any], None]:

@@ -17,7 +17,16 @@ from runtime.base.dirty import Evidence
 from runtime.base.field_decl import FieldDecl
 from runtime.base.links import fallback_link_prefix
 from runtime.base.quote import cut_text, quoted
-from runtime.base.records import CommitMode, ConvergeRecord, OriginKind, TxnOrigin, TxnPriority, TxnRecord
+from runtime.base.records import (
+    CommitMode,
+    ConvergeRecord,
+    DeferredConverge,
+    OriginKind,
+    TxnOrigin,
+    TxnPriority,
+    TxnRecord,
+    converge_of,
+)
 from runtime.base.state_access import same_value
 from runtime.busy.registry import PendingRegistry
 from runtime.converge.config import ResolvedConvergeConfig
@@ -416,7 +425,7 @@ class ModuleInstance:
                 txn_seq=record.txn_seq, txn_id=record.txn_id, link_id=record.link_id,
             )
         mid, iid, seq, tid, lid = self.module_id, self.instance_id, record.txn_seq, record.txn_id, record.link_id
-        converge, level = record.converge, sink.level
+        converge, level = converge_of(record), sink.level  # unbuilt: its event builds it when read
         # built when read (runtime.debug.pending): the record is frozen and the committed state is never written again
         if converge is None or converge.checks:  # check events are recorded eagerly, between the two
             if converge is not None:
@@ -427,15 +436,10 @@ class ModuleInstance:
                               level, state_of=True)
             return
         self.announce_ir()  # what _export_converge records, and the state:update, in one entry
-        decision = ("trait:converge", "trace:trait:converge", converge_event_meta, (converge, level, iid))
-        update = ("state", "state:update", state_update_meta, (record, state, level))
-        if converge.exec_vm is None:
-            sink.emit_group(mid, iid, seq, tid, lid, (decision, update), state_of=True)
-        else:
-            sink.emit_group(mid, iid, seq, tid, lid, (decision, ("devtools", "trace:exec-vm", exec_vm_meta,
-                                                                 (converge.exec_vm, level)), update), state_of=True)
+        sink.emit_commit(mid, iid, record, state, converge, level)
 
-    def _export_converge(self, converge: ConvergeRecord, txn_seq: int, txn_id: str, link_id: str | None) -> None:
+    def _export_converge(self, converge: ConvergeRecord | DeferredConverge, txn_seq: int, txn_id: str,
+                         link_id: str | None) -> None:
         """The `trait:converge` event of a window: exported whether or not the window committed, so a converge that
         changed nothing (an instance's cold start at mount, say) is seen too (docs/rules/converge.md)."""
         sink = self.sink

@@ -23,7 +23,9 @@ from runtime.base.records import (
     MAX_PATCHES,
     CommitMode,
     ConvergeOutcome,
+    CheckRun,
     ConvergeRecord,
+    DeferredConverge,
     PatchRecord,
     TxnOrigin,
     TxnPriority,
@@ -38,7 +40,8 @@ from runtime.errors import AsyncEscapeError, ReducerError
 if TYPE_CHECKING:
     from runtime.converge.config import ResolvedConvergeConfig
     from runtime.converge.executor import ExecResult
-    from runtime.converge.planner import Planner
+    from runtime.converge.ir import StaticIr
+    from runtime.converge.planner import Decision, Planner
     from runtime.debug.sink import DebugSink
     from runtime.kernel.module import ModuleShape
 
@@ -151,7 +154,7 @@ class Transaction:
         self.patch_count = 0
         self._patches: list[PatchRecord] = []
         self._truncated = False
-        self.converge: ConvergeRecord | None = None
+        self.converge: ConvergeRecord | DeferredConverge | None = None
         """The converge decision of this window (diagnostics on), kept even when the window commits nothing."""
 
     # -- writes -----------------------------------------------------------------------------------------------------
@@ -346,7 +349,7 @@ class Transaction:
             patches_truncated=self._truncated,
             static_ir_digest=shape.ir.digest,
             link_id=self.link_id,
-            converge=converge,
+            converge=converge,  # type: ignore[arg-type]  # a DeferredConverge is built when read
             before=self.base if self._full else None,
             after=state if self._full else None,
         )
@@ -367,7 +370,7 @@ class Transaction:
             finally:
                 self._reason = reason
 
-    def _converge(self, base_dirty: DirtySet) -> ConvergeRecord | None:
+    def _converge(self, base_dirty: DirtySet) -> ConvergeRecord | DeferredConverge | None:
         """Run converge; the decision record is built only while diagnostics are on (None at off)."""
         inst = self.inst
         ir = inst.shape.ir
@@ -421,37 +424,53 @@ class Transaction:
                 planner.note_full_duration(res.duration_ms)
         if decision is None:
             return None
-        top: tuple[tuple[int, int, float, bool, str, int], ...] = ()
-        if res.timings:
-            slowest = sorted(res.timings, key=lambda t: t[1], reverse=True)[:sampling.top_k]
-            top = tuple((sid, ir.steps[sid].out_id, ms, ch, ir.steps[sid].kind, op)
-                        for sid, ms, ch, op in slowest)
-        return ConvergeRecord(
-            requested_mode=decision.requested_mode,
-            executed_mode=decision.executed_mode,
-            outcome=outcome,
-            reasons=decision.reasons,
-            config_scope=cfg.scope,
-            static_ir_digest=ir.digest,
-            execution_budget_ms=cfg.budget_ms,
-            execution_ms=res.duration_ms,
-            decision_budget_ms=cfg.decision_budget_ms,
-            decision_ms=decision.decision_ms,
-            total_steps=len(ir.steps),
-            executed_steps=res.executed,
-            changed_steps=res.changed,
-            affected_steps=len(order),
-            degrade_reason=res.degrade_reason,
-            cache=planner.cache.evidence(decision.cache_hit, decision.key_size, decision.miss_reason),
-            generation=planner.generation_evidence(),
-            field_path_count=len(ir.registry.paths),
-            ir_build_ms=ir.build_duration_ms,
-            top3=top,
-            sampled=sampled,
-            sample_every_n=sampling.sample_every_n,
-            top_k=sampling.top_k,
-            dirty=base_dirty,
-            checks=tuple(res.checks),
-            steps=tuple(res.timings) if sink.full else (),
-            exec_vm=exec_vm,
-        )
+        # The decision record, built when read (runtime.base.records.DeferredConverge): what it is made of is held
+        # as it is, the counters that change later (cache, generation, path count) are taken now.
+        checks = tuple(res.checks) if res.checks else ()
+        args = (decision, res, cfg, ir, outcome, len(order), sampled, checks, base_dirty, sink.full, exec_vm,
+                planner.cache.evidence(decision.cache_hit, decision.key_size, decision.miss_reason),
+                planner.generation_evidence(), len(ir.registry.paths))
+        if res.degrade_reason:  # rare, and its result holds the error and its frames: built now
+            return converge_record(*args)
+        return DeferredConverge(converge_record, args, checks, exec_vm, ir.digest)
+
+
+def converge_record(decision: Decision, res: ExecResult, cfg: ResolvedConvergeConfig, ir: StaticIr,
+                    outcome: ConvergeOutcome, affected: int, sampled: bool, checks: tuple[CheckRun, ...],
+                    base_dirty: DirtySet, full: bool, exec_vm: Any, cache: dict[str, Any], generation: dict[str, Any],
+                    field_path_count: int) -> ConvergeRecord:
+    """The ConvergeRecord of one window's converge (Transaction._converge hands these over, built when read)."""
+    sampling = cfg.sampling
+    top: tuple[tuple[int, int, float, bool, str, int], ...] = ()
+    if res.timings:
+        slowest = sorted(res.timings, key=lambda t: t[1], reverse=True)[:sampling.top_k]
+        top = tuple((sid, ir.steps[sid].out_id, ms, ch, ir.steps[sid].kind, op) for sid, ms, ch, op in slowest)
+    return ConvergeRecord(
+        requested_mode=decision.requested_mode,
+        executed_mode=decision.executed_mode,
+        outcome=outcome,
+        reasons=decision.reasons,
+        config_scope=cfg.scope,
+        static_ir_digest=ir.digest,
+        execution_budget_ms=cfg.budget_ms,
+        execution_ms=res.duration_ms,
+        decision_budget_ms=cfg.decision_budget_ms,
+        decision_ms=decision.decision_ms,
+        total_steps=len(ir.steps),
+        executed_steps=res.executed,
+        changed_steps=res.changed,
+        affected_steps=affected,
+        degrade_reason=res.degrade_reason,
+        cache=cache,
+        generation=generation,
+        field_path_count=field_path_count,
+        ir_build_ms=ir.build_duration_ms,
+        top3=top,
+        sampled=sampled,
+        sample_every_n=sampling.sample_every_n,
+        top_k=sampling.top_k,
+        dirty=base_dirty,
+        checks=checks,
+        steps=tuple(res.timings) if full else (),
+        exec_vm=exec_vm,
+    )

@@ -28,7 +28,10 @@ from runtime.operations.records import (
 )
 from runtime.operations.stages import PROGRESS, TERMINAL, Stage, rank
 
-__all__ = ["MAX_FACTS", "OperationState", "deadline_for", "reached", "step"]
+__all__ = ["DEADLINE_SPENT", "MAX_FACTS", "OperationState", "deadline_for", "reached", "step"]
+
+DEADLINE_SPENT = OperationError("deadline", "stage budget spent")
+"""Why an operation timed out at its deadline: its timer's verdict, or a fact that came after the deadline first."""
 
 MAX_FACTS = 64
 """Facts kept per operation; past it the oldest duplicates are dropped first (the count says how many)."""
@@ -157,7 +160,7 @@ def step(state: OperationState, fact: StageFact, now: float) -> tuple[OperationS
     timer = fact.source in ("timer", "disposal")
     if not state.terminal and not timer and now >= state.deadline_at:
         # The deadline passed before this fact was applied: the verdict is timed_out, the fact arrives late.
-        state, events = step(state, StageFact(state.command_id, Stage.TIMED_OUT, "timer"), now)
+        state, events = step(state, StageFact(state.command_id, Stage.TIMED_OUT, "timer", error=DEADLINE_SPENT), now)
     if state.terminal:
         return _late(state, fact, now, events)
     verdict = _verdict(state, fact, now, events, timer)

@@ -34,7 +34,7 @@ from runtime.errors import (
     TransportError,
 )
 from runtime.operations.events import LABELS, ExportPhase, operation_meta
-from runtime.operations.machine import OperationState, deadline_for, reached, step
+from runtime.operations.machine import DEADLINE_SPENT, OperationState, deadline_for, reached, step
 from runtime.operations.observers import DRAIN_S, EventStreamObserver, Observer, ReadModelObserver, StatusPoller
 from runtime.operations.records import Budget, FactEntry, OperationError, OperationEvent, OperationReceipt, StageFact
 from runtime.operations.stages import Stage, rank
@@ -253,7 +253,7 @@ class OperationTracker:
         if op.timer is not None:
             op.timer.cancel()
         cid = op.state.command_id
-        expired = StageFact(cid, Stage.TIMED_OUT, "timer", error=OperationError("deadline", "stage budget spent"))
+        expired = StageFact(cid, Stage.TIMED_OUT, "timer", error=DEADLINE_SPENT)
         op.timer = self.clock.call_at(op.state.deadline_at, lambda: self.apply(expired))
 
     def _end(self, op: TrackedOperation) -> None:

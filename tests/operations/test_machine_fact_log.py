@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from runtime.operations import Budget, FactEntry, OperationState, Stage, StageFact, step
-from runtime.operations.machine import MAX_FACTS, deadline_for
+from runtime.operations.machine import DEADLINE_SPENT, MAX_FACTS, deadline_for
 
 CID = "c-7"
 
@@ -69,7 +69,7 @@ def test_a_fact_applied_after_the_deadline_is_preceded_by_the_timers_verdict_on_
     s = accepted()
     late = fact(Stage.COMMITTED, version=1)
     s, _ = step(s, late, 5.0)
-    assert s.facts[1:] == (FactEntry(StageFact(CID, Stage.TIMED_OUT, "timer"), 5.0, "applied"),
+    assert s.facts[1:] == (FactEntry(StageFact(CID, Stage.TIMED_OUT, "timer", error=DEADLINE_SPENT), 5.0, "applied"),
                            FactEntry(late, 5.0, "late"))
 
 
