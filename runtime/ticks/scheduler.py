@@ -46,7 +46,8 @@ from runtime.ticks.job_queue import JobQueue, PendingModule, record_paths
 from runtime.ticks.store import PublishedModule, RuntimeStore, SelectorTopic, module_key, parse_topic_key
 from runtime.ticks.telemetry import DegradedTick, TickTelemetry, sampled
 from runtime.ticks.tick_trace import NO_BACKLOG as _NO_BACKLOG
-from runtime.ticks.tick_trace import SOLO_SCHEDULE, TriggerTally, settled_meta, shared, solo_settled_meta
+from runtime.ticks.tick_trace import SOLO_SCHEDULE, TriggerTally, schedule_of, settled_meta, solo_settled_meta
+from runtime.ticks.tick_trace import start_meta
 from runtime.ticks.tick_trace import STABLE as _STABLE
 
 if TYPE_CHECKING:
@@ -338,26 +339,22 @@ class TickScheduler:
         queue = self.queue
         tick_seq = store.tick_seq + 1
         t0 = time.perf_counter()
-        schedule: dict[str, Any] | None = None
         trigger: tuple[TriggerTally, Any, int] | None = None
         e2e_t0 = sink.e2e.mono_ms() if on and sink.e2e.following else None
         self._unstash()
         self._flushing = True
         try:
             if on:
-                # The start event marks the beginning and how the tick was scheduled; what triggered it is taken
-                # now and summarised in the settled event, after the listeners were told.
-                schedule = shared(("schedule", started_as, depth, forced, reason),
-                                  lambda: _schedule(started_as, depth, forced, reason))
+                # The start event marks the beginning (t0) and how the tick was scheduled; what triggered it is
+                # taken now and summarised in the settled event, after the listeners were told.
                 inputs = [t for source in self._inputs for t in source.triggers] if self._inputs else ()
                 trigger = (self._tally, inputs, self._timers)
                 self._tally = self._spare_tally or TriggerTally()  # the one the last tick summarised, emptied
                 self._spare_tally = None
-                # Stamped now, built once the listeners were told (or before anything else is recorded).
-                now = sink.clock.now_ms()
-                sink.emit_bounded_later("runtime", self.host.label, "devtools", "trace:tick",
-                                        {"tickSeq": tick_seq, "phase": "start", "timestampMs": now,
-                                         "schedule": schedule}, now)
+                # Its seq taken now; made and recorded once the listeners were told (or before anything else is
+                # recorded): the listeners wait for nothing but that.
+                sink.emit_made_later("runtime", self.host.label, "devtools", "trace:tick", start_meta,
+                                     (tick_seq, sink.clock, t0, started_as, depth, forced, reason))
             self._timers = 0
             if forced and reason == "microtask_starvation":
                 self._warn_starvation(tick_seq, depth)
@@ -380,7 +377,8 @@ class TickScheduler:
             if degrade is not None or self._degraded is not None:
                 self._track_degrade(tick_seq, degrade, len(deferred))
             if on:
-                self._report(tick_seq, t0, schedule, trigger, accepted, deferred, degrade)
+                self._report(tick_seq, t0, schedule_of(started_as, depth, forced, reason), trigger, accepted,
+                             deferred, degrade)
             if degrade is not None or forced:
                 self._tell_telemetry(DegradedTick(tick_seq, degrade is None, degrade, forced, reason, depth,
                                                   len(deferred)))
@@ -677,12 +675,3 @@ def _deferred_primary(deferred: list[PendingModule]) -> dict[str, Any]:
     if external is not None and entry.records[-1].origin.name:
         out["fieldPath"] = entry.records[-1].origin.name
     return out
-
-
-def _schedule(started_as: str, depth: int, forced: bool, reason: str | None) -> dict[str, Any]:
-    schedule: dict[str, Any] = {"startedAs": started_as, "microtaskChainDepth": depth}
-    if forced:
-        schedule["forcedMacrotask"] = True
-    if reason:
-        schedule["reason"] = reason
-    return schedule
