@@ -118,6 +118,8 @@ class TickScheduler:
         """(tickSeq, degradeReason, backlogCount) of the tick that opened the unstable stretch, while it lasts."""
         self._low: dict[str, None] = {}
         self._low_handle: asyncio.Handle | None = None
+        self._low_loop: asyncio.AbstractEventLoop | None = None
+        """The loop `_low_handle` was set on."""
         self._timers = 0
         self._tally = TriggerTally()
         """Commits waiting for the next tick, counted for its start event (while diagnostics are on)."""
@@ -518,8 +520,13 @@ class TickScheduler:
         loop = _running_loop()
         if loop is None:
             self._flush_low()
-        elif self._low_handle is None:
-            self._low_handle = loop.call_later(self.config.low_priority_delay_ms / 1000.0, self._flush_low)
+            return
+        if self._low_handle is not None:
+            if self._low_loop is loop:
+                return  # the timer set takes this work too
+            self._low_handle.cancel()  # set on a loop that stopped before its delay: it would never fire
+        self._low_loop = loop
+        self._low_handle = loop.call_later(self.config.low_priority_delay_ms / 1000.0, self._flush_low)
 
     def _flush_low(self) -> None:
         if self._low_handle is not None:
