@@ -16,10 +16,11 @@
   event of a destroyed instance does not bring it back. Several runtimes may share one hub (`Runtime(hub=...)`);
   `clear(runtime_label)` clears one runtime's events and leaves the others alone. `snapshot()` reads it all at
   once.
-- An event can be handed over ready to build (`record_later`): it is built and recorded before whatever the hub
-  records, announces or shows next, or at `flush_later()`, so it keeps its place and its content (eventSeq and
-  timestamp are taken when it is handed over) while its building waits until the work it marks is done (a tick's
-  start event waits until the tick's listeners were told).
+- An event can be handed over ready to build (`record_later`): it is recorded before whatever the hub records,
+  announces or shows next, or at `flush_later()`, so it keeps its place and its content (eventSeq and timestamp are
+  taken when it is handed over) while even its recording waits until the work it marks is done (a tick's start
+  event waits until the tick's listeners were told). It is then recorded as `record_pending` records: unbuilt, or
+  built at once for a tap or feed.
 - `token` changes synchronously with every visible change (an event recorded, the ring cleared or resized, an
   instance mounted or destroyed, any view changed, also with the window disabled), so a reader can tell at once
   whether what it holds is current. Subscribers are notified in batches: once per loop
