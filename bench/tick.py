@@ -92,12 +92,15 @@ class Scene:
         self.n += 1
         self.notified = 0
         with self.rt.batch():
-            self.insts[0].dispatch("bump", self.n)
+            self._dispatch()
             t0 = time.perf_counter()
         self.total_ms = (time.perf_counter() - t0) * 1000.0
         if self.notified != self.expected:
             raise AssertionError(f"expected {self.expected} notifications, got {self.notified}")
         return (self.last_notified - t0) * 1000.0
+
+    def _dispatch(self) -> None:
+        self.insts[0].dispatch("bump", self.n)
 
 
 class AfterFullDispatchScene(Scene):
@@ -108,18 +111,10 @@ class AfterFullDispatchScene(Scene):
     def __init__(self, watchers: int) -> None:
         super().__init__("off", watchers)
 
-    def step(self) -> float:
-        self.n += 1
-        self.notified = 0
+    def _dispatch(self) -> None:
         self.rt.set_diagnostics("full")
-        with self.rt.batch():
-            self.insts[0].dispatch("bump", self.n)
-            self.rt.set_diagnostics("off")  # the tick that the batch's end runs is an off tick
-            t0 = time.perf_counter()
-        self.total_ms = (time.perf_counter() - t0) * 1000.0
-        if self.notified != self.expected:
-            raise AssertionError(f"expected {self.expected} notifications, got {self.notified}")
-        return (self.last_notified - t0) * 1000.0
+        super()._dispatch()
+        self.rt.set_diagnostics("off")  # the tick that the batch's end runs is an off tick
 
 
 class ExternalScene:
