@@ -16,10 +16,11 @@
   event of a destroyed instance does not bring it back. Several runtimes may share one hub (`Runtime(hub=...)`);
   `clear(runtime_label)` clears one runtime's events and leaves the others alone. `snapshot()` reads it all at
   once.
-- An event can be handed over ready to build (`record_later`): it is built and recorded before whatever the hub
-  records, announces or shows next, or at `flush_later()`, so it keeps its place and its content (eventSeq and
-  timestamp are taken when it is handed over) while its building waits until the work it marks is done (a tick's
-  start event waits until the tick's listeners were told).
+- An event can be handed over ready to build (`record_later`): it is recorded before whatever the hub records,
+  announces or shows next, or at `flush_later()`, so it keeps its place and its content (eventSeq and timestamp are
+  taken when it is handed over) while even its recording waits until the work it marks is done (a tick's start
+  event waits until the tick's listeners were told). It is then recorded as `record_pending` records: unbuilt, or
+  built at once for a tap or feed.
 - `token` changes synchronously with every visible change (an event recorded, the ring cleared or resized, an
   instance mounted or destroyed, any view changed, also with the window disabled), so a reader can tell at once
   whether what it holds is current. Subscribers are notified in batches: once per loop
@@ -82,8 +83,8 @@ class DebugHub:
         """Events the ring's PendingGroups hold past one per entry (the ring holds len(_events) + _extra events)."""
         self._limit = max(0, buffer_size)
         self._token = 0
-        self._later: tuple[Callable[..., dict[str, Any]], tuple[Any, ...]] | None = None
-        """An event handed over by record_later and not built yet (at most one: a second one records the first)."""
+        self._later: tuple[Callable[..., dict[str, Any]], tuple[Any, ...], str] | None = None
+        """An event handed over by record_later and not recorded yet (at most one: a second one records the first)."""
         self._views: dict[str, RuntimeViews] = {}
         self._subscribers: list[Callable[[int], None]] = []
         self._taps: tuple[Tap, ...] = ()
@@ -268,20 +269,20 @@ class DebugHub:
                 views.state_update(self._state_event(older[0]))
             views.pending_states[key] = (pending, full)
 
-    def record_later(self, build: Callable[..., dict[str, Any]], *args: Any) -> None:
-        """Record `build(*args)` before anything the hub records, announces or shows next (see the module
-        docstring); `build` must not fail and must not depend on what happens meanwhile."""
+    def record_later(self, build: Callable[..., dict[str, Any]], args: tuple[Any, ...], runtime_label: str) -> None:
+        """Record `build(*args)` (an event of `runtime_label`) before anything the hub records, announces or shows
+        next (see the module docstring); `build` must not fail and must not depend on what happens meanwhile."""
         if self._later is not None:
             self.flush_later()
-        self._later = (build, args)
+        self._later = (build, args, runtime_label)
 
     def flush_later(self) -> None:
-        """Record the event handed over by record_later now (nothing when there is none)."""
+        """Record the event handed over by record_later now (nothing when there is none): unbuilt, as
+        record_pending records (built at once when a tap or feed is attached)."""
         later = self._later
         if later is not None:
             self._later = None
-            build, args = later
-            self.record(build(*args))
+            self.record_pending(PendingEvent(*later))
 
     def _note_views(self, event: dict[str, Any]) -> None:
         views = self._bucket(event["runtimeLabel"])

@@ -44,6 +44,10 @@ class EventClock:
     def now_ms(self) -> float:
         return self._epoch_ms + (time.perf_counter() - self._perf0) * 1000.0
 
+    def at_ms(self, perf: float) -> float:
+        """`now_ms` of an earlier `time.perf_counter()` reading (a stamp taken on the hot path, converted later)."""
+        return self._epoch_ms + (perf - self._perf0) * 1000.0
+
     def mono_ms(self) -> float:
         """Milliseconds since the runtime started (for durations and monotonic stamps)."""
         return (time.perf_counter() - self._perf0) * 1000.0
@@ -277,19 +281,29 @@ class DebugSink:
 
     def emit_bounded_later(self, module_id: str, instance_id: str, kind: str, label: str, meta: dict[str, Any],
                            timestamp: float) -> bool:
-        """`emit_bounded`, with the event's seq taken now and the event built and recorded before anything the hub
-        records or shows next (DebugHub.record_later): what it marks (a tick's listeners) runs first. Callers
-        check `on` first, and give a meta nothing changes meanwhile. True when the event waits in the hub (a tap is
-        attached: `hub.flush_later()` records it), False when it was recorded unbuilt in its place."""
+        """`emit_bounded`, with the event's seq taken now and the event recorded before anything the hub records or
+        shows next (DebugHub.record_later), or at `hub.flush_later()`: what it marks (a tick's listeners) runs
+        first. Callers check `on` first, give a meta nothing changes meanwhile and call `hub.flush_later()` once
+        what the event marks ran (True: the event waits in the hub)."""
         seq = self._seq.get(instance_id, 0) + 1
         self._seq[instance_id] = seq
-        args = (seq, module_id, instance_id, kind, label, meta, timestamp)
-        hub = self.hub
-        if hub.tapped:  # built once what it marks ran, so taps are not in the way of the tick's listeners
-            hub.record_later(self._bounded_event, *args)
-            return True
-        hub.record_pending(PendingEvent(self._bounded_event, args, self.runtime_label))  # unbuilt, in its place now
-        return False
+        self.hub.record_later(self._bounded_event, (seq, module_id, instance_id, kind, label, meta, timestamp),
+                              self.runtime_label)
+        return True
+
+    def emit_made_later(self, module_id: str, instance_id: str, kind: str, label: str,
+                        make_meta: Callable[..., dict[str, Any]], args: tuple[Any, ...]) -> None:
+        """`emit_bounded_later` of an event whose meta `make_meta(*args)` gives (with its time, `timestampMs`) when
+        the event is built: the caller's hot path takes only the seq and hands over what it holds."""
+        seq = self._seq.get(instance_id, 0) + 1
+        self._seq[instance_id] = seq
+        self.hub.record_later(self._bounded_made_event, (seq, module_id, instance_id, kind, label, make_meta, args),
+                              self.runtime_label)
+
+    def _bounded_made_event(self, seq: int, module_id: str, instance_id: str, kind: str, label: str,
+                            make_meta: Callable[..., dict[str, Any]], args: tuple[Any, ...]) -> dict[str, Any]:
+        meta = make_meta(*args)
+        return self._bounded_event(seq, module_id, instance_id, kind, label, meta, meta["timestampMs"])
 
     def _bounded_event(self, seq: int, module_id: str, instance_id: str, kind: str, label: str, meta: dict[str, Any],
                        timestamp: float) -> dict[str, Any]:

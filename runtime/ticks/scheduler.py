@@ -46,7 +46,8 @@ from runtime.ticks.job_queue import JobQueue, PendingModule, record_paths
 from runtime.ticks.store import PublishedModule, RuntimeStore, SelectorTopic, module_key, parse_topic_key
 from runtime.ticks.telemetry import DegradedTick, TickTelemetry, sampled
 from runtime.ticks.tick_trace import NO_BACKLOG as _NO_BACKLOG
-from runtime.ticks.tick_trace import SOLO_SCHEDULE, TriggerTally, settled_meta, shared, solo_settled_meta
+from runtime.ticks.tick_trace import SOLO_SCHEDULE, TriggerTally, schedule_of, settled_meta, solo_settled_meta
+from runtime.ticks.tick_trace import start_meta
 from runtime.ticks.tick_trace import STABLE as _STABLE
 
 if TYPE_CHECKING:
@@ -117,6 +118,8 @@ class TickScheduler:
         """(tickSeq, degradeReason, backlogCount) of the tick that opened the unstable stretch, while it lasts."""
         self._low: dict[str, None] = {}
         self._low_handle: asyncio.Handle | None = None
+        self._low_loop: asyncio.AbstractEventLoop | None = None
+        """The loop `_low_handle` was set on."""
         self._timers = 0
         self._tally = TriggerTally()
         """Commits waiting for the next tick, counted for its start event (while diagnostics are on)."""
@@ -338,26 +341,22 @@ class TickScheduler:
         queue = self.queue
         tick_seq = store.tick_seq + 1
         t0 = time.perf_counter()
-        schedule: dict[str, Any] | None = None
         trigger: tuple[TriggerTally, Any, int] | None = None
         e2e_t0 = sink.e2e.mono_ms() if on and sink.e2e.following else None
         self._unstash()
         self._flushing = True
         try:
             if on:
-                # The start event marks the beginning and how the tick was scheduled; what triggered it is taken
-                # now and summarised in the settled event, after the listeners were told.
-                schedule = shared(("schedule", started_as, depth, forced, reason),
-                                  lambda: _schedule(started_as, depth, forced, reason))
+                # The start event marks the beginning (t0) and how the tick was scheduled; what triggered it is
+                # taken now and summarised in the settled event, after the listeners were told.
                 inputs = [t for source in self._inputs for t in source.triggers] if self._inputs else ()
                 trigger = (self._tally, inputs, self._timers)
                 self._tally = self._spare_tally or TriggerTally()  # the one the last tick summarised, emptied
                 self._spare_tally = None
-                # Stamped now, built once the listeners were told (or before anything else is recorded).
-                now = sink.clock.now_ms()
-                sink.emit_bounded_later("runtime", self.host.label, "devtools", "trace:tick",
-                                        {"tickSeq": tick_seq, "phase": "start", "timestampMs": now,
-                                         "schedule": schedule}, now)
+                # Its seq taken now; made and recorded once the listeners were told (or before anything else is
+                # recorded): the listeners wait for nothing but that.
+                sink.emit_made_later("runtime", self.host.label, "devtools", "trace:tick", start_meta,
+                                     (tick_seq, sink.clock, t0, started_as, depth, forced, reason))
             self._timers = 0
             if forced and reason == "microtask_starvation":
                 self._warn_starvation(tick_seq, depth)
@@ -380,7 +379,8 @@ class TickScheduler:
             if degrade is not None or self._degraded is not None:
                 self._track_degrade(tick_seq, degrade, len(deferred))
             if on:
-                self._report(tick_seq, t0, schedule, trigger, accepted, deferred, degrade)
+                self._report(tick_seq, t0, schedule_of(started_as, depth, forced, reason), trigger, accepted,
+                             deferred, degrade)
             if degrade is not None or forced:
                 self._tell_telemetry(DegradedTick(tick_seq, degrade is None, degrade, forced, reason, depth,
                                                   len(deferred)))
@@ -520,8 +520,13 @@ class TickScheduler:
         loop = _running_loop()
         if loop is None:
             self._flush_low()
-        elif self._low_handle is None:
-            self._low_handle = loop.call_later(self.config.low_priority_delay_ms / 1000.0, self._flush_low)
+            return
+        if self._low_handle is not None:
+            if self._low_loop is loop:
+                return  # the timer set takes this work too
+            self._low_handle.cancel()  # set on a loop that stopped before its delay: it would never fire
+        self._low_loop = loop
+        self._low_handle = loop.call_later(self.config.low_priority_delay_ms / 1000.0, self._flush_low)
 
     def _flush_low(self) -> None:
         if self._low_handle is not None:
@@ -677,12 +682,3 @@ def _deferred_primary(deferred: list[PendingModule]) -> dict[str, Any]:
     if external is not None and entry.records[-1].origin.name:
         out["fieldPath"] = entry.records[-1].origin.name
     return out
-
-
-def _schedule(started_as: str, depth: int, forced: bool, reason: str | None) -> dict[str, Any]:
-    schedule: dict[str, Any] = {"startedAs": started_as, "microtaskChainDepth": depth}
-    if forced:
-        schedule["forcedMacrotask"] = True
-    if reason:
-        schedule["reason"] = reason
-    return schedule

@@ -17,9 +17,11 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from runtime.base.records import TxnRecord
 
 if TYPE_CHECKING:
+    from runtime.debug.sink import EventClock
     from runtime.ticks.job_queue import PendingModule
 
-__all__ = ["trigger_kind", "TriggerTally", "commit_anchor", "anchors", "anchors_of", "settled_meta",
+__all__ = ["trigger_kind", "TriggerTally", "commit_anchor", "anchors", "anchors_of", "schedule_of", "start_meta",
+           "settled_meta",
            "solo_settled_meta", "SOLO_SCHEDULE", "STABLE", "NO_BACKLOG", "MAX_ANCHORS"]
 
 MAX_ANCHORS = 16
@@ -144,6 +146,29 @@ def anchors_of(records: Sequence[TxnRecord], full: bool) -> dict[str, Any] | Non
     if len(records) > limit:
         out["commitsTruncated"] = len(records) - limit
     return out
+
+
+def schedule_of(started_as: str, depth: int, forced: bool, reason: str | None) -> dict[str, Any]:
+    """The `schedule` of a tick: how it was started (shared: most ticks describe the same few)."""
+    return shared(("schedule", started_as, depth, forced, reason),
+                  lambda: _make_schedule(started_as, depth, forced, reason))
+
+
+def _make_schedule(started_as: str, depth: int, forced: bool, reason: str | None) -> dict[str, Any]:
+    schedule: dict[str, Any] = {"startedAs": started_as, "microtaskChainDepth": depth}
+    if forced:
+        schedule["forcedMacrotask"] = True
+    if reason:
+        schedule["reason"] = reason
+    return schedule
+
+
+def start_meta(tick_seq: int, clock: EventClock, t0: float, started_as: str, depth: int, forced: bool,
+               reason: str | None) -> dict[str, Any]:
+    """The meta of a tick's `start` event, made when the event is built (DebugSink.emit_made_later) from what the
+    tick held when it began: `t0` its perf_counter reading, stamped on the event clock."""
+    return {"tickSeq": tick_seq, "phase": "start", "timestampMs": clock.at_ms(t0),
+            "schedule": schedule_of(started_as, depth, forced, reason)}
 
 
 def settled_meta(tick_seq: int, now: float, schedule: dict[str, Any] | None, budget: dict[str, Any],

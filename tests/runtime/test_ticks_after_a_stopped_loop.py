@@ -1,7 +1,9 @@
 """A loop that stops while a tick is scheduled on it (here the second tick of a budget-exceeded batch, scheduled
 for a later turn that never comes) does not hold the ticks of the code that runs after it: the next dispatch, or
-an external store's write, ticks at once as without a loop and publishes what was waiting too. Kept out of the
-ticks mutation selection until the target is scored on code with this fix (main 687d9df fails it)."""
+an external store's write, ticks at once as without a loop and publishes what was waiting too; nor does a
+low-priority timer left on it hold the low-priority listeners of a later loop. Kept out of the ticks mutation
+selection until the target is scored on code with this fix (main 687d9df fails it; the low-priority one fails on
+s30-base 8853590)."""
 
 from __future__ import annotations
 
@@ -53,4 +55,42 @@ def test_an_external_store_written_after_a_loop_stopped_with_a_tick_scheduled_is
     source.set(3)
     assert rt.store.topic(mirror).get_snapshot() == {"x": 3}
     assert rt.store.topic(b).get_snapshot()["count"] == 7 and not rt.scheduler.has_work()
+    rt.dispose()
+
+
+def test_low_priority_listeners_are_told_on_a_later_loop_after_one_stopped_with_their_timer_pending(
+        stopped_loop) -> None:
+    # The first loop stops before the low-priority delay: its timer never fires. Low-priority work on the next loop
+    # must get a timer of its own instead of waiting behind that dead one (until an urgent tick or flush_now), and
+    # what the first loop's timer owed is told with it.
+    rt = Runtime(tick=TickConfig(low_priority_delay_ms=1.0))
+    first, second = rt.mount(counter("first")), rt.mount(counter("second"))
+    told: list[int] = []
+    first_told: list[int] = []
+    unsubscribe_first = rt.store.topic(first).subscribe(
+        lambda: first_told.append(rt.store.topic(first).get_snapshot()["count"]))
+
+    async def low_commit(inst, value: int) -> None:
+        inst.transact(lambda d: d.__setitem__("count", value), origin_kind="test", priority="low")
+
+    stopped_loop.run_until_complete(low_commit(first, 1))  # returns at once: the 1 ms timer is left behind
+    assert rt.store.topic(first).get_snapshot()["count"] == 1 and first_told == []
+    stopped_loop.close()
+
+    async def on_a_new_loop() -> None:
+        seen = asyncio.get_running_loop().create_future()
+
+        def listener() -> None:
+            told.append(rt.store.topic(second).get_snapshot()["count"])
+            if not seen.done():
+                seen.set_result(None)
+
+        unsubscribe = rt.store.topic(second).subscribe(listener)
+        await low_commit(second, 2)
+        await asyncio.wait_for(seen, 30.0)  # an upper bound only: told about 1 ms after the tick
+        unsubscribe()
+
+    asyncio.run(on_a_new_loop())
+    assert told == [2] and first_told == [1]
+    unsubscribe_first()
     rt.dispose()
