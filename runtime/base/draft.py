@@ -287,6 +287,8 @@ class DraftDict(MutableMapping[str, Any]):
             value = self._ws.resolve(path)[key]
         else:  # the root's get is C (a SharedRoot's is its HAMT's), its subscript may not be
             value = self._ws.root.get(key, MISSING)
+            if value.__class__ in _SCALARS:  # the common read first: MISSING is no scalar
+                return value
             if value is MISSING:
                 raise KeyError(key)
         if value.__class__ in _SCALARS:
@@ -308,13 +310,14 @@ class DraftDict(MutableMapping[str, Any]):
             ws.set((*self._path, key) if self._path else (key,), unwrap(value))
             return
         # A top-level key: set it here and note it, the owner records its id with the others at the next flush.
-        old = ws.root.get(key, MISSING)
+        # Once the root is owned, its store is read and written directly (it holds what the root shows).
+        store = ws.direct_store
+        old = (ws.root if store is None else store).get(key, MISSING)
         if old is value or (type(old) is type(value) and old == value):
             return
         if old is MISSING or old.__class__ is list or value.__class__ in _NOT_DIRECT or key not in top:
             ws.set((key,), unwrap(value))  # a new key, a list (its rows are dirty evidence), a proxy to unwrap
             return
-        store = ws.direct_store
         if store is None:
             store = ws.claim_root()[1]
         store[key] = value
