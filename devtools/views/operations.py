@@ -20,7 +20,7 @@ from ..model.runs import OperationInfo
 from ..state import UiState
 from .stage_timeline import STAGE_COLOURS, StageTimeline
 from .scoped_rows import ScopedRows
-from .table_pane import HiddenRefresh, detail_column, fill_table, lay_out_table_pane
+from .table_pane import PaneRefresh, detail_column, fill_table, lay_out_table_pane
 from .tables import readonly_table
 from .timeline.source import timeline_source
 
@@ -77,9 +77,8 @@ class OperationsPane(QWidget):
         lay_out_table_pane(self, self.empty, self.table, detail_column(self.stages, (self.facts, 1)),
                            Qt.Orientation.Vertical)
         self._keys: list[str] = []
-        self._shown_version = -1
         self.scoped = ScopedRows(self.table, lambda key: self.model.operations.ops[key].instance_id)
-        self._hidden = HiddenRefresh(self, lambda: self.refresh(force=True))
+        self._refresh = PaneRefresh(self, lambda: self.refresh(force=True))
         self.source.modelChanged.connect(self.refresh)
         self.refresh()
         ctx.bind(self, ctx.state.topic, self._follow_selection)
@@ -104,11 +103,8 @@ class OperationsPane(QWidget):
         HIDDEN_REFRESH_MS unless `force`d: a live session changes operations every flush, and the table is
         rebuilt whole."""
         ops = self.model.operations
-        if ops.version == self._shown_version:
+        if not self._refresh.due(ops.version, force):
             return
-        if self._hidden.defer(force):
-            return
-        self._shown_version = ops.version
         current = self.selected_command()
         all_ops = ops.in_order()
         self.empty.setVisible(not all_ops)

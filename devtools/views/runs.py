@@ -16,7 +16,7 @@ from ..app.context import DevtoolsContext
 from ..model.runs import RunInfo
 from ..state import UiState
 from .scoped_rows import ScopedRows
-from .table_pane import HiddenRefresh, detail_column, fill_table, lay_out_table_pane
+from .table_pane import PaneRefresh, detail_column, fill_table, lay_out_table_pane
 from .tables import readonly_table
 from .timeline.source import timeline_source
 
@@ -52,10 +52,9 @@ class RunsPane(QWidget):
                                QLabel("Its operations:"), (self.operations, 1))
         self.empty = QLabel("No action runs yet: async actions appear here once triggered.")
         lay_out_table_pane(self, self.empty, self.table, detail, Qt.Orientation.Horizontal, sizes=(600, 300))
-        self._shown_version = -1
         self._keys: list[str] = []
         self.scoped = ScopedRows(self.table, lambda key: self.model.runs.runs[key].instance_id)
-        self._hidden = HiddenRefresh(self, lambda: self.refresh(force=True))
+        self._refresh = PaneRefresh(self, lambda: self.refresh(force=True))
         self.source.modelChanged.connect(self.refresh)
         self.refresh()
         ctx.bind(self, ctx.state.topic, self._follow_selection)
@@ -76,11 +75,8 @@ class RunsPane(QWidget):
         HIDDEN_REFRESH_MS unless `force`d: a live session changes runs every flush, and the table is
         rebuilt whole."""
         runs = self.model.runs
-        if runs.version == self._shown_version:
+        if not self._refresh.due(runs.version, force):
             return
-        if self._hidden.defer(force):
-            return
-        self._shown_version = runs.version
         current = self.selected_link()
         all_runs = runs.in_order()
         self.empty.setVisible(not all_runs)

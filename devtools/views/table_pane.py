@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget
 
-__all__ = ["HIDDEN_REFRESH_MS", "HiddenRefresh", "detail_column", "fill_table", "lay_out_table_pane"]
+__all__ = ["HIDDEN_REFRESH_MS", "PaneRefresh", "detail_column", "fill_table", "lay_out_table_pane"]
 
 HIDDEN_REFRESH_MS = 1000
 """How often a pane behind another tab fills its table (shown, it follows every change)."""
@@ -57,21 +57,27 @@ def fill_table(table: QTableWidget, rows: Sequence[Sequence[str]],
     table.setUpdatesEnabled(True)
 
 
-class HiddenRefresh:
-    """Defers a hidden pane's refresh to at most one every HIDDEN_REFRESH_MS (a live session changes its rows every
-    flush, and the table is rebuilt whole); a shown pane, or a forced refresh, goes ahead at once."""
+class PaneRefresh:
+    """When a list pane refills its table: only when its model's version moved since the table was filled, and, for a
+    hidden pane, at most once every HIDDEN_REFRESH_MS (a live session changes its rows every flush, and the table is
+    rebuilt whole); a shown pane, or a forced refresh, goes ahead at once."""
 
     def __init__(self, pane: QWidget, refresh: Callable[[], None], interval_ms: int = HIDDEN_REFRESH_MS) -> None:
         self._pane = pane
+        self._shown_version = -1
         self._timer = QTimer(pane)
         self._timer.setSingleShot(True)
         self._timer.setInterval(interval_ms)
         self._timer.timeout.connect(refresh)
 
-    def defer(self, force: bool) -> bool:
-        """True when the refresh should wait (hidden and not forced); the timer then calls it later."""
-        if force or self._pane.isVisible():
+    def due(self, version: int, force: bool) -> bool:
+        """True when the table should be filled now for `version` (then it counts as shown); a hidden pane's refresh
+        that is not forced waits, and the timer calls `refresh` later."""
+        if version == self._shown_version:
             return False
-        if not self._timer.isActive():
-            self._timer.start()
+        if not force and not self._pane.isVisible():
+            if not self._timer.isActive():
+                self._timer.start()
+            return False
+        self._shown_version = version
         return True
