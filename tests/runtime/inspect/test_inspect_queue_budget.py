@@ -183,3 +183,30 @@ async def test_the_stats_say_who_the_client_is_and_nothing_is_queued_unless_it_i
     (frame,) = await read_batches(client_reader, 1)
     assert [e["seq"] for e in frame["payload"]["events"]] == [1] and "droppedCount" not in frame["payload"]
     assert (session.stats().sent_batches, session.stats().queued_batches) == (1, 0)
+
+
+@pytest.mark.asyncio
+async def test_essential_batches_outlive_the_budget_until_they_alone_pass_it_which_disconnects_the_client(
+        connection):
+    reader, writer, client_reader = connection
+    host = Host(InspectConfig(token="s3cret", announce=False, client_queue_bytes=3_000))
+    session = ClientSession(host, 1, reader, writer)
+    session.subscribed = True
+    ir = events_json(1, 1, 1000)
+    session.offer(ir, 1, True)  # a static IR
+    for seq in range(2, 8):  # ordinary batches: only what fits beside the IR is kept
+        session.offer(events_json(seq, 1, 500), 1)
+    stats = session.stats()
+    assert stats.queued_bytes <= 3_000 and stats.dropped_events > 0 and host.lost == []
+    session.write_now()
+    frames = await read_batches(client_reader, stats.queued_batches)
+    got = [e["seq"] for f in frames for e in f["payload"]["events"]]
+    assert got[0] == 1 and got == sorted(got)  # the IR first, the newest batches after it
+    assert frames[1]["payload"]["droppedCount"] == stats.dropped_events  # told right after the gap
+    assert len(got) + stats.dropped_events == 7
+
+    big = events_json(8, 1, 5_000)
+    session.offer(big, 1, True)  # larger than the budget, but nothing else is held: it is kept
+    assert (session.stats().queued_bytes, host.lost) == (len(big), [])
+    session.offer(events_json(9, 1, 10), 1, True)  # a second essential batch cannot fit: the client is let go
+    assert host.lost == ["client_overflow"] and session.stats().queued_bytes == 0
