@@ -12,17 +12,16 @@ and counts in the flags column. Operations come from the shared timeline model
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QShowEvent
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QLabel, QTableWidgetItem, QTextBrowser, QWidget
+
+from runtime.trace import EventStore
 
 from ..app.context import DevtoolsContext
 from ..model.runs import OperationInfo
-from ..state import UiState
 from .stage_timeline import STAGE_COLOURS, StageTimeline
-from .scoped_rows import ScopedRows
-from .table_pane import HiddenRefresh, detail_column, fill_table, lay_out_table_pane
+from .table_pane import KeyedTablePane, detail_column, fill_table, lay_out_table_pane
 from .tables import readonly_table
-from .timeline.source import timeline_source
 
 __all__ = ["OperationsPane", "StageTimeline", "STAGE_COLOURS", "STALLING_RATIO"]
 
@@ -58,14 +57,11 @@ def _flags(op: OperationInfo) -> str:
                                  f"fenced ×{fenced}" if fenced else "") if x)
 
 
-class OperationsPane(QWidget):
+class OperationsPane(KeyedTablePane):
     """Operations table, stage timeline and fact log."""
 
     def __init__(self, ctx: DevtoolsContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.source = timeline_source(ctx)
-        self.model = self.source.model
+        super().__init__(ctx, parent)
         self.table = readonly_table(_COLUMNS)
         self.table.setWordWrap(False)  # a command id is one token: cut in its middle, whole in its tooltip
         self.table.setTextElideMode(Qt.TextElideMode.ElideMiddle)
@@ -76,43 +72,20 @@ class OperationsPane(QWidget):
         self.empty = QLabel("No operations yet: backend writes appear here once submitted.")
         lay_out_table_pane(self, self.empty, self.table, detail_column(self.stages, (self.facts, 1)),
                            Qt.Orientation.Vertical)
-        self._keys: list[str] = []
-        self._shown_version = -1
-        self.scoped = ScopedRows(self.table, lambda key: self.model.operations.ops[key].instance_id)
-        self._hidden = HiddenRefresh(self, lambda: self.refresh(force=True))
-        self.source.modelChanged.connect(self.refresh)
-        self.refresh()
-        ctx.bind(self, ctx.state.topic, self._follow_selection)
-
-    def _follow_selection(self, ui: UiState) -> None:
-        """Show the operations of the sidebar's scope, and the operation of the selected event as current."""
-        self.refresh(force=True)  # its keys must be the model's (a hidden pane refreshes less often)
-        command = self.scoped.follow(ui, self.source.store, self._keys, self.source.store.command_of)
-        if command is not None and command != self.selected_command():
-            self.select_operation(command)
+        self._follow_ui(lambda key: self.model.operations.ops[key].instance_id, EventStore.command_of)
 
     def _now_ms(self) -> float:
         store = self.source.store
         return float(store.ts[len(store) - 1]) if len(store) else 0.0
 
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self.refresh(force=True)
-
     def refresh(self, force: bool = False) -> None:
-        """Fill the table from the model. A hidden pane (another tab is shown) does it at most every
-        HIDDEN_REFRESH_MS unless `force`d: a live session changes operations every flush, and the table is
-        rebuilt whole."""
+        """Refill the table from the operations model (while hidden, at most every HIDDEN_REFRESH_MS unless forced)."""
         ops = self.model.operations
-        if ops.version == self._shown_version:
+        if not self._refresh.due(ops.version, force):
             return
-        if self._hidden.defer(force):
-            return
-        self._shown_version = ops.version
         current = self.selected_command()
         all_ops = ops.in_order()
-        self.empty.setVisible(not all_ops)
-        self._keys = [o.command_id for o in all_ops]
+        self._show_keys([o.command_id for o in all_ops])
         now = self._now_ms()
 
         def dress(r: int, c: int, item: QTableWidgetItem) -> None:
@@ -128,8 +101,10 @@ class OperationsPane(QWidget):
             self.select_operation(current)
 
     def selected_command(self) -> str | None:
-        r = self.table.currentRow()
-        return self._keys[r] if 0 <= r < len(self._keys) else None
+        return self.selected_key()
+
+    def select_key(self, key: str) -> None:
+        self.select_operation(key)
 
     def select_operation(self, command_id: str) -> None:
         if command_id in self._keys:

@@ -9,16 +9,15 @@ the shared timeline model (devtools.model.runs.RunIndex), so the pane costs noth
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QBrush, QColor, QShowEvent
+from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QTableWidgetItem, QWidget
+
+from runtime.trace import EventStore
 
 from ..app.context import DevtoolsContext
 from ..model.runs import RunInfo
-from ..state import UiState
-from .scoped_rows import ScopedRows
-from .table_pane import HiddenRefresh, detail_column, fill_table, lay_out_table_pane
+from .table_pane import KeyedTablePane, detail_column, fill_table, lay_out_table_pane
 from .tables import readonly_table
-from .timeline.source import timeline_source
 
 __all__ = ["RunsPane", "STATUS_COLOURS"]
 
@@ -31,14 +30,11 @@ def _duration(run: RunInfo) -> str:
     return "running" if run.duration_ms is None else f"{run.duration_ms:.1f}"
 
 
-class RunsPane(QWidget):
+class RunsPane(KeyedTablePane):
     """Action runs table plus the selected run's detail."""
 
     def __init__(self, ctx: DevtoolsContext, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.ctx = ctx
-        self.source = timeline_source(ctx)
-        self.model = self.source.model
+        super().__init__(ctx, parent)
         self.table = readonly_table(_COLUMNS)
         self.table.currentCellChanged.connect(lambda r, *_: self._show_detail(r))
         self.summary = QLabel("Select a run.")
@@ -52,39 +48,16 @@ class RunsPane(QWidget):
                                QLabel("Its operations:"), (self.operations, 1))
         self.empty = QLabel("No action runs yet: async actions appear here once triggered.")
         lay_out_table_pane(self, self.empty, self.table, detail, Qt.Orientation.Horizontal, sizes=(600, 300))
-        self._shown_version = -1
-        self._keys: list[str] = []
-        self.scoped = ScopedRows(self.table, lambda key: self.model.runs.runs[key].instance_id)
-        self._hidden = HiddenRefresh(self, lambda: self.refresh(force=True))
-        self.source.modelChanged.connect(self.refresh)
-        self.refresh()
-        ctx.bind(self, ctx.state.topic, self._follow_selection)
-
-    def _follow_selection(self, ui: UiState) -> None:
-        """Show the runs of the sidebar's scope, and the run of the selected event (its linkId) as current."""
-        self.refresh(force=True)  # its keys must be the model's (a hidden pane refreshes less often)
-        link = self.scoped.follow(ui, self.source.store, self._keys, self.source.store.link_of)
-        if link is not None and link != self.selected_link():
-            self.select_run(link)
-
-    def showEvent(self, event: QShowEvent) -> None:
-        super().showEvent(event)
-        self.refresh(force=True)
+        self._follow_ui(lambda key: self.model.runs.runs[key].instance_id, EventStore.link_of)
 
     def refresh(self, force: bool = False) -> None:
-        """Fill the table from the model. A hidden pane (another tab is shown) does it at most every
-        HIDDEN_REFRESH_MS unless `force`d: a live session changes runs every flush, and the table is
-        rebuilt whole."""
+        """Refill the table from the model's runs (while hidden, at most every HIDDEN_REFRESH_MS unless `force`d)."""
         runs = self.model.runs
-        if runs.version == self._shown_version:
+        if not self._refresh.due(runs.version, force):
             return
-        if self._hidden.defer(force):
-            return
-        self._shown_version = runs.version
         current = self.selected_link()
         all_runs = runs.in_order()
-        self.empty.setVisible(not all_runs)
-        self._keys = [r.link_id for r in all_runs]
+        self._show_keys([r.link_id for r in all_runs])
         table = self.table
 
         def dress(r: int, c: int, item: QTableWidgetItem) -> None:
@@ -101,8 +74,10 @@ class RunsPane(QWidget):
             self._show_detail(-1)
 
     def selected_link(self) -> str | None:
-        r = self.table.currentRow()
-        return self._keys[r] if 0 <= r < len(self._keys) else None
+        return self.selected_key()
+
+    def select_key(self, key: str) -> None:
+        self.select_run(key)
 
     def select_run(self, link_id: str) -> None:
         """Show one run (the timeline's click on a run lands here)."""

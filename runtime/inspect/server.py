@@ -284,9 +284,9 @@ class InspectorServer:
         targets = [s for s in self._sessions.values() if s.subscribed and not s.paused]
         ready = self.stream.ready
         while ready:
-            data, count = ready.popleft()
+            data, count, essential = ready.popleft()
             for session in targets:
-                session.offer(data, count)
+                session.offer(data, count, essential)
         for session in targets:
             session.write_now()
 
@@ -298,8 +298,8 @@ class InspectorServer:
         session.subscribed = True
         if gone:
             session.lose(gone)
-        for data, count in batches:
-            session.offer(data, count)
+        for data, count, essential in batches:
+            session.offer(data, count, essential)
         session.write_now()
         self._wake()
 

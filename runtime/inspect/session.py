@@ -3,10 +3,13 @@
 A session reads the client's frames (AUTH first, then SUBSCRIBE and CONTROL) and writes to it from two queues:
 urgent frames (HELLO, CONTROL_ACK) that are never dropped, and observation batches in a bounded deque. One bound,
 `client_queue_bytes`, covers everything the server holds for the client: both queues plus the transport's write
-buffer. When a batch would pass it, the oldest batches are dropped and their event count added to `dropped` (the
-next batch written carries it as `droppedCount`); when an urgent frame would pass it even with no batch left (a
-client that sends commands and never reads the answers), the client is disconnected with `client_overflow`, and the
-application gets a diagnostic. Nothing is written while the socket's buffer is above its high-water mark.
+buffer. When a batch would pass it, the oldest batches are dropped and their event count is carried by the batch
+that follows the gap (as `droppedCount`). Essential batches (static IRs, their graphs, control markers: without
+them a client cannot read the events that follow) are never dropped: they keep their place in seq order while the
+batches around them go. When an urgent frame or an essential batch would pass the bound even with no droppable
+batch left (a client that sends commands and never reads the answers, or stopped reading while new IRs came), the
+client is disconnected with `client_overflow`, and the application gets a diagnostic. Nothing is written while the
+socket's buffer is above its high-water mark.
 
 Input is bounded too: a frame longer than `max_frame_bytes` is refused as soon as that many bytes arrived without a
 newline (the stream reader holds at most twice that); at most `max_commands_in_flight` commands of one client wait
@@ -33,6 +36,9 @@ from runtime.inspect.protocol import Auth, Control, Subscribe, batch_frame, keep
 __all__ = ["ClientSession", "ClientStats", "SessionHost"]
 
 log = logging.getLogger("tickscope.inspect")
+QueuedBatch = tuple[bytes, int, int, bool]
+"""A queued batch: its events array, how many events it holds, how many the client lost just before it, and whether
+it is essential (never dropped)."""
 _WRITE_HIGH_WATER = 256 * 1024
 _LINGER_S = 2.0
 """How long a refused client gets to read the error frame before its connection is closed anyway."""
@@ -106,8 +112,10 @@ class ClientSession:
         self.closed = False
         self._urgent: deque[bytes] = deque()
         self._urgent_bytes = 0
-        self._batches: deque[tuple[bytes, int]] = deque()
+        self._batches: deque[QueuedBatch] = deque()
         self._queued_bytes = 0
+        self._essential_queued = 0
+        """Essential batches in `_batches` (while there are none, the oldest batch is always the one to drop)."""
         self._written = 0
         """Bytes handed to the transport in total (what the client took is this minus what is unsent)."""
         self._written_at_check = 0
@@ -120,6 +128,7 @@ class ClientSession:
         self._liveness: Liveness | None = None
         self._watch: asyncio.TimerHandle | None = None
         self._dropped = 0
+        """Events lost since the newest queued batch: the next batch offered carries them."""
         self.dropped_total = 0
         self.sent_batches = 0
         self._ready = asyncio.Event()
@@ -129,18 +138,36 @@ class ClientSession:
 
     # -- queueing (server thread) -----------------------------------------------------------------------------------
 
-    def offer(self, events_json: bytes, count: int) -> None:
-        """Queue one serialised batch; a full queue loses its oldest batch (counted, reported with the next one).
+    def offer(self, events_json: bytes, count: int, essential: bool = False) -> None:
+        """Queue one serialised batch; a full queue loses its oldest droppable batch (counted, reported by the batch
+        after the gap). An essential batch is never dropped; one that does not fit even so disconnects the client.
         The caller then calls `write_now` (the write loop is woken only when the socket is backed up: waking it on
         every collection cost one more interpreter-lock hand-off with the application each time)."""
         if self.closed or not self.subscribed or self.paused:
             return
         limit = self.server.config.client_queue_batches
-        while self._batches and len(self._batches) >= limit:
-            self._drop_oldest()
+        while len(self._batches) >= limit and self._drop_oldest():
+            pass
         self._make_room(len(events_json))
-        self._batches.append((events_json, count))
+        if essential:
+            if not self._fits_essential(len(events_json)):
+                return
+            self._essential_queued += 1
+        self._batches.append((events_json, count, self._dropped, essential))
+        self._dropped = 0
         self._queued_bytes += len(events_json)
+
+    def _fits_essential(self, size: int) -> bool:
+        """Whether an essential batch of `size` bytes fits the bound once every droppable batch is gone; one alone
+        (nothing else held) always fits, so an IR larger than the bound still reaches a client that reads."""
+        held = self.held_bytes()
+        limit = self.server.config.client_queue_bytes
+        if held == 0 or held + size <= limit:
+            return True
+        self.abort("client_overflow", f"this client left more than {limit} bytes unread, static IRs and control "
+                                      "markers included (never dropped: later events need them); the inspector "
+                                      "keeps no more than that for one client")
+        return False
 
     def held_bytes(self) -> int:
         """Everything the server holds for this client: queued batches and urgent frames, and the write buffer."""
@@ -149,15 +176,33 @@ class ClientSession:
         return self._queued_bytes + self._urgent_bytes + buffered
 
     def _make_room(self, size: int) -> None:
-        """Drop the oldest batches until `size` more bytes fit in the client's bound (or no batch is left)."""
+        """Drop the oldest droppable batches until `size` more bytes fit in the client's bound (or none is left)."""
         budget = self.server.config.client_queue_bytes - size
-        while self._batches and self.held_bytes() > budget:
-            self._drop_oldest()
+        while self.held_bytes() > budget and self._drop_oldest():
+            pass
 
-    def _drop_oldest(self) -> None:
-        old, old_count = self._batches.popleft()
+    def _drop_oldest(self) -> bool:
+        """Drop the oldest batch that is not essential; False when there is none. Its events, and the losses it
+        carried, pass to the batch that took its place (or to the next one offered)."""
+        batches = self._batches
+        index = 0
+        if self._essential_queued:
+            index = next((i for i, queued in enumerate(batches) if not queued[3]), -1)
+            if index < 0:
+                return False
+        elif not batches:
+            return False
+        old, old_count, lost_before, _ = batches[index]
+        del batches[index]
         self._queued_bytes -= len(old)
-        self.lose(old_count)
+        self.dropped_total += old_count
+        lost = lost_before + old_count
+        if index < len(batches):
+            data, count, carried, essential = batches[index]
+            batches[index] = (data, count, carried + lost, essential)
+        else:
+            self._dropped += lost
+        return True
 
     def _drop_queues(self) -> None:
         """Forget every queued batch and urgent frame (the session is ending)."""
@@ -165,6 +210,7 @@ class ClientSession:
         self._urgent_bytes = 0
         self._batches.clear()
         self._queued_bytes = 0
+        self._essential_queued = 0
 
     def lose(self, count: int) -> None:
         """Count events this client will never get; its next batch says so."""
@@ -378,11 +424,11 @@ class ClientSession:
         self._urgent_bytes = 0
         head = self.server.batch_head
         while self._batches:
-            events_json, _count = self._batches.popleft()
-            frames.append(batch_frame(head, events_json, self._dropped))
-            self._dropped = 0
+            events_json, _count, lost_before, _essential = self._batches.popleft()
+            frames.append(batch_frame(head, events_json, lost_before))
             self.sent_batches += 1
         self._queued_bytes = 0
+        self._essential_queued = 0
         self._write(b"".join(frames))
 
     def _write(self, data: bytes) -> None:

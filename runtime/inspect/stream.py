@@ -22,7 +22,8 @@ and of cache lines).
 
 Kept for late subscribers and reconnects: the last `retain` envelopes as serialised batches (compact, nothing for the
 garbage collector to walk), and every static IR (few, and no event can be read without the IR its digest names).
-`seq` is dense from 1 over everything streamed.
+`seq` is dense from 1 over everything streamed. The batches of static IRs and control markers are marked essential:
+a client's bounded queue never drops them (session.py), so a late subscriber always gets the IRs first.
 """
 
 from __future__ import annotations
@@ -43,8 +44,9 @@ from runtime.inspect.protocol import PROTOCOL_VERSION
 __all__ = ["EnvelopeStream", "SerialisedBatch"]
 
 Envelope = dict[str, Any]
-SerialisedBatch = tuple[bytes, int]
-"""A serialised events array and how many envelopes it holds."""
+SerialisedBatch = tuple[bytes, int, bool]
+"""A serialised events array, how many envelopes it holds, and whether it is essential (static IRs and control
+markers: a client's queue never drops it)."""
 
 _exhaust: Callable[[Iterable[object]], None] = deque[object](maxlen=0).extend
 """Runs an iterator to its end in C (the `map`s that fill the envelope pool)."""
@@ -91,7 +93,7 @@ class EnvelopeStream:
         self.ready: deque[SerialisedBatch] = deque()
         """Serialised batches not yet handed to the clients (the server thread takes them)."""
         self._retain = max(1, retain)
-        self._retained: deque[tuple[int, int, bytes]] = deque()  # (first seq, last seq, events json)
+        self._retained: deque[tuple[int, int, bytes, bool]] = deque()  # (first seq, last seq, events json, essential)
         self._retained_count = 0
         self._static: list[tuple[int, Envelope]] = []
         self.flushes = 0
@@ -132,7 +134,7 @@ class EnvelopeStream:
                 if kind in ("static-ir", GRAPH_TYPE):
                     self._static.append((self._seq, env))
                 envs.append(env)
-            self._publish(_dumps(envs), first, len(envs))
+            self._publish(_dumps(envs), first, len(envs), essential=True)
 
     # -- either thread ----------------------------------------------------------------------------------------------
 
@@ -172,12 +174,12 @@ class EnvelopeStream:
         self._seq = first + count - 1
         self._publish(_dumps(envelopes), first, count)
 
-    def _publish(self, data: bytes, first: int, count: int) -> None:
-        self.ready.append((data, count))
-        self._retained.append((first, first + count - 1, data))
+    def _publish(self, data: bytes, first: int, count: int, essential: bool = False) -> None:
+        self.ready.append((data, count, essential))
+        self._retained.append((first, first + count - 1, data, essential))
         self._retained_count += count
         while self._retained_count - (self._retained[0][1] - self._retained[0][0] + 1) >= self._retain:
-            old_first, old_last, _ = self._retained.popleft()
+            old_first, old_last, _, _ = self._retained.popleft()
             self._retained_count -= old_last - old_first + 1
 
     def marker(self, payload: dict[str, Any]) -> None:
@@ -201,15 +203,15 @@ class EnvelopeStream:
             gone = max(0, first_kept - after_seq - 1) - len(evicted_statics)
             out: list[SerialisedBatch] = []
             if evicted_statics:
-                out.append((orjson.dumps(evicted_statics), len(evicted_statics)))
-            for first, last, data in self._retained:
+                out.append((orjson.dumps(evicted_statics), len(evicted_statics), True))
+            for first, last, data, essential in self._retained:
                 if last <= after_seq:
                     continue
                 if first > after_seq:
-                    out.append((data, last - first + 1))
+                    out.append((data, last - first + 1, essential))
                 else:  # the batch straddles after_seq: send only its tail
                     tail = [e for e in orjson.loads(data) if e["seq"] > after_seq]
-                    out.append((orjson.dumps(tail), len(tail)))
+                    out.append((orjson.dumps(tail), len(tail), essential))
             return out, max(0, gone)
 
     def error_envelope_seq(self) -> int:

@@ -54,7 +54,6 @@ class Kernel:
         self.sink = sink
         """The debug sink of the runtime (an attribute, not a property: read several times per transaction)."""
         self._history_size = history_size
-        self.converge = converge
         self.converge_config: Callable[[str], ResolvedConvergeConfig] = converge.resolve
         """The converge settings of a module (the settings' own resolve, bound: asked by every transaction)."""
         self._instances: dict[str, ModuleInstance] = {}

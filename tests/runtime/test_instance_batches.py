@@ -6,39 +6,14 @@ from __future__ import annotations
 
 import pytest
 
-from runtime import Module, PayloadTypeError, ReducerError, Runtime, computed
+from instance_support import counter_module, diagnostics, events_of
 
-
-def counter() -> Module:
-    m = Module("counter", initial={"n": 0, "double": 0},
-               fields=[computed("double", deps=["n"], derive=lambda n: n * 2)])
-
-    @m.reducer("inc")
-    def inc(draft, _):
-        draft["n"] += 1
-
-    @m.reducer("add")
-    def add(draft, amount: int):
-        draft["n"] += amount
-
-    @m.reducer("idle")
-    def idle(draft, _):
-        return None
-
-    @m.reducer("reset")
-    def reset(draft, _):
-        return {**draft, "n": 0}
-
-    return m
-
-
-def events(rt: Runtime, kind: str) -> list[dict]:
-    return [e for e in rt.hub.events() if e["kind"] == kind]
+from runtime import PayloadTypeError, ReducerError, Runtime
 
 
 def test_a_batch_of_bare_names_and_pairs_commits_once_under_its_actions_names_and_the_callers_link():
     rt = Runtime(diagnostics="full")
-    inst = rt.mount(counter())
+    inst = rt.mount(counter_module())
     record = inst.dispatch_batch(["inc", ("add", 5), "inc"], link_id="run-7")
     assert inst.get_state() == {"n": 7, "double": 14}
     assert (record.origin.kind, record.origin.name, record.origin.details) == ("batch", "inc,add,inc", None)
@@ -49,9 +24,9 @@ def test_a_batch_of_bare_names_and_pairs_commits_once_under_its_actions_names_an
 
 def test_each_action_of_a_batch_is_announced_on_the_batchs_transaction_and_link():
     rt = Runtime(diagnostics="full")
-    inst = rt.mount(counter())
+    inst = rt.mount(counter_module())
     record = inst.dispatch_batch(["inc", ("add", 5)], link_id="run-7")
-    actions = events(rt, "action")
+    actions = events_of(rt, "action")
     assert [(e["label"], e["meta"]["actionTag"], e["meta"]["action"]) for e in actions] == [
         ("inc", "inc", {"type": "inc", "payload": None}), ("add", "add", {"type": "add", "payload": 5})]
     assert {(e["txnId"], e["linkId"]) for e in actions} == {(record.txn_id, "run-7")}
@@ -61,35 +36,35 @@ def test_each_action_of_a_batch_is_announced_on_the_batchs_transaction_and_link(
 
 def test_a_batch_of_one_action_at_full_diagnostics_records_its_call_site():
     rt = Runtime(diagnostics="full")
-    inst = rt.mount(counter())
+    inst = rt.mount(counter_module())
     record = inst.dispatch_batch(["inc"])
-    assert record.origin.site is not None and record.origin.site == events(rt, "action")[0]["meta"]["callSite"]
+    assert record.origin.site is not None and record.origin.site == events_of(rt, "action")[0]["meta"]["callSite"]
 
 
 def test_a_batch_with_a_payload_of_the_wrong_type_is_reported_on_the_callers_link_and_runs_nothing():
     rt = Runtime(diagnostics="light")
-    inst = rt.mount(counter())
+    inst = rt.mount(counter_module())
     with pytest.raises(PayloadTypeError):
         inst.dispatch_batch(["inc", ("add", "five")], link_id="run-7")
     assert inst.get_state() == {"n": 0, "double": 0} and inst.txn_seq == 1  # only the mount's window
-    (report,) = [e for e in events(rt, "diagnostic") if e["label"] == "action::payload_mismatch"]
+    (report,) = diagnostics(rt, "action::payload_mismatch")
     assert (report["moduleId"], report["instanceId"], report["linkId"]) == ("counter", "counter#1", "run-7")
     assert report["meta"]["actionTag"] == "add"
     assert report["meta"]["hint"] == "dispatch a payload of the declared type; nothing was applied"
-    assert events(rt, "action") == []  # nothing announced for a batch refused before it ran
+    assert events_of(rt, "action") == []  # nothing announced for a batch refused before it ran
 
 
 def test_a_batch_that_writes_nothing_commits_nothing_and_converges_nothing():
     rt = Runtime(diagnostics="light")
-    inst = rt.mount(counter())
-    converges = len(events(rt, "trait:converge"))  # the mount's
+    inst = rt.mount(counter_module())
+    converges = len(events_of(rt, "trait:converge"))  # the mount's
     assert inst.dispatch_batch(["idle", "idle"]) is None
-    assert len(events(rt, "trait:converge")) == converges
+    assert len(events_of(rt, "trait:converge")) == converges
 
 
 def test_a_reducer_that_returns_a_state_inside_a_batch_is_refused_with_what_to_do_instead():
     rt = Runtime()
-    inst = rt.mount(counter())
+    inst = rt.mount(counter_module())
     inst.dispatch("inc")
     with pytest.raises(ReducerError) as err:
         inst.dispatch_batch(["inc", "reset"])

@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from instance_support import diagnostics
+
 from runtime import ConvergeConfig, Module, PayloadTypeError, Runtime, UnknownActionError, computed
 
 
@@ -20,17 +22,13 @@ def meter(derive=lambda v: v * 10) -> Module:
     return m
 
 
-def reports(rt: Runtime, code: str) -> list[dict]:
-    return [e for e in rt.hub.events() if e["kind"] == "diagnostic" and e["label"] == code]
-
-
 def test_a_payload_of_the_wrong_type_is_refused_and_reported_on_the_dispatchs_link():
     rt = Runtime(diagnostics="light")
     inst = rt.mount(meter())
     with pytest.raises(PayloadTypeError) as err:
         inst.dispatch("set", "ten", link_id="run-3")
     assert (err.value.module_id, err.value.action_type, err.value.received) == ("meter", "set", "'ten'")
-    (report,) = reports(rt, "action::payload_mismatch")
+    (report,) = diagnostics(rt, "action::payload_mismatch")
     assert (report["moduleId"], report["instanceId"], report["linkId"]) == ("meter", "meter#1", "run-3")
     assert report["meta"]["message"] == str(err.value) and report["meta"]["actionTag"] == "set"
     assert report["meta"]["hint"] == "dispatch a payload of the declared type; nothing was applied"
@@ -44,7 +42,7 @@ def test_check_payload_answers_what_the_reducer_would_get_or_refuses_on_the_call
     with pytest.raises(PayloadTypeError) as err:
         inst.check_payload("set", [4], link_id="run-9")
     assert (err.value.action_type, err.value.received) == ("set", "[4]")
-    (report,) = reports(rt, "action::payload_mismatch")
+    (report,) = diagnostics(rt, "action::payload_mismatch")
     assert report["linkId"] == "run-9"
     with pytest.raises(UnknownActionError):
         inst.check_payload("reset", None)
@@ -71,7 +69,7 @@ def test_a_failing_derivation_is_reported_with_its_step_its_error_and_the_transa
     rt = Runtime(diagnostics="light")
     inst = rt.mount(meter(fragile))
     record = inst.dispatch("set", 9, link_id="run-4")
-    (report,) = reports(rt, "field::runtime_error")
+    (report,) = diagnostics(rt, "field::runtime_error")
     assert (report["moduleId"], report["instanceId"], report["txnSeq"], report["txnId"], report["linkId"]) == (
         "meter", "meter#1", record.txn_seq, record.txn_id, "run-4")
     assert report["meta"]["message"] == (
@@ -88,7 +86,7 @@ def test_a_converge_past_its_budget_is_reported_with_the_advice_to_raise_it():
     rt = Runtime(diagnostics="light", converge=ConvergeConfig(budget_ms=0.0))  # past it at the first check
     inst = rt.mount(wide)
     record = inst.dispatch("bump", None, link_id="run-5")
-    (*_, report) = reports(rt, "field::budget_exceeded")  # the mount's converge ran past it too
+    (*_, report) = diagnostics(rt, "field::budget_exceeded")  # the mount's converge ran past it too
     assert (report["moduleId"], report["instanceId"], report["txnSeq"], report["txnId"], report["linkId"]) == (
         "wide", "wide#1", record.txn_seq, record.txn_id, "run-5")
     assert re.fullmatch(rf"converge of {record.txn_id} ran past its budget after \d+ steps \(\d+\.\d ms\); the derived "
@@ -102,7 +100,7 @@ def test_a_commit_that_dirtied_everything_is_reported_on_its_transaction_and_lin
     inst = rt.mount(meter())
     record = inst.transact(lambda d: {**d, "v": 3}, origin_kind="setState", reason="perf", link_id="run-6")
     assert record.dirty.dirty_all and record.dirty.reason == "unknownWrite"
-    (report,) = reports(rt, "state_transaction::dirty_all_fallback")
+    (report,) = diagnostics(rt, "state_transaction::dirty_all_fallback")
     assert (report["moduleId"], report["instanceId"], report["txnSeq"], report["txnId"], report["linkId"]) == (
         "meter", "meter#1", record.txn_seq, record.txn_id, "run-6")
     assert report["meta"] == {"code": "state_transaction::dirty_all_fallback", "severity": "info",

@@ -8,32 +8,15 @@ import logging
 
 import pytest
 
-from runtime import Module, ReducerError, Runtime
+from instance_support import counter_module, diagnostics
 
-
-def shop() -> Module:
-    m = Module("shop", {"n": 0})
-
-    @m.reducer("add")
-    def add(draft, k):
-        draft["n"] += k
-
-    @m.reducer("boom")
-    def boom(draft, _):
-        draft["n"] = 5
-        raise ValueError("bad payload")
-
-    return m
-
-
-def diagnostics(rt: Runtime) -> list[dict]:
-    return [e for e in rt.hub.events() if e["kind"] == "diagnostic"]
+from runtime import ReducerError, Runtime
 
 
 @pytest.mark.parametrize("link", [None, "caller-1"])
 def test_a_raising_reducer_is_one_error_diagnostic_on_its_transaction_and_link_naming_the_user_s_error(link, caplog):
     rt = Runtime(diagnostics="light")
-    inst = rt.mount(shop())
+    inst = rt.mount(counter_module("shop", doubled=False))
     inst.dispatch("add", 1)  # t1, l1: the failing window is the second
     with caplog.at_level(logging.ERROR, logger="tickscope"), pytest.raises(ReducerError) as raised:
         inst.dispatch("boom", link_id=link)
@@ -53,7 +36,7 @@ def test_a_raising_reducer_is_one_error_diagnostic_on_its_transaction_and_link_n
 
 def test_a_refused_state_with_no_cause_is_summarised_as_the_refusal_itself():
     rt = Runtime(diagnostics="light")
-    inst = rt.mount(shop())
+    inst = rt.mount(counter_module("shop", doubled=False))
     inst.dispatch("add", 1)
     with pytest.raises(ReducerError) as raised:
         inst.set_state(["not", "a", "dict"])  # type: ignore[arg-type]
@@ -66,7 +49,7 @@ def test_a_refused_state_with_no_cause_is_summarised_as_the_refusal_itself():
 
 def test_a_raising_subscriber_is_reported_on_its_instance_and_commit_and_the_next_subscriber_still_hears_it():
     rt = Runtime(diagnostics="light")
-    inst = rt.mount(shop())
+    inst = rt.mount(counter_module("shop", doubled=False))
     heard = []
 
     def broken(record, state):

@@ -12,6 +12,8 @@ import warnings
 
 import pytest
 
+from instance_support import diagnostics
+
 from runtime import AsyncEscapeError, DefinitionError, Module, ReducerError, Runtime, computed
 from runtime.actions import ActionCoordinator, action
 
@@ -34,10 +36,6 @@ def shop() -> Module:
         raise ValueError("bad payload")
 
     return m
-
-
-def diagnostics(rt: Runtime, code: str) -> list[dict]:
-    return [e for e in rt.hub.events() if e["kind"] == "diagnostic" and e["label"] == code]
 
 
 def test_a_raising_commit_listener_is_reported_on_its_commit_and_the_next_listener_still_hears_it():

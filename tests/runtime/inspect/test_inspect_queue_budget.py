@@ -111,31 +111,48 @@ async def test_the_budget_counts_what_waits_in_the_socket_write_buffer(connectio
 
 @settings(max_examples=80, deadline=None)
 @given(budget=st.integers(200, 20_000), limit=st.integers(1, 40),
-       batches=st.lists(st.tuples(st.integers(1, 6), st.integers(0, 800)), min_size=1, max_size=60))
-def test_queue_bounds_hold_and_nothing_is_lost_unreported(budget, limit, batches):
+       batches=st.lists(st.tuples(st.integers(1, 6), st.integers(0, 800), st.booleans() | st.just(False)),
+                        min_size=1, max_size=60))
+def test_queue_bounds_hold_essential_batches_stay_and_nothing_is_lost_unreported(budget, limit, batches):
     async def run() -> None:
         server_side: asyncio.Future = asyncio.get_running_loop().create_future()
         server = await asyncio.start_server(lambda r, w: server_side.set_result((r, w)), "127.0.0.1", 0)
-        _, client_writer = await asyncio.open_connection(*server.sockets[0].getsockname()[:2])
+        client_reader, client_writer = await asyncio.open_connection(*server.sockets[0].getsockname()[:2])
         reader, writer = await server_side
         try:
             config = InspectConfig(token="s3cret", announce=False, client_queue_batches=limit,
                                    client_queue_bytes=budget)
-            session = ClientSession(Host(config), 1, reader, writer)
+            host = Host(config)
+            session = ClientSession(host, 1, reader, writer)
             session.subscribed = True
             seq, offered = 1, 0
-            for count, pad in batches:
+            essential: list[bytes] = []
+            for count, pad, must_keep in batches:
                 batch = events_json(seq, count, pad)
-                session.offer(batch, count)
+                session.offer(batch, count, must_keep)
                 seq += count
                 offered += count
+                if host.lost:  # essential batches passed the bound: the client is let go, and all it held
+                    assert must_keep and host.lost == ["client_overflow"]
+                    assert sum(map(len, essential)) + len(batch) > budget
+                    assert session.stats().queued_bytes == 0
+                    return
+                essential += [batch] if must_keep else []
                 stats = session.stats()
-                assert stats.queued_batches <= limit
-                # the bytes stay in the budget; only a batch larger than the budget on its own exceeds it, alone
-                assert stats.queued_bytes <= budget or (stats.queued_batches == 1 and stats.queued_bytes == len(batch))
-                assert stats.queued_batches >= 1  # the newest batch is always kept
-            kept_events = sum(c for c, _ in batches[len(batches) - session.stats().queued_batches:])
-            assert session.stats().dropped_events + kept_events == offered  # every loss is counted
+                droppable = stats.queued_batches - len(essential)
+                assert droppable >= 0  # an essential batch is never dropped
+                assert stats.queued_batches <= max(limit, len(essential) + 1)
+                # the bytes stay in the budget; past it only the newest batch, or one essential batch alone
+                assert stats.queued_bytes <= budget or droppable <= 1 and (
+                    len(essential) <= 1 or stats.queued_bytes - len(batch) <= budget)
+                assert droppable >= 1 or must_keep  # the newest batch is always kept
+            queued = session.stats().queued_batches
+            session.write_now()  # the client reads again: what it gets plus what it was told it lost is everything
+            frames = [f["payload"] for f in await read_batches(client_reader, queued)]
+            got = [e["seq"] for f in frames for e in f["events"]]
+            told = sum(f.get("droppedCount", 0) for f in frames)
+            assert got == sorted(got) and len(got) + told == offered == len(got) + session.stats().dropped_events
+            assert {e["seq"] for batch in essential for e in orjson.loads(batch)} <= set(got)
         finally:
             writer.close()
             client_writer.close()
@@ -166,3 +183,30 @@ async def test_the_stats_say_who_the_client_is_and_nothing_is_queued_unless_it_i
     (frame,) = await read_batches(client_reader, 1)
     assert [e["seq"] for e in frame["payload"]["events"]] == [1] and "droppedCount" not in frame["payload"]
     assert (session.stats().sent_batches, session.stats().queued_batches) == (1, 0)
+
+
+@pytest.mark.asyncio
+async def test_essential_batches_outlive_the_budget_until_they_alone_pass_it_which_disconnects_the_client(
+        connection):
+    reader, writer, client_reader = connection
+    host = Host(InspectConfig(token="s3cret", announce=False, client_queue_bytes=3_000))
+    session = ClientSession(host, 1, reader, writer)
+    session.subscribed = True
+    ir = events_json(1, 1, 1000)
+    session.offer(ir, 1, True)  # a static IR
+    for seq in range(2, 8):  # ordinary batches: only what fits beside the IR is kept
+        session.offer(events_json(seq, 1, 500), 1)
+    stats = session.stats()
+    assert stats.queued_bytes <= 3_000 and stats.dropped_events > 0 and host.lost == []
+    session.write_now()
+    frames = await read_batches(client_reader, stats.queued_batches)
+    got = [e["seq"] for f in frames for e in f["payload"]["events"]]
+    assert got[0] == 1 and got == sorted(got)  # the IR first, the newest batches after it
+    assert frames[1]["payload"]["droppedCount"] == stats.dropped_events  # told right after the gap
+    assert len(got) + stats.dropped_events == 7
+
+    big = events_json(8, 1, 5_000)
+    session.offer(big, 1, True)  # larger than the budget, but nothing else is held: it is kept
+    assert (session.stats().queued_bytes, host.lost) == (len(big), [])
+    session.offer(events_json(9, 1, 10), 1, True)  # a second essential batch cannot fit: the client is let go
+    assert host.lost == ["client_overflow"] and session.stats().queued_bytes == 0

@@ -1,0 +1,1 @@
+"""Puts tests/runtime on the import path, so the tests below it (parts/) share its support modules."""
