@@ -36,7 +36,7 @@ import orjson
 from runtime.debug.hub import GRAPH_TYPE
 from runtime.errors import LoadCancelled, TraceFormatError
 from runtime.trace.columnar import EventStore, LoadProblem
-from runtime.trace.event_fields import PayloadFields, envelope_decoder, payload_fields
+from runtime.trace.event_fields import envelope_decoder, payload_fields
 from runtime.trace.format import HEADER_LIMIT, check_header, event_problem, looks_like_evidence
 from runtime.trace.ingest import EventAdder
 
@@ -150,7 +150,6 @@ def _stream(store: EventStore, path: str, start: int, total: int, progress: Prog
             cancel: threading.Event | Callable[[], bool] | None, chunk_bytes: int) -> None:
     decode = envelope_decoder().decode
     decode_error = msgspec.DecodeError
-    fields_type = PayloadFields
     valid_utf8 = _valid_utf8
     add_event = store.bulk_adder()
     whole_line = _whole_line_reader(store, add_event)
@@ -171,8 +170,7 @@ def _stream(store: EventStore, path: str, start: int, total: int, progress: Prog
                     env = decode(line) if ascii or line.isascii() or valid_utf8(line) else None
                 except decode_error:
                     env = None
-                if env is None or type(env.payload) is not fields_type or env.type != "debug:event" \
-                        or add_event(env.payload, env.seq, env.timestamp, here, length) < 0:
+                if env is None or add_event(env.payload, env.seq, env.timestamp, here, length) < 0:
                     whole_line(line, line_no, here, line is last)  # a record to keep whole, or a problem
                 here += length + 1
             store.flush_bulk()
