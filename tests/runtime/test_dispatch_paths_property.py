@@ -9,83 +9,27 @@ import logging
 import re
 from typing import Any
 
-import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
+from dispatch_scene import batch_of, dispatch_of, flush, index, low, mount_scene, ops_of, step
 from tick_support import counter
 
-from runtime import ConvergeConfig, Module, ReducerError, Runtime, computed, read_query
+from runtime import ConvergeConfig, Module, Runtime, computed
 
-index = st.integers(0, 2)
-dispatch = st.tuples(st.just("dispatch"), index, st.sampled_from(["add", "setLabel", "setOther", "setCount"]),
-                     st.integers(0, 4))
-low = st.tuples(st.just("low"), index, st.integers(0, 4))
-fail = st.tuples(st.just("fail"), index)
-batch = st.tuples(st.just("batch"), st.lists(dispatch, min_size=1, max_size=3))
-flush = st.tuples(st.just("flush"))
-ops = st.lists(st.one_of(dispatch, dispatch, dispatch, low, fail, batch, flush), min_size=1, max_size=30)
-
-
-def _boom(draft: Any, payload: Any) -> None:
-    draft["count"] = -1
-    raise ValueError("no")
-
-
-def _step(rt: Runtime, insts: list[Any], op: tuple[Any, ...], log: list[Any]) -> None:
-    kind = op[0]
-    if kind == "dispatch":
-        _, i, action, value = op
-        insts[i].dispatch(action, f"l{value}" if action == "setLabel" else value)
-    elif kind == "low":
-        _, i, value = op
-        insts[i].transact(lambda d: d.__setitem__("count", value), origin_kind="setState", priority="low")
-    elif kind == "fail":
-        before = insts[op[1]].get_state()
-        with pytest.raises(ReducerError):
-            insts[op[1]].dispatch("boom")
-        log.append(("failed", insts[op[1]].get_state() is before))
-    elif kind == "batch":
-        with rt.batch():
-            for inner in op[1]:
-                _step(rt, insts, inner, log)
-    else:
-        rt.flush_now()
+ops = ops_of(["add", "setLabel", "setOther", "setCount"], max_size=30)
 
 
 def _run(sequence: list[tuple[Any, ...]], solo: bool) -> list[Any]:
     """Everything a user of the runtime can see of `sequence`, in the order it was seen."""
     rt = Runtime(diagnostics="off")
     rt.scheduler.solo_ticks = solo
-    modules = [counter(f"m{i}") for i in range(3)]
-    for module in modules:
-        module.reducer("boom")(_boom)
-    insts = [rt.mount(m) for m in modules]
     log: list[Any] = []
-    # m0 feeds m1 through a link (so m0's commits take the full tick whatever the switch says); m2 is plain.
-    rt.links.declare("m0-m1", source=insts[0], read=lambda s: s["count"], reads=["count"], target=insts[1],
-                     action="setOther")
+    insts, facades = mount_scene(rt, log)
     rt.add_commit_listener(lambda inst, r, s: log.append(
         ("commit", inst.instance_id, r.txn_id, r.origin.kind, r.origin.name, r.priority, r.dirty, r.base_dirty,
          r.link_id, r.op_seq, r.patch_count, s)))
-
-    def on_m2(record: Any, state: Any) -> None:
-        log.append(("subscriber", record.txn_id, state))
-        if state["count"] % 3 == 1:
-            insts[0].dispatch("add", 1)  # inside the window: queued behind it
-
-    insts[2].subscribe(on_m2)
-    facades = [rt.store.topic(i) for i in insts]
-    facades.append(rt.store.select(insts[2], read_query(lambda s: s["label"], reads=["label"], selector_id="lab")))
-    for facade in facades:
-        def listener(f: Any = facade) -> None:
-            snapshot = f.get_snapshot()  # None once disposed
-            log.append(("topic", f.key, rt.store.tick_seq, f.version, snapshot))
-            if f.key == facades[1].key and snapshot is not None and snapshot["other"] in (1, 2):
-                insts[2].dispatch("setOther", snapshot["other"] + 5)  # a listener committing: the next tick chains
-
-        facade.subscribe(listener)
     for op in sequence:
-        _step(rt, insts, op, log)
+        step(rt, insts, op, log)
         log.append(("step", rt.store.tick_seq, [(f.get_snapshot(), f.version) for f in facades],
                     rt.scheduler.has_work()))
     rt.flush_now()
@@ -152,8 +96,9 @@ def _wide(module_id: str) -> Any:
 
 WIDE_ACTIONS = ["add", "setLabel", "setOther", "setCount", "nest", "push", "row", "newKey", "same", "replace",
                 "writeThenReplace", "notAState", "async", "raise", "both"]
-wide_dispatch = st.tuples(st.just("dispatch"), index, st.sampled_from(WIDE_ACTIONS), st.integers(0, 4))
-wide_ops = st.lists(st.one_of(wide_dispatch, wide_dispatch, wide_dispatch, wide_dispatch, low, batch, flush,
+wide_dispatch = dispatch_of(WIDE_ACTIONS)
+wide_ops = st.lists(st.one_of(wide_dispatch, wide_dispatch, wide_dispatch, wide_dispatch, low,
+                              batch_of(["add", "setLabel", "setOther", "setCount"]), flush,
                               st.tuples(st.just("listen"), index), st.tuples(st.just("hook"), index),
                               st.tuples(st.just("linked"), index, st.integers(0, 4))),
                     min_size=1, max_size=30)
@@ -209,7 +154,7 @@ def _run_wide(sequence: list[tuple[Any, ...]], fused: bool) -> list[Any]:
                 elif kind == "linked":
                     insts[op[1]].dispatch("add", op[2], link_id="run-1")
                 else:
-                    _step(rt, insts, op, log)
+                    step(rt, insts, op, log)
             except Exception as exc:  # noqa: BLE001 - what each failure was is part of what a user sees
                 log.append(("raised", type(exc).__name__, str(exc), getattr(exc, "txn_id", None),
                             getattr(exc, "module_id", None), getattr(exc, "instance_id", None),

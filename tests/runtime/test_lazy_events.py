@@ -12,13 +12,11 @@ from typing import Any
 
 import orjson
 import pytest
+from tick_support import untimed
 
 from runtime import Module, Runtime, computed
 from runtime.debug.hub import DebugHub
 
-TIMED = {"timestamp", "timestampMs", "executionDurationMs", "decisionDurationMs", "buildDurationMs", "elapsedMs",
-         "durationMs"}
-"""Keys whose values are times or durations of the run itself."""
 LAZY_KINDS = {("action", "set_a"), ("trait:converge", "trace:trait:converge"), ("devtools", "trace:exec-vm"),
               ("state", "state:update"), ("devtools", "trace:tick")}
 
@@ -38,13 +36,6 @@ def _module(module_id: str, extra_keys: int = 0) -> Module:
 
     return m
 
-
-def _untimed(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: 0 if k in TIMED else _untimed(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_untimed(v) for v in value]
-    return value
 
 
 def _run(level: str, tapped: bool, buffer_size: int = 500) -> tuple[Runtime, list[dict[str, Any]]]:
@@ -75,7 +66,7 @@ def _both(level: str, buffer_size: int = 500) -> tuple[Runtime, Runtime, list[di
 
 
 def _bytes(events: list[dict[str, Any]]) -> list[bytes]:
-    return [orjson.dumps(_untimed(e)) for e in events]
+    return [orjson.dumps(untimed(e)) for e in events]
 
 
 @pytest.mark.parametrize("level", ["light", "sampled", "full"])
@@ -88,7 +79,7 @@ def test_events_read_later_are_the_events_built_at_once(level: str) -> None:
     lazy_snap, eager_snap = lazy_rt.hub.snapshot("app"), eager_rt.hub.snapshot("app")
     assert lazy_snap.latest_states == eager_snap.latest_states
     assert lazy_snap.latest_states["app::small::small#1"]["tags"] == {"$set": ["x", "y"]}
-    assert _untimed(lazy_snap.latest_field_summaries) == _untimed(eager_snap.latest_field_summaries)
+    assert untimed(lazy_snap.latest_field_summaries) == untimed(eager_snap.latest_field_summaries)
     assert lazy_snap.latest_field_summaries  # taken from the one dispatch at full
     assert lazy_snap.export_budget == eager_snap.export_budget
     budget = lazy_snap.export_budget["app"]

@@ -11,54 +11,14 @@ from typing import Any
 import orjson
 import pytest
 from hypothesis import given, settings
-from hypothesis import strategies as st
-from tick_support import counter, ticks
+from dispatch_scene import mount_scene, ops_of, step
+from tick_support import counter, ticks, untimed
 
-from runtime import ReducerError, Runtime, read_query
-
-TIMED = {"timestamp", "timestampMs", "executionDurationMs", "decisionDurationMs", "buildDurationMs", "elapsedMs",
-         "durationMs"}
-"""Keys whose values are times or durations of the run itself."""
-
-index = st.integers(0, 2)
-dispatch = st.tuples(st.just("dispatch"), index, st.sampled_from(["add", "setLabel", "setOther"]), st.integers(0, 4))
-low = st.tuples(st.just("low"), index, st.integers(0, 4))
-fail = st.tuples(st.just("fail"), index)
-batch = st.tuples(st.just("batch"), st.lists(dispatch, min_size=1, max_size=3))
-flush = st.tuples(st.just("flush"))
-ops = st.lists(st.one_of(dispatch, dispatch, dispatch, low, fail, batch, flush), min_size=1, max_size=20)
+from runtime import Runtime
 
 
-def _boom(draft: Any, payload: Any) -> None:
-    draft["count"] = -1
-    raise ValueError("no")
+ops = ops_of(["add", "setLabel", "setOther"], max_size=20)
 
-
-def _untimed(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: 0 if k in TIMED else _untimed(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_untimed(v) for v in value]
-    return value
-
-
-def _step(rt: Runtime, insts: list[Any], op: tuple[Any, ...]) -> None:
-    kind = op[0]
-    if kind == "dispatch":
-        _, i, action, value = op
-        insts[i].dispatch(action, f"l{value}" if action == "setLabel" else value)
-    elif kind == "low":
-        _, i, value = op
-        insts[i].transact(lambda d: d.__setitem__("count", value), origin_kind="setState", priority="low")
-    elif kind == "fail":
-        with pytest.raises(ReducerError):
-            insts[op[1]].dispatch("boom")
-    elif kind == "batch":
-        with rt.batch():
-            for inner in op[1]:
-                _step(rt, insts, inner)
-    else:
-        rt.flush_now()
 
 
 def _run(sequence: list[tuple[Any, ...]], level: str, solo: bool, tapped: bool) -> list[bytes]:
@@ -68,32 +28,12 @@ def _run(sequence: list[tuple[Any, ...]], level: str, solo: bool, tapped: bool) 
     seen: list[dict[str, Any]] = []
     if tapped:
         rt.hub.tap(lambda kind, payload: seen.append(payload) if kind == "debug:event" else None)
-    modules = [counter(f"m{i}") for i in range(3)]
-    for module in modules:
-        module.reducer("boom")(_boom)
-    insts = [rt.mount(m) for m in modules]
-    rt.links.declare("m0-m1", source=insts[0], read=lambda s: s["count"], reads=["count"], target=insts[1],
-                     action="setOther")
-
-    def on_m2(record: Any, state: Any) -> None:
-        if state["count"] % 3 == 1:
-            insts[0].dispatch("add", 1)  # inside the window: queued behind it
-
-    insts[2].subscribe(on_m2)
-    facades = [rt.store.topic(i) for i in insts]
-    facades.append(rt.store.select(insts[2], read_query(lambda s: s["label"], reads=["label"], selector_id="lab")))
-    for facade in facades:
-        def listener(f: Any = facade) -> None:
-            snapshot = f.get_snapshot()
-            if f.key == facades[1].key and snapshot is not None and snapshot["other"] in (1, 2):
-                insts[2].dispatch("setOther", snapshot["other"] + 5)  # a listener committing: the next tick chains
-
-        facade.subscribe(listener)
+    insts, _ = mount_scene(rt)
     for op in sequence:
-        _step(rt, insts, op)
+        step(rt, insts, op)
     rt.flush_now()
     events = seen if tapped else rt.hub.events()
-    return [orjson.dumps(_untimed(e)) for e in events]
+    return [orjson.dumps(untimed(e)) for e in events]
 
 
 @pytest.mark.parametrize("level", ["light", "sampled", "full"])

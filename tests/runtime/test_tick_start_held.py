@@ -11,20 +11,11 @@ from typing import Any
 
 import orjson
 import pytest
-from tick_support import counter
+from tick_support import counter, untimed
 
 from runtime import Runtime
 
-TIMED = {"timestamp", "timestampMs", "elapsedMs", "executionDurationMs", "decisionDurationMs", "buildDurationMs",
-         "durationMs"}
 
-
-def _untimed(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: 0 if k in TIMED else _untimed(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_untimed(v) for v in value]
-    return value
 
 
 def _run(tapped: bool) -> tuple[Runtime, list[dict[str, Any]]]:
@@ -78,10 +69,10 @@ def test_the_start_event_comes_before_what_the_listeners_record(tapped: bool) ->
 
 def test_the_held_start_event_reads_as_the_one_a_tap_saw_built() -> None:
     (lazy_rt, _), (eager_rt, tapped) = _run(False), _run(True)
-    lazy = [orjson.dumps(_untimed(e)) for e in lazy_rt.hub.events()]
-    eager = [orjson.dumps(_untimed(e)) for e in eager_rt.hub.events()]
+    lazy = [orjson.dumps(untimed(e)) for e in lazy_rt.hub.events()]
+    eager = [orjson.dumps(untimed(e)) for e in eager_rt.hub.events()]
     assert lazy == eager
-    assert [orjson.dumps(_untimed(e)) for e in tapped] == eager[-len(tapped):]
+    assert [orjson.dumps(untimed(e)) for e in tapped] == eager[-len(tapped):]
     start = next(e for e in lazy_rt.hub.events() if e["label"] == "trace:tick" and e["meta"]["phase"] == "start")
     assert start["meta"]["schedule"] == {"startedAs": "batch", "microtaskChainDepth": 0}
     assert start["timestamp"] == start["meta"]["timestampMs"]

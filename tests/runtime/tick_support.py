@@ -70,3 +70,17 @@ async def turns_until(done: Callable[[], bool], what: str, turns: int = 200) -> 
             return
         await asyncio.sleep(0)
     raise AssertionError(f"{what} did not happen within {turns} loop turns")
+
+
+TIMED = {"timestamp", "timestampMs", "executionDurationMs", "decisionDurationMs", "buildDurationMs", "elapsedMs",
+         "durationMs"}
+"""Keys of exported events whose values are times or durations of the run itself."""
+
+
+def untimed(value: Any) -> Any:
+    """An exported event (or any part of one) with its time values zeroed, so two runs of the same work compare."""
+    if isinstance(value, dict):
+        return {k: 0 if k in TIMED else untimed(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [untimed(v) for v in value]
+    return value
