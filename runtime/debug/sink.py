@@ -279,22 +279,13 @@ class DebugSink:
         else:
             hub.record_pending(PendingEvent(self._bounded_event, args, self.runtime_label))
 
-    def emit_bounded_later(self, module_id: str, instance_id: str, kind: str, label: str, meta: dict[str, Any],
-                           timestamp: float) -> bool:
-        """`emit_bounded`, with the event's seq taken now and the event recorded before anything the hub records or
-        shows next (DebugHub.record_later), or at `hub.flush_later()`: what it marks (a tick's listeners) runs
-        first. Callers check `on` first, give a meta nothing changes meanwhile and call `hub.flush_later()` once
-        what the event marks ran (True: the event waits in the hub)."""
-        seq = self._seq.get(instance_id, 0) + 1
-        self._seq[instance_id] = seq
-        self.hub.record_later(self._bounded_event, (seq, module_id, instance_id, kind, label, meta, timestamp),
-                              self.runtime_label)
-        return True
-
     def emit_made_later(self, module_id: str, instance_id: str, kind: str, label: str,
                         make_meta: Callable[..., dict[str, Any]], args: tuple[Any, ...]) -> None:
-        """`emit_bounded_later` of an event whose meta `make_meta(*args)` gives (with its time, `timestampMs`) when
-        the event is built: the caller's hot path takes only the seq and hands over what it holds."""
+        """`emit_bounded` of an event whose seq is taken now and whose meta `make_meta(*args)` gives (with its time,
+        `timestampMs`) when the event is built: the caller's hot path takes only the seq and hands over what it
+        holds. The event is recorded before anything the hub records or shows next (DebugHub.record_later), or at
+        `hub.flush_later()`: what it marks (a tick's listeners) runs first. Callers check `on` first, hand over
+        arguments nothing changes meanwhile and call `hub.flush_later()` once what the event marks ran."""
         seq = self._seq.get(instance_id, 0) + 1
         self._seq[instance_id] = seq
         self.hub.record_later(self._bounded_made_event, (seq, module_id, instance_id, kind, label, make_meta, args),

@@ -46,7 +46,7 @@ from runtime.ticks.job_queue import JobQueue, PendingModule, record_paths
 from runtime.ticks.store import PublishedModule, RuntimeStore, SelectorTopic, module_key, parse_topic_key
 from runtime.ticks.telemetry import DegradedTick, TickTelemetry, sampled
 from runtime.ticks.tick_trace import NO_BACKLOG as _NO_BACKLOG
-from runtime.ticks.tick_trace import SOLO_SCHEDULE, TriggerTally, schedule_of, settled_meta, solo_settled_meta
+from runtime.ticks.tick_trace import TriggerTally, schedule_of, settled_meta, solo_settled_meta
 from runtime.ticks.tick_trace import start_meta
 from runtime.ticks.tick_trace import STABLE as _STABLE
 
@@ -398,19 +398,17 @@ class TickScheduler:
         key, inst, record, state = solo
         store = self.store
         sink = self.host.sink
-        on = later = sink.on
+        on = sink.on
         timers = self._timers
         self._timers = 0
         self._flushing = True
         try:
             tick_seq = store.tick_seq + 1
-            if on:
+            if on:  # the start event as _tick records it: its seq now, made once the listeners were told
                 t0 = time.perf_counter()
-                now = sink.clock.now_ms()
                 label = self.host.label
-                later = sink.emit_bounded_later("runtime", label, "devtools", "trace:tick",
-                                                {"tickSeq": tick_seq, "phase": "start", "timestampMs": now,
-                                                 "schedule": SOLO_SCHEDULE}, now)
+                sink.emit_made_later("runtime", label, "devtools", "trace:tick", start_meta,
+                                     (tick_seq, sink.clock, t0, "unknown", 0, False, None))
             if self._tally.first is not None:
                 self._tally.clear()
             urgent = store.commit_one(tick_seq, key, state,
@@ -433,8 +431,8 @@ class TickScheduler:
                                   len(self.queue.fresh), record, timers, sink.full, timestamp=now)
         finally:
             self._flushing = False
-            if later:
-                sink.hub.flush_later()  # the start event a tap waits for, also when the tick failed
+            if on:
+                sink.hub.flush_later()  # the start event, also when the tick failed
 
     def _publish(self, tick_seq: int, accepted: list[PendingModule]) -> None:
         """Commit the accepted states at `tick_seq` and tell the listeners of the changed topics."""
