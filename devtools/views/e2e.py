@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QTableWidget
 from ..app.context import DevtoolsContext
 from ..model.e2e_chains import E2E_SEGMENT_KINDS, E2EChain
 from .e2e_text import segment_line, segment_name
-from .table_pane import detail_column, lay_out_table_pane
+from .table_pane import MIN_LOG_HEIGHT, detail_column, lay_out_table_pane
 from .tables import readonly_table
 from .timeline.source import timeline_source
 
@@ -49,9 +49,10 @@ class E2EPane(QWidget):
         self.empty.setWordWrap(True)
         self.heading = QLabel("Select a run.")
         self.segments = QListWidget()
+        self.segments.setMinimumHeight(MIN_LOG_HEIGHT)  # its own minimum would take the table's rows in a short pane
         self.segments.itemClicked.connect(self._segment_clicked)
         lay_out_table_pane(self, self.empty, self.table, detail_column(self.heading, (self.segments, 1)),
-                           Qt.Orientation.Vertical)
+                           Qt.Orientation.Vertical, table_share=0.6)
         self._shown_version = -1
         self._sorted_once = False
         self.source.modelChanged.connect(self.refresh)

@@ -20,7 +20,7 @@ from runtime.trace import EventStore
 from ..app.context import DevtoolsContext
 from ..model.runs import OperationInfo
 from .stage_timeline import STAGE_COLOURS, StageTimeline
-from .table_pane import KeyedTablePane, detail_column, fill_table, lay_out_table_pane
+from .table_pane import MIN_LOG_HEIGHT, KeyedTablePane, detail_column, fill_table, lay_out_table_pane
 from .tables import readonly_table
 
 __all__ = ["OperationsPane", "StageTimeline", "STAGE_COLOURS", "STALLING_RATIO"]
@@ -69,9 +69,10 @@ class OperationsPane(KeyedTablePane):
         self.table.cellClicked.connect(self._clicked)
         self.stages = StageTimeline()
         self.facts = QTextBrowser()
+        self.facts.setMinimumHeight(MIN_LOG_HEIGHT)  # its own minimum would take the table's rows in a short pane
         self.empty = QLabel("No operations yet: backend writes appear here once submitted.")
         lay_out_table_pane(self, self.empty, self.table, detail_column(self.stages, (self.facts, 1)),
-                           Qt.Orientation.Vertical)
+                           Qt.Orientation.Vertical, table_share=0.6)
         self._follow_ui(lambda key: self.model.operations.ops[key].instance_id, EventStore.command_of)
 
     def _now_ms(self) -> float:

@@ -47,7 +47,7 @@ class RunsPane(KeyedTablePane):
         detail = detail_column(self.summary, QLabel("Its transactions (click to select):"), (self.transactions, 1),
                                QLabel("Its operations:"), (self.operations, 1))
         self.empty = QLabel("No action runs yet: async actions appear here once triggered.")
-        lay_out_table_pane(self, self.empty, self.table, detail, Qt.Orientation.Horizontal, sizes=(600, 300))
+        lay_out_table_pane(self, self.empty, self.table, detail, Qt.Orientation.Horizontal, table_share=0.66)
         self._follow_ui(lambda key: self.model.runs.runs[key].instance_id, EventStore.link_of)
 
     def refresh(self, force: bool = False) -> None:

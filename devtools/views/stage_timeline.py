@@ -78,7 +78,7 @@ class StageTimeline(QWidget):
         self.op: OperationInfo | None = None
         self.drawn: list[Drawn] = []
         """The text of the last paint."""
-        self.setMinimumHeight(90)
+        self.setMinimumHeight(self._height_for(None))
 
     def show_operation(self, op: OperationInfo | None) -> None:
         self.op = op
@@ -125,8 +125,8 @@ class StageTimeline(QWidget):
         return max(t_end * 1.1, 1.0)
 
     def _height_for(self, op: OperationInfo | None) -> int:
-        if op is None or not op.facts:
-            return 90
+        if op is None or not op.facts:  # one line of text: in a short pane the table keeps the height
+            return self.fontMetrics().height() + 12
         return int(_LABEL_H + 8 + self._chips_height(self._chips(op, self.fontMetrics())) + 10 + _LABEL_H + 8)
 
     @staticmethod

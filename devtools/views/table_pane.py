@@ -16,16 +16,21 @@ from runtime.trace import EventStore
 
 from ..state import UiState
 from .scoped_rows import ScopedRows
+from .share_splitter import ShareSplitter
 
 from .timeline.source import timeline_source
 
 if TYPE_CHECKING:
     from ..app.context import DevtoolsContext
 
-__all__ = ["HIDDEN_REFRESH_MS", "KeyedTablePane", "PaneRefresh", "detail_column", "fill_table", "lay_out_table_pane"]
+__all__ = ["HIDDEN_REFRESH_MS", "MIN_LOG_HEIGHT", "KeyedTablePane", "PaneRefresh", "detail_column", "fill_table",
+           "lay_out_table_pane"]
 
 HIDDEN_REFRESH_MS = 1000
 """How often a pane behind another tab fills its table (shown, it follows every change)."""
+
+MIN_LOG_HEIGHT = 40
+"""The least height of a detail's scrolling log: two lines, so a 700 px window still shows the table's rows."""
 
 
 def detail_column(*parts: QWidget | tuple[QWidget, int]) -> QWidget:
@@ -40,13 +45,13 @@ def detail_column(*parts: QWidget | tuple[QWidget, int]) -> QWidget:
 
 
 def lay_out_table_pane(pane: QWidget, empty: QLabel, table: QTableWidget, detail: QWidget,
-                       orientation: Qt.Orientation, sizes: Sequence[int] = ()) -> QSplitter:
-    """Give `pane` its layout: `empty` (shown while there are no rows) above the table split from `detail`."""
-    split = QSplitter(orientation)
+                       orientation: Qt.Orientation, table_share: float) -> QSplitter:
+    """Give `pane` its layout: `empty` (shown while there are no rows) above the table split from `detail`, the
+    table keeping `table_share` of the length until the user drags the handle (Qt's size hints would give the
+    detail most of a short pane and leave the table a row or two)."""
+    split = ShareSplitter(orientation, (table_share, 1.0 - table_share))
     split.addWidget(table)
     split.addWidget(detail)
-    if sizes:
-        split.setSizes(list(sizes))
     layout = QVBoxLayout(pane)
     layout.setContentsMargins(4, 4, 4, 4)
     layout.addWidget(empty)

@@ -12,7 +12,7 @@ from devtools_support import open_live, open_replay
 from PySide6.QtCore import QPoint, QRect, QSize, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QAbstractButton, QCheckBox, QComboBox, QLabel, QLineEdit, QTabBar, QWidget
-from trace_builder import evenly_spread_trace
+from trace_builder import TraceBuilder, evenly_spread_trace
 
 from devtools.views.glyphs import missing_glyphs
 from devtools.views.main_window import default_window_size
@@ -180,3 +180,26 @@ def test_the_panes_keep_their_shares_until_the_user_drags_a_handle(tmp_path, qtb
     settle(qtbot, window, (1920, 1080))
     assert split.sizes()[0] >= 390  # their choice is kept
     assert_whole(qtbot, window)
+
+
+def rows_in_view(table) -> float:
+    """How many rows of `table` its viewport has room for."""
+    return table.viewport().height() / table.verticalHeader().defaultSectionSize()
+
+
+def test_the_operation_list_keeps_its_rows_in_a_1024x700_window(tmp_path, qtbot, aio):
+    builder = TraceBuilder(tmp_path / "ops.jsonl")
+    for i in range(8):
+        builder.txn("shop#1", 0.1 * i)
+        builder.op("shop#1", f"cmd-{i}", 0.1 * i + 0.05, "submitted", "submitted", deadline_in_ms=800.0)
+    host, window = open_replay(qtbot, builder.close())
+    settle(qtbot, window, (1024, 700))
+    pane = window.operations
+    window.tabs.setCurrentWidget(pane)
+    qtbot.waitUntil(lambda: pane.table.rowCount() == 8 and pane.table.viewport().height() > 0)
+    qtbot.waitUntil(lambda: rows_in_view(pane.table) >= 3)  # the stages and facts below no longer take them
+    pane.select_operation("cmd-0")  # a chosen operation's chips fit below without hiding the list
+    qtbot.waitUntil(lambda: pane.stages.height() >= pane.stages.minimumHeight() > 30)
+    assert rows_in_view(pane.table) >= 2.5
+    window.tabs.setCurrentWidget(window.e2e)
+    qtbot.waitUntil(lambda: rows_in_view(window.e2e.table) >= 3)
