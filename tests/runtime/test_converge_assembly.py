@@ -198,8 +198,9 @@ def test_a_kernel_reads_the_latest_root_after_a_write_replaced_it():
 
 def test_a_long_plan_is_assembled_a_part_per_run_and_runs_the_same_meanwhile():
     """600 steps are 3 parts of 256: assembled on runs 2, 3 and 4; every run converges exactly as interpreted."""
-    assembled = Runtime(diagnostics="full", converge=ConvergeConfig(mode="full"))
-    interpreted = Runtime(diagnostics="full", converge=ConvergeConfig(mode="full", assembly=False))
+    # no budget: an interpreted 600-step run on a loaded machine may pass the default 200 ms and be cut
+    assembled = Runtime(diagnostics="full", converge=ConvergeConfig(mode="full", budget_ms=1e9))
+    interpreted = Runtime(diagnostics="full", converge=ConvergeConfig(mode="full", assembly=False, budget_ms=1e9))
     a, b = assembled.mount(pairs(600)), interpreted.mount(pairs(600))
     for i in range(4):
         ra, rb = a.dispatch("bump", [i, 300 + i, 599 - i]), b.dispatch("bump", [i, 300 + i, 599 - i])

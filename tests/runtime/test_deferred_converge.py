@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from converge_support import counted_pairs
-from runtime import Runtime, TxnRecord
+from runtime import ConvergeConfig, Runtime, TxnRecord
 
 TIMED = {"execution_ms", "decision_ms", "ir_build_ms"}
 """Durations of the run itself (they differ between any two runs)."""
@@ -34,7 +34,10 @@ def _untimed(record: TxnRecord) -> dict[str, Any]:
 
 @pytest.mark.parametrize("level", ["light", "sampled", "full"])
 def test_a_converge_record_read_late_is_the_one_read_at_once(level: str) -> None:
-    at_once, late = Runtime(diagnostics=level), Runtime(diagnostics=level)  # type: ignore[arg-type]
+    # no budgets: a decision or run cut short on a loaded machine would make the two runs differ for another reason
+    unbounded = ConvergeConfig(budget_ms=1e9, decision_budget_ms=1e9)
+    at_once = Runtime(diagnostics=level, converge=unbounded)  # type: ignore[arg-type]
+    late = Runtime(diagnostics=level, converge=unbounded)  # type: ignore[arg-type]
     now, later = at_once.mount(counted_pairs(100, {})), late.mount(counted_pairs(100, {}))
     read_now: list[dict[str, Any]] = []
     records: list[TxnRecord] = []
