@@ -92,6 +92,7 @@ def event_adder(*, kinds: Interned, labels: Interned, modules: Interned, instanc
     fallback_timestamp = row_timestamp
     converge_ms_of = row_converge_ms
     f32_max = FLOAT32_MAX
+    no_ms = float("nan")  # what the check sends to the rules: durations that are not two floats
     link_get = links.codes.get
     digest_get = digests.codes.get
     end_phases = _TICK_END_PHASES
@@ -117,20 +118,19 @@ def event_adder(*, kinds: Interned, labels: Interned, modules: Interned, instanc
             return -1
         kc, lc, inst, mc = codes
         seq = seq if type(seq) is int_ and 0 <= seq < _MAX_Q else -1
+        left_out = nd = conv = 0  # left_out 1: a number that does not fit its column was left out (unfit_numbers.py)
         ts = p.timestamp
-        # left_out 1: a number that does not fit its column was left out (unfit_numbers.py)
-        ts, left_out = (ts, 0) if type(ts) is float_ else fallback_timestamp(ts, env_ts)
+        if type(ts) is not float_:
+            ts, left_out = fallback_timestamp(ts, env_ts)
         txn = p.txnSeq
         txn = txn if type(txn) is int_ and 0 <= txn < _MAX_I_UNSIGNED else 0
         link_id = p.linkId
         link = -1 if type(link_id) is not str_ else link_get(link_id)
-        if link is None:
-            link = links.code(link_id)  # a str: only a str is looked up
+        link = links.code(link_id) if link is None else link  # a str: only a str is looked up
         flags = 0 if p.downgrade is unset and p.errorSummary is unset else \
             (p.downgrade is not unset) | (p.errorSummary is not unset) * FLAG_ERROR_SUMMARY
         command = tick = -1
         digest: int | None = no_code
-        nd = conv = 0
         conv_ms = 0.0
         meta = p.meta
         if type(meta) is meta_fields:
@@ -140,10 +140,10 @@ def event_adder(*, kinds: Interned, labels: Interned, modules: Interned, instanc
                 conv = (CONVERGE_FULL if mode == "full" else CONVERGE_DIRTY if mode == "dirty" else 0) \
                     | (CONVERGE_DEGRADED if meta.outcome == "Degraded" else 0)
                 run_ms, decide_ms = meta.executionDurationMs, meta.decisionDurationMs
-                # as written: two floats whose sum the 32-bit column holds; anything else by the rules
-                conv_ms, odd = (conv_ms, 0) if type(run_ms) is float_ and type(decide_ms) is float_ \
-                    and -f32_max <= (conv_ms := run_ms + decide_ms) <= f32_max else converge_ms_of(run_ms, decide_ms)
-                left_out |= odd
+                conv_ms = run_ms + decide_ms if type(run_ms) is float_ and type(decide_ms) is float_ else no_ms
+                if not -f32_max <= conv_ms <= f32_max:  # not two floats whose sum the 32-bit column holds
+                    conv_ms, odd = converge_ms_of(run_ms, decide_ms)
+                    left_out |= odd
             elif kind == "state":
                 dirty = meta.dirtySet
                 if type(dirty) is dirty_fields:
@@ -157,8 +157,7 @@ def event_adder(*, kinds: Interned, labels: Interned, modules: Interned, instanc
                             nd += 1
                 d = meta.staticIrDigest
                 digest = digest_get(d) if type(d) is str_ else no_code
-                if digest is None:
-                    digest = digests.code(d)  # a str: only a str is looked up
+                digest = digests.code(d) if digest is None else digest  # a str: only a str is looked up
             elif kind == "diagnostic":
                 severity = meta.severity
                 flags |= FLAG_ERROR if severity == "error" else FLAG_WARNING if severity == "warning" else 0
