@@ -61,8 +61,11 @@ class TakenSite(Mapping[str, Any]):
         """The exported call site (JSON), built on the first call; later calls return the same dict."""
         site = self._site
         if site is None:
-            codes = cast("list[CodeType]", self._frames[::2])
-            lastis = cast("list[int]", self._frames[1::2])
+            taken = self._frames
+            if not taken:  # another thread built it meanwhile (it sets _site before letting go of the frames)
+                return cast("dict[str, Any]", self._site)
+            codes = cast("list[CodeType]", taken[::2])
+            lastis = cast("list[int]", taken[1::2])
             frames = [{"file": code.co_filename, "line": line_at(code, lasti), "function": code.co_qualname}
                       for code, lasti in zip(codes, lastis, strict=True)]
             first = frames[0]
