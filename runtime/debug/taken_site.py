@@ -2,8 +2,9 @@
 
 Reading a frame's line (`f_lineno`) decodes its code's line table, and the exported site is a dict per frame: that
 is most of what a walk costs, for events that are mostly let go unread. So `CallSites.capture` keeps
-code and `f_lasti` of each frame (both fixed the moment it is taken: a code object never changes, and the instruction is
-copied out of the frame) and the site becomes the exported dict the first time it is read, once:
+code and `f_lasti` of each frame (both fixed the moment it is taken: a code object never changes, and the
+instruction is copied out of the frame) and the site becomes the exported dict the first time it is read, once
+(each frame worked out once per code and instruction, then copied):
 
     {"file": ..., "line": ..., "function": ..., "frames": [{file, line, function}, ...], "truncated": ...}
 
@@ -14,36 +15,38 @@ the same dict, key for key, as reading the frames at once. A TakenSite reads as 
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from collections.abc import Iterator, Mapping
 from types import CodeType
 from typing import Any, cast
 
 __all__ = ["TakenSite", "line_at"]
 
-MAX_TABLES = 1024
-"""Line tables kept (one per code object read): past it they are all let go and rebuilt as read."""
-_tables: dict[int, tuple[CodeType, list[int], list[int | None]]] = {}
-"""id(code) -> (code, start offsets, lines): the code object is kept with its table, so its id is not reused."""
+MAX_KNOWN = 4096
+"""Frames kept worked out, one per (code object, instruction) read: past it they are all let go (and worked out
+again as read)."""
+_known: dict[tuple[int, int], tuple[CodeType, dict[str, Any]]] = {}
+"""(id(code), lasti) -> (code, {"file", "line", "function"} of that frame), copied into each site that holds it.
+Keyed by id (hashing a code object hashes its constants); the entry holds its code object, so that id is not
+another code's while the entry is kept."""
 
 
 def line_at(code: CodeType, lasti: int) -> int:
     """The line of the instruction at byte offset `lasti` of `code` (what the frame's `f_lineno or 0` read then)."""
     if lasti < 0:  # not started yet: a frame then reads its first line
         return code.co_firstlineno
-    table = _tables.get(id(code))
-    if table is None or table[0] is not code:
-        if len(_tables) >= MAX_TABLES:
-            _tables.clear()
-        starts: list[int] = []
-        lines: list[int | None] = []
-        for start, end, line in code.co_lines():
-            if start < end:
-                starts.append(start)
-                lines.append(line)
-        table = _tables[id(code)] = (code, starts, lines)
-    at = bisect_right(table[1], lasti) - 1
-    return (table[2][at] or 0) if at >= 0 else 0
+    for start, end, line in code.co_lines():
+        if start <= lasti < end:
+            return line or 0
+    return 0
+
+
+def _learn(code: CodeType, lasti: int) -> dict[str, Any]:
+    """A frame not worked out yet (or let go): its exported form, kept for the next site that holds it."""
+    if len(_known) >= MAX_KNOWN:
+        _known.clear()
+    frame = {"file": code.co_filename, "line": line_at(code, lasti), "function": code.co_qualname}
+    _known[(id(code), lasti)] = (code, frame)
+    return frame
 
 
 class TakenSite(Mapping[str, Any]):
@@ -64,10 +67,14 @@ class TakenSite(Mapping[str, Any]):
             taken = self._frames
             if not taken:  # another thread built it meanwhile (it sets _site before letting go of the frames)
                 return cast("dict[str, Any]", self._site)
-            codes = cast("list[CodeType]", taken[::2])
-            lastis = cast("list[int]", taken[1::2])
-            frames = [{"file": code.co_filename, "line": line_at(code, lasti), "function": code.co_qualname}
-                      for code, lasti in zip(codes, lastis, strict=True)]
+            frames: list[dict[str, Any]] = []
+            keep = frames.append
+            known = _known.get
+            pairs: Iterator[Any] = iter(taken)  # code, lasti, code, lasti, ...
+            for code, lasti in zip(pairs, pairs, strict=True):
+                entry = known((id(code), lasti))
+                frame = entry[1] if entry is not None and entry[0] is code else _learn(code, lasti)
+                keep(frame.copy())  # each site its own dicts, as a reader may change what it got
             first = frames[0]
             site = self._site = {"file": first["file"], "line": first["line"], "function": first["function"],
                                  "frames": frames, "truncated": self._truncated}
