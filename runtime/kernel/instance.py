@@ -511,10 +511,11 @@ class ModuleInstance:
             return None
         projected = project(meta, DEFAULT_BUDGET)  # the site is bounded by its limit already
         seq = self._txn_seq + 1
-        if projected.downgrade is None:  # the site is resolved when the event is built: most are never read
-            sink.emit_pending(self.module_id, self.instance_id, "action", action_type, seq,
+        if projected.downgrade is None and not sink.hub.tapped:  # the site is resolved when the event is built:
+            sink.emit_pending(self.module_id, self.instance_id, "action", action_type, seq,  # most are never read
                               f"{self.instance_id}::t{seq}", link_id, action_site_meta, projected.value, None, site)
-        else:  # a cut payload is counted in the export budget now, read or not: the event is recorded built
+        else:  # a tap or feed takes every event at once; a cut payload is counted in the export budget now, read
+            # or not: the event is recorded built
             sink.emit(module_id=self.module_id, instance_id=self.instance_id, kind="action", label=action_type,
                       meta=action_site_meta(projected.value, None, site)[0], txn_seq=seq,
                       txn_id=f"{self.instance_id}::t{seq}", link_id=link_id, budget=None,
