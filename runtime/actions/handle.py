@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Mapping
 from typing import Any
 
 from runtime.actions.definitions import ActionDef, ActionRun
@@ -28,7 +29,7 @@ class RunHandle:
         """Whether the run's transactions are still counted into its txnSeqs (until it settles)."""
         self.error_downgrade: str | None = None
         """`non_serializable` when the failure's cause could only be summarised as text (its settle event says so)."""
-        self.call_site: dict[str, Any] | None = None
+        self.call_site: Mapping[str, Any] | None = None
         """Where the run was triggered (diagnostics full): every transaction of the run records it."""
         self._done: asyncio.Future[ActionRun] | None = None
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, Literal
 
 from runtime.base.dirty import DirtyTracker
@@ -36,8 +36,9 @@ class TxnOrigin:
     name: str | None = None
     """The action type, field path or other name within the kind."""
     details: Any = None
-    site: dict[str, Any] | None = None
-    """Where the entry point was called from (runtime.debug.call_site), at diagnostics level full; else None."""
+    site: Mapping[str, Any] | None = None
+    """Where the entry point was called from (runtime.debug.call_site), at diagnostics level full; else None. Reads as
+    the exported call site (a dict given by the caller, or the site taken, resolved when first read)."""
 
 
 @fast_init

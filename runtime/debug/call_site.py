@@ -12,6 +12,11 @@ instead: the user's `qasync.run(main())` far below is not where it came from.
 
 Only `full` walks frames: every caller tests `sink.full` before calling `capture`, so light and off never walk
 (`CallSites.walks` counts the walks; tests/runtime/test_call_sites.py holds that to zero below full).
+
+The walk keeps only each frame's code object and last instruction (a TakenSite): its line (from the code's line
+table), function name and the dicts above are worked out when the site is first read, which for an event is when
+the event is built (most events of a running app are let go unread). The line is the one the frame was at when the
+site was taken, however the frame went on (tests/runtime/test_call_site_taken.py).
 """
 
 from __future__ import annotations
@@ -19,18 +24,24 @@ from __future__ import annotations
 import os
 import sys
 import sysconfig
+from collections.abc import Mapping
 from pathlib import Path
-from types import FrameType
+from types import CodeType, FrameType
 from typing import Any
 
-__all__ = ["CallSite", "CallSites", "DEFAULT_CALL_SITE_LIMIT"]
+from runtime.debug.taken_site import TakenSite
+
+__all__ = ["CallSite", "CallSites", "DEFAULT_CALL_SITE_LIMIT", "HeldSite", "TakenSite", "exported_site"]
 
 CallSite = dict[str, Any]
 """The exported call site (JSON, bounded by the limit)."""
+HeldSite = Mapping[str, Any]
+"""A call site as a transaction or a pending write holds it: taken by `capture` (a TakenSite) or given as a dict."""
 
 DEFAULT_CALL_SITE_LIMIT = 10
 MAX_DEPTH = 64
 """Frames looked at in all: a deep recursion in the caller does not make every dispatch walk it whole."""
+_DEPTHS = range(MAX_DEPTH)
 
 _RUNTIME_DIR = Path(__file__).resolve().parents[1]
 _OWN_DIRS = (str(_RUNTIME_DIR) + os.sep, str(_RUNTIME_DIR.parent / "devtools") + os.sep)
@@ -74,38 +85,42 @@ class CallSites:
             raise ValueError(f"call site limit must be an integer >= 0, not {limit!r}")
         self.limit = limit
 
-    def capture(self, skip: int = 1) -> CallSite | None:
-        """The call site of the caller's caller (`skip` frames above this call are not looked at)."""
+    def capture(self, skip: int = 1) -> TakenSite | None:
+        """The call site of the caller's caller (`skip` frames above this call are not looked at), unresolved."""
         limit = self.limit
         if limit == 0:
             return None
         self.walks += 1
         kinds = self._kinds
-        user: list[tuple[str, int, str]] = []
-        own: list[tuple[str, int, str]] = []
+        user: list[CodeType | int] = []  # code, f_lasti, code, f_lasti, ...: one object for the collector to visit
+        own: list[CodeType | int] = []
+        full = 2 * limit
         frame: FrameType | None = _getframe(skip)
-        depth = 0
-        while frame is not None and depth < MAX_DEPTH and len(user) < limit:
+        for _ in _DEPTHS:
+            if frame is None:
+                break
             code = frame.f_code
-            name = code.co_filename
-            kind = kinds.get(name)
+            kind = kinds.get(code.co_filename)
             if kind is None:
-                kind = kinds[name] = _where(name)
+                kind = kinds[code.co_filename] = _where(code.co_filename)
             if kind == _USER:
-                user.append((name, frame.f_lineno or 0, code.co_qualname))
+                user += (code, frame.f_lasti)  # the line is worked out from f_lasti when read
+                if len(user) == full:
+                    return TakenSite(user, frame.f_back is not None)
             elif not user:
                 if kind == _LIBRARY:  # the event loop or a framework called tickscope: its own frames say from where
                     if not own:
-                        own.append((name, frame.f_lineno or 0, code.co_qualname))
+                        own += (code, frame.f_lasti)
                     break
-                if len(own) < limit:
-                    own.append((name, frame.f_lineno or 0, code.co_qualname))
+                if len(own) < full:
+                    own += (code, frame.f_lasti)
             frame = frame.f_back
-            depth += 1
         chosen = user or own
-        if not chosen:
-            return None
-        file, line, function = chosen[0]
-        return {"file": file, "line": line, "function": function,
-                "frames": [{"file": f, "line": n, "function": fn} for f, n, fn in chosen],
-                "truncated": len(user) == limit and frame is not None}
+        return TakenSite(chosen, False) if chosen else None
+
+
+def exported_site(site: HeldSite) -> CallSite:
+    """The JSON form of a site a transaction holds: a taken one resolved (once), one given as a dict as it is."""
+    if isinstance(site, TakenSite):
+        return site.exported()
+    return site if isinstance(site, dict) else dict(site)

@@ -8,9 +8,11 @@ from typing import Any
 from runtime.base.paths import DirtySet
 from runtime.base.records import ConvergeRecord, DeferredConverge, PatchRecord, TxnRecord
 from runtime.base.state_access import MISSING
+from runtime.debug.call_site import TakenSite, exported_site
 from runtime.debug.projection import DEFAULT_BUDGET, SizeBudget, project, project_value
 
 __all__ = ["state_update_meta", "converge_meta", "converge_event_meta", "exec_vm_meta", "action_meta",
+           "action_site_meta",
            "DIRTY_ROOT_EXPORT_LIMIT", "CONVERGE_STEP_EXPORT_LIMIT"]
 
 DIRTY_ROOT_EXPORT_LIMIT = 256
@@ -95,7 +97,7 @@ def state_update_meta(record: TxnRecord, state: Any, level: str) -> tuple[dict[s
     if level == "full":
         meta["patches"] = [_patch_json(p, downgrades) for p in record.patches]
         if record.origin.site is not None:
-            meta["callSite"] = record.origin.site
+            meta["callSite"] = exported_site(record.origin.site)
         if record.converge is not None:
             meta["fieldSummary"] = {"converge": converge_meta(record.converge, level, record.instance_id)}
             if record.converge.steps:
@@ -178,3 +180,10 @@ def action_meta(action_type: str) -> tuple[Any, str | None]:
     """The meta of an action event below level full: its tag, projected as any meta is."""
     projected = project({"actionTag": action_type}, DEFAULT_BUDGET)
     return projected.value, projected.downgrade
+
+
+def action_site_meta(projected: dict[str, Any], downgrade: str | None,
+                     site: TakenSite) -> tuple[dict[str, Any], str | None]:
+    """The meta of an action event at level full: its projected tag and payload, then where it was dispatched from
+    (resolved now, when the event is built; the transaction's state:update shares the same dict)."""
+    return {**projected, "callSite": site.exported()}, downgrade

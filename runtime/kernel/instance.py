@@ -32,11 +32,12 @@ from runtime.busy.registry import PendingRegistry
 from runtime.converge.config import ResolvedConvergeConfig
 from runtime.converge.executor import ExecResult
 from runtime.converge.planner import Planner
-from runtime.debug.call_site import CallSite
+from runtime.debug.call_site import HeldSite, TakenSite
 from runtime.debug.check_events import check_meta
 from runtime.debug.config_errors import report_config_error
 from runtime.debug.projection import DEFAULT_BUDGET, project
-from runtime.debug.txn_events import action_meta, converge_event_meta, exec_vm_meta, state_update_meta
+from runtime.debug.txn_events import (action_meta, action_site_meta, converge_event_meta, exec_vm_meta,
+                                      state_update_meta)
 from runtime.errors import (
     DefinitionError,
     ExternalOwnedWriteError,
@@ -307,7 +308,7 @@ class ModuleInstance:
         link_id: str | None = None,
         converge_all: bool = False,
         dirty: Iterable[Evidence] | None = None,
-        call_site: CallSite | None = None,
+        call_site: HeldSite | None = None,
     ) -> TxnRecord | None:
         """The general entry point other layers build on: run `body` on a draft in one transaction window.
 
@@ -491,7 +492,7 @@ class ModuleInstance:
                              extra={"actionTag": action_type})
         raise err
 
-    def _announce_action(self, action_type: str, payload: Any, link_id: str | None) -> CallSite | None:
+    def _announce_action(self, action_type: str, payload: Any, link_id: str | None) -> TakenSite | None:
         """Export the action event; at level full it carries the call site, which is returned for the transaction.
         Callers check `sink.on` first."""
         sink = self.sink
@@ -502,14 +503,23 @@ class ModuleInstance:
             return None
         # the user's payload may change after the dispatch: projected now
         meta: dict[str, Any] = {"actionTag": action_type, "action": {"type": action_type, "payload": payload}}
-        downgrade = None
         site = sink.call_sites.capture(3)  # above this and dispatch: whoever called dispatch
-        if site is not None:  # bounded by its limit already: only the user's payload needs projecting
-            projected = project(meta, DEFAULT_BUDGET)
-            meta, downgrade = {**projected.value, "callSite": site}, projected.downgrade
-        sink.emit(module_id=self.module_id, instance_id=self.instance_id, kind="action", label=action_type,
-                  meta=meta, txn_seq=self._txn_seq + 1, txn_id=f"{self.instance_id}::t{self._txn_seq + 1}",
-                  link_id=link_id, budget=DEFAULT_BUDGET if site is None else None, downgrade=downgrade)
+        if site is None:
+            sink.emit(module_id=self.module_id, instance_id=self.instance_id, kind="action", label=action_type,
+                      meta=meta, txn_seq=self._txn_seq + 1, txn_id=f"{self.instance_id}::t{self._txn_seq + 1}",
+                      link_id=link_id)
+            return None
+        projected = project(meta, DEFAULT_BUDGET)  # the site is bounded by its limit already
+        seq = self._txn_seq + 1
+        if projected.downgrade is None and not sink.hub.tapped:  # the site is resolved when the event is built:
+            sink.emit_pending(self.module_id, self.instance_id, "action", action_type, seq,  # most are never read
+                              f"{self.instance_id}::t{seq}", link_id, action_site_meta, projected.value, None, site)
+        else:  # a tap or feed takes every event at once; a cut payload is counted in the export budget now, read
+            # or not: the event is recorded built
+            sink.emit(module_id=self.module_id, instance_id=self.instance_id, kind="action", label=action_type,
+                      meta=action_site_meta(projected.value, None, site)[0], txn_seq=seq,
+                      txn_id=f"{self.instance_id}::t{seq}", link_id=link_id, budget=None,
+                      downgrade=projected.downgrade)
         return site
 
     def report_degrade(self, txn: WindowIds | Transaction, res: ExecResult) -> None:

@@ -76,7 +76,7 @@ class ExternalFieldBinding:
         self.fused = False
         self.disposed = False
         self.window_pending = False
-        self.emit_site: dict[str, Any] | None = None
+        self.emit_site: Mapping[str, Any] | None = None
         """Where the store last emitted from, taken at diagnostics level full (its write records it)."""
         self._timer: asyncio.TimerHandle | None = None
         self._unsubscribe: Callable[[], None] | None = None

@@ -10,7 +10,7 @@ state in history. Its priority is low (`lowPriority`) only when every field it w
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, Protocol
 
 from runtime.base.paths import FieldPath
@@ -34,7 +34,7 @@ class FieldInput(Protocol):
     path: FieldPath
     path_text: str
     window_pending: bool
-    emit_site: dict[str, Any] | None
+    emit_site: Mapping[str, Any] | None
     """Where its store last emitted from (diagnostics full): the write of that value records it."""
 
     @property
@@ -138,7 +138,7 @@ class InstanceInputs:
                        writes[0][0].emit_site)
 
     def _transact(self, body: Callable[[Any], None], name: str, details: dict[str, Any] | None, urgent: bool,
-                  site: dict[str, Any] | None) -> None:
+                  site: Mapping[str, Any] | None) -> None:
         try:  # not contextlib.suppress: that is three Python calls on every emit
             self.inst.transact(body, origin_kind=OWNER_ORIGIN, origin_name=name, details=details,
                                reason="field-external-store", priority="normal" if urgent else "low",

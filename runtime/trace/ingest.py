@@ -4,7 +4,9 @@ EventStore row.
 `event_adder` builds the per-event function with every table and appender bound once (it runs a million times on
 a large load). A row is handed to `row_sink` as one tuple, in the order of `COLUMNS`; the dirty root ids of a
 state:update go to `dirty_sink` one by one, and the row holds how many there were. Values that do not fit
-their column are replaced: seq -1, txnSeq 0, tick -1, a timestamp that is no number the envelope's (else 0.0).
+their column are replaced: seq -1, txnSeq 0, tick -1, a timestamp that is no number the envelope's (else 0.0), a
+converge duration that is no number 0.0; a number beyond its float column is left out the same way, and said
+(unfit_numbers.py).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from typing import Any
 from msgspec import UNSET
 
 from runtime.trace.event_fields import DirtyFields, MetaFields, PayloadFields
+from runtime.trace.unfit_numbers import FLOAT32_MAX, row_converge_ms, row_timestamp
 
 from runtime.trace.row_codes import (
     CONVERGE_DEGRADED,
@@ -37,8 +40,9 @@ COLUMNS = ("seq", "ts", "kind", "label", "module", "instance", "txn", "link", "c
 """The values of a row, in the order `row_sink` gets them (`dirty_end` is the row's count of dirty root ids)."""
 
 EventAdder = Callable[[PayloadFields, Any, Any, int, int], int]
-"""(payload fields, envelope seq, envelope timestamp, offset, length) -> the row index (0 when buffered), or -1 when
-the payload cannot be a row. The envelope's timestamp stands in for a payload timestamp that is no number."""
+"""(payload fields, envelope seq, envelope timestamp, offset, length) -> the row index (when buffered: 0, or 1 when
+a number that does not fit its column was left out, which the loader reports: unfit_numbers.py), or -1 when the
+payload cannot be a row. The envelope's timestamp stands in for a payload timestamp that is no number."""
 
 _TICK_END_PHASES = ("settled", "budgetExceeded")
 """A tuple, not a set: membership compares, so a phase that is a JSON array or object is no end (a set would
@@ -47,13 +51,6 @@ _MAX_Q = 9223372036854775807
 _MAX_I = 2147483648
 _MAX_I_UNSIGNED = 4294967296
 _TICK_BOUND = 4611686018427387904
-
-
-def _fallback_timestamp(ts: object, env_ts: object) -> float:
-    """A payload timestamp that is not a float: an int as float, else the envelope's, else 0.0."""
-    if type(ts) is int:
-        return float(ts)
-    return float(env_ts) if type(env_ts) is int or type(env_ts) is float else 0.0
 
 
 def _interner(kinds: Interned, labels: Interned, modules: Interned, instances: Interned,
@@ -92,7 +89,10 @@ def event_adder(*, kinds: Interned, labels: Interned, modules: Interned, instanc
     """(kind, label, instanceId, moduleId) -> their codes: one lookup for four columns; a hit also means the
     four were already checked to be non-empty strings (no other value equals a str)."""
     intern = _interner(kinds, labels, modules, instances, instance_runtime, combos)
-    fallback_timestamp = _fallback_timestamp
+    fallback_timestamp = row_timestamp
+    converge_ms_of = row_converge_ms
+    f32_max = FLOAT32_MAX
+    no_ms = float("nan")  # what the check sends to the rules: durations that are not two floats
     link_get = links.codes.get
     digest_get = digests.codes.get
     end_phases = _TICK_END_PHASES
@@ -118,19 +118,19 @@ def event_adder(*, kinds: Interned, labels: Interned, modules: Interned, instanc
             return -1
         kc, lc, inst, mc = codes
         seq = seq if type(seq) is int_ and 0 <= seq < _MAX_Q else -1
+        left_out = nd = conv = 0  # left_out 1: a number that does not fit its column was left out (unfit_numbers.py)
         ts = p.timestamp
-        ts = ts if type(ts) is float_ else fallback_timestamp(ts, env_ts)
+        if type(ts) is not float_:
+            ts, left_out = fallback_timestamp(ts, env_ts)
         txn = p.txnSeq
         txn = txn if type(txn) is int_ and 0 <= txn < _MAX_I_UNSIGNED else 0
         link_id = p.linkId
         link = -1 if type(link_id) is not str_ else link_get(link_id)
-        if link is None:
-            link = links.code(link_id)  # a str: only a str is looked up
+        link = links.code(link_id) if link is None else link  # a str: only a str is looked up
         flags = 0 if p.downgrade is unset and p.errorSummary is unset else \
             (p.downgrade is not unset) | (p.errorSummary is not unset) * FLAG_ERROR_SUMMARY
         command = tick = -1
         digest: int | None = no_code
-        nd = conv = 0
         conv_ms = 0.0
         meta = p.meta
         if type(meta) is meta_fields:
@@ -140,8 +140,10 @@ def event_adder(*, kinds: Interned, labels: Interned, modules: Interned, instanc
                 conv = (CONVERGE_FULL if mode == "full" else CONVERGE_DIRTY if mode == "dirty" else 0) \
                     | (CONVERGE_DEGRADED if meta.outcome == "Degraded" else 0)
                 run_ms, decide_ms = meta.executionDurationMs, meta.decisionDurationMs
-                conv_ms = (run_ms if type(run_ms) is float_ or type(run_ms) is int_ else 0.0) \
-                    + (decide_ms if type(decide_ms) is float_ or type(decide_ms) is int_ else 0.0)
+                conv_ms = run_ms + decide_ms if type(run_ms) is float_ and type(decide_ms) is float_ else no_ms
+                if not -f32_max <= conv_ms <= f32_max:  # not two floats whose sum the 32-bit column holds
+                    conv_ms, odd = converge_ms_of(run_ms, decide_ms)
+                    left_out |= odd
             elif kind == "state":
                 dirty = meta.dirtySet
                 if type(dirty) is dirty_fields:
@@ -155,8 +157,7 @@ def event_adder(*, kinds: Interned, labels: Interned, modules: Interned, instanc
                             nd += 1
                 d = meta.staticIrDigest
                 digest = digest_get(d) if type(d) is str_ else no_code
-                if digest is None:
-                    digest = digests.code(d)  # a str: only a str is looked up
+                digest = digests.code(d) if digest is None else digest  # a str: only a str is looked up
             elif kind == "diagnostic":
                 severity = meta.severity
                 flags |= FLAG_ERROR if severity == "error" else FLAG_WARNING if severity == "warning" else 0
@@ -168,6 +169,6 @@ def event_adder(*, kinds: Interned, labels: Interned, modules: Interned, instanc
                 tick = t
                 flags |= FLAG_TICK_END if key[1] == "trace:tick" and meta.phase in end_phases else 0
         row_sink((seq, ts, kc, lc, mc, inst, txn, link, command, tick, digest, flags, conv, conv_ms, nd, off, length))
-        return rows() - 1 if rows is not None else 0
+        return rows() - 1 if rows is not None else left_out
 
     return add

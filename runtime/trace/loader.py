@@ -21,6 +21,10 @@ is not valid UTF-8, which the skipping does not check) is decoded whole by orjso
 problems read as they always did. One difference is left: a number too large for a double (1e999) in a skipped
 field loads (orjson refuses the line), and the row's payload then decodes with that number as infinity (the
 store falls back to the standard library's json); tickscope's writer never writes one.
+
+A number a row reads as a float that does not fit its column (a converge duration of 1e300 in a 32-bit float
+column, a timestamp of 1e400) is left out of the row and reported as a problem naming the event and the field; the
+event loads (unfit_numbers.py).
 """
 
 from __future__ import annotations
@@ -39,6 +43,7 @@ from runtime.trace.columnar import EventStore, LoadProblem
 from runtime.trace.event_fields import envelope_decoder, payload_fields
 from runtime.trace.format import HEADER_LIMIT, check_header, event_problem, looks_like_evidence
 from runtime.trace.ingest import EventAdder
+from runtime.trace.unfit_numbers import read_beyond_double, unfit_numbers
 
 __all__ = ["CHUNK_BYTES", "Progress", "load_trace"]
 
@@ -170,8 +175,9 @@ def _stream(store: EventStore, path: str, start: int, total: int, progress: Prog
                     env = decode(line) if ascii or line.isascii() or valid_utf8(line) else None
                 except decode_error:
                     env = None
-                if env is None or add_event(env.payload, env.seq, env.timestamp, here, length) < 0:
-                    whole_line(line, line_no, here, line is last)  # a record to keep whole, or a problem
+                added = -1 if env is None else add_event(env.payload, env.seq, env.timestamp, here, length)
+                if added:  # -1: a record to keep whole, or a problem; 1: a row that left a number out, said there
+                    whole_line(line, line_no, here, line is last, added)
                 here += length + 1
             store.flush_bulk()
             store.version += 1
@@ -179,20 +185,28 @@ def _stream(store: EventStore, path: str, start: int, total: int, progress: Prog
                 progress(min(here, total), total)
 
 
-def _whole_line_reader(store: EventStore, add_event: EventAdder) -> Callable[[bytes, int, int, bool], None]:
-    """What loads a line that the typed decode did not make a row: decoded whole (orjson, the reference of what
-    JSON is), kept as a static IR or side record, an event row after all, or reported as a problem."""
+def _whole_line_reader(store: EventStore,
+                       add_event: EventAdder) -> Callable[[bytes, int, int, bool, int], None]:
+    """What loads a line that the typed decode did not make a row (`added` -1), or made a row leaving a number out
+    (1): decoded whole (orjson, the reference of what JSON is; a debug:event with numbers beyond a double as
+    unfit_numbers.py reads it), kept as a static IR or side record, an event row after all, or reported as a
+    problem; a number left out of a row is reported by event and field."""
     loads = orjson.loads
     decode_error = orjson.JSONDecodeError
     problems = store.problems
 
-    def load_line(line: bytes, line_no: int, here: int, last: bool) -> None:
+    def load_line(line: bytes, line_no: int, here: int, last: bool, added: int) -> None:
         try:
             env = loads(line)
         except decode_error as exc:
-            problem = _unparsable(line, line_no, last, exc)
-            if problem is not None:
-                problems.append(problem)
+            env = read_beyond_double(line)
+            if type(env) is not dict or env.get("type") != "debug:event":
+                problem = _unparsable(line, line_no, last, exc)
+                if problem is not None:
+                    problems.append(problem)
+                return
+        if added > 0:
+            problems.extend(LoadProblem(line_no, why) for why in unfit_numbers(env))
             return
         try:
             etype = env["type"]
@@ -201,9 +215,15 @@ def _whole_line_reader(store: EventStore, add_event: EventAdder) -> Callable[[by
             etype = payload = None
         if etype == "debug:event":
             why = event_problem(payload)
-            if why is None and add_event(payload_fields(payload), env.get("seq"), env.get("timestamp"), here,
-                                         len(line)) < 0:
-                why = "unusable debug:event"
+            if why is None:
+                try:
+                    added = add_event(payload_fields(payload), env.get("seq"), env.get("timestamp"), here, len(line))
+                except msgspec.ValidationError:  # a number beyond a double where an object was to be
+                    added = -1
+                if added < 0:
+                    why = "unusable debug:event"
+                elif added:
+                    problems.extend(LoadProblem(line_no, unfit) for unfit in unfit_numbers(env))
             if why is not None:
                 problems.append(LoadProblem(line_no, why))
             return
