@@ -11,7 +11,8 @@ The rules, in order (docs/rules/converge.md):
 7. diagnostics off: a two-slot inline cache with two-hit admission (first sighting full,
    `low_hit_rate_protection`; second computes the plan, `inline_dirty` + `cache_miss`; then `cache_hit`);
    without a usable key, dirty (`inline_dirty`) when the plan is cheap (its roots' memoised closures add up to at
-   most half the steps), else full (`fast_full`) while full converges are cheap or still warming up, else dirty;
+   most half the steps), else full (`fast_full`) while full converges are cheap or still warming up, else dirty
+   (what planning works out for such a root set is kept per graph: roots_memo.py);
 8. diagnostics on: the LRU plan cache (`cache_hit` / `cache_miss`) and plans covering 90 % of the steps run full
    (`near_full`). From 32 steps up every plan computed is held to the decision budget, checked when planning ends
    (and along the way in long plans): an over-budget decision runs full (`budget_cutoff`) and its plan is not
