@@ -306,6 +306,19 @@ class DraftDict(MutableMapping[str, Any]):
     def __setitem__(self, key: str, value: Any) -> None:
         ws = self._ws
         top = ws.direct_keys
+        store = ws.direct_store
+        if store is not None and top is not None and not self._path:
+            # The usual write of a reducer that has written before: a top-level scalar over one of its own class.
+            # What the general code below decides for it, in fewer steps (no proxy to unwrap, no list, the key exists).
+            old = store.get(key, MISSING)
+            cls = value.__class__
+            if old.__class__ is cls and cls in _SAME_CLASS_DIRECT:
+                if old is value or old == value:
+                    return
+                if key in top:
+                    store[key] = value
+                    ws.note_direct(key)
+                    return
         if self._path or top is None:
             ws.set((*self._path, key) if self._path else (key,), unwrap(value))
             return
@@ -420,4 +433,6 @@ class DraftList(MutableSequence[Any]):
 
 
 _NOT_DIRECT = frozenset({DraftDict, DraftList, list})
+_SAME_CLASS_DIRECT = frozenset({int, float, str, bool, type(None), tuple})
+"""Value classes a top-level write may set directly when the old value is of the same class (no proxy, no list)."""
 """Classes of a value the draft does not set itself: a proxy is unwrapped, a list's rows are dirty evidence."""

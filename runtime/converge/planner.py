@@ -11,7 +11,8 @@ The rules, in order (docs/rules/converge.md):
 7. diagnostics off: a two-slot inline cache with two-hit admission (first sighting full,
    `low_hit_rate_protection`; second computes the plan, `inline_dirty` + `cache_miss`; then `cache_hit`);
    without a usable key, dirty (`inline_dirty`) when the plan is cheap (its roots' memoised closures add up to at
-   most half the steps), else full (`fast_full`) while full converges are cheap or still warming up, else dirty;
+   most half the steps), else full (`fast_full`) while full converges are cheap or still warming up, else dirty
+   (what planning works out for such a root set is kept per graph: roots_memo.py);
 8. diagnostics on: the LRU plan cache (`cache_hit` / `cache_miss`) and plans covering 90 % of the steps run full
    (`near_full`). From 32 steps up every plan computed is held to the decision budget, checked when planning ends
    (and along the way in long plans): an over-budget decision runs full (`budget_cutoff`) and its plan is not
@@ -35,6 +36,7 @@ from runtime.converge.kernel_cache import KernelCache
 from runtime.converge.generation import BumpReason, bump_reason
 from runtime.converge.ir import StaticIr
 from runtime.converge.plan_cache import DEFAULT_CAPACITY, PlanCache
+from runtime.converge.roots_memo import UNKNOWN, RootsMemo
 
 __all__ = ["Decision", "Planner", "near_full_threshold"]
 
@@ -120,6 +122,10 @@ class Planner:
         self._full_samples = 0
         self._full_ewma_ms = 0.0
         self._closures: dict[int, tuple[int, ...]] = {}
+        self._cheap_plans = RootsMemo()
+        """Per root set without an inline key: its plan when cheap, None when not (rule 7's cheap-plan test)."""
+        self._plans = RootsMemo()
+        """Per root set of more than one root: its plan, as `_plan` works it out without a budget."""
         self.last_decision_ms = 0.0
         """How long the latest decision took (kept at every level: numbers, not evidence)."""
         self.last_ran_all = True
@@ -143,6 +149,8 @@ class Planner:
         self.cache.invalidate("generation_bumped")
         self._slots.clear()
         self._closures = {}
+        self._cheap_plans.clear()
+        self._plans.clear()
         if self._bumps_since_txn >= GENERATION_THRASH_BUMPS and not self.cache.disabled:
             self.cache.disable("generation_thrash")
         return reason
@@ -205,7 +213,7 @@ class Planner:
         if requested == "full":
             return "full", None, ("module_override",), None
         if requested == "dirty":
-            plan = None if dirty.dirty_all else self._plan(roots, None, 0.0)
+            plan = None if dirty.dirty_all else self._known_plan(roots)
             return "dirty", plan, ("module_override",), None
         if dirty.empty:
             return "dirty", (), ("inline_dirty",), None
@@ -240,13 +248,25 @@ class Planner:
             if self._inline_skips >= INLINE_SKIP_LIMIT and self._inline_computes <= 2:
                 self._inline_disabled = True
             return "full", None, ("low_hit_rate_protection",), None
-        cheap = self._cheap_plan(roots, n_steps)
+        cheap = self._cheap_plans.get(roots)
+        if cheap is UNKNOWN:
+            cheap = self._cheap_plans.keep(roots, self._cheap_plan(roots, n_steps))
         if cheap is not None:
             return self._run_plan(cheap, n_steps, ("inline_dirty",))
         warming = self._full_samples < 2 and n_steps <= 1024
         if warming or self._full_ewma_ms <= FAST_FULL_MS:
             return "full", None, ("fast_full",), None
-        return self._run_plan(self._plan(roots, None, 0.0), n_steps, ("inline_dirty",))
+        return self._run_plan(self._known_plan(roots), n_steps, ("inline_dirty",))
+
+    def _known_plan(self, roots: tuple[int, ...]) -> tuple[int, ...]:
+        """`_plan(roots)` without a budget, worked out once per root set (one root's is its memoised closure)."""
+        if len(roots) == 1:
+            return self._plan(roots, None, 0.0)
+        plan = self._plans.get(roots)
+        if plan is UNKNOWN or plan is None:  # never None once known: `_plan` always gives steps
+            plan = self._plan(roots, None, 0.0)
+            self._plans.keep(roots, plan)
+        return plan
 
     def _cheap_plan(self, roots: tuple[int, ...], n_steps: int) -> tuple[int, ...] | None:
         """The plan of `roots` when their closures add up to at most CHEAP_PLAN_SHARE of the steps, else None. A

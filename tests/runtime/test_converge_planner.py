@@ -6,6 +6,8 @@ import subprocess
 import sys
 import textwrap
 
+import pytest
+
 from runtime import ConvergeConfig, Module, Runtime, computed
 from converge_support import counted_pairs, pairs
 from runtime.converge.planner import near_full_threshold
@@ -174,3 +176,21 @@ def test_the_digest_is_identical_across_runs():
     digests = {subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
                for _ in range(2)}
     assert len(digests) == 1 and next(iter(digests)).startswith("converge_ir_v2:")
+
+
+@pytest.mark.parametrize("mode", ["auto", "dirty"])
+def test_a_wide_write_pattern_is_planned_again_after_the_graph_changed(mode):
+    """More than 64 roots have no inline key: their plan is worked out once per root set and kept, and a new graph
+    (a field installed on those roots) must not run the plan kept for the old one."""
+    calls: dict[int, int] = {}
+    inst = Runtime(diagnostics="off", converge=ConvergeConfig(mode=mode)).mount(counted_pairs(200, calls))
+    wide = list(range(70))  # 70 one-step closures, at most half of 200 steps: a cheap plan, run dirty
+    for _ in range(3):
+        calls.clear()
+        inst.dispatch("bump", wide)
+        assert sorted(calls) == wide
+    inst.install_fields([computed("total", deps=[f"b{i}" for i in wide], derive=lambda *bs: sum(bs))])
+    for _ in range(2):
+        inst.dispatch("bump", wide)
+    assert inst.get_state()["total"] == 5 * len(wide)
+    assert inst.get_state()["d0"] == 6

@@ -21,6 +21,9 @@ KEYS = ["a", "b", "c"]
 ops = st.one_of(
     st.tuples(st.just("set"), st.sampled_from(KEYS + ["d", "fresh"]), st.integers(-3, 3)),
     st.tuples(st.just("set_float"), st.sampled_from(KEYS), st.integers(-3, 3)),
+    st.tuples(st.just("set_bool"), st.sampled_from(KEYS), st.integers(-1, 1)),
+    st.tuples(st.just("set_none"), st.sampled_from(KEYS), st.just(0)),
+    st.tuples(st.just("set_text"), st.sampled_from(KEYS), st.integers(-1, 1)),
     st.tuples(st.just("del"), st.sampled_from(KEYS + ["fresh"]), st.just(0)),
     st.tuples(st.just("nested"), st.just("g"), st.integers(-3, 3)),
     st.tuples(st.just("append"), st.just("items"), st.integers(-3, 3)),
@@ -42,6 +45,12 @@ def _module(filler: int) -> Module:
                 draft[key] = value
             elif op == "set_float":
                 draft[key] = float(value)  # equal to the int but of another type: a write
+            elif op == "set_bool":
+                draft[key] = value > 0  # equal to 0 or 1 but a bool: a write, then bool over bool
+            elif op == "set_none":
+                draft[key] = None
+            elif op == "set_text":
+                draft[key] = "x" * (value + 1)  # a str equal or not to the one before
             elif op == "del":
                 if key in draft:
                     del draft[key]
