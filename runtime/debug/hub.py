@@ -45,7 +45,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from runtime.debug.pending import PendingEvent, PendingGroup
+from runtime.debug.pending import PendingEvent, PendingGroup, Reserved
 from runtime.debug.views import DevtoolsSnapshot, ExportBudget, RuntimeViews
 
 __all__ = ["DebugHub", "Tap", "Feed", "DevtoolsSnapshot", "GRAPH_TYPE"]
@@ -83,7 +83,7 @@ class DebugHub:
         """Events the ring's PendingGroups hold past one per entry (the ring holds len(_events) + _extra events)."""
         self._limit = max(0, buffer_size)
         self._token = 0
-        self._later: tuple[Callable[..., dict[str, Any]], tuple[Any, ...], str] | None = None
+        self._later: Reserved | None = None
         """An event handed over by record_later and not recorded yet (at most one: a second one records the first)."""
         self._views: dict[str, RuntimeViews] = {}
         self._subscribers: list[Callable[[int], None]] = []
@@ -269,12 +269,13 @@ class DebugHub:
                 views.state_update(self._state_event(older[0]))
             views.pending_states[key] = (pending, full)
 
-    def record_later(self, build: Callable[..., dict[str, Any]], args: tuple[Any, ...], runtime_label: str) -> None:
-        """Record `build(*args)` (an event of `runtime_label`) before anything the hub records, announces or shows
-        next (see the module docstring); `build` must not fail and must not depend on what happens meanwhile."""
+    def record_later(self, reserved: Reserved) -> None:
+        """Record `reserved.pending()` before anything the hub records, announces or shows next (see the module
+        docstring); an event handed over earlier (possibly the same object, reused) is recorded first. Its
+        `pending()` must not fail and must give what the event was when handed over."""
         if self._later is not None:
             self.flush_later()
-        self._later = (build, args, runtime_label)
+        self._later = reserved
 
     def flush_later(self) -> None:
         """Record the event handed over by record_later now (nothing when there is none): unbuilt, as
@@ -282,7 +283,7 @@ class DebugHub:
         later = self._later
         if later is not None:
             self._later = None
-            self.record_pending(PendingEvent(*later))
+            self.record_pending(later.pending())
 
     def _note_views(self, event: dict[str, Any]) -> None:
         views = self._bucket(event["runtimeLabel"])

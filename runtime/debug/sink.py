@@ -19,7 +19,7 @@ from runtime.base.records import ConvergeRecord, DeferredConverge, TxnRecord
 from runtime.debug.call_site import CallSites
 from runtime.debug.e2e import E2ERecorder
 from runtime.debug.hub import DebugHub
-from runtime.debug.pending import PendingEvent, PendingGroup
+from runtime.debug.pending import PendingEvent, PendingGroup, Reserved
 from runtime.debug.projection import DEFAULT_BUDGET, SizeBudget, cut_text, project
 from runtime.debug.txn_events import converge_event_meta, exec_vm_meta, state_update_meta
 
@@ -130,6 +130,10 @@ class DebugSink:
         self._made_event = self._made_event  # type: ignore[method-assign]
         self._bounded_event = self._bounded_event  # type: ignore[method-assign]
         self._commit_events = self._commit_events  # type: ignore[method-assign]
+        self._bounded_made_event = self._bounded_made_event  # type: ignore[method-assign]
+        self.e2e_enabled = False
+        """End-to-end recording is configured on (kept by the E2ERecorder): the tick's cheap test, which leaves the
+        recorder untouched in the common case."""
         self.level = "off"
         self.on = False
         self.full = False
@@ -279,17 +283,23 @@ class DebugSink:
         else:
             hub.record_pending(PendingEvent(self._bounded_event, args, self.runtime_label))
 
-    def emit_made_later(self, module_id: str, instance_id: str, kind: str, label: str,
-                        make_meta: Callable[..., dict[str, Any]], args: tuple[Any, ...]) -> None:
-        """`emit_bounded` of an event whose seq is taken now and whose meta `make_meta(*args)` gives (with its time,
-        `timestampMs`) when the event is built: the caller's hot path takes only the seq and hands over what it
-        holds. The event is recorded before anything the hub records or shows next (DebugHub.record_later), or at
-        `hub.flush_later()`: what it marks (a tick's listeners) runs first. Callers check `on` first, hand over
-        arguments nothing changes meanwhile and call `hub.flush_later()` once what the event marks ran."""
+    def reserve(self, instance_id: str, reserved: Reserved) -> int:
+        """Take the next seq of `instance_id` for an event recorded later: the hub records `reserved.pending()`
+        before anything it records or shows next (DebugHub.record_later), or at `hub.flush_later()`, so what the
+        event marks (a tick's listeners) runs first and the caller's hot path only takes the seq. Returns the seq.
+        Callers check `on` first and call `hub.flush_later()` once what the event marks ran; `pending()` may build
+        with `made_later`."""
+        self.hub.record_later(reserved)  # first: an earlier reserved event (maybe this same reused object) is recorded
         seq = self._seq.get(instance_id, 0) + 1
         self._seq[instance_id] = seq
-        self.hub.record_later(self._bounded_made_event, (seq, module_id, instance_id, kind, label, make_meta, args),
-                              self.runtime_label)
+        return seq
+
+    def made_later(self, seq: int, module_id: str, instance_id: str, kind: str, label: str,
+                   make_meta: Callable[..., dict[str, Any]], args: tuple[Any, ...]) -> PendingEvent:
+        """The unbuilt `emit_bounded` event of a reserved seq, whose meta `make_meta(*args)` gives (with its time,
+        `timestampMs`) when the event is built."""
+        return PendingEvent(self._bounded_made_event, (seq, module_id, instance_id, kind, label, make_meta, args),
+                            self.runtime_label)
 
     def _bounded_made_event(self, seq: int, module_id: str, instance_id: str, kind: str, label: str,
                             make_meta: Callable[..., dict[str, Any]], args: tuple[Any, ...]) -> dict[str, Any]:
