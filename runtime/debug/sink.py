@@ -19,7 +19,7 @@ from runtime.base.records import ConvergeRecord, DeferredConverge, TxnRecord
 from runtime.debug.call_site import CallSites
 from runtime.debug.e2e import E2ERecorder
 from runtime.debug.hub import DebugHub
-from runtime.debug.pending import PendingEvent, PendingGroup, Reserved
+from runtime.debug.pending import PendingEvent, PendingGroup
 from runtime.debug.projection import DEFAULT_BUDGET, SizeBudget, cut_text, project
 from runtime.debug.txn_events import converge_event_meta, exec_vm_meta, state_update_meta
 
@@ -179,6 +179,8 @@ class DebugSink:
         """
         if not self.on:
             return None
+        if self.hub.later is not None:
+            self.hub.flush_later()  # a held event takes its seq first
         seq = self._seq.get(instance_id, 0) + 1
         self._seq[instance_id] = seq
         stamp = self.clock.now_ms() if timestamp is None else timestamp
@@ -199,6 +201,8 @@ class DebugSink:
         (DebugHub.record_pending): seq and timestamp are taken now, and nothing `args` refers to may change
         afterwards. `state_of`: a `state:update` (the hub's latest-state view takes it); `timestamp`: the time the
         event stands for, when not now. Callers check `on`."""
+        if self.hub.later is not None:
+            self.hub.flush_later()  # a held event takes its seq first
         seq = self._seq.get(instance_id, 0) + 1
         self._seq[instance_id] = seq
         pending = PendingEvent(self._made_event, (seq, module_id, instance_id, kind, label, txn_seq, txn_id, link_id,
@@ -213,6 +217,8 @@ class DebugSink:
         one timestamp, taken now; the hub's latest-state view takes the last. Nothing the record, state and converge
         refer to changes afterwards (a committed state is never written again). Callers check `on`."""
         size = 2 if converge.exec_vm is None else 3
+        if self.hub.later is not None:
+            self.hub.flush_later()  # a held event takes its seq first
         seq = self._seq.get(instance_id, 0)
         self._seq[instance_id] = seq + size
         group = PendingGroup(self._commit_events, (seq, module_id, instance_id, record, state, converge, level,
@@ -274,30 +280,26 @@ class DebugSink:
                      timestamp: float) -> None:
         """The short path of `emit` for hot, transaction-less events whose meta is bounded by construction
         (trace:tick): no projection, no optional fields. Callers check `on` first."""
+        hub = self.hub
+        if hub.later is not None:
+            hub.flush_later()  # a held event takes its seq first
         seq = self._seq.get(instance_id, 0) + 1
         self._seq[instance_id] = seq
         args = (seq, module_id, instance_id, kind, label, meta, timestamp)
-        hub = self.hub
         if hub.tapped:
             hub.record(self._bounded_event(*args))
         else:
             hub.record_pending(PendingEvent(self._bounded_event, args, self.runtime_label))
 
-    def reserve(self, instance_id: str, reserved: Reserved) -> int:
-        """Take the next seq of `instance_id` for an event recorded later: the hub records `reserved.pending()`
-        before anything it records or shows next (DebugHub.record_later), or at `hub.flush_later()`, so what the
-        event marks (a tick's listeners) runs first and the caller's hot path only takes the seq. Returns the seq.
-        Callers check `on` first and call `hub.flush_later()` once what the event marks ran; `pending()` may build
-        with `made_later`."""
-        self.hub.record_later(reserved)  # first: an earlier reserved event (maybe this same reused object) is recorded
+    def made_later(self, module_id: str, instance_id: str, kind: str, label: str,
+                   make_meta: Callable[..., dict[str, Any]], args: tuple[Any, ...]) -> PendingEvent:
+        """An event held by the hub (DebugHub.record_later: recorded before anything the hub records or shows next,
+        or at `hub.flush_later()`), made when it is recorded: the unbuilt `emit_bounded` event whose meta
+        `make_meta(*args)` gives (with its time, `timestampMs`), with its seq taken now. Every seq this sink hands
+        out is taken after the held event was recorded (see _seq_of), so what the held event marks (a tick's
+        listeners) runs before it is made, and it still comes first."""
         seq = self._seq.get(instance_id, 0) + 1
         self._seq[instance_id] = seq
-        return seq
-
-    def made_later(self, seq: int, module_id: str, instance_id: str, kind: str, label: str,
-                   make_meta: Callable[..., dict[str, Any]], args: tuple[Any, ...]) -> PendingEvent:
-        """The unbuilt `emit_bounded` event of a reserved seq, whose meta `make_meta(*args)` gives (with its time,
-        `timestampMs`) when the event is built."""
         return PendingEvent(self._bounded_made_event, (seq, module_id, instance_id, kind, label, make_meta, args),
                             self.runtime_label)
 

@@ -373,11 +373,11 @@ class TickScheduler:
                     inputs = [t for source in self._inputs for t in source.triggers]
                 tally = self._tally or self._counting()
                 self._tally = None  # this tick's: a later commit counts into the spare one
-                # Its seq taken now; made and recorded once the listeners were told (or before anything else is
-                # recorded): the listeners wait for nothing else. Stored inline, not through a call: at full every
-                # step here is a cold one.
+                # Held by the hub, made and recorded once the listeners were told (or before anything else is
+                # recorded): the listeners wait for nothing else. Stored inline (TickStart.hold), not through a
+                # call: at full every step here is a cold one.
                 start = self._start or self._new_start()
-                start.seq = sink.reserve(start.label, start)
+                sink.hub.record_later(start)  # first: it records the one still held, which may be this object
                 start.tick_seq = tick_seq
                 start.t0 = t0
                 start.started_as = started_as
@@ -436,7 +436,7 @@ class TickScheduler:
             tick_seq = store.tick_seq + 1
             if on:  # the start event as _tick records it: its seq now, made once the listeners were told
                 t0 = time.perf_counter()
-                (self._start or self._new_start()).reserve(tick_seq, t0, "unknown", 0, False, None)
+                (self._start or self._new_start()).hold(tick_seq, t0, "unknown", 0, False, None)
             counting = self._tally
             if counting is not None and counting.first is not None:
                 counting.clear()

@@ -173,19 +173,18 @@ def start_meta(tick_seq: int, clock: EventClock, t0: float, started_as: str, dep
 
 
 class TickStart:
-    """The start event of the tick that runs now, reserved before its listeners are told and built after them
-    (DebugSink.reserve): the scheduler stores the tick's numbers into this one object, reused tick after tick, so
-    the reservation allocates nothing on the listeners' path (a fresh tuple there is a cold cache line at full,
-    where the ring keeps the earlier ones); `pending()` copies them out when the hub records the event, and the
-    next reservation records a still pending one first."""
+    """The start event of the tick that runs now, held by the hub (DebugHub.record_later) while its listeners are
+    told and made after them (DebugSink.made_later, which also takes its seq then): the scheduler stores the tick's
+    numbers into this one object, reused tick after tick, so holding it allocates nothing and takes one call on the
+    listeners' path (at full each step there is a cold one: a fresh tuple is a cold cache line, the ring keeping the
+    earlier ones alive); `pending()` copies them out when the hub records the event."""
 
-    __slots__ = ("sink", "label", "seq", "tick_seq", "t0", "started_as", "depth", "forced", "reason")
+    __slots__ = ("sink", "label", "tick_seq", "t0", "started_as", "depth", "forced", "reason")
 
     def __init__(self, sink: DebugSink, label: str) -> None:
         self.sink = sink
         self.label = label
         """The runtime's label (the event's instanceId), fixed for a runtime."""
-        self.seq = 0
         self.tick_seq = 0
         self.t0 = 0.0
         self.started_as = "unknown"
@@ -193,10 +192,9 @@ class TickStart:
         self.forced = False
         self.reason: str | None = None
 
-    def reserve(self, tick_seq: int, t0: float, started_as: str, depth: int, forced: bool,
-                reason: str | None) -> None:
-        """Take the event's seq now, for the tick `tick_seq` begun at perf_counter `t0` as scheduled."""
-        self.seq = self.sink.reserve(self.label, self)  # first: it records this object's previous tick if pending
+    def hold(self, tick_seq: int, t0: float, started_as: str, depth: int, forced: bool, reason: str | None) -> None:
+        """Hand the event of the tick `tick_seq`, begun at perf_counter `t0` as scheduled, to the hub."""
+        self.sink.hub.record_later(self)  # first: it records this object's previous tick if still held
         self.tick_seq = tick_seq
         self.t0 = t0
         self.started_as = started_as
@@ -206,7 +204,7 @@ class TickStart:
 
     def pending(self) -> PendingEvent:
         sink = self.sink
-        return sink.made_later(self.seq, "runtime", self.label, "devtools", "trace:tick", start_meta,
+        return sink.made_later("runtime", self.label, "devtools", "trace:tick", start_meta,
                                (self.tick_seq, sink.clock, self.t0, self.started_as, self.depth, self.forced,
                                 self.reason))
 
