@@ -44,6 +44,7 @@ class SinkPort(Protocol):
 
     on: bool
     runtime_label: str
+    e2e_enabled: bool
 
     @property
     def clock(self) -> _Clock: ...
@@ -120,6 +121,7 @@ class E2ERecorder:
     def __init__(self, sink: SinkPort) -> None:
         self._sink = sink
         self.config = E2EConfig()
+        sink.e2e_enabled = self.config.enabled
         self._links: OrderedDict[str, _Link] = OrderedDict()
         self._low: list[_Published] = []
         self._ui_wait: deque[_Published] = deque(maxlen=MAX_WAITING_TICKS)
@@ -129,6 +131,7 @@ class E2ERecorder:
 
     def configure(self, config: E2EConfig) -> None:
         self.config = config
+        self._sink.e2e_enabled = config.enabled  # what the tick asks before `following`
         if not config.enabled:
             self._links.clear()
             self._low.clear()

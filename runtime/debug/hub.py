@@ -17,10 +17,11 @@
   `clear(runtime_label)` clears one runtime's events and leaves the others alone. `snapshot()` reads it all at
   once.
 - An event can be handed over ready to build (`record_later`): it is recorded before whatever the hub records,
-  announces or shows next, or at `flush_later()`, so it keeps its place and its content (eventSeq and timestamp are
-  taken when it is handed over) while even its recording waits until the work it marks is done (a tick's start
-  event waits until the tick's listeners were told). It is then recorded as `record_pending` records: unbuilt, or
-  built at once for a tap or feed.
+  announces or shows next, or at `flush_later()`, so it keeps its place and its content (its timestamp is taken
+  when it is handed over; its eventSeq when it is recorded, and a sink records it before taking any other seq)
+  while even its recording waits until the work it marks is done (a tick's start event waits until the tick's
+  listeners were told). It is then recorded as `record_pending` records: unbuilt, or built at once for a tap or
+  feed.
 - `token` changes synchronously with every visible change (an event recorded, the ring cleared or resized, an
   instance mounted or destroyed, any view changed, also with the window disabled), so a reader can tell at once
   whether what it holds is current. Subscribers are notified in batches: once per loop
@@ -45,7 +46,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
-from runtime.debug.pending import PendingEvent, PendingGroup
+from runtime.debug.pending import PendingEvent, PendingGroup, Reserved
 from runtime.debug.views import DevtoolsSnapshot, ExportBudget, RuntimeViews
 
 __all__ = ["DebugHub", "Tap", "Feed", "DevtoolsSnapshot", "GRAPH_TYPE"]
@@ -83,8 +84,10 @@ class DebugHub:
         """Events the ring's PendingGroups hold past one per entry (the ring holds len(_events) + _extra events)."""
         self._limit = max(0, buffer_size)
         self._token = 0
-        self._later: tuple[Callable[..., dict[str, Any]], tuple[Any, ...], str] | None = None
-        """An event handed over by record_later and not recorded yet (at most one: a second one records the first)."""
+        self.later: Reserved | None = None
+        """An event handed over by record_later and not recorded yet (at most one: a second one records the first).
+        Read-only outside the hub: a sink records it (flush_later) before it takes an event seq, so the held event,
+        which takes its seq when recorded, comes first in eventSeq as in the ring."""
         self._views: dict[str, RuntimeViews] = {}
         self._subscribers: list[Callable[[int], None]] = []
         self._taps: tuple[Tap, ...] = ()
@@ -103,7 +106,7 @@ class DebugHub:
 
     @property
     def token(self) -> int:
-        if self._later is not None:
+        if self.later is not None:
             self.flush_later()
         return self._token
 
@@ -195,7 +198,7 @@ class DebugHub:
             self._changed()
 
     def record(self, event: dict[str, Any]) -> None:
-        if self._later is not None:
+        if self.later is not None:
             self.flush_later()
         if event["kind"] == "state" or "downgrade" in event:
             self._note_views(event)
@@ -223,7 +226,7 @@ class DebugHub:
         if self._taps or self._feeds:
             self.record(pending.built()[0])  # a live consumer sees it now, in order
             return
-        if self._later is not None:
+        if self.later is not None:
             self.flush_later()
         if state_of is not None:
             self._hold_state(pending, state_of, full)
@@ -243,7 +246,7 @@ class DebugHub:
             for event in group.built()[0]:
                 self.record(event)
             return
-        if self._later is not None:
+        if self.later is not None:
             self.flush_later()
         if state_of is not None:
             self._hold_state(group, state_of, full)
@@ -269,20 +272,21 @@ class DebugHub:
                 views.state_update(self._state_event(older[0]))
             views.pending_states[key] = (pending, full)
 
-    def record_later(self, build: Callable[..., dict[str, Any]], args: tuple[Any, ...], runtime_label: str) -> None:
-        """Record `build(*args)` (an event of `runtime_label`) before anything the hub records, announces or shows
-        next (see the module docstring); `build` must not fail and must not depend on what happens meanwhile."""
-        if self._later is not None:
+    def record_later(self, reserved: Reserved) -> None:
+        """Record `reserved.pending()` before anything the hub records, announces or shows next (see the module
+        docstring); an event handed over earlier (possibly the same object, reused) is recorded first. Its
+        `pending()` must not fail and must give what the event was when handed over."""
+        if self.later is not None:
             self.flush_later()
-        self._later = (build, args, runtime_label)
+        self.later = reserved
 
     def flush_later(self) -> None:
         """Record the event handed over by record_later now (nothing when there is none): unbuilt, as
         record_pending records (built at once when a tap or feed is attached)."""
-        later = self._later
+        later = self.later
         if later is not None:
-            self._later = None
-            self.record_pending(PendingEvent(*later))
+            self.later = None
+            self.record_pending(later.pending())
 
     def _note_views(self, event: dict[str, Any]) -> None:
         views = self._bucket(event["runtimeLabel"])
@@ -300,7 +304,7 @@ class DebugHub:
         key = f"{export['staticIrDigest']}@{export['instanceId']}"
         if key in self._static_irs:
             return
-        if self._later is not None:
+        if self.later is not None:
             self.flush_later()
         self._static_irs[key] = export
         if graph is not None:
@@ -320,7 +324,7 @@ class DebugHub:
 
     def trim(self) -> None:
         """Let go of the events past `buffer_size` (counted in `dropped`)."""
-        if self._later is not None:
+        if self.later is not None:
             self.flush_later()
         events = self._events
         excess = len(events) + self._extra - self._limit
@@ -425,7 +429,7 @@ class DebugHub:
                 self._untap(tap)
 
     def _changed(self) -> None:
-        if self._later is not None:
+        if self.later is not None:
             self.flush_later()
         self._token += 1
         if self._subscribers and not self._notify_scheduled:

@@ -11,9 +11,9 @@ change afterwards; the caller snapshots anything mutable.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Protocol
 
-__all__ = ["PendingEvent", "PendingGroup"]
+__all__ = ["PendingEvent", "PendingGroup", "Reserved"]
 
 
 class PendingEvent:
@@ -60,6 +60,13 @@ class PendingGroup:
         events = self.events = self.build(*self.args)
         self.build, self.args = _spent, ()
         return events, True
+
+
+class Reserved(Protocol):
+    """An event whose seq was taken on a hot path and that the hub records later (DebugSink.reserve,
+    DebugHub.record_later): `pending()` gives it unbuilt, from what it holds when the hub records it."""
+
+    def pending(self) -> PendingEvent: ...
 
 
 def _spent() -> Any:

@@ -130,6 +130,10 @@ class DebugSink:
         self._made_event = self._made_event  # type: ignore[method-assign]
         self._bounded_event = self._bounded_event  # type: ignore[method-assign]
         self._commit_events = self._commit_events  # type: ignore[method-assign]
+        self._bounded_made_event = self._bounded_made_event  # type: ignore[method-assign]
+        self.e2e_enabled = False
+        """End-to-end recording is configured on (kept by the E2ERecorder): the tick's cheap test, which leaves the
+        recorder untouched in the common case."""
         self.level = "off"
         self.on = False
         self.full = False
@@ -175,6 +179,8 @@ class DebugSink:
         """
         if not self.on:
             return None
+        if self.hub.later is not None:
+            self.hub.flush_later()  # a held event takes its seq first
         seq = self._seq.get(instance_id, 0) + 1
         self._seq[instance_id] = seq
         stamp = self.clock.now_ms() if timestamp is None else timestamp
@@ -195,6 +201,8 @@ class DebugSink:
         (DebugHub.record_pending): seq and timestamp are taken now, and nothing `args` refers to may change
         afterwards. `state_of`: a `state:update` (the hub's latest-state view takes it); `timestamp`: the time the
         event stands for, when not now. Callers check `on`."""
+        if self.hub.later is not None:
+            self.hub.flush_later()  # a held event takes its seq first
         seq = self._seq.get(instance_id, 0) + 1
         self._seq[instance_id] = seq
         pending = PendingEvent(self._made_event, (seq, module_id, instance_id, kind, label, txn_seq, txn_id, link_id,
@@ -209,6 +217,8 @@ class DebugSink:
         one timestamp, taken now; the hub's latest-state view takes the last. Nothing the record, state and converge
         refer to changes afterwards (a committed state is never written again). Callers check `on`."""
         size = 2 if converge.exec_vm is None else 3
+        if self.hub.later is not None:
+            self.hub.flush_later()  # a held event takes its seq first
         seq = self._seq.get(instance_id, 0)
         self._seq[instance_id] = seq + size
         group = PendingGroup(self._commit_events, (seq, module_id, instance_id, record, state, converge, level,
@@ -270,26 +280,28 @@ class DebugSink:
                      timestamp: float) -> None:
         """The short path of `emit` for hot, transaction-less events whose meta is bounded by construction
         (trace:tick): no projection, no optional fields. Callers check `on` first."""
+        hub = self.hub
+        if hub.later is not None:
+            hub.flush_later()  # a held event takes its seq first
         seq = self._seq.get(instance_id, 0) + 1
         self._seq[instance_id] = seq
         args = (seq, module_id, instance_id, kind, label, meta, timestamp)
-        hub = self.hub
         if hub.tapped:
             hub.record(self._bounded_event(*args))
         else:
             hub.record_pending(PendingEvent(self._bounded_event, args, self.runtime_label))
 
-    def emit_made_later(self, module_id: str, instance_id: str, kind: str, label: str,
-                        make_meta: Callable[..., dict[str, Any]], args: tuple[Any, ...]) -> None:
-        """`emit_bounded` of an event whose seq is taken now and whose meta `make_meta(*args)` gives (with its time,
-        `timestampMs`) when the event is built: the caller's hot path takes only the seq and hands over what it
-        holds. The event is recorded before anything the hub records or shows next (DebugHub.record_later), or at
-        `hub.flush_later()`: what it marks (a tick's listeners) runs first. Callers check `on` first, hand over
-        arguments nothing changes meanwhile and call `hub.flush_later()` once what the event marks ran."""
+    def made_later(self, module_id: str, instance_id: str, kind: str, label: str,
+                   make_meta: Callable[..., dict[str, Any]], args: tuple[Any, ...]) -> PendingEvent:
+        """An event held by the hub (DebugHub.record_later: recorded before anything the hub records or shows next,
+        or at `hub.flush_later()`), made when it is recorded: the unbuilt `emit_bounded` event whose meta
+        `make_meta(*args)` gives (with its time, `timestampMs`), with its seq taken now. Every seq this sink hands
+        out is taken after the held event was recorded (see _seq_of), so what the held event marks (a tick's
+        listeners) runs before it is made, and it still comes first."""
         seq = self._seq.get(instance_id, 0) + 1
         self._seq[instance_id] = seq
-        self.hub.record_later(self._bounded_made_event, (seq, module_id, instance_id, kind, label, make_meta, args),
-                              self.runtime_label)
+        return PendingEvent(self._bounded_made_event, (seq, module_id, instance_id, kind, label, make_meta, args),
+                            self.runtime_label)
 
     def _bounded_made_event(self, seq: int, module_id: str, instance_id: str, kind: str, label: str,
                             make_meta: Callable[..., dict[str, Any]], args: tuple[Any, ...]) -> dict[str, Any]:

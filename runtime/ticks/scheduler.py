@@ -46,8 +46,7 @@ from runtime.ticks.job_queue import JobQueue, PendingModule, record_paths
 from runtime.ticks.store import PublishedModule, RuntimeStore, SelectorTopic, module_key, parse_topic_key
 from runtime.ticks.telemetry import DegradedTick, TickTelemetry, sampled
 from runtime.ticks.tick_trace import NO_BACKLOG as _NO_BACKLOG
-from runtime.ticks.tick_trace import TriggerTally, schedule_of, settled_meta, solo_settled_meta
-from runtime.ticks.tick_trace import start_meta
+from runtime.ticks.tick_trace import TickStart, TriggerTally, schedule_of, settled_meta, solo_settled_meta
 from runtime.ticks.tick_trace import STABLE as _STABLE
 
 if TYPE_CHECKING:
@@ -121,10 +120,13 @@ class TickScheduler:
         self._low_loop: asyncio.AbstractEventLoop | None = None
         """The loop `_low_handle` was set on."""
         self._timers = 0
-        self._tally = TriggerTally()
-        """Commits waiting for the next tick, counted for its start event (while diagnostics are on)."""
+        self._tally: TriggerTally | None = TriggerTally()
+        """Commits waiting for the next tick, counted for its settled event (while diagnostics are on); None from the
+        start of a tick at diagnostics on, which took it, until the next commit (see _counting)."""
         self._spare_tally: TriggerTally | None = None
         """The tally of the last reported tick, emptied for reuse: no allocation on the way to the listeners."""
+        self._start: TickStart | None = None
+        """The start event of the running tick, reserved (one object reused by every tick at diagnostics on)."""
         self.disposed = False
         self.solo_ticks = True
         """Publish a window's lone commit without the queue (see on_commit); False sends every commit through the
@@ -163,8 +165,8 @@ class TickScheduler:
         self.queue.enqueue_commit(key, inst, record, state)
         sink = self.host.sink
         if sink.on:
-            self._tally.add(record)
-            if record.link_id is not None and sink.e2e.following:
+            self._counting().add(record)
+            if record.link_id is not None and sink.e2e_enabled and sink.e2e.following:
                 sink.e2e.txn_committed(record)
         if not self._flushing:
             self._request()
@@ -220,6 +222,22 @@ class TickScheduler:
     def _never_quiet(self, key: str) -> bool:
         return False
 
+    def _counting(self) -> TriggerTally:
+        """The tally the next tick's settled event summarises: a tick at diagnostics on takes the current one at its
+        start, and the first commit after that takes the spare one (so a tick touches no other tally on the way to
+        its listeners)."""
+        tally = self._tally
+        if tally is None:
+            tally = self._tally = self._spare_tally or TriggerTally()
+            self._spare_tally = None
+        return tally
+
+    def _new_start(self) -> TickStart:
+        """The object the ticks' start events are reserved in, made at the first tick with diagnostics on (the host's
+        sink and label are fixed for a runtime)."""
+        start = self._start = TickStart(self.host.sink, self.host.label)
+        return start
+
     def _unstash(self) -> None:
         """The held commit joins the queue, ahead of anything later."""
         solo = self._solo
@@ -227,7 +245,7 @@ class TickScheduler:
             self._solo = None
             self.queue.enqueue_commit(*solo)
             if self.host.sink.on:
-                self._tally.add(solo[2])  # counted as on_commit counts a queued commit
+                self._counting().add(solo[2])  # counted as on_commit counts a queued commit
 
     # -- scheduling -------------------------------------------------------------------------------------------------
 
@@ -341,35 +359,46 @@ class TickScheduler:
         queue = self.queue
         tick_seq = store.tick_seq + 1
         t0 = time.perf_counter()
-        trigger: tuple[TriggerTally, Any, int] | None = None
-        e2e_t0 = sink.e2e.mono_ms() if on and sink.e2e.following else None
+        tally: TriggerTally | None = None
+        inputs: Any = ()
+        timers = self._timers
+        e2e_t0 = sink.e2e.mono_ms() if on and sink.e2e_enabled and sink.e2e.following else None
         self._unstash()
         self._flushing = True
         try:
             if on:
                 # The start event marks the beginning (t0) and how the tick was scheduled; what triggered it is
                 # taken now and summarised in the settled event, after the listeners were told.
-                inputs = [t for source in self._inputs for t in source.triggers] if self._inputs else ()
-                trigger = (self._tally, inputs, self._timers)
-                self._tally = self._spare_tally or TriggerTally()  # the one the last tick summarised, emptied
-                self._spare_tally = None
-                # Its seq taken now; made and recorded once the listeners were told (or before anything else is
-                # recorded): the listeners wait for nothing but that.
-                sink.emit_made_later("runtime", self.host.label, "devtools", "trace:tick", start_meta,
-                                     (tick_seq, sink.clock, t0, started_as, depth, forced, reason))
+                if self._inputs:
+                    inputs = [t for source in self._inputs for t in source.triggers]
+                tally = self._tally or self._counting()
+                self._tally = None  # this tick's: a later commit counts into the spare one
+                # Held by the hub, made and recorded once the listeners were told (or before anything else is
+                # recorded): the listeners wait for nothing else. Stored inline (TickStart.hold), not through a
+                # call: at full every step here is a cold one.
+                start = self._start or self._new_start()
+                sink.hub.record_later(start)  # first: it records the one still held, which may be this object
+                start.tick_seq = tick_seq
+                start.t0 = t0
+                start.started_as = started_as
+                start.depth = depth
+                start.forced = forced
+                start.reason = reason
             self._timers = 0
             if forced and reason == "microtask_starvation":
                 self._warn_starvation(tick_seq, depth)
             cycle = self._drain()
             accepted, deferred, degrade = self._accept(queue.drain(), cycle)
-            if self._tally.first is not None:
-                self._tally.clear()  # what this tick drained was its own; later commits trigger the next
+            counting = self._tally
+            if counting is not None and counting.first is not None:
+                counting.clear()  # what this tick drained was its own; later commits trigger the next
             if deferred:
                 queue.requeue(deferred)
                 if on:
+                    counting = self._counting()
                     for entry in deferred:
                         for record in entry.records:
-                            self._tally.add(record)
+                            counting.add(record)
             self._publish(tick_seq, accepted)
             if e2e_t0 is not None:
                 sink.e2e.tick_published(tick_seq, e2e_t0, [(e.urgent, e.records) for e in accepted],
@@ -379,8 +408,9 @@ class TickScheduler:
             if degrade is not None or self._degraded is not None:
                 self._track_degrade(tick_seq, degrade, len(deferred))
             if on:
-                self._report(tick_seq, t0, schedule_of(started_as, depth, forced, reason), trigger, accepted,
-                             deferred, degrade)
+                assert tally is not None
+                self._report(tick_seq, t0, schedule_of(started_as, depth, forced, reason), (tally, inputs, timers),
+                             accepted, deferred, degrade)
             if degrade is not None or forced:
                 self._tell_telemetry(DegradedTick(tick_seq, degrade is None, degrade, forced, reason, depth,
                                                   len(deferred)))
@@ -406,11 +436,10 @@ class TickScheduler:
             tick_seq = store.tick_seq + 1
             if on:  # the start event as _tick records it: its seq now, made once the listeners were told
                 t0 = time.perf_counter()
-                label = self.host.label
-                sink.emit_made_later("runtime", label, "devtools", "trace:tick", start_meta,
-                                     (tick_seq, sink.clock, t0, "unknown", 0, False, None))
-            if self._tally.first is not None:
-                self._tally.clear()
+                (self._start or self._new_start()).hold(tick_seq, t0, "unknown", 0, False, None)
+            counting = self._tally
+            if counting is not None and counting.first is not None:
+                counting.clear()
             urgent = store.commit_one(tick_seq, key, state,
                                       None if key not in store.attached else lambda: record_paths(inst, record))
             low_pending = self._low
@@ -426,6 +455,7 @@ class TickScheduler:
                 inputs = len(self._inputs)  # what its listeners left for the next tick, as _report counts it
                 if self._drain_step is not None:
                     inputs += self._drain_step.pending_windows()
+                label = self.host.label
                 sink.emit_pending("runtime", label, "devtools", "trace:tick", 0, None, None, solo_settled_meta,
                                   tick_seq, now, self.config.max_steps, (time.perf_counter() - t0) * 1000.0, inputs,
                                   len(self.queue.fresh), record, timers, sink.full, timestamp=now)

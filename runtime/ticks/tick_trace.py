@@ -17,11 +17,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from runtime.base.records import TxnRecord
 
 if TYPE_CHECKING:
-    from runtime.debug.sink import EventClock
+    from runtime.debug.pending import PendingEvent
+    from runtime.debug.sink import DebugSink, EventClock
     from runtime.ticks.job_queue import PendingModule
 
 __all__ = ["trigger_kind", "TriggerTally", "commit_anchor", "anchors", "anchors_of", "schedule_of", "start_meta",
-           "settled_meta",
+           "TickStart", "settled_meta",
            "solo_settled_meta", "SOLO_SCHEDULE", "STABLE", "NO_BACKLOG", "MAX_ANCHORS"]
 
 MAX_ANCHORS = 16
@@ -169,6 +170,43 @@ def start_meta(tick_seq: int, clock: EventClock, t0: float, started_as: str, dep
     tick held when it began: `t0` its perf_counter reading, stamped on the event clock."""
     return {"tickSeq": tick_seq, "phase": "start", "timestampMs": clock.at_ms(t0),
             "schedule": schedule_of(started_as, depth, forced, reason)}
+
+
+class TickStart:
+    """The start event of the tick that runs now, held by the hub (DebugHub.record_later) while its listeners are
+    told and made after them (DebugSink.made_later, which also takes its seq then): the scheduler stores the tick's
+    numbers into this one object, reused tick after tick, so holding it allocates nothing and takes one call on the
+    listeners' path (at full each step there is a cold one: a fresh tuple is a cold cache line, the ring keeping the
+    earlier ones alive); `pending()` copies them out when the hub records the event."""
+
+    __slots__ = ("sink", "label", "tick_seq", "t0", "started_as", "depth", "forced", "reason")
+
+    def __init__(self, sink: DebugSink, label: str) -> None:
+        self.sink = sink
+        self.label = label
+        """The runtime's label (the event's instanceId), fixed for a runtime."""
+        self.tick_seq = 0
+        self.t0 = 0.0
+        self.started_as = "unknown"
+        self.depth = 0
+        self.forced = False
+        self.reason: str | None = None
+
+    def hold(self, tick_seq: int, t0: float, started_as: str, depth: int, forced: bool, reason: str | None) -> None:
+        """Hand the event of the tick `tick_seq`, begun at perf_counter `t0` as scheduled, to the hub."""
+        self.sink.hub.record_later(self)  # first: it records this object's previous tick if still held
+        self.tick_seq = tick_seq
+        self.t0 = t0
+        self.started_as = started_as
+        self.depth = depth
+        self.forced = forced
+        self.reason = reason
+
+    def pending(self) -> PendingEvent:
+        sink = self.sink
+        return sink.made_later("runtime", self.label, "devtools", "trace:tick", start_meta,
+                               (self.tick_seq, sink.clock, self.t0, self.started_as, self.depth, self.forced,
+                                self.reason))
 
 
 def settled_meta(tick_seq: int, now: float, schedule: dict[str, Any] | None, budget: dict[str, Any],
