@@ -45,6 +45,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from runtime.debug.dispatch_events import DispatchEvents
 from runtime.debug.pending import PendingEvent, PendingGroup
 from runtime.debug.views import DevtoolsSnapshot, ExportBudget, RuntimeViews
 
@@ -83,8 +84,13 @@ class DebugHub:
         """Events the ring's PendingGroups hold past one per entry (the ring holds len(_events) + _extra events)."""
         self._limit = max(0, buffer_size)
         self._token = 0
-        self._later: tuple[Callable[..., dict[str, Any]], tuple[Any, ...], str] | None = None
-        """An event handed over by record_later and not recorded yet (at most one: a second one records the first)."""
+        self._later: tuple[Callable[..., dict[str, Any]], tuple[Any, ...], str] | DispatchEvents | None = None
+        """An event handed over by record_later, or the group open_group opened, not recorded yet (at most one: a
+        second one records the first)."""
+        self.open: DispatchEvents | None = None
+        """The group open_group opened while it may still grow (None once it is recorded)."""
+        self.live = False
+        """A tap or feed is attached (they see every event as it is recorded: nothing is held open for them)."""
         self._views: dict[str, RuntimeViews] = {}
         self._subscribers: list[Callable[[int], None]] = []
         self._taps: tuple[Tap, ...] = ()
@@ -156,8 +162,10 @@ class DebugHub:
         return events
 
     def _state_event(self, pending: PendingEvent | PendingGroup) -> dict[str, Any]:
-        """The state:update an unbuilt entry holds (a group's last event)."""
-        return self._built_group(pending)[-1] if isinstance(pending, PendingGroup) else self._built(pending)
+        """The state:update an unbuilt entry holds (a group's, at its `state_at`)."""
+        if isinstance(pending, PendingGroup):
+            return self._built_group(pending)[pending.state_at]
+        return self._built(pending)
 
     def _settle(self, views: RuntimeViews) -> None:
         """Take the unbuilt state:update events of `views` into its latest states and field summaries."""
@@ -203,7 +211,7 @@ class DebugHub:
         if self._limit:
             events.append(event)
             if len(events) + self._extra > self._limit + TRIM_SLACK:
-                self.trim()
+                self.trim(False)
         for queue, threshold, feed in self._feed_queues:
             queue.append(event)
             if len(queue) >= threshold:
@@ -231,7 +239,7 @@ class DebugHub:
         if self._limit:
             events.append(pending)
             if len(events) + self._extra > self._limit + TRIM_SLACK:
-                self.trim()
+                self.trim(False)
         self._token += 1
         if self._subscribers and not self._notify_scheduled:
             self._schedule_notify()
@@ -252,14 +260,14 @@ class DebugHub:
             events.append(group)
             self._extra += group.size - 1
             if len(events) + self._extra > self._limit + TRIM_SLACK:
-                self.trim()
+                self.trim(False)
         self._token += group.size
         if self._subscribers and not self._notify_scheduled:
             self._schedule_notify()
 
     def _hold_state(self, pending: PendingEvent | PendingGroup, state_of: tuple[str, str], full: bool) -> None:
         """An unbuilt state:update becomes its instance's latest state, taken into the views when they are read."""
-        views = self._bucket(pending.runtime_label)
+        views = self._views.get(pending.runtime_label) or self._bucket(pending.runtime_label)
         key = self._state_keys.get(state_of)
         if key is None:
             key = self._state_keys[state_of] = f"{state_of[0]}::{state_of[1]}"
@@ -276,13 +284,44 @@ class DebugHub:
             self.flush_later()
         self._later = (build, args, runtime_label)
 
+    def open_group(self, group: DispatchEvents) -> None:
+        """Hand over a group of events still being made (a light dispatch's, runtime.debug.dispatch_events): it grows
+        while `open` is it, and is recorded, with the events it holds then, before anything the hub records,
+        announces or shows next, or at `flush_later()`; `open` is None from then on. Callers check `live` first."""
+        if self._later is not None:
+            self.flush_later()
+        self._later = self.open = group
+
     def flush_later(self) -> None:
-        """Record the event handed over by record_later now (nothing when there is none): unbuilt, as
-        record_pending records (built at once when a tap or feed is attached)."""
+        """Record the event handed over by record_later, or the group open_group opened, now (nothing when there is
+        none): unbuilt, as record_pending and record_group record (built at once when a tap or feed is attached)."""
         later = self._later
         if later is not None:
             self._later = None
-            self.record_pending(PendingEvent(*later))
+            if isinstance(later, DispatchEvents):
+                self._record_open(later)
+            else:
+                self.record_pending(PendingEvent(*later))
+
+    def _record_open(self, group: DispatchEvents) -> None:
+        """record_group of the group open_group opened, with what it holds now (as one light dispatch's events it
+        needs less of record_group: nothing taps the hub while a group is open, see `live`)."""
+        self.open = None
+        if self._taps or self._feeds:  # attached meanwhile, through a way that did not record the group first
+            self.record_group(group, group.state_of)
+            return
+        if group.record is not None:
+            self._hold_state(group, (group.module_id, group.instance_id), False)
+        size = group.size
+        if self._limit:
+            events = self._events
+            events.append(group)
+            self._extra += size - 1
+            if len(events) + self._extra > self._limit + TRIM_SLACK:
+                self.trim(False)
+        self._token += size
+        if self._subscribers and not self._notify_scheduled:
+            self._schedule_notify()
 
     def _note_views(self, event: dict[str, Any]) -> None:
         views = self._bucket(event["runtimeLabel"])
@@ -318,8 +357,9 @@ class DebugHub:
         else:
             self._call(feed, feed.on_static_ir, self._static_irs[key])
 
-    def trim(self) -> None:
-        """Let go of the events past `buffer_size` (counted in `dropped`)."""
+    def trim(self, exact: bool = True) -> None:
+        """Let go of the events past `buffer_size` (counted in `dropped`). Not `exact` (the recording path's trim), a
+        group only some of whose events are past the size stays whole, unbuilt, until a reader trims exactly."""
         if self._later is not None:
             self.flush_later()
         events = self._events
@@ -329,14 +369,19 @@ class DebugHub:
         one = len(self._views) == 1  # one runtime (the usual case): counted once, not per entry
         dropped = 0
         while excess > 0:
-            entry = events.popleft()
+            entry = events[0]
             size = 1
-            if entry.__class__ is PendingGroup:
+            if isinstance(entry, PendingGroup):
                 size = entry.size
+                if size > excess and not exact:
+                    break
+                events.popleft()
                 self._extra -= size - 1
                 if size > excess:  # the newest of its events stay
                     events.extendleft(reversed(self._built_group(entry, excess)[excess:]))
                     size = excess
+            else:
+                events.popleft()
             if one:
                 dropped += size
             else:
@@ -384,10 +429,12 @@ class DebugHub:
             if key in self._ir_graphs:
                 tap(GRAPH_TYPE, self._ir_graphs[key])
         self._taps = (*self._taps, tap)
+        self.live = True
         return lambda: self._untap(tap)
 
     def _untap(self, tap: Tap) -> None:
         self._taps = tuple(t for t in self._taps if t is not tap)
+        self.live = bool(self._taps) or bool(self._feeds)
 
     @property
     def tapped(self) -> bool:
@@ -407,6 +454,7 @@ class DebugHub:
 
     def _set_feeds(self, feeds: tuple[Feed, ...]) -> None:
         self._feeds = feeds
+        self.live = bool(self._taps) or bool(feeds)
         self._feed_queues = tuple((f.queue, f.threshold, f) for f in feeds)
 
     def _call(self, feed: Feed, fn: Callable[..., None], *args: Any) -> None:

@@ -407,8 +407,13 @@ class TickScheduler:
             if on:  # the start event as _tick records it: its seq now, made once the listeners were told
                 t0 = time.perf_counter()
                 label = self.host.label
-                sink.emit_made_later("runtime", label, "devtools", "trace:tick", start_meta,
-                                     (tick_seq, sink.clock, t0, "unknown", 0, False, None))
+                # a fused light dispatch's commit: the tick's events join the hub entry of its other events
+                entry = sink.hub.open
+                if entry is None or entry.record is not record or not sink.dispatch_tick_started(
+                        entry, label, tick_seq, t0, start_meta):
+                    entry = None
+                    sink.emit_made_later("runtime", label, "devtools", "trace:tick", start_meta,
+                                         (tick_seq, sink.clock, t0, "unknown", 0, False, None))
             if self._tally.first is not None:
                 self._tally.clear()
             urgent = store.commit_one(tick_seq, key, state,
@@ -422,13 +427,17 @@ class TickScheduler:
             if self._low:
                 self._schedule_low()
             if on:  # what _report says of this tick, built when read
-                now = sink.clock.now_ms()
+                t1 = time.perf_counter()
                 inputs = len(self._inputs)  # what its listeners left for the next tick, as _report counts it
                 if self._drain_step is not None:
                     inputs += self._drain_step.pending_windows()
-                sink.emit_pending("runtime", label, "devtools", "trace:tick", 0, None, None, solo_settled_meta,
-                                  tick_seq, now, self.config.max_steps, (time.perf_counter() - t0) * 1000.0, inputs,
-                                  len(self.queue.fresh), record, timers, sink.full, timestamp=now)
+                work = len(self.queue.fresh)
+                if entry is None or not sink.dispatch_tick_settled(entry, t1, solo_settled_meta, self.config.max_steps,
+                                                                   inputs, work, timers):
+                    now = sink.clock.now_ms()
+                    sink.emit_pending("runtime", label, "devtools", "trace:tick", 0, None, None, solo_settled_meta,
+                                      tick_seq, now, self.config.max_steps, (t1 - t0) * 1000.0, inputs, work, record,
+                                      timers, sink.full, timestamp=now)
         finally:
             self._flushing = False
             if on:
