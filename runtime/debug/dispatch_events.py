@@ -37,30 +37,32 @@ class EventBuilder(Protocol):
 
 
 class DispatchEvents(PendingGroup):
-    """One light dispatch's events, built when read (see the module docstring); `size` counts the parts taken so far:
-    the action (1), the commit (1 to 3), the tick's start (1) and settled (1). A part's fields are set when it joins
-    (`record`, `tick_label` and `settled_meta` say which did)."""
+    """One light dispatch's events, built when read (see the module docstring). `parts` says which parts joined, in
+    their order: 0 the action alone, 1 the commit too, 2 the tick's start too, 3 its settled too; a part's fields are
+    set when it joins. `size` counts their events: the action 1, the commit 1 to 3, each tick event 1."""
 
     __slots__ = (
-        "sink", "seq", "module_id", "instance_id", "action", "txn_seq", "txn_id", "action_at",
-        "record", "state", "commit_seq", "commit_at",
+        "sink", "seq", "module_id", "instance_id", "action", "txn_seq", "action_at", "parts",
+        "record", "state", "commit_at",
         "tick_label", "tick_seq", "tick_event_seq", "tick_t0", "start_meta",
         "settled_meta", "settled_t1", "max_steps", "pending_inputs", "pending_work", "timers",
     )
 
-    # the commit's part
+    # the commit's part (its events' seqs follow the action's: nothing was recorded in between)
+    record: TxnRecord
     state: Any
-    commit_seq: int
-    """The eventSeq before the commit's events."""
     commit_at: float
     """The perf_counter reading the commit's events stand for."""
     # the tick's start
+    tick_label: str
+    """The runtime whose short tick published the commit."""
     tick_seq: int
     tick_event_seq: int
     """The tick's start event's eventSeq (its settled event has the next one)."""
     tick_t0: float
     start_meta: Callable[..., dict[str, Any]]
     # the tick's settled
+    settled_meta: Callable[..., tuple[Any, str | None]]
     settled_t1: float
     """The perf_counter reading at the tick's end: its settled event's time and elapsed time."""
     max_steps: int
@@ -69,12 +71,12 @@ class DispatchEvents(PendingGroup):
     timers: int
 
     def __init__(self, sink: EventBuilder, seq: int, module_id: str, instance_id: str, action: str, txn_seq: int,
-                 txn_id: str, action_at: float) -> None:
-        # PendingGroup.__init__, spelled out: one frame less on every light dispatch
+                 action_at: float) -> None:
+        # PendingGroup.__init__, spelled out: one frame less on every light dispatch (state_at is set with the
+        # commit: a group without one is recorded without state_of)
         self.runtime_label = sink.runtime_label
         self.size = 1
         self.events: list[dict[str, Any]] | None = None
-        self.state_at = -1
         self.sink = sink
         self.seq = seq
         """The action event's eventSeq."""
@@ -82,25 +84,20 @@ class DispatchEvents(PendingGroup):
         self.instance_id = instance_id
         self.action = action
         self.txn_seq = txn_seq
-        self.txn_id = txn_id
         self.action_at = action_at
         """The action event's timestamp (epoch ms)."""
-        self.record: TxnRecord | None = None
-        """The commit (None until the window committed, and when its events were recorded the general way)."""
-        self.tick_label: str | None = None
-        """The runtime whose short tick's events this entry holds (None: no tick part)."""
-        self.settled_meta: Callable[..., tuple[Any, str | None]] | None = None
-        """The settled event's meta maker (None: the entry holds no settled part)."""
+        self.parts = 0
 
     @property
     def state_of(self) -> tuple[str, str] | None:
         """(moduleId, instanceId) when the entry holds a state:update (for the hub's latest-state view)."""
-        return (self.module_id, self.instance_id) if self.record is not None else None
+        return (self.module_id, self.instance_id) if self.parts else None
 
     def built(self) -> tuple[list[dict[str, Any]], bool]:
         events = self.events
         if events is not None:
             return events, False
         events = self.events = self.sink.dispatch_events(self)
-        self.record = self.state = None  # let go of what it was built from
+        if self.parts:
+            del self.record, self.state  # let go of what it was built from
         return events, True

@@ -310,8 +310,18 @@ class DebugHub:
         if self._taps or self._feeds:  # attached meanwhile, through a way that did not record the group first
             self.record_group(group, group.state_of)
             return
-        if group.record is not None:
-            self._hold_state(group, (group.module_id, group.instance_id), False)
+        if group.parts:  # _hold_state of a group recorded below full, spelled out
+            views = self._views.get(group.runtime_label) or self._bucket(group.runtime_label)
+            state_of = (group.module_id, group.instance_id)
+            key = self._state_keys.get(state_of)
+            if key is None:
+                key = self._state_keys[state_of] = f"{state_of[0]}::{state_of[1]}"
+            if key in views.labels:
+                pending = views.pending_states
+                older = pending.get(key)
+                if older is not None and older[1]:  # its field summary stays the latest one
+                    views.state_update(self._state_event(older[0]))
+                pending[key] = (group, False)
         size = group.size
         if self._limit:
             events = self._events

@@ -237,13 +237,13 @@ class DebugSink:
 
     # -- a light dispatch's events in one entry (runtime.debug.dispatch_events) ----------------------------------------
 
-    def open_dispatch(self, module_id: str, instance_id: str, action: str, txn_seq: int, txn_id: str,
+    def open_dispatch(self, module_id: str, instance_id: str, action: str, txn_seq: int,
                       timestamp: float) -> DispatchEvents:
         """The action event of a fused dispatch at light, its seq taken now, in a group the hub holds open for the
         dispatch's other events (DebugHub.open_group). Callers check `light` and that the hub is not `live`."""
         seq = self._seq.get(instance_id, 0) + 1
         self._seq[instance_id] = seq
-        entry = DispatchEvents(self, seq, module_id, instance_id, action, txn_seq, txn_id, timestamp)
+        entry = DispatchEvents(self, seq, module_id, instance_id, action, txn_seq, timestamp)
         self.hub.open_group(entry)
         return entry
 
@@ -256,14 +256,13 @@ class DebugSink:
         if self.hub.open is not entry:
             return False
         size = 1 if converge is None else (2 if converge.exec_vm is None else 3)
-        seq = self._seq.get(entry.instance_id, 0)
-        self._seq[entry.instance_id] = seq + size
+        self._seq[entry.instance_id] = entry.seq + size  # nothing of the instance was recorded since the action
         entry.record = record
         entry.state = state
-        entry.commit_seq = seq
         entry.commit_at = at
         entry.size = 1 + size
         entry.state_at = size  # the commit's last event, after the action
+        entry.parts = 1
         return True
 
     def dispatch_tick_started(self, entry: DispatchEvents, label: str, tick_seq: int, t0: float,
@@ -279,6 +278,7 @@ class DebugSink:
         entry.tick_t0 = t0
         entry.start_meta = make_meta
         entry.size += 1
+        entry.parts = 2
         return True
 
     def dispatch_tick_settled(self, entry: DispatchEvents, t1: float, make_meta: MetaMaker, max_steps: int,
@@ -289,7 +289,7 @@ class DebugSink:
         if self.hub.open is not entry:
             return False
         # the seq after the start event's: anything recorded in between would have recorded the entry
-        self._seq[entry.tick_label] = entry.tick_event_seq + 1  # type: ignore[index]
+        self._seq[entry.tick_label] = entry.tick_event_seq + 1
         entry.settled_meta = make_meta
         entry.settled_t1 = t1
         entry.max_steps = max_steps
@@ -297,36 +297,37 @@ class DebugSink:
         entry.pending_work = pending_work
         entry.timers = timers
         entry.size += 1
+        entry.parts = 3
         return True
 
     def dispatch_events(self, entry: DispatchEvents) -> list[dict[str, Any]]:
         """The events `entry` holds, as the general way records them (its builder, called once when read)."""
         made = self._made_event
-        mid, iid, txn_seq, txn_id = entry.module_id, entry.instance_id, entry.txn_seq, entry.txn_id
+        mid, iid, txn_seq = entry.module_id, entry.instance_id, entry.txn_seq
+        txn_id = f"{iid}::t{txn_seq}"
         events = [made(entry.seq, mid, iid, "action", entry.action, txn_seq, txn_id, None, entry.action_at,
                        action_meta, (entry.action,))]
-        record = entry.record
-        if record is not None:
+        parts = entry.parts
+        if parts:
+            record = entry.record
             converge = converge_of(record)
             at = self.clock.at_ms(entry.commit_at)
             if converge is None:
-                events.append(made(entry.commit_seq + 1, mid, iid, "state", "state:update", txn_seq, txn_id,
+                events.append(made(entry.seq + 1, mid, iid, "state", "state:update", txn_seq, txn_id,
                                    record.link_id, at, state_update_meta, (record, entry.state, "light")))
             else:
-                events += self._commit_events(entry.commit_seq, mid, iid, record, entry.state, converge, "light", at)
-        label = entry.tick_label
-        if label is not None:
-            assert entry.start_meta is not None
-            seq, clock, t0 = entry.tick_event_seq, self.clock, entry.tick_t0
+                events += self._commit_events(entry.seq, mid, iid, record, entry.state, converge, "light", at)
+        if parts >= 2:
+            label, seq, clock, t0 = entry.tick_label, entry.tick_event_seq, self.clock, entry.tick_t0
             events.append(self._bounded_made_event(seq, "runtime", label, "devtools", "trace:tick", entry.start_meta,
                                                    (entry.tick_seq, clock, t0, "unknown", 0, False, None)))
-            settled = entry.settled_meta
-            if settled is not None:
+            if parts == 3:
                 t1 = entry.settled_t1
                 now = clock.at_ms(t1)
-                events.append(made(seq + 1, "runtime", label, "devtools", "trace:tick", 0, None, None, now, settled,
-                                   (entry.tick_seq, now, entry.max_steps, (t1 - t0) * 1000.0, entry.pending_inputs,
-                                    entry.pending_work, record, entry.timers, False)))
+                events.append(made(seq + 1, "runtime", label, "devtools", "trace:tick", 0, None, None, now,
+                                   entry.settled_meta, (entry.tick_seq, now, entry.max_steps, (t1 - t0) * 1000.0,
+                                                        entry.pending_inputs, entry.pending_work, record,
+                                                        entry.timers, False)))
         return events
 
     def _made_event(self, seq: int, module_id: str, instance_id: str, kind: str, label: str, txn_seq: int,

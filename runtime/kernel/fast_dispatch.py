@@ -40,7 +40,7 @@ if TYPE_CHECKING:
     from runtime.debug.sink import DebugSink
     from runtime.kernel.module import ModuleShape
 
-__all__ = ["DIRTY_SET_MEMO", "KERNEL_MEMO", "FusedHost", "FusedOwner", "WindowIds", "dispatch_fused", "dispatch_light"]
+__all__ = ["DIRTY_SET_MEMO", "KERNEL_MEMO", "FusedHost", "FusedOwner", "WindowIds", "dispatch_fused"]
 
 DIRTY_SET_MEMO = 512
 """Write patterns whose dirty sets an instance keeps (the memo starts over when full)."""
@@ -114,26 +114,11 @@ class FusedOwner(Protocol):
     def announce_ir(self) -> None: ...
 
 
-def dispatch_light(self: FusedOwner, reducer: Callable[[Any, Any], Any], origin: TxnOrigin,
-                   payload: Any) -> TxnRecord | None:
-    """dispatch_fused at diagnostics light: the window's events (its action, its commit's, its short tick's) are
-    taken as one entry of the debug hub (runtime.debug.dispatch_events), recorded when the dispatch is over (the
-    caller checked the module's gate, the level and that the hub has no live consumer)."""
-    sink = self.sink
-    seq = self._txn_seq + 1
-    entry = sink.open_dispatch(self.module_id, self.instance_id, origin.name or "", seq,
-                               f"{self.instance_id}::t{seq}", sink.clock.now_ms())
-    try:
-        return dispatch_fused(self, reducer, origin, payload, entry)
-    finally:
-        if sink.hub.open is entry:  # not recorded by the tick (there was none, or it went the general way)
-            sink.hub.flush_later()
-
-
 def dispatch_fused(self: FusedOwner, reducer: Callable[[Any, Any], Any], origin: TxnOrigin,
                    payload: Any, entry: DispatchEvents | None = None) -> TxnRecord | None:
     """One dispatch's window, the general way's steps in one frame (the caller checked the module's gate); with
-    `entry`, at diagnostics light (see dispatch_light)."""
+    `entry`, at diagnostics light: the dispatch's events join it (the caller opened it with its action event, and
+    records it when the window is over unless something recorded it earlier)."""
     host = self.fused_host
     assert host is not None  # the gate in dispatch checked it
     host.in_transaction = True  # Kernel.enter, without the hop
@@ -143,11 +128,8 @@ def dispatch_fused(self: FusedOwner, reducer: Callable[[Any, Any], Any], origin:
     op_seq = self._op_seq = self._op_seq + 1  # a fallback link names no run: the window is an operation of its own
     iid = self.instance_id
     sink = self.sink
-    if entry is None:
-        txn_id = f"{iid}::t{seq}"
-        started_at = sink.clock.now_ms()
-    else:  # what the action event took
-        txn_id, started_at = entry.txn_id, entry.action_at
+    txn_id = f"{iid}::t{seq}"
+    started_at = sink.clock.now_ms() if entry is None else entry.action_at  # at light, the action event's time
     t0 = perf_counter()
     base = self.state
     shape = self.shape

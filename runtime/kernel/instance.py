@@ -251,7 +251,15 @@ class ModuleInstance:
         if sink.on:
             if (sink.light and self.light_ok and link_id is None and not self.disposed
                     and not self.host.in_transaction and not sink.hub.live):
-                return fast_dispatch.dispatch_light(self, entry.reducer, entry.origin, payload)  # one hub entry
+                # the fused path, its events one entry of the hub (runtime.debug.dispatch_events), recorded when
+                # the dispatch is over unless something recorded it earlier (the tick does, at its end)
+                events = sink.open_dispatch(self.module_id, self.instance_id, action_type, self._txn_seq + 1,
+                                            sink.clock.now_ms())
+                try:
+                    return self.dispatch_fused(entry.reducer, entry.origin, payload, events)
+                finally:
+                    if sink.hub.open is events:
+                        sink.hub.flush_later()
             site = self._announce_action(action_type, payload, link_id)
             origin = entry.origin if site is None else TxnOrigin("action", action_type, None, site)
         elif self.fused_ok and link_id is None and not self.disposed and not self.host.in_transaction:

@@ -409,7 +409,7 @@ class TickScheduler:
                 label = self.host.label
                 # a fused light dispatch's commit: the tick's events join the hub entry of its other events
                 entry = sink.hub.open
-                if entry is None or entry.record is not record or not sink.dispatch_tick_started(
+                if entry is None or entry.parts != 1 or entry.record is not record or not sink.dispatch_tick_started(
                         entry, label, tick_seq, t0, start_meta):
                     entry = None
                     sink.emit_made_later("runtime", label, "devtools", "trace:tick", start_meta,

@@ -1,10 +1,11 @@
-"""At diagnostics light a plain dispatch takes the fused path too (runtime.kernel.fast_dispatch.dispatch_light), its
-events held as one entry of the debug hub and built when read (runtime.debug.dispatch_events). What a user sees is
-what the general way gives: on random sequences over the wide module of test_dispatch_paths_property (every kind of
-write, failing and refused windows, a degrading derivation), with subscribers that dispatch again, read the ring or
-record a diagnostic inside the window, commit listeners and window hooks coming and going, a tap attached for a while,
-a small ring that trims and reads in between, both runs export the same events (time values aside) in the same order
-with the same eventSeqs and ids, and give the same records, states, listener calls, ticks and hub views."""
+"""At diagnostics light a plain dispatch takes the fused path too (runtime.kernel.fast_dispatch, from
+ModuleInstance.dispatch), its events held as one entry of the debug hub and built when read
+(runtime.debug.dispatch_events). What a user sees is what the general way gives: on random sequences over the wide
+module of test_dispatch_paths_property (every kind of write, failing and refused windows, a degrading derivation),
+with subscribers that dispatch again, read the ring or record a diagnostic inside the window, commit listeners and
+window hooks coming and going, a tap attached for a while, a small ring that trims and reads in between, both runs
+export the same events (time values aside) in the same order with the same eventSeqs and ids, and give the same
+records, states, listener calls, ticks and hub views."""
 
 from __future__ import annotations
 
