@@ -2,7 +2,8 @@
 ModuleInstance.dispatch), its events held as one entry of the debug hub and built when read
 (runtime.debug.dispatch_events). What a user sees is what the general way gives: on random sequences over the wide
 module of test_dispatch_paths_property (every kind of write, failing and refused windows, a degrading derivation),
-with subscribers that dispatch again, read the ring or record a diagnostic inside the window, commit listeners and
+with subscribers that dispatch again, read the ring or record a diagnostic inside the window, a topic listener that
+dispatches inside the tick, commit listeners and
 window hooks coming and going, a tap attached for a while, a small ring that trims and reads in between, both runs
 export the same events (time values aside) in the same order with the same eventSeqs and ids, and give the same
 records, states, listener calls, ticks and hub views."""
@@ -67,6 +68,9 @@ def _run(sequence: list[tuple[Any, ...]], fused: bool, buffer_size: int) -> list
     for facade in facades:
         facade.subscribe(lambda f=facade: log.append(("topic", f.key, rt.store.tick_seq, f.version,
                                                       f.get_snapshot())))
+    # inside the tick: a dispatch of its own (a fused window of its own, whose events come between the tick's two)
+    facades[2].subscribe(lambda: insts[1].dispatch("add", 1)
+                         if insts[2].get_state()["count"] % 5 == 3 and not insts[1].disposed else None)
     tapped: list[bytes] = []
     try:
         for op in sequence:
