@@ -21,6 +21,10 @@
   taken when it is handed over) while even its recording waits until the work it marks is done (a tick's start
   event waits until the tick's listeners were told). It is then recorded as `record_pending` records: unbuilt, or
   built at once for a tap or feed.
+- A light dispatch's events are handed over the same way, as one group still growing (`open_group`, a
+  runtime.debug.dispatch_events.DispatchEvents): its parts join while `open` is it, and whatever the hub records,
+  announces or shows first records it with the events it holds then (so nothing that happens in between changes
+  their order); the recording path's trims let go of whole groups only, a reader's trim is exact.
 - `token` changes synchronously with every visible change (an event recorded, the ring cleared or resized, an
   instance mounted or destroyed, any view changed, also with the window disabled), so a reader can tell at once
   whether what it holds is current. Subscribers are notified in batches: once per loop

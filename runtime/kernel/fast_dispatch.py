@@ -12,6 +12,12 @@ runs both over random sequences). What it leaves out is what nobody reads at off
 window's partial and the hops between kernel, instance, transaction and scheduler; the dirty sets of a write
 pattern seen before are taken from a memo. What it cannot do in a line, it hands to the general code where it
 happens: a reducer that returns a state or an awaitable goes on in a Transaction with what it wrote so far.
+
+At diagnostics light it takes this way too (besides: no check steps, no tap or feed on the hub): the converge
+decision is taken as a window with diagnostics on takes it (Planner.decide, the traced kernels) and kept unbuilt
+(DeferredConverge), and the window's events go into the one hub entry ModuleInstance.dispatch opened with its
+action event (runtime.debug.dispatch_events); a commit that dirtied everything, or whose entry was recorded
+meanwhile, is exported the general way (tests/runtime/test_light_dispatch_property.py runs both at light).
 """
 
 from __future__ import annotations
