@@ -25,7 +25,8 @@ _NOT_FOUND = object()
 class PlanCache:
     """LRU of plans with hit/miss/evict counters and self-protection."""
 
-    __slots__ = ("capacity", "_entries", "hits", "misses", "evicts", "disabled_reason", "_next_miss_reason")
+    __slots__ = ("capacity", "_entries", "hits", "misses", "evicts", "disabled_reason", "_next_miss_reason",
+                 "_changes", "_evidence")
 
     def __init__(self, capacity: int = DEFAULT_CAPACITY) -> None:
         self.capacity = capacity
@@ -35,6 +36,10 @@ class PlanCache:
         self.evicts = 0
         self.disabled_reason: str | None = None
         self._next_miss_reason = "cold_start"
+        self._changes = 0
+        """Counts every change of what `evidence` reports (its memo holds while it stays)."""
+        self._evidence: tuple[int, bool, int, str | None, dict[str, Any]] | None = None
+        """The last evidence and what it was made of: most windows of an app report the same."""
 
     @property
     def disabled(self) -> bool:
@@ -46,6 +51,7 @@ class PlanCache:
     def lookup(self, key: tuple[int, ...]) -> Any:
         """The cached plan, or the sentinel `PlanCache.NOT_FOUND` (counted as a miss)."""
         plan = self._entries.get(key, _NOT_FOUND)
+        self._changes += 1
         if plan is _NOT_FOUND:
             self.misses += 1
             return _NOT_FOUND
@@ -63,6 +69,7 @@ class PlanCache:
     def store(self, key: tuple[int, ...], plan: tuple[int, ...] | None) -> None:
         if self.disabled:
             return
+        self._changes += 1
         self._entries[key] = plan
         self._entries.move_to_end(key)
         while len(self._entries) > self.capacity:
@@ -71,10 +78,12 @@ class PlanCache:
 
     def invalidate(self, miss_reason: str = "generation_bumped") -> None:
         """Drop every plan (a generation bump); the next miss says why."""
+        self._changes += 1
         self._entries.clear()
         self._next_miss_reason = miss_reason
 
     def disable(self, reason: str) -> None:
+        self._changes += 1
         self.disabled_reason = reason
         self._entries.clear()
 
@@ -88,7 +97,12 @@ class PlanCache:
             self.disable("low_hit_rate")
 
     def evidence(self, hit: bool, key_size: int, miss_reason: str | None) -> dict[str, Any]:
-        """The cache's evidence as exported in `trait:converge` (capacity, size, hits, misses, evicts, disabled)."""
+        """The cache's evidence as exported in `trait:converge` (capacity, size, hits, misses, evicts, disabled): the
+        same dict while nothing changed (exported metas are read-only)."""
+        memo = self._evidence
+        if (memo is not None and memo[0] == self._changes and memo[1] is hit and memo[2] == key_size
+                and memo[3] == miss_reason):
+            return memo[4]
         out: dict[str, Any] = {
             "capacity": self.capacity,
             "size": len(self._entries),
@@ -103,4 +117,5 @@ class PlanCache:
         if self.disabled_reason:
             out["disabled"] = True
             out["disableReason"] = self.disabled_reason
+        self._evidence = (self._changes, hit, key_size, miss_reason, out)
         return out

@@ -109,6 +109,8 @@ class Planner:
         self.generation = 0
         self.bump_count = 0
         self.last_bump_reason: BumpReason | None = None
+        self._generation_evidence: dict[str, Any] | None = None
+        """generation_evidence() until the next bump (every converge record of a generation takes the same)."""
         self._bumps_since_txn = 0
         self.cache = PlanCache(capacity)
         self.kernels = KernelCache()
@@ -145,6 +147,7 @@ class Planner:
         self.generation += 1
         self.bump_count += 1
         self.last_bump_reason = reason
+        self._generation_evidence = None
         self._bumps_since_txn += 1
         self.cache.invalidate("generation_bumped")
         self._slots.clear()
@@ -156,9 +159,13 @@ class Planner:
         return reason
 
     def generation_evidence(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"generation": self.generation, "generationBumpCount": self.bump_count}
-        if self.last_bump_reason:
-            out["lastBumpReason"] = self.last_bump_reason
+        """The generation as a converge record exports it: one dict per generation, shared (exported metas are
+        read-only)."""
+        out = self._generation_evidence
+        if out is None:
+            out = self._generation_evidence = {"generation": self.generation, "generationBumpCount": self.bump_count}
+            if self.last_bump_reason:
+                out["lastBumpReason"] = self.last_bump_reason
         return out
 
     def note_full_duration(self, ms: float) -> None:
@@ -181,7 +188,7 @@ class Planner:
         self.last_ran_all = plan is None
         return plan
 
-    def decide(self, *, dirty: DirtySet, requested: ConvergeMode, decision_budget_ms: float) -> Decision:
+    def decide(self, dirty: DirtySet, requested: ConvergeMode, decision_budget_ms: float) -> Decision:
         """The plan and its evidence at diagnostics on: the mode, the reasons and what the cache did."""
         t0 = self._clock()
         self._bumps_since_txn = 0

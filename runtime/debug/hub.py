@@ -22,6 +22,10 @@
   while even its recording waits until the work it marks is done (a tick's start event waits until the tick's
   listeners were told). It is then recorded as `record_pending` records: unbuilt, or built at once for a tap or
   feed.
+- A light dispatch's events are handed over the same way, as one group still growing (`open_group`, a
+  runtime.debug.dispatch_events.DispatchEvents): its parts join while `open` is it, and whatever the hub records,
+  announces or shows first records it with the events it holds then (so nothing that happens in between changes
+  their order); the recording path's trims let go of whole groups only, a reader's trim is exact.
 - `token` changes synchronously with every visible change (an event recorded, the ring cleared or resized, an
   instance mounted or destroyed, any view changed, also with the window disabled), so a reader can tell at once
   whether what it holds is current. Subscribers are notified in batches: once per loop
@@ -46,6 +50,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from runtime.debug.dispatch_events import DispatchEvents
 from runtime.debug.pending import PendingEvent, PendingGroup, Reserved
 from runtime.debug.views import DevtoolsSnapshot, ExportBudget, RuntimeViews
 
@@ -84,10 +89,14 @@ class DebugHub:
         """Events the ring's PendingGroups hold past one per entry (the ring holds len(_events) + _extra events)."""
         self._limit = max(0, buffer_size)
         self._token = 0
-        self.later: Reserved | None = None
-        """An event handed over by record_later and not recorded yet (at most one: a second one records the first).
-        Read-only outside the hub: a sink records it (flush_later) before it takes an event seq, so the held event,
-        which takes its seq when recorded, comes first in eventSeq as in the ring."""
+        self.later: Reserved | DispatchEvents | None = None
+        """An event handed over by record_later, or the group open_group opened, not recorded yet (at most one: a
+        second one records the first). Read-only outside the hub: a sink records it (flush_later) before it takes
+        an event seq, so the held event, which takes its seq when recorded, comes first in eventSeq as in the ring."""
+        self.open: DispatchEvents | None = None
+        """The group open_group opened while it may still grow (None once it is recorded)."""
+        self.live = False
+        """A tap or feed is attached (they see every event as it is recorded: nothing is held open for them)."""
         self._views: dict[str, RuntimeViews] = {}
         self._subscribers: list[Callable[[int], None]] = []
         self._taps: tuple[Tap, ...] = ()
@@ -159,8 +168,10 @@ class DebugHub:
         return events
 
     def _state_event(self, pending: PendingEvent | PendingGroup) -> dict[str, Any]:
-        """The state:update an unbuilt entry holds (a group's last event)."""
-        return self._built_group(pending)[-1] if isinstance(pending, PendingGroup) else self._built(pending)
+        """The state:update an unbuilt entry holds (a group's, at its `state_at`)."""
+        if isinstance(pending, PendingGroup):
+            return self._built_group(pending)[pending.state_at]
+        return self._built(pending)
 
     def _settle(self, views: RuntimeViews) -> None:
         """Take the unbuilt state:update events of `views` into its latest states and field summaries."""
@@ -206,7 +217,7 @@ class DebugHub:
         if self._limit:
             events.append(event)
             if len(events) + self._extra > self._limit + TRIM_SLACK:
-                self.trim()
+                self.trim(False)
         for queue, threshold, feed in self._feed_queues:
             queue.append(event)
             if len(queue) >= threshold:
@@ -234,7 +245,7 @@ class DebugHub:
         if self._limit:
             events.append(pending)
             if len(events) + self._extra > self._limit + TRIM_SLACK:
-                self.trim()
+                self.trim(False)
         self._token += 1
         if self._subscribers and not self._notify_scheduled:
             self._schedule_notify()
@@ -255,14 +266,14 @@ class DebugHub:
             events.append(group)
             self._extra += group.size - 1
             if len(events) + self._extra > self._limit + TRIM_SLACK:
-                self.trim()
+                self.trim(False)
         self._token += group.size
         if self._subscribers and not self._notify_scheduled:
             self._schedule_notify()
 
     def _hold_state(self, pending: PendingEvent | PendingGroup, state_of: tuple[str, str], full: bool) -> None:
         """An unbuilt state:update becomes its instance's latest state, taken into the views when they are read."""
-        views = self._bucket(pending.runtime_label)
+        views = self._views.get(pending.runtime_label) or self._bucket(pending.runtime_label)
         key = self._state_keys.get(state_of)
         if key is None:
             key = self._state_keys[state_of] = f"{state_of[0]}::{state_of[1]}"
@@ -280,13 +291,54 @@ class DebugHub:
             self.flush_later()
         self.later = reserved
 
+    def open_group(self, group: DispatchEvents) -> None:
+        """Hand over a group of events still being made (a light dispatch's, runtime.debug.dispatch_events): it grows
+        while `open` is it, and is recorded, with the events it holds then, before anything the hub records,
+        announces or shows next, or at `flush_later()`; `open` is None from then on. Callers check `live` first."""
+        if self.later is not None:
+            self.flush_later()
+        self.later = self.open = group
+
     def flush_later(self) -> None:
-        """Record the event handed over by record_later now (nothing when there is none): unbuilt, as
-        record_pending records (built at once when a tap or feed is attached)."""
+        """Record the event handed over by record_later, or the group open_group opened, now (nothing when there is
+        none): unbuilt, as record_pending and record_group record (built at once when a tap or feed is attached)."""
         later = self.later
         if later is not None:
             self.later = None
-            self.record_pending(later.pending())
+            if isinstance(later, DispatchEvents):
+                self._record_open(later)
+            else:
+                self.record_pending(later.pending())
+
+    def _record_open(self, group: DispatchEvents) -> None:
+        """record_group of the group open_group opened, with what it holds now (as one light dispatch's events it
+        needs less of record_group: nothing taps the hub while a group is open, see `live`)."""
+        self.open = None
+        if self._taps or self._feeds:  # attached meanwhile, through a way that did not record the group first
+            self.record_group(group, group.state_of)
+            return
+        if group.parts:  # _hold_state of a group recorded below full, spelled out
+            views = self._views.get(group.runtime_label) or self._bucket(group.runtime_label)
+            state_of = (group.module_id, group.instance_id)
+            key = self._state_keys.get(state_of)
+            if key is None:
+                key = self._state_keys[state_of] = f"{state_of[0]}::{state_of[1]}"
+            if key in views.labels:
+                pending = views.pending_states
+                older = pending.get(key)
+                if older is not None and older[1]:  # its field summary stays the latest one
+                    views.state_update(self._state_event(older[0]))
+                pending[key] = (group, False)
+        size = group.size
+        if self._limit:
+            events = self._events
+            events.append(group)
+            self._extra += size - 1
+            if len(events) + self._extra > self._limit + TRIM_SLACK:
+                self.trim(False)
+        self._token += size
+        if self._subscribers and not self._notify_scheduled:
+            self._schedule_notify()
 
     def _note_views(self, event: dict[str, Any]) -> None:
         views = self._bucket(event["runtimeLabel"])
@@ -322,8 +374,9 @@ class DebugHub:
         else:
             self._call(feed, feed.on_static_ir, self._static_irs[key])
 
-    def trim(self) -> None:
-        """Let go of the events past `buffer_size` (counted in `dropped`)."""
+    def trim(self, exact: bool = True) -> None:
+        """Let go of the events past `buffer_size` (counted in `dropped`). Not `exact` (the recording path's trim), a
+        group only some of whose events are past the size stays whole, unbuilt, until a reader trims exactly."""
         if self.later is not None:
             self.flush_later()
         events = self._events
@@ -333,14 +386,19 @@ class DebugHub:
         one = len(self._views) == 1  # one runtime (the usual case): counted once, not per entry
         dropped = 0
         while excess > 0:
-            entry = events.popleft()
+            entry = events[0]
             size = 1
-            if entry.__class__ is PendingGroup:
+            if isinstance(entry, PendingGroup):
                 size = entry.size
+                if size > excess and not exact:
+                    break
+                events.popleft()
                 self._extra -= size - 1
                 if size > excess:  # the newest of its events stay
                     events.extendleft(reversed(self._built_group(entry, excess)[excess:]))
                     size = excess
+            else:
+                events.popleft()
             if one:
                 dropped += size
             else:
@@ -388,10 +446,12 @@ class DebugHub:
             if key in self._ir_graphs:
                 tap(GRAPH_TYPE, self._ir_graphs[key])
         self._taps = (*self._taps, tap)
+        self.live = True
         return lambda: self._untap(tap)
 
     def _untap(self, tap: Tap) -> None:
         self._taps = tuple(t for t in self._taps if t is not tap)
+        self.live = bool(self._taps) or bool(self._feeds)
 
     @property
     def tapped(self) -> bool:
@@ -411,6 +471,7 @@ class DebugHub:
 
     def _set_feeds(self, feeds: tuple[Feed, ...]) -> None:
         self._feeds = feeds
+        self.live = bool(self._taps) or bool(feeds)
         self._feed_queues = tuple((f.queue, f.threshold, f) for f in feeds)
 
     def _call(self, feed: Feed, fn: Callable[..., None], *args: Any) -> None:

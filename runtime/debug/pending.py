@@ -42,15 +42,17 @@ class PendingGroup:
     of the ring: `build(*args)` gives all `size` of them, in order, once. One entry instead of one per event is what
     makes recording them cost about one event's worth; the hub counts and trims them as `size` events."""
 
-    __slots__ = ("build", "args", "runtime_label", "size", "events")
+    __slots__ = ("build", "args", "runtime_label", "size", "events", "state_at")
 
     def __init__(self, build: Callable[..., list[dict[str, Any]]], args: tuple[Any, ...], runtime_label: str,
-                 size: int) -> None:
+                 size: int, state_at: int = -1) -> None:
         self.build = build
         self.args = args
         self.runtime_label = runtime_label
         self.size = size
         self.events: list[dict[str, Any]] | None = None
+        self.state_at = state_at
+        """Where among its events a group recorded with `state_of` has its state:update."""
 
     def built(self) -> tuple[list[dict[str, Any]], bool]:
         """The events, and whether this call built them."""

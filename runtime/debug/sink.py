@@ -15,13 +15,14 @@ from typing import Any, Literal, get_args
 
 import orjson
 
-from runtime.base.records import ConvergeRecord, DeferredConverge, TxnRecord
+from runtime.base.records import ConvergeRecord, DeferredConverge, TxnRecord, converge_of
 from runtime.debug.call_site import CallSites
+from runtime.debug.dispatch_events import DispatchEvents
 from runtime.debug.e2e import E2ERecorder
 from runtime.debug.hub import DebugHub
 from runtime.debug.pending import PendingEvent, PendingGroup
 from runtime.debug.projection import DEFAULT_BUDGET, SizeBudget, cut_text, project
-from runtime.debug.txn_events import converge_event_meta, exec_vm_meta, state_update_meta
+from runtime.debug.txn_events import action_meta, converge_event_meta, exec_vm_meta, state_update_meta
 
 __all__ = ["DebugSink", "LEVELS", "EventClock", "error_summary", "summarize_cause"]
 
@@ -136,6 +137,7 @@ class DebugSink:
         recorder untouched in the common case."""
         self.level = "off"
         self.on = False
+        self.light = False
         self.full = False
         self.set_level(level)
         self.e2e = E2ERecorder(self)
@@ -153,6 +155,7 @@ class DebugSink:
             raise ValueError(f"diagnostics level {level!r} is not one of {', '.join(LEVELS)}")
         self.level = level
         self.on = level != "off"
+        self.light = level == "light"
         self.full = level == "full"
 
     def emit(
@@ -240,6 +243,102 @@ class DebugSink:
         meta, reason = state_update_meta(record, state, level)
         events.append(event(seq + len(events) + 1, module_id, instance_id, "state", "state:update", txn_seq, txn_id,
                             link_id, timestamp, meta, reason, None))
+        return events
+
+    # -- a light dispatch's events in one entry (runtime.debug.dispatch_events) ----------------------------------------
+
+    def open_dispatch(self, module_id: str, instance_id: str, action: str, txn_seq: int,
+                      timestamp: float) -> DispatchEvents:
+        """The action event of a fused dispatch at light, its seq taken now, in a group the hub holds open for the
+        dispatch's other events (DebugHub.open_group). Callers check `light` and that the hub is not `live`."""
+        seq = self._seq.get(instance_id, 0) + 1
+        self._seq[instance_id] = seq
+        entry = DispatchEvents(self, seq, module_id, instance_id, action, txn_seq, timestamp)
+        self.hub.open_group(entry)
+        return entry
+
+    def dispatch_committed(self, entry: DispatchEvents, record: TxnRecord, state: Any,
+                           converge: ConvergeRecord | DeferredConverge | None, at: float) -> bool:
+        """The commit's events (what `emit_commit` records, or a lone state:update without converge) join `entry`,
+        their seqs taken now, `at` the perf_counter reading they stand for (`converge`: the record's, as it holds
+        it). False, with nothing done, when the entry was recorded meanwhile: the caller exports the commit the
+        general way."""
+        if self.hub.open is not entry:
+            return False
+        size = 1 if converge is None else (2 if converge.exec_vm is None else 3)
+        self._seq[entry.instance_id] = entry.seq + size  # nothing of the instance was recorded since the action
+        entry.record = record
+        entry.state = state
+        entry.commit_at = at
+        entry.size = 1 + size
+        entry.state_at = size  # the commit's last event, after the action
+        entry.parts = 1
+        return True
+
+    def dispatch_tick_started(self, entry: DispatchEvents, label: str, tick_seq: int, t0: float,
+                              make_meta: Callable[..., dict[str, Any]]) -> bool:
+        """The start event of the short tick publishing `entry`'s commit (what a held TickStart makes: `made_later` of
+        `make_meta(tick_seq, clock, t0, "unknown", 0, False, None)`) joins it; False, with nothing done, when it was
+        recorded meanwhile."""
+        if self.hub.open is not entry:
+            return False
+        seq = self._seq[label] = self._seq.get(label, 0) + 1
+        entry.tick_label = label
+        entry.tick_seq = tick_seq
+        entry.tick_event_seq = seq
+        entry.tick_t0 = t0
+        entry.start_meta = make_meta
+        entry.size += 1
+        entry.parts = 2
+        return True
+
+    def dispatch_tick_settled(self, entry: DispatchEvents, t1: float, make_meta: MetaMaker, max_steps: int,
+                              pending_inputs: int, pending_work: int, timers: int) -> bool:
+        """The settled event of that tick (`emit_pending` of `make_meta(tick_seq, now, max_steps, elapsed_ms,
+        pending_inputs, pending_work, record, timers, False)`, `t1` the perf_counter reading of now) joins `entry`;
+        False, with nothing done, when it was recorded meanwhile."""
+        if self.hub.open is not entry:
+            return False
+        # the seq after the start event's: anything recorded in between would have recorded the entry
+        self._seq[entry.tick_label] = entry.tick_event_seq + 1
+        entry.settled_meta = make_meta
+        entry.settled_t1 = t1
+        entry.max_steps = max_steps
+        entry.pending_inputs = pending_inputs
+        entry.pending_work = pending_work
+        entry.timers = timers
+        entry.size += 1
+        entry.parts = 3
+        return True
+
+    def dispatch_events(self, entry: DispatchEvents) -> list[dict[str, Any]]:
+        """The events `entry` holds, as the general way records them (its builder, called once when read)."""
+        made = self._made_event
+        mid, iid, txn_seq = entry.module_id, entry.instance_id, entry.txn_seq
+        txn_id = f"{iid}::t{txn_seq}"
+        events = [made(entry.seq, mid, iid, "action", entry.action, txn_seq, txn_id, None, entry.action_at,
+                       action_meta, (entry.action,))]
+        parts = entry.parts
+        if parts:
+            record = entry.record
+            converge = converge_of(record)
+            at = self.clock.at_ms(entry.commit_at)
+            if converge is None:
+                events.append(made(entry.seq + 1, mid, iid, "state", "state:update", txn_seq, txn_id,
+                                   record.link_id, at, state_update_meta, (record, entry.state, "light")))
+            else:
+                events += self._commit_events(entry.seq, mid, iid, record, entry.state, converge, "light", at)
+        if parts >= 2:
+            label, seq, clock, t0 = entry.tick_label, entry.tick_event_seq, self.clock, entry.tick_t0
+            events.append(self._bounded_made_event(seq, "runtime", label, "devtools", "trace:tick", entry.start_meta,
+                                                   (entry.tick_seq, clock, t0, "unknown", 0, False, None)))
+            if parts == 3:
+                t1 = entry.settled_t1
+                now = clock.at_ms(t1)
+                events.append(made(seq + 1, "runtime", label, "devtools", "trace:tick", 0, None, None, now,
+                                   entry.settled_meta, (entry.tick_seq, now, entry.max_steps, (t1 - t0) * 1000.0,
+                                                        entry.pending_inputs, entry.pending_work, record,
+                                                        entry.timers, False)))
         return events
 
     def _made_event(self, seq: int, module_id: str, instance_id: str, kind: str, label: str, txn_seq: int,

@@ -12,6 +12,12 @@ runs both over random sequences). What it leaves out is what nobody reads at off
 window's partial and the hops between kernel, instance, transaction and scheduler; the dirty sets of a write
 pattern seen before are taken from a memo. What it cannot do in a line, it hands to the general code where it
 happens: a reducer that returns a state or an awaitable goes on in a Transaction with what it wrote so far.
+
+At diagnostics light it takes this way too (besides: no check steps, no tap or feed on the hub): the converge
+decision is taken as a window with diagnostics on takes it (Planner.decide, the traced kernels) and kept unbuilt
+(DeferredConverge), and the window's events go into the one hub entry ModuleInstance.dispatch opened with its
+action event (runtime.debug.dispatch_events); a commit that dirtied everything, or whose entry was recorded
+meanwhile, is exported the general way (tests/runtime/test_light_dispatch_property.py runs both at light).
 """
 
 from __future__ import annotations
@@ -24,17 +30,19 @@ from typing import TYPE_CHECKING, Any, Protocol
 from runtime.base.dirty import DirtyTracker
 from runtime.base.draft import DraftDict, WorkingState
 from runtime.base.paths import DirtySet
-from runtime.base.records import TxnOrigin, TxnRecord
+from runtime.base.records import ConvergeRecord, DeferredConverge, TxnOrigin, TxnRecord
 from runtime.base.state_root import note_root_writes
 from runtime.converge.assembly import Kernel, kernel_failed
 from runtime.converge.executor import AsyncDerive, ExecResult
 from runtime.converge.kernel_cache import run_converge
 from runtime.errors import AsyncEscapeError, ReducerError, TransactionError
-from runtime.kernel.transaction import NO_PAYLOAD, Transaction, window_what
+from runtime.kernel.transaction import NO_PAYLOAD, Transaction, converge_record, window_what
 
 if TYPE_CHECKING:
     from runtime.converge.config import ResolvedConvergeConfig
-    from runtime.converge.planner import Planner
+    from runtime.converge.ir import StaticIr
+    from runtime.converge.planner import Decision, Planner
+    from runtime.debug.dispatch_events import DispatchEvents
     from runtime.debug.sink import DebugSink
     from runtime.kernel.module import ModuleShape
 
@@ -88,6 +96,7 @@ class FusedOwner(Protocol):
     fused_host: FusedHost | None
     dirty_sets: dict[Any, DirtySet]
     fused_kernels: dict[tuple[int, ...] | None, tuple[Any, Kernel]]
+    traced_kernels: dict[tuple[int, ...] | None, tuple[Any, Kernel]]
     _txn_seq: int
     _link_seq: int
     _link_prefix: str
@@ -106,12 +115,16 @@ class FusedOwner(Protocol):
     def close_window(self, txn: Transaction, body: Callable[..., Any], payload: Any,
                      converge_all: bool) -> TxnRecord | None: ...
 
-    def _export(self, record: TxnRecord, state: Any) -> None: ...
+    def export_commit(self, record: TxnRecord, state: Any) -> None: ...
+
+    def announce_ir(self) -> None: ...
 
 
 def dispatch_fused(self: FusedOwner, reducer: Callable[[Any, Any], Any], origin: TxnOrigin,
-                   payload: Any) -> TxnRecord | None:
-    """One dispatch's window, the general way's steps in one frame (the caller checked the module's gate)."""
+                   payload: Any, entry: DispatchEvents | None = None) -> TxnRecord | None:
+    """One dispatch's window, the general way's steps in one frame (the caller checked the module's gate); with
+    `entry`, at diagnostics light: the dispatch's events join it (the caller opened it with its action event, and
+    records it when the window is over unless something recorded it earlier)."""
     host = self.fused_host
     assert host is not None  # the gate in dispatch checked it
     host.in_transaction = True  # Kernel.enter, without the hop
@@ -120,9 +133,9 @@ def dispatch_fused(self: FusedOwner, reducer: Callable[[Any, Any], Any], origin:
     link_id = f"{self._link_prefix}{self._link_seq}"
     op_seq = self._op_seq = self._op_seq + 1  # a fallback link names no run: the window is an operation of its own
     iid = self.instance_id
-    txn_id = f"{iid}::t{seq}"
     sink = self.sink
-    started_at = sink.clock.now_ms()
+    txn_id = f"{iid}::t{seq}"
+    started_at = sink.clock.now_ms() if entry is None else entry.action_at  # at light, the action event's time
     t0 = perf_counter()
     base = self.state
     shape = self.shape
@@ -172,13 +185,15 @@ def dispatch_fused(self: FusedOwner, reducer: Callable[[Any, Any], Any], origin:
             return None
         derived = _NOTHING_DERIVED
         ir = shape.ir
+        converge = None
         if ir.steps:
             patch_mark = patches
             current[0] = DirtyTracker()
             op_base = self._op_seq
             try:
-                derived, direct, degraded, executed = _converge(self, ws, base_writes, base_dirty, current[0], origin,
-                                                                (seq, txn_id, link_id), op_base)
+                derived, direct, degraded, executed, converge = _converge(
+                    self, ws, base_writes, base_dirty, current[0], origin, (seq, txn_id, link_id), op_base,
+                    entry is not None)
             finally:
                 current[0] = base_writes
             self._op_seq = max(self._op_seq, op_base + executed)  # the opSeqs its step executions took
@@ -189,15 +204,15 @@ def dispatch_fused(self: FusedOwner, reducer: Callable[[Any, Any], Any], origin:
             found = sets.get(key)
             dirty = found if found is not None else _remember(sets, key, base_writes.snapshot_with(registry, derived))
         state = ws.root
+        t_end = perf_counter()
         # positional, in TxnRecord's field order (twenty keywords cost more than the rest of the record)
         record = TxnRecord(self.module_id, iid, seq, txn_id, origin, "normal", "normal", started_at,
-                           (perf_counter() - t0) * 1000.0, dirty, base_dirty, patches, (), False, ir.digest, link_id,
-                           None, None, None, (base_writes, derived, registry), op_seq)
+                           (t_end - t0) * 1000.0, dirty, base_dirty, patches, (), False, ir.digest, link_id,
+                           converge, None, None, (base_writes, derived, registry), op_seq)  # type: ignore[arg-type]
         ws.release()
         self.state = state
-        if sink.on:  # switched on inside the window
-            self.history.append(record)
-            self._export(record, state)
+        if sink.on:  # at light, or switched on inside the window
+            _export(self, sink, entry, record, state, converge, t_end)
         if self._listeners:
             for listener in tuple(self._listeners):
                 try:  # Kernel.notify, without its frame: one failing subscriber must not keep the others deaf
@@ -209,6 +224,19 @@ def dispatch_fused(self: FusedOwner, reducer: Callable[[Any, Any], Any], origin:
         raise
     host.close_fused(self, record, state)
     return record
+
+
+def _export(inst: FusedOwner, sink: DebugSink, entry: DispatchEvents | None, record: TxnRecord, state: Any,
+            converge: ConvergeRecord | DeferredConverge | None, t_end: float) -> None:
+    """What ModuleInstance._commit does with diagnostics on: the history takes the record and the commit's events
+    are exported; at light they join the dispatch's entry, unless it was recorded meanwhile (or the commit dirtied
+    everything: its diagnostic comes first)."""
+    inst.history.append(record)
+    if entry is not None and sink.light and not record.dirty.dirty_all:
+        inst.announce_ir()  # first, as _export does: a new IR is announced before the events that name it
+        if sink.dispatch_committed(entry, record, state, converge, t_end):
+            return
+    inst.export_commit(record, state)
 
 
 def _abort(inst: FusedOwner, host: FusedHost, ws: WorkingState, err: BaseException, txn_seq: int, txn_id: str,
@@ -231,8 +259,8 @@ def _remember(sets: dict[Any, DirtySet], key: Any, dirty: DirtySet) -> DirtySet:
 
 def _keep_kernel(memo: dict[tuple[int, ...] | None, tuple[Any, Kernel]], ir: Any, plan: tuple[int, ...] | None,
                  kernel: Kernel | None) -> None:
-    """Keep the plan's whole kernel (the one run_converge would pick: direct, unnotified, untimed, untraced) for the
-    next window on `ir`; the kernel cache is only asked again when the IR changed."""
+    """Keep the plan's whole kernel (the one run_converge would pick: direct, unnotified, untimed, traced at light)
+    for the next window on `ir`; the kernel cache is only asked again when the IR changed."""
     if kernel is not None:
         if len(memo) >= KERNEL_MEMO:
             memo.clear()
@@ -240,23 +268,31 @@ def _keep_kernel(memo: dict[tuple[int, ...] | None, tuple[Any, Kernel]], ir: Any
 
 
 def _converge(inst: FusedOwner, ws: WorkingState, base_writes: DirtyTracker, base_dirty: DirtySet,
-              derived: DirtyTracker, origin: TxnOrigin, ids: tuple[int, str, str],
-              op_base: int) -> tuple[DirtyTracker, int, bool, int]:
-    """Transaction._converge at diagnostics off: the plan and the converge entry, and on a failing step or the budget
-    run out, the derived writes taken back and reported. Returns the derived writes that stand, the writes the
-    kernels made themselves (their ids marked already), whether it degraded and how many steps it executed (their
-    opSeqs follow `op_base`)."""
+              derived: DirtyTracker, origin: TxnOrigin, ids: tuple[int, str, str], op_base: int,
+              light: bool) -> tuple[DirtyTracker, int, bool, int, ConvergeRecord | DeferredConverge | None]:
+    """Transaction._converge at diagnostics off or light: the plan and the converge entry, and on a failing step or
+    the budget run out, the derived writes taken back and reported. Returns the derived writes that stand, the writes
+    the kernels made themselves (their ids marked already), whether it degraded, how many steps it executed (their
+    opSeqs follow `op_base`) and, at light, the converge decision's record (built when read unless it degraded)."""
     cfg = inst.converge_config()
     planner = inst.planner
     shape = inst.shape
     ir = shape.ir
-    plan = planner.choose(base_dirty, cfg.mode)
+    decision = None
+    if light:  # the decision with its evidence, as a window with diagnostics on takes it
+        decision = planner.decide(base_dirty, cfg.mode, cfg.decision_budget_ms)
+        plan = decision.plan
+        memo = inst.traced_kernels
+    else:
+        plan = planner.choose(base_dirty, cfg.mode)
+        memo = inst.fused_kernels
     ws.start_undo()
-    kept = inst.fused_kernels.get(plan) if cfg.assembly else None
+    kept = memo.get(plan) if cfg.assembly else None
     res: ExecResult | None = None
     try:
         if kept is not None and kept[0] is ir:  # assembled whole before, for this IR: run_kernel's work, here
             kernel = kept[1]
+            exec_vm = kernel.evidence
             t_run = perf_counter()
             try:
                 executed, changed, reason, direct = kernel.fn(ws, None, op_base, t_run + cfg.budget_ms / 1000.0,
@@ -277,11 +313,12 @@ def _converge(inst: FusedOwner, ws: WorkingState, base_writes: DirtyTracker, bas
                 res.duration_ms = duration_ms
         else:
             res, exec_vm = run_converge(ir, planner.kernels, cfg.assembly, plan, ws, None, cfg.budget_ms, False,
-                                        op_base, partial(base_writes.changed_rows, shape.registry), traced=False,
+                                        op_base, partial(base_writes.changed_rows, shape.registry), traced=light,
                                         dirty_ids=derived.ids)
             if exec_vm.hit:  # it ran assembled (whole, when of one part): kept for the next window
-                _keep_kernel(inst.fused_kernels, ir, plan, planner.kernels.whole(plan, False, False, False, True))
-            executed, reason, direct, duration_ms = res.executed, res.degrade_reason, res.direct_writes, res.duration_ms
+                _keep_kernel(memo, ir, plan, planner.kernels.whole(plan, False, False, light, True))
+            executed, changed = res.executed, res.changed
+            reason, direct, duration_ms = res.degrade_reason, res.direct_writes, res.duration_ms
     except AsyncDerive as escape:
         raise AsyncEscapeError(
             f"{escape.step.name} returned an awaitable during {window_what(origin, inst.instance_id, ids[1])}: "
@@ -292,11 +329,38 @@ def _converge(inst: FusedOwner, ws: WorkingState, base_writes: DirtyTracker, bas
         assert res is not None
         ws.rollback()
         inst.report_degrade(WindowIds(*ids), res)
-        return DirtyTracker(), 0, True, executed
+        converge = None
+        if decision is not None:  # rare, and its result holds the error and its frames: built now, as there
+            converge = converge_record(decision, res, cfg, ir, "Degraded", len(ir.topo_order if plan is None else plan),
+                                       False, (), base_dirty, False, exec_vm, *_evidence(planner, decision, ir))
+        return DirtyTracker(), 0, True, executed, converge
     ws.stop_undo()
     if plan is None:
         planner.note_full_duration(duration_ms)
-    return derived, direct, False, executed
+    if decision is None:
+        return derived, direct, False, executed, None
+    # _evidence, spelled out: every light window passes here
+    args = (decision, executed, changed, duration_ms, cfg, ir, "Converged" if changed else "Noop",
+            len(ir.topo_order if plan is None else plan), base_dirty, exec_vm,
+            planner.cache.evidence(decision.cache_hit, decision.key_size, decision.miss_reason),
+            planner.generation_evidence(), len(ir.registry.paths))
+    return derived, direct, False, executed, DeferredConverge(light_converge_record, args, (), exec_vm, ir.digest)
+
+
+def _evidence(planner: Planner, decision: Decision, ir: StaticIr) -> tuple[dict[str, Any], dict[str, Any], int]:
+    """What of the planner a converge record takes when the window converged (its counters change later)."""
+    return (planner.cache.evidence(decision.cache_hit, decision.key_size, decision.miss_reason),
+            planner.generation_evidence(), len(ir.registry.paths))
+
+
+def light_converge_record(decision: Decision, executed: int, changed: int, duration_ms: float,
+                          cfg: ResolvedConvergeConfig, ir: StaticIr, outcome: Any, affected: int,
+                          base_dirty: DirtySet, exec_vm: Any, cache: dict[str, Any], generation: dict[str, Any],
+                          field_path_count: int) -> ConvergeRecord:
+    """converge_record of a light window that converged without timings or checks, from the numbers the fused path
+    took (its ExecResult is made only when the record is read)."""
+    return converge_record(decision, ExecResult(executed, changed, duration_ms=duration_ms), cfg, ir, outcome,
+                           affected, False, (), base_dirty, False, exec_vm, cache, generation, field_path_count)
 
 
 def _go_on_in_transaction(inst: FusedOwner, host: FusedHost, seq: int, origin: TxnOrigin, link_id: str, op_seq: int,

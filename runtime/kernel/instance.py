@@ -153,8 +153,12 @@ class ModuleInstance:
         """The fused path's dirty sets by write pattern (for the current shape)."""
         self.fused_kernels: dict[tuple[int, ...] | None, tuple[Any, Any]] = {}
         """The fused path's whole assembled kernels by plan, with the IR they were assembled for."""
+        self.traced_kernels: dict[tuple[int, ...] | None, tuple[Any, Any]] = {}
+        """The same at diagnostics light (the kernels a window with diagnostics on runs: traced)."""
         self.fused_ok = False
         """Whether a dispatch may take the fused path when no window is open (see refresh_fused)."""
+        self.light_ok = False
+        """Whether it may at diagnostics light too (see refresh_fused)."""
         self.refresh_fused()
 
     def __repr__(self) -> str:
@@ -164,9 +168,11 @@ class ModuleInstance:
 
     def refresh_fused(self) -> None:
         """Work out `fused_ok` (asked when one of its parts changes): a host whose fused windows are on, no window
-        hooks, no owned fields."""
+        hooks, no owned fields; and `light_ok`: besides, no check steps (their trait:check events are recorded the
+        general way)."""
         host = self.fused_host
         self.fused_ok = host is not None and host.fused_windows and not self.window_hooks and not self.shape.owned
+        self.light_ok = self.fused_ok and all(step.report is None for step in self.shape.ir.steps)
 
     # -- reading ----------------------------------------------------------------------------------------------------
 
@@ -242,7 +248,19 @@ class ModuleInstance:
                 payload = check(payload)
             except PayloadMismatch as mismatch:
                 self._payload_refused(action_type, payload, mismatch, link_id)
-        if self.sink.on:
+        sink = self.sink
+        if sink.on:
+            if (sink.light and self.light_ok and link_id is None and not self.disposed
+                    and not self.host.in_transaction and not sink.hub.live):
+                # the fused path, its events one entry of the hub (runtime.debug.dispatch_events), recorded when
+                # the dispatch is over unless something recorded it earlier (the tick does, at its end)
+                events = sink.open_dispatch(self.module_id, self.instance_id, action_type, self._txn_seq + 1,
+                                            sink.clock.now_ms())
+                try:
+                    return self.dispatch_fused(entry.reducer, entry.origin, payload, events)
+                finally:
+                    if sink.hub.open is events:
+                        sink.hub.flush_later()
             site = self._announce_action(action_type, payload, link_id)
             origin = entry.origin if site is None else TxnOrigin("action", action_type, None, site)
         elif self.fused_ok and link_id is None and not self.disposed and not self.host.in_transaction:
@@ -384,7 +402,7 @@ class ModuleInstance:
         self.state = state  # _commit(record, state), spelled out: this is every dispatch's way
         if self.sink.on:
             self.history.append(record)
-            self._export(record, state)
+            self.export_commit(record, state)
         if self._listeners:
             notify = self.host.notify
             for listener in tuple(self._listeners):
@@ -417,7 +435,8 @@ class ModuleInstance:
                     txn_id=txn.txn_id, module_id=self.module_id, instance_id=self.instance_id, path=text, owner=owner,
                 )
 
-    def _export(self, record: TxnRecord, state: Any) -> None:
+    def export_commit(self, record: TxnRecord, state: Any) -> None:
+        """A commit's events (with diagnostics on): its dirty-all diagnostic, its converge's and its state:update."""
         sink = self.sink
         if record.dirty.dirty_all:
             sink.diagnostic(

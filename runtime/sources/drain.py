@@ -38,4 +38,4 @@ class SourceDrain:
         return self._links.has_work_for(fresh)
 
     def pending_windows(self) -> int:
-        return self._fields.pending_windows()
+        return self._fields.pending_windows() if self._field_keys else 0  # asked by every tick with diagnostics on

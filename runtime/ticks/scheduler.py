@@ -46,7 +46,7 @@ from runtime.ticks.job_queue import JobQueue, PendingModule, record_paths
 from runtime.ticks.store import PublishedModule, RuntimeStore, SelectorTopic, module_key, parse_topic_key
 from runtime.ticks.telemetry import DegradedTick, TickTelemetry, sampled
 from runtime.ticks.tick_trace import NO_BACKLOG as _NO_BACKLOG
-from runtime.ticks.tick_trace import TickStart, TriggerTally, schedule_of, settled_meta, solo_settled_meta
+from runtime.ticks.tick_trace import TickStart, TriggerTally, schedule_of, settled_meta, solo_settled_meta, start_meta
 from runtime.ticks.tick_trace import STABLE as _STABLE
 
 if TYPE_CHECKING:
@@ -436,7 +436,13 @@ class TickScheduler:
             tick_seq = store.tick_seq + 1
             if on:  # the start event as _tick records it: its seq now, made once the listeners were told
                 t0 = time.perf_counter()
-                (self._start or self._new_start()).hold(tick_seq, t0, "unknown", 0, False, None)
+                label = self.host.label
+                # a fused light dispatch's commit: the tick's events join the hub entry of its other events
+                entry = sink.hub.open
+                if entry is None or entry.parts != 1 or entry.record is not record or not sink.dispatch_tick_started(
+                        entry, label, tick_seq, t0, start_meta):
+                    entry = None
+                    (self._start or self._new_start()).hold(tick_seq, t0, "unknown", 0, False, None)
             counting = self._tally
             if counting is not None and counting.first is not None:
                 counting.clear()
@@ -451,14 +457,17 @@ class TickScheduler:
             if self._low:
                 self._schedule_low()
             if on:  # what _report says of this tick, built when read
-                now = sink.clock.now_ms()
+                t1 = time.perf_counter()
                 inputs = len(self._inputs)  # what its listeners left for the next tick, as _report counts it
                 if self._drain_step is not None:
                     inputs += self._drain_step.pending_windows()
-                label = self.host.label
-                sink.emit_pending("runtime", label, "devtools", "trace:tick", 0, None, None, solo_settled_meta,
-                                  tick_seq, now, self.config.max_steps, (time.perf_counter() - t0) * 1000.0, inputs,
-                                  len(self.queue.fresh), record, timers, sink.full, timestamp=now)
+                work = len(self.queue.fresh)
+                if entry is None or not sink.dispatch_tick_settled(entry, t1, solo_settled_meta, self.config.max_steps,
+                                                                   inputs, work, timers):
+                    now = sink.clock.now_ms()
+                    sink.emit_pending("runtime", label, "devtools", "trace:tick", 0, None, None, solo_settled_meta,
+                                      tick_seq, now, self.config.max_steps, (t1 - t0) * 1000.0, inputs, work, record,
+                                      timers, sink.full, timestamp=now)
         finally:
             self._flushing = False
             if on:

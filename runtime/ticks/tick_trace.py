@@ -166,7 +166,7 @@ def _make_schedule(started_as: str, depth: int, forced: bool, reason: str | None
 
 def start_meta(tick_seq: int, clock: EventClock, t0: float, started_as: str, depth: int, forced: bool,
                reason: str | None) -> dict[str, Any]:
-    """The meta of a tick's `start` event, made when the event is built (DebugSink.emit_made_later) from what the
+    """The meta of a tick's `start` event, made when the event is built (DebugSink.made_later) from what the
     tick held when it began: `t0` its perf_counter reading, stamped on the event clock."""
     return {"tickSeq": tick_seq, "phase": "start", "timestampMs": clock.at_ms(t0),
             "schedule": schedule_of(started_as, depth, forced, reason)}
