@@ -35,6 +35,7 @@ from runtime.converge.kernel_cache import KernelCache
 from runtime.converge.generation import BumpReason, bump_reason
 from runtime.converge.ir import StaticIr
 from runtime.converge.plan_cache import DEFAULT_CAPACITY, PlanCache
+from runtime.converge.short_plan import ShortPlans
 
 __all__ = ["Decision", "Planner", "near_full_threshold"]
 
@@ -111,6 +112,8 @@ class Planner:
         self.cache = PlanCache(capacity)
         self.kernels = KernelCache()
         """The assembled kernels of this IR's plans (rebuilt with every new IR: they bake its derivations in)."""
+        self.short = ShortPlans(ir)
+        """The rows short plans of plain steps run from at diagnostics off (new with every IR, as the kernels)."""
         self._clock = clock
         self._cold = True
         self._slots: list[_InlineSlot] = []
@@ -134,6 +137,7 @@ class Planner:
         reason = bump_reason(self.ir, ir)
         self.ir = ir
         self.kernels.clear()
+        self.short = ShortPlans(ir)
         if reason is None:
             return None
         self.generation += 1
