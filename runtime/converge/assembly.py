@@ -39,10 +39,11 @@ from runtime.base.draft import WorkingState
 from runtime.base.paths import WILDCARD, fnv1a32_text
 from runtime.base.state_access import compile_reader, same_value
 from runtime.base.state_root import note_root_writes
-from runtime.converge.executor import _PLAIN, BUDGET_CHECK_EVERY, AsyncDerive, ExecResult, _check_run
+from runtime.converge.executor import BUDGET_CHECK_EVERY, PLAIN_TYPES, AsyncDerive, ExecResult, _check_run
 from runtime.converge.ir import StaticIr, Step
 
-__all__ = ["DISABLED", "EXEC_IR_VERSION", "FIRST_SIGHTING", "ExecVm", "Kernel", "assemble", "run_kernel"]
+__all__ = ["DISABLED", "EXEC_IR_VERSION", "FIRST_SIGHTING", "ExecVm", "Kernel", "assemble", "direct_key",
+           "escape_awaitable", "run_kernel", "unassemblable"]
 
 EXEC_IR_VERSION = "tickscope-py-kernel-v1"
 
@@ -104,7 +105,7 @@ def _reader_expr(path: tuple[str, ...], name: str, env: dict[str, Any]) -> str:
     return f"{name}(root)"
 
 
-def _direct_key(step: Step) -> str | None:
+def direct_key(step: Step) -> str | None:
     """The top-level key a direct write may set, None when the step's output needs WorkingState.set (a deeper path,
     or a segment the path classifier would not map to the step's own path id)."""
     path = step.out_path
@@ -119,7 +120,7 @@ def _direct_key(step: Step) -> str | None:
 def _generate(ir: StaticIr, order: Sequence[int], *, notify: bool, timed: bool, traced: bool,
               direct: bool) -> tuple[str, dict[str, Any], dict[int, int]]:
     """The kernel's source, the names it uses, and its compute lines."""
-    env: dict[str, Any] = {"PLAIN": _PLAIN, "awaitable": _awaitable, "check_run": _check_run}
+    env: dict[str, Any] = {"PLAIN": PLAIN_TYPES, "awaitable": escape_awaitable, "check_run": _check_run}
     lines = ["def kernel(ws, on_step, op_base, deadline, perf, timings, checks, ids):",
              "    ws_set = ws.set",
              "    claim = ws.claim_root",
@@ -157,7 +158,7 @@ def _generate(ir: StaticIr, order: Sequence[int], *, notify: bool, timed: bool, 
             lines.append(f"    if not ({same}):")
         if notify:
             lines.append(f"        on_step(s{sid}, op_base + {executed})")
-        key = _direct_key(step) if direct else None
+        key = direct_key(step) if direct else None
         if key is None:
             lines += [f"        ws_set(o{sid}, v, True)", "        root = ws.root", "        get = root.get",
                       "        slow += 1", "        changed += 1"]
@@ -195,7 +196,7 @@ def _direct_write(sid: int, key: str, out_id: int) -> list[str]:
     ]
 
 
-def _awaitable(value: Any, step: Step) -> None:
+def escape_awaitable(value: Any, step: Step) -> None:
     """The interpreter's async escape, for a value of a type that is no plain value."""
     if inspect.isawaitable(value):
         if inspect.iscoroutine(value):

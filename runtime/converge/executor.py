@@ -21,9 +21,9 @@ from runtime.base.records import CheckRun
 from runtime.base.state_access import same_value
 from runtime.converge.ir import StaticIr, Step
 
-__all__ = ["ExecResult", "AsyncDerive", "run_steps"]
+__all__ = ["ExecResult", "AsyncDerive", "PLAIN_TYPES", "run_steps"]
 
-_PLAIN = frozenset({int, float, str, bool, type(None), list, dict, tuple, set, frozenset})
+PLAIN_TYPES = frozenset({int, float, str, bool, type(None), list, dict, tuple, set, frozenset})
 BUDGET_CHECK_EVERY = 32
 
 
@@ -85,7 +85,7 @@ def run_steps(
         except Exception as exc:  # a failing derivation degrades the transaction, it does not abort it
             res.degrade_reason, res.error, res.failed_step = "runtime_error", exc, step
             break
-        if value.__class__ not in _PLAIN and inspect.isawaitable(value):
+        if value.__class__ not in PLAIN_TYPES and inspect.isawaitable(value):
             if inspect.iscoroutine(value):
                 value.close()
             raise AsyncDerive(step)

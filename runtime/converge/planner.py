@@ -37,6 +37,7 @@ from runtime.converge.generation import BumpReason, bump_reason
 from runtime.converge.ir import StaticIr
 from runtime.converge.plan_cache import DEFAULT_CAPACITY, PlanCache
 from runtime.converge.roots_memo import UNKNOWN, RootsMemo
+from runtime.converge.short_plan import ShortPlans
 
 __all__ = ["Decision", "Planner", "near_full_threshold"]
 
@@ -115,6 +116,8 @@ class Planner:
         self.cache = PlanCache(capacity)
         self.kernels = KernelCache()
         """The assembled kernels of this IR's plans (rebuilt with every new IR: they bake its derivations in)."""
+        self.short = ShortPlans(ir)
+        """The rows short plans of plain steps run from at diagnostics off (new with every IR, as the kernels)."""
         self._clock = clock
         self._cold = True
         self._slots: list[_InlineSlot] = []
@@ -142,6 +145,7 @@ class Planner:
         reason = bump_reason(self.ir, ir)
         self.ir = ir
         self.kernels.clear()
+        self.short = ShortPlans(ir)
         if reason is None:
             return None
         self.generation += 1
@@ -278,8 +282,12 @@ class Planner:
     def _cheap_plan(self, roots: tuple[int, ...], n_steps: int) -> tuple[int, ...] | None:
         """The plan of `roots` when their closures add up to at most CHEAP_PLAN_SHARE of the steps, else None. A
         closure not memoised yet is reached now (a walk no longer than the closure itself) and kept either way."""
-        self._bound_closures()
         left = int(n_steps * CHEAP_PLAN_SHARE)
+        if len(roots) == 1:  # a sparse write's, again and again: its memoised closure is the plan
+            known = self._closures.get(roots[0])
+            if known is not None:
+                return known if len(known) <= left else None
+        self._bound_closures()
         # The memoised closures alone already past the share (the rest count 0 here, at least that much in truth):
         # a wide write is refused in one C-level sum instead of a Python loop over its roots.
         if sum(map(len, map(self._closures.get, roots, repeat(())))) > left:
@@ -363,8 +371,20 @@ class Planner:
         """The steps reachable from one root, in topological order, memoised."""
         plan = self._closures.get(root)
         if plan is None:
-            plan = self._closures[root] = self._order(self._reach((root,), t0, budget_ms))
+            plan = self._closures[root] = self._lone_step(root) or self._order(self._reach((root,), t0, budget_ms))
         return plan
+
+    def _lone_step(self, root: int) -> tuple[int, ...]:
+        """The closure of a root that triggers one step with nothing downstream of it (a leaf derived from one input,
+        what a sparse write into a wide state mostly reaches), without the walk; () for any other root."""
+        ir = self.ir
+        trig_off = ir.triggers.offsets
+        lo = trig_off[root]
+        if trig_off[root + 1] - lo != 1:
+            return ()
+        step = ir.triggers.targets[lo]
+        down_off = ir.downstream.offsets
+        return (step,) if down_off[step] == down_off[step + 1] else ()
 
     def _reach(self, roots: tuple[int, ...], t0: float | None, budget_ms: float) -> set[int]:
         ir = self.ir

@@ -290,7 +290,12 @@ def _converge(inst: FusedOwner, ws: WorkingState, base_writes: DirtyTracker, bas
     kept = memo.get(plan) if cfg.assembly else None
     res: ExecResult | None = None
     try:
-        if kept is not None and kept[0] is ir:  # assembled whole before, for this IR: run_kernel's work, here
+        short = None if kept is not None or plan is None or not cfg.assembly else _run_short(planner, ir, plan, ws,
+                                                                                              derived.ids)
+        if short is not None:
+            executed, reason, direct, res = short
+            duration_ms = 0.0  # read after a full converge only, and this was a plan
+        elif kept is not None and kept[0] is ir:  # assembled whole before, for this IR: run_kernel's work, here
             kernel = kept[1]
             exec_vm = kernel.evidence
             t_run = perf_counter()
@@ -361,6 +366,28 @@ def light_converge_record(decision: Decision, executed: int, changed: int, durat
     took (its ExecResult is made only when the record is read)."""
     return converge_record(decision, ExecResult(executed, changed, duration_ms=duration_ms), cfg, ir, outcome,
                            affected, False, (), base_dirty, False, exec_vm, cache, generation, field_path_count)
+
+
+def _run_short(planner: Planner, ir: Any, plan: tuple[int, ...], ws: WorkingState,
+               ids: dict[int, None]) -> tuple[int, str | None, int, ExecResult | None] | None:
+    """A plan no kernel is kept for, run from the planner's table of plain steps when it is a short plan of them (a
+    sparse write's: it seldom repeats, so it would run interpreted): what the kept kernel's branch gives, the steps
+    executed, the degrade reason, the writes made directly and the result a degrade reports. None: not such a plan,
+    nothing ran."""
+    short = planner.short
+    if short.ir is not ir:
+        return None
+    t_run = perf_counter()
+    ran = short.run(plan, ws, ids)
+    if ran is None:
+        return None
+    executed, changed, direct, error, failed = ran
+    if direct:
+        note_root_writes(ws.root, direct)
+    if error is None:
+        return executed, None, direct, None
+    return executed, "runtime_error", direct, ExecResult(executed, changed, "runtime_error", error, failed,
+                                                         (perf_counter() - t_run) * 1000.0, direct)
 
 
 def _go_on_in_transaction(inst: FusedOwner, host: FusedHost, seq: int, origin: TxnOrigin, link_id: str, op_seq: int,
