@@ -290,10 +290,13 @@ def _converge(inst: FusedOwner, ws: WorkingState, base_writes: DirtyTracker, bas
     kept = memo.get(plan) if cfg.assembly else None
     res: ExecResult | None = None
     try:
-        short = None if kept is not None or plan is None or not cfg.assembly else _run_short(planner, ir, plan, ws,
-                                                                                              derived.ids)
+        # at off, a plan without a kept kernel may be a short one of plain steps (light takes the traced kernels,
+        # whose exec-vm evidence its converge record names)
+        short = None if light or kept is not None or plan is None or not cfg.assembly else _run_short(
+            planner, ir, plan, ws, derived.ids)
         if short is not None:
             executed, reason, direct, res = short
+            exec_vm = None
             duration_ms = 0.0  # read after a full converge only, and this was a plan
         elif kept is not None and kept[0] is ir:  # assembled whole before, for this IR: run_kernel's work, here
             kernel = kept[1]
@@ -332,13 +335,7 @@ def _converge(inst: FusedOwner, ws: WorkingState, base_writes: DirtyTracker, bas
         ) from None
     if reason:
         assert res is not None
-        ws.rollback()
-        inst.report_degrade(WindowIds(*ids), res)
-        converge = None
-        if decision is not None:  # rare, and its result holds the error and its frames: built now, as there
-            converge = converge_record(decision, res, cfg, ir, "Degraded", len(ir.topo_order if plan is None else plan),
-                                       False, (), base_dirty, False, exec_vm, *_evidence(planner, decision, ir))
-        return DirtyTracker(), 0, True, executed, converge
+        return _degraded(inst, ws, res, ids, decision, plan, base_dirty, exec_vm, executed)
     ws.stop_undo()
     if plan is None:
         planner.note_full_duration(duration_ms)
@@ -350,6 +347,22 @@ def _converge(inst: FusedOwner, ws: WorkingState, base_writes: DirtyTracker, bas
             planner.cache.evidence(decision.cache_hit, decision.key_size, decision.miss_reason),
             planner.generation_evidence(), len(ir.registry.paths))
     return derived, direct, False, executed, DeferredConverge(light_converge_record, args, (), exec_vm, ir.digest)
+
+
+def _degraded(inst: FusedOwner, ws: WorkingState, res: ExecResult, ids: tuple[int, str, str],
+              decision: Decision | None, plan: tuple[int, ...] | None, base_dirty: DirtySet, exec_vm: Any,
+              executed: int) -> tuple[DirtyTracker, int, bool, int, ConvergeRecord | None]:
+    """_converge's ending when a step failed or the budget ran out: the derived writes taken back, the degrade
+    reported and, at light, the decision's record (rare, and its result holds the error and its frames: built now)."""
+    ws.rollback()
+    inst.report_degrade(WindowIds(*ids), res)
+    if decision is None:
+        return DirtyTracker(), 0, True, executed, None
+    cfg, planner = inst.converge_config(), inst.planner
+    ir = inst.shape.ir
+    converge = converge_record(decision, res, cfg, ir, "Degraded", len(ir.topo_order if plan is None else plan),
+                               False, (), base_dirty, False, exec_vm, *_evidence(planner, decision, ir))
+    return DirtyTracker(), 0, True, executed, converge
 
 
 def _evidence(planner: Planner, decision: Decision, ir: StaticIr) -> tuple[dict[str, Any], dict[str, Any], int]:
