@@ -35,7 +35,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench._common import finish, percentile  # noqa: E402
-from runtime import Module, Runtime, computed  # noqa: E402
+from runtime import ConvergeConfig, Module, Runtime, computed  # noqa: E402
 
 N = 2000
 MINIMUMS = {("sparse", "reaktiv"): 1.0, ("sparse", "psygnal"): 0.5, ("fanout", "psygnal"): 1.5}
@@ -80,7 +80,9 @@ def tickscope_case(shape: str, rounds: int) -> list[float]:
     def write_reducer(draft: Any, kv: tuple[str, int]) -> None:
         draft[kv[0]] = kv[1]
 
-    inst = Runtime().mount(m)
+    # no run budget: a cold 2000-step converge on a loaded machine may pass 200 ms, and a run cut short is not the
+    # work the peers do (the observer would miss its values)
+    inst = Runtime(converge=ConvergeConfig(budget_ms=1e9)).mount(m)
     paths = inst.shape.registry.paths
 
     def observe(record: Any, state: dict[str, Any]) -> None:
