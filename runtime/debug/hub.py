@@ -311,34 +311,9 @@ class DebugHub:
                 self.record_pending(later.pending())
 
     def _record_open(self, group: DispatchEvents) -> None:
-        """record_group of the group open_group opened, with what it holds now (as one light dispatch's events it
-        needs less of record_group: nothing taps the hub while a group is open, see `live`)."""
+        """record_group of the group open_group opened, with what it holds now."""
         self.open = None
-        if self._taps or self._feeds:  # attached meanwhile, through a way that did not record the group first
-            self.record_group(group, group.state_of)
-            return
-        if group.parts:  # _hold_state of a group recorded below full, spelled out
-            views = self._views.get(group.runtime_label) or self._bucket(group.runtime_label)
-            state_of = (group.module_id, group.instance_id)
-            key = self._state_keys.get(state_of)
-            if key is None:
-                key = self._state_keys[state_of] = f"{state_of[0]}::{state_of[1]}"
-            if key in views.labels:
-                pending = views.pending_states
-                older = pending.get(key)
-                if older is not None and older[1]:  # its field summary stays the latest one
-                    views.state_update(self._state_event(older[0]))
-                pending[key] = (group, False)
-        size = group.size
-        if self._limit:
-            events = self._events
-            events.append(group)
-            self._extra += size - 1
-            if len(events) + self._extra > self._limit + TRIM_SLACK:
-                self.trim(False)
-        self._token += size
-        if self._subscribers and not self._notify_scheduled:
-            self._schedule_notify()
+        self.record_group(group, group.state_of)
 
     def _note_views(self, event: dict[str, Any]) -> None:
         views = self._bucket(event["runtimeLabel"])

@@ -395,8 +395,8 @@ class DebugSink:
         """An event held by the hub (DebugHub.record_later: recorded before anything the hub records or shows next,
         or at `hub.flush_later()`), made when it is recorded: the unbuilt `emit_bounded` event whose meta
         `make_meta(*args)` gives (with its time, `timestampMs`), with its seq taken now. Every seq this sink hands
-        out is taken after the held event was recorded (see _seq_of), so what the held event marks (a tick's
-        listeners) runs before it is made, and it still comes first."""
+        out is taken after the held event was recorded (each path that takes one records it first), so what it
+        marks (a tick's listeners) runs before it is made, and it still comes first."""
         seq = self._seq.get(instance_id, 0) + 1
         self._seq[instance_id] = seq
         return PendingEvent(self._bounded_made_event, (seq, module_id, instance_id, kind, label, make_meta, args),
