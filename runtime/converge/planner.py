@@ -172,6 +172,12 @@ class Planner:
                 out["lastBumpReason"] = self.last_bump_reason
         return out
 
+    def record_evidence(self, decision: Decision, ir: StaticIr) -> tuple[dict[str, Any], dict[str, Any], int]:
+        """What of the planner a converge record of `decision` takes when its window converged (its cache and
+        generation counters change later): the cache evidence, the generation evidence, the IR's field path count."""
+        return (self.cache.evidence(decision.cache_hit, decision.key_size, decision.miss_reason),
+                self.generation_evidence(), len(ir.registry.paths))
+
     def note_full_duration(self, ms: float) -> None:
         """Feed the cost of a full converge to the fast-path estimate (EWMA)."""
         self._full_samples += 1

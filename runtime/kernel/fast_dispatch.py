@@ -341,7 +341,7 @@ def _converge(inst: FusedOwner, ws: WorkingState, base_writes: DirtyTracker, bas
         planner.note_full_duration(duration_ms)
     if decision is None:
         return derived, direct, False, executed, None
-    # _evidence, spelled out: every light window passes here
+    # Planner.record_evidence, spelled out: every light window passes here
     args = (decision, executed, changed, duration_ms, cfg, ir, "Converged" if changed else "Noop",
             len(ir.topo_order if plan is None else plan), base_dirty, exec_vm,
             planner.cache.evidence(decision.cache_hit, decision.key_size, decision.miss_reason),
@@ -361,14 +361,8 @@ def _degraded(inst: FusedOwner, ws: WorkingState, res: ExecResult, ids: tuple[in
     cfg, planner = inst.converge_config(), inst.planner
     ir = inst.shape.ir
     converge = converge_record(decision, res, cfg, ir, "Degraded", len(ir.topo_order if plan is None else plan),
-                               False, (), base_dirty, False, exec_vm, *_evidence(planner, decision, ir))
+                               False, (), base_dirty, False, exec_vm, *planner.record_evidence(decision, ir))
     return DirtyTracker(), 0, True, executed, converge
-
-
-def _evidence(planner: Planner, decision: Decision, ir: StaticIr) -> tuple[dict[str, Any], dict[str, Any], int]:
-    """What of the planner a converge record takes when the window converged (its counters change later)."""
-    return (planner.cache.evidence(decision.cache_hit, decision.key_size, decision.miss_reason),
-            planner.generation_evidence(), len(ir.registry.paths))
 
 
 def light_converge_record(decision: Decision, executed: int, changed: int, duration_ms: float,

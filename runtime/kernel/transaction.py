@@ -428,8 +428,7 @@ class Transaction:
         # as it is, the counters that change later (cache, generation, path count) are taken now.
         checks = tuple(res.checks) if res.checks else ()
         args = (decision, res, cfg, ir, outcome, len(order), sampled, checks, base_dirty, sink.full, exec_vm,
-                planner.cache.evidence(decision.cache_hit, decision.key_size, decision.miss_reason),
-                planner.generation_evidence(), len(ir.registry.paths))
+                *planner.record_evidence(decision, ir))
         if res.degrade_reason:  # rare, and its result holds the error and its frames: built now
             return converge_record(*args)
         return DeferredConverge(converge_record, args, checks, exec_vm, ir.digest)
